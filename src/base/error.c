@@ -36,7 +36,14 @@ void wr_error_prefix(wr_error *err, const char *fmt, ...) {
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, err->message, sizeof old);
-  snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
+  size_t n = strlen(prefix);
+  if (n > sizeof err->message - 3) n = sizeof err->message - 3;
+  memcpy(err->message, prefix, n);
+  memcpy(err->message + n, ": ", 2);
+  size_t rest = sizeof err->message - n - 3;
+  size_t old_len = strnlen(old, rest);
+  memcpy(err->message + n + 2, old, old_len);
+  err->message[n + 2 + old_len] = 0;
   err->failed = true;
 }
 
