@@ -1,0 +1,31 @@
+# Converts every .wast of one spec suite folder with wast2json and runs validate_spec on the result.
+# Run as: cmake -DWAST2JSON=... -DCHECKER=... -DSUITE_DIR=... -DOUT_DIR=... [-DWAST2JSON_FLAGS=...]
+#               [-DENABLE=feature,...] -P spec_validate.cmake
+# Files wast2json cannot convert are skipped and named (they need proposals wabt lacks).
+file(GLOB wast_files "${SUITE_DIR}/*.wast")
+file(REMOVE_RECURSE "${OUT_DIR}")
+separate_arguments(flags UNIX_COMMAND "${WAST2JSON_FLAGS}")
+set(json_files "")
+set(skipped "")
+foreach(wast ${wast_files})
+  get_filename_component(stem "${wast}" NAME_WE)
+  file(MAKE_DIRECTORY "${OUT_DIR}/${stem}")
+  execute_process(COMMAND "${WAST2JSON}" ${flags} "${wast}" -o "${OUT_DIR}/${stem}/${stem}.json"
+                  RESULT_VARIABLE rc OUTPUT_QUIET ERROR_QUIET)
+  if(rc EQUAL 0)
+    list(APPEND json_files "${OUT_DIR}/${stem}/${stem}.json")
+  else()
+    list(APPEND skipped "${stem}")
+  endif()
+endforeach()
+if(skipped)
+  message(STATUS "wast2json could not convert (skipped): ${skipped}")
+endif()
+set(enable_arg "")
+if(ENABLE)
+  set(enable_arg "--enable=${ENABLE}")
+endif()
+execute_process(COMMAND "${CHECKER}" ${enable_arg} ${json_files} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "some spec modules were classified wrongly by the validator")
+endif()
