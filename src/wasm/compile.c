@@ -1,0 +1,1180 @@
+/* Translation of validated function bodies into the slot-addressed internal code of
+ * compile.h. One pass per body: the compiler mirrors the operand stack with, for every
+ * entry, its type, its canonical slot (locals + stack height) and the slot where its value
+ * actually is (a local's slot after local.get, until something could overwrite it). */
+#include <string.h>
+
+#include "../base/alloc.h"
+#include "../base/vec.h"
+#include "compile.h"
+#include "reader.h"
+
+#define NO_POS UINT32_MAX
+/* Generous bounds that keep the slot arithmetic far from overflow. */
+#define MAX_FRAME_SLOTS (1u << 24)
+
+typedef struct operand {
+  uint8_t type;
+  uint32_t canon; /* canonical slot */
+  uint32_t where; /* slot holding the value now */
+} operand;
+
+typedef enum { CTRL_FUNC, CTRL_BLOCK, CTRL_LOOP, CTRL_IF } ctrl_kind;
+
+typedef struct ctrl {
+  ctrl_kind kind;
+  uint32_t height;    /* stack entries below the block's params */
+  uint32_t base_slot; /* canonical slot of the first param / result */
+  uint32_t nparams, nresults;
+  const uint8_t *params, *results;
+  uint8_t single;      /* the result type of a one-result block type */
+  bool single_result;  /* results are `single` (the struct may move: no pointer to it) */
+  uint32_t loop_start; /* CTRL_LOOP */
+  uint32_t else_fixup; /* CTRL_IF: word awaiting the else (or end) offset */
+  WR_VEC(uint32_t) fixups; /* words awaiting the end offset */
+  bool reachable_at_end_via_branch;
+} ctrl;
+
+typedef struct compiler {
+  const wasm_module *module;
+  wr_error *err;
+  wasm_reader r;
+  WR_VEC(uint32_t) code;
+  WR_VEC(operand) stack;
+  WR_VEC(ctrl) ctrls;
+  uint32_t nlocals;
+  uint32_t *local_slot;
+  uint8_t *local_type;
+  uint32_t nlocal_slots;
+  uint32_t max_slot;
+  uint32_t nresult_slots;
+  uint32_t last_dst; /* word of the last instruction's result slot, if its value is the top */
+  bool unreachable;
+  uint32_t skip_depth; /* nesting inside unreachable code */
+} compiler;
+
+static bool fail(compiler *c, const char *message) {
+  if (!c->err->failed) wr_error_at(c->err, c->r.pos, "%s", message);
+  return false;
+}
+
+static uint32_t types_slots(const uint8_t *types, uint32_t n) {
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < n; i++) total += wasm_type_slots(types[i]);
+  return total;
+}
+
+/* ---- emission ---- */
+
+static uint32_t emit(compiler *c, uint32_t word) {
+  WR_VEC_PUSH(&c->code, word);
+  return (uint32_t)c->code.len - 1;
+}
+
+static void emit_op(compiler *c, enum wasm_iop op) {
+  c->last_dst = NO_POS;
+  emit(c, (uint32_t)op);
+}
+
+static void emit_copy(compiler *c, uint8_t type, uint32_t dst, uint32_t src) {
+  if (dst == src) return;
+  emit_op(c, type == WASM_V128 ? WASM_IOP_copy2 : WASM_IOP_copy);
+  emit(c, dst);
+  emit(c, src);
+}
+
+/* ---- operand stack ---- */
+
+static uint32_t next_canon(const compiler *c) {
+  if (c->stack.len == 0) return c->nlocal_slots;
+  const operand *top = &c->stack.items[c->stack.len - 1];
+  return top->canon + wasm_type_slots(top->type);
+}
+
+static bool reserve_slots(compiler *c, uint32_t end) {
+  if (end > MAX_FRAME_SLOTS) return fail(c, "function frame too large");
+  if (end > c->max_slot) c->max_slot = end;
+  return true;
+}
+
+/* Push a value that lives in its canonical slot; returns that slot. */
+static uint32_t push(compiler *c, uint8_t type) {
+  uint32_t canon = next_canon(c);
+  operand o = {type, canon, canon};
+  reserve_slots(c, canon + wasm_type_slots(type));
+  WR_VEC_PUSH(&c->stack, o);
+  c->last_dst = NO_POS;
+  return canon;
+}
+
+/* Push the result of the instruction just emitted, whose dst word is the last one written
+ * before its remaining operands; `dst_word` lets local.set retarget it. */
+static void note_result(compiler *c, uint32_t dst_word) { c->last_dst = dst_word; }
+
+static bool pop(compiler *c, operand *out) {
+  const ctrl *block = &c->ctrls.items[c->ctrls.len - 1];
+  if (c->stack.len <= block->height) return fail(c, "operand stack underflow");
+  *out = c->stack.items[--c->stack.len];
+  c->last_dst = NO_POS;
+  return true;
+}
+
+static void materialize(compiler *c, operand *o) {
+  if (o->where != o->canon) {
+    emit_copy(c, o->type, o->canon, o->where);
+    o->where = o->canon;
+  }
+}
+
+static void materialize_top(compiler *c, uint32_t n) {
+  for (size_t i = c->stack.len - n; i < c->stack.len; i++) materialize(c, &c->stack.items[i]);
+}
+
+/* ---- control ---- */
+
+static uint32_t label_arity(const ctrl *b) { return b->kind == CTRL_LOOP ? b->nparams : b->nresults; }
+
+static const uint8_t *results_of(const ctrl *b) { return b->single_result ? &b->single : b->results; }
+
+static const uint8_t *label_types(const ctrl *b) { return b->kind == CTRL_LOOP ? b->params : results_of(b); }
+
+/* Move the top values a branch carries into `dst_slot`.. (ascending is safe: sources are
+ * locals, below every stack slot, or stack slots at or above their destination). */
+static void emit_moves(compiler *c, uint32_t n, const uint8_t *types, uint32_t dst_slot) {
+  size_t first = c->stack.len - n;
+  for (uint32_t k = 0; k < n; k++) {
+    emit_copy(c, types[k], dst_slot, c->stack.items[first + k].where);
+    dst_slot += wasm_type_slots(types[k]);
+  }
+}
+
+static bool moves_needed(const compiler *c, uint32_t n, const uint8_t *types, uint32_t dst_slot) {
+  size_t first = c->stack.len - n;
+  for (uint32_t k = 0; k < n; k++) {
+    if (c->stack.items[first + k].where != dst_slot) return true;
+    dst_slot += wasm_type_slots(types[k]);
+  }
+  return false;
+}
+
+static void emit_return(compiler *c) {
+  const ctrl *fn = &c->ctrls.items[0];
+  size_t first = c->stack.len - fn->nresults;
+  /* a result read from a local that an earlier result move overwrites must be copied first */
+  for (size_t i = first; i < c->stack.len; i++) {
+    if (c->stack.items[i].where < c->nresult_slots) materialize(c, &c->stack.items[i]);
+  }
+  emit_moves(c, fn->nresults, fn->results, 0);
+  emit_op(c, WASM_IOP_return);
+}
+
+/* Jump to the label of `depth` with its values moved into place. */
+static void emit_branch(compiler *c, uint32_t depth) {
+  ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - depth];
+  if (target->kind == CTRL_FUNC) {
+    emit_return(c);
+    return;
+  }
+  emit_moves(c, label_arity(target), label_types(target), target->base_slot);
+  if (target->kind == CTRL_LOOP) {
+    emit_op(c, WASM_IOP_br_back);
+    emit(c, target->loop_start);
+  } else {
+    emit_op(c, WASM_IOP_br);
+    WR_VEC_PUSH(&target->fixups, emit(c, NO_POS));
+    target->reachable_at_end_via_branch = true;
+  }
+}
+
+static bool read_blocktype(compiler *c, ctrl *b) {
+  int64_t bt;
+  if (!wasm_read_s33(&c->r, &bt)) return false;
+  b->nparams = b->nresults = 0;
+  b->params = b->results = NULL;
+  b->single_result = false;
+  if (bt == -64) return true;
+  if (bt < 0) {
+    b->single = (uint8_t)(bt & 0x7F);
+    b->single_result = true;
+    b->nresults = 1;
+    return true;
+  }
+  if ((uint64_t)bt >= c->module->ntypes) return fail(c, "unknown type");
+  const wasm_functype *t = &c->module->types[bt];
+  b->params = wasm_functype_params(t);
+  b->nparams = t->nparams;
+  b->results = wasm_functype_results(t);
+  b->nresults = t->nresults;
+  return true;
+}
+
+static bool begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
+  /* Values below a block must sit in their own slots: code inside may overwrite locals. */
+  for (size_t i = 0; i < c->stack.len; i++) materialize(c, &c->stack.items[i]);
+  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + b->nparams) return fail(c, "operand stack underflow");
+  b->kind = kind;
+  b->height = (uint32_t)c->stack.len - b->nparams;
+  b->base_slot = b->nparams ? c->stack.items[b->height].canon : next_canon(c);
+  b->loop_start = (uint32_t)c->code.len;
+  b->else_fixup = NO_POS;
+  b->fixups.items = NULL;
+  b->fixups.len = b->fixups.cap = 0;
+  b->reachable_at_end_via_branch = false;
+  c->last_dst = NO_POS;
+  WR_VEC_PUSH(&c->ctrls, *b);
+  return true;
+}
+
+static void reset_stack_to(compiler *c, const ctrl *b, uint32_t n, const uint8_t *types) {
+  c->stack.len = b->height;
+  for (uint32_t k = 0; k < n; k++) push(c, types[k]);
+}
+
+static void patch(compiler *c, uint32_t word, uint32_t target) { c->code.items[word] = target; }
+
+static bool end_block(compiler *c) {
+  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
+  bool reachable = !c->unreachable;
+  if (reachable) materialize_top(c, b->nresults);
+  uint32_t here = (uint32_t)c->code.len;
+  if (b->kind == CTRL_IF && b->else_fixup != NO_POS) {
+    patch(c, b->else_fixup, here);
+    reachable = true;
+  }
+  for (size_t i = 0; i < b->fixups.len; i++) patch(c, b->fixups.items[i], here);
+  if (b->reachable_at_end_via_branch) reachable = true;
+  ctrl done = *b;
+  WR_VEC_FREE(&b->fixups);
+  c->ctrls.len--;
+  reset_stack_to(c, &done, done.nresults, results_of(&done));
+  c->unreachable = !reachable;
+  c->last_dst = NO_POS;
+  return true;
+}
+
+/* ---- immediates of skipped (unreachable) instructions ---- */
+
+static bool skip_memarg(compiler *c) {
+  uint32_t align, memidx;
+  uint64_t offset;
+  if (!wasm_read_u32(&c->r, &align)) return false;
+  if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
+  return wasm_read_u64(&c->r, &offset);
+}
+
+static int simd_shape(uint32_t sub) {
+  switch (sub) {
+#define WASM_SIMD_OP(name, opcode, shape, lanes, align) \
+  case opcode:                                          \
+    return shape;
+#include "simd_ops.def"
+#undef WASM_SIMD_OP
+  default:
+    return -1;
+  }
+}
+
+static bool skip_u32s(compiler *c, int n) {
+  uint32_t v;
+  for (int i = 0; i < n; i++)
+    if (!wasm_read_u32(&c->r, &v)) return false;
+  return true;
+}
+
+static bool skip_immediates(compiler *c, uint8_t op) {
+  const uint8_t *bytes;
+  int64_t s;
+  uint32_t n;
+  switch (op) {
+  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if:
+    return wasm_read_s33(&c->r, &s);
+  case WASM_OPCODE_br: case WASM_OPCODE_br_if: case WASM_OPCODE_call: case WASM_OPCODE_return_call:
+  case WASM_OPCODE_local_get: case WASM_OPCODE_local_set: case WASM_OPCODE_local_tee:
+  case WASM_OPCODE_global_get: case WASM_OPCODE_global_set: case WASM_OPCODE_table_get:
+  case WASM_OPCODE_table_set: case WASM_OPCODE_ref_func: case WASM_OPCODE_memory_size:
+  case WASM_OPCODE_memory_grow:
+    return skip_u32s(c, 1);
+  case WASM_OPCODE_call_indirect: case WASM_OPCODE_return_call_indirect:
+    return skip_u32s(c, 2);
+  case WASM_OPCODE_br_table:
+    if (!wasm_read_u32(&c->r, &n)) return false;
+    if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
+    return skip_u32s(c, (int)n + 1);
+  case WASM_OPCODE_select_t:
+    if (!wasm_read_u32(&c->r, &n)) return false;
+    return wasm_read_bytes(&c->r, n, &bytes);
+  case WASM_OPCODE_i32_const: return wasm_read_sleb(&c->r, 32, &s);
+  case WASM_OPCODE_i64_const: return wasm_read_sleb(&c->r, 64, &s);
+  case WASM_OPCODE_f32_const: return wasm_read_bytes(&c->r, 4, &bytes);
+  case WASM_OPCODE_f64_const: return wasm_read_bytes(&c->r, 8, &bytes);
+  case WASM_OPCODE_ref_null: return wasm_read_bytes(&c->r, 1, &bytes);
+  case WASM_OPCODE_PREFIX_FC:
+    if (!wasm_read_u32(&c->r, &n)) return false;
+    switch (n) {
+    case WASM_FC_memory_init: case WASM_FC_memory_copy: case WASM_FC_table_init: case WASM_FC_table_copy:
+      return skip_u32s(c, 2);
+    case WASM_FC_data_drop: case WASM_FC_memory_fill: case WASM_FC_elem_drop: case WASM_FC_table_grow:
+    case WASM_FC_table_size: case WASM_FC_table_fill:
+      return skip_u32s(c, 1);
+    default:
+      return true;
+    }
+  case WASM_OPCODE_PREFIX_FD: {
+    if (!wasm_read_u32(&c->r, &n)) return false;
+    switch (simd_shape(n)) {
+    case SIMD_LOAD: case SIMD_STORE: return skip_memarg(c);
+    case SIMD_LOAD_LANE: case SIMD_STORE_LANE: return skip_memarg(c) && wasm_read_bytes(&c->r, 1, &bytes);
+    case SIMD_CONST: case SIMD_SHUFFLE: return wasm_read_bytes(&c->r, 16, &bytes);
+    case SIMD_EXTRACT_I32: case SIMD_EXTRACT_I64: case SIMD_EXTRACT_F32: case SIMD_EXTRACT_F64:
+    case SIMD_REPLACE_I32: case SIMD_REPLACE_I64: case SIMD_REPLACE_F32: case SIMD_REPLACE_F64:
+      return wasm_read_bytes(&c->r, 1, &bytes);
+    case -1: return fail(c, "unknown SIMD opcode");
+    default: return true;
+    }
+  }
+  default:
+    if (op >= WASM_OPCODE_i32_load && op <= WASM_OPCODE_i64_store32) return skip_memarg(c);
+    return true;
+  }
+}
+
+/* ---- fixed-signature instructions, from opcodes.def ---- */
+
+typedef struct simple_op {
+  uint16_t iop; /* 0 = not simple */
+  uint8_t nargs, arg, result;
+} simple_op;
+
+static simple_op sig_info(wasm_op_sig sig, enum wasm_iop iop) {
+  simple_op s = {(uint16_t)iop, 0, 0, 0};
+  switch (sig) {
+#define SIG1(name, a, r) case SIG_##name: s.nargs = 1; s.arg = a; s.result = r; break;
+#define SIG2(name, a, r) case SIG_##name: s.nargs = 2; s.arg = a; s.result = r; break;
+  SIG1(f32_f32, WASM_F32, WASM_F32) SIG1(f32_f64, WASM_F32, WASM_F64) SIG1(f32_i32, WASM_F32, WASM_I32)
+  SIG1(f32_i64, WASM_F32, WASM_I64) SIG2(f32f32_f32, WASM_F32, WASM_F32) SIG2(f32f32_i32, WASM_F32, WASM_I32)
+  SIG1(f64_f32, WASM_F64, WASM_F32) SIG1(f64_f64, WASM_F64, WASM_F64) SIG1(f64_i32, WASM_F64, WASM_I32)
+  SIG1(f64_i64, WASM_F64, WASM_I64) SIG2(f64f64_f64, WASM_F64, WASM_F64) SIG2(f64f64_i32, WASM_F64, WASM_I32)
+  SIG1(i32_f32, WASM_I32, WASM_F32) SIG1(i32_f64, WASM_I32, WASM_F64) SIG1(i32_i32, WASM_I32, WASM_I32)
+  SIG1(i32_i64, WASM_I32, WASM_I64) SIG2(i32i32_i32, WASM_I32, WASM_I32) SIG1(i64_f32, WASM_I64, WASM_F32)
+  SIG1(i64_f64, WASM_I64, WASM_F64) SIG1(i64_i32, WASM_I64, WASM_I32) SIG1(i64_i64, WASM_I64, WASM_I64)
+  SIG2(i64i64_i32, WASM_I64, WASM_I32) SIG2(i64i64_i64, WASM_I64, WASM_I64)
+#undef SIG1
+#undef SIG2
+  case SIG_SPECIAL:
+    s.iop = 0;
+    break;
+  }
+  return s;
+}
+
+/* Internal opcode and signature of every fixed-signature instruction, by opcode byte (and by
+ * 0xFC sub-opcode). SIG_SPECIAL entries expand to "+ 0": no internal opcode. */
+typedef struct byte_op {
+  uint16_t iop;
+  uint8_t sig;
+} byte_op;
+
+#define X(name) WASM_IOP_##name
+#define WASM_OP_LOAD(name, b, type, align)
+#define WASM_OP_STORE(name, b, type, align)
+static const byte_op one_byte_ops[256] = {
+#define WASM_OP(name, b, sig) [b] = {WASM_IOP_##sig(name) + 0, sig},
+#define WASM_OP_FC(name, sub, sig)
+#include "opcodes.def"
+#undef WASM_OP
+#undef WASM_OP_FC
+};
+static const byte_op fc_ops[32] = {
+#define WASM_OP(name, b, sig)
+#define WASM_OP_FC(name, sub, sig) [sub] = {WASM_IOP_##sig(name) + 0, sig},
+#include "opcodes.def"
+#undef WASM_OP
+#undef WASM_OP_FC
+};
+#undef WASM_OP_LOAD
+#undef WASM_OP_STORE
+#undef X
+
+static bool emit_simple(compiler *c, simple_op s) {
+  operand a, b;
+  if (s.nargs == 2) {
+    if (!pop(c, &b) || !pop(c, &a)) return false;
+  } else if (!pop(c, &a)) {
+    return false;
+  }
+  uint32_t dst = push(c, s.result);
+  emit_op(c, (enum wasm_iop)s.iop);
+  uint32_t dst_word = emit(c, dst);
+  emit(c, a.where);
+  if (s.nargs == 2) emit(c, b.where);
+  note_result(c, dst_word);
+  return true;
+}
+
+typedef struct mem_op {
+  uint16_t iop;
+  uint8_t type;
+  bool store;
+} mem_op;
+
+static const mem_op memory_ops[256] = {
+#define WASM_OP(name, b, sig)
+#define WASM_OP_FC(name, sub, sig)
+#define WASM_OP_LOAD(name, b, type, align) [b] = {WASM_IOP_##name, type, false},
+#define WASM_OP_STORE(name, b, type, align) [b] = {WASM_IOP_##name, type, true},
+#include "opcodes.def"
+#undef WASM_OP
+#undef WASM_OP_FC
+#undef WASM_OP_LOAD
+#undef WASM_OP_STORE
+};
+
+/* memarg: only memory 0 of a 32-bit memory is addressed by this interpreter's code. */
+static bool read_memarg(compiler *c, uint32_t *offset) {
+  uint32_t align, memidx = 0;
+  uint64_t off;
+  if (!wasm_read_u32(&c->r, &align)) return false;
+  if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
+  if (!wasm_read_u64(&c->r, &off)) return false;
+  if (memidx != 0) return fail(c, "multiple memories are not supported by the interpreter");
+  if (off > UINT32_MAX) return fail(c, "memory64 offsets are not supported by the interpreter");
+  *offset = (uint32_t)off;
+  return true;
+}
+
+static bool read_index(compiler *c, uint32_t *out, uint32_t limit, const char *what) {
+  if (!wasm_read_u32(&c->r, out)) return false;
+  if (*out >= limit) return fail(c, what);
+  return true;
+}
+
+static uint32_t nfuncs_total(const compiler *c) { return c->module->nfunc_imports + c->module->nfuncs; }
+static uint32_t nglobals_total(const compiler *c) { return c->module->nglobal_imports + c->module->nglobals; }
+static uint32_t ntables_total(const compiler *c) { return c->module->ntable_imports + c->module->ntables; }
+
+static bool pop_n(compiler *c, operand *out, int n) {
+  for (int i = n - 1; i >= 0; i--)
+    if (!pop(c, &out[i])) return false;
+  return true;
+}
+
+/* Calls: arguments in consecutive canonical slots starting at the callee's frame base. */
+static bool emit_call_common(compiler *c, const wasm_functype *t, uint32_t *base_out) {
+  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
+  materialize_top(c, t->nparams);
+  uint32_t base = t->nparams ? c->stack.items[c->stack.len - t->nparams].canon : next_canon(c);
+  c->stack.len -= t->nparams;
+  uint32_t nps = types_slots(wasm_functype_params(t), t->nparams);
+  uint32_t nrs = types_slots(wasm_functype_results(t), t->nresults);
+  if (!reserve_slots(c, base + WR_MAX(nps, nrs))) return false;
+  *base_out = base;
+  return true;
+}
+
+/* Tail calls: the arguments replace this frame's first slots. */
+static bool emit_tail_args(compiler *c, const wasm_functype *t) {
+  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
+  materialize_top(c, t->nparams);
+  emit_moves(c, t->nparams, wasm_functype_params(t), 0);
+  c->stack.len -= t->nparams;
+  uint32_t nps = types_slots(wasm_functype_params(t), t->nparams);
+  uint32_t nrs = types_slots(wasm_functype_results(t), t->nresults);
+  return reserve_slots(c, WR_MAX(nps, nrs));
+}
+
+static void push_call_results(compiler *c, const wasm_functype *t) {
+  for (uint32_t k = 0; k < t->nresults; k++) push(c, wasm_functype_results(t)[k]);
+}
+
+static bool compile_local_set(compiler *c, uint32_t x, bool tee) {
+  operand v;
+  const ctrl *block = &c->ctrls.items[c->ctrls.len - 1];
+  if (c->stack.len <= block->height) return fail(c, "operand stack underflow");
+  uint32_t slot = c->local_slot[x];
+  uint32_t produced = c->last_dst;
+  v = c->stack.items[--c->stack.len];
+  bool referenced = false;
+  for (size_t i = 0; i < c->stack.len; i++)
+    if (c->stack.items[i].where == slot) referenced = true;
+  if (produced != NO_POS && v.where == v.canon && c->code.items[produced] == v.canon && !referenced) {
+    /* the value was just computed: write it straight into the local */
+    c->code.items[produced] = slot;
+  } else {
+    for (size_t i = 0; i < c->stack.len; i++)
+      if (c->stack.items[i].where == slot) materialize(c, &c->stack.items[i]);
+    emit_copy(c, v.type, slot, v.where);
+  }
+  c->last_dst = NO_POS;
+  if (tee) {
+    operand o = {v.type, v.canon, slot};
+    WR_VEC_PUSH(&c->stack, o);
+  }
+  return true;
+}
+
+static bool compile_br_table(compiler *c) {
+  uint32_t n;
+  operand index;
+  if (!wasm_read_u32(&c->r, &n)) return false;
+  if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
+  uint32_t *depths = wr_malloc(((size_t)n + 1) * sizeof(uint32_t));
+  for (uint32_t i = 0; i <= n; i++) {
+    if (!read_index(c, &depths[i], (uint32_t)c->ctrls.len, "unknown label")) {
+      wr_free(depths);
+      return false;
+    }
+  }
+  if (!pop(c, &index)) {
+    wr_free(depths);
+    return false;
+  }
+  emit_op(c, WASM_IOP_br_table);
+  emit(c, index.where);
+  emit(c, n + 1);
+  uint32_t table = (uint32_t)c->code.len;
+  for (uint32_t i = 0; i <= n; i++) emit(c, NO_POS);
+  for (uint32_t i = 0; i <= n; i++) {
+    ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - depths[i]];
+    uint32_t arity = label_arity(target);
+    if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + arity) {
+      wr_free(depths);
+      return fail(c, "operand stack underflow");
+    }
+    if (target->kind == CTRL_BLOCK || target->kind == CTRL_IF) {
+      if (!moves_needed(c, arity, label_types(target), target->base_slot)) {
+        WR_VEC_PUSH(&target->fixups, table + i);
+        target->reachable_at_end_via_branch = true;
+        continue;
+      }
+    }
+    patch(c, table + i, (uint32_t)c->code.len);
+    emit_branch(c, depths[i]);
+  }
+  wr_free(depths);
+  c->unreachable = true;
+  return true;
+}
+
+static bool compile_simd(compiler *c) {
+  uint32_t sub, offset = 0;
+  uint8_t lane;
+  const uint8_t *bytes;
+  operand a, b, x;
+  if (!wasm_read_u32(&c->r, &sub)) return false;
+  enum wasm_iop iop;
+  switch (sub) {
+#define WASM_SIMD_OP(name, opcode, shape, lanes, align) \
+  case opcode:                                          \
+    iop = WASM_IOP_simd_##name;                         \
+    break;
+#include "simd_ops.def"
+#undef WASM_SIMD_OP
+  default:
+    return fail(c, "unknown SIMD opcode");
+  }
+  uint32_t dst;
+  switch (simd_shape(sub)) {
+  case SIMD_LOAD:
+    if (!read_memarg(c, &offset) || !pop(c, &a)) return false;
+    dst = push(c, WASM_V128);
+    emit_op(c, iop);
+    note_result(c, emit(c, dst));
+    emit(c, a.where);
+    emit(c, offset);
+    return true;
+  case SIMD_STORE:
+    if (!read_memarg(c, &offset) || !pop(c, &b) || !pop(c, &a)) return false;
+    emit_op(c, iop);
+    emit(c, a.where);
+    emit(c, b.where);
+    emit(c, offset);
+    return true;
+  case SIMD_LOAD_LANE:
+  case SIMD_STORE_LANE:
+    if (!read_memarg(c, &offset) || !wasm_read_u8(&c->r, &lane) || !pop(c, &b) || !pop(c, &a)) return false;
+    emit_op(c, iop);
+    if (simd_shape(sub) == SIMD_LOAD_LANE) {
+      dst = push(c, WASM_V128);
+      note_result(c, emit(c, dst));
+    }
+    emit(c, a.where);
+    emit(c, b.where);
+    emit(c, offset);
+    emit(c, lane);
+    return true;
+  case SIMD_CONST:
+  case SIMD_SHUFFLE: {
+    bool shuffle = simd_shape(sub) == SIMD_SHUFFLE;
+    if (!wasm_read_bytes(&c->r, 16, &bytes)) return false;
+    if (shuffle && (!pop(c, &b) || !pop(c, &a))) return false;
+    dst = push(c, WASM_V128);
+    emit_op(c, iop);
+    uint32_t dst_word = emit(c, dst);
+    if (shuffle) {
+      emit(c, a.where);
+      emit(c, b.where);
+    }
+    for (int k = 0; k < 4; k++) {
+      uint32_t w;
+      memcpy(&w, bytes + 4 * k, 4);
+      emit(c, w);
+    }
+    note_result(c, dst_word);
+    return true;
+  }
+  case SIMD_EXTRACT_I32: case SIMD_EXTRACT_I64: case SIMD_EXTRACT_F32: case SIMD_EXTRACT_F64: {
+    static const uint8_t types[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64};
+    if (!wasm_read_u8(&c->r, &lane) || !pop(c, &a)) return false;
+    dst = push(c, types[simd_shape(sub) - SIMD_EXTRACT_I32]);
+    emit_op(c, iop);
+    note_result(c, emit(c, dst));
+    emit(c, a.where);
+    emit(c, lane);
+    return true;
+  }
+  case SIMD_REPLACE_I32: case SIMD_REPLACE_I64: case SIMD_REPLACE_F32: case SIMD_REPLACE_F64:
+    if (!wasm_read_u8(&c->r, &lane) || !pop(c, &x) || !pop(c, &a)) return false;
+    dst = push(c, WASM_V128);
+    emit_op(c, iop);
+    note_result(c, emit(c, dst));
+    emit(c, a.where);
+    emit(c, x.where);
+    emit(c, lane);
+    return true;
+  case SIMD_SPLAT_I32: case SIMD_SPLAT_I64: case SIMD_SPLAT_F32: case SIMD_SPLAT_F64:
+  case SIMD_UNARY: case SIMD_TEST:
+    if (!pop(c, &a)) return false;
+    dst = push(c, simd_shape(sub) == SIMD_TEST ? WASM_I32 : WASM_V128);
+    emit_op(c, iop);
+    note_result(c, emit(c, dst));
+    emit(c, a.where);
+    return true;
+  case SIMD_BINARY: case SIMD_SHIFT:
+    if (!pop(c, &b) || !pop(c, &a)) return false;
+    dst = push(c, WASM_V128);
+    emit_op(c, iop);
+    note_result(c, emit(c, dst));
+    emit(c, a.where);
+    emit(c, b.where);
+    return true;
+  case SIMD_TERNARY: {
+    operand t3[3];
+    if (!pop_n(c, t3, 3)) return false;
+    dst = push(c, WASM_V128);
+    emit_op(c, iop);
+    note_result(c, emit(c, dst));
+    for (int k = 0; k < 3; k++) emit(c, t3[k].where);
+    return true;
+  }
+  default:
+    return fail(c, "unknown SIMD opcode");
+  }
+}
+
+static bool compile_fc(compiler *c) {
+  uint32_t sub, i1, i2;
+  operand v[3];
+  if (!wasm_read_u32(&c->r, &sub)) return false;
+  if (sub < WR_ARRAY_LEN(fc_ops) && fc_ops[sub].sig != SIG_SPECIAL) {
+    byte_op o = fc_ops[sub];
+    return emit_simple(c, sig_info((wasm_op_sig)o.sig, (enum wasm_iop)o.iop));
+  }
+  const wasm_module *m = c->module;
+  uint32_t dst;
+  switch (sub) {
+  case WASM_FC_memory_init:
+    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !wasm_read_u32(&c->r, &i2)) return false;
+    if (!pop_n(c, v, 3)) return false;
+    emit_op(c, WASM_IOP_memory_init);
+    emit(c, i1);
+    break;
+  case WASM_FC_data_drop:
+    if (!read_index(c, &i1, m->ndatas, "unknown data segment")) return false;
+    emit_op(c, WASM_IOP_data_drop);
+    emit(c, i1);
+    return true;
+  case WASM_FC_memory_copy:
+    if (!skip_u32s(c, 2) || !pop_n(c, v, 3)) return false;
+    emit_op(c, WASM_IOP_memory_copy);
+    break;
+  case WASM_FC_memory_fill:
+    if (!skip_u32s(c, 1) || !pop_n(c, v, 3)) return false;
+    emit_op(c, WASM_IOP_memory_fill);
+    break;
+  case WASM_FC_table_init:
+    if (!read_index(c, &i1, m->nelems, "unknown elem segment") ||
+        !read_index(c, &i2, ntables_total(c), "unknown table") || !pop_n(c, v, 3))
+      return false;
+    emit_op(c, WASM_IOP_table_init);
+    emit(c, i2);
+    emit(c, i1);
+    break;
+  case WASM_FC_elem_drop:
+    if (!read_index(c, &i1, m->nelems, "unknown elem segment")) return false;
+    emit_op(c, WASM_IOP_elem_drop);
+    emit(c, i1);
+    return true;
+  case WASM_FC_table_copy:
+    if (!read_index(c, &i1, ntables_total(c), "unknown table") ||
+        !read_index(c, &i2, ntables_total(c), "unknown table") || !pop_n(c, v, 3))
+      return false;
+    emit_op(c, WASM_IOP_table_copy);
+    emit(c, i1);
+    emit(c, i2);
+    break;
+  case WASM_FC_table_grow:
+    if (!read_index(c, &i1, ntables_total(c), "unknown table") || !pop_n(c, v, 2)) return false;
+    dst = push(c, WASM_I32);
+    emit_op(c, WASM_IOP_table_grow);
+    emit(c, dst);
+    emit(c, i1);
+    emit(c, v[0].where);
+    emit(c, v[1].where);
+    return true;
+  case WASM_FC_table_size:
+    if (!read_index(c, &i1, ntables_total(c), "unknown table")) return false;
+    dst = push(c, WASM_I32);
+    emit_op(c, WASM_IOP_table_size);
+    emit(c, dst);
+    emit(c, i1);
+    return true;
+  case WASM_FC_table_fill:
+    if (!read_index(c, &i1, ntables_total(c), "unknown table") || !pop_n(c, v, 3)) return false;
+    emit_op(c, WASM_IOP_table_fill);
+    emit(c, i1);
+    break;
+  default:
+    return fail(c, "unknown 0xFC opcode");
+  }
+  for (int k = 0; k < 3; k++) emit(c, v[k].where);
+  return true;
+}
+
+static bool compile_op(compiler *c, uint8_t op) {
+  const wasm_module *m = c->module;
+  operand a, b, cond;
+  uint32_t idx, dst, offset;
+  ctrl nb;
+  switch (op) {
+  case WASM_OPCODE_unreachable:
+    emit_op(c, WASM_IOP_unreachable);
+    c->unreachable = true;
+    return true;
+  case WASM_OPCODE_nop:
+    return true;
+  case WASM_OPCODE_block:
+    return read_blocktype(c, &nb) && begin_block(c, CTRL_BLOCK, &nb);
+  case WASM_OPCODE_loop:
+    return read_blocktype(c, &nb) && begin_block(c, CTRL_LOOP, &nb);
+  case WASM_OPCODE_if:
+    if (!read_blocktype(c, &nb) || !pop(c, &cond)) return false;
+    if (!begin_block(c, CTRL_IF, &nb)) return false;
+    emit_op(c, WASM_IOP_br_unless);
+    emit(c, cond.where);
+    c->ctrls.items[c->ctrls.len - 1].else_fixup = emit(c, NO_POS);
+    return true;
+  case WASM_OPCODE_else: {
+    ctrl *blk = &c->ctrls.items[c->ctrls.len - 1];
+    if (blk->kind != CTRL_IF || blk->else_fixup == NO_POS) return fail(c, "else without if");
+    if (!c->unreachable) {
+      materialize_top(c, blk->nresults);
+      emit_op(c, WASM_IOP_br);
+      WR_VEC_PUSH(&blk->fixups, emit(c, NO_POS));
+      blk->reachable_at_end_via_branch = true;
+    }
+    patch(c, blk->else_fixup, (uint32_t)c->code.len);
+    blk->else_fixup = NO_POS;
+    reset_stack_to(c, blk, blk->nparams, blk->params);
+    c->unreachable = false;
+    c->last_dst = NO_POS;
+    return true;
+  }
+  case WASM_OPCODE_end:
+    if (c->ctrls.len == 1) {
+      if (!c->unreachable) emit_return(c);
+      c->ctrls.len = 0;
+      return true;
+    }
+    return end_block(c);
+  case WASM_OPCODE_br:
+    if (!read_index(c, &idx, (uint32_t)c->ctrls.len, "unknown label")) return false;
+    emit_branch(c, idx);
+    c->unreachable = true;
+    return true;
+  case WASM_OPCODE_br_if: {
+    if (!read_index(c, &idx, (uint32_t)c->ctrls.len, "unknown label") || !pop(c, &cond)) return false;
+    ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - idx];
+    uint32_t arity = label_arity(target);
+    if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + arity) return fail(c, "operand stack underflow");
+    if (target->kind != CTRL_FUNC && !moves_needed(c, arity, label_types(target), target->base_slot)) {
+      if (target->kind == CTRL_LOOP) {
+        emit_op(c, WASM_IOP_br_if_back);
+        emit(c, cond.where);
+        emit(c, target->loop_start);
+      } else {
+        emit_op(c, WASM_IOP_br_if);
+        emit(c, cond.where);
+        WR_VEC_PUSH(&target->fixups, emit(c, NO_POS));
+        target->reachable_at_end_via_branch = true;
+      }
+      return true;
+    }
+    emit_op(c, WASM_IOP_br_unless);
+    emit(c, cond.where);
+    uint32_t skip = emit(c, NO_POS);
+    emit_branch(c, idx);
+    patch(c, skip, (uint32_t)c->code.len);
+    c->last_dst = NO_POS;
+    return true;
+  }
+  case WASM_OPCODE_br_table:
+    return compile_br_table(c);
+  case WASM_OPCODE_return:
+    if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + c->ctrls.items[0].nresults)
+      return fail(c, "operand stack underflow");
+    emit_return(c);
+    c->unreachable = true;
+    return true;
+  case WASM_OPCODE_call: {
+    if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
+    const wasm_functype *t = wasm_module_func_type(m, idx);
+    uint32_t base;
+    if (!emit_call_common(c, t, &base)) return false;
+    emit_op(c, WASM_IOP_call);
+    emit(c, idx);
+    emit(c, base);
+    push_call_results(c, t);
+    return true;
+  }
+  case WASM_OPCODE_call_indirect: {
+    uint32_t table, base;
+    if (!read_index(c, &idx, m->ntypes, "unknown type") || !read_index(c, &table, ntables_total(c), "unknown table"))
+      return false;
+    operand index;
+    if (!pop(c, &index)) return false;
+    const wasm_functype *t = &m->types[idx];
+    if (!emit_call_common(c, t, &base)) return false;
+    /* the index may sit in the argument area: read it into a slot past the arguments */
+    emit_op(c, WASM_IOP_call_indirect);
+    emit(c, idx);
+    emit(c, table);
+    emit(c, index.where);
+    emit(c, base);
+    push_call_results(c, t);
+    return true;
+  }
+  case WASM_OPCODE_return_call:
+  case WASM_OPCODE_return_call_indirect: {
+    if (!m->features.tail_call) return fail(c, "tail calls are not enabled");
+    uint32_t table = 0;
+    operand index = {0, 0, 0};
+    const wasm_functype *t;
+    if (op == WASM_OPCODE_return_call) {
+      if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
+      t = wasm_module_func_type(m, idx);
+    } else {
+      if (!read_index(c, &idx, m->ntypes, "unknown type") || !read_index(c, &table, ntables_total(c), "unknown table"))
+        return false;
+      if (!pop(c, &index)) return false;
+      materialize(c, &index); /* its local could be overwritten by the argument moves */
+      t = &m->types[idx];
+    }
+    if (!emit_tail_args(c, t)) return false;
+    if (op == WASM_OPCODE_return_call) {
+      emit_op(c, WASM_IOP_return_call);
+      emit(c, idx);
+    } else {
+      emit_op(c, WASM_IOP_return_call_indirect);
+      emit(c, idx);
+      emit(c, table);
+      emit(c, index.where);
+    }
+    c->unreachable = true;
+    return true;
+  }
+  case WASM_OPCODE_drop:
+    return pop(c, &a);
+  case WASM_OPCODE_select:
+  case WASM_OPCODE_select_t: {
+    if (op == WASM_OPCODE_select_t) {
+      uint32_t n;
+      const uint8_t *types;
+      if (!wasm_read_u32(&c->r, &n) || !wasm_read_bytes(&c->r, n, &types)) return false;
+    }
+    if (!pop(c, &cond) || !pop(c, &b) || !pop(c, &a)) return false;
+    dst = push(c, a.type);
+    emit_op(c, a.type == WASM_V128 ? WASM_IOP_select2 : WASM_IOP_select);
+    uint32_t dst_word = emit(c, dst);
+    emit(c, a.where);
+    emit(c, b.where);
+    emit(c, cond.where);
+    note_result(c, dst_word);
+    return true;
+  }
+  case WASM_OPCODE_local_get: {
+    if (!read_index(c, &idx, c->nlocals, "unknown local")) return false;
+    push(c, c->local_type[idx]);
+    c->stack.items[c->stack.len - 1].where = c->local_slot[idx];
+    return true;
+  }
+  case WASM_OPCODE_local_set:
+  case WASM_OPCODE_local_tee:
+    if (!read_index(c, &idx, c->nlocals, "unknown local")) return false;
+    return compile_local_set(c, idx, op == WASM_OPCODE_local_tee);
+  case WASM_OPCODE_global_get: {
+    if (!read_index(c, &idx, nglobals_total(c), "unknown global")) return false;
+    uint8_t type = wasm_module_global_type(m, idx).type;
+    dst = push(c, type);
+    emit_op(c, type == WASM_V128 ? WASM_IOP_global_get2 : WASM_IOP_global_get);
+    note_result(c, emit(c, dst));
+    emit(c, idx);
+    return true;
+  }
+  case WASM_OPCODE_global_set:
+    if (!read_index(c, &idx, nglobals_total(c), "unknown global") || !pop(c, &a)) return false;
+    emit_op(c, a.type == WASM_V128 ? WASM_IOP_global_set2 : WASM_IOP_global_set);
+    emit(c, idx);
+    emit(c, a.where);
+    return true;
+  case WASM_OPCODE_table_get:
+    if (!read_index(c, &idx, ntables_total(c), "unknown table") || !pop(c, &a)) return false;
+    dst = push(c, wasm_module_table_type(m, idx).elem);
+    emit_op(c, WASM_IOP_table_get);
+    note_result(c, emit(c, dst));
+    emit(c, idx);
+    emit(c, a.where);
+    return true;
+  case WASM_OPCODE_table_set:
+    if (!read_index(c, &idx, ntables_total(c), "unknown table") || !pop(c, &b) || !pop(c, &a)) return false;
+    emit_op(c, WASM_IOP_table_set);
+    emit(c, idx);
+    emit(c, a.where);
+    emit(c, b.where);
+    return true;
+  case WASM_OPCODE_memory_size:
+    if (!wasm_read_u32(&c->r, &idx)) return false;
+    dst = push(c, WASM_I32);
+    emit_op(c, WASM_IOP_memory_size);
+    note_result(c, emit(c, dst));
+    return true;
+  case WASM_OPCODE_memory_grow:
+    if (!wasm_read_u32(&c->r, &idx) || !pop(c, &a)) return false;
+    dst = push(c, WASM_I32);
+    emit_op(c, WASM_IOP_memory_grow);
+    emit(c, dst);
+    emit(c, a.where);
+    return true;
+  case WASM_OPCODE_i32_const: {
+    int32_t v;
+    if (!wasm_read_s32(&c->r, &v)) return false;
+    dst = push(c, WASM_I32);
+    emit_op(c, WASM_IOP_const32);
+    note_result(c, emit(c, dst));
+    emit(c, (uint32_t)v);
+    return true;
+  }
+  case WASM_OPCODE_f32_const: {
+    uint32_t bits;
+    if (!wasm_read_fixed32(&c->r, &bits)) return false;
+    dst = push(c, WASM_F32);
+    emit_op(c, WASM_IOP_const32);
+    note_result(c, emit(c, dst));
+    emit(c, bits);
+    return true;
+  }
+  case WASM_OPCODE_i64_const:
+  case WASM_OPCODE_f64_const: {
+    uint64_t bits;
+    if (op == WASM_OPCODE_i64_const) {
+      int64_t v;
+      if (!wasm_read_s64(&c->r, &v)) return false;
+      bits = (uint64_t)v;
+    } else if (!wasm_read_fixed64(&c->r, &bits)) {
+      return false;
+    }
+    dst = push(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64);
+    emit_op(c, WASM_IOP_const64);
+    note_result(c, emit(c, dst));
+    emit(c, (uint32_t)bits);
+    emit(c, (uint32_t)(bits >> 32));
+    return true;
+  }
+  case WASM_OPCODE_ref_null: {
+    uint8_t type;
+    if (!wasm_read_u8(&c->r, &type)) return false;
+    dst = push(c, type);
+    emit_op(c, WASM_IOP_const64);
+    note_result(c, emit(c, dst));
+    emit(c, 0);
+    emit(c, 0);
+    return true;
+  }
+  case WASM_OPCODE_ref_is_null:
+    if (!pop(c, &a)) return false;
+    dst = push(c, WASM_I32);
+    emit_op(c, WASM_IOP_ref_is_null);
+    note_result(c, emit(c, dst));
+    emit(c, a.where);
+    return true;
+  case WASM_OPCODE_ref_func:
+    if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
+    dst = push(c, WASM_FUNCREF);
+    emit_op(c, WASM_IOP_ref_func);
+    note_result(c, emit(c, dst));
+    emit(c, idx);
+    return true;
+  case WASM_OPCODE_PREFIX_FC:
+    return compile_fc(c);
+  case WASM_OPCODE_PREFIX_FD:
+    return compile_simd(c);
+  default:
+    break;
+  }
+  if (op >= WASM_OPCODE_i32_load && op <= WASM_OPCODE_i64_store32) {
+    mem_op mo = memory_ops[op];
+    if (!read_memarg(c, &offset)) return false;
+    if (mo.store) {
+      if (!pop(c, &b) || !pop(c, &a)) return false;
+      emit_op(c, (enum wasm_iop)mo.iop);
+      emit(c, a.where);
+      emit(c, b.where);
+      emit(c, offset);
+    } else {
+      if (!pop(c, &a)) return false;
+      dst = push(c, mo.type);
+      emit_op(c, (enum wasm_iop)mo.iop);
+      uint32_t dst_word = emit(c, dst);
+      emit(c, a.where);
+      emit(c, offset);
+      note_result(c, dst_word);
+    }
+    return true;
+  }
+  if (one_byte_ops[op].sig != SIG_SPECIAL)
+    return emit_simple(c, sig_info((wasm_op_sig)one_byte_ops[op].sig, (enum wasm_iop)one_byte_ops[op].iop));
+  wr_error_at(c->err, c->r.pos - 1, "instruction 0x%02x not supported by the interpreter", op);
+  return false;
+}
+
+/* Skip an unreachable stretch up to the else / end that closes the current block. */
+static bool skip_unreachable(compiler *c, uint8_t op, bool *handled) {
+  *handled = true;
+  switch (op) {
+  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if:
+    c->skip_depth++;
+    return skip_immediates(c, op);
+  case WASM_OPCODE_else:
+    if (c->skip_depth > 0) return true;
+    *handled = false;
+    return true;
+  case WASM_OPCODE_end:
+    if (c->skip_depth > 0) {
+      c->skip_depth--;
+      return true;
+    }
+    *handled = false;
+    return true;
+  default:
+    return skip_immediates(c, op);
+  }
+}
+
+static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func *out) {
+  const wasm_module *m = c->module;
+  const wasm_func_def *def = &m->funcs[def_index];
+  const wasm_functype *type = &m->types[def->type];
+  uint64_t nlocals = (uint64_t)type->nparams + def->nlocals;
+  if (nlocals > MAX_FRAME_SLOTS / 2) return fail(c, "too many locals");
+  c->nlocals = (uint32_t)nlocals;
+  c->local_slot = wr_malloc((nlocals + 1) * sizeof(uint32_t));
+  c->local_type = wr_malloc(nlocals + 1);
+  uint32_t slot = 0, k = 0;
+  for (uint32_t i = 0; i < type->nparams; i++, k++) {
+    c->local_type[k] = type->types[i];
+    c->local_slot[k] = slot;
+    slot += wasm_type_slots(type->types[i]);
+  }
+  uint32_t nparam_slots = slot;
+  for (uint32_t g = 0; g < def->nlocal_groups; g++) {
+    for (uint32_t i = 0; i < def->local_groups[g].count && k < nlocals; i++, k++) {
+      c->local_type[k] = def->local_groups[g].type;
+      c->local_slot[k] = slot;
+      slot += wasm_type_slots(def->local_groups[g].type);
+    }
+  }
+  c->nlocal_slots = slot;
+  c->max_slot = slot;
+  c->nresult_slots = types_slots(wasm_functype_results(type), type->nresults);
+  reserve_slots(c, c->nresult_slots);
+  c->r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, c->err);
+  c->code.len = c->stack.len = c->ctrls.len = 0;
+  c->unreachable = false;
+  c->skip_depth = 0;
+  c->last_dst = NO_POS;
+  ctrl fn = {0};
+  fn.kind = CTRL_FUNC;
+  fn.params = wasm_functype_params(type);
+  fn.results = wasm_functype_results(type);
+  fn.nresults = type->nresults;
+  fn.else_fixup = NO_POS;
+  WR_VEC_PUSH(&c->ctrls, fn);
+
+  bool ok = true;
+  while (ok && c->ctrls.len > 0) {
+    uint8_t op;
+    if (!wasm_read_u8(&c->r, &op)) {
+      ok = false;
+      break;
+    }
+    if (c->unreachable) {
+      bool handled;
+      ok = skip_unreachable(c, op, &handled);
+      if (!ok || handled) continue;
+    }
+    ok = compile_op(c, op);
+  }
+  for (size_t i = 0; i < c->ctrls.len; i++) WR_VEC_FREE(&c->ctrls.items[i].fixups);
+  wr_free(c->local_slot);
+  wr_free(c->local_type);
+  if (!ok) return false;
+  if (c->err->failed) return false;
+  out->code = wr_malloc((c->code.len ? c->code.len : 1) * sizeof(uint32_t));
+  memcpy(out->code, c->code.items, c->code.len * sizeof(uint32_t));
+  out->code_len = (uint32_t)c->code.len;
+  out->nparam_slots = nparam_slots;
+  out->nresult_slots = c->nresult_slots;
+  out->nlocal_slots = c->nlocal_slots;
+  out->frame_slots = c->max_slot;
+  return true;
+}
+
+bool wasm_compile(wasm_module *module, wr_error *err) {
+  compiler c;
+  memset(&c, 0, sizeof c);
+  c.module = module;
+  c.err = err;
+  struct wasm_code *code = WR_NEW(struct wasm_code);
+  code->funcs = WR_NEW_ARRAY(wasm_compiled_func, module->nfuncs ? module->nfuncs : 1);
+  code->nfuncs = module->nfuncs;
+  bool ok = true;
+  for (uint32_t i = 0; i < module->nfuncs && ok; i++) {
+    ok = compile_function(&c, i, &code->funcs[i]);
+    if (!ok) wr_error_prefix(err, "in function %u: ", module->nfunc_imports + i);
+  }
+  WR_VEC_FREE(&c.code);
+  WR_VEC_FREE(&c.stack);
+  WR_VEC_FREE(&c.ctrls);
+  if (!ok) {
+    wasm_code_free(code);
+    return false;
+  }
+  module->code = code;
+  return true;
+}
+
+void wasm_code_free(struct wasm_code *code) {
+  if (!code) return;
+  for (uint32_t i = 0; i < code->nfuncs; i++) wr_free(code->funcs[i].code);
+  wr_free(code->funcs);
+  wr_free(code);
+}

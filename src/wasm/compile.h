@@ -1,0 +1,106 @@
+/* The internal code the compiler (compile.c) produces and the interpreter (interp.c) runs.
+ *
+ * A function body becomes a stream of 32-bit words: an internal opcode followed by its
+ * operands. Operands are frame slot indices (every value lives at a known slot: locals
+ * first, then the operand stack by height; v128 takes two slots), immediates, or code
+ * offsets (word index of a branch target in the same stream). Stack-machine bookkeeping
+ * is gone at run time: branches carry their own result moves, local.get usually costs
+ * nothing (operands name the local's slot) and a value computed into a local is written
+ * there directly.
+ *
+ * Layout of each instruction, by operand kind:
+ *   unary   op dst a            binary  op dst a b
+ *   load    op dst addr offset  store   op addr value offset
+ *   others are documented at their internal opcode below. */
+#ifndef WARREN_WASM_COMPILE_H
+#define WARREN_WASM_COMPILE_H
+
+#include "module.h"
+#include "opcodes.h"
+#include "simd_ops.h"
+
+/* Core instructions with a fixed signature map one-to-one to internal opcodes; the
+ * SIG_SPECIAL ones are replaced by the extra opcodes below. */
+#define WASM_IOP_SIG_SPECIAL(name)
+#define WASM_IOP_SIG_f32_f32(name) X(name)
+#define WASM_IOP_SIG_f32_f64(name) X(name)
+#define WASM_IOP_SIG_f32_i32(name) X(name)
+#define WASM_IOP_SIG_f32_i64(name) X(name)
+#define WASM_IOP_SIG_f32f32_f32(name) X(name)
+#define WASM_IOP_SIG_f32f32_i32(name) X(name)
+#define WASM_IOP_SIG_f64_f32(name) X(name)
+#define WASM_IOP_SIG_f64_f64(name) X(name)
+#define WASM_IOP_SIG_f64_i32(name) X(name)
+#define WASM_IOP_SIG_f64_i64(name) X(name)
+#define WASM_IOP_SIG_f64f64_f64(name) X(name)
+#define WASM_IOP_SIG_f64f64_i32(name) X(name)
+#define WASM_IOP_SIG_i32_f32(name) X(name)
+#define WASM_IOP_SIG_i32_f64(name) X(name)
+#define WASM_IOP_SIG_i32_i32(name) X(name)
+#define WASM_IOP_SIG_i32_i64(name) X(name)
+#define WASM_IOP_SIG_i32i32_i32(name) X(name)
+#define WASM_IOP_SIG_i64_f32(name) X(name)
+#define WASM_IOP_SIG_i64_f64(name) X(name)
+#define WASM_IOP_SIG_i64_i32(name) X(name)
+#define WASM_IOP_SIG_i64_i64(name) X(name)
+#define WASM_IOP_SIG_i64i64_i32(name) X(name)
+#define WASM_IOP_SIG_i64i64_i64(name) X(name)
+
+/* Opcodes without a wasm counterpart of the same shape:
+ *   copy dst src / copy2 (v128)       const32 dst imm / const64 dst lo hi / const128 dst w0..w3
+ *   br target / br_back target (checks the interrupt flag)
+ *   br_if cond target / br_if_back cond target / br_unless cond target
+ *   br_table index n target0..target(n) (the last is the default)
+ *   return (results already in slots 0..)
+ *   call func_index base / call_indirect type_index table index base
+ *   return_call func_index / return_call_indirect type_index table index (arguments already
+ *   moved to slots 0.. of the current frame, which the callee reuses)
+ *   select dst a b cond / select2 (v128)
+ *   global_get dst index / global_get2 / global_set index src / global_set2
+ *   unreachable
+ *   memory_size dst / memory_grow dst delta
+ *   ref_func dst func_index / ref_is_null dst ref
+ *   table_get dst table index / table_set table index ref / table_size dst table
+ *   table_grow dst table init delta / table_fill table start ref count
+ *   table_copy dst_table src_table d s n / table_init table elem d s n / elem_drop elem
+ *   memory_init data d s n / data_drop data / memory_copy d s n / memory_fill d value n
+ *   simd ops: see the SIMD section of interp.c (operands follow the shape). */
+#define WASM_IOPS_EXTRA(X)                                                                \
+  X(copy) X(copy2) X(const32) X(const64) X(const128) X(br) X(br_back) X(br_if)            \
+  X(br_if_back) X(br_unless) X(br_table) X(return) X(call) X(call_indirect) X(return_call)     \
+  X(return_call_indirect) X(select)     \
+  X(select2) X(global_get) X(global_get2) X(global_set) X(global_set2) X(unreachable)     \
+  X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)      \
+  X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)      \
+  X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)
+
+/* Every internal opcode, in order. Define X(name) and include "iops.inc" to expand. */
+enum wasm_iop {
+#define X(name) WASM_IOP_##name,
+#include "iops.inc"
+#undef X
+  WASM_IOP_COUNT
+};
+
+typedef struct wasm_compiled_func {
+  uint32_t *code;
+  uint32_t code_len;
+  uint32_t nparam_slots, nresult_slots;
+  uint32_t nlocal_slots; /* params + declared locals */
+  uint32_t frame_slots;  /* everything the frame may touch, call arguments included */
+} wasm_compiled_func;
+
+struct wasm_code {
+  uint32_t nfuncs;
+  wasm_compiled_func *funcs; /* one per defined function */
+};
+
+/* Translate every function body of a validated module; false + err on anything the
+ * interpreter cannot run. */
+bool wasm_compile(wasm_module *module, wr_error *err);
+void wasm_code_free(struct wasm_code *code);
+
+/* Slots a value type occupies. */
+static inline uint32_t wasm_type_slots(uint8_t type) { return type == WASM_V128 ? 2 : 1; }
+
+#endif

@@ -1,0 +1,125 @@
+/* The runtime objects behind the opaque handles of runtime.h, shared by the store, the
+ * instantiation code and the interpreter. Everything here belongs to one store. */
+#ifndef WARREN_WASM_ENGINE_H
+#define WARREN_WASM_ENGINE_H
+
+#include <stdatomic.h>
+
+#include "../base/vec.h"
+#include "compile.h"
+#include "runtime.h"
+
+/* 64-bit hosts reserve the whole 33-bit effective-address range of a 32-bit memory (u32
+ * address + u32 offset) plus a guard, so loads and stores need no bounds check: a fault in
+ * the reservation becomes a trap (signals.c). Elsewhere every access is checked. */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define WASM_GUARDED_MEMORY 1
+#else
+#define WASM_GUARDED_MEMORY 0
+#endif
+
+#define WASM_PAGE_SIZE 65536u
+#define WASM_MAX_PAGES 65536u
+/* 8 GiB for address + offset, and a page of slack for the widest access (16 bytes). */
+#define WASM_MEMORY_RESERVATION (((uint64_t)1 << 33) + WASM_PAGE_SIZE)
+
+struct wasm_func {
+  const wasm_functype *type; /* interned in the store: equal types are the same pointer */
+  uint32_t nparam_slots, nresult_slots;
+  wasm_instance *instance;   /* NULL for host functions */
+  const wasm_compiled_func *code;
+  wasm_host_fn host;
+  void *env;
+};
+
+struct wasm_memory {
+  uint8_t *base;
+  uint64_t size;     /* accessible bytes */
+  uint64_t reserved; /* bytes of address space mapped (guarded) or allocated (unguarded) */
+  uint64_t max_pages;
+  wasm_memtype type;
+};
+
+struct wasm_table {
+  void **elems;
+  uint64_t size, max;
+  wasm_tabletype type;
+};
+
+struct wasm_global {
+  wasm_globaltype type;
+  wasm_slot value[2];
+};
+
+struct wasm_instance {
+  wasm_store *store;
+  const wasm_module *module;
+  wasm_func **funcs;         /* function index space */
+  wasm_table **tables;
+  wasm_memory **memories;
+  wasm_global **globals;
+  const wasm_functype **types; /* module type index -> interned type */
+  /* Passive element segments as evaluated references; a dropped segment has length 0. */
+  void ***elem_refs;
+  uint32_t *elem_len;
+  uint32_t *data_len; /* 0 once dropped */
+};
+
+/* A frame of the wasm call stack: where to resume the caller. */
+typedef struct wasm_call_frame {
+  const uint32_t *ret_ip;
+  wasm_slot *fp;
+  const wasm_compiled_func *func;
+  wasm_instance *instance;
+} wasm_call_frame;
+
+struct wasm_caller {
+  wasm_store *store;
+  wasm_instance *instance;
+};
+
+/* Limits on guest recursion: frames and value-stack slots per store. */
+#define WASM_MAX_CALL_DEPTH 60000u
+#define WASM_VALUE_STACK_SLOTS (8u << 20)
+
+struct wasm_store {
+  atomic_int interrupt;
+  void *data;
+  WR_VEC(wasm_functype *) types;
+  WR_VEC(wasm_func *) funcs;
+  WR_VEC(wasm_table *) tables;
+  WR_VEC(wasm_memory *) memories;
+  WR_VEC(wasm_global *) globals;
+  WR_VEC(wasm_instance *) instances;
+  WR_VEC(wasm_trap *) traps;
+  /* Value stack (mapped lazily) and call stack; `stack_top` / `depth` mark what the
+   * running calls use, so a re-entrant call starts above them. */
+  wasm_slot *stack;
+  wasm_slot *stack_top;
+  wasm_call_frame *frames;
+  uint32_t depth;
+};
+
+/* The canonical copy of a function type in the store. */
+const wasm_functype *wasm_store_intern_type(wasm_store *store, const wasm_functype *type);
+wasm_func *wasm_func_new_wasm(wasm_store *store, wasm_instance *instance, const wasm_functype *type,
+                              const wasm_compiled_func *code);
+
+/* Run a wasm function (interp.c): args in `slots`, results written back. */
+wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots);
+/* Call a host function with its arguments in `slots` on behalf of `instance`. */
+wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func *func, wasm_slot *slots);
+
+/* Memory objects (memory.c). */
+bool wasm_memory_grow_to(wasm_memory *memory, uint64_t new_pages);
+void wasm_memory_release(wasm_memory *memory);
+
+/* Guard-fault handling (signals.c): install once; a protected call runs `body` and turns a
+ * fault inside a guarded memory of `store` into an out-of-bounds trap. */
+typedef wasm_trap *(*wasm_protected_fn)(wasm_store *store, wasm_func *func, wasm_slot *slots);
+wasm_trap *wasm_protected_call(wasm_store *store, wasm_protected_fn body, wasm_func *func, wasm_slot *slots);
+
+/* Table growth shared by the API and table.grow: false when over the maximum. */
+bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init);
+
+#endif

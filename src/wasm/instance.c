@@ -1,0 +1,322 @@
+/* Instantiation: linking imports, creating the module's own objects, evaluating constant
+ * expressions, applying segments in the spec's order, running the start function; and
+ * looking up exports. */
+#include <string.h>
+
+#include "../base/alloc.h"
+#include "engine.h"
+#include "reader.h"
+
+/* ---- import matching ---- */
+
+static bool limits_match(const wasm_limits *actual, const wasm_limits *expected) {
+  if (actual->is64 != expected->is64) return false;
+  if (actual->min < expected->min) return false;
+  if (expected->has_max && (!actual->has_max || actual->max > expected->max)) return false;
+  return true;
+}
+
+bool wasm_extern_matches(const wasm_module *module, const wasm_import *import, const wasm_extern *ext,
+                         wr_error *err) {
+  bool ok = false;
+  if (ext->kind == import->kind) {
+    switch (import->kind) {
+    case WASM_EXTERN_FUNC: {
+      const wasm_functype *want = &module->types[import->desc.func_type], *have = ext->of.func->type;
+      ok = want->nparams == have->nparams && want->nresults == have->nresults &&
+           memcmp(want->types, have->types, (size_t)want->nparams + want->nresults) == 0;
+      break;
+    }
+    case WASM_EXTERN_TABLE: {
+      wasm_tabletype have = wasm_table_type(ext->of.table);
+      if (!ext->of.table->type.limits.has_max) have.limits.has_max = false;
+      ok = have.elem == import->desc.table.elem && limits_match(&have.limits, &import->desc.table.limits);
+      break;
+    }
+    case WASM_EXTERN_MEMORY: {
+      wasm_memtype have = wasm_memory_type(ext->of.memory);
+      ok = limits_match(&have.limits, &import->desc.memory.limits);
+      break;
+    }
+    case WASM_EXTERN_GLOBAL: {
+      wasm_globaltype have = ext->of.global->type;
+      ok = have.type == import->desc.global.type && have.mut == import->desc.global.mut;
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  if (!ok) wr_error_set(err, "incompatible import type for \"%s\" \"%s\"", import->module.data, import->name.data);
+  return ok;
+}
+
+/* ---- constant expressions ---- */
+
+#define CONST_STACK 16
+
+static bool eval_const(const wasm_instance *inst, wasm_constexpr expr, wasm_slot out[2], wr_error *err) {
+  const wasm_module *m = inst->module;
+  wasm_reader r = wasm_reader_at(m->bytes, expr.offset, (size_t)expr.offset + expr.len, err);
+  wasm_slot stack[CONST_STACK + 1][2]; /* +1: `top` may point one past a full stack */
+  int sp = 0;
+  for (;;) {
+    uint8_t op;
+    if (!wasm_read_u8(&r, &op)) return false;
+    if (op == WASM_OPCODE_end) break;
+    if (sp == CONST_STACK && op != WASM_OPCODE_i32_add && op != WASM_OPCODE_i32_sub && op != WASM_OPCODE_i32_mul &&
+        op != WASM_OPCODE_i64_add && op != WASM_OPCODE_i64_sub && op != WASM_OPCODE_i64_mul) {
+      wr_error_set(err, "constant expression too deep");
+      return false;
+    }
+    wasm_slot *top = stack[sp];
+    top[1] = 0;
+    switch (op) {
+    case WASM_OPCODE_i32_const: {
+      int32_t v;
+      if (!wasm_read_s32(&r, &v)) return false;
+      top[0] = (uint32_t)v;
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_i64_const: {
+      int64_t v;
+      if (!wasm_read_s64(&r, &v)) return false;
+      top[0] = (uint64_t)v;
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_f32_const: {
+      uint32_t v;
+      if (!wasm_read_fixed32(&r, &v)) return false;
+      top[0] = v;
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_f64_const:
+      if (!wasm_read_fixed64(&r, &top[0])) return false;
+      sp++;
+      break;
+    case WASM_OPCODE_PREFIX_FD: {
+      uint32_t sub;
+      if (!wasm_read_u32(&r, &sub) || sub != 12 || !wasm_read_fixed64(&r, &top[0]) || !wasm_read_fixed64(&r, &top[1])) {
+        if (!err->failed) wr_error_set(err, "constant expression required");
+        return false;
+      }
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_ref_null: {
+      uint8_t t;
+      if (!wasm_read_u8(&r, &t)) return false;
+      top[0] = 0;
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_ref_func: {
+      uint32_t idx;
+      if (!wasm_read_u32(&r, &idx)) return false;
+      if (idx >= m->nfunc_imports + m->nfuncs) {
+        wr_error_set(err, "unknown function %u", idx);
+        return false;
+      }
+      top[0] = (uintptr_t)inst->funcs[idx];
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_global_get: {
+      uint32_t idx;
+      if (!wasm_read_u32(&r, &idx)) return false;
+      if (idx >= m->nglobal_imports + m->nglobals || !inst->globals[idx]) {
+        wr_error_set(err, "unknown global %u", idx);
+        return false;
+      }
+      top[0] = inst->globals[idx]->value[0];
+      top[1] = inst->globals[idx]->value[1];
+      sp++;
+      break;
+    }
+    case WASM_OPCODE_i32_add: case WASM_OPCODE_i32_sub: case WASM_OPCODE_i32_mul:
+    case WASM_OPCODE_i64_add: case WASM_OPCODE_i64_sub: case WASM_OPCODE_i64_mul: {
+      if (sp < 2) {
+        wr_error_set(err, "type mismatch in constant expression");
+        return false;
+      }
+      uint64_t a = stack[sp - 2][0], b = stack[sp - 1][0], v;
+      if (op == WASM_OPCODE_i32_add || op == WASM_OPCODE_i64_add) v = a + b;
+      else if (op == WASM_OPCODE_i32_sub || op == WASM_OPCODE_i64_sub) v = a - b;
+      else v = a * b;
+      if (op <= WASM_OPCODE_i32_mul) v = (uint32_t)v;
+      sp--;
+      stack[sp - 1][0] = v;
+      break;
+    }
+    default:
+      wr_error_set(err, "constant expression required");
+      return false;
+    }
+  }
+  if (sp != 1) {
+    wr_error_set(err, "type mismatch in constant expression");
+    return false;
+  }
+  out[0] = stack[0][0];
+  out[1] = stack[0][1];
+  return true;
+}
+
+/* ---- instantiation ---- */
+
+static wasm_trap *trap_of(wasm_store *store, wasm_trap_kind kind) {
+  return wasm_trap_new(store, kind, "%s", wasm_trap_kind_message(kind));
+}
+
+/* Active and declarative segments, in module order; the first failure stops (earlier
+ * writes stay, as the spec requires). */
+static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *failed) {
+  const wasm_module *m = inst->module;
+  wasm_store *store = inst->store;
+  wasm_slot v[2];
+  for (uint32_t i = 0; i < m->nelems; i++) {
+    const wasm_elem_segment *seg = &m->elems[i];
+    if (seg->mode == WASM_SEG_ACTIVE) {
+      if (!eval_const(inst, seg->offset, v, err)) {
+        *failed = true;
+        return NULL;
+      }
+      wasm_table *t = inst->tables[seg->table];
+      uint64_t offset = (uint32_t)v[0];
+      if (offset + inst->elem_len[i] > t->size) return trap_of(store, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
+      if (inst->elem_len[i]) memcpy(t->elems + offset, inst->elem_refs[i], inst->elem_len[i] * sizeof(void *));
+    }
+    if (seg->mode != WASM_SEG_PASSIVE) inst->elem_len[i] = 0;
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data_segment *seg = &m->datas[i];
+    if (seg->mode != WASM_SEG_ACTIVE) continue;
+    if (!eval_const(inst, seg->offset, v, err)) {
+      *failed = true;
+      return NULL;
+    }
+    wasm_memory *mem = inst->memories[seg->memory];
+    uint64_t offset = (uint32_t)v[0];
+    if (offset + seg->data_len > mem->size) return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+    if (seg->data_len) memcpy(mem->base + offset, m->bytes + seg->data_offset, seg->data_len);
+    inst->data_len[i] = 0;
+  }
+  return NULL;
+}
+
+static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_error *err) {
+  const wasm_module *m = inst->module;
+  wasm_store *store = inst->store;
+  uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    switch (imports[i].kind) {
+    case WASM_EXTERN_FUNC: inst->funcs[fi++] = imports[i].of.func; break;
+    case WASM_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
+    case WASM_EXTERN_MEMORY: inst->memories[mi++] = imports[i].of.memory; break;
+    case WASM_EXTERN_GLOBAL: inst->globals[gi++] = imports[i].of.global; break;
+    default:
+      wr_error_set(err, "unsupported import kind");
+      return false;
+    }
+  }
+  for (uint32_t i = 0; i < m->nfuncs; i++)
+    inst->funcs[fi++] = wasm_func_new_wasm(store, inst, &m->types[m->funcs[i].type], &m->code->funcs[i]);
+  for (uint32_t i = 0; i < m->ntables; i++)
+    if (!(inst->tables[ti++] = wasm_table_new(store, &m->tables[i], NULL, err))) return false;
+  for (uint32_t i = 0; i < m->nmemories; i++)
+    if (!(inst->memories[mi++] = wasm_memory_new(store, &m->memories[i], err))) return false;
+  for (uint32_t i = 0; i < m->nglobals; i++) {
+    wasm_slot v[2];
+    if (!eval_const(inst, m->globals[i].init, v, err)) return false;
+    inst->globals[gi++] = wasm_global_new(store, m->globals[i].type, v);
+  }
+  for (uint32_t i = 0; i < m->nelems; i++) {
+    const wasm_elem_segment *seg = &m->elems[i];
+    inst->elem_refs[i] = WR_NEW_ARRAY(void *, seg->count ? seg->count : 1);
+    inst->elem_len[i] = seg->count;
+    for (uint32_t k = 0; k < seg->count; k++) {
+      if (seg->func_indices) {
+        if (seg->func_indices[k] >= m->nfunc_imports + m->nfuncs) {
+          wr_error_set(err, "unknown function %u", seg->func_indices[k]);
+          return false;
+        }
+        inst->elem_refs[i][k] = inst->funcs[seg->func_indices[k]];
+      } else {
+        wasm_slot v[2];
+        if (!eval_const(inst, seg->exprs[k], v, err)) return false;
+        inst->elem_refs[i][k] = (void *)(uintptr_t)v[0];
+      }
+    }
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++) inst->data_len[i] = m->datas[i].data_len;
+  return true;
+}
+
+wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, const wasm_extern *imports,
+                                uint32_t nimports, wasm_trap **trap_out, wr_error *err) {
+  if (trap_out) *trap_out = NULL;
+  if (!module->code) {
+    wr_error_set(err, "module was not compiled (use wasm_module_load)");
+    return NULL;
+  }
+  if (nimports < module->nimports) {
+    const wasm_import *missing = &module->imports[nimports];
+    wr_error_set(err, "unknown import \"%s\" \"%s\"", missing->module.data, missing->name.data);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < module->nimports; i++)
+    if (!wasm_extern_matches(module, &module->imports[i], &imports[i], err)) return NULL;
+
+  wasm_instance *inst = WR_NEW(wasm_instance);
+  WR_VEC_PUSH(&store->instances, inst);
+  inst->store = store;
+  inst->module = module;
+  const wasm_module *m = module;
+  inst->types = WR_NEW_ARRAY(const wasm_functype *, m->ntypes + 1);
+  for (uint32_t i = 0; i < m->ntypes; i++) inst->types[i] = wasm_store_intern_type(store, &m->types[i]);
+  inst->funcs = WR_NEW_ARRAY(wasm_func *, m->nfunc_imports + m->nfuncs + 1);
+  inst->tables = WR_NEW_ARRAY(wasm_table *, m->ntable_imports + m->ntables + 1);
+  inst->memories = WR_NEW_ARRAY(wasm_memory *, m->nmemory_imports + m->nmemories + 1);
+  inst->globals = WR_NEW_ARRAY(wasm_global *, m->nglobal_imports + m->nglobals + 1);
+  inst->elem_refs = WR_NEW_ARRAY(void **, m->nelems + 1);
+  inst->elem_len = WR_NEW_ARRAY(uint32_t, m->nelems + 1);
+  inst->data_len = WR_NEW_ARRAY(uint32_t, m->ndatas + 1);
+  if (!create_objects(inst, imports, err)) return NULL;
+
+  bool failed = false;
+  wasm_trap *trap = apply_segments(inst, err, &failed);
+  if (failed) return NULL;
+  if (!trap && m->has_start) {
+    wasm_slot none[1] = {0};
+    trap = wasm_func_call(store, inst->funcs[m->start], none);
+  }
+  if (trap) {
+    if (trap_out) *trap_out = trap;
+    wr_error_set(err, "%s", trap->message);
+    return NULL;
+  }
+  return inst;
+}
+
+bool wasm_instance_export(const wasm_instance *instance, const char *name, size_t name_len, wasm_extern *out) {
+  const wasm_module *m = instance->module;
+  for (uint32_t i = 0; i < m->nexports; i++) {
+    const wasm_export *e = &m->exports[i];
+    if (e->name.len != name_len || memcmp(e->name.data, name, name_len) != 0) continue;
+    out->kind = e->kind;
+    switch (e->kind) {
+    case WASM_EXTERN_FUNC: out->of.func = instance->funcs[e->index]; break;
+    case WASM_EXTERN_TABLE: out->of.table = instance->tables[e->index]; break;
+    case WASM_EXTERN_MEMORY: out->of.memory = instance->memories[e->index]; break;
+    case WASM_EXTERN_GLOBAL: out->of.global = instance->globals[e->index]; break;
+    default: return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+const wasm_module *wasm_instance_module(const wasm_instance *instance) { return instance->module; }

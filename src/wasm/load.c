@@ -1,0 +1,16 @@
+/* wasm_module_load: the engine's whole front end (decode, validate, compile). */
+#include "compile.h"
+#include "runtime.h"
+
+wasm_module *wasm_module_load(const uint8_t *bytes, size_t size, const wasm_features *features, wr_error *err,
+                              int *phase_out) {
+  wasm_module *module = wasm_decode(bytes, size, features, err);
+  if (phase_out) *phase_out = 0;
+  if (!module) return NULL;
+  if (phase_out) *phase_out = 1;
+  if (!wasm_validate(module, err) || !wasm_compile(module, err)) {
+    wasm_module_free(module);
+    return NULL;
+  }
+  return module;
+}

@@ -1,0 +1,90 @@
+/* Linear memories. On 64-bit hosts a 32-bit memory reserves its whole reachable address
+ * range (WASM_MEMORY_RESERVATION) as PROT_NONE and makes the accessible prefix read-write,
+ * so growing never moves it and accesses need no bounds check. Elsewhere the bytes are
+ * plainly allocated and the interpreter checks every access. */
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../base/alloc.h"
+#include "engine.h"
+
+static uint64_t max_pages_of(const wasm_memtype *type) {
+  uint64_t max = WASM_MAX_PAGES;
+  if (type->limits.has_max && type->limits.max < max) max = type->limits.max;
+  return max;
+}
+
+wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_error *err) {
+  if (type->limits.is64) {
+    wr_error_set(err, "64-bit memories are not supported");
+    return NULL;
+  }
+  if (type->limits.min > WASM_MAX_PAGES) {
+    wr_error_set(err, "memory size must be at most 65536 pages (4GiB)");
+    return NULL;
+  }
+  wasm_memory *m = WR_NEW(wasm_memory);
+  m->type = *type;
+  m->max_pages = max_pages_of(type);
+#if WASM_GUARDED_MEMORY
+  void *p = mmap(NULL, WASM_MEMORY_RESERVATION, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) {
+    wr_free(m);
+    wr_error_set(err, "cannot reserve address space for a linear memory");
+    return NULL;
+  }
+  m->base = p;
+  m->reserved = WASM_MEMORY_RESERVATION;
+#endif
+  if (!wasm_memory_grow_to(m, type->limits.min)) {
+    wasm_memory_release(m);
+    wr_free(m);
+    wr_error_set(err, "cannot allocate %llu pages of linear memory", (unsigned long long)type->limits.min);
+    return NULL;
+  }
+  WR_VEC_PUSH(&store->memories, m);
+  return m;
+}
+
+bool wasm_memory_grow_to(wasm_memory *m, uint64_t new_pages) {
+  if (new_pages > m->max_pages) return false;
+  uint64_t new_size = new_pages * WASM_PAGE_SIZE;
+  if (new_size == m->size) return true;
+#if WASM_GUARDED_MEMORY
+  if (mprotect(m->base + m->size, new_size - m->size, PROT_READ | PROT_WRITE) != 0) return false;
+#else
+  if (new_size > SIZE_MAX) return false;
+  uint8_t *p = realloc(m->base, new_size);
+  if (!p) return false;
+  memset(p + m->size, 0, new_size - m->size);
+  m->base = p;
+  m->reserved = new_size;
+#endif
+  m->size = new_size;
+  return true;
+}
+
+void wasm_memory_release(wasm_memory *m) {
+#if WASM_GUARDED_MEMORY
+  if (m->base) munmap(m->base, m->reserved);
+#else
+  free(m->base);
+#endif
+  m->base = NULL;
+}
+
+uint8_t *wasm_memory_data(wasm_memory *memory) { return memory->base; }
+uint64_t wasm_memory_size_bytes(const wasm_memory *memory) { return memory->size; }
+
+int64_t wasm_memory_grow(wasm_memory *memory, uint64_t delta_pages) {
+  uint64_t old = memory->size / WASM_PAGE_SIZE;
+  if (delta_pages > memory->max_pages - old) return -1;
+  if (!wasm_memory_grow_to(memory, old + delta_pages)) return -1;
+  return (int64_t)old;
+}
+
+wasm_memtype wasm_memory_type(const wasm_memory *memory) {
+  wasm_memtype t = memory->type;
+  t.limits.min = memory->size / WASM_PAGE_SIZE;
+  return t;
+}

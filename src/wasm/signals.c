@@ -1,0 +1,88 @@
+/* Turning guard-page faults into traps. Each thread records the innermost protected call
+ * (wasm_func_call) it is running; a SIGSEGV/SIGBUS whose address lies in a linear-memory
+ * reservation of that call's store jumps back to it, which then reports "out of bounds
+ * memory access". Any other fault restores the default action and re-raises, so a real
+ * crash still crashes. The handler runs on a per-thread alternate stack, so faults on a
+ * small fiber stack are handled too. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+typedef struct protected_call {
+  sigjmp_buf env;
+  wasm_store *store;
+  struct protected_call *outer;
+} protected_call;
+
+static _Thread_local protected_call *innermost;
+static _Thread_local void *alt_stack;
+static pthread_once_t install_once = PTHREAD_ONCE_INIT;
+static struct sigaction previous_segv, previous_bus;
+
+static bool in_guarded_memory(const wasm_store *store, uintptr_t addr) {
+  for (size_t i = 0; i < store->memories.len; i++) {
+    const wasm_memory *m = store->memories.items[i];
+    uintptr_t base = (uintptr_t)m->base;
+    if (m->base && addr >= base && addr - base < m->reserved) return true;
+  }
+  return false;
+}
+
+static void on_fault(int sig, siginfo_t *info, void *context) {
+  WR_UNUSED(context);
+  protected_call *call = innermost;
+  if (WASM_GUARDED_MEMORY && call && in_guarded_memory(call->store, (uintptr_t)info->si_addr))
+    siglongjmp(call->env, 1);
+  /* not ours: fall back to what was installed before us (or the default) and retry */
+  sigaction(sig, sig == SIGSEGV ? &previous_segv : &previous_bus, NULL);
+}
+
+static void install_handler(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, &previous_segv);
+  sigaction(SIGBUS, &sa, &previous_bus);
+}
+
+/* One alternate signal stack per thread, kept for the thread's life. */
+static void ensure_alt_stack(void) {
+  if (alt_stack) return;
+  stack_t current;
+  if (sigaltstack(NULL, &current) == 0 && !(current.ss_flags & SS_DISABLE)) {
+    alt_stack = current.ss_sp;
+    return;
+  }
+  size_t size = 64 * 1024;
+  alt_stack = malloc(size);
+  if (!alt_stack) return;
+  stack_t ss = {.ss_sp = alt_stack, .ss_size = size, .ss_flags = 0};
+  sigaltstack(&ss, NULL);
+}
+
+wasm_trap *wasm_protected_call(wasm_store *store, wasm_protected_fn body, wasm_func *func, wasm_slot *slots) {
+#if WASM_GUARDED_MEMORY
+  pthread_once(&install_once, install_handler);
+  ensure_alt_stack();
+  protected_call call;
+  call.store = store;
+  call.outer = innermost;
+  if (sigsetjmp(call.env, 0)) {
+    innermost = call.outer;
+    return wasm_trap_new(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS, "%s",
+                         wasm_trap_kind_message(WASM_TRAP_MEMORY_OUT_OF_BOUNDS));
+  }
+  innermost = &call;
+  wasm_trap *trap = body(store, func, slots);
+  innermost = call.outer;
+  return trap;
+#else
+  return body(store, func, slots);
+#endif
+}

@@ -1,0 +1,179 @@
+/* Stores: ownership of every runtime object, interned function types, the value and call
+ * stacks guest code runs on, interruption. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../base/alloc.h"
+#include "engine.h"
+
+wasm_store *wasm_store_new(void) {
+  wasm_store *store = WR_NEW(wasm_store);
+  atomic_init(&store->interrupt, 0);
+  return store;
+}
+
+void wasm_store_free(wasm_store *store) {
+  if (!store) return;
+  for (size_t i = 0; i < store->instances.len; i++) {
+    wasm_instance *inst = store->instances.items[i];
+    if (inst->elem_refs) {
+      for (uint32_t k = 0; k < inst->module->nelems; k++) wr_free(inst->elem_refs[k]);
+    }
+    wr_free(inst->elem_refs);
+    wr_free(inst->elem_len);
+    wr_free(inst->data_len);
+    wr_free(inst->funcs);
+    wr_free(inst->tables);
+    wr_free(inst->memories);
+    wr_free(inst->globals);
+    wr_free(inst->types);
+    wr_free(inst);
+  }
+  for (size_t i = 0; i < store->funcs.len; i++) wr_free(store->funcs.items[i]);
+  for (size_t i = 0; i < store->tables.len; i++) {
+    wr_free(store->tables.items[i]->elems);
+    wr_free(store->tables.items[i]);
+  }
+  for (size_t i = 0; i < store->memories.len; i++) {
+    wasm_memory_release(store->memories.items[i]);
+    wr_free(store->memories.items[i]);
+  }
+  for (size_t i = 0; i < store->globals.len; i++) wr_free(store->globals.items[i]);
+  for (size_t i = 0; i < store->traps.len; i++) wr_free(store->traps.items[i]);
+  for (size_t i = 0; i < store->types.len; i++) {
+    wr_free(store->types.items[i]->types);
+    wr_free(store->types.items[i]);
+  }
+  WR_VEC_FREE(&store->instances);
+  WR_VEC_FREE(&store->funcs);
+  WR_VEC_FREE(&store->tables);
+  WR_VEC_FREE(&store->memories);
+  WR_VEC_FREE(&store->globals);
+  WR_VEC_FREE(&store->traps);
+  WR_VEC_FREE(&store->types);
+  if (store->stack) munmap(store->stack, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot));
+  wr_free(store->frames);
+  wr_free(store);
+}
+
+void wasm_store_interrupt(wasm_store *store) { atomic_store(&store->interrupt, 1); }
+void wasm_store_clear_interrupt(wasm_store *store) { atomic_store(&store->interrupt, 0); }
+void wasm_store_set_data(wasm_store *store, void *data) { store->data = data; }
+void *wasm_store_data(wasm_store *store) { return store->data; }
+
+static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
+  return a->nparams == b->nparams && a->nresults == b->nresults &&
+         memcmp(a->types, b->types, (size_t)a->nparams + a->nresults) == 0;
+}
+
+const wasm_functype *wasm_store_intern_type(wasm_store *store, const wasm_functype *type) {
+  for (size_t i = 0; i < store->types.len; i++)
+    if (functype_equal(store->types.items[i], type)) return store->types.items[i];
+  wasm_functype *copy = WR_NEW(wasm_functype);
+  size_t n = (size_t)type->nparams + type->nresults;
+  copy->nparams = type->nparams;
+  copy->nresults = type->nresults;
+  copy->types = wr_malloc(n ? n : 1);
+  if (n) memcpy(copy->types, type->types, n);
+  WR_VEC_PUSH(&store->types, copy);
+  return copy;
+}
+
+/* ---- traps ---- */
+
+const char *wasm_trap_kind_message(wasm_trap_kind kind) {
+  switch (kind) {
+  case WASM_TRAP_UNREACHABLE: return "unreachable";
+  case WASM_TRAP_MEMORY_OUT_OF_BOUNDS: return "out of bounds memory access";
+  case WASM_TRAP_TABLE_OUT_OF_BOUNDS: return "out of bounds table access";
+  case WASM_TRAP_UNDEFINED_ELEMENT: return "undefined element";
+  case WASM_TRAP_UNINITIALIZED_ELEMENT: return "uninitialized element";
+  case WASM_TRAP_INDIRECT_CALL_MISMATCH: return "indirect call type mismatch";
+  case WASM_TRAP_INTEGER_DIVIDE_BY_ZERO: return "integer divide by zero";
+  case WASM_TRAP_INTEGER_OVERFLOW: return "integer overflow";
+  case WASM_TRAP_INVALID_CONVERSION: return "invalid conversion to integer";
+  case WASM_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+  case WASM_TRAP_INTERRUPTED: return "interrupted";
+  case WASM_TRAP_HOST: return "host function failed";
+  case WASM_TRAP_EXIT: return "exit";
+  }
+  return "trap";
+}
+
+wasm_trap *wasm_trap_new(wasm_store *store, wasm_trap_kind kind, const char *fmt, ...) {
+  wasm_trap *trap = WR_NEW(wasm_trap);
+  trap->kind = kind;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(trap->message, sizeof trap->message, fmt, ap);
+  va_end(ap);
+  WR_VEC_PUSH(&store->traps, trap);
+  return trap;
+}
+
+/* ---- functions ---- */
+
+uint32_t wasm_slot_count(const uint8_t *types, uint32_t n) {
+  uint32_t total = 0;
+  for (uint32_t i = 0; i < n; i++) total += wasm_type_slots(types[i]);
+  return total;
+}
+
+static wasm_func *func_new(wasm_store *store, const wasm_functype *type) {
+  wasm_func *f = WR_NEW(wasm_func);
+  f->type = wasm_store_intern_type(store, type);
+  f->nparam_slots = wasm_slot_count(wasm_functype_params(type), type->nparams);
+  f->nresult_slots = wasm_slot_count(wasm_functype_results(type), type->nresults);
+  WR_VEC_PUSH(&store->funcs, f);
+  return f;
+}
+
+wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm_host_fn fn, void *env) {
+  wasm_func *f = func_new(store, type);
+  f->host = fn;
+  f->env = env;
+  return f;
+}
+
+wasm_func *wasm_func_new_wasm(wasm_store *store, wasm_instance *instance, const wasm_functype *type,
+                              const wasm_compiled_func *code) {
+  wasm_func *f = func_new(store, type);
+  f->instance = instance;
+  f->code = code;
+  return f;
+}
+
+const wasm_functype *wasm_func_type(const wasm_func *func) { return func->type; }
+
+wasm_memory *wasm_caller_memory(wasm_caller *caller) {
+  const wasm_instance *inst = caller->instance;
+  if (!inst || inst->module->nmemory_imports + inst->module->nmemories == 0) return NULL;
+  return inst->memories[0];
+}
+wasm_store *wasm_caller_store(wasm_caller *caller) { return caller->store; }
+wasm_instance *wasm_caller_instance(wasm_caller *caller) { return caller->instance; }
+
+/* The value stack is reserved once and committed by the kernel as it is touched. */
+static bool ensure_stacks(wasm_store *store) {
+  if (store->stack) return true;
+  void *p = mmap(NULL, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot), PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return false;
+  store->stack = p;
+  store->stack_top = p;
+  store->frames = wr_malloc((size_t)WASM_MAX_CALL_DEPTH * sizeof(wasm_call_frame));
+  return true;
+}
+
+wasm_trap *wasm_func_call(wasm_store *store, wasm_func *func, wasm_slot *slots) {
+  if (func->host) return wasm_host_call(store, NULL, func, slots);
+  if (!ensure_stacks(store)) return wasm_trap_new(store, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
+  wasm_slot *saved_top = store->stack_top;
+  uint32_t saved_depth = store->depth;
+  wasm_trap *trap = wasm_protected_call(store, wasm_interp_call, func, slots);
+  store->stack_top = saved_top;
+  store->depth = saved_depth;
+  return trap;
+}

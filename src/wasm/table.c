@@ -1,0 +1,53 @@
+/* Tables of references (funcref: wasm_func*, externref: the host's pointer). */
+#include "../base/alloc.h"
+#include "engine.h"
+
+/* Tables grow on demand; beyond this many entries table.grow reports failure (-1) rather
+ * than letting a guest allocate without bound. */
+#define WASM_TABLE_MAX_ENTRIES 10000000u
+
+wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *init, wr_error *err) {
+  if (type->limits.min > WASM_TABLE_MAX_ENTRIES) {
+    wr_error_set(err, "table too large (%llu entries)", (unsigned long long)type->limits.min);
+    return NULL;
+  }
+  wasm_table *t = WR_NEW(wasm_table);
+  t->type = *type;
+  t->max = type->limits.has_max ? type->limits.max : UINT32_MAX;
+  if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
+  t->size = type->limits.min;
+  t->elems = WR_NEW_ARRAY(void *, t->size ? t->size : 1);
+  for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
+  WR_VEC_PUSH(&store->tables, t);
+  return t;
+}
+
+bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init) {
+  if (delta > table->max - table->size) return false;
+  uint64_t new_size = table->size + delta;
+  if (delta == 0) return true;
+  table->elems = wr_realloc_array(table->elems, new_size, sizeof(void *));
+  for (uint64_t i = table->size; i < new_size; i++) table->elems[i] = init;
+  table->size = new_size;
+  return true;
+}
+
+uint64_t wasm_table_size(const wasm_table *table) { return table->size; }
+
+bool wasm_table_get(const wasm_table *table, uint64_t index, void **out) {
+  if (index >= table->size) return false;
+  *out = table->elems[index];
+  return true;
+}
+
+bool wasm_table_set(wasm_table *table, uint64_t index, void *ref) {
+  if (index >= table->size) return false;
+  table->elems[index] = ref;
+  return true;
+}
+
+wasm_tabletype wasm_table_type(const wasm_table *table) {
+  wasm_tabletype t = table->type;
+  t.limits.min = table->size;
+  return t;
+}
