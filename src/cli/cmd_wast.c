@@ -1,11 +1,97 @@
-/* Placeholder until `warren wast` lands. */
+/* `warren wast`: run a spec test script converted by wast2json and report
+ * "N passed, N failed" (counted as wabt's spectest-interp counts). */
 #include <stdio.h>
+#include <string.h>
 
 #include "commands.h"
+#include "wast_runner.h"
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: warren wast [options] FILE.json\n"
+          "\n"
+          "Runs a spec test script converted by `wast2json` (wabt). Prints each failure as\n"
+          "FILE:LINE: ..., then `N passed, N failed`. Exit status 1 if any failed, 2 on\n"
+          "usage or I/O errors.\n"
+          "\n"
+          "options:\n"
+          "  --enable-simd / --disable-simd   128-bit SIMD (default on)\n"
+          "  --enable-tail-call               tail calls\n"
+          "  --enable-extended-const          extended constant expressions\n"
+          "  --enable-multi-memory            multiple memories\n"
+          "  --enable-exceptions              exception handling\n"
+          "  --enable-memory64                64-bit memories\n"
+          "  --strict                         also require the expected error category and text\n"
+          "  -v, --verbose                    print every command's outcome\n");
+}
+
+typedef struct {
+  const char *name;
+  size_t offset;
+  bool value;
+} feature_flag;
+
+#define FLAG(name, field, value) {name, offsetof(wasm_features, field), value}
+static const feature_flag feature_flags[] = {
+    FLAG("--enable-simd", simd, true),
+    FLAG("--disable-simd", simd, false),
+    FLAG("--enable-tail-call", tail_call, true),
+    FLAG("--enable-extended-const", extended_const, true),
+    FLAG("--enable-multi-memory", multi_memory, true),
+    FLAG("--enable-exceptions", exceptions, true),
+    FLAG("--enable-memory64", memory64, true),
+};
+#undef FLAG
+
+static bool apply_feature_flag(const char *arg, wasm_features *features) {
+  for (size_t i = 0; i < sizeof feature_flags / sizeof feature_flags[0]; i++)
+    if (!strcmp(arg, feature_flags[i].name)) {
+      *(bool *)((char *)features + feature_flags[i].offset) = feature_flags[i].value;
+      return true;
+    }
+  return false;
+}
 
 int cmd_wast(int argc, char **argv) {
-  (void)argc;
-  (void)argv;
-  fprintf(stderr, "warren wast: not implemented yet\n");
-  return 2;
+  wast_options options = {.features = wasm_features_default()};
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    const char *arg = argv[i];
+    if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+      options.verbose = true;
+    } else if (!strcmp(arg, "--strict")) {
+      options.strict = true;
+    } else if (apply_feature_flag(arg, &options.features)) {
+      continue;
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      fprintf(stderr, "warren wast: unknown option '%s'\n\n", arg);
+      usage(stderr);
+      return 2;
+    } else if (path) {
+      fprintf(stderr, "warren wast: only one script at a time ('%s' and '%s')\n", path, arg);
+      return 2;
+    } else {
+      path = arg;
+    }
+  }
+  if (!path) {
+    usage(stderr);
+    return 2;
+  }
+
+  /* Line-buffered so that, if the engine crashes, the report shows the command before it. */
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  wast_counts counts;
+  wr_error err = {0};
+  bool ran = wast_run_file(path, &options, &counts, &err);
+  fflush(stdout);
+  if (!ran) {
+    fprintf(stderr, "warren wast: %s\n", err.message);
+    return 2;
+  }
+  printf("%u passed, %u failed\n", counts.passed, counts.failed);
+  return counts.failed ? 1 : 0;
 }

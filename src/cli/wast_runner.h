@@ -1,0 +1,27 @@
+/* Runs a spec test script converted by `wast2json`: every command, counted as wabt's
+ * spectest-interp counts them (every command but `register`, modules included), so totals
+ * compare with the spec suite's expected pass counts. */
+#ifndef WARREN_CLI_WAST_RUNNER_H
+#define WARREN_CLI_WAST_RUNNER_H
+
+#include "wasm/runtime.h"
+
+typedef struct wast_options {
+  wasm_features features;
+  bool verbose; /* print every command's outcome, and notes on loosely-passed assertions */
+  /* Also require the right failure category and message: malformed vs invalid, link error
+   * vs trap, the expected trap / error text. wabt does not check these, so by default
+   * neither do we (the counts would not compare). */
+  bool strict;
+} wast_options;
+
+typedef struct wast_counts {
+  unsigned passed, failed;
+} wast_counts;
+
+/* Run the script at `json_path`, printing each failure as "FILE:LINE: ..." on stdout.
+ * Returns false with err set if the script itself cannot be read or is not a wast2json
+ * script (then `counts` holds what ran before). */
+bool wast_run_file(const char *json_path, const wast_options *options, wast_counts *counts, wr_error *err);
+
+#endif

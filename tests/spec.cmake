@@ -1,0 +1,29 @@
+# The WebAssembly spec suite through `warren wast`: one ctest per suite folder so they run
+# in parallel. Each converts its .wast files with Debian's wast2json into the build folder
+# (cached) and compares pass counts with expected.tsv. Suites listed in
+# WARREN_SPEC_AT_BAR fail when below the bar; the others only report.
+set(WARREN_SPEC_SUITES core simd tail-call exception-handling extended-const multi-memory memory64)
+set(WARREN_SPEC_AT_BAR core simd)
+# Resolved so that failure messages name the .wast files by a plain path.
+get_filename_component(WARREN_SPEC_DIR ${WARREN_SHARED_DIR}/spec REALPATH)
+foreach(suite ${WARREN_SPEC_SUITES})
+  string(REPLACE "-" "_" test_suffix ${suite})
+  if(suite IN_LIST WARREN_SPEC_AT_BAR)
+    set(at_bar 1)
+  else()
+    set(at_bar 0)
+  endif()
+  add_test(NAME spec_${test_suffix}
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec ${suite} ${at_bar})
+  set_tests_properties(spec_${test_suffix} PROPERTIES LABELS spec)
+endforeach()
+
+add_test(NAME spec_runner_reports_failures
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/check_failure_report.sh $<TARGET_FILE:warren>
+                 ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec ${CMAKE_BINARY_DIR}/spec/runner-check)
+
+# The runner's value parsing and comparison (NaN patterns, v128 lanes, references).
+add_executable(test_wast_values tests/spec/test_wast_values.c src/cli/wast_values.c)
+target_link_libraries(test_wast_values PRIVATE warren_base)
+add_test(NAME spec_wast_values COMMAND test_wast_values)
