@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# CPU benchmark: each kernel in bench/cpu/ built natively (gcc -O2) and to wasm32-wasi
+# (clang -O2), run both ways, checksums compared, times reported.
+#
+#   bash bench/cpu.sh [BUILD_DIR]        (default: build; needs BUILD_DIR/warren)
+#   RUNS=5 KERNELS="sort vm" bash bench/cpu.sh build
+#
+# Prints per kernel: native ms, warren ms, warren/native; the last line is the geometric
+# mean of the ratios. Times are hyperfine means when hyperfine is installed, else the best
+# of RUNS runs measured with date +%s%N.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+warren="$build/warren"
+runs="${RUNS:-3}"
+kernels="${KERNELS:-hash sort matmul vm strings}"
+out="$build/bench-cpu"
+mkdir -p "$out"
+
+[ -x "$warren" ] || { echo "cpu.sh: $warren not found; build Warren first" >&2; exit 1; }
+for k in $kernels; do
+  # -ffp-contract=off: no fused multiply-add natively, so doubles round as in wasm.
+  gcc -O2 -ffp-contract=off -o "$out/$k" "$root/bench/cpu/$k.c"
+  clang --target=wasm32-wasi -O2 -o "$out/$k.wasm" "$root/bench/cpu/$k.c"
+done
+
+# Milliseconds for one command (a string run by the shell).
+time_ms() {
+  if command -v hyperfine >/dev/null; then
+    hyperfine --style none --warmup 1 --runs "$runs" --export-csv "$out/time.csv" "$1" >/dev/null
+    awk -F, 'NR == 2 { printf "%.1f", $2 * 1000 }' "$out/time.csv"
+  else
+    local best="" start end ms
+    for _ in $(seq "$runs"); do
+      start=$(date +%s%N)
+      bash -c "$1" >/dev/null
+      end=$(date +%s%N)
+      ms=$(( (end - start) / 1000000 ))
+      if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
+    done
+    echo "$best"
+  fi
+}
+
+printf "%-10s %12s %12s %8s\n" kernel "native ms" "warren ms" ratio
+ratios=()
+status=0
+for k in $kernels; do
+  native_sum=$("$out/$k")
+  warren_sum=$("$warren" run "$out/$k.wasm")
+  if [ "$native_sum" != "$warren_sum" ]; then
+    echo "$k: checksum mismatch: native '$native_sum', warren '$warren_sum'" >&2
+    status=1
+    continue
+  fi
+  native_ms=$(time_ms "'$out/$k'")
+  warren_ms=$(time_ms "'$warren' run '$out/$k.wasm'")
+  ratio=$(awk -v w="$warren_ms" -v n="$native_ms" 'BEGIN { printf "%.2f", w / n }')
+  ratios+=("$ratio")
+  printf "%-10s %12s %12s %8s\n" "$k" "$native_ms" "$warren_ms" "$ratio"
+done
+if [ ${#ratios[@]} -gt 0 ]; then
+  printf "%s\n" "${ratios[@]}" |
+    awk '{ s += log($1); n++ } END { printf "geometric mean warren/native: %.2f (%d kernels)\n", exp(s / n), n }'
+fi
+exit $status
