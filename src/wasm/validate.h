@@ -40,11 +40,15 @@ const char *wasm_valtype_name(uint8_t type);
  * Reports malformed encodings inside the body as well as type errors. */
 bool wasm_validate_function(const wasm_validate_context *ctx, uint32_t def_index, wr_error *err);
 
+/* Reads the body of defined function `def_index` for malformed encodings only (no typing):
+ * false with the spec's malformed category when it finds one. */
+bool wasm_scan_function_encoding(const wasm_module *module, uint32_t def_index, wr_error *err);
+
 /* True when a wasm_validate error is a malformed encoding, found inside a function body or
- * in a type the decoder let through (one of the spec's assert_malformed categories: "unexpected end", "illegal opcode", "zero byte
- * expected", ...) rather than an invalid module. The spec decodes bodies before validating;
- * Warren's decoder leaves them to the validator, so callers that report the phase (malformed
- * vs invalid) ask here. */
+ * in a type the decoder let through: one of the spec's assert_malformed categories
+ * ("unexpected end", "illegal opcode", "zero byte expected", ...) rather than an invalid
+ * module. The spec decodes bodies before validating them; Warren's decoder leaves them to
+ * the validator, so callers that report the phase (malformed vs invalid) ask here. */
 bool wasm_validate_error_is_malformed(const wr_error *err);
 
 #endif

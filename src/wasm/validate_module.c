@@ -436,6 +436,18 @@ static bool validate_start(const wasm_validate_context *ctx, wr_error *err) {
   return true;
 }
 
+/* The spec decodes all bodies before validating anything: a malformed body from `first_def`
+ * on is reported instead of the validation error already in `err`. */
+static void prefer_malformed(const wasm_module *module, uint32_t first_def, wr_error *err) {
+  for (uint32_t i = first_def; i < module->nfuncs; i++) {
+    wr_error malformed = {0};
+    if (!wasm_scan_function_encoding(module, i, &malformed)) {
+      *err = malformed;
+      return;
+    }
+  }
+}
+
 bool wasm_validate(const wasm_module *module, wr_error *err) {
   wasm_validate_context ctx = {0};
   ctx.module = module;
@@ -443,7 +455,12 @@ bool wasm_validate(const wasm_module *module, wr_error *err) {
   bool ok = validate_functypes(&ctx, err) && build_index_spaces(&ctx, err) && validate_globals(&ctx, err) &&
             validate_elems(&ctx, err) && validate_datas(&ctx, err) && validate_exports(&ctx, err) &&
             validate_start(&ctx, err);
-  for (uint32_t i = 0; ok && i < module->nfuncs; i++) ok = wasm_validate_function(&ctx, i, err);
+  uint32_t scan_from = 0; /* bodies before it validated, so they are well-formed */
+  for (uint32_t i = 0; ok && i < module->nfuncs; i++) {
+    scan_from = i;
+    ok = wasm_validate_function(&ctx, i, err);
+  }
+  if (!ok && err && !wasm_validate_error_is_malformed(err)) prefer_malformed(module, scan_from, err);
   wr_free(ctx.func_types);
   wr_free(ctx.tables);
   wr_free(ctx.memories);

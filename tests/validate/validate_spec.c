@@ -87,7 +87,8 @@ static void check_module(const char *path, expectation expect, const char *expec
       }
       t->malformed_rejected++;
       if (!decoded || wasm_validate_error_is_malformed(&err)) t->malformed_rejected_as_malformed++;
-      else if (verbose) fprintf(stderr, "rejected as invalid: %s (want \"%s\", got \"%s\")\n", path, expected_text, err.message);
+      else if (verbose)
+        fprintf(stderr, "rejected as invalid: %s (want \"%s\", got \"%s\")\n", path, expected_text, err.message);
       break;
   }
   wasm_module_free(m);

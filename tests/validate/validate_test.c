@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "wasm/module.h"
+#include "wasm/validate.h"
 
 static int failures;
 
@@ -264,6 +265,15 @@ static void test_malformed_bodies(void) {
   /* the body's last byte is an end, but it closes the block: the function's end is missing */
   INVALID("unexpected end", 3, VOID_TYPE, BODY(0x02, 0x40, 0x0B));
   INVALID("operators remaining", 1, VOID_TYPE, BODY(0x0B, 0x01, 0x0B));
+  /* the spec decodes before it validates: a later malformed encoding beats an earlier type error */
+  INVALID("illegal opcode", 1, VOID_TYPE, BODY(0x1A, 0xFF, 0x0B));
+  INVALID("zero byte expected", 7, I32_RESULT, ONE_MEMORY, BODY(0x42, 0, 0x1A, 0x1A, 0x3F, 0, 0x3F, 1, 0x0B));
+  /* callers can tell these malformed encodings from invalid modules */
+  wr_error err;
+  CHECK(!run(__LINE__, FIXTURE(VOID_TYPE, BODY(0xFF, 0x0B)), &err) && wasm_validate_error_is_malformed(&err));
+  CHECK(!run(__LINE__, FIXTURE(I32_RESULT, ONE_MEMORY, BODY(0x3F, 1, 0x0B)), &err) &&
+        wasm_validate_error_is_malformed(&err));
+  CHECK(!run(__LINE__, FIXTURE(VOID_TYPE, BODY(0x1A, 0x0B)), &err) && !wasm_validate_error_is_malformed(&err));
 }
 
 /* Nesting is bounded only by the body size and costs heap, not C stack. */
