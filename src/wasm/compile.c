@@ -46,9 +46,14 @@ typedef struct compiler {
   uint32_t *local_slot;
   uint8_t *local_type;
   uint32_t nlocal_slots;
+  /* constant pool: slots [nlocal_slots, nlocal_slots + const_cap), then the stack */
+  WR_VEC(uint64_t) consts;
+  uint32_t const_cap;
+  uint32_t stack_base;
   uint32_t max_slot;
   uint32_t nresult_slots;
   uint32_t last_dst; /* word of the last instruction's result slot, if its value is the top */
+  uint32_t last_op_pos; /* word of the last instruction's opcode */
   bool unreachable;
   uint32_t skip_depth; /* nesting inside unreachable code */
 } compiler;
@@ -73,6 +78,7 @@ static uint32_t emit(compiler *c, uint32_t word) {
 
 static void emit_op(compiler *c, enum wasm_iop op) {
   c->last_dst = NO_POS;
+  c->last_op_pos = (uint32_t)c->code.len;
   emit(c, (uint32_t)op);
 }
 
@@ -86,7 +92,7 @@ static void emit_copy(compiler *c, uint8_t type, uint32_t dst, uint32_t src) {
 /* ---- operand stack ---- */
 
 static uint32_t next_canon(const compiler *c) {
-  if (c->stack.len == 0) return c->nlocal_slots;
+  if (c->stack.len == 0) return c->stack_base;
   const operand *top = &c->stack.items[c->stack.len - 1];
   return top->canon + wasm_type_slots(top->type);
 }
@@ -107,8 +113,8 @@ static uint32_t push(compiler *c, uint8_t type) {
   return canon;
 }
 
-/* Push the result of the instruction just emitted, whose dst word is the last one written
- * before its remaining operands; `dst_word` lets local.set retarget it. */
+/* Record where the instruction just emitted names its result slot (the top of the stack),
+ * so that a following local.set / local.tee can retarget the result into the local. */
 static void note_result(compiler *c, uint32_t dst_word) { c->last_dst = dst_word; }
 
 static bool pop(compiler *c, operand *out) {
@@ -124,6 +130,25 @@ static void materialize(compiler *c, operand *o) {
     emit_copy(c, o->type, o->canon, o->where);
     o->where = o->canon;
   }
+}
+
+/* Constant-pool slots never change, so values read from them need no protection. */
+static bool is_const_slot(const compiler *c, uint32_t slot) {
+  return slot >= c->nlocal_slots && slot < c->nlocal_slots + c->const_cap;
+}
+
+/* Push a constant as a reference to its pool slot; false when the pool is full. */
+static bool push_pooled_const(compiler *c, uint8_t type, uint64_t bits) {
+  size_t k;
+  for (k = 0; k < c->consts.len; k++)
+    if (c->consts.items[k] == bits) break;
+  if (k == c->consts.len) {
+    if (c->consts.len >= c->const_cap) return false;
+    WR_VEC_PUSH(&c->consts, bits);
+  }
+  push(c, type);
+  c->stack.items[c->stack.len - 1].where = c->nlocal_slots + (uint32_t)k;
+  return true;
 }
 
 static void materialize_top(compiler *c, uint32_t n) {
@@ -160,11 +185,19 @@ static bool moves_needed(const compiler *c, uint32_t n, const uint8_t *types, ui
 static void emit_return(compiler *c) {
   const ctrl *fn = &c->ctrls.items[0];
   size_t first = c->stack.len - fn->nresults;
-  /* a result read from a local that an earlier result move overwrites must be copied first */
+  /* A result read from a slot that an earlier result move overwrites is first copied to
+   * its own stack slot. The operand stack is left as is: this may be one path of several
+   * (br_if, br_table), and the others never ran these copies. */
+  uint32_t dst = 0;
   for (size_t i = first; i < c->stack.len; i++) {
-    if (c->stack.items[i].where < c->nresult_slots) materialize(c, &c->stack.items[i]);
+    const operand *o = &c->stack.items[i];
+    if (o->where < c->nresult_slots) emit_copy(c, o->type, o->canon, o->where);
   }
-  emit_moves(c, fn->nresults, fn->results, 0);
+  for (size_t i = first; i < c->stack.len; i++) {
+    const operand *o = &c->stack.items[i];
+    emit_copy(c, o->type, dst, o->where < c->nresult_slots ? o->canon : o->where);
+    dst += wasm_type_slots(o->type);
+  }
   emit_op(c, WASM_IOP_return);
 }
 
@@ -210,8 +243,11 @@ static bool read_blocktype(compiler *c, ctrl *b) {
 
 static bool begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
   /* Values below a block must sit in their own slots: code inside may overwrite locals. */
-  for (size_t i = 0; i < c->stack.len; i++) materialize(c, &c->stack.items[i]);
   if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + b->nparams) return fail(c, "operand stack underflow");
+  /* (constants below the block's params stay pooled; the params themselves must be in the
+   * slots branches to the label write) */
+  for (size_t i = 0; i < c->stack.len; i++)
+    if (i >= c->stack.len - b->nparams || !is_const_slot(c, c->stack.items[i].where)) materialize(c, &c->stack.items[i]);
   b->kind = kind;
   b->height = (uint32_t)c->stack.len - b->nparams;
   b->base_slot = b->nparams ? c->stack.items[b->height].canon : next_canon(c);
@@ -439,6 +475,14 @@ static bool read_memarg(compiler *c, uint32_t *offset) {
   if (memidx != 0) return fail(c, "multiple memories are not supported by the interpreter");
   if (off > UINT32_MAX) return fail(c, "memory64 offsets are not supported by the interpreter");
   *offset = (uint32_t)off;
+  return true;
+}
+
+/* A memory index immediate: this interpreter's code addresses memory 0 only. */
+static bool read_memory_zero(compiler *c) {
+  uint32_t memidx;
+  if (!wasm_read_u32(&c->r, &memidx)) return false;
+  if (memidx != 0) return fail(c, "multiple memories are not supported by the interpreter");
   return true;
 }
 
@@ -683,7 +727,7 @@ static bool compile_fc(compiler *c) {
   uint32_t dst;
   switch (sub) {
   case WASM_FC_memory_init:
-    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !wasm_read_u32(&c->r, &i2)) return false;
+    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !read_memory_zero(c)) return false;
     if (!pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_init);
     emit(c, i1);
@@ -694,11 +738,11 @@ static bool compile_fc(compiler *c) {
     emit(c, i1);
     return true;
   case WASM_FC_memory_copy:
-    if (!skip_u32s(c, 2) || !pop_n(c, v, 3)) return false;
+    if (!read_memory_zero(c) || !read_memory_zero(c) || !pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_copy);
     break;
   case WASM_FC_memory_fill:
-    if (!skip_u32s(c, 1) || !pop_n(c, v, 3)) return false;
+    if (!read_memory_zero(c) || !pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_fill);
     break;
   case WASM_FC_table_init:
@@ -750,6 +794,48 @@ static bool compile_fc(compiler *c) {
   return true;
 }
 
+/* A branch on the i32 comparison just computed: take the comparison's operands back and
+ * drop its instruction, so the branch compares itself. Returns the comparison's index in
+ * WASM_FUSED_COMPARES, FUSE_EQZ for i32.eqz, or -1 when the condition is anything else. */
+#define FUSE_EQZ 100
+
+static int take_compare(compiler *c, uint32_t *a, uint32_t *b) {
+  static const enum wasm_iop compares[] = {
+#define M(name, op, ctype) WASM_IOP_i32_##name,
+      WASM_FUSED_COMPARES(M)
+#undef M
+  };
+  if (c->stack.len == 0 || c->last_dst == NO_POS || c->last_dst != c->last_op_pos + 1) return -1;
+  const operand *top = &c->stack.items[c->stack.len - 1];
+  if (top->where != top->canon || c->code.items[c->last_dst] != top->canon) return -1;
+  uint32_t op = c->code.items[c->last_op_pos];
+  int which = -1;
+  if (op == WASM_IOP_i32_eqz) which = FUSE_EQZ;
+  for (int k = 0; k < (int)WR_ARRAY_LEN(compares); k++)
+    if (op == (uint32_t)compares[k]) which = k;
+  if (which < 0) return -1;
+  *a = c->code.items[c->last_op_pos + 2];
+  *b = which == FUSE_EQZ ? 0 : c->code.items[c->last_op_pos + 3];
+  c->code.len = c->last_op_pos;
+  c->last_dst = NO_POS;
+  return which;
+}
+
+/* Emit a conditional branch on a fused comparison; `kind` 0 = br_if, 1 = br_if_back,
+ * 2 = br_unless. Returns the word awaiting the target. */
+static uint32_t emit_fused_branch(compiler *c, int which, int kind, uint32_t a, uint32_t b, uint32_t target) {
+  if (which == FUSE_EQZ) {
+    static const enum wasm_iop inverted[] = {WASM_IOP_br_unless, WASM_IOP_br_unless_back, WASM_IOP_br_if};
+    emit_op(c, inverted[kind]);
+    emit(c, a);
+  } else {
+    emit_op(c, (enum wasm_iop)(WASM_IOP_br_if_eq + 3 * which + kind));
+    emit(c, a);
+    emit(c, b);
+  }
+  return emit(c, target);
+}
+
 static bool compile_op(compiler *c, uint8_t op) {
   const wasm_module *m = c->module;
   operand a, b, cond;
@@ -766,13 +852,22 @@ static bool compile_op(compiler *c, uint8_t op) {
     return read_blocktype(c, &nb) && begin_block(c, CTRL_BLOCK, &nb);
   case WASM_OPCODE_loop:
     return read_blocktype(c, &nb) && begin_block(c, CTRL_LOOP, &nb);
-  case WASM_OPCODE_if:
-    if (!read_blocktype(c, &nb) || !pop(c, &cond)) return false;
-    if (!begin_block(c, CTRL_IF, &nb)) return false;
-    emit_op(c, WASM_IOP_br_unless);
-    emit(c, cond.where);
-    c->ctrls.items[c->ctrls.len - 1].else_fixup = emit(c, NO_POS);
+  case WASM_OPCODE_if: {
+    uint32_t ca, cb;
+    if (!read_blocktype(c, &nb)) return false;
+    int which = take_compare(c, &ca, &cb);
+    if (!pop(c, &cond) || !begin_block(c, CTRL_IF, &nb)) return false;
+    uint32_t fixup;
+    if (which >= 0) {
+      fixup = emit_fused_branch(c, which, 2, ca, cb, NO_POS);
+    } else {
+      emit_op(c, WASM_IOP_br_unless);
+      emit(c, cond.where);
+      fixup = emit(c, NO_POS);
+    }
+    c->ctrls.items[c->ctrls.len - 1].else_fixup = fixup;
     return true;
+  }
   case WASM_OPCODE_else: {
     ctrl *blk = &c->ctrls.items[c->ctrls.len - 1];
     if (blk->kind != CTRL_IF || blk->else_fixup == NO_POS) return fail(c, "else without if");
@@ -802,11 +897,31 @@ static bool compile_op(compiler *c, uint8_t op) {
     c->unreachable = true;
     return true;
   case WASM_OPCODE_br_if: {
-    if (!read_index(c, &idx, (uint32_t)c->ctrls.len, "unknown label") || !pop(c, &cond)) return false;
+    if (!read_index(c, &idx, (uint32_t)c->ctrls.len, "unknown label")) return false;
+    uint32_t ca = 0, cb = 0;
+    int which = take_compare(c, &ca, &cb);
+    if (!pop(c, &cond)) return false;
     ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - idx];
     uint32_t arity = label_arity(target);
     if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + arity) return fail(c, "operand stack underflow");
-    if (target->kind != CTRL_FUNC && !moves_needed(c, arity, label_types(target), target->base_slot)) {
+    bool direct = target->kind != CTRL_FUNC && !moves_needed(c, arity, label_types(target), target->base_slot);
+    if (which >= 0) {
+      if (direct) {
+        bool back = target->kind == CTRL_LOOP;
+        uint32_t word = emit_fused_branch(c, which, back ? 1 : 0, ca, cb, back ? target->loop_start : NO_POS);
+        if (!back) {
+          WR_VEC_PUSH(&target->fixups, word);
+          target->reachable_at_end_via_branch = true;
+        }
+      } else {
+        uint32_t skip = emit_fused_branch(c, which, 2, ca, cb, NO_POS);
+        emit_branch(c, idx);
+        patch(c, skip, (uint32_t)c->code.len);
+        c->last_dst = NO_POS;
+      }
+      return true;
+    }
+    if (direct) {
       if (target->kind == CTRL_LOOP) {
         emit_op(c, WASM_IOP_br_if_back);
         emit(c, cond.where);
@@ -952,13 +1067,13 @@ static bool compile_op(compiler *c, uint8_t op) {
     emit(c, b.where);
     return true;
   case WASM_OPCODE_memory_size:
-    if (!wasm_read_u32(&c->r, &idx)) return false;
+    if (!read_memory_zero(c)) return false;
     dst = push(c, WASM_I32);
     emit_op(c, WASM_IOP_memory_size);
     note_result(c, emit(c, dst));
     return true;
   case WASM_OPCODE_memory_grow:
-    if (!wasm_read_u32(&c->r, &idx) || !pop(c, &a)) return false;
+    if (!read_memory_zero(c) || !pop(c, &a)) return false;
     dst = push(c, WASM_I32);
     emit_op(c, WASM_IOP_memory_grow);
     emit(c, dst);
@@ -967,6 +1082,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   case WASM_OPCODE_i32_const: {
     int32_t v;
     if (!wasm_read_s32(&c->r, &v)) return false;
+    if (push_pooled_const(c, WASM_I32, (uint32_t)v)) return true;
     dst = push(c, WASM_I32);
     emit_op(c, WASM_IOP_const32);
     note_result(c, emit(c, dst));
@@ -976,6 +1092,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   case WASM_OPCODE_f32_const: {
     uint32_t bits;
     if (!wasm_read_fixed32(&c->r, &bits)) return false;
+    if (push_pooled_const(c, WASM_F32, bits)) return true;
     dst = push(c, WASM_F32);
     emit_op(c, WASM_IOP_const32);
     note_result(c, emit(c, dst));
@@ -992,6 +1109,7 @@ static bool compile_op(compiler *c, uint8_t op) {
     } else if (!wasm_read_fixed64(&c->r, &bits)) {
       return false;
     }
+    if (push_pooled_const(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64, bits)) return true;
     dst = push(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64);
     emit_op(c, WASM_IOP_const64);
     note_result(c, emit(c, dst));
@@ -1002,6 +1120,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   case WASM_OPCODE_ref_null: {
     uint8_t type;
     if (!wasm_read_u8(&c->r, &type)) return false;
+    if (push_pooled_const(c, type, 0)) return true;
     dst = push(c, type);
     emit_op(c, WASM_IOP_const64);
     note_result(c, emit(c, dst));
@@ -1079,6 +1198,28 @@ static bool skip_unreachable(compiler *c, uint8_t op, bool *handled) {
   }
 }
 
+/* Room for the constant pool: the number of scalar constant instructions in the body (a
+ * pre-scan; anything malformed is left for the main pass to report), bounded. */
+#define MAX_POOLED_CONSTANTS 256u
+
+static uint32_t count_constants(const wasm_module *m, const wasm_func_def *def) {
+  compiler scan;
+  memset(&scan, 0, sizeof scan);
+  wr_error scratch = {0};
+  scan.err = &scratch;
+  scan.r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, &scratch);
+  uint32_t n = 0;
+  while (!wasm_reader_done(&scan.r) && n < MAX_POOLED_CONSTANTS) {
+    uint8_t op;
+    if (!wasm_read_u8(&scan.r, &op)) break;
+    if (op == WASM_OPCODE_i32_const || op == WASM_OPCODE_i64_const || op == WASM_OPCODE_f32_const ||
+        op == WASM_OPCODE_f64_const || op == WASM_OPCODE_ref_null)
+      n++;
+    if (!skip_immediates(&scan, op)) break;
+  }
+  return n;
+}
+
 static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func *out) {
   const wasm_module *m = c->module;
   const wasm_func_def *def = &m->funcs[def_index];
@@ -1103,7 +1244,10 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     }
   }
   c->nlocal_slots = slot;
-  c->max_slot = slot;
+  c->consts.len = 0;
+  c->const_cap = count_constants(m, def);
+  c->stack_base = slot + c->const_cap;
+  c->max_slot = c->stack_base;
   c->nresult_slots = types_slots(wasm_functype_results(type), type->nresults);
   reserve_slots(c, c->nresult_slots);
   c->r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, c->err);
@@ -1144,6 +1288,10 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   out->nparam_slots = nparam_slots;
   out->nresult_slots = c->nresult_slots;
   out->nlocal_slots = c->nlocal_slots;
+  out->init_len = c->nlocal_slots - nparam_slots + (uint32_t)c->consts.len;
+  out->init = WR_NEW_ARRAY(uint64_t, out->init_len ? out->init_len : 1);
+  if (c->consts.len)
+    memcpy(out->init + (c->nlocal_slots - nparam_slots), c->consts.items, c->consts.len * sizeof(uint64_t));
   out->frame_slots = c->max_slot;
   return true;
 }
@@ -1164,6 +1312,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   WR_VEC_FREE(&c.code);
   WR_VEC_FREE(&c.stack);
   WR_VEC_FREE(&c.ctrls);
+  WR_VEC_FREE(&c.consts);
   if (!ok) {
     wasm_code_free(code);
     return false;
@@ -1174,7 +1323,10 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
 
 void wasm_code_free(struct wasm_code *code) {
   if (!code) return;
-  for (uint32_t i = 0; i < code->nfuncs; i++) wr_free(code->funcs[i].code);
+  for (uint32_t i = 0; i < code->nfuncs; i++) {
+    wr_free(code->funcs[i].code);
+    wr_free(code->funcs[i].init);
+  }
   wr_free(code->funcs);
   wr_free(code);
 }

@@ -4,9 +4,9 @@
  * operands. Operands are frame slot indices (every value lives at a known slot: locals
  * first, then the operand stack by height; v128 takes two slots), immediates, or code
  * offsets (word index of a branch target in the same stream). Stack-machine bookkeeping
- * is gone at run time: branches carry their own result moves, local.get usually costs
- * nothing (operands name the local's slot) and a value computed into a local is written
- * there directly.
+ * is gone at run time: branches carry their own result moves, local.get and constants
+ * usually cost nothing (operands name the local's slot, or a slot of the frame's constant
+ * pool, filled on entry) and a value computed into a local is written there directly.
  *
  * Layout of each instruction, by operand kind:
  *   unary   op dst a            binary  op dst a b
@@ -64,7 +64,15 @@
  *   table_grow dst table init delta / table_fill table start ref count
  *   table_copy dst_table src_table d s n / table_init table elem d s n / elem_drop elem
  *   memory_init data d s n / data_drop data / memory_copy d s n / memory_fill d value n
- *   simd ops: see the SIMD section of interp.c (operands follow the shape). */
+ *   br_unless_back cond target
+ *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
+ *   with the branch that consumes it (loop conditions cost one dispatch)
+ *   simd ops: see interp_simd.inc (operands follow the shape). */
+#define WASM_FUSED_COMPARES(M)                                                          \
+  M(eq, ==, uint32_t) M(ne, !=, uint32_t) M(lt_s, <, int32_t) M(lt_u, <, uint32_t)        \
+  M(gt_s, >, int32_t) M(gt_u, >, uint32_t) M(le_s, <=, int32_t) M(le_u, <=, uint32_t)     \
+  M(ge_s, >=, int32_t) M(ge_u, >=, uint32_t)
+#define WASM_IOP_FUSED(name, op, ctype) X(br_if_##name) X(br_if_back_##name) X(br_unless_##name)
 #define WASM_IOPS_EXTRA(X)                                                                \
   X(copy) X(copy2) X(const32) X(const64) X(const128) X(br) X(br_back) X(br_if)            \
   X(br_if_back) X(br_unless) X(br_table) X(return) X(call) X(call_indirect) X(return_call)     \
@@ -72,7 +80,8 @@
   X(select2) X(global_get) X(global_get2) X(global_set) X(global_set2) X(unreachable)     \
   X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)      \
   X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)      \
-  X(memory_init) X(data_drop) X(memory_copy) X(memory_fill)
+  X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)          \
+  WASM_FUSED_COMPARES(WASM_IOP_FUSED)
 
 /* Every internal opcode, in order. Define X(name) and include "iops.inc" to expand. */
 enum wasm_iop {
@@ -87,6 +96,10 @@ typedef struct wasm_compiled_func {
   uint32_t code_len;
   uint32_t nparam_slots, nresult_slots;
   uint32_t nlocal_slots; /* params + declared locals */
+  /* Slots [nparam_slots, nparam_slots + init_len) are set from `init` on entry: zeroed
+   * locals, then the function's constant pool (operands name constants by slot). */
+  uint64_t *init;
+  uint32_t init_len;
   uint32_t frame_slots;  /* everything the frame may touch, call arguments included */
 } wasm_compiled_func;
 

@@ -78,9 +78,22 @@ struct wasm_caller {
   wasm_instance *instance;
 };
 
-/* Limits on guest recursion: frames and value-stack slots per store. */
+/* Limits on guest recursion: frames and value-stack slots per execution stack. */
 #define WASM_MAX_CALL_DEPTH 60000u
 #define WASM_VALUE_STACK_SLOTS (8u << 20)
+
+/* The value stack (frames of slots) and call stack that guest code runs on. Each fiber
+ * running guest code of a store gets its own, so tasks interleaved on fibers never write
+ * over each other's frames; one is reused once its calls have all returned. `top` and
+ * `depth` mark what the running calls use, so a re-entrant call starts above them. */
+typedef struct wasm_exec_stack {
+  const void *owner; /* the fiber (wr_fiber_current()) whose calls are on it */
+  uint32_t active;   /* wasm_func_call entries running on it */
+  wasm_slot *stack;  /* reserved once, committed by the kernel as touched */
+  wasm_slot *top;
+  wasm_call_frame *frames;
+  uint32_t depth;
+} wasm_exec_stack;
 
 struct wasm_store {
   atomic_int interrupt;
@@ -92,12 +105,7 @@ struct wasm_store {
   WR_VEC(wasm_global *) globals;
   WR_VEC(wasm_instance *) instances;
   WR_VEC(wasm_trap *) traps;
-  /* Value stack (mapped lazily) and call stack; `stack_top` / `depth` mark what the
-   * running calls use, so a re-entrant call starts above them. */
-  wasm_slot *stack;
-  wasm_slot *stack_top;
-  wasm_call_frame *frames;
-  uint32_t depth;
+  WR_VEC(wasm_exec_stack *) stacks;
 };
 
 /* The canonical copy of a function type in the store. */
@@ -106,7 +114,7 @@ wasm_func *wasm_func_new_wasm(wasm_store *store, wasm_instance *instance, const 
                               const wasm_compiled_func *code);
 
 /* Run a wasm function (interp.c): args in `slots`, results written back. */
-wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots);
+wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);
 /* Call a host function with its arguments in `slots` on behalf of `instance`. */
 wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func *func, wasm_slot *slots);
 
@@ -116,8 +124,13 @@ void wasm_memory_release(wasm_memory *memory);
 
 /* Guard-fault handling (signals.c): install once; a protected call runs `body` and turns a
  * fault inside a guarded memory of `store` into an out-of-bounds trap. */
-typedef wasm_trap *(*wasm_protected_fn)(wasm_store *store, wasm_func *func, wasm_slot *slots);
-wasm_trap *wasm_protected_call(wasm_store *store, wasm_protected_fn body, wasm_func *func, wasm_slot *slots);
+typedef wasm_trap *(*wasm_protected_fn)(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);
+wasm_trap *wasm_protected_call(wasm_store *store, wasm_exec_stack *xs, wasm_protected_fn body, wasm_func *func,
+                               wasm_slot *slots);
+/* A host function may switch fibers, and other guest calls may run on this thread before it
+ * returns: the host-call path saves the thread's innermost protected call and restores it. */
+void *wasm_protected_save(void);
+void wasm_protected_restore(void *saved);
 
 /* Table growth shared by the API and table.grow: false when over the maximum. */
 bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init);

@@ -126,7 +126,10 @@ static inline uint64_t memory_bytes(const wasm_instance *inst) {
 
 wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func *func, wasm_slot *slots) {
   wasm_caller caller = {store, instance};
-  return func->host(&caller, func->env, slots);
+  void *protected = wasm_protected_save();
+  wasm_trap *trap = func->host(&caller, func->env, slots);
+  wasm_protected_restore(protected);
+  return trap;
 }
 
 /* ---- the dispatch loop ---- */
@@ -212,7 +215,7 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
       TRAP(WASM_TRAP_INTERRUPTED);                                                    \
   } while (0)
 
-wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots) {
+wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots) {
 #if WASM_INTERP_THREADED
   static const void *const labels[] = {
 #define X(name) &&L_##name,
@@ -220,12 +223,12 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
 #undef X
   };
 #endif
-  wasm_slot *const stack_end = store->stack + WASM_VALUE_STACK_SLOTS;
-  const uint32_t entry_depth = store->depth;
+  wasm_slot *const stack_end = xs->stack + WASM_VALUE_STACK_SLOTS;
+  const uint32_t entry_depth = xs->depth;
   wasm_trap_kind trap_kind = WASM_TRAP_UNREACHABLE;
   wasm_instance *inst = func->instance;
   const wasm_compiled_func *cur = func->code;
-  wasm_slot *fp = store->stack_top;
+  wasm_slot *fp = xs->top;
   const uint32_t *ip;
   uint8_t *mem;
   uint64_t mem_size;
@@ -236,7 +239,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
     goto trap_no_frame;
   }
   memcpy(fp, slots, (size_t)func->nparam_slots * sizeof(wasm_slot));
-  memset(fp + cur->nparam_slots, 0, (size_t)(cur->nlocal_slots - cur->nparam_slots) * sizeof(wasm_slot));
+  memcpy(fp + cur->nparam_slots, cur->init, (size_t)cur->init_len * sizeof(wasm_slot));
   RELOAD_MEMORY();
   ip = cur->code;
   if (WR_UNLIKELY(atomic_load_explicit(&store->interrupt, memory_order_relaxed))) {
@@ -305,6 +308,39 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
     }
     NEXT(3);
   }
+  CASE(br_unless_back) {
+    if (!I32(1)) {
+      CHECK_INTERRUPT();
+      ip = cur->code + ip[2];
+      DISPATCH();
+    }
+    NEXT(3);
+  }
+#define FUSED_BRANCHES(name, op, ctype)                 \
+  CASE(br_if_##name) {                                  \
+    if ((ctype)I32(1) op (ctype)I32(2)) {               \
+      ip = cur->code + ip[3];                           \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(4);                                            \
+  }                                                     \
+  CASE(br_if_back_##name) {                             \
+    if ((ctype)I32(1) op (ctype)I32(2)) {               \
+      CHECK_INTERRUPT();                                \
+      ip = cur->code + ip[3];                           \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(4);                                            \
+  }                                                     \
+  CASE(br_unless_##name) {                              \
+    if (!((ctype)I32(1) op (ctype)I32(2))) {            \
+      ip = cur->code + ip[3];                           \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(4);                                            \
+  }
+  WASM_FUSED_COMPARES(FUSED_BRANCHES)
+#undef FUSED_BRANCHES
   CASE(br_table) {
     uint32_t index = I32(1), n = ip[2];
     if (index >= n - 1) index = n - 1;
@@ -313,8 +349,8 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
   }
   CASE(return) {
   do_return:
-    if (store->depth == entry_depth) goto done;
-    const wasm_call_frame *f = &store->frames[--store->depth];
+    if (xs->depth == entry_depth) goto done;
+    const wasm_call_frame *f = &xs->frames[--xs->depth];
     ip = f->ret_ip;
     fp = f->fp;
     cur = f->func;
@@ -327,28 +363,28 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
     wasm_slot *args = fp + ip[2];
     const uint32_t *ret = ip + 3;
     if (callee->host) {
-      wasm_slot *saved_top = store->stack_top;
-      store->stack_top = fp + cur->frame_slots;
+      wasm_slot *saved_top = xs->top;
+      xs->top = fp + cur->frame_slots;
       wasm_trap *t = wasm_host_call(store, inst, callee, args);
-      store->stack_top = saved_top;
+      xs->top = saved_top;
       if (t) {
-        store->depth = entry_depth;
+        xs->depth = entry_depth;
         return t;
       }
       RELOAD_MEMORY();
       ip = ret;
       DISPATCH();
     }
-    if (WR_UNLIKELY(store->depth >= WASM_MAX_CALL_DEPTH || args + callee->code->frame_slots > stack_end))
+    if (WR_UNLIKELY(xs->depth >= WASM_MAX_CALL_DEPTH || args + callee->code->frame_slots > stack_end))
       TRAP(WASM_TRAP_STACK_EXHAUSTED);
-    wasm_call_frame *f = &store->frames[store->depth++];
+    wasm_call_frame *f = &xs->frames[xs->depth++];
     f->ret_ip = ret;
     f->fp = fp;
     f->func = cur;
     f->instance = inst;
     fp = args;
     cur = callee->code;
-    memset(fp + cur->nparam_slots, 0, (size_t)(cur->nlocal_slots - cur->nparam_slots) * sizeof(wasm_slot));
+    memcpy(fp + cur->nparam_slots, cur->init, (size_t)cur->init_len * sizeof(wasm_slot));
     if (callee->instance != inst) {
       inst = callee->instance;
       RELOAD_MEMORY();
@@ -368,28 +404,28 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
     const uint32_t *ret = ip + 5;
     /* same entry sequence as `call` */
     if (callee->host) {
-      wasm_slot *saved_top = store->stack_top;
-      store->stack_top = fp + cur->frame_slots;
+      wasm_slot *saved_top = xs->top;
+      xs->top = fp + cur->frame_slots;
       wasm_trap *t = wasm_host_call(store, inst, callee, args);
-      store->stack_top = saved_top;
+      xs->top = saved_top;
       if (t) {
-        store->depth = entry_depth;
+        xs->depth = entry_depth;
         return t;
       }
       RELOAD_MEMORY();
       ip = ret;
       DISPATCH();
     }
-    if (WR_UNLIKELY(store->depth >= WASM_MAX_CALL_DEPTH || args + callee->code->frame_slots > stack_end))
+    if (WR_UNLIKELY(xs->depth >= WASM_MAX_CALL_DEPTH || args + callee->code->frame_slots > stack_end))
       TRAP(WASM_TRAP_STACK_EXHAUSTED);
-    wasm_call_frame *f = &store->frames[store->depth++];
+    wasm_call_frame *f = &xs->frames[xs->depth++];
     f->ret_ip = ret;
     f->fp = fp;
     f->func = cur;
     f->instance = inst;
     fp = args;
     cur = callee->code;
-    memset(fp + cur->nparam_slots, 0, (size_t)(cur->nlocal_slots - cur->nparam_slots) * sizeof(wasm_slot));
+    memcpy(fp + cur->nparam_slots, cur->init, (size_t)cur->init_len * sizeof(wasm_slot));
     if (callee->instance != inst) {
       inst = callee->instance;
       RELOAD_MEMORY();
@@ -402,19 +438,19 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_func *func, wasm_slot *slots
     callee = inst->funcs[ip[1]];
   tail_call:
     if (callee->host) {
-      wasm_slot *saved_top = store->stack_top;
-      store->stack_top = fp + cur->frame_slots;
+      wasm_slot *saved_top = xs->top;
+      xs->top = fp + cur->frame_slots;
       wasm_trap *t = wasm_host_call(store, inst, callee, fp);
-      store->stack_top = saved_top;
+      xs->top = saved_top;
       if (t) {
-        store->depth = entry_depth;
+        xs->depth = entry_depth;
         return t;
       }
       goto do_return;
     }
     if (WR_UNLIKELY(fp + callee->code->frame_slots > stack_end)) TRAP(WASM_TRAP_STACK_EXHAUSTED);
     cur = callee->code;
-    memset(fp + cur->nparam_slots, 0, (size_t)(cur->nlocal_slots - cur->nparam_slots) * sizeof(wasm_slot));
+    memcpy(fp + cur->nparam_slots, cur->init, (size_t)cur->init_len * sizeof(wasm_slot));
     if (callee->instance != inst) {
       inst = callee->instance;
       RELOAD_MEMORY();
@@ -787,7 +823,7 @@ done:
   memcpy(slots, fp, (size_t)func->nresult_slots * sizeof(wasm_slot));
   return NULL;
 trap:
-  store->depth = entry_depth;
+  xs->depth = entry_depth;
 trap_no_frame:
   return wasm_trap_new(store, trap_kind, "%s", wasm_trap_kind_message(trap_kind));
 }

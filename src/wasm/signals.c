@@ -66,7 +66,11 @@ static void ensure_alt_stack(void) {
   sigaltstack(&ss, NULL);
 }
 
-wasm_trap *wasm_protected_call(wasm_store *store, wasm_protected_fn body, wasm_func *func, wasm_slot *slots) {
+void *wasm_protected_save(void) { return innermost; }
+void wasm_protected_restore(void *saved) { innermost = saved; }
+
+wasm_trap *wasm_protected_call(wasm_store *store, wasm_exec_stack *xs, wasm_protected_fn body, wasm_func *func,
+                               wasm_slot *slots) {
 #if WASM_GUARDED_MEMORY
   pthread_once(&install_once, install_handler);
   ensure_alt_stack();
@@ -79,10 +83,10 @@ wasm_trap *wasm_protected_call(wasm_store *store, wasm_protected_fn body, wasm_f
                          wasm_trap_kind_message(WASM_TRAP_MEMORY_OUT_OF_BOUNDS));
   }
   innermost = &call;
-  wasm_trap *trap = body(store, func, slots);
+  wasm_trap *trap = body(store, xs, func, slots);
   innermost = call.outer;
   return trap;
 #else
-  return body(store, func, slots);
+  return body(store, xs, func, slots);
 #endif
 }

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 
 #include "../base/alloc.h"
+#include "../base/fiber.h"
 #include "engine.h"
 
 wasm_store *wasm_store_new(void) {
@@ -53,8 +54,13 @@ void wasm_store_free(wasm_store *store) {
   WR_VEC_FREE(&store->globals);
   WR_VEC_FREE(&store->traps);
   WR_VEC_FREE(&store->types);
-  if (store->stack) munmap(store->stack, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot));
-  wr_free(store->frames);
+  for (size_t i = 0; i < store->stacks.len; i++) {
+    wasm_exec_stack *xs = store->stacks.items[i];
+    munmap(xs->stack, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot));
+    wr_free(xs->frames);
+    wr_free(xs);
+  }
+  WR_VEC_FREE(&store->stacks);
   wr_free(store);
 }
 
@@ -155,25 +161,40 @@ wasm_memory *wasm_caller_memory(wasm_caller *caller) {
 wasm_store *wasm_caller_store(wasm_caller *caller) { return caller->store; }
 wasm_instance *wasm_caller_instance(wasm_caller *caller) { return caller->instance; }
 
-/* The value stack is reserved once and committed by the kernel as it is touched. */
-static bool ensure_stacks(wasm_store *store) {
-  if (store->stack) return true;
-  void *p = mmap(NULL, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot), PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) return false;
-  store->stack = p;
-  store->stack_top = p;
-  store->frames = wr_malloc((size_t)WASM_MAX_CALL_DEPTH * sizeof(wasm_call_frame));
-  return true;
+/* The stack for a call from the current fiber: the one its running calls use (re-entry from
+ * a host function), else an idle one, else a new one; NULL if it cannot be mapped. */
+static wasm_exec_stack *exec_stack_for_caller(wasm_store *store) {
+  const void *fiber = wr_fiber_current();
+  wasm_exec_stack *idle = NULL;
+  for (size_t i = 0; i < store->stacks.len; i++) {
+    wasm_exec_stack *xs = store->stacks.items[i];
+    if (xs->active && xs->owner == fiber) return xs;
+    if (!xs->active && !idle) idle = xs;
+  }
+  if (!idle) {
+    void *p = mmap(NULL, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot), PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    idle = WR_NEW(wasm_exec_stack);
+    idle->stack = p;
+    idle->top = p;
+    idle->frames = wr_malloc((size_t)WASM_MAX_CALL_DEPTH * sizeof(wasm_call_frame));
+    WR_VEC_PUSH(&store->stacks, idle);
+  }
+  idle->owner = fiber;
+  return idle;
 }
 
 wasm_trap *wasm_func_call(wasm_store *store, wasm_func *func, wasm_slot *slots) {
   if (func->host) return wasm_host_call(store, NULL, func, slots);
-  if (!ensure_stacks(store)) return wasm_trap_new(store, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted");
-  wasm_slot *saved_top = store->stack_top;
-  uint32_t saved_depth = store->depth;
-  wasm_trap *trap = wasm_protected_call(store, wasm_interp_call, func, slots);
-  store->stack_top = saved_top;
-  store->depth = saved_depth;
+  wasm_exec_stack *xs = exec_stack_for_caller(store);
+  if (!xs) return wasm_trap_new(store, WASM_TRAP_STACK_EXHAUSTED, "call stack exhausted (cannot map a stack)");
+  wasm_slot *saved_top = xs->top;
+  uint32_t saved_depth = xs->depth;
+  xs->active++;
+  wasm_trap *trap = wasm_protected_call(store, xs, wasm_interp_call, func, slots);
+  xs->active--;
+  xs->top = saved_top;
+  xs->depth = saved_depth;
   return trap;
 }

@@ -1,0 +1,19 @@
+# Engine unit tests (tests/engine/): .wat modules converted with wabt's wat2wasm at build time.
+find_program(WAT2WASM wat2wasm)
+if(WAT2WASM)
+  set(ENGINE_TEST_OUT ${CMAKE_BINARY_DIR}/tests/engine)
+  file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
+  set(engine_test_wasm)
+  foreach(name engine_test partial_init)
+    add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
+                       COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
+                               -o ${ENGINE_TEST_OUT}/${name}.wasm
+                       DEPENDS ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat)
+    list(APPEND engine_test_wasm ${ENGINE_TEST_OUT}/${name}.wasm)
+  endforeach()
+  add_custom_target(engine_test_modules ALL DEPENDS ${engine_test_wasm})
+  add_executable(engine_test tests/engine/engine_test.c)
+  target_link_libraries(engine_test PRIVATE warren_wasm)
+  add_dependencies(engine_test engine_test_modules)
+  add_test(NAME engine_unit COMMAND engine_test ${ENGINE_TEST_OUT})
+endif()

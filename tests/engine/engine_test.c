@@ -1,0 +1,297 @@
+/* Engine unit tests: calls, control flow, traps (including guard-page faults and stack
+ * exhaustion), host functions with re-entry, interruption, memory growth limits, and the
+ * partial-failure semantics of instantiation. Usage: engine_test DIR (holding the .wasm
+ * files built from this folder's .wat files). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/fiber.h"
+#include "wasm/runtime.h"
+
+static int failures;
+
+#define CHECK(cond)                                                      \
+  do {                                                                   \
+    if (!(cond)) {                                                       \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      failures++;                                                        \
+    }                                                                    \
+  } while (0)
+
+static uint8_t *read_file(const char *dir, const char *name, size_t *size) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "cannot open %s\n", path);
+    exit(2);
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  uint8_t *bytes = malloc((size_t)n);
+  if (fread(bytes, 1, (size_t)n, f) != (size_t)n) exit(2);
+  fclose(f);
+  *size = (size_t)n;
+  return bytes;
+}
+
+static wasm_module *load(const char *dir, const char *name) {
+  size_t size;
+  uint8_t *bytes = read_file(dir, name, &size);
+  wr_error err = {0};
+  wasm_features features = wasm_features_default();
+  wasm_module *m = wasm_module_load(bytes, size, &features, &err, NULL);
+  free(bytes);
+  if (!m) {
+    fprintf(stderr, "%s: %s\n", name, err.message);
+    exit(2);
+  }
+  return m;
+}
+
+static wasm_func *export_func(wasm_instance *inst, const char *name) {
+  wasm_extern e;
+  if (!wasm_instance_export(inst, name, strlen(name), &e) || e.kind != WASM_EXTERN_FUNC) {
+    fprintf(stderr, "missing export %s\n", name);
+    exit(2);
+  }
+  return e.of.func;
+}
+
+/* ---- host functions ---- */
+
+static wasm_func *reentry_target; /* "fib": called back from the host */
+
+static wasm_trap *host_add_then_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)env;
+  /* re-enter the guest: fib(a) + b */
+  wasm_slot args[1] = {slots[0]};
+  wasm_trap *trap = wasm_func_call(wasm_caller_store(caller), reentry_target, args);
+  if (trap) return trap;
+  CHECK(wasm_caller_memory(caller) != NULL);
+  slots[0] = (uint32_t)(args[0] + slots[1]);
+  return NULL;
+}
+
+static int stop_calls;
+
+static wasm_trap *host_stop(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)env;
+  (void)slots;
+  if (++stop_calls == 1000) wasm_store_interrupt(wasm_caller_store(caller));
+  return NULL;
+}
+
+static wasm_trap *host_yield(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  (void)env;
+  wr_fiber_suspend();
+  slots[0] = (uint32_t)(slots[0] + 1);
+  return NULL;
+}
+
+static wasm_trap *call(wasm_store *store, wasm_instance *inst, const char *name, wasm_slot *slots) {
+  return wasm_func_call(store, export_func(inst, name), slots);
+}
+
+static uint32_t call_i32(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a) {
+  wasm_slot s[3] = {a, 0, 0};
+  wasm_trap *trap = call(store, inst, name, s);
+  if (trap) {
+    fprintf(stderr, "%s trapped: %s\n", name, trap->message);
+    failures++;
+    return 0;
+  }
+  return (uint32_t)s[0];
+}
+
+static wasm_trap_kind trap_kind_of(wasm_store *store, wasm_instance *inst, const char *name, wasm_slot *slots) {
+  wasm_trap *trap = call(store, inst, name, slots);
+  return trap ? trap->kind : (wasm_trap_kind)-1;
+}
+
+typedef struct fiber_job {
+  wasm_store *store;
+  wasm_instance *inst;
+  wasm_trap_kind kind;
+  uint32_t fib;
+} fiber_job;
+
+static void run_on_fiber(void *arg) {
+  fiber_job *job = arg;
+  wasm_slot s[1] = {0x40000}; /* past the 3 pages grown to below */
+  job->kind = trap_kind_of(job->store, job->inst, "load", s); /* guard-page fault on the fiber */
+  job->fib = call_i32(job->store, job->inst, "fib", 15);
+  wasm_slot deep[1] = {0};
+  wasm_trap *trap = call(job->store, job->inst, "forever", deep);
+  CHECK(trap && trap->kind == WASM_TRAP_STACK_EXHAUSTED);
+}
+
+typedef struct yield_job {
+  wasm_store *store;
+  wasm_instance *inst;
+  uint32_t arg, result;
+} yield_job;
+
+static void run_yield_sum(void *arg) {
+  yield_job *job = arg;
+  job->result = call_i32(job->store, job->inst, "yield_sum", job->arg);
+}
+
+/* Two guest calls of one store suspended on fibers at once, and a third call in between,
+ * must not write over each other's frames. */
+static void test_interleaved_fibers(wasm_store *store, wasm_instance *inst) {
+  yield_job a = {store, inst, 10, 0}, b = {store, inst, 100, 0};
+  wr_fiber *fa = wr_fiber_new(256 * 1024, run_yield_sum, &a);
+  wr_fiber *fb = wr_fiber_new(256 * 1024, run_yield_sum, &b);
+  CHECK(fa && fb);
+  if (!fa || !fb) return;
+  CHECK(!wr_fiber_resume(fa)); /* both suspended inside the host call */
+  CHECK(!wr_fiber_resume(fb));
+  CHECK(wr_fiber_resume(fa)); /* a finishes first... */
+  CHECK(call_i32(store, inst, "depth", 500) == 500); /* ...then other guest work runs */
+  CHECK(wr_fiber_resume(fb));
+  CHECK(a.result == 10 + 21);
+  CHECK(b.result == 100 + 201);
+  wr_fiber_free(fa);
+  wr_fiber_free(fb);
+}
+
+static void test_main_module(const char *dir) {
+  wasm_module *module = load(dir, "engine_test.wasm");
+  wasm_store *store = wasm_store_new();
+  uint8_t ii_i[] = {WASM_I32, WASM_I32, WASM_I32};
+  wasm_functype add_type = {2, 1, ii_i};
+  wasm_functype stop_type = {0, 0, ii_i};
+  wasm_functype yield_type = {1, 1, ii_i};
+  wasm_extern imports[3] = {
+      {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(store, &add_type, host_add_then_call, NULL)}},
+      {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(store, &stop_type, host_stop, NULL)}},
+      {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(store, &yield_type, host_yield, NULL)}},
+  };
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  wasm_instance *inst = wasm_instantiate(store, module, imports, 3, &trap, &err);
+  CHECK(inst != NULL);
+  if (!inst) {
+    fprintf(stderr, "instantiate: %s\n", err.message);
+    exit(1);
+  }
+  reentry_target = export_func(inst, "fib");
+
+  CHECK(call_i32(store, inst, "fib", 20) == 6765);
+  wasm_slot s[3] = {20, 0, 0};
+  CHECK(call(store, inst, "fac", s) == NULL && s[0] == 2432902008176640000ull);
+  s[0] = 100000;
+  CHECK(call(store, inst, "sum_to", s) == NULL && s[0] == 4999950000ull);
+  CHECK(call_i32(store, inst, "classify", 0) == 100);
+  CHECK(call_i32(store, inst, "classify", 1) == 200);
+  CHECK(call_i32(store, inst, "classify", 7) == 300);
+  wasm_slot three[3] = {1, 2, 3};
+  CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
+  CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);
+
+  /* traps */
+  wasm_slot d[2] = {7, 0};
+  CHECK(trap_kind_of(store, inst, "div", d) == WASM_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  d[0] = 0x80000000u;
+  d[1] = 0xFFFFFFFFu;
+  CHECK(trap_kind_of(store, inst, "div", d) == WASM_TRAP_INTEGER_OVERFLOW);
+  double nan = __builtin_nan("");
+  memcpy(&d[0], &nan, 8);
+  CHECK(trap_kind_of(store, inst, "trunc", d) == WASM_TRAP_INVALID_CONVERSION);
+  CHECK(trap_kind_of(store, inst, "boom", d) == WASM_TRAP_UNREACHABLE);
+  d[0] = 65533; /* the last 3 bytes of the page plus one past it */
+  CHECK(trap_kind_of(store, inst, "load", d) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+  d[0] = 0xFFFFFFFFu;
+  CHECK(trap_kind_of(store, inst, "load", d) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+  d[0] = 65532;
+  d[1] = 0xABCDEF01u;
+  CHECK(call(store, inst, "store", d) == NULL);
+  CHECK(call_i32(store, inst, "load", 65532) == 0xABCDEF01u);
+  d[0] = 0;
+  CHECK(trap_kind_of(store, inst, "forever", d) == WASM_TRAP_STACK_EXHAUSTED);
+  CHECK(call_i32(store, inst, "depth", 20000) == 20000); /* deep but legitimate recursion */
+  wasm_slot ind[2] = {0, 10};
+  CHECK(call(store, inst, "indirect", ind) == NULL && ind[0] == 55); /* table[0] = fib */
+  ind[0] = 2;
+  CHECK(trap_kind_of(store, inst, "indirect", ind) == WASM_TRAP_INDIRECT_CALL_MISMATCH);
+  ind[0] = 3;
+  CHECK(trap_kind_of(store, inst, "indirect", ind) == WASM_TRAP_UNINITIALIZED_ELEMENT);
+  ind[0] = 4;
+  CHECK(trap_kind_of(store, inst, "indirect", ind) == WASM_TRAP_UNDEFINED_ELEMENT);
+  /* the store still works after every kind of trap */
+  CHECK(call_i32(store, inst, "fib", 10) == 55);
+
+  /* host function re-entering the guest */
+  wasm_slot h[2] = {10, 5};
+  CHECK(call(store, inst, "via_host", h) == NULL && h[0] == 60);
+
+  /* memory.grow honours the maximum (3 pages) */
+  CHECK(call_i32(store, inst, "grow", 1) == 1);
+  CHECK(call_i32(store, inst, "grow", 2) == 0xFFFFFFFFu);
+  CHECK(call_i32(store, inst, "grow", 1) == 2);
+  CHECK(call_i32(store, inst, "load", 3 * 65536 - 4) == 0);
+
+  /* interruption at a loop back-edge */
+  wasm_slot none[1] = {0};
+  CHECK(trap_kind_of(store, inst, "spin", none) == WASM_TRAP_INTERRUPTED);
+  CHECK(stop_calls == 1000);
+  wasm_store_clear_interrupt(store);
+  CHECK(call_i32(store, inst, "fib", 10) == 55);
+
+  /* on a small fiber stack: guard faults, calls and stack exhaustion stay clean */
+  fiber_job job = {store, inst, (wasm_trap_kind)-1, 0};
+  wr_fiber *fiber = wr_fiber_new(256 * 1024, run_on_fiber, &job);
+  CHECK(fiber != NULL);
+  if (fiber) {
+    while (!wr_fiber_resume(fiber)) {
+    }
+    wr_fiber_free(fiber);
+    CHECK(job.kind == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+    CHECK(job.fib == 610);
+  }
+  test_interleaved_fibers(store, inst);
+
+  wasm_store_free(store);
+  wasm_module_free(module);
+}
+
+static void test_partial_instantiation(const char *dir) {
+  wasm_module *module = load(dir, "partial_init.wasm");
+  wasm_store *store = wasm_store_new();
+  wasm_memtype mt = {{1, 1, true, false, false}};
+  wr_error err = {0};
+  wasm_memory *mem = wasm_memory_new(store, &mt, &err);
+  CHECK(mem != NULL);
+  wasm_extern imports[1] = {{WASM_EXTERN_MEMORY, {.memory = mem}}};
+  wasm_trap *trap = NULL;
+  wasm_instance *inst = wasm_instantiate(store, module, imports, 1, &trap, &err);
+  CHECK(inst == NULL);
+  CHECK(trap && trap->kind == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+  CHECK(memcmp(wasm_memory_data(mem), "ok", 2) == 0);
+
+  /* an incompatible import is a link error, not a trap */
+  wasm_memtype small = {{0, 0, false, false, false}};
+  wasm_memory *mem0 = wasm_memory_new(store, &small, &err);
+  imports[0].of.memory = mem0;
+  trap = NULL;
+  wr_error link = {0};
+  CHECK(wasm_instantiate(store, module, imports, 1, &trap, &link) == NULL);
+  CHECK(trap == NULL && link.failed && strstr(link.message, "incompatible import type"));
+  wasm_store_free(store);
+  wasm_module_free(module);
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: engine_test DIR\n");
+    return 2;
+  }
+  test_main_module(argv[1]);
+  test_partial_instantiation(argv[1]);
+  if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
+  return failures ? 1 : 0;
+}

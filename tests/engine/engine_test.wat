@@ -1,0 +1,73 @@
+;; Modules exercised by engine_test.c (converted with wat2wasm at build time).
+(module
+  (import "host" "add_then_call" (func $host_add (param i32 i32) (result i32)))
+  (import "host" "stop" (func $host_stop))
+  (import "host" "yield" (func $host_yield (param i32) (result i32)))
+  (memory (export "mem") 1 3)
+  (table $t 4 funcref)
+  (elem (table $t) (i32.const 0) func $fib $fac $swap3)
+  (type $i32_i32 (func (param i32) (result i32)))
+  (global $counter (mut i32) (i32.const 0))
+
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+
+  (func $fac (export "fac") (param i64) (result i64)
+    (local $acc i64)
+    (local.set $acc (i64.const 1))
+    (block $done
+      (loop $next
+        (br_if $done (i64.eqz (local.get 0)))
+        (local.set $acc (i64.mul (local.get $acc) (local.get 0)))
+        (local.set 0 (i64.sub (local.get 0) (i64.const 1)))
+        (br $next)))
+    (local.get $acc))
+
+  ;; results taken from locals in an order that overlaps the result slots
+  (func $swap3 (export "swap3") (param i32 i32 i32) (result i32 i32 i32)
+    (local.get 2) (local.get 1) (local.get 0))
+
+  (func (export "sum_to") (param $n i32) (result i64)
+    (local $i i32) (local $s i64)
+    (block $exit
+      (loop $top
+        (br_if $exit (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $s (i64.add (local.get $s) (i64.extend_i32_u (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $top)))
+    (local.get $s))
+
+  (func (export "classify") (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (local.get 0)))
+      (return (i32.const 100)))
+      (return (i32.const 200)))
+    (i32.const 300))
+
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "trunc") (param f64) (result i32) (i32.trunc_f64_s (local.get 0)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "boom") (unreachable))
+  (func $forever (export "forever") (param i32) (result i32)
+    (call $forever (i32.add (local.get 0) (i32.const 1))))
+  (func $depth (export "depth") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (i32.const 1) (call $depth (i32.sub (local.get 0) (i32.const 1)))))))
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect $t (type $i32_i32) (local.get 1) (local.get 0)))
+  (func (export "via_host") (param i32 i32) (result i32)
+    (call $host_add (local.get 0) (local.get 1)))
+  (func (export "spin") (loop $l (call $host_stop) (br $l)))
+  ;; a live value (local 0) and a pending add across a host call that suspends the fiber
+  (func (export "yield_sum") (param i32) (result i32)
+    (i32.add (local.get 0) (call $host_yield (i32.mul (local.get 0) (i32.const 2)))))
+  (func (export "bump") (result i32)
+    (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
+    (global.get $counter))
+)
