@@ -20,5 +20,6 @@ if(WARREN_HAVE_WASI_CLANG)
              COMMAND ${CMAKE_COMMAND} -DNATIVE=$<TARGET_FILE:bench_cpu_${kernel}>
                      -DWARREN=$<TARGET_FILE:warren> -DWASM=${_cpu_out}/${kernel}.wasm -DARG=${tiny}
                      -P ${CMAKE_SOURCE_DIR}/bench/cpu/same_checksum.cmake)
+    set_tests_properties(bench.cpu.${kernel} PROPERTIES TIMEOUT 300) # a guard against hangs
   endforeach()
 endif()

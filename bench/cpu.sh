@@ -4,6 +4,7 @@
 #
 #   bash bench/cpu.sh [BUILD_DIR]        (default: build; needs BUILD_DIR/warren)
 #   RUNS=5 KERNELS="sort vm" bash bench/cpu.sh build
+#   NO_HYPERFINE=1 bash bench/cpu.sh      (time with date even if hyperfine is installed)
 #
 # Prints per kernel: native ms, warren ms, warren/native; the last line is the geometric
 # mean of the ratios. Times are hyperfine means when hyperfine is installed, else the best
@@ -26,7 +27,7 @@ done
 
 # Milliseconds for one command (a string run by the shell).
 time_ms() {
-  if command -v hyperfine >/dev/null; then
+  if [ -z "${NO_HYPERFINE:-}" ] && command -v hyperfine >/dev/null; then
     hyperfine --style none --warmup 1 --runs "$runs" --export-csv "$out/time.csv" "$1" >/dev/null
     awk -F, 'NR == 2 { printf "%.1f", $2 * 1000 }' "$out/time.csv"
   else

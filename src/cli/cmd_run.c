@@ -111,12 +111,12 @@ static int parse_options(int argc, char **argv, run_options *opts) {
       if (!add_env_option(&opts->env, value)) return EXIT_USAGE;
     } else if ((value = option_value(argc, argv, &i, "--invoke", &missing))) {
       opts->invoke = value;
+    } else if (missing) {
+      fprintf(stderr, "warren run: %s needs a value\n", arg);
+      return EXIT_USAGE;
     } else {
-      if (missing)
-        fprintf(stderr, "warren run: %s needs a value\n", arg);
-      else
-        fprintf(stderr, "warren run: unknown option '%s'\n\n", arg);
-      if (!missing) usage(stderr);
+      fprintf(stderr, "warren run: unknown option '%s'\n\n", arg);
+      usage(stderr);
       return EXIT_USAGE;
     }
   }

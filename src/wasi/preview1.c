@@ -299,11 +299,9 @@ static wasm_trap *wasi_fd_fdstat_get(wasm_caller *caller, void *env, wasm_slot *
   guest_memory m = caller_memory(caller);
   uint8_t *out = guest_span(&m, ARG_U32(1), FDSTAT_SIZE);
   if (!out) return result(slots, WASI_EFAULT);
-  memset(out, 0, FDSTAT_SIZE);
+  memset(out, 0, FDSTAT_SIZE); /* no fd flags, no inheriting rights */
   out[0] = WASI_FILETYPE_CHARACTER_DEVICE;
-  put_u16(out + 2, 0);
   put_u64(out + 8, stdio_rights(fd));
-  put_u64(out + 16, 0);
   return result(slots, WASI_ESUCCESS);
 }
 

@@ -13,7 +13,8 @@ if(WARREN_WASI_SYSROOT)
 endif()
 set(WARREN_WASI_CFLAGS ${_wasi_flags} CACHE INTERNAL "")
 
-if(NOT DEFINED WARREN_HAVE_WASI_CLANG)
+# A negative answer is probed again at each configure, so installing the toolchain later works.
+if(NOT WARREN_HAVE_WASI_CLANG)
   set(_probe_dir ${CMAKE_BINARY_DIR}/wasi-probe)
   file(WRITE ${_probe_dir}/probe.c "#include <stdio.h>\nint main(void) { puts(\"ok\"); return 0; }\n")
   set(_have FALSE)
