@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Builds Warren with AddressSanitizer + UBSan into build-asan/ and runs every test (ctest).
+# Runs every test, under AddressSanitizer + UBSan, built twice:
+#   build-asan/  gcc                      all unit, spec, run and component tests
+#   build-fuzz/  clang + libFuzzer        the same tests again, plus a short run of every fuzz target
+# Extra arguments go to both ctest runs (e.g. -R spec_core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/deps.sh
-cmake -S . -B build-asan -G Ninja -DWARREN_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+jobs=$(nproc)
+
+cmake -S . -B build-asan -G Ninja -DWARREN_SANITIZE=ON >/dev/null
 cmake --build build-asan
-ctest --test-dir build-asan --output-on-failure -j "$(nproc)" "$@"
+ctest --test-dir build-asan --output-on-failure -j "$jobs" --timeout 900 "$@"
+
+CC=clang cmake -S . -B build-fuzz -G Ninja -DWARREN_SANITIZE=ON -DWARREN_FUZZ=ON >/dev/null
+cmake --build build-fuzz
+ctest --test-dir build-fuzz --output-on-failure -j "$jobs" --timeout 900 "$@"
