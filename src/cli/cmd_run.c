@@ -11,12 +11,17 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/fiber.h"
 #include "base/vec.h"
 #include "commands.h"
 #include "wasi/preview1.h"
 #include "wasm/runtime.h"
 
 enum { EXIT_LOAD_FAILED = 1, EXIT_USAGE = 2, EXIT_TRAPPED = 134 };
+
+/* The guest runs on a fiber, as it will under the server; wasm-to-wasm calls do not
+ * use the C stack, so this only holds host functions and re-entries (ASan frames are large). */
+#define GUEST_FIBER_STACK (2u << 20)
 
 typedef WR_VEC(char *) string_list;
 
@@ -293,6 +298,32 @@ done:
   return status;
 }
 
+typedef struct run_job {
+  const run_options *opts;
+  const wasm_module *module;
+  int status;
+} run_job;
+
+static void run_job_on_fiber(void *arg) {
+  run_job *job = arg;
+  job->status = run_module(job->opts, job->module);
+}
+
+/* Runs the module on a guest fiber. A command has no event loop to return to, so a host
+ * call that suspends the fiber is simply resumed. */
+static int run_module_on_fiber(const run_options *opts, const wasm_module *module) {
+  run_job job = {opts, module, EXIT_LOAD_FAILED};
+  wr_fiber *fiber = wr_fiber_new(GUEST_FIBER_STACK, run_job_on_fiber, &job);
+  if (!fiber) {
+    fprintf(stderr, "warren: cannot map a %u KiB stack for the guest\n", GUEST_FIBER_STACK >> 10);
+    return EXIT_LOAD_FAILED;
+  }
+  while (!wr_fiber_resume(fiber)) {
+  }
+  wr_fiber_free(fiber);
+  return job.status;
+}
+
 int cmd_run(int argc, char **argv) {
   run_options opts = {0};
   int status = parse_options(argc, argv, &opts);
@@ -303,7 +334,7 @@ int cmd_run(int argc, char **argv) {
   if (!read_file(opts.path, &bytes, &size)) goto done;
   if (is_component(bytes, size)) {
     fprintf(stderr,
-            "warren: %s is a component; `warren run` runs core modules (use `warren serve`)\n",
+            "warren: %s is a component; `warren run` runs only core modules until the component model lands\n",
             opts.path);
     goto done;
   }
@@ -316,7 +347,7 @@ int cmd_run(int argc, char **argv) {
   }
   /* A guest writing to a closed pipe gets EPIPE from fd_write instead of killing us. */
   signal(SIGPIPE, SIG_IGN);
-  status = run_module(&opts, module);
+  status = run_module_on_fiber(&opts, module);
   wasm_module_free(module);
 done:
   wr_free(bytes);
