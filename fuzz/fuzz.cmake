@@ -43,3 +43,26 @@ file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/fuzz-corpus/decode" "${fuzz_decode_seed
 add_test(NAME fuzz_decode_smoke
          COMMAND fuzz_decode -max_total_time=60 -rss_limit_mb=2048 -timeout=10
                  ${CMAKE_BINARY_DIR}/fuzz-corpus/decode ${fuzz_decode_seeds})
+
+# fuzz_component: the component decoder + validator, seeded with the corpus' small components
+# (build them first: `bash ../shared/corpus/build.sh build-fuzz/corpus`, or run the ctest fixture).
+#   build-fuzz/fuzz_component -max_total_time=600 build-fuzz/fuzz-corpus/component build-fuzz/fuzz-seeds/component
+if(NOT WARREN_SANITIZE)
+  target_compile_options(warren_component PRIVATE -fsanitize=address,undefined -fno-sanitize-recover=undefined
+                                                  -fno-omit-frame-pointer)
+  target_link_options(warren_component INTERFACE -fsanitize=address,undefined)
+endif()
+add_executable(fuzz_component fuzz/fuzz_component.c)
+target_compile_options(fuzz_component PRIVATE -fsanitize=fuzzer,address,undefined)
+target_link_options(fuzz_component PRIVATE -fsanitize=fuzzer,address,undefined)
+target_link_libraries(fuzz_component PRIVATE warren_component)
+set(fuzz_component_seeds "${CMAKE_BINARY_DIR}/fuzz-seeds/component")
+file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/fuzz-corpus/component" "${fuzz_component_seeds}")
+add_custom_target(fuzz_component_seeds
+  COMMAND ${CMAKE_COMMAND} -DCORPUS_DIR=${CMAKE_BINARY_DIR}/corpus -DOUT_DIR=${fuzz_component_seeds}
+          -P ${CMAKE_SOURCE_DIR}/fuzz/seed_component.cmake
+  COMMENT "Seeding the component fuzzer from the corpus' small components")
+add_dependencies(fuzz_component fuzz_component_seeds)
+add_test(NAME fuzz_component_smoke
+         COMMAND fuzz_component -max_total_time=60 -rss_limit_mb=2048 -timeout=10
+                 ${CMAKE_BINARY_DIR}/fuzz-corpus/component ${fuzz_component_seeds})

@@ -4,5 +4,6 @@
 
 int cmd_run(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif

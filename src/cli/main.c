@@ -13,6 +13,7 @@ typedef struct {
 static const command commands[] = {
     {"run", cmd_run, "run a WebAssembly module (WASI preview1 command)"},
     {"wast", cmd_wast, "run a spec test script converted by wast2json"},
+    {"inspect", cmd_inspect, "show the imports and exports of a component or core module"},
 };
 
 static void usage(FILE *out) {

@@ -1,0 +1,18 @@
+/* A bump allocator for the component IR: types, names and tables are allocated while decoding
+ * and all freed together with the outermost component, since types are shared by pointer. */
+#ifndef WARREN_COMPONENT_ARENA_H
+#define WARREN_COMPONENT_ARENA_H
+
+#include "../base/common.h"
+
+typedef struct cm_arena cm_arena;
+
+cm_arena *cm_arena_new(void);
+void cm_arena_free(cm_arena *arena);
+/* Zeroed, aligned for any type; never NULL (allocation failure aborts). */
+void *cm_arena_alloc(cm_arena *arena, size_t size);
+void *cm_arena_array(cm_arena *arena, size_t count, size_t size);
+/* A NUL-terminated copy. */
+char *cm_arena_strndup(cm_arena *arena, const void *s, size_t len);
+
+#endif
