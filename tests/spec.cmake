@@ -19,6 +19,18 @@ foreach(suite ${WARREN_SPEC_SUITES})
   set_tests_properties(spec_${test_suffix} PROPERTIES LABELS spec)
 endforeach()
 
+# The same suites with --strict: every rejection must also have the spec's phase (malformed,
+# invalid, link error, trap) and message category; only the allow-listed assertions may fail.
+set(WARREN_SPEC_STRICT_SUITES core simd)
+foreach(suite ${WARREN_SPEC_STRICT_SUITES})
+  string(REPLACE "-" "_" test_suffix ${suite})
+  add_test(NAME spec_${test_suffix}_strict
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-strict ${suite} 0
+                   ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/strict_allow.txt)
+  set_tests_properties(spec_${test_suffix}_strict PROPERTIES LABELS spec)
+endforeach()
+
 add_test(NAME spec_runner_reports_failures
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/check_failure_report.sh $<TARGET_FILE:warren>
                  ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec ${CMAKE_BINARY_DIR}/spec/runner-check)

@@ -4,9 +4,10 @@
  * instructions. Every count and length is checked against the bytes that remain before
  * anything is allocated, so a module never costs more than a small multiple of its size.
  *
- * Length fields follow the reference interpreter's two categories: a length larger than what
- * is left of the whole binary is "length out of bounds"; one that only overruns its section
- * is "unexpected end of section or function". */
+ * Error categories follow the reference interpreter, which reads sections on past their
+ * declared end and checks the size afterwards: a length larger than what is left of the whole
+ * binary is "length out of bounds"; one that only overruns its function body or custom
+ * section (the contents framed by their size) is "unexpected end of section or function". */
 #include <string.h>
 
 #include "../base/alloc.h"
@@ -14,6 +15,7 @@
 #include "module.h"
 #include "opcodes.h"
 #include "reader.h"
+#include "validate.h"
 
 /* Per-function local limit, as in V8 and Wasmtime. The spec only requires rejecting
  * 2^32 or more; a tighter bound keeps frames of hostile modules small. */
@@ -165,66 +167,22 @@ static bool read_tagtype(decoder *d, uint32_t *type) {
   return wasm_read_u32(&d->r, type);
 }
 
-static bool is_opcode(uint8_t byte) {
-  static const bool known[256] = {
-#define WASM_OP(name, byte, sig) [byte] = true,
-#define WASM_OP_FC(name, sub, sig)
-#define WASM_OP_LOAD(name, byte, type, align) [byte] = true,
-#define WASM_OP_STORE(name, byte, type, align) [byte] = true,
-#include "opcodes.def"
-#undef WASM_OP
-#undef WASM_OP_FC
-#undef WASM_OP_LOAD
-#undef WASM_OP_STORE
-      [WASM_OPCODE_PREFIX_FC] = true,
-      [WASM_OPCODE_PREFIX_FD] = true,
-  };
-  return known[byte];
-}
-
-/* Frames a constant expression. Only instructions that may appear in one are decoded (the
- * validator checks types, indices and features); any other opcode cannot be constant. */
+/* Frames a constant expression: every instruction is decoded up to the `end` that closes the
+ * expression, so only malformed encodings fail here. Whether an instruction may appear in a
+ * constant expression is the validator's call: the spec makes "constant expression required"
+ * an invalid module, not a malformed one. */
 static bool read_constexpr(decoder *d, wasm_constexpr *out) {
   wasm_reader *r = &d->r;
   size_t start = r->pos;
-  for (;;) {
+  uint32_t depth = 1;
+  while (depth > 0) {
     size_t at = r->pos;
     uint8_t op;
-    if (!wasm_read_u8(r, &op)) return false;
-    bool ok = true;
-    uint32_t u32;
-    int32_t s32;
-    int64_t s64;
-    uint64_t u64;
-    uint8_t byte;
-    const uint8_t *bytes;
-    switch (op) {
-      case WASM_OPCODE_end:
-        out->offset = (uint32_t)start;
-        out->len = (uint32_t)(r->pos - start);
-        return true;
-      case WASM_OPCODE_i32_const: ok = wasm_read_s32(r, &s32); break;
-      case WASM_OPCODE_i64_const: ok = wasm_read_s64(r, &s64); break;
-      case WASM_OPCODE_f32_const: ok = wasm_read_fixed32(r, &u32); break;
-      case WASM_OPCODE_f64_const: ok = wasm_read_fixed64(r, &u64); break;
-      case WASM_OPCODE_ref_null: ok = read_reftype(d, &byte); break;
-      case WASM_OPCODE_ref_func:
-      case WASM_OPCODE_global_get: ok = wasm_read_u32(r, &u32); break;
-      /* extended-const arithmetic; whether the feature is on is the validator's call */
-      case WASM_OPCODE_i32_add: case WASM_OPCODE_i32_sub: case WASM_OPCODE_i32_mul:
-      case WASM_OPCODE_i64_add: case WASM_OPCODE_i64_sub: case WASM_OPCODE_i64_mul:
-        break;
-      case WASM_OPCODE_PREFIX_FD:
-        if (!d->features->simd) return fail_at(d, at, "constant expression required");
-        if (!wasm_read_u32(r, &u32)) return false;
-        if (u32 != 0x0C) return fail_at(d, at, "constant expression required"); /* v128.const only */
-        ok = wasm_read_bytes(r, 16, &bytes);
-        break;
-      default:
-        return fail_at(d, at, is_opcode(op) ? "constant expression required" : "illegal opcode");
-    }
-    if (!ok) return false;
+    if (!wasm_read_u8(r, &op) || !wasm_scan_instruction(r, d->features, op, at, &depth)) return false;
   }
+  out->offset = (uint32_t)start;
+  out->len = (uint32_t)(r->pos - start);
+  return true;
 }
 
 static bool decode_type_section(decoder *d) {
@@ -470,6 +428,24 @@ static bool decode_locals(decoder *d, wasm_func_def *f) {
   return true;
 }
 
+/* A body whose last byte is not `end`. The spec's decoder does not stop at a body's size: it
+ * reads instructions on to the `end` closing the function, into the next body or section if
+ * need be, and only then compares its position with the size. Its error categories follow
+ * from that reading, which is replayed here. */
+static bool fail_missing_end(decoder *d, size_t body_start, size_t body_end) {
+  wasm_reader r = wasm_reader_at(d->m->bytes, body_start, d->m->size, d->r.err);
+  uint32_t depth = 1;
+  while (depth > 0) {
+    size_t at = r.pos;
+    uint8_t op;
+    if (!wasm_read_u8(&r, &op)) return false;
+    /* The function's instruction sequence stops at an `else`, which is not the `end` it needs. */
+    if (depth == 1 && op == WASM_OPCODE_else) return fail_at(d, at, "END opcode expected");
+    if (!wasm_scan_instruction(&r, d->features, op, at, &depth)) return false;
+  }
+  return fail_at(d, body_end, "section size mismatch");
+}
+
 static bool decode_code_section(decoder *d) {
   wasm_module *m = d->m;
   size_t at = d->r.pos;
@@ -488,7 +464,7 @@ static bool decode_code_section(decoder *d) {
     d->r.end = section_end;
     if (!ok) return false;
     if (d->r.pos >= body_end) return fail_at(d, body_end, "unexpected end of section or function");
-    if (m->bytes[body_end - 1] != WASM_OPCODE_end) return fail_at(d, body_end - 1, "END opcode expected");
+    if (m->bytes[body_end - 1] != WASM_OPCODE_end) return fail_missing_end(d, d->r.pos, body_end);
     f->body_offset = (uint32_t)d->r.pos;
     f->body_end = (uint32_t)body_end;
     d->r.pos = body_end;
@@ -607,7 +583,10 @@ static bool decode_sections(decoder *d) {
     uint32_t size;
     if (!read_length(d, &size)) return false;
     size_t section_end = d->r.pos + size;
-    d->r.end = section_end;
+    /* The spec's decoder reads a section's contents without stopping at its declared end, then
+     * compares positions: reading on gives its categories ("section size mismatch", "integer
+     * representation too long", ...). Custom and code sections are framed by their end. */
+    d->r.end = id == SECTION_CUSTOM || id == SECTION_CODE ? section_end : m->size;
     bool ok = decode_section_payload(d, id);
     d->r.end = m->size;
     if (!ok) {

@@ -5,6 +5,7 @@
 #define WARREN_WASM_VALIDATE_H
 
 #include "module.h"
+#include "reader.h"
 
 typedef struct wasm_validate_context {
   const wasm_module *module;
@@ -43,6 +44,12 @@ bool wasm_validate_function(const wasm_validate_context *ctx, uint32_t def_index
 /* Reads the body of defined function `def_index` for malformed encodings only (no typing):
  * false with the spec's malformed category when it finds one. */
 bool wasm_scan_function_encoding(const wasm_module *module, uint32_t def_index, wr_error *err);
+
+/* Skips the immediates of instruction `op` (its opcode, read at `at`, already consumed),
+ * failing only on malformed encodings with the spec's category. `depth` counts open blocks:
+ * block/loop/if/try raise it, end (and delegate) lower it. The decoder frames constant
+ * expressions with it too, since telling a non-constant instruction apart is validation. */
+bool wasm_scan_instruction(wasm_reader *r, const wasm_features *features, uint8_t op, size_t at, uint32_t *depth);
 
 /* True when a wasm_validate error is a malformed encoding, found inside a function body or
  * in a type the decoder let through: one of the spec's assert_malformed categories

@@ -885,8 +885,8 @@ static bool validate_body(code_validator *v, const wasm_func_def *def) {
  * over an invalid module. The validator stops at its first error; when that error is a
  * validation error, the bodies from the failing one on are scanned for encodings alone. */
 
-static bool scan_fail(wasm_reader *r, size_t at, const char *message, uint32_t func_index) {
-  wr_error_at(r->err, at, "%s in function %u at offset 0x%zx", message, func_index, at);
+static bool scan_fail(wasm_reader *r, size_t at, const char *message) {
+  wr_error_at(r->err, at, "%s", message);
   return false;
 }
 
@@ -911,7 +911,7 @@ static bool scan_memarg(wasm_reader *r, const wasm_features *features) {
   return features->memory64 ? wasm_read_u64(r, &offset) : wasm_read_uleb(r, 32, &offset);
 }
 
-static bool scan_blocktype(wasm_reader *r, const wasm_features *features, uint32_t func_index) {
+static bool scan_blocktype(wasm_reader *r, const wasm_features *features) {
   if (wasm_reader_done(r)) return wasm_read_fail(r, "unexpected end");
   uint8_t first = r->data[r->pos];
   if (first == 0x40 || wasm_valtype_enabled(features, first)) {
@@ -921,7 +921,7 @@ static bool scan_blocktype(wasm_reader *r, const wasm_features *features, uint32
   size_t at = r->pos;
   int64_t index;
   if (!wasm_read_s33(r, &index)) return false;
-  return index >= 0 || scan_fail(r, at, "malformed block type", func_index);
+  return index >= 0 || scan_fail(r, at, "malformed block type");
 }
 
 static bool scan_u32s(wasm_reader *r, unsigned n) {
@@ -931,7 +931,7 @@ static bool scan_u32s(wasm_reader *r, unsigned n) {
   return true;
 }
 
-static bool scan_misc(wasm_reader *r, const wasm_features *features, size_t at, uint32_t func_index) {
+static bool scan_misc(wasm_reader *r, const wasm_features *features, size_t at) {
   uint32_t sub;
   if (!wasm_read_u32(r, &sub)) return false;
   if (sub < WR_ARRAY_LEN(k_fc_sigs) && k_fc_sigs[sub] != SIG_SPECIAL) return true;
@@ -948,17 +948,17 @@ static bool scan_misc(wasm_reader *r, const wasm_features *features, size_t at, 
     case WASM_FC_table_grow:
     case WASM_FC_table_size:
     case WASM_FC_table_fill: return scan_u32s(r, 1);
-    default: return scan_fail(r, at, "illegal opcode", func_index);
+    default: return scan_fail(r, at, "illegal opcode");
   }
 }
 
-static bool scan_simd(wasm_reader *r, const wasm_features *features, size_t at, uint32_t func_index) {
+static bool scan_simd(wasm_reader *r, const wasm_features *features, size_t at) {
   uint32_t sub;
   uint8_t lane;
   const uint8_t *bytes;
   if (!wasm_read_u32(r, &sub)) return false;
   if (!features->simd || sub >= WR_ARRAY_LEN(k_simd_ops) || !k_simd_ops[sub].known)
-    return scan_fail(r, at, "illegal opcode", func_index);
+    return scan_fail(r, at, "illegal opcode");
   switch ((wasm_simd_shape)k_simd_ops[sub].shape) {
     case SIMD_LOAD:
     case SIMD_STORE: return scan_memarg(r, features);
@@ -973,10 +973,7 @@ static bool scan_simd(wasm_reader *r, const wasm_features *features, size_t at, 
   }
 }
 
-/* Skips one instruction's immediates; `depth` counts the open blocks, the function's included. */
-static bool scan_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, size_t at, uint32_t func_index,
-                             uint32_t *depth) {
-  const wasm_features *features = &m->features;
+bool wasm_scan_instruction(wasm_reader *r, const wasm_features *features, uint8_t op, size_t at, uint32_t *depth) {
   const uint8_t *bytes;
   uint8_t byte;
   uint32_t count;
@@ -989,10 +986,10 @@ static bool scan_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, s
     case WASM_OPCODE_delegate:
     case WASM_OPCODE_throw:
     case WASM_OPCODE_rethrow:
-      if (!features->exceptions) return scan_fail(r, at, "illegal opcode", func_index);
+      if (!features->exceptions) return scan_fail(r, at, "illegal opcode");
       if (op == WASM_OPCODE_try) {
         ++*depth;
-        return scan_blocktype(r, features, func_index);
+        return scan_blocktype(r, features);
       }
       if (op == WASM_OPCODE_delegate) --*depth; /* it closes its try */
       return op == WASM_OPCODE_catch_all || scan_u32s(r, 1);
@@ -1000,7 +997,7 @@ static bool scan_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, s
     case WASM_OPCODE_loop:
     case WASM_OPCODE_if:
       ++*depth;
-      return scan_blocktype(r, features, func_index);
+      return scan_blocktype(r, features);
     case WASM_OPCODE_end:
       --*depth;
       return true;
@@ -1014,7 +1011,7 @@ static bool scan_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, s
       return scan_u32s(r, 1);
     case WASM_OPCODE_return_call:
     case WASM_OPCODE_return_call_indirect:
-      if (!features->tail_call) return scan_fail(r, at, "illegal opcode", func_index);
+      if (!features->tail_call) return scan_fail(r, at, "illegal opcode");
       return scan_u32s(r, op == WASM_OPCODE_return_call ? 1 : 2);
     case WASM_OPCODE_call_indirect:
       return scan_u32s(r, 2);
@@ -1054,10 +1051,18 @@ static bool scan_instruction(wasm_reader *r, const wasm_module *m, uint8_t op, s
         return false;
       }
       return true;
-    case WASM_OPCODE_PREFIX_FC: return scan_misc(r, features, at, func_index);
-    case WASM_OPCODE_PREFIX_FD: return scan_simd(r, features, at, func_index);
-    default: return scan_fail(r, at, "illegal opcode", func_index);
+    case WASM_OPCODE_PREFIX_FC: return scan_misc(r, features, at);
+    case WASM_OPCODE_PREFIX_FD: return scan_simd(r, features, at);
+    default: return scan_fail(r, at, "illegal opcode");
   }
+}
+
+/* Appends where a body's malformed encoding is; the category stays first in the message. */
+static bool fail_in_function(wr_error *err, uint32_t func_index) {
+  size_t len = strlen(err->message);
+  snprintf(err->message + len, sizeof err->message - len, " in function %u at offset 0x%zx", func_index,
+           err->offset);
+  return false;
 }
 
 bool wasm_scan_function_encoding(const wasm_module *m, uint32_t def_index, wr_error *err) {
@@ -1068,9 +1073,14 @@ bool wasm_scan_function_encoding(const wasm_module *m, uint32_t def_index, wr_er
   while (depth > 0) {
     size_t at = r.pos;
     uint8_t op;
-    if (!wasm_read_u8(&r, &op) || !scan_instruction(&r, m, op, at, func_index, &depth)) return false;
+    if (!wasm_read_u8(&r, &op) || !wasm_scan_instruction(&r, &m->features, op, at, &depth))
+      return fail_in_function(err, func_index);
   }
-  return wasm_reader_done(&r) || scan_fail(&r, r.pos, "operators remaining after the end of the function", func_index);
+  if (!wasm_reader_done(&r)) {
+    scan_fail(&r, r.pos, "operators remaining after the end of the function");
+    return fail_in_function(err, func_index);
+  }
+  return true;
 }
 
 bool wasm_validate_error_is_malformed(const wr_error *err) {

@@ -2,18 +2,30 @@
 # Run one spec suite (a folder of /work/shared/spec/wast) through `warren wast` and compare
 # each file's pass count with expected.tsv (wabt's spectest-interp counts).
 #
-# usage: run_suite.sh WARREN SPEC_DIR BUILD_DIR SUITE AT_BAR
+# usage: run_suite.sh WARREN SPEC_DIR BUILD_DIR SUITE AT_BAR [STRICT_ALLOW]
 #   WARREN     the warren binary
 #   SPEC_DIR   the shared spec folder (holds expected.tsv and wast/)
 #   BUILD_DIR  where converted scripts are cached (BUILD_DIR/SUITE/STEM/STEM.json)
 #   SUITE      core, simd, tail-call, ...
 #   AT_BAR     1: fail when the suite passes fewer than expected; 0: report only
+#   STRICT_ALLOW  when given, run `warren wast --strict` (rejections must also have the spec's
+#              phase and message) and fail on any failure not listed in this file, which holds
+#              SUITE/FILE.wast:LINE entries, one a line, each with a comment saying why
 set -u
-if [ $# -ne 5 ]; then
-  echo "usage: $0 WARREN SPEC_DIR BUILD_DIR SUITE AT_BAR" >&2
+if [ $# -ne 5 ] && [ $# -ne 6 ]; then
+  echo "usage: $0 WARREN SPEC_DIR BUILD_DIR SUITE AT_BAR [STRICT_ALLOW]" >&2
   exit 2
 fi
-warren=$1 spec=$2 build=$3 suite=$4 at_bar=$5
+warren=$1 spec=$2 build=$3 suite=$4 at_bar=$5 strict_allow=${6:-}
+strict=()
+if [ -n "$strict_allow" ]; then
+  if [ ! -f "$strict_allow" ]; then
+    echo "no allow-list $strict_allow" >&2
+    exit 2
+  fi
+  strict=(--strict)
+fi
+unexpected=0
 
 if ! command -v wast2json >/dev/null; then
   echo "wast2json not found: install Debian's wabt (apt-get install wabt)" >&2
@@ -42,7 +54,7 @@ while IFS=$'\t' read -r row_suite file _ _ want total flags; do
     if ! wast2json $flags "$wast" -o "$json" >"$out/convert.log" 2>&1; then
       echo "$suite/$name: wast2json failed: $(head -n 3 "$out/convert.log")"
       rm -f "$json"
-      failed=$((failed + total)) short=$((short + 1))
+      failed=$((failed + total)) short=$((short + 1)) unexpected=$((unexpected + 1))
       continue
     fi
     printf '%s' "$key" >"$out/key"
@@ -55,7 +67,7 @@ while IFS=$'\t' read -r row_suite file _ _ want total flags; do
       *) wflags+=("$f") ;;
     esac
   done
-  "$warren" wast "${wflags[@]}" "$json" >"$out/result.txt" 2>&1
+  "$warren" wast "${strict[@]}" "${wflags[@]}" "$json" >"$out/result.txt" 2>&1
   status=$?
   last=$(tail -n 1 "$out/result.txt")
   if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
@@ -63,8 +75,21 @@ while IFS=$'\t' read -r row_suite file _ _ want total flags; do
   else
     p=0 f=$total
     echo "$suite/$name: warren wast did not finish (exit $status): $(tail -n 3 "$out/result.txt" | tr '\n' ' ')"
+    unexpected=$((unexpected + 1))
   fi
   passed=$((passed + p)) failed=$((failed + f))
+  if [ ${#strict[@]} -gt 0 ]; then
+    # Failure lines name the script as SPEC_DIR/wast/SUITE/FILE.wast:LINE.
+    while IFS= read -r line; do
+      where=${line%%: *}
+      where=${where#"$spec/wast/"}
+      if ! grep -qxF "$where" <(sed -e 's/[[:space:]]*#.*//' -e '/^$/d' "$strict_allow"); then
+        echo "strict: $line"
+        unexpected=$((unexpected + 1))
+      fi
+    done < <(grep -E '^[^ ]+:[0-9]+: ' "$out/result.txt")
+    continue
+  fi
   if [ "$p" -lt "$want" ]; then
     short=$((short + 1))
     sample=$(grep -m 1 -E '^[^ ]+:[0-9]+: ' "$out/result.txt")
@@ -81,6 +106,13 @@ printf '\n%-20s %6s %8s %16s %6s\n' suite files passed expected-passed short
 printf '%-20s %6d %8d %16d %6d\n' "$suite" "$files" "$passed" "$expected" "$short"
 echo "$passed passed, $failed failed"
 
+if [ ${#strict[@]} -gt 0 ]; then
+  if [ "$unexpected" -gt 0 ]; then
+    echo "FAIL: $unexpected strict failure(s) in suite $suite not in $strict_allow"
+    exit 1
+  fi
+  exit 0
+fi
 if [ "$at_bar" = 1 ] && [ "$passed" -lt "$expected" ]; then
   echo "FAIL: suite $suite must be at the bar ($expected passed), it passes $passed"
   exit 1
