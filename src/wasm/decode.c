@@ -179,6 +179,8 @@ static bool read_constexpr(decoder *d, wasm_constexpr *out) {
     size_t at = r->pos;
     uint8_t op;
     if (!wasm_read_u8(r, &op) || !wasm_scan_instruction(r, d->features, op, at, &depth)) return false;
+    /* Only `end` may close the expression (a stray `delegate` also lowers the depth). */
+    if (depth == 0 && op != WASM_OPCODE_end) return fail_at(d, at, "END opcode expected");
   }
   out->offset = (uint32_t)start;
   out->len = (uint32_t)(r->pos - start);

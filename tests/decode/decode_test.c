@@ -340,6 +340,9 @@ static void test_tags(void) {
         m->exports[0].kind == WASM_EXTERN_TAG);
   wasm_module_free(m);
   expect_fail_line(__LINE__, BYTES(HEADER, 0x0D, 0x03, 0x01, 0x01, 0x00), &eh, "malformed tag attribute", 11);
+  /* a `delegate` may not close a constant expression: global (ref.func 0; delegate 0) */
+  expect_fail_line(__LINE__, BYTES(HEADER, 0x06, 0x07, 0x01, 0x70, 0x00, 0xD2, 0x00, 0x18, 0x00), &eh,
+                   "END opcode expected", 15);
   /* the tag section sits between memory and global */
   expect_fail_line(__LINE__, BYTES(HEADER, 0x06, 0x01, 0x00, 0x0D, 0x01, 0x00), &eh,
                    "unexpected content after last section", 11);
