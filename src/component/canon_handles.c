@@ -1,0 +1,123 @@
+/* Resource handle tables and call scopes (CanonicalABI.md "Handle tables", lift/lower of
+ * own and borrow, resource.new/rep/drop). */
+#include "canon.h"
+
+#define TRAP(store, ...) wasm_trap_new((store), WASM_TRAP_HOST, __VA_ARGS__)
+
+void cm_handle_table_init(cm_handle_table *table) { *table = (cm_handle_table){0}; }
+
+void cm_handle_table_free(cm_handle_table *table) { WR_VEC_FREE(&table->slots); }
+
+wasm_trap *cm_handle_add(wasm_store *store, cm_handle_table *table, cm_handle handle, uint32_t *index) {
+  handle.next_free = 0;
+  if (table->free_head) {
+    uint32_t i = table->free_head;
+    table->free_head = table->slots.items[i].next_free;
+    table->slots.items[i] = handle;
+    *index = i;
+    return NULL;
+  }
+  if (table->slots.len == 0) WR_VEC_PUSH(&table->slots, (cm_handle){0}); /* index 0 stays unused */
+  if (table->slots.len >= CM_MAX_HANDLES) return TRAP(store, "handle table full");
+  *index = (uint32_t)table->slots.len;
+  WR_VEC_PUSH(&table->slots, handle);
+  return NULL;
+}
+
+wasm_trap *cm_handle_get(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
+                         cm_handle **out) {
+  if (index == 0 || index >= table->slots.len || !table->slots.items[index].resource)
+    return TRAP(store, "unknown handle index %u", index);
+  cm_handle *h = &table->slots.items[index];
+  if (h->resource != resource) return TRAP(store, "handle index %u is of another resource type", index);
+  *out = h;
+  return NULL;
+}
+
+static void handle_free(cm_handle_table *table, uint32_t index) {
+  table->slots.items[index] = (cm_handle){.next_free = table->free_head};
+  table->free_head = index;
+}
+
+wasm_trap *cm_resource_new(wasm_store *store, cm_handle_table *table, const cm_type *resource, uint32_t rep,
+                           uint32_t *index) {
+  return cm_handle_add(store, table, (cm_handle){.resource = resource, .rep = rep, .own = true}, index);
+}
+
+wasm_trap *cm_resource_rep(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
+                           uint32_t *rep) {
+  cm_handle *h = NULL;
+  wasm_trap *trap = cm_handle_get(store, table, index, resource, &h);
+  if (trap) return trap;
+  *rep = h->rep;
+  return NULL;
+}
+
+wasm_trap *cm_resource_drop(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource) {
+  cm_handle *h = NULL;
+  wasm_trap *trap = cm_handle_get(store, table, index, resource, &h);
+  if (trap) return trap;
+  if (h->num_lends) return TRAP(store, "handle index %u is borrowed and cannot be dropped", index);
+  cm_handle dropped = *h;
+  handle_free(table, index);
+  if (!dropped.own) {
+    if (dropped.scope) dropped.scope->num_borrows--;
+    return NULL;
+  }
+  if (table->dtor && resource->resource.has_dtor) return table->dtor(table->dtor_env, resource, dropped.rep);
+  return NULL;
+}
+
+/* A borrow of a resource the receiving instance implements is just the rep (lower_borrow). */
+static bool implements(const cm_handle_table *table, const cm_type *resource) {
+  for (uint32_t i = 0; i < table->nimplements; i++)
+    if (table->implements[i] == resource) return true;
+  return false;
+}
+
+wasm_trap *cm_lower_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_t rep, uint32_t *index) {
+  if (!cx->handles) return TRAP(cx->store, "canonical ABI: no handle table for a resource handle");
+  if (type->kind == CM_OWN)
+    return cm_handle_add(cx->store, cx->handles, (cm_handle){.resource = type->resource, .rep = rep, .own = true},
+                         index);
+  if (implements(cx->handles, type->resource)) {
+    *index = rep;
+    return NULL;
+  }
+  if (!cx->scope) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
+  wasm_trap *trap = cm_handle_add(cx->store, cx->handles,
+                                  (cm_handle){.resource = type->resource, .rep = rep, .scope = cx->scope}, index);
+  if (!trap) cx->scope->num_borrows++;
+  return trap;
+}
+
+wasm_trap *cm_lift_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, uint32_t *rep) {
+  if (!cx->handles) return TRAP(cx->store, "canonical ABI: no handle table for a resource handle");
+  cm_handle *h = NULL;
+  wasm_trap *trap = cm_handle_get(cx->store, cx->handles, index, type->resource, &h);
+  if (trap) return trap;
+  *rep = h->rep;
+  if (type->kind == CM_OWN) {
+    if (h->num_lends) return TRAP(cx->store, "handle index %u is borrowed and cannot be moved", index);
+    if (!h->own) return TRAP(cx->store, "handle index %u is a borrow, not an own handle", index);
+    handle_free(cx->handles, index);
+    return NULL;
+  }
+  if (!cx->scope) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
+  h->num_lends++;
+  WR_VEC_PUSH(&cx->scope->lenders, ((cm_lender){cx->handles, index}));
+  return NULL;
+}
+
+void cm_call_scope_init(cm_call_scope *scope) { *scope = (cm_call_scope){0}; }
+
+wasm_trap *cm_call_scope_end(wasm_store *store, cm_call_scope *scope) {
+  for (size_t i = 0; i < scope->lenders.len; i++) {
+    cm_lender l = scope->lenders.items[i];
+    l.table->slots.items[l.index].num_lends--;
+  }
+  WR_VEC_FREE(&scope->lenders);
+  if (scope->num_borrows)
+    return TRAP(store, "borrow handles still remain at the end of the call (%u)", scope->num_borrows);
+  return NULL;
+}
