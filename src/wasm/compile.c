@@ -431,8 +431,83 @@ static const byte_op fc_ops[32] = {
 #undef WASM_OP_STORE
 #undef X
 
+/* Superinstructions: when the value on top of the stack was just computed by `op` (with
+ * `n` operands after its result slot), drop that instruction and return its operands, so
+ * the consumer computes the value itself in the same dispatch. The dropped result slot is
+ * a stack temporary only the consumer reads (a local.tee would have cleared last_dst). */
+static bool take_last(compiler *c, enum wasm_iop op, uint32_t *operands, uint32_t n) {
+  if (c->stack.len == 0 || c->last_dst == NO_POS || c->last_dst != c->last_op_pos + 1) return false;
+  const operand *top = &c->stack.items[c->stack.len - 1];
+  if (top->where != top->canon || c->code.items[c->last_dst] != top->canon) return false;
+  if (c->code.items[c->last_op_pos] != (uint32_t)op) return false;
+  for (uint32_t k = 0; k < n; k++) operands[k] = c->code.items[c->last_op_pos + 2 + k];
+  c->code.len = c->last_op_pos;
+  c->last_dst = NO_POS;
+  return true;
+}
+
+static bool take_last_binary(compiler *c, enum wasm_iop op, uint32_t *x, uint32_t *y) {
+  uint32_t operands[2];
+  if (!take_last(c, op, operands, 2)) return false;
+  *x = operands[0];
+  *y = operands[1];
+  return true;
+}
+
+/* The internal opcodes that load from a + b and from a + (x << s), for the loads that
+ * have them (WASM_IOP_COUNT: none). */
+static enum wasm_iop load_add_op(enum wasm_iop load) {
+  switch (load) {
+  case WASM_IOP_i32_load: case WASM_IOP_f32_load: return WASM_IOP_i32_load_add;
+  case WASM_IOP_i64_load: case WASM_IOP_f64_load: return WASM_IOP_i64_load_add;
+  case WASM_IOP_i32_load8_u: return WASM_IOP_i32_load8_u_add;
+  default: return WASM_IOP_COUNT;
+  }
+}
+static enum wasm_iop load_add_shl_op(enum wasm_iop load) {
+  switch (load) {
+  case WASM_IOP_i32_load: case WASM_IOP_f32_load: return WASM_IOP_i32_load_add_shl;
+  case WASM_IOP_i64_load: case WASM_IOP_f64_load: return WASM_IOP_i64_load_add_shl;
+  default: return WASM_IOP_COUNT;
+  }
+}
+
 static bool emit_simple(compiler *c, simple_op s) {
   operand a, b;
+  uint32_t x, y;
+  /* i32.add of an address computed just before: a + (x << y) or a + x + y */
+  if (s.iop == WASM_IOP_i32_add) {
+    enum wasm_iop fused = WASM_IOP_COUNT;
+    if (take_last_binary(c, WASM_IOP_i32_shl, &x, &y)) fused = WASM_IOP_i32_add_shl;
+    else if (take_last_binary(c, WASM_IOP_i32_add, &x, &y)) fused = WASM_IOP_i32_add3;
+    if (fused != WASM_IOP_COUNT) {
+      if (!pop(c, &b) || !pop(c, &a)) return false;
+      uint32_t dst = push(c, WASM_I32);
+      emit_op(c, fused);
+      uint32_t dst_word = emit(c, dst);
+      emit(c, a.where);
+      emit(c, x);
+      emit(c, y);
+      note_result(c, dst_word);
+      return true;
+    }
+  }
+  /* f64 arithmetic on a value just loaded: a op memory[x + offset y] */
+  enum wasm_iop with_memory = s.iop == WASM_IOP_f64_add   ? WASM_IOP_f64_add_mem
+                              : s.iop == WASM_IOP_f64_sub ? WASM_IOP_f64_sub_mem
+                              : s.iop == WASM_IOP_f64_mul ? WASM_IOP_f64_mul_mem
+                                                          : WASM_IOP_COUNT;
+  if (with_memory != WASM_IOP_COUNT && take_last_binary(c, WASM_IOP_f64_load, &x, &y)) {
+    if (!pop(c, &b) || !pop(c, &a)) return false;
+    uint32_t dst = push(c, WASM_F64);
+    emit_op(c, with_memory);
+    uint32_t dst_word = emit(c, dst);
+    emit(c, a.where);
+    emit(c, x);
+    emit(c, y);
+    note_result(c, dst_word);
+    return true;
+  }
   if (s.nargs == 2) {
     if (!pop(c, &b) || !pop(c, &a)) return false;
   } else if (!pop(c, &a)) {
@@ -603,7 +678,7 @@ static bool compile_simd(compiler *c) {
   uint32_t sub, offset = 0;
   uint8_t lane;
   const uint8_t *bytes;
-  operand a, b, x;
+  operand a = {0}, b = {0}, x = {0}; /* zeroed: gcc -O3 cannot see that every read follows a pop */
   if (!wasm_read_u32(&c->r, &sub)) return false;
   enum wasm_iop iop;
   switch (sub) {
@@ -1159,11 +1234,22 @@ static bool compile_op(compiler *c, uint8_t op) {
       emit(c, b.where);
       emit(c, offset);
     } else {
+      /* the address computed just before is folded in when it is a + b or a + (x << s) */
+      enum wasm_iop iop = (enum wasm_iop)mo.iop, fused = load_add_op(iop), fused_shl = load_add_shl_op(iop);
+      uint32_t address[3], naddress = 1;
+      if (fused != WASM_IOP_COUNT && take_last(c, WASM_IOP_i32_add, address, 2)) {
+        iop = fused;
+        naddress = 2;
+      } else if (fused_shl != WASM_IOP_COUNT && take_last(c, WASM_IOP_i32_add_shl, address, 3)) {
+        iop = fused_shl;
+        naddress = 3;
+      }
       if (!pop(c, &a)) return false;
+      if (naddress == 1) address[0] = a.where;
       dst = push(c, mo.type);
-      emit_op(c, (enum wasm_iop)mo.iop);
+      emit_op(c, iop);
       uint32_t dst_word = emit(c, dst);
-      emit(c, a.where);
+      for (uint32_t k = 0; k < naddress; k++) emit(c, address[k]);
       emit(c, offset);
       note_result(c, dst_word);
     }

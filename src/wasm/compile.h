@@ -67,6 +67,12 @@
  *   br_unless_back cond target
  *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
  *   with the branch that consumes it (loop conditions cost one dispatch)
+ *   i32_add_shl dst a x s: dst = a + (x << s), an address scaled by an element size
+ *   i32_add3 dst a b c: dst = a + b + c (an address from a base, an index and a field)
+ *   f64_<add|sub|mul>_mem dst a addr offset: dst = a op (the f64 at addr + offset)
+ *   <load>_add dst a b offset: a load from address a + b (i32 addition), for i32_load,
+ *   i64_load (f32/f64 loads use these: floats travel as raw bits) and i32_load8_u
+ *   <load>_add_shl dst a x s offset: a load from address a + (x << s), for i32_load, i64_load
  *   simd ops: see interp_simd.inc (operands follow the shape). */
 #define WASM_FUSED_COMPARES(M)                                                          \
   M(eq, ==, uint32_t) M(ne, !=, uint32_t) M(lt_s, <, int32_t) M(lt_u, <, uint32_t)        \
@@ -81,6 +87,8 @@
   X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)      \
   X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)      \
   X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)          \
+  X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)               \
+  X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl) \
   WASM_FUSED_COMPARES(WASM_IOP_FUSED)
 
 /* Every internal opcode, in order. Define X(name) and include "iops.inc" to expand. */

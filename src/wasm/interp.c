@@ -175,15 +175,17 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
     NEXT(4);              \
   }
 
-/* Effective address of a load/store of `size` bytes: base + addr + offset. */
+/* Effective address of a load/store of `size` bytes at the i32 address `addr`: base +
+ * addr + offset. */
 #if WASM_GUARDED_MEMORY
-#define EA(addr_slot, offset_word, size) (mem + (uint64_t)(uint32_t)fp[ip[addr_slot]] + ip[offset_word])
+#define EA_OF(addr, offset_word, size) (mem + (uint64_t)(addr) + ip[offset_word])
 #else
-#define EA(addr_slot, offset_word, size)                                                      \
-  (((uint64_t)(uint32_t)fp[ip[addr_slot]] + ip[offset_word] + (size) > mem_size)              \
+#define EA_OF(addr, offset_word, size)                                                        \
+  (((uint64_t)(addr) + ip[offset_word] + (size) > mem_size)                                   \
        ? (trap_kind = WASM_TRAP_MEMORY_OUT_OF_BOUNDS, (uint8_t *)NULL)                        \
-       : mem + (uint64_t)(uint32_t)fp[ip[addr_slot]] + ip[offset_word])
+       : mem + (uint64_t)(addr) + ip[offset_word])
 #endif
+#define EA(addr_slot, offset_word, size) EA_OF(I32(addr_slot), offset_word, size)
 
 #define LOAD(name, ctype, convert)                      \
   CASE(name) {                                          \
@@ -193,6 +195,26 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
     memcpy(&v_, p_, sizeof v_);                         \
     OUT = convert;                                      \
     NEXT(4);                                            \
+  }
+/* op dst a b offset: the address is a + b (the i32.add the compiler fused in) */
+#define LOAD_ADD(name, ctype, convert)                  \
+  CASE(name) {                                          \
+    uint8_t *p_ = EA_OF(I32(2) + I32(3), 4, sizeof(ctype)); \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;         \
+    ctype v_;                                           \
+    memcpy(&v_, p_, sizeof v_);                         \
+    OUT = convert;                                      \
+    NEXT(5);                                            \
+  }
+/* op dst a x s offset: the address is a + (x << s) (an indexed element) */
+#define LOAD_ADD_SHL(name, ctype)                                       \
+  CASE(name) {                                                          \
+    uint8_t *p_ = EA_OF(I32(2) + (I32(3) << (I32(4) & 31)), 5, sizeof(ctype)); \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;                         \
+    ctype v_;                                                           \
+    memcpy(&v_, p_, sizeof v_);                                         \
+    OUT = v_;                                                           \
+    NEXT(6);                                                            \
   }
 #define STORE(name, ctype)                              \
   CASE(name) {                                          \
@@ -607,6 +629,32 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   LOAD(i64_load16_u, uint16_t, (uint64_t)v_)
   LOAD(i64_load32_s, int32_t, (uint64_t)(int64_t)v_)
   LOAD(i64_load32_u, uint32_t, (uint64_t)v_)
+  LOAD_ADD(i32_load_add, uint32_t, v_)
+  LOAD_ADD(i64_load_add, uint64_t, v_)
+  LOAD_ADD(i32_load8_u_add, uint8_t, (uint32_t)v_)
+  LOAD_ADD_SHL(i32_load_add_shl, uint32_t)
+  LOAD_ADD_SHL(i64_load_add_shl, uint64_t)
+#define F64_WITH_MEMORY(name, op)                       \
+  CASE(name) {                                          \
+    uint8_t *p_ = EA(3, 4, sizeof(double));             \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;         \
+    double v_;                                          \
+    memcpy(&v_, p_, sizeof v_);                         \
+    OUT = slot_f64(F64(2) op v_);                       \
+    NEXT(5);                                            \
+  }
+  F64_WITH_MEMORY(f64_add_mem, +)
+  F64_WITH_MEMORY(f64_sub_mem, -)
+  F64_WITH_MEMORY(f64_mul_mem, *)
+#undef F64_WITH_MEMORY
+  CASE(i32_add3) {
+    OUT = (uint32_t)(I32(2) + I32(3) + I32(4));
+    NEXT(5);
+  }
+  CASE(i32_add_shl) {
+    OUT = (uint32_t)(I32(2) + (I32(3) << (I32(4) & 31)));
+    NEXT(5);
+  }
   STORE(i32_store, uint32_t)
   STORE(i64_store, uint64_t)
   STORE(f32_store, uint32_t)
