@@ -255,6 +255,8 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   uint8_t *mem;
   uint64_t mem_size;
   wasm_func *callee;
+  wasm_slot *args;     /* call, call_indirect: the callee's frame */
+  const uint32_t *ret; /* call, call_indirect: where the caller resumes */
 
   if (fp + cur->frame_slots > stack_end) {
     trap_kind = WASM_TRAP_STACK_EXHAUSTED;
@@ -382,8 +384,9 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   }
   CASE(call) {
     callee = inst->funcs[ip[1]];
-    wasm_slot *args = fp + ip[2];
-    const uint32_t *ret = ip + 3;
+    args = fp + ip[2];
+    ret = ip + 3;
+  enter_call: /* callee, args and ret set */
     if (callee->host) {
       wasm_slot *saved_top = xs->top;
       xs->top = fp + cur->frame_slots;
@@ -422,39 +425,9 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     callee = table->elems[index];
     if (!callee) TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
     if (callee->type != inst->types[ip[1]]) TRAP(WASM_TRAP_INDIRECT_CALL_MISMATCH);
-    wasm_slot *args = fp + ip[4];
-    const uint32_t *ret = ip + 5;
-    /* same entry sequence as `call` */
-    if (callee->host) {
-      wasm_slot *saved_top = xs->top;
-      xs->top = fp + cur->frame_slots;
-      wasm_trap *t = wasm_host_call(store, inst, callee, args);
-      xs->top = saved_top;
-      if (t) {
-        xs->depth = entry_depth;
-        return t;
-      }
-      RELOAD_MEMORY();
-      ip = ret;
-      DISPATCH();
-    }
-    if (WR_UNLIKELY(xs->depth >= WASM_MAX_CALL_DEPTH || args + callee->code->frame_slots > stack_end))
-      TRAP(WASM_TRAP_STACK_EXHAUSTED);
-    wasm_call_frame *f = &xs->frames[xs->depth++];
-    f->ret_ip = ret;
-    f->fp = fp;
-    f->func = cur;
-    f->instance = inst;
-    fp = args;
-    cur = callee->code;
-    memcpy(fp + cur->nparam_slots, cur->init, (size_t)cur->init_len * sizeof(wasm_slot));
-    if (callee->instance != inst) {
-      inst = callee->instance;
-      RELOAD_MEMORY();
-    }
-    CHECK_INTERRUPT();
-    ip = cur->code;
-    DISPATCH();
+    args = fp + ip[4];
+    ret = ip + 5;
+    goto enter_call;
   }
   CASE(return_call) {
     callee = inst->funcs[ip[1]];
