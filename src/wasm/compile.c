@@ -472,6 +472,21 @@ static enum wasm_iop load_add_shl_op(enum wasm_iop load) {
   }
 }
 
+/* `fused dst a x y`: a binary op whose second operand was the instruction just taken back
+ * (take_last_binary left its operands in x and y); pops both stack operands, pushes `type`. */
+static bool emit_fused_with_last(compiler *c, enum wasm_iop fused, uint8_t type, uint32_t x, uint32_t y) {
+  operand a, b;
+  if (!pop(c, &b) || !pop(c, &a)) return false;
+  uint32_t dst = push(c, type);
+  emit_op(c, fused);
+  uint32_t dst_word = emit(c, dst);
+  emit(c, a.where);
+  emit(c, x);
+  emit(c, y);
+  note_result(c, dst_word);
+  return true;
+}
+
 static bool emit_simple(compiler *c, simple_op s) {
   operand a, b;
   uint32_t x, y;
@@ -480,34 +495,15 @@ static bool emit_simple(compiler *c, simple_op s) {
     enum wasm_iop fused = WASM_IOP_COUNT;
     if (take_last_binary(c, WASM_IOP_i32_shl, &x, &y)) fused = WASM_IOP_i32_add_shl;
     else if (take_last_binary(c, WASM_IOP_i32_add, &x, &y)) fused = WASM_IOP_i32_add3;
-    if (fused != WASM_IOP_COUNT) {
-      if (!pop(c, &b) || !pop(c, &a)) return false;
-      uint32_t dst = push(c, WASM_I32);
-      emit_op(c, fused);
-      uint32_t dst_word = emit(c, dst);
-      emit(c, a.where);
-      emit(c, x);
-      emit(c, y);
-      note_result(c, dst_word);
-      return true;
-    }
+    if (fused != WASM_IOP_COUNT) return emit_fused_with_last(c, fused, WASM_I32, x, y);
   }
   /* f64 arithmetic on a value just loaded: a op memory[x + offset y] */
   enum wasm_iop with_memory = s.iop == WASM_IOP_f64_add   ? WASM_IOP_f64_add_mem
                               : s.iop == WASM_IOP_f64_sub ? WASM_IOP_f64_sub_mem
                               : s.iop == WASM_IOP_f64_mul ? WASM_IOP_f64_mul_mem
                                                           : WASM_IOP_COUNT;
-  if (with_memory != WASM_IOP_COUNT && take_last_binary(c, WASM_IOP_f64_load, &x, &y)) {
-    if (!pop(c, &b) || !pop(c, &a)) return false;
-    uint32_t dst = push(c, WASM_F64);
-    emit_op(c, with_memory);
-    uint32_t dst_word = emit(c, dst);
-    emit(c, a.where);
-    emit(c, x);
-    emit(c, y);
-    note_result(c, dst_word);
-    return true;
-  }
+  if (with_memory != WASM_IOP_COUNT && take_last_binary(c, WASM_IOP_f64_load, &x, &y))
+    return emit_fused_with_last(c, with_memory, WASM_F64, x, y);
   if (s.nargs == 2) {
     if (!pop(c, &b) || !pop(c, &a)) return false;
   } else if (!pop(c, &a)) {
