@@ -198,6 +198,18 @@ static wasm_trap *wasi_environ_get(wasm_caller *caller, void *env, wasm_slot *sl
 
 /* ---- stdio ---- */
 
+/* Every buffer of an iovec array lies in guest memory and the total fits the u32 count the
+ * call reports: 0, or the errno (EFAULT, EINVAL) to return. */
+static uint16_t check_iovecs(const guest_memory *m, const uint8_t *iovs, uint32_t iovs_len) {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < iovs_len; i++) {
+    uint32_t len = get_u32(iovs + i * IOVEC_SIZE + 4);
+    if (!guest_span(m, get_u32(iovs + i * IOVEC_SIZE), len)) return WASI_EFAULT;
+    total += len;
+  }
+  return total > UINT32_MAX ? WASI_EINVAL : 0;
+}
+
 static wasm_trap *wasi_fd_write(wasm_caller *caller, void *env, wasm_slot *slots) {
   wasi_ctx *ctx = env;
   uint32_t fd = ARG_U32(0), iovs_ptr = ARG_U32(1), iovs_len = ARG_U32(2);
@@ -208,13 +220,8 @@ static wasm_trap *wasi_fd_write(wasm_caller *caller, void *env, wasm_slot *slots
   uint8_t *nwritten_out = guest_span(&m, ARG_U32(3), 4);
   if (!iovs || !nwritten_out) return result(slots, WASI_EFAULT);
   /* Check every buffer first so that a bad one fails the call before anything is written. */
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < iovs_len; i++) {
-    uint32_t len = get_u32(iovs + i * IOVEC_SIZE + 4);
-    if (!guest_span(&m, get_u32(iovs + i * IOVEC_SIZE), len)) return result(slots, WASI_EFAULT);
-    total += len;
-  }
-  if (total > UINT32_MAX) return result(slots, WASI_EINVAL);
+  uint16_t bad = check_iovecs(&m, iovs, iovs_len);
+  if (bad) return result(slots, bad);
   uint32_t written = 0;
   for (uint32_t i = 0; i < iovs_len; i++) {
     const uint8_t *buf = m.base + get_u32(iovs + i * IOVEC_SIZE);
@@ -245,13 +252,8 @@ static wasm_trap *wasi_fd_read(wasm_caller *caller, void *env, wasm_slot *slots)
   const uint8_t *iovs = guest_span(&m, iovs_ptr, (uint64_t)iovs_len * IOVEC_SIZE);
   uint8_t *nread_out = guest_span(&m, ARG_U32(3), 4);
   if (!iovs || !nread_out) return result(slots, WASI_EFAULT);
-  uint64_t total = 0;
-  for (uint32_t i = 0; i < iovs_len; i++) {
-    uint32_t len = get_u32(iovs + i * IOVEC_SIZE + 4);
-    if (!guest_span(&m, get_u32(iovs + i * IOVEC_SIZE), len)) return result(slots, WASI_EFAULT);
-    total += len;
-  }
-  if (total > UINT32_MAX) return result(slots, WASI_EINVAL);
+  uint16_t bad = check_iovecs(&m, iovs, iovs_len);
+  if (bad) return result(slots, bad);
   uint32_t nread = 0;
   for (uint32_t i = 0; i < iovs_len; i++) {
     uint8_t *buf = m.base + get_u32(iovs + i * IOVEC_SIZE);
