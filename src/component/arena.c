@@ -15,17 +15,23 @@ typedef struct cm_chunk {
 } cm_chunk;
 
 struct cm_arena {
-  cm_chunk *chunks;
+  cm_chunk *chunks; /* newest first; the head is the one being filled */
+  cm_chunk *bigs;   /* big requests, newest first */
 };
 
 cm_arena *cm_arena_new(void) { return WR_NEW(cm_arena); }
 
-void cm_arena_free(cm_arena *arena) {
-  if (!arena) return;
-  for (cm_chunk *c = arena->chunks, *next; c; c = next) {
+static void free_chunks(cm_chunk *c, const cm_chunk *stop) {
+  for (cm_chunk *next; c && c != stop; c = next) {
     next = c->next;
     wr_free(c);
   }
+}
+
+void cm_arena_free(cm_arena *arena) {
+  if (!arena) return;
+  free_chunks(arena->chunks, NULL);
+  free_chunks(arena->bigs, NULL);
   wr_free(arena);
 }
 
@@ -43,14 +49,10 @@ void *cm_arena_alloc(cm_arena *arena, size_t size) {
   cm_chunk *c = arena->chunks;
   if (!c || c->size - c->used < size) {
     if (size > CM_ARENA_CHUNK / 4) {
-      /* big: its own chunk, kept behind the current one so the current keeps filling */
+      /* big: its own chunk on a separate list, so the current one keeps filling */
       cm_chunk *big = chunk_new(size);
-      if (c) {
-        big->next = c->next;
-        c->next = big;
-      } else {
-        arena->chunks = big;
-      }
+      big->next = arena->bigs;
+      arena->bigs = big;
       big->used = size;
       memset(big->data, 0, size);
       return big->data;
@@ -76,4 +78,26 @@ char *cm_arena_strndup(cm_arena *arena, const void *s, size_t len) {
   if (len) memcpy(p, s, len);
   p[len] = 0;
   return p;
+}
+
+/* A mark is the head chunk and its fill, and the newest big chunk at that moment. */
+cm_arena_mark cm_arena_mark_now(cm_arena *arena) {
+  return (cm_arena_mark){arena->chunks, arena->chunks ? arena->chunks->used : 0, arena->bigs};
+}
+
+void cm_arena_release(cm_arena *arena, cm_arena_mark mark) {
+  cm_chunk *keep = mark.chunk;
+  cm_chunk *c = arena->chunks;
+  /* chunks newer than the mark's head go, except the newest one which is kept for reuse */
+  if (c && c != keep) {
+    cm_chunk *rest = c->next;
+    free_chunks(rest, keep);
+    c->next = keep;
+    c->used = 0;
+    if (keep) keep->used = mark.used;
+  } else if (c) {
+    c->used = mark.used;
+  }
+  free_chunks(arena->bigs, mark.big);
+  arena->bigs = mark.big;
 }

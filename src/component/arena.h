@@ -15,4 +15,14 @@ void *cm_arena_array(cm_arena *arena, size_t count, size_t size);
 /* A NUL-terminated copy. */
 char *cm_arena_strndup(cm_arena *arena, const void *s, size_t len);
 
+/* A point to roll the arena back to: everything allocated after cm_arena_mark is released by
+ * cm_arena_release (scratch values of one call, in an arena reused across calls). */
+typedef struct cm_arena_mark {
+  void *chunk;
+  size_t used;
+  void *big;
+} cm_arena_mark;
+cm_arena_mark cm_arena_mark_now(cm_arena *arena);
+void cm_arena_release(cm_arena *arena, cm_arena_mark mark);
+
 #endif

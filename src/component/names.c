@@ -198,3 +198,44 @@ char *cm_name_unique_key(cm_arena *arena, const cm_name *name) {
     if (is_upper(*p)) *p = (char)(*p - 'A' + 'a');
   return key;
 }
+
+/* major.minor.patch of a version without prerelease or build; false otherwise. */
+static bool plain_version(const char *s, size_t len, uint64_t out[3]) {
+  unsigned part = 0;
+  out[0] = out[1] = out[2] = 0;
+  bool digit = false;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] == '.') {
+      if (!digit || ++part > 2) return false;
+      digit = false;
+    } else if (s[i] >= '0' && s[i] <= '9') {
+      if (out[part] > UINT64_MAX / 10 - 9) return false;
+      out[part] = out[part] * 10 + (uint64_t)(s[i] - '0');
+      digit = true;
+    } else {
+      return false;
+    }
+  }
+  return digit;
+}
+
+bool cm_interface_versions_compatible(const char *a, size_t alen, const char *b, size_t blen, int *cmp) {
+  const char *at_a = memchr(a, '@', alen), *at_b = memchr(b, '@', blen);
+  size_t base_a = at_a ? (size_t)(at_a - a) : alen, base_b = at_b ? (size_t)(at_b - b) : blen;
+  if (base_a != base_b || memcmp(a, b, base_a) != 0) return false;
+  *cmp = 0;
+  if (!at_a || !at_b) return !at_a && !at_b;
+  const char *va = at_a + 1, *vb = at_b + 1;
+  size_t la = alen - base_a - 1, lb = blen - base_b - 1;
+  uint64_t x[3], y[3];
+  if (!plain_version(va, la, x) || !plain_version(vb, lb, y)) return la == lb && !memcmp(va, vb, la);
+  unsigned key = x[0] ? 0 : x[1] ? 1 : 2; /* the first non-zero component decides compatibility */
+  for (unsigned i = 0; i <= key; i++)
+    if (x[i] != y[i]) return false;
+  for (unsigned i = 0; i < 3; i++)
+    if (x[i] != y[i]) {
+      *cmp = x[i] < y[i] ? -1 : 1;
+      break;
+    }
+  return true;
+}

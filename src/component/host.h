@@ -1,0 +1,51 @@
+/* The host side of component linking: implementations of imported interfaces, registered by
+ * their WIT names and checked against what a component imports.
+ *
+ * A cm_host is built once (at start-up) and shared read-only by every instantiation, on any
+ * thread. Interfaces are declared in WIT (cm_host_add_wit) so their types are exact; then the
+ * host provides each function's implementation and each resource's destructor. An import
+ * "ns:pkg/iface@V" binds to the host interface of the same name whose version is
+ * semver-compatible with V (same major, or for 0.x the same minor: an import of
+ * wasi:io/streams@0.2.0 binds to a host's 0.2.3), the highest such version winning; the
+ * component's import type is then matched structurally against the host's (extra host
+ * functions allowed). Per-instance state (a WASI context, an HTTP request) is reached from a
+ * host function through wasm_store_data(cx->store). */
+#ifndef WARREN_COMPONENT_HOST_H
+#define WARREN_COMPONENT_HOST_H
+
+#include "canon.h"
+
+typedef struct cm_host cm_host;
+typedef struct cm_host_interface cm_host_interface;
+
+/* Runs when a guest drops the last own handle of a host resource (or its instance is freed
+ * while holding it): release whatever `rep` designates in the host's state for `store`. */
+typedef wasm_trap *(*cm_host_dtor)(void *env, wasm_store *store, uint32_t rep);
+
+cm_host *cm_host_new(void);
+void cm_host_free(cm_host *host);
+
+/* Declares the interfaces of one WIT document (cm_wit_add); `use` may name interfaces added
+ * before. false + err (line and column) on a WIT error. */
+bool cm_host_add_wit(cm_host *host, const char *source, const char *text, size_t len, wr_error *err);
+
+/* Implements function `func` ("get-stdout", "[method]output-stream.write") of `interface`
+ * ("wasi:io/streams@0.2.3", exact). false when the WIT declares no such function. */
+bool cm_host_define_func(cm_host *host, const char *interface, const char *func, cm_host_impl impl, void *env);
+/* The resource type `resource` of `interface` (exact names), or NULL: host code compares
+ * resource types by pointer. */
+const cm_type *cm_host_resource(const cm_host *host, const char *interface, const char *resource);
+/* Sets the destructor of a host resource. */
+void cm_host_define_dtor(cm_host *host, const cm_type *resource, cm_host_dtor dtor, void *env);
+
+/* ---- used by instantiation ---- */
+/* The interface an import named `name` binds to (see above), or NULL. */
+const cm_host_interface *cm_host_find(const cm_host *host, const cm_name *name);
+const char *cm_host_interface_name(const cm_host_interface *iface);
+const cm_type *cm_host_interface_type(const cm_host_interface *iface); /* CM_TYPE_INSTANCE */
+/* The implementation of export `func` of the interface; false when it has none. */
+bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm_host_impl *impl, void **env);
+/* The destructor of a host resource; false when it has none. */
+bool cm_host_dtor_of(const cm_host *host, const cm_type *resource, cm_host_dtor *dtor, void **env);
+
+#endif

@@ -1,0 +1,571 @@
+/* Instantiation of the component graph: every definition of a component, in binary order,
+ * gets its runtime value (see instance.h). */
+#include "instance.h"
+
+#include <string.h>
+
+#include "../base/alloc.h"
+#include "decode_internal.h"
+#include "names.h"
+
+/* ---- runtime values of index space entries ---- */
+typedef struct rt_core_instance {
+  wasm_instance *instance;     /* (instantiate module args) */
+  const cm_core_instance *def; /* inline exports: their names */
+  wasm_extern *exports;        /* inline exports: their values, in def->exports order */
+} rt_core_instance;
+
+typedef enum { RT_INSTANCE_HOST, RT_INSTANCE_CHILD, RT_INSTANCE_INLINE } rt_instance_kind;
+
+typedef union rt_item rt_item;
+
+typedef struct rt_instance {
+  rt_instance_kind kind;
+  const cm_host_interface *host;    /* HOST */
+  cm_component_instance *child;     /* CHILD */
+  const cm_instance *def;           /* INLINE: export names and sorts */
+  rt_item *items;                   /* INLINE: export values */
+} rt_instance;
+
+union rt_item {
+  wasm_extern core;                 /* core func, table, memory, global */
+  rt_core_instance *core_instance;
+  const cm_core_module *module;
+  const cm_component *component;
+  cm_func *func;
+  rt_instance *instance;
+};
+
+typedef enum { CM_FUNC_LIFTED, CM_FUNC_HOST } cm_func_kind;
+
+struct cm_func {
+  cm_func_kind kind;
+  const cm_functype *type;
+  /* LIFTED: the core function and its options, in the instance that lifted it */
+  cm_component_instance *owner;
+  wasm_func *core, *realloc, *post_return;
+  wasm_memory *memory;
+  cm_string_encoding encoding;
+  /* HOST */
+  cm_host_impl impl;
+  void *env;
+};
+
+/* What a root instance shares with its nested instances. */
+typedef struct rt_root {
+  wasm_store *store;
+  const cm_host *host;
+  cm_arena *arena;   /* runtime structures of the whole instance tree */
+  cm_arena *scratch; /* values crossing one lowered call (marked and released per call) */
+  cm_matcher matcher; /* abstract resources -> the concrete ones they are bound to */
+  WR_VEC(cm_component_instance *) all; /* every instance of the tree, for freeing */
+} rt_root;
+
+struct cm_component_instance {
+  rt_root *root;
+  const cm_component *component;
+  cm_component_instance *parent;
+  rt_item *space[CM_SORT_COUNT];
+  rt_item *imports; /* the arguments, in component->imports order */
+  cm_handle_table handles;
+  WR_VEC(const cm_type *) implements; /* resources this instance defines */
+};
+
+typedef struct lowered_func {
+  const cm_func *callee;
+  const cm_functype *type; /* as the caller sees it */
+  cm_component_instance *caller;
+  wasm_memory *memory;
+  wasm_func *realloc;
+  cm_string_encoding encoding;
+} lowered_func;
+
+typedef struct resource_builtin {
+  cm_component_instance *inst;
+  const cm_type *resource;
+} resource_builtin;
+
+#define fail(err, ...) (wr_error_set((err), __VA_ARGS__), false)
+
+/* The resource a (possibly abstract) resource type stands for in this instance tree. */
+static const cm_type *concrete_resource(const rt_root *root, const cm_type *resource) {
+  for (unsigned hops = 0; hops < 64; hops++) {
+    const cm_type *next = NULL;
+    for (size_t i = 0; i < root->matcher.bindings.len; i++)
+      if (root->matcher.bindings.items[i].want == resource) next = root->matcher.bindings.items[i].have;
+    if (!next || next == resource) return resource;
+    resource = next;
+  }
+  return resource;
+}
+
+/* The instance that defined a concrete guest resource (NULL: none in this tree). */
+static cm_component_instance *definer_of(const rt_root *root, const cm_type *resource) {
+  for (size_t i = 0; i < root->all.len; i++) {
+    cm_component_instance *inst = root->all.items[i];
+    for (size_t j = 0; j < inst->implements.len; j++)
+      if (inst->implements.items[j] == resource) return inst;
+  }
+  return NULL;
+}
+
+/* The handle table's destructor: an own handle of `resource` (as this instance sees it) was
+ * dropped. Host resources go to the host's destructor, guest resources to their dtor. */
+static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep) {
+  cm_component_instance *inst = env;
+  rt_root *root = inst->root;
+  const cm_type *concrete = concrete_resource(root, resource);
+  cm_host_dtor host_dtor;
+  void *host_env;
+  if (root->host && cm_host_dtor_of(root->host, concrete, &host_dtor, &host_env))
+    return host_dtor(host_env, root->store, rep);
+  if (!concrete->resource.defined || !concrete->resource.has_dtor) return NULL;
+  cm_component_instance *definer = definer_of(root, concrete);
+  if (!definer) return NULL;
+  wasm_func *dtor = definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func;
+  wasm_slot slots[1] = {rep};
+  return wasm_func_call(root->store, dtor, slots);
+}
+
+/* ---- calls across the boundary ---- */
+static wasm_trap *call_lifted_impl(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  const cm_func *callee = env;
+  cm_canon_cx callee_cx = {
+      .store = cx->store,
+      .memory = callee->memory,
+      .realloc = callee->realloc,
+      .encoding = callee->encoding,
+      .handles = &callee->owner->handles,
+      .arena = cx->arena,
+  };
+  return cm_call_lifted(&callee_cx, callee->type, callee->core, callee->post_return, args, result);
+}
+
+/* A core host function made by `canon lower`: lift the guest's arguments, call the callee
+ * (the host, or another instance's lifted function), lower the result back. */
+static wasm_trap *lowered_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  const lowered_func *lf = env;
+  rt_root *root = lf->caller->root;
+  cm_canon_cx cx = {
+      .store = root->store,
+      .memory = lf->memory,
+      .realloc = lf->realloc,
+      .encoding = lf->encoding,
+      .handles = &lf->caller->handles,
+      .arena = root->scratch,
+  };
+  cm_arena_mark mark = cm_arena_mark_now(root->scratch);
+  wasm_trap *trap;
+  if (lf->callee->kind == CM_FUNC_HOST)
+    trap = cm_call_host(&cx, lf->type, lf->callee->impl, lf->callee->env, slots);
+  else
+    trap = cm_call_host(&cx, lf->type, call_lifted_impl, (void *)lf->callee, slots);
+  cm_arena_release(root->scratch, mark);
+  return trap;
+}
+
+static wasm_trap *resource_new_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  const resource_builtin *rb = env;
+  uint32_t index;
+  wasm_trap *trap = cm_resource_new(rb->inst->root->store, &rb->inst->handles, rb->resource, (uint32_t)slots[0], &index);
+  if (!trap) slots[0] = index;
+  return trap;
+}
+
+static wasm_trap *resource_rep_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  const resource_builtin *rb = env;
+  uint32_t rep;
+  wasm_trap *trap = cm_resource_rep(rb->inst->root->store, &rb->inst->handles, (uint32_t)slots[0], rb->resource, &rep);
+  if (!trap) slots[0] = rep;
+  return trap;
+}
+
+static wasm_trap *resource_drop_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  const resource_builtin *rb = env;
+  return cm_resource_drop(rb->inst->root->store, &rb->inst->handles, (uint32_t)slots[0], rb->resource);
+}
+
+/* ---- lookups ---- */
+static bool core_instance_export(const rt_core_instance *ci, const char *name, size_t len, wasm_extern *out) {
+  if (ci->instance) return wasm_instance_export(ci->instance, name, len, out);
+  uint32_t index;
+  if (!cm_name_map_find(&ci->def->type->export_map, name, (uint32_t)len, &index)) return false;
+  *out = ci->exports[index];
+  return true;
+}
+
+static const cm_export *component_export(const cm_component *c, const char *name) {
+  for (size_t i = 0; i < c->exports.len; i++)
+    if (!strcmp(c->exports.items[i].ext.name.text, name)) return &c->exports.items[i];
+  return NULL;
+}
+
+/* The value of export `name` of a component instance value, as a runtime item of `sort`;
+ * `type` is the export's type as the importer sees it (for host functions). */
+static bool instance_export(cm_component_instance *inst, const rt_instance *ri, const char *name, cm_sort sort,
+                            const cm_type *type, rt_item *out, wr_error *err) {
+  switch (ri->kind) {
+  case RT_INSTANCE_HOST: {
+    if (sort == CM_SORT_TYPE) return true; /* types are static; resources resolve by binding */
+    if (sort != CM_SORT_FUNC)
+      return fail(err, "host interface %s: exporting a %s is not supported", cm_host_interface_name(ri->host),
+                  cm_sort_name(sort));
+    cm_func *f = cm_arena_alloc(inst->root->arena, sizeof *f);
+    f->kind = CM_FUNC_HOST;
+    f->type = &type->func;
+    if (!cm_host_interface_func(ri->host, name, &f->impl, &f->env))
+      return fail(err, "the host does not implement %s#%s", cm_host_interface_name(ri->host), name);
+    out->func = f;
+    return true;
+  }
+  case RT_INSTANCE_CHILD: {
+    const cm_export *ex = component_export(ri->child->component, name);
+    if (!ex) return fail(err, "instance has no export `%s`", name);
+    if (ex->sort != CM_SORT_TYPE) *out = ri->child->space[ex->sort][ex->index];
+    return true;
+  }
+  case RT_INSTANCE_INLINE:
+    for (uint32_t i = 0; i < ri->def->nexports; i++)
+      if (!strcmp(ri->def->exports[i].name.text, name)) {
+        *out = ri->items[i];
+        return true;
+      }
+    return fail(err, "instance has no export `%s`", name);
+  }
+  return false;
+}
+
+/* ---- definitions ---- */
+typedef struct builder {
+  cm_component_instance *inst;
+  const cm_component *c;
+  wr_error *err;
+  wasm_trap **trap_out;
+} builder;
+
+static rt_item *item_at(cm_component_instance *inst, cm_sort sort, uint32_t index) {
+  return &inst->space[sort][index];
+}
+
+static bool instantiate_core(builder *b, const cm_core_instance *def, rt_item *out) {
+  rt_root *root = b->inst->root;
+  rt_core_instance *ci = cm_arena_alloc(root->arena, sizeof *ci);
+  out->core_instance = ci;
+  if (!def->instantiate) {
+    ci->def = def;
+    ci->exports = cm_arena_array(root->arena, def->nexports, sizeof *ci->exports);
+    for (uint32_t i = 0; i < def->nexports; i++) {
+      const cm_inline_export *e = &def->exports[i];
+      ci->exports[i] = item_at(b->inst, e->sort, e->index)->core;
+    }
+    return true;
+  }
+  const cm_core_module *mod = item_at(b->inst, CM_SORT_CORE_MODULE, def->module)->module;
+  if (!mod) return fail(b->err, "instantiating an imported core module is not supported");
+  const wasm_module *m = mod->module;
+  cm_arena_mark mark = cm_arena_mark_now(root->scratch);
+  wasm_extern *imports = cm_arena_array(root->scratch, m->nimports, sizeof *imports);
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    const wasm_import *im = &m->imports[i];
+    const cm_core_arg *arg = NULL;
+    for (uint32_t j = 0; j < def->nargs && !arg; j++)
+      if (def->args[j].name.len == im->module.len && !memcmp(def->args[j].name.data, im->module.data, im->module.len))
+        arg = &def->args[j];
+    if (!arg || !core_instance_export(item_at(b->inst, CM_SORT_CORE_INSTANCE, arg->instance)->core_instance,
+                                      im->name.data, im->name.len, &imports[i])) {
+      cm_arena_release(root->scratch, mark);
+      return fail(b->err, "core import %.*s.%.*s is not supplied", (int)im->module.len, im->module.data,
+                  (int)im->name.len, im->name.data);
+    }
+  }
+  ci->instance = wasm_instantiate(root->store, m, imports, m->nimports, b->trap_out, b->err);
+  cm_arena_release(root->scratch, mark);
+  return ci->instance != NULL;
+}
+
+static cm_extern extern_of(cm_sort sort, const cm_item *item) {
+  cm_extern ext = {.sort = sort};
+  if (sort == CM_SORT_CORE_MODULE) ext.core_type = item->u.core_type;
+  else if (sort == CM_SORT_VALUE) ext.value = item->u.value;
+  else ext.type = item->u.type;
+  return ext;
+}
+
+static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent);
+static bool build(builder *b);
+
+static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) {
+  rt_root *root = b->inst->root;
+  rt_instance *ri = cm_arena_alloc(root->arena, sizeof *ri);
+  out->instance = ri;
+  if (!def->instantiate) {
+    ri->kind = RT_INSTANCE_INLINE;
+    ri->def = def;
+    ri->items = cm_arena_array(root->arena, def->nexports, sizeof *ri->items);
+    for (uint32_t i = 0; i < def->nexports; i++)
+      ri->items[i] = *item_at(b->inst, def->exports[i].sort, def->exports[i].index);
+    return true;
+  }
+  const cm_component *child_c = item_at(b->inst, CM_SORT_COMPONENT, def->component)->component;
+  if (!child_c) return fail(b->err, "instantiating an imported component is not supported");
+  cm_component_instance *child = instance_new(root, child_c, b->inst);
+  for (size_t i = 0; i < child_c->imports.len; i++) {
+    const cm_extern *im = &child_c->imports.items[i].ext;
+    const cm_arg *arg = NULL;
+    for (uint32_t j = 0; j < def->nargs && !arg; j++)
+      if (!strcmp(def->args[j].name, im->name.text)) arg = &def->args[j];
+    if (!arg) return fail(b->err, "nested component import `%s` is not supplied", im->name.text);
+    cm_extern have = extern_of(arg->sort, &b->c->space[arg->sort].items[arg->index]);
+    const char *why;
+    if (!cm_externs_match(&root->matcher, &have, im, &why))
+      return fail(b->err, "nested component import `%s`: the argument is %s", im->name.text, why);
+    child->imports[i] = *item_at(b->inst, arg->sort, arg->index);
+  }
+  builder cb = {child, child_c, b->err, b->trap_out};
+  if (!build(&cb)) return false;
+  ri->kind = RT_INSTANCE_CHILD;
+  ri->child = child;
+  return true;
+}
+
+static bool bind_root_import(builder *b, const cm_extern *im, rt_item *out) {
+  rt_root *root = b->inst->root;
+  if (im->sort != CM_SORT_INSTANCE)
+    return fail(b->err, "import `%s`: only instance imports can be provided by the host (this is a %s)", im->name.text,
+                cm_sort_name(im->sort));
+  const cm_host_interface *iface = root->host ? cm_host_find(root->host, &im->name) : NULL;
+  if (!iface) return fail(b->err, "import `%s` is not provided by the host", im->name.text);
+  cm_extern have = {.sort = CM_SORT_INSTANCE, .type = cm_host_interface_type(iface)};
+  const char *why;
+  root->matcher.missing = NULL;
+  if (!cm_externs_match(&root->matcher, &have, im, &why))
+    return fail(b->err, "import `%s` does not match the host's %s: %s%s%s", im->name.text,
+                cm_host_interface_name(iface), why, root->matcher.missing ? " at " : "",
+                root->matcher.missing ? root->matcher.missing : "");
+  rt_instance *ri = cm_arena_alloc(root->arena, sizeof *ri);
+  ri->kind = RT_INSTANCE_HOST;
+  ri->host = iface;
+  out->instance = ri;
+  return true;
+}
+
+static bool alias(builder *b, const cm_alias *a, const cm_item *ir_item, rt_item *out) {
+  switch (a->kind) {
+  case CM_ALIAS_CORE_EXPORT: {
+    const rt_core_instance *ci = item_at(b->inst, CM_SORT_CORE_INSTANCE, a->instance)->core_instance;
+    if (!core_instance_export(ci, a->name, strlen(a->name), &out->core))
+      return fail(b->err, "core instance %u has no export `%s`", a->instance, a->name);
+    return true;
+  }
+  case CM_ALIAS_EXPORT:
+    return instance_export(b->inst, item_at(b->inst, CM_SORT_INSTANCE, a->instance)->instance, a->name, a->sort,
+                           ir_item->u.type, out, b->err);
+  case CM_ALIAS_OUTER: {
+    cm_component_instance *target = b->inst;
+    for (uint32_t i = 0; i < a->outer_count && target; i++) target = target->parent;
+    if (!target) return fail(b->err, "outer alias beyond the root");
+    if (a->sort == CM_SORT_CORE_MODULE || a->sort == CM_SORT_COMPONENT)
+      *out = *item_at(target, a->sort, a->outer_index);
+    return true;
+  }
+  }
+  return false;
+}
+
+static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
+  cm_component_instance *inst = b->inst;
+  rt_root *root = inst->root;
+  wasm_memory *memory = cn->opts.has_memory ? item_at(inst, CM_SORT_CORE_MEMORY, cn->opts.memory)->core.of.memory : NULL;
+  wasm_func *realloc_fn = cn->opts.has_realloc ? item_at(inst, CM_SORT_CORE_FUNC, cn->opts.realloc)->core.of.func : NULL;
+  switch (cn->kind) {
+  case CM_CANON_LIFT: {
+    if (cn->opts.async) return fail(b->err, "async lift is not supported yet");
+    cm_func *f = cm_arena_alloc(root->arena, sizeof *f);
+    f->kind = CM_FUNC_LIFTED;
+    f->type = &cn->resolved->func;
+    f->owner = inst;
+    f->core = item_at(inst, CM_SORT_CORE_FUNC, cn->func)->core.of.func;
+    f->memory = memory;
+    f->realloc = realloc_fn;
+    f->post_return = cn->opts.has_post_return ? item_at(inst, CM_SORT_CORE_FUNC, cn->opts.post_return)->core.of.func : NULL;
+    f->encoding = cn->opts.string_encoding;
+    out->func = f;
+    return true;
+  }
+  case CM_CANON_LOWER: {
+    if (cn->opts.async) return fail(b->err, "async lower is not supported yet");
+    lowered_func *lf = cm_arena_alloc(root->arena, sizeof *lf);
+    lf->callee = item_at(inst, CM_SORT_FUNC, cn->func)->func;
+    lf->type = &b->c->space[CM_SORT_FUNC].items[cn->func].u.type->func;
+    lf->caller = inst;
+    lf->memory = memory;
+    lf->realloc = realloc_fn;
+    lf->encoding = cn->opts.string_encoding;
+    out->core.kind = WASM_EXTERN_FUNC;
+    out->core.of.func = wasm_func_new_host(root->store, cn->core_type, lowered_call, lf);
+    return true;
+  }
+  case CM_CANON_RESOURCE_NEW:
+  case CM_CANON_RESOURCE_REP:
+  case CM_CANON_RESOURCE_DROP: {
+    resource_builtin *rb = cm_arena_alloc(root->arena, sizeof *rb);
+    rb->inst = inst;
+    rb->resource = cn->resolved;
+    wasm_host_fn fn = cn->kind == CM_CANON_RESOURCE_NEW   ? resource_new_call
+                      : cn->kind == CM_CANON_RESOURCE_REP ? resource_rep_call
+                                                          : resource_drop_call;
+    out->core.kind = WASM_EXTERN_FUNC;
+    out->core.of.func = wasm_func_new_host(root->store, cn->core_type, fn, rb);
+    return true;
+  }
+  default:
+    return fail(b->err, "canon %s is not supported yet", cm_canon_kind_name(cn->kind));
+  }
+}
+
+static bool build(builder *b) {
+  const cm_component *c = b->c;
+  cm_component_instance *inst = b->inst;
+  for (size_t d = 0; d < c->defs.len; d++) {
+    const cm_def *def = &c->defs.items[d];
+    rt_item *out = def->adds_item ? item_at(inst, def->sort, def->sort_index) : NULL;
+    bool ok = true;
+    switch (def->kind) {
+    case CM_DEF_CORE_MODULE: out->module = &c->modules.items[def->index]; break;
+    case CM_DEF_COMPONENT: out->component = c->components.items[def->index]; break;
+    case CM_DEF_CORE_TYPE: break;
+    case CM_DEF_CORE_INSTANCE: ok = instantiate_core(b, &c->core_instances.items[def->index], out); break;
+    case CM_DEF_INSTANCE: ok = instantiate_child(b, &c->instances.items[def->index], out); break;
+    case CM_DEF_ALIAS:
+      ok = alias(b, &c->aliases.items[def->index], &c->space[def->sort].items[def->sort_index], out);
+      break;
+    case CM_DEF_TYPE: {
+      const cm_type *t = c->space[CM_SORT_TYPE].items[def->sort_index].u.type;
+      if (t->kind == CM_TYPE_RESOURCE && t->resource.defined) WR_VEC_PUSH(&inst->implements, t);
+      break;
+    }
+    case CM_DEF_CANON: ok = canon(b, &c->canons.items[def->index], out); break;
+    case CM_DEF_START: ok = fail(b->err, "component start functions are not supported yet"); break;
+    case CM_DEF_IMPORT:
+      if (inst->parent) *out = inst->imports[def->index];
+      else ok = bind_root_import(b, &c->imports.items[def->index].ext, out);
+      break;
+    case CM_DEF_EXPORT: {
+      const cm_export *ex = &c->exports.items[def->index];
+      *out = *item_at(inst, ex->sort, ex->index);
+      break;
+    }
+    case CM_DEF_VALUE: ok = fail(b->err, "value definitions are not supported"); break;
+    }
+    if (!ok) {
+      if (!*b->trap_out) wr_error_prefix(b->err, "instantiating %s", inst->parent ? "a nested component" : "the component");
+      return false;
+    }
+  }
+  inst->handles.implements = inst->implements.items;
+  inst->handles.nimplements = (uint32_t)inst->implements.len;
+  return true;
+}
+
+static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent) {
+  cm_component_instance *inst = WR_NEW(cm_component_instance);
+  inst->root = root;
+  inst->component = c;
+  inst->parent = parent;
+  for (int s = 0; s < CM_SORT_COUNT; s++)
+    inst->space[s] = cm_arena_array(root->arena, c->space[s].len ? c->space[s].len : 1, sizeof(rt_item));
+  inst->imports = cm_arena_array(root->arena, c->imports.len ? c->imports.len : 1, sizeof(rt_item));
+  cm_handle_table_init(&inst->handles);
+  inst->handles.dtor = drop_resource;
+  inst->handles.dtor_env = inst;
+  WR_VEC_PUSH(&root->all, inst);
+  return inst;
+}
+
+cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *component, const cm_host *host,
+                                      wasm_trap **trap_out, wr_error *err) {
+  *trap_out = NULL;
+  rt_root *root = WR_NEW(rt_root);
+  root->store = store;
+  root->host = host;
+  root->arena = cm_arena_new();
+  root->scratch = cm_arena_new();
+  root->matcher.budget = 1u << 20;
+  cm_component_instance *inst = instance_new(root, component, NULL);
+  builder b = {inst, component, err, trap_out};
+  if (!build(&b)) {
+    cm_component_instance_free(inst);
+    return NULL;
+  }
+  return inst;
+}
+
+void cm_component_instance_free(cm_component_instance *inst) {
+  if (!inst) return;
+  rt_root *root = inst->root;
+  for (size_t i = 0; i < root->all.len; i++) {
+    cm_component_instance *each = root->all.items[i];
+    cm_handle_table_free(&each->handles);
+    WR_VEC_FREE(&each->implements);
+    wr_free(each);
+  }
+  WR_VEC_FREE(&root->all);
+  WR_VEC_FREE(&root->matcher.bindings);
+  cm_arena_free(root->arena);
+  cm_arena_free(root->scratch);
+  wr_free(root);
+}
+
+/* ---- exports ---- */
+const cm_func *cm_instance_func(const cm_component_instance *inst, const char *interface, const char *name) {
+  const cm_component *c = inst->component;
+  if (!interface) {
+    const cm_export *ex = component_export(c, name);
+    return ex && ex->sort == CM_SORT_FUNC ? inst->space[CM_SORT_FUNC][ex->index].func : NULL;
+  }
+  const cm_export *best = NULL;
+  int best_cmp = 0;
+  for (size_t i = 0; i < c->exports.len; i++) {
+    const cm_export *ex = &c->exports.items[i];
+    int cmp;
+    if (ex->sort != CM_SORT_INSTANCE ||
+        !cm_interface_versions_compatible(ex->ext.name.text, ex->ext.name.len, interface, strlen(interface), &cmp))
+      continue;
+    if (!best || cmp > best_cmp) best = ex, best_cmp = cmp;
+  }
+  if (!best) return NULL;
+  const rt_instance *ri = inst->space[CM_SORT_INSTANCE][best->index].instance;
+  rt_item item = {0};
+  wr_error ignored;
+  if (ri->kind == RT_INSTANCE_HOST) return NULL;
+  const cm_type *ft = NULL;
+  const cm_extern *fx = cm_type_export(best->ext.type, name);
+  if (!fx || fx->sort != CM_SORT_FUNC) return NULL;
+  ft = fx->type;
+  if (!instance_export((cm_component_instance *)inst, ri, name, CM_SORT_FUNC, ft, &item, &ignored)) return NULL;
+  return item.func;
+}
+
+const cm_functype *cm_func_type(const cm_func *func) { return func->type; }
+
+wasm_store *cm_instance_store(const cm_component_instance *inst) { return inst->root->store; }
+
+wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const cm_val *args, cm_val *result,
+                        cm_arena *arena) {
+  rt_root *root = inst->root;
+  if (func->kind != CM_FUNC_LIFTED)
+    return wasm_trap_new(root->store, WASM_TRAP_HOST, "calling a host function through an instance export");
+  cm_canon_cx cx = {
+      .store = root->store,
+      .memory = func->memory,
+      .realloc = func->realloc,
+      .encoding = func->encoding,
+      .handles = &func->owner->handles,
+      .arena = arena,
+  };
+  return cm_call_lifted(&cx, func->type, func->core, func->post_return, args, result);
+}
