@@ -7,6 +7,7 @@
 #include "../base/alloc.h"
 #include "../base/vec.h"
 #include "compile.h"
+#include "image.h"
 #include "reader.h"
 
 #define NO_POS UINT32_MAX
@@ -1410,5 +1411,6 @@ void wasm_code_free(struct wasm_code *code) {
     wr_free(code->funcs[i].init);
   }
   wr_free(code->funcs);
+  wasm_images_free(code);
   wr_free(code);
 }

@@ -114,6 +114,8 @@ typedef struct wasm_compiled_func {
 struct wasm_code {
   uint32_t nfuncs;
   wasm_compiled_func *funcs; /* one per defined function */
+  struct wasm_memory_image *images; /* one per defined memory (image.h) */
+  uint32_t nimages;
 };
 
 /* Translate every function body of a validated module; false + err on anything the

@@ -5,6 +5,7 @@
 
 #include "../base/alloc.h"
 #include "engine.h"
+#include "image.h"
 #include "reader.h"
 
 /* ---- import matching ---- */
@@ -194,6 +195,10 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
   for (uint32_t i = 0; i < m->ndatas; i++) {
     const wasm_data_segment *seg = &m->datas[i];
     if (seg->mode != WASM_SEG_ACTIVE) continue;
+    if (seg->memory >= m->nmemory_imports && m->code->images[seg->memory - m->nmemory_imports].present) {
+      inst->data_len[i] = 0; /* already in the memory's image */
+      continue;
+    }
     if (!eval_const(inst, seg->offset, v, err)) {
       *failed = true;
       return NULL;
@@ -226,8 +231,15 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
     inst->funcs[fi++] = wasm_func_new_wasm(store, inst, &m->types[m->funcs[i].type], &m->code->funcs[i]);
   for (uint32_t i = 0; i < m->ntables; i++)
     if (!(inst->tables[ti++] = wasm_table_new(store, &m->tables[i], NULL, err))) return false;
-  for (uint32_t i = 0; i < m->nmemories; i++)
-    if (!(inst->memories[mi++] = wasm_memory_new(store, &m->memories[i], err))) return false;
+  for (uint32_t i = 0; i < m->nmemories; i++) {
+    wasm_memory *mem = wasm_memory_new(store, &m->memories[i], err);
+    if (!mem) return false;
+    inst->memories[mi++] = mem;
+    if (m->code->images[i].present && !wasm_image_install(&m->code->images[i], mem)) {
+      wr_error_set(err, "cannot map the initial contents of memory %u", mi - 1);
+      return false;
+    }
+  }
   for (uint32_t i = 0; i < m->nglobals; i++) {
     wasm_slot v[2];
     if (!eval_const(inst, m->globals[i].init, v, err)) return false;

@@ -1,5 +1,6 @@
 /* wasm_module_load: the engine's whole front end (decode, validate, compile). */
 #include "compile.h"
+#include "image.h"
 #include "runtime.h"
 #include "validate.h"
 
@@ -16,5 +17,6 @@ wasm_module *wasm_module_load(const uint8_t *bytes, size_t size, const wasm_feat
     wasm_module_free(module);
     return NULL;
   }
+  wasm_images_build(module);
   return module;
 }

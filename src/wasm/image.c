@@ -1,0 +1,102 @@
+/* Memory images (image.h). */
+#include "image.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../base/alloc.h"
+#include "compile.h"
+#include "reader.h"
+
+/* The offset of an `i32.const N end` expression; false for anything else. */
+static bool const_offset(const wasm_module *m, wasm_constexpr expr, uint32_t *out) {
+  wr_error ignored;
+  wasm_reader r = wasm_reader_at(m->bytes, expr.offset, (size_t)expr.offset + expr.len, &ignored);
+  uint8_t op, end;
+  int32_t v;
+  if (!wasm_read_u8(&r, &op) || op != WASM_OPCODE_i32_const || !wasm_read_s32(&r, &v)) return false;
+  if (!wasm_read_u8(&r, &end) || end != WASM_OPCODE_end || r.pos != r.end) return false;
+  *out = (uint32_t)v;
+  return true;
+}
+
+static uint64_t host_page_round(uint64_t n) {
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  return (n + page - 1) / page * page;
+}
+
+/* The image of defined memory `index` (memory index space: imports first). */
+static void build_one(const wasm_module *m, uint32_t defined, wasm_memory_image *image) {
+  uint32_t mem_index = m->nmemory_imports + defined;
+  const wasm_memtype *type = &m->memories[defined];
+  if (type->limits.is64) return;
+  uint64_t initial = type->limits.min * WASM_PAGE_SIZE, end = 0;
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data_segment *seg = &m->datas[i];
+    if (seg->mode != WASM_SEG_ACTIVE || seg->memory != mem_index) continue;
+    uint32_t offset;
+    if (!const_offset(m, seg->offset, &offset) || (uint64_t)offset + seg->data_len > initial) return;
+    if (seg->data_len && (uint64_t)offset + seg->data_len > end) end = (uint64_t)offset + seg->data_len;
+  }
+  image->present = true;
+  image->fd = -1;
+  image->size = host_page_round(end);
+  if (image->size == 0) return;
+  int fd = memfd_create("warren-memory-image", MFD_CLOEXEC);
+  uint8_t *bytes = NULL;
+  if (fd >= 0 && ftruncate(fd, (off_t)image->size) == 0) {
+    void *p = mmap(NULL, image->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    bytes = p == MAP_FAILED ? NULL : p;
+  }
+  if (!bytes) {
+    if (fd >= 0) close(fd);
+    fd = -1;
+    bytes = wr_calloc(1, image->size);
+  }
+  for (uint32_t i = 0; i < m->ndatas; i++) {
+    const wasm_data_segment *seg = &m->datas[i];
+    uint32_t offset;
+    if (seg->mode != WASM_SEG_ACTIVE || seg->memory != mem_index || !seg->data_len) continue;
+    const_offset(m, seg->offset, &offset);
+    memcpy(bytes + offset, m->bytes + seg->data_offset, seg->data_len);
+  }
+  if (fd >= 0) mprotect(bytes, image->size, PROT_READ);
+  image->fd = fd;
+  image->bytes = bytes;
+}
+
+void wasm_images_build(wasm_module *module) {
+  struct wasm_code *code = module->code;
+  code->images = WR_NEW_ARRAY(wasm_memory_image, module->nmemories ? module->nmemories : 1);
+  code->nimages = module->nmemories;
+  for (uint32_t i = 0; i < module->nmemories; i++) build_one(module, i, &code->images[i]);
+}
+
+void wasm_images_free(struct wasm_code *code) {
+  if (!code->images) return;
+  for (uint32_t i = 0; i < code->nimages; i++) {
+    wasm_memory_image *image = &code->images[i];
+    if (!image->bytes) continue;
+    if (image->fd >= 0) {
+      munmap(image->bytes, image->size);
+      close(image->fd);
+    } else {
+      wr_free(image->bytes);
+    }
+  }
+  wr_free(code->images);
+  code->images = NULL;
+}
+
+bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory) {
+  if (image->size == 0) return true;
+#if WASM_GUARDED_MEMORY
+  if (image->fd >= 0) {
+    void *p = mmap(memory->base, image->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image->fd, 0);
+    return p != MAP_FAILED;
+  }
+#endif
+  memcpy(memory->base, image->bytes, image->size);
+  return true;
+}

@@ -1,0 +1,28 @@
+/* Memory images: the initial contents of a module's defined memories, built once when the
+ * module is loaded, so that instantiating maps them copy-on-write instead of copying every
+ * active data segment again (a StarlingMonkey component has 10,000 of them).
+ *
+ * A defined memory gets an image when every active data segment aimed at it has a plain
+ * `i32.const` offset and fits in the memory's initial size: then applying the segments can
+ * neither trap nor depend on imports, and the result is the same for every instance. */
+#ifndef WARREN_WASM_IMAGE_H
+#define WARREN_WASM_IMAGE_H
+
+#include "engine.h"
+
+typedef struct wasm_memory_image {
+  bool present;     /* false: this memory's segments are applied one by one */
+  int fd;           /* memfd holding the bytes, or -1 (then `bytes` only) */
+  uint8_t *bytes;   /* the image, mapped read-only (or allocated when memfd is unavailable) */
+  uint64_t size;    /* bytes in the image: the last non-zero byte, rounded up to host pages */
+} wasm_memory_image;
+
+/* Builds the images of every defined memory (module->code must exist); never fails: a memory
+ * that cannot have one simply has none. */
+void wasm_images_build(wasm_module *module);
+void wasm_images_free(struct wasm_code *code);
+/* Puts the image's bytes at the start of a fresh memory (its size is the memory's initial
+ * size): a private file mapping over the guarded reservation, or a copy. */
+bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory);
+
+#endif
