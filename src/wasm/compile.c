@@ -1411,6 +1411,23 @@ void wasm_code_free(struct wasm_code *code) {
     wr_free(code->funcs[i].init);
   }
   wr_free(code->funcs);
+  wr_free(code->types);
+  wr_free(code->param_slots);
+  wr_free(code->result_slots);
   wasm_images_free(code);
   wr_free(code);
+}
+
+void wasm_code_intern_types(wasm_module *module) {
+  struct wasm_code *code = module->code;
+  uint32_t n = module->ntypes ? module->ntypes : 1;
+  code->types = WR_NEW_ARRAY(const wasm_functype *, n);
+  code->param_slots = WR_NEW_ARRAY(uint32_t, n);
+  code->result_slots = WR_NEW_ARRAY(uint32_t, n);
+  for (uint32_t i = 0; i < module->ntypes; i++) {
+    const wasm_functype *t = &module->types[i];
+    code->types[i] = wasm_type_canonical(t);
+    code->param_slots[i] = wasm_slot_count(wasm_functype_params(t), t->nparams);
+    code->result_slots[i] = wasm_slot_count(wasm_functype_results(t), t->nresults);
+  }
 }

@@ -116,12 +116,16 @@ struct wasm_code {
   wasm_compiled_func *funcs; /* one per defined function */
   struct wasm_memory_image *images; /* one per defined memory (image.h) */
   uint32_t nimages;
+  const wasm_functype **types; /* module type index -> canonical type (wasm_type_canonical) */
+  uint32_t *param_slots, *result_slots; /* module type index -> slots its params / results take */
 };
 
 /* Translate every function body of a validated module; false + err on anything the
  * interpreter cannot run. */
 bool wasm_compile(wasm_module *module, wr_error *err);
 void wasm_code_free(struct wasm_code *code);
+/* Fills code->types (after wasm_compile). */
+void wasm_code_intern_types(wasm_module *module);
 
 /* Slots a value type occupies. */
 static inline uint32_t wasm_type_slots(uint8_t type) { return type == WASM_V128 ? 2 : 1; }

@@ -24,7 +24,7 @@
 #define WASM_MEMORY_RESERVATION (((uint64_t)1 << 33) + WASM_PAGE_SIZE)
 
 struct wasm_func {
-  const wasm_functype *type; /* interned in the store: equal types are the same pointer */
+  const wasm_functype *type; /* canonical (wasm_type_canonical): equal types are one pointer */
   uint32_t nparam_slots, nresult_slots;
   wasm_instance *instance;   /* NULL for host functions */
   const wasm_compiled_func *code;
@@ -58,7 +58,8 @@ struct wasm_instance {
   wasm_table **tables;
   wasm_memory **memories;
   wasm_global **globals;
-  const wasm_functype **types; /* module type index -> interned type */
+  const wasm_functype *const *types; /* module type index -> canonical type (the module's) */
+  wasm_func *defined_funcs;    /* the defined functions' objects, in one block */
   /* Passive element segments as evaluated references; a dropped segment has length 0. */
   void ***elem_refs;
   uint32_t *elem_len;
@@ -98,7 +99,6 @@ typedef struct wasm_exec_stack {
 struct wasm_store {
   atomic_int interrupt;
   void *data;
-  WR_VEC(wasm_functype *) types;
   WR_VEC(wasm_func *) funcs;
   WR_VEC(wasm_table *) tables;
   WR_VEC(wasm_memory *) memories;
@@ -108,10 +108,10 @@ struct wasm_store {
   WR_VEC(wasm_exec_stack *) stacks;
 };
 
-/* The canonical copy of a function type in the store. */
-const wasm_functype *wasm_store_intern_type(wasm_store *store, const wasm_functype *type);
-wasm_func *wasm_func_new_wasm(wasm_store *store, wasm_instance *instance, const wasm_functype *type,
-                              const wasm_compiled_func *code);
+/* The process-wide canonical copy of a function type (typeintern.c). */
+const wasm_functype *wasm_type_canonical(const wasm_functype *type);
+/* Fills a defined function's object (owned by its instance) of module type `type_index`. */
+void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_index, const wasm_compiled_func *code);
 
 /* Run a wasm function (interp.c): args in `slots`, results written back. */
 wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);

@@ -227,8 +227,11 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
       return false;
     }
   }
-  for (uint32_t i = 0; i < m->nfuncs; i++)
-    inst->funcs[fi++] = wasm_func_new_wasm(store, inst, &m->types[m->funcs[i].type], &m->code->funcs[i]);
+  inst->defined_funcs = WR_NEW_ARRAY(wasm_func, m->nfuncs ? m->nfuncs : 1);
+  for (uint32_t i = 0; i < m->nfuncs; i++) {
+    wasm_func_init_wasm(&inst->defined_funcs[i], inst, m->funcs[i].type, &m->code->funcs[i]);
+    inst->funcs[fi++] = &inst->defined_funcs[i];
+  }
   for (uint32_t i = 0; i < m->ntables; i++)
     if (!(inst->tables[ti++] = wasm_table_new(store, &m->tables[i], NULL, err))) return false;
   for (uint32_t i = 0; i < m->nmemories; i++) {
@@ -287,8 +290,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   inst->store = store;
   inst->module = module;
   const wasm_module *m = module;
-  inst->types = WR_NEW_ARRAY(const wasm_functype *, m->ntypes + 1);
-  for (uint32_t i = 0; i < m->ntypes; i++) inst->types[i] = wasm_store_intern_type(store, &m->types[i]);
+  inst->types = m->code->types;
   inst->funcs = WR_NEW_ARRAY(wasm_func *, m->nfunc_imports + m->nfuncs + 1);
   inst->tables = WR_NEW_ARRAY(wasm_table *, m->ntable_imports + m->ntables + 1);
   inst->memories = WR_NEW_ARRAY(wasm_memory *, m->nmemory_imports + m->nmemories + 1);

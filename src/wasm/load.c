@@ -17,6 +17,7 @@ wasm_module *wasm_module_load(const uint8_t *bytes, size_t size, const wasm_feat
     wasm_module_free(module);
     return NULL;
   }
+  wasm_code_intern_types(module);
   wasm_images_build(module);
   return module;
 }

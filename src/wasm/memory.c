@@ -8,6 +8,34 @@
 #include "../base/alloc.h"
 #include "engine.h"
 
+#if WASM_GUARDED_MEMORY
+/* Reservations are kept for reuse per thread: mapping and unmapping 8 GiB of address space
+ * costs more than the rest of instantiating a small module. A returned reservation has its
+ * used prefix replaced by fresh PROT_NONE pages (dropping its contents and any image
+ * mapping), so it is indistinguishable from a new one. */
+enum { RESERVATION_CACHE = 16 };
+static _Thread_local struct {
+  uint8_t *base[RESERVATION_CACHE];
+  unsigned count;
+} reservations;
+
+static uint8_t *reservation_take(void) {
+  if (reservations.count) return reservations.base[--reservations.count];
+  void *p = mmap(NULL, WASM_MEMORY_RESERVATION, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static void reservation_give(uint8_t *base, uint64_t used) {
+  if (reservations.count < RESERVATION_CACHE &&
+      (used == 0 || mmap(base, used, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) !=
+                        MAP_FAILED)) {
+    reservations.base[reservations.count++] = base;
+    return;
+  }
+  munmap(base, WASM_MEMORY_RESERVATION);
+}
+#endif
+
 static uint64_t max_pages_of(const wasm_memtype *type) {
   uint64_t max = WASM_MAX_PAGES;
   if (type->limits.has_max && type->limits.max < max) max = type->limits.max;
@@ -27,8 +55,8 @@ wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_err
   m->type = *type;
   m->max_pages = max_pages_of(type);
 #if WASM_GUARDED_MEMORY
-  void *p = mmap(NULL, WASM_MEMORY_RESERVATION, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (p == MAP_FAILED) {
+  uint8_t *p = reservation_take();
+  if (!p) {
     wr_free(m);
     wr_error_set(err, "cannot reserve address space for a linear memory");
     return NULL;
@@ -66,7 +94,7 @@ bool wasm_memory_grow_to(wasm_memory *m, uint64_t new_pages) {
 
 void wasm_memory_release(wasm_memory *m) {
 #if WASM_GUARDED_MEMORY
-  if (m->base) munmap(m->base, m->reserved);
+  if (m->base) reservation_give(m->base, m->size);
 #else
   free(m->base);
 #endif

@@ -7,7 +7,29 @@
 
 #include "../base/alloc.h"
 #include "../base/fiber.h"
+#include "compile.h"
 #include "engine.h"
+
+/* Value stacks (64 MiB of address space each) are kept for reuse per thread, like memory
+ * reservations: a store per request must not pay an mmap + munmap. Validated code never reads
+ * a slot it did not write, so a reused stack needs no clearing. */
+enum { VALUE_STACK_CACHE = 8 };
+#define VALUE_STACK_BYTES ((size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot))
+static _Thread_local struct {
+  void *stack[VALUE_STACK_CACHE];
+  unsigned count;
+} value_stacks;
+
+static void *value_stack_take(void) {
+  if (value_stacks.count) return value_stacks.stack[--value_stacks.count];
+  void *p = mmap(NULL, VALUE_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+static void value_stack_give(void *stack) {
+  if (value_stacks.count < VALUE_STACK_CACHE) value_stacks.stack[value_stacks.count++] = stack;
+  else munmap(stack, VALUE_STACK_BYTES);
+}
 
 wasm_store *wasm_store_new(void) {
   wasm_store *store = WR_NEW(wasm_store);
@@ -29,7 +51,7 @@ void wasm_store_free(wasm_store *store) {
     wr_free(inst->tables);
     wr_free(inst->memories);
     wr_free(inst->globals);
-    wr_free(inst->types);
+    wr_free(inst->defined_funcs);
     wr_free(inst);
   }
   for (size_t i = 0; i < store->funcs.len; i++) wr_free(store->funcs.items[i]);
@@ -43,20 +65,15 @@ void wasm_store_free(wasm_store *store) {
   }
   for (size_t i = 0; i < store->globals.len; i++) wr_free(store->globals.items[i]);
   for (size_t i = 0; i < store->traps.len; i++) wr_free(store->traps.items[i]);
-  for (size_t i = 0; i < store->types.len; i++) {
-    wr_free(store->types.items[i]->types);
-    wr_free(store->types.items[i]);
-  }
   WR_VEC_FREE(&store->instances);
   WR_VEC_FREE(&store->funcs);
   WR_VEC_FREE(&store->tables);
   WR_VEC_FREE(&store->memories);
   WR_VEC_FREE(&store->globals);
   WR_VEC_FREE(&store->traps);
-  WR_VEC_FREE(&store->types);
   for (size_t i = 0; i < store->stacks.len; i++) {
     wasm_exec_stack *xs = store->stacks.items[i];
-    munmap(xs->stack, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot));
+    value_stack_give(xs->stack);
     wr_free(xs->frames);
     wr_free(xs);
   }
@@ -69,23 +86,6 @@ void wasm_store_clear_interrupt(wasm_store *store) { atomic_store(&store->interr
 void wasm_store_set_data(wasm_store *store, void *data) { store->data = data; }
 void *wasm_store_data(wasm_store *store) { return store->data; }
 
-static bool functype_equal(const wasm_functype *a, const wasm_functype *b) {
-  return a->nparams == b->nparams && a->nresults == b->nresults &&
-         memcmp(a->types, b->types, (size_t)a->nparams + a->nresults) == 0;
-}
-
-const wasm_functype *wasm_store_intern_type(wasm_store *store, const wasm_functype *type) {
-  for (size_t i = 0; i < store->types.len; i++)
-    if (functype_equal(store->types.items[i], type)) return store->types.items[i];
-  wasm_functype *copy = WR_NEW(wasm_functype);
-  size_t n = (size_t)type->nparams + type->nresults;
-  copy->nparams = type->nparams;
-  copy->nresults = type->nresults;
-  copy->types = wr_malloc(n ? n : 1);
-  if (n) memcpy(copy->types, type->types, n);
-  WR_VEC_PUSH(&store->types, copy);
-  return copy;
-}
 
 /* ---- traps ---- */
 
@@ -127,28 +127,29 @@ uint32_t wasm_slot_count(const uint8_t *types, uint32_t n) {
   return total;
 }
 
-static wasm_func *func_new(wasm_store *store, const wasm_functype *type) {
-  wasm_func *f = WR_NEW(wasm_func);
-  f->type = wasm_store_intern_type(store, type);
+/* `type` must be canonical. */
+static void func_init(wasm_func *f, const wasm_functype *type) {
+  f->type = type;
   f->nparam_slots = wasm_slot_count(wasm_functype_params(type), type->nparams);
   f->nresult_slots = wasm_slot_count(wasm_functype_results(type), type->nresults);
+}
+
+wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm_host_fn fn, void *env) {
+  wasm_func *f = WR_NEW(wasm_func);
+  func_init(f, wasm_type_canonical(type));
+  f->host = fn;
+  f->env = env;
   WR_VEC_PUSH(&store->funcs, f);
   return f;
 }
 
-wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm_host_fn fn, void *env) {
-  wasm_func *f = func_new(store, type);
-  f->host = fn;
-  f->env = env;
-  return f;
-}
-
-wasm_func *wasm_func_new_wasm(wasm_store *store, wasm_instance *instance, const wasm_functype *type,
-                              const wasm_compiled_func *code) {
-  wasm_func *f = func_new(store, type);
+void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_index, const wasm_compiled_func *code) {
+  const struct wasm_code *module_code = instance->module->code;
+  f->type = module_code->types[type_index];
+  f->nparam_slots = module_code->param_slots[type_index];
+  f->nresult_slots = module_code->result_slots[type_index];
   f->instance = instance;
   f->code = code;
-  return f;
 }
 
 const wasm_functype *wasm_func_type(const wasm_func *func) { return func->type; }
@@ -172,9 +173,8 @@ static wasm_exec_stack *exec_stack_for_caller(wasm_store *store) {
     if (!xs->active && !idle) idle = xs;
   }
   if (!idle) {
-    void *p = mmap(NULL, (size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) return NULL;
+    void *p = value_stack_take();
+    if (!p) return NULL;
     idle = WR_NEW(wasm_exec_stack);
     idle->stack = p;
     idle->top = p;
