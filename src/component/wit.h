@@ -8,13 +8,18 @@
  * type is the very same cm_type object as in its home interface, so resource identity holds
  * across interfaces), every function a FUNC export, resource methods named
  * "[constructor]R", "[method]R.f", "[static]R.f". Value types carry their Canonical ABI layout
- * (cm_valtype_layout), exactly as decoded ones do.
+ * (cm_valtype_layout), exactly as decoded ones do. Resources are abstract (resource.defined
+ * false): the host implements them, no component defines them.
  *
- * Supported: `package ns:name@version;`, `interface`, `use ns:pkg/iface@ver.{a, b as c};` (at
- * package or interface level; the target must have been added earlier), `type`, `record`,
- * `variant`, `enum`, `flags`, `resource` (with constructor, methods, `static` functions),
- * funcs (`async` too), every value type, `/` and `//` comments, `@since`/`@unstable`/
- * `@deprecated` gates (ignored). Worlds are skipped. Errors name the line and column. */
+ * Supported: `package ns:name@version;` and nested `package ns:name { ... }` blocks, `interface`,
+ * `use ns:pkg/iface@ver.{a, b as c};` and the short `use iface.{a}` (another interface of the
+ * same package, or a top-level `use path [as id];` alias), `type`, `record`, `variant`, `enum`,
+ * `flags`, `resource` (with constructor, methods, `static` functions), funcs (`async` too),
+ * every value type but `map`, `/` and `//` comments, `@since`/`@unstable`/`@deprecated`/
+ * `@external-id` annotations (ignored: every item is kept). Worlds are skipped. Names and
+ * interfaces of one document may be used before they are defined; other documents must have
+ * been added earlier (an unversioned path then names the one version there is). Errors read
+ * "source:line:col: message". */
 #ifndef WARREN_COMPONENT_WIT_H
 #define WARREN_COMPONENT_WIT_H
 
@@ -28,7 +33,8 @@ cm_wit *cm_wit_new(cm_arena *arena);
 void cm_wit_free(cm_wit *wit);
 
 /* Parses one WIT document (one package, possibly several interfaces) and adds its interfaces.
- * `source` names the text in error messages. false + err on any error (nothing is added). */
+ * `source` names the text in error messages. false + err on any error: no interface is added
+ * (types built before the error stay in the arena until it is freed). */
 bool cm_wit_add(cm_wit *wit, const char *source, const char *text, size_t len, wr_error *err);
 
 /* The instance type of interface "ns:pkg/iface@version" (exact name), or NULL. */
