@@ -1,0 +1,137 @@
+/* wasi:cli 0.2: the configured arguments, environment and initial directory, exit, stdio as
+ * streams over the configured fds, and no terminals. */
+#include <string.h>
+
+#include "p2_internal.h"
+
+static cm_val str(const char *s, size_t len) { return cm_val_string(s, (uint32_t)len); }
+
+static wasm_trap *get_environment(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  const wasi_p2_config *config = wasi_p2_ctx_config(wasi_p2_ctx_of(cx));
+  *result = cm_val_seq(cx->arena, (uint32_t)config->nenv);
+  for (size_t i = 0; i < config->nenv; i++) {
+    const char *var = config->env[i];
+    const char *eq = strchr(var, '=');
+    size_t key_len = eq ? (size_t)(eq - var) : strlen(var);
+    cm_val pair = cm_val_seq(cx->arena, 2);
+    pair.u.seq.items[0] = str(var, key_len);
+    pair.u.seq.items[1] = eq ? str(eq + 1, strlen(eq + 1)) : str("", 0);
+    result->u.seq.items[i] = pair;
+  }
+  return NULL;
+}
+
+static wasm_trap *get_arguments(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  const wasi_p2_config *config = wasi_p2_ctx_config(wasi_p2_ctx_of(cx));
+  *result = cm_val_seq(cx->arena, (uint32_t)config->nargs);
+  for (size_t i = 0; i < config->nargs; i++) result->u.seq.items[i] = str(config->args[i], strlen(config->args[i]));
+  return NULL;
+}
+
+static wasm_trap *initial_cwd(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  const char *cwd = wasi_p2_ctx_config(wasi_p2_ctx_of(cx))->initial_cwd;
+  if (!cwd) {
+    *result = wasi_none();
+    return NULL;
+  }
+  cm_val path = str(cwd, strlen(cwd));
+  *result = wasi_some(cx, &path);
+  return NULL;
+}
+
+static wasm_trap *exit_trap(const cm_canon_cx *cx, int code) {
+  wasm_trap *trap = wasm_trap_new(cx->store, WASM_TRAP_EXIT, "exit with code %d", code);
+  trap->exit_code = code;
+  return trap;
+}
+
+static wasm_trap *exit_exit(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(result);
+  return exit_trap(cx, args[0].u.cs.index == 0 ? 0 : 1);
+}
+
+static wasm_trap *exit_with_code(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(result);
+  return exit_trap(cx, (int)(uint8_t)args[0].u.u);
+}
+
+static wasm_trap *stdio_stream(const cm_canon_cx *cx, int which, cm_val *result) {
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  int fd = wasi_p2_ctx_config(ctx)->stdio[which];
+  uint32_t rep;
+  wasm_trap *trap = which == 0 ? wasi_fd_input_add(ctx, fd, &rep) : wasi_fd_output_add(ctx, fd, &rep);
+  if (!trap) *result = cm_val_handle(rep);
+  return trap;
+}
+
+static wasm_trap *get_stdin(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  return stdio_stream(cx, 0, result);
+}
+
+static wasm_trap *get_stdout(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  return stdio_stream(cx, 1, result);
+}
+
+static wasm_trap *get_stderr(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  return stdio_stream(cx, 2, result);
+}
+
+/* Warren never offers a terminal, so no terminal-input / terminal-output object exists. */
+static wasm_trap *no_terminal(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(cx);
+  WR_UNUSED(args);
+  *result = wasi_none();
+  return NULL;
+}
+
+/* Never stored in a table (no terminal is handed out); a drop of one is a forged rep. */
+static const wasi_kind terminal_kind = {"terminal", NULL};
+
+bool wasi_p2_define_cli(cm_host *host, wr_error *err) {
+  static const wasi_func_def environment_funcs[] = {
+      {"get-environment", get_environment},
+      {"get-arguments", get_arguments},
+      {"initial-cwd", initial_cwd},
+  };
+  static const wasi_func_def exit_funcs[] = {
+      {"exit", exit_exit},
+      {"exit-with-code", exit_with_code},
+  };
+  static const struct {
+    const char *interface, *func;
+    cm_host_impl impl;
+  } single[] = {
+      {WASI_IFACE("cli/stdin"), "get-stdin", get_stdin},
+      {WASI_IFACE("cli/stdout"), "get-stdout", get_stdout},
+      {WASI_IFACE("cli/stderr"), "get-stderr", get_stderr},
+      {WASI_IFACE("cli/terminal-stdin"), "get-terminal-stdin", no_terminal},
+      {WASI_IFACE("cli/terminal-stdout"), "get-terminal-stdout", no_terminal},
+      {WASI_IFACE("cli/terminal-stderr"), "get-terminal-stderr", no_terminal},
+  };
+  if (!wasi_add_wit(host, "cli", err) ||
+      !wasi_define_funcs(host, WASI_IFACE("cli/environment"), environment_funcs, WR_ARRAY_LEN(environment_funcs),
+                         err) ||
+      !wasi_define_funcs(host, WASI_IFACE("cli/exit"), exit_funcs, WR_ARRAY_LEN(exit_funcs), err))
+    return false;
+  for (size_t i = 0; i < WR_ARRAY_LEN(single); i++) {
+    wasi_func_def def = {single[i].func, single[i].impl};
+    if (!wasi_define_funcs(host, single[i].interface, &def, 1, err)) return false;
+  }
+  return wasi_define_resource(host, WASI_IFACE("cli/terminal-input"), "terminal-input", &terminal_kind, err) &&
+         wasi_define_resource(host, WASI_IFACE("cli/terminal-output"), "terminal-output", &terminal_kind, err);
+}

@@ -1,0 +1,47 @@
+/* Shared by the p2_*.c hosts: the embedded WIT, registering implementations, and building the
+ * result values every interface returns. Not for other layers (they use io.h / p2.h). */
+#ifndef WARREN_WASI_P2_INTERNAL_H
+#define WARREN_WASI_P2_INTERNAL_H
+
+#include <stdatomic.h>
+
+#include "p2.h"
+
+#define WASI_IFACE(pkg_iface) "wasi:" pkg_iface "@" WASI_P2_VERSION
+
+typedef struct wasi_func_def {
+  const char *func; /* "[method]input-stream.read" */
+  cm_host_impl impl;
+} wasi_func_def;
+/* Defines each function of `interface`; false + err naming the first one the WIT lacks. */
+bool wasi_define_funcs(cm_host *host, const char *interface, const wasi_func_def *defs, size_t n, wr_error *err);
+/* Registers wasi_resource_dtor for `resource` of `interface` with `kind`. */
+bool wasi_define_resource(cm_host *host, const char *interface, const char *resource, const wasi_kind *kind,
+                          wr_error *err);
+
+/* result / option / variant values in cx->arena */
+cm_val wasi_ok(const cm_canon_cx *cx, const cm_val *payload);  /* payload NULL: result<_, E> */
+cm_val wasi_err(const cm_canon_cx *cx, const cm_val *payload);
+cm_val wasi_some(const cm_canon_cx *cx, const cm_val *payload);
+cm_val wasi_none(void);
+/* A list<u8> of the bytes (copied). */
+cm_val wasi_bytes(const cm_canon_cx *cx, const uint8_t *bytes, size_t len);
+/* A string value holding a copy of the NUL-terminated text. */
+cm_val wasi_string(const cm_canon_cx *cx, const char *text);
+
+/* stdio as streams (p2_cli.c uses them, io.c implements them) */
+wasm_trap *wasi_fd_input_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep);
+wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep);
+
+/* false: resolve paths with the component-wise walk, as on kernels without openat2 (set by
+ * p2_filesystem.c on ENOSYS; tests clear it to exercise the walk). */
+extern atomic_bool wasi_fs_use_openat2;
+
+/* The per-package definers wasi_p2_define calls, in dependency order. */
+bool wasi_p2_define_clocks(cm_host *host, wr_error *err);
+bool wasi_p2_define_random(cm_host *host, wr_error *err);
+bool wasi_p2_define_cli(cm_host *host, wr_error *err);
+bool wasi_p2_define_filesystem(cm_host *host, wr_error *err);
+bool wasi_p2_define_sockets(cm_host *host, wr_error *err);
+
+#endif

@@ -1,0 +1,535 @@
+/* wasi:io 0.2 (error, poll, streams) on top of io.h's objects, and stdio fd streams.
+ *
+ * The stream functions are written once against the wasi_input_ops / wasi_output_ops vtables;
+ * the blocking variants wait through wasi_block (so through the embedder's waiter). */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../base/alloc.h"
+#include "p2_internal.h"
+
+/* Bytes one read / skip / splice moves at most: a list<u8> is lifted as one cm_val per
+ * byte, so this bounds the arena a single call may use. */
+#define WASI_IO_CHUNK (64u * 1024u)
+/* The spec's bound for blocking-write-and-flush and blocking-write-zeroes-and-flush. */
+#define WASI_BLOCKING_WRITE_MAX 4096u
+
+#define STREAMS WASI_IFACE("io/streams")
+
+/* ---- results ---- */
+
+/* result<T, stream-error> from a stream status; a failure's error object goes into the table. */
+static wasm_trap *stream_result(const cm_canon_cx *cx, wasi_stream_status status, wasi_io_error *error,
+                                const cm_val *ok, cm_val *result) {
+  if (status == WASI_STREAM_OK) {
+    *result = wasi_ok(cx, ok);
+    return NULL;
+  }
+  cm_val stream_error;
+  if (status == WASI_STREAM_CLOSED) {
+    wasi_io_error_free(error);
+    stream_error = cm_val_case(cx->arena, 1, NULL);
+  } else {
+    if (!error) error = wasi_io_error_new(0, "stream operation failed");
+    uint32_t rep;
+    wasm_trap *trap = wasi_table_add(wasi_p2_ctx_of(cx), &wasi_io_error_kind, error, &rep);
+    if (trap) return trap;
+    cm_val handle = cm_val_handle(rep);
+    stream_error = cm_val_case(cx->arena, 0, &handle);
+  }
+  *result = wasi_err(cx, &stream_error);
+  return NULL;
+}
+
+/* Waits on a fresh pollable from a stream's subscribe. */
+static wasm_trap *block_on(wasi_p2_ctx *ctx, wasi_pollable *pollable) {
+  wasm_trap *trap = wasi_block(ctx, &pollable, 1);
+  wasi_pollable_free(pollable);
+  return trap;
+}
+
+static wasm_trap *input_arg(const cm_canon_cx *cx, const cm_val *arg, wasi_input_stream **s) {
+  return wasi_table_lookup(wasi_p2_ctx_of(cx), arg->u.rep, &wasi_input_stream_kind, (void **)s);
+}
+
+static wasm_trap *output_arg(const cm_canon_cx *cx, const cm_val *arg, wasi_output_stream **s) {
+  return wasi_table_lookup(wasi_p2_ctx_of(cx), arg->u.rep, &wasi_output_stream_kind, (void **)s);
+}
+
+/* ---- wasi:io/error ---- */
+
+static wasm_trap *error_to_debug_string(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_io_error *error;
+  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &wasi_io_error_kind, (void **)&error);
+  if (trap) return trap;
+  *result = wasi_string(cx, error->message);
+  return NULL;
+}
+
+/* ---- wasi:io/poll ---- */
+
+static wasm_trap *pollable_ready(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_pollable *p;
+  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &wasi_pollable_kind, (void **)&p);
+  if (trap) return trap;
+  *result = cm_val_bool(wasi_pollable_is_ready(p));
+  return NULL;
+}
+
+static wasm_trap *pollable_block(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(result);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  wasi_pollable *p;
+  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_pollable_kind, (void **)&p);
+  return trap ? trap : wasi_block(ctx, &p, 1);
+}
+
+static wasm_trap *poll_poll(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  uint32_t n = args[0].u.seq.count;
+  if (n == 0) return wasi_trap(ctx, "poll: the list of pollables is empty");
+  wasi_pollable **ps = cm_arena_array(cx->arena, n, sizeof *ps);
+  for (uint32_t i = 0; i < n; i++) {
+    wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.seq.items[i].u.rep, &wasi_pollable_kind, (void **)&ps[i]);
+    if (trap) return trap;
+  }
+  wasm_trap *trap = wasi_block(ctx, ps, n);
+  if (trap) return trap;
+  uint32_t ready = 0;
+  uint32_t *indices = cm_arena_array(cx->arena, n, sizeof *indices);
+  for (uint32_t i = 0; i < n; i++)
+    if (wasi_pollable_is_ready(ps[i])) indices[ready++] = i;
+  *result = cm_val_seq(cx->arena, ready);
+  for (uint32_t i = 0; i < ready; i++) result->u.seq.items[i].u.u = indices[i];
+  return NULL;
+}
+
+/* ---- input-stream ---- */
+
+static wasi_stream_status input_read(wasi_input_stream *s, uint8_t *buf, size_t len, size_t *n,
+                                     wasi_io_error **error) {
+  *n = 0;
+  *error = NULL;
+  wasi_stream_status status = s->ops->read(s->self, buf, len, n, error);
+  if (status == WASI_STREAM_OK && *n > len) *n = len; /* a misbehaving implementation */
+  return status;
+}
+
+static wasm_trap *read_common(const cm_canon_cx *cx, const cm_val *args, cm_val *result, bool blocking) {
+  wasi_input_stream *s;
+  wasm_trap *trap = input_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  size_t len = (size_t)WR_MIN(args[1].u.u, (uint64_t)WASI_IO_CHUNK);
+  uint8_t *buf = cm_arena_alloc(cx->arena, len ? len : 1);
+  size_t n = 0;
+  wasi_io_error *error = NULL;
+  wasi_stream_status status = WASI_STREAM_OK;
+  while (len > 0) {
+    status = input_read(s, buf, len, &n, &error);
+    if (status != WASI_STREAM_OK || n > 0 || !blocking) break;
+    if ((trap = block_on(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self)))) return trap;
+  }
+  cm_val bytes = wasi_bytes(cx, buf, n);
+  return stream_result(cx, status, error, &bytes, result);
+}
+
+static wasm_trap *input_stream_read(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  return read_common(cx, args, result, false);
+}
+
+static wasm_trap *input_stream_blocking_read(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  return read_common(cx, args, result, true);
+}
+
+static wasm_trap *skip_common(const cm_canon_cx *cx, const cm_val *args, cm_val *result, bool blocking) {
+  wasi_input_stream *s;
+  wasm_trap *trap = input_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  size_t len = (size_t)WR_MIN(args[1].u.u, (uint64_t)WASI_IO_CHUNK);
+  uint8_t *buf = wr_malloc(len ? len : 1);
+  size_t n = 0;
+  wasi_io_error *error = NULL;
+  wasi_stream_status status = WASI_STREAM_OK;
+  while (len > 0) {
+    status = input_read(s, buf, len, &n, &error);
+    if (status != WASI_STREAM_OK || n > 0 || !blocking) break;
+    if ((trap = block_on(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self)))) break;
+  }
+  wr_free(buf);
+  if (trap) return trap;
+  cm_val count = cm_val_u(n);
+  return stream_result(cx, status, error, &count, result);
+}
+
+static wasm_trap *input_stream_skip(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  return skip_common(cx, args, result, false);
+}
+
+static wasm_trap *input_stream_blocking_skip(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  return skip_common(cx, args, result, true);
+}
+
+static wasm_trap *input_stream_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_input_stream *s;
+  wasm_trap *trap = input_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  uint32_t rep;
+  if ((trap = wasi_pollable_add(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self), &rep))) return trap;
+  *result = cm_val_handle(rep);
+  return NULL;
+}
+
+/* ---- output-stream ---- */
+
+static wasi_stream_status output_check(wasi_output_stream *s, wasi_io_error **error) {
+  uint64_t permitted = 0;
+  *error = NULL;
+  wasi_stream_status status = s->ops->check_write(s->self, &permitted, error);
+  s->permitted = status == WASI_STREAM_OK ? permitted : 0;
+  return status;
+}
+
+/* Writes `len` bytes the caller has checked against s->permitted. */
+static wasi_stream_status output_write(wasi_output_stream *s, const uint8_t *bytes, size_t len,
+                                       wasi_io_error **error) {
+  *error = NULL;
+  s->permitted -= len;
+  return s->ops->write(s->self, bytes, len, error);
+}
+
+static wasm_trap *check_permitted(const cm_canon_cx *cx, const wasi_output_stream *s, uint64_t len) {
+  if (len <= s->permitted) return NULL;
+  return wasi_trap(wasi_p2_ctx_of(cx), "output-stream: writing %llu bytes when check-write permitted %llu",
+                   (unsigned long long)len, (unsigned long long)s->permitted);
+}
+
+/* The bytes of a list<u8> argument, in cx->arena. */
+static uint8_t *list_bytes(const cm_canon_cx *cx, const cm_val *list) {
+  uint32_t n = list->u.seq.count;
+  uint8_t *bytes = cm_arena_alloc(cx->arena, n ? n : 1);
+  for (uint32_t i = 0; i < n; i++) bytes[i] = (uint8_t)list->u.seq.items[i].u.u;
+  return bytes;
+}
+
+static wasm_trap *output_stream_check_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  wasi_io_error *error;
+  wasi_stream_status status = output_check(s, &error);
+  cm_val permitted = cm_val_u(s->permitted);
+  return stream_result(cx, status, error, &permitted, result);
+}
+
+static wasm_trap *output_stream_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  uint32_t len = args[1].u.seq.count;
+  if ((trap = check_permitted(cx, s, len))) return trap;
+  wasi_io_error *error;
+  wasi_stream_status status = output_write(s, list_bytes(cx, &args[1]), len, &error);
+  return stream_result(cx, status, error, NULL, result);
+}
+
+static wasm_trap *output_stream_flush(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  wasi_io_error *error = NULL;
+  wasi_stream_status status = s->ops->flush(s->self, &error);
+  return stream_result(cx, status, error, NULL, result);
+}
+
+/* Waits until the stream permits a write (or fails / closes): the status of that check. */
+static wasm_trap *wait_writable(wasi_p2_ctx *ctx, wasi_output_stream *s, wasi_stream_status *status,
+                                wasi_io_error **error) {
+  for (;;) {
+    *status = output_check(s, error);
+    if (*status != WASI_STREAM_OK || s->permitted > 0) return NULL;
+    wasm_trap *trap = block_on(ctx, s->ops->subscribe(s->self));
+    if (trap) return trap;
+  }
+}
+
+/* blocking-write-and-flush / blocking-write-zeroes-and-flush: `bytes` NULL writes zeroes. */
+static wasm_trap *blocking_write_flush(const cm_canon_cx *cx, wasi_output_stream *s, const uint8_t *bytes,
+                                       uint64_t len, cm_val *result) {
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  if (len > WASI_BLOCKING_WRITE_MAX)
+    return wasi_trap(ctx, "output-stream: a blocking write of %llu bytes exceeds the limit of %u",
+                     (unsigned long long)len, WASI_BLOCKING_WRITE_MAX);
+  static const uint8_t zeroes[WASI_BLOCKING_WRITE_MAX];
+  wasi_stream_status status = WASI_STREAM_OK;
+  wasi_io_error *error = NULL;
+  uint64_t done = 0;
+  while (done < len) {
+    wasm_trap *trap = wait_writable(ctx, s, &status, &error);
+    if (trap) return trap;
+    if (status != WASI_STREAM_OK) return stream_result(cx, status, error, NULL, result);
+    size_t chunk = (size_t)WR_MIN(len - done, s->permitted);
+    status = output_write(s, bytes ? bytes + done : zeroes, chunk, &error);
+    if (status != WASI_STREAM_OK) return stream_result(cx, status, error, NULL, result);
+    done += chunk;
+  }
+  status = s->ops->flush(s->self, &error);
+  if (status == WASI_STREAM_OK) {
+    /* flushed once the stream permits writes again */
+    wasm_trap *trap = wait_writable(ctx, s, &status, &error);
+    if (trap) return trap;
+  }
+  return stream_result(cx, status, error, NULL, result);
+}
+
+static wasm_trap *output_stream_blocking_write_and_flush(void *env, const cm_canon_cx *cx, const cm_val *args,
+                                                         cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  return blocking_write_flush(cx, s, list_bytes(cx, &args[1]), args[1].u.seq.count, result);
+}
+
+static wasm_trap *output_stream_blocking_write_zeroes_and_flush(void *env, const cm_canon_cx *cx,
+                                                                const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  return blocking_write_flush(cx, s, NULL, args[1].u.u, result);
+}
+
+static wasm_trap *output_stream_blocking_flush(void *env, const cm_canon_cx *cx, const cm_val *args,
+                                               cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  return blocking_write_flush(cx, s, NULL, 0, result);
+}
+
+static wasm_trap *output_stream_write_zeroes(void *env, const cm_canon_cx *cx, const cm_val *args,
+                                             cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  uint64_t len = args[1].u.u;
+  if ((trap = check_permitted(cx, s, len))) return trap;
+  static const uint8_t zeroes[WASI_IO_CHUNK];
+  wasi_stream_status status = WASI_STREAM_OK;
+  wasi_io_error *error = NULL;
+  for (uint64_t done = 0; done < len && status == WASI_STREAM_OK;) {
+    size_t chunk = (size_t)WR_MIN(len - done, (uint64_t)WASI_IO_CHUNK);
+    status = output_write(s, zeroes, chunk, &error);
+    done += chunk;
+  }
+  return stream_result(cx, status, error, NULL, result);
+}
+
+static wasm_trap *output_stream_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_output_stream *s;
+  wasm_trap *trap = output_arg(cx, &args[0], &s);
+  if (trap) return trap;
+  uint32_t rep;
+  if ((trap = wasi_pollable_add(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self), &rep))) return trap;
+  *result = cm_val_handle(rep);
+  return NULL;
+}
+
+/* splice / blocking-splice: moves what both sides allow now, at most one chunk. */
+static wasm_trap *splice_common(const cm_canon_cx *cx, const cm_val *args, cm_val *result, bool blocking) {
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  wasi_output_stream *dst;
+  wasi_input_stream *src;
+  wasm_trap *trap = output_arg(cx, &args[0], &dst);
+  if (!trap) trap = input_arg(cx, &args[1], &src);
+  if (trap) return trap;
+  uint64_t len = args[2].u.u;
+  wasi_io_error *error = NULL;
+  wasi_stream_status status = WASI_STREAM_OK;
+  cm_val zero = cm_val_u(0);
+  if (len == 0) return stream_result(cx, status, NULL, &zero, result);
+  if (blocking) {
+    if ((trap = wait_writable(ctx, dst, &status, &error))) return trap;
+  } else {
+    status = output_check(dst, &error);
+  }
+  if (status != WASI_STREAM_OK || dst->permitted == 0) return stream_result(cx, status, error, &zero, result);
+  size_t want = (size_t)WR_MIN(WR_MIN(len, dst->permitted), (uint64_t)WASI_IO_CHUNK);
+  uint8_t *buf = wr_malloc(want);
+  size_t n = 0;
+  for (;;) {
+    status = input_read(src, buf, want, &n, &error);
+    if (status != WASI_STREAM_OK || n > 0 || !blocking) break;
+    if ((trap = block_on(ctx, src->ops->subscribe(src->self)))) break;
+  }
+  if (!trap && status == WASI_STREAM_OK && n > 0) status = output_write(dst, buf, n, &error);
+  wr_free(buf);
+  if (trap) return trap;
+  cm_val moved = cm_val_u(n);
+  return stream_result(cx, status, error, &moved, result);
+}
+
+static wasm_trap *output_stream_splice(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  return splice_common(cx, args, result, false);
+}
+
+static wasm_trap *output_stream_blocking_splice(void *env, const cm_canon_cx *cx, const cm_val *args,
+                                                cm_val *result) {
+  WR_UNUSED(env);
+  return splice_common(cx, args, result, true);
+}
+
+/* ---- stdio fd streams ---- */
+
+/* A non-owned fd. Reads never block the thread: poll(2) says whether data is there. */
+typedef struct fd_stream {
+  int fd;
+  bool closed;
+} fd_stream;
+
+static wasi_stream_status fd_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **error) {
+  fd_stream *s = self;
+  if (s->fd < 0 || s->closed) return WASI_STREAM_CLOSED;
+  struct pollfd pfd = {.fd = s->fd, .events = POLLIN};
+  if (poll(&pfd, 1, 0) == 0) return WASI_STREAM_OK; /* nothing yet */
+  ssize_t r;
+  do r = read(s->fd, buf, len);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return WASI_STREAM_OK;
+    *error = wasi_io_error_new(errno, "read: %s", strerror(errno));
+    return WASI_STREAM_FAILED;
+  }
+  if (r == 0) {
+    s->closed = true;
+    return WASI_STREAM_CLOSED;
+  }
+  *nread = (size_t)r;
+  return WASI_STREAM_OK;
+}
+
+static wasi_pollable *fd_subscribe_in(void *self) {
+  fd_stream *s = self;
+  return s->fd < 0 || s->closed ? wasi_pollable_ready() : wasi_pollable_fd(s->fd, POLLIN);
+}
+
+/* Writes complete before returning, so the stream is always writable. */
+static wasi_stream_status fd_check_write(void *self, uint64_t *permitted, wasi_io_error **error) {
+  WR_UNUSED(error);
+  fd_stream *s = self;
+  if (s->closed) return WASI_STREAM_CLOSED;
+  *permitted = WASI_IO_CHUNK;
+  return WASI_STREAM_OK;
+}
+
+static wasi_stream_status fd_write(void *self, const uint8_t *buf, size_t len, wasi_io_error **error) {
+  fd_stream *s = self;
+  if (s->closed) return WASI_STREAM_CLOSED;
+  if (s->fd < 0) return WASI_STREAM_OK;
+  while (len > 0) {
+    ssize_t w = write(s->fd, buf, len);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      struct pollfd pfd = {.fd = s->fd, .events = POLLOUT};
+      poll(&pfd, 1, -1); /* a non-blocking stdio fd: wait for room (stdio writes are blocking) */
+      continue;
+    }
+    if (w < 0) {
+      if (errno == EPIPE) {
+        s->closed = true;
+        return WASI_STREAM_CLOSED;
+      }
+      *error = wasi_io_error_new(errno, "write: %s", strerror(errno));
+      return WASI_STREAM_FAILED;
+    }
+    buf += w;
+    len -= (size_t)w;
+  }
+  return WASI_STREAM_OK;
+}
+
+static wasi_stream_status fd_flush(void *self, wasi_io_error **error) {
+  WR_UNUSED(error);
+  fd_stream *s = self;
+  return s->closed ? WASI_STREAM_CLOSED : WASI_STREAM_OK;
+}
+
+static wasi_pollable *fd_subscribe_out(void *self) {
+  WR_UNUSED(self);
+  return wasi_pollable_ready();
+}
+
+static void fd_stream_free(void *self) { wr_free(self); }
+
+static const wasi_input_ops fd_input_ops = {fd_read, fd_subscribe_in, fd_stream_free};
+static const wasi_output_ops fd_output_ops = {fd_check_write, fd_write, fd_flush, fd_subscribe_out, fd_stream_free};
+
+static fd_stream *fd_stream_new(int fd) {
+  fd_stream *s = WR_NEW(fd_stream);
+  s->fd = fd;
+  return s;
+}
+
+wasm_trap *wasi_fd_input_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep) {
+  return wasi_input_stream_add(ctx, &fd_input_ops, fd_stream_new(fd), rep);
+}
+
+wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep) {
+  return wasi_output_stream_add(ctx, &fd_output_ops, fd_stream_new(fd), rep);
+}
+
+/* ---- registration ---- */
+
+bool wasi_p2_define_io(cm_host *host, wr_error *err) {
+  static const wasi_func_def error_funcs[] = {
+      {"[method]error.to-debug-string", error_to_debug_string},
+  };
+  static const wasi_func_def poll_funcs[] = {
+      {"[method]pollable.ready", pollable_ready},
+      {"[method]pollable.block", pollable_block},
+      {"poll", poll_poll},
+  };
+  static const wasi_func_def stream_funcs[] = {
+      {"[method]input-stream.read", input_stream_read},
+      {"[method]input-stream.blocking-read", input_stream_blocking_read},
+      {"[method]input-stream.skip", input_stream_skip},
+      {"[method]input-stream.blocking-skip", input_stream_blocking_skip},
+      {"[method]input-stream.subscribe", input_stream_subscribe},
+      {"[method]output-stream.check-write", output_stream_check_write},
+      {"[method]output-stream.write", output_stream_write},
+      {"[method]output-stream.blocking-write-and-flush", output_stream_blocking_write_and_flush},
+      {"[method]output-stream.flush", output_stream_flush},
+      {"[method]output-stream.blocking-flush", output_stream_blocking_flush},
+      {"[method]output-stream.subscribe", output_stream_subscribe},
+      {"[method]output-stream.write-zeroes", output_stream_write_zeroes},
+      {"[method]output-stream.blocking-write-zeroes-and-flush", output_stream_blocking_write_zeroes_and_flush},
+      {"[method]output-stream.splice", output_stream_splice},
+      {"[method]output-stream.blocking-splice", output_stream_blocking_splice},
+  };
+  return wasi_add_wit(host, "io", err) &&
+         wasi_define_funcs(host, WASI_IFACE("io/error"), error_funcs, WR_ARRAY_LEN(error_funcs), err) &&
+         wasi_define_resource(host, WASI_IFACE("io/error"), "error", &wasi_io_error_kind, err) &&
+         wasi_define_funcs(host, WASI_IFACE("io/poll"), poll_funcs, WR_ARRAY_LEN(poll_funcs), err) &&
+         wasi_define_resource(host, WASI_IFACE("io/poll"), "pollable", &wasi_pollable_kind, err) &&
+         wasi_define_funcs(host, STREAMS, stream_funcs, WR_ARRAY_LEN(stream_funcs), err) &&
+         wasi_define_resource(host, STREAMS, "input-stream", &wasi_input_stream_kind, err) &&
+         wasi_define_resource(host, STREAMS, "output-stream", &wasi_output_stream_kind, err);
+}
