@@ -1,0 +1,362 @@
+/* Message bodies. Incoming bodies hand the guest the input stream behind them (once) and
+ * end in future-trailers. Outgoing bodies are a pipe: the guest writes through an output
+ * stream while the host has not sent the message yet (bytes are buffered, bounded), and once
+ * the message is sent (response-outparam.set, outgoing-handler.handle) straight into the
+ * sink the host attached; finish or a drop without finish ends the sink. A Content-Length
+ * header the guest set is enforced: a body that would be longer fails the write, a shorter
+ * one fails finish. */
+#include <string.h>
+
+#include "http_internal.h"
+
+/* ---- incoming bodies ---- */
+
+static wasi_stream_status empty_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **err) {
+  WR_UNUSED(self);
+  WR_UNUSED(buf);
+  WR_UNUSED(len);
+  WR_UNUSED(err);
+  *nread = 0;
+  return WASI_STREAM_CLOSED;
+}
+
+static wasi_pollable *empty_subscribe(void *self) {
+  WR_UNUSED(self);
+  return wasi_pollable_ready();
+}
+
+static void empty_free(void *self) { WR_UNUSED(self); }
+
+static const wasi_input_ops empty_input = {empty_read, empty_subscribe, empty_free};
+
+void wasi_http_body_source_free(wasi_http_body_source *src) {
+  if (src->ops) src->ops->free(src->self);
+  *src = (wasi_http_body_source){0};
+}
+
+typedef struct incoming_body {
+  wasi_http_body_source source;
+  bool stream_taken;
+} incoming_body;
+
+static void incoming_body_free(void *object) {
+  incoming_body *body = object;
+  wasi_http_body_source_free(&body->source);
+  wr_free(body);
+}
+const wasi_kind wasi_http_incoming_body_kind = {"incoming-body", incoming_body_free};
+
+wasm_trap *wasi_http_incoming_body_new(wasi_p2_ctx *ctx, wasi_http_body_source *src, uint32_t *rep) {
+  incoming_body *body = WR_NEW(incoming_body);
+  body->source = *src;
+  *src = (wasi_http_body_source){0};
+  return wasi_table_add(ctx, &wasi_http_incoming_body_kind, body, rep);
+}
+
+/* stream: the body's bytes as an input stream, once. */
+static wasm_trap *incoming_body_stream(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  void *object = NULL;
+  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_incoming_body_kind, &object);
+  if (trap) return trap;
+  incoming_body *body = object;
+  if (body->stream_taken) {
+    *result = wasi_err(cx, NULL);
+    return NULL;
+  }
+  body->stream_taken = true;
+  wasi_http_body_source src = body->source;
+  body->source = (wasi_http_body_source){0};
+  uint32_t rep = 0;
+  trap = src.ops ? wasi_input_stream_add(ctx, src.ops, src.self, &rep) : wasi_input_stream_add(ctx, &empty_input, NULL, &rep);
+  if (trap) return trap;
+  cm_val handle = cm_val_handle(rep);
+  *result = wasi_ok(cx, &handle);
+  return NULL;
+}
+
+/* future-trailers: Warren's sources deliver no trailers, so the future is ready with none. */
+typedef struct future_trailers {
+  bool taken;
+} future_trailers;
+
+static void future_trailers_free(void *object) { wr_free(object); }
+const wasi_kind wasi_http_future_trailers_kind = {"future-trailers", future_trailers_free};
+
+/* finish(this: own<incoming-body>) -> future-trailers */
+static wasm_trap *incoming_body_finish(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  incoming_body *body = wasi_table_take(ctx, args[0].u.rep, &wasi_http_incoming_body_kind);
+  if (!body) return wasi_trap(ctx, "unknown incoming-body %u", args[0].u.rep);
+  incoming_body_free(body);
+  uint32_t rep = 0;
+  wasm_trap *trap = wasi_table_add(ctx, &wasi_http_future_trailers_kind, WR_NEW(future_trailers), &rep);
+  *result = cm_val_handle(rep);
+  return trap;
+}
+
+static wasm_trap *future_trailers_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  void *object = NULL;
+  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_future_trailers_kind, &object);
+  if (trap) return trap;
+  uint32_t rep = 0;
+  trap = wasi_pollable_add(ctx, wasi_pollable_ready(), &rep);
+  *result = cm_val_handle(rep);
+  return trap;
+}
+
+/* get -> option<result<result<option<trailers>, error-code>>>: some(ok(ok(none))), then
+ * some(err) once the value was taken. */
+static wasm_trap *future_trailers_get(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  void *object = NULL;
+  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_future_trailers_kind, &object);
+  if (trap) return trap;
+  future_trailers *f = object;
+  cm_val outer;
+  if (f->taken) {
+    outer = wasi_err(cx, NULL);
+  } else {
+    f->taken = true;
+    cm_val none = wasi_none();
+    cm_val inner = wasi_ok(cx, &none);
+    outer = wasi_ok(cx, &inner);
+  }
+  *result = wasi_some(cx, &outer);
+  return NULL;
+}
+
+/* ---- outgoing bodies ---- */
+
+typedef enum { PIPE_OPEN, PIPE_FINISHED, PIPE_ABORTED } pipe_end;
+
+struct wasi_http_pipe {
+  unsigned refs; /* the message until it is sent, the outgoing-body, its output stream */
+  bool is_request;
+  uint8_t *buf; /* written before the sink was attached; WASI_HTTP_BODY_BUFFER at most */
+  size_t len;
+  const wasi_http_sink_ops *sink; /* NULL before attach and once ended */
+  void *sink_self;
+  bool attached;
+  pipe_end end;               /* what the guest decided */
+  wasi_http_fields *trailers; /* finish before attach: delivered at attach */
+  wasi_flag *attached_flag;   /* set at attach: writers waiting on a full buffer go on */
+  bool has_length;            /* the guest's Content-Length */
+  uint64_t length, written;
+};
+
+static void pipe_release(wasi_http_pipe *pipe) {
+  if (--pipe->refs) return;
+  wr_free(pipe->buf);
+  wasi_http_fields_free(pipe->trailers);
+  wasi_flag_release(pipe->attached_flag);
+  wr_free(pipe);
+}
+
+void wasi_http_pipe_release(wasi_http_pipe *pipe) { pipe_release(pipe); }
+
+static wasi_http_error_code body_size_error(const wasi_http_pipe *pipe, uint64_t size) {
+  wasi_http_error_code err = wasi_http_error(pipe->is_request ? WASI_HTTP_ERR_HTTP_REQUEST_BODY_SIZE
+                                                              : WASI_HTTP_ERR_HTTP_RESPONSE_BODY_SIZE);
+  err.present = err.has_value = true;
+  err.value = size;
+  return err;
+}
+
+/* Ends the attached sink the way the guest ended the body; *err gets finish's failure. */
+static bool pipe_end_sink(wasi_http_pipe *pipe, wasi_http_error_code *err) {
+  bool ok = true;
+  if (pipe->end == PIPE_FINISHED) ok = pipe->sink->finish(pipe->sink_self, pipe->trailers, err);
+  else pipe->sink->abort(pipe->sink_self);
+  pipe->sink->stream.free(pipe->sink_self);
+  pipe->sink = NULL;
+  return ok;
+}
+
+void wasi_http_pipe_attach(wasi_http_pipe *pipe, const wasi_http_sink_ops *ops, void *self) {
+  pipe->sink = ops;
+  pipe->sink_self = self;
+  pipe->attached = true;
+  if (pipe->len) {
+    wasi_io_error *ioerr = NULL;
+    if (ops->stream.write(self, pipe->buf, pipe->len, &ioerr) == WASI_STREAM_FAILED && ioerr) wasi_io_error_free(ioerr);
+  }
+  wr_free(pipe->buf);
+  pipe->buf = NULL;
+  pipe->len = 0;
+  wasi_signal(pipe->attached_flag);
+  if (pipe->end != PIPE_OPEN) {
+    wasi_http_error_code ignored = {0};
+    pipe_end_sink(pipe, &ignored);
+    wasi_http_error_code_clear(&ignored);
+  }
+}
+
+static uint64_t content_length(const wasi_http_fields *headers, bool *has) {
+  const wasi_http_field *f = wasi_http_fields_find(headers, "content-length");
+  *has = false;
+  if (!f || f->value_len == 0 || f->value_len > 19) return 0;
+  uint64_t n = 0;
+  for (size_t i = 0; i < f->value_len; i++) {
+    if (f->value[i] < '0' || f->value[i] > '9') return 0;
+    n = n * 10 + (uint64_t)(f->value[i] - '0');
+  }
+  *has = true;
+  return n;
+}
+
+/* the output stream over the pipe */
+
+static wasi_stream_status pipe_check_write(void *self, uint64_t *permitted, wasi_io_error **err) {
+  wasi_http_pipe *pipe = self;
+  if (pipe->end != PIPE_OPEN || (pipe->attached && !pipe->sink)) return WASI_STREAM_CLOSED;
+  if (pipe->sink) return pipe->sink->stream.check_write(pipe->sink_self, permitted, err);
+  *permitted = WASI_HTTP_BODY_BUFFER - pipe->len;
+  return WASI_STREAM_OK;
+}
+
+static wasi_stream_status pipe_write(void *self, const uint8_t *buf, size_t len, wasi_io_error **err) {
+  wasi_http_pipe *pipe = self;
+  if (pipe->end != PIPE_OPEN || (pipe->attached && !pipe->sink)) return WASI_STREAM_CLOSED;
+  if (pipe->has_length && len > pipe->length - pipe->written) {
+    wasi_http_error_code code = body_size_error(pipe, pipe->written + len);
+    *err = wasi_http_io_error(&code);
+    return WASI_STREAM_FAILED;
+  }
+  pipe->written += len;
+  if (pipe->sink) return pipe->sink->stream.write(pipe->sink_self, buf, len, err);
+  if (len > WASI_HTTP_BODY_BUFFER - pipe->len) { /* io.c bounds writes by check-write; stay safe anyway */
+    *err = wasi_io_error_new(0, "write exceeds what check-write permitted");
+    return WASI_STREAM_FAILED;
+  }
+  if (!pipe->buf) pipe->buf = wr_malloc(WASI_HTTP_BODY_BUFFER);
+  memcpy(pipe->buf + pipe->len, buf, len);
+  pipe->len += len;
+  return WASI_STREAM_OK;
+}
+
+static wasi_stream_status pipe_flush(void *self, wasi_io_error **err) {
+  wasi_http_pipe *pipe = self;
+  if (pipe->end != PIPE_OPEN || (pipe->attached && !pipe->sink)) return WASI_STREAM_CLOSED;
+  return pipe->sink ? pipe->sink->stream.flush(pipe->sink_self, err) : WASI_STREAM_OK;
+}
+
+static wasi_pollable *pipe_subscribe(void *self) {
+  wasi_http_pipe *pipe = self;
+  if (pipe->sink) return pipe->sink->stream.subscribe(pipe->sink_self);
+  if (pipe->attached || pipe->end != PIPE_OPEN || pipe->len < WASI_HTTP_BODY_BUFFER) return wasi_pollable_ready();
+  return wasi_pollable_flag(pipe->attached_flag);
+}
+
+static void pipe_stream_free(void *self) { pipe_release(self); }
+
+static const wasi_output_ops pipe_output = {pipe_check_write, pipe_write, pipe_flush, pipe_subscribe, pipe_stream_free};
+
+/* the outgoing-body resource */
+
+typedef struct outgoing_body {
+  wasi_http_pipe *pipe;
+  bool stream_taken;
+} outgoing_body;
+
+/* Dropped without finish: the message is incomplete. */
+static void outgoing_body_free(void *object) {
+  outgoing_body *body = object;
+  wasi_http_pipe *pipe = body->pipe;
+  if (pipe->end == PIPE_OPEN) {
+    pipe->end = PIPE_ABORTED;
+    if (pipe->sink) {
+      wasi_http_error_code ignored = {0};
+      pipe_end_sink(pipe, &ignored);
+    }
+  }
+  pipe_release(pipe);
+  wr_free(body);
+}
+const wasi_kind wasi_http_outgoing_body_kind = {"outgoing-body", outgoing_body_free};
+
+wasm_trap *wasi_http_outgoing_body_new(wasi_http_ctx *http, bool is_request, const wasi_http_fields *headers,
+                                       wasi_http_pipe **pipe_out, uint32_t *rep) {
+  wasi_http_pipe *pipe = WR_NEW(wasi_http_pipe);
+  pipe->refs = 2; /* the message and the outgoing-body */
+  pipe->is_request = is_request;
+  pipe->attached_flag = wasi_flag_new(http->p2);
+  pipe->length = content_length(headers, &pipe->has_length);
+  outgoing_body *body = WR_NEW(outgoing_body);
+  body->pipe = pipe;
+  *pipe_out = pipe;
+  return wasi_table_add(http->p2, &wasi_http_outgoing_body_kind, body, rep);
+}
+
+/* write: the body's output stream, once. */
+static wasm_trap *outgoing_body_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  void *object = NULL;
+  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_outgoing_body_kind, &object);
+  if (trap) return trap;
+  outgoing_body *body = object;
+  if (body->stream_taken) {
+    *result = wasi_err(cx, NULL);
+    return NULL;
+  }
+  body->stream_taken = true;
+  body->pipe->refs++;
+  uint32_t rep = 0;
+  if ((trap = wasi_output_stream_add(ctx, &pipe_output, body->pipe, &rep))) return trap;
+  cm_val handle = cm_val_handle(rep);
+  *result = wasi_ok(cx, &handle);
+  return NULL;
+}
+
+/* finish(this: own<outgoing-body>, trailers: option<own<trailers>>) -> result<_, error-code> */
+static wasm_trap *outgoing_body_finish(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+  outgoing_body *body = wasi_table_take(ctx, args[0].u.rep, &wasi_http_outgoing_body_kind);
+  if (!body) return wasi_trap(ctx, "unknown outgoing-body %u", args[0].u.rep);
+  wasi_http_fields *trailers = NULL;
+  if (args[1].u.cs.index == 1) {
+    trailers = wasi_table_take(ctx, args[1].u.cs.payload->u.rep, &wasi_http_fields_kind);
+    if (!trailers) {
+      outgoing_body_free(body);
+      return wasi_trap(ctx, "unknown fields %u", args[1].u.cs.payload->u.rep);
+    }
+  }
+  wasi_http_pipe *pipe = body->pipe;
+  wasi_http_error_code err = {0};
+  bool ok = true;
+  if (pipe->has_length && pipe->written != pipe->length) {
+    err = body_size_error(pipe, pipe->written);
+    ok = false;
+    wasi_http_fields_free(trailers);
+  } else {
+    pipe->end = PIPE_FINISHED;
+    pipe->trailers = trailers;
+    if (pipe->sink) ok = pipe_end_sink(pipe, &err);
+  }
+  outgoing_body_free(body); /* an unfinished body is aborted here */
+  if (ok) {
+    *result = wasi_ok(cx, NULL);
+  } else {
+    cm_val code = wasi_http_error_to_val(cx->arena, &err);
+    *result = wasi_err(cx, &code);
+  }
+  wasi_http_error_code_clear(&err);
+  return NULL;
+}
+
+const wasi_func_def wasi_http_body_funcs[] = {
+    {"[method]incoming-body.stream", incoming_body_stream},
+    {"[static]incoming-body.finish", incoming_body_finish},
+    {"[method]future-trailers.subscribe", future_trailers_subscribe},
+    {"[method]future-trailers.get", future_trailers_get},
+    {"[method]outgoing-body.write", outgoing_body_write},
+    {"[static]outgoing-body.finish", outgoing_body_finish},
+};
+const size_t wasi_http_body_nfuncs = WR_ARRAY_LEN(wasi_http_body_funcs);

@@ -1,0 +1,593 @@
+/* wasi_http_default_client: HTTP/1.1 over a blocking TCP socket, one connection per request
+ * ("connection: close"), for `warren run` and tests. Every wait is a poll(2) bounded by the
+ * request's timeouts, so a silent server costs a timeout, never a hang; the response head is
+ * bounded (WASI_HTTP_CLIENT_MAX_HEAD) and chunk-size lines too. Because reads block, the
+ * pollables it hands out are always ready. */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http_internal.h"
+
+#define WASI_HTTP_CLIENT_MAX_HEAD (64u * 1024)
+#define DEFAULT_TIMEOUT_NS (600ull * 1000000000ull)
+#define CHUNK_LINE_MAX 1024
+#define IN_BUFFER WASI_HTTP_CLIENT_MAX_HEAD /* a whole head fits */
+
+typedef enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE } body_framing;
+typedef enum { CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, CHUNK_TRAILERS, CHUNK_DONE } chunk_state;
+
+/* One connection, shared by the exchange, the request body sink and the response body. */
+typedef struct connection {
+  unsigned refs;
+  int fd;
+  wasi_http_timeouts timeouts; /* resolved: never 0 */
+  bool chunked_request;
+  bool request_failed; /* the request body could not be sent or was aborted */
+  bool head_only;      /* a HEAD request: the response has no body */
+  uint8_t in[IN_BUFFER];
+  size_t in_pos, in_len;
+  bool got_first_byte;
+  /* response body */
+  body_framing framing;
+  uint64_t remaining; /* BODY_LENGTH: bytes left; BODY_CHUNKED: of the current chunk */
+  chunk_state chunk;
+  bool body_done;
+} connection;
+
+static void connection_release(connection *c) {
+  if (--c->refs) return;
+  close(c->fd);
+  wr_free(c);
+}
+
+static int timeout_ms(uint64_t ns) {
+  uint64_t ms = (ns + 999999) / 1000000;
+  return ms > INT32_MAX ? INT32_MAX : (int)ms;
+}
+
+/* Waits for `events` on the socket: 1 ready, 0 timed out, -1 error. */
+static int wait_fd(int fd, short events, uint64_t timeout_ns) {
+  struct pollfd p = {.fd = fd, .events = events};
+  for (;;) {
+    int r = poll(&p, 1, timeout_ms(timeout_ns));
+    if (r < 0 && errno == EINTR) continue;
+    return r < 0 ? -1 : r;
+  }
+}
+
+static bool send_all(connection *c, const void *data, size_t len, wasi_http_error_code *err) {
+  const uint8_t *p = data;
+  while (len) {
+    ssize_t n = send(c->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      int r = wait_fd(c->fd, POLLOUT, c->timeouts.between_bytes_ns);
+      if (r == 0) {
+        *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_WRITE_TIMEOUT);
+        return false;
+      }
+      if (r > 0) continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+      return false;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  return true;
+}
+
+/* Reads more bytes into c->in (compacting it first): false + *err on timeout, error or end. */
+static bool fill(connection *c, wasi_http_error_code *err, bool *eof) {
+  if (c->in_pos) {
+    memmove(c->in, c->in + c->in_pos, c->in_len - c->in_pos);
+    c->in_len -= c->in_pos;
+    c->in_pos = 0;
+  }
+  *eof = false;
+  if (c->in_len == sizeof c->in) {
+    *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+    return false;
+  }
+  for (;;) {
+    ssize_t n = recv(c->fd, c->in + c->in_len, sizeof c->in - c->in_len, MSG_DONTWAIT);
+    if (n > 0) {
+      c->in_len += (size_t)n;
+      c->got_first_byte = true;
+      return true;
+    }
+    if (n == 0) {
+      *eof = true;
+      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_INCOMPLETE);
+      return false;
+    }
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+      return false;
+    }
+    uint64_t limit = c->got_first_byte ? c->timeouts.between_bytes_ns : c->timeouts.first_byte_ns;
+    int r = wait_fd(c->fd, POLLIN, limit);
+    if (r == 0) {
+      *err = wasi_http_error(c->got_first_byte ? WASI_HTTP_ERR_CONNECTION_READ_TIMEOUT
+                                               : WASI_HTTP_ERR_HTTP_RESPONSE_TIMEOUT);
+      return false;
+    }
+    if (r < 0) {
+      *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+      return false;
+    }
+  }
+}
+
+/* ---- connecting ---- */
+
+/* Splits "host[:port]" / "[v6]:port" into host and port (default 80). */
+static bool split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size) {
+  const char *colon = NULL;
+  const char *h = authority;
+  size_t hlen;
+  const char *at = strrchr(authority, '@'); /* userinfo is not sent as part of the host */
+  if (at) h = at + 1;
+  if (h[0] == '[') {
+    const char *close = strchr(h, ']');
+    if (!close) return false;
+    hlen = (size_t)(close - h - 1);
+    h++;
+    if (close[1] == ':') colon = close + 1;
+    else if (close[1] != '\0') return false;
+  } else {
+    colon = strrchr(h, ':');
+    hlen = colon ? (size_t)(colon - h) : strlen(h);
+  }
+  if (hlen == 0 || hlen >= host_size) return false;
+  memcpy(host, h, hlen);
+  host[hlen] = '\0';
+  const char *p = colon && colon[1] ? colon + 1 : "80";
+  if (strlen(p) >= port_size) return false;
+  strcpy(port, p);
+  return true;
+}
+
+static wasi_http_error_code dns_error(int gai) {
+  wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_DNS_ERROR);
+  const char *text = gai_strerror(gai);
+  err.present = true;
+  err.text = wr_strndup(text, strlen(text));
+  return err;
+}
+
+static wasi_http_error_code connect_error(int e) {
+  switch (e) {
+  case ECONNREFUSED: return wasi_http_error(WASI_HTTP_ERR_CONNECTION_REFUSED);
+  case ETIMEDOUT: return wasi_http_error(WASI_HTTP_ERR_CONNECTION_TIMEOUT);
+  case ENETUNREACH: case EHOSTUNREACH: return wasi_http_error(WASI_HTTP_ERR_DESTINATION_IP_UNROUTABLE);
+  default: return wasi_http_error(WASI_HTTP_ERR_DESTINATION_UNAVAILABLE);
+  }
+}
+
+/* A connected non-blocking socket, or -1 + *err. */
+static int connect_to(const char *authority, uint64_t timeout_ns, wasi_http_error_code *err) {
+  char host[256], port[16];
+  if (!split_authority(authority, host, sizeof host, port, sizeof port)) {
+    *err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
+    return -1;
+  }
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *list = NULL;
+  int gai = getaddrinfo(host, port, &hints, &list);
+  if (gai) {
+    *err = dns_error(gai);
+    return -1;
+  }
+  int last_errno = ECONNREFUSED;
+  for (struct addrinfo *ai = list; ai; ai = ai->ai_next) {
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      last_errno = errno;
+      continue;
+    }
+    int r = connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (r < 0 && errno == EINPROGRESS) {
+      int w = wait_fd(fd, POLLOUT, timeout_ns);
+      if (w == 0) {
+        errno = ETIMEDOUT;
+      } else {
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        if (w > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && soerr == 0) r = 0;
+        else errno = soerr ? soerr : ECONNREFUSED;
+      }
+    }
+    if (r == 0) {
+      freeaddrinfo(list);
+      return fd;
+    }
+    last_errno = errno;
+    close(fd);
+  }
+  freeaddrinfo(list);
+  *err = connect_error(last_errno);
+  return -1;
+}
+
+/* ---- the request ---- */
+
+typedef WR_VEC(char) text_buffer;
+
+static void append(text_buffer *b, const void *data, size_t len) {
+  WR_VEC_RESERVE(b, len);
+  memcpy(b->items + b->len, data, len);
+  b->len += len;
+}
+
+static void append_str(text_buffer *b, const char *s) { append(b, s, strlen(s)); }
+
+/* the request body sink */
+
+static wasi_stream_status sink_check_write(void *self, uint64_t *permitted, wasi_io_error **err) {
+  WR_UNUSED(err);
+  connection *c = self;
+  if (c->request_failed) return WASI_STREAM_CLOSED;
+  *permitted = WASI_HTTP_BODY_BUFFER; /* writes block until sent */
+  return WASI_STREAM_OK;
+}
+
+static wasi_stream_status sink_write(void *self, const uint8_t *buf, size_t len, wasi_io_error **err) {
+  connection *c = self;
+  if (c->request_failed) return WASI_STREAM_CLOSED;
+  if (len == 0) return WASI_STREAM_OK;
+  wasi_http_error_code code = {0};
+  bool ok = true;
+  if (c->chunked_request) {
+    char size_line[32];
+    int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
+    ok = send_all(c, size_line, (size_t)n, &code);
+  }
+  ok = ok && send_all(c, buf, len, &code);
+  if (ok && c->chunked_request) ok = send_all(c, "\r\n", 2, &code);
+  if (ok) return WASI_STREAM_OK;
+  c->request_failed = true;
+  *err = wasi_http_io_error(&code);
+  return WASI_STREAM_FAILED;
+}
+
+static wasi_stream_status sink_flush(void *self, wasi_io_error **err) {
+  WR_UNUSED(err);
+  connection *c = self;
+  return c->request_failed ? WASI_STREAM_CLOSED : WASI_STREAM_OK;
+}
+
+static wasi_pollable *always_ready(void *self) {
+  WR_UNUSED(self);
+  return wasi_pollable_ready();
+}
+
+static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_error_code *err) {
+  connection *c = self;
+  if (c->request_failed) {
+    *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+    return false;
+  }
+  if (!c->chunked_request) return true; /* Content-Length framed: the server counts */
+  text_buffer end = {0};
+  append_str(&end, "0\r\n");
+  for (size_t i = 0; trailers && i < wasi_http_fields_count(trailers); i++) {
+    wasi_http_header h = wasi_http_fields_at(trailers, i);
+    append(&end, h.name, h.name_len);
+    append_str(&end, ": ");
+    append(&end, h.value, h.value_len);
+    append_str(&end, "\r\n");
+  }
+  append_str(&end, "\r\n");
+  bool ok = send_all(c, end.items, end.len, err);
+  WR_VEC_FREE(&end);
+  if (!ok) c->request_failed = true;
+  return ok;
+}
+
+/* An unfinished body: the server must not take a truncated request as whole. */
+static void sink_abort(void *self) {
+  connection *c = self;
+  c->request_failed = true;
+  shutdown(c->fd, SHUT_RDWR);
+}
+
+static void sink_free(void *self) { connection_release(self); }
+
+static const wasi_http_sink_ops request_sink = {
+    {sink_check_write, sink_write, sink_flush, always_ready, sink_free}, sink_finish, sink_abort};
+
+static uint64_t or_default(uint64_t ns) { return ns ? ns : DEFAULT_TIMEOUT_NS; }
+
+static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_head *head,
+                         const wasi_http_timeouts *timeouts, const wasi_http_sink_ops **sink_ops, void **sink_self,
+                         wasi_http_error_code *err) {
+  WR_UNUSED(env);
+  WR_UNUSED(ctx);
+  if (strcasecmp(head->scheme, "https") == 0) {
+    *err = wasi_http_error(WASI_HTTP_ERR_TLS_PROTOCOL_ERROR); /* no TLS in the built-in client */
+    return NULL;
+  }
+  wasi_http_timeouts t = {or_default(timeouts->connect_ns), or_default(timeouts->first_byte_ns),
+                          or_default(timeouts->between_bytes_ns)};
+  int fd = connect_to(head->authority, t.connect_ns, err);
+  if (fd < 0) return NULL;
+  connection *c = WR_NEW(connection);
+  c->refs = 1;
+  c->fd = fd;
+  c->timeouts = t;
+  c->head_only = strcmp(head->method, "HEAD") == 0;
+  bool has_length = wasi_http_fields_find(head->headers, "content-length") != NULL;
+  c->chunked_request = head->has_body && !has_length;
+
+  const char *at = strrchr(head->authority, '@'); /* userinfo is not part of Host */
+  text_buffer req = {0};
+  append_str(&req, head->method);
+  append_str(&req, head->path_with_query[0] == '/' || head->path_with_query[0] == '*' ? " " : " /");
+  append_str(&req, head->path_with_query);
+  append_str(&req, " HTTP/1.1\r\nhost: ");
+  append_str(&req, at ? at + 1 : head->authority);
+  append_str(&req, "\r\nconnection: close\r\n");
+  if (c->chunked_request) append_str(&req, "transfer-encoding: chunked\r\n");
+  for (size_t i = 0; i < wasi_http_fields_count(head->headers); i++) {
+    wasi_http_header h = wasi_http_fields_at(head->headers, i);
+    append(&req, h.name, h.name_len);
+    append_str(&req, ": ");
+    append(&req, h.value, h.value_len);
+    append_str(&req, "\r\n");
+  }
+  append_str(&req, "\r\n");
+  bool ok = send_all(c, req.items, req.len, err);
+  WR_VEC_FREE(&req);
+  if (!ok) {
+    connection_release(c);
+    return NULL;
+  }
+  if (head->has_body) {
+    c->refs++;
+    *sink_ops = &request_sink;
+    *sink_self = c;
+  }
+  return c;
+}
+
+/* ---- the response ---- */
+
+/* The end of the head ("\r\n\r\n") in the buffer, or 0. */
+static size_t head_end(const connection *c) {
+  for (size_t i = c->in_pos; i + 3 < c->in_len; i++)
+    if (memcmp(c->in + i, "\r\n\r\n", 4) == 0) return i + 4;
+  return 0;
+}
+
+static bool parse_status_line(const char *line, size_t len, uint16_t *status) {
+  if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ') return false;
+  for (int i = 9; i < 12; i++)
+    if (line[i] < '0' || line[i] > '9') return false;
+  if (len > 12 && line[12] != ' ') return false;
+  *status = (uint16_t)((line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0'));
+  return *status >= 100;
+}
+
+static bool parse_length(const uint8_t *v, size_t len, uint64_t *out) {
+  if (len == 0 || len > 19) return false;
+  uint64_t n = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (v[i] < '0' || v[i] > '9') return false;
+    n = n * 10 + (uint64_t)(v[i] - '0');
+  }
+  *out = n;
+  return true;
+}
+
+static void free_headers(wasi_http_header *headers, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    wr_free((void *)headers[i].name);
+    wr_free((void *)headers[i].value);
+  }
+  wr_free(headers);
+}
+
+/* Parses the head in c->in[c->in_pos, end): status, headers, body framing. */
+static bool parse_head(connection *c, size_t end, wasi_http_response_head *out, wasi_http_error_code *err) {
+  const char *text = (const char *)c->in + c->in_pos;
+  size_t len = end - c->in_pos - 2; /* keep the last line's CRLF, drop the empty line's */
+  const char *line_end = memchr(text, '\r', len);
+  if (!line_end || !parse_status_line(text, (size_t)(line_end - text), &out->status)) {
+    *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+    return false;
+  }
+  WR_VEC(wasi_http_header) headers = {0};
+  bool chunked = false, has_length = false;
+  uint64_t length = 0;
+  const char *p = line_end + 2, *limit = text + len;
+  while (p < limit) {
+    const char *eol = memchr(p, '\r', (size_t)(limit - p));
+    const char *colon = eol ? memchr(p, ':', (size_t)(eol - p)) : NULL;
+    if (!colon || eol + 1 >= limit || eol[1] != '\n' || !wasi_http_is_token(p, (size_t)(colon - p))) {
+      free_headers(headers.items, headers.len);
+      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+      return false;
+    }
+    const char *v = colon + 1, *ve = eol;
+    while (v < ve && (*v == ' ' || *v == '\t')) v++;
+    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+    size_t name_len = (size_t)(colon - p), value_len = (size_t)(ve - v);
+    if (!wasi_http_is_field_value((const uint8_t *)v, value_len)) {
+      free_headers(headers.items, headers.len);
+      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+      return false;
+    }
+    if (name_len == 17 && strncasecmp(p, "transfer-encoding", 17) == 0) {
+      chunked = value_len >= 7 && strncasecmp(ve - 7, "chunked", 7) == 0;
+    } else if (name_len == 14 && strncasecmp(p, "content-length", 14) == 0) {
+      if (!parse_length((const uint8_t *)v, value_len, &length)) {
+        free_headers(headers.items, headers.len);
+        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+        return false;
+      }
+      has_length = true;
+    }
+    wasi_http_header h = {wr_strndup(p, name_len), name_len, (const uint8_t *)wr_strndup(v, value_len), value_len};
+    WR_VEC_PUSH(&headers, h);
+    p = eol + 2;
+  }
+  out->headers = headers.items;
+  out->nheaders = headers.len;
+  c->in_pos = end;
+  if (c->head_only || out->status == 204 || out->status == 304) c->framing = BODY_NONE;
+  else if (chunked) c->framing = BODY_CHUNKED;
+  else if (has_length) c->framing = BODY_LENGTH;
+  else c->framing = BODY_UNTIL_CLOSE;
+  c->remaining = has_length ? length : 0;
+  c->chunk = CHUNK_SIZE;
+  c->body_done = c->framing == BODY_NONE || (c->framing == BODY_LENGTH && length == 0);
+  return true;
+}
+
+/* a response body reader */
+
+static wasi_stream_status body_fail(wasi_http_error_code *code, wasi_io_error **err) {
+  *err = wasi_http_io_error(code);
+  return WASI_STREAM_FAILED;
+}
+
+/* One CRLF-terminated line from the buffer (filling as needed), bounded by CHUNK_LINE_MAX. */
+static bool read_line(connection *c, const char **line, size_t *len, wasi_http_error_code *err) {
+  for (;;) {
+    for (size_t i = c->in_pos; i + 1 < c->in_len; i++) {
+      if (c->in[i] == '\r' && c->in[i + 1] == '\n') {
+        *line = (const char *)c->in + c->in_pos;
+        *len = i - c->in_pos;
+        c->in_pos = i + 2;
+        return true;
+      }
+    }
+    if (c->in_len - c->in_pos > CHUNK_LINE_MAX) {
+      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+      return false;
+    }
+    bool eof;
+    if (!fill(c, err, &eof)) return false;
+  }
+}
+
+static bool parse_chunk_size(const char *line, size_t len, uint64_t *size) {
+  uint64_t n = 0;
+  size_t i = 0;
+  for (; i < len; i++) {
+    char ch = line[i];
+    int d = (ch >= '0' && ch <= '9') ? ch - '0' : (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10
+                                                : (ch >= 'A' && ch <= 'F') ? ch - 'A' + 10 : -1;
+    if (d < 0) break;
+    if (i >= 15) return false; /* more than 60 bits of chunk: not a real body */
+    n = n * 16 + (uint64_t)d;
+  }
+  if (i == 0 || (i < len && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) return false;
+  *size = n;
+  return true;
+}
+
+/* Advances the chunked decoder until data is available (or the body ends). */
+static bool chunk_advance(connection *c, wasi_http_error_code *err) {
+  while (c->chunk != CHUNK_DATA && c->chunk != CHUNK_DONE) {
+    const char *line;
+    size_t len;
+    if (!read_line(c, &line, &len, err)) return false;
+    switch (c->chunk) {
+    case CHUNK_SIZE:
+      if (!parse_chunk_size(line, len, &c->remaining)) {
+        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+        return false;
+      }
+      c->chunk = c->remaining ? CHUNK_DATA : CHUNK_TRAILERS;
+      break;
+    case CHUNK_DATA_END:
+      if (len != 0) {
+        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+        return false;
+      }
+      c->chunk = CHUNK_SIZE;
+      break;
+    case CHUNK_TRAILERS: /* trailers are read and dropped: future-trailers reports none */
+      if (len == 0) c->chunk = CHUNK_DONE;
+      break;
+    default: break;
+    }
+  }
+  if (c->chunk == CHUNK_DONE) c->body_done = true;
+  return true;
+}
+
+static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **err) {
+  connection *c = self;
+  wasi_http_error_code code = {0};
+  *nread = 0;
+  if (c->framing == BODY_CHUNKED && !c->body_done && !chunk_advance(c, &code)) return body_fail(&code, err);
+  if (c->body_done) return WASI_STREAM_CLOSED;
+  if (c->in_pos == c->in_len) {
+    bool eof;
+    if (!fill(c, &code, &eof)) {
+      if (eof && c->framing == BODY_UNTIL_CLOSE) {
+        c->body_done = true;
+        return WASI_STREAM_CLOSED;
+      }
+      return body_fail(&code, err);
+    }
+  }
+  size_t n = WR_MIN(len, c->in_len - c->in_pos);
+  if (c->framing != BODY_UNTIL_CLOSE && n > c->remaining) n = (size_t)c->remaining;
+  memcpy(buf, c->in + c->in_pos, n);
+  c->in_pos += n;
+  *nread = n;
+  if (c->framing != BODY_UNTIL_CLOSE) {
+    c->remaining -= n;
+    if (c->remaining == 0) {
+      if (c->framing == BODY_LENGTH) c->body_done = true;
+      else c->chunk = CHUNK_DATA_END;
+    }
+  }
+  return WASI_STREAM_OK;
+}
+
+static void body_free(void *self) { connection_release(self); }
+
+static const wasi_input_ops response_body = {body_read, always_ready, body_free};
+
+static wasi_http_progress client_response(void *exchange, wasi_http_response_head *out, wasi_http_error_code *err) {
+  connection *c = exchange;
+  for (;;) {
+    size_t end;
+    while (!(end = head_end(c))) {
+      if (c->in_pos == 0 && c->in_len == sizeof c->in) {
+        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_HEADER_SECTION_SIZE);
+        return WASI_HTTP_FAILED;
+      }
+      bool eof;
+      if (!fill(c, err, &eof)) {
+        if (eof && c->request_failed) *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+        return WASI_HTTP_FAILED;
+      }
+    }
+    if (!parse_head(c, end, out, err)) return WASI_HTTP_FAILED;
+    if (out->status >= 200 || out->status == 101) break;
+    free_headers(out->headers, out->nheaders); /* 1xx: an interim response; the real one follows */
+    *out = (wasi_http_response_head){0};
+  }
+  c->refs++;
+  out->body_ops = &response_body;
+  out->body_self = c;
+  return WASI_HTTP_READY;
+}
+
+static wasi_pollable *client_subscribe(void *exchange) { return always_ready(exchange); }
+
+static void client_free(void *exchange) { connection_release(exchange); }
+
+const wasi_http_client wasi_http_default_client = {client_send, client_response, client_subscribe, client_free};

@@ -1,0 +1,365 @@
+/* wasi:http `fields`: an ordered multimap of header names to byte values with the spec's rules:
+ * names are tokens (RFC 9110 tchar) stored lower-cased, so lookups ignore case and `entries`
+ * reports them as HTTP/2 and wasmtime do; values are free of control characters other than
+ * tab; headers that belong to the connection and not to the message are forbidden to guests;
+ * fields handed out by a request or response are immutable. */
+#include <string.h>
+
+#include "http_internal.h"
+
+/* A name is compared against forbidden ones lower-cased; these describe the connection (hop
+ * by hop) or are set by the host from the request's authority. */
+static const char *const forbidden_names[] = {
+    "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
+    "transfer-encoding", "upgrade", "host", "http2-settings",
+};
+
+static bool is_tchar(uint8_t c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+bool wasi_http_is_token(const char *s, size_t len) {
+  if (len == 0) return false;
+  for (size_t i = 0; i < len; i++)
+    if (!is_tchar((uint8_t)s[i])) return false;
+  return true;
+}
+
+bool wasi_http_is_field_value(const uint8_t *v, size_t len) {
+  for (size_t i = 0; i < len; i++)
+    if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f) return false;
+  return true;
+}
+
+static bool name_equals(const char *lower, size_t lower_len, const char *name, size_t len) {
+  if (lower_len != len) return false;
+  for (size_t i = 0; i < len; i++) {
+    char c = name[i];
+    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+    if (lower[i] != c) return false;
+  }
+  return true;
+}
+
+bool wasi_http_is_forbidden(const char *name, size_t len) {
+  for (size_t i = 0; i < WR_ARRAY_LEN(forbidden_names); i++)
+    if (name_equals(forbidden_names[i], strlen(forbidden_names[i]), name, len)) return true;
+  return false;
+}
+
+wasi_http_fields *wasi_http_fields_new(wasi_http_ctx *http, bool immutable) {
+  wasi_http_fields *f = WR_NEW(wasi_http_fields);
+  f->immutable = immutable;
+  f->budget = http ? &http->fields_bytes : NULL;
+  return f;
+}
+
+void wasi_http_fields_free(wasi_http_fields *f) {
+  if (!f) return;
+  for (size_t i = 0; i < f->entries.len; i++) {
+    wr_free(f->entries.items[i].name);
+    wr_free(f->entries.items[i].value);
+  }
+  WR_VEC_FREE(&f->entries);
+  if (f->budget) *f->budget -= f->bytes;
+  wr_free(f);
+}
+
+wasi_http_fields *wasi_http_fields_clone(wasi_http_ctx *http, const wasi_http_fields *src, bool immutable) {
+  wasi_http_fields *f = wasi_http_fields_new(http, immutable);
+  WR_VEC_RESERVE(&f->entries, src->entries.len);
+  for (size_t i = 0; i < src->entries.len; i++) {
+    const wasi_http_field *e = &src->entries.items[i];
+    wasi_http_fields_push(f, e->name, e->name_len, e->value, e->value_len);
+  }
+  return f;
+}
+
+void wasi_http_fields_push(wasi_http_fields *f, const char *name, size_t name_len, const uint8_t *value,
+                           size_t value_len) {
+  wasi_http_field e = {.name = wr_malloc(name_len + 1), .name_len = name_len,
+                       .value = wr_malloc(value_len ? value_len : 1), .value_len = value_len};
+  for (size_t i = 0; i < name_len; i++) {
+    char c = name[i];
+    e.name[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+  }
+  e.name[name_len] = '\0';
+  if (value_len) memcpy(e.value, value, value_len);
+  WR_VEC_PUSH(&f->entries, e);
+  size_t charge = name_len + value_len + WASI_HTTP_FIELD_OVERHEAD;
+  f->bytes += charge;
+  if (f->budget) *f->budget += charge;
+}
+
+bool wasi_http_fields_has(const wasi_http_fields *f, const char *name, size_t len) {
+  for (size_t i = 0; i < f->entries.len; i++)
+    if (name_equals(f->entries.items[i].name, f->entries.items[i].name_len, name, len)) return true;
+  return false;
+}
+
+void wasi_http_fields_remove(wasi_http_fields *f, const char *name, size_t len) {
+  size_t kept = 0;
+  for (size_t i = 0; i < f->entries.len; i++) {
+    wasi_http_field e = f->entries.items[i];
+    if (name_equals(e.name, e.name_len, name, len)) {
+      size_t charge = e.name_len + e.value_len + WASI_HTTP_FIELD_OVERHEAD;
+      f->bytes -= charge;
+      if (f->budget) *f->budget -= charge;
+      wr_free(e.name);
+      wr_free(e.value);
+    } else {
+      f->entries.items[kept++] = e;
+    }
+  }
+  f->entries.len = kept;
+}
+
+wasi_http_header_error wasi_http_check_guest_name(const char *name, size_t len) {
+  if (!wasi_http_is_token(name, len)) return WASI_HTTP_HEADER_INVALID_SYNTAX;
+  if (wasi_http_is_forbidden(name, len)) return WASI_HTTP_HEADER_FORBIDDEN;
+  return WASI_HTTP_HEADER_OK;
+}
+
+const wasi_http_field *wasi_http_fields_find(const wasi_http_fields *f, const char *name) {
+  size_t len = strlen(name);
+  for (size_t i = 0; i < f->entries.len; i++)
+    if (name_equals(f->entries.items[i].name, f->entries.items[i].name_len, name, len)) return &f->entries.items[i];
+  return NULL;
+}
+
+wasm_trap *wasi_http_fields_charge(wasi_http_ctx *http, size_t extra) {
+  if (extra > WASI_HTTP_FIELDS_BUDGET || http->fields_bytes > WASI_HTTP_FIELDS_BUDGET - extra)
+    return wasi_trap(http->p2, "wasi:http fields exceed the %u MiB an instance may hold",
+                     WASI_HTTP_FIELDS_BUDGET >> 20);
+  return NULL;
+}
+
+size_t wasi_http_fields_count(const wasi_http_fields *fields) { return fields->entries.len; }
+
+wasi_http_header wasi_http_fields_at(const wasi_http_fields *fields, size_t i) {
+  const wasi_http_field *e = &fields->entries.items[i];
+  return (wasi_http_header){e->name, e->name_len, e->value, e->value_len};
+}
+
+static void fields_free_object(void *object) { wasi_http_fields_free(object); }
+const wasi_kind wasi_http_fields_kind = {"fields", fields_free_object};
+
+/* ---- the guest's functions ---- */
+
+/* header-error as the error side of result<_, header-error> (or result<fields, header-error>). */
+static cm_val header_error(const cm_canon_cx *cx, wasi_http_header_error e) {
+  cm_val code = cm_val_case(cx->arena, (uint32_t)e, NULL);
+  return wasi_err(cx, &code);
+}
+
+static wasm_trap *self_fields(const cm_canon_cx *cx, const cm_val *self, wasi_http_ctx **http,
+                              wasi_http_fields **f) {
+  wasm_trap *trap = wasi_http_ctx_of(cx, http);
+  if (trap) return trap;
+  void *object = NULL;
+  trap = wasi_table_lookup((*http)->p2, self->u.rep, &wasi_http_fields_kind, &object);
+  *f = object;
+  return trap;
+}
+
+/* A field-value argument (list<u8>) copied into contiguous bytes in the call's arena. */
+static const uint8_t *value_bytes(const cm_canon_cx *cx, const cm_val *list, size_t *len) {
+  *len = list->u.seq.count;
+  uint8_t *bytes = cm_arena_alloc(cx->arena, *len ? *len : 1);
+  for (size_t i = 0; i < *len; i++) bytes[i] = (uint8_t)list->u.seq.items[i].u.u;
+  return bytes;
+}
+
+static wasm_trap *fields_add(wasi_http_ctx *http, wasi_http_fields *f, cm_val *handle) {
+  uint32_t rep = 0;
+  wasm_trap *trap = wasi_table_add(http->p2, &wasi_http_fields_kind, f, &rep);
+  *handle = cm_val_handle(rep);
+  return trap;
+}
+
+static wasm_trap *fields_new(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  WR_UNUSED(args);
+  wasi_http_ctx *http = NULL;
+  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
+  if (trap) return trap;
+  return fields_add(http, wasi_http_fields_new(http, false), result);
+}
+
+static wasm_trap *fields_from_list(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
+  if (trap) return trap;
+  const cm_val *entries = args[0].u.seq.items;
+  uint32_t n = args[0].u.seq.count;
+  size_t total = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    const cm_val *name = &entries[i].u.seq.items[0], *value = &entries[i].u.seq.items[1];
+    wasi_http_header_error e = wasi_http_check_guest_name(name->u.str.data, name->u.str.len);
+    size_t len = 0;
+    const uint8_t *bytes = value_bytes(cx, value, &len);
+    if (e == WASI_HTTP_HEADER_OK && !wasi_http_is_field_value(bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+    if (e != WASI_HTTP_HEADER_OK) {
+      *result = header_error(cx, e);
+      return NULL;
+    }
+    total += name->u.str.len + len + WASI_HTTP_FIELD_OVERHEAD;
+  }
+  if ((trap = wasi_http_fields_charge(http, total))) return trap;
+  wasi_http_fields *f = wasi_http_fields_new(http, false);
+  for (uint32_t i = 0; i < n; i++) {
+    const cm_val *name = &entries[i].u.seq.items[0], *value = &entries[i].u.seq.items[1];
+    size_t len = 0;
+    const uint8_t *bytes = value_bytes(cx, value, &len);
+    wasi_http_fields_push(f, name->u.str.data, name->u.str.len, bytes, len);
+  }
+  cm_val handle;
+  if ((trap = fields_add(http, f, &handle))) return trap;
+  *result = wasi_ok(cx, &handle);
+  return NULL;
+}
+
+static wasm_trap *fields_get(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  const char *name = args[1].u.str.data;
+  size_t len = args[1].u.str.len;
+  uint32_t count = 0;
+  for (size_t i = 0; i < f->entries.len; i++)
+    if (name_equals(f->entries.items[i].name, f->entries.items[i].name_len, name, len)) count++;
+  *result = cm_val_seq(cx->arena, count);
+  uint32_t k = 0;
+  for (size_t i = 0; i < f->entries.len; i++) {
+    const wasi_http_field *e = &f->entries.items[i];
+    if (name_equals(e->name, e->name_len, name, len)) result->u.seq.items[k++] = wasi_bytes(cx, e->value, e->value_len);
+  }
+  return NULL;
+}
+
+static wasm_trap *fields_has(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  *result = cm_val_bool(wasi_http_fields_has(f, args[1].u.str.data, args[1].u.str.len));
+  return NULL;
+}
+
+/* The checks every mutation makes, in wasmtime's order: immutable, then the name. */
+static wasi_http_header_error check_mutation(const wasi_http_fields *f, const cm_val *name) {
+  if (f->immutable) return WASI_HTTP_HEADER_IMMUTABLE;
+  return wasi_http_check_guest_name(name->u.str.data, name->u.str.len);
+}
+
+static wasm_trap *fields_set(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  wasi_http_header_error e = check_mutation(f, &args[1]);
+  const cm_val *values = args[2].u.seq.items;
+  uint32_t n = args[2].u.seq.count;
+  size_t total = 0;
+  for (uint32_t i = 0; i < n && e == WASI_HTTP_HEADER_OK; i++) {
+    size_t len = 0;
+    const uint8_t *bytes = value_bytes(cx, &values[i], &len);
+    if (!wasi_http_is_field_value(bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+    total += args[1].u.str.len + len + WASI_HTTP_FIELD_OVERHEAD;
+  }
+  if (e != WASI_HTTP_HEADER_OK) {
+    *result = header_error(cx, e);
+    return NULL;
+  }
+  if ((trap = wasi_http_fields_charge(http, total))) return trap;
+  wasi_http_fields_remove(f, args[1].u.str.data, args[1].u.str.len);
+  for (uint32_t i = 0; i < n; i++) {
+    size_t len = 0;
+    const uint8_t *bytes = value_bytes(cx, &values[i], &len);
+    wasi_http_fields_push(f, args[1].u.str.data, args[1].u.str.len, bytes, len);
+  }
+  *result = wasi_ok(cx, NULL);
+  return NULL;
+}
+
+static wasm_trap *fields_delete(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  wasi_http_header_error e = check_mutation(f, &args[1]);
+  if (e != WASI_HTTP_HEADER_OK) {
+    *result = header_error(cx, e);
+    return NULL;
+  }
+  wasi_http_fields_remove(f, args[1].u.str.data, args[1].u.str.len);
+  *result = wasi_ok(cx, NULL);
+  return NULL;
+}
+
+static wasm_trap *fields_append(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  wasi_http_header_error e = check_mutation(f, &args[1]);
+  size_t len = 0;
+  const uint8_t *bytes = value_bytes(cx, &args[2], &len);
+  if (e == WASI_HTTP_HEADER_OK && !wasi_http_is_field_value(bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+  if (e != WASI_HTTP_HEADER_OK) {
+    *result = header_error(cx, e);
+    return NULL;
+  }
+  if ((trap = wasi_http_fields_charge(http, args[1].u.str.len + len + WASI_HTTP_FIELD_OVERHEAD))) return trap;
+  wasi_http_fields_push(f, args[1].u.str.data, args[1].u.str.len, bytes, len);
+  *result = wasi_ok(cx, NULL);
+  return NULL;
+}
+
+static wasm_trap *fields_entries(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  *result = cm_val_seq(cx->arena, (uint32_t)f->entries.len);
+  for (size_t i = 0; i < f->entries.len; i++) {
+    const wasi_http_field *e = &f->entries.items[i];
+    cm_val pair = cm_val_seq(cx->arena, 2);
+    pair.u.seq.items[0] = cm_val_string(e->name, (uint32_t)e->name_len);
+    pair.u.seq.items[1] = wasi_bytes(cx, e->value, e->value_len);
+    result->u.seq.items[i] = pair;
+  }
+  return NULL;
+}
+
+static wasm_trap *fields_clone(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  WR_UNUSED(env);
+  wasi_http_ctx *http = NULL;
+  wasi_http_fields *f = NULL;
+  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+  if (trap) return trap;
+  if ((trap = wasi_http_fields_charge(http, f->bytes))) return trap;
+  return fields_add(http, wasi_http_fields_clone(http, f, false), result);
+}
+
+const wasi_func_def wasi_http_fields_funcs[] = {
+    {"[constructor]fields", fields_new},
+    {"[static]fields.from-list", fields_from_list},
+    {"[method]fields.get", fields_get},
+    {"[method]fields.has", fields_has},
+    {"[method]fields.set", fields_set},
+    {"[method]fields.delete", fields_delete},
+    {"[method]fields.append", fields_append},
+    {"[method]fields.entries", fields_entries},
+    {"[method]fields.clone", fields_clone},
+};
+const size_t wasi_http_fields_nfuncs = WR_ARRAY_LEN(wasi_http_fields_funcs);
