@@ -3,7 +3,7 @@
 # Idempotent; used by the README's commands and by .ci/run.
 set -euo pipefail
 pkgs=(cmake ninja-build gcc clang lld libclang-rt-14-dev wasi-libc libclang-rt-14-dev-wasm32 wabt
-      python3 hyperfine nodejs)
+      python3 hyperfine nodejs pkg-config libh2o-evloop-dev libssl-dev wrk nginx-light)
 # The component corpus (tests/component.cmake) needs npm; some nodejs builds bundle it.
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)
 missing=()

@@ -1,0 +1,587 @@
+#!/usr/bin/env python3
+"""End-to-end tests of Warren's HTTP front end (src/serve/http_server.c) through
+tests/serve/test_server.c, over loopback with raw sockets.
+
+Usage: test_http.py PATH/TO/serve_test_server
+Every socket operation has a timeout, so a hung server fails a test instead of hanging it; each
+server started here is stopped by its PID. Prints "N passed, N failed" and exits non-zero on a
+failure."""
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+SERVER = sys.argv[1]
+IO_TIMEOUT = 10.0  # a guard against hangs, never an expectation about speed
+
+
+class Server:
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([SERVER, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = self.proc.stdout.readline().decode()
+        if not line.startswith("port "):
+            raise RuntimeError("server did not start: %r %r" % (line, self.proc.stderr.read()))
+        self.port = int(line.split()[1])
+
+    def stop(self):
+        """Graceful stop by SIGTERM; returns (exit code, stderr)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.proc.communicate(timeout=IO_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            return None, err.decode(errors="replace")
+        return self.proc.returncode, err.decode(errors="replace")
+
+
+def connect(port):
+    s = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+    s.settimeout(IO_TIMEOUT)
+    return s
+
+
+class Reader:
+    """Reads HTTP/1.1 responses off a socket, keeping what it read past the current one."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("connection closed")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def response(self, head_request=False):
+        status_line = self._line()
+        parts = status_line.split(b" ", 2)
+        assert parts[0] == b"HTTP/1.1", status_line
+        status = int(parts[1])
+        headers = {}
+        while True:
+            line = self._line()
+            if not line:
+                break
+            name, value = line.split(b":", 1)
+            headers[name.strip().lower().decode()] = value.strip().decode()
+        if status < 200:
+            return status, headers, b""
+        if head_request or status in (204, 304):
+            return status, headers, b""
+        if "content-length" in headers:
+            return status, headers, self._exact(int(headers["content-length"]))
+        if headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line():
+                        pass
+                    return status, headers, body
+                body += self._exact(size)
+                assert self._exact(2) == b"\r\n"
+        body = self.buf
+        self.buf = b""
+        while True:
+            data = self.sock.recv(65536)
+            if not data:
+                return status, headers, body
+            body += data
+
+    def closed(self):
+        """True if the peer closes with nothing more to read."""
+        if self.buf:
+            return False
+        try:
+            return self.sock.recv(1) == b""
+        except ConnectionResetError:
+            return True
+
+
+def get(port, path="/hello", extra=b""):
+    s = connect(port)
+    s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n" + extra + b"\r\n")
+    r = Reader(s).response()
+    s.close()
+    return r
+
+
+def pattern(n):
+    return bytes((ord("a") + i % 26) for i in range(n))
+
+
+# ---------------- tests ----------------
+
+def test_hello(port):
+    status, headers, body = get(port)
+    assert (status, body) == (200, b"hello\n"), (status, body)
+    assert headers["content-length"] == "6" and headers["content-type"] == "text/plain"
+    assert "date" in headers
+
+
+def test_keep_alive(port):
+    s = connect(port)
+    r = Reader(s)
+    for _ in range(5):
+        s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        status, headers, body = r.response()
+        assert (status, body) == (200, b"hello\n")
+        assert "connection" not in headers
+    s.close()
+
+
+def test_pipelining_three_in_one_write(port):
+    s = connect(port)
+    s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+              b"GET /head HTTP/1.1\r\nHost: second\r\n\r\n"
+              b"GET /bytes/30 HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[2] == b"hello\n"
+    assert b"authority=second" in r.response()[2]
+    assert r.response()[2] == pattern(30)
+    s.close()
+
+
+def test_pipelining_with_bodies(port):
+    s = connect(port)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+              b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n1\r\nf\r\n0\r\n\r\n"
+              b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[2] == b"abc"
+    assert r.response()[2] == b"def"
+    assert r.response()[2] == b"hello\n"
+    s.close()
+
+
+def test_chunked_request_body(port):
+    s = connect(port)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"5;ext=1\r\nhello\r\n")
+    time.sleep(0.05)  # the body arrives in pieces
+    s.sendall(b"7\r\n, world\r\n0\r\nTrailer-Field: x\r\n\r\n")
+    status, headers, body = Reader(s).response()
+    assert status == 200 and headers.get("transfer-encoding") == "chunked"
+    assert body == b"hello, world", body
+    s.close()
+
+
+def echo_big(port, chunked):
+    data = random.Random(7).randbytes(1 << 20)
+    s = connect(port)
+    if chunked:
+        head = b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+    else:
+        head = b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % len(data)
+
+    def send():
+        s.sendall(head)
+        for i in range(0, len(data), 10000):
+            piece = data[i:i + 10000]
+            s.sendall(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
+        if chunked:
+            s.sendall(b"0\r\n\r\n")
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    status, headers, body = Reader(s).response()
+    sender.join(IO_TIMEOUT)
+    assert status == 200
+    assert len(body) == len(data) and body == data, len(body)
+    s.close()
+
+
+def test_one_mib_body_echoed(port):
+    echo_big(port, chunked=False)
+
+
+def test_one_mib_chunked_body_echoed(port):
+    echo_big(port, chunked=True)
+
+
+def test_large_response_to_slow_reader(port):
+    n = 5 * 1000 * 1000
+    s = connect(port)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16384)
+    s.sendall(b"GET /bytes/%d HTTP/1.1\r\nHost: t\r\n\r\n" % n)
+    time.sleep(0.3)  # let the server hit backpressure before anything is read
+    status, _, body = Reader(s).response()
+    assert status == 200 and len(body) == n and body[:52] == pattern(52) and body == pattern(n)
+    s.close()
+
+
+def test_head_request_has_no_body(port):
+    s = connect(port)
+    s.sendall(b"HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = Reader(s)
+    status, headers, body = r.response(head_request=True)
+    assert status == 200 and headers["content-length"] == "6" and body == b""
+    assert r.response()[2] == b"hello\n"  # the next response follows directly
+    s.close()
+
+
+def test_http10(port):
+    s = connect(port)
+    s.sendall(b"GET /hello HTTP/1.0\r\n\r\n")
+    r = Reader(s)
+    status, headers, body = r.response()
+    assert (status, body) == (200, b"hello\n") and headers.get("connection") == "close"
+    assert r.closed()
+    s = connect(port)
+    s.sendall(b"GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    r = Reader(s)
+    status, headers, _ = r.response()
+    assert headers.get("connection") == "keep-alive"
+    s.sendall(b"GET /bytes/5 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+    status, headers, body = r.response()  # unknown length in HTTP/1.0: delimited by closing
+    assert body == b"abcde" and headers.get("connection") == "close"
+
+
+def test_connection_close(port):
+    s = connect(port)
+    s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    r = Reader(s)
+    status, headers, body = r.response()
+    assert body == b"hello\n" and headers.get("connection") == "close"
+    assert r.closed()
+
+
+def test_expect_100_continue(port):
+    s = connect(port)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[0] == 100
+    s.sendall(b"ping")
+    status, _, body = r.response()
+    assert (status, body) == (200, b"ping")
+
+
+def test_request_head_as_parsed(port):
+    status, _, body = get(port, "/head", b"X-Mixed-Case: Value 1\r\nx-empty:\r\n")
+    text = body.decode()
+    assert "method=GET\nauthority=t\npath=/head\nversion=1.1\nbody=0\n" in text, text
+    assert "x-mixed-case: Value 1\n" in text and "x-empty: \n" in text
+
+
+def test_absolute_form_target(port):
+    s = connect(port)
+    s.sendall(b"GET http://example.test:81/head?q=1 HTTP/1.1\r\nHost: other\r\n\r\n")
+    body = Reader(s).response()[2].decode()
+    assert "authority=example.test:81\npath=/head?q=1\n" in body, body
+
+
+def test_sink_counts_a_streamed_body(port):
+    s = connect(port)
+    s.sendall(b"POST /sink HTTP/1.1\r\nHost: t\r\nContent-Length: 3000000\r\n\r\n")
+    for _ in range(300):
+        s.sendall(b"x" * 10000)
+    assert Reader(s).response()[2] == b"3000000\n"
+
+
+def test_task_echo_through_wasi_streams(port):
+    data = random.Random(3).randbytes(1 << 20)
+    s = connect(port)
+
+    def send():
+        s.sendall(b"POST /task/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for i in range(0, len(data), 30000):
+            piece = data[i:i + 30000]
+            s.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+        s.sendall(b"0\r\n\r\n")
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    status, _, body = Reader(s).response()
+    sender.join(IO_TIMEOUT)
+    assert status == 200 and body == data, len(body)
+
+
+def test_task_empty_body(port):
+    s = connect(port)
+    s.sendall(b"POST /task/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n")
+    assert Reader(s).response()[:3:2] == (200, b"")
+
+
+def test_not_found(port):
+    assert get(port, "/nope")[0] == 404
+
+
+def expect_error(port, raw, status, pause=None):
+    """Sends raw bytes; expects `status` (None: closed without a response) and then a close."""
+    s = connect(port)
+    try:
+        s.sendall(raw)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    r = Reader(s)
+    try:
+        got = r.response()[0]
+    except (EOFError, ConnectionResetError):
+        got = None
+    assert got == status, "%r: got %r, expected %r" % (raw[:60], got, status)
+    assert r.closed(), "%r: connection left open" % raw[:60]
+    s.close()
+
+
+def test_body_too_large_413(port):
+    expect_error(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999\r\n\r\n", 413)
+    chunk = b"%x\r\n%s\r\n" % (1 << 20, b"x" * (1 << 20))
+    expect_error(port, b"POST /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk * 5, 413)
+
+
+def test_headers_too_large_431(port):
+    expect_error(port, b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n", 431)
+    many = b"".join(b"X-H%d: v\r\n" % i for i in range(60))
+    expect_error(port, b"GET / HTTP/1.1\r\nHost: t\r\n" + many + b"\r\n", 431)
+    expect_error(port, b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: t\r\n\r\n", 431)
+
+
+def test_slow_head_408(port):
+    expect_error(port, b"GET /hello HTTP/1.1\r\nHost: t\r\n", 408)
+
+
+def test_slow_body_408(port):
+    expect_error(port, b"POST /never HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n0123456789", 408)
+
+
+MALFORMED = [
+    (b"GET / HTTP/1.1\r\nHost: t\r\nNo colon here\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHo st: t\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: t\r\nX(y): z\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: t\r\n: empty-name\r\n\r\n", 400),
+    (b"GET / HTTP/9.9\r\nHost: t\r\n\r\n", 400),
+    (b"GET / HTTP/1.1 extra\r\nHost: t\r\n\r\n", 400),
+    (b"GET /\r\n\r\n", 400),
+    (b"GE T / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    (b"GET  / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    (b"\x00GET / HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    (b"GET /\x00 HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: t\x00x\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\x7fb\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\x01b\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\n\r\n", 400),  # HTTP/1.1 without Host
+    (b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400),
+    (b"GET / HTTP/1.1\r\nHost: t\r\nX: a\r\n folded\r\n\r\n", 400),
+    (b"GET foo HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    (b"GET * HTTP/1.1\r\nHost: t\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1 2\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501),
+    (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400),
+    (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nx\r\n", 400),
+    (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
+    (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nhello\r\n", 400),
+    (b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: teapot\r\n\r\nping", 417),
+    (b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(32)) + b"\r\n\r\n", 400),  # a TLS hello
+    (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400),
+    (random.Random(1).randbytes(4096), 400),
+    (b"\"" * 4096, 400),
+    (b"\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\xff\xfe: x\r\n\r\n", 400),
+]
+
+
+def test_malformed_corpus(port):
+    failures = []
+    for raw, status in MALFORMED:
+        try:
+            expect_error(port, raw, status)
+        except AssertionError as e:
+            failures.append(str(e))
+    assert not failures, "\n".join(failures)
+    assert get(port)[2] == b"hello\n"  # still serving
+
+
+def test_fragmented_head(port):
+    s = connect(port)
+    for b in b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n":
+        s.sendall(bytes([b]))
+    assert Reader(s).response()[2] == b"hello\n"
+
+
+def test_client_disconnects_mid_request(port):
+    for path in (b"/never", b"/echo"):
+        s = connect(port)
+        s.sendall(b"POST " + path + b" HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nabc")
+        time.sleep(0.05)
+        s.close()
+    s = connect(port)
+    s.sendall(b"GET /bytes/10000000 HTTP/1.1\r\nHost: t\r\n\r\n")
+    s.recv(1000)
+    s.close()
+    assert get(port)[2] == b"hello\n"
+
+
+def test_concurrent_connections(port):
+    errors = []
+
+    def client():
+        try:
+            s = connect(port)
+            r = Reader(s)
+            for _ in range(20):
+                s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                assert r.response()[2] == b"hello\n"
+            s.close()
+        except Exception as e:  # reported below
+            errors.append(repr(e))
+
+    threads = [threading.Thread(target=client) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(IO_TIMEOUT * 2)
+    assert not errors, errors
+
+
+def run_task_does_not_block_the_loop():
+    srv = Server("--workers", "1")
+    try:
+        sleepers = []
+        for _ in range(4):
+            a = connect(srv.port)
+            a.sendall(b"GET /task/sleep/1500 HTTP/1.1\r\nHost: t\r\n\r\n")
+            sleepers.append(a)
+        time.sleep(0.1)
+        assert get(srv.port)[2] == b"hello\n"  # answered while four guests wait on the same loop
+        for a in sleepers:
+            a.setblocking(False)
+            try:
+                early = a.recv(10)
+            except BlockingIOError:
+                early = None
+            assert early is None, "a sleeping task answered before its deadline"
+            a.setblocking(True)
+            a.settimeout(IO_TIMEOUT)
+        for a in sleepers:
+            assert Reader(a).response()[2] == b"slept\n"
+            a.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def run_request_limit():
+    srv = Server("--workers", "1", "--max-requests", "1")
+    try:
+        a = connect(srv.port)
+        a.sendall(b"GET /task/sleep/1000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.1)
+        assert get(srv.port)[0] == 503  # the one allowed request is in flight
+        assert Reader(a).response()[2] == b"slept\n"
+        assert get(srv.port)[2] == b"hello\n"
+        a.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def run_connection_limit():
+    srv = Server("--workers", "1", "--max-connections", "2")
+    try:
+        a, b = connect(srv.port), connect(srv.port)
+        for s in (a, b):
+            s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            assert Reader(s).response()[2] == b"hello\n"
+        c = connect(srv.port)  # completes in the kernel's backlog, but is not served yet
+        c.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        c.settimeout(0.5)
+        try:
+            early = c.recv(100)
+        except socket.timeout:
+            early = None
+        assert early is None, "served over the connection limit: %r" % early
+        c.settimeout(IO_TIMEOUT)
+        a.close()
+        assert Reader(c).response()[2] == b"hello\n"
+        b.close()
+        c.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def run_graceful_stop():
+    srv = Server("--workers", "2")
+    idle = connect(srv.port)
+    busy = connect(srv.port)
+    busy.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 6\r\n\r\nabc")
+    time.sleep(0.1)
+    srv.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.1)
+    busy.sendall(b"def")
+    r = Reader(busy)
+    status, headers, body = r.response()  # the request in flight still completes
+    assert body == b"abcdef", (body, headers)
+    assert r.closed()
+    assert Reader(idle).closed()
+    code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def main():
+    srv = Server()
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
+    passed = failed = 0
+    for name, fn in tests:
+        try:
+            fn(srv.port)
+            passed += 1
+            print("ok   ", name)
+        except Exception:
+            failed += 1
+            print("FAIL ", name)
+            traceback.print_exc()
+        if srv.proc.poll() is not None:
+            print("server died:", srv.proc.returncode)
+            break
+    code, err = srv.stop()
+    if code != 0 or "ERROR" in err or "runtime error" in err:
+        failed += 1
+        print("FAIL  server exit", code, err[-3000:])
+    else:
+        passed += 1
+        print("ok    server_exits_cleanly")
+    for name, fn in (("connection_limit", run_connection_limit), ("graceful_stop", run_graceful_stop),
+                     ("task_does_not_block_the_loop", run_task_does_not_block_the_loop),
+                     ("request_limit", run_request_limit)):
+        try:
+            fn()
+            passed += 1
+            print("ok   ", name)
+        except Exception:
+            failed += 1
+            print("FAIL ", name)
+            traceback.print_exc()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
