@@ -43,7 +43,8 @@ run_test(missing_file ARGS ${RUN_OUT}/does-not-exist.wasm EXIT 1
 run_test(not_wasm ARGS ${RUN_SRC}/not_wasm.bin EXIT 1 STDERR_REGEX "^warren: .*not_wasm.bin: .*offset 0")
 run_test(truncated ARGS ${RUN_SRC}/truncated.bin EXIT 1 STDERR_REGEX "^warren: .*truncated.bin: .*offset")
 run_test(invalid ARGS ${RUN_SRC}/invalid.bin EXIT 1 STDERR_REGEX "^warren: .*invalid.bin: .*type mismatch")
-run_test(component ARGS ${RUN_SRC}/component.bin EXIT 1 STDERR_REGEX "is a component")
+# an empty component: it links, but a command must export wasi:cli/run
+run_test(component ARGS ${RUN_SRC}/component.bin EXIT 1 STDERR_REGEX "does not export wasi:cli/run@0.2.0")
 run_test(usage ARGS EXIT 2 STDERR_REGEX "usage: warren run")
 run_test(unknown_option ARGS --frobnicate x.wasm EXIT 2 STDERR_REGEX "unknown option '--frobnicate'")
 run_test(env_missing_value ARGS --env EXIT 2 STDERR_REGEX "--env needs a value")

@@ -1,4 +1,5 @@
-/* `warren run`: run a core WebAssembly module as a WASI preview1 command.
+/* `warren run`: run a core WebAssembly module as a WASI preview1 command, or a component
+ * exporting wasi:cli/run (run_component.c).
  *
  * Exit status follows wasmtime: the guest's proc_exit code, 0 when `_start` returns,
  * 134 (128 + SIGABRT, as if the guest had called abort()) when it traps, and 1 when the
@@ -14,89 +15,37 @@
 #include "base/fiber.h"
 #include "base/vec.h"
 #include "commands.h"
+#include "options.h"
+#include "run.h"
 #include "wasi/preview1.h"
 #include "wasm/runtime.h"
 
-enum { EXIT_LOAD_FAILED = 1, EXIT_USAGE = 2, EXIT_TRAPPED = 134 };
-
-/* The guest runs on a fiber, as it will under the server; wasm-to-wasm calls do not
- * use the C stack, so this only holds host functions and re-entries (ASan frames are large). */
-#define GUEST_FIBER_STACK (2u << 20)
-
-typedef WR_VEC(char *) string_list;
-
-typedef struct run_options {
-  const char *path;
-  const char *invoke; /* NULL: run `_start` */
-  string_list env;    /* owned "KEY=VALUE" strings */
-  char **guest_args;  /* guest argv after the program name, in the caller's argv */
-  int nguest_args;
-} run_options;
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: warren run [options] FILE.wasm [args...]\n"
           "\n"
-          "Runs a core WebAssembly module that uses WASI preview1 (for example a C program\n"
-          "built with clang --target=wasm32-wasi), passing it args. The guest sees only the\n"
-          "environment given with --env and the three stdio streams.\n"
+          "Runs a WASI command, passing it args: a component exporting wasi:cli/run (WASI 0.2),\n"
+          "or a core module using WASI preview1 (for example a C program built with\n"
+          "clang --target=wasm32-wasi). The guest sees only the environment given with --env,\n"
+          "the three stdio streams and the directories given with --dir.\n"
           "\n"
           "options:\n"
           "  --env NAME=VALUE  set a guest environment variable (repeatable)\n"
           "  --env NAME        pass the host's value of NAME, if set\n"
+          "  --dir HOST[::GUEST]  give the guest the host directory HOST, named GUEST (default:\n"
+          "                    the same name); paths cannot escape it (components only)\n"
+          "  -S inherit-env    pass the whole host environment (components only)\n"
+          "  -S inherit-network  allow sockets and name lookups (components only)\n"
           "  --invoke NAME     call the export NAME (it must take no parameters) instead of\n"
-          "                    _start, and print its results\n"
+          "                    _start, and print its results (core modules only)\n"
           "  -h, --help        show this help\n"
           "\n"
           "exit status: the guest's exit code; 134 if it traps; 1 if it cannot be loaded.\n");
 }
 
-/* Adds NAME=VALUE, replacing an earlier value of NAME. */
-static void set_env(string_list *env, const char *name, size_t name_len, const char *value) {
-  size_t value_len = strlen(value);
-  char *entry = wr_malloc(name_len + 1 + value_len + 1);
-  memcpy(entry, name, name_len);
-  entry[name_len] = '=';
-  memcpy(entry + name_len + 1, value, value_len + 1);
-  for (size_t i = 0; i < env->len; i++) {
-    if (!strncmp(env->items[i], name, name_len) && env->items[i][name_len] == '=') {
-      wr_free(env->items[i]);
-      env->items[i] = entry;
-      return;
-    }
-  }
-  WR_VEC_PUSH(env, entry);
-}
 
-static bool add_env_option(string_list *env, const char *arg) {
-  const char *eq = strchr(arg, '=');
-  size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
-  if (name_len == 0) {
-    fprintf(stderr, "warren run: --env needs NAME=VALUE or NAME, got '%s'\n", arg);
-    return false;
-  }
-  if (eq) {
-    set_env(env, arg, name_len, eq + 1);
-  } else {
-    const char *host_value = getenv(arg);
-    if (host_value) set_env(env, arg, name_len, host_value);
-  }
-  return true;
-}
 
-/* The value of an option given as "--name VALUE" or "--name=VALUE", or NULL if argv[*i]
- * is not that option. Advances *i past a separate value. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing) {
-  size_t n = strlen(name);
-  if (strncmp(argv[*i], name, n)) return NULL;
-  if (argv[*i][n] == '=') return argv[*i] + n + 1;
-  if (argv[*i][n] != 0) return NULL;
-  if (*i + 1 >= argc) {
-    *missing = true;
-    return NULL;
-  }
-  return argv[++*i];
-}
 
 /* Returns -1 when parsing succeeded, else the exit status to return. */
 static int parse_options(int argc, char **argv, run_options *opts) {
@@ -112,10 +61,14 @@ static int parse_options(int argc, char **argv, run_options *opts) {
       usage(stdout);
       return 0;
     }
-    if ((value = option_value(argc, argv, &i, "--env", &missing))) {
-      if (!add_env_option(&opts->env, value)) return EXIT_USAGE;
-    } else if ((value = option_value(argc, argv, &i, "--invoke", &missing))) {
+    if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
+      if (!cli_add_env(&opts->env, value, "warren run")) return EXIT_USAGE;
+    } else if ((value = cli_option_value(argc, argv, &i, "--invoke", &missing))) {
       opts->invoke = value;
+    } else if ((value = cli_option_value(argc, argv, &i, "--dir", &missing))) {
+      WR_VEC_PUSH(&opts->dirs, value);
+    } else if ((value = cli_option_value(argc, argv, &i, "-S", &missing))) {
+      if (!run_wasi_option(opts, value)) return EXIT_USAGE;
     } else if (missing) {
       fprintf(stderr, "warren run: %s needs a value\n", arg);
       return EXIT_USAGE;
@@ -135,41 +88,8 @@ static int parse_options(int argc, char **argv, run_options *opts) {
   return -1;
 }
 
-/* Reads a whole file; its size is whatever the file holds, read in growing chunks so that
- * pipes and special files work too. */
-static bool read_file(const char *path, uint8_t **bytes_out, size_t *size_out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "warren: cannot open %s: %s\n", path, strerror(errno));
-    return false;
-  }
-  size_t size = 0, cap = 64 * 1024;
-  uint8_t *bytes = wr_malloc(cap);
-  for (;;) {
-    size += fread(bytes + size, 1, cap - size, f);
-    if (size < cap) break;
-    cap *= 2;
-    bytes = wr_realloc(bytes, cap);
-  }
-  bool failed = ferror(f);
-  if (failed) fprintf(stderr, "warren: cannot read %s: %s\n", path, strerror(errno));
-  fclose(f);
-  if (failed) {
-    wr_free(bytes);
-    return false;
-  }
-  *bytes_out = bytes;
-  *size_out = size;
-  return true;
-}
 
-static bool is_component(const uint8_t *bytes, size_t size) {
-  static const uint8_t component_header[8] = {0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00};
-  return size >= sizeof component_header &&
-         !memcmp(bytes, component_header, sizeof component_header);
-}
-
-static void print_error(const char *path, const wr_error *err) {
+void run_print_error(const char *path, const wr_error *err) {
   /* Validation messages already say where they are ("... at offset 0x18"). */
   if (err->has_offset && !strstr(err->message, "offset"))
     fprintf(stderr, "warren: %s: %s (at byte offset %zu, 0x%zx)\n", path, err->message, err->offset,
@@ -202,7 +122,7 @@ static uint32_t print_value(uint8_t type, const wasm_slot *slot) {
 }
 
 /* Outcome of running the guest, as an exit status. */
-static int trap_status(const wasm_trap *trap, const char *path, const char *what) {
+int run_trap_status(const wasm_trap *trap, const char *path, const char *what) {
   if (trap->kind == WASM_TRAP_EXIT) return trap->exit_code;
   fflush(stdout);
   fprintf(stderr, "warren: trap: %s\nwarren: while running %s of %s\n", trap->message, what, path);
@@ -238,7 +158,7 @@ static bool call_export(wasm_store *store, wasm_func *func, const char *name, co
   if (trap) {
     char what[300];
     snprintf(what, sizeof what, "export '%s'", name);
-    *status = trap_status(trap, path, what);
+    *status = run_trap_status(trap, path, what);
   } else if (print_results) {
     const uint8_t *results = wasm_functype_results(type);
     for (uint32_t i = 0, at = 0; i < type->nresults; i++) at += print_value(results[i], slots + at);
@@ -267,15 +187,15 @@ static int run_module(const run_options *opts, const wasm_module *module) {
   wasm_instance *instance = NULL;
   wasm_func *entry = NULL, *initialize = NULL;
   if (!wasi_preview1_link(store, &ctx, module, imports, &err)) {
-    print_error(opts->path, &err);
+    run_print_error(opts->path, &err);
     goto done;
   }
   instance = wasm_instantiate(store, module, imports, module->nimports, &trap, &err);
   if (!instance) {
     if (trap)
-      status = trap_status(trap, opts->path, "the start function");
+      status = run_trap_status(trap, opts->path, "the start function");
     else
-      print_error(opts->path, &err);
+      run_print_error(opts->path, &err);
     goto done;
   }
   const char *entry_name = opts->invoke ? opts->invoke : "_start";
@@ -309,19 +229,48 @@ static void run_job_on_fiber(void *arg) {
   job->status = run_module(job->opts, job->module);
 }
 
-/* Runs the module on a guest fiber. A command has no event loop to return to, so a host
- * call that suspends the fiber is simply resumed. */
 static int run_module_on_fiber(const run_options *opts, const wasm_module *module) {
   run_job job = {opts, module, EXIT_LOAD_FAILED};
-  wr_fiber *fiber = wr_fiber_new(GUEST_FIBER_STACK, run_job_on_fiber, &job);
+  run_on_fiber(run_job_on_fiber, &job);
+  return job.status;
+}
+
+bool run_on_fiber(void (*fn)(void *), void *arg) {
+  wr_fiber *fiber = wr_fiber_new(GUEST_FIBER_STACK, fn, arg);
   if (!fiber) {
     fprintf(stderr, "warren: cannot map a %u KiB stack for the guest\n", GUEST_FIBER_STACK >> 10);
-    return EXIT_LOAD_FAILED;
+    return false;
   }
+  /* A command has no event loop to return to, so a host call that suspends is resumed. */
   while (!wr_fiber_resume(fiber)) {
   }
   wr_fiber_free(fiber);
-  return job.status;
+  return true;
+}
+
+bool run_wasi_option(run_options *opts, const char *option) {
+  const char *eq = strchr(option, '=');
+  size_t n = eq ? (size_t)(eq - option) : strlen(option);
+  bool on = !eq || !strcmp(eq + 1, "y") || !strcmp(eq + 1, "yes") || !strcmp(eq + 1, "true");
+  if (eq && !on && strcmp(eq + 1, "n") && strcmp(eq + 1, "no") && strcmp(eq + 1, "false")) {
+    fprintf(stderr, "warren run: -S %s: expected y or n after '='\n", option);
+    return false;
+  }
+  if (n == 11 && !strncmp(option, "inherit-env", n)) {
+    opts->inherit_env = on;
+  } else if (n == 15 && !strncmp(option, "inherit-network", n)) {
+    opts->allow_network = on;
+  } else if (n == 3 && !strncmp(option, "cli", n)) {
+    if (!on) {
+      fprintf(stderr, "warren run: -S cli=n: a command always has wasi:cli\n");
+      return false;
+    }
+  } else {
+    fprintf(stderr, "warren run: unknown -S option '%.*s' (known: cli, inherit-env, inherit-network)\n", (int)n,
+            option);
+    return false;
+  }
+  return true;
 }
 
 int cmd_run(int argc, char **argv) {
@@ -331,27 +280,30 @@ int cmd_run(int argc, char **argv) {
   size_t size = 0;
   if (status >= 0) goto done;
   status = EXIT_LOAD_FAILED;
-  if (!read_file(opts.path, &bytes, &size)) goto done;
-  if (is_component(bytes, size)) {
-    fprintf(stderr,
-            "warren: %s is a component; `warren run` runs only core modules until the component model lands\n",
-            opts.path);
+  if (!cli_read_file(opts.path, &bytes, &size)) goto done;
+  /* A guest writing to a closed pipe gets EPIPE instead of killing us. */
+  signal(SIGPIPE, SIG_IGN);
+  if (cm_is_component(bytes, size)) {
+    status = run_component(&opts, bytes, size);
+    goto done;
+  }
+  if (opts.dirs.len || opts.inherit_env || opts.allow_network) {
+    fprintf(stderr, "warren: %s: --dir and -S apply to components; this is a core module\n", opts.path);
     goto done;
   }
   wasm_features features = wasm_features_default();
   wr_error err = {0};
   wasm_module *module = wasm_module_load(bytes, size, &features, &err, NULL);
   if (!module) {
-    print_error(opts.path, &err);
+    run_print_error(opts.path, &err);
     goto done;
   }
-  /* A guest writing to a closed pipe gets EPIPE from fd_write instead of killing us. */
-  signal(SIGPIPE, SIG_IGN);
   status = run_module_on_fiber(&opts, module);
   wasm_module_free(module);
 done:
   wr_free(bytes);
   for (size_t i = 0; i < opts.env.len; i++) wr_free(opts.env.items[i]);
   WR_VEC_FREE(&opts.env);
+  WR_VEC_FREE(&opts.dirs);
   return status;
 }

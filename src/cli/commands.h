@@ -3,6 +3,7 @@
 #define WARREN_CLI_COMMANDS_H
 
 int cmd_run(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_wast(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 

@@ -11,7 +11,8 @@ typedef struct {
 } command;
 
 static const command commands[] = {
-    {"run", cmd_run, "run a WebAssembly module (WASI preview1 command)"},
+    {"serve", cmd_serve, "serve a wasi:http component over HTTP"},
+    {"run", cmd_run, "run a WASI command (a component or a core module)"},
     {"wast", cmd_wast, "run a spec test script converted by wast2json"},
     {"inspect", cmd_inspect, "show the imports and exports of a component or core module"},
 };

@@ -1,0 +1,349 @@
+/* `warren serve`: serve a wasi:http component over HTTP/1.1, with `wasmtime serve`'s flags
+ * and the pool's (server.h, pool.h). */
+#include <errno.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "commands.h"
+#include "component/component.h"
+#include "options.h"
+#include "run.h"
+#include "serve/server.h"
+
+enum { SERVE_EXIT_FAILED = 1, SERVE_EXIT_USAGE = 2 };
+
+typedef struct serve_cli {
+  const char *path;
+  const char *addr;
+  const char *shutdown_addr;
+  cli_strings env;
+  WR_VEC(const char *) dirs;
+  bool inherit_env, inherit_network;
+  serve_options options;
+} serve_cli;
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: warren serve [options] COMPONENT.wasm\n"
+          "\n"
+          "Serves a wasi:http component (one exporting wasi:http/incoming-handler@0.2.x) over HTTP/1.1.\n"
+          "Each request is handled by an instance from a pool; a WASI 0.2 component gets a fresh\n"
+          "instance per request unless --max-instance-reuse-count says otherwise.\n"
+          "\n"
+          "options (as wasmtime serve):\n"
+          "  --addr HOST:PORT            listen address (default 127.0.0.1:8080; port 0 picks one)\n"
+          "  --env NAME=VALUE | NAME     a guest environment variable (repeatable)\n"
+          "  --dir HOST[::GUEST]         give guests the host directory HOST (repeatable)\n"
+          "  -S cli                      the guest may use wasi:cli (always on)\n"
+          "  -S inherit-env              pass the whole host environment\n"
+          "  -S inherit-network          allow sockets and name lookups\n"
+          "  -W timeout=DURATION         interrupt a request's guest after DURATION (500), e.g. 2s\n"
+          "  --max-concurrent-requests N     requests in flight, all workers (default 1000; then 503)\n"
+          "  --max-concurrent-connections N  open connections, all workers (default 1000)\n"
+          "  --shutdown-addr HOST:PORT   a connection to this address shuts the server down gracefully\n"
+          "  --max-instance-reuse-count N|A..B             requests per instance (p2 default 1)\n"
+          "  --max-instance-concurrent-reuse-count N|A..B  concurrent requests per instance (p2: 1)\n"
+          "  --idle-instance-timeout D|A..B                retire an idle instance (default 1s)\n"
+          "beyond wasmtime:\n"
+          "  --workers N                 worker threads, each with its own event loop (default: cores)\n"
+          "  --max-request-body-size BYTES   larger bodies get 413 (default 64 MiB)\n"
+          "  --max-http-fields-size BYTES    larger request heads get 431 (default 64 KiB)\n"
+          "  --min-instances N           instances kept ready ahead of requests (per worker)\n"
+          "  --max-instances N           instance cap per worker; then requests queue\n"
+          "  --max-queued-requests N     queue bound per worker; then 503\n"
+          "  --queue-timeout D           a queued request waits at most D, then 503\n"
+          "  --drain-timeout D           bound on an instance's teardown, and on shutdown\n"
+          "  --exact-limits              use N as given instead of sampling [ceil(N/2), N]\n"
+          "  --seed S                    reproducible sampling of limits\n"
+          "  -h, --help                  show this help\n"
+          "\n"
+          "Durations: a number with a unit: ns, us, ms, s, m, h. SIGINT/SIGTERM stop accepting and\n"
+          "finish in-flight requests; a second signal exits at once.\n");
+}
+
+static bool parse_u64(const char *flag, const char *text, uint64_t max, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (!*text || *end || errno || text[0] == '-' || v > max) {
+    fprintf(stderr, "warren serve: %s: expected a whole number up to %llu, got '%s'\n", flag,
+            (unsigned long long)max, text);
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+/* HOST:PORT (HOST may be [v6]); the host part is copied into host_out. */
+static bool parse_addr(const char *flag, const char *text, char *host_out, size_t host_cap, uint16_t *port) {
+  const char *colon = strrchr(text, ':');
+  if (!colon) {
+    fprintf(stderr, "warren serve: %s: expected HOST:PORT, got '%s'\n", flag, text);
+    return false;
+  }
+  const char *host = text;
+  size_t host_len = (size_t)(colon - text);
+  if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') host++, host_len -= 2;
+  uint64_t p;
+  if (host_len == 0 || host_len >= host_cap || !parse_u64(flag, colon + 1, 65535, &p)) {
+    if (host_len == 0 || host_len >= host_cap)
+      fprintf(stderr, "warren serve: %s: expected HOST:PORT, got '%s'\n", flag, text);
+    return false;
+  }
+  memcpy(host_out, host, host_len);
+  host_out[host_len] = 0;
+  *port = (uint16_t)p;
+  return true;
+}
+
+static bool set_wasi_option(serve_cli *cli, const char *option) {
+  const char *eq = strchr(option, '=');
+  size_t n = eq ? (size_t)(eq - option) : strlen(option);
+  bool on = !eq || !strcmp(eq + 1, "y") || !strcmp(eq + 1, "yes") || !strcmp(eq + 1, "true");
+  if (eq && !on && strcmp(eq + 1, "n") && strcmp(eq + 1, "no") && strcmp(eq + 1, "false")) {
+    fprintf(stderr, "warren serve: -S %s: expected y or n after '='\n", option);
+    return false;
+  }
+  if (n == 3 && !strncmp(option, "cli", n)) return true;
+  if (n == 4 && !strncmp(option, "http", n)) return true;
+  if (n == 11 && !strncmp(option, "inherit-env", n)) {
+    cli->inherit_env = on;
+    return true;
+  }
+  if (n == 15 && !strncmp(option, "inherit-network", n)) {
+    cli->inherit_network = on;
+    return true;
+  }
+  fprintf(stderr, "warren serve: unknown -S option '%.*s' (known: cli, http, inherit-env, inherit-network)\n", (int)n,
+          option);
+  return false;
+}
+
+static bool set_wasm_option(serve_cli *cli, const char *option) {
+  if (!strncmp(option, "timeout=", 8)) {
+    wr_error err = {0};
+    if (!wr_pool_parse_duration(option + 8, &cli->options.request_timeout_ns, &err)) {
+      fprintf(stderr, "warren serve: -W timeout: %s\n", err.message);
+      return false;
+    }
+    return true;
+  }
+  fprintf(stderr, "warren serve: unknown -W option '%s' (known: timeout=DURATION)\n", option);
+  return false;
+}
+
+/* Returns -1 when parsing succeeded, else the exit status. */
+static int parse_options(int argc, char **argv, serve_cli *cli) {
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    const char *arg = argv[i], *value;
+    bool missing = false;
+    uint64_t n;
+    if (!strcmp(arg, "--")) {
+      i++;
+      break;
+    }
+    if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+      usage(stdout);
+      return 0;
+    }
+    if ((value = cli_option_value(argc, argv, &i, "--addr", &missing))) {
+      cli->addr = value;
+    } else if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
+      if (!cli_add_env(&cli->env, value, "warren serve")) return SERVE_EXIT_USAGE;
+    } else if ((value = cli_option_value(argc, argv, &i, "--dir", &missing))) {
+      WR_VEC_PUSH(&cli->dirs, value);
+    } else if ((value = cli_option_value(argc, argv, &i, "-S", &missing))) {
+      if (!set_wasi_option(cli, value)) return SERVE_EXIT_USAGE;
+    } else if ((value = cli_option_value(argc, argv, &i, "-W", &missing))) {
+      if (!set_wasm_option(cli, value)) return SERVE_EXIT_USAGE;
+    } else if ((value = cli_option_value(argc, argv, &i, "--shutdown-addr", &missing))) {
+      cli->shutdown_addr = value;
+    } else if ((value = cli_option_value(argc, argv, &i, "--admin-addr", &missing))) {
+      cli->options.admin_addr = value;
+    } else if ((value = cli_option_value(argc, argv, &i, "--max-concurrent-requests", &missing))) {
+      if (!parse_u64(arg, value, UINT_MAX, &n) || n == 0) return SERVE_EXIT_USAGE;
+      cli->options.http.max_requests = (unsigned)n;
+    } else if ((value = cli_option_value(argc, argv, &i, "--max-concurrent-connections", &missing))) {
+      if (!parse_u64(arg, value, UINT_MAX, &n) || n == 0) return SERVE_EXIT_USAGE;
+      cli->options.http.max_connections = (unsigned)n;
+    } else if ((value = cli_option_value(argc, argv, &i, "--workers", &missing))) {
+      if (!parse_u64(arg, value, 256, &n) || n == 0) return SERVE_EXIT_USAGE;
+      cli->options.http.workers = (unsigned)n;
+    } else if ((value = cli_option_value(argc, argv, &i, "--max-request-body-size", &missing))) {
+      if (!parse_u64(arg, value, UINT64_MAX, &n) || n == 0) return SERVE_EXIT_USAGE;
+      cli->options.http.max_body_bytes = n;
+    } else if ((value = cli_option_value(argc, argv, &i, "--max-http-fields-size", &missing))) {
+      if (!parse_u64(arg, value, 1u << 24, &n) || n < 64) return SERVE_EXIT_USAGE;
+      cli->options.http.max_head_bytes = (size_t)n;
+    } else if (missing) {
+      fprintf(stderr, "warren serve: %s needs a value\n", arg);
+      return SERVE_EXIT_USAGE;
+    } else {
+      /* the pool's flags: --name VALUE, --name=VALUE, or --exact-limits */
+      char name[64];
+      const char *eq = strchr(arg, '=');
+      size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+      if (name_len >= sizeof name) name_len = sizeof name - 1;
+      memcpy(name, arg, name_len);
+      name[name_len] = 0;
+      const char *flag_value = eq ? eq + 1 : NULL;
+      if (!eq && wr_pool_flag_takes_value(name)) {
+        if (i + 1 >= argc) {
+          fprintf(stderr, "warren serve: %s needs a value\n", arg);
+          return SERVE_EXIT_USAGE;
+        }
+        flag_value = argv[++i];
+      }
+      wr_error err = {0};
+      switch (wr_pool_limits_set(&cli->options.limits, name, flag_value, &err)) {
+      case WR_POOL_FLAG_SET: break;
+      case WR_POOL_FLAG_INVALID:
+        fprintf(stderr, "warren serve: %s\n", err.message);
+        return SERVE_EXIT_USAGE;
+      case WR_POOL_FLAG_UNKNOWN:
+        fprintf(stderr, "warren serve: unknown option '%s'\n\n", arg);
+        usage(stderr);
+        return SERVE_EXIT_USAGE;
+      }
+    }
+  }
+  if (i + 1 != argc) {
+    if (i < argc) fprintf(stderr, "warren serve: one component expected, got extra arguments after %s\n\n", argv[i]);
+    usage(stderr);
+    return SERVE_EXIT_USAGE;
+  }
+  cli->path = argv[i];
+  return -1;
+}
+
+/* --shutdown-addr: the first connection to it stops the server as SIGTERM would. */
+static void *shutdown_listener(void *arg) {
+  int fd = (int)(intptr_t)arg;
+  int conn = accept(fd, NULL, NULL);
+  if (conn >= 0) close(conn);
+  close(fd);
+  kill(getpid(), SIGTERM);
+  return NULL;
+}
+
+static bool start_shutdown_listener(const char *addr) {
+  char host[256];
+  uint16_t port;
+  if (!parse_addr("--shutdown-addr", addr, host, sizeof host, &port)) return false;
+  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST};
+  struct addrinfo *res;
+  char service[8];
+  snprintf(service, sizeof service, "%u", port);
+  if (getaddrinfo(host, service, &hints, &res) != 0) {
+    fprintf(stderr, "warren serve: --shutdown-addr %s: not a numeric address\n", addr);
+    return false;
+  }
+  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  bool ok = fd >= 0 && bind(fd, res->ai_addr, res->ai_addrlen) == 0 && listen(fd, 1) == 0;
+  freeaddrinfo(res);
+  if (!ok) {
+    fprintf(stderr, "warren serve: --shutdown-addr %s: %s\n", addr, strerror(errno));
+    if (fd >= 0) close(fd);
+    return false;
+  }
+  pthread_t thread;
+  /* it must not take the signals the main thread waits for */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  ok = pthread_create(&thread, NULL, shutdown_listener, (void *)(intptr_t)fd) == 0;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (ok) pthread_detach(thread);
+  return ok;
+}
+
+extern char **environ;
+
+int cmd_serve(int argc, char **argv) {
+  serve_cli cli = {0};
+  wr_pool_limits_default(&cli.options.limits, WR_POOL_P2);
+  wasi_p2_config_init(&cli.options.wasi);
+  int status = parse_options(argc, argv, &cli);
+  uint8_t *bytes = NULL;
+  size_t size = 0;
+  cm_component *component = NULL;
+  serve_app *app = NULL;
+  WR_VEC(const char *) env = {0};
+  wasi_p2_preopen *preopens = WR_NEW_ARRAY(wasi_p2_preopen, cli.dirs.len ? cli.dirs.len : 1);
+  bool preopens_open = false;
+  char host[256];
+  if (status >= 0) goto done;
+  status = SERVE_EXIT_FAILED;
+  uint16_t port = 8080;
+  if (cli.addr && !parse_addr("--addr", cli.addr, host, sizeof host, &port)) {
+    status = SERVE_EXIT_USAGE;
+    goto done;
+  }
+  cli.options.http.host = cli.addr ? host : "127.0.0.1";
+  cli.options.http.port = port;
+  wr_error err = {0};
+  if (!wr_pool_limits_check(&cli.options.limits, &err)) {
+    fprintf(stderr, "warren serve: %s\n", err.message);
+    status = SERVE_EXIT_USAGE;
+    goto done;
+  }
+  if (!cli_read_file(cli.path, &bytes, &size)) goto done;
+  if (!cm_is_component(bytes, size)) {
+    fprintf(stderr, "warren serve: %s is not a component (serve needs a wasi:http component)\n", cli.path);
+    goto done;
+  }
+  wasm_features features = wasm_features_default();
+  component = cm_component_load(bytes, size, &features, &err);
+  if (!component) {
+    run_print_error(cli.path, &err);
+    goto done;
+  }
+  if (cli.inherit_env)
+    for (char **e = environ; *e; e++) WR_VEC_PUSH(&env, *e);
+  for (size_t i = 0; i < cli.env.len; i++) WR_VEC_PUSH(&env, cli.env.items[i]);
+  if (!cli_open_preopens(cli.dirs.items, cli.dirs.len, preopens, "warren serve")) goto done;
+  preopens_open = true;
+  static const char *const program_name[] = {"warren-serve"};
+  cli.options.wasi.args = program_name;
+  cli.options.wasi.nargs = 1;
+  cli.options.wasi.env = env.items;
+  cli.options.wasi.nenv = env.len;
+  cli.options.wasi.preopens = preopens;
+  cli.options.wasi.npreopens = cli.dirs.len;
+  cli.options.wasi.allow_sockets = cli.inherit_network;
+  app = serve_app_new(component, &cli.options, &err);
+  if (!app) {
+    run_print_error(cli.path, &err);
+    goto done;
+  }
+  if (cli.shutdown_addr && !start_shutdown_listener(cli.shutdown_addr)) goto done;
+  if (!serve_app_run(app, &err)) {
+    fprintf(stderr, "warren serve: %s\n", err.message);
+    goto done;
+  }
+  status = 0;
+done:
+  serve_app_free(app);
+  cm_component_free(component);
+  if (preopens_open) cli_close_preopens(preopens, cli.dirs.len);
+  wr_free(preopens);
+  WR_VEC_FREE(&env);
+  wr_free(bytes);
+  for (size_t i = 0; i < cli.env.len; i++) wr_free(cli.env.items[i]);
+  WR_VEC_FREE(&cli.env);
+  WR_VEC_FREE(&cli.dirs);
+  return status;
+}

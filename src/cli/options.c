@@ -1,0 +1,111 @@
+/* Command-line pieces shared by `warren run` and `warren serve`. */
+#include "options.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+
+/* Adds NAME=VALUE, replacing an earlier value of NAME. */
+static void set_env(cli_strings *env, const char *name, size_t name_len, const char *value) {
+  size_t value_len = strlen(value);
+  char *entry = wr_malloc(name_len + 1 + value_len + 1);
+  memcpy(entry, name, name_len);
+  entry[name_len] = '=';
+  memcpy(entry + name_len + 1, value, value_len + 1);
+  for (size_t i = 0; i < env->len; i++) {
+    if (!strncmp(env->items[i], name, name_len) && env->items[i][name_len] == '=') {
+      wr_free(env->items[i]);
+      env->items[i] = entry;
+      return;
+    }
+  }
+  WR_VEC_PUSH(env, entry);
+}
+
+bool cli_add_env(cli_strings *env, const char *arg, const char *command) {
+  const char *eq = strchr(arg, '=');
+  size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+  if (name_len == 0) {
+    fprintf(stderr, "%s: --env needs NAME=VALUE or NAME, got '%s'\n", command, arg);
+    return false;
+  }
+  if (eq) {
+    set_env(env, arg, name_len, eq + 1);
+  } else {
+    const char *host_value = getenv(arg);
+    if (host_value) set_env(env, arg, name_len, host_value);
+  }
+  return true;
+}
+
+/* The value of an option given as "--name VALUE" or "--name=VALUE", or NULL if argv[*i]
+ * is not that option. Advances *i past a separate value. */
+const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n)) return NULL;
+  if (argv[*i][n] == '=') return argv[*i] + n + 1;
+  if (argv[*i][n] != 0) return NULL;
+  if (*i + 1 >= argc) {
+    *missing = true;
+    return NULL;
+  }
+  return argv[++*i];
+}
+
+/* Reads a whole file; its size is whatever the file holds, read in growing chunks so that
+ * pipes and special files work too. */
+bool cli_read_file(const char *path, uint8_t **bytes_out, size_t *size_out) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "warren: cannot open %s: %s\n", path, strerror(errno));
+    return false;
+  }
+  size_t size = 0, cap = 64 * 1024;
+  uint8_t *bytes = wr_malloc(cap);
+  for (;;) {
+    size += fread(bytes + size, 1, cap - size, f);
+    if (size < cap) break;
+    cap *= 2;
+    bytes = wr_realloc(bytes, cap);
+  }
+  bool failed = ferror(f);
+  if (failed) fprintf(stderr, "warren: cannot read %s: %s\n", path, strerror(errno));
+  fclose(f);
+  if (failed) {
+    wr_free(bytes);
+    return false;
+  }
+  *bytes_out = bytes;
+  *size_out = size;
+  return true;
+}
+
+bool cli_open_preopens(const char *const *dirs, size_t ndirs, wasi_p2_preopen *out, const char *command) {
+  for (size_t i = 0; i < ndirs; i++) {
+    const char *spec = dirs[i];
+    const char *sep = strstr(spec, "::");
+    size_t host_len = sep ? (size_t)(sep - spec) : strlen(spec);
+    char *host_path = wr_strndup(spec, host_len);
+    int fd = open(host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+      fprintf(stderr, "%s: --dir %s: cannot open the directory %s: %s\n", command, spec, host_path, strerror(errno));
+      wr_free(host_path);
+      cli_close_preopens(out, i);
+      return false;
+    }
+    wr_free(host_path);
+    out[i].dirfd = fd;
+    out[i].guest_path = sep ? sep + 2 : spec;
+    out[i].read_only = false;
+  }
+  return true;
+}
+
+void cli_close_preopens(wasi_p2_preopen *preopens, size_t n) {
+  for (size_t i = 0; i < n; i++) close(preopens[i].dirfd);
+}

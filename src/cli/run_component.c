@@ -1,0 +1,117 @@
+/* `warren run` for components: instantiate with the WASI 0.2 host and call
+ * wasi:cli/run#run, as `wasmtime run` does. run returns result<_, _>: ok exits 0, err 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "component/instance.h"
+#include "run.h"
+#include "wasi/p2.h"
+
+extern char **environ;
+
+#define CLI_RUN_INTERFACE "wasi:cli/run@0.2.0"
+
+typedef struct component_job {
+  const run_options *opts;
+  const cm_component *component;
+  const cm_host *host;
+  const wasi_p2_config *config;
+  int status;
+} component_job;
+
+static void run_job(void *arg) {
+  component_job *job = arg;
+  const char *path = job->opts->path;
+  job->status = EXIT_LOAD_FAILED;
+  wasm_store *store = wasm_store_new();
+  wasi_p2_ctx *ctx = wasi_p2_ctx_new(job->config);
+  wasi_p2_ctx_attach(ctx, store);
+  wr_error err = {0};
+  wasm_trap *trap = NULL;
+  cm_component_instance *inst = cm_instantiate(store, job->component, job->host, &trap, &err);
+  if (!inst) {
+    if (trap) job->status = run_trap_status(trap, path, "instantiation");
+    else run_print_error(path, &err);
+    goto done;
+  }
+  if (job->opts->invoke) {
+    job->status = run_component_invoke(job->opts, job->component, inst);
+    goto done;
+  }
+  const cm_func *run = cm_instance_func(inst, CLI_RUN_INTERFACE, "run");
+  if (!run) {
+    fprintf(stderr, "warren: %s: the component does not export %s (a command component does)\n", path,
+            CLI_RUN_INTERFACE);
+    goto done;
+  }
+  const cm_functype *ft = cm_func_type(run);
+  if (ft->nparams != 0 || !ft->result || ft->result->kind != CM_RESULT) {
+    fprintf(stderr, "warren: %s: %s#run is not `func() -> result`\n", path, CLI_RUN_INTERFACE);
+    goto done;
+  }
+  cm_arena *arena = cm_arena_new();
+  cm_val result = {0};
+  trap = cm_func_call(inst, run, NULL, &result, arena);
+  if (trap) job->status = run_trap_status(trap, path, CLI_RUN_INTERFACE "#run");
+  else job->status = result.u.cs.index == 0 ? 0 : 1;
+  cm_arena_free(arena);
+done:
+  fflush(stdout);
+  cm_component_instance_free(inst);
+  wasm_store_free(store);
+  wasi_p2_ctx_free(ctx);
+}
+
+int run_component(const run_options *opts, const uint8_t *bytes, size_t size) {
+  wasm_features features = wasm_features_default();
+  wr_error err = {0};
+  cm_component *component = cm_component_load(bytes, size, &features, &err);
+  if (!component) {
+    run_print_error(opts->path, &err);
+    return EXIT_LOAD_FAILED;
+  }
+  int status = EXIT_LOAD_FAILED;
+  cm_host *host = cm_host_new();
+  if (!wasi_p2_define(host, &err)) {
+    fprintf(stderr, "warren: the WASI host failed to set up: %s\n", err.message);
+    goto done_host;
+  }
+  const char **args = WR_NEW_ARRAY(const char *, (size_t)opts->nguest_args + 1);
+  args[0] = opts->path;
+  for (int i = 0; i < opts->nguest_args; i++) args[i + 1] = opts->guest_args[i];
+  /* -S inherit-env first, so that --env entries override the host's */
+  WR_VEC(const char *) env = {0};
+  if (opts->inherit_env)
+    for (char **e = environ; *e; e++) {
+      size_t name_len = strcspn(*e, "=");
+      bool overridden = false;
+      for (size_t i = 0; i < opts->env.len && !overridden; i++)
+        overridden = !strncmp(opts->env.items[i], *e, name_len) && opts->env.items[i][name_len] == '=';
+      if (!overridden) WR_VEC_PUSH(&env, *e);
+    }
+  for (size_t i = 0; i < opts->env.len; i++) WR_VEC_PUSH(&env, opts->env.items[i]);
+  wasi_p2_preopen *preopens = WR_NEW_ARRAY(wasi_p2_preopen, opts->dirs.len ? opts->dirs.len : 1);
+  if (!cli_open_preopens(opts->dirs.items, opts->dirs.len, preopens, "warren run")) goto done_args;
+  wasi_p2_config config;
+  wasi_p2_config_init(&config);
+  config.args = args;
+  config.nargs = (size_t)opts->nguest_args + 1;
+  config.env = env.items;
+  config.nenv = env.len;
+  config.preopens = preopens;
+  config.npreopens = opts->dirs.len;
+  config.allow_sockets = opts->allow_network;
+  component_job job = {opts, component, host, &config, EXIT_LOAD_FAILED};
+  if (run_on_fiber(run_job, &job)) status = job.status;
+  cli_close_preopens(preopens, opts->dirs.len);
+done_args:
+  wr_free(preopens);
+  WR_VEC_FREE(&env);
+  wr_free(args);
+done_host:
+  cm_host_free(host);
+  cm_component_free(component);
+  return status;
+}

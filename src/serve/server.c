@@ -1,0 +1,430 @@
+/* The server (server.h): front end + pool + tasks + the wasi:http host, per worker thread. */
+#include "serve/server.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define H2O_USE_LIBUV 0
+#include <h2o.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "component/instance.h"
+#include "serve/http_streams.h"
+#include "serve/task.h"
+#include "wasi/http.h"
+
+/* The timer that drives pool ticks and request deadlines while a worker has work. */
+#define TICK_MS 10
+
+typedef struct serve_worker serve_worker;
+
+/* A request whose guest is running: the ticker thread interrupts it past its deadline. */
+typedef struct running {
+  struct running *prev, *next;
+  wasm_store *store;
+  uint64_t deadline_ns;
+} running;
+
+struct serve_app {
+  const cm_component *component;
+  serve_options options;
+  cm_host *host;
+  atomic_uint_fast64_t next_instance_id;
+  /* -W timeout: one ticker thread for the whole server */
+  pthread_mutex_t running_lock;
+  running running_head;
+  pthread_t ticker;
+  atomic_bool ticker_stop;
+  bool ticker_started;
+};
+
+typedef struct serve_instance {
+  serve_worker *worker;
+  uint64_t id;
+  wasm_store *store;
+  wasi_p2_ctx *p2;
+  wasi_http_ctx *http;
+  cm_component_instance *instance;
+  const cm_func *handle;
+  serve_waiter waiter;
+} serve_instance;
+
+typedef struct serve_request {
+  serve_worker *worker;
+  httpd_exchange *ex;
+  wr_pool_lease lease;
+  serve_instance *instance;
+  serve_task *task;
+  serve_http_exchange *x;
+  wr_task_outcome outcome;
+  running run;
+  uint64_t deadline_ns;
+  struct serve_request *prev, *next; /* the worker's granted requests */
+} serve_request;
+
+struct serve_worker {
+  serve_app *app;
+  httpd_worker *httpd;
+  serve_scheduler *sched;
+  wr_pool *pool;
+  h2o_timeout_t tick_timeout;
+  h2o_timeout_entry_t tick_timer;
+  uint64_t pool_wakeup_ns; /* what the pool asked for (UINT64_MAX: nothing) */
+  serve_request requests;  /* anchor of the granted requests */
+};
+
+static uint64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the -W timeout ticker ---- */
+static void *ticker_main(void *arg) {
+  serve_app *app = arg;
+  while (!atomic_load(&app->ticker_stop)) {
+    struct timespec pause = {0, 2 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    uint64_t now = monotonic_ns();
+    pthread_mutex_lock(&app->running_lock);
+    for (running *r = app->running_head.next; r != &app->running_head; r = r->next)
+      if (now >= r->deadline_ns) wasm_store_interrupt(r->store);
+    pthread_mutex_unlock(&app->running_lock);
+  }
+  return NULL;
+}
+
+static void running_add(serve_app *app, running *r) {
+  pthread_mutex_lock(&app->running_lock);
+  r->next = app->running_head.next;
+  r->prev = &app->running_head;
+  r->next->prev = r;
+  app->running_head.next = r;
+  pthread_mutex_unlock(&app->running_lock);
+}
+
+static void running_remove(serve_app *app, running *r) {
+  pthread_mutex_lock(&app->running_lock);
+  r->prev->next = r->next;
+  r->next->prev = r->prev;
+  pthread_mutex_unlock(&app->running_lock);
+}
+
+/* ---- instances: the pool's factory ---- */
+static serve_instance *instance_new(serve_app *app, serve_worker *worker, wr_error *err, wasm_trap **trap) {
+  serve_instance *si = WR_NEW(serve_instance);
+  si->worker = worker;
+  si->id = atomic_fetch_add(&app->next_instance_id, 1);
+  si->store = wasm_store_new();
+  si->p2 = wasi_p2_ctx_new(&app->options.wasi);
+  wasi_p2_ctx_attach(si->p2, si->store);
+  si->http = wasi_http_ctx_new(si->p2, NULL, NULL);
+  if (worker) {
+    serve_waiter_init(&si->waiter, worker->sched);
+    wasi_p2_set_waiter(si->p2, &si->waiter.base);
+  }
+  si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
+  if (si->instance) {
+    si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
+    if (!si->handle) wr_error_set(err, "the component does not export %s#%s", WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
+  }
+  return si;
+}
+
+static void instance_free(serve_instance *si) {
+  cm_component_instance_free(si->instance);
+  wasi_p2_ctx_free(si->p2);
+  wasi_http_ctx_free(si->http);
+  wasm_store_free(si->store);
+  wr_free(si);
+}
+
+static void factory_create(void *ctx, wr_pool_instance *token) {
+  serve_worker *w = ctx;
+  uint64_t start = monotonic_ns();
+  wr_error err = {0};
+  wasm_trap *trap = NULL;
+  serve_instance *si = instance_new(w->app, w, &err, &trap);
+  if (!si->handle) {
+    const char *why = trap ? trap->message : err.message;
+    WR_ERROR("serve: [instance %llu] cannot be instantiated: %s", (unsigned long long)si->id, why);
+    char message[sizeof err.message];
+    snprintf(message, sizeof message, "%.400s", why);
+    instance_free(si);
+    wr_pool_created(token, NULL, monotonic_ns() - start, message);
+    return;
+  }
+  WR_DEBUG("serve: [instance %llu] started on worker %u", (unsigned long long)si->id, httpd_worker_index(w->httpd));
+  wr_pool_created(token, si, monotonic_ns() - start, NULL);
+}
+
+static void factory_destroy(void *ctx, void *instance) {
+  (void)ctx;
+  serve_instance *si = instance;
+  WR_DEBUG("serve: [instance %llu] retired", (unsigned long long)si->id);
+  instance_free(si);
+}
+
+static uint64_t factory_now(void *ctx) {
+  (void)ctx;
+  return monotonic_ns();
+}
+
+static bool worker_busy(const serve_worker *w) {
+  return w->pool_wakeup_ns != UINT64_MAX || w->requests.next != &w->requests;
+}
+
+static void tick_arm(serve_worker *w) {
+  if (worker_busy(w) && !h2o_timeout_is_linked(&w->tick_timer))
+    h2o_timeout_link(httpd_worker_loop(w->httpd), &w->tick_timeout, &w->tick_timer);
+}
+
+static void factory_arm(void *ctx, uint64_t at_ns) {
+  serve_worker *w = ctx;
+  w->pool_wakeup_ns = at_ns;
+  tick_arm(w);
+}
+
+/* Every TICK_MS while there is work: the pool's timers, and requests past their deadline
+ * while their guest waits (a CPU-bound guest is interrupted by the ticker thread instead). */
+static void on_tick(h2o_timeout_entry_t *entry) {
+  serve_worker *w = H2O_STRUCT_FROM_MEMBER(serve_worker, tick_timer, entry);
+  uint64_t now = monotonic_ns();
+  if (w->pool_wakeup_ns != UINT64_MAX && now >= w->pool_wakeup_ns) {
+    w->pool_wakeup_ns = UINT64_MAX;
+    wr_pool_tick(w->pool);
+  }
+  for (serve_request *r = w->requests.next; r != &w->requests; r = r->next)
+    if (r->deadline_ns && now >= r->deadline_ns && r->task && !serve_task_cancelled(r->task)) {
+      serve_task_cancel(r->task);
+      serve_task_wake(r->task);
+    }
+  tick_arm(w);
+}
+
+/* ---- requests ---- */
+static void respond_plain(httpd_exchange *ex, int status, const char *body) {
+  httpd_header type = {"content-type", 12, "text/plain; charset=utf-8", 25};
+  size_t len = strlen(body);
+  httpd_response_start(ex, status, &type, 1, (int64_t)len);
+  httpd_response_write(ex, body, len);
+  httpd_response_end(ex);
+}
+
+static void request_unlink(serve_request *req) {
+  if (!req->next) return;
+  req->prev->next = req->next;
+  req->next->prev = req->prev;
+  req->prev = req->next = NULL;
+}
+
+/* In the task: the guest handles the request. */
+static void run_request(void *arg) {
+  serve_request *req = arg;
+  serve_instance *si = req->instance;
+  serve_app *app = req->worker->app;
+  req->x = serve_http_exchange_new(req->ex, si->p2);
+  uint32_t request_rep = 0, outparam_rep = 0;
+  wasm_trap *trap = serve_http_incoming_request(req->x, si->http, &request_rep);
+  if (!trap) trap = serve_http_response_outparam(req->x, si->http, &outparam_rep);
+  if (!trap) {
+    cm_val args[2] = {cm_val_handle(request_rep), cm_val_handle(outparam_rep)};
+    cm_val result = {0};
+    cm_arena *arena = cm_arena_new();
+    if (app->options.request_timeout_ns) {
+      req->run.store = si->store;
+      req->run.deadline_ns = req->deadline_ns;
+      running_add(app, &req->run);
+    }
+    trap = cm_func_call(si->instance, si->handle, args, &result, arena);
+    if (app->options.request_timeout_ns) running_remove(app, &req->run);
+    cm_arena_free(arena);
+  }
+  req->outcome = WR_TASK_OK;
+  if (trap) {
+    bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && serve_task_cancelled(req->task));
+    req->outcome = timed_out ? WR_TASK_TIMEOUT : WR_TASK_TRAP;
+    WR_ERROR("serve: [instance %llu] %s: %s", (unsigned long long)si->id,
+             timed_out ? "request timed out" : "guest trapped", trap->message);
+  }
+}
+
+/* On the loop, once the task is over. */
+static void request_done(void *arg) {
+  serve_request *req = arg;
+  serve_worker *w = req->worker;
+  request_unlink(req);
+  serve_http_exchange_release(req->x, req->outcome != WR_TASK_OK);
+  httpd_worker_release(w->httpd);
+  wr_pool_release(w->pool, &req->lease, req->outcome);
+  wr_free(req);
+}
+
+static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
+  serve_request *req = lease->user;
+  serve_worker *w = req->worker;
+  switch (event) {
+  case WR_LEASE_GRANTED:
+    req->instance = wr_pool_lease_instance(lease);
+    if (w->app->options.request_timeout_ns) req->deadline_ns = monotonic_ns() + w->app->options.request_timeout_ns;
+    req->next = w->requests.next;
+    req->prev = &w->requests;
+    req->next->prev = req;
+    w->requests.next = req;
+    httpd_worker_hold(w->httpd);
+    req->task = serve_task_spawn(w->sched, run_request, request_done, req);
+    if (!req->task) {
+      request_unlink(req);
+      httpd_worker_release(w->httpd);
+      respond_plain(req->ex, 503, "Service Unavailable\n");
+      wr_pool_release(w->pool, &req->lease, WR_TASK_ABORTED);
+      wr_free(req);
+      return;
+    }
+    tick_arm(w);
+    return;
+  case WR_LEASE_REVOKED:
+    if (req->task) {
+      serve_task_cancel(req->task);
+      serve_task_wake(req->task);
+    }
+    return;
+  case WR_LEASE_CREATE_FAILED:
+    respond_plain(req->ex, 500, "Internal Server Error\n");
+    break;
+  default: /* queue full, queue timeout, shutting down */
+    respond_plain(req->ex, 503, "Service Unavailable\n");
+    break;
+  }
+  wr_free(req);
+}
+
+static void on_request(void *worker_state, httpd_exchange *ex) {
+  serve_worker *w = worker_state;
+  serve_request *req = WR_NEW(serve_request);
+  req->worker = w;
+  req->ex = ex;
+  wr_pool_acquire(w->pool, &req->lease, req, lease_event);
+}
+
+/* ---- workers ---- */
+static void *worker_start(void *user, httpd_worker *httpd) {
+  serve_app *app = user;
+  serve_worker *w = WR_NEW(serve_worker);
+  w->app = app;
+  w->httpd = httpd;
+  w->pool_wakeup_ns = UINT64_MAX;
+  w->requests.next = w->requests.prev = &w->requests;
+  w->sched = serve_scheduler_new(httpd, 0, 0);
+  h2o_timeout_init(httpd_worker_loop(httpd), &w->tick_timeout, TICK_MS);
+  w->tick_timer.cb = on_tick;
+  wr_pool_factory factory = {
+      .ctx = w,
+      .create = factory_create,
+      .destroy = factory_destroy,
+      .now_ns = factory_now,
+      .arm = factory_arm,
+  };
+  /* each worker samples its own limits: the same --seed must not give every worker the same */
+  wr_pool_limits limits = app->options.limits;
+  limits.seed ^= 0x9e3779b97f4a7c15u * (httpd_worker_index(httpd) + 1);
+  w->pool = wr_pool_new(&limits, &factory);
+  return w;
+}
+
+static void worker_stop(void *worker_state) {
+  serve_worker *w = worker_state;
+  wr_pool_free(w->pool);
+  if (h2o_timeout_is_linked(&w->tick_timer)) h2o_timeout_unlink(&w->tick_timer);
+  h2o_timeout_dispose(httpd_worker_loop(w->httpd), &w->tick_timeout);
+  serve_scheduler_free(w->sched);
+  wr_free(w);
+}
+
+/* ---- the app ---- */
+serve_app *serve_app_new(const cm_component *component, const serve_options *options, wr_error *err) {
+  serve_app *app = WR_NEW(serve_app);
+  app->component = component;
+  app->options = *options;
+  app->running_head.next = app->running_head.prev = &app->running_head;
+  pthread_mutex_init(&app->running_lock, NULL);
+  atomic_init(&app->next_instance_id, 1);
+  app->host = cm_host_new();
+  if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err)) {
+    wr_error_prefix(err, "setting up the host");
+    serve_app_free(app);
+    return NULL;
+  }
+  /* Link once now, so a component that cannot serve is rejected before listening. */
+  wasm_trap *trap = NULL;
+  serve_instance *probe = instance_new(app, NULL, err, &trap);
+  bool ok = probe->handle != NULL;
+  if (!ok && trap) wr_error_set(err, "instantiation trapped: %s", trap->message);
+  instance_free(probe);
+  atomic_store(&app->next_instance_id, 1);
+  if (!ok) {
+    serve_app_free(app);
+    return NULL;
+  }
+  return app;
+}
+
+void serve_app_free(serve_app *app) {
+  if (!app) return;
+  cm_host_free(app->host);
+  pthread_mutex_destroy(&app->running_lock);
+  wr_free(app);
+}
+
+bool serve_app_run(serve_app *app, wr_error *err) {
+  /* Signals are taken by sigwait below, so every thread started from here blocks them. */
+  sigset_t signals, previous;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  signal(SIGPIPE, SIG_IGN);
+
+  httpd_config config = app->options.http;
+  config.handler.user = app;
+  config.handler.worker_start = worker_start;
+  config.handler.worker_stop = worker_stop;
+  config.handler.on_request = on_request;
+  httpd_server *server = httpd_server_start(&config, err);
+  if (!server) {
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return false;
+  }
+  if (app->options.request_timeout_ns) {
+    atomic_init(&app->ticker_stop, false);
+    app->ticker_started = pthread_create(&app->ticker, NULL, ticker_main, app) == 0;
+  }
+  const char *host = config.host ? config.host : "127.0.0.1";
+  bool v6 = strchr(host, ':') != NULL;
+  printf("Serving HTTP on http://%s%s%s:%u/\n", v6 ? "[" : "", host, v6 ? "]" : "", httpd_server_port(server));
+  fflush(stdout);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  fprintf(stderr, "warren serve: %s: finishing in-flight requests (again to exit now)\n",
+          sig == SIGINT ? "interrupt" : "terminate");
+  /* A second signal exits at once: restore default handling so it kills the process. */
+  struct sigaction dfl = {.sa_handler = SIG_DFL};
+  sigaction(SIGINT, &dfl, NULL);
+  sigaction(SIGTERM, &dfl, NULL);
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  httpd_server_free(server);
+  if (app->ticker_started) {
+    atomic_store(&app->ticker_stop, true);
+    pthread_join(app->ticker, NULL);
+  }
+  return true;
+}

@@ -1,0 +1,38 @@
+/* The server: a wasi:http component behind the HTTP front end, every request a task on an
+ * instance taken from the pool.
+ *
+ * One component and one host (WASI 0.2 + wasi:http) are shared read-only by every worker
+ * thread; each worker has its own scheduler (tasks on fibers), its own pool, and the instances
+ * that pool creates, which never leave the thread. A request: acquire a lease from the pool
+ * (an instance, maybe fresh), run `wasi:http/incoming-handler#handle` in a task, stream the
+ * response as the guest writes it, release the lease with the task's outcome (a trap retires
+ * the instance; the pool's limits decide reuse). */
+#ifndef WARREN_SERVE_SERVER_H
+#define WARREN_SERVE_SERVER_H
+
+#include "component/component.h"
+#include "serve/http_server.h"
+#include "serve/pool.h"
+#include "wasi/p2.h"
+
+typedef struct serve_options {
+  httpd_config http;      /* address, workers, front-end limits (handler is set by the server) */
+  wr_pool_limits limits;  /* defaults for the component's kind when not given */
+  wasi_p2_config wasi;    /* env, preopens, sockets; stdio are the server's */
+  uint64_t request_timeout_ns; /* -W timeout: a guest running longer is interrupted (0: none) */
+  const char *admin_addr; /* --admin-addr HOST:PORT for /metrics and /healthz (NULL: none) */
+} serve_options;
+
+typedef struct serve_app serve_app;
+
+/* Checks the component can serve (it exports wasi:http/incoming-handler@0.2.x and its imports
+ * link) by instantiating it once. NULL + err otherwise. `component` must outlive the app. */
+serve_app *serve_app_new(const cm_component *component, const serve_options *options, wr_error *err);
+void serve_app_free(serve_app *app);
+
+/* Serves until SIGINT or SIGTERM (stop accepting, let in-flight requests finish, return true);
+ * a second signal exits the process at once. Prints "Serving HTTP on http://ADDR/" when
+ * ready. false + err when the server cannot start. */
+bool serve_app_run(serve_app *app, wr_error *err);
+
+#endif
