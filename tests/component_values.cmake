@@ -1,0 +1,47 @@
+# Component values end to end (`warren run --invoke`, src/component/wave.c, the canonical ABI):
+# hand-written components tests/component_values/NAME.wat, assembled at test time with the
+# corpus' `jco parse` (component_values.NAME.assemble), each called once per line of
+# NAME.cases, whose format tests/component_values/check_invoke.sh describes. A test is named
+# after the case's line and function: component_values.values.12.echo-u8.
+# The WAVE parser and printer also have a unit test (component_values.wave).
+set(CV_DIR ${CMAKE_SOURCE_DIR}/tests/component_values)
+set(CV_OUT ${CMAKE_BINARY_DIR}/tests/component_values)
+
+add_executable(wave_test ${CV_DIR}/wave_test.c)
+target_link_libraries(wave_test PRIVATE warren_component)
+add_test(NAME component_values.wave COMMAND wave_test)
+
+find_program(WARREN_NODE node)
+find_program(WARREN_BASH bash)
+find_program(WARREN_AWK awk)
+if(NOT WARREN_NODE OR NOT WARREN_BASH OR NOT WARREN_AWK OR NOT EXISTS ${WARREN_SHARED_DIR}/corpus/build.sh)
+  message(STATUS "component value tests disabled (need node, bash, awk and ${WARREN_SHARED_DIR}/corpus)")
+  return()
+endif()
+set(CV_JCO ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js)
+file(MAKE_DIRECTORY ${CV_OUT})
+
+file(GLOB cv_case_files CONFIGURE_DEPENDS ${CV_DIR}/*.cases)
+foreach(cases ${cv_case_files})
+  get_filename_component(stem ${cases} NAME_WE)
+  set(wasm ${CV_OUT}/${stem}.wasm)
+  # jco parse exits 0 even when it fails: the output file tells
+  add_test(NAME component_values.${stem}.assemble
+           COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                   assemble ${CV_JCO} ${CV_DIR}/${stem}.wat ${wasm})
+  set_tests_properties(component_values.${stem}.assemble PROPERTIES
+                       FIXTURES_SETUP cv_${stem} FIXTURES_REQUIRED component_corpus)
+  # "LINE:NAME" for every case line (names reduced to characters CMake lists keep intact)
+  execute_process(COMMAND ${WARREN_AWK} -F "\t" "!/^#/ && NF > 1 { split($1, a, \"(\"); gsub(/[^A-Za-z0-9_#-]/, \"\", a[1]); print NR \":\" a[1] }" ${cases}
+                  OUTPUT_VARIABLE case_list OUTPUT_STRIP_TRAILING_WHITESPACE)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${cases})
+  string(REPLACE "\n" ";" case_list "${case_list}")
+  foreach(entry ${case_list})
+    string(REPLACE ":" ";" parts "${entry}")
+    list(GET parts 0 line)
+    list(GET parts 1 func)
+    add_test(NAME component_values.${stem}.${line}.${func}
+             COMMAND ${WARREN_BASH} ${CV_DIR}/check_invoke.sh $<TARGET_FILE:warren> ${wasm} ${cases} ${line})
+    set_tests_properties(component_values.${stem}.${line}.${func} PROPERTIES FIXTURES_REQUIRED cv_${stem} TIMEOUT 60)
+  endforeach()
+endforeach()
