@@ -5,7 +5,8 @@
 #   read at test time, never committed) declare a host, and every wasi:* import of every corpus
 #   component must bind to it and match it structurally (typematch.c). Skipped when missing;
 # - wit.wasi_all: a component importing every stable WASI 0.2.10 interface, made from the same WIT
-#   by the corpus' wasm-tools (jco), matches the parse in every function and type;
+#   by the corpus' wasm-tools (jco), matches the parse in every function and type, and Warren's own
+#   WIT (src/wasi/wit) as well (but for wasi:cli/run, which hosts do not provide);
 # - wit.wasi_0_2_0: the WASI 0.2.0 WIT files parse;
 # - wit.warren_wit: Warren's own WIT (src/wasi/wit, when present) parses on top of WASI 0.2.10
 #   and the corpus' wasi imports match it.
@@ -30,5 +31,6 @@ find_program(WIT_NODE node)
 add_test(NAME wit.wasi_all
          COMMAND ${CMAKE_COMMAND} -DNODE=${WIT_NODE} -DNPM=${WARREN_CORPUS_WORK}/npm -DWIT_DIR=${WARREN_CORPUS_WORK}/wit-0.2.10
                  -DOUT_DIR=${CMAKE_BINARY_DIR}/tests/wit/all-imports -DCHECK=$<TARGET_FILE:wit_wasi_test>
+                 -DWARREN_WIT_DIR=${CMAKE_SOURCE_DIR}/src/wasi/wit
                  -P ${WIT_TEST_DIR}/all_imports.cmake)
 set_tests_properties(wit.wasi_all PROPERTIES FIXTURES_REQUIRED component_corpus SKIP_REGULAR_EXPRESSION "skipped:")

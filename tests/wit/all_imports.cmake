@@ -2,7 +2,10 @@
 # imported by one world, made into a component by the corpus' wasm-tools (jco's componentEmbed
 # --dummy + componentNew, through NPM/wt.mjs), whose every import must then match Warren's parse
 # of the same WIT: every function and type of WASI 0.2, as wit-component encodes it.
-#   cmake -DNODE=node -DNPM=... -DWIT_DIR=... -DOUT_DIR=... -DCHECK=wit_wasi_test -P all_imports.cmake
+# When WARREN_WIT_DIR is given (Warren's own WIT, src/wasi/wit), the same component must match it
+# too, but for wasi:cli/run (a command exports it; no host provides it).
+#   cmake -DNODE=node -DNPM=... -DWIT_DIR=... -DOUT_DIR=... -DCHECK=wit_wasi_test [-DWARREN_WIT_DIR=...]
+#         -P all_imports.cmake
 # Prints "skipped: ..." (see SKIP_REGULAR_EXPRESSION) when the tools or the WIT are missing.
 if(NOT EXISTS "${NPM}/wt.mjs" OR NOT EXISTS "${WIT_DIR}/deps" OR NOT NODE)
   message("skipped: needs ${NPM}/wt.mjs, ${WIT_DIR}/deps and node (the corpus build makes them)")
@@ -48,4 +51,10 @@ endif()
 execute_process(COMMAND ${CHECK} "${WIT_DIR}" "${OUT_DIR}/component" RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "the all-imports component does not match the parsed WIT")
+endif()
+if(WARREN_WIT_DIR AND EXISTS "${WARREN_WIT_DIR}")
+  execute_process(COMMAND ${CHECK} --skip wasi:cli/run "${WARREN_WIT_DIR}" "${OUT_DIR}/component" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "the all-imports component does not match Warren's WIT in ${WARREN_WIT_DIR}")
+  endif()
 endif()
