@@ -1,7 +1,8 @@
 # Component values end to end (`warren run --invoke`, src/component/wave.c, the canonical ABI):
 # hand-written components tests/component_values/NAME.wat, assembled at test time with the
 # corpus' `jco parse` (component_values.NAME.assemble), each called once per line of
-# NAME.cases, whose format tests/component_values/check_invoke.sh describes. A test is named
+# NAME.cases, whose format tests/component_values/check_invoke.sh describes (corpus-GROUP-NAME.cases
+# call the shared corpus' GROUP/NAME.wasm instead). A test is named
 # after the case's line and function: component_values.values.12.echo-u8.
 # The WAVE parser and printer also have a unit test (component_values.wave).
 set(CV_DIR ${CMAKE_SOURCE_DIR}/tests/component_values)
@@ -24,15 +25,22 @@ file(MAKE_DIRECTORY ${CV_OUT})
 file(GLOB cv_case_files CONFIGURE_DEPENDS ${CV_DIR}/*.cases)
 foreach(cases ${cv_case_files})
   get_filename_component(stem ${cases} NAME_WE)
-  set(wasm ${CV_OUT}/${stem}.wasm)
-  # jco parse exits 0 even when it fails: the output file tells
-  add_test(NAME component_values.${stem}.assemble
-           COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                   assemble ${CV_JCO} ${CV_DIR}/${stem}.wat ${wasm})
-  set_tests_properties(component_values.${stem}.assemble PROPERTIES
-                       FIXTURES_SETUP cv_${stem} FIXTURES_REQUIRED component_corpus)
+  if(stem MATCHES "^corpus-([a-z]+)-(.+)$")
+    # corpus-GROUP-NAME.cases: calls into the shared corpus' GROUP/NAME.wasm
+    set(wasm ${CMAKE_BINARY_DIR}/corpus/${CMAKE_MATCH_1}/${CMAKE_MATCH_2}.wasm)
+    set(fixture component_corpus)
+  else()
+    set(wasm ${CV_OUT}/${stem}.wasm)
+    set(fixture cv_${stem})
+    # jco parse exits 0 even when it fails: the output file tells
+    add_test(NAME component_values.${stem}.assemble
+             COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                     assemble ${CV_JCO} ${CV_DIR}/${stem}.wat ${wasm})
+    set_tests_properties(component_values.${stem}.assemble PROPERTIES
+                         FIXTURES_SETUP cv_${stem} FIXTURES_REQUIRED component_corpus)
+  endif()
   # "LINE:NAME" for every case line (names reduced to characters CMake lists keep intact)
-  execute_process(COMMAND ${WARREN_AWK} -F "\t" "!/^#/ && NF > 1 { split($1, a, \"(\"); gsub(/[^A-Za-z0-9_#-]/, \"\", a[1]); print NR \":\" a[1] }" ${cases}
+  execute_process(COMMAND ${WARREN_AWK} -F "\t" "!/^#/ && NF > 1 { split($1, a, \"(\"); gsub(/[:\\/@#.]/, \"_\", a[1]); gsub(/[^A-Za-z0-9_-]/, \"\", a[1]); print NR \":\" a[1] }" ${cases}
                   OUTPUT_VARIABLE case_list OUTPUT_STRIP_TRAILING_WHITESPACE)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${cases})
   string(REPLACE "\n" ";" case_list "${case_list}")
@@ -42,6 +50,6 @@ foreach(cases ${cv_case_files})
     list(GET parts 1 func)
     add_test(NAME component_values.${stem}.${line}.${func}
              COMMAND ${WARREN_BASH} ${CV_DIR}/check_invoke.sh $<TARGET_FILE:warren> ${wasm} ${cases} ${line})
-    set_tests_properties(component_values.${stem}.${line}.${func} PROPERTIES FIXTURES_REQUIRED cv_${stem} TIMEOUT 60)
+    set_tests_properties(component_values.${stem}.${line}.${func} PROPERTIES FIXTURES_REQUIRED ${fixture} TIMEOUT 60)
   endforeach()
 endforeach()

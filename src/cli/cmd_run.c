@@ -37,8 +37,10 @@ static void usage(FILE *out) {
           "                    the same name); paths cannot escape it (components only)\n"
           "  -S inherit-env    pass the whole host environment (components only)\n"
           "  -S inherit-network  allow sockets and name lookups (components only)\n"
-          "  --invoke NAME     call the export NAME (it must take no parameters) instead of\n"
-          "                    _start, and print its results (core modules only)\n"
+          "  --invoke CALL     call an export instead of _start and print its results: for a\n"
+          "                    core module NAME (without parameters); for a component\n"
+          "                    'name(args)' or 'ns:pkg/iface#name(args)', arguments and\n"
+          "                    result written in WAVE, e.g. --invoke 'greet(\"Ada\")'\n"
           "  -h, --help        show this help\n"
           "\n"
           "exit status: the guest's exit code; 134 if it traps; 1 if it cannot be loaded.\n");

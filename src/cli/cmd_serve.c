@@ -53,6 +53,7 @@ static void usage(FILE *out) {
           "  --max-instance-concurrent-reuse-count N|A..B  concurrent requests per instance (p2: 1)\n"
           "  --idle-instance-timeout D|A..B                retire an idle instance (default 1s)\n"
           "beyond wasmtime:\n"
+          "  --admin-addr HOST:PORT      serve /metrics (Prometheus) and /healthz there\n"
           "  --workers N                 worker threads, each with its own event loop (default: cores)\n"
           "  --max-request-body-size BYTES   larger bodies get 413 (default 64 MiB)\n"
           "  --max-http-fields-size BYTES    larger request heads get 431 (default 64 KiB)\n"
@@ -324,6 +325,8 @@ int cmd_serve(int argc, char **argv) {
   cli.options.wasi.preopens = preopens;
   cli.options.wasi.npreopens = cli.dirs.len;
   cli.options.wasi.allow_sockets = cli.inherit_network;
+  const char *slash = strrchr(cli.path, '/');
+  cli.options.name = slash ? slash + 1 : cli.path;
   app = serve_app_new(component, &cli.options, &err);
   if (!app) {
     run_print_error(cli.path, &err);

@@ -141,7 +141,8 @@ static void put_float(wave_text *out, double v, bool single) {
   }
 }
 
-static void put_label(wave_text *out, const char *name) {
+/* A case label: keywords take a `%` so that they read back as the case. */
+static void put_case_label(wave_text *out, const char *name) {
   if (is_keyword(name, strlen(name))) put_str(out, "%");
   put_str(out, name);
 }
@@ -213,7 +214,7 @@ static void print_value(wave_text *out, const cm_valtype *t, const cm_val *v) {
       if (t->fields[i].type->kind == CM_OPTION && field->u.cs.index == 0) continue;
       if (!first) put_str(out, ", ");
       first = false;
-      put_label(out, t->fields[i].name);
+      put_str(out, t->fields[i].name); /* a field or flag label is never a case: no `%` */
       put_str(out, ": ");
       print_value(out, t->fields[i].type, field);
     }
@@ -222,12 +223,12 @@ static void print_value(wave_text *out, const cm_valtype *t, const cm_val *v) {
   }
   case CM_VARIANT:
     if (v->u.cs.index >= t->count) break;
-    put_label(out, t->fields[v->u.cs.index].name);
+    put_case_label(out, t->fields[v->u.cs.index].name);
     print_payload(out, t->fields[v->u.cs.index].type, v->u.cs.payload);
     return;
   case CM_ENUM:
     if (v->u.cs.index >= t->count) break;
-    put_label(out, t->fields[v->u.cs.index].name);
+    put_case_label(out, t->fields[v->u.cs.index].name);
     return;
   case CM_OPTION:
     if (v->u.cs.index == 0) return put_str(out, "none");
@@ -245,7 +246,7 @@ static void print_value(wave_text *out, const cm_valtype *t, const cm_val *v) {
       if (!(v->u.flags >> i & 1)) continue;
       if (!first) put_str(out, ", ");
       first = false;
-      put_label(out, t->fields[i].name);
+      put_str(out, t->fields[i].name);
     }
     put_str(out, "}");
     return;
@@ -543,32 +544,24 @@ static bool parse_float(parser *p, const cm_valtype *t, cm_val *out) {
   return true;
 }
 
-/* One character between quotes: 1 with *c set, 0 at the closing quote (consumed), -1 on error. */
-static int quoted_char(parser *p, char quote, size_t open_at, uint32_t *c) {
-  if (p->pos >= p->len)
-    return fail_at(p, open_at, "unterminated %s", quote == '"' ? "string" : "char"), -1;
-  char b = p->text[p->pos];
-  if (b == quote) {
-    p->pos++;
-    return 0;
-  }
-  if (b == '\n')
-    return fail_at(p, p->pos, "a line break inside a %s must be written \\n", quote == '"' ? "string" : "char"), -1;
-  if (b != '\\') {
+/* One character of a string or char at p->pos that is not a delimiter: an escape or a
+ * UTF-8 encoded scalar value. */
+static bool literal_char(parser *p, uint32_t *c) {
+  if (p->text[p->pos] != '\\') {
     size_t n = utf8_decode(p->text + p->pos, p->len - p->pos, c);
-    if (n == 0) return fail_at(p, p->pos, "invalid UTF-8 in the input"), -1;
+    if (n == 0) return fail_at(p, p->pos, "invalid UTF-8 in the input");
     p->pos += n;
-    return 1;
+    return true;
   }
   size_t at = p->pos++;
   char e = p->pos < p->len ? p->text[p->pos++] : 0;
   switch (e) {
-  case '\'': *c = '\''; return 1;
-  case '"': *c = '"'; return 1;
-  case '\\': *c = '\\'; return 1;
-  case 't': *c = '\t'; return 1;
-  case 'n': *c = '\n'; return 1;
-  case 'r': *c = '\r'; return 1;
+  case '\'': *c = '\''; return true;
+  case '"': *c = '"'; return true;
+  case '\\': *c = '\\'; return true;
+  case 't': *c = '\t'; return true;
+  case 'n': *c = '\n'; return true;
+  case 'r': *c = '\r'; return true;
   case 'u': {
     uint32_t v = 0;
     size_t digits = 0;
@@ -584,23 +577,32 @@ static int quoted_char(parser *p, char quote, size_t open_at, uint32_t *c) {
       if (v > 0x10FFFF) continue; /* already too big: keep it so */
       v = v * 16 + d;
     }
-    if (p->pos >= p->len || p->text[p->pos] != '}' || digits == 0) {
-      fail_at(p, at, "invalid escape: \\u{...} needs hexadecimal digits and a closing `}`");
-      return -1;
-    }
+    if (p->pos >= p->len || p->text[p->pos] != '}' || digits == 0)
+      return fail_at(p, at, "invalid escape: \\u{...} needs hexadecimal digits and a closing `}`");
     p->pos++;
-    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) {
-      fail_at(p, at, "invalid escape: \\u{%.*s} is not a Unicode scalar value", (int)WR_MIN(digits, 16),
-              p->text + p->pos - 1 - digits);
-      return -1;
-    }
+    if (v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
+      return fail_at(p, at, "invalid escape: \\u{%.*s} is not a Unicode scalar value", (int)WR_MIN(digits, 16),
+                     p->text + p->pos - 1 - digits);
     *c = v;
-    return 1;
+    return true;
   }
   default: break;
   }
-  fail_at(p, at, "invalid escape (known: \\' \\\" \\\\ \\t \\n \\r \\u{HEX})");
-  return -1;
+  return fail_at(p, at, "invalid escape (known: \\' \\\" \\\\ \\t \\n \\r \\u{HEX})");
+}
+
+/* One character between quotes: 1 with *c set, 0 at the closing quote (consumed), -1 on error. */
+static int quoted_char(parser *p, char quote, size_t open_at, uint32_t *c) {
+  if (p->pos >= p->len)
+    return fail_at(p, open_at, "unterminated %s", quote == '"' ? "string" : "char"), -1;
+  char b = p->text[p->pos];
+  if (b == quote) {
+    p->pos++;
+    return 0;
+  }
+  if (b == '\n')
+    return fail_at(p, p->pos, "a line break inside a %s must be written \\n", quote == '"' ? "string" : "char"), -1;
+  return literal_char(p, c) ? 1 : -1;
 }
 
 static bool parse_char(parser *p, const cm_valtype *t, cm_val *out) {
@@ -617,22 +619,80 @@ static bool parse_char(parser *p, const cm_valtype *t, cm_val *out) {
   return true;
 }
 
+static void scratch_put(parser *p, uint32_t c) {
+  char buf[4];
+  size_t n = utf8_encode(c, buf);
+  WR_VEC_RESERVE(&p->scratch, n);
+  memcpy(p->scratch.items + p->scratch.len, buf, n);
+  p->scratch.len += n;
+}
+
+static bool has_triple_quote(const char *s, size_t n) {
+  for (size_t i = 0; i + 3 <= n; i++)
+    if (s[i] == '"' && s[i + 1] == '"' && s[i + 2] == '"') return true;
+  return false;
+}
+
+/* `"""`, a line break, lines, a line break, spaces, `"""`: the closing line's spaces are the
+ * indentation every line drops; the line breaks between lines are \n. p->pos is just past
+ * the opening quotes. */
+static bool parse_multiline(parser *p, size_t open_at) {
+  const char *text = p->text;
+  size_t len = p->len, first = p->pos;
+  if (first < len && text[first] == '\n') first++;
+  else if (len - first >= 2 && text[first] == '\r' && text[first + 1] == '\n') first += 2;
+  else return fail_at(p, open_at, "a multiline string starts with \"\"\" and a line break");
+  size_t close = 0, indent = 0;
+  bool closed = false;
+  for (size_t line = first; line < len && !closed;) {
+    size_t k = line;
+    while (k < len && text[k] == ' ') k++;
+    if (len - k >= 3 && has_triple_quote(text + k, 3)) {
+      close = line, indent = k - line, closed = true;
+      break;
+    }
+    const char *nl = memchr(text + line, '\n', len - line);
+    if (!nl) break;
+    line = (size_t)(nl - text) + 1;
+  }
+  if (!closed) return fail_at(p, open_at, "unterminated multiline string");
+  p->scratch.len = 0;
+  for (size_t line = first; line < close;) { /* every line before `close` ends with \n */
+    size_t end = (size_t)((const char *)memchr(text + line, '\n', close - line) - text);
+    size_t content_end = end > line && text[end - 1] == '\r' ? end - 1 : end;
+    if (line != first) scratch_put(p, '\n');
+    for (size_t i = line; i < line + indent; i++)
+      if (i >= content_end || text[i] != ' ')
+        return fail_at(p, i, "this line of a multiline string is indented less than its closing \"\"\"");
+    if (has_triple_quote(text + line, content_end - line))
+      return fail_at(p, line, "\"\"\" inside a multiline string: escape a quote that is not preceded by \\");
+    for (p->pos = line + indent; p->pos < content_end;) {
+      uint32_t c;
+      if (!literal_char(p, &c)) return false;
+      if (p->pos > content_end) return fail_at(p, content_end, "an escape cannot span lines");
+      scratch_put(p, c);
+    }
+    line = end + 1;
+  }
+  p->pos = close + indent + 3;
+  return true;
+}
+
 static bool parse_string(parser *p, const cm_valtype *t, cm_val *out) {
   if (peek(p) != '"') return fail_expected_type(p, t);
   size_t open_at = p->pos++;
-  if (p->len - p->pos >= 2 && p->text[p->pos] == '"' && p->text[p->pos + 1] == '"')
-    return fail_at(p, open_at, "multiline strings (\"\"\") are not supported: write one line with \\n escapes");
-  p->scratch.len = 0;
-  for (;;) {
-    uint32_t c;
-    int r = quoted_char(p, '"', open_at, &c);
-    if (r < 0) return false;
-    if (r == 0) break;
-    char buf[4];
-    size_t n = utf8_encode(c, buf);
-    WR_VEC_RESERVE(&p->scratch, n);
-    memcpy(p->scratch.items + p->scratch.len, buf, n);
-    p->scratch.len += n;
+  if (p->len - p->pos >= 2 && p->text[p->pos] == '"' && p->text[p->pos + 1] == '"') {
+    p->pos += 2;
+    if (!parse_multiline(p, open_at)) return false;
+  } else {
+    p->scratch.len = 0;
+    for (;;) {
+      uint32_t c;
+      int r = quoted_char(p, '"', open_at, &c);
+      if (r < 0) return false;
+      if (r == 0) break;
+      scratch_put(p, c);
+    }
   }
   if (p->scratch.len > UINT32_MAX) return fail_at(p, open_at, "string too long");
   char *copy = cm_arena_strndup(p->arena, p->scratch.len ? p->scratch.items : "", p->scratch.len);

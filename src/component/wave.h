@@ -11,7 +11,8 @@
  *
  * Case labels that are keywords (true false nan inf some none ok err) are written with a `%`
  * prefix. Whitespace and `//` comments may go between tokens. Resource handles have no text
- * form: they print as an opaque `<own handle N>` and cannot be parsed.
+ * form: they print as an opaque `<own handle N>` and cannot be parsed. Multiline strings
+ * (""", a line break, lines, a line break, indentation, """) are read, never printed.
  *
  * Parsing is typed: the text is read against a cm_valtype. Every error gives the byte offset
  * of the offending token in err->offset and its column in the message; nesting is bounded. */

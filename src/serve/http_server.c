@@ -801,6 +801,17 @@ void httpd_body_on_ready(httpd_exchange *ex, void (*ready)(void *arg), void *arg
   ex->body_ready_arg = arg;
 }
 
+static void append_fields(out_buffer *out, const httpd_header *fields, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    const httpd_header *h = &fields[i];
+    if (!is_token(h->name, h->name_len) || !is_field_value(h->value, h->value_len)) continue;
+    out_append(out, h->name, h->name_len);
+    out_append(out, ": ", 2);
+    out_append(out, h->value, h->value_len);
+    out_append(out, "\r\n", 2);
+  }
+}
+
 bool httpd_response_start(httpd_exchange *ex, int status, const httpd_header *headers, size_t header_count,
                           int64_t content_length) {
   httpd_conn *conn = ex->conn;
@@ -814,15 +825,11 @@ bool httpd_response_start(httpd_exchange *ex, int status, const httpd_header *he
   out_append_str(out, worker_date_header(conn->worker));
   for (size_t i = 0; i < header_count; i++) {
     const httpd_header *h = &headers[i];
-    if (!is_token(h->name, h->name_len) || !is_field_value(h->value, h->value_len)) continue;
     if (equals_lower(h->name, h->name_len, "content-length") ||
         equals_lower(h->name, h->name_len, "transfer-encoding") ||
         equals_lower(h->name, h->name_len, "connection") || equals_lower(h->name, h->name_len, "keep-alive"))
       continue;
-    out_append(out, h->name, h->name_len);
-    out_append(out, ": ", 2);
-    out_append(out, h->value, h->value_len);
-    out_append(out, "\r\n", 2);
+    append_fields(out, h, 1);
   }
   if (status == 204 || status == 304) {
     ex->framing = RESPONSE_NO_BODY;
@@ -889,12 +896,18 @@ void httpd_response_on_writable(httpd_exchange *ex, void (*writable)(void *arg),
   ex->writable_arg = arg;
 }
 
-void httpd_response_end(httpd_exchange *ex) {
+void httpd_response_end(httpd_exchange *ex) { httpd_response_end_with_trailers(ex, NULL, 0); }
+
+void httpd_response_end_with_trailers(httpd_exchange *ex, const httpd_header *trailers, size_t trailer_count) {
   httpd_conn *conn = ex->conn;
   if (ex->handler_done) return;
   if (conn != NULL && !ex->failed) {
     if (!ex->response_started) httpd_response_start(ex, 200, NULL, 0, 0);
-    if (ex->framing == RESPONSE_CHUNKED) out_append_str(conn_pending(conn), "0\r\n\r\n");
+    if (ex->framing == RESPONSE_CHUNKED) {
+      out_append(conn_pending(conn), "0\r\n", 3);
+      append_fields(conn_pending(conn), trailers, trailer_count);
+      out_append(conn_pending(conn), "\r\n", 2);
+    }
     if (ex->framing == RESPONSE_UNTIL_CLOSE ||
         (ex->framing == RESPONSE_LENGTH && ex->sent_length < ex->declared_length))
       conn->persistent = false;
@@ -948,6 +961,8 @@ static void worker_begin_stop(httpd_worker *w) {
   if (w->stopping) return;
   w->stopping = true;
   h2o_socket_read_stop(w->listener);
+  const httpd_handler *handler = &w->server->config.handler;
+  if (handler->worker_stopping) handler->worker_stopping(w->worker_state);
   w->stop_timer.cb = on_stop_deadline;
   h2o_timeout_link(w->loop, &w->stop_timeout, &w->stop_timer);
   /* Idle connections go now; busy ones close after their current response. */

@@ -54,6 +54,9 @@ typedef struct httpd_handler {
   /* Called on each worker thread before it serves; returns that worker's handler state, passed to
    * on_request (e.g. the worker's task scheduler). May be NULL. */
   void *(*worker_start)(void *user, httpd_worker *worker);
+  /* The server began stopping (no new connections; busy ones finish their current response):
+   * the handler winds its own work down (hold the worker until it is done). May be NULL. */
+  void (*worker_stopping)(void *worker_state);
   void (*worker_stop)(void *worker_state);
   /* A request's head is complete. The handler answers now or later. */
   void (*on_request)(void *worker_state, httpd_exchange *ex);
@@ -147,6 +150,9 @@ void httpd_response_on_writable(httpd_exchange *ex, void (*writable)(void *arg),
 /* Finishes the response (starting a 200 with no body if none was started) and gives up the
  * exchange. A response shorter than its declared content_length closes the connection. */
 void httpd_response_end(httpd_exchange *ex);
+/* The same, with trailer fields: sent after the last chunk of a chunked response, dropped
+ * otherwise (HTTP/1.1 has nowhere else to put them). Invalid fields are dropped. */
+void httpd_response_end_with_trailers(httpd_exchange *ex, const httpd_header *trailers, size_t trailer_count);
 /* Gives up the exchange after a failure: a response not yet started becomes a 500 with a small
  * body; a started one is cut off and the connection closed. */
 void httpd_response_abort(httpd_exchange *ex);

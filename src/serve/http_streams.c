@@ -132,11 +132,17 @@ static wasi_pollable *sink_subscribe(void *self) {
 }
 
 static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_error_code *err) {
-  WR_UNUSED(trailers); /* HTTP/1.1 trailers are not sent */
   WR_UNUSED(err);
   serve_http_exchange *x = self;
   if (x->ex) {
-    httpd_response_end(x->ex);
+    size_t n = trailers ? wasi_http_fields_count(trailers) : 0;
+    httpd_header *fields = WR_NEW_ARRAY(httpd_header, n ? n : 1);
+    for (size_t i = 0; i < n; i++) {
+      wasi_http_header h = wasi_http_fields_at(trailers, i);
+      fields[i] = (httpd_header){h.name, h.name_len, (const char *)h.value, h.value_len};
+    }
+    httpd_response_end_with_trailers(x->ex, fields, n);
+    wr_free(fields);
     x->ex = NULL;
   }
   return true;
@@ -158,7 +164,7 @@ static void sink_free(void *self) {
 }
 
 static const wasi_http_sink_ops sink_ops = {
-    {sink_check_write, sink_write, sink_flush, sink_subscribe, sink_free}, sink_finish, sink_abort};
+    {sink_check_write, sink_write, sink_flush, sink_subscribe, sink_free, 0}, sink_finish, sink_abort};
 
 /* ---------- the responder ---------- */
 

@@ -10,8 +10,9 @@
  *   body sink and drops the body stream); then serve_http_exchange_release(x, trapped).
  * The response goes out as soon as the guest finishes its body, not when handle returns.
  *
- * Limits: response trailers are not sent (HTTP/1.1 chunked trailers are dropped); the request
- * body can be read until the response is finished, after which reads fail. */
+ * Limits: response trailers are sent only with a chunked response (no content-length); request
+ * trailers are skipped; the request body can be read until the response is finished, after
+ * which reads fail. */
 #ifndef WARREN_SERVE_HTTP_STREAMS_H
 #define WARREN_SERVE_HTTP_STREAMS_H
 

@@ -8,10 +8,14 @@
  * nested release cannot free it under the loop that is notifying its leases. */
 #include "pool.h"
 
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "base/alloc.h"
 #include "base/log.h"
+
+/* Instance ids are unique across the pools of every worker, so log lines name one instance. */
+static atomic_uint_fast64_t next_instance_id;
 
 /* After a pre-warm creation fails, wait this long before trying again rather than spinning. */
 #define PREWARM_RETRY_NS 1000000000ull
@@ -48,7 +52,7 @@ struct wr_pool {
   size_t starting_capacity; /* requests the instances being created will be able to take */
   wr_pool_lease *queue_head, *queue_tail;
   size_t queue_len;
-  uint64_t next_id, release_seq;
+  uint64_t release_seq;
   uint64_t prewarm_retry_ns;
   uint64_t armed_ns;
   unsigned depth;
@@ -154,7 +158,7 @@ static void fail_queue_head(wr_pool *p, wr_lease_event event) {
 static void start_create(wr_pool *p, bool for_request) {
   wr_pool_instance *inst = WR_NEW(wr_pool_instance);
   inst->pool = p;
-  inst->id = ++p->next_id;
+  inst->id = atomic_fetch_add(&next_instance_id, 1) + 1;
   inst->phase = PHASE_STARTING;
   inst->for_request = for_request;
   inst->drain_deadline_ns = NO_DEADLINE;
@@ -470,6 +474,8 @@ void wr_pool_release(wr_pool *pool, wr_pool_lease *lease, wr_task_outcome outcom
 void *wr_pool_lease_instance(const wr_pool_lease *lease) {
   return lease->status == LEASE_GRANTED ? lease->instance->handle : NULL;
 }
+
+uint64_t wr_pool_instance_id(const wr_pool_instance *token) { return token->id; }
 
 uint64_t wr_pool_lease_instance_id(const wr_pool_lease *lease) {
   return lease->status == LEASE_GRANTED ? lease->instance->id : 0;

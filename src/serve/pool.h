@@ -184,6 +184,8 @@ void wr_pool_free(wr_pool *pool);
 void wr_pool_created(wr_pool_instance *token, void *instance, uint64_t duration_ns,
                      const char *error);
 void wr_pool_teardown_done(wr_pool_instance *token, bool ok);
+/* The instance's id (unique in the process; for logs and the guest's output prefix). */
+uint64_t wr_pool_instance_id(const wr_pool_instance *token);
 
 /* ---- requests ---- */
 

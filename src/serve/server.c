@@ -24,6 +24,10 @@
 /* The timer that drives pool ticks and request deadlines while a worker has work. */
 #define TICK_MS 10
 
+/* The guest's optional clean-up export, called once before its instance is dropped. */
+#define TEARDOWN_INTERFACE "warren:lifecycle/teardown@0.1.0"
+#define TEARDOWN_FUNC "teardown"
+
 typedef struct serve_worker serve_worker;
 
 /* A request whose guest is running: the ticker thread interrupts it past its deadline. */
@@ -33,17 +37,27 @@ typedef struct running {
   uint64_t deadline_ns;
 } running;
 
+/* The admin endpoint's view of one worker: its pool's metrics as of its last tick. */
+typedef struct worker_metrics {
+  bool live;
+  wr_pool_metrics metrics;
+} worker_metrics;
+
+#define MAX_WORKERS 256
+
 struct serve_app {
   const cm_component *component;
   serve_options options;
   cm_host *host;
-  atomic_uint_fast64_t next_instance_id;
   /* -W timeout: one ticker thread for the whole server */
   pthread_mutex_t running_lock;
   running running_head;
   pthread_t ticker;
   atomic_bool ticker_stop;
   bool ticker_started;
+  /* --admin-addr */
+  pthread_mutex_t metrics_lock;
+  worker_metrics workers[MAX_WORKERS];
 };
 
 typedef struct serve_instance {
@@ -54,7 +68,13 @@ typedef struct serve_instance {
   wasi_http_ctx *http;
   cm_component_instance *instance;
   const cm_func *handle;
+  const cm_func *teardown; /* warren:lifecycle/teardown#teardown, if exported */
   serve_waiter waiter;
+  /* a teardown in progress */
+  wr_pool_instance *teardown_token;
+  serve_task *teardown_task;
+  bool teardown_ok, destroy_pending;
+  running run;
 } serve_instance;
 
 typedef struct serve_request {
@@ -119,14 +139,20 @@ static void running_remove(serve_app *app, running *r) {
 }
 
 /* ---- instances: the pool's factory ---- */
-static serve_instance *instance_new(serve_app *app, serve_worker *worker, wr_error *err, wasm_trap **trap) {
+static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64_t id, wr_error *err,
+                                   wasm_trap **trap) {
   serve_instance *si = WR_NEW(serve_instance);
   si->worker = worker;
-  si->id = atomic_fetch_add(&app->next_instance_id, 1);
+  si->id = id;
   si->store = wasm_store_new();
   si->p2 = wasi_p2_ctx_new(&app->options.wasi);
   wasi_p2_ctx_attach(si->p2, si->store);
   si->http = wasi_http_ctx_new(si->p2, NULL, NULL);
+  char prefix[48];
+  snprintf(prefix, sizeof prefix, "stdout [%llu] :: ", (unsigned long long)si->id);
+  wasi_p2_set_stdio_prefix(si->p2, 1, prefix);
+  snprintf(prefix, sizeof prefix, "stderr [%llu] :: ", (unsigned long long)si->id);
+  wasi_p2_set_stdio_prefix(si->p2, 2, prefix);
   if (worker) {
     serve_waiter_init(&si->waiter, worker->sched);
     wasi_p2_set_waiter(si->p2, &si->waiter.base);
@@ -135,6 +161,11 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, wr_err
   if (si->instance) {
     si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
     if (!si->handle) wr_error_set(err, "the component does not export %s#%s", WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
+    si->teardown = cm_instance_func(si->instance, TEARDOWN_INTERFACE, TEARDOWN_FUNC);
+    if (si->teardown && (cm_func_type(si->teardown)->nparams || cm_func_type(si->teardown)->result)) {
+      wr_error_set(err, "%s#%s must be `func()`", TEARDOWN_INTERFACE, TEARDOWN_FUNC);
+      si->handle = NULL;
+    }
   }
   return si;
 }
@@ -152,7 +183,7 @@ static void factory_create(void *ctx, wr_pool_instance *token) {
   uint64_t start = monotonic_ns();
   wr_error err = {0};
   wasm_trap *trap = NULL;
-  serve_instance *si = instance_new(w->app, w, &err, &trap);
+  serve_instance *si = instance_new(w->app, w, wr_pool_instance_id(token), &err, &trap);
   if (!si->handle) {
     const char *why = trap ? trap->message : err.message;
     WR_ERROR("serve: [instance %llu] cannot be instantiated: %s", (unsigned long long)si->id, why);
@@ -170,7 +201,56 @@ static void factory_destroy(void *ctx, void *instance) {
   (void)ctx;
   serve_instance *si = instance;
   WR_DEBUG("serve: [instance %llu] retired", (unsigned long long)si->id);
+  if (si->teardown_task) {
+    /* out of drain time: stop the teardown; its task frees the instance when it unwinds */
+    si->destroy_pending = true;
+    wasm_store_interrupt(si->store);
+    serve_task_cancel(si->teardown_task);
+    serve_task_wake(si->teardown_task);
+    return;
+  }
   instance_free(si);
+}
+
+static void run_teardown(void *arg) {
+  serve_instance *si = arg;
+  serve_app *app = si->worker->app;
+  si->run.store = si->store;
+  si->run.deadline_ns = monotonic_ns() + app->options.limits.drain_timeout_ns;
+  running_add(app, &si->run);
+  cm_arena *arena = cm_arena_new();
+  cm_val none = {0};
+  wasm_trap *trap = cm_func_call(si->instance, si->teardown, NULL, &none, arena);
+  cm_arena_free(arena);
+  running_remove(app, &si->run);
+  si->teardown_ok = trap == NULL;
+  if (trap) WR_WARN("serve: [instance %llu] teardown failed: %s", (unsigned long long)si->id, trap->message);
+}
+
+static void teardown_done(void *arg) {
+  serve_instance *si = arg;
+  serve_worker *w = si->worker;
+  si->teardown_task = NULL;
+  httpd_worker_release(w->httpd);
+  if (si->destroy_pending) instance_free(si);
+  else wr_pool_teardown_done(si->teardown_token, si->teardown_ok);
+}
+
+/* The pool drained the instance: run the guest's teardown export, if it has one, in a task. */
+static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token) {
+  serve_worker *w = ctx;
+  serve_instance *si = instance;
+  if (!si->teardown) {
+    wr_pool_teardown_done(token, true);
+    return;
+  }
+  si->teardown_token = token;
+  httpd_worker_hold(w->httpd);
+  si->teardown_task = serve_task_spawn(w->sched, run_teardown, teardown_done, si);
+  if (!si->teardown_task) {
+    httpd_worker_release(w->httpd);
+    wr_pool_teardown_done(token, false);
+  }
 }
 
 static uint64_t factory_now(void *ctx) {
@@ -179,7 +259,20 @@ static uint64_t factory_now(void *ctx) {
 }
 
 static bool worker_busy(const serve_worker *w) {
-  return w->pool_wakeup_ns != UINT64_MAX || w->requests.next != &w->requests;
+  /* with an admin endpoint, the tick also publishes the pool's metrics, so it always runs */
+  return w->app->options.admin_addr || w->pool_wakeup_ns != UINT64_MAX || w->requests.next != &w->requests;
+}
+
+static void publish_metrics(serve_worker *w) {
+  if (!w->app->options.admin_addr) return;
+  unsigned index = httpd_worker_index(w->httpd);
+  if (index >= MAX_WORKERS) return;
+  wr_pool_metrics m;
+  wr_pool_metrics_get(w->pool, &m);
+  pthread_mutex_lock(&w->app->metrics_lock);
+  w->app->workers[index].live = true;
+  w->app->workers[index].metrics = m;
+  pthread_mutex_unlock(&w->app->metrics_lock);
 }
 
 static void tick_arm(serve_worker *w) {
@@ -207,6 +300,7 @@ static void on_tick(h2o_timeout_entry_t *entry) {
       serve_task_cancel(r->task);
       serve_task_wake(r->task);
     }
+  publish_metrics(w);
   tick_arm(w);
 }
 
@@ -330,6 +424,7 @@ static void *worker_start(void *user, httpd_worker *httpd) {
       .ctx = w,
       .create = factory_create,
       .destroy = factory_destroy,
+      .teardown = factory_teardown,
       .now_ns = factory_now,
       .arm = factory_arm,
   };
@@ -337,16 +432,93 @@ static void *worker_start(void *user, httpd_worker *httpd) {
   wr_pool_limits limits = app->options.limits;
   limits.seed ^= 0x9e3779b97f4a7c15u * (httpd_worker_index(httpd) + 1);
   w->pool = wr_pool_new(&limits, &factory);
+  publish_metrics(w);
+  tick_arm(w);
   return w;
+}
+
+static void pool_shut_down(void *arg) {
+  serve_worker *w = arg;
+  httpd_worker_release(w->httpd);
+}
+
+/* SIGTERM: every instance drains (in-flight requests finish, teardown runs) before the worker
+ * exits; the pool's --drain-timeout bounds it. */
+static void worker_stopping(void *worker_state) {
+  serve_worker *w = worker_state;
+  httpd_worker_hold(w->httpd);
+  wr_pool_shutdown(w->pool, pool_shut_down, w);
 }
 
 static void worker_stop(void *worker_state) {
   serve_worker *w = worker_state;
+  publish_metrics(w);
   wr_pool_free(w->pool);
   if (h2o_timeout_is_linked(&w->tick_timer)) h2o_timeout_unlink(&w->tick_timer);
   h2o_timeout_dispose(httpd_worker_loop(w->httpd), &w->tick_timeout);
   serve_scheduler_free(w->sched);
   wr_free(w);
+}
+
+/* ---- the admin endpoint: /metrics (Prometheus text) and /healthz ---- */
+static void *admin_worker_start(void *user, httpd_worker *httpd) {
+  (void)httpd;
+  return user;
+}
+
+static void admin_on_request(void *worker_state, httpd_exchange *ex) {
+  serve_app *app = worker_state;
+  const httpd_request *req = httpd_exchange_request(ex);
+  const char *query = memchr(req->path, '?', req->path_len); /* the path is not NUL-terminated */
+  size_t path_len = query ? (size_t)(query - req->path) : req->path_len;
+  if (path_len == 8 && !memcmp(req->path, "/healthz", 8)) {
+    respond_plain(ex, 200, "ok\n");
+    return;
+  }
+  if (!(path_len == 8 && !memcmp(req->path, "/metrics", 8))) {
+    respond_plain(ex, 404, "not found (try /metrics or /healthz)\n");
+    return;
+  }
+  wr_pool_metrics total = {0};
+  pthread_mutex_lock(&app->metrics_lock);
+  for (unsigned i = 0; i < MAX_WORKERS; i++)
+    if (app->workers[i].live) wr_pool_metrics_add(&total, &app->workers[i].metrics);
+  pthread_mutex_unlock(&app->metrics_lock);
+  size_t need = wr_pool_metrics_write(&total, app->options.name, NULL, 0);
+  char *text = wr_malloc(need + 1);
+  wr_pool_metrics_write(&total, app->options.name, text, need + 1);
+  httpd_header type = {"content-type", 12, "text/plain; version=0.0.4; charset=utf-8", 40};
+  httpd_response_start(ex, 200, &type, 1, (int64_t)need);
+  httpd_response_write(ex, text, need);
+  httpd_response_end(ex);
+  wr_free(text);
+}
+
+static httpd_server *admin_start(serve_app *app, wr_error *err) {
+  httpd_config config = {0};
+  const char *addr = app->options.admin_addr;
+  const char *colon = strrchr(addr, ':');
+  char host[256];
+  size_t host_len = colon ? (size_t)(colon - addr) : 0;
+  char *end = NULL;
+  unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+  if (host_len >= 2 && addr[0] == '[' && addr[host_len - 1] == ']') addr++, host_len -= 2;
+  if (!colon || host_len == 0 || host_len >= sizeof host || !end || *end || port > 65535 || colon[1] == 0) {
+    wr_error_set(err, "--admin-addr: expected HOST:PORT, got '%s'", app->options.admin_addr);
+    return NULL;
+  }
+  memcpy(host, addr, host_len);
+  host[host_len] = 0;
+  config.host = host;
+  config.port = (uint16_t)port;
+  config.workers = 1;
+  config.max_connections = 64;
+  config.handler.user = app;
+  config.handler.worker_start = admin_worker_start;
+  config.handler.on_request = admin_on_request;
+  httpd_server *server = httpd_server_start(&config, err);
+  if (!server) wr_error_prefix(err, "--admin-addr");
+  return server;
 }
 
 /* ---- the app ---- */
@@ -356,7 +528,7 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
   app->options = *options;
   app->running_head.next = app->running_head.prev = &app->running_head;
   pthread_mutex_init(&app->running_lock, NULL);
-  atomic_init(&app->next_instance_id, 1);
+  pthread_mutex_init(&app->metrics_lock, NULL);
   app->host = cm_host_new();
   if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err)) {
     wr_error_prefix(err, "setting up the host");
@@ -365,11 +537,10 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
   }
   /* Link once now, so a component that cannot serve is rejected before listening. */
   wasm_trap *trap = NULL;
-  serve_instance *probe = instance_new(app, NULL, err, &trap);
+  serve_instance *probe = instance_new(app, NULL, 0, err, &trap);
   bool ok = probe->handle != NULL;
   if (!ok && trap) wr_error_set(err, "instantiation trapped: %s", trap->message);
   instance_free(probe);
-  atomic_store(&app->next_instance_id, 1);
   if (!ok) {
     serve_app_free(app);
     return NULL;
@@ -381,6 +552,7 @@ void serve_app_free(serve_app *app) {
   if (!app) return;
   cm_host_free(app->host);
   pthread_mutex_destroy(&app->running_lock);
+  pthread_mutex_destroy(&app->metrics_lock);
   wr_free(app);
 }
 
@@ -396,19 +568,26 @@ bool serve_app_run(serve_app *app, wr_error *err) {
   httpd_config config = app->options.http;
   config.handler.user = app;
   config.handler.worker_start = worker_start;
+  config.handler.worker_stopping = worker_stopping;
   config.handler.worker_stop = worker_stop;
   config.handler.on_request = on_request;
-  httpd_server *server = httpd_server_start(&config, err);
-  if (!server) {
+  httpd_server *admin = NULL;
+  if (app->options.admin_addr && !(admin = admin_start(app, err))) {
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     return false;
   }
-  if (app->options.request_timeout_ns) {
-    atomic_init(&app->ticker_stop, false);
-    app->ticker_started = pthread_create(&app->ticker, NULL, ticker_main, app) == 0;
+  httpd_server *server = httpd_server_start(&config, err);
+  if (!server) {
+    httpd_server_free(admin);
+    pthread_sigmask(SIG_SETMASK, &previous, NULL);
+    return false;
   }
+  /* request timeouts and teardown deadlines */
+  atomic_init(&app->ticker_stop, false);
+  app->ticker_started = pthread_create(&app->ticker, NULL, ticker_main, app) == 0;
   const char *host = config.host ? config.host : "127.0.0.1";
   bool v6 = strchr(host, ':') != NULL;
+  if (admin) printf("Admin endpoint on http://%s/metrics\n", app->options.admin_addr);
   printf("Serving HTTP on http://%s%s%s:%u/\n", v6 ? "[" : "", host, v6 ? "]" : "", httpd_server_port(server));
   fflush(stdout);
 
@@ -422,6 +601,7 @@ bool serve_app_run(serve_app *app, wr_error *err) {
   sigaction(SIGTERM, &dfl, NULL);
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
   httpd_server_free(server);
+  httpd_server_free(admin);
   if (app->ticker_started) {
     atomic_store(&app->ticker_stop, true);
     pthread_join(app->ticker, NULL);

@@ -21,6 +21,7 @@ typedef struct serve_options {
   wasi_p2_config wasi;    /* env, preopens, sockets; stdio are the server's */
   uint64_t request_timeout_ns; /* -W timeout: a guest running longer is interrupted (0: none) */
   const char *admin_addr; /* --admin-addr HOST:PORT for /metrics and /healthz (NULL: none) */
+  const char *name;       /* the component's name: the `component` label of the metrics */
 } serve_options;
 
 typedef struct serve_app serve_app;

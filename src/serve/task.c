@@ -188,6 +188,8 @@ typedef struct wait_watch {
   h2o_timeout_entry_t timer;
   bool has_timeout;
   h2o_socket_t **sockets;
+  int *watched_fds;    /* the guest-side fds behind sockets[i] */
+  int *original_flags; /* their file status flags: h2o makes the shared description non-blocking */
   uint32_t socket_count;
 } wait_watch;
 
@@ -224,19 +226,26 @@ static wasm_trap *waiter_wait(wasi_waiter *self, wasi_p2_ctx *ctx, wasi_pollable
   }
   uint32_t fds = 0;
   for (uint32_t i = 0; i < n; i++) fds += pollables[i]->kind == WASI_POLL_FD;
-  if (fds) watch.sockets = WR_NEW_ARRAY(h2o_socket_t *, fds);
+  if (fds) {
+    watch.sockets = WR_NEW_ARRAY(h2o_socket_t *, fds);
+    watch.watched_fds = WR_NEW_ARRAY(int, fds);
+    watch.original_flags = WR_NEW_ARRAY(int, fds);
+  }
   wasm_trap *trap = NULL;
   for (uint32_t i = 0; i < n && trap == NULL; i++) {
     const wasi_pollable *p = pollables[i];
     if (p->kind != WASI_POLL_FD) continue;
     /* h2o owns (and closes) the fd of its socket, so it watches a duplicate. */
-    int fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
+    int flags = fcntl(p->fd, F_GETFL);
+    int fd = flags < 0 ? -1 : fcntl(p->fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
       trap = wasi_trap(ctx, "cannot watch fd %d: %s", p->fd, strerror(errno));
       break;
     }
     h2o_socket_t *sock = h2o_evloop_socket_create(loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     sock->data = &watch;
+    watch.watched_fds[watch.socket_count] = p->fd;
+    watch.original_flags[watch.socket_count] = flags;
     watch.sockets[watch.socket_count++] = sock;
     if (p->events & POLLIN) h2o_socket_read_start(sock, on_wait_fd);
     if (p->events & POLLOUT) h2o_socket_notify_write(sock, on_wait_fd);
@@ -251,8 +260,13 @@ static wasm_trap *waiter_wait(wasi_waiter *self, wasi_p2_ctx *ctx, wasi_pollable
     if (h2o_timeout_is_linked(&watch.timer)) h2o_timeout_unlink(&watch.timer);
     h2o_timeout_dispose(loop, &watch.timeout);
   }
-  for (uint32_t i = 0; i < watch.socket_count; i++) h2o_socket_close(watch.sockets[i]);
+  for (uint32_t i = 0; i < watch.socket_count; i++) {
+    h2o_socket_close(watch.sockets[i]);
+    fcntl(watch.watched_fds[i], F_SETFL, watch.original_flags[i]);
+  }
   wr_free(watch.sockets);
+  wr_free(watch.watched_fds);
+  wr_free(watch.original_flags);
   return trap;
 }
 

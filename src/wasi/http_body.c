@@ -255,7 +255,7 @@ static wasi_pollable *pipe_subscribe(void *self) {
 
 static void pipe_stream_free(void *self) { pipe_release(self); }
 
-static const wasi_output_ops pipe_output = {pipe_check_write, pipe_write, pipe_flush, pipe_subscribe, pipe_stream_free};
+static const wasi_output_ops pipe_output = {pipe_check_write, pipe_write, pipe_flush, pipe_subscribe, pipe_stream_free, 0};
 
 /* the outgoing-body resource */
 

@@ -301,7 +301,7 @@ static void sink_abort(void *self) {
 static void sink_free(void *self) { connection_release(self); }
 
 static const wasi_http_sink_ops request_sink = {
-    {sink_check_write, sink_write, sink_flush, always_ready, sink_free}, sink_finish, sink_abort};
+    {sink_check_write, sink_write, sink_flush, always_ready, sink_free, 0}, sink_finish, sink_abort};
 
 static uint64_t or_default(uint64_t ns) { return ns ? ns : DEFAULT_TIMEOUT_NS; }
 

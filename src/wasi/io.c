@@ -22,6 +22,7 @@ struct wasi_p2_ctx {
   wasm_store *store;
   void *embedder;
   wasi_waiter *waiter;
+  char *stdio_prefix[3];      /* wasi_p2_set_stdio_prefix */
   WR_VEC(wasi_entry) entries; /* rep = index + 1 */
   uint32_t free_head;         /* index + 1 of a free slot, 0 = none */
   uint32_t live;
@@ -54,7 +55,18 @@ void wasi_p2_ctx_free(wasi_p2_ctx *ctx) {
     if (e->kind && e->kind->free) e->kind->free(e->object);
   }
   WR_VEC_FREE(&ctx->entries);
+  for (int i = 0; i < 3; i++) wr_free(ctx->stdio_prefix[i]);
   wr_free(ctx); /* the store is not touched: it may be gone already */
+}
+
+void wasi_p2_set_stdio_prefix(wasi_p2_ctx *ctx, int which, const char *prefix) {
+  if (which < 1 || which > 2) return;
+  wr_free(ctx->stdio_prefix[which]);
+  ctx->stdio_prefix[which] = prefix ? wr_strndup(prefix, strlen(prefix)) : NULL;
+}
+
+const char *wasi_p2_stdio_prefix(const wasi_p2_ctx *ctx, int which) {
+  return which >= 1 && which <= 2 ? ctx->stdio_prefix[which] : NULL;
 }
 
 void wasi_p2_ctx_attach(wasi_p2_ctx *ctx, wasm_store *store) {

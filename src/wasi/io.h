@@ -80,6 +80,12 @@ const wasi_p2_config *wasi_p2_ctx_config(const wasi_p2_ctx *ctx);
 void wasi_p2_set_embedder(wasi_p2_ctx *ctx, void *embedder);
 void *wasi_p2_embedder(const wasi_p2_ctx *ctx);
 
+/* The guest's stdout (which = 1) or stderr (2) gets `prefix` at the start of every line it
+ * writes, e.g. "stdout [3] :: " as `wasmtime serve` labels each instance's output (copied;
+ * NULL: none). Set before the guest asks for the stream. */
+void wasi_p2_set_stdio_prefix(wasi_p2_ctx *ctx, int which, const char *prefix);
+const char *wasi_p2_stdio_prefix(const wasi_p2_ctx *ctx, int which);
+
 /* Replaces the waiter (NULL restores the default). The waiter must outlive the ctx. */
 void wasi_p2_set_waiter(wasi_p2_ctx *ctx, wasi_waiter *waiter);
 
@@ -221,6 +227,10 @@ typedef struct wasi_output_ops {
   /* A new pollable ready when check_write would permit > 0 bytes, or fail / close. */
   wasi_pollable *(*subscribe)(void *self);
   void (*free)(void *self);
+  /* Writes of up to `unchecked_write_max` bytes are taken without a check-write first (0:
+   * none): wasmtime's stdio streams accept them, and real guests (StarlingMonkey's stderr)
+   * rely on it. */
+  uint32_t unchecked_write_max;
 } wasi_output_ops;
 
 typedef struct wasi_input_stream {

@@ -67,7 +67,8 @@ static wasm_trap *stdio_stream(const cm_canon_cx *cx, int which, cm_val *result)
   wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
   int fd = wasi_p2_ctx_config(ctx)->stdio[which];
   uint32_t rep;
-  wasm_trap *trap = which == 0 ? wasi_fd_input_add(ctx, fd, &rep) : wasi_fd_output_add(ctx, fd, &rep);
+  wasm_trap *trap = which == 0 ? wasi_fd_input_add(ctx, fd, &rep)
+                                : wasi_fd_output_add(ctx, fd, wasi_p2_stdio_prefix(ctx, which), &rep);
   if (!trap) *result = cm_val_handle(rep);
   return trap;
 }

@@ -897,7 +897,7 @@ static void file_stream_free(void *self) {
 
 static const wasi_input_ops file_input_ops = {file_read, file_subscribe, file_stream_free};
 static const wasi_output_ops file_output_ops = {file_check_write, file_write, file_flush, file_subscribe,
-                                                file_stream_free};
+                                                file_stream_free, 0};
 
 /* A stream over d at `offset`: 0 or an errno. */
 static int file_stream_new(const descriptor *d, uint64_t offset, bool append, file_stream **out) {
@@ -917,7 +917,7 @@ static wasm_trap *via_stream(const cm_canon_cx *cx, const cm_val *args, bool out
   if (trap) return trap;
   if (output && d->read_only) return fail(cx, EROFS, result);
   if (!(d->flags & (output ? FLAG_WRITE : FLAG_READ))) return fail(cx, EBADF, result);
-  file_stream *s;
+  file_stream *s = NULL;
   int err = file_stream_new(d, offset, append, &s);
   if (err) return fail(cx, err, result);
   wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);

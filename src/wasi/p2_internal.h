@@ -31,7 +31,8 @@ cm_val wasi_string(const cm_canon_cx *cx, const char *text);
 
 /* stdio as streams (p2_cli.c uses them, io.c implements them) */
 wasm_trap *wasi_fd_input_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep);
-wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep);
+/* `prefix` (may be NULL) goes before every line; it must outlive the stream. */
+wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, const char *prefix, uint32_t *rep);
 
 /* false: resolve paths with the component-wise walk, as on kernels without openat2 (set by
  * p2_filesystem.c on ENOSYS; tests clear it to exercise the walk). */

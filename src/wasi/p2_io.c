@@ -208,8 +208,12 @@ static wasi_stream_status output_write(wasi_output_stream *s, const uint8_t *byt
   return s->ops->write(s->self, bytes, len, error);
 }
 
-static wasm_trap *check_permitted(const cm_canon_cx *cx, const wasi_output_stream *s, uint64_t len) {
+static wasm_trap *check_permitted(const cm_canon_cx *cx, wasi_output_stream *s, uint64_t len) {
   if (len <= s->permitted) return NULL;
+  if (len <= s->ops->unchecked_write_max) {
+    s->permitted = len; /* consumed by the write that follows */
+    return NULL;
+  }
   return wasi_trap(wasi_p2_ctx_of(cx), "output-stream: writing %llu bytes when check-write permitted %llu",
                    (unsigned long long)len, (unsigned long long)s->permitted);
 }
@@ -403,6 +407,8 @@ static wasm_trap *output_stream_blocking_splice(void *env, const cm_canon_cx *cx
 typedef struct fd_stream {
   int fd;
   bool closed;
+  const char *prefix; /* put before every line (owned by the ctx, which outlives the stream) */
+  bool midline;       /* the last byte written was not a newline */
 } fd_stream;
 
 static wasi_stream_status fd_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **error) {
@@ -440,10 +446,38 @@ static wasi_stream_status fd_check_write(void *self, uint64_t *permitted, wasi_i
   return WASI_STREAM_OK;
 }
 
+static wasi_stream_status fd_write_all(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error);
+
+/* The bytes with the prefix before each line start, written in one go so that lines of
+ * instances sharing the fd interleave only whole writes. */
+static wasi_stream_status fd_write_prefixed(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error) {
+  size_t prefix_len = strlen(s->prefix), lines = 1;
+  for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
+  uint8_t *out = wr_malloc(len + lines * prefix_len + 1);
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (!s->midline) {
+      memcpy(out + n, s->prefix, prefix_len);
+      n += prefix_len;
+      s->midline = true;
+    }
+    out[n++] = buf[i];
+    if (buf[i] == '\n') s->midline = false;
+  }
+  wasi_stream_status status = fd_write_all(s, out, n, error);
+  wr_free(out);
+  return status;
+}
+
 static wasi_stream_status fd_write(void *self, const uint8_t *buf, size_t len, wasi_io_error **error) {
   fd_stream *s = self;
   if (s->closed) return WASI_STREAM_CLOSED;
   if (s->fd < 0) return WASI_STREAM_OK;
+  if (s->prefix && len) return fd_write_prefixed(s, buf, len, error);
+  return fd_write_all(s, buf, len, error);
+}
+
+static wasi_stream_status fd_write_all(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error) {
   while (len > 0) {
     ssize_t w = write(s->fd, buf, len);
     if (w < 0 && errno == EINTR) continue;
@@ -480,7 +514,8 @@ static wasi_pollable *fd_subscribe_out(void *self) {
 static void fd_stream_free(void *self) { wr_free(self); }
 
 static const wasi_input_ops fd_input_ops = {fd_read, fd_subscribe_in, fd_stream_free};
-static const wasi_output_ops fd_output_ops = {fd_check_write, fd_write, fd_flush, fd_subscribe_out, fd_stream_free};
+static const wasi_output_ops fd_output_ops = {fd_check_write, fd_write, fd_flush, fd_subscribe_out, fd_stream_free,
+                                             WASI_IO_CHUNK};
 
 static fd_stream *fd_stream_new(int fd) {
   fd_stream *s = WR_NEW(fd_stream);
@@ -492,8 +527,10 @@ wasm_trap *wasi_fd_input_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep) {
   return wasi_input_stream_add(ctx, &fd_input_ops, fd_stream_new(fd), rep);
 }
 
-wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep) {
-  return wasi_output_stream_add(ctx, &fd_output_ops, fd_stream_new(fd), rep);
+wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, const char *prefix, uint32_t *rep) {
+  fd_stream *s = fd_stream_new(fd);
+  s->prefix = prefix;
+  return wasi_output_stream_add(ctx, &fd_output_ops, s, rep);
 }
 
 /* ---- registration ---- */

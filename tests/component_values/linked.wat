@@ -2,7 +2,7 @@
 ;; string function; the outer component instantiates it, lowers its lifted exports into its own
 ;; (UTF-8) core module and exercises them guest to guest: own and borrow handles crossing
 ;; instances, the destructor running once per dropped resource, string transcoding between
-;; UTF-8 and UTF-16, and the callee's post-return.
+;; UTF-8 and UTF-16, the callee's post-return, and a variant whose flat payload is a join.
 (component
   (component $inner
     ;; state the destructor shares with the code that creates resources (the resource type
@@ -77,6 +77,8 @@
         (global.set $posts (i32.add (global.get $posts) (i32.const 1)))
         (global.set $heap (i32.const 1024)))
       (func (export "posts") (result i32) (global.get $posts))
+      ;; join-payload(v: variant {a(f32), b(u64)}) -> u64: the joined i64 payload as it arrived
+      (func (export "join-payload") (param $case i32) (param $payload i64) (result i64) (local.get $payload))
     )
     (core instance $m (instantiate $main (with "state" (instance $s)) (with "res" (instance $res))))
     (export $counter "counter" (type $counter'))
@@ -89,6 +91,9 @@
       (canon lift (core func $m "shout") (memory $mem) (realloc (core func $m "realloc"))
         (post-return (core func $m "shout-post-return")) string-encoding=utf16))
     (func (export "posts") (result u32) (canon lift (core func $m "posts")))
+    (type $join' (variant (case "a" f32) (case "b" u64)))
+    (export $join "join" (type $join'))
+    (func (export "join-payload") (param "v" $join) (result u64) (canon lift (core func $m "join-payload")))
   )
   (instance $in (instantiate $inner))
   (alias export $in "counter" (type $counter))
@@ -99,6 +104,7 @@
   (alias export $in "dtors" (func $dtors))
   (alias export $in "shout" (func $shout))
   (alias export $in "posts" (func $posts))
+  (alias export $in "join-payload" (func $join-payload))
 
   (core module $mem-module
     (memory (export "memory") 1)
@@ -123,10 +129,12 @@
   (core func $drop-l (canon resource.drop $counter))
   (core func $shout-l (canon lower (func $shout) (memory $omem) (realloc $orealloc)))
   (core func $posts-l (canon lower (func $posts)))
+  (core func $join-payload-l (canon lower (func $join-payload)))
   (core instance $imports
     (export "ctor" (func $ctor-l)) (export "get" (func $get-l)) (export "inc" (func $inc-l))
     (export "consume" (func $consume-l)) (export "dtors" (func $dtors-l)) (export "drop" (func $drop-l))
-    (export "shout" (func $shout-l)) (export "posts" (func $posts-l)))
+    (export "shout" (func $shout-l)) (export "posts" (func $posts-l))
+    (export "join-payload" (func $join-payload-l)))
   (core module $outer
     (import "mem" "memory" (memory 1))
     (import "inner" "ctor" (func $ctor (param i32) (result i32)))
@@ -137,6 +145,7 @@
     (import "inner" "drop" (func $drop (param i32)))
     (import "inner" "shout" (func $shout (param i32 i32 i32)))
     (import "inner" "posts" (func $posts (result i32)))
+    (import "inner" "join-payload" (func $join-payload (param i32 i64) (result i64)))
     ;; resources() -> tuple<u32, u32, u32, u32, u32>:
     ;; (value after two incs, dtors before the drop, dtors after it, consumed value, dtors after consume)
     (func (export "resources") (result i32)
@@ -172,6 +181,10 @@
       (call $shout (i32.const 0) (i32.const 0) (i32.const 16))
       (call $shout (i32.const 0) (i32.const 0) (i32.const 16))
       (call $posts))
+    ;; join-through(case, payload): the flat values of a variant {a(f32), b(u64)} as the
+    ;; caller passes them; case a keeps only the low 32 bits of the joined i64
+    (func (export "join-through") (param $case i32) (param $payload i64) (result i64)
+      (call $join-payload (local.get $case) (local.get $payload)))
   )
   (core instance $o (instantiate $outer (with "mem" (instance $om)) (with "inner" (instance $imports))))
   (func (export "resources") (result (tuple u32 u32 u32 u32 u32)) (canon lift (core func $o "resources") (memory $omem)))
@@ -180,6 +193,8 @@
   (func (export "call-shout") (param "s" string) (result string)
     (canon lift (core func $o "call-shout") (memory $omem) (realloc $orealloc)))
   (func (export "posts-after-two") (result u32) (canon lift (core func $o "posts-after-two")))
+  (func (export "join-through") (param "case" u32) (param "payload" u64) (result u64)
+    (canon lift (core func $o "join-through")))
   (export $counter-out "counter" (type $counter))
   (export "make-counter" (func $ctor) (func (param "start" u32) (result (own $counter-out))))
 )

@@ -132,4 +132,8 @@
   (func (export "flat-join") (param "x" $join) (result (tuple u32 u64))
     (canon lift (core func $i "flat-join") (memory $mem)))
   (func (export "post-returns") (result u32) (canon lift (core func $i "post-returns")))
+  ;; an exported interface: --invoke 'test:values/api@1.2.3#echo(1)'
+  (func $api-echo (param "x" u8) (result u8) (canon lift (core func $i "id32")))
+  (instance $api (export "echo" (func $api-echo)))
+  (export "test:values/api@1.2.3" (instance $api))
 )

@@ -90,6 +90,19 @@ int main(void) {
   rejects(&str, "\"\xC0\xAF\"", 4, "invalid UTF-8", 1);       /* overlong */
   rejects(&str, "\"\\u{}\"", 6, "needs hexadecimal digits", 1);
   rejects(&str, "\"\\u{FFFFFFFFFFFF}\"", 18, "not a Unicode scalar value", 1);
+  /* multiline strings: the closing line's indentation is removed from every line */
+  round_trip(&str, "\"\"\"\nA single line\n\"\"\"", "\"A single line\"");
+  round_trip(&str, "\"\"\"\r\n    Indentation determined\r\n      by ending delimiter\n  \"\"\"",
+             "\"  Indentation determined\\n    by ending delimiter\"");
+  round_trip(&str,
+             "\"\"\"\n  Must escape carriage return at end of line: \\r\n  Must break up double quote triplets: "
+             "\"\"\\\"\"\n  \"\"\"",
+             "\"Must escape carriage return at end of line: \\r\\nMust break up double quote triplets: \\\"\\\"\\\"\\\"\"");
+  round_trip(&str, "\"\"\"\n\"\"\"", "\"\"");
+  rejects(&str, "\"\"\"\n  a\n b\n  \"\"\"", 16, "indented less than its closing", 9);
+  rejects(&str, "\"\"\"\n a\"\"\"b\n \"\"\"", 15, "inside a multiline string", 4);
+  rejects(&str, "\"\"\"\n a\n", 7, "unterminated multiline string", 0);
+  rejects(&str, "\"\"\"a\n\"\"\"", 8, "starts with", 0);
   /* a NUL byte in the text is just a character of the string */
   {
     cm_arena *arena = cm_arena_new();
@@ -132,6 +145,16 @@ int main(void) {
   cm_valtype flags2 = {.kind = CM_FLAGS, .count = 2, .fields = labels};
   round_trip(&flags2, "{ %f1 , f0 , }", "{f0, f1}");
   rejects(&flags2, "{f0,,}", 6, "expected a flag label", 4);
+
+  /* keyword labels: cases print with `%`, fields and flags without (they are never keywords there) */
+  cm_field kw_fields[2] = {{.name = "ok", .type = &u8}, {.name = "none", .type = &boolean}};
+  cm_valtype kw_record = {.kind = CM_RECORD, .count = 2, .fields = kw_fields};
+  round_trip(&kw_record, "{%none: true, ok: 1}", "{ok: 1, none: true}");
+  cm_valtype kw_flags = {.kind = CM_FLAGS, .count = 2, .fields = kw_fields};
+  round_trip(&kw_flags, "{none, %ok}", "{ok, none}");
+  cm_valtype kw_variant = {.kind = CM_VARIANT, .count = 2, .fields = kw_fields};
+  round_trip(&kw_variant, "%none(false)", "%none(false)");
+  rejects(&kw_variant, "ok(1)", 5, "`ok` is a keyword", 0);
 
   /* fixed lists check their length */
   cm_valtype fixed = {.kind = CM_FIXED_LIST, .count = 2, .elem = &u8};

@@ -53,6 +53,7 @@ class Reader:
     def __init__(self, sock):
         self.sock = sock
         self.buf = b""
+        self.trailers = []  # of the last chunked response
 
     def _fill(self):
         data = self.sock.recv(65536)
@@ -95,9 +96,12 @@ class Reader:
             while True:
                 size = int(self._line().split(b";")[0], 16)
                 if size == 0:
-                    while self._line():
-                        pass
-                    return status, headers, body
+                    self.trailers = []
+                    while True:
+                        line = self._line()
+                        if not line:
+                            return status, headers, body
+                        self.trailers.append(line)
                 body += self._exact(size)
                 assert self._exact(2) == b"\r\n"
         body = self.buf
@@ -322,6 +326,30 @@ def test_task_empty_body(port):
     assert Reader(s).response()[:3:2] == (200, b"")
 
 
+def test_task_waits_on_an_fd(port):
+    a = connect(port)
+    a.sendall(b"GET /task/fdwait HTTP/1.1\r\nHost: t\r\n\r\n")
+    time.sleep(0.1)
+    a.setblocking(False)
+    try:
+        early = a.recv(10)
+    except BlockingIOError:
+        early = None
+    assert early is None, "answered before its fd was readable"
+    a.settimeout(IO_TIMEOUT)
+    assert get(port, "/fdpoke")[0] == 200
+    assert Reader(a).response()[2] == b"got x blocking=1\n"
+
+
+def test_response_trailers(port):
+    s = connect(port)
+    s.sendall(b"GET /trailers HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[2] == b"body"
+    assert r.trailers == [b"x-checksum: 42"], r.trailers
+    assert r.response()[2] == b"hello\n"
+
+
 def test_not_found(port):
     assert get(port, "/nope")[0] == 404
 
@@ -466,7 +494,7 @@ def run_task_does_not_block_the_loop():
         sleepers = []
         for _ in range(4):
             a = connect(srv.port)
-            a.sendall(b"GET /task/sleep/1500 HTTP/1.1\r\nHost: t\r\n\r\n")
+            a.sendall(b"GET /task/sleep/3000 HTTP/1.1\r\nHost: t\r\n\r\n")
             sleepers.append(a)
         time.sleep(0.1)
         assert get(srv.port)[2] == b"hello\n"  # answered while four guests wait on the same loop
@@ -491,7 +519,7 @@ def run_request_limit():
     srv = Server("--workers", "1", "--max-requests", "1")
     try:
         a = connect(srv.port)
-        a.sendall(b"GET /task/sleep/1000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        a.sendall(b"GET /task/sleep/3000 HTTP/1.1\r\nHost: t\r\n\r\n")
         time.sleep(0.1)
         assert get(srv.port)[0] == 503  # the one allowed request is in flight
         assert Reader(a).response()[2] == b"slept\n"

@@ -10,8 +10,15 @@
  *   GET  /task/sleep/MS a task on a fiber waits MS ms on a wasi deadline pollable, then answers
  *   POST /task/echo    a task echoes the body through the io.h streams of http_streams.h,
  *                      blocking in wasi_block (so on the serve waiter) whenever a side is not ready
+ *   GET  /task/fdwait  a task waits on an fd pollable (a pipe the server made at start) until
+ *                      readable, reads one byte, answers "got C blocking=B" (B: the fd is still
+ *                      blocking after the wait, as it was before)
+ *   GET  /fdpoke       writes one byte into that pipe
+ *   GET  /trailers     a chunked "body" followed by the trailer x-checksum: 42 (and an invalid one)
  *   anything else      404 */
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,12 +128,17 @@ static void describe_head(httpd_exchange *ex) {
 
 /* ---- C "guests" on tasks: they use only what a wasi:http guest reaches (io.h streams, pollables) ---- */
 
+typedef enum { GUEST_ECHO, GUEST_SLEEP, GUEST_FD_WAIT } guest_kind;
+
 typedef struct guest_request {
   wasi_p2_ctx *ctx;
   serve_waiter waiter;
   serve_http_exchange *x;
+  guest_kind kind;
   uint64_t sleep_ms;
 } guest_request;
+
+static int poke_pipe[2];
 
 static void block_on(wasi_p2_ctx *ctx, wasi_pollable *p) {
   wasm_trap *trap = wasi_block(ctx, &p, 1);
@@ -161,10 +173,17 @@ static void guest_main(void *arg) {
   const wasi_http_sink_ops *sink;
   void *sink_self;
   bool ok = true;
-  if (g->sleep_ms) {
+  if (g->kind == GUEST_SLEEP) {
     block_on(g->ctx, wasi_pollable_deadline(wasi_monotonic_now() + g->sleep_ms * 1000000));
     serve_http_start_response(g->x, 200, NULL, 0, -1, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)"slept\n", 6);
+  } else if (g->kind == GUEST_FD_WAIT) {
+    block_on(g->ctx, wasi_pollable_fd(poke_pipe[0], POLLIN));
+    char c = '?', text[32];
+    if (read(poke_pipe[0], &c, 1) != 1) c = '!';
+    int len = snprintf(text, sizeof text, "got %c blocking=%d\n", c, !(fcntl(poke_pipe[0], F_GETFL) & O_NONBLOCK));
+    serve_http_start_response(g->x, 200, NULL, 0, len, &sink, &sink_self);
+    ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)text, (size_t)len);
   } else {
     const wasi_input_ops *body;
     void *body_self;
@@ -206,7 +225,7 @@ static void guest_done(void *arg) {
   wr_free(g);
 }
 
-static void start_guest(serve_scheduler *sched, httpd_exchange *ex, uint64_t sleep_ms) {
+static void start_guest(serve_scheduler *sched, httpd_exchange *ex, guest_kind kind, uint64_t sleep_ms) {
   guest_request *g = WR_NEW(guest_request);
   wasi_p2_config config;
   wasi_p2_config_init(&config);
@@ -214,6 +233,7 @@ static void start_guest(serve_scheduler *sched, httpd_exchange *ex, uint64_t sle
   serve_waiter_init(&g->waiter, sched);
   wasi_p2_set_waiter(g->ctx, &g->waiter.base);
   g->x = serve_http_exchange_new(ex, g->ctx);
+  g->kind = kind;
   g->sleep_ms = sleep_ms;
   if (serve_task_spawn(sched, guest_main, guest_done, g) == NULL) guest_done(g);
 }
@@ -228,9 +248,20 @@ static void worker_stop(void *worker_state) { serve_scheduler_free(worker_state)
 static void on_request(void *worker_state, httpd_exchange *ex) {
   const httpd_request *r = httpd_exchange_request(ex);
   if (r->path_len > 12 && memcmp(r->path, "/task/sleep/", 12) == 0) {
-    start_guest(worker_state, ex, strtoull(r->path + 12, NULL, 10));
+    start_guest(worker_state, ex, GUEST_SLEEP, strtoull(r->path + 12, NULL, 10));
   } else if (path_is(r, "/task/echo")) {
-    start_guest(worker_state, ex, 0);
+    start_guest(worker_state, ex, GUEST_ECHO, 0);
+  } else if (path_is(r, "/task/fdwait")) {
+    start_guest(worker_state, ex, GUEST_FD_WAIT, 0);
+  } else if (path_is(r, "/trailers")) {
+    httpd_response_start(ex, 200, NULL, 0, -1);
+    httpd_response_write(ex, "body", 4);
+    httpd_header trailers[] = {{"x-checksum", 10, "42", 2}, {"bad name", 8, "x", 1}};
+    httpd_response_end_with_trailers(ex, trailers, 2);
+  } else if (path_is(r, "/fdpoke")) {
+    bool ok = write(poke_pipe[1], "x", 1) == 1;
+    httpd_response_start(ex, ok ? 200 : 500, NULL, 0, 0);
+    httpd_response_end(ex);
   } else if (path_is(r, "/hello")) {
     httpd_header type = {"content-type", 12, "text/plain", 10};
     httpd_response_start(ex, 200, &type, 1, 6);
@@ -291,6 +322,10 @@ int main(int argc, char **argv) {
       fprintf(stderr, "usage: %s [--workers N] [--port P] [--max-connections N] [--max-requests N] [--idle-timeout-ms MS]\n", argv[0]);
       return 2;
     }
+  }
+  if (pipe(poke_pipe) != 0) {
+    perror("pipe");
+    return 1;
   }
   /* Block the stop signals in every thread; the main thread waits for them. */
   sigset_t stop;

@@ -76,7 +76,7 @@ static void sink_abort(void *self) {
   r->aborted_by_free = r->instance_freed;
 }
 
-static const wasi_http_sink_ops sink = {{sink_check_write, sink_write, sink_flush, sink_subscribe, sink_free},
+static const wasi_http_sink_ops sink = {{sink_check_write, sink_write, sink_flush, sink_subscribe, sink_free, 0},
                                         sink_finish, sink_abort};
 
 static void on_head(void *env, uint16_t status, const wasi_http_fields *headers, const wasi_http_sink_ops **ops,

@@ -515,7 +515,7 @@ static bool rec_finish(void *self, const wasi_http_fields *trailers, wasi_http_e
 
 static void rec_abort(void *self) { ((recorded *)self)->aborts++; }
 
-static const wasi_http_sink_ops rec_sink = {{rec_check_write, rec_write, rec_flush, rec_subscribe, rec_free},
+static const wasi_http_sink_ops rec_sink = {{rec_check_write, rec_write, rec_flush, rec_subscribe, rec_free, 0},
                                             rec_finish, rec_abort};
 
 static void on_head(void *env, uint16_t status, const wasi_http_fields *headers, const wasi_http_sink_ops **ops,
