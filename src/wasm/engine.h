@@ -38,6 +38,7 @@ struct wasm_memory {
   uint64_t reserved; /* bytes of address space mapped (guarded) or allocated (unguarded) */
   uint64_t max_pages;
   wasm_memtype type;
+  const struct wasm_memory_image *image; /* its initial contents, when made from a module's image */
 };
 
 struct wasm_table {
@@ -121,6 +122,10 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
 /* Memory objects (memory.c). */
 bool wasm_memory_grow_to(wasm_memory *memory, uint64_t new_pages);
 void wasm_memory_release(wasm_memory *memory);
+/* A defined memory whose initial contents are `image` (image.h): a reset slot of the image
+ * when one is kept, else a fresh reservation with the image mapped in. */
+wasm_memory *wasm_memory_new_from_image(wasm_store *store, const wasm_memtype *type,
+                                        const struct wasm_memory_image *image, wr_error *err);
 
 /* Guard-fault handling (signals.c): install once; a protected call runs `body` and turns a
  * fault inside a guarded memory of `store` into an out-of-bounds trap. */

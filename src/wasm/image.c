@@ -1,6 +1,7 @@
 /* Memory images (image.h). */
 #include "image.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -8,6 +9,14 @@
 #include "../base/alloc.h"
 #include "compile.h"
 #include "reader.h"
+
+/* Reset reservations kept per image, shared by the threads instantiating the module. */
+enum { IMAGE_SLOTS = 32 };
+struct wasm_image_slots {
+  pthread_mutex_t lock;
+  uint8_t *base[IMAGE_SLOTS];
+  unsigned count;
+};
 
 /* The offset of an `i32.const N end` expression; false for anything else. */
 static bool const_offset(const wasm_module *m, wasm_constexpr expr, uint32_t *out) {
@@ -42,6 +51,7 @@ static void build_one(const wasm_module *m, uint32_t defined, wasm_memory_image 
   image->present = true;
   image->fd = -1;
   image->size = host_page_round(end);
+  image->initial = initial;
   if (image->size == 0) return;
   int fd = memfd_create("warren-memory-image", MFD_CLOEXEC);
   uint8_t *bytes = NULL;
@@ -61,7 +71,11 @@ static void build_one(const wasm_module *m, uint32_t defined, wasm_memory_image 
     const_offset(m, seg->offset, &offset);
     memcpy(bytes + offset, m->bytes + seg->data_offset, seg->data_len);
   }
-  if (fd >= 0) mprotect(bytes, image->size, PROT_READ);
+  if (fd >= 0) {
+    mprotect(bytes, image->size, PROT_READ);
+    image->slots = WR_NEW(wasm_image_slots);
+    pthread_mutex_init(&image->slots->lock, NULL);
+  }
   image->fd = fd;
   image->bytes = bytes;
 }
@@ -81,6 +95,10 @@ void wasm_images_free(struct wasm_code *code) {
     if (image->fd >= 0) {
       munmap(image->bytes, image->size);
       close(image->fd);
+      for (unsigned k = 0; image->slots && k < image->slots->count; k++)
+        munmap(image->slots->base[k], WASM_MEMORY_RESERVATION);
+      if (image->slots) pthread_mutex_destroy(&image->slots->lock);
+      wr_free(image->slots);
     } else {
       wr_free(image->bytes);
     }
@@ -99,4 +117,45 @@ bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory) {
 #endif
   memcpy(memory->base, image->bytes, image->size);
   return true;
+}
+
+bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory) {
+#if WASM_GUARDED_MEMORY
+  wasm_image_slots *slots = image->slots;
+  if (!slots) return false;
+  pthread_mutex_lock(&slots->lock);
+  uint8_t *base = slots->count ? slots->base[--slots->count] : NULL;
+  pthread_mutex_unlock(&slots->lock);
+  if (!base) return false;
+  memory->base = base;
+  memory->reserved = WASM_MEMORY_RESERVATION;
+  memory->size = image->initial;
+  return true;
+#else
+  (void)image, (void)memory;
+  return false;
+#endif
+}
+
+bool wasm_image_give_slot(const wasm_memory_image *image, wasm_memory *memory) {
+#if WASM_GUARDED_MEMORY
+  wasm_image_slots *slots = image->slots;
+  if (!slots || memory->size < image->initial) return false;
+  /* what the guest grew goes back to inaccessible, untouched pages */
+  uint64_t grown = memory->size - image->initial;
+  if (grown && mmap(memory->base + image->initial, grown, PROT_NONE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+    return false;
+  /* private file pages revert to the image, anonymous ones to zero */
+  if (madvise(memory->base, image->initial, MADV_DONTNEED) != 0) return false;
+  pthread_mutex_lock(&slots->lock);
+  bool kept = slots->count < IMAGE_SLOTS;
+  if (kept) slots->base[slots->count++] = memory->base;
+  pthread_mutex_unlock(&slots->lock);
+  if (kept) memory->base = NULL;
+  return kept;
+#else
+  (void)image, (void)memory;
+  return false;
+#endif
 }

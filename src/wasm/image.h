@@ -10,11 +10,18 @@
 
 #include "engine.h"
 
+typedef struct wasm_image_slots wasm_image_slots;
+
 typedef struct wasm_memory_image {
   bool present;     /* false: this memory's segments are applied one by one */
   int fd;           /* memfd holding the bytes, or -1 (then `bytes` only) */
   uint8_t *bytes;   /* the image, mapped read-only (or allocated when memfd is unavailable) */
   uint64_t size;    /* bytes in the image: the last non-zero byte, rounded up to host pages */
+  uint64_t initial; /* the memory's initial size in bytes */
+  /* Reservations that held this memory and were reset to the image (memfd images only):
+   * reusing one skips mapping, since a private file mapping reset with MADV_DONTNEED reads the
+   * file again. */
+  wasm_image_slots *slots;
 } wasm_memory_image;
 
 /* Builds the images of every defined memory (module->code must exist); never fails: a memory
@@ -24,5 +31,11 @@ void wasm_images_free(struct wasm_code *code);
 /* Puts the image's bytes at the start of a fresh memory (its size is the memory's initial
  * size): a private file mapping over the guarded reservation, or a copy. */
 bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory);
+/* A fresh memory for `image` from its reset slots (base, size and protections ready), or false
+ * when none is kept. */
+bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory);
+/* Resets a memory made from `image` to the image and keeps its reservation for the next
+ * instance; false when it cannot be kept (the caller releases it). */
+bool wasm_image_give_slot(const wasm_memory_image *image, wasm_memory *memory);
 
 #endif

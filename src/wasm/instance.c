@@ -235,13 +235,11 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
   for (uint32_t i = 0; i < m->ntables; i++)
     if (!(inst->tables[ti++] = wasm_table_new(store, &m->tables[i], NULL, err))) return false;
   for (uint32_t i = 0; i < m->nmemories; i++) {
-    wasm_memory *mem = wasm_memory_new(store, &m->memories[i], err);
+    const wasm_memory_image *image = &m->code->images[i];
+    wasm_memory *mem = image->present ? wasm_memory_new_from_image(store, &m->memories[i], image, err)
+                                      : wasm_memory_new(store, &m->memories[i], err);
     if (!mem) return false;
     inst->memories[mi++] = mem;
-    if (m->code->images[i].present && !wasm_image_install(&m->code->images[i], mem)) {
-      wr_error_set(err, "cannot map the initial contents of memory %u", mi - 1);
-      return false;
-    }
   }
   for (uint32_t i = 0; i < m->nglobals; i++) {
     wasm_slot v[2];

@@ -7,6 +7,7 @@
 
 #include "../base/alloc.h"
 #include "engine.h"
+#include "image.h"
 
 #if WASM_GUARDED_MEMORY
 /* Reservations are kept for reuse per thread: mapping and unmapping 8 GiB of address space
@@ -42,7 +43,7 @@ static uint64_t max_pages_of(const wasm_memtype *type) {
   return max;
 }
 
-wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_error *err) {
+static wasm_memory *memory_alloc(const wasm_memtype *type, wr_error *err) {
   if (type->limits.is64) {
     wr_error_set(err, "64-bit memories are not supported");
     return NULL;
@@ -54,21 +55,55 @@ wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_err
   wasm_memory *m = WR_NEW(wasm_memory);
   m->type = *type;
   m->max_pages = max_pages_of(type);
+  return m;
+}
+
+/* Reserves the address space and makes the initial pages accessible. */
+static bool memory_map(wasm_memory *m, wr_error *err) {
 #if WASM_GUARDED_MEMORY
   uint8_t *p = reservation_take();
   if (!p) {
-    wr_free(m);
     wr_error_set(err, "cannot reserve address space for a linear memory");
-    return NULL;
+    return false;
   }
   m->base = p;
   m->reserved = WASM_MEMORY_RESERVATION;
 #endif
-  if (!wasm_memory_grow_to(m, type->limits.min)) {
+  if (!wasm_memory_grow_to(m, m->type.limits.min)) {
     wasm_memory_release(m);
+    wr_error_set(err, "cannot allocate %llu pages of linear memory", (unsigned long long)m->type.limits.min);
+    return false;
+  }
+  return true;
+}
+
+wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_error *err) {
+  wasm_memory *m = memory_alloc(type, err);
+  if (!m) return NULL;
+  if (!memory_map(m, err)) {
     wr_free(m);
-    wr_error_set(err, "cannot allocate %llu pages of linear memory", (unsigned long long)type->limits.min);
     return NULL;
+  }
+  WR_VEC_PUSH(&store->memories, m);
+  return m;
+}
+
+wasm_memory *wasm_memory_new_from_image(wasm_store *store, const wasm_memtype *type,
+                                        const struct wasm_memory_image *image, wr_error *err) {
+  wasm_memory *m = memory_alloc(type, err);
+  if (!m) return NULL;
+  m->image = image;
+  if (!wasm_image_take_slot(image, m)) {
+    if (!memory_map(m, err)) {
+      wr_free(m);
+      return NULL;
+    }
+    if (!wasm_image_install(image, m)) {
+      wasm_memory_release(m);
+      wr_free(m);
+      wr_error_set(err, "cannot map the initial contents of a linear memory");
+      return NULL;
+    }
   }
   WR_VEC_PUSH(&store->memories, m);
   return m;
@@ -94,7 +129,7 @@ bool wasm_memory_grow_to(wasm_memory *m, uint64_t new_pages) {
 
 void wasm_memory_release(wasm_memory *m) {
 #if WASM_GUARDED_MEMORY
-  if (m->base) reservation_give(m->base, m->size);
+  if (m->base && !(m->image && wasm_image_give_slot(m->image, m))) reservation_give(m->base, m->size);
 #else
   free(m->base);
 #endif
