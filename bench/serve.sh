@@ -61,6 +61,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$nginx_bin" -c "$out/nginx.conf" -p "$out" -e "$out/nginx-error.log"
+rm -f "$out/server.out"  # a previous run's port line must not be read as this one's
 "$server" --workers "$workers" > "$out/server.out" &
 server_pid=$!
 for _ in $(seq 50); do grep -q '^port ' "$out/server.out" 2>/dev/null && break; sleep 0.1; done
@@ -73,6 +74,7 @@ serve_component() { # name component
   served_port=$(sed -n 's|^Serving HTTP on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$out/$1.out")
   [ -n "$served_port" ] || { echo "serve.sh: warren serve $2 did not start: $(cat "$out/$1.err")" >&2; exit 1; }
 }
+rm -f "$out/warren_wat.out" "$out/warren_js.out"  # a previous run's lines must not be taken for these
 "$build/warren" serve --addr 127.0.0.1:0 --workers "$workers" "$build/corpus/wat/http-hello.wasm" \
   > "$out/warren_wat.out" 2> "$out/warren_wat.err" &
 wat_pid=$!

@@ -70,13 +70,14 @@ static void usage(FILE *out) {
           "finish in-flight requests; a second signal exits at once.\n");
 }
 
-static bool parse_u64(const char *flag, const char *text, uint64_t max, uint64_t *out) {
+/* A whole number in [min, max] (message printed otherwise). */
+static bool parse_u64(const char *flag, const char *text, uint64_t min, uint64_t max, uint64_t *out) {
   char *end;
   errno = 0;
   unsigned long long v = strtoull(text, &end, 10);
-  if (!*text || *end || errno || text[0] == '-' || v > max) {
-    fprintf(stderr, "warren serve: %s: expected a whole number up to %llu, got '%s'\n", flag,
-            (unsigned long long)max, text);
+  if (!*text || *end || errno || text[0] == '-' || v < min || v > max) {
+    fprintf(stderr, "warren serve: %s: expected a whole number from %llu to %llu, got '%s'\n", flag,
+            (unsigned long long)min, (unsigned long long)max, text);
     return false;
   }
   *out = v;
@@ -94,7 +95,7 @@ static bool parse_addr(const char *flag, const char *text, char *host_out, size_
   size_t host_len = (size_t)(colon - text);
   if (host_len >= 2 && host[0] == '[' && host[host_len - 1] == ']') host++, host_len -= 2;
   uint64_t p;
-  if (host_len == 0 || host_len >= host_cap || !parse_u64(flag, colon + 1, 65535, &p)) {
+  if (host_len == 0 || host_len >= host_cap || !parse_u64(flag, colon + 1, 0, 65535, &p)) {
     if (host_len == 0 || host_len >= host_cap)
       fprintf(stderr, "warren serve: %s: expected HOST:PORT, got '%s'\n", flag, text);
     return false;
@@ -171,19 +172,19 @@ static int parse_options(int argc, char **argv, serve_cli *cli) {
     } else if ((value = cli_option_value(argc, argv, &i, "--admin-addr", &missing))) {
       cli->options.admin_addr = value;
     } else if ((value = cli_option_value(argc, argv, &i, "--max-concurrent-requests", &missing))) {
-      if (!parse_u64(arg, value, UINT_MAX, &n) || n == 0) return SERVE_EXIT_USAGE;
+      if (!parse_u64(arg, value, 1, UINT_MAX, &n)) return SERVE_EXIT_USAGE;
       cli->options.http.max_requests = (unsigned)n;
     } else if ((value = cli_option_value(argc, argv, &i, "--max-concurrent-connections", &missing))) {
-      if (!parse_u64(arg, value, UINT_MAX, &n) || n == 0) return SERVE_EXIT_USAGE;
+      if (!parse_u64(arg, value, 1, UINT_MAX, &n)) return SERVE_EXIT_USAGE;
       cli->options.http.max_connections = (unsigned)n;
     } else if ((value = cli_option_value(argc, argv, &i, "--workers", &missing))) {
-      if (!parse_u64(arg, value, 256, &n) || n == 0) return SERVE_EXIT_USAGE;
+      if (!parse_u64(arg, value, 1, 256, &n)) return SERVE_EXIT_USAGE;
       cli->options.http.workers = (unsigned)n;
     } else if ((value = cli_option_value(argc, argv, &i, "--max-request-body-size", &missing))) {
-      if (!parse_u64(arg, value, UINT64_MAX, &n) || n == 0) return SERVE_EXIT_USAGE;
+      if (!parse_u64(arg, value, 1, UINT64_MAX, &n)) return SERVE_EXIT_USAGE;
       cli->options.http.max_body_bytes = n;
     } else if ((value = cli_option_value(argc, argv, &i, "--max-http-fields-size", &missing))) {
-      if (!parse_u64(arg, value, 1u << 24, &n) || n < 64) return SERVE_EXIT_USAGE;
+      if (!parse_u64(arg, value, 64, 1u << 24, &n)) return SERVE_EXIT_USAGE;
       cli->options.http.max_head_bytes = (size_t)n;
     } else if (missing) {
       fprintf(stderr, "warren serve: %s needs a value\n", arg);

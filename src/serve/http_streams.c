@@ -13,6 +13,7 @@ struct serve_http_exchange {
   wasi_p2_ctx *ctx;
   unsigned refs; /* the request's task, the body stream, the response-outparam, the body sink */
   bool outparam_live; /* the guest holds the response-outparam: it may still answer */
+  uint64_t body_bytes; /* written to the response body so far */
   bool body_stream_live;
   bool sink_live;
   bool body_ended;
@@ -112,6 +113,7 @@ static wasi_stream_status sink_check_write(void *self, uint64_t *permitted, wasi
 static wasi_stream_status sink_write(void *self, const uint8_t *buf, size_t len, wasi_io_error **err) {
   serve_http_exchange *x = self;
   if (!exchange_open(x)) return WASI_STREAM_CLOSED;
+  x->body_bytes += len;
   if (httpd_response_write(x->ex, buf, len)) return WASI_STREAM_OK;
   if (!exchange_open(x)) return WASI_STREAM_CLOSED;
   *err = wasi_io_error_new(0, "the response body is longer than its content-length");
@@ -148,12 +150,15 @@ static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_
   return true;
 }
 
+/* The guest dropped its body without finishing it. Nothing written yet: end the response
+ * with an empty body, as jco and wasmtime serve do (StarlingMonkey's error path drops an
+ * untouched body); otherwise the message is cut short and its connection closed. */
 static void sink_abort(void *self) {
   serve_http_exchange *x = self;
-  if (x->ex) {
-    httpd_response_abort(x->ex);
-    x->ex = NULL;
-  }
+  if (!x->ex) return;
+  if (x->body_bytes == 0) httpd_response_end(x->ex);
+  else httpd_response_abort(x->ex);
+  x->ex = NULL;
 }
 
 static void sink_free(void *self) {

@@ -255,6 +255,8 @@ static wasi_pollable *pipe_subscribe(void *self) {
 
 static void pipe_stream_free(void *self) { pipe_release(self); }
 
+/* A body write beyond check-write traps, as the spec and wasmtime say (jco is lenient, so
+ * StarlingMonkey's error pages, written without a check, get Warren's 500 instead). */
 static const wasi_output_ops pipe_output = {pipe_check_write, pipe_write, pipe_flush, pipe_subscribe, pipe_stream_free, 0};
 
 /* the outgoing-body resource */

@@ -1,0 +1,1059 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `warren serve` on real components (issues 4 and 5).
+
+Usage: test_serve_e2e.py --warren WARREN --corpus CORPUS_DIR --components DIR --jco JCO.js TEST...
+       test_serve_e2e.py --list
+
+Each test starts its own `warren serve --addr 127.0.0.1:0`, reads the port from the
+"Serving HTTP on ..." line, talks to it over loopback (http.client or raw sockets), and stops it
+by its PID. Every wait is bounded (IO_TIMEOUT is a guard against hangs, never an expectation about
+speed). A server that exits with a sanitizer report or a non-zero code after SIGTERM fails the test.
+
+DIR holds tests/serve_e2e/*.wat assembled. probe.wasm (see probe.wat) is a per-instance counter, /spin,
+/sleep/MS (logs "sleep start" to stderr first), /trap, /spin-teardown, and a
+warren:lifecycle/teardown export that logs "teardown count=N" to stderr.
+Pool behaviours are also observed through WARREN_LOG=info lines (instance started, draining,
+destroyed, with the cause)."""
+import argparse
+import http.client
+import http.server
+import json
+import os
+import queue
+import random
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+IO_TIMEOUT = 30.0     # guard against hangs: sanitizer builds on a loaded 2-core machine are slow
+START_TIMEOUT = 120.0  # the 13 MB componentize-js components take a while to load under ASan
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "UndefinedBehaviorSanitizer", "runtime error:")
+
+# reuse tests count requests per instance: no instance may retire for idleness between them,
+# however slow a loaded machine makes the test client
+NO_IDLE = ("--idle-instance-timeout", "1h")
+
+WARREN = CORPUS = COMPONENTS = PROBE = JCO = None
+TESTS = {}
+
+
+def test(fn):
+    TESTS[fn.__name__] = fn
+    return fn
+
+
+def check(cond, what, *details):
+    if not cond:
+        raise AssertionError(" ".join([what, *(repr(d) for d in details)]))
+
+
+def corpus(name):
+    return os.path.join(CORPUS, name)
+
+
+def own(name):
+    """One of this test's components (tests/serve_e2e/*.wat, assembled)."""
+    return os.path.join(COMPONENTS, name)
+
+
+# ---- the server under test ----
+
+class Warren:
+    """`warren serve` on a free loopback port; stderr is collected line by line."""
+
+    def __init__(self, component, *flags, workers=1, log=None):
+        env = dict(os.environ)
+        if log:
+            env["WARREN_LOG"] = log
+        cmd = [WARREN, "serve", "--addr", "127.0.0.1:0", "--workers", str(workers), *flags, component]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.lines = []
+        self.changed = threading.Condition()
+        self.stdout = queue.Queue()
+        self.stderr_reader = threading.Thread(target=self._collect_stderr, daemon=True)
+        self.stderr_reader.start()
+        threading.Thread(target=self._collect_stdout, daemon=True).start()
+        try:
+            first = self.stdout.get(timeout=START_TIMEOUT)
+        except queue.Empty:
+            self.kill()
+            raise AssertionError("warren serve printed nothing within %ds: %s" % (START_TIMEOUT, self.stderr()))
+        found = re.match(r"Serving HTTP on http://127\.0\.0\.1:(\d+)/$", first)
+        if not found:
+            self.kill()
+            raise AssertionError("warren serve did not start: %r %s" % (first, self.stderr()))
+        self.port = int(found.group(1))
+
+    def _collect_stderr(self):
+        for raw in self.proc.stderr:
+            with self.changed:
+                self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+                self.changed.notify_all()
+
+    def _collect_stdout(self):
+        for raw in self.proc.stdout:
+            self.stdout.put(raw.decode(errors="replace").rstrip("\n"))
+
+    def stderr(self):
+        with self.changed:
+            return "\n".join(self.lines)
+
+    def matching(self, pattern):
+        with self.changed:
+            return [line for line in self.lines if re.search(pattern, line)]
+
+    def line_index(self, pattern):
+        """The index of the first stderr line matching pattern."""
+        with self.changed:
+            for i, line in enumerate(self.lines):
+                if re.search(pattern, line):
+                    return i
+        raise AssertionError("no stderr line matches %r:\n%s" % (pattern, self.stderr()))
+
+    def wait_for(self, pattern, count=1):
+        """Waits until `count` stderr lines match; returns them."""
+        deadline = time.monotonic() + IO_TIMEOUT
+        with self.changed:
+            while True:
+                found = [line for line in self.lines if re.search(pattern, line)]
+                if len(found) >= count:
+                    return found
+                over = not self.stderr_reader.is_alive()  # the process closed its stderr
+                if over or time.monotonic() >= deadline:
+                    raise AssertionError("stderr never had %d line(s) matching %r:\n%s"
+                                         % (count, pattern, "\n".join(self.lines)))
+                self.changed.wait(0.2)
+
+    def send(self, sig):
+        self.proc.send_signal(sig)
+
+    def wait_exit(self):
+        try:
+            return self.proc.wait(timeout=IO_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError("warren serve did not exit within %ds" % IO_TIMEOUT)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self):
+        """SIGTERM; the server must exit 0 with no sanitizer report. Returns its stderr."""
+        self.send(signal.SIGTERM)
+        code = self.wait_exit()
+        self.check_clean()
+        check(code == 0, "exit code after SIGTERM", code, self.stderr())
+        return self.stderr()
+
+    def check_clean(self):
+        """After exit: all of stderr read, and no sanitizer report in it."""
+        self.stderr_reader.join(IO_TIMEOUT)
+        text = self.stderr()
+        for mark in SANITIZER_MARKS:
+            check(mark not in text, "sanitizer report", text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
+
+
+# ---- clients ----
+
+def request(port, method="GET", path="/", body=None, headers=None):
+    """One request on a fresh connection: (status, {lower-case name: value}, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=IO_TIMEOUT)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def get_ok(port, path="/"):
+    status, headers, body = request(port, "GET", path)
+    check(status == 200, "status of GET " + path, status, body)
+    return headers, body
+
+
+def counter_of(port, path="/"):
+    headers, _ = get_ok(port, path)
+    return int(headers["x-counter"])
+
+
+class Raw:
+    """A raw connection that reads HTTP/1.1 responses one at a time."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+        self.buf = b""
+        self.head = None  # (status, headers) of the response being read
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _more(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("connection closed by the server")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._more()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _take(self, n):
+        while len(self.buf) < n:
+            self._more()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def response(self):
+        version, status, _ = (self._line().decode() + "  ").split(" ", 2)
+        check(version == "HTTP/1.1", "status line version", version)
+        headers = {}
+        while True:
+            line = self._line()
+            if not line:
+                break
+            name, value = line.decode().split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+        self.head = (int(status), headers)
+        if "content-length" in headers:
+            return int(status), headers, self._take(int(headers["content-length"]))
+        body = b""
+        if headers.get("transfer-encoding") == "chunked":
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line():
+                        pass
+                    return int(status), headers, body
+                body += self._take(size)
+                check(self._take(2) == b"\r\n", "chunk terminator")
+        return int(status), headers, body
+
+    def closed_or_error(self):
+        """True once the server has closed the connection (anything it sent before is ignored)."""
+        try:
+            while self.sock.recv(65536):
+                pass
+            return True
+        except (ConnectionResetError, BrokenPipeError):
+            return True
+        except socket.timeout:
+            return False
+
+    def close(self):
+        self.sock.close()
+
+
+def in_thread(fn, *args):
+    """Runs fn(*args) on a thread; returns a function that waits (bounded) for its result."""
+    box = {}
+
+    def run():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as e:  # handed to the waiting test
+            box["error"] = e
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+
+    def result():
+        t.join(IO_TIMEOUT)
+        check(not t.is_alive(), "a background request did not finish")
+        if "error" in box:
+            raise box["error"]
+        return box["value"]
+    return result
+
+
+# ---- issue 4: the corpus behaves as under `jco serve --isolate-requests instance` ----
+
+@test
+def corpus_js_hello():
+    with Warren(corpus("js/hello.wasm")) as w:
+        headers, body = get_ok(w.port, "/abc?x=1")
+        check(body == b"hello from js /abc\n", "body", body)
+        check(headers.get("content-type") == "text/plain", "content-type", headers)
+        w.stop()
+
+
+@test
+def corpus_js_echo():
+    with Warren(corpus("js/echo.wasm")) as w:
+        status, headers, body = request(w.port, "POST", "/p/q?a=1", b"some body text",
+                                        {"x-foo": "bar", "content-type": "text/x-test"})
+        check(status == 200 and body == b"some body text", "echo", status, body)
+        check(headers.get("x-echo-method") == "POST", "method", headers)
+        check(headers.get("x-echo-path") == "/p/q?a=1", "path", headers)
+        check(headers.get("x-echo-body-length") == "14", "body length", headers)
+        check(headers.get("x-echo-h-x-foo") == "bar", "request header", headers)
+        check(headers.get("content-type") == "text/x-test", "content-type", headers)
+        for method in ("PUT", "DELETE", "PATCH"):
+            status, headers, body = request(w.port, method, "/m", b"x")
+            check(status == 200 and headers.get("x-echo-method") == method, method, status, headers)
+        status, headers, body = request(w.port, "POST", "/j?json=1", b"{\"k\": 1}", {"x-bar": "baz"})
+        check(status == 200 and headers.get("content-type") == "application/json", "json", status, headers)
+        doc = json.loads(body)
+        check(doc["method"] == "POST", "json method", doc)
+        check(doc["url"] == "http://127.0.0.1:%d/j?json=1" % w.port, "json url", doc)
+        check(doc["headers"].get("x-bar") == "baz", "json headers", doc)
+        check(doc["bodyLength"] == 8 and doc["body"] == "{\"k\": 1}", "json body", doc)
+        w.stop()
+
+
+@test
+def corpus_js_counter():
+    # p2 default: a fresh instance per request, so the guest's global counter is always 1
+    with Warren(corpus("js/counter.wasm")) as w:
+        for _ in range(4):
+            headers, body = get_ok(w.port)
+            check(headers.get("x-counter") == "1" and body.startswith(b"count=1 "), "counter", headers, body)
+        w.stop()
+
+
+@test
+def corpus_js_throw():
+    # /sync throws in the listener, other paths reject respondWith: 500 either way, and the
+    # server goes on answering (each request gets a fresh instance)
+    with Warren(corpus("js/throw.wasm")) as w:
+        for path in ("/sync", "/async", "/sync", "/async"):
+            status, _, _ = request_allowing_truncation(w.port, path)
+            check(status == 500, "status of " + path, status)
+        w.stop()
+
+
+def request_allowing_truncation(port, path):
+    """GET on a raw connection: (status, headers, body complete?). A guest that fails after
+    starting its response leaves the body unfinished: the server then closes the connection."""
+    conn = Raw(port)
+    try:
+        conn.send(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n\r\n")
+        try:
+            status, headers, _ = conn.response()
+            return status, headers, True
+        except EOFError:
+            check(conn.head is not None, "no response head before the connection closed")
+            return conn.head[0], conn.head[1], False
+    finally:
+        conn.close()
+
+
+@test
+def trap_then_next_succeeds():
+    with Warren(PROBE) as w:
+        status, _, body = request(w.port, "GET", "/trap")
+        check(status == 500 and len(body) < 100, "a trapping guest", status, body)
+        w.wait_for(r"guest trapped")
+        headers, body = get_ok(w.port, "/next")
+        check(body == b"count=1\n", "the next request", body)
+        w.stop()
+
+
+class Upstream:
+    """A local HTTP server for the fetch component; records the requests it saw."""
+
+    def __init__(self):
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                body = BIG_TEXT if self.path == "/big" else b"upstream says hi"
+                self.send_response(200 if self.path != "/missing" else 404)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@test
+def corpus_js_fetch():
+    upstream = Upstream()
+    try:
+        with Warren(corpus("js/fetch.wasm")) as w:
+            base = "http://127.0.0.1:%d" % upstream.port
+            status, headers, body = request(w.port, "GET", "/", headers={"x-fetch-url": base + "/x"})
+            check(status == 200, "status", status, body)
+            check(body == b"upstream_status=200\nupstream_body=upstream says hi\n", "body", body)
+            check(headers.get("x-upstream-status") == "200", "x-upstream-status", headers)
+            check(upstream.seen and upstream.seen[0][0] == "/x", "upstream path", upstream.seen)
+            check(upstream.seen[0][1].get("x-from") == "corpus-fetch-component", "upstream headers", upstream.seen)
+            status, _, body = request(w.port, "GET", "/?url=" + base + "/missing")
+            check(status == 200 and body.startswith(b"upstream_status=404\n"), "404 upstream", status, body)
+            status, _, body = request(w.port, "GET", "/")
+            check(status == 400 and body == b"missing x-fetch-url header\n", "no url", status, body)
+            status, _, body = request(w.port, "GET", "/", headers={"x-fetch-url": base + "/big"})
+            check(status == 200 and body == b"upstream_status=200\nupstream_body=" + BIG_TEXT + b"\n",
+                  "a 1 MiB upstream body", status, len(body))
+            # a refused connection is the guest's error to handle: fetch() rejects -> 502
+            closed = socket.socket()
+            closed.bind(("127.0.0.1", 0))
+            dead = "http://127.0.0.1:%d/" % closed.getsockname()[1]
+            closed.close()
+            status, _, body = request(w.port, "GET", "/", headers={"x-fetch-url": dead})
+            check(status == 502 and body.startswith(b"fetch failed"), "refused upstream", status, body)
+            w.stop()
+    finally:
+        upstream.close()
+
+
+@test
+def corpus_c_handler():
+    with Warren(corpus("c/http-handler.wasm")) as w:
+        headers, body = get_ok(w.port, "/x?y")
+        check(body == b"hello from C method=GET path=/x?y count=1\n", "body", body)
+        check(headers.get("x-counter") == "1" and headers.get("content-type") == "text/plain", "headers", headers)
+        status, _, body = request(w.port, "POST", "/post", b"ignored")
+        check(status == 200 and body == b"hello from C method=POST path=/post count=1\n", "POST", status, body)
+        status, _, body = request(w.port, "PURGE", "/other")
+        check(status == 200 and body == b"hello from C method=PURGE path=/other count=1\n", "other method", body)
+        w.stop()
+
+
+@test
+def corpus_wat_hello():
+    for name in ("wat/http-hello.wasm", "wat/http-hello-roundtrip.wasm"):
+        with Warren(corpus(name)) as w:
+            headers, body = get_ok(w.port, "/anything")
+            check(body == b"hello\n" and headers.get("content-type") == "text/plain", name, headers, body)
+            w.stop()
+
+
+def pattern(n, seed):
+    return random.Random(seed).randbytes(n)
+
+
+def text_pattern(n, seed):
+    """n bytes of lower-case letters and newlines (a body a JS guest reads as text)."""
+    letters = b"abcdefghijklmnopqrstuvwxyz\n"
+    return pattern(n, seed).translate(bytes(letters[i % len(letters)] for i in range(256)))
+
+
+BIG_TEXT = text_pattern(1 << 20, 4)
+
+
+class JcoServe:
+    """`jco serve --isolate-requests instance` of a component: the reference behaviour."""
+
+    def __init__(self, component):
+        self.port = free_port()
+        self.work = tempfile.TemporaryDirectory()  # its transpiled code, removed afterwards
+        self.proc = subprocess.Popen(["node", JCO, "serve", "--port", str(self.port), "--isolate-requests",
+                                      "instance", "--jco-dir", self.work.name, component], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=IO_TIMEOUT).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.__exit__()
+                    raise AssertionError("jco serve %s did not start" % component)
+                time.sleep(0.2)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # its own session: node and anything it started
+        self.proc.wait()
+        self.work.cleanup()
+
+
+def comparable(component, response):
+    """(status, body) with what legitimately differs between two servers taken out."""
+    status, headers, body = response
+    if component == "js/counter.wasm":
+        body = re.sub(rb"instance_born_at=\d+", b"instance_born_at=T", body)
+    return status, headers.get("content-type"), body
+
+
+PARITY = [
+    # (component, [(method, path, body, headers)])
+    ("js/hello.wasm", [("GET", "/", None, {}), ("GET", "/a/b?c=d", None, {}), ("POST", "/p", b"x", {})]),
+    ("js/echo.wasm", [("POST", "/e?x=1", b"some body", {"content-type": "text/x-a"}), ("GET", "/g", None, {}),
+                      ("PUT", "/big", pattern(200000, 3), {})]),
+    ("js/counter.wasm", [("GET", "/", None, {})] * 3),
+    ("js/fetch.wasm", [("GET", "/", None, {}), ("GET", "/", None, {"x-fetch-url": "{upstream}/u"}),
+                       ("GET", "/?url={upstream}/missing", None, {})]),
+    ("c/http-handler.wasm", [("GET", "/x?y", None, {}), ("DELETE", "/d", None, {}), ("GET", "/", None, {})]),
+    ("wat/http-hello.wasm", [("GET", "/", None, {}), ("POST", "/p", b"ignored", {})]),
+    ("wat/http-hello-roundtrip.wasm", [("GET", "/", None, {})]),
+]
+
+
+@test
+def jco_parity():
+    # same status, content-type and body as `jco serve --isolate-requests instance`
+    upstream = Upstream()
+    base = "http://127.0.0.1:%d" % upstream.port
+    try:
+        for component, requests in PARITY:
+            with Warren(corpus(component)) as w, JcoServe(corpus(component)) as jco:
+                for method, path, body, headers in requests:
+                    path = path.replace("{upstream}", base)
+                    headers = {k: v.replace("{upstream}", base) for k, v in headers.items()}
+                    ours = comparable(component, request(w.port, method, path, body, headers))
+                    theirs = comparable(component, request(jco.port, method, path, body, headers))
+                    check(ours == theirs, "%s %s %s" % (component, method, path), ours, theirs)
+                w.stop()
+        # the throwing component: the same status (500) for both paths
+        with Warren(corpus("js/throw.wasm")) as w, JcoServe(corpus("js/throw.wasm")) as jco:
+            for path in ("/sync", "/async"):
+                ours = request_allowing_truncation(w.port, path)[0]
+                theirs = request_allowing_truncation(jco.port, path)[0]
+                check(ours == theirs == 500, "js/throw.wasm " + path, ours, theirs)
+            w.stop()
+    finally:
+        upstream.close()
+
+
+@test
+def echo_one_mib():
+    data = pattern(1 << 20, 1)
+    with Warren(corpus("js/echo.wasm")) as w:
+        status, headers, body = request(w.port, "POST", "/big", data)
+        check(status == 200 and headers.get("x-echo-body-length") == str(len(data)), "1 MiB", status, headers)
+        check(body == data, "1 MiB body echoed intact", len(body))
+        # the same body sent chunked, in pieces of uneven size
+        conn = Raw(w.port)
+        conn.send(b"POST /big-chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n")
+        at = 0
+        for size in [1, 4095, 70000] + [65536] * 15 + [len(data)]:
+            piece = data[at:at + size]
+            if not piece:
+                break
+            conn.send(b"%x\r\n" % len(piece) + piece + b"\r\n")
+            at += len(piece)
+        conn.send(b"0\r\n\r\n")
+        status, headers, body = conn.response()
+        conn.close()
+        check(status == 200 and body == data, "chunked 1 MiB echoed intact", status, len(body))
+        w.stop()
+
+
+@test
+def keep_alive_and_pipelining():
+    with Warren(corpus("c/http-handler.wasm")) as w:
+        conn = Raw(w.port)
+        for i in range(3):  # keep-alive: one after the other on one connection
+            conn.send(b"GET /k%d HTTP/1.1\r\nHost: t\r\n\r\n" % i)
+            status, _, body = conn.response()
+            check(status == 200 and body == b"hello from C method=GET path=/k%d count=1\n" % i, "keep-alive", body)
+        # pipelining: three requests in one write, answered in order
+        conn.send(b"".join(b"GET /p%d HTTP/1.1\r\nHost: t\r\n\r\n" % i for i in range(3)))
+        for i in range(3):
+            status, _, body = conn.response()
+            check(status == 200 and body == b"hello from C method=GET path=/p%d count=1\n" % i, "pipelined", body)
+        conn.close()
+        w.stop()
+    with Warren(corpus("js/echo.wasm")) as w:
+        conn = Raw(w.port)
+        bodies = [b"first", pattern(100000, 2), b"", b"last"]
+        conn.send(b"".join(b"POST /e%d HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % (i, len(b)) + b
+                           for i, b in enumerate(bodies)))
+        for i, sent in enumerate(bodies):
+            status, headers, body = conn.response()
+            check(status == 200 and headers.get("x-echo-path") == "/e%d" % i and body == sent,
+                  "pipelined echo %d" % i, status, headers)
+        conn.close()
+        w.stop()
+
+
+@test
+def timeout_spinning_guest():
+    with Warren(PROBE, "-W", "timeout=200ms") as w:
+        status, _, body = request(w.port, "GET", "/spin")
+        check(status == 500, "spinning guest", status, body)
+        check(b"interrupt" not in body and len(body) < 100, "no guest error text in the body", body)
+        w.wait_for(r"request timed out")
+        headers, body = get_ok(w.port, "/after")
+        check(body == b"count=1\n", "the next request", body)
+        # a guest waiting (not spinning) past the timeout is cut off too
+        status, _, _ = request(w.port, "GET", "/sleep/5000")
+        check(status == 500, "sleeping past the timeout", status)
+        get_ok(w.port)
+        w.stop()
+
+
+@test
+def sigterm_finishes_in_flight():
+    with Warren(PROBE) as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/1500")
+        w.wait_for(r"sleep start")
+        w.send(signal.SIGTERM)
+        w.wait_for(r"finishing in-flight requests")
+        status, _, body = slow()
+        check(status == 200 and body == b"count=1\n", "the in-flight response completes", status, body)
+        check(w.wait_exit() == 0, "exit code", w.proc.returncode, w.stderr())
+        w.check_clean()
+
+
+@test
+def sigterm_stops_accepting():
+    with Warren(PROBE) as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/2000")
+        w.wait_for(r"sleep start")
+        w.send(signal.SIGTERM)
+        w.wait_for(r"finishing in-flight requests")
+        refused = False
+        try:
+            status, _, _ = request(w.port, "GET", "/late")
+        except (ConnectionError, http.client.HTTPException, OSError):
+            refused = True
+        check(refused or status == 503, "a request after SIGTERM is not served")
+        check(slow()[0] == 200, "the in-flight request")
+        check(w.wait_exit() == 0, "exit code", w.stderr())
+
+
+@test
+def second_signal_exits_at_once():
+    with Warren(PROBE) as w:
+        slow = in_thread(request_or_error, w.port, "/sleep/60000")
+        w.wait_for(r"sleep start")
+        w.send(signal.SIGTERM)
+        w.wait_for(r"finishing in-flight requests")
+        w.send(signal.SIGTERM)
+        code = w.wait_exit()  # bounded well below the 60 s the guest sleeps
+        check(code != 0, "exit code after a second signal", code)
+        check(slow() != 200, "the cut-off request was not answered 200")
+
+
+def request_or_error(port, path):
+    try:
+        return request(port, "GET", path)[0]
+    except (ConnectionError, http.client.HTTPException, OSError) as e:
+        return repr(e)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@test
+def shutdown_addr():
+    # a connection to --shutdown-addr stops the server as SIGTERM does: in-flight work finishes
+    shutdown = free_port()
+    with Warren(PROBE, "--shutdown-addr", "127.0.0.1:%d" % shutdown) as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/1000")
+        w.wait_for(r"sleep start")
+        socket.create_connection(("127.0.0.1", shutdown), timeout=IO_TIMEOUT).close()
+        status, _, body = slow()
+        check(status == 200 and body == b"count=1\n", "the in-flight response completes", status, body)
+        check(w.wait_exit() == 0, "exit code", w.stderr())
+        w.check_clean()
+
+
+MALFORMED = [
+    # (what, bytes, acceptable statuses; None means the server may just close)
+    ("garbage request line", b"NONSENSE\r\n\r\n", {400}),
+    ("header without a colon", b"GET / HTTP/1.1\r\nHost: t\r\nno colon here\r\n\r\n", {400}),
+    ("NUL in the target", b"GET /a\x00b HTTP/1.1\r\nHost: t\r\n\r\n", {400}),
+    ("bad version", b"GET / HTTP/9.9\r\nHost: t\r\n\r\n", {400, 505}),
+    ("both content-length and chunked",
+     b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", {400}),
+    ("negative content-length", b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: -5\r\n\r\n", {400}),
+    ("bad chunk size while the guest reads the body",
+     b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n", None),
+    ("huge chunk size", b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", None),
+]
+
+
+@test
+def malformed_requests():
+    with Warren(corpus("js/echo.wasm"), "--max-request-body-size", "4096", "--max-http-fields-size", "8192") as w:
+        for what, raw, statuses in MALFORMED:
+            conn = Raw(w.port)
+            conn.send(raw)
+            try:
+                status, _, _ = conn.response()
+                check(statuses is None or status in statuses, what, status)
+                check(status >= 400, what + ": an error status", status)
+            except EOFError:
+                check(statuses is None, what + ": closed without a response")
+            conn.close()
+            get_ok(w.port, "/still-serving")
+        # over the limits
+        conn = Raw(w.port)
+        conn.send(b"GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + b"a" * 10000 + b"\r\n\r\n")
+        check(conn.response()[0] == 431, "head over --max-http-fields-size")
+        conn.close()
+        status, _, _ = request(w.port, "POST", "/", b"b" * 5000)
+        check(status == 413, "body over --max-request-body-size", status)
+        # a client that promises a body and goes away while the guest reads it
+        conn = Raw(w.port)
+        conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nonly this")
+        conn.sock.shutdown(socket.SHUT_WR)
+        check(conn.closed_or_error(), "truncated body: the connection ends")
+        conn.close()
+        conn = Raw(w.port)
+        conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\nonly this")
+        conn.close()
+        get_ok(w.port, "/still-serving")
+        w.stop()
+
+
+BAD_INVOCATIONS = [
+    # (flags and component, exit code, stderr pattern)
+    (["--max-instance-reuse-count", "0", "{c}/c/http-handler.wasm"], 2, r"--max-instance-reuse-count: must be at least 1"),
+    (["--max-instance-reuse-count", "5..2", "{c}/c/http-handler.wasm"], 2, r"--max-instance-reuse-count: range '5\.\.2' is empty"),
+    (["--idle-instance-timeout", "5", "{c}/c/http-handler.wasm"], 2, r"--idle-instance-timeout: .*needs a unit"),
+    (["-W", "nope", "{c}/c/http-handler.wasm"], 2, r"unknown -W option 'nope'"),
+    (["-W", "timeout=soon", "{c}/c/http-handler.wasm"], 2, r"-W timeout: duration 'soon'"),
+    (["--no-such-flag", "{c}/c/http-handler.wasm"], 2, r"unknown option '--no-such-flag'"),
+    (["{c}/no/such/file.wasm"], 1, r"cannot open .*no/such/file\.wasm"),
+    (["{core}"], 1, r"is not a component"),
+    (["{c}/wat/add.wasm"], 1, r"does not export wasi:http/incoming-handler"),
+    (["{c}/c/hello-cli.wasm"], 1, r"does not export wasi:http/incoming-handler"),
+    (["{own}/trap_at_start.wasm"], 1, r"trap_at_start\.wasm: instantiation trapped: unreachable"),
+]
+
+
+@test
+def bad_flags():
+    work = tempfile.TemporaryDirectory()
+    core = os.path.join(work.name, "core-module.wasm")
+    with open(core, "wb") as f:
+        f.write(b"\0asm\1\0\0\0")  # an empty core module: valid wasm, not a component
+    for args, code, message in BAD_INVOCATIONS:
+        args = [a.format(c=CORPUS, core=core, own=COMPONENTS) for a in args]
+        cmd = [WARREN, "serve", "--addr", "127.0.0.1:0"] + args
+        proc = subprocess.run(cmd, capture_output=True, timeout=START_TIMEOUT)
+        err = proc.stderr.decode(errors="replace")
+        check(proc.returncode == code, "exit code of %s" % args, proc.returncode, err)
+        check(re.search(message, err), "error message of %s" % args, err)
+        check(b"Serving HTTP" not in proc.stdout, "did not serve", args)
+        for mark in SANITIZER_MARKS:
+            check(mark not in err, "sanitizer report", err)
+
+
+@test
+def concurrent_clients():
+    # 16 clients at once on 2 workers, keep-alive, through real guests: every answer complete
+    def client(port, n, tag):
+        conn = Raw(port)
+        counts = []
+        for i in range(n):
+            conn.send(b"GET /%s/%d HTTP/1.1\r\nHost: t\r\n\r\n" % (tag, i))
+            status, headers, body = conn.response()
+            check(status == 200 and body.endswith(b"path=/%s/%d count=%s\n" % (tag, i, headers["x-counter"].encode())),
+                  "answer", status, body)
+            counts.append(int(headers["x-counter"]))
+        conn.close()
+        return counts
+    for flags, allowed in (((), {1}), (("--max-instance-reuse-count", "3", "--exact-limits", *NO_IDLE), {1, 2, 3})):
+        with Warren(corpus("c/http-handler.wasm"), *flags, workers=2) as w:
+            waits = [in_thread(client, w.port, 25, b"c%d" % i) for i in range(16)]
+            counts = [c for wait in waits for c in wait()]
+            check(len(counts) == 400 and set(counts) <= allowed, "counts", flags, sorted(set(counts)))
+            w.stop()
+
+
+# ---- issue 5: the pool with real guests ----
+
+@test
+def pool_fresh_instance_per_request():
+    with Warren(corpus("c/http-handler.wasm"), workers=2) as w:
+        counts = [counter_of(w.port, "/n%d" % i) for i in range(10)]
+        check(counts == [1] * 10, "p2 default: a fresh instance per request", counts)
+        conn = Raw(w.port)  # one keep-alive connection does not mean one instance
+        for i in range(5):
+            conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            status, headers, _ = conn.response()
+            check(status == 200 and headers["x-counter"] == "1", "keep-alive request %d" % i, headers)
+        conn.close()
+        w.stop()
+
+
+@test
+def pool_exact_reuse_count():
+    with Warren(corpus("c/http-handler.wasm"), "--max-instance-reuse-count", "3", "--exact-limits", *NO_IDLE) as w:
+        counts = [counter_of(w.port) for _ in range(9)]
+        check(counts == [1, 2, 3] * 3, "reuse 3, exact", counts)
+        w.stop()
+
+
+def instance_runs(counts):
+    """Splits a sequence of per-instance counters into the runs of each instance (the counter
+    restarts at 1 on a new instance); returns the lengths of the complete runs."""
+    runs, current = [], 0
+    for c in counts:
+        if c == 1 and current:
+            runs.append(current)
+        check(c == 1 or c == current + 1, "counter sequence", counts)
+        current = c
+    return runs  # the last run may be unfinished: left out
+
+
+def reuse_sequence(*flags, requests=120):
+    with Warren(corpus("c/http-handler.wasm"), *flags, *NO_IDLE) as w:
+        conn = Raw(w.port)
+        counts = []
+        for _ in range(requests):
+            conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            status, headers, _ = conn.response()
+            check(status == 200, "status", status)
+            counts.append(int(headers["x-counter"]))
+        conn.close()
+        w.stop()
+    return counts
+
+
+@test
+def pool_reuse_range_seeded():
+    counts = reuse_sequence("--max-instance-reuse-count", "2..5", "--seed", "7")
+    runs = instance_runs(counts)
+    check(len(runs) >= 20, "many instances", runs)
+    check(all(2 <= r <= 5 for r in runs), "every instance's count within [2, 5]", runs)
+    check(len(set(runs)) > 1, "the counts vary between instances", runs)
+    again = reuse_sequence("--max-instance-reuse-count", "2..5", "--seed", "7")
+    check(again == counts, "the same seed gives the same sequence", counts, again)
+
+
+@test
+def pool_reuse_single_number_sampled():
+    # without --exact-limits a single N is sampled from [ceil(N/2), N]
+    runs = instance_runs(reuse_sequence("--max-instance-reuse-count", "6", "--seed", "3"))
+    check(len(runs) >= 15 and all(3 <= r <= 6 for r in runs), "counts within [3, 6]", runs)
+    check(len(set(runs)) > 1, "the counts vary", runs)
+
+
+@test
+def pool_queue_full_503():
+    with Warren(PROBE, "--max-instances", "1", "--max-queued-requests", "0") as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/1500")
+        w.wait_for(r"sleep start")
+        status, _, _ = request(w.port, "GET", "/second")
+        check(status == 503, "a request beyond the only instance and an empty queue", status)
+        check(slow()[0] == 200, "the slow request")
+        get_ok(w.port, "/third")
+        w.stop()
+
+
+@test
+def pool_queue_timeout_503():
+    with Warren(PROBE, "--max-instances", "1", "--max-queued-requests", "4", "--queue-timeout", "200ms") as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/2000")
+        w.wait_for(r"sleep start")
+        status, _, _ = request(w.port, "GET", "/queued")
+        check(status == 503, "a queued request past --queue-timeout", status)
+        check(slow()[0] == 200, "the slow request")
+        w.stop()
+
+
+@test
+def pool_queue_waits_for_instance():
+    # a queued request within its timeout is served once the instance is free
+    with Warren(PROBE, "--max-instances", "1", "--max-queued-requests", "4", "--queue-timeout", "20s") as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/500")
+        w.wait_for(r"sleep start")
+        headers, body = get_ok(w.port, "/queued")
+        check(body == b"count=1\n", "the queued request's answer", body)
+        check(slow()[0] == 200, "the slow request")
+        w.stop()
+
+
+@test
+def pool_idle_timeout_retires():
+    with Warren(corpus("c/http-handler.wasm"), "--max-instance-reuse-count", "100", "--exact-limits",
+                "--idle-instance-timeout", "500ms", log="info") as w:
+        conn = Raw(w.port)
+        counts = []
+        for _ in range(2):
+            conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+            counts.append(int(conn.response()[1]["x-counter"]))
+        check(counts == [1, 2], "back to back on one instance", counts)
+        w.wait_for(r"pool: instance \d+ destroyed \(idle\) after 2 requests")
+        conn.send(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n")
+        check(conn.response()[1]["x-counter"] == "1", "a new instance after the idle time")
+        conn.close()
+        w.stop()
+
+
+@test
+def pool_min_instances_prewarm():
+    with Warren(corpus("c/http-handler.wasm"), "--min-instances", "2", log="info") as w:
+        # before any request, two instances were started
+        w.wait_for(r"pool: instance \d+ started", count=2)
+        check(counter_of(w.port) == 1, "first request")
+        w.stop()
+
+
+def teardown_lines(w):
+    """{instance id: [counts]} from the probe's "teardown count=N" stderr lines."""
+    seen = {}
+    for line in w.matching(r"teardown count="):
+        found = re.match(r"stderr \[(\d+)\] :: teardown count=(\d+)$", line)
+        check(found, "teardown line format", line)
+        seen.setdefault(int(found.group(1)), []).append(int(found.group(2)))
+    return seen
+
+
+@test
+def pool_teardown_once_per_instance():
+    with Warren(PROBE, "--max-instance-reuse-count", "3", "--exact-limits", *NO_IDLE) as w:
+        counts = [counter_of(w.port) for _ in range(9)]
+        check(counts == [1, 2, 3] * 3, "reuse 3", counts)
+        w.wait_for(r"teardown count=3", count=3)
+        get_ok(w.port)  # a fourth instance, alive at shutdown: torn down as SIGTERM drains it
+        w.stop()
+        seen = teardown_lines(w)
+        check(len(seen) == 4 and all(len(c) == 1 for c in seen.values()), "exactly once per instance", seen)
+        check(sorted(c[0] for c in seen.values()) == [1, 3, 3, 3], "teardown after the last request", seen)
+
+
+@test
+def pool_teardown_not_after_trap():
+    with Warren(PROBE, "--max-instance-reuse-count", "5", "--exact-limits", *NO_IDLE) as w:
+        get_ok(w.port)
+        status, _, _ = request(w.port, "GET", "/trap")
+        check(status == 500, "trap", status)
+        check(counter_of(w.port) == 1, "a new instance after the trap")
+        w.stop()
+        seen = teardown_lines(w)
+        check(sorted(c for cs in seen.values() for c in cs) == [1], "only the healthy instance", seen)
+
+
+@test
+def pool_drain_waits_for_slow_response():
+    # SIGTERM drains: the slow in-flight response completes, then the teardown runs, then exit 0
+    with Warren(PROBE, "--max-instance-reuse-count", "4", "--exact-limits") as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/1000")
+        w.wait_for(r"sleep start")
+        w.send(signal.SIGTERM)
+        status, _, body = slow()
+        check(status == 200 and body == b"count=1\n", "the in-flight response", status, body)
+        check(w.wait_exit() == 0, "exit code", w.stderr())
+        w.check_clean()
+        seen = teardown_lines(w)
+        check(list(seen.values()) == [[1]], "teardown once, after the slow response", seen)
+
+
+@test
+def pool_busy_instance_is_not_idle():
+    # an idle timeout shorter than a request does not retire the instance serving it
+    with Warren(PROBE, "--max-instance-reuse-count", "4", "--exact-limits", "--idle-instance-timeout", "100ms",
+                log="info") as w:
+        status, _, body = request(w.port, "GET", "/sleep/800")
+        check(status == 200 and body == b"count=1\n", "the slow request", status, body)
+        w.wait_for(r"destroyed \(idle\) after 1 request")
+        check(w.line_index(r"sleep start") < w.line_index(r"draining \(idle\)"), "idle only after it", w.stderr())
+        w.stop()
+
+
+@test
+def pool_reuse_limit_drain_waits():
+    # an instance at its reuse limit drains: its last (slow) response completes, teardown after it
+    with Warren(PROBE, "--max-instance-reuse-count", "2", "--exact-limits", *NO_IDLE, log="info") as w:
+        get_ok(w.port)
+        status, _, body = request(w.port, "GET", "/sleep/300")
+        check(status == 200 and body == b"count=2\n", "the last request of the instance", status, body)
+        w.wait_for(r"teardown count=2")
+        w.wait_for(r"destroyed \(reuse_limit\) after 2 requests")
+        order = [w.line_index(p) for p in (r"draining \(reuse_limit\) after 2 requests, 1 in flight",
+                                           r"sleep start", r"teardown count=2", r"destroyed \(reuse_limit\)")]
+        check(order == sorted(order), "drain, the slow request, teardown, then destroy", w.stderr())
+        check(counter_of(w.port) == 1, "a fresh instance next")
+        w.stop()
+
+
+@test
+def pool_idle_retirement_tears_down():
+    with Warren(PROBE, "--max-instance-reuse-count", "100", "--exact-limits", "--idle-instance-timeout", "500ms") as w:
+        check([counter_of(w.port) for _ in range(2)] == [1, 2], "one instance")
+        w.wait_for(r"teardown count=2")
+        check(counter_of(w.port) == 1, "a new instance after the idle time")
+        w.stop()
+        seen = teardown_lines(w)
+        check(sorted(seen.values()) == [[1], [2]], "each instance torn down once", seen)
+
+
+@test
+def pool_request_timeout_replaces_instance():
+    with Warren(PROBE, "-W", "timeout=200ms", "--max-instance-reuse-count", "5", "--exact-limits", *NO_IDLE,
+                log="info") as w:
+        check(counter_of(w.port) == 1, "first")
+        check(request(w.port, "GET", "/spin")[0] == 500, "timed out")
+        w.wait_for(r"draining \(request_timeout\)")
+        check([counter_of(w.port) for _ in range(2)] == [1, 2], "a new instance after the timeout")
+        w.stop()
+
+
+@test
+def pool_teardown_bounded_by_drain_timeout():
+    # a teardown that never returns is cut off after --drain-timeout; the worker goes on serving
+    with Warren(PROBE, "--max-instance-reuse-count", "2", "--exact-limits", "--drain-timeout", "300ms",
+                *NO_IDLE, log="info") as w:
+        check(counter_of(w.port, "/spin-teardown") == 1, "arm the spinning teardown")
+        check(counter_of(w.port) == 2, "the instance's last request")
+        w.wait_for(r"pool: instance \d+: teardown (failed|timed out)")
+        w.wait_for(r"destroyed \(reuse_limit\)")
+        check([counter_of(w.port) for _ in range(2)] == [1, 2], "a new instance serves")
+        # and at shutdown: the live instance's teardown spins, the drain is bounded, exit 0
+        check(counter_of(w.port, "/spin-teardown") == 1, "arm it on the next instance")
+        w.stop()
+
+
+def main():
+    global WARREN, CORPUS, COMPONENTS, PROBE, JCO
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--warren")
+    parser.add_argument("--corpus")
+    parser.add_argument("--components", help="the assembled tests/serve_e2e/*.wat")
+    parser.add_argument("--jco", help="jco.js, for the comparison with `jco serve`")
+    parser.add_argument("--list", action="store_true")
+    parser.add_argument("tests", nargs="*")
+    args = parser.parse_args()
+    if args.list:
+        print("\n".join(TESTS))
+        return 0
+    WARREN, CORPUS, JCO = args.warren, args.corpus, args.jco
+    COMPONENTS = args.components
+    PROBE = own("probe.wasm")
+    failed = 0
+    for name in args.tests or list(TESTS):
+        started = time.monotonic()
+        try:
+            TESTS[name]()
+            print("PASS %s (%.1fs)" % (name, time.monotonic() - started))
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
