@@ -7,7 +7,7 @@
 #
 # The first corpus folder collects new inputs; the seeds are the spec suite's module binaries.
 # Crashes are written to ./crash-<sha1>; replay one with `build-fuzz/fuzz_decode crash-<sha1>`.
-# `ctest -R fuzz_decode_smoke` runs the target for 60 seconds.
+# `ctest -R fuzz_decode_smoke` runs the target for WARREN_FUZZ_SMOKE_SECONDS (default 30).
 if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
   message(FATAL_ERROR "WARREN_FUZZ=ON needs clang (configure with CC=clang)")
 endif()
@@ -41,7 +41,7 @@ if(WAST2JSON AND EXISTS "${WARREN_SHARED_DIR}/spec/wast/core")
 endif()
 file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/fuzz-corpus/decode" "${fuzz_decode_seeds}")
 add_test(NAME fuzz_decode_smoke
-         COMMAND fuzz_decode -max_total_time=60 -rss_limit_mb=2048 -timeout=10
+         COMMAND fuzz_decode -max_total_time=${WARREN_FUZZ_SMOKE_SECONDS} -rss_limit_mb=2048 -timeout=10
                  ${CMAKE_BINARY_DIR}/fuzz-corpus/decode ${fuzz_decode_seeds})
 
 # fuzz_component: the component decoder + validator, seeded with the corpus' small components
@@ -64,5 +64,5 @@ add_custom_target(fuzz_component_seeds
   COMMENT "Seeding the component fuzzer from the corpus' small components")
 add_dependencies(fuzz_component fuzz_component_seeds)
 add_test(NAME fuzz_component_smoke
-         COMMAND fuzz_component -max_total_time=60 -rss_limit_mb=2048 -timeout=10
+         COMMAND fuzz_component -max_total_time=${WARREN_FUZZ_SMOKE_SECONDS} -rss_limit_mb=2048 -timeout=10
                  ${CMAKE_BINARY_DIR}/fuzz-corpus/component ${fuzz_component_seeds})

@@ -12,5 +12,5 @@ if(NOT WARREN_SANITIZE)
 endif()
 file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/fuzz-corpus/http")
 add_test(NAME fuzz_http_smoke
-         COMMAND fuzz_http -max_total_time=60 -rss_limit_mb=2048 -timeout=20
+         COMMAND fuzz_http -max_total_time=${WARREN_FUZZ_SMOKE_SECONDS} -rss_limit_mb=2048 -timeout=20
                  ${CMAKE_BINARY_DIR}/fuzz-corpus/http ${CMAKE_SOURCE_DIR}/fuzz/http_seeds)

@@ -2,7 +2,7 @@
 # tests/component_values/*.cases (one seed file per case line).
 #   cmake --build build-fuzz --target fuzz_wave
 #   build-fuzz/fuzz_wave -max_total_time=600 build-fuzz/fuzz-corpus/wave build-fuzz/fuzz-seeds/wave
-# `ctest -R fuzz_wave_smoke` runs it for 60 seconds.
+# `ctest -R fuzz_wave_smoke` runs it for WARREN_FUZZ_SMOKE_SECONDS (default 30).
 add_executable(fuzz_wave fuzz/fuzz_wave.c)
 target_compile_options(fuzz_wave PRIVATE -fsanitize=fuzzer,address,undefined)
 target_link_options(fuzz_wave PRIVATE -fsanitize=fuzzer,address,undefined)
@@ -19,5 +19,5 @@ if(WARREN_AWK)
   add_dependencies(fuzz_wave fuzz_wave_seeds)
 endif()
 add_test(NAME fuzz_wave_smoke
-         COMMAND fuzz_wave -max_total_time=60 -rss_limit_mb=2048 -timeout=10
+         COMMAND fuzz_wave -max_total_time=${WARREN_FUZZ_SMOKE_SECONDS} -rss_limit_mb=2048 -timeout=10
                  ${CMAKE_BINARY_DIR}/fuzz-corpus/wave ${fuzz_wave_seeds})
