@@ -2,6 +2,8 @@
  * compile.h. One pass per body: the compiler mirrors the operand stack with, for every
  * entry, its type, its canonical slot (locals + stack height) and the slot where its value
  * actually is (a local's slot after local.get, until something could overwrite it). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/alloc.h"
@@ -55,6 +57,9 @@ typedef struct compiler {
   uint32_t nresult_slots;
   uint32_t last_dst; /* word of the last instruction's result slot, if its value is the top */
   uint32_t last_op_pos; /* word of the last instruction's opcode */
+  WR_VEC(uint32_t) op_starts; /* word of every instruction in `code`, in order */
+  uint32_t label_pos; /* word of the latest branch target: no fusion reaches across it */
+  bool dump; /* WARREN_DUMP_CODE is set */
   bool unreachable;
   uint32_t skip_depth; /* nesting inside unreachable code */
 } compiler;
@@ -77,14 +82,38 @@ static uint32_t emit(compiler *c, uint32_t word) {
   return (uint32_t)c->code.len - 1;
 }
 
+/* A branch target word: the distance from the word itself to the target (compile.h), or
+ * NO_POS while the target is ahead and unknown (patch fills it in). */
+static uint32_t emit_target(compiler *c, uint32_t target) {
+  uint32_t word = (uint32_t)c->code.len;
+  return emit(c, target == NO_POS ? NO_POS : target - word);
+}
+
+/* Drop the instructions from word `pos` on (a fusion takes them back). */
+static void truncate_code(compiler *c, uint32_t pos) {
+  c->code.len = pos;
+  while (c->op_starts.len > 0 && c->op_starts.items[c->op_starts.len - 1] >= pos) c->op_starts.len--;
+}
+
 static void emit_op(compiler *c, enum wasm_iop op) {
   c->last_dst = NO_POS;
   c->last_op_pos = (uint32_t)c->code.len;
+  WR_VEC_PUSH(&c->op_starts, c->last_op_pos);
   emit(c, (uint32_t)op);
 }
 
 static void emit_copy(compiler *c, uint8_t type, uint32_t dst, uint32_t src) {
   if (dst == src) return;
+  /* a copy right after a copy (call arguments, branch results) joins it in one dispatch */
+  uint32_t last = c->op_starts.len ? c->op_starts.items[c->op_starts.len - 1] : NO_POS;
+  if (type != WASM_V128 && last != NO_POS && last + 3 == c->code.len && c->code.items[last] == WASM_IOP_copy &&
+      c->label_pos <= last) {
+    c->code.items[last] = WASM_IOP_copy_pair;
+    emit(c, dst);
+    emit(c, src);
+    c->last_dst = NO_POS;
+    return;
+  }
   emit_op(c, type == WASM_V128 ? WASM_IOP_copy2 : WASM_IOP_copy);
   emit(c, dst);
   emit(c, src);
@@ -212,7 +241,7 @@ static void emit_branch(compiler *c, uint32_t depth) {
   emit_moves(c, label_arity(target), label_types(target), target->base_slot);
   if (target->kind == CTRL_LOOP) {
     emit_op(c, WASM_IOP_br_back);
-    emit(c, target->loop_start);
+    emit_target(c, target->loop_start);
   } else {
     emit_op(c, WASM_IOP_br);
     WR_VEC_PUSH(&target->fixups, emit(c, NO_POS));
@@ -253,6 +282,7 @@ static bool begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
   b->height = (uint32_t)c->stack.len - b->nparams;
   b->base_slot = b->nparams ? c->stack.items[b->height].canon : next_canon(c);
   b->loop_start = (uint32_t)c->code.len;
+  if (kind == CTRL_LOOP) c->label_pos = b->loop_start;
   b->else_fixup = NO_POS;
   b->fixups.items = NULL;
   b->fixups.len = b->fixups.cap = 0;
@@ -267,7 +297,11 @@ static void reset_stack_to(compiler *c, const ctrl *b, uint32_t n, const uint8_t
   for (uint32_t k = 0; k < n; k++) push(c, types[k]);
 }
 
-static void patch(compiler *c, uint32_t word, uint32_t target) { c->code.items[word] = target; }
+/* Point the target word at `target`, which is always the code's current end. */
+static void patch(compiler *c, uint32_t word, uint32_t target) {
+  c->code.items[word] = target - word;
+  c->label_pos = target;
+}
 
 static bool end_block(compiler *c) {
   ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
@@ -436,14 +470,24 @@ static const byte_op fc_ops[32] = {
  * `n` operands after its result slot), drop that instruction and return its operands, so
  * the consumer computes the value itself in the same dispatch. The dropped result slot is
  * a stack temporary only the consumer reads (a local.tee would have cleared last_dst). */
-static bool take_last(compiler *c, enum wasm_iop op, uint32_t *operands, uint32_t n) {
-  if (c->stack.len == 0 || c->last_dst == NO_POS || c->last_dst != c->last_op_pos + 1) return false;
+static const uint32_t *peek_last(const compiler *c, enum wasm_iop op) {
+  if (c->stack.len == 0 || c->last_dst == NO_POS || c->last_dst != c->last_op_pos + 1) return NULL;
   const operand *top = &c->stack.items[c->stack.len - 1];
-  if (top->where != top->canon || c->code.items[c->last_dst] != top->canon) return false;
-  if (c->code.items[c->last_op_pos] != (uint32_t)op) return false;
-  for (uint32_t k = 0; k < n; k++) operands[k] = c->code.items[c->last_op_pos + 2 + k];
-  c->code.len = c->last_op_pos;
+  if (top->where != top->canon || c->code.items[c->last_dst] != top->canon) return NULL;
+  if (c->code.items[c->last_op_pos] != (uint32_t)op) return NULL;
+  return &c->code.items[c->last_op_pos + 2];
+}
+
+static void drop_last(compiler *c) {
+  truncate_code(c, c->last_op_pos);
   c->last_dst = NO_POS;
+}
+
+static bool take_last(compiler *c, enum wasm_iop op, uint32_t *operands, uint32_t n) {
+  const uint32_t *last = peek_last(c, op);
+  if (!last) return false;
+  for (uint32_t k = 0; k < n; k++) operands[k] = last[k];
+  drop_last(c);
   return true;
 }
 
@@ -469,6 +513,23 @@ static enum wasm_iop load_add_shl_op(enum wasm_iop load) {
   switch (load) {
   case WASM_IOP_i32_load: case WASM_IOP_f32_load: return WASM_IOP_i32_load_add_shl;
   case WASM_IOP_i64_load: case WASM_IOP_f64_load: return WASM_IOP_i64_load_add_shl;
+  default: return WASM_IOP_COUNT;
+  }
+}
+
+/* The same for stores, whose address is the operand below the value. */
+static enum wasm_iop store_add_op(enum wasm_iop store) {
+  switch (store) {
+  case WASM_IOP_i32_store: case WASM_IOP_f32_store: return WASM_IOP_i32_store_add;
+  case WASM_IOP_i64_store: case WASM_IOP_f64_store: return WASM_IOP_i64_store_add;
+  case WASM_IOP_i32_store8: return WASM_IOP_i32_store8_add;
+  default: return WASM_IOP_COUNT;
+  }
+}
+static enum wasm_iop store_add_shl_op(enum wasm_iop store) {
+  switch (store) {
+  case WASM_IOP_i32_store: case WASM_IOP_f32_store: return WASM_IOP_i32_store_add_shl;
+  case WASM_IOP_i64_store: case WASM_IOP_f64_store: return WASM_IOP_i64_store_add_shl;
   default: return WASM_IOP_COUNT;
   }
 }
@@ -505,6 +566,16 @@ static bool emit_simple(compiler *c, simple_op s) {
                                                           : WASM_IOP_COUNT;
   if (with_memory != WASM_IOP_COUNT && take_last_binary(c, WASM_IOP_f64_load, &x, &y))
     return emit_fused_with_last(c, with_memory, WASM_F64, x, y);
+  /* ... or loaded from x + y (f64 loads from a sum become i64_load_add) */
+  uint32_t sum_address[3];
+  if (with_memory != WASM_IOP_COUNT && take_last(c, WASM_IOP_i64_load_add, sum_address, 3)) {
+    enum wasm_iop fused = (enum wasm_iop)(with_memory + (WASM_IOP_f64_add_mem_add - WASM_IOP_f64_add_mem));
+    if (!emit_fused_with_last(c, fused, WASM_F64,
+                              sum_address[0], sum_address[1]))
+      return false;
+    emit(c, sum_address[2]);
+    return true;
+  }
   if (s.nargs == 2) {
     if (!pop(c, &b) || !pop(c, &a)) return false;
   } else if (!pop(c, &a)) {
@@ -866,46 +937,117 @@ static bool compile_fc(compiler *c) {
   return true;
 }
 
-/* A branch on the i32 comparison just computed: take the comparison's operands back and
- * drop its instruction, so the branch compares itself. Returns the comparison's index in
- * WASM_FUSED_COMPARES, FUSE_EQZ for i32.eqz, or -1 when the condition is anything else. */
+/* A branch on the i32 or i64 comparison just computed: take the comparison's operands back
+ * and drop its instruction, so the branch compares itself. Returns the comparison's index in
+ * fused_compares, FUSE_EQZ / FUSE_EQZ64 for i32.eqz / i64.eqz, or -1 when the condition is
+ * anything else. */
 #define FUSE_EQZ 100
+#define FUSE_EQZ64 101
+
+static const enum wasm_iop fused_compares[] = {
+#define M(name, op, ctype) WASM_IOP_i32_##name,
+    WASM_FUSED_COMPARES(M)
+#undef M
+#define M(name, op, ctype) WASM_IOP_i64_##name,
+    WASM_FUSED_COMPARES64(M)
+#undef M
+};
+/* fused_compares[k] for k below this is an i32 comparison */
+#define FUSED_I32_COMPARES ((int)WR_ARRAY_LEN(fused_compares) / 2)
 
 static int take_compare(compiler *c, uint32_t *a, uint32_t *b) {
-  static const enum wasm_iop compares[] = {
-#define M(name, op, ctype) WASM_IOP_i32_##name,
-      WASM_FUSED_COMPARES(M)
-#undef M
-  };
   if (c->stack.len == 0 || c->last_dst == NO_POS || c->last_dst != c->last_op_pos + 1) return -1;
   const operand *top = &c->stack.items[c->stack.len - 1];
   if (top->where != top->canon || c->code.items[c->last_dst] != top->canon) return -1;
   uint32_t op = c->code.items[c->last_op_pos];
   int which = -1;
   if (op == WASM_IOP_i32_eqz) which = FUSE_EQZ;
-  for (int k = 0; k < (int)WR_ARRAY_LEN(compares); k++)
-    if (op == (uint32_t)compares[k]) which = k;
+  if (op == WASM_IOP_i64_eqz) which = FUSE_EQZ64;
+  for (int k = 0; k < (int)WR_ARRAY_LEN(fused_compares); k++)
+    if (op == (uint32_t)fused_compares[k]) which = k;
   if (which < 0) return -1;
   *a = c->code.items[c->last_op_pos + 2];
-  *b = which == FUSE_EQZ ? 0 : c->code.items[c->last_op_pos + 3];
-  c->code.len = c->last_op_pos;
-  c->last_dst = NO_POS;
+  *b = which == FUSE_EQZ || which == FUSE_EQZ64 ? 0 : c->code.items[c->last_op_pos + 3];
+  drop_last(c);
   return which;
 }
 
 /* Emit a conditional branch on a fused comparison; `kind` 0 = br_if, 1 = br_if_back,
  * 2 = br_unless. Returns the word awaiting the target. */
 static uint32_t emit_fused_branch(compiler *c, int which, int kind, uint32_t a, uint32_t b, uint32_t target) {
-  if (which == FUSE_EQZ) {
+  if (which == FUSE_EQZ || which == FUSE_EQZ64) {
     static const enum wasm_iop inverted[] = {WASM_IOP_br_unless, WASM_IOP_br_unless_back, WASM_IOP_br_if};
-    emit_op(c, inverted[kind]);
+    static const enum wasm_iop inverted64[] = {WASM_IOP_br_unless64, WASM_IOP_br_unless_back64, WASM_IOP_br_if64};
+    emit_op(c, which == FUSE_EQZ ? inverted[kind] : inverted64[kind]);
     emit(c, a);
+  } else if (which >= FUSED_I32_COMPARES) {
+    emit_op(c, (enum wasm_iop)(WASM_IOP_br_if_i64_eq + 3 * (which - FUSED_I32_COMPARES) + kind));
+    emit(c, a);
+    emit(c, b);
   } else {
     emit_op(c, (enum wasm_iop)(WASM_IOP_br_if_eq + 3 * which + kind));
     emit(c, a);
     emit(c, b);
   }
-  return emit(c, target);
+  return emit_target(c, target);
+}
+
+/* An f64.store of `a op (the f64 at the same address and offset)`, which an f64_<op>_mem
+ * just computed: the cell is updated in place (c[j] += x in one dispatch). */
+static bool fuse_update_in_memory(compiler *c, uint32_t offset) {
+  static const enum wasm_iop with_memory[] = {WASM_IOP_f64_add_mem, WASM_IOP_f64_sub_mem, WASM_IOP_f64_mul_mem};
+  static const enum wasm_iop to_memory[] = {WASM_IOP_f64_add_to_mem, WASM_IOP_f64_sub_to_mem, WASM_IOP_f64_mul_to_mem};
+  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + 2) return false;
+  for (size_t k = 0; k < WR_ARRAY_LEN(with_memory); k++) {
+    const uint32_t *last = peek_last(c, with_memory[k]); /* a addr offset */
+    if (!last) continue;
+    uint32_t address = c->stack.items[c->stack.len - 2].where, a = last[0];
+    if (last[1] != address || last[2] != offset) return false;
+    drop_last(c);
+    c->stack.len -= 2;
+    emit_op(c, to_memory[k]);
+    emit(c, address);
+    emit(c, a);
+    emit(c, offset);
+    return true;
+  }
+  return false;
+}
+
+/* A store whose address (the operand below the value) the last instruction computed as
+ * a + b or a + (x << s) into a stack temporary, with the value already in a slot: that
+ * instruction is dropped and the store addresses memory through its operands. */
+static bool emit_store_fused(compiler *c, enum wasm_iop store, uint32_t offset) {
+  enum wasm_iop with_sum = store_add_op(store), with_scaled = store_add_shl_op(store);
+  if (with_sum == WASM_IOP_COUNT || c->op_starts.len == 0) return false;
+  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + 2) return false;
+  const operand *address = &c->stack.items[c->stack.len - 2], *value = &c->stack.items[c->stack.len - 1];
+  uint32_t start = c->op_starts.items[c->op_starts.len - 1], op = c->code.items[start];
+  uint32_t naddress = op == WASM_IOP_i32_add ? 2 : op == WASM_IOP_i32_add_shl && with_scaled != WASM_IOP_COUNT ? 3 : 0;
+  if (naddress == 0 || start + 2 + naddress != c->code.len || c->label_pos > start) return false;
+  if (address->where != address->canon || c->code.items[start + 1] != address->canon || value->where == address->canon)
+    return false;
+  uint32_t parts[3], value_slot = value->where;
+  memcpy(parts, &c->code.items[start + 2], naddress * sizeof(uint32_t));
+  truncate_code(c, start);
+  c->stack.len -= 2;
+  emit_op(c, naddress == 2 ? with_sum : with_scaled);
+  for (uint32_t k = 0; k < naddress; k++) emit(c, parts[k]);
+  emit(c, value_slot);
+  emit(c, offset);
+  return true;
+}
+
+/* The i32.add just before a loop's fused back-branch (typically the induction variable's
+ * step), when no branch lands between them: taken back (dst a b) so that the branch
+ * instruction adds, compares and jumps in one dispatch. */
+static bool take_step(compiler *c, uint32_t step[3]) {
+  if (c->op_starts.len == 0) return false;
+  uint32_t start = c->op_starts.items[c->op_starts.len - 1];
+  if (start + 4 != c->code.len || c->code.items[start] != WASM_IOP_i32_add || c->label_pos > start) return false;
+  memcpy(step, &c->code.items[start + 1], 3 * sizeof(uint32_t));
+  truncate_code(c, start);
+  return true;
 }
 
 static bool compile_op(compiler *c, uint8_t op) {
@@ -978,7 +1120,14 @@ static bool compile_op(compiler *c, uint8_t op) {
     if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + arity) return fail(c, "operand stack underflow");
     bool direct = target->kind != CTRL_FUNC && !moves_needed(c, arity, label_types(target), target->base_slot);
     if (which >= 0) {
-      if (direct) {
+      uint32_t step[3];
+      if (direct && target->kind == CTRL_LOOP && which < FUSED_I32_COMPARES && take_step(c, step)) {
+        emit_op(c, (enum wasm_iop)(WASM_IOP_i32_add_br_if_back_eq + which));
+        for (int k = 0; k < 3; k++) emit(c, step[k]);
+        emit(c, ca);
+        emit(c, cb);
+        emit_target(c, target->loop_start);
+      } else if (direct) {
         bool back = target->kind == CTRL_LOOP;
         uint32_t word = emit_fused_branch(c, which, back ? 1 : 0, ca, cb, back ? target->loop_start : NO_POS);
         if (!back) {
@@ -997,7 +1146,7 @@ static bool compile_op(compiler *c, uint8_t op) {
       if (target->kind == CTRL_LOOP) {
         emit_op(c, WASM_IOP_br_if_back);
         emit(c, cond.where);
-        emit(c, target->loop_start);
+        emit_target(c, target->loop_start);
       } else {
         emit_op(c, WASM_IOP_br_if);
         emit(c, cond.where);
@@ -1225,6 +1374,8 @@ static bool compile_op(compiler *c, uint8_t op) {
     mem_op mo = memory_ops[op];
     if (!read_memarg(c, &offset)) return false;
     if (mo.store) {
+      if (mo.iop == WASM_IOP_f64_store && fuse_update_in_memory(c, offset)) return true;
+      if (emit_store_fused(c, (enum wasm_iop)mo.iop, offset)) return true;
       if (!pop(c, &b) || !pop(c, &a)) return false;
       emit_op(c, (enum wasm_iop)mo.iop);
       emit(c, a.where);
@@ -1303,6 +1454,58 @@ static uint32_t count_constants(const wasm_module *m, const wasm_func_def *def) 
   return n;
 }
 
+/* Binary operations whose second operand, when it names a constant-pool slot, becomes the
+ * constant itself (one load less per run), as the `_imm` opcode that follows each in
+ * WASM_IOPS_IMM. Done once the body is complete, so fusions still see the plain opcodes. */
+static void use_immediates(compiler *c) {
+  static const enum wasm_iop plain[] = {
+#define X(name) WASM_IOP_##name,
+      WASM_IOPS_IMM(X)
+#undef X
+  };
+  static const enum wasm_iop with_immediate[] = {
+#define X(name) WASM_IOP_##name##_imm,
+      WASM_IOPS_IMM(X)
+#undef X
+  };
+  for (size_t i = 0; i < c->op_starts.len; i++) {
+    uint32_t *ins = &c->code.items[c->op_starts.items[i]];
+    for (size_t k = 0; k < WR_ARRAY_LEN(plain); k++) {
+      if (ins[0] != (uint32_t)plain[k]) continue;
+      uint32_t slot = ins[3]; /* op dst a b */
+      if (slot < c->nlocal_slots || slot >= c->nlocal_slots + c->consts.len) break;
+      uint64_t value = c->consts.items[slot - c->nlocal_slots];
+      /* i64 operations take the immediate sign-extended: only constants that survive it */
+      bool is_i64 = plain[k] == WASM_IOP_i64_add || plain[k] == WASM_IOP_i64_and;
+      if (!is_i64 || (uint64_t)(int64_t)(int32_t)(uint32_t)value == value) {
+        ins[0] = with_immediate[k];
+        ins[3] = (uint32_t)value;
+      }
+      break;
+    }
+  }
+}
+
+/* WARREN_DUMP_CODE=1 prints every compiled body (opcode name, then its operand words), to
+ * see what the compiler makes of a hot loop. */
+static void dump_code(compiler *c, uint32_t func_index) {
+  static const char *const names[] = {
+#define X(name) #name,
+#include "iops.inc"
+#undef X
+  };
+  size_t n = c->op_starts.len;
+  fprintf(stderr, "func %u: %zu words, %u locals slots, %u consts\n", func_index, c->code.len, c->nlocal_slots,
+          (uint32_t)c->consts.len);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t start = c->op_starts.items[i], end = i + 1 < n ? c->op_starts.items[i + 1] : (uint32_t)c->code.len;
+    uint32_t op = c->code.items[start];
+    fprintf(stderr, "  %5u %s", start, op < WASM_IOP_COUNT ? names[op] : "?");
+    for (uint32_t w = start + 1; w < end; w++) fprintf(stderr, " %u", c->code.items[w]);
+    fputc('\n', stderr);
+  }
+}
+
 static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func *out) {
   const wasm_module *m = c->module;
   const wasm_func_def *def = &m->funcs[def_index];
@@ -1334,7 +1537,8 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   c->nresult_slots = types_slots(wasm_functype_results(type), type->nresults);
   reserve_slots(c, c->nresult_slots);
   c->r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, c->err);
-  c->code.len = c->stack.len = c->ctrls.len = 0;
+  c->code.len = c->stack.len = c->ctrls.len = c->op_starts.len = 0;
+  c->label_pos = 0;
   c->unreachable = false;
   c->skip_depth = 0;
   c->last_dst = NO_POS;
@@ -1365,6 +1569,8 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   wr_free(c->local_type);
   if (!ok) return false;
   if (c->err->failed) return false;
+  use_immediates(c);
+  if (c->dump) dump_code(c, m->nfunc_imports + def_index);
   out->code = wr_malloc((c->code.len ? c->code.len : 1) * sizeof(uint32_t));
   memcpy(out->code, c->code.items, c->code.len * sizeof(uint32_t));
   out->code_len = (uint32_t)c->code.len;
@@ -1384,6 +1590,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   memset(&c, 0, sizeof c);
   c.module = module;
   c.err = err;
+  c.dump = getenv("WARREN_DUMP_CODE") != NULL;
   struct wasm_code *code = WR_NEW(struct wasm_code);
   code->funcs = WR_NEW_ARRAY(wasm_compiled_func, module->nfuncs ? module->nfuncs : 1);
   code->nfuncs = module->nfuncs;
@@ -1396,6 +1603,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   WR_VEC_FREE(&c.stack);
   WR_VEC_FREE(&c.ctrls);
   WR_VEC_FREE(&c.consts);
+  WR_VEC_FREE(&c.op_starts);
   if (!ok) {
     wasm_code_free(code);
     return false;

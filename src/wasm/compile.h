@@ -2,8 +2,9 @@
  *
  * A function body becomes a stream of 32-bit words: an internal opcode followed by its
  * operands. Operands are frame slot indices (every value lives at a known slot: locals
- * first, then the operand stack by height; v128 takes two slots), immediates, or code
- * offsets (word index of a branch target in the same stream). Stack-machine bookkeeping
+ * first, then the operand stack by height; v128 takes two slots), immediates, or branch
+ * targets (the signed distance in words from the target word itself to the instruction
+ * branched to, so a taken branch needs no code base). Stack-machine bookkeeping
  * is gone at run time: branches carry their own result moves, local.get and constants
  * usually cost nothing (operands name the local's slot, or a slot of the frame's constant
  * pool, filled on entry) and a value computed into a local is written there directly.
@@ -47,7 +48,8 @@
 #define WASM_IOP_SIG_i64i64_i64(name) X(name)
 
 /* Opcodes without a wasm counterpart of the same shape:
- *   copy dst src / copy2 (v128)       const32 dst imm / const64 dst lo hi / const128 dst w0..w3
+ *   copy dst src / copy2 (v128) / copy_pair dst src dst2 src2 (one copy, then the other)
+ *   const32 dst imm / const64 dst lo hi / const128 dst w0..w3
  *   br target / br_back target (checks the interrupt flag)
  *   br_if cond target / br_if_back cond target / br_unless cond target
  *   br_table index n target0..target(n) (the last is the default)
@@ -66,30 +68,55 @@
  *   memory_init data d s n / data_drop data / memory_copy d s n / memory_fill d value n
  *   br_unless_back cond target
  *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
- *   with the branch that consumes it (loop conditions cost one dispatch)
+ *   with the branch that consumes it (loop conditions cost one dispatch); br_if_i64_<cmp>,
+ *   br_if_back_i64_<cmp>, br_unless_i64_<cmp> the same for i64 comparisons, and
+ *   br_if64 / br_unless64 / br_unless_back64 cond target for a fused i64.eqz
+ *   i32_add_br_if_back_<cmp> dst x y a b target: dst = x + y, then br_if_back_<cmp> a b
+ *   target (a loop's step and test in one dispatch)
+ *   f64_<add|sub|mul>_mem_add dst a x y offset: dst = a op (the f64 at x + y + offset)
+ *   f64_<add|sub|mul>_to_mem addr a offset: the f64 at addr + offset becomes a op itself
  *   i32_add_shl dst a x s: dst = a + (x << s), an address scaled by an element size
  *   i32_add3 dst a b c: dst = a + b + c (an address from a base, an index and a field)
  *   f64_<add|sub|mul>_mem dst a addr offset: dst = a op (the f64 at addr + offset)
  *   <load>_add dst a b offset: a load from address a + b (i32 addition), for i32_load,
  *   i64_load (f32/f64 loads use these: floats travel as raw bits) and i32_load8_u
  *   <load>_add_shl dst a x s offset: a load from address a + (x << s), for i32_load, i64_load
+ *   <store>_add a b value offset / <store>_add_shl a x s value offset: the same for stores
+ *   (i32_store, i64_store, and i32_store8 from a + b)
  *   simd ops: see interp_simd.inc (operands follow the shape). */
 #define WASM_FUSED_COMPARES(M)                                                          \
   M(eq, ==, uint32_t) M(ne, !=, uint32_t) M(lt_s, <, int32_t) M(lt_u, <, uint32_t)        \
   M(gt_s, >, int32_t) M(gt_u, >, uint32_t) M(le_s, <=, int32_t) M(le_u, <=, uint32_t)     \
   M(ge_s, >=, int32_t) M(ge_u, >=, uint32_t)
+#define WASM_FUSED_COMPARES64(M)                                                        \
+  M(eq, ==, uint64_t) M(ne, !=, uint64_t) M(lt_s, <, int64_t) M(lt_u, <, uint64_t)        \
+  M(gt_s, >, int64_t) M(gt_u, >, uint64_t) M(le_s, <=, int64_t) M(le_u, <=, uint64_t)     \
+  M(ge_s, >=, int64_t) M(ge_u, >=, uint64_t)
 #define WASM_IOP_FUSED(name, op, ctype) X(br_if_##name) X(br_if_back_##name) X(br_unless_##name)
-#define WASM_IOPS_EXTRA(X)                                                                \
-  X(copy) X(copy2) X(const32) X(const64) X(const128) X(br) X(br_back) X(br_if)            \
-  X(br_if_back) X(br_unless) X(br_table) X(return) X(call) X(call_indirect) X(return_call)     \
-  X(return_call_indirect) X(select)     \
-  X(select2) X(global_get) X(global_get2) X(global_set) X(global_set2) X(unreachable)     \
-  X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)      \
-  X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)      \
-  X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)          \
-  X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)               \
-  X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl) \
-  WASM_FUSED_COMPARES(WASM_IOP_FUSED)
+#define WASM_IOP_FUSED64(name, op, ctype) X(br_if_i64_##name) X(br_if_back_i64_##name) X(br_unless_i64_##name)
+#define WASM_IOP_STEP_FUSED(name, op, ctype) X(i32_add_br_if_back_##name)
+/* Binary operations that also exist as <op>_imm dst a imm, the second operand a constant
+ * (i64 ones sign-extend a 32-bit imm). */
+#define WASM_IOPS_IMM(X)                                                                \
+  X(i32_add) X(i32_sub) X(i32_mul) X(i32_and) X(i32_or) X(i32_xor) X(i32_shl) X(i32_shr_s) \
+  X(i32_shr_u) X(i64_add) X(i64_and)
+#define WASM_IOP_WITH_IMM(name) X(name##_imm)
+#define WASM_IOPS_EXTRA(X)                                                                      \
+  X(copy) X(copy2) X(copy_pair) X(const32) X(const64) X(const128) X(br) X(br_back) X(br_if)     \
+  X(br_if_back) X(br_unless) X(br_table) X(return) X(call) X(call_indirect) X(return_call)      \
+  X(return_call_indirect) X(select)                                                             \
+  X(select2) X(global_get) X(global_get2) X(global_set) X(global_set2) X(unreachable)           \
+  X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)            \
+  X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)            \
+  X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)                   \
+  X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)                       \
+  X(f64_add_mem_add) X(f64_sub_mem_add) X(f64_mul_mem_add)                                      \
+  X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl)    \
+  X(i32_store_add) X(i64_store_add) X(i32_store8_add) X(i32_store_add_shl) X(i64_store_add_shl) \
+  X(f64_add_to_mem) X(f64_sub_to_mem) X(f64_mul_to_mem)                                         \
+  WASM_FUSED_COMPARES(WASM_IOP_FUSED) WASM_FUSED_COMPARES(WASM_IOP_STEP_FUSED)                  \
+  X(br_if64) X(br_unless64) X(br_unless_back64) WASM_FUSED_COMPARES64(WASM_IOP_FUSED64)         \
+  WASM_IOPS_IMM(WASM_IOP_WITH_IMM)
 
 /* Every internal opcode, in order. Define X(name) and include "iops.inc" to expand. */
 enum wasm_iop {

@@ -152,6 +152,9 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
   }
 #endif
 
+/* Take the branch whose target is in word k: targets are relative to their own word. */
+#define JUMP(k) ip += (k) + (int32_t)ip[k]
+
 #define TRAP(kind)        \
   do {                    \
     trap_kind = (kind);   \
@@ -288,6 +291,11 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     fp[ip[1] + 1] = hi;
     NEXT(3);
   }
+  CASE(copy_pair) {
+    fp[ip[1]] = fp[ip[2]];
+    fp[ip[3]] = fp[ip[4]];
+    NEXT(5);
+  }
   CASE(const32) {
     OUT = ip[2];
     NEXT(3);
@@ -302,17 +310,17 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     NEXT(6);
   }
   CASE(br) {
-    ip = cur->code + ip[1];
+    JUMP(1);
     DISPATCH();
   }
   CASE(br_back) {
     CHECK_INTERRUPT();
-    ip = cur->code + ip[1];
+    JUMP(1);
     DISPATCH();
   }
   CASE(br_if) {
     if (I32(1)) {
-      ip = cur->code + ip[2];
+      JUMP(2);
       DISPATCH();
     }
     NEXT(3);
@@ -320,14 +328,14 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   CASE(br_if_back) {
     if (I32(1)) {
       CHECK_INTERRUPT();
-      ip = cur->code + ip[2];
+      JUMP(2);
       DISPATCH();
     }
     NEXT(3);
   }
   CASE(br_unless) {
     if (!I32(1)) {
-      ip = cur->code + ip[2];
+      JUMP(2);
       DISPATCH();
     }
     NEXT(3);
@@ -335,7 +343,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   CASE(br_unless_back) {
     if (!I32(1)) {
       CHECK_INTERRUPT();
-      ip = cur->code + ip[2];
+      JUMP(2);
       DISPATCH();
     }
     NEXT(3);
@@ -343,7 +351,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
 #define FUSED_BRANCHES(name, op, ctype)                 \
   CASE(br_if_##name) {                                  \
     if ((ctype)I32(1) op (ctype)I32(2)) {               \
-      ip = cur->code + ip[3];                           \
+      JUMP(3);                                          \
       DISPATCH();                                       \
     }                                                   \
     NEXT(4);                                            \
@@ -351,24 +359,83 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   CASE(br_if_back_##name) {                             \
     if ((ctype)I32(1) op (ctype)I32(2)) {               \
       CHECK_INTERRUPT();                                \
-      ip = cur->code + ip[3];                           \
+      JUMP(3);                                          \
       DISPATCH();                                       \
     }                                                   \
     NEXT(4);                                            \
   }                                                     \
   CASE(br_unless_##name) {                              \
     if (!((ctype)I32(1) op (ctype)I32(2))) {            \
-      ip = cur->code + ip[3];                           \
+      JUMP(3);                                          \
       DISPATCH();                                       \
     }                                                   \
     NEXT(4);                                            \
   }
   WASM_FUSED_COMPARES(FUSED_BRANCHES)
 #undef FUSED_BRANCHES
+#define FUSED_BRANCHES64(name, op, ctype)               \
+  CASE(br_if_i64_##name) {                              \
+    if ((ctype)I64(1) op (ctype)I64(2)) {               \
+      JUMP(3);                                          \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(4);                                            \
+  }                                                     \
+  CASE(br_if_back_i64_##name) {                         \
+    if ((ctype)I64(1) op (ctype)I64(2)) {               \
+      CHECK_INTERRUPT();                                \
+      JUMP(3);                                          \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(4);                                            \
+  }                                                     \
+  CASE(br_unless_i64_##name) {                          \
+    if (!((ctype)I64(1) op (ctype)I64(2))) {            \
+      JUMP(3);                                          \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(4);                                            \
+  }
+  WASM_FUSED_COMPARES64(FUSED_BRANCHES64)
+#undef FUSED_BRANCHES64
+  CASE(br_if64) {
+    if (I64(1)) {
+      JUMP(2);
+      DISPATCH();
+    }
+    NEXT(3);
+  }
+  CASE(br_unless64) {
+    if (!I64(1)) {
+      JUMP(2);
+      DISPATCH();
+    }
+    NEXT(3);
+  }
+  CASE(br_unless_back64) {
+    if (!I64(1)) {
+      CHECK_INTERRUPT();
+      JUMP(2);
+      DISPATCH();
+    }
+    NEXT(3);
+  }
+#define STEP_AND_BRANCH(name, op, ctype)                \
+  CASE(i32_add_br_if_back_##name) {                     \
+    OUT = (uint32_t)(I32(2) + I32(3));                  \
+    if ((ctype)I32(4) op (ctype)I32(5)) {               \
+      CHECK_INTERRUPT();                                \
+      JUMP(6);                                          \
+      DISPATCH();                                       \
+    }                                                   \
+    NEXT(7);                                            \
+  }
+  WASM_FUSED_COMPARES(STEP_AND_BRANCH)
+#undef STEP_AND_BRANCH
   CASE(br_table) {
     uint32_t index = I32(1), n = ip[2];
     if (index >= n - 1) index = n - 1;
-    ip = cur->code + ip[3 + index];
+    JUMP(3 + index);
     DISPATCH();
   }
   CASE(return) {
@@ -378,8 +445,12 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     ip = f->ret_ip;
     fp = f->fp;
     cur = f->func;
-    inst = f->instance;
-    RELOAD_MEMORY();
+    /* mem and mem_size are still the caller's when it is the callee's instance (a
+     * memory.grow in the callee reloaded them; host calls reload after returning) */
+    if (f->instance != inst) {
+      inst = f->instance;
+      RELOAD_MEMORY();
+    }
     DISPATCH();
   }
   CASE(call) {
@@ -441,6 +512,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
         xs->depth = entry_depth;
         return t;
       }
+      RELOAD_MEMORY(); /* the host may have grown it; the return below keeps it */
       goto do_return;
     }
     if (WR_UNLIKELY(fp + callee->code->frame_slots > stack_end)) TRAP(WASM_TRAP_STACK_EXHAUSTED);
@@ -620,6 +692,35 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   F64_WITH_MEMORY(f64_sub_mem, -)
   F64_WITH_MEMORY(f64_mul_mem, *)
 #undef F64_WITH_MEMORY
+/* op dst a x y offset: the address is x + y (i32 addition) */
+#define F64_WITH_MEMORY_AT_SUM(name, op)                         \
+  CASE(name) {                                                   \
+    uint8_t *p_ = EA_OF(I32(3) + I32(4), 5, sizeof(double));     \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;                  \
+    double v_;                                                   \
+    memcpy(&v_, p_, sizeof v_);                                  \
+    OUT = slot_f64(F64(2) op v_);                                \
+    NEXT(6);                                                     \
+  }
+  F64_WITH_MEMORY_AT_SUM(f64_add_mem_add, +)
+  F64_WITH_MEMORY_AT_SUM(f64_sub_mem_add, -)
+  F64_WITH_MEMORY_AT_SUM(f64_mul_mem_add, *)
+#undef F64_WITH_MEMORY_AT_SUM
+/* op addr a offset: the f64 at addr + offset becomes a op itself */
+#define F64_TO_MEMORY(name, op)                         \
+  CASE(name) {                                          \
+    uint8_t *p_ = EA(1, 3, sizeof(double));             \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;         \
+    double v_;                                          \
+    memcpy(&v_, p_, sizeof v_);                         \
+    v_ = F64(2) op v_;                                  \
+    memcpy(p_, &v_, sizeof v_);                         \
+    NEXT(4);                                            \
+  }
+  F64_TO_MEMORY(f64_add_to_mem, +)
+  F64_TO_MEMORY(f64_sub_to_mem, -)
+  F64_TO_MEMORY(f64_mul_to_mem, *)
+#undef F64_TO_MEMORY
   CASE(i32_add3) {
     OUT = (uint32_t)(I32(2) + I32(3) + I32(4));
     NEXT(5);
@@ -637,6 +738,31 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   STORE(i64_store8, uint8_t)
   STORE(i64_store16, uint16_t)
   STORE(i64_store32, uint32_t)
+/* op a b value offset: the address is a + b (i32 addition) */
+#define STORE_ADD(name, ctype)                                  \
+  CASE(name) {                                                  \
+    uint8_t *p_ = EA_OF(I32(1) + I32(2), 4, sizeof(ctype));     \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;                 \
+    ctype v_ = (ctype)fp[ip[3]];                                \
+    memcpy(p_, &v_, sizeof v_);                                 \
+    NEXT(5);                                                    \
+  }
+/* op a x s value offset: the address is a + (x << s) */
+#define STORE_ADD_SHL(name, ctype)                                           \
+  CASE(name) {                                                               \
+    uint8_t *p_ = EA_OF(I32(1) + (I32(2) << (I32(3) & 31)), 5, sizeof(ctype)); \
+    if (!WASM_GUARDED_MEMORY && !p_) goto trap;                              \
+    ctype v_ = (ctype)fp[ip[4]];                                             \
+    memcpy(p_, &v_, sizeof v_);                                              \
+    NEXT(6);                                                                 \
+  }
+  STORE_ADD(i32_store_add, uint32_t)
+  STORE_ADD(i64_store_add, uint64_t)
+  STORE_ADD(i32_store8_add, uint8_t)
+  STORE_ADD_SHL(i32_store_add_shl, uint32_t)
+  STORE_ADD_SHL(i64_store_add_shl, uint64_t)
+#undef STORE_ADD
+#undef STORE_ADD_SHL
 
   /* ---- i32 ---- */
   UNOP(i32_eqz, I32(2) == 0)
@@ -689,6 +815,18 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   BINOP(i32_shr_u, I32(2) >> (I32(3) & 31))
   BINOP(i32_rotl, rotl32(I32(2), I32(3)))
   BINOP(i32_rotr, rotr32(I32(2), I32(3)))
+  /* the second operand is the immediate ip[3] */
+  BINOP(i32_add_imm, (uint32_t)(I32(2) + ip[3]))
+  BINOP(i32_sub_imm, (uint32_t)(I32(2) - ip[3]))
+  BINOP(i32_mul_imm, (uint32_t)(I32(2) * ip[3]))
+  BINOP(i32_and_imm, I32(2) & ip[3])
+  BINOP(i32_or_imm, I32(2) | ip[3])
+  BINOP(i32_xor_imm, I32(2) ^ ip[3])
+  BINOP(i32_shl_imm, (uint32_t)(I32(2) << (ip[3] & 31)))
+  BINOP(i32_shr_s_imm, (uint32_t)((int32_t)I32(2) >> (ip[3] & 31)))
+  BINOP(i32_shr_u_imm, I32(2) >> (ip[3] & 31))
+  BINOP(i64_add_imm, I64(2) + (uint64_t)(int64_t)(int32_t)ip[3])
+  BINOP(i64_and_imm, I64(2) & (uint64_t)(int64_t)(int32_t)ip[3])
 
   /* ---- i64 ---- */
   UNOP(i64_eqz, I64(2) == 0)
