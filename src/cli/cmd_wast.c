@@ -4,15 +4,21 @@
 #include <string.h>
 
 #include "commands.h"
+#include "wast_component.h"
 #include "wast_runner.h"
 
 static void usage(FILE *out) {
   fprintf(out,
           "usage: warren wast [options] FILE.json\n"
+          "       warren wast --component [options] FILE.json\n"
           "\n"
           "Runs a spec test script converted by `wast2json` (wabt). Prints each failure as\n"
           "FILE:LINE: ..., then `N passed, N failed`. Exit status 1 if any failed, 2 on\n"
           "usage or I/O errors.\n"
+          "\n"
+          "With --component, FILE.json is a component-model script converted by\n"
+          "tests/component_suite/wast2json.mjs; it prints `N passed, N failed, N skipped`\n"
+          "(skipped: commands the converter could not encode).\n"
           "\n"
           "options:\n"
           "  --enable-simd / --disable-simd   128-bit SIMD (default on)\n"
@@ -55,6 +61,7 @@ static bool apply_feature_flag(const char *arg, wasm_features *features) {
 int cmd_wast(int argc, char **argv) {
   wast_options options = {.features = wasm_features_default()};
   const char *path = NULL;
+  bool component = false;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
@@ -62,6 +69,8 @@ int cmd_wast(int argc, char **argv) {
       return 0;
     } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
       options.verbose = true;
+    } else if (!strcmp(arg, "--component")) {
+      component = true;
     } else if (!strcmp(arg, "--strict")) {
       options.strict = true;
     } else if (apply_feature_flag(arg, &options.features)) {
@@ -84,8 +93,19 @@ int cmd_wast(int argc, char **argv) {
 
   /* Line-buffered so that, if the engine crashes, the report shows the command before it. */
   setvbuf(stdout, NULL, _IOLBF, 0);
-  wast_counts counts;
   wr_error err = {0};
+  if (component) {
+    wast_component_counts counts;
+    bool ran = wast_component_run_file(path, &options, &counts, &err);
+    fflush(stdout);
+    if (!ran) {
+      fprintf(stderr, "warren wast: %s\n", err.message);
+      return 2;
+    }
+    printf("%u passed, %u failed, %u skipped\n", counts.passed, counts.failed, counts.skipped);
+    return counts.failed ? 1 : 0;
+  }
+  wast_counts counts;
   bool ran = wast_run_file(path, &options, &counts, &err);
   fflush(stdout);
   if (!ran) {

@@ -3,9 +3,10 @@
  * (CanonicalABI.md; definitions.py is the reference).
  *
  * Every failure the guest can cause is a trap: a wasm_trap (WASM_TRAP_HOST) allocated in
- * cx->store, whose message names the rule broken ("misaligned list pointer", "invalid UTF-16",
- * "unknown handle index 7"). Functions return NULL on success. Host-side mistakes that the
- * spec only asserts (a char that is not a scalar value, a case index out of range) trap too. */
+ * cx->store, whose message names the rule broken ("unaligned pointer: list at 2 (alignment 4)",
+ * "unknown handle index 7"), starting with the words the component-model test suite uses where
+ * it asserts the trap. Functions return NULL on success. Host-side mistakes that the spec only
+ * asserts (a char that is not a scalar value, a case index out of range) trap too. */
 #ifndef WARREN_COMPONENT_CANON_H
 #define WARREN_COMPONENT_CANON_H
 
@@ -31,7 +32,8 @@ typedef struct cm_handle {
   uint32_t next_free;      /* free slots: the next free index (0: none) */
 } cm_handle;
 
-/* Called when an own handle of a resource with a destructor is dropped. */
+/* Called when an own handle is dropped: `resource` is its type as the table's instance sees it
+ * (an imported one is abstract), so the callee finds the concrete type and its destructor. */
 typedef wasm_trap *(*cm_resource_dtor)(void *env, const cm_type *resource, uint32_t rep);
 
 /* One component instance's handles. Index 0 is never used, so it can mean "none"; freed
@@ -88,6 +90,9 @@ typedef struct cm_canon_cx {
   cm_handle_table *handles;    /* the guest instance's handles (NULL: no resources) */
   cm_call_scope *scope;        /* the call's borrow scope (NULL: no borrows) */
   cm_arena *arena;             /* lifting: children of lifted values */
+  /* The guest instance's may_leave flag (NULL: none): cleared while its realloc and its
+   * post-return run, so that they cannot call out of the instance (CanonicalABI.md). */
+  bool *may_leave;
 } cm_canon_cx;
 
 /* One value to / from its flattened core values (type->flat_count <= CM_MAX_FLAT_PARAMS
@@ -122,7 +127,8 @@ wasm_trap *cm_lower_result(const cm_canon_cx *cx, const cm_functype *ft, const c
 /* The host calls a lifted guest function (canon lift, sync): checks `func` has the flattened
  * type, lowers `args`, calls, lifts the result (into cx->arena, copied out of guest memory),
  * ends the call's borrow scope (trapping if the guest kept a borrow it was given), then runs
- * `post_return` (may be NULL). cx->scope is ignored: the call has its own. */
+ * `post_return` (may be NULL) with *cx->may_leave cleared. cx->scope is ignored: the call
+ * has its own. */
 wasm_trap *cm_call_lifted(const cm_canon_cx *cx, const cm_functype *ft, wasm_func *func, wasm_func *post_return,
                           const cm_val *args, cm_val *result);
 
@@ -140,8 +146,10 @@ wasm_trap *cm_call_host(const cm_canon_cx *cx, const cm_functype *ft, cm_host_im
  * (saturated past CM_MAX_FLAT_PARAMS). */
 bool cm_params_layout(const cm_functype *ft, uint32_t *size, uint32_t *align);
 uint32_t cm_params_flat_count(const cm_functype *ft);
-wasm_trap *cm_canon_realloc(const cm_canon_cx *cx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                            uint32_t new_size, uint32_t *ptr);
+/* Calls cx->realloc and checks the pointer it returns for `new_size` bytes of `what` ("list",
+ * "string", "parameter": named in the out-of-bounds trap). */
+wasm_trap *cm_canon_realloc(const cm_canon_cx *cx, const char *what, uint32_t old_ptr, uint32_t old_size,
+                            uint32_t align, uint32_t new_size, uint32_t *ptr);
 wasm_trap *cm_store_string(const cm_canon_cx *cx, const cm_val *val, uint32_t *ptr, uint32_t *tagged_units);
 wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out);
 wasm_trap *cm_lower_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_t rep, uint32_t *index);

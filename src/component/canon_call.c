@@ -29,7 +29,11 @@ wasm_trap *cm_call_lifted(const cm_canon_cx *outer, const cm_functype *ft, wasm_
   if (!trap) trap = cm_lift_result(&cx, ft, slots, result);
   wasm_trap *scope_trap = cm_call_scope_end(cx.store, &scope);
   if (!trap) trap = scope_trap;
-  if (!trap) trap = cm_post_return(cx.store, post_return, slots);
+  if (!trap && post_return) {
+    if (cx.may_leave) *cx.may_leave = false;
+    trap = cm_post_return(cx.store, post_return, slots);
+    if (cx.may_leave) *cx.may_leave = true;
+  }
   return trap;
 }
 

@@ -24,12 +24,20 @@ wasm_trap *cm_handle_add(wasm_store *store, cm_handle_table *table, cm_handle ha
   return NULL;
 }
 
+/* How a wrong-type trap names a resource type (as the table's instance sees it). */
+static const char *resource_kind(const cm_type *resource) {
+  return resource->resource.defined ? "guest-defined resource" : "imported resource";
+}
+
 wasm_trap *cm_handle_get(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
                          cm_handle **out) {
   if (index == 0 || index >= table->slots.len || !table->slots.items[index].resource)
     return TRAP(store, "unknown handle index %u", index);
   cm_handle *h = &table->slots.items[index];
-  if (h->resource != resource) return TRAP(store, "handle index %u is of another resource type", index);
+  if (h->resource != resource)
+    return TRAP(store, "handle index %u used with the wrong type, expected %s but found %s%s", index,
+                resource_kind(resource), resource_kind(h->resource) == resource_kind(resource) ? "a different " : "",
+                resource_kind(h->resource));
   *out = h;
   return NULL;
 }
@@ -57,14 +65,15 @@ wasm_trap *cm_resource_drop(wasm_store *store, cm_handle_table *table, uint32_t 
   cm_handle *h = NULL;
   wasm_trap *trap = cm_handle_get(store, table, index, resource, &h);
   if (trap) return trap;
-  if (h->num_lends) return TRAP(store, "handle index %u is borrowed and cannot be dropped", index);
+  if (h->num_lends) return TRAP(store, "cannot remove owned resource while borrowed (handle index %u)", index);
   cm_handle dropped = *h;
   handle_free(table, index);
   if (!dropped.own) {
     if (dropped.scope) dropped.scope->num_borrows--;
     return NULL;
   }
-  if (table->dtor && resource->resource.has_dtor) return table->dtor(table->dtor_env, resource, dropped.rep);
+  /* `resource` may be an imported (abstract) type: the table's dtor finds the concrete one */
+  if (table->dtor) return table->dtor(table->dtor_env, resource, dropped.rep);
   return NULL;
 }
 
@@ -98,7 +107,7 @@ wasm_trap *cm_lift_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_
   if (trap) return trap;
   *rep = h->rep;
   if (type->kind == CM_OWN) {
-    if (h->num_lends) return TRAP(cx->store, "handle index %u is borrowed and cannot be moved", index);
+    if (h->num_lends) return TRAP(cx->store, "cannot remove owned resource while borrowed (handle index %u)", index);
     if (!h->own) return TRAP(cx->store, "handle index %u is a borrow, not an own handle", index);
     handle_free(cx->handles, index);
     return NULL;

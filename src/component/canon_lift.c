@@ -23,7 +23,7 @@ static double f64_of(uint64_t bits) {
 }
 
 static wasm_trap *to_char(const cm_canon_cx *cx, uint32_t c, cm_val *out) {
-  if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF)) return TRAP(cx, "invalid char 0x%x", c);
+  if (c >= 0x110000 || (c >= 0xD800 && c <= 0xDFFF)) return TRAP(cx, "invalid `char` bit pattern 0x%x", c);
   *out = cm_val_char(c);
   return NULL;
 }
@@ -73,9 +73,9 @@ static wasm_trap *load_seq(const cm_canon_cx *cx, const cm_valtype *elem, uint32
 static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint32_t ptr, uint32_t count, cm_val *out) {
   uint64_t bytes = (uint64_t)count * elem->size;
   if (bytes > CM_MAX_LIST_BYTE_LENGTH) return TRAP(cx, "list too long (%llu bytes)", (unsigned long long)bytes);
-  if (ptr % elem->align) return TRAP(cx, "misaligned list pointer %u (alignment %u)", ptr, elem->align);
+  if (ptr % elem->align) return TRAP(cx, "unaligned pointer: list at %u (alignment %u)", ptr, elem->align);
   if (!cx->memory || ptr + bytes > wasm_memory_size_bytes(cx->memory))
-    return TRAP(cx, "list out of bounds (%u + %llu bytes)", ptr, (unsigned long long)bytes);
+    return TRAP(cx, "list content out-of-bounds (%u + %llu bytes)", ptr, (unsigned long long)bytes);
   /* zero-sized elements take no memory: bound the host allocation some other way */
   if (elem->size == 0 && count > CM_MAX_ELEM_SIZE) return TRAP(cx, "list too long (%u elements)", count);
   return load_seq(cx, elem, ptr, count, out);
@@ -83,7 +83,8 @@ static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint3
 
 static wasm_trap *load_case(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, cm_val *out,
                             const cm_valtype **payload) {
-  if (index >= cm_case_count(type)) return TRAP(cx, "invalid discriminant %u (%u cases)", index, cm_case_count(type));
+  if (index >= cm_case_count(type))
+    return TRAP(cx, "invalid variant discriminant %u (%u cases)", index, cm_case_count(type));
   *payload = cm_case_type(type, index);
   *out = (cm_val){.u.cs = {.index = index, .payload = *payload ? cm_arena_alloc(cx->arena, sizeof(cm_val)) : NULL}};
   return NULL;
@@ -126,7 +127,7 @@ static wasm_trap *load_value(const cm_canon_cx *cx, const cm_valtype *type, uint
 }
 
 wasm_trap *cm_load(const cm_canon_cx *cx, const cm_valtype *type, uint32_t ptr, cm_val *out) {
-  if (ptr % type->align) return TRAP(cx, "misaligned pointer %u (alignment %u)", ptr, type->align);
+  if (ptr % type->align) return TRAP(cx, "unaligned pointer %u (alignment %u)", ptr, type->align);
   if (!cx->memory || (uint64_t)ptr + type->size > wasm_memory_size_bytes(cx->memory))
     return TRAP(cx, "pointer out of bounds (%u + %u bytes)", ptr, type->size);
   return load_value(cx, type, ptr, out);
@@ -202,7 +203,7 @@ wasm_trap *cm_lift_args(const cm_canon_cx *cx, const cm_functype *ft, const wasm
   /* spilled: a pointer to the parameters laid out as a tuple */
   uint32_t ptr = (uint32_t)slots[0], size, align;
   if (!cm_params_layout(ft, &size, &align)) return TRAP(cx, "parameters too large to spill");
-  if (ptr % align) return TRAP(cx, "misaligned parameter pointer %u (alignment %u)", ptr, align);
+  if (ptr % align) return TRAP(cx, "unaligned pointer: parameters at %u (alignment %u)", ptr, align);
   if (!cx->memory || (uint64_t)ptr + size > wasm_memory_size_bytes(cx->memory))
     return TRAP(cx, "parameters out of bounds (%u + %u bytes)", ptr, size);
   uint32_t off = 0;

@@ -36,7 +36,7 @@ static wasm_trap *store_seq(const cm_canon_cx *cx, const cm_valtype *elem, const
 static wasm_trap *lower_list(const cm_canon_cx *cx, const cm_valtype *type, const cm_val *val, uint32_t *ptr) {
   uint64_t bytes = (uint64_t)val->u.seq.count * type->elem->size;
   if (bytes > CM_MAX_LIST_BYTE_LENGTH) return TRAP(cx, "list too long (%u elements)", val->u.seq.count);
-  wasm_trap *trap = cm_canon_realloc(cx, 0, 0, type->elem->align, (uint32_t)bytes, ptr);
+  wasm_trap *trap = cm_canon_realloc(cx, "list", 0, 0, type->elem->align, (uint32_t)bytes, ptr);
   if (trap) return trap;
   return store_seq(cx, type->elem, val->u.seq.items, val->u.seq.count, *ptr);
 }
@@ -67,7 +67,7 @@ static wasm_trap *store_value(const cm_canon_cx *cx, const cm_valtype *type, con
   case CM_F32: put_le(cx, ptr, f32_bits(val->u.f32), 4); return NULL;
   case CM_F64: put_le(cx, ptr, f64_bits(val->u.f64), 8); return NULL;
   case CM_CHAR:
-    if (!valid_char(val->u.ch)) return TRAP(cx, "invalid char 0x%x", val->u.ch);
+    if (!valid_char(val->u.ch)) return TRAP(cx, "invalid `char` bit pattern 0x%x", val->u.ch);
     put_le(cx, ptr, val->u.ch, 4);
     return NULL;
   case CM_STRING: {
@@ -120,7 +120,7 @@ static wasm_trap *store_seq(const cm_canon_cx *cx, const cm_valtype *elem, const
 }
 
 wasm_trap *cm_store(const cm_canon_cx *cx, const cm_valtype *type, const cm_val *val, uint32_t ptr) {
-  if (ptr % type->align) return TRAP(cx, "misaligned pointer %u (alignment %u)", ptr, type->align);
+  if (ptr % type->align) return TRAP(cx, "unaligned pointer %u (alignment %u)", ptr, type->align);
   if (!cx->memory || (uint64_t)ptr + type->size > wasm_memory_size_bytes(cx->memory))
     return TRAP(cx, "pointer out of bounds (%u + %u bytes)", ptr, type->size);
   return store_value(cx, type, val, ptr);
@@ -140,7 +140,7 @@ static wasm_trap *lower_flat(const cm_canon_cx *cx, const cm_valtype *type, cons
   case CM_F32: out[(*n)++] = f32_bits(val->u.f32); return NULL;
   case CM_F64: out[(*n)++] = f64_bits(val->u.f64); return NULL;
   case CM_CHAR:
-    if (!valid_char(val->u.ch)) return TRAP(cx, "invalid char 0x%x", val->u.ch);
+    if (!valid_char(val->u.ch)) return TRAP(cx, "invalid `char` bit pattern 0x%x", val->u.ch);
     out[(*n)++] = val->u.ch;
     return NULL;
   case CM_STRING: {
@@ -226,7 +226,7 @@ wasm_trap *cm_lower_args(const cm_canon_cx *cx, const cm_functype *ft, const cm_
   }
   uint32_t size, align, ptr;
   if (!cm_params_layout(ft, &size, &align)) return TRAP(cx, "parameters too large to spill");
-  if ((trap = cm_canon_realloc(cx, 0, 0, align, size, &ptr))) return trap;
+  if ((trap = cm_canon_realloc(cx, "parameter", 0, 0, align, size, &ptr))) return trap;
   uint32_t off = 0;
   for (uint32_t i = 0; i < ft->nparams; i++) {
     const cm_valtype *t = ft->params[i].type;

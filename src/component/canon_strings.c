@@ -6,16 +6,19 @@
 
 #define TRAP(cx, ...) wasm_trap_new((cx)->store, WASM_TRAP_HOST, __VA_ARGS__)
 
-wasm_trap *cm_canon_realloc(const cm_canon_cx *cx, uint32_t old_ptr, uint32_t old_size, uint32_t align,
-                            uint32_t new_size, uint32_t *ptr) {
+wasm_trap *cm_canon_realloc(const cm_canon_cx *cx, const char *what, uint32_t old_ptr, uint32_t old_size,
+                            uint32_t align, uint32_t new_size, uint32_t *ptr) {
   if (!cx->realloc || !cx->memory) return TRAP(cx, "canonical ABI: no realloc to allocate guest memory with");
   wasm_slot slots[4] = {old_ptr, old_size, align, new_size};
+  if (cx->may_leave) *cx->may_leave = false;
   wasm_trap *trap = wasm_func_call(cx->store, cx->realloc, slots);
+  if (cx->may_leave) *cx->may_leave = true;
   if (trap) return trap;
   uint32_t p = (uint32_t)slots[0];
-  if (p % align) return TRAP(cx, "realloc returned a misaligned pointer (%u, alignment %u)", p, align);
+  if (p % align) return TRAP(cx, "realloc return: result not aligned (unaligned pointer %u, alignment %u)", p, align);
   if ((uint64_t)p + new_size > wasm_memory_size_bytes(cx->memory))
-    return TRAP(cx, "realloc returned an out-of-bounds pointer (%u + %u)", p, new_size);
+    return TRAP(cx, "realloc return: beyond end of memory (%s content out-of-bounds: %u + %u bytes)", what, p,
+                new_size);
   *ptr = p;
   return NULL;
 }
@@ -93,6 +96,17 @@ static bool utf8_valid(const uint8_t *s, uint32_t len) {
   return true;
 }
 
+/* Why guest UTF-8 is invalid: a sequence cut off by the end of the string, or anything else. */
+static const char *utf8_problem(const uint8_t *s, uint32_t len) {
+  uint32_t cp, i = 0;
+  while (i < len && utf8_next(s, len, &i, &cp)) {}
+  if (i >= len) return "invalid utf-8";
+  uint32_t need = s[i] >= 0xF0 ? 4 : s[i] >= 0xE0 ? 3 : s[i] >= 0xC0 ? 2 : 1;
+  bool prefix_ok = true;
+  for (uint32_t k = 1; k < need && i + k < len; k++) prefix_ok &= (s[i + k] & 0xC0) == 0x80;
+  return s[i] < 0xF8 && need > 1 && i + need > len && prefix_ok ? "incomplete utf-8 byte sequence" : "invalid utf-8";
+}
+
 static uint8_t *guest_bytes(const cm_canon_cx *cx, uint32_t ptr) { return wasm_memory_data(cx->memory) + ptr; }
 
 /* store_utf8_to_utf16: worst case two bytes per UTF-8 byte, shrunk to fit afterwards. */
@@ -100,7 +114,7 @@ static wasm_trap *store_utf16(const cm_canon_cx *cx, const uint8_t *src, uint32_
                               uint32_t *units_out) {
   uint64_t worst = 2 * (uint64_t)len; /* the caller bounded len: this fits 32 bits */
   uint32_t ptr;
-  wasm_trap *trap = cm_canon_realloc(cx, 0, 0, 2, (uint32_t)worst, &ptr);
+  wasm_trap *trap = cm_canon_realloc(cx, "string", 0, 0, 2, (uint32_t)worst, &ptr);
   if (trap) return trap;
   uint8_t *dst = guest_bytes(cx, ptr);
   uint32_t units = 0, cp;
@@ -109,7 +123,7 @@ static wasm_trap *store_utf16(const cm_canon_cx *cx, const uint8_t *src, uint32_
     units += utf16_put(dst + 2 * units, cp);
   }
   if (2 * (uint64_t)units < worst) {
-    trap = cm_canon_realloc(cx, ptr, (uint32_t)worst, 2, 2 * units, &ptr);
+    trap = cm_canon_realloc(cx, "string", ptr, (uint32_t)worst, 2, 2 * units, &ptr);
     if (trap) return trap;
   }
   *ptr_out = ptr;
@@ -123,7 +137,7 @@ static wasm_trap *store_utf16(const cm_canon_cx *cx, const uint8_t *src, uint32_
 static wasm_trap *store_latin1_or_utf16(const cm_canon_cx *cx, const uint8_t *src, uint32_t len,
                                         uint32_t *ptr_out, uint32_t *tagged_out) {
   uint32_t ptr;
-  wasm_trap *trap = cm_canon_realloc(cx, 0, 0, 2, len, &ptr);
+  wasm_trap *trap = cm_canon_realloc(cx, "string", 0, 0, 2, len, &ptr);
   if (trap) return trap;
   uint32_t written = 0, cp;
   for (uint32_t i = 0; i < len;) {
@@ -134,7 +148,7 @@ static wasm_trap *store_latin1_or_utf16(const cm_canon_cx *cx, const uint8_t *sr
       continue;
     }
     uint64_t worst = 2 * (uint64_t)len;
-    trap = cm_canon_realloc(cx, ptr, len, 2, (uint32_t)worst, &ptr);
+    trap = cm_canon_realloc(cx, "string", ptr, len, 2, (uint32_t)worst, &ptr);
     if (trap) return trap;
     uint8_t *dst = guest_bytes(cx, ptr);
     for (uint32_t j = written; j-- > 0;) {
@@ -147,7 +161,7 @@ static wasm_trap *store_latin1_or_utf16(const cm_canon_cx *cx, const uint8_t *sr
       units += utf16_put(dst + 2 * units, cp);
     }
     if (2 * (uint64_t)units < worst) {
-      trap = cm_canon_realloc(cx, ptr, (uint32_t)worst, 2, 2 * units, &ptr);
+      trap = cm_canon_realloc(cx, "string", ptr, (uint32_t)worst, 2, 2 * units, &ptr);
       if (trap) return trap;
     }
     *ptr_out = ptr;
@@ -155,7 +169,7 @@ static wasm_trap *store_latin1_or_utf16(const cm_canon_cx *cx, const uint8_t *sr
     return NULL;
   }
   if (written < len) {
-    trap = cm_canon_realloc(cx, ptr, len, 2, written, &ptr);
+    trap = cm_canon_realloc(cx, "string", ptr, len, 2, written, &ptr);
     if (trap) return trap;
   }
   *ptr_out = ptr;
@@ -171,7 +185,7 @@ wasm_trap *cm_store_string(const cm_canon_cx *cx, const cm_val *val, uint32_t *p
   if (len && !utf8_valid(src, len)) return TRAP(cx, "invalid UTF-8 in a host string");
   switch (cx->encoding) {
   case CM_UTF8: {
-    wasm_trap *trap = cm_canon_realloc(cx, 0, 0, 1, len, ptr);
+    wasm_trap *trap = cm_canon_realloc(cx, "string", 0, 0, 1, len, ptr);
     if (trap) return trap;
     if (len) memcpy(guest_bytes(cx, *ptr), src, len);
     *tagged_units = len;
@@ -218,15 +232,15 @@ wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_u
   }
   uint64_t bytes = enc == UTF16 ? 2 * (uint64_t)units : units;
   if (bytes > CM_MAX_STRING_BYTE_LENGTH) return TRAP(cx, "string too long (%llu bytes)", (unsigned long long)bytes);
-  if (ptr % align) return TRAP(cx, "misaligned string pointer %u", ptr);
+  if (ptr % align) return TRAP(cx, "unaligned pointer: string at %u (alignment %u)", ptr, align);
   if (!cx->memory || ptr + bytes > wasm_memory_size_bytes(cx->memory))
-    return TRAP(cx, "string out of bounds (%u + %llu bytes)", ptr, (unsigned long long)bytes);
+    return TRAP(cx, "string content out-of-bounds (%u + %llu bytes)", ptr, (unsigned long long)bytes);
   const uint8_t *src = wasm_memory_data(cx->memory) + ptr;
   uint8_t *dst;
   uint32_t len = 0;
   switch (enc) {
   case UTF8:
-    if (!utf8_valid(src, units)) return TRAP(cx, "invalid UTF-8 in a guest string");
+    if (!utf8_valid(src, units)) return TRAP(cx, "%s in a guest string", utf8_problem(src, units));
     dst = cm_arena_alloc(cx->arena, units);
     if (units) memcpy(dst, src, units);
     len = units;

@@ -8,6 +8,8 @@
 #include "decode_internal.h"
 #include "names.h"
 
+#define CM_CONTEXT_SLOTS 2 /* context.get/set indices (Binary.md: below 2) */
+
 /* ---- runtime values of index space entries ---- */
 typedef struct rt_core_instance {
   wasm_instance *instance;     /* (instantiate module args) */
@@ -27,11 +29,19 @@ typedef struct rt_instance {
   rt_item *items;                   /* INLINE: export values */
 } rt_instance;
 
+/* A component as a runtime value: its definition and the instance it was defined in, where
+ * its outer aliases resolve (a component exported out of an instance keeps what that
+ * instance's definitions were, e.g. an imported core module). */
+typedef struct rt_component {
+  const cm_component *component;
+  cm_component_instance *env;
+} rt_component;
+
 union rt_item {
   wasm_extern core;                 /* core func, table, memory, global */
   rt_core_instance *core_instance;
   const cm_core_module *module;
-  const cm_component *component;
+  const rt_component *component;
   cm_func *func;
   rt_instance *instance;
 };
@@ -61,14 +71,35 @@ typedef struct rt_root {
   WR_VEC(cm_component_instance *) all; /* every instance of the tree, for freeing */
 } rt_root;
 
+/* Where a resource type, as one instance sees it, comes from at run time: its concrete type and
+ * the instance that defined it. Types are static (shared by every instance of a component),
+ * resources are not: two instances of one component define two resources, so a handle's
+ * destructor is found through the instance that received it. */
+typedef struct resource_origin {
+  const cm_type *type;
+  const cm_type *concrete;
+  cm_component_instance *definer; /* NULL: a host resource, or not known */
+} resource_origin;
+
 struct cm_component_instance {
   rt_root *root;
   const cm_component *component;
-  cm_component_instance *parent;
+  cm_component_instance *parent; /* the instance that instantiated it */
+  cm_component_instance *outer;  /* where its outer aliases resolve (see rt_component) */
   rt_item *space[CM_SORT_COUNT];
   rt_item *imports; /* the arguments, in component->imports order */
   cm_handle_table handles;
   WR_VEC(const cm_type *) implements; /* resources this instance defines */
+  WR_VEC(resource_origin) origins;    /* imported and aliased resource types */
+  /* CanonicalABI.md: `entered` (not may_enter) while a call into it or a descendant is on the
+   * stack, so that it is never re-entered; may_leave false while its post-return or realloc
+   * runs, so that those cannot call out. */
+  bool entered;
+  bool may_leave;
+  /* context.get / context.set storage of the task running in this instance: with sync calls
+   * only and no re-entrance, at most one task per instance is active, so a call saves and
+   * clears it on entry and restores it on exit (for a child calling back into its parent) */
+  uint32_t context[CM_CONTEXT_SLOTS];
 };
 
 typedef struct lowered_func {
@@ -79,6 +110,11 @@ typedef struct lowered_func {
   wasm_func *realloc;
   cm_string_encoding encoding;
 } lowered_func;
+
+typedef struct context_builtin {
+  cm_component_instance *inst;
+  uint32_t index;
+} context_builtin;
 
 typedef struct resource_builtin {
   cm_component_instance *inst;
@@ -109,18 +145,36 @@ static cm_component_instance *definer_of(const rt_root *root, const cm_type *res
   return NULL;
 }
 
+/* The origin of resource type `type` as `inst` sees it: defined there, bound when it was
+ * imported or aliased, or else (a resource type reached some other way) the first instance of
+ * the tree that defines its concrete type. */
+static resource_origin origin_of(cm_component_instance *inst, const cm_type *type) {
+  for (size_t i = 0; i < inst->implements.len; i++)
+    if (inst->implements.items[i] == type) return (resource_origin){type, type, inst};
+  for (size_t i = inst->origins.len; i-- > 0;)
+    if (inst->origins.items[i].type == type) return inst->origins.items[i];
+  const cm_type *concrete = concrete_resource(inst->root, type);
+  return (resource_origin){type, concrete, definer_of(inst->root, concrete)};
+}
+
+static void bind_origin(cm_component_instance *inst, const cm_type *type, resource_origin from) {
+  if (!type || type->kind != CM_TYPE_RESOURCE || type == from.type) return;
+  WR_VEC_PUSH(&inst->origins, ((resource_origin){type, from.concrete, from.definer}));
+}
+
 /* The handle table's destructor: an own handle of `resource` (as this instance sees it) was
  * dropped. Host resources go to the host's destructor, guest resources to their dtor. */
 static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep) {
   cm_component_instance *inst = env;
   rt_root *root = inst->root;
-  const cm_type *concrete = concrete_resource(root, resource);
+  resource_origin origin = origin_of(inst, resource);
+  const cm_type *concrete = origin.concrete;
   cm_host_dtor host_dtor;
   void *host_env;
   if (root->host && cm_host_dtor_of(root->host, concrete, &host_dtor, &host_env))
     return host_dtor(host_env, root->store, rep);
   if (!concrete->resource.defined || !concrete->resource.has_dtor) return NULL;
-  cm_component_instance *definer = definer_of(root, concrete);
+  cm_component_instance *definer = origin.definer;
   if (!definer) return NULL;
   wasm_func *dtor = definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func;
   wasm_slot slots[1] = {rep};
@@ -128,17 +182,58 @@ static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep
 }
 
 /* ---- calls across the boundary ---- */
-static wasm_trap *call_lifted_impl(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  const cm_func *callee = env;
-  cm_canon_cx callee_cx = {
-      .store = cx->store,
+static bool is_self_or_ancestor(const cm_component_instance *inst, const cm_component_instance *of) {
+  for (; of; of = of->parent)
+    if (of == inst) return true;
+  return false;
+}
+
+/* Entering `callee` from `caller` (NULL: the host) enters the callee and each of its ancestors
+ * that is not also the caller's (CanonicalABI.md entering_set); none may be entered already. */
+static wasm_trap *enter(wasm_store *store, cm_component_instance *callee, const cm_component_instance *caller) {
+  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent)
+    if (i->entered)
+      return wasm_trap_new(store, WASM_TRAP_HOST, "cannot enter component instance (it is already on the call stack)");
+  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->entered = true;
+  return NULL;
+}
+
+static void leave(cm_component_instance *callee, const cm_component_instance *caller) {
+  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->entered = false;
+}
+
+static wasm_trap *cannot_leave(wasm_store *store) {
+  return wasm_trap_new(store, WASM_TRAP_HOST, "cannot leave component instance (during post-return or realloc)");
+}
+
+/* A lifted function of `callee`'s instance called from `caller` (NULL: the host). */
+static wasm_trap *call_lifted(const cm_func *callee, const cm_component_instance *caller, cm_arena *arena,
+                              const cm_val *args, cm_val *result) {
+  cm_component_instance *owner = callee->owner;
+  wasm_store *store = owner->root->store;
+  wasm_trap *trap = enter(store, owner, caller);
+  if (trap) return trap;
+  cm_canon_cx cx = {
+      .store = store,
       .memory = callee->memory,
       .realloc = callee->realloc,
       .encoding = callee->encoding,
-      .handles = &callee->owner->handles,
-      .arena = cx->arena,
+      .handles = &owner->handles,
+      .arena = arena,
+      .may_leave = &owner->may_leave,
   };
-  return cm_call_lifted(&callee_cx, callee->type, callee->core, callee->post_return, args, result);
+  uint32_t saved_context[CM_CONTEXT_SLOTS];
+  memcpy(saved_context, owner->context, sizeof saved_context);
+  memset(owner->context, 0, sizeof owner->context);
+  trap = cm_call_lifted(&cx, callee->type, callee->core, callee->post_return, args, result);
+  memcpy(owner->context, saved_context, sizeof saved_context);
+  leave(owner, caller);
+  return trap;
+}
+
+static wasm_trap *call_lifted_impl(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
+  const lowered_func *lf = env;
+  return call_lifted(lf->callee, lf->caller, cx->arena, args, result);
 }
 
 /* A core host function made by `canon lower`: lift the guest's arguments, call the callee
@@ -147,6 +242,7 @@ static wasm_trap *lowered_call(wasm_caller *caller, void *env, wasm_slot *slots)
   (void)caller;
   const lowered_func *lf = env;
   rt_root *root = lf->caller->root;
+  if (!lf->caller->may_leave) return cannot_leave(root->store);
   cm_canon_cx cx = {
       .store = root->store,
       .memory = lf->memory,
@@ -154,20 +250,36 @@ static wasm_trap *lowered_call(wasm_caller *caller, void *env, wasm_slot *slots)
       .encoding = lf->encoding,
       .handles = &lf->caller->handles,
       .arena = root->scratch,
+      .may_leave = &lf->caller->may_leave,
   };
   cm_arena_mark mark = cm_arena_mark_now(root->scratch);
   wasm_trap *trap;
   if (lf->callee->kind == CM_FUNC_HOST)
     trap = cm_call_host(&cx, lf->type, lf->callee->impl, lf->callee->env, slots);
   else
-    trap = cm_call_host(&cx, lf->type, call_lifted_impl, (void *)lf->callee, slots);
+    trap = cm_call_host(&cx, lf->type, call_lifted_impl, (void *)lf, slots);
   cm_arena_release(root->scratch, mark);
   return trap;
+}
+
+static wasm_trap *context_get_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  const context_builtin *cb = env;
+  slots[0] = cb->inst->context[cb->index];
+  return NULL;
+}
+
+static wasm_trap *context_set_call(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)caller;
+  const context_builtin *cb = env;
+  cb->inst->context[cb->index] = (uint32_t)slots[0];
+  return NULL;
 }
 
 static wasm_trap *resource_new_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const resource_builtin *rb = env;
+  if (!rb->inst->may_leave) return cannot_leave(rb->inst->root->store);
   uint32_t index;
   wasm_trap *trap = cm_resource_new(rb->inst->root->store, &rb->inst->handles, rb->resource, (uint32_t)slots[0], &index);
   if (!trap) slots[0] = index;
@@ -176,7 +288,7 @@ static wasm_trap *resource_new_call(wasm_caller *caller, void *env, wasm_slot *s
 
 static wasm_trap *resource_rep_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
-  const resource_builtin *rb = env;
+  const resource_builtin *rb = env; /* resource.rep may run during post-return: it does not leave */
   uint32_t rep;
   wasm_trap *trap = cm_resource_rep(rb->inst->root->store, &rb->inst->handles, (uint32_t)slots[0], rb->resource, &rep);
   if (!trap) slots[0] = rep;
@@ -186,6 +298,7 @@ static wasm_trap *resource_rep_call(wasm_caller *caller, void *env, wasm_slot *s
 static wasm_trap *resource_drop_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const resource_builtin *rb = env;
+  if (!rb->inst->may_leave) return cannot_leave(rb->inst->root->store);
   return cm_resource_drop(rb->inst->root->store, &rb->inst->handles, (uint32_t)slots[0], rb->resource);
 }
 
@@ -202,6 +315,22 @@ static const cm_export *component_export(const cm_component *c, const char *name
   for (size_t i = 0; i < c->exports.len; i++)
     if (!strcmp(c->exports.items[i].ext.name.text, name)) return &c->exports.items[i];
   return NULL;
+}
+
+/* The origin of the resource type exported as `name` by instance value `ri` (seen from `inst`,
+ * where that export's type is `seen_as`). */
+static resource_origin exported_type_origin(cm_component_instance *inst, const rt_instance *ri, const char *name,
+                                            const cm_type *seen_as) {
+  if (ri->kind == RT_INSTANCE_CHILD) {
+    const cm_export *ex = component_export(ri->child->component, name);
+    if (ex && ex->sort == CM_SORT_TYPE)
+      return origin_of(ri->child, ri->child->component->space[CM_SORT_TYPE].items[ex->index].u.type);
+  } else if (ri->kind == RT_INSTANCE_INLINE) {
+    for (uint32_t i = 0; i < ri->def->nexports; i++)
+      if (ri->def->exports[i].sort == CM_SORT_TYPE && !strcmp(ri->def->exports[i].name.text, name))
+        return origin_of(inst, inst->component->space[CM_SORT_TYPE].items[ri->def->exports[i].index].u.type);
+  }
+  return origin_of(inst, seen_as);
 }
 
 /* The value of export `name` of a component instance value, as a runtime item of `sort`;
@@ -298,6 +427,23 @@ static cm_extern extern_of(cm_sort sort, const cm_item *item) {
 static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent);
 static bool build(builder *b);
 
+/* The resource types `child` imports (directly, or as exports of an imported instance) come
+ * from the resources of the argument `parent` passes. */
+static void bind_import_origins(cm_component_instance *parent, cm_component_instance *child, const cm_extern *im,
+                                const cm_arg *arg) {
+  if (arg->sort == CM_SORT_TYPE) {
+    bind_origin(child, im->type, origin_of(parent, parent->component->space[CM_SORT_TYPE].items[arg->index].u.type));
+    return;
+  }
+  if (arg->sort != CM_SORT_INSTANCE) return;
+  const rt_instance *ri = item_at(parent, CM_SORT_INSTANCE, arg->index)->instance;
+  for (uint32_t i = 0; i < im->type->nexports; i++) {
+    const cm_extern *ex = &im->type->exports[i];
+    if (ex->sort == CM_SORT_TYPE)
+      bind_origin(child, ex->type, exported_type_origin(parent, ri, ex->name.text, ex->type));
+  }
+}
+
 static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) {
   rt_root *root = b->inst->root;
   rt_instance *ri = cm_arena_alloc(root->arena, sizeof *ri);
@@ -310,9 +456,11 @@ static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) 
       ri->items[i] = *item_at(b->inst, def->exports[i].sort, def->exports[i].index);
     return true;
   }
-  const cm_component *child_c = item_at(b->inst, CM_SORT_COMPONENT, def->component)->component;
-  if (!child_c) return fail(b->err, "instantiating an imported component is not supported");
+  const rt_component *closure = item_at(b->inst, CM_SORT_COMPONENT, def->component)->component;
+  if (!closure) return fail(b->err, "instantiating an imported component is not supported");
+  const cm_component *child_c = closure->component;
   cm_component_instance *child = instance_new(root, child_c, b->inst);
+  child->outer = closure->env;
   for (size_t i = 0; i < child_c->imports.len; i++) {
     const cm_extern *im = &child_c->imports.items[i].ext;
     const cm_arg *arg = NULL;
@@ -324,6 +472,7 @@ static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) 
     if (!cm_externs_match(&root->matcher, &have, im, &why))
       return fail(b->err, "nested component import `%s`: the argument is %s", im->name.text, why);
     child->imports[i] = *item_at(b->inst, arg->sort, arg->index);
+    bind_import_origins(b->inst, child, im, arg);
   }
   builder cb = {child, child_c, b->err, b->trap_out};
   if (!build(&cb)) return false;
@@ -361,12 +510,15 @@ static bool alias(builder *b, const cm_alias *a, const cm_item *ir_item, rt_item
       return fail(b->err, "core instance %u has no export `%s`", a->instance, a->name);
     return true;
   }
-  case CM_ALIAS_EXPORT:
-    return instance_export(b->inst, item_at(b->inst, CM_SORT_INSTANCE, a->instance)->instance, a->name, a->sort,
-                           ir_item->u.type, out, b->err);
+  case CM_ALIAS_EXPORT: {
+    const rt_instance *ri = item_at(b->inst, CM_SORT_INSTANCE, a->instance)->instance;
+    if (a->sort == CM_SORT_TYPE)
+      bind_origin(b->inst, ir_item->u.type, exported_type_origin(b->inst, ri, a->name, ir_item->u.type));
+    return instance_export(b->inst, ri, a->name, a->sort, ir_item->u.type, out, b->err);
+  }
   case CM_ALIAS_OUTER: {
     cm_component_instance *target = b->inst;
-    for (uint32_t i = 0; i < a->outer_count && target; i++) target = target->parent;
+    for (uint32_t i = 0; i < a->outer_count && target; i++) target = target->outer;
     if (!target) return fail(b->err, "outer alias beyond the root");
     if (a->sort == CM_SORT_CORE_MODULE || a->sort == CM_SORT_COMPONENT)
       *out = *item_at(target, a->sort, a->outer_index);
@@ -422,6 +574,18 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
     out->core.of.func = wasm_func_new_host(root->store, cn->core_type, fn, rb);
     return true;
   }
+  case CM_CANON_CONTEXT_GET:
+  case CM_CANON_CONTEXT_SET: {
+    if (cn->context_index >= CM_CONTEXT_SLOTS)
+      return fail(b->err, "canon %s: context index %u out of range", cm_canon_kind_name(cn->kind), cn->context_index);
+    context_builtin *cb = cm_arena_alloc(root->arena, sizeof *cb);
+    cb->inst = inst;
+    cb->index = cn->context_index;
+    out->core.kind = WASM_EXTERN_FUNC;
+    out->core.of.func = wasm_func_new_host(root->store, cn->core_type,
+                                           cn->kind == CM_CANON_CONTEXT_GET ? context_get_call : context_set_call, cb);
+    return true;
+  }
   default:
     return fail(b->err, "canon %s is not supported yet", cm_canon_kind_name(cn->kind));
   }
@@ -436,7 +600,13 @@ static bool build(builder *b) {
     bool ok = true;
     switch (def->kind) {
     case CM_DEF_CORE_MODULE: out->module = &c->modules.items[def->index]; break;
-    case CM_DEF_COMPONENT: out->component = c->components.items[def->index]; break;
+    case CM_DEF_COMPONENT: {
+      rt_component *closure = cm_arena_alloc(inst->root->arena, sizeof *closure);
+      closure->component = c->components.items[def->index];
+      closure->env = inst;
+      out->component = closure;
+      break;
+    }
     case CM_DEF_CORE_TYPE: break;
     case CM_DEF_CORE_INSTANCE: ok = instantiate_core(b, &c->core_instances.items[def->index], out); break;
     case CM_DEF_INSTANCE: ok = instantiate_child(b, &c->instances.items[def->index], out); break;
@@ -482,6 +652,7 @@ static cm_component_instance *instance_new(rt_root *root, const cm_component *c,
   cm_handle_table_init(&inst->handles);
   inst->handles.dtor = drop_resource;
   inst->handles.dtor_env = inst;
+  inst->may_leave = true;
   WR_VEC_PUSH(&root->all, inst);
   return inst;
 }
@@ -511,6 +682,7 @@ void cm_component_instance_free(cm_component_instance *inst) {
     cm_component_instance *each = root->all.items[i];
     cm_handle_table_free(&each->handles);
     WR_VEC_FREE(&each->implements);
+    WR_VEC_FREE(&each->origins);
     wr_free(each);
   }
   WR_VEC_FREE(&root->all);
@@ -556,16 +728,7 @@ wasm_store *cm_instance_store(const cm_component_instance *inst) { return inst->
 
 wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const cm_val *args, cm_val *result,
                         cm_arena *arena) {
-  rt_root *root = inst->root;
   if (func->kind != CM_FUNC_LIFTED)
-    return wasm_trap_new(root->store, WASM_TRAP_HOST, "calling a host function through an instance export");
-  cm_canon_cx cx = {
-      .store = root->store,
-      .memory = func->memory,
-      .realloc = func->realloc,
-      .encoding = func->encoding,
-      .handles = &func->owner->handles,
-      .arena = arena,
-  };
-  return cm_call_lifted(&cx, func->type, func->core, func->post_return, args, result);
+    return wasm_trap_new(inst->root->store, WASM_TRAP_HOST, "calling a host function through an instance export");
+  return call_lifted(func, NULL, arena, args, result);
 }

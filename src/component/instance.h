@@ -37,7 +37,9 @@ const cm_functype *cm_func_type(const cm_func *func);
 
 /* Calls an exported (lifted) function: lowers `args`, runs the guest, lifts the result into
  * `arena` (strings, lists and other children; it may be the instance's scratch arena only
- * when the caller is done with the result before the next call), then runs post-return. */
+ * when the caller is done with the result before the next call), then runs post-return.
+ * Traps with "cannot enter component instance" when the instance is already on the call
+ * stack (a host function it called calling back into it). */
 wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const cm_val *args, cm_val *result,
                         cm_arena *arena);
 

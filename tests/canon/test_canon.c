@@ -367,12 +367,12 @@ static void test_traps(guest *g) {
   cm_val v;
   uint32_t size = (uint32_t)wasm_memory_size_bytes(g->memory);
 
-  CHECK_TRAP(cm_load(&cx, prim(CM_U32), 2, &v), "misaligned pointer");
+  CHECK_TRAP(cm_load(&cx, prim(CM_U32), 2, &v), "unaligned pointer");
   CHECK_TRAP(cm_load(&cx, prim(CM_U64), size, &v), "out of bounds");
   wasm_slot bad_list[2] = {2, 1};
-  CHECK_TRAP(cm_lift_flat(&cx, list(prim(CM_U32)), bad_list, &v), "misaligned list pointer");
+  CHECK_TRAP(cm_lift_flat(&cx, list(prim(CM_U32)), bad_list, &v), "unaligned pointer: list");
   wasm_slot oob_list[2] = {size - 4, 2};
-  CHECK_TRAP(cm_lift_flat(&cx, list(prim(CM_U32)), oob_list, &v), "list out of bounds");
+  CHECK_TRAP(cm_lift_flat(&cx, list(prim(CM_U32)), oob_list, &v), "list content out-of-bounds");
   wasm_slot huge_list[2] = {8, UINT32_MAX};
   CHECK_TRAP(cm_lift_flat(&cx, list(prim(CM_U64)), huge_list, &v), "list too long");
   wasm_slot long_list[2] = {8, CM_MAX_LIST_BYTE_LENGTH / 8 + 1};
@@ -381,31 +381,33 @@ static void test_traps(guest *g) {
   /* discriminants */
   const cm_valtype *vf[] = {NULL, prim(CM_U8)};
   wasm_slot bad_case[2] = {2, 0};
-  CHECK_TRAP(cm_lift_flat(&cx, variant(2, vf), bad_case, &v), "invalid discriminant 2");
+  CHECK_TRAP(cm_lift_flat(&cx, variant(2, vf), bad_case, &v), "invalid variant discriminant 2");
   uint32_t ptr = guest_alloc(g, 4, 4);
   mem(g)[ptr] = 3;
-  CHECK_TRAP(cm_load(&cx, mk(CM_ENUM, 3, NULL, NULL, NULL, NULL), ptr, &v), "invalid discriminant 3");
+  CHECK_TRAP(cm_load(&cx, mk(CM_ENUM, 3, NULL, NULL, NULL, NULL), ptr, &v), "invalid variant discriminant 3");
   mem(g)[ptr] = 2;
-  CHECK_TRAP(cm_load(&cx, option(prim(CM_U8)), ptr, &v), "invalid discriminant");
+  CHECK_TRAP(cm_load(&cx, option(prim(CM_U8)), ptr, &v), "invalid variant discriminant");
   cm_val bad = cm_val_case(arena, 5, NULL);
   wasm_slot flat[4];
   CHECK_TRAP(cm_lower_flat(&cx, variant(2, vf), &bad, flat), "out of range");
 
   /* chars */
   wasm_slot surrogate[1] = {0xD800}, too_big[1] = {0x110000};
-  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_CHAR), surrogate, &v), "invalid char");
-  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_CHAR), too_big, &v), "invalid char");
+  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_CHAR), surrogate, &v), "invalid `char` bit pattern");
+  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_CHAR), too_big, &v), "invalid `char` bit pattern");
   cm_val host_surrogate = cm_val_char(0xDFFF);
-  CHECK_TRAP(cm_lower_flat(&cx, prim(CM_CHAR), &host_surrogate, flat), "invalid char");
+  CHECK_TRAP(cm_lower_flat(&cx, prim(CM_CHAR), &host_surrogate, flat), "invalid `char` bit pattern");
 
   /* invalid UTF-8 from the guest: overlong, surrogate, truncated, stray continuation */
   const char *const bad_utf8[] = {"\xc0\x80", "\xed\xa0\x80", "\xe2\x82", "\x80", "\xf4\x90\x80\x80"};
+  const char *const bad_utf8_trap[] = {"invalid utf-8", "invalid utf-8", "incomplete utf-8 byte sequence",
+                                       "invalid utf-8", "invalid utf-8"};
   for (size_t i = 0; i < WR_ARRAY_LEN(bad_utf8); i++) {
     uint32_t len = (uint32_t)strlen(bad_utf8[i]);
     uint32_t p = guest_alloc(g, len, 1);
     memcpy(mem(g) + p, bad_utf8[i], len);
     wasm_slot s[2] = {p, len};
-    CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), s, &v), "invalid UTF-8");
+    CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), s, &v), bad_utf8_trap[i]);
   }
   cm_val host_long = cm_val_string("x", CM_MAX_STRING_BYTE_LENGTH + 1); /* refused before reading */
   CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &host_long, flat), "string too long");
@@ -414,7 +416,7 @@ static void test_traps(guest *g) {
   cm_val host_bad = cm_val_string("\xff", 1);
   CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &host_bad, flat), "invalid UTF-8 in a host string");
   wasm_slot oob_string[2] = {size - 1, 2};
-  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), oob_string, &v), "string out of bounds");
+  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), oob_string, &v), "string content out-of-bounds");
 
   /* invalid UTF-16: a high surrogate before a letter, a lone low surrogate, one at the end */
   cx.encoding = CM_UTF16;
@@ -426,13 +428,13 @@ static void test_traps(guest *g) {
     CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), s, &v), "invalid UTF-16");
   }
   wasm_slot odd[2] = {ptr + 1, 1};
-  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), odd, &v), "misaligned string pointer");
+  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), odd, &v), "unaligned pointer: string");
   wasm_slot too_long[2] = {8, CM_UTF16_TAG | (CM_MAX_STRING_BYTE_LENGTH / 2 + 1)};
   cx.encoding = CM_LATIN1_UTF16;
   CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), too_long, &v), "string too long");
   wasm_slot tagged_oob[2] = {8, CM_UTF16_TAG | (size / 2)};
   cx.encoding = CM_LATIN1_UTF16;
-  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), tagged_oob, &v), "string out of bounds");
+  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), tagged_oob, &v), "string content out-of-bounds");
 
   /* streams, futures and error contexts need the async runtime */
   const cm_valtype *stream = mk(CM_STREAM, 0, NULL, NULL, prim(CM_U8), NULL);
@@ -444,9 +446,9 @@ static void test_traps(guest *g) {
   cm_val s = cm_val_string("hi", 2);
   g->mode = REALLOC_MISALIGNED;
   cx.encoding = CM_UTF16;
-  CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &s, flat), "misaligned pointer");
+  CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &s, flat), "result not aligned");
   g->mode = REALLOC_OUT_OF_BOUNDS;
-  CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &s, flat), "out-of-bounds pointer");
+  CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &s, flat), "beyond end of memory");
   g->mode = REALLOC_GOOD;
   cx.realloc = NULL;
   CHECK_TRAP(cm_lower_flat(&cx, prim(CM_STRING), &s, flat), "no realloc");
@@ -505,11 +507,11 @@ static void test_handles(guest *g) {
   uint32_t index;
   CHECK_OK(cm_resource_new(g->store, &table, &res, 200, &index));
   flat[0] = index;
-  CHECK_TRAP(cm_lift_flat(&cx, &own_other, flat, &back), "another resource type");
+  CHECK_TRAP(cm_lift_flat(&cx, &own_other, flat, &back), "used with the wrong type");
   CHECK_OK(cm_lift_flat(&cx, &borrow, flat, &back));
   CHECK(back.u.rep == 200);
-  CHECK_TRAP(cm_lift_flat(&cx, &own, flat, &back), "borrowed");
-  CHECK_TRAP(cm_resource_drop(g->store, &table, index, &res), "borrowed");
+  CHECK_TRAP(cm_lift_flat(&cx, &own, flat, &back), "cannot remove owned resource while borrowed");
+  CHECK_TRAP(cm_resource_drop(g->store, &table, index, &res), "cannot remove owned resource while borrowed");
   CHECK_OK(cm_call_scope_end(g->store, &scope));
   uint32_t rep = 0;
   CHECK_OK(cm_resource_rep(g->store, &table, index, &res, &rep));
@@ -580,7 +582,7 @@ static void test_functions(guest *g) {
   CHECK_OK(cm_lift_args(&cx, &spilled, slots, back));
   for (uint32_t i = 0; i < 17; i++) CHECK(cm_val_equal(params[i].type, &args[i], &back[i]));
   wasm_slot odd[1] = {slots[0] + 1};
-  CHECK_TRAP(cm_lift_args(&cx, &spilled, odd, back), "misaligned parameter pointer");
+  CHECK_TRAP(cm_lift_args(&cx, &spilled, odd, back), "unaligned pointer: parameters");
 
   /* 16 flat params stay flat; a string is two of them */
   cm_field sp[2] = {{.name = "s", .type = prim(CM_STRING)}, {.name = "n", .type = prim(CM_S64)}};
@@ -602,7 +604,7 @@ static void test_functions(guest *g) {
   CHECK_OK(cm_lift_result(&cx, &flat_ft, ret, &rback));
   CHECK(cm_val_equal(prim(CM_STRING), &r, &rback));
   ret[0] = retarea + 2;
-  CHECK_TRAP(cm_lift_result(&cx, &flat_ft, ret, &rback), "misaligned pointer");
+  CHECK_TRAP(cm_lift_result(&cx, &flat_ft, ret, &rback), "unaligned pointer");
 
   /* a u32 result is flat */
   cm_functype u32_ft = {.result = prim(CM_U32)};
