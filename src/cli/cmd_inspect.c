@@ -6,6 +6,7 @@
 
 #include "../base/alloc.h"
 #include "../component/component.h"
+#include "../component/describe.h"
 #include "../wasm/module.h"
 #include "commands.h"
 
@@ -141,140 +142,6 @@ static int inspect_module(const char *path, const uint8_t *bytes, size_t size) {
 }
 
 /* ---- components ---- */
-/* Names of value types and resources, taken from the type exports of every instance type the
- * component imports or exports (so `own<fields>` prints instead of a structure). */
-typedef struct type_names {
-  WR_VEC(const void *) types;
-  WR_VEC(const char *) names;
-} type_names;
-
-static const char *name_of(void *ctx, const cm_valtype *value, const cm_type *resource) {
-  type_names *tn = ctx;
-  const void *key = value ? (const void *)value : (const void *)resource;
-  for (size_t i = 0; i < tn->types.len; i++)
-    if (tn->types.items[i] == key) return tn->names.items[i];
-  return NULL;
-}
-
-static void add_name(type_names *tn, const void *key, const char *name) {
-  for (size_t i = 0; i < tn->types.len; i++)
-    if (tn->types.items[i] == key) return;
-  WR_VEC_PUSH(&tn->types, key);
-  WR_VEC_PUSH(&tn->names, name);
-}
-
-static void collect_names(type_names *tn, const cm_extern *list, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++) {
-    const cm_extern *e = &list[i];
-    if (e->sort == CM_SORT_TYPE) {
-      if (e->type->kind == CM_TYPE_RESOURCE) add_name(tn, e->type, e->name.text);
-      else if (e->type->kind == CM_TYPE_VALUE && !cm_valkind_is_primitive(e->type->val->kind))
-        add_name(tn, e->type->val, e->name.text);
-    } else if (e->sort == CM_SORT_INSTANCE) {
-      collect_names(tn, e->type->exports, e->type->nexports);
-    }
-  }
-}
-
-static void print_valtype(type_names *tn, const cm_valtype *t, bool named) {
-  char buf[1024];
-  const char *name = named ? name_of(tn, t, NULL) : NULL;
-  printf("%s", name ? name : cm_valtype_text(t, name_of, tn, buf, sizeof buf));
-}
-
-static void print_func(type_names *tn, const cm_functype *ft) {
-  printf("%sfunc(", ft->async ? "async " : "");
-  for (uint32_t i = 0; i < ft->nparams; i++) {
-    printf("%s%s: ", i ? ", " : "", ft->params[i].name);
-    print_valtype(tn, ft->params[i].type, true);
-  }
-  printf(")");
-  if (ft->result) {
-    printf(" -> ");
-    print_valtype(tn, ft->result, true);
-  }
-}
-
-static void print_extern(type_names *tn, const cm_extern *e, int indent) {
-  printf("%*s", indent, "");
-  switch (e->sort) {
-  case CM_SORT_FUNC:
-    printf("%s: ", e->name.text);
-    print_func(tn, &e->type->func);
-    printf("\n");
-    break;
-  case CM_SORT_TYPE:
-    if (e->type->kind == CM_TYPE_RESOURCE) {
-      printf("resource %s\n", e->name.text);
-    } else if (e->type->kind == CM_TYPE_VALUE) {
-      const cm_valtype *v = e->type->val;
-      const char *existing = name_of(tn, v, NULL);
-      if (existing && strcmp(existing, e->name.text)) printf("type %s = %s\n", e->name.text, existing);
-      else if (v->kind == CM_RECORD || v->kind == CM_VARIANT || v->kind == CM_ENUM || v->kind == CM_FLAGS) {
-        printf("%s %s {", v->kind == CM_RECORD ? "record" : v->kind == CM_VARIANT ? "variant" : v->kind == CM_ENUM ? "enum" : "flags",
-               e->name.text);
-        for (uint32_t i = 0; i < v->count; i++) {
-          printf("%s %s", i ? "," : "", v->fields[i].name);
-          if (v->fields[i].type) {
-            printf(v->kind == CM_RECORD ? ": " : "(");
-            print_valtype(tn, v->fields[i].type, true);
-            if (v->kind != CM_RECORD) printf(")");
-          }
-        }
-        printf(" }\n");
-      } else {
-        printf("type %s = ", e->name.text);
-        print_valtype(tn, v, false);
-        printf("\n");
-      }
-    } else {
-      printf("type %s (%s)\n", e->name.text, e->type->kind == CM_TYPE_FUNC ? "func type" : "component type");
-    }
-    break;
-  case CM_SORT_INSTANCE:
-    printf("instance %s {\n", e->name.text);
-    for (uint32_t i = 0; i < e->type->nexports; i++) print_extern(tn, &e->type->exports[i], indent + 2);
-    printf("%*s}\n", indent, "");
-    break;
-  case CM_SORT_COMPONENT:
-    printf("component %s (%u imports, %u exports)\n", e->name.text, e->type->nimports, e->type->nexports);
-    break;
-  case CM_SORT_CORE_MODULE:
-    printf("core module %s (%u imports, %u exports)\n", e->name.text, e->core_type->nimports, e->core_type->nexports);
-    break;
-  case CM_SORT_VALUE:
-    printf("value %s: ", e->name.text);
-    print_valtype(tn, e->value, true);
-    printf("\n");
-    break;
-  default:
-    printf("%s %s\n", cm_sort_name(e->sort), e->name.text);
-    break;
-  }
-}
-
-static void print_component(const cm_component *c, int indent) {
-  type_names tn = {0};
-  collect_names(&tn, c->type->imports, c->type->nimports);
-  collect_names(&tn, c->type->exports, c->type->nexports);
-  printf("%*simports (%u):\n", indent, "", c->type->nimports);
-  for (uint32_t i = 0; i < c->type->nimports; i++) print_extern(&tn, &c->type->imports[i], indent + 2);
-  printf("%*sexports (%u):\n", indent, "", c->type->nexports);
-  for (uint32_t i = 0; i < c->type->nexports; i++) print_extern(&tn, &c->type->exports[i], indent + 2);
-  if (c->modules.len) printf("%*score modules (%zu):\n", indent, "", c->modules.len);
-  for (size_t i = 0; i < c->modules.len; i++) {
-    const cm_core_module *m = &c->modules.items[i];
-    printf("%*s  module %zu: %u bytes, %u imports, %u exports, %u functions\n", indent, "", i, m->size,
-           m->type->nimports, m->type->nexports, m->module->nfunc_imports + m->module->nfuncs);
-  }
-  for (size_t i = 0; i < c->components.len; i++) {
-    printf("%*snested component %zu:\n", indent, "", i);
-    print_component(c->components.items[i], indent + 2);
-  }
-  WR_VEC_FREE(&tn.types);
-  WR_VEC_FREE(&tn.names);
-}
-
 static int inspect_component(const char *path, const uint8_t *bytes, size_t size) {
   wr_error err = {0};
   cm_component *c = cm_component_load(bytes, size, NULL, &err);
@@ -286,7 +153,10 @@ static int inspect_component(const char *path, const uint8_t *bytes, size_t size
   for (int s = 0; s < CM_SORT_COUNT; s++) counts[s] = c->space[s].len;
   printf("component %s (%zu bytes; %zu core instances, %zu instances, %zu aliases, %zu canonical functions)\n", path,
          size, counts[CM_SORT_CORE_INSTANCE], counts[CM_SORT_INSTANCE], c->aliases.len, c->canons.len);
-  print_component(c, 0);
+  cm_text text = {0};
+  cm_describe_component(&text, c, 0);
+  if (text.len) fwrite(text.items, 1, text.len, stdout);
+  WR_VEC_FREE(&text);
   cm_component_free(c);
   return 0;
 }

@@ -17,6 +17,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "component/instance.h"
+#include "serve/http_client.h"
 #include "serve/http_streams.h"
 #include "serve/task.h"
 #include "wasi/http.h"
@@ -58,6 +59,8 @@ struct serve_app {
   /* --admin-addr */
   pthread_mutex_t metrics_lock;
   worker_metrics workers[MAX_WORKERS];
+  /* serve_app_start .. serve_app_stop */
+  httpd_server *server, *admin;
 };
 
 typedef struct serve_instance {
@@ -147,7 +150,7 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
   si->store = wasm_store_new();
   si->p2 = wasi_p2_ctx_new(&app->options.wasi);
   wasi_p2_ctx_attach(si->p2, si->store);
-  si->http = wasi_http_ctx_new(si->p2, NULL, NULL);
+  si->http = wasi_http_ctx_new(si->p2, worker ? &serve_http_client : NULL, worker ? worker->sched : NULL);
   char prefix[48];
   snprintf(prefix, sizeof prefix, "stdout [%llu] :: ", (unsigned long long)si->id);
   wasi_p2_set_stdio_prefix(si->p2, 1, prefix);
@@ -215,6 +218,8 @@ static void factory_destroy(void *ctx, void *instance) {
 static void run_teardown(void *arg) {
   serve_instance *si = arg;
   serve_app *app = si->worker->app;
+  /* an instance drained for a request timeout still has its interrupt raised */
+  wasm_store_clear_interrupt(si->store);
   si->run.store = si->store;
   si->run.deadline_ns = monotonic_ns() + app->options.limits.drain_timeout_ns;
   running_add(app, &si->run);
@@ -258,13 +263,17 @@ static uint64_t factory_now(void *ctx) {
   return monotonic_ns();
 }
 
+static bool keeps_metrics(const serve_app *app) {
+  return app->options.admin_addr || app->options.keep_metrics;
+}
+
 static bool worker_busy(const serve_worker *w) {
-  /* with an admin endpoint, the tick also publishes the pool's metrics, so it always runs */
-  return w->app->options.admin_addr || w->pool_wakeup_ns != UINT64_MAX || w->requests.next != &w->requests;
+  /* with metrics kept, the tick also publishes the pool's metrics, so it always runs */
+  return keeps_metrics(w->app) || w->pool_wakeup_ns != UINT64_MAX || w->requests.next != &w->requests;
 }
 
 static void publish_metrics(serve_worker *w) {
-  if (!w->app->options.admin_addr) return;
+  if (!keeps_metrics(w->app)) return;
   unsigned index = httpd_worker_index(w->httpd);
   if (index >= MAX_WORKERS) return;
   wr_pool_metrics m;
@@ -460,6 +469,19 @@ static void worker_stop(void *worker_state) {
   wr_free(w);
 }
 
+char *serve_app_metrics_text(serve_app *app, size_t *len) {
+  wr_pool_metrics total = {0};
+  pthread_mutex_lock(&app->metrics_lock);
+  for (unsigned i = 0; i < MAX_WORKERS; i++)
+    if (app->workers[i].live) wr_pool_metrics_add(&total, &app->workers[i].metrics);
+  pthread_mutex_unlock(&app->metrics_lock);
+  size_t need = wr_pool_metrics_write(&total, app->options.name, NULL, 0);
+  char *text = wr_malloc(need + 1);
+  wr_pool_metrics_write(&total, app->options.name, text, need + 1);
+  if (len) *len = need;
+  return text;
+}
+
 /* ---- the admin endpoint: /metrics (Prometheus text) and /healthz ---- */
 static void *admin_worker_start(void *user, httpd_worker *httpd) {
   (void)httpd;
@@ -479,14 +501,8 @@ static void admin_on_request(void *worker_state, httpd_exchange *ex) {
     respond_plain(ex, 404, "not found (try /metrics or /healthz)\n");
     return;
   }
-  wr_pool_metrics total = {0};
-  pthread_mutex_lock(&app->metrics_lock);
-  for (unsigned i = 0; i < MAX_WORKERS; i++)
-    if (app->workers[i].live) wr_pool_metrics_add(&total, &app->workers[i].metrics);
-  pthread_mutex_unlock(&app->metrics_lock);
-  size_t need = wr_pool_metrics_write(&total, app->options.name, NULL, 0);
-  char *text = wr_malloc(need + 1);
-  wr_pool_metrics_write(&total, app->options.name, text, need + 1);
+  size_t need;
+  char *text = serve_app_metrics_text(app, &need);
   httpd_header type = {"content-type", 12, "text/plain; version=0.0.4; charset=utf-8", 40};
   httpd_response_start(ex, 200, &type, 1, (int64_t)need);
   httpd_response_write(ex, text, need);
@@ -550,10 +566,44 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
 
 void serve_app_free(serve_app *app) {
   if (!app) return;
+  serve_app_stop(app);
   cm_host_free(app->host);
   pthread_mutex_destroy(&app->running_lock);
   pthread_mutex_destroy(&app->metrics_lock);
   wr_free(app);
+}
+
+int serve_app_start(serve_app *app, wr_error *err) {
+  /* a client that goes away must not kill the process with SIGPIPE */
+  signal(SIGPIPE, SIG_IGN);
+  httpd_config config = app->options.http;
+  config.handler.user = app;
+  config.handler.worker_start = worker_start;
+  config.handler.worker_stopping = worker_stopping;
+  config.handler.worker_stop = worker_stop;
+  config.handler.on_request = on_request;
+  if (app->options.admin_addr && !(app->admin = admin_start(app, err))) return -1;
+  app->server = httpd_server_start(&config, err);
+  if (!app->server) {
+    httpd_server_free(app->admin);
+    app->admin = NULL;
+    return -1;
+  }
+  /* request timeouts and teardown deadlines */
+  atomic_init(&app->ticker_stop, false);
+  app->ticker_started = pthread_create(&app->ticker, NULL, ticker_main, app) == 0;
+  return httpd_server_port(app->server);
+}
+
+void serve_app_stop(serve_app *app) {
+  httpd_server_free(app->server);
+  httpd_server_free(app->admin);
+  app->server = app->admin = NULL;
+  if (app->ticker_started) {
+    atomic_store(&app->ticker_stop, true);
+    pthread_join(app->ticker, NULL);
+    app->ticker_started = false;
+  }
 }
 
 bool serve_app_run(serve_app *app, wr_error *err) {
@@ -563,32 +613,15 @@ bool serve_app_run(serve_app *app, wr_error *err) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, &previous);
-  signal(SIGPIPE, SIG_IGN);
-
-  httpd_config config = app->options.http;
-  config.handler.user = app;
-  config.handler.worker_start = worker_start;
-  config.handler.worker_stopping = worker_stopping;
-  config.handler.worker_stop = worker_stop;
-  config.handler.on_request = on_request;
-  httpd_server *admin = NULL;
-  if (app->options.admin_addr && !(admin = admin_start(app, err))) {
+  int port = serve_app_start(app, err);
+  if (port < 0) {
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
     return false;
   }
-  httpd_server *server = httpd_server_start(&config, err);
-  if (!server) {
-    httpd_server_free(admin);
-    pthread_sigmask(SIG_SETMASK, &previous, NULL);
-    return false;
-  }
-  /* request timeouts and teardown deadlines */
-  atomic_init(&app->ticker_stop, false);
-  app->ticker_started = pthread_create(&app->ticker, NULL, ticker_main, app) == 0;
-  const char *host = config.host ? config.host : "127.0.0.1";
+  const char *host = app->options.http.host ? app->options.http.host : "127.0.0.1";
   bool v6 = strchr(host, ':') != NULL;
-  if (admin) printf("Admin endpoint on http://%s/metrics\n", app->options.admin_addr);
-  printf("Serving HTTP on http://%s%s%s:%u/\n", v6 ? "[" : "", host, v6 ? "]" : "", httpd_server_port(server));
+  if (app->admin) printf("Admin endpoint on http://%s/metrics\n", app->options.admin_addr);
+  printf("Serving HTTP on http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "", port);
   fflush(stdout);
 
   int sig = 0;
@@ -600,11 +633,6 @@ bool serve_app_run(serve_app *app, wr_error *err) {
   sigaction(SIGINT, &dfl, NULL);
   sigaction(SIGTERM, &dfl, NULL);
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
-  httpd_server_free(server);
-  httpd_server_free(admin);
-  if (app->ticker_started) {
-    atomic_store(&app->ticker_stop, true);
-    pthread_join(app->ticker, NULL);
-  }
+  serve_app_stop(app);
   return true;
 }

@@ -22,6 +22,7 @@ typedef struct serve_options {
   uint64_t request_timeout_ns; /* -W timeout: a guest running longer is interrupted (0: none) */
   const char *admin_addr; /* --admin-addr HOST:PORT for /metrics and /healthz (NULL: none) */
   const char *name;       /* the component's name: the `component` label of the metrics */
+  bool keep_metrics;      /* publish pool metrics for serve_app_metrics_text (implied by admin_addr) */
 } serve_options;
 
 typedef struct serve_app serve_app;
@@ -31,9 +32,20 @@ typedef struct serve_app serve_app;
 serve_app *serve_app_new(const cm_component *component, const serve_options *options, wr_error *err);
 void serve_app_free(serve_app *app);
 
-/* Serves until SIGINT or SIGTERM (stop accepting, let in-flight requests finish, return true);
- * a second signal exits the process at once. Prints "Serving HTTP on http://ADDR/" when
- * ready. false + err when the server cannot start. */
+/* Starts listening and serving in background threads; returns the bound port (useful with
+ * port 0), or -1 + err when the server cannot start. Ignores SIGPIPE process-wide. */
+int serve_app_start(serve_app *app, wr_error *err);
+/* Graceful stop of a started app: stop accepting, let in-flight requests finish and instances
+ * drain (bounded by the drain timeout), join every thread. A no-op when not started. */
+void serve_app_stop(serve_app *app);
+/* The pool metrics of every worker summed, in Prometheus text (wr_pool_metrics_write); as of
+ * each worker's last tick, so only kept with admin_addr or keep_metrics. Caller frees (wr_free);
+ * *len (if not NULL) is its length. Thread-safe. */
+char *serve_app_metrics_text(serve_app *app, size_t *len);
+
+/* serve_app_start, then waits for SIGINT or SIGTERM and serve_app_stop (return true); a second
+ * signal exits the process at once. Prints "Serving HTTP on http://ADDR/" when ready. false +
+ * err when the server cannot start. */
 bool serve_app_run(serve_app *app, wr_error *err);
 
 #endif

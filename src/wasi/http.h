@@ -107,6 +107,9 @@ wasi_http_error_code wasi_http_internal_error(const char *fmt, ...) WR_PRINTF(1,
 void wasi_http_error_code_clear(wasi_http_error_code *err);
 /* The WIT name of a case ("connection-refused"). */
 const char *wasi_http_error_name(wasi_http_error_kind code);
+/* A wasi:io error carrying an error-code (the guest's http-error-code finds it), for a client's
+ * stream failures; takes err's text. */
+wasi_io_error *wasi_http_io_error(wasi_http_error_code *err);
 
 /* ---- fields as the embedder reads them ---- */
 size_t wasi_http_fields_count(const wasi_http_fields *fields);

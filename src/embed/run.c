@@ -1,0 +1,253 @@
+/* Running guests: warren_host (WASI 0.2 + wasi:http), warren_instance, warren_call with WAVE
+ * text, and warren_run_command for wasi:cli/run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/fiber.h"
+#include "component/instance.h"
+#include "component/wave.h"
+#include "embed_internal.h"
+#include "wasi/http.h"
+
+/* wasm-to-wasm calls do not use this stack: it holds host functions and re-entries (ASan
+ * frames are large), as `warren run`'s guest fiber does. */
+#define GUEST_STACK_BYTES (2u << 20)
+
+#define CLI_RUN_INTERFACE "wasi:cli/run@0.2.0"
+
+struct warren_host {
+  cm_host *host;
+  warren_wasi_config wasi;
+};
+
+struct warren_instance {
+  const warren_component *component;
+  wasm_store *store;
+  wasi_p2_ctx *p2;
+  wasi_http_ctx *http;
+  cm_component_instance *instance;
+  bool poisoned; /* trapped or exited: the component model forbids entering it again */
+};
+
+bool embed_on_guest_stack(void (*fn)(void *), void *arg, warren_error **err) {
+  wr_fiber *fiber = wr_fiber_new(GUEST_STACK_BYTES, fn, arg);
+  if (!fiber) {
+    embed_failf(err, WARREN_ERROR_SYSTEM, "cannot map a %u KiB stack for the guest", GUEST_STACK_BYTES >> 10);
+    return false;
+  }
+  /* no event loop to return to: a host call that suspends the guest is resumed at once */
+  while (!wr_fiber_resume(fiber)) {
+  }
+  wr_fiber_free(fiber);
+  return true;
+}
+
+/* ---- hosts ---- */
+warren_host *warren_host_new(const warren_wasi_config *config, warren_error **err) {
+  warren_host *h = WR_NEW(warren_host);
+  embed_wasi_copy(&h->wasi, config);
+  embed_wasi_view(&h->wasi);
+  h->host = cm_host_new();
+  wr_error e = {0};
+  if (!wasi_p2_define(h->host, &e) || !wasi_http_define(h->host, &e)) {
+    wr_error_prefix(&e, "setting up the WASI host");
+    embed_fail(err, WARREN_ERROR_SYSTEM, &e);
+    warren_host_free(h);
+    return NULL;
+  }
+  return h;
+}
+
+void warren_host_free(warren_host *host) {
+  if (!host) return;
+  cm_host_free(host->host);
+  embed_wasi_release(&host->wasi);
+  wr_free(host);
+}
+
+/* ---- instances ---- */
+typedef struct instantiate_job {
+  warren_instance *inst;
+  const cm_host *host;
+  wasm_trap *trap;
+  wr_error err;
+} instantiate_job;
+
+static void instantiate_on_stack(void *arg) {
+  instantiate_job *job = arg;
+  job->inst->instance = cm_instantiate(job->inst->store, job->inst->component->component, job->host, &job->trap,
+                                       &job->err);
+}
+
+static void instance_release(warren_instance *inst) {
+  cm_component_instance_free(inst->instance);
+  wasi_http_ctx_free(inst->http);
+  wasi_p2_ctx_free(inst->p2);
+  wasm_store_free(inst->store);
+  wr_free(inst);
+}
+
+/* A store with WASI 0.2 and wasi:http state configured by `wasi`, then the component in it. */
+static warren_instance *instance_new(const warren_component *component, const cm_host *host,
+                                     const wasi_p2_config *wasi, warren_error **err) {
+  warren_instance *inst = WR_NEW(warren_instance);
+  inst->component = component;
+  inst->store = wasm_store_new();
+  inst->p2 = wasi_p2_ctx_new(wasi);
+  wasi_p2_ctx_attach(inst->p2, inst->store);
+  inst->http = wasi_http_ctx_new(inst->p2, NULL, NULL);
+  instantiate_job job = {.inst = inst, .host = host};
+  if (!embed_on_guest_stack(instantiate_on_stack, &job, err)) {
+    instance_release(inst);
+    return NULL;
+  }
+  if (!inst->instance) {
+    if (job.trap) embed_fail_trap(err, job.trap, "instantiation");
+    else embed_fail(err, WARREN_ERROR_LINK, &job.err);
+    instance_release(inst);
+    return NULL;
+  }
+  return inst;
+}
+
+warren_instance *warren_instantiate(const warren_component *component, const warren_host *host,
+                                    warren_error **err) {
+  if (!component || !host) {
+    embed_failf(err, WARREN_ERROR_INVALID, "warren_instantiate: a component and a host are needed");
+    return NULL;
+  }
+  return instance_new(component, host->host, &host->wasi.view, err);
+}
+
+void warren_instance_free(warren_instance *instance) {
+  if (instance) instance_release(instance);
+}
+
+/* ---- calls ---- */
+typedef struct call_job {
+  cm_component_instance *instance;
+  const cm_func *func;
+  const cm_val *args;
+  cm_val result;
+  cm_arena *arena;
+  wasm_trap *trap;
+} call_job;
+
+static void call_on_stack(void *arg) {
+  call_job *job = arg;
+  job->trap = cm_func_call(job->instance, job->func, job->args, &job->result, job->arena);
+}
+
+/* "iface#name" or "name" -> the export, or NULL. */
+static const cm_func *find_func(const warren_instance *inst, const char *name, size_t name_len) {
+  char *qualified = wr_strndup(name, name_len);
+  char *hash = strrchr(qualified, '#');
+  const char *func_name = qualified, *interface = NULL;
+  if (hash) {
+    *hash = 0;
+    interface = qualified;
+    func_name = hash + 1;
+  }
+  const cm_func *func = cm_instance_func(inst->instance, interface, func_name);
+  wr_free(qualified);
+  return func;
+}
+
+char *warren_call(warren_instance *instance, const char *call, warren_error **err) {
+  if (!instance || !call) {
+    embed_failf(err, WARREN_ERROR_INVALID, "warren_call: an instance and a call text are needed");
+    return NULL;
+  }
+  if (instance->poisoned) {
+    embed_failf(err, WARREN_ERROR_TRAP, "the instance trapped or exited before: it cannot be called again");
+    return NULL;
+  }
+  size_t len = strlen(call), name_len, args_at;
+  const char *name;
+  wr_error e = {0};
+  if (!wave_parse_call_name(call, len, &name, &name_len, &args_at, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+    return NULL;
+  }
+  const cm_func *func = find_func(instance, name, name_len);
+  if (!func) {
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component exports no function `%.*s`", (int)WR_MIN(name_len, 200),
+                name);
+    return NULL;
+  }
+  const cm_functype *ft = cm_func_type(func);
+  call_job job = {.instance = instance->instance, .func = func, .arena = cm_arena_new()};
+  cm_val *args = cm_arena_array(job.arena, ft->nparams ? ft->nparams : 1, sizeof(cm_val));
+  job.args = args;
+  char *out = NULL;
+  if (!wave_parse_args(ft, call, len, args_at, job.arena, args, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+  } else if (embed_on_guest_stack(call_on_stack, &job, err)) {
+    if (job.trap) {
+      char what[256];
+      snprintf(what, sizeof what, "`%.*s`", (int)WR_MIN(name_len, 200), name);
+      embed_fail_trap(err, job.trap, what);
+      instance->poisoned = true;
+    } else {
+      wave_text text = {0};
+      if (ft->result) wave_print(&text, ft->result, &job.result);
+      const char *cstr = wave_text_cstr(&text);
+      out = wr_strndup(cstr, strlen(cstr));
+      WR_VEC_FREE(&text);
+    }
+  }
+  cm_arena_free(job.arena);
+  return out;
+}
+
+/* ---- commands ---- */
+bool warren_run_command(const warren_component *component, const warren_wasi_config *config, int *exit_code,
+                        warren_error **err) {
+  if (!component) {
+    embed_failf(err, WARREN_ERROR_INVALID, "warren_run_command: a component is needed");
+    return false;
+  }
+  warren_host *host = warren_host_new(config, err);
+  if (!host) return false;
+  bool ok = false;
+  warren_instance *inst = instance_new(component, host->host, &host->wasi.view, err);
+  if (!inst) {
+    /* exit() during start-up is still a finished command */
+    if (err && *err && warren_error_get_kind(*err) == WARREN_ERROR_EXIT) {
+      if (exit_code) *exit_code = warren_error_exit_code(*err);
+      warren_error_free(*err);
+      *err = NULL;
+      ok = true;
+    }
+    goto done;
+  }
+  const cm_func *run = cm_instance_func(inst->instance, CLI_RUN_INTERFACE, "run");
+  if (!run) {
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component does not export %s (a command component does)",
+                CLI_RUN_INTERFACE);
+    goto done;
+  }
+  const cm_functype *ft = cm_func_type(run);
+  if (ft->nparams != 0 || !ft->result || ft->result->kind != CM_RESULT) {
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "%s#run is not `func() -> result`", CLI_RUN_INTERFACE);
+    goto done;
+  }
+  call_job job = {.instance = inst->instance, .func = run, .arena = cm_arena_new()};
+  if (embed_on_guest_stack(call_on_stack, &job, err)) {
+    if (!job.trap) {
+      if (exit_code) *exit_code = job.result.u.cs.index == 0 ? 0 : 1;
+      ok = true;
+    } else if (job.trap->kind == WASM_TRAP_EXIT) {
+      if (exit_code) *exit_code = job.trap->exit_code;
+      ok = true;
+    } else {
+      embed_fail_trap(err, job.trap, CLI_RUN_INTERFACE "#run");
+    }
+  }
+  cm_arena_free(job.arena);
+done:
+  warren_instance_free(inst);
+  warren_host_free(host);
+  return ok;
+}

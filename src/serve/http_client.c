@@ -1,0 +1,760 @@
+/* The serve-side wasi:http client (http_client.h): one connection object per outgoing request,
+ * shared by the exchange (the guest's future-incoming-response), the request body sink and the
+ * response body stream. It lives until all three are gone; the socket may close earlier (the
+ * response is complete and read, or the exchange failed). Every callback runs on the worker's
+ * thread, either from the event loop (socket, timer, lookup) or from the guest's task. */
+#include "serve/http_client.h"
+
+#include <errno.h>
+#include <h2o.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "base/alloc.h"
+#include "base/vec.h"
+#include "serve/picohttpparser_abi.h"
+#include "serve/resolver.h"
+#include "serve/task.h"
+
+#define DEFAULT_TIMEOUT_NS (600ull * 1000000000ull)
+#define MAX_TIMEOUT_MS ((uint64_t)INT32_MAX) /* h2o adds timeouts to its clock: keep them sane */
+#define MAX_RESPONSE_HEAD (64u * 1024)
+#define MAX_RESPONSE_HEADERS 100
+/* Queued request bytes: check-write keeps a guest under WASI_HTTP_BODY_BUFFER, the sink contract
+ * adds as much again; writes taken without check-write must not grow it without end. */
+#define MAX_WRITE_BACKLOG (4u * WASI_HTTP_BODY_BUFFER)
+
+typedef enum {
+  PHASE_RESOLVING,  /* waiting for the resolver */
+  PHASE_CONNECTING, /* a connect to one of the addresses is in progress */
+  PHASE_HEAD,       /* connected: reading the response head */
+  PHASE_BODY,       /* reading the response body */
+  PHASE_DONE,       /* the whole response arrived */
+} conn_phase;
+
+typedef enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE } body_framing;
+
+typedef WR_VEC(char) byte_buffer;
+
+typedef struct client_conn {
+  unsigned refs; /* the exchange, the request body sink, the response body */
+  h2o_evloop_t *loop;
+  conn_phase phase;
+  /* the exchange failed (before the head: the response fails; after it: the body does) */
+  bool failed;
+  wasi_http_error_code error;
+
+  /* connecting */
+  serve_lookup *lookup;
+  struct addrinfo *addresses, *next_address;
+  int last_connect_errno;
+  int fd;              /* the socket's descriptor (owned by `sock`) */
+  h2o_socket_t *sock;  /* NULL before a connect and once closed */
+  bool closed;         /* the socket was closed for good */
+
+  /* timers: `read_timer` follows the phase (connect, first byte, between bytes), `write_timer`
+   * runs while a write is stalled */
+  h2o_timeout_t connect_timeout, first_byte_timeout, between_bytes_timeout;
+  h2o_timeout_entry_t read_timer, write_timer;
+
+  /* the request */
+  byte_buffer pending;  /* queued, not yet handed to the socket */
+  byte_buffer inflight; /* being written by h2o (must stay put until its callback) */
+  bool writing;
+  bool chunked_request;
+  bool write_failed;
+  bool sink_error_reported;
+
+  /* the response */
+  bool head_only; /* a HEAD request: no body follows */
+  bool got_first_byte;
+  bool head_ready, head_taken;
+  uint16_t status;
+  WR_VEC(wasi_http_header) headers; /* malloc'ed copies until taken */
+  body_framing framing;
+  uint64_t remaining; /* BODY_LENGTH: body bytes not yet received */
+  struct phr_chunked_decoder decoder;
+  size_t decoded;     /* body bytes at the start of sock->input, ready for the guest */
+  bool reading;       /* h2o reads the socket (off while the guest has enough buffered) */
+
+  /* the guest's pollables */
+  wasi_flag *response_ready, *readable, *writable;
+} client_conn;
+
+static void fail(client_conn *c, wasi_http_error_code code);
+
+/* ---- small helpers ---- */
+
+/* A request-options timeout (0: the default) in h2o's milliseconds. */
+static uint64_t timeout_ms(uint64_t ns) {
+  if (ns == 0) ns = DEFAULT_TIMEOUT_NS;
+  uint64_t ms = ns / 1000000 + (ns % 1000000 != 0);
+  return ms > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : ms;
+}
+
+static void append(byte_buffer *b, const void *data, size_t len) {
+  WR_VEC_RESERVE(b, len);
+  memcpy(b->items + b->len, data, len);
+  b->len += len;
+}
+
+static void append_str(byte_buffer *b, const char *s) { append(b, s, strlen(s)); }
+
+static void stop_timer(h2o_timeout_entry_t *timer) {
+  if (h2o_timeout_is_linked(timer)) h2o_timeout_unlink(timer);
+}
+
+static void start_timer(client_conn *c, h2o_timeout_t *timeout, h2o_timeout_entry_t *timer) {
+  stop_timer(timer);
+  h2o_timeout_link(c->loop, timeout, timer);
+}
+
+static size_t write_backlog(const client_conn *c) { return c->pending.len + c->inflight.len; }
+
+static wasi_http_error_code copy_error(const wasi_http_error_code *e) {
+  wasi_http_error_code copy = *e;
+  if (e->text) copy.text = wr_strndup(e->text, strlen(e->text));
+  return copy;
+}
+
+static void free_headers(client_conn *c) {
+  for (size_t i = 0; i < c->headers.len; i++) {
+    wr_free((void *)c->headers.items[i].name);
+    wr_free((void *)c->headers.items[i].value);
+  }
+  WR_VEC_FREE(&c->headers);
+}
+
+/* ---- the socket's end ---- */
+
+static void close_socket(client_conn *c) {
+  stop_timer(&c->read_timer);
+  stop_timer(&c->write_timer);
+  if (c->sock) h2o_socket_close(c->sock); /* drops unread input and any write in flight */
+  c->sock = NULL;
+  c->closed = true;
+  c->reading = false;
+  c->writing = false;
+  c->decoded = 0;
+  WR_VEC_FREE(&c->pending);
+  WR_VEC_FREE(&c->inflight);
+}
+
+/* Once nothing more will be read and every decoded byte went to the guest, the socket goes. */
+static void close_if_finished(client_conn *c) {
+  if (c->sock && c->decoded == 0 && (c->failed || c->phase == PHASE_DONE)) close_socket(c);
+}
+
+static void conn_release(client_conn *c) {
+  if (--c->refs) return;
+  if (c->lookup) serve_lookup_cancel(c->lookup);
+  close_socket(c);
+  h2o_timeout_dispose(c->loop, &c->connect_timeout);
+  h2o_timeout_dispose(c->loop, &c->first_byte_timeout);
+  h2o_timeout_dispose(c->loop, &c->between_bytes_timeout);
+  if (c->addresses) freeaddrinfo(c->addresses);
+  free_headers(c);
+  wasi_http_error_code_clear(&c->error);
+  wasi_flag_release(c->response_ready);
+  wasi_flag_release(c->readable);
+  wasi_flag_release(c->writable);
+  wr_free(c);
+}
+
+/* Everything that waits learns the outcome. A later failure of an exchange that already failed
+ * or completed changes nothing. */
+static void fail(client_conn *c, wasi_http_error_code code) {
+  if (c->failed || c->phase == PHASE_DONE) {
+    wasi_http_error_code_clear(&code);
+    return;
+  }
+  c->failed = true;
+  c->error = code;
+  if (c->lookup) {
+    serve_lookup_cancel(c->lookup);
+    c->lookup = NULL;
+  }
+  if (c->phase < PHASE_HEAD) close_socket(c); /* an attempt still connecting */
+  if (c->sock && c->reading) h2o_socket_read_stop(c->sock);
+  c->reading = false;
+  stop_timer(&c->read_timer);
+  close_if_finished(c);
+  wasi_signal(c->response_ready);
+  wasi_signal(c->readable);
+  wasi_signal(c->writable);
+}
+
+/* ---- writing the request ---- */
+
+static void on_written(h2o_socket_t *sock, const char *err);
+
+static void start_write(client_conn *c) {
+  if (c->writing || !c->sock || c->phase < PHASE_HEAD || c->pending.len == 0 || c->write_failed) return;
+  byte_buffer swap = c->inflight;
+  c->inflight = c->pending;
+  c->pending = swap;
+  c->pending.len = 0;
+  c->writing = true;
+  h2o_iovec_t iov = h2o_iovec_init(c->inflight.items, c->inflight.len);
+  start_timer(c, &c->between_bytes_timeout, &c->write_timer);
+  h2o_socket_write(c->sock, &iov, 1, on_written);
+}
+
+static void on_written(h2o_socket_t *sock, const char *err) {
+  client_conn *c = sock->data;
+  c->writing = false;
+  stop_timer(&c->write_timer);
+  c->inflight.len = 0;
+  if (err) {
+    /* The server stopped reading (it may have answered already): the response side decides. */
+    c->write_failed = true;
+    c->pending.len = 0;
+  } else {
+    start_write(c);
+  }
+  if (c->write_failed || write_backlog(c) < WASI_HTTP_BODY_BUFFER) wasi_signal(c->writable);
+}
+
+static void on_write_timeout(h2o_timeout_entry_t *entry) {
+  client_conn *c = H2O_STRUCT_FROM_MEMBER(client_conn, write_timer, entry);
+  c->write_failed = true;
+  wasi_signal(c->writable);
+  if (c->phase == PHASE_DONE || c->failed) return; /* what arrived may still be read */
+  fail(c, wasi_http_error(WASI_HTTP_ERR_CONNECTION_WRITE_TIMEOUT));
+  close_socket(c); /* a write stuck in h2o ends only with the socket */
+}
+
+static void queue_bytes(client_conn *c, const void *data, size_t len) {
+  if (c->closed || c->write_failed) return;
+  append(&c->pending, data, len);
+  start_write(c);
+}
+
+/* ---- reading the response ---- */
+
+static void on_read(h2o_socket_t *sock, const char *err);
+
+static bool is_token(const char *s, size_t len) {
+  static const char extra[] = "!#$%&'*+-.^_`|~";
+  if (len == 0) return false;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+              (ch && memchr(extra, ch, sizeof extra - 1));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+static bool parse_decimal(const char *s, size_t len, uint64_t *out) {
+  if (len == 0 || len > 19) return false;
+  uint64_t n = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    n = n * 10 + (uint64_t)(s[i] - '0');
+  }
+  *out = n;
+  return true;
+}
+
+/* The silence allowed from now until the next byte. */
+static void restart_read_timer(client_conn *c) {
+  start_timer(c, c->got_first_byte ? &c->between_bytes_timeout : &c->first_byte_timeout, &c->read_timer);
+}
+
+static void resume_reading(client_conn *c) {
+  if (c->reading || !c->sock || c->failed || c->phase == PHASE_DONE) return;
+  c->reading = true;
+  h2o_socket_read_start(c->sock, on_read);
+  restart_read_timer(c);
+}
+
+static void pause_reading(client_conn *c) {
+  if (!c->reading) return;
+  c->reading = false;
+  h2o_socket_read_stop(c->sock);
+  stop_timer(&c->read_timer);
+}
+
+/* The head at the start of sock->input: status, fields, framing. Returns false when incomplete;
+ * a malformed or oversized head fails the exchange. */
+static bool take_head(client_conn *c) {
+  for (;;) {
+    h2o_buffer_t *in = c->sock->input; /* consuming all of it swaps the buffer */
+    struct phr_header fields[MAX_RESPONSE_HEADERS];
+    size_t nfields = MAX_RESPONSE_HEADERS, msg_len;
+    int minor, status;
+    const char *msg;
+    int len = phr_parse_response(in->bytes, in->size, &minor, &status, &msg, &msg_len, fields, &nfields, 0);
+    if ((len == -2 && in->size > MAX_RESPONSE_HEAD) || len > (int)MAX_RESPONSE_HEAD) {
+      fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_HEADER_SECTION_SIZE));
+      return false;
+    }
+    if (len == -2) return false;
+    if (len < 0 || status < 100 || status > 999) {
+      fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+      return false;
+    }
+    if (status < 200 && status != 101) { /* an interim response; the real one follows */
+      h2o_buffer_consume(&c->sock->input, (size_t)len);
+      continue;
+    }
+    bool chunked = false, has_length = false;
+    uint64_t length = 0;
+    for (size_t i = 0; i < nfields; i++) {
+      const struct phr_header *f = &fields[i];
+      if (f->name == NULL || !is_token(f->name, f->name_len)) { /* obs-fold or a bad name */
+        free_headers(c);
+        fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+        return false;
+      }
+      if (f->name_len == 17 && strncasecmp(f->name, "transfer-encoding", 17) == 0) {
+        /* RFC 9112 6.3: chunked only when it is the final coding; otherwise the body ends with the
+         * connection */
+        chunked = f->value_len >= 7 && strncasecmp(f->value + f->value_len - 7, "chunked", 7) == 0;
+        has_length = false;
+      } else if (f->name_len == 14 && strncasecmp(f->name, "content-length", 14) == 0) {
+        uint64_t n;
+        if (!parse_decimal(f->value, f->value_len, &n) || (has_length && n != length)) {
+          free_headers(c);
+          fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+          return false;
+        }
+        has_length = true;
+        length = n;
+      }
+      wasi_http_header h = {wr_strndup(f->name, f->name_len), f->name_len,
+                            (const uint8_t *)wr_strndup(f->value, f->value_len), f->value_len};
+      WR_VEC_PUSH(&c->headers, h);
+    }
+    h2o_buffer_consume(&c->sock->input, (size_t)len);
+    c->status = (uint16_t)status;
+    if (c->head_only || status == 204 || status == 304) c->framing = BODY_NONE;
+    else if (chunked) c->framing = BODY_CHUNKED;
+    else if (has_length) c->framing = length ? BODY_LENGTH : BODY_NONE;
+    else c->framing = BODY_UNTIL_CLOSE;
+    c->remaining = length;
+    c->phase = c->framing == BODY_NONE ? PHASE_DONE : PHASE_BODY;
+    c->head_ready = true;
+    wasi_signal(c->response_ready);
+    return true;
+  }
+}
+
+/* Makes the body bytes that arrived available to the guest (decoding chunks in place). */
+static void take_body(client_conn *c) {
+  h2o_buffer_t *in = c->sock->input;
+  size_t fresh = in->size - c->decoded;
+  switch (c->framing) {
+  case BODY_LENGTH: {
+    size_t n = fresh < c->remaining ? fresh : (size_t)c->remaining;
+    c->decoded += n;
+    c->remaining -= n;
+    if (c->remaining == 0) c->phase = PHASE_DONE;
+    break;
+  }
+  case BODY_UNTIL_CLOSE: c->decoded += fresh; break;
+  case BODY_CHUNKED: {
+    if (fresh == 0) break;
+    size_t n = fresh;
+    ssize_t rest = phr_decode_chunked(&c->decoder, in->bytes + c->decoded, &n);
+    in->size = c->decoded + n; /* the chunk framing is gone: only data stays */
+    c->decoded += n;
+    if (rest == -1) {
+      fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+      return;
+    }
+    if (rest >= 0) c->phase = PHASE_DONE;
+    break;
+  }
+  case BODY_NONE: break;
+  }
+  if (c->phase == PHASE_DONE) pause_reading(c);
+  else if (c->decoded >= SERVE_HTTP_CLIENT_BODY_BUFFER) pause_reading(c); /* the guest reads first */
+  if (c->decoded || c->phase == PHASE_DONE) wasi_signal(c->readable);
+}
+
+static void on_read(h2o_socket_t *sock, const char *err) {
+  client_conn *c = sock->data;
+  if (sock->input->size > 0 && !c->got_first_byte) c->got_first_byte = true;
+  if (c->reading) restart_read_timer(c);
+  if (c->phase == PHASE_HEAD && take_head(c) && c->phase == PHASE_DONE) pause_reading(c);
+  if (c->phase == PHASE_BODY && !c->failed) take_body(c);
+  if (err && !c->failed && c->phase != PHASE_DONE) {
+    if (err != h2o_socket_error_closed) {
+      fail(c, wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED));
+    } else if (c->phase == PHASE_BODY && c->framing == BODY_UNTIL_CLOSE) {
+      c->phase = PHASE_DONE;
+      pause_reading(c);
+      wasi_signal(c->readable);
+    } else {
+      fail(c, wasi_http_error(c->got_first_byte ? WASI_HTTP_ERR_HTTP_RESPONSE_INCOMPLETE
+                                                : WASI_HTTP_ERR_CONNECTION_TERMINATED));
+    }
+  }
+  if (c->sock) close_if_finished(c);
+}
+
+static void on_read_timeout(h2o_timeout_entry_t *entry) {
+  client_conn *c = H2O_STRUCT_FROM_MEMBER(client_conn, read_timer, entry);
+  wasi_http_error_kind code;
+  switch (c->phase) {
+  case PHASE_RESOLVING: code = WASI_HTTP_ERR_DNS_TIMEOUT; break;
+  case PHASE_CONNECTING: code = WASI_HTTP_ERR_CONNECTION_TIMEOUT; break;
+  default:
+    code = c->got_first_byte ? WASI_HTTP_ERR_CONNECTION_READ_TIMEOUT : WASI_HTTP_ERR_HTTP_RESPONSE_TIMEOUT;
+    break;
+  }
+  fail(c, wasi_http_error(code));
+}
+
+/* ---- connecting ---- */
+
+static wasi_http_error_code connect_error(int e) {
+  switch (e) {
+  case ECONNREFUSED: return wasi_http_error(WASI_HTTP_ERR_CONNECTION_REFUSED);
+  case ETIMEDOUT: return wasi_http_error(WASI_HTTP_ERR_CONNECTION_TIMEOUT);
+  case ENETUNREACH:
+  case EHOSTUNREACH: return wasi_http_error(WASI_HTTP_ERR_DESTINATION_IP_UNROUTABLE);
+  case ECONNRESET:
+  case EPIPE: return wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+  default: return wasi_http_error(WASI_HTTP_ERR_DESTINATION_UNAVAILABLE);
+  }
+}
+
+static void on_connected(h2o_socket_t *sock, const char *err);
+
+/* Starts a connect to the next address; when none is left, the exchange fails with the last
+ * address's error. */
+static void connect_next(client_conn *c) {
+  while (c->next_address) {
+    struct addrinfo *ai = c->next_address;
+    c->next_address = ai->ai_next;
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      c->last_connect_errno = errno;
+      continue;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
+      c->phase = PHASE_CONNECTING;
+      c->fd = fd;
+      c->sock = h2o_evloop_socket_create(c->loop, fd, 0);
+      c->sock->data = c;
+      h2o_socket_notify_write(c->sock, on_connected); /* writable = the connect finished */
+      return;
+    }
+    c->last_connect_errno = errno;
+    close(fd);
+  }
+  fail(c, connect_error(c->last_connect_errno));
+}
+
+static void on_connected(h2o_socket_t *sock, const char *err) {
+  client_conn *c = sock->data;
+  int so_error = 0;
+  socklen_t len = sizeof so_error;
+  if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
+  if (so_error == 0 && err) so_error = ECONNREFUSED;
+  if (so_error) {
+    h2o_socket_close(c->sock);
+    c->sock = NULL;
+    c->last_connect_errno = so_error;
+    connect_next(c);
+    return;
+  }
+  c->phase = PHASE_HEAD;
+  freeaddrinfo(c->addresses);
+  c->addresses = c->next_address = NULL;
+  resume_reading(c); /* the first-byte timer replaces the connect timer */
+  start_write(c);
+}
+
+static void on_resolved(void *arg, struct addrinfo *list, int gai_error) {
+  client_conn *c = arg;
+  c->lookup = NULL;
+  if (gai_error || !list) {
+    if (list) freeaddrinfo(list);
+    wasi_http_error_code code = wasi_http_error(WASI_HTTP_ERR_DNS_ERROR);
+    const char *text = gai_strerror(gai_error ? gai_error : EAI_NONAME);
+    code.present = true;
+    code.text = wr_strndup(text, strlen(text));
+    fail(c, code);
+    return;
+  }
+  c->addresses = c->next_address = list;
+  c->last_connect_errno = ECONNREFUSED;
+  connect_next(c);
+}
+
+/* Splits "[userinfo@]host[:port]" / "[v6]:port" into host and a numeric port (default 80). */
+static bool split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size) {
+  const char *h = authority, *colon = NULL;
+  const char *at = strrchr(authority, '@');
+  if (at) h = at + 1;
+  size_t hlen;
+  if (h[0] == '[') {
+    const char *close = strchr(h, ']');
+    if (!close) return false;
+    hlen = (size_t)(close - h - 1);
+    h++;
+    if (close[1] == ':') colon = close + 1;
+    else if (close[1] != '\0') return false;
+  } else {
+    colon = strrchr(h, ':');
+    hlen = colon ? (size_t)(colon - h) : strlen(h);
+  }
+  if (hlen == 0 || hlen >= host_size) return false;
+  memcpy(host, h, hlen);
+  host[hlen] = '\0';
+  const char *p = colon && colon[1] ? colon + 1 : "80";
+  uint64_t n;
+  if (strlen(p) >= port_size || !parse_decimal(p, strlen(p), &n) || n == 0 || n > 65535) return false;
+  strcpy(port, p);
+  return true;
+}
+
+/* ---- the request body sink ---- */
+
+static wasi_stream_status sink_failure(client_conn *c, wasi_io_error **err) {
+  if (c->sink_error_reported) return WASI_STREAM_CLOSED;
+  c->sink_error_reported = true;
+  wasi_http_error_code code = c->failed ? copy_error(&c->error) : wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+  *err = wasi_http_io_error(&code);
+  return WASI_STREAM_FAILED;
+}
+
+static bool sink_broken(const client_conn *c) { return c->failed || c->write_failed || c->closed; }
+
+static wasi_stream_status sink_check_write(void *self, uint64_t *permitted, wasi_io_error **err) {
+  client_conn *c = self;
+  *permitted = 0;
+  if (sink_broken(c)) return sink_failure(c, err);
+  size_t backlog = write_backlog(c);
+  if (backlog < WASI_HTTP_BODY_BUFFER) *permitted = WASI_HTTP_BODY_BUFFER - backlog;
+  else wasi_flag_clear(c->writable);
+  return WASI_STREAM_OK;
+}
+
+static wasi_stream_status sink_write(void *self, const uint8_t *buf, size_t len, wasi_io_error **err) {
+  client_conn *c = self;
+  if (sink_broken(c)) return sink_failure(c, err);
+  if (len == 0) return WASI_STREAM_OK;
+  if (write_backlog(c) + len > MAX_WRITE_BACKLOG) { /* writes without check-write, again and again */
+    *err = wasi_io_error_new(0, "the request body was written faster than check-write allowed");
+    return WASI_STREAM_FAILED;
+  }
+  if (c->chunked_request) {
+    char size_line[24];
+    int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
+    append(&c->pending, size_line, (size_t)n);
+    append(&c->pending, buf, len);
+    append(&c->pending, "\r\n", 2);
+    start_write(c);
+  } else {
+    queue_bytes(c, buf, len);
+  }
+  return WASI_STREAM_OK;
+}
+
+/* Bytes go out as fast as the socket takes them; check-write reports the backlog. */
+static wasi_stream_status sink_flush(void *self, wasi_io_error **err) {
+  client_conn *c = self;
+  return sink_broken(c) ? sink_failure(c, err) : WASI_STREAM_OK;
+}
+
+static wasi_pollable *sink_subscribe(void *self) {
+  client_conn *c = self;
+  if (sink_broken(c) || write_backlog(c) < WASI_HTTP_BODY_BUFFER) wasi_signal(c->writable);
+  return wasi_pollable_flag(c->writable);
+}
+
+static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_error_code *err) {
+  client_conn *c = self;
+  if (sink_broken(c)) {
+    *err = c->failed ? copy_error(&c->error) : wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+    return false;
+  }
+  if (!c->chunked_request) return true; /* Content-Length framed: the server counts */
+  byte_buffer end = {0};
+  append_str(&end, "0\r\n");
+  for (size_t i = 0; trailers && i < wasi_http_fields_count(trailers); i++) {
+    wasi_http_header h = wasi_http_fields_at(trailers, i);
+    append(&end, h.name, h.name_len);
+    append_str(&end, ": ");
+    append(&end, h.value, h.value_len);
+    append_str(&end, "\r\n");
+  }
+  append_str(&end, "\r\n");
+  queue_bytes(c, end.items, end.len);
+  WR_VEC_FREE(&end);
+  return true;
+}
+
+/* The guest dropped the body unfinished: the server must not take the truncated request as
+ * whole, so the connection goes (and with it the response, unless that is complete). */
+static void sink_abort(void *self) {
+  client_conn *c = self;
+  if (c->phase == PHASE_DONE) return; /* too late to matter: the server answered in full */
+  fail(c, wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED));
+  close_socket(c);
+}
+
+static void sink_free(void *self) { conn_release(self); }
+
+static const wasi_http_sink_ops request_sink = {
+    {sink_check_write, sink_write, sink_flush, sink_subscribe, sink_free, 0}, sink_finish, sink_abort};
+
+/* ---- the response body stream ---- */
+
+static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **err) {
+  client_conn *c = self;
+  *nread = 0;
+  if (c->decoded > 0) {
+    size_t n = len < c->decoded ? len : c->decoded;
+    memcpy(buf, c->sock->input->bytes, n);
+    h2o_buffer_consume(&c->sock->input, n);
+    c->decoded -= n;
+    *nread = n;
+    if (c->decoded < SERVE_HTTP_CLIENT_BODY_BUFFER) resume_reading(c);
+    close_if_finished(c);
+    return WASI_STREAM_OK;
+  }
+  if (c->phase == PHASE_DONE) return WASI_STREAM_CLOSED;
+  if (c->failed) {
+    wasi_http_error_code code = copy_error(&c->error);
+    *err = wasi_http_io_error(&code);
+    return WASI_STREAM_FAILED;
+  }
+  wasi_flag_clear(c->readable);
+  return WASI_STREAM_OK;
+}
+
+static wasi_pollable *body_subscribe(void *self) {
+  client_conn *c = self;
+  if (c->decoded > 0 || c->phase == PHASE_DONE || c->failed) wasi_signal(c->readable);
+  return wasi_pollable_flag(c->readable);
+}
+
+static void body_free(void *self) { conn_release(self); }
+
+static const wasi_input_ops response_body = {body_read, body_subscribe, body_free};
+
+/* ---- the exchange ---- */
+
+static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_head *head,
+                         const wasi_http_timeouts *timeouts, const wasi_http_sink_ops **sink_ops, void **sink_self,
+                         wasi_http_error_code *err) {
+  h2o_evloop_t *loop = env ? serve_scheduler_loop(env) : NULL;
+  if (!loop) {
+    *err = wasi_http_internal_error("outgoing HTTP needs the server's event loop");
+    return NULL;
+  }
+  if (strcasecmp(head->scheme, "https") == 0) {
+    *err = wasi_http_error(WASI_HTTP_ERR_TLS_PROTOCOL_ERROR); /* no TLS in this client yet */
+    return NULL;
+  }
+  char host[256], port[8];
+  if (!split_authority(head->authority, host, sizeof host, port, sizeof port)) {
+    *err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
+    return NULL;
+  }
+  client_conn *c = WR_NEW(client_conn);
+  c->refs = 1;
+  c->loop = loop;
+  c->fd = -1;
+  c->response_ready = wasi_flag_new(ctx);
+  c->readable = wasi_flag_new(ctx);
+  c->writable = wasi_flag_new(ctx);
+  c->decoder.consume_trailer = 1; /* trailers are dropped: future-trailers reports none */
+  c->head_only = strcmp(head->method, "HEAD") == 0;
+  h2o_timeout_init(loop, &c->connect_timeout, timeout_ms(timeouts->connect_ns));
+  h2o_timeout_init(loop, &c->first_byte_timeout, timeout_ms(timeouts->first_byte_ns));
+  h2o_timeout_init(loop, &c->between_bytes_timeout, timeout_ms(timeouts->between_bytes_ns));
+  c->read_timer.cb = on_read_timeout;
+  c->write_timer.cb = on_write_timeout;
+
+  bool has_length = false;
+  size_t nfields = wasi_http_fields_count(head->headers);
+  for (size_t i = 0; i < nfields; i++) {
+    wasi_http_header h = wasi_http_fields_at(head->headers, i);
+    if (h.name_len == 14 && strncasecmp(h.name, "content-length", 14) == 0) has_length = true;
+  }
+  c->chunked_request = head->has_body && !has_length;
+  const char *at = strrchr(head->authority, '@'); /* userinfo is not part of Host */
+  append_str(&c->pending, head->method);
+  append_str(&c->pending, head->path_with_query[0] == '/' || head->path_with_query[0] == '*' ? " " : " /");
+  append_str(&c->pending, head->path_with_query);
+  append_str(&c->pending, " HTTP/1.1\r\nhost: ");
+  append_str(&c->pending, at ? at + 1 : head->authority);
+  append_str(&c->pending, "\r\nconnection: close\r\n");
+  if (c->chunked_request) append_str(&c->pending, "transfer-encoding: chunked\r\n");
+  for (size_t i = 0; i < nfields; i++) {
+    wasi_http_header h = wasi_http_fields_at(head->headers, i);
+    append(&c->pending, h.name, h.name_len);
+    append_str(&c->pending, ": ");
+    append(&c->pending, h.value, h.value_len);
+    append_str(&c->pending, "\r\n");
+  }
+  append_str(&c->pending, "\r\n");
+
+  /* A numeric host needs no lookup (getaddrinfo with AI_NUMERICHOST never blocks). */
+  start_timer(c, &c->connect_timeout, &c->read_timer);
+  struct addrinfo hints = {
+      .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV};
+  struct addrinfo *list = NULL;
+  if (getaddrinfo(host, port, &hints, &list) == 0) {
+    on_resolved(c, list, 0);
+  } else {
+    c->phase = PHASE_RESOLVING;
+    c->lookup = serve_lookup_start(loop, host, port, on_resolved, c);
+    if (!c->lookup) fail(c, wasi_http_internal_error("cannot start a name lookup: %s", strerror(errno)));
+  }
+  if (head->has_body) {
+    c->refs++;
+    *sink_ops = &request_sink;
+    *sink_self = c;
+  }
+  return c;
+}
+
+static wasi_http_progress client_response(void *exchange, wasi_http_response_head *out, wasi_http_error_code *err) {
+  client_conn *c = exchange;
+  if (c->head_ready && !c->head_taken) {
+    c->head_taken = true;
+    out->status = c->status;
+    out->headers = c->headers.items;
+    out->nheaders = c->headers.len;
+    c->headers.items = NULL;
+    c->headers.len = c->headers.cap = 0;
+    c->refs++;
+    out->body_ops = &response_body;
+    out->body_self = c;
+    return WASI_HTTP_READY;
+  }
+  if (c->failed && !c->head_ready) {
+    *err = copy_error(&c->error);
+    return WASI_HTTP_FAILED;
+  }
+  if (c->head_taken) { /* asked twice: the contract says once */
+    *err = wasi_http_internal_error("the response was already taken");
+    return WASI_HTTP_FAILED;
+  }
+  wasi_flag_clear(c->response_ready);
+  return WASI_HTTP_PENDING;
+}
+
+static wasi_pollable *client_subscribe(void *exchange) {
+  client_conn *c = exchange;
+  if (c->head_ready || c->failed) wasi_signal(c->response_ready);
+  return wasi_pollable_flag(c->response_ready);
+}
+
+static void client_free(void *exchange) { conn_release(exchange); }
+
+const wasi_http_client serve_http_client = {client_send, client_response, client_subscribe, client_free};
