@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "component/instance.h"
 #include "serve/http_client.h"
+#include "serve/admin.h"
 #include "serve/http_streams.h"
 #include "serve/task.h"
 #include "wasi/http.h"
@@ -314,7 +315,7 @@ static void on_tick(h2o_timeout_entry_t *entry) {
 }
 
 /* ---- requests ---- */
-static void respond_plain(httpd_exchange *ex, int status, const char *body) {
+void serve_respond_plain(httpd_exchange *ex, int status, const char *body) {
   httpd_header type = {"content-type", 12, "text/plain; charset=utf-8", 25};
   size_t len = strlen(body);
   httpd_response_start(ex, status, &type, 1, (int64_t)len);
@@ -387,7 +388,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     if (!req->task) {
       request_unlink(req);
       httpd_worker_release(w->httpd);
-      respond_plain(req->ex, 503, "Service Unavailable\n");
+      serve_respond_plain(req->ex, 503, "Service Unavailable\n");
       wr_pool_release(w->pool, &req->lease, WR_TASK_ABORTED);
       wr_free(req);
       return;
@@ -401,10 +402,10 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     }
     return;
   case WR_LEASE_CREATE_FAILED:
-    respond_plain(req->ex, 500, "Internal Server Error\n");
+    serve_respond_plain(req->ex, 500, "Internal Server Error\n");
     break;
   default: /* queue full, queue timeout, shutting down */
-    respond_plain(req->ex, 503, "Service Unavailable\n");
+    serve_respond_plain(req->ex, 503, "Service Unavailable\n");
     break;
   }
   wr_free(req);
@@ -482,61 +483,6 @@ char *serve_app_metrics_text(serve_app *app, size_t *len) {
   return text;
 }
 
-/* ---- the admin endpoint: /metrics (Prometheus text) and /healthz ---- */
-static void *admin_worker_start(void *user, httpd_worker *httpd) {
-  (void)httpd;
-  return user;
-}
-
-static void admin_on_request(void *worker_state, httpd_exchange *ex) {
-  serve_app *app = worker_state;
-  const httpd_request *req = httpd_exchange_request(ex);
-  const char *query = memchr(req->path, '?', req->path_len); /* the path is not NUL-terminated */
-  size_t path_len = query ? (size_t)(query - req->path) : req->path_len;
-  if (path_len == 8 && !memcmp(req->path, "/healthz", 8)) {
-    respond_plain(ex, 200, "ok\n");
-    return;
-  }
-  if (!(path_len == 8 && !memcmp(req->path, "/metrics", 8))) {
-    respond_plain(ex, 404, "not found (try /metrics or /healthz)\n");
-    return;
-  }
-  size_t need;
-  char *text = serve_app_metrics_text(app, &need);
-  httpd_header type = {"content-type", 12, "text/plain; version=0.0.4; charset=utf-8", 40};
-  httpd_response_start(ex, 200, &type, 1, (int64_t)need);
-  httpd_response_write(ex, text, need);
-  httpd_response_end(ex);
-  wr_free(text);
-}
-
-static httpd_server *admin_start(serve_app *app, wr_error *err) {
-  httpd_config config = {0};
-  const char *addr = app->options.admin_addr;
-  const char *colon = strrchr(addr, ':');
-  char host[256];
-  size_t host_len = colon ? (size_t)(colon - addr) : 0;
-  char *end = NULL;
-  unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
-  if (host_len >= 2 && addr[0] == '[' && addr[host_len - 1] == ']') addr++, host_len -= 2;
-  if (!colon || host_len == 0 || host_len >= sizeof host || !end || *end || port > 65535 || colon[1] == 0) {
-    wr_error_set(err, "--admin-addr: expected HOST:PORT, got '%s'", app->options.admin_addr);
-    return NULL;
-  }
-  memcpy(host, addr, host_len);
-  host[host_len] = 0;
-  config.host = host;
-  config.port = (uint16_t)port;
-  config.workers = 1;
-  config.max_connections = 64;
-  config.handler.user = app;
-  config.handler.worker_start = admin_worker_start;
-  config.handler.on_request = admin_on_request;
-  httpd_server *server = httpd_server_start(&config, err);
-  if (!server) wr_error_prefix(err, "--admin-addr");
-  return server;
-}
-
 /* ---- the app ---- */
 serve_app *serve_app_new(const cm_component *component, const serve_options *options, wr_error *err) {
   serve_app *app = WR_NEW(serve_app);
@@ -582,7 +528,7 @@ int serve_app_start(serve_app *app, wr_error *err) {
   config.handler.worker_stopping = worker_stopping;
   config.handler.worker_stop = worker_stop;
   config.handler.on_request = on_request;
-  if (app->options.admin_addr && !(app->admin = admin_start(app, err))) return -1;
+  if (app->options.admin_addr && !(app->admin = serve_admin_start(app, app->options.admin_addr, err))) return -1;
   app->server = httpd_server_start(&config, err);
   if (!app->server) {
     httpd_server_free(app->admin);
