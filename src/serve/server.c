@@ -566,8 +566,8 @@ bool serve_app_run(serve_app *app, wr_error *err) {
   }
   const char *host = app->options.http.host ? app->options.http.host : "127.0.0.1";
   bool v6 = strchr(host, ':') != NULL;
-  if (app->admin) printf("Admin endpoint on http://%s/metrics\n", app->options.admin_addr);
   printf("Serving HTTP on http://%s%s%s:%d/\n", v6 ? "[" : "", host, v6 ? "]" : "", port);
+  if (app->admin) printf("Admin endpoint on http://%s/metrics\n", app->options.admin_addr);
   fflush(stdout);
 
   int sig = 0;

@@ -911,6 +911,55 @@ def pool_min_instances_prewarm():
         w.stop()
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metric(text, name, **labels):
+    """The value of one Prometheus sample (labels must match those given)."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        found = re.match(r"([a-z_]+)\{([^}]*)\} (\S+)$", line)
+        if not found or found.group(1) != name:
+            continue
+        have = dict(re.findall(r'([a-z_]+)="([^"]*)"', found.group(2)))
+        if all(have.get(k) == v for k, v in labels.items()):
+            return float(found.group(3))
+    return None
+
+
+@test
+def admin_metrics():
+    admin = free_port()
+    with Warren(corpus("c/http-handler.wasm"), "--min-instances", "2", "--admin-addr", f"127.0.0.1:{admin}") as w:
+        check(request(admin, path="/healthz")[2] == b"ok\n", "/healthz")
+        # pre-warmed before any request (published within a tick)
+        deadline = time.time() + 10
+        while True:
+            status, _, text = request(admin, path="/metrics")
+            ready = metric(text.decode(), "warren_pool_instances", state="ready")
+            if ready == 2 or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        check(status == 200 and ready == 2, "two ready instances before any request", ready)
+        check(metric(text.decode(), "warren_pool_instantiations_total") == 2, "two instantiations")
+        for _ in range(3):
+            get_ok(w.port)
+        deadline = time.time() + 10
+        while True:
+            text = request(admin, path="/metrics")[2].decode()
+            granted = metric(text, "warren_pool_requests_total", result="granted")
+            if granted == 3 or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        check(granted == 3, "three granted requests", granted)
+        check(request(admin, path="/nope")[0] == 404, "unknown admin path")
+        w.stop()
+
+
 def teardown_lines(w):
     """{instance id: [counts]} from the probe's "teardown count=N" stderr lines."""
     seen = {}
