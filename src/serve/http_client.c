@@ -492,32 +492,6 @@ static void on_resolved(void *arg, struct addrinfo *list, int gai_error) {
   connect_next(c);
 }
 
-/* Splits "[userinfo@]host[:port]" / "[v6]:port" into host and a numeric port (default 80). */
-static bool split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size) {
-  const char *h = authority, *colon = NULL;
-  const char *at = strrchr(authority, '@');
-  if (at) h = at + 1;
-  size_t hlen;
-  if (h[0] == '[') {
-    const char *close = strchr(h, ']');
-    if (!close) return false;
-    hlen = (size_t)(close - h - 1);
-    h++;
-    if (close[1] == ':') colon = close + 1;
-    else if (close[1] != '\0') return false;
-  } else {
-    colon = strrchr(h, ':');
-    hlen = colon ? (size_t)(colon - h) : strlen(h);
-  }
-  if (hlen == 0 || hlen >= host_size) return false;
-  memcpy(host, h, hlen);
-  host[hlen] = '\0';
-  const char *p = colon && colon[1] ? colon + 1 : "80";
-  uint64_t n;
-  if (strlen(p) >= port_size || !parse_decimal(p, strlen(p), &n) || n == 0 || n > 65535) return false;
-  strcpy(port, p);
-  return true;
-}
 
 /* ---- the request body sink ---- */
 
@@ -660,7 +634,7 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
     return NULL;
   }
   char host[256], port[8];
-  if (!split_authority(head->authority, host, sizeof host, port, sizeof port)) {
+  if (!wasi_http_split_authority(head->authority, host, sizeof host, port, sizeof port)) {
     *err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
     return NULL;
   }

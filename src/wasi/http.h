@@ -210,6 +210,10 @@ typedef struct wasi_http_client {
   void (*free)(void *exchange);
 } wasi_http_client;
 
+/* Splits an authority "[userinfo@]host[:port]" / "[v6]:port" into the host (brackets removed) and a
+ * decimal port in 1..65535 (default 80); false when malformed or too long for the buffers. */
+bool wasi_http_split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size);
+
 /* HTTP/1.1 over blocking sockets: getaddrinfo + connect (connect timeout, default 600 s),
  * Content-Length or chunked request bodies, Content-Length / chunked / close-delimited
  * response bodies. response() and body reads block (first-byte and between-bytes timeouts,

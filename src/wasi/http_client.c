@@ -128,8 +128,7 @@ static bool fill(connection *c, wasi_http_error_code *err, bool *eof) {
 
 /* ---- connecting ---- */
 
-/* Splits "host[:port]" / "[v6]:port" into host and port (default 80). */
-static bool split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size) {
+bool wasi_http_split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size) {
   const char *colon = NULL;
   const char *h = authority;
   size_t hlen;
@@ -150,8 +149,14 @@ static bool split_authority(const char *authority, char *host, size_t host_size,
   memcpy(host, h, hlen);
   host[hlen] = '\0';
   const char *p = colon && colon[1] ? colon + 1 : "80";
-  if (strlen(p) >= port_size) return false;
-  strcpy(port, p);
+  size_t plen = strlen(p);
+  unsigned long value = 0;
+  for (size_t i = 0; i < plen; i++) {
+    if (p[i] < '0' || p[i] > '9' || i >= 5) return false;
+    value = value * 10 + (unsigned long)(p[i] - '0');
+  }
+  if (plen >= port_size || value == 0 || value > 65535) return false;
+  memcpy(port, p, plen + 1);
   return true;
 }
 
@@ -175,7 +180,7 @@ static wasi_http_error_code connect_error(int e) {
 /* A connected non-blocking socket, or -1 + *err. */
 static int connect_to(const char *authority, uint64_t timeout_ns, wasi_http_error_code *err) {
   char host[256], port[16];
-  if (!split_authority(authority, host, sizeof host, port, sizeof port)) {
+  if (!wasi_http_split_authority(authority, host, sizeof host, port, sizeof port)) {
     *err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
     return -1;
   }
