@@ -317,35 +317,13 @@ static outcome run_command(runner *r, const json_value *command) {
   return failf(r, "unknown command type");
 }
 
-static char *directory_of(const char *path) {
-  const char *slash = strrchr(path, '/');
-  return slash ? wr_strndup(path, (size_t)(slash - path)) : wr_strndup(".", 1);
-}
-
 bool wast_component_run_file(const char *json_path, const wast_options *options, wast_component_counts *counts,
                              wr_error *err) {
   *counts = (wast_component_counts){0};
-  uint8_t *text;
-  size_t size;
-  if (!cli_read_file(json_path, &text, &size)) {
-    wr_error_set(err, "cannot read %s", json_path);
-    return false;
-  }
-  json_value *script = json_parse((const char *)text, size, err);
-  wr_free(text);
-  if (!script) {
-    wr_error_prefix(err, "%s", json_path);
-    return false;
-  }
-  const json_value *commands = json_get_kind(script, "commands", JSON_ARRAY);
-  if (!commands) {
-    json_free(script);
-    wr_error_set(err, "%s: not a component script (no \"commands\" array)", json_path);
-    return false;
-  }
-  const char *source = json_get_string(script, "source_filename", NULL);
-  char *dir = directory_of(json_path);
-  runner r = {.options = options, .source = source ? source : json_path, .dir = dir, .store = wasm_store_new()};
+  wast_script script;
+  if (!wast_script_open(json_path, "component script", &script, err)) return false;
+  const json_value *commands = script.commands;
+  runner r = {.options = options, .source = script.source, .dir = script.dir, .store = wasm_store_new()};
   for (size_t i = 0; i < commands->as.array.len; i++) {
     const json_value *command = &commands->as.array.items[i];
     const json_value *line = json_get_kind(command, "line", JSON_NUMBER);
@@ -361,7 +339,6 @@ bool wast_component_run_file(const char *json_path, const wast_options *options,
   for (size_t i = 0; i < r.components.len; i++) cm_component_free(r.components.items[i].component);
   WR_VEC_FREE(&r.instances);
   WR_VEC_FREE(&r.components);
-  wr_free(dir);
-  json_free(script);
+  wast_script_close(&script);
   return true;
 }

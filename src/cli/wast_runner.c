@@ -449,26 +449,42 @@ static char *directory_of(const char *path) {
   return wr_strndup(path, (size_t)(slash - path));
 }
 
-bool wast_run_file(const char *json_path, const wast_options *options, wast_counts *counts, wr_error *err) {
-  memset(counts, 0, sizeof *counts);
+bool wast_script_open(const char *json_path, const char *what, wast_script *out, wr_error *err) {
+  *out = (wast_script){0};
   uint8_t *text;
   size_t size;
   if (!read_file(json_path, &text, &size, err)) return false;
-  json_value *script = json_parse((const char *)text, size, err);
+  out->json = json_parse((const char *)text, size, err);
   wr_free(text);
-  if (!script) {
+  if (!out->json) {
     wr_error_prefix(err, "%s", json_path);
     return false;
   }
-  const json_value *commands = json_get_kind(script, "commands", JSON_ARRAY);
-  if (!commands) {
-    json_free(script);
-    wr_error_set(err, "%s: not a wast2json script (no \"commands\" array)", json_path);
+  out->commands = json_get_kind(out->json, "commands", JSON_ARRAY);
+  if (!out->commands) {
+    json_free(out->json);
+    out->json = NULL;
+    wr_error_set(err, "%s: not a %s (no \"commands\" array)", json_path, what);
     return false;
   }
-  const char *source = json_get_string(script, "source_filename", NULL);
-  char *dir = directory_of(json_path);
-  runner r = {.options = options, .source = source ? source : json_path, .dir = dir};
+  const char *source = json_get_string(out->json, "source_filename", NULL);
+  out->source = source ? source : json_path;
+  out->dir = directory_of(json_path);
+  return true;
+}
+
+void wast_script_close(wast_script *script) {
+  wr_free(script->dir);
+  json_free(script->json);
+  *script = (wast_script){0};
+}
+
+bool wast_run_file(const char *json_path, const wast_options *options, wast_counts *counts, wr_error *err) {
+  memset(counts, 0, sizeof *counts);
+  wast_script script;
+  if (!wast_script_open(json_path, "wast2json script", &script, err)) return false;
+  const json_value *commands = script.commands;
+  runner r = {.options = options, .source = script.source, .dir = script.dir};
   r.store = wasm_store_new();
   bool ok = wast_spectest_init(&r.spectest, r.store, err);
   if (ok) {
@@ -479,7 +495,6 @@ bool wast_run_file(const char *json_path, const wast_options *options, wast_coun
   WR_VEC_FREE(&r.modules);
   WR_VEC_FREE(&r.named);
   WR_VEC_FREE(&r.registered);
-  wr_free(dir);
-  json_free(script);
+  wast_script_close(&script);
   return ok;
 }

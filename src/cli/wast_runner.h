@@ -4,6 +4,7 @@
 #ifndef WARREN_CLI_WAST_RUNNER_H
 #define WARREN_CLI_WAST_RUNNER_H
 
+#include "base/json.h"
 #include "wasm/runtime.h"
 
 typedef struct wast_options {
@@ -23,5 +24,19 @@ typedef struct wast_counts {
  * Returns false with err set if the script itself cannot be read or is not a wast2json
  * script (then `counts` holds what ran before). */
 bool wast_run_file(const char *json_path, const wast_options *options, wast_counts *counts, wr_error *err);
+
+/* A script converted from .wast (wast2json's, or the component runner's): the parsed JSON, its
+ * "commands", the .wast it came from (for messages) and the folder holding its module files. */
+typedef struct wast_script {
+  json_value *json;
+  const json_value *commands;
+  const char *source;
+  char *dir;
+} wast_script;
+
+/* Reads and parses `json_path`; false + err naming the file when it cannot be read or parsed or
+ * has no "commands" array (`what` names the kind of script expected). */
+bool wast_script_open(const char *json_path, const char *what, wast_script *out, wr_error *err);
+void wast_script_close(wast_script *script);
 
 #endif
