@@ -11,16 +11,8 @@
 #include "component/canon.h"
 #include "component/valtype.h"
 
-static int checks, failures;
+#include "../check.h"
 
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    checks++;                                                               \
-    if (!(cond)) {                                                          \
-      failures++;                                                           \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                       \
-  } while (0)
 
 /* A trap whose message contains `needle`. */
 #define CHECK_TRAP(expr, needle)                                                              \

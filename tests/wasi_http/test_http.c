@@ -17,16 +17,8 @@
 #include "wasi/http_internal.h" /* error-code values are checked directly */
 #include "wasi/p2.h"
 
-static int checks, failures;
+#include "../check.h"
 
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    checks++;                                                                      \
-    if (!(cond)) {                                                                 \
-      failures++;                                                                  \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
-    }                                                                              \
-  } while (0)
 
 /* ---- calling host functions as a guest would ---- */
 static cm_host *host;

@@ -16,16 +16,8 @@
 #include "wasi/p2.h"
 #include "wasi/p2_internal.h"
 
-static int checks, failures;
+#include "../check.h"
 
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    checks++;                                                                  \
-    if (!(cond)) {                                                             \
-      failures++;                                                              \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                          \
-  } while (0)
 
 /* ---- calling implementations ---- */
 
