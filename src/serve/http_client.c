@@ -9,7 +9,6 @@
 #include <h2o.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -19,6 +18,7 @@
 #include "serve/picohttpparser_abi.h"
 #include "serve/resolver.h"
 #include "serve/task.h"
+#include "wasi/http1.h"
 
 #define DEFAULT_TIMEOUT_NS (600ull * 1000000000ull)
 #define MAX_TIMEOUT_MS ((uint64_t)INT32_MAX) /* h2o adds timeouts to its clock: keep them sane */
@@ -38,7 +38,7 @@ typedef enum {
 
 typedef enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE } body_framing;
 
-typedef WR_VEC(char) byte_buffer;
+typedef wasi_http1_buffer byte_buffer;
 
 typedef struct client_conn {
   unsigned refs; /* the exchange, the request body sink, the response body */
@@ -95,14 +95,6 @@ static uint64_t timeout_ms(uint64_t ns) {
   uint64_t ms = ns / 1000000 + (ns % 1000000 != 0);
   return ms > MAX_TIMEOUT_MS ? MAX_TIMEOUT_MS : ms;
 }
-
-static void append(byte_buffer *b, const void *data, size_t len) {
-  WR_VEC_RESERVE(b, len);
-  memcpy(b->items + b->len, data, len);
-  b->len += len;
-}
-
-static void append_str(byte_buffer *b, const char *s) { append(b, s, strlen(s)); }
 
 static void stop_timer(h2o_timeout_entry_t *timer) {
   if (h2o_timeout_is_linked(timer)) h2o_timeout_unlink(timer);
@@ -230,7 +222,7 @@ static void on_write_timeout(h2o_timeout_entry_t *entry) {
 
 static void queue_bytes(client_conn *c, const void *data, size_t len) {
   if (c->closed || c->write_failed) return;
-  append(&c->pending, data, len);
+  wasi_http1_append(&c->pending, data, len);
   start_write(c);
 }
 
@@ -524,11 +516,9 @@ static wasi_stream_status sink_write(void *self, const uint8_t *buf, size_t len,
     return WASI_STREAM_FAILED;
   }
   if (c->chunked_request) {
-    char size_line[24];
-    int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
-    append(&c->pending, size_line, (size_t)n);
-    append(&c->pending, buf, len);
-    append(&c->pending, "\r\n", 2);
+    wasi_http1_chunk_size(&c->pending, len);
+    wasi_http1_append(&c->pending, buf, len);
+    wasi_http1_append(&c->pending, "\r\n", 2);
     start_write(c);
   } else {
     queue_bytes(c, buf, len);
@@ -556,15 +546,7 @@ static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_
   }
   if (!c->chunked_request) return true; /* Content-Length framed: the server counts */
   byte_buffer end = {0};
-  append_str(&end, "0\r\n");
-  for (size_t i = 0; trailers && i < wasi_http_fields_count(trailers); i++) {
-    wasi_http_header h = wasi_http_fields_at(trailers, i);
-    append(&end, h.name, h.name_len);
-    append_str(&end, ": ");
-    append(&end, h.value, h.value_len);
-    append_str(&end, "\r\n");
-  }
-  append_str(&end, "\r\n");
+  wasi_http1_last_chunk(&end, trailers);
   queue_bytes(c, end.items, end.len);
   WR_VEC_FREE(&end);
   return true;
@@ -653,29 +635,8 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   c->read_timer.cb = on_read_timeout;
   c->write_timer.cb = on_write_timeout;
 
-  bool has_length = false;
-  size_t nfields = wasi_http_fields_count(head->headers);
-  for (size_t i = 0; i < nfields; i++) {
-    wasi_http_header h = wasi_http_fields_at(head->headers, i);
-    if (h.name_len == 14 && strncasecmp(h.name, "content-length", 14) == 0) has_length = true;
-  }
-  c->chunked_request = head->has_body && !has_length;
-  const char *at = strrchr(head->authority, '@'); /* userinfo is not part of Host */
-  append_str(&c->pending, head->method);
-  append_str(&c->pending, head->path_with_query[0] == '/' || head->path_with_query[0] == '*' ? " " : " /");
-  append_str(&c->pending, head->path_with_query);
-  append_str(&c->pending, " HTTP/1.1\r\nhost: ");
-  append_str(&c->pending, at ? at + 1 : head->authority);
-  append_str(&c->pending, "\r\nconnection: close\r\n");
-  if (c->chunked_request) append_str(&c->pending, "transfer-encoding: chunked\r\n");
-  for (size_t i = 0; i < nfields; i++) {
-    wasi_http_header h = wasi_http_fields_at(head->headers, i);
-    append(&c->pending, h.name, h.name_len);
-    append_str(&c->pending, ": ");
-    append(&c->pending, h.value, h.value_len);
-    append_str(&c->pending, "\r\n");
-  }
-  append_str(&c->pending, "\r\n");
+  c->chunked_request = wasi_http1_chunked_request(head);
+  wasi_http1_request_head(&c->pending, head, c->chunked_request);
 
   /* A numeric host needs no lookup (getaddrinfo with AI_NUMERICHOST never blocks). */
   start_timer(c, &c->connect_timeout, &c->read_timer);

@@ -5,12 +5,12 @@
  * pollables it hands out are always ready. */
 #include <errno.h>
 #include <netdb.h>
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http1.h"
 #include "http_internal.h"
 
 #define WASI_HTTP_CLIENT_MAX_HEAD (64u * 1024)
@@ -223,15 +223,6 @@ static int connect_to(const char *authority, uint64_t timeout_ns, wasi_http_erro
 
 /* ---- the request ---- */
 
-typedef WR_VEC(char) text_buffer;
-
-static void append(text_buffer *b, const void *data, size_t len) {
-  WR_VEC_RESERVE(b, len);
-  memcpy(b->items + b->len, data, len);
-  b->len += len;
-}
-
-static void append_str(text_buffer *b, const char *s) { append(b, s, strlen(s)); }
 
 /* the request body sink */
 
@@ -250,9 +241,10 @@ static wasi_stream_status sink_write(void *self, const uint8_t *buf, size_t len,
   wasi_http_error_code code = {0};
   bool ok = true;
   if (c->chunked_request) {
-    char size_line[32];
-    int n = snprintf(size_line, sizeof size_line, "%zx\r\n", len);
-    ok = send_all(c, size_line, (size_t)n, &code);
+    wasi_http1_buffer size_line = {0};
+    wasi_http1_chunk_size(&size_line, len);
+    ok = send_all(c, size_line.items, size_line.len, &code);
+    WR_VEC_FREE(&size_line);
   }
   ok = ok && send_all(c, buf, len, &code);
   if (ok && c->chunked_request) ok = send_all(c, "\r\n", 2, &code);
@@ -280,16 +272,8 @@ static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_
     return false;
   }
   if (!c->chunked_request) return true; /* Content-Length framed: the server counts */
-  text_buffer end = {0};
-  append_str(&end, "0\r\n");
-  for (size_t i = 0; trailers && i < wasi_http_fields_count(trailers); i++) {
-    wasi_http_header h = wasi_http_fields_at(trailers, i);
-    append(&end, h.name, h.name_len);
-    append_str(&end, ": ");
-    append(&end, h.value, h.value_len);
-    append_str(&end, "\r\n");
-  }
-  append_str(&end, "\r\n");
+  wasi_http1_buffer end = {0};
+  wasi_http1_last_chunk(&end, trailers);
   bool ok = send_all(c, end.items, end.len, err);
   WR_VEC_FREE(&end);
   if (!ok) c->request_failed = true;
@@ -328,26 +312,9 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   c->fd = fd;
   c->timeouts = t;
   c->head_only = strcmp(head->method, "HEAD") == 0;
-  bool has_length = wasi_http_fields_find(head->headers, "content-length") != NULL;
-  c->chunked_request = head->has_body && !has_length;
-
-  const char *at = strrchr(head->authority, '@'); /* userinfo is not part of Host */
-  text_buffer req = {0};
-  append_str(&req, head->method);
-  append_str(&req, head->path_with_query[0] == '/' || head->path_with_query[0] == '*' ? " " : " /");
-  append_str(&req, head->path_with_query);
-  append_str(&req, " HTTP/1.1\r\nhost: ");
-  append_str(&req, at ? at + 1 : head->authority);
-  append_str(&req, "\r\nconnection: close\r\n");
-  if (c->chunked_request) append_str(&req, "transfer-encoding: chunked\r\n");
-  for (size_t i = 0; i < wasi_http_fields_count(head->headers); i++) {
-    wasi_http_header h = wasi_http_fields_at(head->headers, i);
-    append(&req, h.name, h.name_len);
-    append_str(&req, ": ");
-    append(&req, h.value, h.value_len);
-    append_str(&req, "\r\n");
-  }
-  append_str(&req, "\r\n");
+  c->chunked_request = wasi_http1_chunked_request(head);
+  wasi_http1_buffer req = {0};
+  wasi_http1_request_head(&req, head, c->chunked_request);
   bool ok = send_all(c, req.items, req.len, err);
   WR_VEC_FREE(&req);
   if (!ok) {
