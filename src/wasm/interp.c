@@ -348,56 +348,38 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     }
     NEXT(3);
   }
-#define FUSED_BRANCHES(name, op, ctype)                 \
-  CASE(br_if_##name) {                                  \
-    if ((ctype)I32(1) op (ctype)I32(2)) {               \
-      JUMP(3);                                          \
-      DISPATCH();                                       \
-    }                                                   \
-    NEXT(4);                                            \
-  }                                                     \
-  CASE(br_if_back_##name) {                             \
-    if ((ctype)I32(1) op (ctype)I32(2)) {               \
-      CHECK_INTERRUPT();                                \
-      JUMP(3);                                          \
-      DISPATCH();                                       \
-    }                                                   \
-    NEXT(4);                                            \
-  }                                                     \
-  CASE(br_unless_##name) {                              \
-    if (!((ctype)I32(1) op (ctype)I32(2))) {            \
-      JUMP(3);                                          \
-      DISPATCH();                                       \
-    }                                                   \
-    NEXT(4);                                            \
+/* The three fused compare-branches of one comparison: taken forward, taken backward (a loop's
+ * back-edge: checks for interruption) and its negation; OPERAND reads i32 or i64 slots. */
+#define FUSED_BRANCH_FAMILY(name, op, ctype, OPERAND)         \
+  CASE(br_if_##name) {                                        \
+    if ((ctype)OPERAND(1) op (ctype)OPERAND(2)) {             \
+      JUMP(3);                                                \
+      DISPATCH();                                             \
+    }                                                         \
+    NEXT(4);                                                  \
+  }                                                           \
+  CASE(br_if_back_##name) {                                   \
+    if ((ctype)OPERAND(1) op (ctype)OPERAND(2)) {             \
+      CHECK_INTERRUPT();                                      \
+      JUMP(3);                                                \
+      DISPATCH();                                             \
+    }                                                         \
+    NEXT(4);                                                  \
+  }                                                           \
+  CASE(br_unless_##name) {                                    \
+    if (!((ctype)OPERAND(1) op (ctype)OPERAND(2))) {          \
+      JUMP(3);                                                \
+      DISPATCH();                                             \
+    }                                                         \
+    NEXT(4);                                                  \
   }
+#define FUSED_BRANCHES(name, op, ctype) FUSED_BRANCH_FAMILY(name, op, ctype, I32)
+#define FUSED_BRANCHES64(name, op, ctype) FUSED_BRANCH_FAMILY(i64_##name, op, ctype, I64)
   WASM_FUSED_COMPARES(FUSED_BRANCHES)
-#undef FUSED_BRANCHES
-#define FUSED_BRANCHES64(name, op, ctype)               \
-  CASE(br_if_i64_##name) {                              \
-    if ((ctype)I64(1) op (ctype)I64(2)) {               \
-      JUMP(3);                                          \
-      DISPATCH();                                       \
-    }                                                   \
-    NEXT(4);                                            \
-  }                                                     \
-  CASE(br_if_back_i64_##name) {                         \
-    if ((ctype)I64(1) op (ctype)I64(2)) {               \
-      CHECK_INTERRUPT();                                \
-      JUMP(3);                                          \
-      DISPATCH();                                       \
-    }                                                   \
-    NEXT(4);                                            \
-  }                                                     \
-  CASE(br_unless_i64_##name) {                          \
-    if (!((ctype)I64(1) op (ctype)I64(2))) {            \
-      JUMP(3);                                          \
-      DISPATCH();                                       \
-    }                                                   \
-    NEXT(4);                                            \
-  }
   WASM_FUSED_COMPARES64(FUSED_BRANCHES64)
+#undef FUSED_BRANCHES
 #undef FUSED_BRANCHES64
+#undef FUSED_BRANCH_FAMILY
   CASE(br_if64) {
     if (I64(1)) {
       JUMP(2);
