@@ -43,9 +43,7 @@ static outcome failf(runner *r, const char *fmt, ...) WR_PRINTF(2, 3);
 static outcome failf(runner *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  printf("%s:%u: ", r->source, r->line);
-  vprintf(fmt, ap);
-  printf("\n");
+  wast_vreport(r->source, r->line, "", fmt, ap);
   va_end(ap);
   return OUTCOME_FAIL;
 }
@@ -54,15 +52,9 @@ static outcome skipf(runner *r, const char *fmt, ...) WR_PRINTF(2, 3);
 static outcome skipf(runner *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  printf("%s:%u: skipped: ", r->source, r->line);
-  vprintf(fmt, ap);
-  printf("\n");
+  wast_vreport(r->source, r->line, "skipped: ", fmt, ap);
   va_end(ap);
   return OUTCOME_SKIP;
-}
-
-static const char *trap_text(const wasm_trap *trap) {
-  return trap->message[0] ? trap->message : wasm_trap_kind_message(trap->kind);
 }
 
 static bool text_matches(const char *actual, const char *expected) {
@@ -127,7 +119,7 @@ static outcome instantiate_as_current(runner *r, const char *name, const cm_comp
   wr_error err = {0};
   cm_component_instance *inst = instantiate(r, component, &trap, &err);
   set_current(r, name, inst, false);
-  if (!inst) return failf(r, "instantiation failed: %s", trap ? trap_text(trap) : err.message);
+  if (!inst) return failf(r, "instantiation failed: %s", trap ? wast_trap_text(trap) : err.message);
   return OUTCOME_PASS;
 }
 
@@ -210,7 +202,7 @@ static outcome invoke(runner *r, const json_value *command, call *c) {
 static outcome on_action(runner *r, const json_value *command) {
   call c = {.arena = cm_arena_new()};
   outcome o = invoke(r, command, &c);
-  if (o == OUTCOME_PASS && c.trap) o = failf(r, "trapped: %s", trap_text(c.trap));
+  if (o == OUTCOME_PASS && c.trap) o = failf(r, "trapped: %s", wast_trap_text(c.trap));
   cm_arena_free(c.arena);
   return o;
 }
@@ -239,7 +231,7 @@ static outcome check_result(runner *r, const json_value *command, call *c) {
 static outcome on_assert_return(runner *r, const json_value *command) {
   call c = {.arena = cm_arena_new()};
   outcome o = invoke(r, command, &c);
-  if (o == OUTCOME_PASS) o = c.trap ? failf(r, "trapped: %s", trap_text(c.trap)) : check_result(r, command, &c);
+  if (o == OUTCOME_PASS) o = c.trap ? failf(r, "trapped: %s", wast_trap_text(c.trap)) : check_result(r, command, &c);
   cm_arena_free(c.arena);
   return o;
 }
@@ -249,8 +241,8 @@ static outcome on_assert_trap(runner *r, const json_value *command) {
   call c = {.arena = cm_arena_new()};
   outcome o = invoke(r, command, &c);
   if (o == OUTCOME_PASS && !c.trap) o = failf(r, "returned, expected a trap \"%s\"", text ? text : "");
-  else if (o == OUTCOME_PASS && text && !text_matches(trap_text(c.trap), text))
-    o = failf(r, "trapped with \"%s\", expected \"%s\"", trap_text(c.trap), text);
+  else if (o == OUTCOME_PASS && text && !text_matches(wast_trap_text(c.trap), text))
+    o = failf(r, "trapped with \"%s\", expected \"%s\"", wast_trap_text(c.trap), text);
   cm_arena_free(c.arena);
   return o;
 }
@@ -284,9 +276,9 @@ static outcome on_assert_not_instantiable(runner *r, const json_value *command, 
   }
   if (trap_expected != (trap != NULL))
     return failf(r, "%s \"%s\", expected a %s", trap ? "trapped" : "failed to link:",
-                 trap ? trap_text(trap) : err.message, trap_expected ? "trap" : "link error");
-  if (trap && text && !text_matches(trap_text(trap), text))
-    return failf(r, "trapped with \"%s\", expected \"%s\"", trap_text(trap), text);
+                 trap ? wast_trap_text(trap) : err.message, trap_expected ? "trap" : "link error");
+  if (trap && text && !text_matches(wast_trap_text(trap), text))
+    return failf(r, "trapped with \"%s\", expected \"%s\"", wast_trap_text(trap), text);
   return OUTCOME_PASS;
 }
 

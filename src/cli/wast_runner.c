@@ -33,13 +33,21 @@ typedef struct runner {
 
 /* ---- reporting ---- */
 
+void wast_vreport(const char *source, unsigned line, const char *label, const char *fmt, va_list ap) {
+  printf("%s:%u: %s", source, line, label);
+  vprintf(fmt, ap);
+  printf("\n");
+}
+
+const char *wast_trap_text(const wasm_trap *trap) {
+  return trap->message[0] ? trap->message : wasm_trap_kind_message(trap->kind);
+}
+
 static bool failf(runner *r, const char *fmt, ...) WR_PRINTF(2, 3);
 static bool failf(runner *r, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  printf("%s:%u: ", r->source, r->line);
-  vprintf(fmt, ap);
-  printf("\n");
+  wast_vreport(r->source, r->line, "", fmt, ap);
   va_end(ap);
   return false;
 }
@@ -51,15 +59,9 @@ static bool loose_pass(runner *r, const char *fmt, ...) {
   if (!r->options->verbose && !r->options->strict) return true;
   va_list ap;
   va_start(ap, fmt);
-  printf("%s:%u: %s", r->source, r->line, r->options->strict ? "" : "note: ");
-  vprintf(fmt, ap);
-  printf("\n");
+  wast_vreport(r->source, r->line, r->options->strict ? "" : "note: ", fmt, ap);
   va_end(ap);
   return !r->options->strict;
-}
-
-static const char *trap_text(const wasm_trap *trap) {
-  return trap->message[0] ? trap->message : wasm_trap_kind_message(trap->kind);
 }
 
 /* The spec's interpreter accepts a message that begins with the expected text. */
@@ -166,7 +168,7 @@ static wasm_instance *instantiate(runner *r, const wasm_module *module, instanti
     *result = INSTANTIATE_OK;
   } else if (trap) {
     *result = INSTANTIATE_TRAP;
-    snprintf(message, message_size, "%s", trap_text(trap));
+    snprintf(message, message_size, "%s", wast_trap_text(trap));
   } else {
     *result = INSTANTIATE_LINK_ERROR;
     snprintf(message, message_size, "%s", err.message);
@@ -300,7 +302,7 @@ static bool on_action(runner *r, const json_value *command) {
   action_result result;
   if (!run_action(r, command, &result)) return false;
   action_result_free(&result);
-  if (result.trap) return failf(r, "unexpected trap: %s", trap_text(result.trap));
+  if (result.trap) return failf(r, "unexpected trap: %s", wast_trap_text(result.trap));
   return true;
 }
 
@@ -311,7 +313,7 @@ static bool on_assert_return(runner *r, const json_value *command) {
   if (!run_action(r, command, &result)) return false;
   bool ok = true;
   if (result.trap) {
-    ok = failf(r, "assert_return failed (expected results, got trap: %s)", trap_text(result.trap));
+    ok = failf(r, "assert_return failed (expected results, got trap: %s)", wast_trap_text(result.trap));
   } else if (result.count != expected->as.array.len) {
     ok = failf(r, "assert_return failed (expected %zu results, got %zu)", expected->as.array.len, result.count);
   } else {
@@ -342,9 +344,9 @@ static bool on_assert_trap(runner *r, const json_value *command, bool exhaustion
   action_result_free(&result);
   if (!result.trap) return failf(r, "expected trap \"%s\", got %zu results", text, count);
   if (exhaustion && result.trap->kind != WASM_TRAP_STACK_EXHAUSTED)
-    return failf(r, "expected call stack exhaustion, got trap: %s", trap_text(result.trap));
-  if (!text_matches(trap_text(result.trap), text))
-    return loose_pass(r, "wrong trap (expected \"%s\", got \"%s\")", text, trap_text(result.trap));
+    return failf(r, "expected call stack exhaustion, got trap: %s", wast_trap_text(result.trap));
+  if (!text_matches(wast_trap_text(result.trap), text))
+    return loose_pass(r, "wrong trap (expected \"%s\", got \"%s\")", text, wast_trap_text(result.trap));
   return true;
 }
 
@@ -353,8 +355,8 @@ static bool on_assert_exception(runner *r, const json_value *command) {
   if (!run_action(r, command, &result)) return false;
   action_result_free(&result);
   if (!result.trap) return failf(r, "expected an uncaught exception, got a normal return");
-  if (!strstr(trap_text(result.trap), "exception"))
-    return failf(r, "expected an uncaught exception, got trap: %s", trap_text(result.trap));
+  if (!strstr(wast_trap_text(result.trap), "exception"))
+    return failf(r, "expected an uncaught exception, got trap: %s", wast_trap_text(result.trap));
   return true;
 }
 

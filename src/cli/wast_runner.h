@@ -4,6 +4,8 @@
 #ifndef WARREN_CLI_WAST_RUNNER_H
 #define WARREN_CLI_WAST_RUNNER_H
 
+#include <stdarg.h>
+
 #include "base/json.h"
 #include "wasm/runtime.h"
 
@@ -24,6 +26,11 @@ typedef struct wast_counts {
  * Returns false with err set if the script itself cannot be read or is not a wast2json
  * script (then `counts` holds what ran before). */
 bool wast_run_file(const char *json_path, const wast_options *options, wast_counts *counts, wr_error *err);
+
+/* One line of a runner's report: "SOURCE:LINE: LABELmessage". */
+void wast_vreport(const char *source, unsigned line, const char *label, const char *fmt, va_list ap);
+/* A trap's message, or its kind's spec text when it has none. */
+const char *wast_trap_text(const wasm_trap *trap);
 
 /* A script converted from .wast (wast2json's, or the component runner's): the parsed JSON, its
  * "commands", the .wast it came from (for messages) and the folder holding its module files. */
