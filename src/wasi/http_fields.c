@@ -155,10 +155,8 @@ static cm_val header_error(const cm_canon_cx *cx, wasi_http_header_error e) {
 
 static wasm_trap *self_fields(const cm_canon_cx *cx, const cm_val *self, wasi_http_ctx **http,
                               wasi_http_fields **f) {
-  wasm_trap *trap = wasi_http_ctx_of(cx, http);
-  if (trap) return trap;
   void *object = NULL;
-  trap = wasi_table_lookup((*http)->p2, self->u.rep, &wasi_http_fields_kind, &object);
+  wasm_trap *trap = wasi_http_lookup(cx, self, &wasi_http_fields_kind, http, &object);
   *f = object;
   return trap;
 }

@@ -69,6 +69,10 @@ struct wasi_http_ctx {
 
 /* The wasi:http state of a host call's instance, or a trap when none was installed. */
 wasm_trap *wasi_http_ctx_of(const cm_canon_cx *cx, wasi_http_ctx **out);
+/* The wasi:http state of the call and the object of `kind` its handle argument `self` designates
+ * (a trap for an unknown or mistyped handle). */
+wasm_trap *wasi_http_lookup(const cm_canon_cx *cx, const cm_val *self, const wasi_kind *kind, wasi_http_ctx **http,
+                            void **object);
 
 /* ---- method and scheme ---- */
 typedef enum {

@@ -91,10 +91,8 @@ static wasm_trap *outgoing_handle(void *env, const cm_canon_cx *cx, const cm_val
 
 static wasm_trap *future_lookup(const cm_canon_cx *cx, const cm_val *self, wasi_http_ctx **http,
                                 future_incoming_response **f) {
-  wasm_trap *trap = wasi_http_ctx_of(cx, http);
-  if (trap) return trap;
   void *object = NULL;
-  trap = wasi_table_lookup((*http)->p2, self->u.rep, &wasi_http_future_incoming_response_kind, &object);
+  wasm_trap *trap = wasi_http_lookup(cx, self, &wasi_http_future_incoming_response_kind, http, &object);
   *f = object;
   return trap;
 }

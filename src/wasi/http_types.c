@@ -191,8 +191,8 @@ wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_r
   return wasi_table_add(http->p2, &wasi_http_incoming_request_kind, req, rep);
 }
 
-static wasm_trap *lookup(const cm_canon_cx *cx, const cm_val *self, const wasi_kind *kind, wasi_http_ctx **http,
-                         void **object) {
+wasm_trap *wasi_http_lookup(const cm_canon_cx *cx, const cm_val *self, const wasi_kind *kind, wasi_http_ctx **http,
+                            void **object) {
   wasm_trap *trap = wasi_http_ctx_of(cx, http);
   if (trap) return trap;
   return wasi_table_lookup((*http)->p2, self->u.rep, kind, object);
@@ -211,7 +211,7 @@ static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *he
 #define INCOMING_REQUEST(cx, args, http, req)                                                               \
   wasi_http_ctx *http = NULL;                                                                               \
   void *req##_object = NULL;                                                                                \
-  wasm_trap *trap = lookup(cx, &args[0], &wasi_http_incoming_request_kind, &http, &req##_object);           \
+  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_incoming_request_kind, &http, &req##_object);           \
   if (trap) return trap;                                                                                    \
   wasi_http_incoming_request *req = req##_object
 
@@ -311,7 +311,7 @@ static wasm_trap *outgoing_request_new(void *env, const cm_canon_cx *cx, const c
 #define OUTGOING_REQUEST(cx, args, http, req)                                                               \
   wasi_http_ctx *http = NULL;                                                                               \
   void *req##_object = NULL;                                                                                \
-  wasm_trap *trap = lookup(cx, &args[0], &wasi_http_outgoing_request_kind, &http, &req##_object);           \
+  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_outgoing_request_kind, &http, &req##_object);           \
   if (trap) return trap;                                                                                    \
   wasi_http_outgoing_request *req = req##_object
 
@@ -445,7 +445,7 @@ static wasm_trap *request_options_new(void *env, const cm_canon_cx *cx, const cm
 static wasm_trap *get_timeout(const cm_canon_cx *cx, const cm_val *args, cm_val *result, wasi_http_timeout_kind k) {
   wasi_http_ctx *http = NULL;
   void *object = NULL;
-  wasm_trap *trap = lookup(cx, &args[0], &wasi_http_request_options_kind, &http, &object);
+  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_request_options_kind, &http, &object);
   if (trap) return trap;
   wasi_http_request_options *o = object;
   cm_val n = cm_val_u(o->ns[k]);
@@ -456,7 +456,7 @@ static wasm_trap *get_timeout(const cm_canon_cx *cx, const cm_val *args, cm_val 
 static wasm_trap *set_timeout(const cm_canon_cx *cx, const cm_val *args, cm_val *result, wasi_http_timeout_kind k) {
   wasi_http_ctx *http = NULL;
   void *object = NULL;
-  wasm_trap *trap = lookup(cx, &args[0], &wasi_http_request_options_kind, &http, &object);
+  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_request_options_kind, &http, &object);
   if (trap) return trap;
   wasi_http_request_options *o = object;
   o->has[k] = args[1].u.cs.index == 1;
@@ -514,7 +514,7 @@ static wasm_trap *outgoing_response_new(void *env, const cm_canon_cx *cx, const 
 #define OUTGOING_RESPONSE(cx, args, http, resp)                                                             \
   wasi_http_ctx *http = NULL;                                                                               \
   void *resp##_object = NULL;                                                                               \
-  wasm_trap *trap = lookup(cx, &args[0], &wasi_http_outgoing_response_kind, &http, &resp##_object);         \
+  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_outgoing_response_kind, &http, &resp##_object);         \
   if (trap) return trap;                                                                                    \
   outgoing_response *resp = resp##_object
 
@@ -637,7 +637,7 @@ const wasi_kind wasi_http_incoming_response_kind = {"incoming-response", incomin
 #define INCOMING_RESPONSE(cx, args, http, resp)                                                             \
   wasi_http_ctx *http = NULL;                                                                               \
   void *resp##_object = NULL;                                                                               \
-  wasm_trap *trap = lookup(cx, &args[0], &wasi_http_incoming_response_kind, &http, &resp##_object);         \
+  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_incoming_response_kind, &http, &resp##_object);         \
   if (trap) return trap;                                                                                    \
   wasi_http_incoming_response *resp = resp##_object
 
