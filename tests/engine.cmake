@@ -4,7 +4,7 @@ if(WAT2WASM)
   set(ENGINE_TEST_OUT ${CMAKE_BINARY_DIR}/tests/engine)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
-  foreach(name engine_test partial_init)
+  foreach(name engine_test partial_init image_reset)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm
@@ -16,4 +16,7 @@ if(WAT2WASM)
   target_link_libraries(engine_test PRIVATE warren_wasm)
   add_dependencies(engine_test engine_test_modules)
   add_test(NAME engine_unit COMMAND engine_test ${ENGINE_TEST_OUT})
+  # the same tests on the interpreter, where the native tier would otherwise run them
+  add_test(NAME engine_unit_interp COMMAND engine_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_unit_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
 endif()

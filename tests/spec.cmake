@@ -19,6 +19,15 @@ foreach(suite ${WARREN_SPEC_SUITES})
   set_tests_properties(spec_${test_suffix} PROPERTIES LABELS spec)
 endforeach()
 
+# The interpreter, which the native tier replaces on x86-64, against the same bar.
+foreach(suite core simd tail-call)
+  string(REPLACE "-" "_" test_suffix ${suite})
+  add_test(NAME spec_${test_suffix}_interp
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-interp ${suite} 1)
+  set_tests_properties(spec_${test_suffix}_interp PROPERTIES LABELS spec ENVIRONMENT WARREN_ENGINE=interp)
+endforeach()
+
 # The same suites with --strict: every rejection must also have the spec's phase (malformed,
 # invalid, link error, trap) and message category; only the allow-listed assertions may fail.
 set(WARREN_SPEC_STRICT_SUITES core simd)

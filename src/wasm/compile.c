@@ -10,6 +10,7 @@
 #include "../base/vec.h"
 #include "compile.h"
 #include "image.h"
+#include "native.h"
 #include "reader.h"
 
 #define NO_POS UINT32_MAX
@@ -1594,11 +1595,19 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   struct wasm_code *code = WR_NEW(struct wasm_code);
   code->funcs = WR_NEW_ARRAY(wasm_compiled_func, module->nfuncs ? module->nfuncs : 1);
   code->nfuncs = module->nfuncs;
+  wasm_native_builder *native = wasm_native_begin(module);
   bool ok = true;
   for (uint32_t i = 0; i < module->nfuncs && ok; i++) {
     ok = compile_function(&c, i, &code->funcs[i]);
     if (!ok) wr_error_prefix(err, "in function %u: ", module->nfunc_imports + i);
+    /* a function the native tier cannot take leaves the whole module to the interpreter */
+    if (ok && native && !wasm_native_add(native, i, &code->funcs[i], c.op_starts.items, c.op_starts.len)) {
+      wasm_native_abandon(native);
+      native = NULL;
+    }
   }
+  if (ok && native) wasm_native_finish(native, code);
+  else wasm_native_abandon(native);
   WR_VEC_FREE(&c.code);
   WR_VEC_FREE(&c.stack);
   WR_VEC_FREE(&c.ctrls);
@@ -1623,6 +1632,7 @@ void wasm_code_free(struct wasm_code *code) {
   wr_free(code->param_slots);
   wr_free(code->result_slots);
   wasm_images_free(code);
+  wasm_native_free(code->native);
   wr_free(code);
 }
 

@@ -136,6 +136,7 @@ typedef struct wasm_compiled_func {
   uint64_t *init;
   uint32_t init_len;
   uint32_t frame_slots;  /* everything the frame may touch, call arguments included */
+  const void *native;    /* its native code (native.h), or NULL: the interpreter runs it */
 } wasm_compiled_func;
 
 struct wasm_code {
@@ -145,6 +146,7 @@ struct wasm_code {
   uint32_t nimages;
   const wasm_functype **types; /* module type index -> canonical type (wasm_type_canonical) */
   uint32_t *param_slots, *result_slots; /* module type index -> slots its params / results take */
+  struct wasm_native_code *native;      /* every function's native code, or NULL (native.h) */
 };
 
 /* Translate every function body of a validated module; false + err on anything the

@@ -58,6 +58,9 @@ const char *wasm_trap_kind_message(wasm_trap_kind kind);
  * (decode) from invalid (validate). `*phase_out`, if given, gets 0 = decode, 1 = validate. */
 wasm_module *wasm_module_load(const uint8_t *bytes, size_t size, const wasm_features *features,
                               wr_error *err, int *phase_out);
+/* True when the module's functions run as native code (native.h), false when the
+ * interpreter runs them (another architecture, or WARREN_ENGINE=interp). */
+bool wasm_module_is_native(const wasm_module *module);
 
 /* ---- store ---- */
 wasm_store *wasm_store_new(void);

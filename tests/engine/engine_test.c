@@ -161,6 +161,13 @@ static void test_interleaved_fibers(wasm_store *store, wasm_instance *inst) {
 
 static void test_main_module(const char *dir) {
   wasm_module *module = load(dir, "engine_test.wasm");
+  /* the tier every test below runs on: native code on x86-64 unless the interpreter is asked for */
+  const char *engine = getenv("WARREN_ENGINE");
+  bool want_native = !(engine && strcmp(engine, "interp") == 0);
+#if !defined(__x86_64__)
+  want_native = false;
+#endif
+  CHECK(wasm_module_is_native(module) == want_native);
   wasm_store *store = wasm_store_new();
   uint8_t ii_i[] = {WASM_I32, WASM_I32, WASM_I32};
   wasm_functype add_type = {2, 1, ii_i};
@@ -229,10 +236,12 @@ static void test_main_module(const char *dir) {
   wasm_slot h[2] = {10, 5};
   CHECK(call(store, inst, "via_host", h) == NULL && h[0] == 60);
 
+  /* a page grown by a callee is usable by its caller */
+  CHECK(call_i32(store, inst, "grow_then_store", 65536 + 8) == 77);
   /* memory.grow honours the maximum (3 pages) */
-  CHECK(call_i32(store, inst, "grow", 1) == 1);
   CHECK(call_i32(store, inst, "grow", 2) == 0xFFFFFFFFu);
   CHECK(call_i32(store, inst, "grow", 1) == 2);
+  CHECK(call_i32(store, inst, "grow", 1) == 0xFFFFFFFFu);
   CHECK(call_i32(store, inst, "load", 3 * 65536 - 4) == 0);
 
   /* interruption at a loop back-edge */
@@ -285,6 +294,39 @@ static void test_partial_instantiation(const char *dir) {
   wasm_module_free(module);
 }
 
+/* A memory made from an image and reset for the next instance (image.c) reads as the image
+ * again: bytes written inside the image and beyond it, after a few written pages (copied
+ * back) and after many (zapped). */
+static void test_image_reset(const char *dir) {
+  wasm_module *module = load(dir, "image_reset.wasm");
+  for (int round = 0; round < 3; round++) {
+    wasm_store *store = wasm_store_new();
+    wasm_trap *trap = NULL;
+    wr_error err = {0};
+    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
+    CHECK(inst != NULL);
+    if (!inst) exit(1);
+    /* what every instance starts from */
+    CHECK(call_i32(store, inst, "read", 0) == 'a' && call_i32(store, inst, "read", 2) == 'c');
+    CHECK(call_i32(store, inst, "read", 70000) == 'x');
+    CHECK(call_i32(store, inst, "read", 5000) == 0 && call_i32(store, inst, "read", 100000) == 0);
+    CHECK(call_i32(store, inst, "read", 200 * 65536 + 12) == 0);
+    wasm_slot w[2] = {0, 'Z'};
+    CHECK(call(store, inst, "write", w) == NULL);
+    w[0] = 70001, w[1] = 'Q';
+    CHECK(call(store, inst, "write", w) == NULL);
+    w[0] = 100000, w[1] = 7; /* past the image's last byte: a zero page */
+    CHECK(call(store, inst, "write", w) == NULL);
+    CHECK(call_i32(store, inst, "read", 70001) == 'Q');
+    /* round 1 dirties more pages than are copied back (4096 host pages = 256 wasm pages) */
+    wasm_slot n[1] = {round == 1 ? 300 : 4};
+    CHECK(call(store, inst, "dirty_pages", n) == NULL);
+    CHECK(call_i32(store, inst, "read", 12) == 9);
+    wasm_store_free(store); /* the memory's reservation is reset and kept for the next round */
+  }
+  wasm_module_free(module);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: engine_test DIR\n");
@@ -292,6 +334,7 @@ int main(int argc, char **argv) {
   }
   test_main_module(argv[1]);
   test_partial_instantiation(argv[1]);
+  test_image_reset(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }

@@ -52,6 +52,12 @@
   (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "store") (param i32 i32) (i32.store (local.get 0) (local.get 1)))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  ;; the caller uses the page its callee added
+  (func $grow_one (result i32) (memory.grow (i32.const 1)))
+  (func (export "grow_then_store") (param i32) (result i32)
+    (drop (call $grow_one))
+    (i32.store (local.get 0) (i32.const 77))
+    (i32.load (local.get 0)))
   (func (export "boom") (unreachable))
   (func $forever (export "forever") (param i32) (result i32)
     (call $forever (i32.add (local.get 0) (i32.const 1))))

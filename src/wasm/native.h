@@ -1,0 +1,43 @@
+/* The native tier: the internal code of every function of a module (compile.h) translated
+ * once, at load, into x86-64 machine code that all instances of the module share.
+ *
+ * Native code keeps the interpreter's frames exactly: each function works on its frame of
+ * slots in the execution stack, so a call may cross from one tier to the other at any
+ * function boundary, and any instruction without a native translation is run by
+ * wasm_interp_step on the same frame. Registers: rbx = frame, r12 = linear memory 0's base,
+ * r13 = the call's context, r14 = the store's interrupt flag. Wasm-to-wasm calls inside a
+ * module are native calls (the frame moves up the execution stack); calls to imports and to
+ * other instances go through C. Traps unwind to the entry of the native call.
+ *
+ * Available on x86-64 with guarded memories; everywhere else (and with WARREN_ENGINE=interp)
+ * modules run on the interpreter. */
+#ifndef WARREN_WASM_NATIVE_H
+#define WARREN_WASM_NATIVE_H
+
+#include "engine.h"
+
+typedef struct wasm_native_builder wasm_native_builder;
+struct wasm_native_code;
+
+/* True when modules compiled from now on get native code. */
+bool wasm_native_enabled(void);
+
+/* Module translation: begin, add each defined function right after compile.c made its
+ * internal code (op_starts: the word index of each instruction), finish. NULL / false when a
+ * function cannot be translated: the module then runs on the interpreter. */
+wasm_native_builder *wasm_native_begin(const wasm_module *module);
+bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_compiled_func *func,
+                     const uint32_t *op_starts, size_t nops);
+/* Maps the code executable and sets every code->funcs[i].native; frees the builder. */
+bool wasm_native_finish(wasm_native_builder *nb, struct wasm_code *code);
+void wasm_native_abandon(wasm_native_builder *nb);
+void wasm_native_free(struct wasm_native_code *native);
+
+/* Run a function that has native code: the wasm_interp_call of the native tier. */
+wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);
+
+/* One internal instruction that neither branches nor calls, run by the interpreter on a
+ * frame (interp.c): 0, or a trap kind + 1. */
+uint32_t wasm_interp_step(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip);
+
+#endif

@@ -1,0 +1,287 @@
+/* A small x86-64 instruction encoder for the native tier (native.c): just the instruction
+ * forms it emits, each a function that appends bytes to a growable buffer. Memory operands
+ * are base + index * scale + disp32 (no RIP-relative form except x64_lea_rip). */
+#ifndef WARREN_WASM_X64_H
+#define WARREN_WASM_X64_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "../base/alloc.h"
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+enum { XMM0 = 0, XMM1 = 1 };
+#define X64_NO_INDEX (-1)
+
+/* Condition codes (the low nibble of Jcc / SETcc / CMOVcc). */
+enum {
+  CC_O, CC_NO, CC_B, CC_AE, CC_E, CC_NE, CC_BE, CC_A, CC_S, CC_NS, CC_P, CC_NP, CC_L, CC_GE, CC_LE, CC_G
+};
+
+typedef struct x64_buf {
+  uint8_t *p;
+  size_t len, cap;
+} x64_buf;
+
+typedef struct x64_mem {
+  int base, index, scale; /* scale: 0..3 (x1, x2, x4, x8) */
+  int32_t disp;
+} x64_mem;
+
+static inline x64_mem x64_at(int base, int32_t disp) { return (x64_mem){base, X64_NO_INDEX, 0, disp}; }
+static inline x64_mem x64_at_index(int base, int index, int scale, int32_t disp) {
+  return (x64_mem){base, index, scale, disp};
+}
+
+static inline void x64_reserve(x64_buf *b, size_t n) {
+  if (b->len + n <= b->cap) return;
+  size_t cap = b->cap ? b->cap * 2 : 4096;
+  while (cap < b->len + n) cap *= 2;
+  b->p = wr_realloc(b->p, cap);
+  b->cap = cap;
+}
+static inline void x64_byte(x64_buf *b, uint8_t v) {
+  x64_reserve(b, 1);
+  b->p[b->len++] = v;
+}
+static inline void x64_u32(x64_buf *b, uint32_t v) {
+  x64_reserve(b, 4);
+  memcpy(b->p + b->len, &v, 4);
+  b->len += 4;
+}
+static inline void x64_u64(x64_buf *b, uint64_t v) {
+  x64_reserve(b, 8);
+  memcpy(b->p + b->len, &v, 8);
+  b->len += 8;
+}
+static inline void x64_patch32(x64_buf *b, size_t at, uint32_t v) { memcpy(b->p + at, &v, 4); }
+
+/* [prefix] [REX] opcode... ModRM [SIB] [disp] for `reg` (a register or an opcode extension)
+ * and a memory operand. `opcode` holds 1..3 bytes, first byte lowest. */
+static inline void x64_op_mem(x64_buf *b, uint8_t prefix, bool w, uint32_t opcode, int nopcode, int reg, x64_mem m) {
+  if (prefix) x64_byte(b, prefix);
+  int index = m.index == X64_NO_INDEX ? 0 : m.index;
+  uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) | ((m.base & 8) ? 1 : 0));
+  if (rex != 0x40) x64_byte(b, rex);
+  for (int i = 0; i < nopcode; i++) x64_byte(b, (uint8_t)(opcode >> (8 * i)));
+  int mod = (m.disp == 0 && (m.base & 7) != RBP) ? 0 : (m.disp >= -128 && m.disp <= 127) ? 1 : 2;
+  if (m.index == X64_NO_INDEX && (m.base & 7) != RSP) {
+    x64_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | (m.base & 7)));
+  } else {
+    int idx = m.index == X64_NO_INDEX ? RSP : (m.index & 7);
+    x64_byte(b, (uint8_t)(mod << 6 | (reg & 7) << 3 | 4));
+    x64_byte(b, (uint8_t)(m.scale << 6 | idx << 3 | (m.base & 7)));
+  }
+  if (mod == 1) x64_byte(b, (uint8_t)(int8_t)m.disp);
+  else if (mod == 2) x64_u32(b, (uint32_t)m.disp);
+}
+/* The register-register form: ModRM with mod = 3; `reg` in the reg field, `rm` in r/m. */
+static inline void x64_op_reg(x64_buf *b, uint8_t prefix, bool w, uint32_t opcode, int nopcode, int reg, int rm) {
+  if (prefix) x64_byte(b, prefix);
+  uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((rm & 8) ? 1 : 0));
+  if (rex != 0x40) x64_byte(b, rex);
+  for (int i = 0; i < nopcode; i++) x64_byte(b, (uint8_t)(opcode >> (8 * i)));
+  x64_byte(b, (uint8_t)(0xC0 | (reg & 7) << 3 | (rm & 7)));
+}
+
+/* mov reg, [m] (32-bit zero-extends, 64-bit) and mov [m], reg. */
+static inline void x64_load32(x64_buf *b, int reg, x64_mem m) { x64_op_mem(b, 0, false, 0x8B, 1, reg, m); }
+static inline void x64_load64(x64_buf *b, int reg, x64_mem m) { x64_op_mem(b, 0, true, 0x8B, 1, reg, m); }
+static inline void x64_store8(x64_buf *b, x64_mem m, int reg) { x64_op_mem(b, 0, false, 0x88, 1, reg, m); }
+static inline void x64_store16(x64_buf *b, x64_mem m, int reg) { x64_op_mem(b, 0x66, false, 0x89, 1, reg, m); }
+static inline void x64_store32(x64_buf *b, x64_mem m, int reg) { x64_op_mem(b, 0, false, 0x89, 1, reg, m); }
+static inline void x64_store64(x64_buf *b, x64_mem m, int reg) { x64_op_mem(b, 0, true, 0x89, 1, reg, m); }
+/* movzx / movsx loads into a 32- or 64-bit register. */
+static inline void x64_load_u8(x64_buf *b, int reg, x64_mem m) { x64_op_mem(b, 0, false, 0xB60F, 2, reg, m); }
+static inline void x64_load_u16(x64_buf *b, int reg, x64_mem m) { x64_op_mem(b, 0, false, 0xB70F, 2, reg, m); }
+static inline void x64_load_s8(x64_buf *b, bool w, int reg, x64_mem m) { x64_op_mem(b, 0, w, 0xBE0F, 2, reg, m); }
+static inline void x64_load_s16(x64_buf *b, bool w, int reg, x64_mem m) { x64_op_mem(b, 0, w, 0xBF0F, 2, reg, m); }
+static inline void x64_load_s32(x64_buf *b, int reg, x64_mem m) { x64_op_mem(b, 0, true, 0x63, 1, reg, m); }
+static inline void x64_lea(x64_buf *b, bool w, int reg, x64_mem m) { x64_op_mem(b, 0, w, 0x8D, 1, reg, m); }
+
+static inline void x64_mov_rr(x64_buf *b, bool w, int dst, int src) { x64_op_reg(b, 0, w, 0x8B, 1, dst, src); }
+/* mov r32, imm32 (zero-extends) and mov r64, imm64 (the shortest form that is exact). */
+static inline void x64_mov_imm32(x64_buf *b, int reg, uint32_t imm) {
+  if (reg & 8) x64_byte(b, 0x41);
+  x64_byte(b, (uint8_t)(0xB8 + (reg & 7)));
+  x64_u32(b, imm);
+}
+static inline void x64_mov_imm64(x64_buf *b, int reg, uint64_t imm) {
+  if (imm <= 0xFFFFFFFFu) {
+    x64_mov_imm32(b, reg, (uint32_t)imm);
+  } else if ((int64_t)imm >= INT32_MIN && (int64_t)imm <= INT32_MAX) {
+    x64_op_reg(b, 0, true, 0xC7, 1, 0, reg);
+    x64_u32(b, (uint32_t)imm);
+  } else {
+    x64_byte(b, (uint8_t)(0x48 | ((reg & 8) ? 1 : 0)));
+    x64_byte(b, (uint8_t)(0xB8 + (reg & 7)));
+    x64_u64(b, imm);
+  }
+}
+/* mov qword [m], simm32 */
+static inline void x64_store64_imm(x64_buf *b, x64_mem m, int32_t imm) {
+  x64_op_mem(b, 0, true, 0xC7, 1, 0, m);
+  x64_u32(b, (uint32_t)imm);
+}
+
+/* The eight classic ALU operations: the /digit of 0x81 and the base of the r, r/m form. */
+enum { ALU_ADD = 0, ALU_OR = 1, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7 };
+static inline void x64_alu_mem(x64_buf *b, bool w, int alu, int reg, x64_mem m) {
+  x64_op_mem(b, 0, w, (uint32_t)(alu * 8 + 3), 1, reg, m);
+}
+static inline void x64_alu_rr(x64_buf *b, bool w, int alu, int dst, int src) {
+  x64_op_reg(b, 0, w, (uint32_t)(alu * 8 + 3), 1, dst, src);
+}
+static inline void x64_alu_imm(x64_buf *b, bool w, int alu, int reg, int32_t imm) {
+  if (imm >= -128 && imm <= 127) {
+    x64_op_reg(b, 0, w, 0x83, 1, alu, reg);
+    x64_byte(b, (uint8_t)(int8_t)imm);
+  } else {
+    x64_op_reg(b, 0, w, 0x81, 1, alu, reg);
+    x64_u32(b, (uint32_t)imm);
+  }
+}
+/* cmp dword|qword [m], simm8 */
+static inline void x64_cmp_mem_imm8(x64_buf *b, bool w, x64_mem m, int8_t imm) {
+  x64_op_mem(b, 0, w, 0x83, 1, ALU_CMP, m);
+  x64_byte(b, (uint8_t)imm);
+}
+static inline void x64_test_rr(x64_buf *b, bool w, int a, int c) { x64_op_reg(b, 0, w, 0x85, 1, c, a); }
+static inline void x64_imul_mem(x64_buf *b, bool w, int reg, x64_mem m) { x64_op_mem(b, 0, w, 0xAF0F, 2, reg, m); }
+static inline void x64_imul_imm(x64_buf *b, bool w, int dst, int src, int32_t imm) {
+  x64_op_reg(b, 0, w, 0x69, 1, dst, src);
+  x64_u32(b, (uint32_t)imm);
+}
+/* Shifts and rotates: the /digit of 0xD3 (by cl) and 0xC1 (by imm8). */
+enum { SH_ROL = 0, SH_ROR = 1, SH_SHL = 4, SH_SHR = 5, SH_SAR = 7 };
+static inline void x64_shift_cl(x64_buf *b, bool w, int kind, int reg) { x64_op_reg(b, 0, w, 0xD3, 1, kind, reg); }
+static inline void x64_shift_imm(x64_buf *b, bool w, int kind, int reg, uint8_t n) {
+  x64_op_reg(b, 0, w, 0xC1, 1, kind, reg);
+  x64_byte(b, n);
+}
+/* div / idiv r (edx:eax or rdx:rax), cdq / cqo */
+static inline void x64_div(x64_buf *b, bool w, bool is_signed, int reg) {
+  x64_op_reg(b, 0, w, 0xF7, 1, is_signed ? 7 : 6, reg);
+}
+static inline void x64_sign_extend_ax(x64_buf *b, bool w) {
+  if (w) x64_byte(b, 0x48);
+  x64_byte(b, 0x99);
+}
+static inline void x64_setcc(x64_buf *b, int cc, int reg8) { x64_op_reg(b, 0, false, 0x900F | (uint32_t)cc << 8, 2, 0, reg8); }
+static inline void x64_movzx8_rr(x64_buf *b, int dst, int src8) { x64_op_reg(b, 0, false, 0xB60F, 2, dst, src8); }
+static inline void x64_cmov_mem(x64_buf *b, bool w, int cc, int reg, x64_mem m) {
+  x64_op_mem(b, 0, w, 0x400F | (uint32_t)cc << 8, 2, reg, m);
+}
+static inline void x64_cmov_rr(x64_buf *b, bool w, int cc, int dst, int src) {
+  x64_op_reg(b, 0, w, 0x400F | (uint32_t)cc << 8, 2, dst, src);
+}
+/* bsr / bsf r, r/m */
+static inline void x64_bsr(x64_buf *b, bool w, int dst, x64_mem m) { x64_op_mem(b, 0, w, 0xBD0F, 2, dst, m); }
+static inline void x64_bsf(x64_buf *b, bool w, int dst, x64_mem m) { x64_op_mem(b, 0, w, 0xBC0F, 2, dst, m); }
+static inline void x64_neg(x64_buf *b, bool w, int reg) { x64_op_reg(b, 0, w, 0xF7, 1, 3, reg); }
+/* bt{s,r,c} r, imm8: the /digit of 0x0F 0xBA */
+enum { BT_SET = 5, BT_RESET = 6, BT_COMPLEMENT = 7 };
+static inline void x64_bit_imm(x64_buf *b, bool w, int kind, int reg, uint8_t bit) {
+  x64_op_reg(b, 0, w, 0xBA0F, 2, kind, reg);
+  x64_byte(b, bit);
+}
+
+/* Control flow. Jumps and calls to a position in the same buffer; the *_fixup forms leave
+ * a rel32 to patch and return its position. */
+static inline size_t x64_jcc_fixup(x64_buf *b, int cc) {
+  x64_byte(b, 0x0F);
+  x64_byte(b, (uint8_t)(0x80 | cc));
+  x64_u32(b, 0);
+  return b->len - 4;
+}
+static inline size_t x64_jmp_fixup(x64_buf *b) {
+  x64_byte(b, 0xE9);
+  x64_u32(b, 0);
+  return b->len - 4;
+}
+static inline size_t x64_call_fixup(x64_buf *b) {
+  x64_byte(b, 0xE8);
+  x64_u32(b, 0);
+  return b->len - 4;
+}
+/* Point the rel32 at `at` to buffer position `target`. */
+static inline void x64_link(x64_buf *b, size_t at, size_t target) {
+  x64_patch32(b, at, (uint32_t)(int32_t)((int64_t)target - (int64_t)(at + 4)));
+}
+static inline void x64_jcc_to(x64_buf *b, int cc, size_t target) { x64_link(b, x64_jcc_fixup(b, cc), target); }
+static inline void x64_jmp_to(x64_buf *b, size_t target) { x64_link(b, x64_jmp_fixup(b), target); }
+/* A short forward jcc over a few instructions: returns the position of its rel8. */
+static inline size_t x64_jcc8(x64_buf *b, int cc) {
+  x64_byte(b, (uint8_t)(0x70 | cc));
+  x64_byte(b, 0);
+  return b->len - 1;
+}
+static inline size_t x64_jmp8(x64_buf *b) {
+  x64_byte(b, 0xEB);
+  x64_byte(b, 0);
+  return b->len - 1;
+}
+static inline void x64_land8(x64_buf *b, size_t at) { b->p[at] = (uint8_t)(b->len - (at + 1)); }
+static inline void x64_call_reg(x64_buf *b, int reg) { x64_op_reg(b, 0, false, 0xFF, 1, 2, reg); }
+static inline void x64_jmp_reg(x64_buf *b, int reg) { x64_op_reg(b, 0, false, 0xFF, 1, 4, reg); }
+static inline void x64_call_abs(x64_buf *b, const void *fn) {
+  x64_mov_imm64(b, RAX, (uint64_t)(uintptr_t)fn);
+  x64_call_reg(b, RAX);
+}
+static inline void x64_ret(x64_buf *b) { x64_byte(b, 0xC3); }
+static inline void x64_push(x64_buf *b, int reg) {
+  if (reg & 8) x64_byte(b, 0x41);
+  x64_byte(b, (uint8_t)(0x50 + (reg & 7)));
+}
+static inline void x64_pop(x64_buf *b, int reg) {
+  if (reg & 8) x64_byte(b, 0x41);
+  x64_byte(b, (uint8_t)(0x58 + (reg & 7)));
+}
+/* lea reg, [rip + rel32]: returns the rel32's position (link it with x64_link). */
+static inline size_t x64_lea_rip(x64_buf *b, int reg) {
+  x64_byte(b, (uint8_t)(0x48 | ((reg & 8) ? 4 : 0)));
+  x64_byte(b, 0x8D);
+  x64_byte(b, (uint8_t)(0x05 | (reg & 7) << 3));
+  x64_u32(b, 0);
+  return b->len - 4;
+}
+static inline void x64_rep_movsq(x64_buf *b) {
+  x64_byte(b, 0xF3);
+  x64_byte(b, 0x48);
+  x64_byte(b, 0xA5);
+}
+
+/* SSE2 scalar floating point: prefix F2 = double, F3 = single. */
+#define SSE_F64 0xF2
+#define SSE_F32 0xF3
+enum { SSE_SQRT = 0x51, SSE_ADD = 0x58, SSE_MUL = 0x59, SSE_SUB = 0x5C, SSE_DIV = 0x5E };
+static inline void x64_sse_load(x64_buf *b, uint8_t kind, int xmm, x64_mem m) { x64_op_mem(b, kind, false, 0x100F, 2, xmm, m); }
+static inline void x64_sse_store(x64_buf *b, uint8_t kind, x64_mem m, int xmm) { x64_op_mem(b, kind, false, 0x110F, 2, xmm, m); }
+static inline void x64_sse_op_mem(x64_buf *b, uint8_t kind, int op, int xmm, x64_mem m) {
+  x64_op_mem(b, kind, false, 0x000F | (uint32_t)op << 8, 2, xmm, m);
+}
+/* ucomisd / ucomiss xmm, [m] */
+static inline void x64_ucomi_mem(x64_buf *b, bool f64, int xmm, x64_mem m) {
+  x64_op_mem(b, f64 ? 0x66 : 0, false, 0x2E0F, 2, xmm, m);
+}
+/* cvtsi2sd / cvtsi2ss xmm, r/m32|64 */
+static inline void x64_cvt_int_mem(x64_buf *b, uint8_t kind, bool w, int xmm, x64_mem m) {
+  x64_op_mem(b, kind, w, 0x2A0F, 2, xmm, m);
+}
+static inline void x64_cvt_int_reg(x64_buf *b, uint8_t kind, bool w, int xmm, int reg) {
+  x64_op_reg(b, kind, w, 0x2A0F, 2, xmm, reg);
+}
+/* cvttsd2si / cvttss2si r32|64, [m] */
+static inline void x64_cvtt_mem(x64_buf *b, uint8_t kind, bool w, int reg, x64_mem m) {
+  x64_op_mem(b, kind, w, 0x2C0F, 2, reg, m);
+}
+/* cvtss2sd (kind F3) / cvtsd2ss (kind F2) xmm, [m] */
+static inline void x64_cvt_float_mem(x64_buf *b, uint8_t kind, int xmm, x64_mem m) {
+  x64_op_mem(b, kind, false, 0x5A0F, 2, xmm, m);
+}
+/* movd r32, xmm (zero-extends into the 64-bit register) */
+static inline void x64_movd_from_xmm(x64_buf *b, int reg, int xmm) { x64_op_reg(b, 0x66, false, 0x7E0F, 2, xmm, reg); }
+static inline void x64_xorps(x64_buf *b, int dst, int src) { x64_op_reg(b, 0, false, 0x570F, 2, dst, src); }
+
+#endif
