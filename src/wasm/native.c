@@ -1049,9 +1049,6 @@ void wasm_native_free(struct wasm_native_code *native) {
 /* The lowest address native frames may use on this stack: its low end plus room for the C
  * code (host functions, the interpreter) that native code calls. */
 #define NATIVE_STACK_MARGIN (96 * 1024)
-#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
-__attribute__((no_sanitize("address")))
-#endif
 static uintptr_t native_stack_limit(void) {
   wr_fiber *fiber = wr_fiber_current();
   if (fiber) {
@@ -1076,11 +1073,6 @@ static uintptr_t native_stack_limit(void) {
   return thread_limit;
 }
 
-/* Not instrumented by AddressSanitizer: a guard-page fault in native code jumps from the
- * signal handler's stack past this frame, which would leave its redzones poisoned. */
-#if defined(__clang__) || (defined(__GNUC__) && __GNUC__ >= 8)
-__attribute__((no_sanitize("address")))
-#endif
 wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots) {
   const wasm_compiled_func *cur = func->code;
   wasm_instance *inst = func->instance;

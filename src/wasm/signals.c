@@ -12,8 +12,21 @@
 
 #include "engine.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SIGNALS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SIGNALS_ASAN 1
+#endif
+#endif
+#ifdef SIGNALS_ASAN
+#include <sanitizer/asan_interface.h>
+#include <ucontext.h>
+#endif
+
 typedef struct protected_call {
   sigjmp_buf env;
+  uintptr_t fault_sp; /* the faulting code's stack pointer (AddressSanitizer builds) */
   wasm_store *store;
   struct protected_call *outer;
 } protected_call;
@@ -35,8 +48,12 @@ static bool in_guarded_memory(const wasm_store *store, uintptr_t addr) {
 static void on_fault(int sig, siginfo_t *info, void *context) {
   WR_UNUSED(context);
   protected_call *call = innermost;
-  if (WASM_GUARDED_MEMORY && call && in_guarded_memory(call->store, (uintptr_t)info->si_addr))
+  if (WASM_GUARDED_MEMORY && call && in_guarded_memory(call->store, (uintptr_t)info->si_addr)) {
+#if defined(SIGNALS_ASAN) && defined(__x86_64__)
+    call->fault_sp = (uintptr_t)((ucontext_t *)context)->uc_mcontext.gregs[REG_RSP];
+#endif
     siglongjmp(call->env, 1);
+  }
   /* not ours: fall back to what was installed before us (or the default) and retry */
   sigaction(sig, sig == SIGSEGV ? &previous_segv : &previous_bus, NULL);
 }
@@ -77,7 +94,14 @@ wasm_trap *wasm_protected_call(wasm_store *store, wasm_exec_stack *xs, wasm_prot
   protected_call call;
   call.store = store;
   call.outer = innermost;
+  call.fault_sp = 0;
   if (sigsetjmp(call.env, 0)) {
+#ifdef SIGNALS_ASAN
+    /* The jump left from the handler's own stack, so AddressSanitizer did not clear the
+     * redzones of the frames it skipped on this one; the next calls would trip over them. */
+    uintptr_t here = (uintptr_t)__builtin_frame_address(0);
+    if (call.fault_sp && call.fault_sp < here) ASAN_UNPOISON_MEMORY_REGION((void *)call.fault_sp, here - call.fault_sp);
+#endif
     innermost = call.outer;
     return wasm_trap_new(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS, "%s",
                          wasm_trap_kind_message(WASM_TRAP_MEMORY_OUT_OF_BOUNDS));
