@@ -15,7 +15,9 @@
 
 #include "../base/fiber.h"
 
-#if defined(__x86_64__) && WASM_GUARDED_MEMORY && (defined(__GNUC__) || defined(__clang__))
+/* -DWARREN_NO_NATIVE builds the interpreter alone. */
+#if defined(__x86_64__) && WASM_GUARDED_MEMORY && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(WARREN_NO_NATIVE)
 #define WASM_NATIVE 1
 #else
 #define WASM_NATIVE 0
@@ -353,17 +355,21 @@ static void count_zeros(wasm_native_builder *nb, bool w, bool leading, const uin
   }
   x64_store64(b, slot(ins[1]), RAX);
 }
+/* xmm0 into slot `dst`: an f32 result zero-extended to the slot, as the interpreter writes it */
+static void store_float(wasm_native_builder *nb, bool f64, uint32_t dst) {
+  if (f64) {
+    x64_sse_store(&nb->b, SSE_F64, slot(dst), XMM0);
+  } else {
+    x64_movd_from_xmm(&nb->b, RAX, XMM0);
+    x64_store64(&nb->b, slot(dst), RAX);
+  }
+}
 static void float_binop(wasm_native_builder *nb, bool f64, int op, const uint32_t *ins) {
   x64_buf *b = &nb->b;
   uint8_t kind = f64 ? SSE_F64 : SSE_F32;
   x64_sse_load(b, kind, XMM0, slot(ins[2]));
   x64_sse_op_mem(b, kind, op, XMM0, slot(ins[3]));
-  if (f64) {
-    x64_sse_store(b, SSE_F64, slot(ins[1]), XMM0);
-  } else {
-    x64_movd_from_xmm(b, RAX, XMM0);
-    x64_store64(b, slot(ins[1]), RAX);
-  }
+  store_float(nb, f64, ins[1]);
 }
 /* dst = a cmp b for floats; lt / le compare the other way round so that NaN is false */
 enum fcmp { FEQ, FNE, FLT, FGT, FLE, FGE };
@@ -802,12 +808,7 @@ static bool emit_op(wasm_native_builder *nb, uint32_t pc) {
     bool f64 = ins[0] == WASM_IOP_f64_sqrt;
     x64_xorps(b, XMM0, XMM0);
     x64_sse_op_mem(b, f64 ? SSE_F64 : SSE_F32, SSE_SQRT, XMM0, slot(ins[2]));
-    if (f64) {
-      x64_sse_store(b, SSE_F64, slot(ins[1]), XMM0);
-    } else {
-      x64_movd_from_xmm(b, RAX, XMM0);
-      x64_store64(b, slot(ins[1]), RAX);
-    }
+    store_float(nb, f64, ins[1]);
     return true;
   }
   case WASM_IOP_f64_eq: float_compare(nb, true, FEQ, ins); return true;
@@ -851,24 +852,18 @@ static bool emit_op(wasm_native_builder *nb, uint32_t pc) {
       bool from64 = op == WASM_IOP_f64_convert_i64_s || op == WASM_IOP_f32_convert_i64_s;
       x64_cvt_int_mem(b, kind, from64, XMM0, slot(ins[2]));
     }
-    if (f64) {
-      x64_sse_store(b, SSE_F64, slot(ins[1]), XMM0);
-    } else {
-      x64_movd_from_xmm(b, RAX, XMM0);
-      x64_store64(b, slot(ins[1]), RAX);
-    }
+    store_float(nb, f64, ins[1]);
     return true;
   }
   case WASM_IOP_f64_promote_f32:
     x64_xorps(b, XMM0, XMM0);
     x64_cvt_float_mem(b, SSE_F32, XMM0, slot(ins[2]));
-    x64_sse_store(b, SSE_F64, slot(ins[1]), XMM0);
+    store_float(nb, true, ins[1]);
     return true;
   case WASM_IOP_f32_demote_f64:
     x64_xorps(b, XMM0, XMM0);
     x64_cvt_float_mem(b, SSE_F64, XMM0, slot(ins[2]));
-    x64_movd_from_xmm(b, RAX, XMM0);
-    x64_store64(b, slot(ins[1]), RAX);
+    store_float(nb, false, ins[1]);
     return true;
   case WASM_IOP_i32_trunc_f64_s: truncate_signed(nb, pc, true, false); return true;
   case WASM_IOP_i32_trunc_f32_s: truncate_signed(nb, pc, false, false); return true;
@@ -1082,8 +1077,8 @@ wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   wasm_slot *fp = xs->top;
   if (fp + cur->frame_slots > cx.stack_end || (uintptr_t)__builtin_frame_address(0) < cx.native_limit)
     return wasm_trap_new(store, WASM_TRAP_STACK_EXHAUSTED, "%s", wasm_trap_kind_message(WASM_TRAP_STACK_EXHAUSTED));
-  bool has_memory = inst->module->nmemory_imports + inst->module->nmemories > 0;
-  cx.mem_base = has_memory ? inst->memories[0]->base : NULL;
+  wasm_memory *mem0 = wasm_instance_memory0(inst);
+  cx.mem_base = mem0 ? mem0->base : NULL;
   cx.inst = inst;
   cx.globals = inst->globals;
   cx.tables = inst->tables;
@@ -1116,24 +1111,6 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   WR_UNUSED(nb), WR_UNUSED(def_index), WR_UNUSED(func), WR_UNUSED(op_starts), WR_UNUSED(nops);
   return false;
 }
-/* WARREN_PERF_MAP=1: name each function's code in /tmp/perf-PID.map, where perf looks for
- * symbols of generated code. */
-static void write_perf_map(const wasm_native_builder *nb, const uint8_t *mem) {
-  if (!getenv("WARREN_PERF_MAP")) return;
-  char path[64];
-  snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
-  FILE *f = fopen(path, "a");
-  if (!f) return;
-  const wasm_module *m = nb->module;
-  for (uint32_t i = 0; i < m->nfuncs; i++) {
-    size_t end = i + 1 < m->nfuncs ? nb->func_at[i + 1] : nb->b.len;
-    const char *name = m->func_names ? m->func_names[m->nfunc_imports + i] : NULL;
-    fprintf(f, "%lx %zx wasm[%u]%s%s\n", (unsigned long)(uintptr_t)(mem + nb->func_at[i]), end - nb->func_at[i],
-            m->nfunc_imports + i, name ? " " : "", name ? name : "");
-  }
-  fclose(f);
-}
-
 bool wasm_native_finish(wasm_native_builder *nb, struct wasm_code *code) {
   WR_UNUSED(nb), WR_UNUSED(code);
   return false;
