@@ -67,6 +67,11 @@ struct wasm_instance {
   uint32_t *data_len; /* 0 once dropped */
 };
 
+/* Memory 0 of an instance, or NULL when its module has none. */
+static inline wasm_memory *wasm_instance_memory0(const wasm_instance *inst) {
+  return inst->memories && inst->module->nmemory_imports + inst->module->nmemories ? inst->memories[0] : NULL;
+}
+
 /* A frame of the wasm call stack: where to resume the caller. */
 typedef struct wasm_call_frame {
   const uint32_t *ret_ip;

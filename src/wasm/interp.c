@@ -119,10 +119,12 @@ static inline wasm_v128 v128_at(const wasm_slot *s) {
 static inline void v128_put(wasm_slot *s, wasm_v128 v) { memcpy(s, &v, 16); }
 
 static inline uint8_t *memory_base(const wasm_instance *inst) {
-  return inst->memories && inst->module->nmemory_imports + inst->module->nmemories ? inst->memories[0]->base : NULL;
+  const wasm_memory *m = wasm_instance_memory0(inst);
+  return m ? m->base : NULL;
 }
 static inline uint64_t memory_bytes(const wasm_instance *inst) {
-  return inst->memories && inst->module->nmemory_imports + inst->module->nmemories ? inst->memories[0]->size : 0;
+  const wasm_memory *m = wasm_instance_memory0(inst);
+  return m ? m->size : 0;
 }
 
 wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func *func, wasm_slot *slots) {

@@ -155,9 +155,7 @@ void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_in
 const wasm_functype *wasm_func_type(const wasm_func *func) { return func->type; }
 
 wasm_memory *wasm_caller_memory(wasm_caller *caller) {
-  const wasm_instance *inst = caller->instance;
-  if (!inst || inst->module->nmemory_imports + inst->module->nmemories == 0) return NULL;
-  return inst->memories[0];
+  return caller->instance ? wasm_instance_memory0(caller->instance) : NULL;
 }
 wasm_store *wasm_caller_store(wasm_caller *caller) { return caller->store; }
 wasm_instance *wasm_caller_instance(wasm_caller *caller) { return caller->instance; }
