@@ -194,9 +194,10 @@ static bool restore_written_pages(const wasm_memory_image *image, uint8_t *base)
   bool ok = written_runs(image, base, page, &runs);
   for (size_t i = 0; ok && i < runs.len; i++) {
     uint64_t from = (uint64_t)runs.items[i].first * page, to = (uint64_t)runs.items[i].end * page;
-    uint64_t copied = to < image->size ? to : image->size;
-    if (from < copied) memcpy(base + from, image->bytes + from, copied - from);
-    if (copied < to) memset(base + (from > copied ? from : copied), 0, to - (from > copied ? from : copied));
+    uint64_t image_end = to < image->size ? to : image->size; /* the image's part, then zeros */
+    uint64_t zeros_from = from > image_end ? from : image_end;
+    if (from < image_end) memcpy(base + from, image->bytes + from, image_end - from);
+    if (zeros_from < to) memset(base + zeros_from, 0, to - zeros_from);
   }
   WR_VEC_FREE(&runs);
   return ok;
