@@ -1,23 +1,26 @@
 #include "log.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int current_level = -1;
+/* Read once, by whichever thread logs first: pthread_once makes that safe from any thread. */
+static int current_level;
+static pthread_once_t level_once = PTHREAD_ONCE_INIT;
 
-static int level_from_env(void) {
+static void level_from_env(void) {
+  current_level = WR_LOG_WARN;
   const char *s = getenv("WARREN_LOG");
-  if (!s) return WR_LOG_WARN;
+  if (!s) return;
   static const char *names[] = {"error", "warn", "info", "debug"};
   for (int i = 0; i < 4; i++)
-    if (strcmp(s, names[i]) == 0) return i;
-  return WR_LOG_WARN;
+    if (strcmp(s, names[i]) == 0) current_level = i;
 }
 
 bool wr_log_enabled(wr_log_level level) {
-  if (current_level < 0) current_level = level_from_env();
+  pthread_once(&level_once, level_from_env);
   return (int)level <= current_level;
 }
 
