@@ -83,6 +83,7 @@ static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint3
 
 static wasm_trap *load_case(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, cm_val *out,
                             const cm_valtype **payload) {
+  *payload = NULL; /* set on every path: callers read it only without a trap, but say so to the compiler too */
   if (index >= cm_case_count(type))
     return TRAP(cx, "invalid variant discriminant %u (%u cases)", index, cm_case_count(type));
   *payload = cm_case_type(type, index);
