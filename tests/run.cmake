@@ -117,3 +117,8 @@ run_test(invoke_f64 ARGS --invoke half ${RUN_OUT}/invoke.wasm EXIT 0 QUIET_STDER
 run_test(invoke_params ARGS --invoke add ${RUN_OUT}/invoke.wasm EXIT 1 STDERR_REGEX "takes 2 parameters")
 run_test(invoke_missing ARGS --invoke nope ${RUN_OUT}/invoke.wasm EXIT 1 STDERR_REGEX "no exported function 'nope'")
 run_test(no_start ARGS ${RUN_OUT}/invoke.wasm EXIT 1 STDERR_REGEX "no exported function '_start'")
+
+# Inputs that are not regular files (/dev/zero, a directory, a FIFO) fail at once in inspect,
+# run and serve, with a message (src/base/input_file.c).
+add_test(NAME run.input_files_not_regular COMMAND bash ${RUN_SRC}/input_files.sh $<TARGET_FILE:warren>)
+set_tests_properties(run.input_files_not_regular PROPERTIES TIMEOUT 300)

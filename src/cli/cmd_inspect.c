@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../base/alloc.h"
+#include "../base/input_file.h"
 #include "../component/component.h"
 #include "../component/describe.h"
 #include "../wasm/module.h"
@@ -13,32 +14,9 @@
 static void usage(FILE *out) {
   fprintf(out, "usage: warren inspect FILE.wasm\n\n"
                "Prints the imports and exports of a component (as WIT-like text) and the core modules\n"
-               "inside it, or the imports and exports of a core module.\n");
-}
-
-static uint8_t *read_whole_file(const char *path, size_t *size_out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "warren: cannot open %s: %s\n", path, strerror(errno));
-    return NULL;
-  }
-  size_t cap = 1 << 16, size = 0;
-  uint8_t *bytes = wr_malloc(cap);
-  for (;;) {
-    if (size == cap) bytes = wr_realloc(bytes, cap *= 2);
-    size_t n = fread(bytes + size, 1, cap - size, f);
-    if (n == 0) break;
-    size += n;
-  }
-  bool failed = ferror(f);
-  fclose(f);
-  if (failed) {
-    fprintf(stderr, "warren: cannot read %s\n", path);
-    wr_free(bytes);
-    return NULL;
-  }
-  *size_out = size;
-  return bytes;
+               "inside it, or the imports and exports of a core module.\n"
+               "\n"
+               "FILE must be a regular file of at most 1 GiB.\n");
 }
 
 /* ---- core modules ---- */
@@ -171,8 +149,12 @@ int cmd_inspect(int argc, char **argv) {
     return 2;
   }
   size_t size = 0;
-  uint8_t *bytes = read_whole_file(argv[1], &size);
-  if (!bytes) return 1;
+  uint8_t *bytes = NULL;
+  wr_error err = {0};
+  if (!wr_read_input_file(argv[1], &bytes, &size, &err)) {
+    fprintf(stderr, "warren: %s\n", err.message);
+    return 1;
+  }
   int status = size >= 8 && bytes[6] == 1 && bytes[7] == 0 ? inspect_component(argv[1], bytes, size)
                                                             : inspect_module(argv[1], bytes, size);
   wr_free(bytes);

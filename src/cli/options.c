@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/input_file.h"
 
 /* Adds NAME=VALUE, replacing an earlier value of NAME. */
 static void set_env(cli_strings *env, const char *name, size_t name_len, const char *value) {
@@ -57,32 +58,12 @@ const char *cli_option_value(int argc, char **argv, int *i, const char *name, bo
   return argv[++*i];
 }
 
-/* Reads a whole file; its size is whatever the file holds, read in growing chunks so that
- * pipes and special files work too. */
+/* Reads a whole input file (wr_read_input_file's checks); prints why not. */
 bool cli_read_file(const char *path, uint8_t **bytes_out, size_t *size_out) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "warren: cannot open %s: %s\n", path, strerror(errno));
-    return false;
-  }
-  size_t size = 0, cap = 64 * 1024;
-  uint8_t *bytes = wr_malloc(cap);
-  for (;;) {
-    size += fread(bytes + size, 1, cap - size, f);
-    if (size < cap) break;
-    cap *= 2;
-    bytes = wr_realloc(bytes, cap);
-  }
-  bool failed = ferror(f);
-  if (failed) fprintf(stderr, "warren: cannot read %s: %s\n", path, strerror(errno));
-  fclose(f);
-  if (failed) {
-    wr_free(bytes);
-    return false;
-  }
-  *bytes_out = bytes;
-  *size_out = size;
-  return true;
+  wr_error err = {0};
+  if (wr_read_input_file(path, bytes_out, size_out, &err)) return true;
+  fprintf(stderr, "warren: %s\n", err.message);
+  return false;
 }
 
 bool cli_open_preopens(const char *const *dirs, size_t ndirs, wasi_p2_preopen *out, const char *command) {

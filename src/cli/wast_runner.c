@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/input_file.h"
 #include "base/json.h"
 #include "base/vec.h"
 #include "wast_spectest.h"
@@ -73,28 +74,7 @@ static bool text_matches(const char *actual, const char *expected) {
 /* ---- files and modules ---- */
 
 static bool read_file(const char *path, uint8_t **data_out, size_t *size_out, wr_error *err) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    wr_error_set(err, "cannot open %s", path);
-    return false;
-  }
-  WR_VEC(uint8_t) data = {0};
-  for (;;) {
-    WR_VEC_RESERVE(&data, 65536);
-    size_t n = fread(data.items + data.len, 1, data.cap - data.len, f);
-    data.len += n;
-    if (n == 0) break;
-  }
-  bool ok = !ferror(f);
-  fclose(f);
-  if (!ok) {
-    WR_VEC_FREE(&data);
-    wr_error_set(err, "cannot read %s", path);
-    return false;
-  }
-  *data_out = data.items;
-  *size_out = data.len;
-  return true;
+  return wr_read_input_file(path, data_out, size_out, err);
 }
 
 typedef enum { LOAD_OK, LOAD_IO_ERROR, LOAD_MALFORMED, LOAD_INVALID } load_result;
