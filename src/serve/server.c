@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/rate_limit.h"
 #include "component/instance.h"
 #include "serve/http_client.h"
 #include "serve/admin.h"
@@ -25,6 +27,15 @@
 
 /* The timer that drives pool ticks and request deadlines while a worker has work. */
 #define TICK_MS 10
+
+/* Log lines a stream of failing requests or a chatty guest can cause are rate-limited, so that
+ * neither fills the disk (README "Logs"). Guest output: per instance, and for all instances
+ * together, because a p2 instance serves one request, so a flood of fresh instances would each
+ * start with a full bucket. Trap, timeout and instantiation lines: for all instances only,
+ * since a trap retires its instance (each would write at most one line anyway). */
+#define GUEST_LINES_PER_INSTANCE 100.0 /* per second, with bursts of twice that */
+#define GUEST_LINES_PER_SERVER 1000.0
+#define FAILURE_LINES_PER_SERVER 10.0
 
 /* The guest's optional clean-up export, called once before its instance is dropped. */
 #define TEARDOWN_INTERFACE "warren:lifecycle/teardown@0.1.0"
@@ -62,6 +73,7 @@ struct serve_app {
   worker_metrics workers[MAX_WORKERS];
   /* serve_app_start .. serve_app_stop */
   httpd_server *server, *admin;
+  wr_rate_limit guest_output_log, failure_log;
 };
 
 typedef struct serve_instance {
@@ -74,6 +86,7 @@ typedef struct serve_instance {
   const cm_func *handle;
   const cm_func *teardown; /* warren:lifecycle/teardown#teardown, if exported */
   serve_waiter waiter;
+  wasi_output_limit output_limit; /* its stdout and stderr lines */
   /* a teardown in progress */
   wr_pool_instance *teardown_token;
   serve_task *teardown_task;
@@ -105,10 +118,22 @@ struct serve_worker {
   serve_request requests;  /* anchor of the granted requests */
 };
 
-static uint64_t monotonic_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+static uint64_t monotonic_ns(void) { return wr_monotonic_ns(); }
+
+/* An instance's failure (trap, timeout, cannot start), under the server's failure-log limit. */
+static void log_failure(serve_app *app, const char *fmt, ...) WR_PRINTF(2, 3);
+static void log_failure(serve_app *app, const char *fmt, ...) {
+  uint64_t dropped = 0;
+  if (!wr_rate_limit_take(&app->failure_log, monotonic_ns(), &dropped)) return;
+  if (dropped)
+    WR_WARN("serve: %llu lines on failed instances dropped (over %g lines/s)", (unsigned long long)dropped,
+            app->failure_log.rate);
+  char line[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  WR_ERROR("serve: %s", line);
 }
 
 /* ---- the -W timeout ticker ---- */
@@ -157,6 +182,9 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
   wasi_p2_set_stdio_prefix(si->p2, 1, prefix);
   snprintf(prefix, sizeof prefix, "stderr [%llu] :: ", (unsigned long long)si->id);
   wasi_p2_set_stdio_prefix(si->p2, 2, prefix);
+  wr_rate_limit_init(&si->output_limit.instance, GUEST_LINES_PER_INSTANCE, 2 * GUEST_LINES_PER_INSTANCE);
+  si->output_limit.shared = &app->guest_output_log;
+  wasi_p2_set_output_limit(si->p2, &si->output_limit);
   if (worker) {
     serve_waiter_init(&si->waiter, worker->sched);
     wasi_p2_set_waiter(si->p2, &si->waiter.base);
@@ -179,6 +207,10 @@ static void instance_free(serve_instance *si) {
   wasi_p2_ctx_free(si->p2);
   wasi_http_ctx_free(si->http);
   wasm_store_free(si->store);
+  /* lines it dropped and could not report are reported by the next instance's line */
+  uint64_t dropped = wr_rate_limit_take_dropped(&si->output_limit.instance);
+  if (dropped) wr_rate_limit_add_dropped(si->output_limit.shared, dropped);
+  wr_rate_limit_destroy(&si->output_limit.instance);
   wr_free(si);
 }
 
@@ -190,7 +222,7 @@ static void factory_create(void *ctx, wr_pool_instance *token) {
   serve_instance *si = instance_new(w->app, w, wr_pool_instance_id(token), &err, &trap);
   if (!si->handle) {
     const char *why = trap ? trap->message : err.message;
-    WR_ERROR("serve: [instance %llu] cannot be instantiated: %s", (unsigned long long)si->id, why);
+    log_failure(w->app, "[instance %llu] cannot be instantiated: %s", (unsigned long long)si->id, why);
     char message[sizeof err.message];
     snprintf(message, sizeof message, "%.400s", why);
     instance_free(si);
@@ -230,7 +262,7 @@ static void run_teardown(void *arg) {
   cm_arena_free(arena);
   running_remove(app, &si->run);
   si->teardown_ok = trap == NULL;
-  if (trap) WR_WARN("serve: [instance %llu] teardown failed: %s", (unsigned long long)si->id, trap->message);
+  if (trap) log_failure(app, "[instance %llu] teardown failed: %s", (unsigned long long)si->id, trap->message);
 }
 
 static void teardown_done(void *arg) {
@@ -356,8 +388,8 @@ static void run_request(void *arg) {
   if (trap) {
     bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && serve_task_cancelled(req->task));
     req->outcome = timed_out ? WR_TASK_TIMEOUT : WR_TASK_TRAP;
-    WR_ERROR("serve: [instance %llu] %s: %s", (unsigned long long)si->id,
-             timed_out ? "request timed out" : "guest trapped", trap->message);
+    log_failure(app, "[instance %llu] %s: %s", (unsigned long long)si->id,
+                timed_out ? "request timed out" : "guest trapped", trap->message);
   }
 }
 
@@ -491,6 +523,8 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
   app->running_head.next = app->running_head.prev = &app->running_head;
   pthread_mutex_init(&app->running_lock, NULL);
   pthread_mutex_init(&app->metrics_lock, NULL);
+  wr_rate_limit_init(&app->guest_output_log, GUEST_LINES_PER_SERVER, 2 * GUEST_LINES_PER_SERVER);
+  wr_rate_limit_init(&app->failure_log, FAILURE_LINES_PER_SERVER, 2 * FAILURE_LINES_PER_SERVER);
   app->host = cm_host_new();
   if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err)) {
     wr_error_prefix(err, "setting up the host");
@@ -516,6 +550,8 @@ void serve_app_free(serve_app *app) {
   cm_host_free(app->host);
   pthread_mutex_destroy(&app->running_lock);
   pthread_mutex_destroy(&app->metrics_lock);
+  wr_rate_limit_destroy(&app->guest_output_log);
+  wr_rate_limit_destroy(&app->failure_log);
   wr_free(app);
 }
 
@@ -550,6 +586,14 @@ void serve_app_stop(serve_app *app) {
     pthread_join(app->ticker, NULL);
     app->ticker_started = false;
   }
+  /* what the log limits dropped since their last report */
+  uint64_t dropped = wr_rate_limit_take_dropped(&app->guest_output_log);
+  if (dropped)
+    WR_WARN("serve: %llu lines of guest output dropped by the log rate limits", (unsigned long long)dropped);
+  dropped = wr_rate_limit_take_dropped(&app->failure_log);
+  if (dropped)
+    WR_WARN("serve: %llu lines on failed instances dropped (over %g lines/s)", (unsigned long long)dropped,
+            app->failure_log.rate);
 }
 
 bool serve_app_run(serve_app *app, wr_error *err) {

@@ -23,6 +23,7 @@ struct wasi_p2_ctx {
   void *embedder;
   wasi_waiter *waiter;
   char *stdio_prefix[3];      /* wasi_p2_set_stdio_prefix */
+  wasi_output_limit *output_limit;
   WR_VEC(wasi_entry) entries; /* rep = index + 1 */
   uint32_t free_head;         /* index + 1 of a free slot, 0 = none */
   uint32_t live;
@@ -68,6 +69,9 @@ void wasi_p2_set_stdio_prefix(wasi_p2_ctx *ctx, int which, const char *prefix) {
 const char *wasi_p2_stdio_prefix(const wasi_p2_ctx *ctx, int which) {
   return which >= 1 && which <= 2 ? ctx->stdio_prefix[which] : NULL;
 }
+
+void wasi_p2_set_output_limit(wasi_p2_ctx *ctx, wasi_output_limit *limit) { ctx->output_limit = limit; }
+wasi_output_limit *wasi_p2_output_limit(const wasi_p2_ctx *ctx) { return ctx->output_limit; }
 
 void wasi_p2_ctx_attach(wasi_p2_ctx *ctx, wasm_store *store) {
   ctx->store = store;

@@ -23,6 +23,7 @@
 
 #include <poll.h>
 
+#include "../base/rate_limit.h"
 #include "../component/canon.h"
 #include "../component/host.h"
 
@@ -85,6 +86,17 @@ void *wasi_p2_embedder(const wasi_p2_ctx *ctx);
  * NULL: none). Set before the guest asks for the stream. */
 void wasi_p2_set_stdio_prefix(wasi_p2_ctx *ctx, int which, const char *prefix);
 const char *wasi_p2_stdio_prefix(const wasi_p2_ctx *ctx, int which);
+
+/* A cap on the lines a guest writes to a prefixed stdout/stderr (a server's log): a line is
+ * written only if the instance's own bucket and the bucket shared by every instance both grant
+ * it; a refused line is dropped whole. The next line written says how many were dropped. */
+typedef struct wasi_output_limit {
+  wr_rate_limit instance;
+  wr_rate_limit *shared; /* may be NULL */
+} wasi_output_limit;
+/* `limit` must outlive the ctx (NULL: no cap). Set before the guest asks for its streams. */
+void wasi_p2_set_output_limit(wasi_p2_ctx *ctx, wasi_output_limit *limit);
+wasi_output_limit *wasi_p2_output_limit(const wasi_p2_ctx *ctx);
 
 /* Replaces the waiter (NULL restores the default). The waiter must outlive the ctx. */
 void wasi_p2_set_waiter(wasi_p2_ctx *ctx, wasi_waiter *waiter);

@@ -4,6 +4,7 @@
  * the blocking variants wait through wasi_block (so through the embedder's waiter). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -409,6 +410,8 @@ typedef struct fd_stream {
   bool closed;
   const char *prefix; /* put before every line (owned by the ctx, which outlives the stream) */
   bool midline;       /* the last byte written was not a newline */
+  wasi_output_limit *limit; /* with a prefix: lines over it are dropped (owned by the ctx's user) */
+  bool dropping;      /* the current line was refused: its bytes up to the newline go too */
 } fd_stream;
 
 static wasi_stream_status fd_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **error) {
@@ -448,24 +451,53 @@ static wasi_stream_status fd_check_write(void *self, uint64_t *permitted, wasi_i
 
 static wasi_stream_status fd_write_all(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error);
 
+typedef WR_VEC(uint8_t) byte_vec;
+
+/* Whether the line starting now may be written; appends to `out` the notes on lines dropped
+ * before it. */
+static bool fd_line_granted(fd_stream *s, byte_vec *out, size_t prefix_len) {
+  wasi_output_limit *limit = s->limit;
+  if (!limit) return true;
+  uint64_t now = wr_monotonic_ns(), own = 0, shared = 0;
+  if (!wr_rate_limit_take(&limit->instance, now, &own)) return false;
+  if (limit->shared && !wr_rate_limit_take(limit->shared, now, &shared)) {
+    wr_rate_limit_add_dropped(&limit->instance, own); /* still to be reported */
+    return false;
+  }
+  char note[160];
+  int n = 0;
+  if (shared)
+    n = snprintf(note, sizeof note, "warren: %llu lines of guest output dropped (log rate limit)\n",
+                 (unsigned long long)shared);
+  for (int i = 0; i < n; i++) WR_VEC_PUSH(out, (uint8_t)note[i]);
+  if (own) {
+    for (size_t i = 0; i < prefix_len; i++) WR_VEC_PUSH(out, (uint8_t)s->prefix[i]);
+    n = snprintf(note, sizeof note, "[warren: %llu lines of this instance dropped (over %g lines/s)]\n",
+                 (unsigned long long)own, limit->instance.rate);
+    for (int i = 0; i < n; i++) WR_VEC_PUSH(out, (uint8_t)note[i]);
+  }
+  return true;
+}
+
 /* The bytes with the prefix before each line start, written in one go so that lines of
  * instances sharing the fd interleave only whole writes. */
 static wasi_stream_status fd_write_prefixed(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error) {
   size_t prefix_len = strlen(s->prefix), lines = 1;
   for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
-  uint8_t *out = wr_malloc(len + lines * prefix_len + 1);
-  size_t n = 0;
+  byte_vec out = {0};
+  WR_VEC_RESERVE(&out, len + lines * prefix_len + 1);
   for (size_t i = 0; i < len; i++) {
     if (!s->midline) {
-      memcpy(out + n, s->prefix, prefix_len);
-      n += prefix_len;
       s->midline = true;
+      s->dropping = !fd_line_granted(s, &out, prefix_len);
+      if (!s->dropping)
+        for (size_t k = 0; k < prefix_len; k++) WR_VEC_PUSH(&out, (uint8_t)s->prefix[k]);
     }
-    out[n++] = buf[i];
+    if (!s->dropping) WR_VEC_PUSH(&out, buf[i]);
     if (buf[i] == '\n') s->midline = false;
   }
-  wasi_stream_status status = fd_write_all(s, out, n, error);
-  wr_free(out);
+  wasi_stream_status status = fd_write_all(s, out.items, out.len, error);
+  WR_VEC_FREE(&out);
   return status;
 }
 
@@ -530,6 +562,7 @@ wasm_trap *wasi_fd_input_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep) {
 wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, const char *prefix, uint32_t *rep) {
   fd_stream *s = fd_stream_new(fd);
   s->prefix = prefix;
+  s->limit = prefix ? wasi_p2_output_limit(ctx) : NULL;
   return wasi_output_stream_add(ctx, &fd_output_ops, s, rep);
 }
 

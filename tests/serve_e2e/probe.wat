@@ -5,6 +5,7 @@
 ;;   /sleep/MS       writes "sleep start" to stderr (so a test knows the request is in the
 ;;                   guest), waits MS milliseconds on a monotonic-clock pollable, then answers
 ;;   /trap           traps before answering
+;;   /flood/N        writes N lines "flood" to stderr, one write each, then answers
 ;;   /spin-teardown  answers, and makes this instance's teardown loop forever (--drain-timeout)
 ;;   anything else   answers at once
 ;; The answer is 200, header x-counter: N, body "count=N\n".
@@ -196,6 +197,8 @@
     (data (i32.const 112) "teardown count=")
     (data (i32.const 128) "sleep start\n")
     (data (i32.const 144) "/spin-teardown")
+    (data (i32.const 160) "/flood/")
+    (data (i32.const 176) "flood\n")
     (global $count (mut i32) (i32.const 0))
     (global $text-len (mut i32) (i32.const 0))
     (global $teardown-spins (mut i32) (i32.const 0))
@@ -256,6 +259,16 @@
 
     (func $fail-on-error (if (i32.load8_u (i32.const 256)) (then unreachable)))
 
+    (func $flood (param $lines i64)
+      (local $stream i32)
+      (local.set $stream (call $get_stderr))
+      (block $done (loop $next
+        (br_if $done (i64.eqz (local.get $lines)))
+        (call $write (local.get $stream) (i32.const 176) (i32.const 6) (i32.const 256))
+        (local.set $lines (i64.sub (local.get $lines) (i64.const 1)))
+        (br $next)))
+      (call $drop_stream (local.get $stream)))
+
     (func $sleep-ms (param $ms i64)
       (local $pollable i32)
       (local.set $pollable (call $subscribe (i64.mul (local.get $ms) (i64.const 1000000))))
@@ -279,6 +292,9 @@
                 (then (loop $forever (br $forever))))))
       (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 32) (i32.const 5))
         (then unreachable))
+      (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 160) (i32.const 7))
+        (then (call $flood (call $parse-decimal (i32.add (local.get $path) (i32.const 7))
+                                                (i32.sub (local.get $path-len) (i32.const 7))))))
       (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 16) (i32.const 7))
         (then (global.set $text-len (i32.const 0))
               (call $append (i32.const 128) (i32.const 12))
