@@ -169,6 +169,9 @@ WARREN_API bool warren_run_command(const warren_component *component, const warr
  *   admin-addr HOST:PORT (/metrics and /healthz), name TEXT (the metrics' component label),
  *   max-concurrent-requests N, max-concurrent-connections N, max-request-body-size BYTES,
  *   max-http-fields-size BYTES,
+ *   the connections' timeouts: header-timeout D (10s; a head within D of the accept, or of its
+ *   first byte on a kept-alive connection), keep-alive-timeout D (60s), body-idle-timeout D
+ *   (60s of silence while a body is expected), body-timeout D (5m for a whole body),
  *   the pool: max-instance-reuse-count N|A..B, max-instance-concurrent-reuse-count N|A..B,
  *   idle-instance-timeout D|A..B, min-instances N, max-instances N, max-queued-requests N,
  *   queue-timeout D, drain-timeout D, exact-limits (value NULL, "true" or "false"), seed S.

@@ -16,6 +16,7 @@
 #include "component/component.h"
 #include "options.h"
 #include "run.h"
+#include "serve/http_options.h"
 #include "serve/server.h"
 
 enum { SERVE_EXIT_FAILED = 1, SERVE_EXIT_USAGE = 2 };
@@ -36,7 +37,8 @@ static void usage(FILE *out) {
           "\n"
           "Serves a wasi:http component (one exporting wasi:http/incoming-handler@0.2.x) over HTTP/1.1.\n"
           "Each request is handled by an instance from a pool; a WASI 0.2 component gets a fresh\n"
-          "instance per request unless --max-instance-reuse-count says otherwise.\n"
+          "instance per request unless --max-instance-reuse-count says otherwise. COMPONENT.wasm\n"
+          "must be a regular file of at most 1 GiB.\n"
           "\n"
           "options (as wasmtime serve):\n"
           "  --addr HOST:PORT            listen address (default 127.0.0.1:8080; port 0 picks one)\n"
@@ -47,7 +49,9 @@ static void usage(FILE *out) {
           "  -S inherit-network          allow sockets and name lookups\n"
           "  -W timeout=DURATION         interrupt a request's guest after DURATION (500), e.g. 2s\n"
           "  --max-concurrent-requests N     requests in flight, all workers (default 1000; then 503)\n"
-          "  --max-concurrent-connections N  open connections, all workers (default 1000)\n"
+          "  --max-concurrent-connections N  open connections, all workers (default 1000); at the cap\n"
+          "                              the connection waiting longest for a request is closed to make\n"
+          "                              room, and if all are busy the new one gets 503\n"
           "  --shutdown-addr HOST:PORT   a connection to this address shuts the server down gracefully\n"
           "  --max-instance-reuse-count N|A..B             requests per instance (p2 default 1)\n"
           "  --max-instance-concurrent-reuse-count N|A..B  concurrent requests per instance (p2: 1)\n"
@@ -57,6 +61,13 @@ static void usage(FILE *out) {
           "  --workers N                 worker threads, each with its own event loop (default: cores)\n"
           "  --max-request-body-size BYTES   larger bodies get 413 (default 64 MiB)\n"
           "  --max-http-fields-size BYTES    larger request heads get 431 (default 64 KiB)\n"
+          "  --header-timeout D          a request head must arrive within D of the connection opening\n"
+          "                              or of its first byte on a kept-alive one (default 10s; then 408,\n"
+          "                              or a quiet close if nothing was sent)\n"
+          "  --keep-alive-timeout D      close a kept-alive connection after D without a request (60s)\n"
+          "  --body-idle-timeout D       longest silence while a request body is expected (60s; then 408)\n"
+          "  --body-timeout D            a whole request body must arrive within D of its head (5m;\n"
+          "                              then 408): a body trickled in keeps no instance longer\n"
           "  --min-instances N           instances kept ready ahead of requests (per worker)\n"
           "  --max-instances N           instance cap per worker; then requests queue\n"
           "  --max-queued-requests N     queue bound per worker; then 503\n"
@@ -67,7 +78,11 @@ static void usage(FILE *out) {
           "  -h, --help                  show this help\n"
           "\n"
           "Durations: a number with a unit: ns, us, ms, s, m, h. SIGINT/SIGTERM stop accepting and\n"
-          "finish in-flight requests; a second signal exits at once.\n");
+          "finish in-flight requests; a second signal exits at once.\n"
+          "\n"
+          "Logs are rate-limited: a guest's stdout and stderr lines to 100/s per instance and 1000/s\n"
+          "for all instances (bursts of twice that), trap, timeout and instantiation failures to 10\n"
+          "lines/s; a later line says how many were dropped.\n");
 }
 
 /* A whole number in [min, max] (message printed otherwise). */
@@ -142,11 +157,23 @@ static bool set_wasm_option(serve_cli *cli, const char *option) {
   return false;
 }
 
+/* The value of a front-end timeout flag (httpd_flag_names) at argv[*i], else NULL. */
+static const char *http_flag_value(int argc, char **argv, int *i, bool *missing, const char **name) {
+  char flag[64];
+  for (size_t k = 0; httpd_flag_names[k]; k++) {
+    snprintf(flag, sizeof flag, "--%s", httpd_flag_names[k]);
+    const char *value = cli_option_value(argc, argv, i, flag, missing);
+    *name = httpd_flag_names[k];
+    if (value || *missing) return value;
+  }
+  return NULL;
+}
+
 /* Returns -1 when parsing succeeded, else the exit status. */
 static int parse_options(int argc, char **argv, serve_cli *cli) {
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
-    const char *arg = argv[i], *value;
+    const char *arg = argv[i], *value, *http_flag;
     bool missing = false;
     uint64_t n;
     if (!strcmp(arg, "--")) {
@@ -186,6 +213,12 @@ static int parse_options(int argc, char **argv, serve_cli *cli) {
     } else if ((value = cli_option_value(argc, argv, &i, "--max-http-fields-size", &missing))) {
       if (!parse_u64(arg, value, 64, 1u << 24, &n)) return SERVE_EXIT_USAGE;
       cli->options.http.max_head_bytes = (size_t)n;
+    } else if ((value = http_flag_value(argc, argv, &i, &missing, &http_flag))) {
+      wr_error err = {0};
+      if (httpd_config_set_flag(&cli->options.http, http_flag, value, &err) != HTTPD_FLAG_SET) {
+        fprintf(stderr, "warren serve: %s\n", err.message);
+        return SERVE_EXIT_USAGE;
+      }
     } else if (missing) {
       fprintf(stderr, "warren serve: %s needs a value\n", arg);
       return SERVE_EXIT_USAGE;

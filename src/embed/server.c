@@ -9,6 +9,7 @@
 
 #include "base/alloc.h"
 #include "embed_internal.h"
+#include "serve/http_options.h"
 #include "serve/server.h"
 
 struct warren_server_config {
@@ -127,6 +128,8 @@ static bool set_option(warren_server_config *config, const char *name, const cha
     if (!parse_count(name, value, 64, 1u << 24, &n, e)) return false;
     o->http.max_head_bytes = (size_t)n;
   } else {
+    httpd_flag_result front_end = httpd_config_set_flag(&o->http, name, value, e);
+    if (front_end != HTTPD_FLAG_UNKNOWN) return front_end == HTTPD_FLAG_SET;
     /* the pool's own flags, parsed by the pool exactly as `warren serve` does */
     if (!strcmp(name, "exact-limits") && value) {
       if (strcmp(value, "true") && strcmp(value, "false")) {

@@ -53,14 +53,15 @@ struct httpd_worker {
   h2o_evloop_t *loop;
   h2o_socket_t *listener;
   h2o_socket_t *waker;
-  bool listener_paused;
   atomic_bool stop_requested;
   bool stopping;
   unsigned conn_count;
   unsigned conn_limit; /* this worker's share of max_connections */
+  unsigned long long refused; /* connections over the cap answered 503 */
   h2o_linklist_t conns;
+  h2o_linklist_t idle_conns; /* waiting for a request's first byte, longest waiting first: closed to make room */
   h2o_linklist_t dirty; /* connections with output or a state change to handle after this loop pass */
-  h2o_timeout_t idle_timeout, head_timeout, body_timeout, send_timeout, stop_timeout;
+  h2o_timeout_t idle_timeout, head_timeout, body_timeout, body_total_timeout, send_timeout, stop_timeout;
   h2o_timeout_entry_t stop_timer; /* a graceful stop's deadline: then every connection is closed */
   void *worker_state;
   bool (*idle_hook)(void *arg);
@@ -77,13 +78,16 @@ struct httpd_conn {
   conn_state state;
   httpd_exchange *ex;
   bool persistent;
+  bool served; /* a request came before: waiting for the next one is keep-alive idling */
   bool write_in_flight;
   out_buffer out[2]; /* out[pending] collects bytes; the other one is being written */
   unsigned pending;
   size_t parsed_len; /* bytes of a partial head already seen by the parser */
   h2o_timeout_entry_t read_timer;
   h2o_timeout_entry_t send_timer;
+  h2o_timeout_entry_t body_timer; /* the whole request body must arrive before it fires */
   h2o_linklist_t link; /* in worker->conns */
+  h2o_linklist_t idle_link; /* in worker->idle_conns */
   h2o_linklist_t dirty_link;
 };
 
@@ -312,6 +316,7 @@ static void exchange_notify(httpd_exchange *ex, bool body, bool writable) {
 static void conn_drop_exchange(httpd_conn *conn, bool failed) {
   httpd_exchange *ex = conn->ex;
   if (ex == NULL) return;
+  if (h2o_timeout_is_linked(&conn->body_timer)) h2o_timeout_unlink(&conn->body_timer);
   conn->ex = NULL;
   ex->conn = NULL;
   if (failed) {
@@ -328,6 +333,7 @@ static void conn_close(httpd_conn *conn) {
   if (h2o_timeout_is_linked(&conn->read_timer)) h2o_timeout_unlink(&conn->read_timer);
   if (h2o_timeout_is_linked(&conn->send_timer)) h2o_timeout_unlink(&conn->send_timer);
   if (h2o_linklist_is_linked(&conn->dirty_link)) h2o_linklist_unlink(&conn->dirty_link);
+  if (h2o_linklist_is_linked(&conn->idle_link)) h2o_linklist_unlink(&conn->idle_link);
   h2o_linklist_unlink(&conn->link);
   conn_drop_exchange(conn, true);
   h2o_socket_close(conn->sock);
@@ -335,16 +341,13 @@ static void conn_close(httpd_conn *conn) {
   wr_free(conn->out[1].data);
   wr_free(conn);
   w->conn_count--;
-  if (w->listener_paused && !w->stopping && w->conn_count < w->conn_limit) {
-    w->listener_paused = false;
-    h2o_socket_read_start(w->listener, on_accept);
-  }
 }
 
 /* Stop reading; close once everything queued has been written. */
 static void conn_close_after_flush(httpd_conn *conn) {
   conn->state = CONN_CLOSING;
   conn->persistent = false;
+  if (h2o_linklist_is_linked(&conn->idle_link)) h2o_linklist_unlink(&conn->idle_link);
   conn_set_read_timer(conn, NULL, NULL);
   h2o_socket_read_stop(conn->sock);
   conn_drop_exchange(conn, true);
@@ -433,6 +436,19 @@ static void on_body_timeout(h2o_timeout_entry_t *entry) {
   conn_body_failed(conn, 408);
 }
 
+/* Every byte of the body is in (maybe not yet read by the handler). */
+static bool exchange_body_received(const httpd_exchange *ex) {
+  if (ex->body == BODY_LENGTH) return ex->body_left <= ex->conn->sock->input->size;
+  return ex->body != BODY_CHUNKED || ex->chunks_ended;
+}
+
+/* The whole body did not arrive within body_total_timeout_ms of the head. */
+static void on_body_deadline(h2o_timeout_entry_t *entry) {
+  httpd_conn *conn = H2O_STRUCT_FROM_MEMBER(httpd_conn, body_timer, entry);
+  if (conn->state == CONN_EXCHANGE && !conn->ex->body_error && !exchange_body_received(conn->ex))
+    conn_body_failed(conn, 408);
+}
+
 /* New bytes arrived while an exchange is active. */
 static void conn_body_progress(httpd_conn *conn) {
   httpd_exchange *ex = conn->ex;
@@ -457,7 +473,8 @@ static void on_idle_timeout(h2o_timeout_entry_t *entry) {
 
 static void on_head_timeout(h2o_timeout_entry_t *entry) {
   httpd_conn *conn = H2O_STRUCT_FROM_MEMBER(httpd_conn, read_timer, entry);
-  conn_send_error(conn, 408);
+  if (conn->sock->input->size == 0) conn_close(conn); /* it never began a request: nobody to tell */
+  else conn_send_error(conn, 408);
 }
 
 static size_t count_lines(const char *s, size_t len) {
@@ -611,6 +628,11 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
   conn->ex = ex;
   conn->state = CONN_EXCHANGE;
   conn_set_read_timer(conn, NULL, NULL);
+  conn->served = true;
+  if (ex->body != BODY_NONE) {
+    conn->body_timer.cb = on_body_deadline;
+    h2o_timeout_link(w->loop, &w->body_total_timeout, &conn->body_timer);
+  }
   if (expect_continue && ex->body != BODY_NONE) out_append_str(conn_pending(conn), "HTTP/1.1 100 Continue\r\n\r\n");
   if (ex->body == BODY_CHUNKED) exchange_decode_chunks(conn, ex); /* a failure answers and closes */
   if (conn->state != CONN_EXCHANGE) { /* the body failed already: the handler never sees it */
@@ -636,13 +658,19 @@ static void conn_parse_head(httpd_conn *conn) {
   httpd_worker *w = conn->worker;
   const httpd_config *cfg = &w->server->config;
   h2o_buffer_t *in = conn->sock->input;
+  bool head_timer_running = conn->read_timer.cb == on_head_timeout && h2o_timeout_is_linked(&conn->read_timer);
   if (in->size == 0) {
-    conn_set_read_timer(conn, &w->idle_timeout, on_idle_timeout);
+    /* Waiting for a request: a keep-alive connection may idle; a new one has the time of a
+     * head to send one (so connections that say nothing cannot hold slots for long). Either
+     * may be closed to make room for a new connection. */
+    if (conn->served) conn_set_read_timer(conn, &w->idle_timeout, on_idle_timeout);
+    else if (!head_timer_running) conn_set_read_timer(conn, &w->head_timeout, on_head_timeout);
+    if (!h2o_linklist_is_linked(&conn->idle_link)) h2o_linklist_insert(&w->idle_conns, &conn->idle_link);
     conn_update_reading(conn);
     return;
   }
-  if (conn->read_timer.cb != on_head_timeout || !h2o_timeout_is_linked(&conn->read_timer))
-    conn_set_read_timer(conn, &w->head_timeout, on_head_timeout);
+  if (h2o_linklist_is_linked(&conn->idle_link)) h2o_linklist_unlink(&conn->idle_link);
+  if (!head_timer_running) conn_set_read_timer(conn, &w->head_timeout, on_head_timeout);
 
   size_t len = in->size < cfg->max_head_bytes ? in->size : cfg->max_head_bytes;
   const char *method, *target;
@@ -751,12 +779,48 @@ static void on_conn_read(h2o_socket_t *sock, const char *err) {
   else if (conn->state == CONN_EXCHANGE) conn_body_progress(conn);
 }
 
+/* At the connection cap: the connection waiting longest for a request goes (an idle keep-alive
+ * one, or one that has not sent a byte yet); false if every connection is busy. */
+static bool worker_make_room(httpd_worker *w) {
+  if (w->conn_count < w->conn_limit) return true;
+  for (h2o_linklist_t *node = w->idle_conns.next; node != &w->idle_conns; node = node->next) {
+    httpd_conn *conn = H2O_STRUCT_FROM_MEMBER(httpd_conn, idle_link, node);
+    if (conn->write_in_flight || conn_pending(conn)->len > 0) continue; /* its last response is still going out */
+    conn_close(conn);
+    return true;
+  }
+  return false;
+}
+
+/* Over the cap with every connection busy: the new connection gets a 503 at once rather than
+ * waiting in the backlog. Written straight to the socket (it fits in an empty send buffer). */
+static void worker_refuse(httpd_worker *w, h2o_socket_t *sock) {
+  int fd = h2o_socket_get_fd(sock);
+  static const char refusal[] = "HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                                "content-length: 21\r\nconnection: close\r\n\r\nToo many connections\n";
+  ssize_t sent = send(fd, refusal, sizeof refusal - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+  WR_UNUSED(sent); /* a client already gone needs no answer */
+  /* Read what the client already sent, so that the close is a FIN and not a reset, which
+   * could destroy the 503 before the client reads it. */
+  char sink[4096];
+  ssize_t got = recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+  WR_UNUSED(got);
+  h2o_socket_close(sock);
+  if (w->refused++ % 1000 == 0) /* the first time, then every thousandth */
+    WR_WARN("serve: worker %u: at its connection cap (%u), every connection busy: new ones get 503 (%llu so far)",
+            w->index, w->conn_limit, w->refused);
+}
+
 static void on_accept(h2o_socket_t *listener, const char *err) {
   httpd_worker *w = listener->data;
   if (err != NULL) return;
-  for (int i = 0; i < 16 && w->conn_count < w->conn_limit; i++) {
+  for (int i = 0; i < 16; i++) {
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
     if (sock == NULL) return;
+    if (!worker_make_room(w)) {
+      worker_refuse(w, sock);
+      continue;
+    }
     httpd_conn *conn = WR_NEW(httpd_conn);
     conn->worker = w;
     conn->sock = sock;
@@ -766,10 +830,6 @@ static void on_accept(h2o_socket_t *listener, const char *err) {
     h2o_linklist_insert(&w->conns, &conn->link);
     w->conn_count++;
     conn_parse_head(conn);
-  }
-  if (w->conn_count >= w->conn_limit) {
-    w->listener_paused = true;
-    h2o_socket_read_stop(listener);
   }
 }
 
@@ -1000,10 +1060,12 @@ static void *worker_main(void *arg) {
   w->loop = h2o_evloop_create();
   w->parsed_headers = WR_NEW_ARRAY(struct phr_header, cfg->max_header_count);
   h2o_linklist_init_anchor(&w->conns);
+  h2o_linklist_init_anchor(&w->idle_conns);
   h2o_linklist_init_anchor(&w->dirty);
   h2o_timeout_init(w->loop, &w->idle_timeout, cfg->idle_timeout_ms);
   h2o_timeout_init(w->loop, &w->head_timeout, cfg->head_timeout_ms);
   h2o_timeout_init(w->loop, &w->body_timeout, cfg->body_timeout_ms);
+  h2o_timeout_init(w->loop, &w->body_total_timeout, cfg->body_total_timeout_ms);
   h2o_timeout_init(w->loop, &w->send_timeout, cfg->send_timeout_ms);
   h2o_timeout_init(w->loop, &w->stop_timeout, cfg->stop_timeout_ms);
   w->listener = h2o_evloop_socket_create(w->loop, w->listen_fd, H2O_SOCKET_FLAG_DONT_READ);
@@ -1030,6 +1092,7 @@ static void *worker_main(void *arg) {
   h2o_timeout_dispose(w->loop, &w->idle_timeout);
   h2o_timeout_dispose(w->loop, &w->head_timeout);
   h2o_timeout_dispose(w->loop, &w->body_timeout);
+  h2o_timeout_dispose(w->loop, &w->body_total_timeout);
   h2o_timeout_dispose(w->loop, &w->send_timeout);
   if (h2o_timeout_is_linked(&w->stop_timer)) h2o_timeout_unlink(&w->stop_timer);
   h2o_timeout_dispose(w->loop, &w->stop_timeout);
@@ -1089,6 +1152,7 @@ static void normalize_config(httpd_config *c) {
   if (c->response_buffer_bytes == 0) c->response_buffer_bytes = 64 * 1024;
   if (c->head_timeout_ms == 0) c->head_timeout_ms = 10000;
   if (c->body_timeout_ms == 0) c->body_timeout_ms = 60000;
+  if (c->body_total_timeout_ms == 0) c->body_total_timeout_ms = 300000;
   if (c->idle_timeout_ms == 0) c->idle_timeout_ms = 60000;
   if (c->send_timeout_ms == 0) c->send_timeout_ms = 60000;
   if (c->stop_timeout_ms == 0) c->stop_timeout_ms = 10000;

@@ -71,12 +71,19 @@ typedef struct httpd_config {
   uint64_t max_body_bytes; /* over it: 413. 0 = 64 MiB */
   size_t body_buffer_bytes; /* unread request body buffered before reading pauses. 0 = 64 KiB */
   size_t response_buffer_bytes; /* queued response bytes before writes report no capacity. 0 = 64 KiB */
-  uint32_t head_timeout_ms; /* from a request's first byte to its complete head; then 408. 0 = 10 s */
+  /* Timeouts (see README "Connections"). A new connection has head_timeout_ms from its accept
+   * to a complete head (closed quietly if it sent nothing, else 408); a keep-alive connection
+   * idles up to idle_timeout_ms, then has head_timeout_ms from the next request's first byte. */
+  uint32_t head_timeout_ms; /* 0 = 10 s */
   uint32_t body_timeout_ms; /* longest silence while a request body is expected; then 408. 0 = 60 s */
+  uint32_t body_total_timeout_ms; /* from the end of the head to the last body byte; then 408. 0 = 5 min */
   uint32_t idle_timeout_ms; /* keep-alive connection with no request; closed quietly. 0 = 60 s */
   uint32_t send_timeout_ms; /* longest stall writing to a client that does not read. 0 = 60 s */
   uint32_t stop_timeout_ms; /* a graceful stop closes what is still open after this. 0 = 10 s */
-  unsigned max_connections; /* over all workers; 0 = 1000 */
+  /* Open connections over all workers (each worker takes its share); 0 = 1000. At the cap a new
+   * connection closes the one waiting longest for a request (idle keep-alive, or not a byte
+   * sent yet); if every one is busy, the new one gets a 503 and is closed at once. */
+  unsigned max_connections;
   unsigned max_requests; /* requests handed to the handler and not finished, all workers; 503 over it. 0 = 1000 */
   httpd_handler handler;
 } httpd_config;

@@ -283,10 +283,17 @@ static void test_server(const warren_component *probe, const warren_component *v
   err = NULL;
   CHECK(!warren_server_config_set(config, "idle-instance-timeout", "5 parsecs", &err));
   expect_error(err, WARREN_ERROR_INVALID, "");
+  err = NULL;
+  CHECK(!warren_server_config_set(config, "body-timeout", "soon", &err));
+  expect_error(err, WARREN_ERROR_INVALID, "--body-timeout: duration 'soon'");
+  err = NULL;
+  CHECK(!warren_server_config_set(config, "header-timeout", NULL, &err));
+  expect_error(err, WARREN_ERROR_INVALID, "--header-timeout: a duration is needed");
   const char *settings[][2] = {
       {"addr", "127.0.0.1:0"}, {"workers", "1"},         {"max-instance-reuse-count", "2"}, {"exact-limits", NULL},
       {"max-instances", "4"},  {"seed", "42"},           {"drain-timeout", "2s"},           {"timeout", "20s"},
       {"name", "probe"},       {"queue-timeout", "10s"}, {"idle-instance-timeout", "1h"},
+      {"header-timeout", "5s"}, {"keep-alive-timeout", "30s"}, {"body-idle-timeout", "20s"}, {"body-timeout", "2m"},
   };
   for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
     err = NULL;

@@ -530,26 +530,106 @@ def run_request_limit():
     assert code == 0 and "ERROR" not in err, (code, err)
 
 
+# The tests below start servers whose keep-alive and header timeouts are a minute, far beyond
+# IO_TIMEOUT: a client served, or a connection closed, within IO_TIMEOUT was not served or
+# closed by one of those timeouts.
+PATIENT = ("--idle-timeout-ms", "60000", "--head-timeout-ms", "60000")
+
+
 def run_connection_limit():
-    srv = Server("--workers", "1", "--max-connections", "2")
+    """At the cap, the connection waiting longest for a request makes room for a new one; with
+    every connection busy, a new one gets 503 at once instead of waiting in the backlog."""
+    srv = Server("--workers", "1", "--max-connections", "2", *PATIENT)
     try:
         a, b = connect(srv.port), connect(srv.port)
         for s in (a, b):
             s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
             assert Reader(s).response()[2] == b"hello\n"
-        c = connect(srv.port)  # completes in the kernel's backlog, but is not served yet
+        c = connect(srv.port)
         c.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-        c.settimeout(0.5)
-        try:
-            early = c.recv(100)
-        except socket.timeout:
-            early = None
-        assert early is None, "served over the connection limit: %r" % early
-        c.settimeout(IO_TIMEOUT)
-        a.close()
-        assert Reader(c).response()[2] == b"hello\n"
-        b.close()
-        c.close()
+        assert Reader(c).response()[2] == b"hello\n"  # served at once: `a` made room
+        assert Reader(a).closed(), "the longest idle connection was not the one closed"
+        for s in (b, c):
+            s.sendall(b"GET /task/sleep/2000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.1)
+        d = connect(srv.port)  # both are busy: nothing can make room
+        d.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        r = Reader(d)
+        status, headers, _ = r.response()
+        assert status == 503 and headers.get("connection") == "close", (status, headers)
+        assert r.closed()
+        for s in (b, c):  # the busy ones were not disturbed
+            assert Reader(s).response()[2] == b"slept\n"
+            s.close()
+        for s in (a, d):
+            s.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def run_silent_connections_do_not_lock_out():
+    """1,000 connections that never send a byte, over a cap of 50: a new client is still served
+    at once (each new connection closes the one that has waited longest)."""
+    srv = Server("--workers", "1", "--max-connections", "50", *PATIENT)
+    silent = []
+    try:
+        for _ in range(1000):
+            silent.append(socket.create_connection(("127.0.0.1", srv.port), timeout=IO_TIMEOUT))
+        assert get(srv.port)[2] == b"hello\n"
+        assert Reader(silent[0]).closed(), "the oldest silent connection is still open"
+        silent[-1].settimeout(IO_TIMEOUT)
+        silent[-1].sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")  # a recent one is still served
+        assert Reader(silent[-1]).response()[2] == b"hello\n"
+    finally:
+        for s in silent:
+            s.close()
+        code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def run_silent_connection_gets_the_header_deadline():
+    """A connection that never sends a byte has the header deadline from its accept (and is closed
+    without a response); a kept-alive connection waits for the keep-alive timeout instead."""
+    srv = Server("--workers", "1", "--head-timeout-ms", "300", "--idle-timeout-ms", "60000")
+    try:
+        silent = connect(srv.port)
+        assert Reader(silent).closed(), "a silent connection got a response"
+        silent.close()
+        kept = connect(srv.port)
+        r = Reader(kept)
+        kept.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert r.response()[2] == b"hello\n"
+        time.sleep(1.0)  # past the header deadline, well within the keep-alive timeout
+        kept.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+        assert r.response()[2] == b"hello\n"
+        kept.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0 and "ERROR" not in err, (code, err)
+
+
+def run_trickled_body_hits_the_body_deadline():
+    """One byte every 100 ms never leaves the body silent for its 700 ms between-bytes timeout,
+    but the whole body must arrive within 1 s of the head: then 408 and a close."""
+    srv = Server("--workers", "1", "--body-total-timeout-ms", "1000")
+    try:
+        s = connect(srv.port)
+        s.sendall(b"POST /sink HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+        s.settimeout(0.1)
+        answer = b""
+        for _ in range(int(IO_TIMEOUT * 10)):
+            try:
+                s.sendall(b"x")
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            try:
+                answer = s.recv(1000)
+                break
+            except socket.timeout:
+                pass
+        assert answer.startswith(b"HTTP/1.1 408 "), answer
+        s.close()
     finally:
         code, err = srv.stop()
     assert code == 0 and "ERROR" not in err, (code, err)
@@ -596,7 +676,11 @@ def main():
     else:
         passed += 1
         print("ok    server_exits_cleanly")
-    for name, fn in (("connection_limit", run_connection_limit), ("graceful_stop", run_graceful_stop),
+    for name, fn in (("connection_limit", run_connection_limit),
+                     ("silent_connections_do_not_lock_out", run_silent_connections_do_not_lock_out),
+                     ("silent_connection_gets_the_header_deadline", run_silent_connection_gets_the_header_deadline),
+                     ("trickled_body_hits_the_body_deadline", run_trickled_body_hits_the_body_deadline),
+                     ("graceful_stop", run_graceful_stop),
                      ("task_does_not_block_the_loop", run_task_does_not_block_the_loop),
                      ("request_limit", run_request_limit)):
         try:

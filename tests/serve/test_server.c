@@ -318,8 +318,14 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--max-connections") == 0) cfg.max_connections = (unsigned)atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--max-requests") == 0) cfg.max_requests = (unsigned)atoi(argv[i + 1]);
     else if (strcmp(argv[i], "--idle-timeout-ms") == 0) cfg.idle_timeout_ms = (uint32_t)atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--head-timeout-ms") == 0) cfg.head_timeout_ms = (uint32_t)atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--body-timeout-ms") == 0) cfg.body_timeout_ms = (uint32_t)atoi(argv[i + 1]);
+    else if (strcmp(argv[i], "--body-total-timeout-ms") == 0) cfg.body_total_timeout_ms = (uint32_t)atoi(argv[i + 1]);
     else {
-      fprintf(stderr, "usage: %s [--workers N] [--port P] [--max-connections N] [--max-requests N] [--idle-timeout-ms MS]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [--workers N] [--port P] [--max-connections N] [--max-requests N] [--idle-timeout-ms MS]\n"
+              "          [--head-timeout-ms MS] [--body-timeout-ms MS] [--body-total-timeout-ms MS]\n",
+              argv[0]);
       return 2;
     }
   }

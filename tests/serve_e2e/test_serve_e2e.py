@@ -738,6 +738,15 @@ BAD_INVOCATIONS = [
     (["{c}/wat/add.wasm"], 1, r"does not export wasi:http/incoming-handler"),
     (["{c}/c/hello-cli.wasm"], 1, r"does not export wasi:http/incoming-handler"),
     (["{own}/trap_at_start.wasm"], 1, r"trap_at_start\.wasm: instantiation trapped: unreachable"),
+    # input files: only regular files are read (a device, a FIFO would read forever or block)
+    (["/dev/zero"], 1, r"cannot read /dev/zero: it is a character device, and only regular files are read"),
+    (["{dir}"], 1, r"cannot read .*: it is a directory"),
+    (["{fifo}"], 1, r"cannot read .*fifo\.wasm: it is a FIFO or pipe"),
+    (["--header-timeout", "0s", "{c}/c/http-handler.wasm"], 2, r"--header-timeout: duration '0s' must be greater than zero"),
+    (["--header-timeout", "500us", "{c}/c/http-handler.wasm"], 2, r"--header-timeout: expected a duration from 1ms to 24h"),
+    (["--body-timeout", "soon", "{c}/c/http-handler.wasm"], 2, r"--body-timeout: duration 'soon'"),
+    (["--keep-alive-timeout", "{c}/c/http-handler.wasm"], 2, r"--keep-alive-timeout: duration"),
+    (["--body-idle-timeout=2d", "{c}/c/http-handler.wasm"], 2, r"--body-idle-timeout: duration"),
 ]
 
 
@@ -747,8 +756,10 @@ def bad_flags():
     core = os.path.join(work.name, "core-module.wasm")
     with open(core, "wb") as f:
         f.write(b"\0asm\1\0\0\0")  # an empty core module: valid wasm, not a component
+    fifo = os.path.join(work.name, "fifo.wasm")
+    os.mkfifo(fifo)
     for args, code, message in BAD_INVOCATIONS:
-        args = [a.format(c=CORPUS, core=core, own=COMPONENTS) for a in args]
+        args = [a.format(c=CORPUS, core=core, own=COMPONENTS, dir=work.name, fifo=fifo) for a in args]
         cmd = [WARREN, "serve", "--addr", "127.0.0.1:0"] + args
         proc = subprocess.run(cmd, capture_output=True, timeout=START_TIMEOUT)
         err = proc.stderr.decode(errors="replace")
@@ -993,6 +1004,55 @@ def pool_teardown_not_after_trap():
         w.stop()
         seen = teardown_lines(w)
         check(sorted(c for cs in seen.values() for c in cs) == [1], "only the healthy instance", seen)
+
+
+def dropped_counts(text, pattern):
+    return sum(int(n) for n in re.findall(pattern, text))
+
+
+@test
+def log_guest_output_rate_limited():
+    # one instance writes 3,000 stderr lines at once: its bucket (100 lines/s, bursts of 200)
+    # lets a few hundred through, and the lines dropped are all accounted for in summary lines
+    lines = 3000
+    with Warren(PROBE) as w:
+        start = time.monotonic()
+        get_ok(w.port, "/flood/%d" % lines)
+        elapsed = time.monotonic() - start
+        text = w.stop()
+    printed = len(re.findall(r"(?m)^stderr \[\d+\] :: flood$", text))
+    bound = 200 + 100 * elapsed + 1
+    # the instance's teardown line goes through the same limit: printed, or counted as dropped
+    lines += 1
+    printed_teardown = len(re.findall(r"(?m)^stderr \[\d+\] :: teardown count=1$", text))
+    check(printed <= bound, "flood lines printed: %d, at most %d" % (printed, bound), text[-2000:])
+    check(printed < lines, "some lines dropped", printed)
+    dropped = (dropped_counts(text, r"\[warren: (\d+) lines of this instance dropped")
+               + dropped_counts(text, r"warren: (\d+) lines of guest output dropped")
+               + dropped_counts(text, r"serve: (\d+) lines of guest output dropped"))
+    check(printed + printed_teardown + dropped == lines, "printed %d + %d + dropped %d" % (printed, printed_teardown, dropped),
+          text[-2000:])
+
+
+@test
+def log_trap_lines_rate_limited():
+    # every request traps on a fresh instance: the server's failure lines are capped at 10/s
+    # (bursts of 20) over all instances, and the rest is counted in summary lines
+    with Warren(PROBE) as w:
+        start = time.monotonic()
+        sent = 0
+        # enough requests to be well over what the bucket allows in the time they took
+        while sent < 60 + 30 * (time.monotonic() - start) and time.monotonic() - start < IO_TIMEOUT:
+            status, _, _ = request(w.port, "GET", "/trap")
+            check(status == 500, "trap answered 500", status)
+            sent += 1
+        elapsed = time.monotonic() - start
+        text = w.stop()
+    printed = len(re.findall(r"guest trapped", text))
+    bound = 20 + 10 * elapsed + 1
+    check(printed <= bound and printed < sent, "trap lines printed: %d of %d, at most %d" % (printed, sent, bound))
+    dropped = dropped_counts(text, r"serve: (\d+) lines on failed instances dropped")
+    check(printed + dropped == sent, "printed %d + dropped %d of %d" % (printed, dropped, sent), text[-2000:])
 
 
 @test
