@@ -168,7 +168,7 @@ static void test_malformed(void) {
   put_u8(&sec, 0x6e);
   put_leb(&sec, 33);
   for (int i = 0; i < 33; i++) {
-    char label[8];
+    char label[16]; /* a letter and any int */
     snprintf(label, sizeof label, "f%d", i);
     put_name(&sec, label);
   }
@@ -222,7 +222,7 @@ static void put_record(bytes *b, int n, const uint8_t *types) {
   put_u8(b, 0x72);
   put_leb(b, (uint64_t)n);
   for (int i = 0; i < n; i++) {
-    char label[8];
+    char label[16]; /* a letter and any int */
     snprintf(label, sizeof label, "f%d", i);
     put_name(b, label);
     put_u8(b, types[i]);
@@ -271,7 +271,7 @@ static void test_layouts(void) {
   put_u8(&sec, 0x6e);                                   /* 4: flags (17 labels) */
   put_leb(&sec, 17);
   for (int i = 0; i < 17; i++) {
-    char label[8];
+    char label[16]; /* a letter and any int */
     snprintf(label, sizeof label, "g%d", i);
     put_name(&sec, label);
   }
@@ -289,7 +289,7 @@ static void test_layouts(void) {
   put_u8(&sec, 0x6d);                                   /* 9: enum with 300 cases */
   put_leb(&sec, 300);
   for (int i = 0; i < 300; i++) {
-    char label[8];
+    char label[16]; /* a letter and any int */
     snprintf(label, sizeof label, "e%d", i);
     put_name(&sec, label);
   }
