@@ -366,7 +366,8 @@ void wr_pool_created(wr_pool_instance *token, void *instance, uint64_t duration_
   p->starting_capacity -= capacity_of(inst);
   if (!instance) {
     p->metrics.instantiation_failures++;
-    WR_WARN("pool: instance %llu failed to start: %s", (unsigned long long)inst->id,
+    /* info, not warn: the factory logs the failure itself, under the server's log rate limit */
+    WR_INFO("pool: instance %llu failed to start: %s", (unsigned long long)inst->id,
             error ? error : "unknown error");
     bool for_request = inst->for_request;
     unlink_instance(p, inst);
@@ -405,7 +406,7 @@ void wr_pool_teardown_done(wr_pool_instance *token, bool ok) {
   token->teardown_running = false;
   if (!ok) {
     p->metrics.teardown_failures++;
-    WR_WARN("pool: instance %llu: teardown failed", (unsigned long long)token->id);
+    WR_INFO("pool: instance %llu: teardown failed", (unsigned long long)token->id); /* logged by the factory too */
   }
   progress(p, token);
   leave(p);
@@ -457,7 +458,8 @@ void wr_pool_release(wr_pool *pool, wr_pool_lease *lease, wr_task_outcome outcom
   switch (outcome) {
     case WR_TASK_TRAP:
       p->metrics.traps++;
-      WR_WARN("pool: instance %llu trapped; retiring it", (unsigned long long)inst->id);
+      /* info: the trap itself is logged by the task's owner, under the server's log rate limit */
+      WR_INFO("pool: instance %llu trapped; retiring it", (unsigned long long)inst->id);
       retire(p, inst, WR_DRAIN_TRAP);
       break;
     case WR_TASK_TIMEOUT:
