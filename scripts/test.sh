@@ -4,6 +4,8 @@
 #   build-fuzz/  clang + libFuzzer        the unit and component tests again, and a short run of every
 #                                         fuzz target (the slow end-to-end and spec suites, which the
 #                                         gcc build already ran, are skipped to keep CI short)
+#   build-release/  gcc -O3 (CMAKE_BUILD_TYPE=Release), as a user builds it: compiled warning-free
+#                   (-Werror), then a smoke run: the quick base and `warren run` tests
 # Extra arguments go to both ctest runs (e.g. -R spec_core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +20,7 @@ CC=clang cmake -S . -B build-fuzz -G Ninja -DWARREN_SANITIZE=ON -DWARREN_FUZZ=ON
 cmake --build build-fuzz
 ctest --test-dir build-fuzz --output-on-failure -j "$jobs" --timeout 900 \
   -E '^(spec_|serve_e2e\.[a-z_]+$|wit\.wasi|examples\.|component_values\.[^.]+\.[0-9])' "$@"
+
+cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-release
+ctest --test-dir build-release --output-on-failure -j "$jobs" -R '^(base_|run\.)'
