@@ -74,6 +74,7 @@ static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t
 static wasi_pollable *body_subscribe(void *self) {
   serve_http_exchange *x = self;
   if (x->ex == NULL || x->body_ended) return wasi_pollable_ready();
+  httpd_body_want(x->ex); /* a guest about to wait for the body: its client may wait for a 100 */
   if (httpd_body_available(x->ex) > 0) wasi_signal(x->readable);
   return wasi_pollable_flag(x->readable);
 }

@@ -270,6 +270,7 @@ static void on_request(void *worker_state, httpd_exchange *ex) {
   } else if (path_is(r, "/echo")) {
     pump *p = WR_NEW(pump);
     p->ex = ex;
+    httpd_body_want(ex); /* it answers before reading but will read: a waiting client gets its 100 */
     httpd_response_start(ex, 200, NULL, 0, r->content_length == UINT64_MAX ? -1 : (int64_t)r->content_length);
     httpd_body_on_ready(ex, echo_pump, p);
     httpd_response_on_writable(ex, echo_pump, p);
