@@ -36,6 +36,7 @@ void http1_chunked_init(http1_chunked_decoder *d, size_t max_trailer_bytes) {
   memset(d, 0, sizeof *d);
   d->state = ST_SIZE_FIRST;
   d->max_trailer_bytes = max_trailer_bytes;
+  d->max_line_bytes = HTTP1_CHUNK_LINE_MAX;
 }
 
 static int hex_value(unsigned char c) {
@@ -153,7 +154,7 @@ http1_chunked_status http1_chunked_decode(http1_chunked_decoder *d, char *buf, s
     }
     int before = d->state;
     d->state = step(d, (unsigned char)buf[in++]);
-    if (in_size_line(before) && ++d->line_bytes > HTTP1_CHUNK_LINE_MAX) d->state = ST_ERROR;
+    if (in_size_line(before) && ++d->line_bytes > d->max_line_bytes) d->state = ST_ERROR;
     if (in_trailers(before) && ++d->trailer_bytes > d->max_trailer_bytes) d->state = ST_ERROR;
   }
   *data_len = out;

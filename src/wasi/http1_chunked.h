@@ -33,6 +33,7 @@ typedef struct http1_chunked_decoder {
   uint64_t chunk_left; /* data bytes of the current chunk still to come */
   unsigned digits;     /* significant hex digits of the size being read */
   size_t line_bytes;   /* of the size line being read */
+  size_t max_line_bytes; /* HTTP1_CHUNK_LINE_MAX after init; a test may lower it */
   size_t trailer_bytes;
   size_t max_trailer_bytes;
 } http1_chunked_decoder;
