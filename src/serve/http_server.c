@@ -337,7 +337,7 @@ static void conn_update_reading(httpd_conn *conn) {
     bool more_body = ex->body == BODY_LENGTH ? ex->body_left > conn->sock->input->size
                                              : ex->body == BODY_CHUNKED && !ex->chunks_ended;
     read = more_body && !ex->body_error && exchange_body_buffered(ex) < w->server->config.body_buffer_bytes;
-    if (!read) {
+    if (!read || ex->continue_pending) { /* a client waiting for its 100 is not slow */
       conn_set_read_timer(conn, NULL, NULL);
     } else if (!h2o_timeout_is_linked(&conn->read_timer)) {
       conn_set_read_timer(conn, &w->body_timeout, on_body_timeout);
@@ -730,6 +730,7 @@ void httpd_body_want(httpd_exchange *ex) {
   if (conn == NULL || ex->failed || ex->response_started || ex->body_error) return;
   out_append_str(conn_pending(conn), "HTTP/1.1 100 Continue\r\n\r\n");
   conn_mark_dirty(conn);
+  conn_update_reading(conn); /* from now on the body's silence is timed */
 }
 
 httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, size_t *n) {
@@ -778,6 +779,7 @@ bool httpd_response_start(httpd_exchange *ex, int status, const httpd_header *he
      * this response instead of waiting to discard a body that may not come. */
     ex->continue_pending = false;
     conn->persistent = false;
+    conn_update_reading(conn); /* a body that still comes is timed again */
   }
   out_buffer *out = conn_pending(conn);
   char line[64];
