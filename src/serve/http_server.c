@@ -508,12 +508,16 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
   size_t kept = 0;
   const char *authority = NULL;
   size_t authority_len = 0;
+  /* only Connection fields can name more hop-by-hop fields: without one, skip looking */
+  size_t connection_scope = 0;
+  for (size_t i = 0; i < header_count && connection_scope == 0; i++)
+    if (equals_lower(fields[i].name, fields[i].name_len, "connection")) connection_scope = header_count;
   for (size_t i = 0; i < header_count; i++) {
     if (i == host_index) {
       authority = REBASE(fields[i].value);
       authority_len = fields[i].value_len;
     }
-    if (http1_is_hop_by_hop(fields[i].name, fields[i].name_len, fields, header_count)) continue;
+    if (http1_is_hop_by_hop(fields[i].name, fields[i].name_len, fields, connection_scope)) continue;
     char *name = REBASE(fields[i].name);
     for (size_t k = 0; k < fields[i].name_len; k++)
       if (name[k] >= 'A' && name[k] <= 'Z') name[k] = (char)(name[k] - 'A' + 'a');
