@@ -358,8 +358,8 @@ static bool exchange_decode_chunks(httpd_conn *conn, httpd_exchange *ex) {
     return false;
   }
   /* the next pipelined request (if the body ended) moves up to follow the decoded bytes */
-  char *end = in->bytes + ex->chunk_avail;
-  memmove(end + data, end + consumed, raw - consumed);
+  char *fresh = in->bytes + ex->chunk_avail;
+  memmove(fresh + data, fresh + consumed, raw - consumed);
   in->size = ex->chunk_avail + data + (raw - consumed);
   ex->chunk_avail += data;
   ex->body_received += data;
