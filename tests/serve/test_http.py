@@ -570,6 +570,16 @@ def test_expect_100_sent_when_the_handler_reads(port):
     assert r.response()[2] == b"hello\n"
 
 
+def test_expect_100_waits_for_a_late_reader(port):
+    # the server's 700 ms body timeout must not run while the client waits for its 100
+    s = connect(port)
+    s.sendall(b"POST /task/late-sink/1500 HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[0] == 100
+    s.sendall(b"ping")
+    assert r.response()[:3:2] == (200, b"4\n")
+
+
 def test_expect_100_never_when_answered_without_reading(port):
     s = connect(port)
     s.sendall(b"POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
