@@ -1,6 +1,6 @@
-/* libFuzzer target for the HTTP front end (src/serve/http_server.c). Parsing itself is
- * picohttpparser's; what is ours is the framing around it (request validation, content-length
- * and chunked bodies in place, pipelining, limits, timeouts, responses), so the fuzzer drives
+/* libFuzzer target for the HTTP front end (src/serve/http_server.c). The grammar itself is
+ * fuzzed in process by fuzz_http1.c; this one drives what is around it (request validation,
+ * content-length and chunked bodies in place, pipelining, limits, timeouts, responses) over
  * whole connections: one server with one worker runs for the process, and each input is sent on
  * a fresh loopback connection, then the client half-closes and reads until the server closes.
  * The first byte picks how the rest is cut into writes (to exercise partial heads and chunks).

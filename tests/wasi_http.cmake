@@ -11,6 +11,12 @@ add_test(NAME wasi_http.unit COMMAND wasi_http_test)
 # a guard against a hang, not a timing assertion: every socket wait in the test is bounded
 set_tests_properties(wasi_http.unit PROPERTIES TIMEOUT 120)
 
+# wasi_http.grammar: the strict HTTP/1.1 grammar shared by the front end and both clients
+# (src/wasi/http1_grammar.c, src/wasi/http1_chunked.c).
+add_executable(wasi_http_grammar_test tests/wasi_http/test_http1_grammar.c)
+target_link_libraries(wasi_http_grammar_test PRIVATE warren_wasi)
+add_test(NAME wasi_http.grammar COMMAND wasi_http_grammar_test)
+
 add_executable(wasi_http_handle_request tests/wasi_http/handle_request.c)
 target_link_libraries(wasi_http_handle_request PRIVATE warren_wasi warren_component)
 

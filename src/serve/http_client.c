@@ -15,10 +15,11 @@
 
 #include "base/alloc.h"
 #include "base/vec.h"
-#include "serve/picohttpparser_abi.h"
 #include "serve/resolver.h"
 #include "serve/task.h"
 #include "wasi/http1.h"
+#include "wasi/http1_chunked.h"
+#include "wasi/http1_grammar.h"
 
 #define DEFAULT_TIMEOUT_NS (600ull * 1000000000ull)
 #define MAX_TIMEOUT_MS ((uint64_t)INT32_MAX) /* h2o adds timeouts to its clock: keep them sane */
@@ -36,7 +37,6 @@ typedef enum {
   PHASE_DONE,       /* the whole response arrived */
 } conn_phase;
 
-typedef enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE } body_framing;
 
 typedef wasi_http1_buffer byte_buffer;
 
@@ -75,9 +75,9 @@ typedef struct client_conn {
   bool head_ready, head_taken;
   uint16_t status;
   WR_VEC(wasi_http_header) headers; /* malloc'ed copies until taken */
-  body_framing framing;
+  http1_body_kind framing;
   uint64_t remaining; /* BODY_LENGTH: body bytes not yet received */
-  struct phr_chunked_decoder decoder;
+  http1_chunked_decoder decoder;
   size_t decoded;     /* body bytes at the start of sock->input, ready for the guest */
   bool reading;       /* h2o reads the socket (off while the guest has enough buffered) */
 
@@ -230,29 +230,6 @@ static void queue_bytes(client_conn *c, const void *data, size_t len) {
 
 static void on_read(h2o_socket_t *sock, const char *err);
 
-static bool is_token(const char *s, size_t len) {
-  static const char extra[] = "!#$%&'*+-.^_`|~";
-  if (len == 0) return false;
-  for (size_t i = 0; i < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    bool ok = (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-              (ch && memchr(extra, ch, sizeof extra - 1));
-    if (!ok) return false;
-  }
-  return true;
-}
-
-static bool parse_decimal(const char *s, size_t len, uint64_t *out) {
-  if (len == 0 || len > 19) return false;
-  uint64_t n = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    n = n * 10 + (uint64_t)(s[i] - '0');
-  }
-  *out = n;
-  return true;
-}
-
 /* The silence allowed from now until the next byte. */
 static void restart_read_timer(client_conn *c) {
   start_timer(c, c->got_first_byte ? &c->between_bytes_timeout : &c->first_byte_timeout, &c->read_timer);
@@ -272,65 +249,45 @@ static void pause_reading(client_conn *c) {
   stop_timer(&c->read_timer);
 }
 
-/* The head at the start of sock->input: status, fields, framing. Returns false when incomplete;
- * a malformed or oversized head fails the exchange. */
+/* The head at the start of sock->input: status, fields, framing (the strict grammar of
+ * wasi/http1_grammar.h). Returns false when incomplete; a malformed or oversized head fails the
+ * exchange. */
 static bool take_head(client_conn *c) {
   for (;;) {
     h2o_buffer_t *in = c->sock->input; /* consuming all of it swaps the buffer */
-    struct phr_header fields[MAX_RESPONSE_HEADERS];
-    size_t nfields = MAX_RESPONSE_HEADERS, msg_len;
-    int minor, status;
-    const char *msg;
-    int len = phr_parse_response(in->bytes, in->size, &minor, &status, &msg, &msg_len, fields, &nfields, 0);
-    if ((len == -2 && in->size > MAX_RESPONSE_HEAD) || len > (int)MAX_RESPONSE_HEAD) {
+    http1_field fields[MAX_RESPONSE_HEADERS];
+    http1_head head;
+    switch (http1_parse_response_head(in->bytes, in->size, MAX_RESPONSE_HEAD, fields, MAX_RESPONSE_HEADERS, &head)) {
+    case HTTP1_HEAD_COMPLETE: break;
+    case HTTP1_HEAD_PARTIAL: return false;
+    case HTTP1_HEAD_TOO_LARGE:
+    case HTTP1_HEAD_TOO_MANY_FIELDS:
       fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_HEADER_SECTION_SIZE));
       return false;
-    }
-    if (len == -2) return false;
-    if (len < 0 || status < 100 || status > 999) {
+    case HTTP1_HEAD_MALFORMED:
       fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
       return false;
     }
-    if (status < 200 && status != 101) { /* an interim response; the real one follows */
-      h2o_buffer_consume(&c->sock->input, (size_t)len);
+    if (head.status < 200 && head.status != 101) { /* an interim response; the real one follows */
+      h2o_buffer_consume(&c->sock->input, head.length);
       continue;
     }
-    bool chunked = false, has_length = false;
-    uint64_t length = 0;
-    for (size_t i = 0; i < nfields; i++) {
-      const struct phr_header *f = &fields[i];
-      if (f->name == NULL || !is_token(f->name, f->name_len)) { /* obs-fold or a bad name */
-        free_headers(c);
-        fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
-        return false;
-      }
-      if (f->name_len == 17 && strncasecmp(f->name, "transfer-encoding", 17) == 0) {
-        /* RFC 9112 6.3: chunked only when it is the final coding; otherwise the body ends with the
-         * connection */
-        chunked = f->value_len >= 7 && strncasecmp(f->value + f->value_len - 7, "chunked", 7) == 0;
-        has_length = false;
-      } else if (f->name_len == 14 && strncasecmp(f->name, "content-length", 14) == 0) {
-        uint64_t n;
-        if (!parse_decimal(f->value, f->value_len, &n) || (has_length && n != length)) {
-          free_headers(c);
-          fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
-          return false;
-        }
-        has_length = true;
-        length = n;
-      }
+    http1_framing framing;
+    if (http1_response_framing(fields, head.field_count, &framing) != HTTP1_FRAMING_OK) {
+      fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+      return false;
+    }
+    for (size_t i = 0; i < head.field_count; i++) {
+      const http1_field *f = &fields[i];
       wasi_http_header h = {wr_strndup(f->name, f->name_len), f->name_len,
                             (const uint8_t *)wr_strndup(f->value, f->value_len), f->value_len};
       WR_VEC_PUSH(&c->headers, h);
     }
-    h2o_buffer_consume(&c->sock->input, (size_t)len);
-    c->status = (uint16_t)status;
-    if (c->head_only || status == 204 || status == 304) c->framing = BODY_NONE;
-    else if (chunked) c->framing = BODY_CHUNKED;
-    else if (has_length) c->framing = length ? BODY_LENGTH : BODY_NONE;
-    else c->framing = BODY_UNTIL_CLOSE;
-    c->remaining = length;
-    c->phase = c->framing == BODY_NONE ? PHASE_DONE : PHASE_BODY;
+    h2o_buffer_consume(&c->sock->input, head.length);
+    c->status = (uint16_t)head.status;
+    c->framing = c->head_only || head.status == 204 || head.status == 304 ? HTTP1_BODY_NONE : framing.body;
+    c->remaining = framing.length;
+    c->phase = c->framing == HTTP1_BODY_NONE ? PHASE_DONE : PHASE_BODY;
     c->head_ready = true;
     wasi_signal(c->response_ready);
     return true;
@@ -342,28 +299,28 @@ static void take_body(client_conn *c) {
   h2o_buffer_t *in = c->sock->input;
   size_t fresh = in->size - c->decoded;
   switch (c->framing) {
-  case BODY_LENGTH: {
+  case HTTP1_BODY_LENGTH: {
     size_t n = fresh < c->remaining ? fresh : (size_t)c->remaining;
     c->decoded += n;
     c->remaining -= n;
     if (c->remaining == 0) c->phase = PHASE_DONE;
     break;
   }
-  case BODY_UNTIL_CLOSE: c->decoded += fresh; break;
-  case BODY_CHUNKED: {
+  case HTTP1_BODY_UNTIL_CLOSE: c->decoded += fresh; break;
+  case HTTP1_BODY_CHUNKED: {
     if (fresh == 0) break;
-    size_t n = fresh;
-    ssize_t rest = phr_decode_chunked(&c->decoder, in->bytes + c->decoded, &n);
-    in->size = c->decoded + n; /* the chunk framing is gone: only data stays */
-    c->decoded += n;
-    if (rest == -1) {
+    size_t data, consumed;
+    http1_chunked_status st = http1_chunked_decode(&c->decoder, in->bytes + c->decoded, fresh, &data, &consumed);
+    in->size = c->decoded + data; /* the chunk framing is gone: only data stays (nothing follows: connection: close) */
+    c->decoded += data;
+    if (st == HTTP1_CHUNKED_ERROR) {
       fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
       return;
     }
-    if (rest >= 0) c->phase = PHASE_DONE;
+    if (st == HTTP1_CHUNKED_DONE) c->phase = PHASE_DONE;
     break;
   }
-  case BODY_NONE: break;
+  case HTTP1_BODY_NONE: break;
   }
   if (c->phase == PHASE_DONE) pause_reading(c);
   else if (c->decoded >= SERVE_HTTP_CLIENT_BODY_BUFFER) pause_reading(c); /* the guest reads first */
@@ -379,7 +336,7 @@ static void on_read(h2o_socket_t *sock, const char *err) {
   if (err && !c->failed && c->phase != PHASE_DONE) {
     if (err != h2o_socket_error_closed) {
       fail(c, wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED));
-    } else if (c->phase == PHASE_BODY && c->framing == BODY_UNTIL_CLOSE) {
+    } else if (c->phase == PHASE_BODY && c->framing == HTTP1_BODY_UNTIL_CLOSE) {
       c->phase = PHASE_DONE;
       pause_reading(c);
       wasi_signal(c->readable);
@@ -627,7 +584,7 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   c->response_ready = wasi_flag_new(ctx);
   c->readable = wasi_flag_new(ctx);
   c->writable = wasi_flag_new(ctx);
-  c->decoder.consume_trailer = 1; /* trailers are dropped: future-trailers reports none */
+  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD); /* trailers are checked and dropped: future-trailers reports none */
   c->head_only = strcmp(head->method, "HEAD") == 0;
   h2o_timeout_init(loop, &c->connect_timeout, timeout_ms(timeouts->connect_ns));
   h2o_timeout_init(loop, &c->first_byte_timeout, timeout_ms(timeouts->first_byte_ns));

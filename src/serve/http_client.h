@@ -7,8 +7,9 @@
  * each address is tried in turn with a non-blocking connect. The request head and body
  * (Content-Length when the guest set one, else chunked, trailers included) are queued and written
  * as the socket takes them; check-write says 0 while WASI_HTTP_BODY_BUFFER bytes wait. The response
- * head is parsed with picohttpparser (1xx skipped, bounded to 64 KiB and 100 fields); its body
- * (Content-Length, chunked with trailers dropped, or close-delimited) is read while fewer than
+ * head is parsed with the strict grammar of wasi/http1_grammar.h (1xx skipped, bounded to 64 KiB
+ * and 100 fields); its body (Content-Length, chunked through wasi/http1_chunked.h with trailers
+ * checked and dropped, or close-delimited) is read while fewer than
  * SERVE_HTTP_CLIENT_BODY_BUFFER decoded bytes wait for the guest, so a guest that does not read
  * stops the upstream (backpressure). https answers TLS-protocol-error.
  *

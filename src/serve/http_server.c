@@ -19,7 +19,8 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
-#include "serve/picohttpparser_abi.h"
+#include "wasi/http1_chunked.h"
+#include "wasi/http1_grammar.h"
 
 /* A byte buffer that only grows; reused across responses of a connection. */
 typedef struct out_buffer {
@@ -67,7 +68,7 @@ struct httpd_worker {
   bool (*idle_hook)(void *arg);
   void *idle_hook_arg;
   unsigned holds; /* work that must finish before a stopping worker exits (httpd_worker_hold) */
-  struct phr_header *parsed_headers; /* max_header_count entries, reused by every parse */
+  http1_field *parsed_headers; /* max_header_count entries, reused by every parse */
   time_t date_second;
   char date_header[48];
 };
@@ -102,9 +103,12 @@ struct httpd_exchange {
   /* request body */
   body_framing body;
   uint64_t body_left; /* BODY_LENGTH: bytes not yet consumed */
-  struct phr_chunked_decoder decoder;
+  http1_chunked_decoder decoder;
   size_t chunk_avail; /* BODY_CHUNKED: decoded bytes at the front of the input buffer */
   bool chunks_ended;
+  /* Expect: 100-continue and the handler has not asked for the body yet: the 100 goes out when it
+   * does, never once a final response started */
+  bool continue_pending;
   uint64_t body_received;
   bool body_error;
   void (*body_ready)(void *arg);
@@ -177,64 +181,9 @@ static const char *status_reason(int status) {
   }
 }
 
-/* RFC 9110 tchar */
-static bool is_token_char(unsigned char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool is_token(const char *s, size_t len) {
-  if (len == 0) return false;
-  for (size_t i = 0; i < len; i++)
-    if (!is_token_char((unsigned char)s[i])) return false;
-  return true;
-}
-
-/* Field values: visible characters, space, tab and obs-text; no other control bytes. */
-static bool is_field_value(const char *s, size_t len) {
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
-  }
-  return true;
-}
-
-static bool equals_lower(const char *s, size_t len, const char *lower) {
-  size_t n = strlen(lower);
-  if (len != n) return false;
-  for (size_t i = 0; i < n; i++) {
-    char c = s[i];
-    if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-    if (c != lower[i]) return false;
-  }
-  return true;
-}
-
-/* Whether a comma-separated header value lists `token` (case-insensitive). */
-static bool list_has_token(const char *s, size_t len, const char *token) {
-  size_t i = 0;
-  while (i < len) {
-    while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == ',')) i++;
-    size_t start = i;
-    while (i < len && s[i] != ',') i++;
-    size_t end = i;
-    while (end > start && (s[end - 1] == ' ' || s[end - 1] == '\t')) end--;
-    if (end > start && equals_lower(s + start, end - start, token)) return true;
-  }
-  return false;
-}
-
-/* Content-Length: 1*DIGIT, bounded so that it cannot overflow. */
-static bool parse_content_length(const char *s, size_t len, uint64_t *out) {
-  if (len == 0 || len > 18) return false;
-  uint64_t v = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (uint64_t)(s[i] - '0');
-  }
-  *out = v;
-  return true;
-}
+static bool is_token(const char *s, size_t len) { return http1_is_token(s, len); }
+static bool is_field_value(const char *s, size_t len) { return http1_is_field_value(s, len); }
+static bool equals_lower(const char *s, size_t len, const char *lower) { return http1_equals_lower(s, len, lower); }
 
 static const char *worker_date_header(httpd_worker *w) {
   time_t now = time(NULL);
@@ -391,7 +340,7 @@ static void conn_update_reading(httpd_conn *conn) {
     bool more_body = ex->body == BODY_LENGTH ? ex->body_left > conn->sock->input->size
                                              : ex->body == BODY_CHUNKED && !ex->chunks_ended;
     read = more_body && !ex->body_error && exchange_body_buffered(ex) < w->server->config.body_buffer_bytes;
-    if (!read) {
+    if (!read || ex->continue_pending) { /* a client waiting for its 100 is not slow */
       conn_set_read_timer(conn, NULL, NULL);
     } else if (!h2o_timeout_is_linked(&conn->read_timer)) {
       conn_set_read_timer(conn, &w->body_timeout, on_body_timeout);
@@ -405,19 +354,19 @@ static void conn_update_reading(httpd_conn *conn) {
 static bool exchange_decode_chunks(httpd_conn *conn, httpd_exchange *ex) {
   h2o_buffer_t *in = conn->sock->input;
   if (ex->chunks_ended || in->size <= ex->chunk_avail) return true;
-  size_t raw = in->size - ex->chunk_avail;
-  ssize_t rest = phr_decode_chunked(&ex->decoder, in->bytes + ex->chunk_avail, &raw);
-  if (rest == -1) {
+  size_t raw = in->size - ex->chunk_avail, data, consumed;
+  http1_chunked_status st = http1_chunked_decode(&ex->decoder, in->bytes + ex->chunk_avail, raw, &data, &consumed);
+  if (st == HTTP1_CHUNKED_ERROR) {
     conn_body_failed(conn, 400);
     return false;
   }
-  in->size = ex->chunk_avail + raw;
-  ex->chunk_avail += raw;
-  ex->body_received += raw;
-  if (rest >= 0) {
-    ex->chunks_ended = true;
-    in->size += (size_t)rest; /* the next pipelined request, kept after the decoded bytes */
-  }
+  /* the next pipelined request (if the body ended) moves up to follow the decoded bytes */
+  char *fresh = in->bytes + ex->chunk_avail;
+  memmove(fresh + data, fresh + consumed, raw - consumed);
+  in->size = ex->chunk_avail + data + (raw - consumed);
+  ex->chunk_avail += data;
+  ex->body_received += data;
+  if (st == HTTP1_CHUNKED_DONE) ex->chunks_ended = true;
   if (ex->body_received > conn->worker->server->config.max_body_bytes) {
     conn_body_failed(conn, 413);
     return false;
@@ -449,6 +398,14 @@ static void on_body_deadline(h2o_timeout_entry_t *entry) {
     conn_body_failed(conn, 408);
 }
 
+/* The body is expected from now on (at the head, or when its 100 Continue went out): it must all
+ * arrive within body_total_timeout_ms. A client waiting for its 100 is not yet sending. */
+static void exchange_start_body_deadline(httpd_conn *conn, httpd_exchange *ex) {
+  if (ex->body == BODY_NONE || h2o_timeout_is_linked(&conn->body_timer)) return;
+  conn->body_timer.cb = on_body_deadline;
+  h2o_timeout_link(conn->worker->loop, &conn->worker->body_total_timeout, &conn->body_timer);
+}
+
 /* New bytes arrived while an exchange is active. */
 static void conn_body_progress(httpd_conn *conn) {
   httpd_exchange *ex = conn->ex;
@@ -477,12 +434,6 @@ static void on_head_timeout(h2o_timeout_entry_t *entry) {
   else conn_send_error(conn, 408);
 }
 
-static size_t count_lines(const char *s, size_t len) {
-  size_t n = 0;
-  for (size_t i = 0; i < len; i++) n += s[i] == '\n';
-  return n;
-}
-
 /* Splits an absolute-form target ("http://host/path") into authority and path. */
 static bool split_absolute_form(const char *target, size_t len, const char **authority, size_t *authority_len,
                                 const char **path, size_t *path_len) {
@@ -500,18 +451,43 @@ static bool split_absolute_form(const char *target, size_t len, const char **aut
   return *authority_len > 0;
 }
 
-/* The head parsed into `headers`: check it, copy it into a new exchange and hand it over. */
-static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method, size_t method_len,
-                          const char *target, size_t target_len, int minor_version, struct phr_header *headers,
-                          size_t header_count) {
+/* Host and request framing per RFC 9110 §7.2 and RFC 9112 §3.2, §6: the status to answer with,
+ * or 0 when the head is acceptable. */
+static int check_request_fields(const http1_head *head, const http1_field *fields, size_t *host_index,
+                                http1_framing *framing, bool *keep_alive, bool *close, bool *expect_continue) {
+  *host_index = SIZE_MAX;
+  *keep_alive = *close = *expect_continue = false;
+  for (size_t i = 0; i < head->field_count; i++) {
+    const http1_field *h = &fields[i];
+    if (equals_lower(h->name, h->name_len, "host")) {
+      if (*host_index != SIZE_MAX || !http1_is_valid_host(h->value, h->value_len)) return 400;
+      *host_index = i;
+    } else if (equals_lower(h->name, h->name_len, "connection")) {
+      *keep_alive |= http1_list_has(h->value, h->value_len, "keep-alive");
+      *close |= http1_list_has(h->value, h->value_len, "close");
+    } else if (equals_lower(h->name, h->name_len, "expect")) {
+      if (!equals_lower(h->value, h->value_len, "100-continue")) return 417;
+      *expect_continue = head->minor_version >= 1;
+    }
+  }
+  if (head->minor_version >= 1 && *host_index == SIZE_MAX) return 400;
+  switch (http1_request_framing(fields, head->field_count, head->minor_version, framing)) {
+  case HTTP1_FRAMING_OK: return 0;
+  case HTTP1_FRAMING_UNSUPPORTED: return 501;
+  case HTTP1_FRAMING_INVALID: break;
+  }
+  return 400;
+}
+
+/* The parsed head: check it, copy it into a new exchange and hand it over. */
+static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_field *fields) {
   httpd_worker *w = conn->worker;
   const httpd_config *cfg = &w->server->config;
   const char *in = conn->sock->input->bytes;
+  const char *method = head->method, *target = head->target;
+  size_t method_len = head->method_len, target_len = head->target_len, head_len = head->length;
+  int minor_version = head->minor_version;
 
-  if (!is_token(method, method_len) || target_len == 0 || !is_field_value(target, target_len)) {
-    conn_send_error(conn, 400);
-    return;
-  }
   const char *path = target, *abs_authority = NULL;
   size_t path_len = target_len, abs_authority_len = 0;
   if (target[0] != '/' && !(target_len == 1 && target[0] == '*' && equals_lower(method, method_len, "options")) &&
@@ -519,56 +495,21 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
     conn_send_error(conn, 400);
     return;
   }
-
-  ssize_t host_index = -1;
-  bool chunked = false, has_length = false, keep_alive = false, close = false, expect_continue = false;
-  uint64_t length = 0;
-  for (size_t i = 0; i < header_count; i++) {
-    struct phr_header *h = &headers[i];
-    if (h->name == NULL || !is_token(h->name, h->name_len) || !is_field_value(h->value, h->value_len)) {
-      conn_send_error(conn, 400); /* obs-fold, bad name bytes, control bytes in a value */
-      return;
-    }
-    if (equals_lower(h->name, h->name_len, "host")) {
-      if (host_index >= 0) {
-        conn_send_error(conn, 400);
-        return;
-      }
-      host_index = (ssize_t)i;
-    } else if (equals_lower(h->name, h->name_len, "content-length")) {
-      uint64_t v;
-      if (!parse_content_length(h->value, h->value_len, &v) || (has_length && v != length)) {
-        conn_send_error(conn, 400);
-        return;
-      }
-      has_length = true;
-      length = v;
-    } else if (equals_lower(h->name, h->name_len, "transfer-encoding")) {
-      if (minor_version == 0) {
-        conn_send_error(conn, 400);
-        return;
-      }
-      if (chunked || !equals_lower(h->value, h->value_len, "chunked")) {
-        conn_send_error(conn, 501); /* only plain "chunked" is understood */
-        return;
-      }
-      chunked = true;
-    } else if (equals_lower(h->name, h->name_len, "connection")) {
-      keep_alive |= list_has_token(h->value, h->value_len, "keep-alive");
-      close |= list_has_token(h->value, h->value_len, "close");
-    } else if (equals_lower(h->name, h->name_len, "expect")) {
-      if (!equals_lower(h->value, h->value_len, "100-continue")) {
-        conn_send_error(conn, 417);
-        return;
-      }
-      expect_continue = minor_version >= 1;
-    }
-  }
-  if ((chunked && has_length) || (minor_version >= 1 && host_index < 0)) {
+  if (abs_authority && !http1_is_valid_host(abs_authority, abs_authority_len)) {
     conn_send_error(conn, 400);
     return;
   }
-  if (has_length && length > cfg->max_body_bytes) {
+  size_t host_index;
+  http1_framing framing;
+  bool keep_alive, close, expect_continue;
+  int status = check_request_fields(head, fields, &host_index, &framing, &keep_alive, &close, &expect_continue);
+  if (status != 0) {
+    conn_send_error(conn, status);
+    return;
+  }
+  bool chunked = framing.body == HTTP1_BODY_CHUNKED;
+  uint64_t length = framing.body == HTTP1_BODY_LENGTH ? framing.length : 0;
+  if (length > cfg->max_body_bytes) {
     conn_send_error(conn, 413);
     return;
   }
@@ -579,18 +520,33 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
     return;
   }
 
-  /* One allocation: the exchange, its header array and a copy of the head they point into. */
+  /* One allocation: the exchange, its header array and a copy of the head they point into. The
+   * handler sees the message's fields only: those of the connection (hop-by-hop) stay here, as
+   * wasmtime's front end does. */
+  size_t header_count = head->field_count;
   httpd_exchange *ex = wr_malloc(sizeof *ex + header_count * sizeof(httpd_header) + head_len);
   memset(ex, 0, sizeof *ex);
   httpd_header *copied = (httpd_header *)(ex + 1);
   char *copy = (char *)(copied + header_count);
   memcpy(copy, in, head_len);
 #define REBASE(p) (copy + ((p) - in))
+  size_t kept = 0;
+  const char *authority = NULL;
+  size_t authority_len = 0;
+  /* only Connection fields can name more hop-by-hop fields: without one, skip looking */
+  size_t connection_scope = 0;
+  for (size_t i = 0; i < header_count && connection_scope == 0; i++)
+    if (equals_lower(fields[i].name, fields[i].name_len, "connection")) connection_scope = header_count;
   for (size_t i = 0; i < header_count; i++) {
-    char *name = REBASE(headers[i].name);
-    for (size_t k = 0; k < headers[i].name_len; k++)
+    if (i == host_index) {
+      authority = REBASE(fields[i].value);
+      authority_len = fields[i].value_len;
+    }
+    if (http1_is_hop_by_hop(fields[i].name, fields[i].name_len, fields, connection_scope)) continue;
+    char *name = REBASE(fields[i].name);
+    for (size_t k = 0; k < fields[i].name_len; k++)
       if (name[k] >= 'A' && name[k] <= 'Z') name[k] = (char)(name[k] - 'A' + 'a');
-    copied[i] = (httpd_header){name, headers[i].name_len, REBASE(headers[i].value), headers[i].value_len};
+    copied[kept++] = (httpd_header){name, fields[i].name_len, REBASE(fields[i].value), fields[i].value_len};
   }
   httpd_request *req = &ex->request;
   req->method = REBASE(method);
@@ -599,9 +555,9 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
   if (abs_authority) {
     req->authority = REBASE(abs_authority);
     req->authority_len = abs_authority_len;
-  } else if (host_index >= 0) {
-    req->authority = copied[host_index].value;
-    req->authority_len = copied[host_index].value_len;
+  } else if (authority) {
+    req->authority = authority;
+    req->authority_len = authority_len;
   } else {
     req->authority = "";
   }
@@ -611,16 +567,18 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
 #undef REBASE
   req->minor_version = minor_version;
   req->headers = copied;
-  req->header_count = header_count;
-  req->has_body = chunked || (has_length && length > 0);
+  req->header_count = kept;
+  req->has_body = chunked || length > 0;
   req->content_length = chunked ? UINT64_MAX : length;
 
   ex->conn = conn;
   ex->worker = w;
   ex->is_head = equals_lower(method, method_len, "head");
-  ex->body = chunked ? BODY_CHUNKED : (has_length && length > 0) ? BODY_LENGTH : BODY_NONE;
+  ex->body = chunked ? BODY_CHUNKED : length > 0 ? BODY_LENGTH : BODY_NONE;
   ex->body_left = length;
-  ex->decoder.consume_trailer = 1;
+  http1_chunked_init(&ex->decoder, cfg->max_head_bytes);
+  /* 100 Continue waits until the handler reads the body (httpd_body_want) */
+  ex->continue_pending = expect_continue && ex->body != BODY_NONE;
 
   h2o_buffer_consume(&conn->sock->input, head_len);
   conn->parsed_len = 0;
@@ -629,11 +587,7 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
   conn->state = CONN_EXCHANGE;
   conn_set_read_timer(conn, NULL, NULL);
   conn->served = true;
-  if (ex->body != BODY_NONE) {
-    conn->body_timer.cb = on_body_deadline;
-    h2o_timeout_link(w->loop, &w->body_total_timeout, &conn->body_timer);
-  }
-  if (expect_continue && ex->body != BODY_NONE) out_append_str(conn_pending(conn), "HTTP/1.1 100 Continue\r\n\r\n");
+  if (!ex->continue_pending) exchange_start_body_deadline(conn, ex);
   if (ex->body == BODY_CHUNKED) exchange_decode_chunks(conn, ex); /* a failure answers and closes */
   if (conn->state != CONN_EXCHANGE) { /* the body failed already: the handler never sees it */
     ex->handler_done = true;
@@ -644,14 +598,17 @@ static void conn_dispatch(httpd_conn *conn, size_t head_len, const char *method,
   w->server->config.handler.on_request(w->worker_state, ex);
 }
 
-/* picohttpparser waits for the end of the request line before judging it; garbage (a TLS hello,
- * binary noise) is rejected as soon as its first bytes cannot begin a method. */
-static bool method_prefix_ok(const char *s, size_t len) {
-  size_t i = 0;
-  while (i < len && (s[i] == '\r' || s[i] == '\n')) i++;
-  for (; i < len && s[i] != ' '; i++)
-    if (!is_token_char((unsigned char)s[i])) return false;
-  return true;
+/* Whether the bytes of a partial head that arrived since the last parse could change its
+ * outcome: they end it, or hold a byte no head may have. Without this, a head trickled a byte at
+ * a time would be parsed again for every byte. */
+static bool head_worth_parsing(const char *buf, size_t from, size_t len) {
+  if (from == 0) return true;
+  size_t start = from >= 3 ? from - 3 : 0;
+  for (size_t i = start; i < len; i++) {
+    unsigned char c = (unsigned char)buf[i];
+    if (c == '\n' || (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f) return true;
+  }
+  return false;
 }
 
 static void conn_parse_head(httpd_conn *conn) {
@@ -673,27 +630,23 @@ static void conn_parse_head(httpd_conn *conn) {
   if (!head_timer_running) conn_set_read_timer(conn, &w->head_timeout, on_head_timeout);
 
   size_t len = in->size < cfg->max_head_bytes ? in->size : cfg->max_head_bytes;
-  const char *method, *target;
-  size_t method_len, target_len, header_count = cfg->max_header_count;
-  int minor_version;
-  struct phr_header *headers = w->parsed_headers;
-  int ret = phr_parse_request(in->bytes, len, &method, &method_len, &target, &target_len, &minor_version, headers,
-                              &header_count, conn->parsed_len);
-  if (ret == -2) {
+  if (len < cfg->max_head_bytes && !head_worth_parsing(in->bytes, conn->parsed_len, len)) {
     conn->parsed_len = len;
-    if (!method_prefix_ok(in->bytes, len)) conn_send_error(conn, 400);
-    else if (len == cfg->max_head_bytes) conn_send_error(conn, 431);
-    else conn_update_reading(conn);
+    conn_update_reading(conn);
     return;
   }
-  if (ret == -1) {
-    /* picohttpparser says "malformed" for too many headers too: count lines to tell them apart */
-    const char *end = memmem(in->bytes, len, "\r\n\r\n", 4);
-    size_t lines = count_lines(in->bytes, end ? (size_t)(end - in->bytes) : len);
-    conn_send_error(conn, lines > cfg->max_header_count ? 431 : 400);
+  http1_head head;
+  http1_field *fields = w->parsed_headers;
+  switch (http1_parse_request_head(in->bytes, in->size, cfg->max_head_bytes, fields, cfg->max_header_count, &head)) {
+  case HTTP1_HEAD_COMPLETE: conn_dispatch(conn, &head, fields); return;
+  case HTTP1_HEAD_PARTIAL:
+    conn->parsed_len = len;
+    conn_update_reading(conn);
     return;
+  case HTTP1_HEAD_MALFORMED: conn_send_error(conn, 400); return;
+  case HTTP1_HEAD_TOO_LARGE:
+  case HTTP1_HEAD_TOO_MANY_FIELDS: conn_send_error(conn, 431); return;
   }
-  conn_dispatch(conn, (size_t)ret, method, method_len, target, target_len, minor_version, headers, header_count);
 }
 
 /* ---------- after each loop pass ---------- */
@@ -839,8 +792,20 @@ const httpd_request *httpd_exchange_request(const httpd_exchange *ex) { return &
 httpd_worker *httpd_exchange_worker(const httpd_exchange *ex) { return ex->worker; }
 bool httpd_exchange_failed(const httpd_exchange *ex) { return ex->failed || ex->conn == NULL; }
 
+void httpd_body_want(httpd_exchange *ex) {
+  if (!ex->continue_pending) return;
+  ex->continue_pending = false;
+  httpd_conn *conn = ex->conn;
+  if (conn == NULL || ex->failed || ex->response_started || ex->body_error) return;
+  out_append_str(conn_pending(conn), "HTTP/1.1 100 Continue\r\n\r\n");
+  conn_mark_dirty(conn);
+  exchange_start_body_deadline(conn, ex);
+  conn_update_reading(conn); /* from now on the body's silence is timed */
+}
+
 httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, size_t *n) {
   *n = 0;
+  httpd_body_want(ex);
   if (ex->conn == NULL) return exchange_body_complete(ex) && !ex->body_error ? HTTPD_BODY_END : HTTPD_BODY_ERROR;
   if (ex->body_error) return HTTPD_BODY_ERROR;
   size_t avail = exchange_body_buffered(ex);
@@ -878,6 +843,14 @@ bool httpd_response_start(httpd_exchange *ex, int status, const httpd_header *he
   if (conn == NULL || ex->failed || ex->response_started || ex->handler_done || status < 200 || status > 999)
     return false;
   ex->response_started = true;
+  if (ex->continue_pending) {
+    /* Answered without asking for the body: the client may never send it, or send it after
+     * all. Either way the connection cannot be reused safely (RFC 9110 §10.1.1): close after
+     * this response instead of waiting to discard a body that may not come. */
+    ex->continue_pending = false;
+    conn->persistent = false;
+    conn_update_reading(conn); /* a body that still comes is timed again */
+  }
   out_buffer *out = conn_pending(conn);
   char line[64];
   int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", status, status_reason(status));
@@ -1058,7 +1031,7 @@ static void *worker_main(void *arg) {
   httpd_worker *w = arg;
   const httpd_config *cfg = &w->server->config;
   w->loop = h2o_evloop_create();
-  w->parsed_headers = WR_NEW_ARRAY(struct phr_header, cfg->max_header_count);
+  w->parsed_headers = WR_NEW_ARRAY(http1_field, cfg->max_header_count);
   h2o_linklist_init_anchor(&w->conns);
   h2o_linklist_init_anchor(&w->idle_conns);
   h2o_linklist_init_anchor(&w->dirty);

@@ -5,8 +5,15 @@
  * Why not h2o's own HTTP/1 layer: libh2o 2.2.5 buffers a whole request body before calling a
  * handler, answers over-long heads with 400 (not 431) and drops slow requests without a 408. So the
  * connection state machine (framing, limits, timeouts, response serialization) is ours, while
- * parsing stays picohttpparser's (phr_parse_request, phr_decode_chunked from libh2o), and sockets,
- * timers and the loop are h2o's.
+ * parsing is the strict grammar of src/wasi/http1_grammar.h and http1_chunked.h (shared with the
+ * clients), and sockets, timers and the loop are h2o's.
+ *
+ * Requests: a line ends with CRLF only; fields must follow RFC 9112 (no obs-fold, no space
+ * before the colon, OWS trimmed from values); Host must be one valid uri-host[:port] (required in
+ * HTTP/1.1); Transfer-Encoding must end in chunked, once, and never beside Content-Length
+ * (400; another coding 501); Content-Length values must be digits and agree. The fields that
+ * describe the connection (Connection, Keep-Alive, TE, Transfer-Encoding, Upgrade,
+ * Proxy-Connection and whatever Connection names) are used for framing and not handed on.
  *
  * Threading: a handler is called only on the worker thread that owns the connection, from that
  * worker's event loop (never from inside one of the handler's own calls into this API), and the
@@ -128,6 +135,11 @@ typedef enum {
   HTTPD_BODY_ERROR /* the client went away, sent a malformed chunk or too much */
 } httpd_body_status;
 
+/* The handler is going to read the body: a client that sent `Expect: 100-continue` gets its
+ * `100 Continue` now (once; not after a response started). httpd_body_read calls it; call it
+ * before waiting for body bytes without reading (registering a ready callback does not count,
+ * so that a handler that answers without reading never sends a 100). */
+void httpd_body_want(httpd_exchange *ex);
 /* Copies up to `cap` bytes of request body that have arrived into buf; *n gets the count. */
 httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, size_t *n);
 /* Bytes of body that httpd_body_read can return now without waiting. */

@@ -7,6 +7,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "wasi/http1_grammar.h"
 
 struct serve_http_exchange {
   httpd_exchange *ex; /* NULL once ended or aborted */
@@ -74,6 +75,7 @@ static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t
 static wasi_pollable *body_subscribe(void *self) {
   serve_http_exchange *x = self;
   if (x->ex == NULL || x->body_ended) return wasi_pollable_ready();
+  httpd_body_want(x->ex); /* a guest about to wait for the body: its client may wait for a 100 */
   if (httpd_body_available(x->ex) > 0) wasi_signal(x->readable);
   return wasi_pollable_flag(x->readable);
 }
@@ -173,14 +175,11 @@ static const wasi_http_sink_ops sink_ops = {
 
 /* ---------- the responder ---------- */
 
+/* A guest's content-length for the response framing: digits that fit an int64_t, else unknown. */
 static bool parse_length(const uint8_t *s, size_t len, int64_t *out) {
-  if (len == 0 || len > 18) return false;
-  int64_t v = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
+  uint64_t v;
+  if (!http1_parse_decimal((const char *)s, len, &v) || v > INT64_MAX) return false;
+  *out = (int64_t)v;
   return true;
 }
 

@@ -1,8 +1,9 @@
 /* wasi_http_default_client: HTTP/1.1 over a blocking TCP socket, one connection per request
  * ("connection: close"), for `warren run` and tests. Every wait is a poll(2) bounded by the
  * request's timeouts, so a silent server costs a timeout, never a hang; the response head is
- * bounded (WASI_HTTP_CLIENT_MAX_HEAD) and chunk-size lines too. Because reads block, the
- * pollables it hands out are always ready. */
+ * bounded (WASI_HTTP_CLIENT_MAX_HEAD) and parsed, like chunked bodies, by the strict grammar of
+ * http1_grammar.h / http1_chunked.h. Because reads block, the pollables it hands out are always
+ * ready. */
 #include <errno.h>
 #include <netdb.h>
 #include <string.h>
@@ -11,15 +12,15 @@
 #include <unistd.h>
 
 #include "http1.h"
+#include "http1_chunked.h"
+#include "http1_grammar.h"
 #include "http_internal.h"
 
 #define WASI_HTTP_CLIENT_MAX_HEAD (64u * 1024)
 #define DEFAULT_TIMEOUT_NS (600ull * 1000000000ull)
-#define CHUNK_LINE_MAX 1024
+#define MAX_RESPONSE_FIELDS 100
 #define IN_BUFFER WASI_HTTP_CLIENT_MAX_HEAD /* a whole head fits */
 
-typedef enum { BODY_NONE, BODY_LENGTH, BODY_CHUNKED, BODY_UNTIL_CLOSE } body_framing;
-typedef enum { CHUNK_SIZE, CHUNK_DATA, CHUNK_DATA_END, CHUNK_TRAILERS, CHUNK_DONE } chunk_state;
 
 /* One connection, shared by the exchange, the request body sink and the response body. */
 typedef struct connection {
@@ -33,9 +34,12 @@ typedef struct connection {
   size_t in_pos, in_len;
   bool got_first_byte;
   /* response body */
-  body_framing framing;
-  uint64_t remaining; /* BODY_LENGTH: bytes left; BODY_CHUNKED: of the current chunk */
-  chunk_state chunk;
+  http1_body_kind framing;
+  uint64_t remaining; /* HTTP1_BODY_LENGTH: bytes left */
+  http1_chunked_decoder decoder;
+  size_t decoded; /* HTTP1_BODY_CHUNKED: body bytes decoded in place at in[in_pos] */
+  bool chunks_ended;
+  bool chunk_error; /* the decoder failed after the bytes at in[in_pos] */
   bool body_done;
 } connection;
 
@@ -331,33 +335,6 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
 
 /* ---- the response ---- */
 
-/* The end of the head ("\r\n\r\n") in the buffer, or 0. */
-static size_t head_end(const connection *c) {
-  for (size_t i = c->in_pos; i + 3 < c->in_len; i++)
-    if (memcmp(c->in + i, "\r\n\r\n", 4) == 0) return i + 4;
-  return 0;
-}
-
-static bool parse_status_line(const char *line, size_t len, uint16_t *status) {
-  if (len < 12 || memcmp(line, "HTTP/1.", 7) != 0 || line[8] != ' ') return false;
-  for (int i = 9; i < 12; i++)
-    if (line[i] < '0' || line[i] > '9') return false;
-  if (len > 12 && line[12] != ' ') return false;
-  *status = (uint16_t)((line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0'));
-  return *status >= 100;
-}
-
-static bool parse_length(const uint8_t *v, size_t len, uint64_t *out) {
-  if (len == 0 || len > 19) return false;
-  uint64_t n = 0;
-  for (size_t i = 0; i < len; i++) {
-    if (v[i] < '0' || v[i] > '9') return false;
-    n = n * 10 + (uint64_t)(v[i] - '0');
-  }
-  *out = n;
-  return true;
-}
-
 static void free_headers(wasi_http_header *headers, size_t n) {
   for (size_t i = 0; i < n; i++) {
     wr_free((void *)headers[i].name);
@@ -366,61 +343,35 @@ static void free_headers(wasi_http_header *headers, size_t n) {
   wr_free(headers);
 }
 
-/* Parses the head in c->in[c->in_pos, end): status, headers, body framing. */
-static bool parse_head(connection *c, size_t end, wasi_http_response_head *out, wasi_http_error_code *err) {
-  const char *text = (const char *)c->in + c->in_pos;
-  size_t len = end - c->in_pos - 2; /* keep the last line's CRLF, drop the empty line's */
-  const char *line_end = memchr(text, '\r', len);
-  if (!line_end || !parse_status_line(text, (size_t)(line_end - text), &out->status)) {
-    *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
-    return false;
+/* The head that starts at in[in_pos]: status, fields, body framing. PARTIAL asks for more bytes. */
+static http1_head_status parse_head(connection *c, wasi_http_response_head *out, wasi_http_error_code *err) {
+  http1_field fields[MAX_RESPONSE_FIELDS];
+  http1_head head;
+  http1_head_status st = http1_parse_response_head((const char *)c->in + c->in_pos, c->in_len - c->in_pos,
+                                                   sizeof c->in, fields, MAX_RESPONSE_FIELDS, &head);
+  http1_framing framing;
+  if (st == HTTP1_HEAD_COMPLETE && http1_response_framing(fields, head.field_count, &framing) != HTTP1_FRAMING_OK)
+    st = HTTP1_HEAD_MALFORMED;
+  if (st == HTTP1_HEAD_PARTIAL) return st;
+  if (st != HTTP1_HEAD_COMPLETE) {
+    *err = wasi_http_error(st == HTTP1_HEAD_MALFORMED ? WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR
+                                                      : WASI_HTTP_ERR_HTTP_RESPONSE_HEADER_SECTION_SIZE);
+    return st;
   }
-  WR_VEC(wasi_http_header) headers = {0};
-  bool chunked = false, has_length = false;
-  uint64_t length = 0;
-  const char *p = line_end + 2, *limit = text + len;
-  while (p < limit) {
-    const char *eol = memchr(p, '\r', (size_t)(limit - p));
-    const char *colon = eol ? memchr(p, ':', (size_t)(eol - p)) : NULL;
-    if (!colon || eol + 1 >= limit || eol[1] != '\n' || !wasi_http_is_token(p, (size_t)(colon - p))) {
-      free_headers(headers.items, headers.len);
-      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
-      return false;
-    }
-    const char *v = colon + 1, *ve = eol;
-    while (v < ve && (*v == ' ' || *v == '\t')) v++;
-    while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t')) ve--;
-    size_t name_len = (size_t)(colon - p), value_len = (size_t)(ve - v);
-    if (!wasi_http_is_field_value((const uint8_t *)v, value_len)) {
-      free_headers(headers.items, headers.len);
-      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
-      return false;
-    }
-    if (name_len == 17 && strncasecmp(p, "transfer-encoding", 17) == 0) {
-      chunked = value_len >= 7 && strncasecmp(ve - 7, "chunked", 7) == 0;
-    } else if (name_len == 14 && strncasecmp(p, "content-length", 14) == 0) {
-      if (!parse_length((const uint8_t *)v, value_len, &length)) {
-        free_headers(headers.items, headers.len);
-        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
-        return false;
-      }
-      has_length = true;
-    }
-    wasi_http_header h = {wr_strndup(p, name_len), name_len, (const uint8_t *)wr_strndup(v, value_len), value_len};
-    WR_VEC_PUSH(&headers, h);
-    p = eol + 2;
+  out->status = (uint16_t)head.status;
+  out->nheaders = head.field_count;
+  out->headers = WR_NEW_ARRAY(wasi_http_header, head.field_count ? head.field_count : 1);
+  for (size_t i = 0; i < head.field_count; i++) {
+    const http1_field *f = &fields[i];
+    out->headers[i] = (wasi_http_header){wr_strndup(f->name, f->name_len), f->name_len,
+                                         (const uint8_t *)wr_strndup(f->value, f->value_len), f->value_len};
   }
-  out->headers = headers.items;
-  out->nheaders = headers.len;
-  c->in_pos = end;
-  if (c->head_only || out->status == 204 || out->status == 304) c->framing = BODY_NONE;
-  else if (chunked) c->framing = BODY_CHUNKED;
-  else if (has_length) c->framing = BODY_LENGTH;
-  else c->framing = BODY_UNTIL_CLOSE;
-  c->remaining = has_length ? length : 0;
-  c->chunk = CHUNK_SIZE;
-  c->body_done = c->framing == BODY_NONE || (c->framing == BODY_LENGTH && length == 0);
-  return true;
+  c->in_pos += head.length;
+  c->framing = c->head_only || head.status == 204 || head.status == 304 ? HTTP1_BODY_NONE : framing.body;
+  c->remaining = framing.length;
+  http1_chunked_init(&c->decoder, sizeof c->in);
+  c->body_done = c->framing == HTTP1_BODY_NONE;
+  return st;
 }
 
 /* a response body reader */
@@ -430,70 +381,25 @@ static wasi_stream_status body_fail(wasi_http_error_code *code, wasi_io_error **
   return WASI_STREAM_FAILED;
 }
 
-/* One CRLF-terminated line from the buffer (filling as needed), bounded by CHUNK_LINE_MAX. */
-static bool read_line(connection *c, const char **line, size_t *len, wasi_http_error_code *err) {
-  for (;;) {
-    for (size_t i = c->in_pos; i + 1 < c->in_len; i++) {
-      if (c->in[i] == '\r' && c->in[i + 1] == '\n') {
-        *line = (const char *)c->in + c->in_pos;
-        *len = i - c->in_pos;
-        c->in_pos = i + 2;
-        return true;
-      }
-    }
-    if (c->in_len - c->in_pos > CHUNK_LINE_MAX) {
+/* Chunked: decodes in place until body bytes are ready at in[in_pos] or the body ended. */
+static bool chunks_advance(connection *c, wasi_http_error_code *err) {
+  while (c->decoded == 0 && !c->chunks_ended) {
+    if (c->chunk_error) { /* reported once the bytes before it were read */
       *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
       return false;
     }
-    bool eof;
-    if (!fill(c, err, &eof)) return false;
-  }
-}
-
-static bool parse_chunk_size(const char *line, size_t len, uint64_t *size) {
-  uint64_t n = 0;
-  size_t i = 0;
-  for (; i < len; i++) {
-    char ch = line[i];
-    int d = (ch >= '0' && ch <= '9') ? ch - '0' : (ch >= 'a' && ch <= 'f') ? ch - 'a' + 10
-                                                : (ch >= 'A' && ch <= 'F') ? ch - 'A' + 10 : -1;
-    if (d < 0) break;
-    if (i >= 15) return false; /* more than 60 bits of chunk: not a real body */
-    n = n * 16 + (uint64_t)d;
-  }
-  if (i == 0 || (i < len && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) return false;
-  *size = n;
-  return true;
-}
-
-/* Advances the chunked decoder until data is available (or the body ends). */
-static bool chunk_advance(connection *c, wasi_http_error_code *err) {
-  while (c->chunk != CHUNK_DATA && c->chunk != CHUNK_DONE) {
-    const char *line;
-    size_t len;
-    if (!read_line(c, &line, &len, err)) return false;
-    switch (c->chunk) {
-    case CHUNK_SIZE:
-      if (!parse_chunk_size(line, len, &c->remaining)) {
-        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
-        return false;
-      }
-      c->chunk = c->remaining ? CHUNK_DATA : CHUNK_TRAILERS;
-      break;
-    case CHUNK_DATA_END:
-      if (len != 0) {
-        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
-        return false;
-      }
-      c->chunk = CHUNK_SIZE;
-      break;
-    case CHUNK_TRAILERS: /* trailers are read and dropped: future-trailers reports none */
-      if (len == 0) c->chunk = CHUNK_DONE;
-      break;
-    default: break;
+    if (c->in_pos == c->in_len) {
+      bool eof;
+      if (!fill(c, err, &eof)) return false;
     }
+    size_t data, consumed;
+    http1_chunked_status st = http1_chunked_decode(&c->decoder, (char *)c->in + c->in_pos, c->in_len - c->in_pos,
+                                                   &data, &consumed);
+    c->in_len = c->in_pos + data; /* the framing is gone; nothing may follow the body (connection: close) */
+    c->decoded = data;
+    c->chunk_error = st == HTTP1_CHUNKED_ERROR;
+    c->chunks_ended = st == HTTP1_CHUNKED_DONE;
   }
-  if (c->chunk == CHUNK_DONE) c->body_done = true;
   return true;
 }
 
@@ -501,12 +407,21 @@ static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t
   connection *c = self;
   wasi_http_error_code code = {0};
   *nread = 0;
-  if (c->framing == BODY_CHUNKED && !c->body_done && !chunk_advance(c, &code)) return body_fail(&code, err);
   if (c->body_done) return WASI_STREAM_CLOSED;
+  if (c->framing == HTTP1_BODY_CHUNKED) {
+    if (!chunks_advance(c, &code)) return body_fail(&code, err);
+    size_t n = WR_MIN(len, c->decoded);
+    memcpy(buf, c->in + c->in_pos, n);
+    c->in_pos += n;
+    c->decoded -= n;
+    *nread = n;
+    if (c->decoded == 0 && c->chunks_ended) c->body_done = true;
+    return n || !c->body_done ? WASI_STREAM_OK : WASI_STREAM_CLOSED;
+  }
   if (c->in_pos == c->in_len) {
     bool eof;
     if (!fill(c, &code, &eof)) {
-      if (eof && c->framing == BODY_UNTIL_CLOSE) {
+      if (eof && c->framing == HTTP1_BODY_UNTIL_CLOSE) {
         c->body_done = true;
         return WASI_STREAM_CLOSED;
       }
@@ -514,16 +429,13 @@ static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t
     }
   }
   size_t n = WR_MIN(len, c->in_len - c->in_pos);
-  if (c->framing != BODY_UNTIL_CLOSE && n > c->remaining) n = (size_t)c->remaining;
+  if (c->framing == HTTP1_BODY_LENGTH && n > c->remaining) n = (size_t)c->remaining;
   memcpy(buf, c->in + c->in_pos, n);
   c->in_pos += n;
   *nread = n;
-  if (c->framing != BODY_UNTIL_CLOSE) {
+  if (c->framing == HTTP1_BODY_LENGTH) {
     c->remaining -= n;
-    if (c->remaining == 0) {
-      if (c->framing == BODY_LENGTH) c->body_done = true;
-      else c->chunk = CHUNK_DATA_END;
-    }
+    if (c->remaining == 0) c->body_done = true;
   }
   return WASI_STREAM_OK;
 }
@@ -535,19 +447,15 @@ static const wasi_input_ops response_body = {body_read, always_ready, body_free}
 static wasi_http_progress client_response(void *exchange, wasi_http_response_head *out, wasi_http_error_code *err) {
   connection *c = exchange;
   for (;;) {
-    size_t end;
-    while (!(end = head_end(c))) {
-      if (c->in_pos == 0 && c->in_len == sizeof c->in) {
-        *err = wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_HEADER_SECTION_SIZE);
-        return WASI_HTTP_FAILED;
-      }
+    http1_head_status st;
+    while ((st = parse_head(c, out, err)) == HTTP1_HEAD_PARTIAL) {
       bool eof;
       if (!fill(c, err, &eof)) {
         if (eof && c->request_failed) *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
         return WASI_HTTP_FAILED;
       }
     }
-    if (!parse_head(c, end, out, err)) return WASI_HTTP_FAILED;
+    if (st != HTTP1_HEAD_COMPLETE) return WASI_HTTP_FAILED;
     if (out->status >= 200 || out->status == 101) break;
     free_headers(out->headers, out->nheaders); /* 1xx: an interim response; the real one follows */
     *out = (wasi_http_response_head){0};

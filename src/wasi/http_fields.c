@@ -5,6 +5,7 @@
  * fields handed out by a request or response are immutable. */
 #include <string.h>
 
+#include "http1_grammar.h"
 #include "http_internal.h"
 
 /* A name is compared against forbidden ones lower-cased; these describe the connection (hop
@@ -14,23 +15,9 @@ static const char *const forbidden_names[] = {
     "transfer-encoding", "upgrade", "host", "http2-settings",
 };
 
-static bool is_tchar(uint8_t c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
+bool wasi_http_is_token(const char *s, size_t len) { return http1_is_token(s, len); }
 
-bool wasi_http_is_token(const char *s, size_t len) {
-  if (len == 0) return false;
-  for (size_t i = 0; i < len; i++)
-    if (!is_tchar((uint8_t)s[i])) return false;
-  return true;
-}
-
-bool wasi_http_is_field_value(const uint8_t *v, size_t len) {
-  for (size_t i = 0; i < len; i++)
-    if ((v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f) return false;
-  return true;
-}
+bool wasi_http_is_field_value(const uint8_t *v, size_t len) { return http1_is_field_value((const char *)v, len); }
 
 static bool name_equals(const char *lower, size_t lower_len, const char *name, size_t len) {
   if (lower_len != len) return false;

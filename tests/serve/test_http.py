@@ -421,7 +421,7 @@ MALFORMED = [
     (b"POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
     (b"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
     (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
-    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 501),
+    (b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 400),  # chunked only once
     (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n", 400),
     (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffffff\r\nx\r\n", 400),
     (b"POST /never HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n", 400),
@@ -433,6 +433,161 @@ MALFORMED = [
     (b"\"" * 4096, 400),
     (b"\r\n\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: t\r\n\xff\xfe: x\r\n\r\n", 400),
 ]
+
+
+# issue 13, item 1: chunk-size lines are 1*HEXDIG [ chunk-ext ] CRLF, trailers are field lines;
+# anything else must fail the body (400, then close), never end it early and leave the rest to be
+# read as the next request.
+SMUGGLE_HEAD = b"POST /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+SMUGGLED = b"GET /head HTTP/1.1\r\nHost: smuggled\r\n\r\n"
+SMUGGLING = [
+    b"0x26\r\n" + SMUGGLED,
+    b"5g\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"5 junk\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"5 \r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"0\r\nno colon here\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: y\r\n folded\r\n\r\n" + SMUGGLED,
+    b"5;a b\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"5;a=\"x\x01\"\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"5;(x)\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"0" * 5000 + b"5\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"10000000000000005\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"5\nhello\r\n0\r\n\r\n" + SMUGGLED,
+    b"5\rhello\r\n0\r\n\r\n" + SMUGGLED,
+]
+
+
+def test_chunk_smuggling_rejected(port):
+    failures = []
+    for body in SMUGGLING:
+        s = connect(port)
+        s.sendall(SMUGGLE_HEAD + body)
+        r = Reader(s)
+        try:
+            status, _, text = r.response()
+            closed = status == 400 and r.closed()
+        except (EOFError, ConnectionResetError):
+            status, text, closed = None, b"", True
+        if status != 400 or not closed or b"smuggled" in text:
+            failures.append("%r: status %r, closed %r, body %r" % (body[:40], status, closed, text[:60]))
+        s.close()
+    assert not failures, "\n".join(failures)
+
+
+def test_chunk_extensions_and_trailers_accepted(port):
+    s = connect(port)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"3 ; a ; b = c ;d=\"q \\\" ;x\"\r\nabc\r\n0000;last\r\nX-T: 1 \r\nY:\r\n\r\n"
+              b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[2] == b"abc"
+    assert r.response()[2] == b"hello\n"
+
+
+def head_text(port, extra, host=b"Host: t\r\n"):
+    s = connect(port)
+    s.sendall(b"GET /head HTTP/1.1\r\n" + host + extra + b"\r\n")
+    status, _, body = Reader(s).response()
+    s.close()
+    return status, body.decode()
+
+
+# issue 13, item 6: OWS around field values is not part of them
+def test_trailing_whitespace_trimmed(port):
+    s = connect(port)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t \r\nContent-Length: 5 \t\r\n\r\nhello"
+              b"POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked \r\n\r\n5\r\nworld\r\n0\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[:3:2] == (200, b"hello")
+    assert r.response()[:3:2] == (200, b"world")
+    status, text = head_text(port, b"X-Pad: \t value \t\r\n", b"Host:  example.test:8080 \r\n")
+    assert status == 200 and "authority=example.test:8080\n" in text and "x-pad: value\n" in text, text
+    assert "host: example.test:8080\n" in text, text
+
+
+def test_host_validated(port):
+    for host in (b"Host: exa mple\r\n", b"Host: a@b\r\n", b"Host: a/b\r\n", b"Host: [::1\r\n",
+                 b"Host: x:8o\r\n", b"Host: a\r\nHost: a\r\n", b""):
+        expect_error(port, b"GET /head HTTP/1.1\r\n" + host + b"\r\n", 400)
+    expect_error(port, b"GET http://exa mple/head HTTP/1.1\r\nHost: t\r\n\r\n", 400)
+    for host in (b"[::1]:80", b"127.0.0.1", b"a.b-c_d~%41", b""):
+        status, text = head_text(port, b"", b"Host: " + host + b"\r\n")
+        assert status == 200 and ("authority=%s\n" % host.decode()) in text, (host, text)
+
+
+def test_content_length_duplicates(port):
+    s = connect(port)
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\ncontent-length: 3\r\n\r\nabc"
+              b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2, 2\r\n\r\nde")
+    r = Reader(s)
+    assert r.response()[2] == b"abc"
+    assert r.response()[2] == b"de"
+    expect_error(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2, 3\r\n\r\nabc", 400)
+    expect_error(port, b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 2\r\n\r\nabc", 400)
+
+
+def test_transfer_encoding_rules(port):
+    for te, status in ((b"chunked, gzip", 400), (b"chunked\r\nTransfer-Encoding: gzip", 400),
+                       (b"chunked\r\nTransfer-Encoding: chunked", 400), (b"gzip, chunked", 501)):
+        expect_error(port, b"POST /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: " + te +
+                     b"\r\n\r\n0\r\n\r\n", status)
+    # the codings of several lines form one list: "identity" then chunked
+    expect_error(port, b"POST /sink HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n"
+                 b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501)
+
+
+def test_head_line_ends_strict(port):
+    for raw in (b"GET /hello HTTP/1.1\nHost: t\n\n", b"GET /hello HTTP/1.1\r\nHost: t\rX: y\r\n\r\n",
+                b"GET /hello HTTP/1.1\r\nHost: t\r\nX: a\r\n\tfolded\r\n\r\n",
+                b"GET /hello HTTP/1.1\r\nHost: t\r\n\n"):
+        expect_error(port, raw, 400)
+
+
+# issue 13, item 6: the fields of the connection are the server's, not the handler's
+def test_hop_by_hop_fields_removed(port):
+    status, text = head_text(port, b"Connection: keep-alive, X-Private\r\nKeep-Alive: timeout=5\r\nTE: trailers\r\n"
+                             b"Upgrade: h2c\r\nProxy-Connection: keep-alive\r\nX-Private: secret\r\nX-Public: yes\r\n")
+    assert status == 200 and "x-public: yes\n" in text, text
+    for name in ("connection", "keep-alive", "te:", "upgrade", "proxy-connection", "x-private"):
+        assert name not in text, (name, text)
+    s = connect(port)
+    s.sendall(b"POST /head HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+    text = Reader(s).response()[2].decode()
+    assert "body=1\n" in text and "transfer-encoding" not in text, text
+
+
+# issue 13, item 4: the 100 goes out when the handler asks for the body, and never when it answers
+# without reading
+def test_expect_100_sent_when_the_handler_reads(port):
+    s = connect(port)
+    s.sendall(b"POST /sink HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[0] == 100  # before any body byte was sent
+    s.sendall(b"ping")
+    status, _, body = r.response()
+    assert (status, body) == (200, b"4\n")
+    s.sendall(b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")  # and the connection goes on
+    assert r.response()[2] == b"hello\n"
+
+
+def test_expect_100_waits_for_a_late_reader(port):
+    # the server's 700 ms body timeout must not run while the client waits for its 100
+    s = connect(port)
+    s.sendall(b"POST /task/late-sink/1500 HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+    r = Reader(s)
+    assert r.response()[0] == 100
+    s.sendall(b"ping")
+    assert r.response()[:3:2] == (200, b"4\n")
+
+
+def test_expect_100_never_when_answered_without_reading(port):
+    s = connect(port)
+    s.sendall(b"POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+    r = Reader(s)
+    status, headers, body = r.response()
+    assert (status, body) == (200, b"hello\n"), status
+    assert headers.get("connection") == "close"  # the body may or may not come: not reusable
+    assert r.closed()
 
 
 def test_malformed_corpus(port):

@@ -8,6 +8,7 @@
  *   POST /sink         reads the whole body, then answers with its length
  *   GET  /never        never answers (the client's disconnect must free it)
  *   GET  /task/sleep/MS a task on a fiber waits MS ms on a wasi deadline pollable, then answers
+ *   POST /task/late-sink/MS a task waits MS ms, then reads the whole body, then answers its length
  *   POST /task/echo    a task echoes the body through the io.h streams of http_streams.h,
  *                      blocking in wasi_block (so on the serve waiter) whenever a side is not ready
  *   GET  /task/fdwait  a task waits on an fd pollable (a pipe the server made at start) until
@@ -128,7 +129,7 @@ static void describe_head(httpd_exchange *ex) {
 
 /* ---- C "guests" on tasks: they use only what a wasi:http guest reaches (io.h streams, pollables) ---- */
 
-typedef enum { GUEST_ECHO, GUEST_SLEEP, GUEST_FD_WAIT } guest_kind;
+typedef enum { GUEST_ECHO, GUEST_SLEEP, GUEST_FD_WAIT, GUEST_LATE_SINK } guest_kind;
 
 typedef struct guest_request {
   wasi_p2_ctx *ctx;
@@ -173,7 +174,32 @@ static void guest_main(void *arg) {
   const wasi_http_sink_ops *sink;
   void *sink_self;
   bool ok = true;
-  if (g->kind == GUEST_SLEEP) {
+  if (g->kind == GUEST_LATE_SINK) { /* waits, then reads the whole body, then answers its length */
+    block_on(g->ctx, wasi_pollable_deadline(wasi_monotonic_now() + g->sleep_ms * 1000000));
+    const wasi_input_ops *body;
+    void *body_self;
+    serve_http_body_stream(g->x, &body, &body_self);
+    uint64_t total = 0;
+    uint8_t buf[4096];
+    for (;;) {
+      size_t n;
+      wasi_io_error *err = NULL;
+      wasi_stream_status st = body->read(body_self, buf, sizeof buf, &n, &err);
+      if (st == WASI_STREAM_CLOSED) break;
+      if (st == WASI_STREAM_FAILED) {
+        wasi_io_error_free(err);
+        ok = false;
+        break;
+      }
+      total += n;
+      if (n == 0) block_on(g->ctx, body->subscribe(body_self));
+    }
+    body->free(body_self);
+    char text[32];
+    int len = snprintf(text, sizeof text, "%llu\n", (unsigned long long)total);
+    serve_http_start_response(g->x, ok ? 200 : 500, NULL, 0, len, &sink, &sink_self);
+    ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)text, (size_t)len) && ok;
+  } else if (g->kind == GUEST_SLEEP) {
     block_on(g->ctx, wasi_pollable_deadline(wasi_monotonic_now() + g->sleep_ms * 1000000));
     serve_http_start_response(g->x, 200, NULL, 0, -1, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)"slept\n", 6);
@@ -249,6 +275,8 @@ static void on_request(void *worker_state, httpd_exchange *ex) {
   const httpd_request *r = httpd_exchange_request(ex);
   if (r->path_len > 12 && memcmp(r->path, "/task/sleep/", 12) == 0) {
     start_guest(worker_state, ex, GUEST_SLEEP, strtoull(r->path + 12, NULL, 10));
+  } else if (r->path_len > 16 && memcmp(r->path, "/task/late-sink/", 16) == 0) {
+    start_guest(worker_state, ex, GUEST_LATE_SINK, strtoull(r->path + 16, NULL, 10));
   } else if (path_is(r, "/task/echo")) {
     start_guest(worker_state, ex, GUEST_ECHO, 0);
   } else if (path_is(r, "/task/fdwait")) {
@@ -270,6 +298,7 @@ static void on_request(void *worker_state, httpd_exchange *ex) {
   } else if (path_is(r, "/echo")) {
     pump *p = WR_NEW(pump);
     p->ex = ex;
+    httpd_body_want(ex); /* it answers before reading but will read: a waiting client gets its 100 */
     httpd_response_start(ex, 200, NULL, 0, r->content_length == UINT64_MAX ? -1 : (int64_t)r->content_length);
     httpd_body_on_ready(ex, echo_pump, p);
     httpd_response_on_writable(ex, echo_pump, p);

@@ -231,6 +231,10 @@ static void serve_connection(int fd) {
     wait_for_client_close(fd);
   } else if (strcmp(path, "/truncated") == 0) {
     send_str(fd, "HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nonly twenty bytes...");
+  } else if (strcmp(path, "/chunk-junk") == 0) { /* issue 13: "5 junk" is no chunk-size line */
+    send_str(fd, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked \r\n\r\n3\r\nabc\r\n5 junk\r\nhello\r\n0\r\n\r\n");
+  } else if (strcmp(path, "/length-space") == 0) { /* OWS around a value is not part of it */
+    send_str(fd, "HTTP/1.1 200 OK\r\ncontent-length: 3 \r\n\r\nabc");
   } else {
     respond(fd, "404 Not Found", "no such path");
   }
@@ -565,6 +569,14 @@ static void test_errors(guest *g) {
 
   o = fetch(g, &(request_spec){.authority = authority, .path = "/bad"});
   CHECK(!o.ready && o.error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+
+  o = fetch(g, &(request_spec){.authority = authority, .path = "/chunk-junk"});
+  CHECK(o.ready && body_is(&o, "abc") && o.has_error && o.error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+  WR_VEC_FREE(&o.body);
+
+  o = fetch(g, &(request_spec){.authority = authority, .path = "/length-space"});
+  CHECK(o.ready && body_is(&o, "abc") && o.body_complete && !o.has_error);
+  WR_VEC_FREE(&o.body);
 
   o = fetch(g, &(request_spec){.authority = authority, .path = "/obs-fold"});
   CHECK(!o.ready && o.error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);

@@ -191,6 +191,38 @@ def counter_of(port, path="/"):
     return int(headers["x-counter"])
 
 
+@test
+def js_request_fields_as_the_guest_sees_them():
+    """Issue 13, item 6: OWS around values is trimmed (a componentize-js guest trapped on
+    "Host: x "), and the fields of the connection never reach the guest."""
+    with Warren(corpus("js/echo.wasm")) as w:
+        conn = Raw(w.port)
+        conn.send(b"POST /f HTTP/1.1\r\nHost: x \r\nConnection: keep-alive, X-Private\r\nKeep-Alive: 5\r\n"
+                  b"TE: trailers\r\nUpgrade: h2c\r\nX-Private: secret\r\nX-Pad: \t v \r\nContent-Length: 2 \r\n\r\nhi")
+        status, headers, body = conn.response()
+        check(status == 200 and body == b"hi", "echoed", status, body)
+        check(headers.get("x-echo-h-x-pad") == "v", "value trimmed", headers)
+        for name in ("connection", "keep-alive", "te", "upgrade", "x-private"):
+            check("x-echo-h-" + name not in headers, "hop-by-hop field hidden: " + name, headers)
+        conn.close()
+        w.stop()
+
+
+@test
+def js_expect_100_continue():
+    """Issue 13, item 4: the 100 comes when the guest reads the body, before the client sends it."""
+    with Warren(corpus("js/echo.wasm")) as w:
+        conn = Raw(w.port)
+        conn.send(b"POST /e HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        status, _, _ = conn.response()
+        check(status == 100, "100 Continue before the body", status)
+        conn.send(b"ping")
+        status, _, body = conn.response()
+        check(status == 200 and body == b"ping", "then the answer", status, body)
+        conn.close()
+        w.stop()
+
+
 class Raw:
     """A raw connection that reads HTTP/1.1 responses one at a time."""
 

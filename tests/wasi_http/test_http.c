@@ -822,6 +822,10 @@ static void *serve(void *arg) {
         (void)!send(fd, big, sizeof big, MSG_NOSIGNAL);
       } else if (strcmp(path, "/badchunk") == 0) {
         send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\nzz\r\n");
+      } else if (strcmp(path, "/chunkjunk") == 0) { /* issue 13: "5 junk" is no chunk-size line */
+        send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked \r\n\r\n3\r\nabc\r\n5 junk\r\nhello\r\n0\r\n\r\n");
+      } else if (strcmp(path, "/lengthspace") == 0) { /* OWS around a value is not part of it */
+        send_text(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3 \r\n\r\nabc");
       } else if (strcmp(path, "/short") == 0) {
         send_text(fd, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
       } else {
@@ -932,7 +936,7 @@ static cm_val fetch(int port, const char *method_case_other, uint32_t method_cas
 
 static void test_outgoing(void) {
   server s;
-  if (!server_start(&s, 10)) {
+  if (!server_start(&s, 12)) {
     fprintf(stderr, "cannot listen on 127.0.0.1\n");
     failures++;
     return;
@@ -977,6 +981,12 @@ static void test_outgoing(void) {
   /* bodies that go wrong after the head: the read fails with the error-code */
   r = fetch(s.port, NULL, 0, "/badchunk", NULL, NULL, NULL, 0, &body, &status);
   CHECK(r.u.cs.index == 0 && body && strcmp(body, "abc") == 0 && last_read_error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+  wr_free(body), body = NULL;
+  r = fetch(s.port, NULL, 0, "/chunkjunk", NULL, NULL, NULL, 0, &body, &status);
+  CHECK(r.u.cs.index == 0 && body && strcmp(body, "abc") == 0 && last_read_error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+  wr_free(body), body = NULL;
+  r = fetch(s.port, NULL, 0, "/lengthspace", NULL, NULL, NULL, 0, &body, &status);
+  CHECK(r.u.cs.index == 0 && body && strcmp(body, "abc") == 0 && status == 200);
   wr_free(body), body = NULL;
   r = fetch(s.port, NULL, 0, "/short", NULL, NULL, NULL, 0, &body, &status);
   CHECK(r.u.cs.index == 0 && body && strcmp(body, "abc") == 0 && last_read_error == WASI_HTTP_ERR_HTTP_RESPONSE_INCOMPLETE);
