@@ -2,3 +2,6 @@
 add_executable(test_fiber tests/base/test_fiber.c)
 target_link_libraries(test_fiber PRIVATE warren_base)
 add_test(NAME base_fiber COMMAND test_fiber)
+add_executable(test_sched tests/base/test_sched.c)
+target_link_libraries(test_sched PRIVATE warren_base)
+add_test(NAME base_sched COMMAND test_sched)

@@ -76,7 +76,7 @@ typedef struct serve_instance {
   serve_waiter waiter;
   /* a teardown in progress */
   wr_pool_instance *teardown_token;
-  serve_task *teardown_task;
+  wr_task *teardown_task;
   bool teardown_ok, destroy_pending;
   running run;
 } serve_instance;
@@ -86,7 +86,7 @@ typedef struct serve_request {
   httpd_exchange *ex;
   wr_pool_lease lease;
   serve_instance *instance;
-  serve_task *task;
+  wr_task *task;
   serve_http_exchange *x;
   wr_task_outcome outcome;
   running run;
@@ -209,8 +209,7 @@ static void factory_destroy(void *ctx, void *instance) {
     /* out of drain time: stop the teardown; its task frees the instance when it unwinds */
     si->destroy_pending = true;
     wasm_store_interrupt(si->store);
-    serve_task_cancel(si->teardown_task);
-    serve_task_wake(si->teardown_task);
+    wr_task_cancel(si->teardown_task);
     return;
   }
   instance_free(si);
@@ -252,7 +251,7 @@ static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token)
   }
   si->teardown_token = token;
   httpd_worker_hold(w->httpd);
-  si->teardown_task = serve_task_spawn(w->sched, run_teardown, teardown_done, si);
+  si->teardown_task = wr_task_spawn(serve_scheduler_base(w->sched), run_teardown, teardown_done, si);
   if (!si->teardown_task) {
     httpd_worker_release(w->httpd);
     wr_pool_teardown_done(token, false);
@@ -306,9 +305,8 @@ static void on_tick(h2o_timeout_entry_t *entry) {
     wr_pool_tick(w->pool);
   }
   for (serve_request *r = w->requests.next; r != &w->requests; r = r->next)
-    if (r->deadline_ns && now >= r->deadline_ns && r->task && !serve_task_cancelled(r->task)) {
-      serve_task_cancel(r->task);
-      serve_task_wake(r->task);
+    if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
+      wr_task_cancel(r->task);
     }
   publish_metrics(w);
   tick_arm(w);
@@ -354,7 +352,7 @@ static void run_request(void *arg) {
   }
   req->outcome = WR_TASK_OK;
   if (trap) {
-    bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && serve_task_cancelled(req->task));
+    bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && wr_task_cancelled(req->task));
     req->outcome = timed_out ? WR_TASK_TIMEOUT : WR_TASK_TRAP;
     WR_ERROR("serve: [instance %llu] %s: %s", (unsigned long long)si->id,
              timed_out ? "request timed out" : "guest trapped", trap->message);
@@ -384,7 +382,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     req->next->prev = req;
     w->requests.next = req;
     httpd_worker_hold(w->httpd);
-    req->task = serve_task_spawn(w->sched, run_request, request_done, req);
+    req->task = wr_task_spawn(serve_scheduler_base(w->sched), run_request, request_done, req);
     if (!req->task) {
       request_unlink(req);
       httpd_worker_release(w->httpd);
@@ -397,8 +395,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     return;
   case WR_LEASE_REVOKED:
     if (req->task) {
-      serve_task_cancel(req->task);
-      serve_task_wake(req->task);
+      wr_task_cancel(req->task);
     }
     return;
   case WR_LEASE_CREATE_FAILED:
