@@ -122,13 +122,37 @@ static void branch(wasm_native_builder *nb, int cc, uint32_t target) {
 static uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uint32_t k) {
   return (uint32_t)((int64_t)pc + k + (int32_t)nb->code[pc + k]);
 }
+/* The slow path of an interrupt check (the flag is set): a yield request calls the store's hook
+ * with this frame below the stack top and returns 0 to go on; a trap returns its status. Guarded
+ * memory never moves, so r12 stays valid across the hook. */
+static uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
+  wasm_exec_stack *xs = cx->xs;
+  wasm_slot *saved_top = xs->top;
+  xs->top = frame_end;
+  bool trap = wasm_store_poll_interrupt(cx->store);
+  xs->top = saved_top;
+  return trap ? (uint32_t)WASM_TRAP_INTERRUPTED + 1 : 0;
+}
+/* Function entry and loop back-edges: one compare while the flag is clear. Only pinned
+ * callee-saved registers are live between instructions, so the slow path is a plain C call. */
+static void emit_interrupt_check(wasm_native_builder *nb) {
+  x64_buf *b = &nb->b;
+  x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
+  size_t clear = x64_jcc8(b, CC_E);
+  x64_mov_rr(b, true, RDI, R13);
+  x64_lea(b, true, RSI, slot(nb->f->frame_slots));
+  x64_call_abs(b, (const void *)native_poll_interrupt);
+  x64_test_rr(b, false, RAX, RAX);
+  x64_jcc_to(b, CC_NE, nb->propagate_at);
+  x64_land8(b, clear);
+}
+
 /* A loop's back-edge: checks the interrupt flag when taken. */
 static void branch_back(wasm_native_builder *nb, int cc, uint32_t target) {
   x64_buf *b = &nb->b;
   size_t skip = 0;
   if (cc >= 0) skip = x64_jcc8(b, cc ^ 1);
-  x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
-  jump_to_trap(nb, CC_NE, WASM_TRAP_INTERRUPTED);
+  emit_interrupt_check(nb);
   branch(nb, -1, target);
   if (cc >= 0) x64_land8(b, skip);
 }
@@ -884,8 +908,7 @@ static void emit_prologue(wasm_native_builder *nb) {
   x64_lea(b, true, RAX, slot(f->frame_slots));
   x64_alu_mem(b, true, ALU_CMP, RAX, CX(stack_end));
   jump_to_trap(nb, CC_A, WASM_TRAP_STACK_EXHAUSTED);
-  x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
-  jump_to_trap(nb, CC_NE, WASM_TRAP_INTERRUPTED);
+  emit_interrupt_check(nb);
   /* zeroed locals and the constant pool */
   if (f->init_len <= 16) {
     for (uint32_t i = 0; i < f->init_len; i++) {
