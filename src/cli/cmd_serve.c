@@ -46,6 +46,7 @@ static void usage(FILE *out) {
           "  -S inherit-env              pass the whole host environment\n"
           "  -S inherit-network          allow sockets and name lookups\n"
           "  -W timeout=DURATION         interrupt a request's guest after DURATION (500), e.g. 2s\n"
+          "                              (default: none; a busy guest still yields every 10 ms)\n"
           "  --max-concurrent-requests N     requests in flight, all workers (default 1000; then 503)\n"
           "  --max-concurrent-connections N  open connections, all workers (default 1000)\n"
           "  --shutdown-addr HOST:PORT   a connection to this address shuts the server down gracefully\n"
@@ -66,8 +67,14 @@ static void usage(FILE *out) {
           "  --seed S                    reproducible sampling of limits\n"
           "  -h, --help                  show this help\n"
           "\n"
-          "Durations: a number with a unit: ns, us, ms, s, m, h. SIGINT/SIGTERM stop accepting and\n"
-          "finish in-flight requests; a second signal exits at once.\n");
+          "Durations: a number with a unit: ns, us, ms, s, m, h.\n"
+          "\n"
+          "Guests are preempted: one that runs 10 ms without waiting yields to its worker's event loop\n"
+          "at its next call or loop iteration, so other requests on that worker go on being served.\n"
+          "If a request's client goes away while its guest runs, the guest is interrupted and its\n"
+          "instance retired.\n"
+          "\n"
+          "SIGINT/SIGTERM stop accepting and finish in-flight requests; a second signal exits at once.\n");
 }
 
 /* A whole number in [min, max] (message printed otherwise). */

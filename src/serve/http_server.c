@@ -779,6 +779,18 @@ const httpd_request *httpd_exchange_request(const httpd_exchange *ex) { return &
 httpd_worker *httpd_exchange_worker(const httpd_exchange *ex) { return ex->worker; }
 bool httpd_exchange_failed(const httpd_exchange *ex) { return ex->failed || ex->conn == NULL; }
 
+bool httpd_exchange_check_client(httpd_exchange *ex) {
+  if (httpd_exchange_failed(ex)) return true;
+  httpd_conn *conn = ex->conn;
+  /* while reading, the loop sees a close itself */
+  if (h2o_socket_is_reading(conn->sock)) return false;
+  char byte;
+  ssize_t n = recv(h2o_socket_get_fd(conn->sock), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) return false;
+  conn_close(conn); /* EOF or an error (reset): the exchange fails and its callbacks run */
+  return true;
+}
+
 httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, size_t *n) {
   *n = 0;
   if (ex->conn == NULL) return exchange_body_complete(ex) && !ex->body_error ? HTTPD_BODY_END : HTTPD_BODY_ERROR;

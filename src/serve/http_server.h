@@ -113,6 +113,13 @@ const httpd_request *httpd_exchange_request(const httpd_exchange *ex);
 httpd_worker *httpd_exchange_worker(const httpd_exchange *ex);
 /* True once the connection failed or was closed: nothing more can be read or sent. */
 bool httpd_exchange_failed(const httpd_exchange *ex);
+/* Asks the connection whether its client is still there, for a handler that is busy without
+ * reading or writing (a guest computing): the socket is peeked, never read. If the peer closed
+ * or reset it, the connection is closed now, so the exchange fails and its callbacks fire as if
+ * the loop had seen it. True when the exchange has failed. (A client that half-closes after its
+ * request counts as gone, as in most servers.) Call from the loop, not from inside a callback of
+ * this exchange. */
+bool httpd_exchange_check_client(httpd_exchange *ex);
 
 typedef enum {
   HTTPD_BODY_DATA, /* bytes were copied */

@@ -23,8 +23,10 @@
 #include "serve/task.h"
 #include "wasi/http.h"
 
-/* The timer that drives pool ticks and request deadlines while a worker has work. */
+/* The timer that drives pool ticks, request deadlines and client checks while a worker has work. */
 #define TICK_MS 10
+/* The ticker thread's period: how late a slice or a -W timeout may be noticed. */
+#define TICKER_PERIOD_NS (2 * 1000 * 1000)
 
 /* The guest's optional clean-up export, called once before its instance is dropped. */
 #define TEARDOWN_INTERFACE "warren:lifecycle/teardown@0.1.0"
@@ -45,6 +47,16 @@ typedef struct worker_metrics {
   wr_pool_metrics metrics;
 } worker_metrics;
 
+/* Preemption: which store's guest code a worker runs now, since when. The worker sets it as it
+ * switches tasks; the ticker thread asks that store to yield once its slice is over. The lock
+ * keeps the store alive while the ticker touches it (it is freed on the worker, after the task
+ * left the slot). */
+typedef struct slice_slot {
+  pthread_mutex_t lock;
+  wasm_store *store;
+  uint64_t since_ns;
+} slice_slot;
+
 #define MAX_WORKERS 256
 
 struct serve_app {
@@ -60,6 +72,8 @@ struct serve_app {
   /* --admin-addr */
   pthread_mutex_t metrics_lock;
   worker_metrics workers[MAX_WORKERS];
+  slice_slot slices[MAX_WORKERS];
+  atomic_uint slice_count; /* slots in use: the highest worker index + 1 */
   /* serve_app_start .. serve_app_stop */
   httpd_server *server, *admin;
 };
@@ -91,6 +105,7 @@ typedef struct serve_request {
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
+  bool client_gone; /* the client went away while the guest ran: interrupted, instance retired */
   struct serve_request *prev, *next; /* the worker's granted requests */
 } serve_request;
 
@@ -103,6 +118,7 @@ struct serve_worker {
   h2o_timeout_entry_t tick_timer;
   uint64_t pool_wakeup_ns; /* what the pool asked for (UINT64_MAX: nothing) */
   serve_request requests;  /* anchor of the granted requests */
+  slice_slot *slice;       /* this worker's (NULL past MAX_WORKERS: no preemption) */
 };
 
 static uint64_t monotonic_ns(void) {
@@ -112,18 +128,49 @@ static uint64_t monotonic_ns(void) {
 }
 
 /* ---- the -W timeout ticker ---- */
+/* ---- the ticker thread: -W timeout and time slices ---- */
 static void *ticker_main(void *arg) {
   serve_app *app = arg;
   while (!atomic_load(&app->ticker_stop)) {
-    struct timespec pause = {0, 2 * 1000 * 1000};
+    struct timespec pause = {0, TICKER_PERIOD_NS};
     nanosleep(&pause, NULL);
     uint64_t now = monotonic_ns();
     pthread_mutex_lock(&app->running_lock);
     for (running *r = app->running_head.next; r != &app->running_head; r = r->next)
       if (now >= r->deadline_ns) wasm_store_interrupt(r->store);
     pthread_mutex_unlock(&app->running_lock);
+    unsigned workers = atomic_load(&app->slice_count);
+    for (unsigned i = 0; i < workers; i++) {
+      slice_slot *slot = &app->slices[i];
+      pthread_mutex_lock(&slot->lock);
+      if (slot->store && now - slot->since_ns >= SERVE_TIME_SLICE_MS * 1000000ull) {
+        wasm_store_request_yield(slot->store);
+        slot->since_ns = now; /* asked once per slice */
+      }
+      pthread_mutex_unlock(&slot->lock);
+    }
   }
   return NULL;
+}
+
+/* The worker's scheduler switches to `task` (NULL: back to the loop): its slice starts now. */
+static void on_task_switch(void *arg, wr_task *task) {
+  serve_worker *w = arg;
+  slice_slot *slot = w->slice;
+  wasm_store *store = task ? wr_task_local(task) : NULL;
+  if (!slot || (!store && !slot->store)) return; /* only this thread writes the slot */
+  uint64_t now = store ? monotonic_ns() : 0;
+  pthread_mutex_lock(&slot->lock);
+  slot->store = store;
+  slot->since_ns = now;
+  pthread_mutex_unlock(&slot->lock);
+}
+
+/* The store's yield hook: the slice is over, so the guest's task goes to the back of the run
+ * queue and the worker's loop (other connections, other tasks) runs before it goes on. */
+static void guest_yield(wasm_store *store, void *arg) {
+  WR_UNUSED(store), WR_UNUSED(arg);
+  wr_task_yield();
 }
 
 static void running_add(serve_app *app, running *r) {
@@ -160,6 +207,7 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
   if (worker) {
     serve_waiter_init(&si->waiter, worker->sched);
     wasi_p2_set_waiter(si->p2, &si->waiter.base);
+    wasm_store_set_yield_hook(si->store, guest_yield, NULL);
   }
   si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
   if (si->instance) {
@@ -252,6 +300,7 @@ static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token)
   si->teardown_token = token;
   httpd_worker_hold(w->httpd);
   si->teardown_task = wr_task_spawn(serve_scheduler_base(w->sched), run_teardown, teardown_done, si);
+  if (si->teardown_task) wr_task_set_local(si->teardown_task, si->store);
   if (!si->teardown_task) {
     httpd_worker_release(w->httpd);
     wr_pool_teardown_done(token, false);
@@ -295,8 +344,20 @@ static void factory_arm(void *ctx, uint64_t at_ns) {
   tick_arm(w);
 }
 
-/* Every TICK_MS while there is work: the pool's timers, and requests past their deadline
- * while their guest waits (a CPU-bound guest is interrupted by the ticker thread instead). */
+/* A request's client went away while its guest runs: nobody is left to answer, so the guest is
+ * interrupted (it traps at its next check, or its next wait fails) and its instance retired. */
+static void request_client_gone(serve_request *r) {
+  r->client_gone = true;
+  const httpd_request *head = httpd_exchange_request(r->ex);
+  WR_WARN("serve: [instance %llu] client went away during %.*s %.*s: interrupting the guest",
+          (unsigned long long)r->instance->id, (int)head->method_len, head->method, (int)head->path_len, head->path);
+  wasm_store_interrupt(r->instance->store);
+  wr_task_cancel(r->task);
+}
+
+/* Every TICK_MS while there is work: the pool's timers, requests past their deadline while
+ * their guest waits (a CPU-bound guest is interrupted by the ticker thread instead), and
+ * requests whose client went away (seen between two slices of a guest that does no I/O). */
 static void on_tick(h2o_timeout_entry_t *entry) {
   serve_worker *w = H2O_STRUCT_FROM_MEMBER(serve_worker, tick_timer, entry);
   uint64_t now = monotonic_ns();
@@ -304,10 +365,12 @@ static void on_tick(h2o_timeout_entry_t *entry) {
     w->pool_wakeup_ns = UINT64_MAX;
     wr_pool_tick(w->pool);
   }
-  for (serve_request *r = w->requests.next; r != &w->requests; r = r->next)
+  for (serve_request *r = w->requests.next; r != &w->requests; r = r->next) {
     if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
       wr_task_cancel(r->task);
     }
+    if (r->x && r->task && !r->client_gone && serve_http_exchange_client_gone(r->x)) request_client_gone(r);
+  }
   publish_metrics(w);
   tick_arm(w);
 }
@@ -351,7 +414,11 @@ static void run_request(void *arg) {
     cm_arena_free(arena);
   }
   req->outcome = WR_TASK_OK;
-  if (trap) {
+  if (trap && req->client_gone) {
+    req->outcome = WR_TASK_TRAP; /* stopped mid-way: the instance cannot serve again */
+    WR_WARN("serve: [instance %llu] guest interrupted (client gone): %s; instance retired",
+            (unsigned long long)si->id, trap->message);
+  } else if (trap) {
     bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && wr_task_cancelled(req->task));
     req->outcome = timed_out ? WR_TASK_TIMEOUT : WR_TASK_TRAP;
     WR_ERROR("serve: [instance %llu] %s: %s", (unsigned long long)si->id,
@@ -383,6 +450,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     w->requests.next = req;
     httpd_worker_hold(w->httpd);
     req->task = wr_task_spawn(serve_scheduler_base(w->sched), run_request, request_done, req);
+    if (req->task) wr_task_set_local(req->task, req->instance->store); /* timed per slice */
     if (!req->task) {
       request_unlink(req);
       httpd_worker_release(w->httpd);
@@ -425,6 +493,14 @@ static void *worker_start(void *user, httpd_worker *httpd) {
   w->pool_wakeup_ns = UINT64_MAX;
   w->requests.next = w->requests.prev = &w->requests;
   w->sched = serve_scheduler_new(httpd, 0, 0);
+  unsigned index = httpd_worker_index(httpd);
+  if (index < MAX_WORKERS) {
+    w->slice = &app->slices[index];
+    unsigned count = atomic_load(&app->slice_count);
+    while (count < index + 1 && !atomic_compare_exchange_weak(&app->slice_count, &count, index + 1)) {
+    }
+  }
+  serve_scheduler_on_switch(w->sched, on_task_switch, w);
   h2o_timeout_init(httpd_worker_loop(httpd), &w->tick_timeout, TICK_MS);
   w->tick_timer.cb = on_tick;
   wr_pool_factory factory = {
@@ -464,6 +540,11 @@ static void worker_stop(void *worker_state) {
   if (h2o_timeout_is_linked(&w->tick_timer)) h2o_timeout_unlink(&w->tick_timer);
   h2o_timeout_dispose(httpd_worker_loop(w->httpd), &w->tick_timeout);
   serve_scheduler_free(w->sched);
+  if (w->slice) {
+    pthread_mutex_lock(&w->slice->lock);
+    w->slice->store = NULL;
+    pthread_mutex_unlock(&w->slice->lock);
+  }
   wr_free(w);
 }
 
@@ -488,6 +569,8 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
   app->running_head.next = app->running_head.prev = &app->running_head;
   pthread_mutex_init(&app->running_lock, NULL);
   pthread_mutex_init(&app->metrics_lock, NULL);
+  for (unsigned i = 0; i < MAX_WORKERS; i++) pthread_mutex_init(&app->slices[i].lock, NULL);
+  atomic_init(&app->slice_count, 0);
   app->host = cm_host_new();
   if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err)) {
     wr_error_prefix(err, "setting up the host");
@@ -513,6 +596,7 @@ void serve_app_free(serve_app *app) {
   cm_host_free(app->host);
   pthread_mutex_destroy(&app->running_lock);
   pthread_mutex_destroy(&app->metrics_lock);
+  for (unsigned i = 0; i < MAX_WORKERS; i++) pthread_mutex_destroy(&app->slices[i].lock);
   wr_free(app);
 }
 

@@ -15,6 +15,11 @@
 #include "serve/pool.h"
 #include "wasi/p2.h"
 
+/* Preemption: a guest that has run this long without waiting yields to its worker's event loop at
+ * its next function entry or loop back-edge, then goes on after the loop and the worker's other
+ * ready tasks had their turn. So a spinning guest gets its share of the worker, not all of it. */
+#define SERVE_TIME_SLICE_MS 10
+
 typedef struct serve_options {
   httpd_config http;      /* address, workers, front-end limits (handler is set by the server) */
   wr_pool_limits limits;  /* defaults for the component's kind when not given */

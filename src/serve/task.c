@@ -15,24 +15,41 @@ struct serve_scheduler {
   wr_sched *base;
   httpd_worker *worker;
   h2o_evloop_t *loop;
+  void (*switched)(void *arg, wr_task *task);
+  void *switched_arg;
 };
 
 static bool run_hook(void *arg) { return serve_scheduler_run(arg); }
-static void hold_worker(void *arg) { httpd_worker_hold(arg); }
-static void release_worker(void *arg) { httpd_worker_release(arg); }
+
+/* a stopping worker keeps its loop running until every task has finished */
+static void hold_worker(void *arg) {
+  serve_scheduler *s = arg;
+  if (s->worker) httpd_worker_hold(s->worker);
+}
+static void release_worker(void *arg) {
+  serve_scheduler *s = arg;
+  if (s->worker) httpd_worker_release(s->worker);
+}
+static void task_switched(void *arg, wr_task *task) {
+  serve_scheduler *s = arg;
+  if (s->switched) s->switched(s->switched_arg, task);
+}
 
 serve_scheduler *serve_scheduler_new(httpd_worker *worker, size_t stack_size, unsigned max_idle_fibers) {
   serve_scheduler *s = WR_NEW(serve_scheduler);
   s->base = wr_sched_new(stack_size, max_idle_fibers);
   s->worker = worker;
   s->loop = worker ? httpd_worker_loop(worker) : NULL;
-  if (worker) {
-    /* a stopping worker keeps its loop running until every task has finished */
-    wr_sched_hooks hooks = {.arg = worker, .task_started = hold_worker, .task_finished = release_worker};
-    wr_sched_set_hooks(s->base, &hooks);
-    httpd_worker_set_idle_hook(worker, run_hook, s);
-  }
+  wr_sched_hooks hooks = {.arg = s, .task_started = hold_worker, .task_finished = release_worker,
+                          .switched = task_switched};
+  wr_sched_set_hooks(s->base, &hooks);
+  if (worker) httpd_worker_set_idle_hook(worker, run_hook, s);
   return s;
+}
+
+void serve_scheduler_on_switch(serve_scheduler *sched, void (*switched)(void *arg, wr_task *task), void *arg) {
+  sched->switched = switched;
+  sched->switched_arg = arg;
 }
 
 void serve_scheduler_free(serve_scheduler *sched) {

@@ -28,6 +28,9 @@ wr_sched *serve_scheduler_base(const serve_scheduler *sched);
 /* Runs the ready tasks once (what the idle hook does); tests without a loop call it directly. */
 bool serve_scheduler_run(serve_scheduler *sched);
 void *serve_scheduler_loop(const serve_scheduler *sched); /* the h2o_evloop_t */
+/* `switched(arg, task)` runs as `task` is resumed and with NULL once it is back on the loop
+ * (wr_sched_hooks.switched), e.g. to time a guest's slice. NULL removes it. */
+void serve_scheduler_on_switch(serve_scheduler *sched, void (*switched)(void *arg, wr_task *task), void *arg);
 
 /* The wasi_waiter for a ctx whose guest runs in tasks of `sched`: install it with
  * wasi_p2_set_waiter. It must outlive the ctx. Called outside a task (e.g. during instantiation

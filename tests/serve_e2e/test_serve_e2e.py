@@ -1075,6 +1075,62 @@ def pool_teardown_bounded_by_drain_timeout():
         w.stop()
 
 
+# ---- issue 13: preemption of a spinning guest, the client going away, shutdown bounds ----
+
+def spin_connection(port):
+    """A raw connection whose request spins in the guest."""
+    conn = Raw(port)
+    conn.send(b"GET /spin HTTP/1.1\r\nHost: t\r\n\r\n")
+    return conn
+
+
+@test
+def preempt_spinning_guest_shares_its_worker():
+    # one worker: while a guest spins, other requests on that worker are still answered, one
+    # after the other (the spinning guest yields to the loop every time slice)
+    with Warren(PROBE, log="info") as w:
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start")
+        for i in range(5):
+            headers, body = get_ok(w.port, "/next%d" % i)
+            check(body == b"count=1\n", "a request next to the spinning guest", body)
+        # keep-alive on one connection too, and a request with a body
+        conn = Raw(w.port)
+        for i in range(3):
+            conn.send(b"POST /k%d HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" % i)
+            status, _, body = conn.response()
+            check(status == 200 and body == b"count=1\n", "keep-alive next to the spinning guest", status, body)
+        conn.close()
+        check(w.proc.poll() is None, "still serving")
+        spinner.close()
+        w.wait_for(r"guest interrupted \(client gone\)")
+        w.stop()
+
+
+@test
+def preempt_client_gone_interrupts_guest():
+    # the client of a spinning guest hangs up: the guest is interrupted although it does no I/O,
+    # its instance is retired (not reused), and the worker serves on
+    with Warren(PROBE, "--max-instance-reuse-count", "10", "--exact-limits", *NO_IDLE, log="info") as w:
+        check(counter_of(w.port) == 1, "the first request on the instance")
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start")
+        spinner.close()
+        w.wait_for(r"client went away during GET /spin: interrupting the guest")
+        w.wait_for(r"guest interrupted \(client gone\).*instance retired")
+        w.wait_for(r"destroyed \(trap\) after 2 requests")
+        check(counter_of(w.port) == 1, "a fresh instance after the retired one")
+        # a reset (RST) instead of a FIN is noticed too
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start", 2)
+        spinner.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        spinner.close()
+        w.wait_for(r"guest interrupted \(client gone\)", 2)
+        check(counter_of(w.port) == 1, "a fresh instance again")
+        stderr = w.stop()
+        check("shutdown cut" not in stderr, "nothing left to cut at shutdown", stderr)
+
+
 def main():
     global WARREN, CORPUS, COMPONENTS, PROBE, JCO
     parser = argparse.ArgumentParser()
