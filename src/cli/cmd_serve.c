@@ -62,7 +62,8 @@ static void usage(FILE *out) {
           "  --max-instances N           instance cap per worker; then requests queue\n"
           "  --max-queued-requests N     queue bound per worker; then 503\n"
           "  --queue-timeout D           a queued request waits at most D, then 503\n"
-          "  --drain-timeout D           bound on an instance's teardown, and on shutdown\n"
+          "  --drain-timeout D           bound on an instance's teardown (default 5s)\n"
+          "  --shutdown-timeout D        on SIGTERM, in-flight requests get D, then are cut (default 30s)\n"
           "  --exact-limits              use N as given instead of sampling [ceil(N/2), N]\n"
           "  --seed S                    reproducible sampling of limits\n"
           "  -h, --help                  show this help\n"
@@ -74,7 +75,9 @@ static void usage(FILE *out) {
           "If a request's client goes away while its guest runs, the guest is interrupted and its\n"
           "instance retired.\n"
           "\n"
-          "SIGINT/SIGTERM stop accepting and finish in-flight requests; a second signal exits at once.\n");
+          "SIGINT/SIGTERM close the listeners at once (new connections are refused), give in-flight\n"
+          "requests --shutdown-timeout, then interrupt the guests still running (the cut requests\n"
+          "are logged), run teardowns within --drain-timeout and exit; a second signal exits at once.\n");
 }
 
 /* A whole number in [min, max] (message printed otherwise). */

@@ -86,9 +86,10 @@ typedef struct httpd_config {
 httpd_server *httpd_server_start(const httpd_config *config, wr_error *err);
 /* The port actually bound (useful with port 0). */
 uint16_t httpd_server_port(const httpd_server *server);
-/* Graceful stop: stop accepting, let in-flight exchanges finish (connections are closed once their
- * current response is done; whatever is left after stop_timeout_ms is closed), then join the workers. Safe to call from a signal-watching thread,
- * not from a worker. */
+/* Graceful stop: the listening sockets are shut at once (new connections are refused, not left
+ * in a backlog), in-flight exchanges finish (connections are closed once their current response
+ * is done; whatever is left after stop_timeout_ms is closed), then the workers are joined. Safe to
+ * call from a signal-watching thread, not from a worker. */
 void httpd_server_stop(httpd_server *server);
 /* Stops (if still running) and frees. */
 void httpd_server_free(httpd_server *server);

@@ -105,7 +105,9 @@ typedef struct serve_request {
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
+  uint64_t granted_ns;
   bool client_gone; /* the client went away while the guest ran: interrupted, instance retired */
+  bool cut;         /* revoked at shutdown (out of --shutdown-timeout): interrupted */
   struct serve_request *prev, *next; /* the worker's granted requests */
 } serve_request;
 
@@ -119,6 +121,8 @@ struct serve_worker {
   uint64_t pool_wakeup_ns; /* what the pool asked for (UINT64_MAX: nothing) */
   serve_request requests;  /* anchor of the granted requests */
   slice_slot *slice;       /* this worker's (NULL past MAX_WORKERS: no preemption) */
+  bool stopping;           /* the server is shutting down */
+  unsigned cut_requests;   /* in-flight requests the shutdown cut */
 };
 
 static uint64_t monotonic_ns(void) {
@@ -418,6 +422,8 @@ static void run_request(void *arg) {
     req->outcome = WR_TASK_TRAP; /* stopped mid-way: the instance cannot serve again */
     WR_WARN("serve: [instance %llu] guest interrupted (client gone): %s; instance retired",
             (unsigned long long)si->id, trap->message);
+  } else if (trap && req->cut) {
+    req->outcome = WR_TASK_ABORTED; /* the pool retired the instance already */
   } else if (trap) {
     bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && wr_task_cancelled(req->task));
     req->outcome = timed_out ? WR_TASK_TIMEOUT : WR_TASK_TRAP;
@@ -443,7 +449,8 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
   switch (event) {
   case WR_LEASE_GRANTED:
     req->instance = wr_pool_lease_instance(lease);
-    if (w->app->options.request_timeout_ns) req->deadline_ns = monotonic_ns() + w->app->options.request_timeout_ns;
+    req->granted_ns = monotonic_ns();
+    if (w->app->options.request_timeout_ns) req->deadline_ns = req->granted_ns + w->app->options.request_timeout_ns;
     req->next = w->requests.next;
     req->prev = &w->requests;
     req->next->prev = req;
@@ -462,9 +469,18 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     tick_arm(w);
     return;
   case WR_LEASE_REVOKED:
-    if (req->task) {
-      wr_task_cancel(req->task);
+    /* the instance died under it (another task trapped, or the shutdown ran out of time): the
+     * guest stops at its next check even if it never waits */
+    if (w->stopping && !req->cut) {
+      req->cut = true;
+      w->cut_requests++;
+      const httpd_request *head = httpd_exchange_request(req->ex);
+      WR_WARN("serve: [instance %llu] shutdown: cutting %.*s %.*s after %llu ms (--shutdown-timeout)",
+              (unsigned long long)req->instance->id, (int)head->method_len, head->method, (int)head->path_len,
+              head->path, (unsigned long long)((monotonic_ns() - req->granted_ns) / 1000000));
     }
+    wasm_store_interrupt(req->instance->store);
+    if (req->task) wr_task_cancel(req->task);
     return;
   case WR_LEASE_CREATE_FAILED:
     serve_respond_plain(req->ex, 500, "Internal Server Error\n");
@@ -522,13 +538,17 @@ static void *worker_start(void *user, httpd_worker *httpd) {
 
 static void pool_shut_down(void *arg) {
   serve_worker *w = arg;
+  if (w->cut_requests)
+    WR_WARN("serve: worker %u: shutdown cut %u in-flight request%s", httpd_worker_index(w->httpd), w->cut_requests,
+            w->cut_requests == 1 ? "" : "s");
   httpd_worker_release(w->httpd);
 }
 
-/* SIGTERM: every instance drains (in-flight requests finish, teardown runs) before the worker
- * exits; the pool's --drain-timeout bounds it. */
+/* SIGTERM: every instance drains (in-flight requests finish within --shutdown-timeout, then
+ * teardown runs within --drain-timeout) before the worker exits. */
 static void worker_stopping(void *worker_state) {
   serve_worker *w = worker_state;
+  w->stopping = true;
   httpd_worker_hold(w->httpd);
   wr_pool_shutdown(w->pool, pool_shut_down, w);
 }
@@ -609,6 +629,11 @@ int serve_app_start(serve_app *app, wr_error *err) {
   config.handler.worker_stopping = worker_stopping;
   config.handler.worker_stop = worker_stop;
   config.handler.on_request = on_request;
+  if (config.stop_timeout_ms == 0) {
+    /* the front end's own backstop comes after the pool's bounds: requests, then teardown */
+    uint64_t ms = (app->options.limits.shutdown_timeout_ns + app->options.limits.drain_timeout_ns) / 1000000 + 2000;
+    config.stop_timeout_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+  }
   if (app->options.admin_addr && !(app->admin = serve_admin_start(app, app->options.admin_addr, err))) return -1;
   app->server = httpd_server_start(&config, err);
   if (!app->server) {
@@ -653,8 +678,11 @@ bool serve_app_run(serve_app *app, wr_error *err) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  fprintf(stderr, "warren serve: %s: finishing in-flight requests (again to exit now)\n",
-          sig == SIGINT ? "interrupt" : "terminate");
+  fprintf(stderr,
+          "warren serve: %s: refusing new connections, finishing in-flight requests within %llu ms "
+          "(again to exit now)\n",
+          sig == SIGINT ? "interrupt" : "terminate",
+          (unsigned long long)(app->options.limits.shutdown_timeout_ns / 1000000));
   /* A second signal exits at once: restore default handling so it kills the process. */
   struct sigaction dfl = {.sa_handler = SIG_DFL};
   sigaction(SIGINT, &dfl, NULL);
