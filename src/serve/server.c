@@ -27,6 +27,9 @@
 #define TICK_MS 10
 /* The ticker thread's period: how late a slice or a -W timeout may be noticed. */
 #define TICKER_PERIOD_NS (2 * 1000 * 1000)
+/* How often a running request's connection is peeked for a client that went away (a quick
+ * request is never checked; a thousand slow ones cost ten thousand peeks a second). */
+#define CLIENT_CHECK_NS (100 * 1000 * 1000ull)
 
 /* The guest's optional clean-up export, called once before its instance is dropped. */
 #define TEARDOWN_INTERFACE "warren:lifecycle/teardown@0.1.0"
@@ -106,6 +109,7 @@ typedef struct serve_request {
   running run;
   uint64_t deadline_ns;
   uint64_t granted_ns;
+  uint64_t next_client_check_ns;
   bool client_gone; /* the client went away while the guest ran: interrupted, instance retired */
   bool cut;         /* revoked at shutdown (out of --shutdown-timeout): interrupted */
   struct serve_request *prev, *next; /* the worker's granted requests */
@@ -131,7 +135,6 @@ static uint64_t monotonic_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- the -W timeout ticker ---- */
 /* ---- the ticker thread: -W timeout and time slices ---- */
 static void *ticker_main(void *arg) {
   serve_app *app = arg;
@@ -373,7 +376,10 @@ static void on_tick(h2o_timeout_entry_t *entry) {
     if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
       wr_task_cancel(r->task);
     }
-    if (r->x && r->task && !r->client_gone && serve_http_exchange_client_gone(r->x)) request_client_gone(r);
+    if (r->x && r->task && !r->client_gone && now >= r->next_client_check_ns) {
+      r->next_client_check_ns = now + CLIENT_CHECK_NS;
+      if (serve_http_exchange_client_gone(r->x)) request_client_gone(r);
+    }
   }
   publish_metrics(w);
   tick_arm(w);
@@ -450,6 +456,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
   case WR_LEASE_GRANTED:
     req->instance = wr_pool_lease_instance(lease);
     req->granted_ns = monotonic_ns();
+    req->next_client_check_ns = req->granted_ns + CLIENT_CHECK_NS;
     if (w->app->options.request_timeout_ns) req->deadline_ns = req->granted_ns + w->app->options.request_timeout_ns;
     req->next = w->requests.next;
     req->prev = &w->requests;
