@@ -33,6 +33,9 @@ struct wr_sched {
   unsigned idle_fiber_count;
   pooled_fiber *idle_fibers;
   wr_task *ready_head, *ready_tail;
+  /* tasks that yielded at the end of a time slice: they run after the tasks woken or spawned
+   * meanwhile, so work that waits on I/O goes ahead of work that computes */
+  wr_task *yielded_head, *yielded_tail;
   unsigned live_tasks;
   wr_sched_hooks hooks;
 };
@@ -74,14 +77,15 @@ void wr_sched_set_hooks(wr_sched *sched, const wr_sched_hooks *hooks) {
 
 unsigned wr_sched_live_tasks(const wr_sched *sched) { return sched->live_tasks; }
 
-static void make_ready(wr_task *task) {
-  wr_sched *s = task->sched;
+static void enqueue(wr_task **head, wr_task **tail, wr_task *task) {
   task->state = TASK_READY;
   task->next_ready = NULL;
-  if (s->ready_tail) s->ready_tail->next_ready = task;
-  else s->ready_head = task;
-  s->ready_tail = task;
+  if (*tail) (*tail)->next_ready = task;
+  else *head = task;
+  *tail = task;
 }
+
+static void make_ready(wr_task *task) { enqueue(&task->sched->ready_head, &task->sched->ready_tail, task); }
 
 static pooled_fiber *take_fiber(wr_sched *s) {
   if (s->idle_fibers) {
@@ -146,18 +150,27 @@ static void task_resume(wr_task *task) {
   }
 }
 
-bool wr_sched_run(wr_sched *sched) {
-  /* Only the tasks ready now: one woken while this runs waits for the next pass, so a task that
-   * keeps waking itself cannot starve the caller. */
-  wr_task *task = sched->ready_head;
-  sched->ready_head = sched->ready_tail = NULL;
+static void run_list(wr_task *task) {
   while (task) {
     wr_task *next = task->next_ready;
     task_resume(task);
     task = next;
   }
-  return sched->ready_head != NULL;
 }
+
+static bool run(wr_sched *sched, bool yielded_too) {
+  /* Only the tasks ready now: one woken or yielding while this runs waits for the next pass, so
+   * a task that keeps waking itself cannot starve the caller. */
+  wr_task *ready = sched->ready_head, *yielded = yielded_too ? sched->yielded_head : NULL;
+  sched->ready_head = sched->ready_tail = NULL;
+  if (yielded_too) sched->yielded_head = sched->yielded_tail = NULL;
+  run_list(ready);
+  run_list(yielded);
+  return sched->ready_head != NULL || sched->yielded_head != NULL;
+}
+
+bool wr_sched_run(wr_sched *sched) { return run(sched, true); }
+bool wr_sched_run_woken(wr_sched *sched) { return run(sched, false); }
 
 wr_task *wr_task_current(void) { return current_task; }
 wr_sched *wr_task_sched(const wr_task *task) { return task->sched; }
@@ -170,7 +183,8 @@ void wr_task_suspend(void) {
 void wr_task_yield(void) {
   wr_task *task = current_task;
   if (task == NULL) return;
-  make_ready(task); /* queued behind the tasks already ready; task_resume leaves it READY */
+  /* task_resume leaves it READY */
+  enqueue(&task->sched->yielded_head, &task->sched->yielded_tail, task);
   wr_fiber_suspend();
 }
 

@@ -38,6 +38,9 @@ void wr_sched_set_hooks(wr_sched *sched, const wr_sched_hooks *hooks);
  * not sleep). A task woken or yielding while this runs waits for the next call, so the caller's
  * own work (its event loop) runs in between. */
 bool wr_sched_run(wr_sched *sched);
+/* The same without the tasks that yielded: the caller may give a few passes of its own work to
+ * each time slice of the tasks that compute (they run at the next wr_sched_run). */
+bool wr_sched_run_woken(wr_sched *sched);
 /* Tasks spawned and not finished. */
 unsigned wr_sched_live_tasks(const wr_sched *sched);
 
@@ -50,8 +53,9 @@ wr_task *wr_task_current(void);
 wr_sched *wr_task_sched(const wr_task *task);
 /* From inside a task: back to the scheduler's caller until wr_task_wake. Outside a task: no-op. */
 void wr_task_suspend(void);
-/* From inside a task: stays ready, but lets the caller and every other ready task run first
- * (preemption at the end of a time slice). Outside a task: no-op. */
+/* From inside a task: stays ready, but lets the caller run first, then, at the next
+ * wr_sched_run, every task made ready meanwhile (preemption at the end of a time slice: tasks
+ * that wait on I/O go ahead of those that compute). Outside a task: no-op. */
 void wr_task_yield(void);
 /* Makes a suspended task ready (it runs at the scheduler's next run). Waking a task that is
  * running or already ready does nothing; a task must re-check what it waits for when it

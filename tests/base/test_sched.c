@@ -131,6 +131,30 @@ static void test_yield(void) {
   wr_sched_free(s);
 }
 
+/* A task that yielded runs after a task spawned or woken before the next run. */
+static void yield_once(void *arg) {
+  char c = *(const char *)arg;
+  note(c);
+  wr_task_yield();
+  note((char)(c - 'a' + 'A'));
+}
+static void note_once(void *arg) { note(*(const char *)arg); }
+
+static void test_yielded_run_last(void) {
+  wr_sched *s = wr_sched_new(0, 0);
+  static const char letters[] = "ab";
+  trace[0] = 0;
+  wr_task_spawn(s, yield_once, NULL, (void *)&letters[0]);
+  CHECK(wr_sched_run(s));
+  wr_task_spawn(s, note_once, NULL, (void *)&letters[1]);
+  CHECK(wr_sched_run_woken(s)); /* b only: a, which yielded, is still ready */
+  CHECK(strcmp(trace, "ab") == 0);
+  CHECK(!wr_sched_run(s));
+  CHECK(strcmp(trace, "abA") == 0);
+  CHECK(wr_sched_live_tasks(s) == 0);
+  wr_sched_free(s);
+}
+
 /* The hooks: started/finished bracket each task; switched names the task on the way in and NULL
  * on the way out, once per resumption; the task-local pointer is the embedder's. */
 static int started, finished, switched_in, switched_out;
@@ -177,6 +201,7 @@ int main(void) {
   test_reuse_and_current();
   test_cancel();
   test_yield();
+  test_yielded_run_last();
   test_hooks();
   printf("%s\n", failures ? "FAILED" : "ok");
   return failures ? 1 : 0;
