@@ -165,7 +165,8 @@ WARREN_API bool warren_run_command(const warren_component *component, const warr
 /* How a server listens and pools instances. Every option of `warren serve` is set by its
  * long name and its value as text, with the same syntax and checks:
  *   addr HOST:PORT (default 127.0.0.1:8080; port 0 picks a free port), workers N,
- *   timeout DURATION (-W timeout: a request's guest is interrupted after it),
+ *   timeout DURATION (-W timeout: a request's guest is interrupted after it; none by default,
+ *   but a guest that runs 10 ms without waiting yields so other requests are served),
  *   admin-addr HOST:PORT (/metrics and /healthz), name TEXT (the metrics' component label),
  *   max-concurrent-requests N, max-concurrent-connections N, max-request-body-size BYTES,
  *   max-http-fields-size BYTES,
@@ -174,7 +175,9 @@ WARREN_API bool warren_run_command(const warren_component *component, const warr
  *   (60s of silence while a body is expected), body-timeout D (5m for a whole body),
  *   the pool: max-instance-reuse-count N|A..B, max-instance-concurrent-reuse-count N|A..B,
  *   idle-instance-timeout D|A..B, min-instances N, max-instances N, max-queued-requests N,
- *   queue-timeout D, drain-timeout D, exact-limits (value NULL, "true" or "false"), seed S.
+ *   queue-timeout D, drain-timeout D (one instance's teardown, default 5s), shutdown-timeout D
+ *   (what in-flight requests get at warren_server_stop, default 30s), exact-limits (value NULL,
+ *   "true" or "false"), seed S.
  * Durations are a number with a unit (ns, us, ms, s, m, h); a count N > 1 given alone is
  * sampled from [ceil(N/2), N] per instance unless exact-limits. Defaults are `warren serve`'s.
  * Not thread-safe while being changed. */
@@ -206,8 +209,9 @@ WARREN_API int warren_server_start(warren_server *server, warren_error **err);
  * histograms. As of each worker's last tick (every 10 ms while serving). Caller frees it.
  * Thread-safe. */
 WARREN_API char *warren_server_metrics_text(warren_server *server);
-/* Graceful stop: stop accepting, finish in-flight requests, drain every instance (running
- * its teardown export), bounded by drain-timeout; returns when every thread has ended. A
+/* Graceful stop: close the listeners (new connections are refused), give in-flight requests
+ * shutdown-timeout (then their guests are interrupted, and the cut requests logged), drain every
+ * instance (its teardown export within drain-timeout); returns when every thread has ended. A
  * stopped server cannot be started again. No-op when not running. Call it from one thread,
  * not from inside a guest. */
 WARREN_API void warren_server_stop(warren_server *server);

@@ -12,7 +12,8 @@ if(Python3_FOUND)
   set_tests_properties(serve.http PROPERTIES TIMEOUT 180)
 endif()
 
-# Tasks on pooled fibers (src/serve/task.c) without a loop: order, wake, reuse, cancel.
+# The serve adapter of the scheduler (src/serve/task.c) without a loop (the scheduler itself:
+# tests/base/test_sched.c).
 add_executable(serve_test_task tests/serve/test_task.c)
 target_link_libraries(serve_test_task PRIVATE warren_serve)
 add_test(NAME serve.task COMMAND serve_test_task)

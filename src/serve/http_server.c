@@ -803,6 +803,18 @@ void httpd_body_want(httpd_exchange *ex) {
   conn_update_reading(conn); /* from now on the body's silence is timed */
 }
 
+bool httpd_exchange_check_client(httpd_exchange *ex) {
+  if (httpd_exchange_failed(ex)) return true;
+  httpd_conn *conn = ex->conn;
+  /* while reading, the loop sees a close itself */
+  if (h2o_socket_is_reading(conn->sock)) return false;
+  char byte;
+  ssize_t n = recv(h2o_socket_get_fd(conn->sock), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) return false;
+  conn_close(conn); /* EOF or an error (reset): the exchange fails and its callbacks run */
+  return true;
+}
+
 httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, size_t *n) {
   *n = 0;
   httpd_body_want(ex);
@@ -993,7 +1005,9 @@ void httpd_worker_release(httpd_worker *worker) { worker->holds--; }
 static void worker_begin_stop(httpd_worker *w) {
   if (w->stopping) return;
   w->stopping = true;
-  h2o_socket_read_stop(w->listener);
+  /* closed, not paused: a client that connects now is refused and can go elsewhere */
+  h2o_socket_close(w->listener);
+  w->listener = NULL;
   const httpd_handler *handler = &w->server->config.handler;
   if (handler->worker_stopping) handler->worker_stopping(w->worker_state);
   w->stop_timer.cb = on_stop_deadline;
@@ -1058,7 +1072,7 @@ static void *worker_main(void *arg) {
   }
 
   if (cfg->handler.worker_stop) cfg->handler.worker_stop(w->worker_state);
-  h2o_socket_close(w->listener);
+  if (w->listener) h2o_socket_close(w->listener);
   h2o_socket_close(w->waker);
   /* Let the loop run the closes it scheduled before it goes. */
   h2o_evloop_run(w->loop, 0);
@@ -1186,6 +1200,10 @@ void httpd_server_stop(httpd_server *server) {
   for (unsigned i = 0; i < server->worker_count; i++) {
     httpd_worker *w = &server->workers[i];
     if (!w->thread_started) continue;
+    /* Stop listening now, from this thread, even if a worker is slow to see its wake-up: a shut
+     * listening socket refuses new connections and resets those in its backlog. The worker
+     * closes the fd itself. */
+    if (shutdown(w->listen_fd, SHUT_RD) != 0) WR_WARN("serve: shutdown of listener: %s", strerror(errno));
     atomic_store(&w->stop_requested, true);
     uint64_t one = 1;
     if (write(w->wake_fd, &one, sizeof one) < 0) WR_WARN("serve: wake write: %s", strerror(errno));

@@ -100,9 +100,10 @@ typedef struct httpd_config {
 httpd_server *httpd_server_start(const httpd_config *config, wr_error *err);
 /* The port actually bound (useful with port 0). */
 uint16_t httpd_server_port(const httpd_server *server);
-/* Graceful stop: stop accepting, let in-flight exchanges finish (connections are closed once their
- * current response is done; whatever is left after stop_timeout_ms is closed), then join the workers. Safe to call from a signal-watching thread,
- * not from a worker. */
+/* Graceful stop: the listening sockets are shut at once (new connections are refused, not left
+ * in a backlog), in-flight exchanges finish (connections are closed once their current response
+ * is done; whatever is left after stop_timeout_ms is closed), then the workers are joined. Safe to
+ * call from a signal-watching thread, not from a worker. */
 void httpd_server_stop(httpd_server *server);
 /* Stops (if still running) and frees. */
 void httpd_server_free(httpd_server *server);
@@ -127,6 +128,13 @@ const httpd_request *httpd_exchange_request(const httpd_exchange *ex);
 httpd_worker *httpd_exchange_worker(const httpd_exchange *ex);
 /* True once the connection failed or was closed: nothing more can be read or sent. */
 bool httpd_exchange_failed(const httpd_exchange *ex);
+/* Asks the connection whether its client is still there, for a handler that is busy without
+ * reading or writing (a guest computing): the socket is peeked, never read. If the peer closed
+ * or reset it, the connection is closed now, so the exchange fails and its callbacks fire as if
+ * the loop had seen it. True when the exchange has failed. (A client that half-closes after its
+ * request counts as gone, as in most servers.) Call from the loop, not from inside a callback of
+ * this exchange. */
+bool httpd_exchange_check_client(httpd_exchange *ex);
 
 typedef enum {
   HTTPD_BODY_DATA, /* bytes were copied */

@@ -102,6 +102,8 @@ void serve_http_body_stream(serve_http_exchange *x, const wasi_input_ops **ops, 
 
 static bool exchange_open(const serve_http_exchange *x) { return x->ex != NULL && !httpd_exchange_failed(x->ex); }
 
+bool serve_http_exchange_client_gone(serve_http_exchange *x) { return x->ex != NULL && httpd_exchange_check_client(x->ex); }
+
 static wasi_stream_status sink_check_write(void *self, uint64_t *permitted, wasi_io_error **err) {
   WR_UNUSED(err);
   serve_http_exchange *x = self;

@@ -39,6 +39,10 @@ void serve_http_start_response(serve_http_exchange *x, uint16_t status, const ht
                                size_t header_count, int64_t content_length, const wasi_http_sink_ops **ops,
                                void **self);
 
+/* For a request whose guest runs on without doing I/O: true if its client went away while the
+ * response was not finished (httpd_exchange_check_client). Call from the loop. */
+bool serve_http_exchange_client_gone(serve_http_exchange *x);
+
 /* The request's task is done with it (after the guest's ctx was freed). `guest_failed`: the guest
  * trapped or could not be instantiated. Whatever response is still unsent becomes a 500; a
  * response cut short closes its connection. */

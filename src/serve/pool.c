@@ -39,7 +39,7 @@ struct wr_pool_instance {
   unsigned pins;
   uint64_t idle_timeout_ns, idle_since_ns;
   uint64_t last_release_seq;  /* most recently released instance wins ties: its cache is warm */
-  uint64_t drain_deadline_ns; /* teardown, or the whole drain during shutdown */
+  uint64_t drain_deadline_ns; /* teardown, or the tasks' grace during shutdown */
   wr_pool_lease *leases;      /* granted */
 };
 
@@ -239,8 +239,8 @@ static void progress(wr_pool *p, wr_pool_instance *inst) {
   if (inst->phase == PHASE_DRAINING && p->factory.teardown && !inst->teardown_started) {
     inst->teardown_started = inst->teardown_running = true;
     p->metrics.teardowns++;
-    uint64_t deadline = add_saturating(now_ns(p), p->limits.drain_timeout_ns);
-    inst->drain_deadline_ns = WR_MIN(inst->drain_deadline_ns, deadline);
+    /* its tasks are over: whatever bounded them (the shutdown's grace) no longer applies */
+    inst->drain_deadline_ns = add_saturating(now_ns(p), p->limits.drain_timeout_ns);
     inst->pins++;
     p->factory.teardown(p->factory.ctx, inst->handle, inst);
     inst->pins--;
@@ -392,7 +392,7 @@ void wr_pool_created(wr_pool_instance *token, void *instance, uint64_t duration_
           inst->concurrency_limit);
   if (p->shutting_down) {
     inst->shutdown_seen = true;
-    inst->drain_deadline_ns = add_saturating(now_ns(p), p->limits.drain_timeout_ns);
+    inst->drain_deadline_ns = add_saturating(now_ns(p), p->limits.shutdown_timeout_ns);
     drain(p, inst, WR_DRAIN_SHUTDOWN);
     progress(p, inst);
   }
@@ -539,7 +539,7 @@ void wr_pool_shutdown(wr_pool *pool, void (*done)(void *arg), void *arg) {
       p->metrics.requests_rejected_shutdown++;
       fail_queue_head(p, WR_LEASE_SHUTTING_DOWN);
     }
-    uint64_t deadline = add_saturating(now_ns(p), p->limits.drain_timeout_ns);
+    uint64_t deadline = add_saturating(now_ns(p), p->limits.shutdown_timeout_ns);
     for (;;) {
       wr_pool_instance *inst = p->instances;
       while (inst && (inst->shutdown_seen || inst->phase == PHASE_STARTING)) inst = inst->next;

@@ -41,14 +41,16 @@ typedef struct wr_pool_limits {
   uint32_t max_instances;        /* --max-instances: hard cap, draining instances included */
   uint32_t max_queued;           /* --max-queued-requests: waiting beyond the cap; then 503 */
   uint64_t queue_timeout_ns;     /* --queue-timeout: a queued request then gets 503 */
-  uint64_t drain_timeout_ns;     /* --drain-timeout: bounds teardown; on shutdown the whole drain */
+  uint64_t drain_timeout_ns;     /* --drain-timeout: bounds one instance's teardown */
+  uint64_t shutdown_timeout_ns;  /* --shutdown-timeout: on shutdown, in-flight tasks get this long */
   bool exact;                    /* --exact-limits */
   bool seeded;                   /* --seed given; otherwise the PRNG is seeded from the OS */
   uint64_t seed;                 /* --seed */
 } wr_pool_limits;
 
 /* Defaults per kind: p2 reuse 1, concurrency 1; p3 reuse 128, concurrency 16; both idle 1s,
- * min 0, max 1000 instances, 1000 queued, queue timeout 10s, drain timeout 5s. */
+ * min 0, max 1000 instances, 1000 queued, queue timeout 10s, drain timeout 5s, shutdown
+ * timeout 30s. */
 void wr_pool_limits_default(wr_pool_limits *limits, wr_pool_kind kind);
 
 typedef enum {
@@ -245,7 +247,9 @@ void wr_pool_tick(wr_pool *pool);
 void wr_pool_readiness_changed(wr_pool *pool);
 
 /* Stops taking work: queued requests get SHUTTING_DOWN, every instance drains (tasks finish,
- * teardown once), all bounded by --drain-timeout from now, then is destroyed. `done` runs
+ * teardown once), then is destroyed. Tasks still running --shutdown-timeout from now have their
+ * leases revoked (the instance is retired, no teardown); a teardown gets --drain-timeout from
+ * its start, so the whole shutdown takes at most the sum of the two. `done` runs
  * once, when no instance is left; it may free the pool. */
 void wr_pool_shutdown(wr_pool *pool, void (*done)(void *arg), void *arg);
 

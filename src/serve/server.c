@@ -25,8 +25,13 @@
 #include "serve/task.h"
 #include "wasi/http.h"
 
-/* The timer that drives pool ticks and request deadlines while a worker has work. */
+/* The timer that drives pool ticks, request deadlines and client checks while a worker has work. */
 #define TICK_MS 10
+/* The ticker thread's period: how late a slice or a -W timeout may be noticed. */
+#define TICKER_PERIOD_NS (2 * 1000 * 1000)
+/* How often a running request's connection is peeked for a client that went away (a quick
+ * request is never checked; a thousand slow ones cost ten thousand peeks a second). */
+#define CLIENT_CHECK_NS (100 * 1000 * 1000ull)
 
 /* Log lines a stream of failing requests or a chatty guest can cause are rate-limited, so that
  * neither fills the disk (README "Logs"). Guest output: per instance, and for all instances
@@ -56,6 +61,16 @@ typedef struct worker_metrics {
   wr_pool_metrics metrics;
 } worker_metrics;
 
+/* Preemption: which store's guest code a worker runs now, since when. The worker sets it as it
+ * switches tasks; the ticker thread asks that store to yield once its slice is over. The lock
+ * keeps the store alive while the ticker touches it (it is freed on the worker, after the task
+ * left the slot). */
+typedef struct slice_slot {
+  pthread_mutex_t lock;
+  wasm_store *store;
+  uint64_t since_ns;
+} slice_slot;
+
 #define MAX_WORKERS 256
 
 struct serve_app {
@@ -71,6 +86,8 @@ struct serve_app {
   /* --admin-addr */
   pthread_mutex_t metrics_lock;
   worker_metrics workers[MAX_WORKERS];
+  slice_slot slices[MAX_WORKERS];
+  atomic_uint slice_count; /* slots in use: the highest worker index + 1 */
   /* serve_app_start .. serve_app_stop */
   httpd_server *server, *admin;
   wr_rate_limit guest_output_log, failure_log;
@@ -89,7 +106,7 @@ typedef struct serve_instance {
   wasi_output_limit output_limit; /* its stdout and stderr lines */
   /* a teardown in progress */
   wr_pool_instance *teardown_token;
-  serve_task *teardown_task;
+  wr_task *teardown_task;
   bool teardown_ok, destroy_pending;
   running run;
 } serve_instance;
@@ -99,11 +116,15 @@ typedef struct serve_request {
   httpd_exchange *ex;
   wr_pool_lease lease;
   serve_instance *instance;
-  serve_task *task;
+  wr_task *task;
   serve_http_exchange *x;
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
+  uint64_t granted_ns;
+  uint64_t next_client_check_ns;
+  bool client_gone; /* the client went away while the guest ran: interrupted, instance retired */
+  bool cut;         /* revoked at shutdown (out of --shutdown-timeout): interrupted */
   struct serve_request *prev, *next; /* the worker's granted requests */
 } serve_request;
 
@@ -116,6 +137,9 @@ struct serve_worker {
   h2o_timeout_entry_t tick_timer;
   uint64_t pool_wakeup_ns; /* what the pool asked for (UINT64_MAX: nothing) */
   serve_request requests;  /* anchor of the granted requests */
+  slice_slot *slice;       /* this worker's (NULL past MAX_WORKERS: no preemption) */
+  bool stopping;           /* the server is shutting down */
+  unsigned cut_requests;   /* in-flight requests the shutdown cut */
 };
 
 static uint64_t monotonic_ns(void) { return wr_monotonic_ns(); }
@@ -136,19 +160,49 @@ static void log_failure(serve_app *app, const char *fmt, ...) {
   WR_ERROR("serve: %s", line);
 }
 
-/* ---- the -W timeout ticker ---- */
+/* ---- the ticker thread: -W timeout and time slices ---- */
 static void *ticker_main(void *arg) {
   serve_app *app = arg;
   while (!atomic_load(&app->ticker_stop)) {
-    struct timespec pause = {0, 2 * 1000 * 1000};
+    struct timespec pause = {0, TICKER_PERIOD_NS};
     nanosleep(&pause, NULL);
     uint64_t now = monotonic_ns();
     pthread_mutex_lock(&app->running_lock);
     for (running *r = app->running_head.next; r != &app->running_head; r = r->next)
       if (now >= r->deadline_ns) wasm_store_interrupt(r->store);
     pthread_mutex_unlock(&app->running_lock);
+    unsigned workers = atomic_load(&app->slice_count);
+    for (unsigned i = 0; i < workers; i++) {
+      slice_slot *slot = &app->slices[i];
+      pthread_mutex_lock(&slot->lock);
+      if (slot->store && now - slot->since_ns >= SERVE_TIME_SLICE_MS * 1000000ull) {
+        wasm_store_request_yield(slot->store);
+        slot->since_ns = now; /* asked once per slice */
+      }
+      pthread_mutex_unlock(&slot->lock);
+    }
   }
   return NULL;
+}
+
+/* The worker's scheduler switches to `task` (NULL: back to the loop): its slice starts now. */
+static void on_task_switch(void *arg, wr_task *task) {
+  serve_worker *w = arg;
+  slice_slot *slot = w->slice;
+  wasm_store *store = task ? wr_task_local(task) : NULL;
+  if (!slot || (!store && !slot->store)) return; /* only this thread writes the slot */
+  uint64_t now = store ? monotonic_ns() : 0;
+  pthread_mutex_lock(&slot->lock);
+  slot->store = store;
+  slot->since_ns = now;
+  pthread_mutex_unlock(&slot->lock);
+}
+
+/* The store's yield hook: the slice is over, so the guest's task goes to the back of the run
+ * queue and the worker's loop (other connections, other tasks) runs before it goes on. */
+static void guest_yield(wasm_store *store, void *arg) {
+  WR_UNUSED(store), WR_UNUSED(arg);
+  wr_task_yield();
 }
 
 static void running_add(serve_app *app, running *r) {
@@ -188,6 +242,7 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
   if (worker) {
     serve_waiter_init(&si->waiter, worker->sched);
     wasi_p2_set_waiter(si->p2, &si->waiter.base);
+    wasm_store_set_yield_hook(si->store, guest_yield, NULL);
   }
   si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
   if (si->instance) {
@@ -241,8 +296,7 @@ static void factory_destroy(void *ctx, void *instance) {
     /* out of drain time: stop the teardown; its task frees the instance when it unwinds */
     si->destroy_pending = true;
     wasm_store_interrupt(si->store);
-    serve_task_cancel(si->teardown_task);
-    serve_task_wake(si->teardown_task);
+    wr_task_cancel(si->teardown_task);
     return;
   }
   instance_free(si);
@@ -284,7 +338,8 @@ static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token)
   }
   si->teardown_token = token;
   httpd_worker_hold(w->httpd);
-  si->teardown_task = serve_task_spawn(w->sched, run_teardown, teardown_done, si);
+  si->teardown_task = wr_task_spawn(serve_scheduler_base(w->sched), run_teardown, teardown_done, si);
+  if (si->teardown_task) wr_task_set_local(si->teardown_task, si->store);
   if (!si->teardown_task) {
     httpd_worker_release(w->httpd);
     wr_pool_teardown_done(token, false);
@@ -328,8 +383,22 @@ static void factory_arm(void *ctx, uint64_t at_ns) {
   tick_arm(w);
 }
 
-/* Every TICK_MS while there is work: the pool's timers, and requests past their deadline
- * while their guest waits (a CPU-bound guest is interrupted by the ticker thread instead). */
+/* A request's client went away while its guest runs: nobody is left to answer, so the guest is
+ * interrupted (it traps at its next check, or its next wait fails) and its instance retired. */
+static void request_client_gone(serve_request *r) {
+  r->client_gone = true;
+  const httpd_request *head = httpd_exchange_request(r->ex);
+  /* rate-limited: a client can cause this at will */
+  log_failure(r->instance->worker->app, "[instance %llu] client went away during %.*s %.*s: interrupting the guest",
+              (unsigned long long)r->instance->id, (int)head->method_len, head->method, (int)head->path_len,
+              head->path);
+  wasm_store_interrupt(r->instance->store);
+  wr_task_cancel(r->task);
+}
+
+/* Every TICK_MS while there is work: the pool's timers, requests past their deadline while
+ * their guest waits (a CPU-bound guest is interrupted by the ticker thread instead), and
+ * requests whose client went away (seen between two slices of a guest that does no I/O). */
 static void on_tick(h2o_timeout_entry_t *entry) {
   serve_worker *w = H2O_STRUCT_FROM_MEMBER(serve_worker, tick_timer, entry);
   uint64_t now = monotonic_ns();
@@ -337,11 +406,15 @@ static void on_tick(h2o_timeout_entry_t *entry) {
     w->pool_wakeup_ns = UINT64_MAX;
     wr_pool_tick(w->pool);
   }
-  for (serve_request *r = w->requests.next; r != &w->requests; r = r->next)
-    if (r->deadline_ns && now >= r->deadline_ns && r->task && !serve_task_cancelled(r->task)) {
-      serve_task_cancel(r->task);
-      serve_task_wake(r->task);
+  for (serve_request *r = w->requests.next; r != &w->requests; r = r->next) {
+    if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
+      wr_task_cancel(r->task);
     }
+    if (r->x && r->task && !r->client_gone && now >= r->next_client_check_ns) {
+      r->next_client_check_ns = now + CLIENT_CHECK_NS;
+      if (serve_http_exchange_client_gone(r->x)) request_client_gone(r);
+    }
+  }
   publish_metrics(w);
   tick_arm(w);
 }
@@ -385,8 +458,14 @@ static void run_request(void *arg) {
     cm_arena_free(arena);
   }
   req->outcome = WR_TASK_OK;
-  if (trap) {
-    bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && serve_task_cancelled(req->task));
+  if (trap && req->client_gone) {
+    req->outcome = WR_TASK_TRAP; /* stopped mid-way: the instance cannot serve again */
+    log_failure(app, "[instance %llu] guest interrupted (client gone): %s; instance retired",
+                (unsigned long long)si->id, trap->message);
+  } else if (trap && req->cut) {
+    req->outcome = WR_TASK_ABORTED; /* the pool retired the instance already */
+  } else if (trap) {
+    bool timed_out = trap->kind == WASM_TRAP_INTERRUPTED || (req->task && wr_task_cancelled(req->task));
     req->outcome = timed_out ? WR_TASK_TIMEOUT : WR_TASK_TRAP;
     log_failure(app, "[instance %llu] %s: %s", (unsigned long long)si->id,
                 timed_out ? "request timed out" : "guest trapped", trap->message);
@@ -410,13 +489,16 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
   switch (event) {
   case WR_LEASE_GRANTED:
     req->instance = wr_pool_lease_instance(lease);
-    if (w->app->options.request_timeout_ns) req->deadline_ns = monotonic_ns() + w->app->options.request_timeout_ns;
+    req->granted_ns = monotonic_ns();
+    req->next_client_check_ns = req->granted_ns + CLIENT_CHECK_NS;
+    if (w->app->options.request_timeout_ns) req->deadline_ns = req->granted_ns + w->app->options.request_timeout_ns;
     req->next = w->requests.next;
     req->prev = &w->requests;
     req->next->prev = req;
     w->requests.next = req;
     httpd_worker_hold(w->httpd);
-    req->task = serve_task_spawn(w->sched, run_request, request_done, req);
+    req->task = wr_task_spawn(serve_scheduler_base(w->sched), run_request, request_done, req);
+    if (req->task) wr_task_set_local(req->task, req->instance->store); /* timed per slice */
     if (!req->task) {
       request_unlink(req);
       httpd_worker_release(w->httpd);
@@ -428,10 +510,18 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     tick_arm(w);
     return;
   case WR_LEASE_REVOKED:
-    if (req->task) {
-      serve_task_cancel(req->task);
-      serve_task_wake(req->task);
+    /* the instance died under it (another task trapped, or the shutdown ran out of time): the
+     * guest stops at its next check even if it never waits */
+    if (w->stopping && !req->cut) {
+      req->cut = true;
+      w->cut_requests++;
+      const httpd_request *head = httpd_exchange_request(req->ex);
+      WR_WARN("serve: [instance %llu] shutdown: cutting %.*s %.*s after %llu ms (--shutdown-timeout)",
+              (unsigned long long)req->instance->id, (int)head->method_len, head->method, (int)head->path_len,
+              head->path, (unsigned long long)((monotonic_ns() - req->granted_ns) / 1000000));
     }
+    wasm_store_interrupt(req->instance->store);
+    if (req->task) wr_task_cancel(req->task);
     return;
   case WR_LEASE_CREATE_FAILED:
     serve_respond_plain(req->ex, 500, "Internal Server Error\n");
@@ -460,6 +550,14 @@ static void *worker_start(void *user, httpd_worker *httpd) {
   w->pool_wakeup_ns = UINT64_MAX;
   w->requests.next = w->requests.prev = &w->requests;
   w->sched = serve_scheduler_new(httpd, 0, 0);
+  unsigned index = httpd_worker_index(httpd);
+  if (index < MAX_WORKERS) {
+    w->slice = &app->slices[index];
+    unsigned count = atomic_load(&app->slice_count);
+    while (count < index + 1 && !atomic_compare_exchange_weak(&app->slice_count, &count, index + 1)) {
+    }
+  }
+  serve_scheduler_on_switch(w->sched, on_task_switch, w);
   h2o_timeout_init(httpd_worker_loop(httpd), &w->tick_timeout, TICK_MS);
   w->tick_timer.cb = on_tick;
   wr_pool_factory factory = {
@@ -481,13 +579,17 @@ static void *worker_start(void *user, httpd_worker *httpd) {
 
 static void pool_shut_down(void *arg) {
   serve_worker *w = arg;
+  if (w->cut_requests)
+    WR_WARN("serve: worker %u: shutdown cut %u in-flight request%s", httpd_worker_index(w->httpd), w->cut_requests,
+            w->cut_requests == 1 ? "" : "s");
   httpd_worker_release(w->httpd);
 }
 
-/* SIGTERM: every instance drains (in-flight requests finish, teardown runs) before the worker
- * exits; the pool's --drain-timeout bounds it. */
+/* SIGTERM: every instance drains (in-flight requests finish within --shutdown-timeout, then
+ * teardown runs within --drain-timeout) before the worker exits. */
 static void worker_stopping(void *worker_state) {
   serve_worker *w = worker_state;
+  w->stopping = true;
   httpd_worker_hold(w->httpd);
   wr_pool_shutdown(w->pool, pool_shut_down, w);
 }
@@ -499,6 +601,11 @@ static void worker_stop(void *worker_state) {
   if (h2o_timeout_is_linked(&w->tick_timer)) h2o_timeout_unlink(&w->tick_timer);
   h2o_timeout_dispose(httpd_worker_loop(w->httpd), &w->tick_timeout);
   serve_scheduler_free(w->sched);
+  if (w->slice) {
+    pthread_mutex_lock(&w->slice->lock);
+    w->slice->store = NULL;
+    pthread_mutex_unlock(&w->slice->lock);
+  }
   wr_free(w);
 }
 
@@ -525,6 +632,8 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
   pthread_mutex_init(&app->metrics_lock, NULL);
   wr_rate_limit_init(&app->guest_output_log, GUEST_LINES_PER_SERVER, 2 * GUEST_LINES_PER_SERVER);
   wr_rate_limit_init(&app->failure_log, FAILURE_LINES_PER_SERVER, 2 * FAILURE_LINES_PER_SERVER);
+  for (unsigned i = 0; i < MAX_WORKERS; i++) pthread_mutex_init(&app->slices[i].lock, NULL);
+  atomic_init(&app->slice_count, 0);
   app->host = cm_host_new();
   if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err)) {
     wr_error_prefix(err, "setting up the host");
@@ -552,6 +661,7 @@ void serve_app_free(serve_app *app) {
   pthread_mutex_destroy(&app->metrics_lock);
   wr_rate_limit_destroy(&app->guest_output_log);
   wr_rate_limit_destroy(&app->failure_log);
+  for (unsigned i = 0; i < MAX_WORKERS; i++) pthread_mutex_destroy(&app->slices[i].lock);
   wr_free(app);
 }
 
@@ -564,6 +674,11 @@ int serve_app_start(serve_app *app, wr_error *err) {
   config.handler.worker_stopping = worker_stopping;
   config.handler.worker_stop = worker_stop;
   config.handler.on_request = on_request;
+  if (config.stop_timeout_ms == 0) {
+    /* the front end's own backstop comes after the pool's bounds: requests, then teardown */
+    uint64_t ms = (app->options.limits.shutdown_timeout_ns + app->options.limits.drain_timeout_ns) / 1000000 + 2000;
+    config.stop_timeout_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+  }
   if (app->options.admin_addr && !(app->admin = serve_admin_start(app, app->options.admin_addr, err))) return -1;
   app->server = httpd_server_start(&config, err);
   if (!app->server) {
@@ -616,8 +731,11 @@ bool serve_app_run(serve_app *app, wr_error *err) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  fprintf(stderr, "warren serve: %s: finishing in-flight requests (again to exit now)\n",
-          sig == SIGINT ? "interrupt" : "terminate");
+  fprintf(stderr,
+          "warren serve: %s: refusing new connections, finishing in-flight requests within %llu ms "
+          "(again to exit now)\n",
+          sig == SIGINT ? "interrupt" : "terminate",
+          (unsigned long long)(app->options.limits.shutdown_timeout_ns / 1000000));
   /* A second signal exits at once: restore default handling so it kills the process. */
   struct sigaction dfl = {.sa_handler = SIG_DFL};
   sigaction(SIGINT, &dfl, NULL);

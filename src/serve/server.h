@@ -15,6 +15,11 @@
 #include "serve/pool.h"
 #include "wasi/p2.h"
 
+/* Preemption: a guest that has run this long without waiting yields to its worker's event loop at
+ * its next function entry or loop back-edge, then goes on after the loop and the worker's other
+ * ready tasks had their turn. So a spinning guest gets its share of the worker, not all of it. */
+#define SERVE_TIME_SLICE_MS 10
+
 typedef struct serve_options {
   httpd_config http;      /* address, workers, front-end limits (handler is set by the server) */
   wr_pool_limits limits;  /* defaults for the component's kind when not given */
@@ -35,8 +40,10 @@ void serve_app_free(serve_app *app);
 /* Starts listening and serving in background threads; returns the bound port (useful with
  * port 0), or -1 + err when the server cannot start. Ignores SIGPIPE process-wide. */
 int serve_app_start(serve_app *app, wr_error *err);
-/* Graceful stop of a started app: stop accepting, let in-flight requests finish and instances
- * drain (bounded by the drain timeout), join every thread. A no-op when not started. */
+/* Graceful stop of a started app: close the listeners (new connections are refused), let
+ * in-flight requests finish within --shutdown-timeout (then their guests are interrupted and the
+ * cut requests logged), let instances tear down within --drain-timeout, join every thread. A
+ * no-op when not started. */
 void serve_app_stop(serve_app *app);
 /* The pool metrics of every worker summed, in Prometheus text (wr_pool_metrics_write); as of
  * each worker's last tick, so only kept with admin_addr or keep_metrics. Caller frees (wr_free);

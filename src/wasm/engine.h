@@ -102,8 +102,14 @@ typedef struct wasm_exec_stack {
   uint32_t depth;
 } wasm_exec_stack;
 
+/* What the store's interrupt flag asks of the running guest (checked at function entry and at
+ * loop back-edges; any non-zero value takes the slow path, wasm_store_poll_interrupt). */
+enum { WASM_INTERRUPT_NONE = 0, WASM_INTERRUPT_TRAP = 1, WASM_INTERRUPT_YIELD = 2 };
+
 struct wasm_store {
   atomic_int interrupt;
+  void (*yield_hook)(wasm_store *store, void *arg);
+  void *yield_arg;
   void *data;
   WR_VEC(wasm_func *) funcs;
   WR_VEC(wasm_table *) tables;
@@ -118,6 +124,10 @@ struct wasm_store {
 const wasm_functype *wasm_type_canonical(const wasm_functype *type);
 /* Fills a defined function's object (owned by its instance) of module type `type_index`. */
 void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_index, const wasm_compiled_func *code);
+
+/* The slow path of an interrupt check: on a yield request, clears it and calls the yield hook;
+ * true if the guest must trap (WASM_TRAP_INTERRUPTED), now or after the hook returned. */
+bool wasm_store_poll_interrupt(wasm_store *store);
 
 /* Run a wasm function (interp.c): args in `slots`, results written back. */
 wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);

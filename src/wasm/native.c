@@ -74,6 +74,12 @@ typedef struct fixup {
   uint32_t target; /* a word index (branches) or a defined function (calls) */
 } fixup;
 
+/* An interrupt check of the function being translated, whose slow path is emitted after it. */
+typedef struct interrupt_check {
+  size_t jcc_at;    /* the rel32 of its branch to the slow path */
+  size_t resume_at; /* where the guest goes on */
+} interrupt_check;
+
 struct wasm_native_builder {
   x64_buf b;
   const wasm_module *module;
@@ -86,6 +92,7 @@ struct wasm_native_builder {
   uint32_t *native_at; /* word index -> buffer position of the instruction starting there */
   size_t native_cap;
   WR_VEC(fixup) branches;
+  WR_VEC(interrupt_check) interrupt_checks;
 };
 
 #define NO_POS UINT32_MAX
@@ -122,13 +129,48 @@ static void branch(wasm_native_builder *nb, int cc, uint32_t target) {
 static uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uint32_t k) {
   return (uint32_t)((int64_t)pc + k + (int32_t)nb->code[pc + k]);
 }
+/* The slow path of an interrupt check (the flag is set): a yield request calls the store's hook
+ * with this frame below the stack top and returns 0 to go on; a trap returns its status. Guarded
+ * memory never moves, so r12 stays valid across the hook. */
+static uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
+  wasm_exec_stack *xs = cx->xs;
+  wasm_slot *saved_top = xs->top;
+  xs->top = frame_end;
+  bool trap = wasm_store_poll_interrupt(cx->store);
+  xs->top = saved_top;
+  return trap ? (uint32_t)WASM_TRAP_INTERRUPTED + 1 : 0;
+}
+/* Function entry and loop back-edges: one compare and a branch not taken while the flag is
+ * clear. The slow path goes out of line, after the function (emit_interrupt_stubs). */
+static void emit_interrupt_check(wasm_native_builder *nb) {
+  x64_buf *b = &nb->b;
+  x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
+  interrupt_check check = {x64_jcc_fixup(b, CC_NE), 0};
+  check.resume_at = b->len;
+  WR_VEC_PUSH(&nb->interrupt_checks, check);
+}
+/* One stub per check: only pinned callee-saved registers are live between instructions, so the
+ * slow path is a plain C call, then back to the check's resume point. */
+static void emit_interrupt_stubs(wasm_native_builder *nb) {
+  x64_buf *b = &nb->b;
+  for (size_t i = 0; i < nb->interrupt_checks.len; i++) {
+    const interrupt_check *check = &nb->interrupt_checks.items[i];
+    x64_link(b, check->jcc_at, b->len);
+    x64_mov_rr(b, true, RDI, R13);
+    x64_lea(b, true, RSI, slot(nb->f->frame_slots));
+    x64_call_abs(b, (const void *)native_poll_interrupt);
+    x64_test_rr(b, false, RAX, RAX);
+    x64_jcc_to(b, CC_NE, nb->propagate_at);
+    x64_jmp_to(b, check->resume_at);
+  }
+}
+
 /* A loop's back-edge: checks the interrupt flag when taken. */
 static void branch_back(wasm_native_builder *nb, int cc, uint32_t target) {
   x64_buf *b = &nb->b;
   size_t skip = 0;
   if (cc >= 0) skip = x64_jcc8(b, cc ^ 1);
-  x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
-  jump_to_trap(nb, CC_NE, WASM_TRAP_INTERRUPTED);
+  emit_interrupt_check(nb);
   branch(nb, -1, target);
   if (cc >= 0) x64_land8(b, skip);
 }
@@ -884,8 +926,7 @@ static void emit_prologue(wasm_native_builder *nb) {
   x64_lea(b, true, RAX, slot(f->frame_slots));
   x64_alu_mem(b, true, ALU_CMP, RAX, CX(stack_end));
   jump_to_trap(nb, CC_A, WASM_TRAP_STACK_EXHAUSTED);
-  x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
-  jump_to_trap(nb, CC_NE, WASM_TRAP_INTERRUPTED);
+  emit_interrupt_check(nb);
   /* zeroed locals and the constant pool */
   if (f->init_len <= 16) {
     for (uint32_t i = 0; i < f->init_len; i++) {
@@ -919,6 +960,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   }
   for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   nb->branches.len = 0;
+  nb->interrupt_checks.len = 0;
   while (b->len % 16) x64_byte(b, 0x90); /* functions start aligned */
   nb->func_at[def_index] = b->len;
   emit_prologue(nb);
@@ -929,6 +971,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
     if (!emit_op(nb, pc)) emit_step(nb, pc);
   }
   x64_jmp_to(b, nb->trap_at[WASM_TRAP_UNREACHABLE]); /* never reached: bodies end in return */
+  emit_interrupt_stubs(nb);
   for (size_t i = 0; i < nb->branches.len; i++) {
     const fixup *fx = &nb->branches.items[i];
     if (fx->target >= f->code_len || nb->native_at[fx->target] == NO_POS) return false;
@@ -982,6 +1025,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->native_at);
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->branches);
+  WR_VEC_FREE(&nb->interrupt_checks);
   wr_free(nb);
 }
 

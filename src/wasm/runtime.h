@@ -67,9 +67,18 @@ wasm_store *wasm_store_new(void);
 void wasm_store_free(wasm_store *store);
 /* Ask running guest code in this store to stop at its next check (function entry or loop
  * back-edge); it then traps with WASM_TRAP_INTERRUPTED. Safe to call from another thread
- * or a signal handler. */
+ * or a signal handler. Overrides a pending yield request. */
 void wasm_store_interrupt(wasm_store *store);
 void wasm_store_clear_interrupt(wasm_store *store);
+/* Preemption: ask running guest code in this store to call the store's yield hook at its next
+ * check, then go on where it was (e.g. the embedder's time slice ran out and the hook suspends
+ * the guest's task so its event loop and other tasks run). Ignored while a trap is pending.
+ * Safe to call from another thread or a signal handler. Without a hook, the guest just goes on. */
+void wasm_store_request_yield(wasm_store *store);
+/* The hook runs on the guest's own stack, in the middle of its code: it may switch fibers and
+ * come back later, and may call wasm_store_interrupt (the guest then traps when it returns), but
+ * must not call into this store's guest code on this stack. NULL removes it. */
+void wasm_store_set_yield_hook(wasm_store *store, void (*hook)(wasm_store *store, void *arg), void *arg);
 /* Opaque pointer for the embedder (e.g. the WASI context of this store). */
 void wasm_store_set_data(wasm_store *store, void *data);
 void *wasm_store_data(wasm_store *store);

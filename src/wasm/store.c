@@ -81,8 +81,32 @@ void wasm_store_free(wasm_store *store) {
   wr_free(store);
 }
 
-void wasm_store_interrupt(wasm_store *store) { atomic_store(&store->interrupt, 1); }
-void wasm_store_clear_interrupt(wasm_store *store) { atomic_store(&store->interrupt, 0); }
+void wasm_store_interrupt(wasm_store *store) { atomic_store(&store->interrupt, WASM_INTERRUPT_TRAP); }
+void wasm_store_clear_interrupt(wasm_store *store) { atomic_store(&store->interrupt, WASM_INTERRUPT_NONE); }
+
+void wasm_store_request_yield(wasm_store *store) {
+  int none = WASM_INTERRUPT_NONE; /* a pending trap stays a trap */
+  atomic_compare_exchange_strong(&store->interrupt, &none, WASM_INTERRUPT_YIELD);
+}
+
+void wasm_store_set_yield_hook(wasm_store *store, void (*hook)(wasm_store *store, void *arg), void *arg) {
+  store->yield_hook = hook;
+  store->yield_arg = arg;
+}
+
+bool wasm_store_poll_interrupt(wasm_store *store) {
+  int yield = WASM_INTERRUPT_YIELD;
+  /* cleared before the hook: a request made while the guest is away asks for the next yield */
+  if (atomic_compare_exchange_strong(&store->interrupt, &yield, WASM_INTERRUPT_NONE) && store->yield_hook) {
+    /* The hook may switch fibers, and other guest calls run on this thread meanwhile: they must
+     * not chain their protected calls onto this one, which is parked on another stack. */
+    void *protected = wasm_protected_save();
+    wasm_protected_restore(NULL);
+    store->yield_hook(store, store->yield_arg);
+    wasm_protected_restore(protected);
+  }
+  return atomic_load(&store->interrupt) == WASM_INTERRUPT_TRAP;
+}
 void wasm_store_set_data(wasm_store *store, void *data) { store->data = data; }
 void *wasm_store_data(wasm_store *store) { return store->data; }
 

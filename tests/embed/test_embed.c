@@ -289,11 +289,15 @@ static void test_server(const warren_component *probe, const warren_component *v
   err = NULL;
   CHECK(!warren_server_config_set(config, "header-timeout", NULL, &err));
   expect_error(err, WARREN_ERROR_INVALID, "--header-timeout: a duration is needed");
+  err = NULL;
+  CHECK(!warren_server_config_set(config, "shutdown-timeout", "soon", &err));
+  expect_error(err, WARREN_ERROR_INVALID, "shutdown-timeout");
   const char *settings[][2] = {
       {"addr", "127.0.0.1:0"}, {"workers", "1"},         {"max-instance-reuse-count", "2"}, {"exact-limits", NULL},
       {"max-instances", "4"},  {"seed", "42"},           {"drain-timeout", "2s"},           {"timeout", "20s"},
       {"name", "probe"},       {"queue-timeout", "10s"}, {"idle-instance-timeout", "1h"},
       {"header-timeout", "5s"}, {"keep-alive-timeout", "30s"}, {"body-idle-timeout", "20s"}, {"body-timeout", "2m"},
+      {"shutdown-timeout", "5s"},
   };
   for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
     err = NULL;

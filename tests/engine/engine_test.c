@@ -159,6 +159,93 @@ static void test_interleaved_fibers(wasm_store *store, wasm_instance *inst) {
   wr_fiber_free(fb);
 }
 
+/* ---- preemption: the yield hook ---- */
+
+static unsigned yields, yields_before_trap;
+
+/* Asks for the next yield at once, so every check point of the guest (function entry, loop
+ * back-edge) calls the hook: the harshest schedule for state kept across a yield. */
+static void yield_every_check(wasm_store *store, void *arg) {
+  (void)arg;
+  yields++;
+  if (yields_before_trap && yields == yields_before_trap) wasm_store_interrupt(store);
+  else wasm_store_request_yield(store);
+}
+
+static void yield_to_resumer(wasm_store *store, void *arg) {
+  (void)arg;
+  yields++;
+  wasm_store_request_yield(store);
+  if (wr_fiber_current()) wr_fiber_suspend();
+}
+
+static void run_sum_to(void *arg) {
+  yield_job *job = arg;
+  wasm_slot s[1] = {job->arg};
+  wasm_trap *trap = call(job->store, job->inst, "sum_to", s);
+  CHECK(trap == NULL);
+  job->result = trap ? 0 : (uint32_t)(s[0] % 1000000007u);
+}
+
+static void test_yield_hook(wasm_store *store, wasm_instance *inst) {
+  wasm_slot s[3] = {100000, 0, 0};
+  /* a request without a hook is dropped: the guest goes on */
+  wasm_store_request_yield(store);
+  CHECK(call(store, inst, "sum_to", s) == NULL && s[0] == 4999950000ull);
+  /* loop back-edges: a sum over many yields is still right */
+  wasm_store_set_yield_hook(store, yield_every_check, NULL);
+  yields = 0;
+  wasm_store_request_yield(store);
+  s[0] = 100000;
+  CHECK(call(store, inst, "sum_to", s) == NULL && s[0] == 4999950000ull);
+  CHECK(yields >= 100000);
+  /* function entries: recursion over many yields */
+  yields = 0;
+  wasm_store_request_yield(store);
+  CHECK(call_i32(store, inst, "fib", 20) == 6765);
+  CHECK(yields >= 6765);
+  /* the hook may turn the yield into a trap: the guest stops there */
+  yields = 0;
+  yields_before_trap = 50;
+  wasm_store_request_yield(store);
+  s[0] = 100000;
+  CHECK(trap_kind_of(store, inst, "sum_to", s) == WASM_TRAP_INTERRUPTED);
+  CHECK(yields == 50);
+  yields_before_trap = 0;
+  /* a pending trap is not downgraded by a later yield request */
+  wasm_store_interrupt(store);
+  wasm_store_request_yield(store);
+  s[0] = 10;
+  CHECK(trap_kind_of(store, inst, "sum_to", s) == WASM_TRAP_INTERRUPTED);
+  wasm_store_clear_interrupt(store);
+  /* a hook that switches away: two sums suspended mid-loop on fibers, other guest calls of the
+   * same store in between, each resumed until done */
+  wasm_store_set_yield_hook(store, yield_to_resumer, NULL);
+  yield_job a = {store, inst, 3000, 0}, b = {store, inst, 5000, 0};
+  wr_fiber *fa = wr_fiber_new(256 * 1024, run_sum_to, &a);
+  wr_fiber *fb = wr_fiber_new(256 * 1024, run_sum_to, &b);
+  CHECK(fa && fb);
+  if (fa && fb) {
+    wasm_store_request_yield(store);
+    bool a_done = false, b_done = false;
+    unsigned rounds = 0;
+    while (!(a_done && b_done) && rounds++ < 100000) {
+      if (!a_done) a_done = wr_fiber_resume(fa);
+      if (rounds % 1000 == 0) CHECK(call_i32(store, inst, "fib", 5) == 5);
+      if (!b_done) b_done = wr_fiber_resume(fb);
+    }
+    CHECK(a_done && b_done);
+    CHECK(rounds > 3000); /* they really were suspended at every back-edge */
+    CHECK(a.result == 3000u * 2999u / 2);
+    CHECK(b.result == 5000u * 4999u / 2);
+  }
+  wr_fiber_free(fa);
+  wr_fiber_free(fb);
+  wasm_store_set_yield_hook(store, NULL, NULL);
+  wasm_store_clear_interrupt(store);
+  CHECK(call_i32(store, inst, "fib", 10) == 55);
+}
+
 static void test_main_module(const char *dir) {
   wasm_module *module = load(dir, "engine_test.wasm");
   /* the tier every test below runs on: native code on x86-64 unless the interpreter is asked for */
@@ -263,6 +350,7 @@ static void test_main_module(const char *dir) {
     CHECK(job.fib == 610);
   }
   test_interleaved_fibers(store, inst);
+  test_yield_hook(store, inst);
 
   wasm_store_free(store);
   wasm_module_free(module);

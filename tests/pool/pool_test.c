@@ -703,7 +703,8 @@ static void test_shutdown_deadline_revokes(void) {
   fake *f = fake_new();
   f->with_teardown = true;
   wr_pool_limits l;
-  limits_for(&l, WR_POOL_P3, (const char *const[]){"--drain-timeout", "3s", NULL});
+  /* in-flight tasks get --shutdown-timeout; --drain-timeout only bounds a teardown */
+  limits_for(&l, WR_POOL_P3, (const char *const[]){"--shutdown-timeout", "3s", "--drain-timeout", "1s", NULL});
   wr_pool *pool = pool_for(f, &l);
   request stuck;
   ask(pool, &stuck);
@@ -717,6 +718,32 @@ static void test_shutdown_deadline_revokes(void) {
   advance(pool, f, 1);
   CHECK(stuck.revoked && probe.calls == 1 && f->destroyed == 1);
   CHECK(f->records[1].teardown_calls == 0); /* out of time: no teardown */
+  wr_pool_free(pool);
+  free(f);
+}
+
+/* A task that finishes within the shutdown grace lets its instance's teardown run with its own
+ * --drain-timeout, even past the grace. */
+static void test_shutdown_teardown_gets_drain_timeout(void) {
+  fake *f = fake_new();
+  f->with_teardown = true;
+  wr_pool_limits l;
+  f->async_teardown = true; /* it stays running until the pool gives up on it */
+  limits_for(&l, WR_POOL_P3, (const char *const[]){"--shutdown-timeout", "3s", "--drain-timeout", "2s", NULL});
+  wr_pool *pool = pool_for(f, &l);
+  request slow;
+  ask(pool, &slow);
+  shutdown_probe probe = {0, NULL};
+  wr_pool_shutdown(pool, on_shutdown, &probe);
+  advance(pool, f, 2 * SECOND);
+  finish(&slow, WR_TASK_OK); /* teardown starts 1 s before the grace ends */
+  CHECK(f->records[1].teardown_calls == 1 && f->destroyed == 0);
+  CHECK(f->armed == f->now + 2 * SECOND);
+  advance(pool, f, 2 * SECOND - 1);
+  CHECK(f->destroyed == 0);
+  advance(pool, f, 1);
+  CHECK(f->destroyed == 1 && probe.calls == 1);
+  CHECK(metrics_of(pool).teardown_timeouts == 1);
   wr_pool_free(pool);
   free(f);
 }
@@ -1175,6 +1202,7 @@ int main(void) {
   test_request_timeout_drains();
   test_shutdown();
   test_shutdown_deadline_revokes();
+  test_shutdown_teardown_gets_drain_timeout();
   test_shutdown_empty_pool();
   test_create_failure();
   test_prewarm_failure_retries_later();

@@ -798,6 +798,16 @@ def run_graceful_stop():
     time.sleep(0.1)
     srv.proc.send_signal(signal.SIGTERM)
     time.sleep(0.1)
+    # the listeners are closed at once: a new client is refused, not left in a backlog
+    refused = False
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", srv.port), timeout=5).close()
+        except ConnectionRefusedError:
+            refused = True
+            break
+        time.sleep(0.05)
+    assert refused and srv.proc.poll() is None, "a connect during the graceful stop was not refused"
     busy.sendall(b"def")
     r = Reader(busy)
     status, headers, body = r.response()  # the request in flight still completes

@@ -261,7 +261,7 @@ static void start_guest(serve_scheduler *sched, httpd_exchange *ex, guest_kind k
   g->x = serve_http_exchange_new(ex, g->ctx);
   g->kind = kind;
   g->sleep_ms = sleep_ms;
-  if (serve_task_spawn(sched, guest_main, guest_done, g) == NULL) guest_done(g);
+  if (wr_task_spawn(serve_scheduler_base(sched), guest_main, guest_done, g) == NULL) guest_done(g);
 }
 
 static void *worker_start(void *user, httpd_worker *worker) {

@@ -623,8 +623,8 @@ static void main_task(void *arg) {
   test_errors(g);
   guest_free(g);
   /* two tasks on this one loop: the slow one starts first */
-  serve_task_spawn(scheduler, slow_task, NULL, NULL);
-  serve_task_spawn(scheduler, fast_task, NULL, NULL);
+  wr_task_spawn(serve_scheduler_base(scheduler), slow_task, NULL, NULL);
+  wr_task_spawn(serve_scheduler_base(scheduler), fast_task, NULL, NULL);
 }
 
 /* ================= the worker ================= */
@@ -640,7 +640,7 @@ static void worker_stop(void *state) { serve_scheduler_free(state); }
 /* Any request starts the tests (tasks run after a pass of the loop: this is one). */
 static void on_request(void *state, httpd_exchange *ex) {
   WR_UNUSED(state);
-  serve_task_spawn(scheduler, main_task, NULL, NULL);
+  wr_task_spawn(serve_scheduler_base(scheduler), main_task, NULL, NULL);
   httpd_response_start(ex, 204, NULL, 0, 0);
   httpd_response_end(ex);
 }

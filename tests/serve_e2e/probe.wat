@@ -1,7 +1,7 @@
 ;; A wasi:http/incoming-handler@0.2.0 guest for the serve end-to-end tests, in component text.
 ;; Every request bumps a per-instance counter (so a test sees whether an instance was reused),
 ;; then the path picks the behaviour:
-;;   /spin           loops forever (for -W timeout)
+;;   /spin           writes "spin start" to stderr, then loops forever (-W timeout, preemption)
 ;;   /sleep/MS       writes "sleep start" to stderr (so a test knows the request is in the
 ;;                   guest), waits MS milliseconds on a monotonic-clock pollable, then answers
 ;;   /trap           traps before answering
@@ -199,6 +199,7 @@
     (data (i32.const 144) "/spin-teardown")
     (data (i32.const 160) "/flood/")
     (data (i32.const 176) "flood\n")
+    (data (i32.const 192) "spin start\n")
     (global $count (mut i32) (i32.const 0))
     (global $text-len (mut i32) (i32.const 0))
     (global $teardown-spins (mut i32) (i32.const 0))
@@ -289,7 +290,10 @@
       (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 144) (i32.const 14))
         (then (global.set $teardown-spins (i32.const 1)))
         (else (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 0) (i32.const 5))
-                (then (loop $forever (br $forever))))))
+                (then (global.set $text-len (i32.const 0))
+                      (call $append (i32.const 192) (i32.const 11))
+                      (call $text-to-stderr)
+                      (loop $forever (br $forever))))))
       (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 32) (i32.const 5))
         (then unreachable))
       (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 160) (i32.const 7))

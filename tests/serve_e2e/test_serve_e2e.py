@@ -762,6 +762,8 @@ BAD_INVOCATIONS = [
     (["--max-instance-reuse-count", "0", "{c}/c/http-handler.wasm"], 2, r"--max-instance-reuse-count: must be at least 1"),
     (["--max-instance-reuse-count", "5..2", "{c}/c/http-handler.wasm"], 2, r"--max-instance-reuse-count: range '5\.\.2' is empty"),
     (["--idle-instance-timeout", "5", "{c}/c/http-handler.wasm"], 2, r"--idle-instance-timeout: .*needs a unit"),
+    (["--shutdown-timeout", "30", "{c}/c/http-handler.wasm"], 2, r"--shutdown-timeout: .*needs a unit"),
+    (["--shutdown-timeout", "0s", "{c}/c/http-handler.wasm"], 2, r"greater than zero"),
     (["-W", "nope", "{c}/c/http-handler.wasm"], 2, r"unknown -W option 'nope'"),
     (["-W", "timeout=soon", "{c}/c/http-handler.wasm"], 2, r"-W timeout: duration 'soon'"),
     (["--no-such-flag", "{c}/c/http-handler.wasm"], 2, r"unknown option '--no-such-flag'"),
@@ -800,6 +802,15 @@ def bad_flags():
         check(b"Serving HTTP" not in proc.stdout, "did not serve", args)
         for mark in SANITIZER_MARKS:
             check(mark not in err, "sanitizer report", err)
+
+
+@test
+def help_shows_guest_and_shutdown_bounds():
+    out = subprocess.run([WARREN, "serve", "--help"], capture_output=True, timeout=START_TIMEOUT).stdout.decode()
+    check(re.search(r"--shutdown-timeout D .*\(default 30s\)", out), "--shutdown-timeout and its default", out)
+    check(re.search(r"--drain-timeout D .*\(default 5s\)", out), "--drain-timeout and its default", out)
+    check(re.search(r"-W timeout=DURATION[^\n]*\n\s+\(default: none; a busy guest still yields every 10 ms\)", out),
+          "-W timeout has no default, and preemption is said", out)
 
 
 @test
@@ -1165,6 +1176,161 @@ def pool_teardown_bounded_by_drain_timeout():
         # and at shutdown: the live instance's teardown spins, the drain is bounded, exit 0
         check(counter_of(w.port, "/spin-teardown") == 1, "arm it on the next instance")
         w.stop()
+
+
+# ---- issue 13: preemption of a spinning guest, the client going away, shutdown bounds ----
+
+def spin_connection(port):
+    """A raw connection whose request spins in the guest."""
+    conn = Raw(port)
+    conn.send(b"GET /spin HTTP/1.1\r\nHost: t\r\n\r\n")
+    return conn
+
+
+@test
+def preempt_spinning_guest_shares_its_worker():
+    # one worker: while a guest spins, other requests on that worker are still answered, one
+    # after the other (the spinning guest yields to the loop every time slice)
+    with Warren(PROBE, log="info") as w:
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start")
+        for i in range(5):
+            headers, body = get_ok(w.port, "/next%d" % i)
+            check(body == b"count=1\n", "a request next to the spinning guest", body)
+        # keep-alive on one connection too, and a request with a body
+        conn = Raw(w.port)
+        for i in range(3):
+            conn.send(b"POST /k%d HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc" % i)
+            status, _, body = conn.response()
+            check(status == 200 and body == b"count=1\n", "keep-alive next to the spinning guest", status, body)
+        conn.close()
+        check(w.proc.poll() is None, "still serving")
+        spinner.close()
+        w.wait_for(r"guest interrupted \(client gone\)")
+        w.stop()
+
+
+@test
+def preempt_client_gone_interrupts_guest():
+    # the client of a spinning guest hangs up: the guest is interrupted although it does no I/O,
+    # its instance is retired (not reused), and the worker serves on
+    with Warren(PROBE, "--max-instance-reuse-count", "10", "--exact-limits", *NO_IDLE, log="info") as w:
+        check(counter_of(w.port) == 1, "the first request on the instance")
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start")
+        spinner.close()
+        w.wait_for(r"client went away during GET /spin: interrupting the guest")
+        w.wait_for(r"guest interrupted \(client gone\).*instance retired")
+        w.wait_for(r"destroyed \(trap\) after 2 requests")
+        check(counter_of(w.port) == 1, "a fresh instance after the retired one")
+        # a reset (RST) instead of a FIN is noticed too
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start", 2)
+        spinner.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+        spinner.close()
+        w.wait_for(r"guest interrupted \(client gone\)", 2)
+        check(counter_of(w.port) == 1, "a fresh instance again")
+        stderr = w.stop()
+        check("shutdown cut" not in stderr, "nothing left to cut at shutdown", stderr)
+
+
+@test
+def preempt_sigterm_with_spinning_guest_exits():
+    # the guest never ends and its client stays: SIGTERM still exits, after --shutdown-timeout,
+    # and says what it cut
+    with Warren(PROBE, "--shutdown-timeout", "1s", "--drain-timeout", "1s") as w:
+        spinner = spin_connection(w.port)
+        w.wait_for(r"spin start")
+        w.send(signal.SIGTERM)
+        code = w.wait_exit()
+        w.check_clean()
+        check(code == 0, "exit code", code, w.stderr())
+        w.wait_for(r"shutdown: cutting GET /spin after \d+ ms")
+        w.wait_for(r"shutdown cut 1 in-flight request$")
+        check(spinner.closed_or_error(), "the cut request's connection is closed")
+
+
+@test
+def sigterm_refuses_new_connections():
+    # after SIGTERM the listener is closed at once: a new client is refused (so a load balancer
+    # sends it elsewhere) while the in-flight request still runs to completion
+    with Warren(PROBE) as w:
+        slow = in_thread(request, w.port, "GET", "/sleep/4000")
+        w.wait_for(r"sleep start")
+        w.send(signal.SIGTERM)
+        w.wait_for(r"finishing in-flight requests")
+        refused = False
+        deadline = time.monotonic() + IO_TIMEOUT
+        while time.monotonic() < deadline and w.proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", w.port), timeout=IO_TIMEOUT).close()
+            except ConnectionRefusedError:
+                refused = w.proc.poll() is None  # refused by a live server, not by a dead one
+                break
+            time.sleep(0.05)
+        check(refused, "a connect after SIGTERM is refused while the server is still running", w.stderr())
+        status, _, body = slow()
+        check(status == 200 and body == b"count=1\n", "the in-flight request completes", status, body)
+        check(w.wait_exit() == 0, "exit code", w.stderr())
+        w.check_clean()
+
+
+UPLOAD_SIZE = 64 * 1024
+
+
+def start_uploads(port, n):
+    """n uploads to the echo guest, each with its head and the first part of its body sent."""
+    conns = []
+    for i in range(n):
+        conn = Raw(port)
+        conn.send(b"POST /upload%d HTTP/1.1\r\nHost: t\r\nContent-Length: %d\r\n\r\n" % (i, UPLOAD_SIZE))
+        conn.send(pattern(1024, i))
+        conns.append(conn)
+    return conns
+
+
+@test
+def sigterm_uploads_in_flight_complete():
+    # uploads in flight at SIGTERM finish, even past --drain-timeout (which bounds a teardown,
+    # not the requests): the default --shutdown-timeout gives them 30 s
+    n = 4
+    with Warren(corpus("js/echo.wasm"), "--drain-timeout", "500ms", log="info") as w:
+        conns = start_uploads(w.port, n)
+        w.wait_for(r"pool: instance \d+ started", n)
+        w.send(signal.SIGTERM)
+        w.wait_for(r"finishing in-flight requests")
+        time.sleep(1.0)  # past the drain timeout
+        for i, conn in enumerate(conns):
+            conn.send(pattern(UPLOAD_SIZE, i)[1024:])
+        for i, conn in enumerate(conns):
+            status, headers, body = conn.response()
+            check(status == 200 and body == pattern(UPLOAD_SIZE, i), "upload %d completes" % i, status, len(body))
+            conn.close()
+        check(w.wait_exit() == 0, "exit code", w.stderr())
+        w.check_clean()
+        check(not w.matching(r"shutdown cut"), "nothing was cut", w.stderr())
+
+
+@test
+def sigterm_uploads_cut_after_shutdown_timeout():
+    # uploads that do not finish within --shutdown-timeout are cut, and the log says which
+    n = 3
+    with Warren(corpus("js/echo.wasm"), "--shutdown-timeout", "500ms", log="info") as w:
+        conns = start_uploads(w.port, n)
+        w.wait_for(r"pool: instance \d+ started", n)
+        w.send(signal.SIGTERM)
+        check(w.wait_exit() == 0, "exit code", w.stderr())
+        w.check_clean()
+        for i in range(n):
+            w.wait_for(r"shutdown: cutting POST /upload%d after \d+ ms" % i)
+        w.wait_for(r"shutdown cut %d in-flight requests" % n)
+        for conn in conns:
+            try:
+                status, _, _ = conn.response()
+                check(status == 500, "a cut upload is not answered 200", status)
+            except (EOFError, ConnectionError):
+                pass
+            conn.close()
 
 
 def main():
