@@ -105,6 +105,7 @@ typedef struct wasm_exec_stack {
 struct wasm_store {
   atomic_int interrupt;
   void *data;
+  uint64_t max_memory_bytes; /* cap on each memory made in the store; 0: none */
   WR_VEC(wasm_func *) funcs;
   WR_VEC(wasm_table *) tables;
   WR_VEC(wasm_memory *) memories;

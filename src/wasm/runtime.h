@@ -70,6 +70,10 @@ void wasm_store_free(wasm_store *store);
  * or a signal handler. */
 void wasm_store_interrupt(wasm_store *store);
 void wasm_store_clear_interrupt(wasm_store *store);
+/* Caps every linear memory made in this store afterwards at `bytes` (0: no cap beyond the
+ * memory's own maximum), as wasmtime's -W max-memory-size: memory.grow past it returns -1,
+ * and a memory whose minimum is above it fails to be made (instantiation fails). */
+void wasm_store_set_max_memory_size(wasm_store *store, uint64_t bytes);
 /* Opaque pointer for the embedder (e.g. the WASI context of this store). */
 void wasm_store_set_data(wasm_store *store, void *data);
 void *wasm_store_data(wasm_store *store);

@@ -83,6 +83,7 @@ void wasm_store_free(wasm_store *store) {
 
 void wasm_store_interrupt(wasm_store *store) { atomic_store(&store->interrupt, 1); }
 void wasm_store_clear_interrupt(wasm_store *store) { atomic_store(&store->interrupt, 0); }
+void wasm_store_set_max_memory_size(wasm_store *store, uint64_t bytes) { store->max_memory_bytes = bytes; }
 void wasm_store_set_data(wasm_store *store, void *data) { store->data = data; }
 void *wasm_store_data(wasm_store *store) { return store->data; }
 

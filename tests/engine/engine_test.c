@@ -327,6 +327,40 @@ static void test_image_reset(const char *dir) {
   wasm_module_free(module);
 }
 
+/* The store's cap on each memory (-W max-memory-size): memory.grow answers -1 past it, a cap
+ * that is not a whole number of pages rounds down, the memory stays usable up to the cap, and a
+ * memory whose minimum is above the cap fails instantiation with an error naming the limit. */
+static void test_memory_cap(const char *dir) {
+  wasm_module *module = load(dir, "memory_cap.wasm");
+  static const struct {
+    uint64_t cap;
+    uint32_t pages; /* where growing stops (the guest's own bound is 1000) */
+  } cases[] = {{0, 1000}, {10 * 65536, 10}, {10 * 65536 + 4000, 10}, {2 * 65536, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    wasm_store *store = wasm_store_new();
+    wasm_store_set_max_memory_size(store, cases[i].cap);
+    wasm_trap *trap = NULL;
+    wr_error err = {0};
+    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
+    CHECK(inst != NULL);
+    if (!inst) exit(1);
+    CHECK(call_i32(store, inst, "grow_until_fail", 1000) == cases[i].pages);
+    if (cases[i].cap) CHECK(call_i32(store, inst, "grow", 1) == UINT32_MAX);
+    CHECK(call_i32(store, inst, "touch_last", 0) == 77);
+    wasm_store_free(store);
+  }
+  /* a minimum of 2 pages under a cap of 1 page and a bit */
+  wasm_store *store = wasm_store_new();
+  wasm_store_set_max_memory_size(store, 65536 + 100);
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  CHECK(wasm_instantiate(store, module, NULL, 0, &trap, &err) == NULL);
+  CHECK(trap == NULL);
+  CHECK(strstr(err.message, "exceeds the limit of 65636 bytes (max-memory-size)") != NULL);
+  wasm_store_free(store);
+  wasm_module_free(module);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: engine_test DIR\n");
@@ -335,6 +369,7 @@ int main(int argc, char **argv) {
   test_main_module(argv[1]);
   test_partial_instantiation(argv[1]);
   test_image_reset(argv[1]);
+  test_memory_cap(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }
