@@ -120,6 +120,12 @@ WARREN_API bool warren_wasi_config_preopen_dir(warren_wasi_config *config, const
 WARREN_API void warren_wasi_config_set_stdio(warren_wasi_config *config, int stdin_fd, int stdout_fd, int stderr_fd);
 /* Allows wasi:sockets and name lookups (default false: every call answers access-denied). */
 WARREN_API void warren_wasi_config_allow_sockets(warren_wasi_config *config, bool allow);
+/* Caps each linear memory of an instance made with this configuration (warren_instantiate
+ * through a host made from it, warren_run_command) at `bytes`, as -W max-memory-size: the
+ * guest's memory.grow past it returns -1, and a component whose memory starts above it fails
+ * to instantiate (WARREN_ERROR_LINK). 0 (the default): no cap beyond the module's own maximum.
+ * A server takes its cap from its "max-memory-size" option instead. */
+WARREN_API void warren_wasi_config_set_max_memory_size(warren_wasi_config *config, uint64_t bytes);
 
 /* ---- running: hosts, instances, calls ---- */
 
@@ -167,6 +173,7 @@ WARREN_API bool warren_run_command(const warren_component *component, const warr
  *   addr HOST:PORT (default 127.0.0.1:8080; port 0 picks a free port), workers N,
  *   timeout DURATION (-W timeout: a request's guest is interrupted after it; none by default,
  *   but a guest that runs 10 ms without waiting yields so other requests are served),
+ *   max-memory-size BYTES (-W max-memory-size: memory.grow past it returns -1 in the guest),
  *   admin-addr HOST:PORT (/metrics and /healthz), name TEXT (the metrics' component label),
  *   max-concurrent-requests N, max-concurrent-connections N, max-request-body-size BYTES,
  *   max-http-fields-size BYTES,

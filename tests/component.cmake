@@ -74,3 +74,21 @@ endforeach()
 # The unit test's sweeps also run over the small corpus components when they exist.
 set_tests_properties(component.unit PROPERTIES FIXTURES_REQUIRED component_corpus
                      ENVIRONMENT "WARREN_COMPONENT_CORPUS=${COMPONENT_CORPUS}")
+
+# Extended constant expressions over imported globals inside a component's core module (what
+# componentize-qjs emits) are on by default: the component runs and its globals hold the sums.
+add_test(NAME component.extended_const_run
+         COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ] &&
+                          [ \"$(\"$0\" run --invoke 'get()' \"$3\")\" = 1042 ] &&
+                          [ \"$(\"$0\" run --invoke 'get64()' \"$3\")\" = 4294967311 ]"
+                 $<TARGET_FILE:warren> ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${COMPONENT_TEST_DIR}/extended_const.wat ${CMAKE_BINARY_DIR}/tests/component/extended_const_run.wasm)
+set_tests_properties(component.extended_const_run PROPERTIES FIXTURES_REQUIRED component_corpus)
+
+# A componentize-qjs p3 guest (build-p3js.sh), when the corpus folder has one: it must get past
+# validation (its globals use extended-const). Skipped when p3js/ was not built.
+add_test(NAME component.corpus.p3js.hello
+         COMMAND bash -c "[ -f \"$1\" ] || { echo \"no $1 (build-p3js.sh not run): skipped\"; exit 77; }
+                          \"$0\" inspect \"$1\" > /dev/null"
+                 $<TARGET_FILE:warren> ${COMPONENT_CORPUS}/p3js/hello.wasm)
+set_tests_properties(component.corpus.p3js.hello PROPERTIES FIXTURES_REQUIRED component_corpus SKIP_RETURN_CODE 77)

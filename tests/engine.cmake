@@ -4,7 +4,7 @@ if(WAT2WASM)
   set(ENGINE_TEST_OUT ${CMAKE_BINARY_DIR}/tests/engine)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
-  foreach(name engine_test partial_init image_reset)
+  foreach(name engine_test partial_init image_reset memory_cap multi_memory)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm

@@ -53,7 +53,7 @@ run_test(env_missing_value ARGS --env EXIT 2 STDERR_REGEX "--env needs a value")
 # programs cannot: pointers past the end of memory, no memory at all, odd imports.
 find_program(WARREN_WAT2WASM wat2wasm)
 if(WARREN_WAT2WASM)
-  foreach(module bounds no_memory import_memory wrong_type)
+  foreach(module bounds no_memory import_memory wrong_type grow)
     add_custom_command(OUTPUT ${RUN_OUT}/${module}.wasm
                        COMMAND ${WARREN_WAT2WASM} ${RUN_SRC}/${module}.wat -o ${RUN_OUT}/${module}.wasm
                        DEPENDS ${RUN_SRC}/${module}.wat VERBATIM)
@@ -64,6 +64,17 @@ if(WARREN_WAT2WASM)
   run_test(no_memory ARGS ${RUN_OUT}/no_memory.wasm EXIT 21 QUIET_STDERR)
   run_test(import_memory ARGS ${RUN_OUT}/import_memory.wasm EXIT 1
            STDERR_REGEX "unknown import: env\\.memory \\(memory\\)")
+  # -W max-memory-size: memory.grow answers -1 at the cap (10 pages), and without it goes on
+  run_test(max_memory_size ARGS -W max-memory-size=655360 --invoke grow_all ${RUN_OUT}/grow.wasm EXIT 0
+           QUIET_STDERR STDOUT_REGEX "^10\n$")
+  run_test(max_memory_size_unaligned ARGS -W max-memory-size=700000 --invoke grow_all ${RUN_OUT}/grow.wasm EXIT 0
+           QUIET_STDERR STDOUT_REGEX "^10\n$")
+  run_test(no_max_memory_size ARGS --invoke grow_all ${RUN_OUT}/grow.wasm EXIT 0 QUIET_STDERR STDOUT_REGEX "^1024\n$")
+  run_test(max_memory_size_below_minimum ARGS -W max-memory-size=100000 --invoke grow_all ${RUN_OUT}/grow.wasm EXIT 1
+           STDERR_REGEX "memory minimum of 2 pages \\(131072 bytes\\) exceeds the limit of 100000 bytes \\(max-memory-size\\)")
+  run_test(max_memory_size_bad ARGS -W max-memory-size=lots ${RUN_OUT}/grow.wasm EXIT 2
+           STDERR_REGEX "-W max-memory-size: expected a whole number of bytes")
+  run_test(unknown_wasm_option ARGS -W nope ${RUN_OUT}/grow.wasm EXIT 2 STDERR_REGEX "unknown -W option 'nope'")
   run_test(wrong_type ARGS ${RUN_OUT}/wrong_type.wasm EXIT 1
            STDERR_REGEX "incompatible import type: wasi_snapshot_preview1\\.fd_write \\(function \\[i32\\] -> \\[i32\\]\\)")
 endif()

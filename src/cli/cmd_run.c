@@ -38,6 +38,8 @@ static void usage(FILE *out) {
           "                    the same name); paths cannot escape it (components only)\n"
           "  -S inherit-env    pass the whole host environment (components only)\n"
           "  -S inherit-network  allow sockets and name lookups (components only)\n"
+          "  -W max-memory-size=BYTES  cap on each linear memory: memory.grow past it returns -1\n"
+          "                    (default: none beyond the module's maximum)\n"
           "  --invoke CALL     call an export instead of _start and print its results: for a\n"
           "                    core module NAME (without parameters); for a component\n"
           "                    'name(args)' or 'ns:pkg/iface#name(args)', arguments and\n"
@@ -72,6 +74,12 @@ static int parse_options(int argc, char **argv, run_options *opts) {
       WR_VEC_PUSH(&opts->dirs, value);
     } else if ((value = cli_option_value(argc, argv, &i, "-S", &missing))) {
       if (!run_wasi_option(opts, value)) return EXIT_USAGE;
+    } else if ((value = cli_option_value(argc, argv, &i, "-W", &missing))) {
+      if (strncmp(value, "max-memory-size=", 16)) {
+        fprintf(stderr, "warren run: unknown -W option '%s' (known: max-memory-size=BYTES)\n", value);
+        return EXIT_USAGE;
+      }
+      if (!cli_parse_max_memory_size(value + 16, &opts->max_memory_bytes, "warren run")) return EXIT_USAGE;
     } else if (missing) {
       fprintf(stderr, "warren run: %s needs a value\n", arg);
       return EXIT_USAGE;
@@ -172,6 +180,7 @@ static bool call_export(wasm_store *store, wasm_func *func, const char *name, co
 
 static int run_module(const run_options *opts, const wasm_module *module) {
   wasm_store *store = wasm_store_new();
+  wasm_store_set_max_memory_size(store, opts->max_memory_bytes);
   const char **args = WR_NEW_ARRAY(const char *, (size_t)opts->nguest_args + 1);
   args[0] = opts->path;
   for (int i = 0; i < opts->nguest_args; i++) args[i + 1] = opts->guest_args[i];

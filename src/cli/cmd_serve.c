@@ -49,6 +49,8 @@ static void usage(FILE *out) {
           "  -S inherit-network          allow sockets and name lookups\n"
           "  -W timeout=DURATION         interrupt a request's guest after DURATION (500), e.g. 2s\n"
           "                              (default: none; a busy guest still yields every 10 ms)\n"
+          "  -W max-memory-size=BYTES    cap on each linear memory of an instance: memory.grow past\n"
+          "                              it returns -1 (default: none beyond the module's maximum)\n"
           "  --max-concurrent-requests N     requests in flight, all workers (default 1000; then 503)\n"
           "  --max-concurrent-connections N  open connections, all workers (default 1000); at the cap\n"
           "                              the connection waiting longest for a request is closed to make\n"
@@ -163,7 +165,10 @@ static bool set_wasm_option(serve_cli *cli, const char *option) {
     }
     return true;
   }
-  fprintf(stderr, "warren serve: unknown -W option '%s' (known: timeout=DURATION)\n", option);
+  if (!strncmp(option, "max-memory-size=", 16))
+    return cli_parse_max_memory_size(option + 16, &cli->options.max_memory_bytes, "warren serve");
+  fprintf(stderr, "warren serve: unknown -W option '%s' (known: timeout=DURATION, max-memory-size=BYTES)\n",
+          option);
   return false;
 }
 

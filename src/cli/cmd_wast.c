@@ -23,7 +23,8 @@ static void usage(FILE *out) {
           "options:\n"
           "  --enable-simd / --disable-simd   128-bit SIMD (default on)\n"
           "  --enable-tail-call               tail calls\n"
-          "  --enable-extended-const          extended constant expressions\n"
+          "  --enable-extended-const          extended constant expressions (default on;\n"
+          "                                   --disable-extended-const turns them off)\n"
           "  --enable-multi-memory            multiple memories\n"
           "  --enable-exceptions              exception handling\n"
           "  --enable-memory64                64-bit memories\n"
@@ -43,6 +44,7 @@ static const feature_flag feature_flags[] = {
     FLAG("--disable-simd", simd, false),
     FLAG("--enable-tail-call", tail_call, true),
     FLAG("--enable-extended-const", extended_const, true),
+    FLAG("--disable-extended-const", extended_const, false),
     FLAG("--enable-multi-memory", multi_memory, true),
     FLAG("--enable-exceptions", exceptions, true),
     FLAG("--enable-memory64", memory64, true),

@@ -28,6 +28,19 @@ static void set_env(cli_strings *env, const char *name, size_t name_len, const c
   WR_VEC_PUSH(env, entry);
 }
 
+bool cli_parse_max_memory_size(const char *text, uint64_t *bytes, const char *command) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (!*text || *end || errno || text[0] == '-' || text[0] == '+' || v == 0) {
+    fprintf(stderr, "%s: -W max-memory-size: expected a whole number of bytes (at least 1), got '%s'\n", command,
+            text);
+    return false;
+  }
+  *bytes = v;
+  return true;
+}
+
 bool cli_add_env(cli_strings *env, const char *arg, const char *command) {
   const char *eq = strchr(arg, '=');
   size_t name_len = eq ? (size_t)(eq - arg) : strlen(arg);

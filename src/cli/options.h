@@ -14,6 +14,9 @@ bool cli_add_env(cli_strings *env, const char *arg, const char *command);
 /* The value of an option given as "NAME VALUE" or "NAME=VALUE", or NULL if argv[*i] is not
  * that option (*missing set when it is but has no value). Advances *i past a separate value. */
 const char *cli_option_value(int argc, char **argv, int *i, const char *name, bool *missing);
+/* The BYTES of -W max-memory-size=BYTES: a whole number, at least 1; false with a message
+ * printed. */
+bool cli_parse_max_memory_size(const char *text, uint64_t *bytes, const char *command);
 /* A whole file (also pipes and special files); false with a message printed. */
 bool cli_read_file(const char *path, uint8_t **bytes_out, size_t *size_out);
 /* --dir HOST[::GUEST]: opens each host directory (message printed on failure). */

@@ -20,6 +20,7 @@ typedef struct run_options {
   cli_strings env;    /* owned "KEY=VALUE" strings */
   WR_VEC(const char *) dirs; /* --dir HOST[::GUEST], in argv */
   bool inherit_env, allow_network;
+  uint64_t max_memory_bytes; /* -W max-memory-size (0: none) */
   char **guest_args;  /* guest argv after the program name, in the caller's argv */
   int nguest_args;
 } run_options;

@@ -26,6 +26,7 @@ static void run_job(void *arg) {
   const char *path = job->opts->path;
   job->status = EXIT_LOAD_FAILED;
   wasm_store *store = wasm_store_new();
+  wasm_store_set_max_memory_size(store, job->opts->max_memory_bytes);
   wasi_p2_ctx *ctx = wasi_p2_ctx_new(job->config);
   wasi_p2_ctx_attach(ctx, store);
   wr_error err = {0};

@@ -28,6 +28,7 @@ struct warren_wasi_config {
   WR_VEC(wasi_p2_preopen) preopens; /* guest_path points into guest_paths */
   int stdio[3];
   bool allow_sockets;
+  uint64_t max_memory_bytes; /* cap on each linear memory of an instance (0: none) */
   wasi_p2_config view; /* refreshed by embed_wasi_view */
 };
 

@@ -88,13 +88,15 @@ static void instance_release(warren_instance *inst) {
   wr_free(inst);
 }
 
-/* A store with WASI 0.2 and wasi:http state configured by `wasi`, then the component in it. */
+/* A store with WASI 0.2 and wasi:http state and the memory cap configured by `wasi`, then the
+ * component in it. */
 static warren_instance *instance_new(const warren_component *component, const cm_host *host,
-                                     const wasi_p2_config *wasi, warren_error **err) {
+                                     const warren_wasi_config *wasi, warren_error **err) {
   warren_instance *inst = WR_NEW(warren_instance);
   inst->component = component;
   inst->store = wasm_store_new();
-  inst->p2 = wasi_p2_ctx_new(wasi);
+  wasm_store_set_max_memory_size(inst->store, wasi->max_memory_bytes);
+  inst->p2 = wasi_p2_ctx_new(&wasi->view);
   wasi_p2_ctx_attach(inst->p2, inst->store);
   inst->http = wasi_http_ctx_new(inst->p2, NULL, NULL);
   instantiate_job job = {.inst = inst, .host = host};
@@ -117,7 +119,7 @@ warren_instance *warren_instantiate(const warren_component *component, const war
     embed_failf(err, WARREN_ERROR_INVALID, "warren_instantiate: a component and a host are needed");
     return NULL;
   }
-  return instance_new(component, host->host, &host->wasi.view, err);
+  return instance_new(component, host->host, &host->wasi, err);
 }
 
 void warren_instance_free(warren_instance *instance) {
@@ -211,7 +213,7 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
   warren_host *host = warren_host_new(config, err);
   if (!host) return false;
   bool ok = false;
-  warren_instance *inst = instance_new(component, host->host, &host->wasi.view, err);
+  warren_instance *inst = instance_new(component, host->host, &host->wasi, err);
   if (!inst) {
     /* exit() during start-up is still a finished command */
     if (err && *err && warren_error_get_kind(*err) == WARREN_ERROR_EXIT) {

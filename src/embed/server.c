@@ -102,6 +102,8 @@ static bool set_option(warren_server_config *config, const char *name, const cha
       if (!value) wr_error_set(e, "timeout: a duration is needed");
       return false;
     }
+  } else if (!strcmp(name, "max-memory-size")) {
+    if (!parse_count(name, value, 1, UINT64_MAX, &o->max_memory_bytes, e)) return false;
   } else if (!strcmp(name, "admin-addr")) {
     char host[256];
     uint16_t port;

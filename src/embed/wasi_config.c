@@ -53,6 +53,7 @@ void embed_wasi_copy(warren_wasi_config *to, const warren_wasi_config *from) {
   }
   memcpy(to->stdio, from->stdio, sizeof to->stdio);
   to->allow_sockets = from->allow_sockets;
+  to->max_memory_bytes = from->max_memory_bytes;
 }
 
 const wasi_p2_config *embed_wasi_view(warren_wasi_config *config) {
@@ -113,3 +114,6 @@ void warren_wasi_config_set_stdio(warren_wasi_config *config, int stdin_fd, int 
 }
 
 void warren_wasi_config_allow_sockets(warren_wasi_config *config, bool allow) { config->allow_sockets = allow; }
+void warren_wasi_config_set_max_memory_size(warren_wasi_config *config, uint64_t bytes) {
+  config->max_memory_bytes = bytes;
+}

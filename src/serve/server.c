@@ -228,6 +228,7 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
   si->worker = worker;
   si->id = id;
   si->store = wasm_store_new();
+  wasm_store_set_max_memory_size(si->store, app->options.max_memory_bytes);
   si->p2 = wasi_p2_ctx_new(&app->options.wasi);
   wasi_p2_ctx_attach(si->p2, si->store);
   si->http = wasi_http_ctx_new(si->p2, worker ? &serve_http_client : NULL, worker ? worker->sched : NULL);

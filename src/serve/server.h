@@ -25,6 +25,7 @@ typedef struct serve_options {
   wr_pool_limits limits;  /* defaults for the component's kind when not given */
   wasi_p2_config wasi;    /* env, preopens, sockets; stdio are the server's */
   uint64_t request_timeout_ns; /* -W timeout: a guest running longer is interrupted (0: none) */
+  uint64_t max_memory_bytes;   /* -W max-memory-size: cap on each linear memory of an instance (0: none) */
   const char *admin_addr; /* --admin-addr HOST:PORT for /metrics and /healthz (NULL: none) */
   const char *name;       /* the component's name: the `component` label of the metrics */
   bool keep_metrics;      /* publish pool metrics for serve_app_metrics_text (implied by admin_addr) */

@@ -60,6 +60,7 @@ typedef struct compiler {
   uint32_t last_op_pos; /* word of the last instruction's opcode */
   WR_VEC(uint32_t) op_starts; /* word of every instruction in `code`, in order */
   uint32_t label_pos; /* word of the latest branch target: no fusion reaches across it */
+  uint32_t memidx;    /* the memory the instruction being compiled addresses, when not 0 */
   bool dump; /* WARREN_DUMP_CODE is set */
   bool unreachable;
   uint32_t skip_depth; /* nesting inside unreachable code */
@@ -609,25 +610,48 @@ static const mem_op memory_ops[256] = {
 #undef WASM_OP_STORE
 };
 
-/* memarg: only memory 0 of a 32-bit memory is addressed by this interpreter's code. */
+/* Memory instructions address memory 0 through the interpreter's cached base and size (and
+ * the native tier's templates). One that addresses another memory is compiled as usual, then
+ * prefixed with on_memory (prefix_memory), which runs it on that memory. Fusing it with its
+ * neighbours is off: the prefix must cover exactly one instruction. */
+static bool note_memory(compiler *c, uint32_t memidx) {
+  if (memidx >= c->module->nmemory_imports + c->module->nmemories) return fail(c, "unknown memory");
+  if (memidx == 0) return true;
+  c->memidx = memidx;
+  c->last_dst = NO_POS;
+  c->label_pos = (uint32_t)c->code.len;
+  return true;
+}
+
 static bool read_memarg(compiler *c, uint32_t *offset) {
   uint32_t align, memidx = 0;
   uint64_t off;
   if (!wasm_read_u32(&c->r, &align)) return false;
   if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
   if (!wasm_read_u64(&c->r, &off)) return false;
-  if (memidx != 0) return fail(c, "multiple memories are not supported by the interpreter");
   if (off > UINT32_MAX) return fail(c, "memory64 offsets are not supported by the interpreter");
   *offset = (uint32_t)off;
-  return true;
+  return note_memory(c, memidx);
 }
 
-/* A memory index immediate: this interpreter's code addresses memory 0 only. */
-static bool read_memory_zero(compiler *c) {
+/* A memory index immediate. */
+static bool read_memory_index(compiler *c) {
   uint32_t memidx;
-  if (!wasm_read_u32(&c->r, &memidx)) return false;
-  if (memidx != 0) return fail(c, "multiple memories are not supported by the interpreter");
-  return true;
+  return wasm_read_u32(&c->r, &memidx) && note_memory(c, memidx);
+}
+
+/* Puts on_memory memidx len before the instruction just compiled (see note_memory). */
+static void prefix_memory(compiler *c) {
+  uint32_t start = c->op_starts.items[c->op_starts.len - 1];
+  uint32_t len = (uint32_t)c->code.len - start;
+  for (int k = 0; k < 3; k++) emit(c, 0);
+  memmove(&c->code.items[start + 3], &c->code.items[start], len * sizeof(uint32_t));
+  c->code.items[start] = WASM_IOP_on_memory;
+  c->code.items[start + 1] = c->memidx;
+  c->code.items[start + 2] = len;
+  c->last_op_pos = start;
+  c->last_dst = NO_POS;
+  c->label_pos = (uint32_t)c->code.len;
 }
 
 static bool read_index(compiler *c, uint32_t *out, uint32_t limit, const char *what) {
@@ -871,7 +895,7 @@ static bool compile_fc(compiler *c) {
   uint32_t dst;
   switch (sub) {
   case WASM_FC_memory_init:
-    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !read_memory_zero(c)) return false;
+    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !read_memory_index(c)) return false;
     if (!pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_init);
     emit(c, i1);
@@ -881,12 +905,23 @@ static bool compile_fc(compiler *c) {
     emit_op(c, WASM_IOP_data_drop);
     emit(c, i1);
     return true;
-  case WASM_FC_memory_copy:
-    if (!read_memory_zero(c) || !read_memory_zero(c) || !pop_n(c, v, 3)) return false;
-    emit_op(c, WASM_IOP_memory_copy);
+  case WASM_FC_memory_copy: {
+    uint32_t to, from;
+    if (!wasm_read_u32(&c->r, &to) || !wasm_read_u32(&c->r, &from) || !pop_n(c, v, 3)) return false;
+    if (to == from) {
+      if (!note_memory(c, to)) return false;
+      emit_op(c, WASM_IOP_memory_copy);
+      break;
+    }
+    uint32_t nmemories = m->nmemory_imports + m->nmemories;
+    if (to >= nmemories || from >= nmemories) return fail(c, "unknown memory");
+    emit_op(c, WASM_IOP_memory_copy_between);
+    emit(c, to);
+    emit(c, from);
     break;
+  }
   case WASM_FC_memory_fill:
-    if (!read_memory_zero(c) || !pop_n(c, v, 3)) return false;
+    if (!read_memory_index(c) || !pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_fill);
     break;
   case WASM_FC_table_init:
@@ -1289,13 +1324,13 @@ static bool compile_op(compiler *c, uint8_t op) {
     emit(c, b.where);
     return true;
   case WASM_OPCODE_memory_size:
-    if (!read_memory_zero(c)) return false;
+    if (!read_memory_index(c)) return false;
     dst = push(c, WASM_I32);
     emit_op(c, WASM_IOP_memory_size);
     note_result(c, emit(c, dst));
     return true;
   case WASM_OPCODE_memory_grow:
-    if (!read_memory_zero(c) || !pop(c, &a)) return false;
+    if (!read_memory_index(c) || !pop(c, &a)) return false;
     dst = push(c, WASM_I32);
     emit_op(c, WASM_IOP_memory_grow);
     emit(c, dst);
@@ -1563,7 +1598,9 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
       ok = skip_unreachable(c, op, &handled);
       if (!ok || handled) continue;
     }
+    c->memidx = 0;
     ok = compile_op(c, op);
+    if (ok && c->memidx) prefix_memory(c);
   }
   for (size_t i = 0; i < c->ctrls.len; i++) WR_VEC_FREE(&c->ctrls.items[i].fixups);
   wr_free(c->local_slot);

@@ -66,6 +66,10 @@
  *   table_grow dst table init delta / table_fill table start ref count
  *   table_copy dst_table src_table d s n / table_init table elem d s n / elem_drop elem
  *   memory_init data d s n / data_drop data / memory_copy d s n / memory_fill d value n
+ *   (all of these, and loads and stores, address memory 0)
+ *   on_memory memidx len: the next instruction (len words, a memory instruction) addresses
+ *   memory memidx instead of memory 0
+ *   memory_copy_between dst_memory src_memory d s n
  *   br_unless_back cond target
  *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
  *   with the branch that consumes it (loop conditions cost one dispatch); br_if_i64_<cmp>,
@@ -109,6 +113,7 @@
   X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)            \
   X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)            \
   X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)                   \
+  X(on_memory) X(memory_copy_between)                                                           \
   X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)                       \
   X(f64_add_mem_add) X(f64_sub_mem_add) X(f64_mul_mem_add)                                      \
   X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl)    \

@@ -111,6 +111,7 @@ struct wasm_store {
   void (*yield_hook)(wasm_store *store, void *arg);
   void *yield_arg;
   void *data;
+  uint64_t max_memory_bytes; /* cap on each memory made in the store; 0: none */
   WR_VEC(wasm_func *) funcs;
   WR_VEC(wasm_table *) tables;
   WR_VEC(wasm_memory *) memories;

@@ -1,7 +1,10 @@
 #include "module.h"
 
+/* What wasmtime enables by default and real producers emit: componentize-qjs, for one, gives
+ * its globals `global.get __memory_base; i32.const N; i32.add` initializers (extended-const). */
 wasm_features wasm_features_default(void) {
   wasm_features f = {0};
   f.simd = true;
+  f.extended_const = true;
   return f;
 }

@@ -236,6 +236,12 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
     mem = memory_base(inst);          \
     mem_size = memory_bytes(inst);    \
   } while (0)
+/* The memory object memory.size and memory.grow act on (the dispatch loop: memory 0). */
+#define CUR_MEMORY() wasm_instance_memory0(inst)
+
+/* One instruction on `memory` (on_memory's, or memory 0 for the native tier): 0, or a trap
+ * kind + 1. */
+static uint32_t interp_step_on(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip, wasm_memory *memory);
 
 /* A yield request calls the store's hook with this frame's slots below the stack top, then goes
  * on: the hook may have let other code run, so memory is reloaded. */
@@ -530,11 +536,19 @@ trap_no_frame:
 #undef CASE
 #undef NEXT
 #undef TRAP
+#undef RELOAD_MEMORY
+#undef CUR_MEMORY
 #define CASE(name) case WASM_IOP_##name:
 #define NEXT(n) return 0
 #define TRAP(kind) return (uint32_t)(kind) + 1
+#define RELOAD_MEMORY()                      \
+  do {                                       \
+    mem = memory ? memory->base : NULL;      \
+    mem_size = memory ? memory->size : 0;    \
+  } while (0)
+#define CUR_MEMORY() memory
 
-uint32_t wasm_interp_step(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip) {
+static uint32_t interp_step_on(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip, wasm_memory *memory) {
   wasm_trap_kind trap_kind = WASM_TRAP_UNREACHABLE;
   uint8_t *mem;
   uint64_t mem_size;
@@ -546,4 +560,8 @@ uint32_t wasm_interp_step(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip
   trap_kind = WASM_TRAP_UNREACHABLE; /* a control instruction: never sent here */
 trap:
   return (uint32_t)trap_kind + 1;
+}
+
+uint32_t wasm_interp_step(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip) {
+  return interp_step_on(inst, fp, ip, wasm_instance_memory0(inst));
 }

@@ -43,7 +43,7 @@ static uint64_t max_pages_of(const wasm_memtype *type) {
   return max;
 }
 
-static wasm_memory *memory_alloc(const wasm_memtype *type, wr_error *err) {
+static wasm_memory *memory_alloc(const wasm_store *store, const wasm_memtype *type, wr_error *err) {
   if (type->limits.is64) {
     wr_error_set(err, "64-bit memories are not supported");
     return NULL;
@@ -52,9 +52,18 @@ static wasm_memory *memory_alloc(const wasm_memtype *type, wr_error *err) {
     wr_error_set(err, "memory size must be at most 65536 pages (4GiB)");
     return NULL;
   }
+  uint64_t cap = store->max_memory_bytes;
+  if (cap && type->limits.min * WASM_PAGE_SIZE > cap) {
+    wr_error_set(err, "memory minimum of %llu pages (%llu bytes) exceeds the limit of %llu bytes (max-memory-size)",
+                 (unsigned long long)type->limits.min, (unsigned long long)(type->limits.min * WASM_PAGE_SIZE),
+                 (unsigned long long)cap);
+    return NULL;
+  }
   wasm_memory *m = WR_NEW(wasm_memory);
   m->type = *type;
   m->max_pages = max_pages_of(type);
+  /* the store's cap bounds growth, so memory.grow past it answers -1 as past a declared maximum */
+  if (cap && cap / WASM_PAGE_SIZE < m->max_pages) m->max_pages = cap / WASM_PAGE_SIZE;
   return m;
 }
 
@@ -78,7 +87,7 @@ static bool memory_map(wasm_memory *m, wr_error *err) {
 }
 
 wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_error *err) {
-  wasm_memory *m = memory_alloc(type, err);
+  wasm_memory *m = memory_alloc(store, type, err);
   if (!m) return NULL;
   if (!memory_map(m, err)) {
     wr_free(m);
@@ -90,7 +99,7 @@ wasm_memory *wasm_memory_new(wasm_store *store, const wasm_memtype *type, wr_err
 
 wasm_memory *wasm_memory_new_from_image(wasm_store *store, const wasm_memtype *type,
                                         const struct wasm_memory_image *image, wr_error *err) {
-  wasm_memory *m = memory_alloc(type, err);
+  wasm_memory *m = memory_alloc(store, type, err);
   if (!m) return NULL;
   m->image = image;
   if (!wasm_image_take_slot(image, m)) {

@@ -27,13 +27,13 @@ static inline bool wasm_is_reftype(uint8_t t) { return t == WASM_FUNCREF || t ==
 typedef struct wasm_features {
   bool simd;           /* on by default */
   bool tail_call;
-  bool extended_const;
+  bool extended_const; /* on by default */
   bool multi_memory;
   bool exceptions;
   bool memory64;
 } wasm_features;
 
-wasm_features wasm_features_default(void); /* Wasm 2.0 + SIMD */
+wasm_features wasm_features_default(void); /* Wasm 2.0 + SIMD + extended-const */
 
 typedef struct wasm_name {
   char *data; /* NUL-terminated copy; may contain inner NULs (valid UTF-8 allows U+0000) */

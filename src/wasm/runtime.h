@@ -79,6 +79,10 @@ void wasm_store_request_yield(wasm_store *store);
  * come back later, and may call wasm_store_interrupt (the guest then traps when it returns), but
  * must not call into this store's guest code on this stack. NULL removes it. */
 void wasm_store_set_yield_hook(wasm_store *store, void (*hook)(wasm_store *store, void *arg), void *arg);
+/* Caps every linear memory made in this store afterwards at `bytes` (0: no cap beyond the
+ * memory's own maximum), as wasmtime's -W max-memory-size: memory.grow past it returns -1,
+ * and a memory whose minimum is above it fails to be made (instantiation fails). */
+void wasm_store_set_max_memory_size(wasm_store *store, uint64_t bytes);
 /* Opaque pointer for the embedder (e.g. the WASI context of this store). */
 void wasm_store_set_data(wasm_store *store, void *data);
 void *wasm_store_data(wasm_store *store);

@@ -107,6 +107,7 @@ bool wasm_store_poll_interrupt(wasm_store *store) {
   }
   return atomic_load(&store->interrupt) == WASM_INTERRUPT_TRAP;
 }
+void wasm_store_set_max_memory_size(wasm_store *store, uint64_t bytes) { store->max_memory_bytes = bytes; }
 void wasm_store_set_data(wasm_store *store, void *data) { store->data = data; }
 void *wasm_store_data(wasm_store *store) { return store->data; }
 

@@ -292,12 +292,16 @@ static void test_server(const warren_component *probe, const warren_component *v
   err = NULL;
   CHECK(!warren_server_config_set(config, "shutdown-timeout", "soon", &err));
   expect_error(err, WARREN_ERROR_INVALID, "shutdown-timeout");
+  err = NULL;
+  CHECK(!warren_server_config_set(config, "max-memory-size", "0", &err));
+  expect_error(err, WARREN_ERROR_INVALID, "max-memory-size");
   const char *settings[][2] = {
       {"addr", "127.0.0.1:0"}, {"workers", "1"},         {"max-instance-reuse-count", "2"}, {"exact-limits", NULL},
       {"max-instances", "4"},  {"seed", "42"},           {"drain-timeout", "2s"},           {"timeout", "20s"},
       {"name", "probe"},       {"queue-timeout", "10s"}, {"idle-instance-timeout", "1h"},
       {"header-timeout", "5s"}, {"keep-alive-timeout", "30s"}, {"body-idle-timeout", "20s"}, {"body-timeout", "2m"},
       {"shutdown-timeout", "5s"},
+      {"max-memory-size", "1048576"},
   };
   for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
     err = NULL;
@@ -355,10 +359,34 @@ static void test_server(const warren_component *probe, const warren_component *v
   CHECK(strstr(metrics, "warren_pool_instantiations_total{component=\"probe\"} 2") != NULL);
   if (failures) fprintf(stderr, "%s", metrics);
   warren_string_free(metrics);
+  /* max-memory-size 1 MiB: the guest's memory.grow fails at 16 pages, and it answers so */
+  CHECK(http_get(port, "/grow", body, sizeof body) == 200);
+  CHECK(strstr(body, "count=16\n") != NULL);
   warren_server_stop(server);
   CHECK(http_get(port, "/", body, sizeof body) == -1); /* no longer listening */
   warren_server_stop(server);                          /* a second stop does nothing */
   warren_server_free(server);
+}
+
+/* A memory cap from the WASI configuration: below the probe's one-page memory, instantiation
+ * fails and says why; at a page it instantiates. */
+static void test_memory_cap(const warren_component *probe) {
+  warren_wasi_config *wasi = warren_wasi_config_new();
+  warren_wasi_config_set_max_memory_size(wasi, 65535);
+  warren_error *err = NULL;
+  warren_host *host = warren_host_new(wasi, &err);
+  CHECK(host != NULL);
+  CHECK(warren_instantiate(probe, host, &err) == NULL);
+  expect_error(err, WARREN_ERROR_LINK, "exceeds the limit of 65535 bytes (max-memory-size)");
+  warren_host_free(host);
+  warren_wasi_config_set_max_memory_size(wasi, 65536);
+  err = NULL;
+  host = warren_host_new(wasi, &err);
+  warren_instance *inst = warren_instantiate(probe, host, &err);
+  CHECK(inst != NULL);
+  warren_instance_free(inst);
+  warren_host_free(host);
+  warren_wasi_config_free(wasi);
 }
 
 int main(int argc, char **argv) {
@@ -377,6 +405,7 @@ int main(int argc, char **argv) {
   test_traps(traps, host);
   test_link_error(host);
   test_run_command(cli, values);
+  test_memory_cap(probe);
   test_server(probe, values);
   warren_host_free(host);
   warren_component_free(values);

@@ -37,11 +37,10 @@ static uint8_t *read_file(const char *dir, const char *name, size_t *size) {
   return bytes;
 }
 
-static wasm_module *load(const char *dir, const char *name) {
+static wasm_module *load_with(const char *dir, const char *name, wasm_features features) {
   size_t size;
   uint8_t *bytes = read_file(dir, name, &size);
   wr_error err = {0};
-  wasm_features features = wasm_features_default();
   wasm_module *m = wasm_module_load(bytes, size, &features, &err, NULL);
   free(bytes);
   if (!m) {
@@ -50,6 +49,8 @@ static wasm_module *load(const char *dir, const char *name) {
   }
   return m;
 }
+
+static wasm_module *load(const char *dir, const char *name) { return load_with(dir, name, wasm_features_default()); }
 
 static wasm_func *export_func(wasm_instance *inst, const char *name) {
   wasm_extern e;
@@ -415,6 +416,91 @@ static void test_image_reset(const char *dir) {
   wasm_module_free(module);
 }
 
+/* The store's cap on each memory (-W max-memory-size): memory.grow answers -1 past it, a cap
+ * that is not a whole number of pages rounds down, the memory stays usable up to the cap, and a
+ * memory whose minimum is above the cap fails instantiation with an error naming the limit. */
+static void test_memory_cap(const char *dir) {
+  wasm_module *module = load(dir, "memory_cap.wasm");
+  static const struct {
+    uint64_t cap;
+    uint32_t pages; /* where growing stops (the guest's own bound is 1000) */
+  } cases[] = {{0, 1000}, {10 * 65536, 10}, {10 * 65536 + 4000, 10}, {2 * 65536, 2}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    wasm_store *store = wasm_store_new();
+    wasm_store_set_max_memory_size(store, cases[i].cap);
+    wasm_trap *trap = NULL;
+    wr_error err = {0};
+    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
+    CHECK(inst != NULL);
+    if (!inst) exit(1);
+    CHECK(call_i32(store, inst, "grow_until_fail", 1000) == cases[i].pages);
+    if (cases[i].cap) CHECK(call_i32(store, inst, "grow", 1) == UINT32_MAX);
+    CHECK(call_i32(store, inst, "touch_last", 0) == 77);
+    wasm_store_free(store);
+  }
+  /* a minimum of 2 pages under a cap of 1 page and a bit */
+  wasm_store *store = wasm_store_new();
+  wasm_store_set_max_memory_size(store, 65536 + 100);
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  CHECK(wasm_instantiate(store, module, NULL, 0, &trap, &err) == NULL);
+  CHECK(trap == NULL);
+  CHECK(strstr(err.message, "exceeds the limit of 65636 bytes (max-memory-size)") != NULL);
+  wasm_store_free(store);
+  wasm_module_free(module);
+}
+
+/* Memory 1 beside memory 0: every memory instruction on it, copies between the two, the store's
+ * cap on it, and one memory imported as both (what memory 1 grows, memory 0 sees). */
+static void test_multi_memory(const char *dir) {
+  wasm_features features = wasm_features_default();
+  features.multi_memory = true;
+  wasm_module *module = load_with(dir, "multi_memory.wasm", features);
+  wasm_store *store = wasm_store_new();
+  wasm_store_set_max_memory_size(store, 3 * 65536);
+  wr_error err = {0};
+  wasm_memtype type = {0};
+  type.limits.min = 1;
+  wasm_memory *m0 = wasm_memory_new(store, &type, &err), *m1 = wasm_memory_new(store, &type, &err);
+  CHECK(m0 && m1);
+  wasm_extern imports[2] = {{.kind = WASM_EXTERN_MEMORY, .of.memory = m0}, {.kind = WASM_EXTERN_MEMORY, .of.memory = m1}};
+  wasm_trap *trap = NULL;
+  wasm_instance *inst = wasm_instantiate(store, module, imports, 2, &trap, &err);
+  CHECK(inst != NULL);
+  if (!inst) exit(1);
+  wasm_slot s[3] = {100, 0xABCD};
+  CHECK(call(store, inst, "store1", s) == NULL);
+  CHECK(call_i32(store, inst, "load1", 100) == 0xABCD && call_i32(store, inst, "load0", 100) == 0);
+  CHECK(wasm_memory_data(m1)[100] == 0xCD && wasm_memory_data(m0)[100] == 0);
+  CHECK(call_i32(store, inst, "size1", 0) == 1);
+  CHECK(call_i32(store, inst, "grow1", 1) == 1 && call_i32(store, inst, "size1", 0) == 2);
+  CHECK(wasm_memory_size_bytes(m1) == 2 * 65536 && wasm_memory_size_bytes(m0) == 65536);
+  CHECK(call_i32(store, inst, "grow1", 2) == UINT32_MAX); /* past the store's cap of 3 pages */
+  s[0] = 70000, s[1] = 'x', s[2] = 3;
+  CHECK(call(store, inst, "fill1", s) == NULL);
+  CHECK(call_i32(store, inst, "load1", 70000) == 0x787878);
+  s[0] = 65534; /* 65534 + 3 is past memory 0 but inside memory 1 */
+  CHECK(trap_kind_of(store, inst, "fill0", s) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+  wasm_slot at[1] = {200};
+  CHECK(call(store, inst, "init1", at) == NULL);
+  CHECK(memcmp(wasm_memory_data(m1) + 200, "hello", 5) == 0);
+  s[0] = 10, s[1] = 200, s[2] = 5;
+  CHECK(call(store, inst, "copy1to0", s) == NULL);
+  CHECK(memcmp(wasm_memory_data(m0) + 10, "hello", 5) == 0);
+  s[0] = 0, s[1] = 2 * 65536 - 2, s[2] = 5; /* the source runs past memory 1 */
+  CHECK(trap_kind_of(store, inst, "copy1to0", s) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+  CHECK(trap_kind_of(store, inst, "load1", (wasm_slot[3]){2 * 65536 - 2}) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+
+  /* one memory as both: memory 0's instructions see what memory 1 grew */
+  wasm_memory *shared = wasm_memory_new(store, &type, &err);
+  wasm_extern same[2] = {{.kind = WASM_EXTERN_MEMORY, .of.memory = shared}, {.kind = WASM_EXTERN_MEMORY, .of.memory = shared}};
+  wasm_instance *twice = wasm_instantiate(store, module, same, 2, &trap, &err);
+  CHECK(twice != NULL);
+  if (twice) CHECK(call_i32(store, twice, "grow1_fill0", 0) == 7);
+  wasm_store_free(store);
+  wasm_module_free(module);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: engine_test DIR\n");
@@ -423,6 +509,8 @@ int main(int argc, char **argv) {
   test_main_module(argv[1]);
   test_partial_instantiation(argv[1]);
   test_image_reset(argv[1]);
+  test_memory_cap(argv[1]);
+  test_multi_memory(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }

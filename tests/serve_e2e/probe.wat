@@ -7,8 +7,11 @@
 ;;   /trap           traps before answering
 ;;   /flood/N        writes N lines "flood" to stderr, one write each, then answers
 ;;   /spin-teardown  answers, and makes this instance's teardown loop forever (--drain-timeout)
+;;   /grow           grows its memory a page at a time until memory.grow fails (-1) or the memory
+;;                   has 1024 pages, then answers with N = the memory's size in pages
+;;                   (for -W max-memory-size)
 ;;   anything else   answers at once
-;; The answer is 200, header x-counter: N, body "count=N\n".
+;; The answer is 200, header x-counter: N, body "count=N\n" (N is the counter unless said).
 ;; It also exports warren:lifecycle/teardown@0.1.0 `teardown: func()`, which writes
 ;; "teardown count=N" to stderr, so a test can count teardown calls per instance.
 (component
@@ -200,6 +203,7 @@
     (data (i32.const 160) "/flood/")
     (data (i32.const 176) "flood\n")
     (data (i32.const 192) "spin start\n")
+    (data (i32.const 208) "/grow")
     (global $count (mut i32) (i32.const 0))
     (global $text-len (mut i32) (i32.const 0))
     (global $teardown-spins (mut i32) (i32.const 0))
@@ -278,9 +282,10 @@
 
     (func (export "handle") (param $request i32) (param $outparam i32)
       (local $path i32) (local $path-len i32)
-      (local $headers i32) (local $response i32) (local $body i32) (local $stream i32)
+      (local $headers i32) (local $response i32) (local $body i32) (local $stream i32) (local $shown i32)
       (call $reset)
       (global.set $count (i32.add (global.get $count) (i32.const 1)))
+      (local.set $shown (global.get $count))
       (call $path_with_query (local.get $request) (i32.const 256))
       (if (i32.load8_u (i32.const 256))
         (then (local.set $path (i32.load (i32.const 260)))
@@ -306,9 +311,16 @@
               (call $sleep-ms (call $parse-decimal (i32.add (local.get $path) (i32.const 7))
                                                    (i32.sub (local.get $path-len) (i32.const 7))))))
 
+      (if (call $starts-with (local.get $path) (local.get $path-len) (i32.const 208) (i32.const 5))
+        (then (block $full (loop $more
+                (br_if $full (i32.ge_u (memory.size) (i32.const 1024)))
+                (br_if $full (i32.eq (memory.grow (i32.const 1)) (i32.const -1)))
+                (br $more)))
+              (local.set $shown (memory.size))))
+
       ;; x-counter: N (the digits alone first), then the body "count=N\n"
       (global.set $text-len (i32.const 0))
-      (call $append-decimal (global.get $count))
+      (call $append-decimal (local.get $shown))
       (local.set $headers (call $fields_new))
       (call $fields_append (local.get $headers) (i32.const 48) (i32.const 12) (i32.const 64) (i32.const 10) (i32.const 256))
       (call $fail-on-error)
@@ -316,7 +328,7 @@
       (call $fail-on-error)
       (global.set $text-len (i32.const 0))
       (call $append (i32.const 96) (i32.const 6))
-      (call $append-decimal (global.get $count))
+      (call $append-decimal (local.get $shown))
       (i32.store8 (i32.add (i32.const 512) (global.get $text-len)) (i32.const 10))
       (global.set $text-len (i32.add (global.get $text-len) (i32.const 1)))
 

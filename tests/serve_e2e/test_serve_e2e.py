@@ -637,6 +637,24 @@ def timeout_spinning_guest():
 
 
 @test
+def max_memory_size_caps_growth():
+    # the probe's /grow grows a page at a time until memory.grow answers -1 (or 1024 pages) and
+    # reports the pages it reached: under a 1 MiB cap that is 16, and the server goes on serving
+    with Warren(PROBE, "-W", "max-memory-size=1048576") as w:
+        _, body = get_ok(w.port, "/grow")
+        check(body == b"count=16\n", "pages reached under the cap", body)
+        _, body = get_ok(w.port, "/grow")
+        check(body == b"count=16\n", "pages reached by the next instance", body)
+        _, body = get_ok(w.port, "/after")
+        check(body == b"count=1\n", "the next request", body)
+        w.stop()
+    with Warren(PROBE) as w:
+        _, body = get_ok(w.port, "/grow")
+        check(body == b"count=1024\n", "pages reached without a cap", body)
+        w.stop()
+
+
+@test
 def sigterm_finishes_in_flight():
     with Warren(PROBE) as w:
         slow = in_thread(request, w.port, "GET", "/sleep/1500")
@@ -766,6 +784,9 @@ BAD_INVOCATIONS = [
     (["--shutdown-timeout", "0s", "{c}/c/http-handler.wasm"], 2, r"greater than zero"),
     (["-W", "nope", "{c}/c/http-handler.wasm"], 2, r"unknown -W option 'nope'"),
     (["-W", "timeout=soon", "{c}/c/http-handler.wasm"], 2, r"-W timeout: duration 'soon'"),
+    (["-W", "max-memory-size=lots", "{c}/c/http-handler.wasm"], 2, r"-W max-memory-size: expected a whole number"),
+    (["-W", "max-memory-size=1000", "{own}/probe.wasm"], 1,
+     r"probe\.wasm: .*exceeds the limit of 1000 bytes \(max-memory-size\)"),
     (["--no-such-flag", "{c}/c/http-handler.wasm"], 2, r"unknown option '--no-such-flag'"),
     (["{c}/no/such/file.wasm"], 1, r"cannot open .*no/such/file\.wasm"),
     (["{core}"], 1, r"is not a component"),
