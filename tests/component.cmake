@@ -85,10 +85,15 @@ add_test(NAME component.extended_const_run
                  ${COMPONENT_TEST_DIR}/extended_const.wat ${CMAKE_BINARY_DIR}/tests/component/extended_const_run.wasm)
 set_tests_properties(component.extended_const_run PROPERTIES FIXTURES_REQUIRED component_corpus)
 
-# A componentize-qjs p3 guest (build-p3js.sh), when the corpus folder has one: it must get past
-# validation (its globals use extended-const). Skipped when p3js/ was not built.
-add_test(NAME component.corpus.p3js.hello
-         COMMAND bash -c "[ -f \"$1\" ] || { echo \"no $1 (build-p3js.sh not run): skipped\"; exit 77; }
-                          \"$0\" inspect \"$1\" > /dev/null"
-                 $<TARGET_FILE:warren> ${COMPONENT_CORPUS}/p3js/hello.wasm)
-set_tests_properties(component.corpus.p3js.hello PROPERTIES FIXTURES_REQUIRED component_corpus SKIP_RETURN_CODE 77)
+# The p3 (WASI 0.3) JS guests of build-p3js.sh (componentize-qjs through jco), into <build>/corpus/p3js.
+add_test(NAME component.corpus_build_p3js
+         COMMAND bash -c "[ -s \"$1/p3js/throw.wasm\" ] || bash \"$0\" \"$1\""
+                 ${WARREN_SHARED_DIR}/corpus/build-p3js.sh ${COMPONENT_CORPUS})
+set_tests_properties(component.corpus_build_p3js PROPERTIES FIXTURES_SETUP component_corpus_p3js TIMEOUT 1200
+                     ENVIRONMENT "CORPUS_WORK=${WARREN_CORPUS_WORK}")
+
+# Every p3 guest decodes and validates (their core globals use extended-const).
+foreach(guest hello counter slow echo headers throw)
+  add_test(NAME component.corpus.p3js.${guest} COMMAND warren inspect ${COMPONENT_CORPUS}/p3js/${guest}.wasm)
+  set_tests_properties(component.corpus.p3js.${guest} PROPERTIES FIXTURES_REQUIRED component_corpus_p3js)
+endforeach()

@@ -209,8 +209,10 @@ static bool read_lower(cm_decoder *d, wasm_reader *r, cm_scope *scope, size_t at
       !require(r, at, flat_count_of(ft, false) <= max_params || o->has_memory, "canon lower", "memory",
                "parameters are passed in memory") ||
       !require(r, at, flat_count_of(ft, true) <= max_results || o->has_memory, "canon lower", "memory",
-               "the result is returned in memory") ||
-      !require(r, at, !o->async || o->has_memory, "canon lower", "memory", "async lowering"))
+               "the result is returned in memory"))
+    /* No rule for async as such: CanonicalABI.md asks every async lower for `memory`, but an
+     * async lower whose values all fit in core params (checked above) never touches memory, and
+     * real producers omit it (componentize-qjs's wasi:clocks wait-for). */
     return false;
   uint8_t *storage = cm_arena_alloc(d->arena, CM_MAX_FLAT_PARAMS + 2);
   wasm_functype *t = cm_arena_alloc(d->arena, sizeof *t);
