@@ -17,6 +17,10 @@ endif()
 add_executable(component_test ${COMPONENT_TEST_DIR}/component_test.c)
 target_link_libraries(component_test PRIVATE warren_component)
 add_test(NAME component.unit COMMAND component_test)
+# Tasks (src/component/task.h) seen from host functions: component.task runs task_test over
+# tests/component/task/tasks.wat, assembled by component.task.assemble (needs the corpus' jco).
+add_executable(task_test ${COMPONENT_TEST_DIR}/task_test.c)
+target_link_libraries(task_test PRIVATE warren_component)
 
 find_program(WARREN_NODE node)
 if(NOT WARREN_NODE OR NOT EXISTS ${WARREN_SHARED_DIR}/corpus/build.sh)
@@ -74,3 +78,12 @@ endforeach()
 # The unit test's sweeps also run over the small corpus components when they exist.
 set_tests_properties(component.unit PROPERTIES FIXTURES_REQUIRED component_corpus
                      ENVIRONMENT "WARREN_COMPONENT_CORPUS=${COMPONENT_CORPUS}")
+
+find_program(WARREN_BASH bash)
+add_test(NAME component.task.assemble
+         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${COMPONENT_TEST_DIR}/task/tasks.wat ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
+set_tests_properties(component.task.assemble PROPERTIES FIXTURES_SETUP component_tasks FIXTURES_REQUIRED component_corpus)
+add_test(NAME component.task COMMAND task_test ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
+set_tests_properties(component.task PROPERTIES FIXTURES_REQUIRED component_tasks)
