@@ -13,7 +13,7 @@ static const char *const canon_names[CM_CANON_KIND_COUNT] = {
     "stream.drop-writable", "future.new", "future.read", "future.write", "future.cancel-read",
     "future.cancel-write", "future.drop-readable", "future.drop-writable", "error-context.new",
     "error-context.debug-message", "error-context.drop", "waitable-set.new", "waitable-set.wait",
-    "waitable-set.poll", "waitable-set.drop", "waitable.join",
+    "waitable-set.poll", "waitable-set.drop", "waitable.join", "thread.index",
 };
 
 const char *cm_canon_kind_name(cm_canon_kind kind) { return kind < CM_CANON_KIND_COUNT ? canon_names[kind] : "?"; }
@@ -357,8 +357,9 @@ bool cm_read_canon(cm_decoder *d, wasm_reader *r, cm_scope *scope, uint32_t def)
     break;
   case 0x22: cn.kind = CM_CANON_WAITABLE_SET_DROP; cn.core_type = signature(d, "i", ""); break;
   case 0x23: cn.kind = CM_CANON_WAITABLE_JOIN; cn.core_type = signature(d, "ii", ""); break;
+  case 0x26: cn.kind = CM_CANON_THREAD_INDEX; cn.core_type = signature(d, "", "i"); break;
   default:
-    if ((op >= 0x26 && op <= 0x2d) || (op >= 0x40 && op <= 0x42))
+    if ((op >= 0x27 && op <= 0x2d) || (op >= 0x40 && op <= 0x42))
       return cm_fail(r, at, "unsupported canonical built-in 0x%02x (threads)", op);
     return cm_fail(r, at, "malformed canonical definition 0x%02x", op);
   }

@@ -45,6 +45,11 @@
   (core func (canon error-context.new (memory $mem)))
   (core func (canon error-context.debug-message (memory $mem) (realloc $realloc)))
   (core func (canon error-context.drop))
+  ;; thread.index (0x26) is a core func () -> i32: a module importing it with that type links
+  (core func $thread.index (canon thread.index))
+  (core module $uses-thread-index (import "" "thread.index" (func (result i32))))
+  (core instance (instantiate $uses-thread-index
+    (with "" (instance (export "thread.index" (func $thread.index))))))
   (func $run-f (type $ft) (canon lift (core func $run) async (callback $cb) (memory $mem) (realloc $realloc)))
   (export "run" (func $run-f))
 )
