@@ -43,7 +43,7 @@ typedef enum {
   CM_BOOL, CM_S8, CM_U8, CM_S16, CM_U16, CM_S32, CM_U32, CM_S64, CM_U64, CM_F32, CM_F64,
   CM_CHAR, CM_STRING, CM_ERROR_CONTEXT,
   CM_RECORD, CM_VARIANT, CM_LIST, CM_FIXED_LIST, CM_TUPLE, CM_FLAGS, CM_ENUM, CM_OPTION,
-  CM_RESULT, CM_OWN, CM_BORROW, CM_STREAM, CM_FUTURE,
+  CM_RESULT, CM_OWN, CM_BORROW, CM_STREAM, CM_FUTURE, CM_MAP,
 } cm_valkind;
 
 #define CM_MAX_FLAT_PARAMS 16
@@ -68,7 +68,8 @@ struct cm_valtype {
   uint32_t count;       /* fields, cases, labels, elements; a fixed list's length */
   const cm_field *fields;
   const cm_valtype *elem; /* list / fixed list / option element; stream, future payload and
-                           * result ok type (NULL when absent) */
+                           * result ok type (NULL when absent); map: its entry, a
+                           * tuple<K, V> (a map is a list of them in the Canonical ABI) */
   const cm_valtype *err;  /* result error type (NULL when absent) */
   const cm_type *resource; /* own / borrow: a CM_TYPE_RESOURCE */
   /* Canonical ABI, computed once (CanonicalABI.md elem_size / alignment / flatten_type). */
