@@ -316,7 +316,9 @@ typedef enum {
   CM_CANON_FUTURE_CANCEL_WRITE, CM_CANON_FUTURE_DROP_READABLE, CM_CANON_FUTURE_DROP_WRITABLE,
   CM_CANON_ERROR_CONTEXT_NEW, CM_CANON_ERROR_CONTEXT_DEBUG_MESSAGE, CM_CANON_ERROR_CONTEXT_DROP,
   CM_CANON_WAITABLE_SET_NEW, CM_CANON_WAITABLE_SET_WAIT, CM_CANON_WAITABLE_SET_POLL,
-  CM_CANON_WAITABLE_SET_DROP, CM_CANON_WAITABLE_JOIN, CM_CANON_THREAD_INDEX,
+  CM_CANON_WAITABLE_SET_DROP, CM_CANON_WAITABLE_JOIN, CM_CANON_THREAD_INDEX, CM_CANON_THREAD_NEW_INDIRECT,
+  CM_CANON_THREAD_RESUME_LATER, CM_CANON_THREAD_SUSPEND, CM_CANON_THREAD_SUSPEND_THEN_RESUME,
+  CM_CANON_THREAD_YIELD_THEN_RESUME, CM_CANON_THREAD_SUSPEND_THEN_PROMOTE, CM_CANON_THREAD_YIELD_THEN_PROMOTE,
   CM_CANON_KIND_COUNT
 } cm_canon_kind;
 
@@ -327,13 +329,14 @@ typedef struct cm_canon {
   /* LIFT: the core func lifted; LOWER: the component func lowered */
   uint32_t func;
   /* LIFT: the func type index; RESOURCE_*: the resource type index; STREAM_* / FUTURE_*: the
-   * stream or future type index */
+   * stream or future type index; THREAD_NEW_INDIRECT: the core func type index */
   uint32_t type;
+  uint32_t table;            /* THREAD_NEW_INDIRECT: the core table of funcrefs */
   const cm_type *resolved;   /* the type `type` names (func type, resource, stream/future) */
   cm_canon_opts opts;        /* LIFT, LOWER, TASK_RETURN, STREAM/FUTURE_READ/WRITE,
                               * ERROR_CONTEXT_NEW/DEBUG_MESSAGE; WAITABLE_SET_WAIT/POLL memory */
   bool async;                /* the async? / cancel? immediate (SUBTASK_CANCEL, *_CANCEL_*, THREAD_YIELD,
-                              * WAITABLE_SET_WAIT/POLL: cancellable) */
+                              * WAITABLE_SET_WAIT/POLL and the THREAD_* switches: cancellable) */
   uint32_t context_index;    /* CONTEXT_GET / CONTEXT_SET */
   const cm_valtype *result;  /* TASK_RETURN: the result type (NULL: none) */
   const wasm_functype *core_type; /* the type of the core func (or, for LIFT, the lifted func's
