@@ -17,6 +17,10 @@ endif()
 add_executable(component_test ${COMPONENT_TEST_DIR}/component_test.c)
 target_link_libraries(component_test PRIVATE warren_component)
 add_test(NAME component.unit COMMAND component_test)
+# Tasks (src/component/task.h) seen from host functions: component.task runs task_test over
+# tests/component/task/tasks.wat, assembled by component.task.assemble (needs the corpus' jco).
+add_executable(task_test ${COMPONENT_TEST_DIR}/task_test.c)
+target_link_libraries(task_test PRIVATE warren_component)
 
 find_program(WARREN_NODE node)
 if(NOT WARREN_NODE OR NOT EXISTS ${WARREN_SHARED_DIR}/corpus/build.sh)
@@ -97,3 +101,12 @@ foreach(guest hello counter slow echo headers throw)
   add_test(NAME component.corpus.p3js.${guest} COMMAND warren inspect ${COMPONENT_CORPUS}/p3js/${guest}.wasm)
   set_tests_properties(component.corpus.p3js.${guest} PROPERTIES FIXTURES_REQUIRED component_corpus_p3js)
 endforeach()
+
+find_program(WARREN_BASH bash)
+add_test(NAME component.task.assemble
+         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${COMPONENT_TEST_DIR}/task/tasks.wat ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
+set_tests_properties(component.task.assemble PROPERTIES FIXTURES_SETUP component_tasks FIXTURES_REQUIRED component_corpus)
+add_test(NAME component.task COMMAND task_test ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
+set_tests_properties(component.task PROPERTIES FIXTURES_REQUIRED component_tasks)

@@ -13,6 +13,7 @@
 #include "../base/vec.h"
 #include "../wasm/runtime.h"
 #include "component.h"
+#include "task.h"
 #include "value.h"
 
 #define CM_MAX_STRING_BYTE_LENGTH ((1u << 28) - 1) /* in the guest's encoding */
@@ -20,15 +21,13 @@
 #define CM_UTF16_TAG (1u << 31)      /* latin1+utf16: the length counts UTF-16 code units */
 #define CM_MAX_HANDLES (1u << 28)     /* handle table length bound (index 0 included) */
 
-typedef struct cm_call_scope cm_call_scope;
-
 /* ---- resource handles ---- */
 typedef struct cm_handle {
   const cm_type *resource; /* a CM_TYPE_RESOURCE; NULL marks a free slot */
   uint32_t rep;
   bool own;
-  uint32_t num_lends;      /* own: calls it is currently lent to as a borrow */
-  cm_call_scope *scope;    /* borrow: the call that must drop it before returning */
+  uint32_t num_lends;      /* own: subtasks it is currently lent to as a borrow */
+  cm_task *borrow_scope;   /* borrow: the task that must drop it before returning */
   uint32_t next_free;      /* free slots: the next free index (0: none) */
 } cm_handle;
 
@@ -39,14 +38,14 @@ typedef wasm_trap *(*cm_resource_dtor)(void *env, const cm_type *resource, uint3
 /* One component instance's handles. Index 0 is never used, so it can mean "none"; freed
  * indices are reused. `implements` lists the resources this instance defines: a borrow of
  * one of them is lowered into it as the bare rep (CanonicalABI.md lower_borrow). */
-typedef struct cm_handle_table {
+struct cm_handle_table {
   WR_VEC(cm_handle) slots;
   uint32_t free_head;
   const cm_type *const *implements;
   uint32_t nimplements;
   cm_resource_dtor dtor;
   void *dtor_env;
-} cm_handle_table;
+};
 
 void cm_handle_table_init(cm_handle_table *table);
 /* Frees the table's memory (no destructors run). */
@@ -57,28 +56,16 @@ wasm_trap *cm_handle_add(wasm_store *store, cm_handle_table *table, cm_handle ha
 wasm_trap *cm_handle_get(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
                          cm_handle **out);
 /* canon resource.new / resource.rep / resource.drop. Dropping an own handle runs the
- * table's destructor (if any); dropping a borrow ends it in its call scope. */
+ * table's destructor (if any); dropping a borrow ends it in its task (num_borrows). */
 wasm_trap *cm_resource_new(wasm_store *store, cm_handle_table *table, const cm_type *resource, uint32_t rep,
                            uint32_t *index);
 wasm_trap *cm_resource_rep(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
                            uint32_t *rep);
 wasm_trap *cm_resource_drop(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource);
 
-/* ---- call scopes: borrows lent and received during one call ---- */
-typedef struct cm_lender {
-  cm_handle_table *table;
-  uint32_t index;
-} cm_lender;
-
-struct cm_call_scope {
-  uint32_t num_borrows;   /* borrow handles lowered into the callee and not dropped yet */
-  WR_VEC(cm_lender) lenders; /* own handles lifted as borrows: lent until the call ends */
-};
-
-void cm_call_scope_init(cm_call_scope *scope);
-/* Ends the call: traps when the callee still holds borrows ("borrow handles still remain at
- * the end of the call"), then returns every lent handle. Frees the scope's memory either way. */
-wasm_trap *cm_call_scope_end(wasm_store *store, cm_call_scope *scope);
+/* The end of `task` while borrows lowered into it are still in `table` (the call trapped):
+ * they stay usable as handles but no longer count in the task, which is about to go. */
+void cm_handle_table_end_borrow_scope(cm_handle_table *table, const cm_task *task);
 
 /* ---- lift / lower ---- */
 /* Where values go to or come from: one guest instance's options for one call. */
@@ -88,7 +75,11 @@ typedef struct cm_canon_cx {
   wasm_func *realloc;          /* (old_ptr, old_size, align, new_size) -> ptr; NULL if absent */
   cm_string_encoding encoding;
   cm_handle_table *handles;    /* the guest instance's handles (NULL: no resources) */
-  cm_call_scope *scope;        /* the call's borrow scope (NULL: no borrows) */
+  /* The call's borrow scope (definitions.py LiftLowerContext.borrow_scope): a borrow lowered
+   * into the guest counts in `task` (lower_borrow), an own handle lifted from the guest as a
+   * borrow is lent through `subtask` (lift_borrow). NULL: no borrows that way. */
+  cm_task *task;
+  cm_subtask *subtask;
   cm_arena *arena;             /* lifting: children of lifted values */
   /* The guest instance's may_leave flag (NULL: none): cleared while its realloc and its
    * post-return run, so that they cannot call out of the instance (CanonicalABI.md). */
@@ -124,21 +115,24 @@ wasm_trap *cm_lift_args(const cm_canon_cx *cx, const cm_functype *ft, const wasm
 wasm_trap *cm_lower_result(const cm_canon_cx *cx, const cm_functype *ft, const cm_val *result, wasm_slot *slots);
 
 /* ---- whole calls ---- */
-/* The host calls a lifted guest function (canon lift, sync): checks `func` has the flattened
- * type, lowers `args`, calls, lifts the result (into cx->arena, copied out of guest memory),
- * ends the call's borrow scope (trapping if the guest kept a borrow it was given), then runs
- * `post_return` (may be NULL) with *cx->may_leave cleared. cx->scope is ignored: the call
- * has its own. */
-wasm_trap *cm_call_lifted(const cm_canon_cx *cx, const cm_functype *ft, wasm_func *func, wasm_func *post_return,
+/* The host calls a lifted guest function (canon lift, sync) as `task` (cm_task_init'ed, of
+ * function type task->ft): checks `func` has the flattened type, starts the task and lowers
+ * `args`, calls, lifts the result (into cx->arena, copied out of guest memory), returns the
+ * task (trapping if the guest kept a borrow it was given), then runs `post_return` (may be
+ * NULL) with *cx->may_leave cleared. cx->task and cx->subtask are ignored: the task is the
+ * call's borrow scope. */
+wasm_trap *cm_call_lifted(const cm_canon_cx *cx, cm_task *task, wasm_func *func, wasm_func *post_return,
                           const cm_val *args, cm_val *result);
 
-/* The host side of a lowered import (canon lower, sync), for use inside a wasm_host_fn:
- * lifts the guest's arguments from `slots`, calls `impl`, lowers its result back into
- * `slots` (or the guest's return area). Borrows the guest lent are returned when `impl`
- * returns. `impl` gets cx (its arena holds the arguments, and may hold the result). */
+/* The host side of a lowered import (canon lower, sync), for use inside a wasm_host_fn, as
+ * `subtask` (cm_subtask_init'ed by the caller, who cm_subtask_finish'es it): lifts the guest's
+ * arguments from `slots`, calls `impl`, lowers its result back into `slots` (or the guest's
+ * return area), resolves the subtask and delivers it: the borrows the guest lent are
+ * returned. `impl` gets cx with cx->subtask set (cx->arena holds the arguments and may hold
+ * the result; cx->subtask->task is the calling task). cx->task and cx->subtask are ignored. */
 typedef wasm_trap *(*cm_host_impl)(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result);
-wasm_trap *cm_call_host(const cm_canon_cx *cx, const cm_functype *ft, cm_host_impl impl, void *env,
-                        wasm_slot *slots);
+wasm_trap *cm_call_host(const cm_canon_cx *cx, cm_subtask *subtask, const cm_functype *ft, cm_host_impl impl,
+                        void *env, wasm_slot *slots);
 
 /* ---- internal to canon_*.c ---- */
 /* The parameters as one tuple: its Canonical ABI size and alignment (spilled parameters;

@@ -1,5 +1,5 @@
-/* Resource handle tables and call scopes (CanonicalABI.md "Handle tables", lift/lower of
- * own and borrow, resource.new/rep/drop). */
+/* Resource handle tables (CanonicalABI.md "Handle tables", lift/lower of own and borrow,
+ * resource.new/rep/drop); borrows count in tasks and lend through subtasks (task.h). */
 #include "canon.h"
 
 #define TRAP(store, ...) wasm_trap_new((store), WASM_TRAP_HOST, __VA_ARGS__)
@@ -69,7 +69,7 @@ wasm_trap *cm_resource_drop(wasm_store *store, cm_handle_table *table, uint32_t 
   cm_handle dropped = *h;
   handle_free(table, index);
   if (!dropped.own) {
-    if (dropped.scope) dropped.scope->num_borrows--;
+    if (dropped.borrow_scope) dropped.borrow_scope->num_borrows--;
     return NULL;
   }
   /* `resource` may be an imported (abstract) type: the table's dtor finds the concrete one */
@@ -93,10 +93,10 @@ wasm_trap *cm_lower_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32
     *index = rep;
     return NULL;
   }
-  if (!cx->scope) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
+  if (!cx->task) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
   wasm_trap *trap = cm_handle_add(cx->store, cx->handles,
-                                  (cm_handle){.resource = type->resource, .rep = rep, .scope = cx->scope}, index);
-  if (!trap) cx->scope->num_borrows++;
+                                  (cm_handle){.resource = type->resource, .rep = rep, .borrow_scope = cx->task}, index);
+  if (!trap) cx->task->num_borrows++;
   return trap;
 }
 
@@ -112,21 +112,13 @@ wasm_trap *cm_lift_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_
     handle_free(cx->handles, index);
     return NULL;
   }
-  if (!cx->scope) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
-  h->num_lends++;
-  WR_VEC_PUSH(&cx->scope->lenders, ((cm_lender){cx->handles, index}));
+  if (!cx->subtask) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
+  cm_subtask_add_lender(cx->subtask, cx->handles, index);
   return NULL;
 }
 
-void cm_call_scope_init(cm_call_scope *scope) { *scope = (cm_call_scope){0}; }
-
-wasm_trap *cm_call_scope_end(wasm_store *store, cm_call_scope *scope) {
-  for (size_t i = 0; i < scope->lenders.len; i++) {
-    cm_lender l = scope->lenders.items[i];
-    l.table->slots.items[l.index].num_lends--;
-  }
-  WR_VEC_FREE(&scope->lenders);
-  if (scope->num_borrows)
-    return TRAP(store, "borrow handles still remain at the end of the call (%u)", scope->num_borrows);
-  return NULL;
+void cm_handle_table_end_borrow_scope(cm_handle_table *table, const cm_task *task) {
+  for (size_t i = 1; i < table->slots.len; i++)
+    if (table->slots.items[i].resource && table->slots.items[i].borrow_scope == task)
+      table->slots.items[i].borrow_scope = NULL;
 }

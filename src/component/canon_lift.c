@@ -102,7 +102,7 @@ static wasm_trap *load_value(const cm_canon_cx *cx, const cm_valtype *type, uint
   case CM_F64: *out = cm_val_f64(f64_of(get_le(cx, ptr, 8))); return NULL;
   case CM_CHAR: return to_char(cx, (uint32_t)get_le(cx, ptr, 4), out);
   case CM_STRING: return cm_load_string(cx, (uint32_t)get_le(cx, ptr, 4), (uint32_t)get_le(cx, ptr + 4, 4), out);
-  case CM_LIST: return load_list(cx, type->elem, (uint32_t)get_le(cx, ptr, 4), (uint32_t)get_le(cx, ptr + 4, 4), out);
+  case CM_LIST: case CM_MAP: return load_list(cx, type->elem, (uint32_t)get_le(cx, ptr, 4), (uint32_t)get_le(cx, ptr + 4, 4), out);
   case CM_FIXED_LIST: return load_seq(cx, type->elem, ptr, type->count, out);
   case CM_RECORD:
   case CM_TUPLE:
@@ -152,7 +152,8 @@ static wasm_trap *lift_flat(const cm_canon_cx *cx, const cm_valtype *type, const
     uint32_t ptr = (uint32_t)in[(*n)++], units = (uint32_t)in[(*n)++];
     return cm_load_string(cx, ptr, units, out);
   }
-  case CM_LIST: {
+  case CM_LIST:
+  case CM_MAP: {
     uint32_t ptr = (uint32_t)in[(*n)++], count = (uint32_t)in[(*n)++];
     return load_list(cx, type->elem, ptr, count, out);
   }

@@ -77,7 +77,8 @@ static wasm_trap *store_value(const cm_canon_cx *cx, const cm_valtype *type, con
     put_le(cx, ptr + 4, units, 4);
     return NULL;
   }
-  case CM_LIST: {
+  case CM_LIST:
+  case CM_MAP: {
     uint32_t lptr;
     if ((trap = lower_list(cx, type, val, &lptr))) return trap;
     put_le(cx, ptr, lptr, 4);
@@ -150,7 +151,8 @@ static wasm_trap *lower_flat(const cm_canon_cx *cx, const cm_valtype *type, cons
     out[(*n)++] = units;
     return NULL;
   }
-  case CM_LIST: {
+  case CM_LIST:
+  case CM_MAP: {
     uint32_t ptr;
     if ((trap = lower_list(cx, type, val, &ptr))) return trap;
     out[(*n)++] = ptr;

@@ -43,7 +43,7 @@ typedef enum {
   CM_BOOL, CM_S8, CM_U8, CM_S16, CM_U16, CM_S32, CM_U32, CM_S64, CM_U64, CM_F32, CM_F64,
   CM_CHAR, CM_STRING, CM_ERROR_CONTEXT,
   CM_RECORD, CM_VARIANT, CM_LIST, CM_FIXED_LIST, CM_TUPLE, CM_FLAGS, CM_ENUM, CM_OPTION,
-  CM_RESULT, CM_OWN, CM_BORROW, CM_STREAM, CM_FUTURE,
+  CM_RESULT, CM_OWN, CM_BORROW, CM_STREAM, CM_FUTURE, CM_MAP,
 } cm_valkind;
 
 #define CM_MAX_FLAT_PARAMS 16
@@ -68,7 +68,8 @@ struct cm_valtype {
   uint32_t count;       /* fields, cases, labels, elements; a fixed list's length */
   const cm_field *fields;
   const cm_valtype *elem; /* list / fixed list / option element; stream, future payload and
-                           * result ok type (NULL when absent) */
+                           * result ok type (NULL when absent); map: its entry, a
+                           * tuple<K, V> (a map is a list of them in the Canonical ABI) */
   const cm_valtype *err;  /* result error type (NULL when absent) */
   const cm_type *resource; /* own / borrow: a CM_TYPE_RESOURCE */
   /* Canonical ABI, computed once (CanonicalABI.md elem_size / alignment / flatten_type). */
@@ -315,7 +316,9 @@ typedef enum {
   CM_CANON_FUTURE_CANCEL_WRITE, CM_CANON_FUTURE_DROP_READABLE, CM_CANON_FUTURE_DROP_WRITABLE,
   CM_CANON_ERROR_CONTEXT_NEW, CM_CANON_ERROR_CONTEXT_DEBUG_MESSAGE, CM_CANON_ERROR_CONTEXT_DROP,
   CM_CANON_WAITABLE_SET_NEW, CM_CANON_WAITABLE_SET_WAIT, CM_CANON_WAITABLE_SET_POLL,
-  CM_CANON_WAITABLE_SET_DROP, CM_CANON_WAITABLE_JOIN,
+  CM_CANON_WAITABLE_SET_DROP, CM_CANON_WAITABLE_JOIN, CM_CANON_THREAD_INDEX, CM_CANON_THREAD_NEW_INDIRECT,
+  CM_CANON_THREAD_RESUME_LATER, CM_CANON_THREAD_SUSPEND, CM_CANON_THREAD_SUSPEND_THEN_RESUME,
+  CM_CANON_THREAD_YIELD_THEN_RESUME, CM_CANON_THREAD_SUSPEND_THEN_PROMOTE, CM_CANON_THREAD_YIELD_THEN_PROMOTE,
   CM_CANON_KIND_COUNT
 } cm_canon_kind;
 
@@ -326,13 +329,14 @@ typedef struct cm_canon {
   /* LIFT: the core func lifted; LOWER: the component func lowered */
   uint32_t func;
   /* LIFT: the func type index; RESOURCE_*: the resource type index; STREAM_* / FUTURE_*: the
-   * stream or future type index */
+   * stream or future type index; THREAD_NEW_INDIRECT: the core func type index */
   uint32_t type;
+  uint32_t table;            /* THREAD_NEW_INDIRECT: the core table of funcrefs */
   const cm_type *resolved;   /* the type `type` names (func type, resource, stream/future) */
   cm_canon_opts opts;        /* LIFT, LOWER, TASK_RETURN, STREAM/FUTURE_READ/WRITE,
                               * ERROR_CONTEXT_NEW/DEBUG_MESSAGE; WAITABLE_SET_WAIT/POLL memory */
   bool async;                /* the async? / cancel? immediate (SUBTASK_CANCEL, *_CANCEL_*, THREAD_YIELD,
-                              * WAITABLE_SET_WAIT/POLL: cancellable) */
+                              * WAITABLE_SET_WAIT/POLL and the THREAD_* switches: cancellable) */
   uint32_t context_index;    /* CONTEXT_GET / CONTEXT_SET */
   const cm_valtype *result;  /* TASK_RETURN: the result type (NULL: none) */
   const wasm_functype *core_type; /* the type of the core func (or, for LIFT, the lifted func's

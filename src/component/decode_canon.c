@@ -5,7 +5,7 @@
 
 #include "decode_internal.h"
 
-static const char *const canon_names[CM_CANON_KIND_COUNT] = {
+static const char *const canon_names[] = {
     "lift", "lower", "resource.new", "resource.drop", "resource.drop async", "resource.rep",
     "backpressure.set", "backpressure.inc", "backpressure.dec", "task.return", "task.cancel", "context.get",
     "context.set", "thread.yield", "subtask.cancel", "subtask.drop", "stream.new", "stream.read",
@@ -13,8 +13,11 @@ static const char *const canon_names[CM_CANON_KIND_COUNT] = {
     "stream.drop-writable", "future.new", "future.read", "future.write", "future.cancel-read",
     "future.cancel-write", "future.drop-readable", "future.drop-writable", "error-context.new",
     "error-context.debug-message", "error-context.drop", "waitable-set.new", "waitable-set.wait",
-    "waitable-set.poll", "waitable-set.drop", "waitable.join",
+    "waitable-set.poll", "waitable-set.drop", "waitable.join", "thread.index", "thread.new-indirect",
+    "thread.resume-later", "thread.suspend", "thread.suspend-then-resume", "thread.yield-then-resume",
+    "thread.suspend-then-promote", "thread.yield-then-promote",
 };
+_Static_assert(sizeof canon_names / sizeof *canon_names == CM_CANON_KIND_COUNT, "a name for every canon kind");
 
 const char *cm_canon_kind_name(cm_canon_kind kind) { return kind < CM_CANON_KIND_COUNT ? canon_names[kind] : "?"; }
 
@@ -359,8 +362,33 @@ bool cm_read_canon(cm_decoder *d, wasm_reader *r, cm_scope *scope, uint32_t def)
     break;
   case 0x22: cn.kind = CM_CANON_WAITABLE_SET_DROP; cn.core_type = signature(d, "i", ""); break;
   case 0x23: cn.kind = CM_CANON_WAITABLE_JOIN; cn.core_type = signature(d, "ii", ""); break;
+  case 0x26: cn.kind = CM_CANON_THREAD_INDEX; cn.core_type = signature(d, "", "i"); break;
+  case 0x27: { /* thread.new-indirect: a (func (param i32)) from a funcref table */
+    cn.kind = CM_CANON_THREAD_NEW_INDIRECT;
+    size_t type_at = r->pos;
+    if (!cm_read_index(r, scope, CM_SORT_CORE_TYPE, &cn.type)) return false;
+    const cm_core_type *ft = scope->space[CM_SORT_CORE_TYPE].items[cn.type].u.core_type;
+    if (ft->kind != CM_CORE_FUNCTYPE || ft->func.nparams != 1 || ft->func.nresults != 0 || ft->func.types[0] != WASM_I32)
+      return cm_fail(r, type_at, "thread.new-indirect: core type %u is not (func (param i32))", cn.type);
+    size_t table_at = r->pos;
+    if (!cm_read_index(r, scope, CM_SORT_CORE_TABLE, &cn.table)) return false;
+    if (scope->space[CM_SORT_CORE_TABLE].items[cn.table].u.core.type.table.elem != WASM_FUNCREF)
+      return cm_fail(r, table_at, "thread.new-indirect: core table %u does not hold funcref", cn.table);
+    cn.core_type = signature(d, "ii", "i");
+    break;
+  }
+  case 0x28: cn.kind = CM_CANON_THREAD_RESUME_LATER; cn.core_type = signature(d, "i", ""); break;
+  case 0x29: cn.kind = CM_CANON_THREAD_SUSPEND; ok = read_flag(r, &cn.async); cn.core_type = signature(d, "", "i"); break;
+  case 0x2a: case 0x2b: case 0x2c: case 0x2d:
+    cn.kind = op == 0x2a   ? CM_CANON_THREAD_SUSPEND_THEN_RESUME
+              : op == 0x2b ? CM_CANON_THREAD_YIELD_THEN_RESUME
+              : op == 0x2c ? CM_CANON_THREAD_SUSPEND_THEN_PROMOTE
+                           : CM_CANON_THREAD_YIELD_THEN_PROMOTE;
+    ok = read_flag(r, &cn.async);
+    cn.core_type = signature(d, "i", "i");
+    break;
   default:
-    if ((op >= 0x26 && op <= 0x2d) || (op >= 0x40 && op <= 0x42))
+    if (op >= 0x40 && op <= 0x42)
       return cm_fail(r, at, "unsupported canonical built-in 0x%02x (threads)", op);
     return cm_fail(r, at, "malformed canonical definition 0x%02x", op);
   }

@@ -305,6 +305,9 @@ static bool read_label(cm_decoder *d, wasm_reader *r, cm_field *fields, uint32_t
   return true;
 }
 
+/* Explainer.md keytype: bool, the integers, char and string. */
+static bool is_map_key(cm_valkind kind) { return kind <= CM_U64 || kind == CM_CHAR || kind == CM_STRING; }
+
 static bool read_defvaltype(cm_decoder *d, wasm_reader *r, cm_scope *scope, uint8_t form, cm_valtype **out) {
   size_t at = r->pos - 1;
   cm_valtype *t = cm_arena_alloc(d->arena, sizeof *t);
@@ -372,8 +375,20 @@ static bool read_defvaltype(cm_decoder *d, wasm_reader *r, cm_scope *scope, uint
     if (t->elem && t->elem->has_borrow) return cm_fail(r, at, "stream/future payloads may not contain a borrow");
     if (form == 0x66 && t->elem && t->elem->kind == CM_CHAR) return cm_fail(r, at, "stream<char> is not allowed");
     break;
-  case 0x63:
-    return cm_fail(r, at, "map types are not supported");
+  case 0x63: { /* map<K, V>: a list of tuple<K, V> in the Canonical ABI (despecialize) */
+    cm_field *kv = cm_arena_array(d->arena, 2, sizeof *kv);
+    if (!cm_read_valtype(d, r, scope, &kv[0].type) || !cm_read_valtype(d, r, scope, &kv[1].type)) return false;
+    if (!is_map_key(kv[0].type->kind))
+      return cm_fail(r, at, "map key type must be a boolean, integer, char or string type");
+    cm_valtype *entry = cm_arena_alloc(d->arena, sizeof *entry);
+    entry->kind = CM_TUPLE;
+    entry->count = 2;
+    entry->fields = kv;
+    if (!cm_valtype_layout(entry, kv)) return cm_fail(r, at, "type is too large (its size reaches 2^28 bytes)");
+    t->kind = CM_MAP;
+    t->elem = entry;
+    break;
+  }
   default:
     return cm_fail(r, at, "malformed type 0x%02x", form);
   }

@@ -8,8 +8,6 @@
 #include "decode_internal.h"
 #include "names.h"
 
-#define CM_CONTEXT_SLOTS 2 /* context.get/set indices (Binary.md: below 2) */
-
 /* ---- runtime values of index space entries ---- */
 typedef struct rt_core_instance {
   wasm_instance *instance;     /* (instantiate module args) */
@@ -91,15 +89,21 @@ struct cm_component_instance {
   cm_handle_table handles;
   WR_VEC(const cm_type *) implements; /* resources this instance defines */
   WR_VEC(resource_origin) origins;    /* imported and aliased resource types */
-  /* CanonicalABI.md: `entered` (not may_enter) while a call into it or a descendant is on the
-   * stack, so that it is never re-entered; may_leave false while its post-return or realloc
-   * runs, so that those cannot call out. */
-  bool entered;
+  /* What definitions.py's ComponentInstance keeps (the state of each call is its cm_task,
+   * task.h). may_enter is false while a call into it or a descendant is on the stack, so that
+   * it is never re-entered (may_enter_from); may_leave is false while its post-return or
+   * realloc runs, so that those cannot call out. */
+  bool may_enter;
   bool may_leave;
-  /* context.get / context.set storage of the task running in this instance: with sync calls
-   * only and no re-entrance, at most one task per instance is active, so a call saves and
-   * clears it on entry and restores it on exit (for a child calling back into its parent) */
-  uint32_t context[CM_CONTEXT_SLOTS];
+  /* Async admission (Task.enter_implicit_thread); unused until async lifts and
+   * backpressure.inc/dec exist: the backpressure counter, the tasks waiting to enter, and the
+   * task holding the exclusive lock that sync- and callback-lifted async calls take. */
+  uint32_t backpressure;
+  uint32_t num_waiting_to_enter;
+  cm_task *exclusive;
+  /* The innermost task running in it, for the sync path (context.get/set, the caller of a
+   * lowered call); the tasks before it are chained through cm_task.outer. */
+  cm_task *current_task;
 };
 
 typedef struct lowered_func {
@@ -162,6 +166,14 @@ static void bind_origin(cm_component_instance *inst, const cm_type *type, resour
   WR_VEC_PUSH(&inst->origins, ((resource_origin){type, from.concrete, from.definer}));
 }
 
+/* A task of `inst` begins or ends running in it (sync: LIFO). */
+static void push_task(cm_component_instance *inst, cm_task *task) {
+  task->outer = inst->current_task;
+  inst->current_task = task;
+}
+
+static void pop_task(cm_component_instance *inst, cm_task *task) { inst->current_task = task->outer; }
+
 /* The handle table's destructor: an own handle of `resource` (as this instance sees it) was
  * dropped. Host resources go to the host's destructor, guest resources to their dtor. */
 static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep) {
@@ -178,7 +190,15 @@ static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep
   if (!definer) return NULL;
   wasm_func *dtor = definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func;
   wasm_slot slots[1] = {rep};
-  return wasm_func_call(root->store, dtor, slots);
+  /* the destructor runs as a task of its definer (canon_resource_drop lifts it) */
+  cm_task task;
+  cm_task_init(&task, NULL, definer, NULL);
+  push_task(definer, &task);
+  cm_task_start(&task);
+  wasm_trap *trap = wasm_func_call(root->store, dtor, slots);
+  if (!trap) trap = cm_task_return(root->store, &task);
+  pop_task(definer, &task);
+  return trap;
 }
 
 /* ---- calls across the boundary ---- */
@@ -188,31 +208,39 @@ static bool is_self_or_ancestor(const cm_component_instance *inst, const cm_comp
   return false;
 }
 
-/* Entering `callee` from `caller` (NULL: the host) enters the callee and each of its ancestors
- * that is not also the caller's (CanonicalABI.md entering_set); none may be entered already. */
-static wasm_trap *enter(wasm_store *store, cm_component_instance *callee, const cm_component_instance *caller) {
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent)
-    if (i->entered)
-      return wasm_trap_new(store, WASM_TRAP_HOST, "cannot enter component instance (it is already on the call stack)");
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->entered = true;
-  return NULL;
+/* definitions.py ComponentInstance.may_enter_from / enter_from / leave_to: a call from `caller`
+ * (NULL: the host) enters the callee and each of its ancestors that is not also the caller's
+ * (entering_set); none of them may be entered already. */
+static bool may_enter_from(const cm_component_instance *callee, const cm_component_instance *caller) {
+  for (const cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent)
+    if (!i->may_enter) return false;
+  return true;
 }
 
-static void leave(cm_component_instance *callee, const cm_component_instance *caller) {
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->entered = false;
+static void enter_from(cm_component_instance *callee, const cm_component_instance *caller) {
+  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->may_enter = false;
+}
+
+static void leave_to(cm_component_instance *callee, const cm_component_instance *caller) {
+  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->may_enter = true;
 }
 
 static wasm_trap *cannot_leave(wasm_store *store) {
   return wasm_trap_new(store, WASM_TRAP_HOST, "cannot leave component instance (during post-return or realloc)");
 }
 
-/* A lifted function of `callee`'s instance called from `caller` (NULL: the host). */
-static wasm_trap *call_lifted(const cm_func *callee, const cm_component_instance *caller, cm_arena *arena,
-                              const cm_val *args, cm_val *result) {
+/* A lifted function of `callee`'s instance called, as a new task, from `caller` (NULL: the
+ * host) through its lowered call `subtask` (NULL: the host). */
+static wasm_trap *call_lifted(const cm_func *callee, cm_component_instance *caller, cm_subtask *subtask,
+                              cm_arena *arena, const cm_val *args, cm_val *result) {
   cm_component_instance *owner = callee->owner;
   wasm_store *store = owner->root->store;
-  wasm_trap *trap = enter(store, owner, caller);
-  if (trap) return trap;
+  if (!may_enter_from(owner, caller))
+    return wasm_trap_new(store, WASM_TRAP_HOST, "cannot enter component instance (it is already on the call stack)");
+  enter_from(owner, caller);
+  cm_task task;
+  cm_task_init(&task, callee->type, owner, subtask);
+  push_task(owner, &task);
   cm_canon_cx cx = {
       .store = store,
       .memory = callee->memory,
@@ -222,22 +250,22 @@ static wasm_trap *call_lifted(const cm_func *callee, const cm_component_instance
       .arena = arena,
       .may_leave = &owner->may_leave,
   };
-  uint32_t saved_context[CM_CONTEXT_SLOTS];
-  memcpy(saved_context, owner->context, sizeof saved_context);
-  memset(owner->context, 0, sizeof owner->context);
-  trap = cm_call_lifted(&cx, callee->type, callee->core, callee->post_return, args, result);
-  memcpy(owner->context, saved_context, sizeof saved_context);
-  leave(owner, caller);
+  wasm_trap *trap = cm_call_lifted(&cx, &task, callee->core, callee->post_return, args, result);
+  /* a trapped call may leave borrows behind, which must not point at the task on this stack */
+  if (task.num_borrows) cm_handle_table_end_borrow_scope(&owner->handles, &task);
+  pop_task(owner, &task);
+  leave_to(owner, caller);
   return trap;
 }
 
 static wasm_trap *call_lifted_impl(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
   const lowered_func *lf = env;
-  return call_lifted(lf->callee, lf->caller, cx->arena, args, result);
+  return call_lifted(lf->callee, lf->caller, cx->subtask, cx->arena, args, result);
 }
 
-/* A core host function made by `canon lower`: lift the guest's arguments, call the callee
- * (the host, or another instance's lifted function), lower the result back. */
+/* A core host function made by `canon lower`: as a subtask of the caller's current task, lift
+ * the guest's arguments, call the callee (the host, or another instance's lifted function),
+ * lower the result back. The arguments and result cross in the subtask's scratch region. */
 static wasm_trap *lowered_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const lowered_func *lf = env;
@@ -252,27 +280,30 @@ static wasm_trap *lowered_call(wasm_caller *caller, void *env, wasm_slot *slots)
       .arena = root->scratch,
       .may_leave = &lf->caller->may_leave,
   };
-  cm_arena_mark mark = cm_arena_mark_now(root->scratch);
+  cm_subtask subtask;
+  cm_subtask_init(&subtask, lf->caller->current_task, root->scratch);
   wasm_trap *trap;
   if (lf->callee->kind == CM_FUNC_HOST)
-    trap = cm_call_host(&cx, lf->type, lf->callee->impl, lf->callee->env, slots);
+    trap = cm_call_host(&cx, &subtask, lf->type, lf->callee->impl, lf->callee->env, slots);
   else
-    trap = cm_call_host(&cx, lf->type, call_lifted_impl, (void *)lf, slots);
-  cm_arena_release(root->scratch, mark);
+    trap = cm_call_host(&cx, &subtask, lf->type, call_lifted_impl, (void *)lf, slots);
+  cm_subtask_finish(&subtask);
   return trap;
 }
 
+/* context.get/set reach the slots of the current task (every call, destructor run and
+ * instantiation runs as one, so there always is one while the instance's core code runs). */
 static wasm_trap *context_get_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const context_builtin *cb = env;
-  slots[0] = cb->inst->context[cb->index];
+  slots[0] = cb->inst->current_task->context[cb->index];
   return NULL;
 }
 
 static wasm_trap *context_set_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const context_builtin *cb = env;
-  cb->inst->context[cb->index] = (uint32_t)slots[0];
+  cb->inst->current_task->context[cb->index] = (uint32_t)slots[0];
   return NULL;
 }
 
@@ -591,7 +622,7 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
   }
 }
 
-static bool build(builder *b) {
+static bool build_defs(builder *b) {
   const cm_component *c = b->c;
   cm_component_instance *inst = b->inst;
   for (size_t d = 0; d < c->defs.len; d++) {
@@ -641,6 +672,17 @@ static bool build(builder *b) {
   return true;
 }
 
+/* Instantiation runs as a task of the new instance, so that core start functions find one. */
+static bool build(builder *b) {
+  cm_task task;
+  cm_task_init(&task, NULL, b->inst, NULL);
+  push_task(b->inst, &task);
+  cm_task_start(&task);
+  bool ok = build_defs(b);
+  pop_task(b->inst, &task);
+  return ok;
+}
+
 static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent) {
   cm_component_instance *inst = WR_NEW(cm_component_instance);
   inst->root = root;
@@ -652,6 +694,7 @@ static cm_component_instance *instance_new(rt_root *root, const cm_component *c,
   cm_handle_table_init(&inst->handles);
   inst->handles.dtor = drop_resource;
   inst->handles.dtor_env = inst;
+  inst->may_enter = true;
   inst->may_leave = true;
   WR_VEC_PUSH(&root->all, inst);
   return inst;
@@ -730,5 +773,7 @@ wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const 
                         cm_arena *arena) {
   if (func->kind != CM_FUNC_LIFTED)
     return wasm_trap_new(inst->root->store, WASM_TRAP_HOST, "calling a host function through an instance export");
-  return call_lifted(func, NULL, arena, args, result);
+  return call_lifted(func, NULL, NULL, arena, args, result);
 }
+
+cm_task *cm_instance_current_task(const cm_component_instance *inst) { return inst->current_task; }

@@ -35,13 +35,18 @@ void cm_component_instance_free(cm_component_instance *inst);
 const cm_func *cm_instance_func(const cm_component_instance *inst, const char *interface, const char *name);
 const cm_functype *cm_func_type(const cm_func *func);
 
-/* Calls an exported (lifted) function: lowers `args`, runs the guest, lifts the result into
- * `arena` (strings, lists and other children; it may be the instance's scratch arena only
- * when the caller is done with the result before the next call), then runs post-return.
- * Traps with "cannot enter component instance" when the instance is already on the call
- * stack (a host function it called calling back into it). */
+/* Calls an exported (lifted) function as a new task of its instance (task.h): lowers `args`,
+ * runs the guest, lifts the result into `arena` (strings, lists and other children; it may be
+ * the instance's scratch arena only when the caller is done with the result before the next
+ * call), then runs post-return. Traps with "cannot enter component instance" when the
+ * instance is already on the call stack (a host function it called calling back into it). */
 wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const cm_val *args, cm_val *result,
                         cm_arena *arena);
+
+/* The innermost task running in `inst` (NULL when none: no call into it is on the stack). A
+ * host function reached through a lowered import sees its caller's task as
+ * cx->subtask->task. */
+cm_task *cm_instance_current_task(const cm_component_instance *inst);
 
 wasm_store *cm_instance_store(const cm_component_instance *inst);
 

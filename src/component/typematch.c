@@ -45,6 +45,7 @@ static bool valtypes_match(cm_matcher *m, const cm_valtype *have, const cm_valty
   case CM_FIXED_LIST:
     return have->count == want->count && valtypes_match(m, have->elem, want->elem);
   case CM_LIST:
+  case CM_MAP:
   case CM_OPTION:
   case CM_STREAM:
   case CM_FUTURE:

@@ -96,6 +96,7 @@ bool cm_valtype_layout(cm_valtype *t, cm_field *fields) {
     for (uint32_t i = 0; i < t->count && t->flat_count <= CM_MAX_FLAT_PARAMS; i++) flat_append(t, t->elem);
     break;
   case CM_LIST:
+  case CM_MAP:
     inherit_flags(t, t->elem);
     t->needs_memory = true;
     size = 8;
@@ -209,7 +210,7 @@ void cm_flatten_functype(const cm_functype *ft, bool lift, bool async, bool has_
 static const char *const valkind_names[] = {
     "bool", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "char", "string",
     "error-context", "record", "variant", "list", "list", "tuple", "flags", "enum", "option",
-    "result", "own", "borrow", "stream", "future",
+    "result", "own", "borrow", "stream", "future", "map",
 };
 
 /* Appends text to buf at *pos, keeping room for the terminator and a "..." marker. */
@@ -251,6 +252,13 @@ static void text_of(const text_ctx *cx, const cm_valtype *t, char *buf, size_t s
   case CM_OPTION:
     put(buf, size, pos, "<");
     text_of(cx, t->elem, buf, size, pos, depth + 1);
+    put(buf, size, pos, ">");
+    break;
+  case CM_MAP:
+    put(buf, size, pos, "<");
+    text_of(cx, t->elem->fields[0].type, buf, size, pos, depth + 1);
+    put(buf, size, pos, ", ");
+    text_of(cx, t->elem->fields[1].type, buf, size, pos, depth + 1);
     put(buf, size, pos, ">");
     break;
   case CM_FIXED_LIST:

@@ -42,6 +42,7 @@ bool cm_val_equal(const cm_valtype *type, const cm_val *a, const cm_val *b) {
     return a->u.str.len == b->u.str.len && (a->u.str.len == 0 || memcmp(a->u.str.data, b->u.str.data, a->u.str.len) == 0);
   case CM_LIST:
   case CM_FIXED_LIST:
+  case CM_MAP:
     if (a->u.seq.count != b->u.seq.count) return false;
     for (uint32_t i = 0; i < a->u.seq.count; i++)
       if (!cm_val_equal(type->elem, &a->u.seq.items[i], &b->u.seq.items[i])) return false;

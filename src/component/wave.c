@@ -190,6 +190,7 @@ static void print_value(wave_text *out, const cm_valtype *t, const cm_val *v) {
   }
   case CM_LIST:
   case CM_FIXED_LIST:
+  case CM_MAP: /* WAVE has no map syntax yet: a list of (key, value) tuples */
     put_str(out, "[");
     for (uint32_t i = 0; i < v->u.seq.count; i++) {
       if (i) put_str(out, ", ");
@@ -905,7 +906,7 @@ static bool parse_value(parser *p, const cm_valtype *t, cm_val *out) {
   case CM_F32: case CM_F64: ok = parse_float(p, t, out); break;
   case CM_CHAR: ok = parse_char(p, t, out); break;
   case CM_STRING: ok = parse_string(p, t, out); break;
-  case CM_LIST: case CM_FIXED_LIST: ok = parse_list(p, t, out); break;
+  case CM_LIST: case CM_FIXED_LIST: case CM_MAP: ok = parse_list(p, t, out); break;
   case CM_TUPLE: ok = parse_tuple(p, t, out); break;
   case CM_RECORD: ok = parse_record(p, t, out); break;
   case CM_FLAGS: ok = parse_flags(p, t, out); break;

@@ -473,12 +473,16 @@ static void test_handles(guest *g) {
   cm_handle_table_init(&table);
   table.dtor = record_dtor;
   table.dtor_env = &log;
-  cm_call_scope scope;
-  cm_call_scope_init(&scope);
+  /* one task (borrows lowered into the guest) and one subtask (borrows the guest lends) */
+  cm_task task;
+  cm_task_init(&task, NULL, NULL, NULL);
+  cm_subtask subtask;
+  cm_subtask_init(&subtask, NULL, NULL);
   cm_arena *arena = cm_arena_new();
   cm_canon_cx cx = guest_cx(g, arena, CM_UTF8);
   cx.handles = &table;
-  cx.scope = &scope;
+  cx.task = &task;
+  cx.subtask = &subtask;
   wasm_slot flat[1];
   cm_val v = cm_val_handle(100), back;
 
@@ -504,7 +508,9 @@ static void test_handles(guest *g) {
   CHECK(back.u.rep == 200);
   CHECK_TRAP(cm_lift_flat(&cx, &own, flat, &back), "cannot remove owned resource while borrowed");
   CHECK_TRAP(cm_resource_drop(g->store, &table, index, &res), "cannot remove owned resource while borrowed");
-  CHECK_OK(cm_call_scope_end(g->store, &scope));
+  CHECK(subtask.lenders.len == 1 && table.slots.items[index].num_lends == 1);
+  cm_subtask_deliver_resolve(&subtask);
+  CHECK(subtask.lenders.len == 0 && table.slots.items[index].num_lends == 0);
   uint32_t rep = 0;
   CHECK_OK(cm_resource_rep(g->store, &table, index, &res, &rep));
   CHECK(rep == 200);
@@ -512,26 +518,39 @@ static void test_handles(guest *g) {
   CHECK(log.calls == 1 && log.last_rep == 200);
   CHECK_TRAP(cm_resource_drop(g->store, &table, index, &res), "unknown handle index");
 
-  /* a borrow lowered into the callee must be dropped before the call ends */
-  cm_call_scope_init(&scope);
+  /* a borrow lowered into the callee must be dropped before its task returns */
+  cm_task_init(&task, NULL, NULL, NULL);
+  cm_task_start(&task);
   v = cm_val_handle(300);
   CHECK_OK(cm_lower_flat(&cx, &borrow, &v, flat));
-  CHECK_TRAP(cm_call_scope_end(g->store, &scope), "borrow handles still remain");
-  cm_call_scope_init(&scope);
+  CHECK(task.num_borrows == 1 && table.slots.items[flat[0]].borrow_scope == &task);
+  CHECK_TRAP(cm_task_return(g->store, &task), "borrow handles still remain");
+  CHECK(task.state == CM_TASK_STARTED);
+  /* the task goes (its call trapped): the borrow no longer counts in it, so dropping it later
+   * does not touch the task */
+  cm_handle_table_end_borrow_scope(&table, &task);
+  CHECK(table.slots.items[flat[0]].borrow_scope == NULL);
+  CHECK_OK(cm_resource_drop(g->store, &table, (uint32_t)flat[0], &res));
+  CHECK(task.num_borrows == 1);
+  cm_task_init(&task, NULL, NULL, NULL);
+  cm_task_start(&task);
   CHECK_OK(cm_lower_flat(&cx, &borrow, &v, flat));
   CHECK_TRAP(cm_lift_flat(&cx, &own, flat, &back), "a borrow, not an own handle");
   CHECK_OK(cm_resource_drop(g->store, &table, (uint32_t)flat[0], &res));
   CHECK(log.calls == 1); /* borrows run no destructor */
-  CHECK_OK(cm_call_scope_end(g->store, &scope));
+  CHECK(task.num_borrows == 0);
+  CHECK_OK(cm_task_return(g->store, &task));
+  CHECK(task.state == CM_TASK_RESOLVED);
+  CHECK_TRAP(cm_task_return(g->store, &task), "task already returned");
 
   /* into the instance that implements the resource, a borrow is the rep itself */
   const cm_type *impl[] = {&res};
   table.implements = impl;
   table.nimplements = 1;
-  cm_call_scope_init(&scope);
+  cm_task_init(&task, NULL, NULL, NULL);
   CHECK_OK(cm_lower_flat(&cx, &borrow, &v, flat));
   CHECK(flat[0] == 300);
-  CHECK_OK(cm_call_scope_end(g->store, &scope));
+  CHECK(task.num_borrows == 0);
 
   /* freed indices are reused */
   uint32_t a, b;
@@ -672,6 +691,7 @@ typedef struct real_guest {
   wasm_func *realloc;
   const cm_functype *greet_type;
   int greet_calls;
+  int greet_resolved; /* calls whose subtask returned and delivered its result */
 } real_guest;
 
 /* greet: func(name: string) -> string, "Hello, <name>!" */
@@ -692,7 +712,11 @@ static wasm_trap *host_greet(wasm_caller *caller, void *env, wasm_slot *slots) {
   cm_arena *arena = cm_arena_new();
   cm_canon_cx cx = {.store = rg->store, .memory = wasm_caller_memory(caller), .realloc = rg->realloc,
                     .encoding = CM_UTF8, .arena = arena};
-  wasm_trap *trap = cm_call_host(&cx, rg->greet_type, greet_impl, NULL, slots);
+  cm_subtask subtask;
+  cm_subtask_init(&subtask, NULL, arena);
+  wasm_trap *trap = cm_call_host(&cx, &subtask, rg->greet_type, greet_impl, NULL, slots);
+  if (!trap) rg->greet_resolved += subtask.state == CM_SUBTASK_RETURNED && subtask.resolve_delivered;
+  cm_subtask_finish(&subtask);
   cm_arena_free(arena);
   return trap;
 }
@@ -781,14 +805,18 @@ static void test_real_module(const char *dir) {
   CHECK(count == 1);
 
   /* the same through cm_call_lifted, which also checks the core type and runs post-return */
-  CHECK_OK(cm_call_lifted(&cx, &rev_ft, export_func(inst, "reverse"), export_func(inst, "cabi_post_reverse"), &xs,
+  cm_task task;
+  cm_task_init(&task, &rev_ft, NULL, NULL);
+  CHECK_OK(cm_call_lifted(&cx, &task, export_func(inst, "reverse"), export_func(inst, "cabi_post_reverse"), &xs,
                           &ys));
   CHECK(ys.u.seq.count == 5 && ys.u.seq.items[0].u.u == 41 && ys.u.seq.items[4].u.u == 1);
   wasm_global_get(counter.of.global, &count);
   CHECK(count == 2);
   cm_field u64_param[] = {{.name = "n", .type = prim(CM_U64)}};
   cm_functype wrong_ft = {.nparams = 1, .params = u64_param, .result = list_u32};
-  CHECK_TRAP(cm_call_lifted(&cx, &wrong_ft, export_func(inst, "reverse"), NULL, &xs, &ys),
+  CHECK(task.state == CM_TASK_RESOLVED);
+  cm_task_init(&task, &wrong_ft, NULL, NULL);
+  CHECK_TRAP(cm_call_lifted(&cx, &task, export_func(inst, "reverse"), NULL, &xs, &ys),
              "does not have the flattened type");
 
   /* a guest that keeps a borrow it was given past the call traps (the post-return export
@@ -802,7 +830,8 @@ static void test_real_module(const char *dir) {
   cm_handle_table_init(&table);
   cx.handles = &table;
   cm_val r = cm_val_handle(5);
-  CHECK_TRAP(cm_call_lifted(&cx, &keep_ft, export_func(inst, "cabi_post_reverse"), NULL, &r, NULL),
+  cm_task_init(&task, &keep_ft, NULL, NULL);
+  CHECK_TRAP(cm_call_lifted(&cx, &task, export_func(inst, "cabi_post_reverse"), NULL, &r, NULL),
              "borrow handles still remain");
   cm_handle_table_free(&table);
   cx.handles = NULL;
@@ -811,7 +840,7 @@ static void test_real_module(const char *dir) {
    * lowered into its memory through its realloc and written to its return area */
   wasm_slot run[1] = {0};
   CHECK_OK(wasm_func_call(rg.store, export_func(inst, "run"), run));
-  CHECK(rg.greet_calls == 1);
+  CHECK(rg.greet_calls == 1 && rg.greet_resolved == 1);
   cm_val greeting;
   CHECK_OK(cm_load(&cx, prim(CM_STRING), (uint32_t)run[0], &greeting));
   const char *expect = "Hello, W\xc3\xa4rren!";

@@ -423,9 +423,53 @@ static void sweep(const char *dir, const char *name) {
   wr_free(data);
 }
 
+/* map<K, V> (0x63): a list of tuple<K, V> in the Canonical ABI; keys are bool, integers, char
+ * or string. */
+static void test_maps(void) {
+  bytes sec = {0}, b = {0};
+  put_leb(&sec, 2);
+  put(&sec, "\x63\x73\x79", 3); /* 0: map<string, u32> */
+  put(&sec, "\x63\x77\x75", 3); /* 1: map<u64, f64> */
+  put_preamble(&b);
+  put_section(&b, 7, &sec);
+  wr_error err;
+  cm_component *c = load(&b, &err);
+  CHECK(c != NULL);
+  if (!c) {
+    fprintf(stderr, "map component: %s\n", err.message);
+  } else {
+    check_layout(c, 0, 8, 4, "ii");
+    check_layout(c, 1, 8, 4, "ii");
+    const cm_valtype *m = c->space[CM_SORT_TYPE].items[0].u.type->val;
+    CHECK(m->kind == CM_MAP && m->needs_memory && m->elem->kind == CM_TUPLE && m->elem->count == 2);
+    CHECK(m->elem->size == 12 && m->elem->align == 4 && m->elem->fields[1].offset == 8);
+    const cm_valtype *wide = c->space[CM_SORT_TYPE].items[1].u.type->val;
+    CHECK(wide->elem->size == 16 && wide->elem->align == 8 && wide->elem->fields[1].offset == 8);
+    char text[64];
+    CHECK(!strcmp(cm_valtype_text(m, NULL, NULL, text, sizeof text), "map<string, u32>"));
+    CHECK(!strcmp(cm_valtype_text(wide, NULL, NULL, text, sizeof text), "map<u64, f64>"));
+    cm_component_free(c);
+  }
+  wr_free(b.data);
+  wr_free(sec.data);
+
+  static const char *const bad_keys[] = {"\x63\x76\x79", "\x63\x64\x79"}; /* f32, error-context */
+  for (size_t i = 0; i < 2; i++) {
+    bytes bad = {0}, badsec = {0};
+    put_leb(&badsec, 1);
+    put(&badsec, bad_keys[i], 3);
+    put_preamble(&bad);
+    put_section(&bad, 7, &badsec);
+    expect_error(&bad, "map key type must be a boolean, integer, char or string type", "map<f32|error-context, u32>");
+    wr_free(bad.data);
+    wr_free(badsec.data);
+  }
+}
+
 int main(void) {
   test_malformed();
   test_layouts();
+  test_maps();
   const char *corpus = getenv("WARREN_COMPONENT_CORPUS");
   if (corpus) {
     sweep(corpus, "wat/add.wasm");

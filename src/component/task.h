@@ -1,0 +1,136 @@
+/* Tasks and subtasks: the state of one call across a component boundary (Concurrency.md,
+ * definitions.py Task and Subtask).
+ *
+ * A cm_task is the callee's side of a call of a lifted function: every export call from the
+ * host (cm_func_call), every guest-to-guest call, every resource destructor run and every
+ * instantiation runs as one. It owns what belongs to the call rather than to the instance:
+ * its context.get/set slots, the borrows lowered into it (num_borrows, which must be back to
+ * zero before it returns: Task.return_), and its Task.State (cancellation included).
+ * A cm_subtask is the caller's side of a call of a lowered function (canon lower): the own
+ * handles it lent as borrows (lenders, returned when the result is delivered:
+ * Subtask.deliver_resolve), its Subtask.State, and the scratch memory its arguments and result
+ * cross in. The instance keeps only what ComponentInstance keeps (instance.c).
+ *
+ * Today every call is synchronous: a task starts, returns and exits inside one C call, tasks and
+ * subtasks live on the C stack, and an instance's current task is the innermost call into it.
+ * A call that traps leaves its task unresolved; borrows still lowered into it are detached from
+ * it (cm_handle_table_end_borrow_scope) since the task goes with the C frame. Poisoning the
+ * instance after a trap (Concurrency.md) is not done yet.
+ *
+ * ---- How the async ABI hangs off this (issue 10 step 3) ----
+ * Task.State, as definitions.py has it:
+ *   INITIAL -> STARTED (on_start: the caller's arguments are lifted, cm_task_start)
+ *   STARTED -> RESOLVED (on_resolve with a result: task.return, or the sync return; cm_task_return)
+ *   STARTED -> PENDING_CANCEL (the caller requested cancellation while no thread of the task
+ *     could take it) -> CANCEL_DELIVERED (a cancellable wait or yield saw it, or the callback got
+ *     TASK_CANCELLED) -> RESOLVED (task.cancel: on_resolve(None))
+ *   INITIAL -> CANCEL_DELIVERED (cancelled while waiting to enter under backpressure).
+ * A task keeps running after RESOLVED until its implicit thread exits (Task.exit_implicit_thread,
+ * which traps unless RESOLVED); only then may the task be freed. So an async task must move off
+ * the C stack into storage the instance owns (definitions.py keeps its threads in
+ * ComponentInstance.threads), freed on exit, not on return. Its context slots then move to its
+ * threads (definitions.py Thread.storage), one implicit thread per task until thread.new.
+ * Subtask.State: STARTING (args not lifted yet: the callee is waiting to enter) -> STARTED ->
+ *   RETURNED, or -> CANCELLED_BEFORE_STARTED / CANCELLED_BEFORE_RETURNED. An async lower that
+ *   does not resolve at once adds the subtask to the caller's handle table (a Waitable) and
+ *   returns `state | index << 4`; `wait_set`, `pending_event` and `handle_index` below are where
+ *   it will sit; subtask.drop traps unless the resolve was delivered.
+ * Admission (Task.enter_implicit_thread): an async-typed call waits while the instance has
+ * backpressure, or while it needs the exclusive lock (sync or callback lift) and another task
+ * holds it, or while others are already waiting (num_waiting_to_enter); the counters are on
+ * cm_component_instance already and stay 0 until backpressure.inc/dec and async lifts exist.
+ * Waiting: a task blocks on a waitable set (`wait_set`) or a ready predicate; its fiber comes
+ * from the scheduler in src/base/sched (being moved there from src/serve/task.c), stackless
+ * (callback) tasks need none.
+ * Scratch: a sync subtask borrows a LIFO region of the instance tree's scratch arena (marked
+ * here, released at cm_subtask_finish). A subtask that outlives the caller's C frame (async
+ * lower) breaks LIFO order and must take an arena of its own (a small pool on the root). */
+#ifndef WARREN_COMPONENT_TASK_H
+#define WARREN_COMPONENT_TASK_H
+
+#include "../base/vec.h"
+#include "../wasm/runtime.h"
+#include "arena.h"
+#include "component.h"
+
+#define CM_CONTEXT_SLOTS 2 /* context.get/set indices (Binary.md: below 2) */
+
+typedef struct cm_component_instance cm_component_instance;
+typedef struct cm_handle_table cm_handle_table;
+typedef struct cm_waitable_set cm_waitable_set; /* async: not defined yet */
+
+typedef enum cm_task_state {
+  CM_TASK_INITIAL,
+  CM_TASK_STARTED,
+  CM_TASK_PENDING_CANCEL,
+  CM_TASK_CANCEL_DELIVERED,
+  CM_TASK_RESOLVED,
+} cm_task_state;
+
+typedef enum cm_subtask_state {
+  CM_SUBTASK_STARTING,
+  CM_SUBTASK_STARTED,
+  CM_SUBTASK_RETURNED,
+  CM_SUBTASK_CANCELLED_BEFORE_STARTED,
+  CM_SUBTASK_CANCELLED_BEFORE_RETURNED,
+} cm_subtask_state;
+
+typedef struct cm_task cm_task;
+typedef struct cm_subtask cm_subtask;
+
+struct cm_task {
+  cm_task_state state;
+  const cm_functype *ft;      /* NULL for a destructor run or an instantiation */
+  cm_component_instance *inst; /* the instance it runs in (NULL: a bare canon call in tests) */
+  cm_subtask *caller;          /* the lowered call that made it; NULL when the host called */
+  cm_task *outer;              /* inst's current task before this one (a child calling back
+                                  into its parent nests tasks of one instance) */
+  uint32_t num_borrows;        /* borrows lowered into it and not dropped yet */
+  uint32_t context[CM_CONTEXT_SLOTS]; /* context.get/set (the implicit thread's storage) */
+  /* async, unused yet: what the task is blocked on, and whether that wait may be cancelled */
+  cm_waitable_set *wait_set;
+  bool cancellable;
+};
+
+/* An own handle lent as a borrow for the duration of a subtask. */
+typedef struct cm_lender {
+  cm_handle_table *table;
+  uint32_t index;
+} cm_lender;
+
+struct cm_subtask {
+  cm_subtask_state state;
+  cm_task *task;               /* the caller's task making the lowered call (may be NULL) */
+  WR_VEC(cm_lender) lenders;   /* own handles lent to the callee, until the resolve is delivered */
+  bool resolve_delivered;
+  bool cancellation_requested; /* async, unused yet (subtask.cancel) */
+  uint32_t handle_index;       /* async, unused yet: its index in the caller's handle table */
+  cm_arena *scratch;           /* arguments and result of the call (NULL: none) */
+  cm_arena_mark scratch_mark;  /* released when the subtask finishes */
+};
+
+/* A task of `ft` (may be NULL) in `inst` (may be NULL), called from `caller` (NULL: the host). */
+void cm_task_init(cm_task *task, const cm_functype *ft, cm_component_instance *inst, cm_subtask *caller);
+/* on_start: INITIAL -> STARTED, as the arguments are lowered into the callee. */
+void cm_task_start(cm_task *task);
+/* Task.return_: STARTED (or CANCEL_DELIVERED) -> RESOLVED. Traps when the task returned before
+ * or still holds borrows it was given ("borrow handles still remain at the end of the call"). */
+wasm_trap *cm_task_return(wasm_store *store, cm_task *task);
+
+/* A lowered call from `task` (may be NULL), in STARTING; its scratch region of `scratch`
+ * (may be NULL) begins here. */
+void cm_subtask_init(cm_subtask *subtask, cm_task *task, cm_arena *scratch);
+/* on_start of the callee: STARTING -> STARTED (the arguments are being lifted). */
+void cm_subtask_start(cm_subtask *subtask);
+/* Subtask.add_lender: the own handle at `index` of `table` is lent until the resolve is
+ * delivered (it cannot be dropped or moved meanwhile). */
+void cm_subtask_add_lender(cm_subtask *subtask, cm_handle_table *table, uint32_t index);
+/* on_resolve with a result: STARTED -> RETURNED. */
+void cm_subtask_resolve(cm_subtask *subtask, cm_subtask_state state);
+/* Subtask.deliver_resolve: every lent handle is returned. */
+void cm_subtask_deliver_resolve(cm_subtask *subtask);
+/* The end of the C frame that made the subtask, after a trap too: returns what is still lent
+ * and releases the scratch region (values lifted into it are gone). */
+void cm_subtask_finish(cm_subtask *subtask);
+
+#endif

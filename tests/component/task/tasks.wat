@@ -1,0 +1,83 @@
+;; Tasks seen from the host (tests/component/task_test.c): the host's test:task/probe functions
+;; look at the calling task through cx->subtask. `outer` (instance A, the root) and `inner`
+;; (instance B, nested) each keep a number in context slot 0; `keep` and `forget` are given a
+;; borrow; `lend` lends an own handle to the host for one call.
+(component
+  (import "test:task/probe" (instance $host
+    (export "thing" (type $thing (sub resource)))
+    (export "make" (func (param "rep" u32) (result (own $thing))))
+    (export "inspect" (func (param "t" (borrow $thing)) (result u32)))
+    (export "probe" (func (param "step" u32) (result u32)))))
+  (alias export $host "thing" (type $thing))
+  (alias export $host "make" (func $make))
+  (alias export $host "inspect" (func $inspect))
+  (alias export $host "probe" (func $probe))
+
+  (component $B
+    (import "probe" (func $probe (param "step" u32) (result u32)))
+    (core func $probe-core (canon lower (func $probe)))
+    (core func $get0 (canon context.get i32 0))
+    (core func $set0 (canon context.set i32 0))
+    (core module $M
+      (import "" "probe" (func $probe (param i32) (result i32)))
+      (import "" "get0" (func $get0 (result i32)))
+      (import "" "set0" (func $set0 (param i32)))
+      ;; slot 0 on entry * 1000 + slot 0 after the host looked (22)
+      (func (export "inner") (result i32)
+        (local $entry i32)
+        (local.set $entry (call $get0))
+        (call $set0 (i32.const 22))
+        (drop (call $probe (i32.const 2)))
+        (i32.add (i32.mul (local.get $entry) (i32.const 1000)) (call $get0))))
+    (core instance $m (instantiate $M (with "" (instance
+      (export "probe" (func $probe-core)) (export "get0" (func $get0)) (export "set0" (func $set0))))))
+    (func (export "inner") (result u32) (canon lift (core func $m "inner"))))
+  (instance $b (instantiate $B (with "probe" (func $probe))))
+  (alias export $b "inner" (func $inner))
+
+  (core func $probe-core (canon lower (func $probe)))
+  (core func $inner-core (canon lower (func $inner)))
+  (core func $make-core (canon lower (func $make)))
+  (core func $inspect-core (canon lower (func $inspect)))
+  (core func $drop-thing (canon resource.drop $thing))
+  (core func $get0 (canon context.get i32 0))
+  (core func $set0 (canon context.set i32 0))
+  (core module $A
+    (import "" "probe" (func $probe (param i32) (result i32)))
+    (import "" "inner" (func $inner (result i32)))
+    (import "" "make" (func $make (param i32) (result i32)))
+    (import "" "inspect" (func $inspect (param i32) (result i32)))
+    (import "" "drop" (func $drop (param i32)))
+    (import "" "get0" (func $get0 (result i32)))
+    (import "" "set0" (func $set0 (param i32)))
+    ;; slot 0 on entry * 100000 + inner's result * 100 + slot 0 after inner returned (11)
+    (func (export "outer") (result i32)
+      (local $entry i32) (local $r i32)
+      (local.set $entry (call $get0))
+      (call $set0 (i32.const 11))
+      (drop (call $probe (i32.const 1)))
+      (local.set $r (call $inner))
+      (i32.add (i32.add (i32.mul (local.get $entry) (i32.const 100000))
+                        (i32.mul (local.get $r) (i32.const 100)))
+               (call $get0)))
+    ;; the borrow counts in the task until it is dropped
+    (func (export "keep") (param $t i32) (result i32)
+      (drop (call $probe (i32.const 3)))
+      (call $drop (local.get $t))
+      (call $probe (i32.const 4)))
+    (func (export "forget") (param $t i32) (result i32) (i32.const 0))
+    ;; an own handle lent to the host for one call: dropping it afterwards traps if still lent
+    (func (export "lend") (result i32)
+      (local $h i32) (local $r i32)
+      (local.set $h (call $make (i32.const 42)))
+      (local.set $r (call $inspect (local.get $h)))
+      (call $drop (local.get $h))
+      (local.get $r)))
+  (core instance $a (instantiate $A (with "" (instance
+    (export "probe" (func $probe-core)) (export "inner" (func $inner-core))
+    (export "make" (func $make-core)) (export "inspect" (func $inspect-core))
+    (export "drop" (func $drop-thing)) (export "get0" (func $get0)) (export "set0" (func $set0))))))
+  (func (export "outer") (result u32) (canon lift (core func $a "outer")))
+  (func (export "keep") (param "t" (borrow $thing)) (result u32) (canon lift (core func $a "keep")))
+  (func (export "forget") (param "t" (borrow $thing)) (result u32) (canon lift (core func $a "forget")))
+  (func (export "lend") (result u32) (canon lift (core func $a "lend"))))
