@@ -861,7 +861,8 @@ bool httpd_response_start(httpd_exchange *ex, int status, const httpd_header *he
      * this response instead of waiting to discard a body that may not come. */
     ex->continue_pending = false;
     conn->persistent = false;
-    conn_update_reading(conn); /* a body that still comes is timed again */
+    exchange_start_body_deadline(conn, ex); /* a body that still comes is timed again */
+    conn_update_reading(conn);
   }
   out_buffer *out = conn_pending(conn);
   char line[64];
