@@ -4,15 +4,7 @@
 #include <string.h>
 
 #include "base/sched.h"
-
-static int failures;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
+#include "../check.h"
 
 static char trace[256];
 static wr_task *tasks[3];
@@ -203,6 +195,6 @@ int main(void) {
   test_yield();
   test_yielded_run_last();
   test_hooks();
-  printf("%s\n", failures ? "FAILED" : "ok");
-  return failures ? 1 : 0;
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures != 0;
 }

@@ -7,15 +7,8 @@
 
 #include "component/host.h"
 #include "component/instance.h"
-
-static int failures;
-#define CHECK(cond)                                                       \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      failures++;                                                         \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                     \
-  } while (0)
+#include "../check.h"
+#include "../load_component.h"
 
 typedef struct callback_env {
   cm_component_instance *inst;
@@ -31,40 +24,11 @@ static wasm_trap *call_back(void *env, const cm_canon_cx *cx, const cm_val *args
   return trap;
 }
 
-static uint8_t *read_all(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = n > 0 ? malloc((size_t)n) : NULL;
-  if (bytes && fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-    free(bytes);
-    bytes = NULL;
-  }
-  fclose(f);
-  *size = (size_t)n;
-  return bytes;
-}
-
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: host_reentrance_test host-reentrance.wasm\n");
-    return 2;
-  }
-  size_t size;
-  uint8_t *bytes = read_all(argv[1], &size);
-  if (!bytes) {
-    fprintf(stderr, "cannot read %s\n", argv[1]);
-    return 2;
-  }
+  int exit_code = 0;
+  cm_component *component = load_component_arg(argc, argv, &exit_code);
+  if (!component) return exit_code;
   wr_error err = {0};
-  cm_component *component = cm_component_load(bytes, size, NULL, &err);
-  free(bytes);
-  if (!component) {
-    fprintf(stderr, "load: %s\n", err.message);
-    return 1;
-  }
   cm_host *host = cm_host_new();
   static const char wit[] = "package test:host;\ninterface cb {\n  call-back: func() -> u32;\n}\n";
   CHECK(cm_host_add_wit(host, "cb.wit", wit, strlen(wit), &err));
@@ -95,6 +59,6 @@ int main(int argc, char **argv) {
   wasm_store_free(store);
   cm_host_free(host);
   cm_component_free(component);
-  if (failures) fprintf(stderr, "host_reentrance_test: %d checks failed\n", failures);
-  return failures ? 1 : 0;
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures != 0;
 }

@@ -4,15 +4,7 @@
 #include <stdio.h>
 
 #include "serve/task.h"
-
-static int failures;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      fprintf(stderr, "%s:%d: CHECK(%s)\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                     \
-    }                                                                 \
-  } while (0)
+#include "../check.h"
 
 static void test_waiter_outside_a_task(void) {
   serve_scheduler *s = serve_scheduler_new(NULL, 0, 0);
@@ -51,6 +43,6 @@ static void test_adapter_runs_tasks(void) {
 int main(void) {
   test_waiter_outside_a_task();
   test_adapter_runs_tasks();
-  printf("%s\n", failures ? "FAILED" : "ok");
-  return failures ? 1 : 0;
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures != 0;
 }

@@ -832,6 +832,21 @@ def help_shows_guest_and_shutdown_bounds():
     check(re.search(r"--drain-timeout D .*\(default 5s\)", out), "--drain-timeout and its default", out)
     check(re.search(r"-W timeout=DURATION[^\n]*\n\s+\(default: none; a busy guest still yields every 10 ms\)", out),
           "-W timeout has no default, and preemption is said", out)
+    # every flag that bounds a client or a guest says its default on its own line
+    defaults = {
+        "--max-concurrent-requests N": "default 1000", "--max-concurrent-connections N": "default 1000",
+        "--max-request-body-size BYTES": "default 64 MiB", "--max-http-fields-size BYTES": "default 64 KiB",
+        "--header-timeout D": "default 10s", "--keep-alive-timeout D": "60s", "--body-idle-timeout D": "60s",
+        "--body-timeout D": "5m", "--min-instances N": "default 0", "--max-instances N": "default 1000",
+        "--max-queued-requests N": "default 1000", "--queue-timeout D": "default 10s",
+        "--idle-instance-timeout D|A..B": "default 1s", "-W max-memory-size=BYTES": "default: none",
+    }
+    for flag, default in defaults.items():
+        line = next((l for l in out.splitlines() if l.strip().startswith(flag)), None)
+        check(line is not None, "--help lists " + flag, out)
+        if line is not None:
+            block = out[out.index(line):].split("\n  -")[0]  # the flag's line and its continuation lines
+            check(default in block, flag + " shows its default " + default, block)
 
 
 @test

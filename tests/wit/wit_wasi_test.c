@@ -116,6 +116,8 @@ static int check_component(const cm_host *host, const char *path, const char *sk
     const cm_extern *want = &c->type->imports[i];
     if (want->name.kind != CM_NAME_INTERFACE || strncmp(want->name.text, "wasi:", 5)) continue;
     if (skip && !strncmp(want->name.text, skip, strlen(skip))) continue;
+    /* WASI 0.3 imports (the p3 guests) have no host WIT yet (issue 11); their 0.2 imports are checked */
+    if (strstr(want->name.text, "@0.3.")) continue;
     checked++;
     const cm_host_interface *iface = cm_host_find(host, &want->name);
     if (!iface) {
