@@ -1,6 +1,6 @@
 #include "rate_limit.h"
 
-#include <time.h>
+#include "clock.h"
 
 void wr_rate_limit_init(wr_rate_limit *limit, double rate, double burst) {
   pthread_mutex_init(&limit->lock, NULL);
@@ -46,10 +46,4 @@ uint64_t wr_rate_limit_take_dropped(wr_rate_limit *limit) {
   limit->dropped = 0;
   pthread_mutex_unlock(&limit->lock);
   return n;
-}
-
-uint64_t wr_monotonic_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

@@ -29,7 +29,5 @@ bool wr_rate_limit_take(wr_rate_limit *limit, uint64_t now_ns, uint64_t *dropped
 void wr_rate_limit_add_dropped(wr_rate_limit *limit, uint64_t count);
 /* Dropped lines not reported yet, and the count starts again from 0 (for a last summary). */
 uint64_t wr_rate_limit_take_dropped(wr_rate_limit *limit);
-/* CLOCK_MONOTONIC in nanoseconds. */
-uint64_t wr_monotonic_ns(void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <h2o.h>
 
 #include "base/alloc.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "base/rate_limit.h"
 #include "component/instance.h"
@@ -142,13 +143,11 @@ struct serve_worker {
   unsigned cut_requests;   /* in-flight requests the shutdown cut */
 };
 
-static uint64_t monotonic_ns(void) { return wr_monotonic_ns(); }
-
 /* An instance's failure (trap, timeout, cannot start), under the server's failure-log limit. */
 static void log_failure(serve_app *app, const char *fmt, ...) WR_PRINTF(2, 3);
 static void log_failure(serve_app *app, const char *fmt, ...) {
   uint64_t dropped = 0;
-  if (!wr_rate_limit_take(&app->failure_log, monotonic_ns(), &dropped)) return;
+  if (!wr_rate_limit_take(&app->failure_log, wr_monotonic_ns(), &dropped)) return;
   if (dropped)
     WR_WARN("serve: %llu lines on failed instances dropped (over %g lines/s)", (unsigned long long)dropped,
             app->failure_log.rate);
@@ -166,7 +165,7 @@ static void *ticker_main(void *arg) {
   while (!atomic_load(&app->ticker_stop)) {
     struct timespec pause = {0, TICKER_PERIOD_NS};
     nanosleep(&pause, NULL);
-    uint64_t now = monotonic_ns();
+    uint64_t now = wr_monotonic_ns();
     pthread_mutex_lock(&app->running_lock);
     for (running *r = app->running_head.next; r != &app->running_head; r = r->next)
       if (now >= r->deadline_ns) wasm_store_interrupt(r->store);
@@ -191,7 +190,7 @@ static void on_task_switch(void *arg, wr_task *task) {
   slice_slot *slot = w->slice;
   wasm_store *store = task ? wr_task_local(task) : NULL;
   if (!slot || (!store && !slot->store)) return; /* only this thread writes the slot */
-  uint64_t now = store ? monotonic_ns() : 0;
+  uint64_t now = store ? wr_monotonic_ns() : 0;
   pthread_mutex_lock(&slot->lock);
   slot->store = store;
   slot->since_ns = now;
@@ -272,7 +271,7 @@ static void instance_free(serve_instance *si) {
 
 static void factory_create(void *ctx, wr_pool_instance *token) {
   serve_worker *w = ctx;
-  uint64_t start = monotonic_ns();
+  uint64_t start = wr_monotonic_ns();
   wr_error err = {0};
   wasm_trap *trap = NULL;
   serve_instance *si = instance_new(w->app, w, wr_pool_instance_id(token), &err, &trap);
@@ -282,11 +281,11 @@ static void factory_create(void *ctx, wr_pool_instance *token) {
     char message[sizeof err.message];
     snprintf(message, sizeof message, "%.400s", why);
     instance_free(si);
-    wr_pool_created(token, NULL, monotonic_ns() - start, message);
+    wr_pool_created(token, NULL, wr_monotonic_ns() - start, message);
     return;
   }
   WR_DEBUG("serve: [instance %llu] started on worker %u", (unsigned long long)si->id, httpd_worker_index(w->httpd));
-  wr_pool_created(token, si, monotonic_ns() - start, NULL);
+  wr_pool_created(token, si, wr_monotonic_ns() - start, NULL);
 }
 
 static void factory_destroy(void *ctx, void *instance) {
@@ -309,7 +308,7 @@ static void run_teardown(void *arg) {
   /* an instance drained for a request timeout still has its interrupt raised */
   wasm_store_clear_interrupt(si->store);
   si->run.store = si->store;
-  si->run.deadline_ns = monotonic_ns() + app->options.limits.drain_timeout_ns;
+  si->run.deadline_ns = wr_monotonic_ns() + app->options.limits.drain_timeout_ns;
   running_add(app, &si->run);
   cm_arena *arena = cm_arena_new();
   cm_val none = {0};
@@ -349,7 +348,7 @@ static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token)
 
 static uint64_t factory_now(void *ctx) {
   (void)ctx;
-  return monotonic_ns();
+  return wr_monotonic_ns();
 }
 
 static bool keeps_metrics(const serve_app *app) {
@@ -402,7 +401,7 @@ static void request_client_gone(serve_request *r) {
  * requests whose client went away (seen between two slices of a guest that does no I/O). */
 static void on_tick(h2o_timeout_entry_t *entry) {
   serve_worker *w = H2O_STRUCT_FROM_MEMBER(serve_worker, tick_timer, entry);
-  uint64_t now = monotonic_ns();
+  uint64_t now = wr_monotonic_ns();
   if (w->pool_wakeup_ns != UINT64_MAX && now >= w->pool_wakeup_ns) {
     w->pool_wakeup_ns = UINT64_MAX;
     wr_pool_tick(w->pool);
@@ -490,7 +489,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
   switch (event) {
   case WR_LEASE_GRANTED:
     req->instance = wr_pool_lease_instance(lease);
-    req->granted_ns = monotonic_ns();
+    req->granted_ns = wr_monotonic_ns();
     req->next_client_check_ns = req->granted_ns + CLIENT_CHECK_NS;
     if (w->app->options.request_timeout_ns) req->deadline_ns = req->granted_ns + w->app->options.request_timeout_ns;
     req->next = w->requests.next;
@@ -519,7 +518,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
       const httpd_request *head = httpd_exchange_request(req->ex);
       WR_WARN("serve: [instance %llu] shutdown: cutting %.*s %.*s after %llu ms (--shutdown-timeout)",
               (unsigned long long)req->instance->id, (int)head->method_len, head->method, (int)head->path_len,
-              head->path, (unsigned long long)((monotonic_ns() - req->granted_ns) / 1000000));
+              head->path, (unsigned long long)((wr_monotonic_ns() - req->granted_ns) / 1000000));
     }
     wasm_store_interrupt(req->instance->store);
     if (req->task) wr_task_cancel(req->task);

@@ -111,7 +111,7 @@ static wasm_trap *waiter_wait(wasi_waiter *self, wasi_p2_ctx *ctx, wasi_pollable
   watch.task = task;
   uint64_t deadline = wasi_pollables_deadline(pollables, n);
   if (deadline != UINT64_MAX) {
-    uint64_t now = wasi_monotonic_now();
+    uint64_t now = wr_monotonic_ns();
     uint64_t ms = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
     h2o_timeout_init(loop, &watch.timeout, ms);
     watch.timer.cb = on_wait_timer;

@@ -226,16 +226,10 @@ wasm_trap *wasi_pollable_add(wasi_p2_ctx *ctx, wasi_pollable *pollable, uint32_t
   return wasi_table_add(ctx, &wasi_pollable_kind, pollable, rep);
 }
 
-uint64_t wasi_monotonic_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 bool wasi_pollable_is_ready(const wasi_pollable *pollable) {
   switch (pollable->kind) {
   case WASI_POLL_READY: return true;
-  case WASI_POLL_DEADLINE: return wasi_monotonic_now() >= pollable->deadline_ns;
+  case WASI_POLL_DEADLINE: return wr_monotonic_ns() >= pollable->deadline_ns;
   case WASI_POLL_FLAG: return pollable->flag->set;
   case WASI_POLL_FD: {
     if (pollable->fd < 0) return true; /* nothing to wait for: the stream is at its end */
@@ -269,7 +263,7 @@ static wasm_trap *default_wait(wasi_waiter *self, wasi_p2_ctx *ctx, wasi_pollabl
   }
   struct timespec timeout, *timeout_ptr = NULL;
   if (deadline != UINT64_MAX) {
-    uint64_t now = wasi_monotonic_now();
+    uint64_t now = wr_monotonic_ns();
     uint64_t left = deadline > now ? deadline - now : 0;
     timeout = (struct timespec){.tv_sec = (time_t)(left / 1000000000u), .tv_nsec = (long)(left % 1000000000u)};
     timeout_ptr = &timeout;

@@ -23,6 +23,7 @@
 
 #include <poll.h>
 
+#include "../base/clock.h"
 #include "../base/rate_limit.h"
 #include "../component/canon.h"
 #include "../component/host.h"
@@ -172,8 +173,6 @@ void wasi_pollable_free(wasi_pollable *pollable);
 /* Stores a pollable in the table (what a `subscribe` returns as own<pollable>). */
 wasm_trap *wasi_pollable_add(wasi_p2_ctx *ctx, wasi_pollable *pollable, uint32_t *rep);
 
-/* CLOCK_MONOTONIC in nanoseconds: the clock of wasi:clocks/monotonic-clock and deadlines. */
-uint64_t wasi_monotonic_now(void);
 /* Whether the pollable is ready now (an fd is checked with a zero-timeout poll(2)). */
 bool wasi_pollable_is_ready(const wasi_pollable *pollable);
 /* The earliest deadline among the pollables, UINT64_MAX when none has one. */

@@ -18,7 +18,7 @@ static wasm_trap *monotonic_now(void *env, const cm_canon_cx *cx, const cm_val *
   WR_UNUSED(env);
   WR_UNUSED(cx);
   WR_UNUSED(args);
-  *result = cm_val_u(wasi_monotonic_now());
+  *result = cm_val_u(wr_monotonic_ns());
   return NULL;
 }
 
@@ -44,7 +44,7 @@ static wasm_trap *subscribe_instant(void *env, const cm_canon_cx *cx, const cm_v
 
 static wasm_trap *subscribe_duration(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
   WR_UNUSED(env);
-  uint64_t now = wasi_monotonic_now();
+  uint64_t now = wr_monotonic_ns();
   uint64_t deadline = args[0].u.u > UINT64_MAX - now ? UINT64_MAX : now + args[0].u.u;
   return add_deadline(cx, deadline, result);
 }

@@ -175,7 +175,7 @@ static void guest_main(void *arg) {
   void *sink_self;
   bool ok = true;
   if (g->kind == GUEST_LATE_SINK) { /* waits, then reads the whole body, then answers its length */
-    block_on(g->ctx, wasi_pollable_deadline(wasi_monotonic_now() + g->sleep_ms * 1000000));
+    block_on(g->ctx, wasi_pollable_deadline(wr_monotonic_ns() + g->sleep_ms * 1000000));
     const wasi_input_ops *body;
     void *body_self;
     serve_http_body_stream(g->x, &body, &body_self);
@@ -200,7 +200,7 @@ static void guest_main(void *arg) {
     serve_http_start_response(g->x, ok ? 200 : 500, NULL, 0, len, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)text, (size_t)len) && ok;
   } else if (g->kind == GUEST_SLEEP) {
-    block_on(g->ctx, wasi_pollable_deadline(wasi_monotonic_now() + g->sleep_ms * 1000000));
+    block_on(g->ctx, wasi_pollable_deadline(wr_monotonic_ns() + g->sleep_ms * 1000000));
     serve_http_start_response(g->x, 200, NULL, 0, -1, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)"slept\n", 6);
   } else if (g->kind == GUEST_FD_WAIT) {

@@ -15,7 +15,7 @@ static void test_waiter_outside_a_task(void) {
   serve_waiter_init(&waiter, s);
   wasi_p2_set_waiter(ctx, &waiter.base);
   /* not in a task: the default waiter handles a short deadline by blocking */
-  wasi_pollable *p = wasi_pollable_deadline(wasi_monotonic_now() + 1000000);
+  wasi_pollable *p = wasi_pollable_deadline(wr_monotonic_ns() + 1000000);
   CHECK(wasi_block(ctx, &p, 1) == NULL);
   CHECK(wasi_pollable_is_ready(p));
   wasi_pollable_free(p);
