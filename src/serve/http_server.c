@@ -181,9 +181,6 @@ static const char *status_reason(int status) {
   }
 }
 
-static bool is_token(const char *s, size_t len) { return http1_is_token(s, len); }
-static bool is_field_value(const char *s, size_t len) { return http1_is_field_value(s, len); }
-static bool equals_lower(const char *s, size_t len, const char *lower) { return http1_equals_lower(s, len, lower); }
 
 static const char *worker_date_header(httpd_worker *w) {
   time_t now = time(NULL);
@@ -438,8 +435,8 @@ static void on_head_timeout(h2o_timeout_entry_t *entry) {
 static bool split_absolute_form(const char *target, size_t len, const char **authority, size_t *authority_len,
                                 const char **path, size_t *path_len) {
   size_t skip = 0;
-  if (len >= 7 && equals_lower(target, 7, "http://")) skip = 7;
-  else if (len >= 8 && equals_lower(target, 8, "https://")) skip = 8;
+  if (len >= 7 && http1_equals_lower(target, 7, "http://")) skip = 7;
+  else if (len >= 8 && http1_equals_lower(target, 8, "https://")) skip = 8;
   else return false;
   const char *host = target + skip;
   const char *end = target + len;
@@ -459,14 +456,14 @@ static int check_request_fields(const http1_head *head, const http1_field *field
   *keep_alive = *close = *expect_continue = false;
   for (size_t i = 0; i < head->field_count; i++) {
     const http1_field *h = &fields[i];
-    if (equals_lower(h->name, h->name_len, "host")) {
+    if (http1_equals_lower(h->name, h->name_len, "host")) {
       if (*host_index != SIZE_MAX || !http1_is_valid_host(h->value, h->value_len)) return 400;
       *host_index = i;
-    } else if (equals_lower(h->name, h->name_len, "connection")) {
+    } else if (http1_equals_lower(h->name, h->name_len, "connection")) {
       *keep_alive |= http1_list_has(h->value, h->value_len, "keep-alive");
       *close |= http1_list_has(h->value, h->value_len, "close");
-    } else if (equals_lower(h->name, h->name_len, "expect")) {
-      if (!equals_lower(h->value, h->value_len, "100-continue")) return 417;
+    } else if (http1_equals_lower(h->name, h->name_len, "expect")) {
+      if (!http1_equals_lower(h->value, h->value_len, "100-continue")) return 417;
       *expect_continue = head->minor_version >= 1;
     }
   }
@@ -490,7 +487,7 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
 
   const char *path = target, *abs_authority = NULL;
   size_t path_len = target_len, abs_authority_len = 0;
-  if (target[0] != '/' && !(target_len == 1 && target[0] == '*' && equals_lower(method, method_len, "options")) &&
+  if (target[0] != '/' && !(target_len == 1 && target[0] == '*' && http1_equals_lower(method, method_len, "options")) &&
       !split_absolute_form(target, target_len, &abs_authority, &abs_authority_len, &path, &path_len)) {
     conn_send_error(conn, 400);
     return;
@@ -536,7 +533,7 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
   /* only Connection fields can name more hop-by-hop fields: without one, skip looking */
   size_t connection_scope = 0;
   for (size_t i = 0; i < header_count && connection_scope == 0; i++)
-    if (equals_lower(fields[i].name, fields[i].name_len, "connection")) connection_scope = header_count;
+    if (http1_equals_lower(fields[i].name, fields[i].name_len, "connection")) connection_scope = header_count;
   for (size_t i = 0; i < header_count; i++) {
     if (i == host_index) {
       authority = REBASE(fields[i].value);
@@ -573,7 +570,7 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
 
   ex->conn = conn;
   ex->worker = w;
-  ex->is_head = equals_lower(method, method_len, "head");
+  ex->is_head = http1_equals_lower(method, method_len, "head");
   ex->body = chunked ? BODY_CHUNKED : length > 0 ? BODY_LENGTH : BODY_NONE;
   ex->body_left = length;
   http1_chunked_init(&ex->decoder, cfg->max_head_bytes);
@@ -841,7 +838,7 @@ void httpd_body_on_ready(httpd_exchange *ex, void (*ready)(void *arg), void *arg
 static void append_fields(out_buffer *out, const httpd_header *fields, size_t count) {
   for (size_t i = 0; i < count; i++) {
     const httpd_header *h = &fields[i];
-    if (!is_token(h->name, h->name_len) || !is_field_value(h->value, h->value_len)) continue;
+    if (!http1_is_token(h->name, h->name_len) || !http1_is_field_value(h->value, h->value_len)) continue;
     out_append(out, h->name, h->name_len);
     out_append(out, ": ", 2);
     out_append(out, h->value, h->value_len);
@@ -871,9 +868,10 @@ bool httpd_response_start(httpd_exchange *ex, int status, const httpd_header *he
   out_append_str(out, worker_date_header(conn->worker));
   for (size_t i = 0; i < header_count; i++) {
     const httpd_header *h = &headers[i];
-    if (equals_lower(h->name, h->name_len, "content-length") ||
-        equals_lower(h->name, h->name_len, "transfer-encoding") ||
-        equals_lower(h->name, h->name_len, "connection") || equals_lower(h->name, h->name_len, "keep-alive"))
+    if (http1_equals_lower(h->name, h->name_len, "content-length") ||
+        http1_equals_lower(h->name, h->name_len, "transfer-encoding") ||
+        http1_equals_lower(h->name, h->name_len, "connection") ||
+        http1_equals_lower(h->name, h->name_len, "keep-alive"))
       continue;
     append_fields(out, h, 1);
   }

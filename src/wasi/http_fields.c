@@ -15,9 +15,7 @@ static const char *const forbidden_names[] = {
     "transfer-encoding", "upgrade", "host", "http2-settings",
 };
 
-bool wasi_http_is_token(const char *s, size_t len) { return http1_is_token(s, len); }
 
-bool wasi_http_is_field_value(const uint8_t *v, size_t len) { return http1_is_field_value((const char *)v, len); }
 
 static bool name_equals(const char *lower, size_t lower_len, const char *name, size_t len) {
   if (lower_len != len) return false;
@@ -103,7 +101,7 @@ void wasi_http_fields_remove(wasi_http_fields *f, const char *name, size_t len) 
 }
 
 wasi_http_header_error wasi_http_check_guest_name(const char *name, size_t len) {
-  if (!wasi_http_is_token(name, len)) return WASI_HTTP_HEADER_INVALID_SYNTAX;
+  if (!http1_is_token(name, len)) return WASI_HTTP_HEADER_INVALID_SYNTAX;
   if (wasi_http_is_forbidden(name, len)) return WASI_HTTP_HEADER_FORBIDDEN;
   return WASI_HTTP_HEADER_OK;
 }
@@ -185,7 +183,8 @@ static wasm_trap *fields_from_list(void *env, const cm_canon_cx *cx, const cm_va
     wasi_http_header_error e = wasi_http_check_guest_name(name->u.str.data, name->u.str.len);
     size_t len = 0;
     const uint8_t *bytes = value_bytes(cx, value, &len);
-    if (e == WASI_HTTP_HEADER_OK && !wasi_http_is_field_value(bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+    if (e == WASI_HTTP_HEADER_OK && !http1_is_field_value((const char *)bytes, len))
+      e = WASI_HTTP_HEADER_INVALID_SYNTAX;
     if (e != WASI_HTTP_HEADER_OK) {
       *result = header_error(cx, e);
       return NULL;
@@ -255,7 +254,7 @@ static wasm_trap *fields_set(void *env, const cm_canon_cx *cx, const cm_val *arg
   for (uint32_t i = 0; i < n && e == WASI_HTTP_HEADER_OK; i++) {
     size_t len = 0;
     const uint8_t *bytes = value_bytes(cx, &values[i], &len);
-    if (!wasi_http_is_field_value(bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+    if (!http1_is_field_value((const char *)bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
     total += args[1].u.str.len + len + WASI_HTTP_FIELD_OVERHEAD;
   }
   if (e != WASI_HTTP_HEADER_OK) {
@@ -298,7 +297,7 @@ static wasm_trap *fields_append(void *env, const cm_canon_cx *cx, const cm_val *
   wasi_http_header_error e = check_mutation(f, &args[1]);
   size_t len = 0;
   const uint8_t *bytes = value_bytes(cx, &args[2], &len);
-  if (e == WASI_HTTP_HEADER_OK && !wasi_http_is_field_value(bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+  if (e == WASI_HTTP_HEADER_OK && !http1_is_field_value((const char *)bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
   if (e != WASI_HTTP_HEADER_OK) {
     *result = header_error(cx, e);
     return NULL;

@@ -40,8 +40,6 @@ typedef enum {
   WASI_HTTP_HEADER_OK,
 } wasi_http_header_error;
 
-bool wasi_http_is_token(const char *s, size_t len);
-bool wasi_http_is_field_value(const uint8_t *v, size_t len);
 bool wasi_http_is_forbidden(const char *name, size_t len);
 /* A name a guest may set: INVALID_SYNTAX, FORBIDDEN or OK. */
 wasi_http_header_error wasi_http_check_guest_name(const char *name, size_t len);

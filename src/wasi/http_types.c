@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "http1_grammar.h"
 #include "http_internal.h"
 
 cm_val wasi_http_string(const cm_canon_cx *cx, const char *s, size_t len) {
@@ -113,7 +114,7 @@ static bool method_from_val(const cm_val *v, wasi_http_method *out) {
     return true;
   }
   const cm_val *s = v->u.cs.payload;
-  if (!wasi_http_is_token(s->u.str.data, s->u.str.len)) return false;
+  if (!http1_is_token(s->u.str.data, s->u.str.len)) return false;
   *out = method_from_text(s->u.str.data, s->u.str.len);
   return true;
 }
