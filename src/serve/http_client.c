@@ -273,7 +273,7 @@ static bool take_head(client_conn *c) {
       continue;
     }
     http1_framing framing;
-    if (http1_response_framing(fields, head.field_count, &framing) != HTTP1_FRAMING_OK) {
+    if (http1_response_framing(fields, head.field_count, head.status, c->head_only, &framing) != HTTP1_FRAMING_OK) {
       fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
       return false;
     }
@@ -285,7 +285,7 @@ static bool take_head(client_conn *c) {
     }
     h2o_buffer_consume(&c->sock->input, head.length);
     c->status = (uint16_t)head.status;
-    c->framing = c->head_only || head.status == 204 || head.status == 304 ? HTTP1_BODY_NONE : framing.body;
+    c->framing = framing.body;
     c->remaining = framing.length;
     c->phase = c->framing == HTTP1_BODY_NONE ? PHASE_DONE : PHASE_BODY;
     c->head_ready = true;

@@ -405,7 +405,7 @@ http1_framing_status http1_request_framing(const http1_field *fields, size_t cou
   return HTTP1_FRAMING_OK;
 }
 
-http1_framing_status http1_response_framing(const http1_field *fields, size_t count, http1_framing *out) {
+static http1_framing_status response_framing_fields(const http1_field *fields, size_t count, http1_framing *out) {
   coding_walk codings = {0};
   length_walk length = {0};
   bool has_te;
@@ -422,4 +422,11 @@ http1_framing_status http1_response_framing(const http1_field *fields, size_t co
     out->length = length.value;
   }
   return HTTP1_FRAMING_OK;
+}
+
+http1_framing_status http1_response_framing(const http1_field *fields, size_t count, int status, bool to_head,
+                                            http1_framing *out) {
+  http1_framing_status st = response_framing_fields(fields, count, out);
+  if (st == HTTP1_FRAMING_OK && (to_head || status == 204 || status == 304)) *out = (http1_framing){HTTP1_BODY_NONE, 0};
+  return st;
 }

@@ -94,10 +94,12 @@ typedef struct http1_framing {
  * UNSUPPORTED. Neither field, or a length of 0: no body. */
 http1_framing_status http1_request_framing(const http1_field *fields, size_t count, int minor_version,
                                            http1_framing *out);
-/* A response's (RFC 9112 §6.3), the status and the request method not considered: chunked when
- * chunked is the final coding (a Content-Length beside it is ignored), until the connection
- * closes for other codings or without any framing field; a malformed or disagreeing
- * Content-Length, or chunked applied twice, is INVALID. */
-http1_framing_status http1_response_framing(const http1_field *fields, size_t count, http1_framing *out);
+/* A response's (RFC 9112 §6.3): no body for a response to HEAD or with status 204 or 304 (1xx
+ * responses are interim; the caller skips them); otherwise chunked when chunked is the final
+ * coding (a Content-Length beside it is ignored), until the connection closes for other codings
+ * or without any framing field. A malformed or disagreeing Content-Length, or chunked applied
+ * twice, is INVALID whatever the status. */
+http1_framing_status http1_response_framing(const http1_field *fields, size_t count, int status, bool to_head,
+                                            http1_framing *out);
 
 #endif

@@ -350,7 +350,8 @@ static http1_head_status parse_head(connection *c, wasi_http_response_head *out,
   http1_head_status st = http1_parse_response_head((const char *)c->in + c->in_pos, c->in_len - c->in_pos,
                                                    sizeof c->in, fields, MAX_RESPONSE_FIELDS, &head);
   http1_framing framing;
-  if (st == HTTP1_HEAD_COMPLETE && http1_response_framing(fields, head.field_count, &framing) != HTTP1_FRAMING_OK)
+  if (st == HTTP1_HEAD_COMPLETE &&
+      http1_response_framing(fields, head.field_count, head.status, c->head_only, &framing) != HTTP1_FRAMING_OK)
     st = HTTP1_HEAD_MALFORMED;
   if (st == HTTP1_HEAD_PARTIAL) return st;
   if (st != HTTP1_HEAD_COMPLETE) {
@@ -367,7 +368,7 @@ static http1_head_status parse_head(connection *c, wasi_http_response_head *out,
                                          (const uint8_t *)wr_strndup(f->value, f->value_len), f->value_len};
   }
   c->in_pos += head.length;
-  c->framing = c->head_only || head.status == 204 || head.status == 304 ? HTTP1_BODY_NONE : framing.body;
+  c->framing = framing.body;
   c->remaining = framing.length;
   http1_chunked_init(&c->decoder, sizeof c->in);
   c->body_done = c->framing == HTTP1_BODY_NONE;

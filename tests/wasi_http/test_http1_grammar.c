@@ -174,7 +174,7 @@ static http1_framing_status framing(bool response, int minor, const char *a, con
                                     const char *bv, http1_framing *out) {
   http1_field f[2] = {{a, strlen(a), av, strlen(av)}, {b, strlen(b), bv, strlen(bv)}};
   size_t n = b[0] ? 2 : 1;
-  return response ? http1_response_framing(f, n, out) : http1_request_framing(f, n, minor, out);
+  return response ? http1_response_framing(f, n, 200, false, out) : http1_request_framing(f, n, minor, out);
 }
 
 static void test_framing(void) {
@@ -213,6 +213,14 @@ static void test_framing(void) {
   CHECK(framing(true, 1, "transfer-encoding", "chunked, chunked", "", "", &fr) == HTTP1_FRAMING_INVALID);
   CHECK(framing(true, 1, "content-length", "0", "", "", &fr) == HTTP1_FRAMING_OK && fr.body == HTTP1_BODY_NONE);
   CHECK(framing(true, 1, "content-length", "1", "content-length", "2", &fr) == HTTP1_FRAMING_INVALID);
+  /* no body for a response to HEAD, a 204 or a 304, whatever its fields say; bad fields stay bad */
+  http1_field length7[1] = {{"content-length", 14, "7", 1}}, lengths[2] = {{"content-length", 14, "1", 1},
+                                                                           {"content-length", 14, "2", 1}};
+  CHECK(http1_response_framing(length7, 1, 200, true, &fr) == HTTP1_FRAMING_OK && fr.body == HTTP1_BODY_NONE);
+  CHECK(http1_response_framing(length7, 1, 204, false, &fr) == HTTP1_FRAMING_OK && fr.body == HTTP1_BODY_NONE);
+  CHECK(http1_response_framing(length7, 1, 304, false, &fr) == HTTP1_FRAMING_OK && fr.body == HTTP1_BODY_NONE);
+  CHECK(http1_response_framing(length7, 1, 200, false, &fr) == HTTP1_FRAMING_OK && fr.body == HTTP1_BODY_LENGTH);
+  CHECK(http1_response_framing(lengths, 2, 204, false, &fr) == HTTP1_FRAMING_INVALID);
 }
 
 static void test_host_and_hop_by_hop(void) {
