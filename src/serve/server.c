@@ -143,14 +143,18 @@ struct serve_worker {
   unsigned cut_requests;   /* in-flight requests the shutdown cut */
 };
 
+static void report_failures_dropped(const serve_app *app, uint64_t dropped) {
+  if (dropped)
+    WR_WARN("serve: %llu lines on failed instances dropped (over %g lines/s)", (unsigned long long)dropped,
+            app->failure_log.rate);
+}
+
 /* An instance's failure (trap, timeout, cannot start), under the server's failure-log limit. */
 static void log_failure(serve_app *app, const char *fmt, ...) WR_PRINTF(2, 3);
 static void log_failure(serve_app *app, const char *fmt, ...) {
   uint64_t dropped = 0;
   if (!wr_rate_limit_take(&app->failure_log, wr_monotonic_ns(), &dropped)) return;
-  if (dropped)
-    WR_WARN("serve: %llu lines on failed instances dropped (over %g lines/s)", (unsigned long long)dropped,
-            app->failure_log.rate);
+  report_failures_dropped(app, dropped);
   char line[600];
   va_list ap;
   va_start(ap, fmt);
@@ -705,10 +709,7 @@ void serve_app_stop(serve_app *app) {
   uint64_t dropped = wr_rate_limit_take_dropped(&app->guest_output_log);
   if (dropped)
     WR_WARN("serve: %llu lines of guest output dropped by the log rate limits", (unsigned long long)dropped);
-  dropped = wr_rate_limit_take_dropped(&app->failure_log);
-  if (dropped)
-    WR_WARN("serve: %llu lines on failed instances dropped (over %g lines/s)", (unsigned long long)dropped,
-            app->failure_log.rate);
+  report_failures_dropped(app, wr_rate_limit_take_dropped(&app->failure_log));
 }
 
 bool serve_app_run(serve_app *app, wr_error *err) {
