@@ -453,6 +453,12 @@ static wasi_stream_status fd_write_all(fd_stream *s, const uint8_t *buf, size_t 
 
 typedef WR_VEC(uint8_t) byte_vec;
 
+static void append_bytes(byte_vec *out, const void *bytes, size_t len) {
+  WR_VEC_RESERVE(out, len);
+  memcpy(out->items + out->len, bytes, len);
+  out->len += len;
+}
+
 /* Whether the line starting now may be written; appends to `out` the notes on lines dropped
  * before it. */
 static bool fd_line_granted(fd_stream *s, byte_vec *out, size_t prefix_len) {
@@ -469,12 +475,12 @@ static bool fd_line_granted(fd_stream *s, byte_vec *out, size_t prefix_len) {
   if (shared)
     n = snprintf(note, sizeof note, "warren: %llu lines of guest output dropped (log rate limit)\n",
                  (unsigned long long)shared);
-  for (int i = 0; i < n; i++) WR_VEC_PUSH(out, (uint8_t)note[i]);
+  append_bytes(out, note, (size_t)n);
   if (own) {
-    for (size_t i = 0; i < prefix_len; i++) WR_VEC_PUSH(out, (uint8_t)s->prefix[i]);
+    append_bytes(out, s->prefix, prefix_len);
     n = snprintf(note, sizeof note, "[warren: %llu lines of this instance dropped (over %g lines/s)]\n",
                  (unsigned long long)own, limit->instance.rate);
-    for (int i = 0; i < n; i++) WR_VEC_PUSH(out, (uint8_t)note[i]);
+    append_bytes(out, note, (size_t)n);
   }
   return true;
 }
@@ -490,8 +496,7 @@ static wasi_stream_status fd_write_prefixed(fd_stream *s, const uint8_t *buf, si
     if (!s->midline) {
       s->midline = true;
       s->dropping = !fd_line_granted(s, &out, prefix_len);
-      if (!s->dropping)
-        for (size_t k = 0; k < prefix_len; k++) WR_VEC_PUSH(&out, (uint8_t)s->prefix[k]);
+      if (!s->dropping) append_bytes(&out, s->prefix, prefix_len);
     }
     if (!s->dropping) WR_VEC_PUSH(&out, buf[i]);
     if (buf[i] == '\n') s->midline = false;
