@@ -126,9 +126,11 @@ const wasm_functype *wasm_type_canonical(const wasm_functype *type);
 /* Fills a defined function's object (owned by its instance) of module type `type_index`. */
 void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_index, const wasm_compiled_func *code);
 
-/* The slow path of an interrupt check: on a yield request, clears it and calls the yield hook;
- * true if the guest must trap (WASM_TRAP_INTERRUPTED), now or after the hook returned. */
-bool wasm_store_poll_interrupt(wasm_store *store);
+/* The slow path of an interrupt check (the flag is set), from a frame of `xs` whose slots end at
+ * `frame_end` (the stack top during the hook, so that other calls on this thread keep them): on
+ * a yield request, clears it and calls the yield hook; true if the guest must trap
+ * (WASM_TRAP_INTERRUPTED), now or after the hook returned. */
+bool wasm_store_poll_interrupt(wasm_store *store, wasm_exec_stack *xs, wasm_slot *frame_end);
 
 /* Run a wasm function (interp.c): args in `slots`, results written back. */
 wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);

@@ -245,21 +245,15 @@ static uint32_t interp_step_on(wasm_instance *inst, wasm_slot *fp, const uint32_
 
 /* A yield request calls the store's hook with this frame's slots below the stack top, then goes
  * on: the hook may have let other code run, so memory is reloaded. */
-#define CHECK_INTERRUPT()                                                             \
-  do {                                                                                \
-    if (WR_UNLIKELY(atomic_load_explicit(&store->interrupt, memory_order_relaxed))) { \
-      if (poll_interrupt(store, xs, fp + cur->frame_slots)) TRAP(WASM_TRAP_INTERRUPTED); \
-      RELOAD_MEMORY();                                                                \
-    }                                                                                 \
+#define CHECK_INTERRUPT()                                                                 \
+  do {                                                                                    \
+    if (WR_UNLIKELY(atomic_load_explicit(&store->interrupt, memory_order_relaxed))) {     \
+      if (wasm_store_poll_interrupt(store, xs, fp + cur->frame_slots))                    \
+        TRAP(WASM_TRAP_INTERRUPTED);                                                      \
+      RELOAD_MEMORY();                                                                    \
+    }                                                                                     \
   } while (0)
 
-static WR_NOINLINE bool poll_interrupt(wasm_store *store, wasm_exec_stack *xs, wasm_slot *frame_end) {
-  wasm_slot *saved_top = xs->top;
-  xs->top = frame_end;
-  bool trap = wasm_store_poll_interrupt(store);
-  xs->top = saved_top;
-  return trap;
-}
 
 wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots) {
 #if WASM_INTERP_THREADED
@@ -292,7 +286,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   RELOAD_MEMORY();
   ip = cur->code;
   if (WR_UNLIKELY(atomic_load_explicit(&store->interrupt, memory_order_relaxed))) {
-    if (poll_interrupt(store, xs, fp + cur->frame_slots)) {
+    if (wasm_store_poll_interrupt(store, xs, fp + cur->frame_slots)) {
       trap_kind = WASM_TRAP_INTERRUPTED;
       goto trap_no_frame;
     }

@@ -133,12 +133,7 @@ static uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uint32_t k
  * with this frame below the stack top and returns 0 to go on; a trap returns its status. Guarded
  * memory never moves, so r12 stays valid across the hook. */
 static uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
-  wasm_exec_stack *xs = cx->xs;
-  wasm_slot *saved_top = xs->top;
-  xs->top = frame_end;
-  bool trap = wasm_store_poll_interrupt(cx->store);
-  xs->top = saved_top;
-  return trap ? (uint32_t)WASM_TRAP_INTERRUPTED + 1 : 0;
+  return wasm_store_poll_interrupt(cx->store, cx->xs, frame_end) ? (uint32_t)WASM_TRAP_INTERRUPTED + 1 : 0;
 }
 /* Function entry and loop back-edges: one compare and a branch not taken while the flag is
  * clear. The slow path goes out of line, after the function (emit_interrupt_stubs). */

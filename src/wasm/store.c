@@ -94,7 +94,7 @@ void wasm_store_set_yield_hook(wasm_store *store, void (*hook)(wasm_store *store
   store->yield_arg = arg;
 }
 
-bool wasm_store_poll_interrupt(wasm_store *store) {
+bool wasm_store_poll_interrupt(wasm_store *store, wasm_exec_stack *xs, wasm_slot *frame_end) {
   int yield = WASM_INTERRUPT_YIELD;
   /* cleared before the hook: a request made while the guest is away asks for the next yield */
   if (atomic_compare_exchange_strong(&store->interrupt, &yield, WASM_INTERRUPT_NONE) && store->yield_hook) {
@@ -102,7 +102,10 @@ bool wasm_store_poll_interrupt(wasm_store *store) {
      * not chain their protected calls onto this one, which is parked on another stack. */
     void *protected = wasm_protected_save();
     wasm_protected_restore(NULL);
+    wasm_slot *saved_top = xs->top;
+    xs->top = frame_end;
     store->yield_hook(store, store->yield_arg);
+    xs->top = saved_top;
     wasm_protected_restore(protected);
   }
   return atomic_load(&store->interrupt) == WASM_INTERRUPT_TRAP;
