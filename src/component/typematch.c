@@ -124,3 +124,12 @@ bool cm_externs_match(cm_matcher *m, const cm_extern *have, const cm_extern *wan
     return types_match(m, have->type, want->type, why);
   }
 }
+
+bool cm_valtypes_equal(const cm_valtype *a, const cm_valtype *b) {
+  if (a == b) return true;
+  if (!a || !b) return false;
+  cm_matcher m = {.budget = 1u << 16};
+  bool same = valtypes_match(&m, a, b);
+  WR_VEC_FREE(&m.bindings);
+  return same;
+}
