@@ -51,6 +51,16 @@ static cm_canon_cx builtin_cx(const builtin *b) {
   };
 }
 
+/* wasmtime refuses a blocking built-in's sync form in a task that may not block (a sync-typed
+ * task before it returns) up front, before looking at its operands
+ * (test/async/trap-if-block-and-sync.wast). */
+static wasm_trap *may_block(const builtin *b, const cm_thread *t) {
+  const cm_task *task = t->task;
+  if (task && (!task->ft || !task->ft->async) && task->state != CM_TASK_RESOLVED)
+    return TRAP(store_of(b), "cannot block a synchronous task before returning");
+  return NULL;
+}
+
 /* ---- values ---- */
 static void error_context_release(error_context *ec) {
   if (--ec->refs == 0) wr_free(ec);
@@ -195,6 +205,7 @@ static wasm_trap *waitable_set_wait_or_poll(wasm_caller *caller, void *env, wasm
   cm_thread *t;
   wasm_trap *trap = running(b, &t);
   if (trap) return trap;
+  if (b->cn->kind == CM_CANON_WAITABLE_SET_WAIT && (trap = may_block(b, t))) return trap;
   cm_waitable_set *s;
   if ((trap = cm_handle_get_waitable_set(store_of(b), &b->inst->handles, (uint32_t)slots[0], &s))) return trap;
   uint32_t ptr = (uint32_t)slots[1];
@@ -243,7 +254,7 @@ static wasm_trap *waitable_join(wasm_caller *caller, void *env, wasm_slot *slots
   cm_waitable *w = NULL;
   wasm_trap *trap = get_waitable(b, (uint32_t)slots[0], &w);
   if (trap) return trap;
-  if (w->has_sync_waiter) return TRAP(store_of(b), "cannot join a waitable that a synchronous call waits on");
+  if (w->has_sync_waiter) return TRAP(store_of(b), "waitable cannot be used synchronously while added to a waitable set");
   uint32_t si = (uint32_t)slots[1];
   if (si == 0) {
     cm_waitable_join(w, NULL);
@@ -265,10 +276,11 @@ static wasm_trap *subtask_cancel(wasm_caller *caller, void *env, wasm_slot *slot
   wasm_trap *trap = running(b, &t);
   if (trap) return trap;
   uint32_t index = (uint32_t)slots[0];
+  bool async = b->cn->async;
+  if (!async && (trap = may_block(b, t))) return trap;
   void *obj;
   if ((trap = cm_handle_get_object(store, &b->inst->handles, index, CM_HANDLE_SUBTASK, &obj))) return trap;
   cm_subtask *st = obj;
-  bool async = b->cn->async;
   if (st->resolve_delivered) return TRAP(store, "`subtask.cancel` called after terminal status delivered");
   if (st->cancellation_requested) return TRAP(store, "`subtask.cancel` called twice");
   if (st->w.wset && !async) return TRAP(store, "waitable cannot be used synchronously while added to a waitable set");
@@ -326,6 +338,7 @@ static wasm_trap *copy(wasm_caller *caller, void *env, wasm_slot *slots) {
   cm_thread *t;
   wasm_trap *trap = running(b, &t);
   if (trap) return trap;
+  if (!b->cn->opts.async && (trap = may_block(b, t))) return trap;
   cm_canon_kind k = b->cn->kind;
   bool future = is_future(k);
   bool readable = k == CM_CANON_STREAM_READ || k == CM_CANON_FUTURE_READ;
@@ -344,6 +357,7 @@ static wasm_trap *cancel_copy(wasm_caller *caller, void *env, wasm_slot *slots) 
   cm_thread *t;
   wasm_trap *trap = running(b, &t);
   if (trap) return trap;
+  if (!b->cn->async && (trap = may_block(b, t))) return trap;
   cm_canon_kind k = b->cn->kind;
   bool readable = k == CM_CANON_STREAM_CANCEL_READ || k == CM_CANON_FUTURE_CANCEL_READ;
   cm_canon_cx cx = builtin_cx(b);
@@ -444,7 +458,10 @@ static wasm_trap *thread_op(wasm_caller *caller, void *env, wasm_slot *slots) {
   switch (b->cn->kind) {
   case CM_CANON_THREAD_INDEX: slots[0] = t->index; return NULL;
   case CM_CANON_THREAD_YIELD: slots[0] = cm_thread_yield(t, cancellable); return NULL;
-  case CM_CANON_THREAD_SUSPEND: slots[0] = cm_thread_suspend(t, cancellable); return NULL;
+  case CM_CANON_THREAD_SUSPEND:
+    if ((trap = may_block(b, t))) return trap;
+    slots[0] = cm_thread_suspend(t, cancellable);
+    return NULL;
   case CM_CANON_THREAD_RESUME_LATER:
     if ((trap = other_thread(b, (uint32_t)slots[0], true, &other))) return trap;
     cm_thread_resume_later(other);

@@ -115,16 +115,21 @@ static wasm_trap *lift_thread(cm_thread *thread, void *arg) {
   return cm_task_exit_implicit_thread(task);
 }
 
+cm_thread *cm_instance_ready_thread(cm_component_instance *inst, const cm_thread *except, bool exclusive_too) {
+  cm_store_rt *s = inst->root->cstore;
+  for (size_t i = 0; i < s->waiting.len; i++) {
+    cm_thread *t = s->waiting.items[i];
+    if (t != except && t->task && t->task->inst == inst && (exclusive_too || t != inst->exclusive) && cm_thread_ready(t))
+      return t;
+  }
+  return NULL;
+}
+
 /* The sync-typed rule (end of canon_lift): until the task returns, run the instance's other
  * ready threads; none left means it blocked. */
 static wasm_trap *run_until_resolved(cm_component_instance *inst, cm_task *task) {
   while (task->state != CM_TASK_RESOLVED) {
-    cm_store_rt *s = inst->root->cstore;
-    cm_thread *candidate = NULL;
-    for (size_t i = 0; i < s->waiting.len && !candidate; i++) {
-      cm_thread *t = s->waiting.items[i];
-      if (t->task && t->task->inst == inst && t != inst->exclusive && cm_thread_ready(t)) candidate = t;
-    }
+    cm_thread *candidate = cm_instance_ready_thread(inst, NULL, false);
     if (!candidate) return TRAP(inst->root->store, "cannot block a synchronous task before returning");
     wasm_trap *trap = cm_thread_resume(candidate, false);
     if (trap) return trap;

@@ -136,28 +136,29 @@ static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep
 }
 
 /* ---- entering ---- */
-static bool is_self_or_ancestor(const cm_component_instance *inst, const cm_component_instance *of) {
-  for (; of; of = of->parent)
-    if (of == inst) return true;
-  return false;
-}
-
-/* definitions.py ComponentInstance.may_enter_from / enter_from / leave_to: a call from `caller`
- * (NULL: the host) enters the callee and each of its ancestors that is not also the caller's
- * (entering_set); none of them may be entered already. */
+/* Entering an instance (definitions.py ComponentInstance.may_enter_from / enter_from /
+ * leave_to, as wasmtime and the component model's test/async apply them): a call may not enter
+ * an instance that is already entered, nor one whose ancestor or descendant is (a parent and
+ * its child calling each other traps, test/async/trap-on-reenter.wast); siblings may call each
+ * other. `caller` is kept for the spec's signature. */
 bool cm_instance_may_enter_from(const cm_component_instance *callee, const cm_component_instance *caller) {
-  if (callee->root->poisoned) return false;
-  for (const cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent)
+  (void)caller;
+  if (callee->root->poisoned || callee->entered_descendants) return false;
+  for (const cm_component_instance *i = callee; i; i = i->parent)
     if (!i->may_enter) return false;
   return true;
 }
 
 void cm_instance_enter_from(cm_component_instance *callee, const cm_component_instance *caller) {
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->may_enter = false;
+  (void)caller;
+  callee->may_enter = false;
+  for (cm_component_instance *i = callee->parent; i; i = i->parent) i->entered_descendants++;
 }
 
 void cm_instance_leave_to(cm_component_instance *callee, const cm_component_instance *caller) {
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->may_enter = true;
+  (void)caller;
+  callee->may_enter = true;
+  for (cm_component_instance *i = callee->parent; i; i = i->parent) i->entered_descendants--;
 }
 
 static wasm_trap *cannot_leave(wasm_store *store) {
@@ -593,9 +594,10 @@ cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *com
 void cm_component_instance_free(cm_component_instance *inst) {
   if (!inst) return;
   rt_root *root = inst->root;
+  /* handle tables first: the subtasks in them release the tasks they called */
+  for (size_t i = 0; i < root->all.len; i++) cm_handle_table_free(&root->all.items[i]->handles);
   for (size_t i = 0; i < root->all.len; i++) {
     cm_component_instance *each = root->all.items[i];
-    cm_handle_table_free(&each->handles);
     for (size_t t = 0; t < each->tasks.len; t++) wr_free(each->tasks.items[t]);
     WR_VEC_FREE(&each->tasks);
     WR_VEC_FREE(&each->threads);

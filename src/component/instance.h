@@ -85,6 +85,9 @@ cm_thread *cm_instance_thread(const cm_component_instance *inst, uint32_t index)
 void cm_instance_track_task(cm_component_instance *inst, cm_task *task);
 void cm_instance_forget_task(cm_component_instance *inst, cm_task *task);
 cm_store_rt *cm_instance_cstore(const cm_component_instance *inst);
+/* A waiting thread of `inst` that is ready to run, other than `except` and, unless
+ * `exclusive_too`, the exclusive lock's holder (NULL: none). */
+cm_thread *cm_instance_ready_thread(cm_component_instance *inst, const cm_thread *except, bool exclusive_too);
 bool cm_instance_may_enter_from(const cm_component_instance *callee, const cm_component_instance *caller);
 void cm_instance_enter_from(cm_component_instance *callee, const cm_component_instance *caller);
 void cm_instance_leave_to(cm_component_instance *callee, const cm_component_instance *caller);

@@ -55,6 +55,7 @@ struct cm_component_instance {
    * realloc runs, so that those cannot call out. */
   bool may_enter;
   bool may_leave;
+  uint32_t entered_descendants; /* descendants entered now (may_enter of each is false) */
   /* Async admission (Task.enter_implicit_thread): the backpressure counter, the tasks waiting
    * to enter, and the thread holding the exclusive lock that sync- and callback-lifted async
    * calls take. */

@@ -89,7 +89,7 @@ static wasm_trap *buffer_move(cm_buffer *dst, cm_buffer *src, uint32_t n) {
       for (uint32_t i = 0; i < n && !trap; i++) {
         cm_val v;
         trap = cm_load(&scx, t, src->ptr + i * size, &v);
-        if (!trap) trap = cm_store(&dcx, t, &v, dst->ptr + i * size);
+        if (!trap) trap = cm_store(&dcx, dst->t, &v, dst->ptr + i * size); /* as the receiver sees the type */
       }
       cm_arena_free(arena);
       if (trap) return trap;
@@ -273,6 +273,8 @@ wasm_trap *cm_cancel_copy(const cm_canon_cx *cx, cm_thread *thread, bool future,
   if (e->state != CM_COPY_COPYING || e->w.has_sync_waiter) return TRAP(cx, "no %s copy in progress to cancel", noun(future));
   if (e->w.wset && !async) return TRAP(cx, "%s", SYNC_IN_SET);
   e->state = CM_COPY_CANCELLING;
+  /* a partial copy not yet reported is reported as cancelled (wasmtime; test/async/cancel-stream) */
+  if (cm_waitable_has_pending_event(&e->w) && e->reclaim) e->result = CM_COPY_CANCELLED;
   if (!cm_waitable_has_pending_event(&e->w)) {
     if (e->shared->pending == e) reset_and_notify_pending(e->shared, CM_COPY_CANCELLED);
     if (!cm_waitable_has_pending_event(&e->w)) {

@@ -64,6 +64,15 @@ wasm_trap *cm_task_enter_implicit_thread(cm_task *task, cm_thread *thread, bool 
   task->implicit_thread = thread;
   *entered = true;
   if (task->ft && task->ft->async && task->inst) {
+    /* Before waiting to enter, let the instance's ready threads run: the one holding the
+     * exclusive lock may be ready to release it (test/async/sync-streams.wast expects the
+     * second call to start). */
+    while (has_backpressure(task) || cm_instance_num_waiting_to_enter(task->inst) > 0) {
+      cm_thread *ready = cm_instance_ready_thread(task->inst, thread, true);
+      if (!ready) break;
+      wasm_trap *trap = cm_thread_resume(ready, false);
+      if (trap) return trap;
+    }
     if (has_backpressure(task) || cm_instance_num_waiting_to_enter(task->inst) > 0) {
       cm_instance_waiting_to_enter(task->inst, +1);
       bool cancelled = cm_thread_wait_until(thread, no_backpressure, task, true);
