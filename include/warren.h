@@ -158,6 +158,27 @@ WARREN_API void warren_instance_free(warren_instance *instance);
  * runs on the calling thread, on a stack of its own. */
 WARREN_API char *warren_call(warren_instance *instance, const char *call, warren_error **err);
 
+/* Async exports (WASI 0.3, `async func`), several at once on one instance, the way
+ * `warren serve` runs p3 handlers. warren_call_start starts a call (WAVE text as for
+ * warren_call) and runs its guest until it returns a result or waits; the guest's task may go
+ * on after returning. warren_instance_run runs whatever guest threads can run now (true if
+ * any ran); call it until the results you need are there. warren_instance_ready says whether
+ * the instance would admit a new task now (no guest backpressure, no task holding its
+ * exclusive lock, nobody waiting to enter). A trap poisons the instance (WARREN_ERROR_TRAP
+ * from then on). */
+typedef struct warren_task warren_task;
+WARREN_API warren_task *warren_call_start(warren_instance *instance, const char *call, warren_error **err);
+WARREN_API bool warren_instance_run(warren_instance *instance, warren_error **err);
+WARREN_API bool warren_instance_ready(const warren_instance *instance);
+/* The result as WAVE text once the task returned it ("" without a result), else NULL; valid
+ * until warren_task_free. */
+WARREN_API const char *warren_task_result(const warren_task *task);
+/* Whether the task was cancelled instead of returning, and whether it has exited. */
+WARREN_API bool warren_task_cancelled(const warren_task *task);
+WARREN_API bool warren_task_exited(const warren_task *task);
+/* Done with the task; its memory goes once the guest task exits (or with its instance). */
+WARREN_API void warren_task_free(warren_task *task);
+
 /* Runs a command component (one exporting wasi:cli/run@0.2.x) to completion on the calling
  * thread, as `warren run` does, in a fresh instance configured by `config` (NULL: defaults).
  * true with *exit_code: 0 when run returned ok, 1 when it returned err, N when the guest

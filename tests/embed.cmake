@@ -32,12 +32,18 @@ add_test(NAME embed.probe.assemble
                  assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
                  ${CMAKE_SOURCE_DIR}/tests/serve_e2e/probe.wat ${EMBED_PROBE})
 set_tests_properties(embed.probe.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
+set(EMBED_ASYNC ${CMAKE_BINARY_DIR}/tests/embed/async.wasm)
+add_test(NAME embed.async.assemble
+         COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${CMAKE_SOURCE_DIR}/tests/embed/async.wat ${EMBED_ASYNC})
+set_tests_properties(embed.async.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
 foreach(variant embed_test embed_test_static)
   string(REPLACE "embed_test" "embed.api" name ${variant})
   add_test(NAME ${name}
            COMMAND ${variant} ${CMAKE_BINARY_DIR}/tests/component_values/values.wasm
                    ${CMAKE_BINARY_DIR}/tests/component_values/traps.wasm ${CMAKE_BINARY_DIR}/corpus/c/hello-cli.wasm
-                   ${EMBED_PROBE})
+                   ${EMBED_PROBE} ${EMBED_ASYNC})
   # a guard against a hang, not a timing assertion
   set_tests_properties(${name} PROPERTIES TIMEOUT 300
                        FIXTURES_REQUIRED "component_corpus;cv_values;cv_traps;embed_probe")

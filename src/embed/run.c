@@ -28,6 +28,18 @@ struct warren_instance {
   wasi_http_ctx *http;
   cm_component_instance *instance;
   bool poisoned; /* trapped or exited: the component model forbids entering it again */
+  WR_VEC(warren_task *) tasks; /* started with warren_call_start, freed at exit or with it */
+};
+
+/* An async export call in flight (warren_call_start). It lives until its guest task exited
+ * and the embedder freed it, or until its instance goes. */
+struct warren_task {
+  warren_instance *instance;
+  const cm_functype *ft;
+  cm_async_call call;
+  cm_arena *arena;    /* its arguments and result */
+  char *result;       /* WAVE text once resolved */
+  bool resolved, cancelled, exited, released;
 };
 
 bool embed_on_guest_stack(void (*fn)(void *), void *arg, warren_error **err) {
@@ -80,7 +92,15 @@ static void instantiate_on_stack(void *arg) {
                                        &job->err);
 }
 
+static void task_free(warren_task *task) {
+  cm_arena_free(task->arena);
+  wr_free(task->result);
+  wr_free(task);
+}
+
 static void instance_release(warren_instance *inst) {
+  for (size_t i = 0; i < inst->tasks.len; i++) task_free(inst->tasks.items[i]);
+  WR_VEC_FREE(&inst->tasks);
   cm_component_instance_free(inst->instance);
   wasi_http_ctx_free(inst->http);
   wasi_p2_ctx_free(inst->p2);
@@ -201,6 +221,112 @@ char *warren_call(warren_instance *instance, const char *call, warren_error **er
   }
   cm_arena_free(job.arena);
   return out;
+}
+
+/* ---- async calls ---- */
+static void forget_task(warren_task *task) {
+  warren_instance *inst = task->instance;
+  for (size_t i = 0; i < inst->tasks.len; i++)
+    if (inst->tasks.items[i] == task) {
+      inst->tasks.items[i] = inst->tasks.items[--inst->tasks.len];
+      break;
+    }
+  task_free(task);
+}
+
+static void task_resolved(void *arg, const cm_val *result) {
+  warren_task *task = arg;
+  task->resolved = true;
+  task->cancelled = result == NULL;
+  wave_text text = {0};
+  if (result && task->ft->result) wave_print(&text, task->ft->result, result);
+  const char *cstr = wave_text_cstr(&text);
+  task->result = wr_strndup(cstr, strlen(cstr));
+  WR_VEC_FREE(&text);
+}
+
+static void task_exited(void *arg) {
+  warren_task *task = arg;
+  task->exited = true;
+  if (task->released) forget_task(task);
+}
+
+warren_task *warren_call_start(warren_instance *instance, const char *call, warren_error **err) {
+  if (!instance || !call) {
+    embed_failf(err, WARREN_ERROR_INVALID, "warren_call_start: an instance and a call text are needed");
+    return NULL;
+  }
+  if (instance->poisoned) {
+    embed_failf(err, WARREN_ERROR_TRAP, "the instance trapped or exited before: it cannot be called again");
+    return NULL;
+  }
+  size_t len = strlen(call), name_len, args_at;
+  const char *name;
+  wr_error e = {0};
+  if (!wave_parse_call_name(call, len, &name, &name_len, &args_at, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+    return NULL;
+  }
+  const cm_func *func = find_func(instance, name, name_len);
+  if (!func) {
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component exports no function `%.*s`", (int)WR_MIN(name_len, 200),
+                name);
+    return NULL;
+  }
+  warren_task *task = WR_NEW(warren_task);
+  task->instance = instance;
+  task->ft = cm_func_type(func);
+  task->arena = cm_arena_new();
+  cm_val *args = cm_arena_array(task->arena, task->ft->nparams ? task->ft->nparams : 1, sizeof(cm_val));
+  if (!wave_parse_args(task->ft, call, len, args_at, task->arena, args, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+    task_free(task);
+    return NULL;
+  }
+  task->call = (cm_async_call){.on_resolve = task_resolved, .on_exit = task_exited, .arg = task,
+                               .arena = task->arena, .args = args};
+  WR_VEC_PUSH(&instance->tasks, task);
+  cm_task *ct;
+  wasm_trap *trap = cm_func_start(instance->instance, func, &task->call, &ct);
+  if (trap) {
+    char what[256];
+    snprintf(what, sizeof what, "`%.*s`", (int)WR_MIN(name_len, 200), name);
+    embed_fail_trap(err, trap, what);
+    instance->poisoned = true;
+    forget_task(task);
+    return NULL;
+  }
+  return task;
+}
+
+bool warren_instance_run(warren_instance *instance, warren_error **err) {
+  if (!instance) return false;
+  if (instance->poisoned) {
+    embed_failf(err, WARREN_ERROR_TRAP, "the instance trapped or exited before: it cannot run again");
+    return false;
+  }
+  bool progressed = false;
+  wasm_trap *trap = cm_instance_run(instance->instance, &progressed);
+  if (trap) {
+    embed_fail_trap(err, trap, "a task of the instance");
+    instance->poisoned = true;
+    return false;
+  }
+  return progressed;
+}
+
+bool warren_instance_ready(const warren_instance *instance) {
+  return instance && !instance->poisoned && cm_instance_ready(instance->instance);
+}
+
+const char *warren_task_result(const warren_task *task) { return task && task->resolved ? task->result : NULL; }
+bool warren_task_cancelled(const warren_task *task) { return task && task->cancelled; }
+bool warren_task_exited(const warren_task *task) { return task && task->exited; }
+
+void warren_task_free(warren_task *task) {
+  if (!task) return;
+  task->released = true;
+  if (task->exited) forget_task(task);
 }
 
 /* ---- commands ---- */

@@ -389,12 +389,54 @@ static void test_memory_cap(const warren_component *probe) {
   warren_wasi_config_free(wasi);
 }
 
+/* Async exports: two calls on one instance at once, each finishing when the instance runs;
+ * readiness follows the guest's backpressure. */
+static void test_async(warren_component *async, warren_host *host) {
+  warren_error *err = NULL;
+  warren_instance *inst = warren_instantiate(async, host, &err);
+  CHECK(inst != NULL);
+  if (!inst) return;
+  CHECK(warren_instance_ready(inst));
+  warren_task *a = warren_call_start(inst, "add(2, 3)", &err);
+  warren_task *b = warren_call_start(inst, "add(40, 2)", &err);
+  CHECK(a && b);
+  /* both yielded before returning */
+  CHECK(warren_task_result(a) == NULL && warren_task_result(b) == NULL && !warren_task_exited(a));
+  CHECK(warren_instance_run(inst, &err));
+  CHECK(warren_task_result(a) && !strcmp(warren_task_result(a), "5"));
+  CHECK(warren_task_result(b) && !strcmp(warren_task_result(b), "42"));
+  CHECK(warren_task_exited(a) && warren_task_exited(b) && !warren_task_cancelled(a));
+  CHECK(!warren_instance_run(inst, &err)); /* nothing left to run */
+  warren_task_free(a);
+  warren_task_free(b);
+  /* backpressure: not ready while the guest holds it */
+  char *out = warren_call(inst, "hold()", &err);
+  CHECK(out != NULL);
+  warren_string_free(out);
+  CHECK(!warren_instance_ready(inst));
+  warren_task *c = warren_call_start(inst, "add(1, 1)", &err);
+  CHECK(c != NULL && warren_task_result(c) == NULL);
+  CHECK(!warren_instance_run(inst, &err)); /* it waits to enter */
+  out = warren_call(inst, "release()", &err);
+  warren_string_free(out);
+  CHECK(warren_instance_run(inst, &err) && warren_task_result(c) && !strcmp(warren_task_result(c), "2"));
+  CHECK(warren_instance_ready(inst));
+  /* a task freed before it exits is kept until the instance goes */
+  warren_task *d = warren_call_start(inst, "add(0, 0)", &err);
+  warren_task_free(d);
+  warren_task *e = warren_call_start(inst, "nope()", &err);
+  CHECK(e == NULL && err && warren_error_get_kind(err) == WARREN_ERROR_NOT_FOUND);
+  warren_error_free(err);
+  warren_instance_free(inst);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: %s values.wasm traps.wasm hello-cli.wasm probe.wasm\n", argv[0]);
+  if (argc != 6) {
+    fprintf(stderr, "usage: %s values.wasm traps.wasm hello-cli.wasm probe.wasm async.wasm\n", argv[0]);
     return 2;
   }
   warren_component *values = load(argv[1]), *traps = load(argv[2]), *cli = load(argv[3]), *probe = load(argv[4]);
+  warren_component *async = load(argv[5]);
   warren_error *err = NULL;
   warren_host *host = warren_host_new(NULL, &err);
   CHECK(host != NULL);
@@ -407,7 +449,9 @@ int main(int argc, char **argv) {
   test_run_command(cli, values);
   test_memory_cap(probe);
   test_server(probe, values);
+  test_async(async, host);
   warren_host_free(host);
+  warren_component_free(async);
   warren_component_free(values);
   warren_component_free(traps);
   warren_component_free(cli);
