@@ -16,7 +16,7 @@ struct cm_fiber {
   cm_arena *scratch;
 };
 
-#define CM_MAX_IDLE_FIBERS 64
+#define CM_MAX_IDLE_FIBERS 1024 /* kept mapped between threads: a burst of concurrent tasks reuses them */
 
 static _Thread_local cm_thread *current_thread;
 
