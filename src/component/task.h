@@ -2,49 +2,28 @@
  * definitions.py Task and Subtask).
  *
  * A cm_task is the callee's side of a call of a lifted function: every export call from the
- * host (cm_func_call), every guest-to-guest call, every resource destructor run and every
- * instantiation runs as one. It owns what belongs to the call rather than to the instance:
- * its context.get/set slots, the borrows lowered into it (num_borrows, which must be back to
- * zero before it returns: Task.return_), and its Task.State (cancellation included).
+ * host, every guest-to-guest call, every resource destructor run and every instantiation runs
+ * as one, on a thread of its own (thread.h: its implicit thread, on a pooled fiber). It owns
+ * what belongs to the call rather than to the instance: the borrows lowered into it
+ * (num_borrows, back to zero before it returns: Task.return_), its Task.State and the caller's
+ * side of the call (cm_call: on_start hands over the arguments, on_resolve takes the result).
  * A cm_subtask is the caller's side of a call of a lowered function (canon lower): the own
- * handles it lent as borrows (lenders, returned when the result is delivered:
- * Subtask.deliver_resolve), its Subtask.State, and the scratch memory its arguments and result
- * cross in. The instance keeps only what ComponentInstance keeps (instance.c).
+ * handles it lent as borrows (returned when the result is delivered: Subtask.deliver_resolve),
+ * its Subtask.State, and, once an async call blocked, its place in the caller's handle table
+ * as a waitable (waitable.h). The instance keeps only what ComponentInstance keeps
+ * (instance_internal.h); the code that runs calls is call.c, the other built-ins builtins.c,
+ * streams and futures stream.c.
  *
- * Today every call is synchronous: a task starts, returns and exits inside one C call, tasks and
- * subtasks live on the C stack, and an instance's current task is the innermost call into it.
- * A call that traps leaves its task unresolved; borrows still lowered into it are detached from
- * it (cm_handle_table_end_borrow_scope) since the task goes with the C frame. Poisoning the
- * instance after a trap (Concurrency.md) is not done yet.
- *
- * ---- How the async ABI hangs off this (issue 10 step 3) ----
- * Task.State, as definitions.py has it:
- *   INITIAL -> STARTED (on_start: the caller's arguments are lifted, cm_task_start)
- *   STARTED -> RESOLVED (on_resolve with a result: task.return, or the sync return; cm_task_return)
- *   STARTED -> PENDING_CANCEL (the caller requested cancellation while no thread of the task
- *     could take it) -> CANCEL_DELIVERED (a cancellable wait or yield saw it, or the callback got
- *     TASK_CANCELLED) -> RESOLVED (task.cancel: on_resolve(None))
- *   INITIAL -> CANCEL_DELIVERED (cancelled while waiting to enter under backpressure).
- * A task keeps running after RESOLVED until its implicit thread exits (Task.exit_implicit_thread,
- * which traps unless RESOLVED); only then may the task be freed. So an async task must move off
- * the C stack into storage the instance owns (definitions.py keeps its threads in
- * ComponentInstance.threads), freed on exit, not on return. Its context slots then move to its
- * threads (definitions.py Thread.storage), one implicit thread per task until thread.new.
- * Subtask.State: STARTING (args not lifted yet: the callee is waiting to enter) -> STARTED ->
- *   RETURNED, or -> CANCELLED_BEFORE_STARTED / CANCELLED_BEFORE_RETURNED. An async lower that
- *   does not resolve at once adds the subtask to the caller's handle table (a Waitable) and
- *   returns `state | index << 4`; `wait_set`, `pending_event` and `handle_index` below are where
- *   it will sit; subtask.drop traps unless the resolve was delivered.
+ * Task.State: INITIAL -> STARTED (the caller's arguments are lifted) -> RESOLVED (task.return,
+ * the sync return, or task.cancel after the cancellation was delivered); STARTED ->
+ * PENDING_CANCEL -> CANCEL_DELIVERED when the caller cancels while no thread of the task can
+ * take it; INITIAL -> CANCEL_DELIVERED when cancelled while waiting to enter. A task goes on
+ * running after RESOLVED until its last thread exits (an async export streaming its body after
+ * returning the response); it is freed when it has exited and no C frame holds it.
  * Admission (Task.enter_implicit_thread): an async-typed call waits while the instance has
- * backpressure, or while it needs the exclusive lock (sync or callback lift) and another task
- * holds it, or while others are already waiting (num_waiting_to_enter); the counters are on
- * cm_component_instance already and stay 0 until backpressure.inc/dec and async lifts exist.
- * Waiting: a task blocks on a waitable set (`wait_set`) or a ready predicate; its fiber comes
- * from the scheduler in src/base/sched (being moved there from src/serve/task.c), stackless
- * (callback) tasks need none.
- * Scratch: a sync subtask borrows a LIFO region of the instance tree's scratch arena (marked
- * here, released at cm_subtask_finish). A subtask that outlives the caller's C frame (async
- * lower) breaks LIFO order and must take an arena of its own (a small pool on the root). */
+ * backpressure, or needs the exclusive lock (sync or callback lift) that another task holds,
+ * or others are already waiting; before waiting, the instance's ready threads run (the lock's
+ * holder may be about to release it). */
 #ifndef WARREN_COMPONENT_TASK_H
 #define WARREN_COMPONENT_TASK_H
 
