@@ -19,7 +19,10 @@ endif()
 # tests/component_suite/warren/*.wast: Warren's own scripts in the same dialect (may_leave,
 # may_enter), component_suite.warren.NAME
 file(MAKE_DIRECTORY ${CMS_OUT})
-file(GLOB cms_scripts CONFIGURE_DEPENDS ${CMS_DATA}/*/*.wast ${CMAKE_SOURCE_DIR}/tests/component_suite/warren/*.wast)
+# tests/data/wasmtime-misc/component-model-async/*.wast: wasmtime's async tests,
+# component_suite.component-model-async.NAME
+file(GLOB cms_scripts CONFIGURE_DEPENDS ${CMS_DATA}/*/*.wast ${CMAKE_SOURCE_DIR}/tests/component_suite/warren/*.wast
+     ${CMAKE_SOURCE_DIR}/tests/data/wasmtime-misc/*/*.wast)
 foreach(script ${cms_scripts})
   get_filename_component(stem ${script} NAME_WE)
   get_filename_component(dir ${script} DIRECTORY)

@@ -17,6 +17,7 @@ typedef struct cm_chunk {
 struct cm_arena {
   cm_chunk *chunks; /* newest first; the head is the one being filled */
   cm_chunk *bigs;   /* big requests, newest first */
+  size_t allocated; /* bytes handed out and not released */
 };
 
 cm_arena *cm_arena_new(void) { return WR_NEW(cm_arena); }
@@ -46,6 +47,7 @@ static cm_chunk *chunk_new(size_t size) {
 void *cm_arena_alloc(cm_arena *arena, size_t size) {
   size = (size + CM_ARENA_ALIGN - 1) & ~(size_t)(CM_ARENA_ALIGN - 1);
   if (size == 0) size = CM_ARENA_ALIGN;
+  arena->allocated += size;
   cm_chunk *c = arena->chunks;
   if (!c || c->size - c->used < size) {
     if (size > CM_ARENA_CHUNK / 4) {
@@ -82,8 +84,10 @@ char *cm_arena_strndup(cm_arena *arena, const void *s, size_t len) {
 
 /* A mark is the head chunk and its fill, and the newest big chunk at that moment. */
 cm_arena_mark cm_arena_mark_now(cm_arena *arena) {
-  return (cm_arena_mark){arena->chunks, arena->chunks ? arena->chunks->used : 0, arena->bigs};
+  return (cm_arena_mark){arena->chunks, arena->chunks ? arena->chunks->used : 0, arena->bigs, arena->allocated};
 }
+
+size_t cm_arena_allocated(const cm_arena *arena) { return arena->allocated; }
 
 void cm_arena_release(cm_arena *arena, cm_arena_mark mark) {
   cm_chunk *keep = mark.chunk;
@@ -100,4 +104,5 @@ void cm_arena_release(cm_arena *arena, cm_arena_mark mark) {
   }
   free_chunks(arena->bigs, mark.big);
   arena->bigs = mark.big;
+  arena->allocated = mark.allocated;
 }

@@ -21,8 +21,11 @@ typedef struct cm_arena_mark {
   void *chunk;
   size_t used;
   void *big;
+  size_t allocated;
 } cm_arena_mark;
 cm_arena_mark cm_arena_mark_now(cm_arena *arena);
 void cm_arena_release(cm_arena *arena, cm_arena_mark mark);
+/* Bytes allocated and not released (what lifting values into it has cost so far). */
+size_t cm_arena_allocated(const cm_arena *arena);
 
 #endif

@@ -124,7 +124,7 @@ static wasm_trap *backpressure(wasm_caller *caller, void *env, wasm_slot *slots)
     inst->backpressure++;
     break;
   default:
-    if (inst->backpressure == 0) return TRAP(store_of(b), "backpressure counter underflow");
+    if (inst->backpressure == 0) return TRAP(store_of(b), "backpressure counter overflow (below zero)");
     inst->backpressure--;
     break;
   }
@@ -418,7 +418,7 @@ static wasm_trap *error_context_debug_message(wasm_caller *caller, void *env, wa
   uint32_t ptr = (uint32_t)slots[1], sptr, units;
   if ((trap = cm_store_string(&cx, &s, &sptr, &units))) return trap;
   if (ptr % 4 || !cx.memory || (uint64_t)ptr + 8 > wasm_memory_size_bytes(cx.memory))
-    return TRAP(cx.store, "debug message pointer %u out of bounds or unaligned", ptr);
+    return TRAP(cx.store, "invalid debug message pointer %u (out of bounds or unaligned)", ptr);
   uint8_t *p = wasm_memory_data(cx.memory) + ptr;
   for (int i = 0; i < 4; i++) {
     p[i] = (uint8_t)(sptr >> (8 * i));

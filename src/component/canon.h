@@ -20,6 +20,10 @@
 #define CM_MAX_LIST_BYTE_LENGTH ((1u << 28) - 1)
 #define CM_UTF16_TAG (1u << 31)      /* latin1+utf16: the length counts UTF-16 code units */
 #define CM_MAX_HANDLES (1u << 28)     /* handle table length bound (index 0 included) */
+/* What lifting one value may cost the host (wasmtime's "fuel for hostcalls"): nested lists
+ * can point at the same memory over and over, so the bytes lifted, not the guest's memory,
+ * bound the copy. */
+#define CM_MAX_LIFTED_BYTES ((size_t)256 << 20)
 
 /* ---- handles ---- */
 /* What a handle table slot holds (definitions.py ComponentInstance.handles: resource handles,

@@ -72,6 +72,9 @@ static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint3
     return TRAP(cx, "list content out-of-bounds (%u + %llu bytes)", ptr, (unsigned long long)bytes);
   /* zero-sized elements take no memory: bound the host allocation some other way */
   if (elem->size == 0 && count > CM_MAX_ELEM_SIZE) return TRAP(cx, "list too long (%u elements)", count);
+  if (cx->arena && cm_arena_allocated(cx->arena) + (uint64_t)count * (sizeof(cm_val) + elem->size) > CM_MAX_LIFTED_BYTES)
+    return TRAP(cx, "fuel allocated for hostcalls has been exhausted (lifting more than %zu MiB)",
+                CM_MAX_LIFTED_BYTES >> 20);
   return load_seq(cx, elem, ptr, count, out);
 }
 

@@ -10,9 +10,18 @@ wasm_trap *cm_canon_realloc(const cm_canon_cx *cx, const char *what, uint32_t ol
                             uint32_t align, uint32_t new_size, uint32_t *ptr) {
   if (!cx->realloc || !cx->memory) return TRAP(cx, "canonical ABI: no realloc to allocate guest memory with");
   wasm_slot slots[4] = {old_ptr, old_size, align, new_size};
+  /* realloc runs with context slots of its own, fresh each time: it neither sees nor changes
+   * those of the task it allocates for (wasmtime's context-in-compositions.wast) */
+  cm_thread *thread = cm_current_thread();
+  uint32_t saved[CM_CONTEXT_SLOTS] = {0};
+  if (thread) {
+    memcpy(saved, thread->storage, sizeof saved);
+    memset(thread->storage, 0, sizeof thread->storage);
+  }
   if (cx->may_leave) *cx->may_leave = false;
   wasm_trap *trap = wasm_func_call(cx->store, cx->realloc, slots);
   if (cx->may_leave) *cx->may_leave = true;
+  if (thread) memcpy(thread->storage, saved, sizeof saved);
   if (trap) return trap;
   uint32_t p = (uint32_t)slots[0];
   if (p % align) return TRAP(cx, "realloc return: result not aligned (unaligned pointer %u, alignment %u)", p, align);

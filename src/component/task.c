@@ -99,8 +99,9 @@ wasm_trap *cm_task_unregister_thread(cm_task *task, cm_thread *thread) {
   thread->index = 0;
   if (task->num_threads == 0) {
     if (task->state != CM_TASK_RESOLVED)
-      return TRAP(task->inst ? cm_instance_store(task->inst) : NULL,
-                  "cannot block a synchronous task before returning");
+      return TRAP(task->inst ? cm_instance_store(task->inst) : NULL, "%s",
+                  task->ft && task->ft->async ? "async-lifted export failed to produce a result"
+                                              : "cannot block a synchronous task before returning");
     task->exited = true;
     if (task->on_exit) task->on_exit(task->on_exit_arg);
   }
