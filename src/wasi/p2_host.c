@@ -27,6 +27,21 @@ bool wasi_define_funcs(cm_host *host, const char *interface, const wasi_func_def
   return true;
 }
 
+static wasm_trap *p2_state(const cm_canon_cx *cx, void **state) {
+  *state = wasi_p2_ctx_of(cx);
+  return *state ? NULL : wasm_trap_new(cx->store, WASM_TRAP_HOST, "wasi used without a WASI context");
+}
+
+static wasm_trap *p2_resolve(void *state, uint32_t rep, const void *kind, void **object) {
+  return wasi_table_lookup(state, rep, kind, object);
+}
+
+const cm_host_binder wasi_p2_binder = {p2_state, p2_resolve};
+
+bool wasi_bind_funcs(cm_host *host, const char *interface, const cm_host_binding *rows, size_t n, wr_error *err) {
+  return cm_host_bind(host, interface, &wasi_p2_binder, rows, n, NULL, err);
+}
+
 bool wasi_define_resource(cm_host *host, const char *interface, const char *resource, const wasi_kind *kind,
                           wr_error *err) {
   const cm_type *type = cm_host_resource(host, interface, resource);
