@@ -180,7 +180,7 @@ cm_val wasi_http_string(const cm_canon_cx *cx, const char *s, size_t len);
 /* ---- each file's functions of wasi:http/types, registered by wasi_http_define ---- */
 extern const wasi_func_def wasi_http_error_funcs[];
 extern const size_t wasi_http_error_nfuncs;
-extern const wasi_func_def wasi_http_fields_funcs[];
+extern const cm_host_binding wasi_http_fields_funcs[];
 extern const size_t wasi_http_fields_nfuncs;
 extern const cm_host_binding wasi_http_message_funcs[];
 extern const size_t wasi_http_message_nfuncs;
