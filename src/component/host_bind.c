@@ -46,7 +46,8 @@ bool cm_host_bind(cm_host *host, const char *interface, const cm_host_binder *bi
 }
 
 /* The state, the object parameters (args[i].val.u.rep on entry), then the function. */
-static wasm_trap *invoke(const bound *b, const cm_canon_cx *cx, const cm_functype *ft, cm_host_arg *args, cm_val *result) {
+static wasm_trap *invoke(const bound *b, const cm_canon_cx *cx, const cm_functype *ft, cm_host_arg *args,
+                         cm_val *result) {
   void *state = NULL;
   wasm_trap *trap = b->binder->state(cx, &state);
   if (trap) return trap;

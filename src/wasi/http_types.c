@@ -658,6 +658,10 @@ const size_t wasi_http_message_nfuncs = WR_ARRAY_LEN(wasi_http_message_funcs);
 
 /* ---- registration ---- */
 
+static bool bind_types(cm_host *host, const cm_host_binding *rows, size_t n, wr_error *err) {
+  return cm_host_bind(host, WASI_HTTP_TYPES, &wasi_http_binder, rows, n, NULL, err);
+}
+
 bool wasi_http_define(cm_host *host, wr_error *err) {
   static const struct {
     const char *name;
@@ -679,8 +683,8 @@ bool wasi_http_define(cm_host *host, wr_error *err) {
   for (size_t i = 0; i < WR_ARRAY_LEN(resources); i++)
     if (!wasi_define_resource(host, WASI_HTTP_TYPES, resources[i].name, resources[i].kind, err)) return false;
   return wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_error_funcs, wasi_http_error_nfuncs, err) &&
-         cm_host_bind(host, WASI_HTTP_TYPES, &wasi_http_binder, wasi_http_fields_funcs, wasi_http_fields_nfuncs, NULL, err) &&
-         cm_host_bind(host, WASI_HTTP_TYPES, &wasi_http_binder, wasi_http_message_funcs, wasi_http_message_nfuncs, NULL, err) &&
+         bind_types(host, wasi_http_fields_funcs, wasi_http_fields_nfuncs, err) &&
+         bind_types(host, wasi_http_message_funcs, wasi_http_message_nfuncs, err) &&
          wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_body_funcs, wasi_http_body_nfuncs, err) &&
          wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_future_funcs, wasi_http_future_nfuncs, err) &&
          wasi_http_define_outgoing_handler(host, err);

@@ -530,22 +530,25 @@ bool wasi_p2_define_io(cm_host *host, wr_error *err) {
       {"[method]pollable.block", pollable_block, {&wasi_pollable_kind}},
       {"poll", poll_poll, {NULL}},
   };
+#define INPUT {&wasi_input_stream_kind}
+#define OUTPUT {&wasi_output_stream_kind}
+#define SPLICE {&wasi_output_stream_kind, &wasi_input_stream_kind}
   static const cm_host_binding stream_funcs[] = {
-      {"[method]input-stream.read", input_stream_read, {&wasi_input_stream_kind}},
-      {"[method]input-stream.blocking-read", input_stream_blocking_read, {&wasi_input_stream_kind}},
-      {"[method]input-stream.skip", input_stream_skip, {&wasi_input_stream_kind}},
-      {"[method]input-stream.blocking-skip", input_stream_blocking_skip, {&wasi_input_stream_kind}},
-      {"[method]input-stream.subscribe", input_stream_subscribe, {&wasi_input_stream_kind}},
-      {"[method]output-stream.check-write", output_stream_check_write, {&wasi_output_stream_kind}},
-      {"[method]output-stream.write", output_stream_write, {&wasi_output_stream_kind}},
-      {"[method]output-stream.blocking-write-and-flush", output_stream_blocking_write_and_flush, {&wasi_output_stream_kind}},
-      {"[method]output-stream.flush", output_stream_flush, {&wasi_output_stream_kind}},
-      {"[method]output-stream.blocking-flush", output_stream_blocking_flush, {&wasi_output_stream_kind}},
-      {"[method]output-stream.subscribe", output_stream_subscribe, {&wasi_output_stream_kind}},
-      {"[method]output-stream.write-zeroes", output_stream_write_zeroes, {&wasi_output_stream_kind}},
-      {"[method]output-stream.blocking-write-zeroes-and-flush", output_stream_blocking_write_zeroes_and_flush, {&wasi_output_stream_kind}},
-      {"[method]output-stream.splice", output_stream_splice, {&wasi_output_stream_kind, &wasi_input_stream_kind}},
-      {"[method]output-stream.blocking-splice", output_stream_blocking_splice, {&wasi_output_stream_kind, &wasi_input_stream_kind}},
+      {"[method]input-stream.read", input_stream_read, INPUT},
+      {"[method]input-stream.blocking-read", input_stream_blocking_read, INPUT},
+      {"[method]input-stream.skip", input_stream_skip, INPUT},
+      {"[method]input-stream.blocking-skip", input_stream_blocking_skip, INPUT},
+      {"[method]input-stream.subscribe", input_stream_subscribe, INPUT},
+      {"[method]output-stream.check-write", output_stream_check_write, OUTPUT},
+      {"[method]output-stream.write", output_stream_write, OUTPUT},
+      {"[method]output-stream.blocking-write-and-flush", output_stream_blocking_write_and_flush, OUTPUT},
+      {"[method]output-stream.flush", output_stream_flush, OUTPUT},
+      {"[method]output-stream.blocking-flush", output_stream_blocking_flush, OUTPUT},
+      {"[method]output-stream.subscribe", output_stream_subscribe, OUTPUT},
+      {"[method]output-stream.write-zeroes", output_stream_write_zeroes, OUTPUT},
+      {"[method]output-stream.blocking-write-zeroes-and-flush", output_stream_blocking_write_zeroes_and_flush, OUTPUT},
+      {"[method]output-stream.splice", output_stream_splice, SPLICE},
+      {"[method]output-stream.blocking-splice", output_stream_blocking_splice, SPLICE},
   };
   return wasi_add_wit(host, "io", err) &&
          wasi_bind_funcs(host, WASI_IFACE("io/error"), error_funcs, WR_ARRAY_LEN(error_funcs), err) &&
