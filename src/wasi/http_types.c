@@ -206,13 +206,6 @@ wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_r
   return wasi_table_add(http->p2, &wasi_http_incoming_request_kind, req, rep);
 }
 
-wasm_trap *wasi_http_lookup(const cm_canon_cx *cx, const cm_val *self, const wasi_kind *kind, wasi_http_ctx **http,
-                            void **object) {
-  wasm_trap *trap = wasi_http_ctx_of(cx, http);
-  if (trap) return trap;
-  return wasi_table_lookup((*http)->p2, self->u.rep, kind, object);
-}
-
 /* An immutable copy of a message's headers as a new own<fields>. */
 static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result) {
   wasm_trap *trap = wasi_http_fields_charge(http, headers->bytes);
@@ -682,10 +675,10 @@ bool wasi_http_define(cm_host *host, wr_error *err) {
   if (!wasi_add_wit(host, "http", err)) return false;
   for (size_t i = 0; i < WR_ARRAY_LEN(resources); i++)
     if (!wasi_define_resource(host, WASI_HTTP_TYPES, resources[i].name, resources[i].kind, err)) return false;
-  return wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_error_funcs, wasi_http_error_nfuncs, err) &&
+  return wasi_bind_funcs(host, WASI_HTTP_TYPES, wasi_http_error_funcs, wasi_http_error_nfuncs, err) &&
          bind_types(host, wasi_http_fields_funcs, wasi_http_fields_nfuncs, err) &&
          bind_types(host, wasi_http_message_funcs, wasi_http_message_nfuncs, err) &&
-         wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_body_funcs, wasi_http_body_nfuncs, err) &&
-         wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_future_funcs, wasi_http_future_nfuncs, err) &&
+         wasi_bind_funcs(host, WASI_HTTP_TYPES, wasi_http_body_funcs, wasi_http_body_nfuncs, err) &&
+         bind_types(host, wasi_http_future_funcs, wasi_http_future_nfuncs, err) &&
          wasi_http_define_outgoing_handler(host, err);
 }
