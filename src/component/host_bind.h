@@ -81,7 +81,8 @@ typedef struct cm_host_binding {
 } cm_host_binding;
 
 /* Implements each row's function of `interface` (exact name) through `binder` (which must
- * outlive the host). false + err naming the first row the WIT contradicts. */
+ * outlive the host; the rows are copied). false + err naming the first row the WIT
+ * contradicts. */
 bool cm_host_bind(cm_host *host, const char *interface, const cm_host_binder *binder, const cm_host_binding *rows,
                   size_t n, void *env, wr_error *err);
 

@@ -1,5 +1,5 @@
-/* Registering the WASI 0.2 hosts: the embedded WIT, implementations and destructors, and the
- * result values (result, option, list<u8>) every interface builds. */
+/* Registering the WASI 0.2 hosts: the embedded WIT, the binder of their functions,
+ * destructors, and the result values (result, option, list<u8>) every interface builds. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,16 +15,6 @@ bool wasi_add_wit(cm_host *host, const char *name, wr_error *err) {
   }
   wr_error_set(err, "no embedded WIT file named %s", name);
   return false;
-}
-
-bool wasi_define_funcs(cm_host *host, const char *interface, const wasi_func_def *defs, size_t n, wr_error *err) {
-  for (size_t i = 0; i < n; i++) {
-    if (!cm_host_define_func(host, interface, defs[i].func, defs[i].impl, NULL)) {
-      wr_error_set(err, "%s has no function %s", interface, defs[i].func);
-      return false;
-    }
-  }
-  return true;
 }
 
 static wasm_trap *p2_state(const cm_canon_cx *cx, void **state) {
