@@ -88,9 +88,10 @@ static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint3
 }
 
 wasm_trap *cm_lift_byte_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t count, const uint8_t **data) {
+  static const uint8_t none[1];
   wasm_trap *trap = check_list(cx, cm_valtype_primitive(CM_U8), ptr, count);
   if (trap) return trap;
-  *data = wasm_memory_data(cx->memory) + ptr;
+  *data = count ? wasm_memory_data(cx->memory) + ptr : none; /* an empty memory may have no data */
   return NULL;
 }
 

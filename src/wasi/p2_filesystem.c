@@ -391,51 +391,43 @@ static int stat_at(const cm_canon_cx *cx, const descriptor *d, uint32_t path_fla
 
 /* ---- descriptor methods ---- */
 
-static wasm_trap *desc_stat(const cm_host_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  descriptor *d = call->args[0].object;
+typedef cm_val (*stat_view)(const cm_canon_cx *cx, const struct stat *st);
+
+/* The stat of the descriptor or, `at`, of the path its parameters 1 and 2 name (path-flags,
+ * path), answered as `view` makes it: stat, metadata-hash, get-type and their -at forms. */
+static wasm_trap *stat_answer(const cm_host_call *call, bool at, stat_view view, cm_val *result) {
+  const descriptor *d = call->args[0].object;
   struct stat st;
-  if (fstat(d->fd, &st)) return fail(cx, errno, result);
-  cm_val record = stat_record(cx, &st);
-  return finish(cx, 0, &record, result);
+  int err = at ? stat_at(call->cx, d, call->args[1].val.u.flags, call->args[2].str, &st)
+               : fstat(d->fd, &st) ? errno : 0;
+  if (err) return fail(call->cx, err, result);
+  cm_val answer = view(call->cx, &st);
+  return finish(call->cx, 0, &answer, result);
+}
+
+static cm_val type_value(const cm_canon_cx *cx, const struct stat *st) {
+  WR_UNUSED(cx);
+  return (cm_val){.u.cs = {type_of_mode(st->st_mode), NULL}};
+}
+
+static wasm_trap *desc_stat(const cm_host_call *call, cm_val *result) {
+  return stat_answer(call, false, stat_record, result);
 }
 
 static wasm_trap *desc_stat_at(const cm_host_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  descriptor *d = call->args[0].object;
-  struct stat st;
-  int err = stat_at(cx, d, call->args[1].val.u.flags, call->args[2].str, &st);
-  if (err) return fail(cx, err, result);
-  cm_val record = stat_record(cx, &st);
-  return finish(cx, 0, &record, result);
+  return stat_answer(call, true, stat_record, result);
 }
 
 static wasm_trap *desc_metadata_hash(const cm_host_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  descriptor *d = call->args[0].object;
-  struct stat st;
-  if (fstat(d->fd, &st)) return fail(cx, errno, result);
-  cm_val hash = metadata_hash(cx, &st);
-  return finish(cx, 0, &hash, result);
+  return stat_answer(call, false, metadata_hash, result);
 }
 
 static wasm_trap *desc_metadata_hash_at(const cm_host_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  descriptor *d = call->args[0].object;
-  struct stat st;
-  int err = stat_at(cx, d, call->args[1].val.u.flags, call->args[2].str, &st);
-  if (err) return fail(cx, err, result);
-  cm_val hash = metadata_hash(cx, &st);
-  return finish(cx, 0, &hash, result);
+  return stat_answer(call, true, metadata_hash, result);
 }
 
 static wasm_trap *desc_get_type(const cm_host_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  descriptor *d = call->args[0].object;
-  struct stat st;
-  if (fstat(d->fd, &st)) return fail(cx, errno, result);
-  cm_val type = {.u.cs = {type_of_mode(st.st_mode), NULL}};
-  return finish(cx, 0, &type, result);
+  return stat_answer(call, false, type_value, result);
 }
 
 static wasm_trap *desc_get_flags(const cm_host_call *call, cm_val *result) {
