@@ -1,5 +1,5 @@
 /* Bound host functions (host_bind.h): the table rows checked against the WIT, and the call
- * path that lifts a row's arguments from core values into cm_args. */
+ * path that lifts a row's arguments from core values into cm_host_args. */
 #include "host_bind.h"
 
 typedef struct bound {

@@ -58,7 +58,6 @@ static wasm_trap *incoming_body_stream(const cm_host_call *call, cm_val *result)
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = call->state;
   incoming_body *body = call->args[0].object;
-  wasm_trap *trap;
   if (body->stream_taken) {
     *result = wasi_err(cx, NULL);
     return NULL;
@@ -67,7 +66,8 @@ static wasm_trap *incoming_body_stream(const cm_host_call *call, cm_val *result)
   wasi_http_body_source src = body->source;
   body->source = (wasi_http_body_source){0};
   uint32_t rep = 0;
-  trap = src.ops ? wasi_input_stream_add(ctx, src.ops, src.self, &rep) : wasi_input_stream_add(ctx, &empty_input, NULL, &rep);
+  wasm_trap *trap = src.ops ? wasi_input_stream_add(ctx, src.ops, src.self, &rep)
+                            : wasi_input_stream_add(ctx, &empty_input, NULL, &rep);
   if (trap) return trap;
   cm_val handle = cm_val_handle(rep);
   *result = wasi_ok(cx, &handle);
