@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
   cm_handle_table_init(&handles);
   const cm_type *resource = cm_host_resource(host, streams, "output-stream");
   uint32_t index = 0;
-  if (cm_handle_add(store, &handles, (cm_handle){.resource = resource, .rep = stream.u.rep, .own = true}, &index))
+  if (cm_resource_new(store, &handles, resource, stream.u.rep, &index))
     return 1;
 
   uint64_t written = 0;

@@ -21,9 +21,25 @@
 #define CM_UTF16_TAG (1u << 31)      /* latin1+utf16: the length counts UTF-16 code units */
 #define CM_MAX_HANDLES (1u << 28)     /* handle table length bound (index 0 included) */
 
-/* ---- resource handles ---- */
+/* ---- handles ---- */
+/* What a handle table slot holds (definitions.py ComponentInstance.handles: resource handles,
+ * waitables, waitable sets, error contexts share one index space). */
+typedef enum cm_handle_kind {
+  CM_HANDLE_FREE = 0,
+  CM_HANDLE_RESOURCE,
+  CM_HANDLE_WAITABLE_SET,
+  CM_HANDLE_SUBTASK,
+  CM_HANDLE_STREAM_READABLE,
+  CM_HANDLE_STREAM_WRITABLE,
+  CM_HANDLE_FUTURE_READABLE,
+  CM_HANDLE_FUTURE_WRITABLE,
+  CM_HANDLE_ERROR_CONTEXT,
+} cm_handle_kind;
+
 typedef struct cm_handle {
-  const cm_type *resource; /* a CM_TYPE_RESOURCE; NULL marks a free slot */
+  cm_handle_kind kind;
+  void *object;            /* every kind but RESOURCE: the waitable set, subtask, end, error context */
+  const cm_type *resource; /* RESOURCE: a CM_TYPE_RESOURCE */
   uint32_t rep;
   bool own;
   uint32_t num_lends;      /* own: subtasks it is currently lent to as a borrow */
@@ -63,6 +79,21 @@ wasm_trap *cm_resource_rep(wasm_store *store, cm_handle_table *table, uint32_t i
                            uint32_t *rep);
 wasm_trap *cm_resource_drop(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource);
 
+/* Objects in the table (every kind but RESOURCE): add one (the table owns it from then on),
+ * get one of `kind` (traps on a free index or another kind), remove one (the caller owns it). */
+wasm_trap *cm_handle_add_object(wasm_store *store, cm_handle_table *table, cm_handle_kind kind, void *object,
+                                uint32_t *index);
+wasm_trap *cm_handle_get_object(wasm_store *store, cm_handle_table *table, uint32_t index, cm_handle_kind kind,
+                                void **out);
+wasm_trap *cm_handle_remove_object(wasm_store *store, cm_handle_table *table, uint32_t index, cm_handle_kind kind,
+                                   void **out);
+/* The kind at `index` (CM_HANDLE_FREE when out of range). */
+cm_handle_kind cm_handle_kind_at(const cm_handle_table *table, uint32_t index);
+typedef struct cm_waitable_set cm_waitable_set;
+wasm_trap *cm_handle_get_waitable_set(wasm_store *store, cm_handle_table *table, uint32_t index, cm_waitable_set **out);
+/* Frees what a removed or left-over object of `kind` owns (the table's objects at its end). */
+void cm_handle_object_free(cm_handle_kind kind, void *object);
+
 /* The end of `task` while borrows lowered into it are still in `table` (the call trapped):
  * they stay usable as handles but no longer count in the task, which is about to go. */
 void cm_handle_table_end_borrow_scope(cm_handle_table *table, const cm_task *task);
@@ -81,6 +112,7 @@ typedef struct cm_canon_cx {
   cm_task *task;
   cm_subtask *subtask;
   cm_arena *arena;             /* lifting: children of lifted values */
+  cm_component_instance *inst; /* the guest instance (streams, futures, error contexts) */
   /* The guest instance's may_leave flag (NULL: none): cleared while its realloc and its
    * post-return run, so that they cannot call out of the instance (CanonicalABI.md). */
   bool *may_leave;
@@ -112,6 +144,9 @@ wasm_trap *cm_post_return(wasm_store *store, wasm_func *post_return, const wasm_
  * results, or into the guest's return area (the last core parameter) when spilled. `slots`
  * is the host function's slot array. */
 wasm_trap *cm_lift_args(const cm_canon_cx *cx, const cm_functype *ft, const wasm_slot *slots, cm_val *args);
+/* The same with another flat limit (an async lower: CM_MAX_FLAT_ASYNC_PARAMS; task.return). */
+wasm_trap *cm_lift_args_max(const cm_canon_cx *cx, const cm_functype *ft, uint32_t max_flat, const wasm_slot *slots,
+                            cm_val *args);
 wasm_trap *cm_lower_result(const cm_canon_cx *cx, const cm_functype *ft, const cm_val *result, wasm_slot *slots);
 
 /* ---- whole calls ---- */
@@ -152,6 +187,9 @@ wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_u
  * again (it may write, grow and so move its memory). */
 wasm_trap *cm_lift_string_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out);
 wasm_trap *cm_lift_byte_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t count, const uint8_t **data);
+/* stream, future and error-context values (builtins.c, stream.c) */
+wasm_trap *cm_lift_async_value(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, cm_val *out);
+wasm_trap *cm_lower_async_value(const cm_canon_cx *cx, const cm_valtype *type, const cm_val *val, uint32_t *index);
 wasm_trap *cm_lower_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_t rep, uint32_t *index);
 wasm_trap *cm_lift_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, uint32_t *rep);
 

@@ -50,7 +50,7 @@ wasm_trap *cm_call_host(const cm_canon_cx *outer, cm_subtask *subtask, const cm_
   cm_subtask_start(subtask);
   wasm_trap *trap;
   if (impl == cm_host_bound_impl) { /* a binding lifts its arguments itself (host_bind.h) */
-    trap = cm_host_bound_call(env, &cx, ft, slots, &result);
+    trap = cm_host_bound_call(env, &cx, ft, CM_MAX_FLAT_PARAMS, slots, &result);
   } else {
     trap = cm_lift_args(&cx, ft, slots, args);
     if (!trap) trap = impl(env, &cx, args, &result);

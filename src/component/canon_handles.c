@@ -6,7 +6,13 @@
 
 void cm_handle_table_init(cm_handle_table *table) { *table = (cm_handle_table){0}; }
 
-void cm_handle_table_free(cm_handle_table *table) { WR_VEC_FREE(&table->slots); }
+void cm_handle_table_free(cm_handle_table *table) {
+  for (size_t i = 1; i < table->slots.len; i++) {
+    cm_handle *h = &table->slots.items[i];
+    if (h->kind != CM_HANDLE_FREE && h->kind != CM_HANDLE_RESOURCE) cm_handle_object_free(h->kind, h->object);
+  }
+  WR_VEC_FREE(&table->slots);
+}
 
 wasm_trap *cm_handle_add(wasm_store *store, cm_handle_table *table, cm_handle handle, uint32_t *index) {
   handle.next_free = 0;
@@ -31,9 +37,10 @@ static const char *resource_kind(const cm_type *resource) {
 
 wasm_trap *cm_handle_get(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
                          cm_handle **out) {
-  if (index == 0 || index >= table->slots.len || !table->slots.items[index].resource)
+  if (index == 0 || index >= table->slots.len || table->slots.items[index].kind == CM_HANDLE_FREE)
     return TRAP(store, "unknown handle index %u", index);
   cm_handle *h = &table->slots.items[index];
+  if (h->kind != CM_HANDLE_RESOURCE) return TRAP(store, "handle index %u is not a resource handle", index);
   if (h->resource != resource)
     return TRAP(store, "handle index %u used with the wrong type, expected %s but found %s%s", index,
                 resource_kind(resource), resource_kind(h->resource) == resource_kind(resource) ? "a different " : "",
@@ -49,7 +56,8 @@ static void handle_free(cm_handle_table *table, uint32_t index) {
 
 wasm_trap *cm_resource_new(wasm_store *store, cm_handle_table *table, const cm_type *resource, uint32_t rep,
                            uint32_t *index) {
-  return cm_handle_add(store, table, (cm_handle){.resource = resource, .rep = rep, .own = true}, index);
+  return cm_handle_add(store, table, (cm_handle){.kind = CM_HANDLE_RESOURCE, .resource = resource, .rep = rep, .own = true},
+                       index);
 }
 
 wasm_trap *cm_resource_rep(wasm_store *store, cm_handle_table *table, uint32_t index, const cm_type *resource,
@@ -87,7 +95,8 @@ static bool implements(const cm_handle_table *table, const cm_type *resource) {
 wasm_trap *cm_lower_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_t rep, uint32_t *index) {
   if (!cx->handles) return TRAP(cx->store, "canonical ABI: no handle table for a resource handle");
   if (type->kind == CM_OWN)
-    return cm_handle_add(cx->store, cx->handles, (cm_handle){.resource = type->resource, .rep = rep, .own = true},
+    return cm_handle_add(cx->store, cx->handles,
+                         (cm_handle){.kind = CM_HANDLE_RESOURCE, .resource = type->resource, .rep = rep, .own = true},
                          index);
   if (implements(cx->handles, type->resource)) {
     *index = rep;
@@ -95,7 +104,9 @@ wasm_trap *cm_lower_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32
   }
   if (!cx->task) return TRAP(cx->store, "canonical ABI: a borrow outside of a call");
   wasm_trap *trap = cm_handle_add(cx->store, cx->handles,
-                                  (cm_handle){.resource = type->resource, .rep = rep, .borrow_scope = cx->task}, index);
+                                  (cm_handle){.kind = CM_HANDLE_RESOURCE, .resource = type->resource, .rep = rep,
+                                              .borrow_scope = cx->task},
+                                  index);
   if (!trap) cx->task->num_borrows++;
   return trap;
 }
@@ -119,6 +130,55 @@ wasm_trap *cm_lift_handle(const cm_canon_cx *cx, const cm_valtype *type, uint32_
 
 void cm_handle_table_end_borrow_scope(cm_handle_table *table, const cm_task *task) {
   for (size_t i = 1; i < table->slots.len; i++)
-    if (table->slots.items[i].resource && table->slots.items[i].borrow_scope == task)
+    if (table->slots.items[i].kind == CM_HANDLE_RESOURCE && table->slots.items[i].borrow_scope == task)
       table->slots.items[i].borrow_scope = NULL;
+}
+
+/* ---- objects: waitable sets, subtasks, stream and future ends, error contexts ---- */
+static const char *kind_name(cm_handle_kind kind) {
+  switch (kind) {
+  case CM_HANDLE_FREE: return "free";
+  case CM_HANDLE_RESOURCE: return "resource";
+  case CM_HANDLE_WAITABLE_SET: return "waitable set";
+  case CM_HANDLE_SUBTASK: return "subtask";
+  case CM_HANDLE_STREAM_READABLE: return "readable stream end";
+  case CM_HANDLE_STREAM_WRITABLE: return "writable stream end";
+  case CM_HANDLE_FUTURE_READABLE: return "readable future end";
+  case CM_HANDLE_FUTURE_WRITABLE: return "writable future end";
+  case CM_HANDLE_ERROR_CONTEXT: return "error context";
+  }
+  return "?";
+}
+
+wasm_trap *cm_handle_add_object(wasm_store *store, cm_handle_table *table, cm_handle_kind kind, void *object,
+                                uint32_t *index) {
+  return cm_handle_add(store, table, (cm_handle){.kind = kind, .object = object}, index);
+}
+
+cm_handle_kind cm_handle_kind_at(const cm_handle_table *table, uint32_t index) {
+  return index < table->slots.len ? table->slots.items[index].kind : CM_HANDLE_FREE;
+}
+
+wasm_trap *cm_handle_get_object(wasm_store *store, cm_handle_table *table, uint32_t index, cm_handle_kind kind,
+                                void **out) {
+  cm_handle_kind have = cm_handle_kind_at(table, index);
+  if (index == 0 || have == CM_HANDLE_FREE) return TRAP(store, "unknown handle index %u", index);
+  if (have != kind)
+    return TRAP(store, "handle index %u is a %s, not a %s", index, kind_name(have), kind_name(kind));
+  *out = table->slots.items[index].object;
+  return NULL;
+}
+
+wasm_trap *cm_handle_remove_object(wasm_store *store, cm_handle_table *table, uint32_t index, cm_handle_kind kind,
+                                   void **out) {
+  wasm_trap *trap = cm_handle_get_object(store, table, index, kind, out);
+  if (!trap) handle_free(table, index);
+  return trap;
+}
+
+wasm_trap *cm_handle_get_waitable_set(wasm_store *store, cm_handle_table *table, uint32_t index, cm_waitable_set **out) {
+  void *object;
+  wasm_trap *trap = cm_handle_get_object(store, table, index, CM_HANDLE_WAITABLE_SET, &object);
+  if (!trap) *out = object;
+  return trap;
 }

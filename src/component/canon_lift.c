@@ -49,12 +49,6 @@ static cm_val int_of(const cm_valtype *type, uint64_t bits) {
   }
 }
 
-/* stream, future and error-context need the async runtime's tables, which do not exist yet */
-static wasm_trap *unsupported(const cm_canon_cx *cx, const cm_valtype *type) {
-  const char *what = type->kind == CM_STREAM ? "stream" : type->kind == CM_FUTURE ? "future" : "error-context";
-  return TRAP(cx, "canonical ABI: %s values are not supported yet", what);
-}
-
 static uint32_t flags_mask(const cm_valtype *type) {
   return type->count >= 32 ? UINT32_MAX : (1u << type->count) - 1;
 }
@@ -137,7 +131,7 @@ static wasm_trap *load_value(const cm_canon_cx *cx, const cm_valtype *type, uint
     *out = cm_val_handle(rep);
     return NULL;
   }
-  default: return unsupported(cx, type);
+  default: return cm_lift_async_value(cx, type, (uint32_t)get_le(cx, ptr, 4), out);
   }
 }
 
@@ -198,7 +192,7 @@ static wasm_trap *lift_flat(const cm_canon_cx *cx, const cm_valtype *type, const
     *out = cm_val_handle(rep);
     return NULL;
   }
-  default: return unsupported(cx, type);
+  default: return cm_lift_async_value(cx, type, (uint32_t)in[(*n)++], out);
   }
 }
 
@@ -209,8 +203,13 @@ wasm_trap *cm_lift_flat(const cm_canon_cx *cx, const cm_valtype *type, const was
 }
 
 wasm_trap *cm_lift_args(const cm_canon_cx *cx, const cm_functype *ft, const wasm_slot *slots, cm_val *args) {
+  return cm_lift_args_max(cx, ft, CM_MAX_FLAT_PARAMS, slots, args);
+}
+
+wasm_trap *cm_lift_args_max(const cm_canon_cx *cx, const cm_functype *ft, uint32_t max_flat, const wasm_slot *slots,
+                            cm_val *args) {
   wasm_trap *trap;
-  if (cm_params_flat_count(ft) <= CM_MAX_FLAT_PARAMS) {
+  if (cm_params_flat_count(ft) <= max_flat) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < ft->nparams; i++)
       if ((trap = lift_flat(cx, ft->params[i].type, slots, &n, &args[i]))) return trap;

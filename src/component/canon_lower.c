@@ -47,12 +47,6 @@ static wasm_trap *check_case(const cm_canon_cx *cx, const cm_valtype *type, cons
   return NULL;
 }
 
-/* stream, future and error-context need the async runtime's tables, which do not exist yet */
-static wasm_trap *unsupported(const cm_canon_cx *cx, const cm_valtype *type) {
-  const char *what = type->kind == CM_STREAM ? "stream" : type->kind == CM_FUTURE ? "future" : "error-context";
-  return TRAP(cx, "canonical ABI: %s values are not supported yet", what);
-}
-
 static uint32_t flags_mask(const cm_valtype *type) {
   return type->count >= 32 ? UINT32_MAX : (1u << type->count) - 1;
 }
@@ -107,7 +101,12 @@ static wasm_trap *store_value(const cm_canon_cx *cx, const cm_valtype *type, con
     put_le(cx, ptr, index, 4);
     return NULL;
   }
-  default: return unsupported(cx, type);
+  default: {
+    uint32_t index;
+    if ((trap = cm_lower_async_value(cx, type, val, &index))) return trap;
+    put_le(cx, ptr, index, 4);
+    return NULL;
+  }
   }
 }
 
@@ -186,7 +185,12 @@ static wasm_trap *lower_flat(const cm_canon_cx *cx, const cm_valtype *type, cons
     out[(*n)++] = index;
     return NULL;
   }
-  default: return unsupported(cx, type);
+  default: {
+    uint32_t index;
+    if ((trap = cm_lower_async_value(cx, type, val, &index))) return trap;
+    out[(*n)++] = index;
+    return NULL;
+  }
   }
 }
 

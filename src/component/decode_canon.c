@@ -168,6 +168,7 @@ static bool read_lift(cm_decoder *d, wasm_reader *r, cm_scope *scope, size_t at,
   if (cn->resolved->kind != CM_TYPE_FUNC) return cm_fail(r, at, "canon lift: type %u is not a func type", cn->type);
   const cm_functype *ft = &cn->resolved->func;
   const cm_canon_opts *o = &cn->opts;
+  if (o->async && !ft->async) return cm_fail(r, at, "canon lift: the `async` canonical option requires an async function type");
   if (!require(r, at, !params_need_memory(ft) || o->has_realloc, "canon lift", "realloc", "parameters hold strings or lists") ||
       !require(r, at, flat_count_of(ft, false) <= CM_MAX_FLAT_PARAMS || o->has_realloc, "canon lift", "realloc",
                "parameters are passed in memory") ||
@@ -204,6 +205,7 @@ static bool read_lower(cm_decoder *d, wasm_reader *r, cm_scope *scope, size_t at
   cn->resolved = cm_item_at(scope, CM_SORT_FUNC, cn->func)->u.type;
   const cm_functype *ft = &cn->resolved->func;
   const cm_canon_opts *o = &cn->opts;
+  if (o->async && !ft->async) return cm_fail(r, at, "canon lower: the `async` canonical option requires an async function type");
   uint32_t max_params = o->async ? CM_MAX_FLAT_ASYNC_PARAMS : CM_MAX_FLAT_PARAMS;
   uint32_t max_results = o->async ? 0 : CM_MAX_FLAT_RESULTS;
   if (!require(r, at, !params_need_memory(ft) || o->has_memory, "canon lower", "memory", "parameters hold strings or lists") ||

@@ -79,6 +79,8 @@ typedef struct cm_matcher {
 /* Whether `have` may be passed for an import of type `want`; false with a reason in `why`.
  * Abstract resources of `want` get bound (in m) to those of `have`. */
 bool cm_externs_match(cm_matcher *m, const cm_extern *have, const cm_extern *want, const char **why);
+/* Structural equality of two value types (a stream or future element type seen by two components). */
+bool cm_valtypes_equal(const cm_valtype *a, const cm_valtype *b);
 
 /* ---- canonical definitions (decode_canon.c) ---- */
 bool cm_read_canon(cm_decoder *d, wasm_reader *r, cm_scope *scope, uint32_t def);

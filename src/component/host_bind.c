@@ -84,14 +84,14 @@ wasm_trap *cm_host_bound_impl(void *env, const cm_canon_cx *cx, const cm_val *va
   return invoke(b, cx, b->ft, args, result);
 }
 
-wasm_trap *cm_host_bound_call(const void *binding, const cm_canon_cx *cx, const cm_functype *ft,
+wasm_trap *cm_host_bound_call(const void *binding, const cm_canon_cx *cx, const cm_functype *ft, uint32_t max_flat,
                               const wasm_slot *slots, cm_val *result) {
   const bound *b = binding;
   wasm_trap *trap;
-  if (cm_params_flat_count(ft) > CM_MAX_FLAT_PARAMS) {
-    /* spilled parameters (no WASI function has them): lift as usual and adapt */
-    cm_val *vals = cm_arena_array(cx->arena, ft->nparams, sizeof *vals);
-    trap = cm_lift_args(cx, ft, slots, vals);
+  if (cm_params_flat_count(ft) > max_flat) {
+    /* spilled parameters (few functions have them): lift as usual and adapt */
+    cm_val *vals = cm_arena_array(cx->arena, ft->nparams ? ft->nparams : 1, sizeof *vals);
+    trap = cm_lift_args_max(cx, ft, max_flat, slots, vals);
     return trap ? trap : cm_host_bound_impl((void *)b, cx, vals, result);
   }
   cm_host_arg small[8];

@@ -86,13 +86,15 @@ typedef struct cm_host_binding {
 bool cm_host_bind(cm_host *host, const char *interface, const cm_host_binder *binder, const cm_host_binding *rows,
                   size_t n, void *env, wr_error *err);
 
-/* ---- used by cm_call_host ---- */
+/* ---- used by the lowered-call paths (call.c, cm_call_host) ---- */
 /* The cm_host_impl every bound function is registered as (its env is the binding): called
  * with lifted cm_vals, it adapts them (a list<u8> is copied into cx->arena). */
 wasm_trap *cm_host_bound_impl(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result);
-/* The fast path cm_call_host takes for cm_host_bound_impl: lifts the arguments of `ft` (the
- * caller's view of the function) from the core `slots` itself and calls the function. */
-wasm_trap *cm_host_bound_call(const void *binding, const cm_canon_cx *cx, const cm_functype *ft,
+/* The fast path a lowered call takes for cm_host_bound_impl: lifts the arguments of `ft` (the
+ * caller's view of the function) from the core `slots` itself, spilled past `max_flat`
+ * (CM_MAX_FLAT_PARAMS, or CM_MAX_FLAT_ASYNC_PARAMS for an async lower), and calls the
+ * function. The caller has started the subtask and lowers the result. */
+wasm_trap *cm_host_bound_call(const void *binding, const cm_canon_cx *cx, const cm_functype *ft, uint32_t max_flat,
                               const wasm_slot *slots, cm_val *result);
 
 #endif

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../base/alloc.h"
-#include "decode_internal.h"
+#include "instance_internal.h"
 #include "names.h"
 
 /* ---- runtime values of index space entries ---- */
@@ -44,31 +44,6 @@ union rt_item {
   rt_instance *instance;
 };
 
-typedef enum { CM_FUNC_LIFTED, CM_FUNC_HOST } cm_func_kind;
-
-struct cm_func {
-  cm_func_kind kind;
-  const cm_functype *type;
-  /* LIFTED: the core function and its options, in the instance that lifted it */
-  cm_component_instance *owner;
-  wasm_func *core, *realloc, *post_return;
-  wasm_memory *memory;
-  cm_string_encoding encoding;
-  /* HOST */
-  cm_host_impl impl;
-  void *env;
-};
-
-/* What a root instance shares with its nested instances. */
-typedef struct rt_root {
-  wasm_store *store;
-  const cm_host *host;
-  cm_arena *arena;   /* runtime structures of the whole instance tree */
-  cm_arena *scratch; /* values crossing one lowered call (marked and released per call) */
-  cm_matcher matcher; /* abstract resources -> the concrete ones they are bound to */
-  WR_VEC(cm_component_instance *) all; /* every instance of the tree, for freeing */
-} rt_root;
-
 /* Where a resource type, as one instance sees it, comes from at run time: its concrete type and
  * the instance that defined it. Types are static (shared by every instance of a component),
  * resources are not: two instances of one component define two resources, so a handle's
@@ -78,47 +53,6 @@ typedef struct resource_origin {
   const cm_type *concrete;
   cm_component_instance *definer; /* NULL: a host resource, or not known */
 } resource_origin;
-
-struct cm_component_instance {
-  rt_root *root;
-  const cm_component *component;
-  cm_component_instance *parent; /* the instance that instantiated it */
-  cm_component_instance *outer;  /* where its outer aliases resolve (see rt_component) */
-  rt_item *space[CM_SORT_COUNT];
-  rt_item *imports; /* the arguments, in component->imports order */
-  cm_handle_table handles;
-  WR_VEC(const cm_type *) implements; /* resources this instance defines */
-  WR_VEC(resource_origin) origins;    /* imported and aliased resource types */
-  /* What definitions.py's ComponentInstance keeps (the state of each call is its cm_task,
-   * task.h). may_enter is false while a call into it or a descendant is on the stack, so that
-   * it is never re-entered (may_enter_from); may_leave is false while its post-return or
-   * realloc runs, so that those cannot call out. */
-  bool may_enter;
-  bool may_leave;
-  /* Async admission (Task.enter_implicit_thread); unused until async lifts and
-   * backpressure.inc/dec exist: the backpressure counter, the tasks waiting to enter, and the
-   * task holding the exclusive lock that sync- and callback-lifted async calls take. */
-  uint32_t backpressure;
-  uint32_t num_waiting_to_enter;
-  cm_task *exclusive;
-  /* The innermost task running in it, for the sync path (context.get/set, the caller of a
-   * lowered call); the tasks before it are chained through cm_task.outer. */
-  cm_task *current_task;
-};
-
-typedef struct lowered_func {
-  const cm_func *callee;
-  const cm_functype *type; /* as the caller sees it */
-  cm_component_instance *caller;
-  wasm_memory *memory;
-  wasm_func *realloc;
-  cm_string_encoding encoding;
-} lowered_func;
-
-typedef struct context_builtin {
-  cm_component_instance *inst;
-  uint32_t index;
-} context_builtin;
 
 typedef struct resource_builtin {
   cm_component_instance *inst;
@@ -166,13 +100,21 @@ static void bind_origin(cm_component_instance *inst, const cm_type *type, resour
   WR_VEC_PUSH(&inst->origins, ((resource_origin){type, from.concrete, from.definer}));
 }
 
-/* A task of `inst` begins or ends running in it (sync: LIFO). */
-static void push_task(cm_component_instance *inst, cm_task *task) {
-  task->outer = inst->current_task;
-  inst->current_task = task;
-}
+typedef struct dtor_run {
+  wasm_func *dtor;
+  uint32_t rep;
+} dtor_run;
 
-static void pop_task(cm_component_instance *inst, cm_task *task) { inst->current_task = task->outer; }
+static wasm_trap *run_dtor(cm_thread *thread, void *arg) {
+  dtor_run *d = arg;
+  wasm_slot slots[1] = {d->rep};
+  cm_task *task = thread->task;
+  cm_task_start(task);
+  wasm_trap *trap = wasm_func_call(thread->store->wasm, d->dtor, slots);
+  if (!trap) trap = cm_task_return(thread->store->wasm, task);
+  if (!trap) trap = cm_task_exit_implicit_thread(task);
+  return trap;
+}
 
 /* The handle table's destructor: an own handle of `resource` (as this instance sees it) was
  * dropped. Host resources go to the host's destructor, guest resources to their dtor. */
@@ -188,123 +130,39 @@ static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep
   if (!concrete->resource.defined || !concrete->resource.has_dtor) return NULL;
   cm_component_instance *definer = origin.definer;
   if (!definer) return NULL;
-  wasm_func *dtor = definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func;
-  wasm_slot slots[1] = {rep};
-  /* the destructor runs as a task of its definer (canon_resource_drop lifts it) */
-  cm_task task;
-  cm_task_init(&task, NULL, definer, NULL);
-  push_task(definer, &task);
-  cm_task_start(&task);
-  wasm_trap *trap = wasm_func_call(root->store, dtor, slots);
-  if (!trap) trap = cm_task_return(root->store, &task);
-  pop_task(definer, &task);
-  return trap;
+  /* the destructor runs as a sync task of its definer (canon_resource_drop lifts it) */
+  dtor_run d = {definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func, rep};
+  return cm_run_sync_task(definer, run_dtor, &d);
 }
 
-/* ---- calls across the boundary ---- */
-static bool is_self_or_ancestor(const cm_component_instance *inst, const cm_component_instance *of) {
-  for (; of; of = of->parent)
-    if (of == inst) return true;
-  return false;
-}
-
-/* definitions.py ComponentInstance.may_enter_from / enter_from / leave_to: a call from `caller`
- * (NULL: the host) enters the callee and each of its ancestors that is not also the caller's
- * (entering_set); none of them may be entered already. */
-static bool may_enter_from(const cm_component_instance *callee, const cm_component_instance *caller) {
-  for (const cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent)
+/* ---- entering ---- */
+/* Entering an instance (definitions.py ComponentInstance.may_enter_from / enter_from /
+ * leave_to, as wasmtime and the component model's test/async apply them): a call may not enter
+ * an instance that is already entered, nor one whose ancestor or descendant is (a parent and
+ * its child calling each other traps, test/async/trap-on-reenter.wast); siblings may call each
+ * other. `caller` is kept for the spec's signature. */
+bool cm_instance_may_enter_from(const cm_component_instance *callee, const cm_component_instance *caller) {
+  (void)caller;
+  if (callee->root->poisoned || callee->entered_descendants) return false;
+  for (const cm_component_instance *i = callee; i; i = i->parent)
     if (!i->may_enter) return false;
   return true;
 }
 
-static void enter_from(cm_component_instance *callee, const cm_component_instance *caller) {
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->may_enter = false;
+void cm_instance_enter_from(cm_component_instance *callee, const cm_component_instance *caller) {
+  (void)caller;
+  callee->may_enter = false;
+  for (cm_component_instance *i = callee->parent; i; i = i->parent) i->entered_descendants++;
 }
 
-static void leave_to(cm_component_instance *callee, const cm_component_instance *caller) {
-  for (cm_component_instance *i = callee; i && !is_self_or_ancestor(i, caller); i = i->parent) i->may_enter = true;
+void cm_instance_leave_to(cm_component_instance *callee, const cm_component_instance *caller) {
+  (void)caller;
+  callee->may_enter = true;
+  for (cm_component_instance *i = callee->parent; i; i = i->parent) i->entered_descendants--;
 }
 
 static wasm_trap *cannot_leave(wasm_store *store) {
   return wasm_trap_new(store, WASM_TRAP_HOST, "cannot leave component instance (during post-return or realloc)");
-}
-
-/* A lifted function of `callee`'s instance called, as a new task, from `caller` (NULL: the
- * host) through its lowered call `subtask` (NULL: the host). */
-static wasm_trap *call_lifted(const cm_func *callee, cm_component_instance *caller, cm_subtask *subtask,
-                              cm_arena *arena, const cm_val *args, cm_val *result) {
-  cm_component_instance *owner = callee->owner;
-  wasm_store *store = owner->root->store;
-  if (!may_enter_from(owner, caller))
-    return wasm_trap_new(store, WASM_TRAP_HOST, "cannot enter component instance (it is already on the call stack)");
-  enter_from(owner, caller);
-  cm_task task;
-  cm_task_init(&task, callee->type, owner, subtask);
-  push_task(owner, &task);
-  cm_canon_cx cx = {
-      .store = store,
-      .memory = callee->memory,
-      .realloc = callee->realloc,
-      .encoding = callee->encoding,
-      .handles = &owner->handles,
-      .arena = arena,
-      .may_leave = &owner->may_leave,
-  };
-  wasm_trap *trap = cm_call_lifted(&cx, &task, callee->core, callee->post_return, args, result);
-  /* a trapped call may leave borrows behind, which must not point at the task on this stack */
-  if (task.num_borrows) cm_handle_table_end_borrow_scope(&owner->handles, &task);
-  pop_task(owner, &task);
-  leave_to(owner, caller);
-  return trap;
-}
-
-static wasm_trap *call_lifted_impl(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  const lowered_func *lf = env;
-  return call_lifted(lf->callee, lf->caller, cx->subtask, cx->arena, args, result);
-}
-
-/* A core host function made by `canon lower`: as a subtask of the caller's current task, lift
- * the guest's arguments, call the callee (the host, or another instance's lifted function),
- * lower the result back. The arguments and result cross in the subtask's scratch region. */
-static wasm_trap *lowered_call(wasm_caller *caller, void *env, wasm_slot *slots) {
-  (void)caller;
-  const lowered_func *lf = env;
-  rt_root *root = lf->caller->root;
-  if (!lf->caller->may_leave) return cannot_leave(root->store);
-  cm_canon_cx cx = {
-      .store = root->store,
-      .memory = lf->memory,
-      .realloc = lf->realloc,
-      .encoding = lf->encoding,
-      .handles = &lf->caller->handles,
-      .arena = root->scratch,
-      .may_leave = &lf->caller->may_leave,
-  };
-  cm_subtask subtask;
-  cm_subtask_init(&subtask, lf->caller->current_task, root->scratch);
-  wasm_trap *trap;
-  if (lf->callee->kind == CM_FUNC_HOST)
-    trap = cm_call_host(&cx, &subtask, lf->type, lf->callee->impl, lf->callee->env, slots);
-  else
-    trap = cm_call_host(&cx, &subtask, lf->type, call_lifted_impl, (void *)lf, slots);
-  cm_subtask_finish(&subtask);
-  return trap;
-}
-
-/* context.get/set reach the slots of the current task (every call, destructor run and
- * instantiation runs as one, so there always is one while the instance's core code runs). */
-static wasm_trap *context_get_call(wasm_caller *caller, void *env, wasm_slot *slots) {
-  (void)caller;
-  const context_builtin *cb = env;
-  slots[0] = cb->inst->current_task->context[cb->index];
-  return NULL;
-}
-
-static wasm_trap *context_set_call(wasm_caller *caller, void *env, wasm_slot *slots) {
-  (void)caller;
-  const context_builtin *cb = env;
-  cb->inst->current_task->context[cb->index] = (uint32_t)slots[0];
-  return NULL;
 }
 
 static wasm_trap *resource_new_call(wasm_caller *caller, void *env, wasm_slot *slots) {
@@ -566,7 +424,6 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
   wasm_func *realloc_fn = cn->opts.has_realloc ? item_at(inst, CM_SORT_CORE_FUNC, cn->opts.realloc)->core.of.func : NULL;
   switch (cn->kind) {
   case CM_CANON_LIFT: {
-    if (cn->opts.async) return fail(b->err, "async lift is not supported yet");
     cm_func *f = cm_arena_alloc(root->arena, sizeof *f);
     f->kind = CM_FUNC_LIFTED;
     f->type = &cn->resolved->func;
@@ -575,12 +432,13 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
     f->memory = memory;
     f->realloc = realloc_fn;
     f->post_return = cn->opts.has_post_return ? item_at(inst, CM_SORT_CORE_FUNC, cn->opts.post_return)->core.of.func : NULL;
+    f->callback = cn->opts.has_callback ? item_at(inst, CM_SORT_CORE_FUNC, cn->opts.callback)->core.of.func : NULL;
+    f->async = cn->opts.async;
     f->encoding = cn->opts.string_encoding;
     out->func = f;
     return true;
   }
   case CM_CANON_LOWER: {
-    if (cn->opts.async) return fail(b->err, "async lower is not supported yet");
     lowered_func *lf = cm_arena_alloc(root->arena, sizeof *lf);
     lf->callee = item_at(inst, CM_SORT_FUNC, cn->func)->func;
     lf->type = &b->c->space[CM_SORT_FUNC].items[cn->func].u.type->func;
@@ -588,8 +446,9 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
     lf->memory = memory;
     lf->realloc = realloc_fn;
     lf->encoding = cn->opts.string_encoding;
+    lf->async = cn->opts.async;
     out->core.kind = WASM_EXTERN_FUNC;
-    out->core.of.func = wasm_func_new_host(root->store, cn->core_type, lowered_call, lf);
+    out->core.of.func = wasm_func_new_host(root->store, cn->core_type, cm_lowered_call, lf);
     return true;
   }
   case CM_CANON_RESOURCE_NEW:
@@ -605,20 +464,11 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
     out->core.of.func = wasm_func_new_host(root->store, cn->core_type, fn, rb);
     return true;
   }
-  case CM_CANON_CONTEXT_GET:
-  case CM_CANON_CONTEXT_SET: {
-    if (cn->context_index >= CM_CONTEXT_SLOTS)
-      return fail(b->err, "canon %s: context index %u out of range", cm_canon_kind_name(cn->kind), cn->context_index);
-    context_builtin *cb = cm_arena_alloc(root->arena, sizeof *cb);
-    cb->inst = inst;
-    cb->index = cn->context_index;
-    out->core.kind = WASM_EXTERN_FUNC;
-    out->core.of.func = wasm_func_new_host(root->store, cn->core_type,
-                                           cn->kind == CM_CANON_CONTEXT_GET ? context_get_call : context_set_call, cb);
-    return true;
-  }
   default:
-    return fail(b->err, "canon %s is not supported yet", cm_canon_kind_name(cn->kind));
+    out->core.kind = WASM_EXTERN_FUNC;
+    return cm_builtin_func(inst, cn, memory, realloc_fn,
+                           cn->kind == CM_CANON_THREAD_NEW_INDIRECT ? item_at(inst, CM_SORT_CORE_TABLE, cn->table)->core.of.table : NULL,
+                           &out->core.of.func, b->err);
   }
 }
 
@@ -672,16 +522,38 @@ static bool build_defs(builder *b) {
   return true;
 }
 
-/* Instantiation runs as a task of the new instance, so that core start functions find one. */
-static bool build(builder *b) {
-  cm_task task;
-  cm_task_init(&task, NULL, b->inst, NULL);
-  push_task(b->inst, &task);
-  cm_task_start(&task);
-  bool ok = build_defs(b);
-  pop_task(b->inst, &task);
-  return ok;
+/* Instantiation runs as a sync task of the new instance on a thread, so that core start
+ * functions find one (and trap if they block). */
+typedef struct build_run {
+  builder *b;
+  bool ok;
+} build_run;
+
+static wasm_trap *run_build(cm_thread *thread, void *arg) {
+  build_run *br = arg;
+  cm_task *task = thread->task;
+  cm_task_start(task);
+  br->ok = build_defs(br->b);
+  if (*br->b->trap_out) {
+    wasm_trap *trap = *br->b->trap_out;
+    *br->b->trap_out = NULL;
+    return trap;
+  }
+  wasm_trap *trap = cm_task_return(thread->store->wasm, task);
+  if (!trap) trap = cm_task_exit_implicit_thread(task);
+  return trap;
 }
+
+static bool build(builder *b) {
+  build_run br = {b, false};
+  wasm_trap *trap = cm_run_sync_task(b->inst, run_build, &br);
+  if (trap) {
+    *b->trap_out = trap;
+    return false;
+  }
+  return br.ok;
+}
+
 
 static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent) {
   cm_component_instance *inst = WR_NEW(cm_component_instance);
@@ -709,6 +581,7 @@ cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *com
   root->arena = cm_arena_new();
   root->scratch = cm_arena_new();
   root->matcher.budget = 1u << 20;
+  root->cstore = cm_store_new(store);
   cm_component_instance *inst = instance_new(root, component, NULL);
   builder b = {inst, component, err, trap_out};
   if (!build(&b)) {
@@ -721,14 +594,20 @@ cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *com
 void cm_component_instance_free(cm_component_instance *inst) {
   if (!inst) return;
   rt_root *root = inst->root;
+  /* handle tables first: the subtasks in them release the tasks they called */
+  for (size_t i = 0; i < root->all.len; i++) cm_handle_table_free(&root->all.items[i]->handles);
   for (size_t i = 0; i < root->all.len; i++) {
     cm_component_instance *each = root->all.items[i];
-    cm_handle_table_free(&each->handles);
+    for (size_t t = 0; t < each->tasks.len; t++) wr_free(each->tasks.items[t]);
+    WR_VEC_FREE(&each->tasks);
+    WR_VEC_FREE(&each->threads);
+    WR_VEC_FREE(&each->free_thread_slots);
     WR_VEC_FREE(&each->implements);
     WR_VEC_FREE(&each->origins);
     wr_free(each);
   }
   WR_VEC_FREE(&root->all);
+  cm_store_free(root->cstore);
   WR_VEC_FREE(&root->matcher.bindings);
   cm_arena_free(root->arena);
   cm_arena_free(root->scratch);
@@ -769,11 +648,48 @@ const cm_functype *cm_func_type(const cm_func *func) { return func->type; }
 
 wasm_store *cm_instance_store(const cm_component_instance *inst) { return inst->root->store; }
 
-wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const cm_val *args, cm_val *result,
-                        cm_arena *arena) {
-  if (func->kind != CM_FUNC_LIFTED)
-    return wasm_trap_new(inst->root->store, WASM_TRAP_HOST, "calling a host function through an instance export");
-  return call_lifted(func, NULL, NULL, arena, args, result);
+/* ---- what tasks and threads ask of their instance ---- */
+uint32_t cm_instance_backpressure(const cm_component_instance *inst) { return inst->backpressure; }
+cm_thread *cm_instance_exclusive(const cm_component_instance *inst) { return inst->exclusive; }
+
+void cm_instance_set_exclusive(cm_component_instance *inst, cm_thread *thread) {
+  inst->exclusive = thread;
+  if (!thread) cm_store_notify(inst->root->cstore);
 }
 
-cm_task *cm_instance_current_task(const cm_component_instance *inst) { return inst->current_task; }
+uint32_t cm_instance_num_waiting_to_enter(const cm_component_instance *inst) { return inst->num_waiting_to_enter; }
+void cm_instance_waiting_to_enter(cm_component_instance *inst, int delta) {
+  inst->num_waiting_to_enter = (uint32_t)((int)inst->num_waiting_to_enter + delta);
+}
+
+uint32_t cm_instance_add_thread(cm_component_instance *inst, cm_thread *thread) {
+  if (inst->threads.len == 0) WR_VEC_PUSH(&inst->threads, NULL); /* index 0 is never a thread */
+  if (inst->free_thread_slots.len) {
+    uint32_t i = inst->free_thread_slots.items[--inst->free_thread_slots.len];
+    inst->threads.items[i] = thread;
+    return i;
+  }
+  WR_VEC_PUSH(&inst->threads, thread);
+  return (uint32_t)inst->threads.len - 1;
+}
+
+void cm_instance_remove_thread(cm_component_instance *inst, uint32_t index) {
+  inst->threads.items[index] = NULL;
+  WR_VEC_PUSH(&inst->free_thread_slots, index);
+}
+
+cm_thread *cm_instance_thread(const cm_component_instance *inst, uint32_t index) {
+  return index < inst->threads.len ? inst->threads.items[index] : NULL;
+}
+
+void cm_instance_track_task(cm_component_instance *inst, cm_task *task) { WR_VEC_PUSH(&inst->tasks, task); }
+
+void cm_instance_forget_task(cm_component_instance *inst, cm_task *task) {
+  for (size_t i = inst->tasks.len; i-- > 0;)
+    if (inst->tasks.items[i] == task) {
+      inst->tasks.items[i] = inst->tasks.items[--inst->tasks.len];
+      return;
+    }
+}
+
+cm_store_rt *cm_instance_cstore(const cm_component_instance *inst) { return inst->root->cstore; }

@@ -52,12 +52,11 @@
 #include "../wasm/runtime.h"
 #include "arena.h"
 #include "component.h"
-
-#define CM_CONTEXT_SLOTS 2 /* context.get/set indices (Binary.md: below 2) */
+#include "thread.h"
+#include "waitable.h"
 
 typedef struct cm_component_instance cm_component_instance;
 typedef struct cm_handle_table cm_handle_table;
-typedef struct cm_waitable_set cm_waitable_set; /* async: not defined yet */
 
 typedef enum cm_task_state {
   CM_TASK_INITIAL,
@@ -68,28 +67,55 @@ typedef enum cm_task_state {
 } cm_task_state;
 
 typedef enum cm_subtask_state {
-  CM_SUBTASK_STARTING,
-  CM_SUBTASK_STARTED,
-  CM_SUBTASK_RETURNED,
-  CM_SUBTASK_CANCELLED_BEFORE_STARTED,
-  CM_SUBTASK_CANCELLED_BEFORE_RETURNED,
+  CM_SUBTASK_STARTING = 0,
+  CM_SUBTASK_STARTED = 1,
+  CM_SUBTASK_RETURNED = 2,
+  CM_SUBTASK_CANCELLED_BEFORE_STARTED = 3,
+  CM_SUBTASK_CANCELLED_BEFORE_RETURNED = 4,
 } cm_subtask_state;
 
-typedef struct cm_task cm_task;
 typedef struct cm_subtask cm_subtask;
+typedef struct cm_val cm_val;
+typedef struct cm_func cm_func;
+
+/* The caller's side of a call, as the callee sees it (definitions.py OnStart / OnResolve):
+ * on_start hands over the arguments (lifted into `arena`, which lives until they are lowered),
+ * on_resolve takes the result (NULL: the call was cancelled), lifted into result_arena (NULL:
+ * a scratch region released right after on_resolve, so on_resolve must lower or copy it). */
+typedef struct cm_call cm_call;
+struct cm_call {
+  wasm_trap *(*on_start)(cm_call *call, cm_arena *arena, const cm_val **args);
+  wasm_trap *(*on_resolve)(cm_call *call, const cm_val *result);
+  cm_arena *result_arena;
+};
+
+/* The canonical options a lifted function was lifted with, as its tasks need them. */
+typedef struct cm_task_opts {
+  bool async;
+  bool has_callback;
+  wasm_memory *memory;
+  int encoding; /* cm_string_encoding */
+} cm_task_opts;
 
 struct cm_task {
   cm_task_state state;
-  const cm_functype *ft;      /* NULL for a destructor run or an instantiation */
+  const cm_functype *ft;      /* NULL for a destructor run or an instantiation (sync) */
+  cm_task_opts opts;
+  const cm_func *func;         /* the lifted function it runs (NULL: a destructor, an instantiation) */
   cm_component_instance *inst; /* the instance it runs in (NULL: a bare canon call in tests) */
+  cm_call *call;               /* the caller's side (NULL: nothing to hand over) */
   cm_subtask *caller;          /* the lowered call that made it; NULL when the host called */
-  cm_task *outer;              /* inst's current task before this one (a child calling back
-                                  into its parent nests tasks of one instance) */
+  cm_task *outer;              /* unused (kept for tests of the sync path) */
   uint32_t num_borrows;        /* borrows lowered into it and not dropped yet */
-  uint32_t context[CM_CONTEXT_SLOTS]; /* context.get/set (the implicit thread's storage) */
-  /* async, unused yet: what the task is blocked on, and whether that wait may be cancelled */
-  cm_waitable_set *wait_set;
-  bool cancellable;
+  uint32_t context[CM_CONTEXT_SLOTS]; /* context.get/set outside of any thread (tests) */
+  cm_thread *implicit_thread;
+  uint32_t num_threads;        /* threads registered and not exited */
+  uint32_t holds;              /* C frames still reading it; freed when exited and 0 */
+  bool exited;
+  bool heap;                   /* allocated by cm_task_new */
+  /* the embedder's hooks (cm_func_start): told when the task has exited */
+  void (*on_exit)(void *arg);
+  void *on_exit_arg;
 };
 
 /* An own handle lent as a borrow for the duration of a subtask. */
@@ -99,23 +125,45 @@ typedef struct cm_lender {
 } cm_lender;
 
 struct cm_subtask {
+  cm_waitable w;               /* a Waitable (in the caller's handle table once it blocks) */
   cm_subtask_state state;
   cm_task *task;               /* the caller's task making the lowered call (may be NULL) */
+  cm_task *callee;             /* the lifted callee's task, for on_cancel (NULL: host callee) */
   WR_VEC(cm_lender) lenders;   /* own handles lent to the callee, until the resolve is delivered */
   bool resolve_delivered;
-  bool cancellation_requested; /* async, unused yet (subtask.cancel) */
-  uint32_t handle_index;       /* async, unused yet: its index in the caller's handle table */
+  bool cancellation_requested;
+  uint32_t handle_index;       /* its index in the caller's handle table (0: not there) */
   cm_arena *scratch;           /* arguments and result of the call (NULL: none) */
   cm_arena_mark scratch_mark;  /* released when the subtask finishes */
 };
 
 /* A task of `ft` (may be NULL) in `inst` (may be NULL), called from `caller` (NULL: the host). */
 void cm_task_init(cm_task *task, const cm_functype *ft, cm_component_instance *inst, cm_subtask *caller);
+/* A heap task (async-capable); freed once exited and released. */
+cm_task *cm_task_new(const cm_functype *ft, cm_task_opts opts, cm_component_instance *inst, cm_call *call);
+void cm_task_hold(cm_task *task);
+void cm_task_release(cm_task *task);
+cm_component_instance *cm_task_instance(const cm_task *task);
 /* on_start: INITIAL -> STARTED, as the arguments are lowered into the callee. */
 void cm_task_start(cm_task *task);
 /* Task.return_: STARTED (or CANCEL_DELIVERED) -> RESOLVED. Traps when the task returned before
  * or still holds borrows it was given ("borrow handles still remain at the end of the call"). */
 wasm_trap *cm_task_return(wasm_store *store, cm_task *task);
+/* Task.needs_exclusive (async-typed tasks): a sync or callback lift. */
+bool cm_task_needs_exclusive(const cm_task *task);
+/* Task.enter_implicit_thread: admission under backpressure; false when cancelled meanwhile
+ * (the task then resolved as cancelled). */
+wasm_trap *cm_task_enter_implicit_thread(cm_task *task, cm_thread *thread, bool *entered);
+/* Task.exit_implicit_thread / unregister_thread: traps unless resolved when its last thread
+ * goes. */
+wasm_trap *cm_task_exit_implicit_thread(cm_task *task);
+void cm_task_register_thread(cm_task *task, cm_thread *thread);
+wasm_trap *cm_task_unregister_thread(cm_task *task, cm_thread *thread);
+/* Task.request_cancellation, from `caller` (NULL: the host). */
+wasm_trap *cm_task_request_cancellation(cm_task *task, cm_component_instance *caller);
+bool cm_task_deliver_pending_cancel(cm_task *task, bool cancellable);
+/* Task.cancel: task.cancel after the cancellation was delivered. */
+wasm_trap *cm_task_cancel(wasm_store *store, cm_task *task);
 
 /* A lowered call from `task` (may be NULL), in STARTING; its scratch region of `scratch`
  * (may be NULL) begins here. */
@@ -125,8 +173,9 @@ void cm_subtask_start(cm_subtask *subtask);
 /* Subtask.add_lender: the own handle at `index` of `table` is lent until the resolve is
  * delivered (it cannot be dropped or moved meanwhile). */
 void cm_subtask_add_lender(cm_subtask *subtask, cm_handle_table *table, uint32_t index);
-/* on_resolve with a result: STARTED -> RETURNED. */
+/* Subtask.resolve: to RETURNED or one of the CANCELLED states. */
 void cm_subtask_resolve(cm_subtask *subtask, cm_subtask_state state);
+bool cm_subtask_resolved(const cm_subtask *subtask);
 /* Subtask.deliver_resolve: every lent handle is returned. */
 void cm_subtask_deliver_resolve(cm_subtask *subtask);
 /* The end of the C frame that made the subtask, after a trap too: returns what is still lent

@@ -9,10 +9,24 @@
  * m->budget; a comparison that runs out is accepted (too big to check, not known wrong). */
 static bool valtypes_match(cm_matcher *m, const cm_valtype *have, const cm_valtype *want);
 
+/* What an abstract resource was bound to when its component was instantiated (followed to the
+ * end: a resource imported through several instances). */
+static const cm_type *bound_resource(const cm_matcher *m, const cm_type *t) {
+  for (unsigned hops = 0; hops < 64; hops++) {
+    const cm_type *next = NULL;
+    for (size_t i = 0; i < m->bindings.len && !next; i++)
+      if (m->bindings.items[i].want == t) next = m->bindings.items[i].have;
+    if (!next || next == t) return t;
+    t = next;
+  }
+  return t;
+}
+
 static bool resources_match(cm_matcher *m, const cm_type *have, const cm_type *want) {
   if (have == want) return true;
+  have = bound_resource(m, have);
   for (size_t i = 0; i < m->bindings.len; i++)
-    if (m->bindings.items[i].want == want) return m->bindings.items[i].have == have;
+    if (m->bindings.items[i].want == want) return bound_resource(m, m->bindings.items[i].have) == have;
   if (want->resource.defined || have->kind != CM_TYPE_RESOURCE) return false;
   cm_type_binding b = {want, have};
   WR_VEC_PUSH(&m->bindings, b);
@@ -123,4 +137,13 @@ bool cm_externs_match(cm_matcher *m, const cm_extern *have, const cm_extern *wan
   default:
     return types_match(m, have->type, want->type, why);
   }
+}
+
+bool cm_valtypes_equal(const cm_valtype *a, const cm_valtype *b) {
+  if (a == b) return true;
+  if (!a || !b) return false;
+  cm_matcher m = {.budget = 1u << 16};
+  bool same = valtypes_match(&m, a, b);
+  WR_VEC_FREE(&m.bindings);
+  return same;
 }

@@ -41,6 +41,9 @@ struct cm_val {
      * takes it out of the source instance's handle table, lowering makes a new handle in the
      * destination's (a handle index means nothing outside its table) */
     uint32_t rep;
+    /* stream / future: the shared stream or future (stream.h) whose readable end moves; the
+     * receiver gets a new readable end of it. error-context: the error context (refcounted). */
+    void *shared;
   } u;
 };
 

@@ -428,11 +428,11 @@ static void test_traps(guest *g) {
   cx.encoding = CM_LATIN1_UTF16;
   CHECK_TRAP(cm_lift_flat(&cx, prim(CM_STRING), tagged_oob, &v), "string content out-of-bounds");
 
-  /* streams, futures and error contexts need the async runtime */
+  /* streams, futures and error contexts live in an instance's handle table: without one, a clear trap */
   const cm_valtype *stream = mk(CM_STREAM, 0, NULL, NULL, prim(CM_U8), NULL);
   cm_val handle = cm_val_handle(1);
-  CHECK_TRAP(cm_lower_flat(&cx, stream, &handle, flat), "not supported");
-  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_ERROR_CONTEXT), flat, &v), "not supported");
+  CHECK_TRAP(cm_lower_flat(&cx, stream, &handle, flat), "no handle table for a stream");
+  CHECK_TRAP(cm_lift_flat(&cx, prim(CM_ERROR_CONTEXT), flat, &v), "no handle table for an error-context");
 
   /* a misbehaving realloc */
   cm_val s = cm_val_string("hi", 2);

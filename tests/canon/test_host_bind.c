@@ -96,10 +96,10 @@ static const cm_type *blob_type;
 static uint8_t *mem(void) { return wasm_memory_data(memory); }
 static uint32_t mem_size(void) { return (uint32_t)wasm_memory_size_bytes(memory); }
 
-static uint32_t add_handle(uint32_t rep, bool own) {
+/* A new own handle of a blob in the guest's table. */
+static uint32_t add_handle(uint32_t rep) {
   uint32_t index = 0;
-  wasm_trap *trap = cm_handle_add(store, &handles, (cm_handle){.resource = blob_type, .rep = rep, .own = own}, &index);
-  CHECK(!trap);
+  CHECK(!cm_resource_new(store, &handles, blob_type, rep, &index));
   return index;
 }
 
@@ -134,7 +134,7 @@ static void test_bind_errors(void) {
 
 /* In place: the function sees the guest's own bytes, and the result is computed from them. */
 static void test_in_place(void) {
-  uint32_t h = add_handle(1, true);
+  uint32_t h = add_handle(1);
   memcpy(mem() + 64, "\x01\x02\x03\x04", 4);
   memcpy(mem() + 128, "caf\xc3\xa9", 5);
   wasm_slot slots[CM_MAX_FLAT_PARAMS + 1] = {h, 64, 4, 128, 5};
@@ -151,7 +151,7 @@ static void test_in_place(void) {
 
 /* Another encoding than UTF-8 is transcoded (out of guest memory, into the arena). */
 static void test_utf16(void) {
-  uint32_t h = add_handle(2, true);
+  uint32_t h = add_handle(2);
   memcpy(mem() + 256, "h\0i\0\xe9\0", 6); /* "hié" in UTF-16LE: 3 code units */
   wasm_slot slots[CM_MAX_FLAT_PARAMS + 1] = {h, 0, 0, 256, 3};
   CHECK(call("put", NULL, CM_UTF16, slots) == NULL);
@@ -186,7 +186,7 @@ static void test_same_traps(void) {
     wasm_slot bound[CM_MAX_FLAT_PARAMS + 1] = {0}, lifted[CM_MAX_FLAT_PARAMS + 1] = {0};
     memcpy(bound, cases[i].slots, sizeof cases[i].slots);
     memcpy(lifted, cases[i].slots, sizeof cases[i].slots);
-    if (bound[0] == FRESH) bound[0] = lifted[0] = add_handle(0, true);
+    if (bound[0] == FRESH) bound[0] = lifted[0] = add_handle(0);
     const char *got = call("put", NULL, cases[i].enc, bound);
     const char *want = call("put", plain, cases[i].enc, lifted);
     CHECK(got && want && strcmp(got, want) == 0 && strstr(got, cases[i].needle));
@@ -194,11 +194,11 @@ static void test_same_traps(void) {
       fprintf(stderr, "case %zu: bound \"%s\", plain \"%s\"\n", i, got ? got : "-", want ? want : "-");
   }
   /* the binder's traps: an object it does not know, a call without its state */
-  wasm_slot slots[CM_MAX_FLAT_PARAMS + 1] = {add_handle(7, true), 0, 0, 0, 0};
+  wasm_slot slots[CM_MAX_FLAT_PARAMS + 1] = {add_handle(7), 0, 0, 0, 0};
   const char *got = call("put", NULL, CM_UTF8, slots);
   CHECK(got && strstr(got, "unknown blob 7"));
   have_state = false;
-  wasm_slot again[CM_MAX_FLAT_PARAMS + 1] = {add_handle(0, true), 0, 0, 0, 0};
+  wasm_slot again[CM_MAX_FLAT_PARAMS + 1] = {add_handle(0), 0, 0, 0, 0};
   got = call("put", NULL, CM_UTF8, again);
   CHECK(got && strstr(got, "no state"));
   have_state = true;
@@ -216,7 +216,7 @@ static void test_values(void) {
   const char *got = call("words", NULL, CM_UTF8, unaligned);
   CHECK(got && strstr(got, "unaligned pointer: list at 1025"));
 
-  uint32_t h = add_handle(42, true);
+  uint32_t h = add_handle(42);
   wasm_slot own[CM_MAX_FLAT_PARAMS + 1] = {h};
   CHECK(call("take", NULL, CM_UTF8, own) == NULL && own[0] == 42);
   wasm_slot twice[CM_MAX_FLAT_PARAMS + 1] = {h};

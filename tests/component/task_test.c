@@ -1,7 +1,7 @@
 /* Tasks and subtasks (src/component/task.h) seen from host functions called by a real
- * component (tests/component/task/tasks.wat): context slots belong to each call, not to the
- * instance; a borrow given to a task counts until the guest drops it; an own handle lent to
- * the host is returned when the call ends; the scratch memory of lowered calls is released.
+ * component (tests/component/task/tasks.wat): context slots belong to each call's thread, not
+ * to the instance; a borrow given to a task counts until the guest drops it; an own handle lent
+ * to the host is returned when the call ends; the scratch memory of lowered calls is released.
  * Usage: task_test tasks.wasm */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,14 +9,17 @@
 
 #include "component/host.h"
 #include "component/instance.h"
+#include "component/thread.h"
 #include "../check.h"
 #include "../load_component.h"
 
 typedef struct probe_state {
-  cm_component_instance *inst; /* the root instance (A) */
+  cm_component_instance *inst; /* the root instance */
   uint32_t steps;              /* bit per probe step seen */
-  cm_arena *scratch;           /* the scratch arena of the outermost lowered call */
-  cm_arena_mark scratch_start; /* its mark when that call began */
+  cm_task *a_task;             /* A.outer's task and thread, seen at step 1 */
+  cm_thread *a_thread;
+  cm_arena *scratch;           /* the scratch arena of the outermost lowered call (its thread's) */
+  cm_arena_mark scratch_start; /* its mark when the host function began */
   uint32_t dtor_calls, dtor_rep;
 } probe_state;
 
@@ -30,18 +33,20 @@ static wasm_trap *probe(void *env, const cm_canon_cx *cx, const cm_val *args, cm
   if (!subtask || !subtask->task) return wasm_trap_new(cx->store, WASM_TRAP_HOST, "no calling task");
   cm_task *task = subtask->task;
   CHECK(task->state == CM_TASK_STARTED);
+  cm_thread *thread = cm_current_thread();
+  CHECK(thread && thread->task == task && cm_instance_current_task(st->inst) == task);
   switch (step) {
-  case 1: /* A.outer, called by the host: slot 0 is A's 11 */
-    CHECK(task->inst == st->inst && cm_instance_current_task(st->inst) == task);
-    CHECK(task->caller == NULL && task->context[0] == 11);
-    st->scratch = subtask->scratch;
-    st->scratch_start = subtask->scratch_mark;
+  case 1: /* A.outer, called by the host: its thread's slot 0 is A's 11 */
+    CHECK(thread && thread->storage[0] == 11);
+    st->a_task = task;
+    st->a_thread = thread;
+    st->scratch = cx->arena;
+    st->scratch_start = cm_arena_mark_now(cx->arena);
     break;
-  case 2: /* B.inner, called by A.outer: B's task has its own slot (22); A's still holds 11 */
-    CHECK(task->inst != st->inst && task->context[0] == 22);
-    CHECK(task->caller && task->caller->task == cm_instance_current_task(st->inst));
-    CHECK(task->caller && task->caller->task && task->caller->task->context[0] == 11);
-    CHECK(subtask->scratch == st->scratch);
+  case 2: /* B.inner, called by A.outer: B's thread has its own slot (22); A's still holds 11 */
+    CHECK(task != st->a_task && task->inst != st->a_task->inst && thread && thread->storage[0] == 22);
+    CHECK(st->a_thread != thread && st->a_thread->storage[0] == 11);
+    CHECK(cx->arena != st->scratch); /* each thread lifts into its own scratch */
     break;
   case 3: CHECK(task->num_borrows == 1); break; /* keep: the borrow it was given */
   case 4: CHECK(task->num_borrows == 0); break; /* keep: dropped */
@@ -82,8 +87,10 @@ static wasm_trap *thing_dtor(void *env, wasm_store *store, uint32_t rep) {
   return NULL;
 }
 
-static bool same_mark(cm_arena_mark a, cm_arena_mark b) {
-  return a.chunk == b.chunk && a.used == b.used && a.big == b.big;
+/* The scratch is back where it was before the host function allocated (or further back: the
+ * arguments lifted into it before the call are released too). */
+static bool released_to(cm_arena_mark now, cm_arena_mark then) {
+  return now.chunk == then.chunk && now.used <= then.used && now.big == then.big;
 }
 
 static uint32_t call_u32(cm_component_instance *inst, const char *name, const cm_val *args, cm_arena *arena,
@@ -112,10 +119,10 @@ static void run(cm_component_instance *inst, probe_state *st) {
   CHECK(st->steps == (1u << 1 | 1u << 2));
   CHECK(cm_instance_current_task(inst) == NULL);
   /* the scratch of both lowered calls (and what the host left in it) is released */
-  CHECK(st->scratch && same_mark(cm_arena_mark_now(st->scratch), st->scratch_start));
+  CHECK(st->scratch && released_to(cm_arena_mark_now(st->scratch), st->scratch_start));
   /* a second call is a new task: slot 0 starts at 0 again, not at the 11 the first one left */
   CHECK(call_u32(inst, "outer", NULL, arena, NULL) == 22 * 100 + 11);
-  CHECK(st->scratch && same_mark(cm_arena_mark_now(st->scratch), st->scratch_start));
+  CHECK(st->scratch && released_to(cm_arena_mark_now(st->scratch), st->scratch_start));
 
   /* a borrow given to the task counts until the guest drops it */
   cm_val borrowed = cm_val_handle(5);

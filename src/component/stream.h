@@ -1,0 +1,67 @@
+/* Streams and futures (definitions.py "Buffer State", "Stream State", "Future State"): a
+ * shared stream or future has a readable and a writable end, each a waitable in some
+ * instance's handle table. A copy (stream.read/write, future.read/write) offers a buffer of
+ * guest memory; when the other end offers one too, elements move from one memory to the other
+ * (numbers by one memcpy, other types through lift and lower, handles included). */
+#ifndef WARREN_COMPONENT_STREAM_H
+#define WARREN_COMPONENT_STREAM_H
+
+#include "canon.h"
+#include "waitable.h"
+
+#define CM_MAX_BUFFER_LENGTH ((1u << 28) - 1)
+#define CM_BLOCKED 0xffffffffu
+
+typedef enum cm_copy_state { CM_COPY_IDLE = 1, CM_COPY_COPYING, CM_COPY_CANCELLING, CM_COPY_DONE } cm_copy_state;
+typedef enum cm_copy_result { CM_COPY_COMPLETED = 0, CM_COPY_DROPPED = 1, CM_COPY_CANCELLED = 2 } cm_copy_result;
+
+typedef struct cm_shared cm_shared;
+
+/* BufferGuestImpl: `length` elements of `t` (NULL: none) at `ptr` in cx's memory. */
+typedef struct cm_buffer {
+  const cm_valtype *t;
+  cm_canon_cx cx;
+  uint32_t ptr, progress, length;
+} cm_buffer;
+
+/* A readable or writable end (CopyEnd). */
+typedef struct cm_copy_end {
+  cm_waitable w;            /* first */
+  cm_copy_state state;
+  cm_shared *shared;
+  bool readable;
+  cm_buffer buffer;         /* the copy in progress */
+  uint32_t handle_index;    /* where the copy's event names it */
+  cm_copy_result result;    /* the pending event's result */
+  bool reclaim;             /* the pending event gives the buffer back (a partial copy) */
+} cm_copy_end;
+
+struct cm_shared {
+  bool future;
+  const cm_valtype *t;      /* element type (NULL: none) */
+  bool dropped;
+  cm_component_instance *pending_inst;
+  cm_copy_end *pending;     /* the end whose copy waits for the other side */
+  uint32_t ends;            /* ends alive (the shared object goes with the last) */
+  cm_store_rt *store;
+};
+
+/* {stream,future}.new: both ends, added to `table`. */
+wasm_trap *cm_shared_new(const cm_canon_cx *cx, bool future, const cm_valtype *t, uint32_t *readable,
+                         uint32_t *writable);
+/* stream_copy / future_copy: the result to return to the guest (CM_BLOCKED or a payload). */
+wasm_trap *cm_copy(const cm_canon_cx *cx, cm_thread *thread, bool future, bool readable, const cm_valtype *t,
+                   bool async, uint32_t index, uint32_t ptr, uint32_t n, uint32_t *out);
+/* cancel_copy */
+wasm_trap *cm_cancel_copy(const cm_canon_cx *cx, cm_thread *thread, bool future, bool readable, const cm_valtype *t,
+                          bool async, uint32_t index, uint32_t *out);
+/* {stream,future}.drop-{readable,writable} */
+wasm_trap *cm_drop_end(const cm_canon_cx *cx, bool future, bool readable, const cm_valtype *t, uint32_t index);
+/* Lifting a readable end out of cx's table (lift_stream / lift_future) and lowering one into
+ * it (lower_stream / lower_future). */
+wasm_trap *cm_lift_end(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, void **shared);
+wasm_trap *cm_lower_end(const cm_canon_cx *cx, const cm_valtype *type, void *shared, uint32_t *index);
+/* Frees an end left in a table at its end. */
+void cm_copy_end_free(cm_copy_end *e);
+
+#endif

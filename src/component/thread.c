@@ -1,0 +1,280 @@
+/* Threads on pooled fibers and the store's waiting list. See thread.h. */
+#include "thread.h"
+
+#include <stdlib.h>
+
+#include "../base/alloc.h"
+#include "instance.h"
+#include "task.h"
+
+/* A fiber that runs thread after thread: it suspends between them, so its stack is mapped
+ * once. */
+struct cm_fiber {
+  wr_fiber *fiber;
+  cm_thread *thread; /* the thread it runs; NULL while idle */
+  cm_fiber *next_idle;
+  cm_arena *scratch;
+};
+
+#define CM_MAX_IDLE_FIBERS 64
+
+static _Thread_local cm_thread *current_thread;
+
+cm_thread *cm_current_thread(void) { return current_thread; }
+
+static void fiber_main(void *arg) {
+  cm_fiber *f = arg;
+  for (;;) {
+    cm_thread *t = f->thread;
+    t->trap = t->fn(t, t->fn_arg);
+    t->finished = true;
+    f->thread = NULL;
+    wr_fiber_suspend();
+  }
+}
+
+cm_store_rt *cm_store_new(wasm_store *wasm) {
+  cm_store_rt *s = WR_NEW(cm_store_rt);
+  s->wasm = wasm;
+  s->stack_size = (size_t)8 << 20; /* reserved, committed as touched */
+  return s;
+}
+
+static void thread_free(cm_thread *t) {
+  cm_store_rt *s = t->store;
+  for (size_t i = 0; i < s->live_threads.len; i++)
+    if (s->live_threads.items[i] == t) {
+      s->live_threads.items[i] = s->live_threads.items[--s->live_threads.len];
+      break;
+    }
+  wr_free(t);
+}
+
+void cm_store_free(cm_store_rt *s) {
+  if (!s) return;
+  for (size_t i = 0; i < s->live_threads.len; i++) wr_free(s->live_threads.items[i]);
+  WR_VEC_FREE(&s->live_threads);
+  for (size_t i = 0; i < s->shared_objects.len; i++) wr_free(s->shared_objects.items[i]);
+  WR_VEC_FREE(&s->shared_objects);
+  for (size_t i = 0; i < s->all_fibers.len; i++) {
+    cm_fiber *f = s->all_fibers.items[i];
+    wr_fiber_free(f->fiber); /* a fiber left suspended by a trap is dropped without unwinding */
+    cm_arena_free(f->scratch);
+    wr_free(f);
+  }
+  WR_VEC_FREE(&s->all_fibers);
+  WR_VEC_FREE(&s->waiting);
+  wr_free(s);
+}
+
+void cm_store_own(cm_store_rt *s, void *object) { WR_VEC_PUSH(&s->shared_objects, object); }
+
+void cm_store_free_owned(cm_store_rt *s, void *object) {
+  for (size_t i = s->shared_objects.len; i-- > 0;)
+    if (s->shared_objects.items[i] == object) {
+      s->shared_objects.items[i] = s->shared_objects.items[--s->shared_objects.len];
+      break;
+    }
+  wr_free(object);
+}
+
+static cm_fiber *fiber_take(cm_store_rt *s) {
+  cm_fiber *f = s->idle_fibers;
+  if (f) {
+    s->idle_fibers = f->next_idle;
+    s->idle_fiber_count--;
+    return f;
+  }
+  f = WR_NEW(cm_fiber);
+  f->fiber = wr_fiber_new(s->stack_size, fiber_main, f);
+  if (!f->fiber) {
+    wr_free(f);
+    return NULL;
+  }
+  f->scratch = cm_arena_new();
+  WR_VEC_PUSH(&s->all_fibers, f);
+  return f;
+}
+
+static void fiber_give_back(cm_store_rt *s, cm_fiber *f) {
+  if (s->idle_fiber_count >= CM_MAX_IDLE_FIBERS) {
+    for (size_t i = 0; i < s->all_fibers.len; i++)
+      if (s->all_fibers.items[i] == f) {
+        s->all_fibers.items[i] = s->all_fibers.items[--s->all_fibers.len];
+        break;
+      }
+    wr_fiber_free(f->fiber);
+    cm_arena_free(f->scratch);
+    wr_free(f);
+    return;
+  }
+  f->next_idle = s->idle_fibers;
+  s->idle_fibers = f;
+  s->idle_fiber_count++;
+}
+
+cm_thread *cm_thread_new(cm_store_rt *s, cm_task *task, cm_thread_fn fn, void *arg) {
+  cm_fiber *f = fiber_take(s);
+  if (!f) return NULL;
+  cm_thread *t = WR_NEW(cm_thread);
+  t->store = s;
+  t->task = task;
+  t->fiber = f;
+  t->fn = fn;
+  t->fn_arg = arg;
+  t->scratch = f->scratch;
+  f->thread = t;
+  WR_VEC_PUSH(&s->live_threads, t);
+  return t;
+}
+
+bool cm_thread_waiting(const cm_thread *t) { return !t->running && t->ready_fn != NULL; }
+bool cm_thread_suspended(const cm_thread *t) { return !t->running && !t->finished && t->ready_fn == NULL; }
+bool cm_thread_ready(const cm_thread *t) { return cm_thread_waiting(t) && t->ready_fn(t->ready_arg); }
+
+static void start_waiting(cm_thread *t, cm_ready_fn ready, void *arg) {
+  t->ready_fn = ready;
+  t->ready_arg = arg;
+  t->waiting_slot = (uint32_t)t->store->waiting.len;
+  WR_VEC_PUSH(&t->store->waiting, t);
+}
+
+static void stop_waiting(cm_thread *t) {
+  cm_store_rt *s = t->store;
+  uint32_t slot = t->waiting_slot;
+  cm_thread *last = s->waiting.items[--s->waiting.len];
+  if (last != t) {
+    s->waiting.items[slot] = last;
+    last->waiting_slot = slot;
+  }
+  t->ready_fn = NULL;
+  t->ready_arg = NULL;
+}
+
+static bool always(void *arg) {
+  (void)arg;
+  return true;
+}
+
+void cm_thread_resume_later(cm_thread *t) {
+  start_waiting(t, always, NULL);
+  cm_store_notify(t->store);
+}
+
+wasm_trap *cm_thread_resume(cm_thread *t, bool cancelled) {
+  if (cm_thread_waiting(t)) stop_waiting(t);
+  while (t) {
+    cm_thread *outer = current_thread;
+    t->running = true;
+    t->blocked = false;
+    t->switch_to = NULL;
+    t->block_result = cancelled;
+    for (;;) {
+      current_thread = t;
+      wr_fiber_resume(t->fiber->fiber);
+      current_thread = outer;
+      if (t->blocked || t->finished) break;
+      /* suspended by something else (a WASI 0.2 wait, preemption): wait with it */
+      if (wr_fiber_current()) wr_fiber_suspend();
+    }
+    t->running = false;
+    if (t->finished) {
+      wasm_trap *trap = t->trap;
+      fiber_give_back(t->store, t->fiber);
+      t->fiber = NULL;
+      thread_free(t);
+      return trap;
+    }
+    t = t->switch_to;
+    cancelled = false;
+  }
+  return NULL;
+}
+
+/* block(switch_to): back to the resumer, which runs `other` next when non-NULL. */
+static bool block(cm_thread *t, bool cancellable, cm_thread *other) {
+  t->cancellable = cancellable;
+  t->blocked = true;
+  t->switch_to = other;
+  wr_fiber_suspend();
+  return t->block_result;
+}
+
+bool cm_thread_suspend(cm_thread *t, bool cancellable) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  return block(t, cancellable, NULL);
+}
+
+bool cm_thread_wait_until(cm_thread *t, cm_ready_fn ready, void *arg, bool cancellable) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  /* definitions.py may return at once when already ready; Warren always lets others run
+   * first only when asked to yield, so a ready wait costs no switch */
+  if (ready(arg)) return false;
+  start_waiting(t, ready, arg);
+  return block(t, cancellable, NULL);
+}
+
+bool cm_thread_yield(cm_thread *t, bool cancellable) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  start_waiting(t, always, NULL);
+  return block(t, cancellable, NULL);
+}
+
+bool cm_thread_yield_until(cm_thread *t, cm_ready_fn ready, void *arg, bool cancellable) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  start_waiting(t, ready, arg);
+  return block(t, cancellable, NULL);
+}
+
+bool cm_thread_suspend_then_resume(cm_thread *t, bool cancellable, cm_thread *other) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  return block(t, cancellable, other);
+}
+
+bool cm_thread_yield_then_resume(cm_thread *t, bool cancellable, cm_thread *other) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  start_waiting(t, always, NULL);
+  return block(t, cancellable, other);
+}
+
+bool cm_thread_suspend_then_promote(cm_thread *t, bool cancellable, cm_thread *other) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  if (cm_thread_ready(other)) {
+    stop_waiting(other);
+    return block(t, cancellable, other);
+  }
+  return block(t, cancellable, NULL);
+}
+
+bool cm_thread_yield_then_promote(cm_thread *t, bool cancellable, cm_thread *other) {
+  if (cm_task_deliver_pending_cancel(t->task, cancellable)) return true;
+  if (cm_thread_ready(other)) {
+    stop_waiting(other);
+    start_waiting(t, always, NULL);
+    return block(t, cancellable, other);
+  }
+  start_waiting(t, always, NULL);
+  return block(t, cancellable, NULL);
+}
+
+void cm_store_notify(cm_store_rt *s) {
+  if (s->notify) s->notify(s->notify_arg);
+}
+
+wasm_trap *cm_store_tick(cm_store_rt *s, bool *progressed) {
+  *progressed = false;
+  for (size_t i = 0; i < s->waiting.len; i++) {
+    cm_thread *t = s->waiting.items[i];
+    if (!cm_thread_ready(t)) continue;
+    cm_component_instance *inst = cm_task_instance(t->task);
+    if (!cm_instance_may_enter_from(inst, NULL)) continue;
+    *progressed = true;
+    s->nesting_depth++;
+    cm_instance_enter_from(inst, NULL);
+    wasm_trap *trap = cm_thread_resume(t, false);
+    cm_instance_leave_to(inst, NULL);
+    s->nesting_depth--;
+    return trap;
+  }
+  return NULL;
+}
