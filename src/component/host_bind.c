@@ -55,7 +55,7 @@ static wasm_trap *invoke(const bound *b, const cm_canon_cx *cx, const cm_functyp
     if (form_of(b, i, ft->params[i].type) != ARG_OBJECT) continue;
     if ((trap = b->binder->resolve(state, args[i].val.u.rep, b->objects[i], &args[i].object))) return trap;
   }
-  cm_host_call call = {cx, state, b->env, args};
+  cm_bound_call call = {cx, state, b->env, args};
   return b->fn(&call, result);
 }
 

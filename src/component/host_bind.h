@@ -53,14 +53,14 @@ typedef union cm_host_arg {
   cm_val val;     /* anything else, lifted as cm_lift_args would (own / borrow: val.u.rep) */
 } cm_host_arg;
 
-typedef struct cm_host_call {
+typedef struct cm_bound_call {
   const cm_canon_cx *cx; /* the caller's options; cx->arena for the result's children */
   void *state;           /* the binder's per-instance state (a wasi_p2_ctx, ...) */
   void *env;             /* as given to cm_host_bind */
   const cm_host_arg *args;    /* one per parameter */
-} cm_host_call;
+} cm_bound_call;
 
-typedef wasm_trap *(*cm_host_fn)(const cm_host_call *call, cm_val *result);
+typedef wasm_trap *(*cm_host_fn)(const cm_bound_call *call, cm_val *result);
 
 /* How a family of bindings reaches its per-instance state and its objects. */
 typedef struct cm_host_binder {

@@ -54,7 +54,7 @@ wasm_trap *wasi_http_incoming_body_new(wasi_p2_ctx *ctx, wasi_http_body_source *
 }
 
 /* stream: the body's bytes as an input stream, once. */
-static wasm_trap *incoming_body_stream(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_body_stream(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = call->state;
   incoming_body *body = call->args[0].object;
@@ -83,7 +83,7 @@ static void future_trailers_free(void *object) { wr_free(object); }
 const wasi_kind wasi_http_future_trailers_kind = {"future-trailers", future_trailers_free};
 
 /* finish(this: own<incoming-body>) -> future-trailers */
-static wasm_trap *incoming_body_finish(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_body_finish(const cm_bound_call *call, cm_val *result) {
   wasi_p2_ctx *ctx = call->state;
   uint32_t body_rep = call->args[0].val.u.rep;
   incoming_body *body = wasi_table_take(ctx, body_rep, &wasi_http_incoming_body_kind);
@@ -95,7 +95,7 @@ static wasm_trap *incoming_body_finish(const cm_host_call *call, cm_val *result)
   return trap;
 }
 
-static wasm_trap *future_trailers_subscribe(const cm_host_call *call, cm_val *result) {
+static wasm_trap *future_trailers_subscribe(const cm_bound_call *call, cm_val *result) {
   uint32_t rep = 0;
   wasm_trap *trap = wasi_pollable_add(call->state, wasi_pollable_ready(), &rep);
   *result = cm_val_handle(rep);
@@ -104,7 +104,7 @@ static wasm_trap *future_trailers_subscribe(const cm_host_call *call, cm_val *re
 
 /* get -> option<result<result<option<trailers>, error-code>>>: some(ok(ok(none))), then
  * some(err) once the value was taken. */
-static wasm_trap *future_trailers_get(const cm_host_call *call, cm_val *result) {
+static wasm_trap *future_trailers_get(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   future_trailers *f = call->args[0].object;
   cm_val outer;
@@ -285,7 +285,7 @@ wasm_trap *wasi_http_outgoing_body_new(wasi_http_ctx *http, bool is_request, con
 }
 
 /* write: the body's output stream, once. */
-static wasm_trap *outgoing_body_write(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_body_write(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = call->state;
   outgoing_body *body = call->args[0].object;
@@ -304,7 +304,7 @@ static wasm_trap *outgoing_body_write(const cm_host_call *call, cm_val *result) 
 }
 
 /* finish(this: own<outgoing-body>, trailers: option<own<trailers>>) -> result<_, error-code> */
-static wasm_trap *outgoing_body_finish(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_body_finish(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = call->state;
   uint32_t body_rep = call->args[0].val.u.rep;

@@ -182,7 +182,7 @@ wasi_io_error *wasi_http_io_error(wasi_http_error_code *err) {
 }
 
 /* http-error-code(err: borrow<io-error>) -> option<error-code> */
-static wasm_trap *http_error_code(const cm_host_call *call, cm_val *result) {
+static wasm_trap *http_error_code(const cm_bound_call *call, cm_val *result) {
   const wasi_io_error *io = call->args[0].object;
   if (io->detail_free != io_error_detail_free) {
     *result = wasi_none();

@@ -154,12 +154,12 @@ static wasm_trap *fields_add(wasi_http_ctx *http, wasi_http_fields *f, cm_val *h
   return trap;
 }
 
-static wasm_trap *fields_new(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_new(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   return fields_add(http, wasi_http_fields_new(http, false), result);
 }
 
-static wasm_trap *fields_from_list(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_from_list(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_ctx *http = call->state;
   const cm_val *entries = call->args[0].val.u.seq.items;
@@ -193,7 +193,7 @@ static wasm_trap *fields_from_list(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *fields_get(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_get(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_http_fields *f = call->args[0].object;
   cm_text name = call->args[1].str;
@@ -210,7 +210,7 @@ static wasm_trap *fields_get(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *fields_has(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_has(const cm_bound_call *call, cm_val *result) {
   cm_text name = call->args[1].str;
   *result = cm_val_bool(wasi_http_fields_has(call->args[0].object, name.data, name.len));
   return NULL;
@@ -222,7 +222,7 @@ static wasi_http_header_error check_mutation(const wasi_http_fields *f, cm_text 
   return wasi_http_check_guest_name(name.data, name.len);
 }
 
-static wasm_trap *fields_set(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_set(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_fields *f = call->args[0].object;
   cm_text name = call->args[1].str;
@@ -252,7 +252,7 @@ static wasm_trap *fields_set(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *fields_delete(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_delete(const cm_bound_call *call, cm_val *result) {
   wasi_http_fields *f = call->args[0].object;
   cm_text name = call->args[1].str;
   wasi_http_header_error e = check_mutation(f, name);
@@ -265,7 +265,7 @@ static wasm_trap *fields_delete(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *fields_append(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_append(const cm_bound_call *call, cm_val *result) {
   wasi_http_fields *f = call->args[0].object;
   cm_text name = call->args[1].str;
   cm_bytes value = call->args[2].bytes;
@@ -283,7 +283,7 @@ static wasm_trap *fields_append(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *fields_entries(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_entries(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_http_fields *f = call->args[0].object;
   *result = cm_val_seq(cx->arena, (uint32_t)f->entries.len);
@@ -297,7 +297,7 @@ static wasm_trap *fields_entries(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *fields_clone(const cm_host_call *call, cm_val *result) {
+static wasm_trap *fields_clone(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   const wasi_http_fields *f = call->args[0].object;
   wasm_trap *trap = wasi_http_fields_charge(http, f->bytes);

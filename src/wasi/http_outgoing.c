@@ -39,7 +39,7 @@ static wasm_trap *take_timeouts(wasi_http_ctx *http, const cm_val *opt, wasi_htt
 
 /* handle(request: own<outgoing-request>, options: option<own<request-options>>)
  *   -> result<own<future-incoming-response>, error-code> */
-static wasm_trap *outgoing_handle(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_handle(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_ctx *http = call->state;
   uint32_t req_rep = call->args[0].val.u.rep;
@@ -89,7 +89,7 @@ static wasm_trap *outgoing_handle(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *future_subscribe(const cm_host_call *call, cm_val *result) {
+static wasm_trap *future_subscribe(const cm_bound_call *call, cm_val *result) {
   const wasi_http_ctx *http = call->state;
   const future_incoming_response *f = call->args[0].object;
   wasi_pollable *p = f->exchange ? f->client->subscribe(f->exchange) : wasi_pollable_ready();
@@ -110,7 +110,7 @@ static void free_response_headers(wasi_http_response_head *head) {
 }
 
 /* get -> option<result<result<own<incoming-response>, error-code>>> */
-static wasm_trap *future_get(const cm_host_call *call, cm_val *result) {
+static wasm_trap *future_get(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_ctx *http = call->state;
   future_incoming_response *f = call->args[0].object;

@@ -216,31 +216,31 @@ static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *he
   return trap;
 }
 
-static wasm_trap *incoming_request_method(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_request_method(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
   *result = method_to_val(call->cx, &req->method);
   return NULL;
 }
 
-static wasm_trap *incoming_request_path(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_request_path(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
   *result = optional_text(call->cx, req->path_with_query);
   return NULL;
 }
 
-static wasm_trap *incoming_request_scheme(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_request_scheme(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
   *result = scheme_to_val(call->cx, &req->scheme);
   return NULL;
 }
 
-static wasm_trap *incoming_request_authority(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_request_authority(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
   *result = optional_text(call->cx, req->authority);
   return NULL;
 }
 
-static wasm_trap *incoming_request_headers(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_request_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_request *req = call->args[0].object;
   return headers_handle(http, req->headers, result);
@@ -262,7 +262,7 @@ static wasm_trap *consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, bool 
   return NULL;
 }
 
-static wasm_trap *incoming_request_consume(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_request_consume(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_request *req = call->args[0].object;
   return consume_body(call->cx, http, &req->consumed, &req->body, result);
@@ -290,7 +290,7 @@ static wasm_trap *take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_ht
   return NULL;
 }
 
-static wasm_trap *outgoing_request_new(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_new(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   wasi_http_fields *headers = NULL;
@@ -303,7 +303,7 @@ static wasm_trap *outgoing_request_new(const cm_host_call *call, cm_val *result)
   return trap;
 }
 
-static wasm_trap *outgoing_request_body(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_body(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_ctx *http = call->state;
   wasi_http_outgoing_request *req = call->args[0].object;
@@ -320,13 +320,13 @@ static wasm_trap *outgoing_request_body(const cm_host_call *call, cm_val *result
   return NULL;
 }
 
-static wasm_trap *outgoing_request_method(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_method(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
   *result = method_to_val(call->cx, &req->method);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_set_method(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_set_method(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_outgoing_request *req = call->args[0].object;
   wasi_http_method m;
@@ -340,7 +340,7 @@ static wasm_trap *outgoing_request_set_method(const cm_host_call *call, cm_val *
   return NULL;
 }
 
-static wasm_trap *outgoing_request_path(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_path(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
   *result = optional_text(call->cx, req->path_with_query);
   return NULL;
@@ -364,19 +364,19 @@ static void set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*v
   *result = wasi_ok(cx, NULL);
 }
 
-static wasm_trap *outgoing_request_set_path(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_set_path(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
   set_optional_text(call->cx, &call->args[1].val, is_path_with_query, &req->path_with_query, result);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_scheme(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_scheme(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
   *result = scheme_to_val(call->cx, &req->scheme);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_set_scheme(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_set_scheme(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_outgoing_request *req = call->args[0].object;
   wasi_http_scheme s;
@@ -390,19 +390,19 @@ static wasm_trap *outgoing_request_set_scheme(const cm_host_call *call, cm_val *
   return NULL;
 }
 
-static wasm_trap *outgoing_request_authority(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_authority(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
   *result = optional_text(call->cx, req->authority);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_set_authority(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_set_authority(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
   set_optional_text(call->cx, &call->args[1].val, is_authority, &req->authority, result);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_headers(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_request_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_outgoing_request *req = call->args[0].object;
   return headers_handle(http, req->headers, result);
@@ -413,7 +413,7 @@ static wasm_trap *outgoing_request_headers(const cm_host_call *call, cm_val *res
 static void request_options_free(void *object) { wr_free(object); }
 const wasi_kind wasi_http_request_options_kind = {"request-options", request_options_free};
 
-static wasm_trap *request_options_new(const cm_host_call *call, cm_val *result) {
+static wasm_trap *request_options_new(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   uint32_t rep = 0;
@@ -422,14 +422,14 @@ static wasm_trap *request_options_new(const cm_host_call *call, cm_val *result) 
   return trap;
 }
 
-static wasm_trap *get_timeout(const cm_host_call *call, cm_val *result, wasi_http_timeout_kind k) {
+static wasm_trap *get_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
   const wasi_http_request_options *o = call->args[0].object;
   cm_val n = cm_val_u(o->ns[k]);
   *result = o->has[k] ? wasi_some(call->cx, &n) : wasi_none();
   return NULL;
 }
 
-static wasm_trap *set_timeout(const cm_host_call *call, cm_val *result, wasi_http_timeout_kind k) {
+static wasm_trap *set_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
   wasi_http_request_options *o = call->args[0].object;
   const cm_val *timeout = &call->args[1].val;
   o->has[k] = timeout->u.cs.index == 1;
@@ -439,10 +439,10 @@ static wasm_trap *set_timeout(const cm_host_call *call, cm_val *result, wasi_htt
 }
 
 #define TIMEOUT_ACCESSORS(name, kind)                                                   \
-  static wasm_trap *get_##name(const cm_host_call *call, cm_val *result) {              \
+  static wasm_trap *get_##name(const cm_bound_call *call, cm_val *result) {              \
     return get_timeout(call, result, kind);                                             \
   }                                                                                     \
-  static wasm_trap *set_##name(const cm_host_call *call, cm_val *result) {              \
+  static wasm_trap *set_##name(const cm_bound_call *call, cm_val *result) {              \
     return set_timeout(call, result, kind);                                             \
   }
 TIMEOUT_ACCESSORS(connect_timeout, WASI_HTTP_CONNECT_TIMEOUT)
@@ -466,7 +466,7 @@ static void outgoing_response_free(void *object) {
 }
 const wasi_kind wasi_http_outgoing_response_kind = {"outgoing-response", outgoing_response_free};
 
-static wasm_trap *outgoing_response_new(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_response_new(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   wasi_http_fields *headers = NULL;
@@ -480,13 +480,13 @@ static wasm_trap *outgoing_response_new(const cm_host_call *call, cm_val *result
   return trap;
 }
 
-static wasm_trap *outgoing_response_status(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_response_status(const cm_bound_call *call, cm_val *result) {
   outgoing_response *resp = call->args[0].object;
   *result = cm_val_u(resp->status);
   return NULL;
 }
 
-static wasm_trap *outgoing_response_set_status(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_response_set_status(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   outgoing_response *resp = call->args[0].object;
   uint64_t status = call->args[1].val.u.u;
@@ -499,13 +499,13 @@ static wasm_trap *outgoing_response_set_status(const cm_host_call *call, cm_val 
   return NULL;
 }
 
-static wasm_trap *outgoing_response_headers(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_response_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   outgoing_response *resp = call->args[0].object;
   return headers_handle(http, resp->headers, result);
 }
 
-static wasm_trap *outgoing_response_body(const cm_host_call *call, cm_val *result) {
+static wasm_trap *outgoing_response_body(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_http_ctx *http = call->state;
   outgoing_response *resp = call->args[0].object;
@@ -547,7 +547,7 @@ wasm_trap *wasi_http_response_outparam_new(wasi_http_ctx *http, const wasi_http_
 
 /* set(param: own<response-outparam>, response: result<own<outgoing-response>, error-code>):
  * the outparam handle is consumed, so a second set on it traps in the canonical ABI. */
-static wasm_trap *response_outparam_set(const cm_host_call *call, cm_val *result) {
+static wasm_trap *response_outparam_set(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
   wasi_http_ctx *http = call->state;
   uint32_t out_rep = call->args[0].val.u.rep;
@@ -594,19 +594,19 @@ static void incoming_response_free(void *object) {
 }
 const wasi_kind wasi_http_incoming_response_kind = {"incoming-response", incoming_response_free};
 
-static wasm_trap *incoming_response_status(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_response_status(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_response *resp = call->args[0].object;
   *result = cm_val_u(resp->status);
   return NULL;
 }
 
-static wasm_trap *incoming_response_headers(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_response_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_response *resp = call->args[0].object;
   return headers_handle(http, resp->headers, result);
 }
 
-static wasm_trap *incoming_response_consume(const cm_host_call *call, cm_val *result) {
+static wasm_trap *incoming_response_consume(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_response *resp = call->args[0].object;
   return consume_body(call->cx, http, &resp->consumed, &resp->body, result);

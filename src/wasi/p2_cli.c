@@ -6,7 +6,7 @@
 
 static cm_val str(const char *s, size_t len) { return cm_val_string(s, (uint32_t)len); }
 
-static wasm_trap *get_environment(const cm_host_call *call, cm_val *result) {
+static wasm_trap *get_environment(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_p2_config *config = wasi_p2_ctx_config(call->state);
   *result = cm_val_seq(cx->arena, (uint32_t)config->nenv);
@@ -22,7 +22,7 @@ static wasm_trap *get_environment(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *get_arguments(const cm_host_call *call, cm_val *result) {
+static wasm_trap *get_arguments(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_p2_config *config = wasi_p2_ctx_config(call->state);
   *result = cm_val_seq(cx->arena, (uint32_t)config->nargs);
@@ -30,7 +30,7 @@ static wasm_trap *get_arguments(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *initial_cwd(const cm_host_call *call, cm_val *result) {
+static wasm_trap *initial_cwd(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const char *cwd = wasi_p2_ctx_config(call->state)->initial_cwd;
   if (!cwd) {
@@ -48,17 +48,17 @@ static wasm_trap *exit_trap(const cm_canon_cx *cx, int code) {
   return trap;
 }
 
-static wasm_trap *exit_exit(const cm_host_call *call, cm_val *result) {
+static wasm_trap *exit_exit(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
   return exit_trap(call->cx, call->args[0].val.u.cs.index == 0 ? 0 : 1);
 }
 
-static wasm_trap *exit_with_code(const cm_host_call *call, cm_val *result) {
+static wasm_trap *exit_with_code(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
   return exit_trap(call->cx, (int)(uint8_t)call->args[0].val.u.u);
 }
 
-static wasm_trap *stdio_stream(const cm_host_call *call, int which, cm_val *result) {
+static wasm_trap *stdio_stream(const cm_bound_call *call, int which, cm_val *result) {
   wasi_p2_ctx *ctx = call->state;
   int fd = wasi_p2_ctx_config(ctx)->stdio[which];
   uint32_t rep;
@@ -68,20 +68,20 @@ static wasm_trap *stdio_stream(const cm_host_call *call, int which, cm_val *resu
   return trap;
 }
 
-static wasm_trap *get_stdin(const cm_host_call *call, cm_val *result) {
+static wasm_trap *get_stdin(const cm_bound_call *call, cm_val *result) {
   return stdio_stream(call, 0, result);
 }
 
-static wasm_trap *get_stdout(const cm_host_call *call, cm_val *result) {
+static wasm_trap *get_stdout(const cm_bound_call *call, cm_val *result) {
   return stdio_stream(call, 1, result);
 }
 
-static wasm_trap *get_stderr(const cm_host_call *call, cm_val *result) {
+static wasm_trap *get_stderr(const cm_bound_call *call, cm_val *result) {
   return stdio_stream(call, 2, result);
 }
 
 /* Warren never offers a terminal, so no terminal-input / terminal-output object exists. */
-static wasm_trap *no_terminal(const cm_host_call *call, cm_val *result) {
+static wasm_trap *no_terminal(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
   *result = wasi_none();
   return NULL;

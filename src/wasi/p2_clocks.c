@@ -14,30 +14,30 @@ static uint64_t resolution_ns(clockid_t clock) {
   return ns ? ns : 1;
 }
 
-static wasm_trap *monotonic_now(const cm_host_call *call, cm_val *result) {
+static wasm_trap *monotonic_now(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
   *result = cm_val_u(wr_monotonic_ns());
   return NULL;
 }
 
-static wasm_trap *monotonic_resolution(const cm_host_call *call, cm_val *result) {
+static wasm_trap *monotonic_resolution(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
   *result = cm_val_u(resolution_ns(CLOCK_MONOTONIC));
   return NULL;
 }
 
-static wasm_trap *add_deadline(const cm_host_call *call, uint64_t deadline, cm_val *result) {
+static wasm_trap *add_deadline(const cm_bound_call *call, uint64_t deadline, cm_val *result) {
   uint32_t rep;
   wasm_trap *trap = wasi_pollable_add(call->state, wasi_pollable_deadline(deadline), &rep);
   if (!trap) *result = cm_val_handle(rep);
   return trap;
 }
 
-static wasm_trap *subscribe_instant(const cm_host_call *call, cm_val *result) {
+static wasm_trap *subscribe_instant(const cm_bound_call *call, cm_val *result) {
   return add_deadline(call, call->args[0].val.u.u, result);
 }
 
-static wasm_trap *subscribe_duration(const cm_host_call *call, cm_val *result) {
+static wasm_trap *subscribe_duration(const cm_bound_call *call, cm_val *result) {
   uint64_t now = wr_monotonic_ns();
   uint64_t deadline = call->args[0].val.u.u > UINT64_MAX - now ? UINT64_MAX : now + call->args[0].val.u.u;
   return add_deadline(call, deadline, result);
@@ -50,7 +50,7 @@ static cm_val datetime(const cm_canon_cx *cx, uint64_t seconds, uint32_t nanosec
   return record;
 }
 
-static wasm_trap *wall_now(const cm_host_call *call, cm_val *result) {
+static wasm_trap *wall_now(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -59,7 +59,7 @@ static wasm_trap *wall_now(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *wall_resolution(const cm_host_call *call, cm_val *result) {
+static wasm_trap *wall_resolution(const cm_bound_call *call, cm_val *result) {
   uint64_t ns = resolution_ns(CLOCK_REALTIME);
   *result = datetime(call->cx, ns / 1000000000u, (uint32_t)(ns % 1000000000u));
   return NULL;

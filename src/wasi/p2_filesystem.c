@@ -395,7 +395,7 @@ typedef cm_val (*stat_view)(const cm_canon_cx *cx, const struct stat *st);
 
 /* The stat of the descriptor or, `at`, of the path its parameters 1 and 2 name (path-flags,
  * path), answered as `view` makes it: stat, metadata-hash, get-type and their -at forms. */
-static wasm_trap *stat_answer(const cm_host_call *call, bool at, stat_view view, cm_val *result) {
+static wasm_trap *stat_answer(const cm_bound_call *call, bool at, stat_view view, cm_val *result) {
   const descriptor *d = call->args[0].object;
   struct stat st;
   int err = at ? stat_at(call->cx, d, call->args[1].val.u.flags, call->args[2].str, &st)
@@ -410,34 +410,34 @@ static cm_val type_value(const cm_canon_cx *cx, const struct stat *st) {
   return (cm_val){.u.cs = {type_of_mode(st->st_mode), NULL}};
 }
 
-static wasm_trap *desc_stat(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_stat(const cm_bound_call *call, cm_val *result) {
   return stat_answer(call, false, stat_record, result);
 }
 
-static wasm_trap *desc_stat_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_stat_at(const cm_bound_call *call, cm_val *result) {
   return stat_answer(call, true, stat_record, result);
 }
 
-static wasm_trap *desc_metadata_hash(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_metadata_hash(const cm_bound_call *call, cm_val *result) {
   return stat_answer(call, false, metadata_hash, result);
 }
 
-static wasm_trap *desc_metadata_hash_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_metadata_hash_at(const cm_bound_call *call, cm_val *result) {
   return stat_answer(call, true, metadata_hash, result);
 }
 
-static wasm_trap *desc_get_type(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_get_type(const cm_bound_call *call, cm_val *result) {
   return stat_answer(call, false, type_value, result);
 }
 
-static wasm_trap *desc_get_flags(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_get_flags(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   cm_val flags = cm_val_flags(d->flags);
   return finish(cx, 0, &flags, result);
 }
 
-static wasm_trap *desc_is_same_object(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_is_same_object(const cm_bound_call *call, cm_val *result) {
   descriptor *a = call->args[0].object, *b = call->args[1].object;
   struct stat sa, sb;
   *result = cm_val_bool(fstat(a->fd, &sa) == 0 && fstat(b->fd, &sb) == 0 && sa.st_dev == sb.st_dev &&
@@ -445,19 +445,19 @@ static wasm_trap *desc_is_same_object(const cm_host_call *call, cm_val *result) 
   return NULL;
 }
 
-static wasm_trap *desc_sync(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_sync(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   return finish(cx, fsync(d->fd) ? errno : 0, NULL, result);
 }
 
-static wasm_trap *desc_sync_data(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_sync_data(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   return finish(cx, fdatasync(d->fd) ? errno : 0, NULL, result);
 }
 
-static wasm_trap *desc_advise(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_advise(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   static const int advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
@@ -468,7 +468,7 @@ static wasm_trap *desc_advise(const cm_host_call *call, cm_val *result) {
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_set_size(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_set_size(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   if (call->args[1].val.u.u > INT64_MAX) return fail(cx, EFBIG, result);
@@ -492,7 +492,7 @@ static int new_timestamp(const cm_val *v, struct timespec *ts) {
   }
 }
 
-static wasm_trap *desc_set_times(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_set_times(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   struct timespec times[2];
@@ -503,7 +503,7 @@ static wasm_trap *desc_set_times(const cm_host_call *call, cm_val *result) {
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_set_times_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_set_times_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   struct timespec times[2];
@@ -531,7 +531,7 @@ static wasm_trap *desc_set_times_at(const cm_host_call *call, cm_val *result) {
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_read(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_read(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   uint64_t offset = call->args[2].val.u.u;
@@ -546,7 +546,7 @@ static wasm_trap *desc_read(const cm_host_call *call, cm_val *result) {
   return finish(cx, 0, &pair, result);
 }
 
-static wasm_trap *desc_write(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_write(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   uint64_t offset = call->args[2].val.u.u;
@@ -559,7 +559,7 @@ static wasm_trap *desc_write(const cm_host_call *call, cm_val *result) {
   return finish(cx, 0, &written, result);
 }
 
-static wasm_trap *desc_open_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_open_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   wasm_trap *trap;
@@ -587,7 +587,7 @@ static wasm_trap *desc_open_at(const cm_host_call *call, cm_val *result) {
   return finish(cx, 0, &handle, result);
 }
 
-static wasm_trap *desc_create_directory_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_create_directory_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   int parent;
@@ -600,7 +600,7 @@ static wasm_trap *desc_create_directory_at(const cm_host_call *call, cm_val *res
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *unlink_at(const cm_host_call *call, int flags, cm_val *result) {
+static wasm_trap *unlink_at(const cm_bound_call *call, int flags, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   int parent;
@@ -613,15 +613,15 @@ static wasm_trap *unlink_at(const cm_host_call *call, int flags, cm_val *result)
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_remove_directory_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_remove_directory_at(const cm_bound_call *call, cm_val *result) {
   return unlink_at(call, AT_REMOVEDIR, result);
 }
 
-static wasm_trap *desc_unlink_file_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_unlink_file_at(const cm_bound_call *call, cm_val *result) {
   return unlink_at(call, 0, result);
 }
 
-static wasm_trap *desc_rename_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_rename_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *from = call->args[0].object, *to = call->args[2].object;
   int old_parent, new_parent;
@@ -640,7 +640,7 @@ static wasm_trap *desc_rename_at(const cm_host_call *call, cm_val *result) {
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_link_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_link_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *from = call->args[0].object, *to = call->args[3].object;
   int old_parent, new_parent;
@@ -668,7 +668,7 @@ static wasm_trap *desc_link_at(const cm_host_call *call, cm_val *result) {
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_symlink_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_symlink_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   char *target;
@@ -683,7 +683,7 @@ static wasm_trap *desc_symlink_at(const cm_host_call *call, cm_val *result) {
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_readlink_at(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_readlink_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   int parent;
@@ -703,7 +703,7 @@ static wasm_trap *desc_readlink_at(const cm_host_call *call, cm_val *result) {
 
 /* ---- directory listing ---- */
 
-static wasm_trap *desc_read_directory(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_read_directory(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   wasm_trap *trap;
@@ -738,7 +738,7 @@ static uint32_t type_of_dirent(DIR *dir, const struct dirent *e) {
   }
 }
 
-static wasm_trap *dir_read_entry(const cm_host_call *call, cm_val *result) {
+static wasm_trap *dir_read_entry(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   DIR *dir = call->args[0].object;
   for (;;) {
@@ -848,7 +848,7 @@ static int file_stream_new(const descriptor *d, uint64_t offset, bool append, fi
   return 0;
 }
 
-static wasm_trap *via_stream(const cm_host_call *call, bool output, uint64_t offset, bool append, cm_val *result) {
+static wasm_trap *via_stream(const cm_bound_call *call, bool output, uint64_t offset, bool append, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const descriptor *d = call->args[0].object;
   if (output && d->read_only) return fail(cx, EROFS, result);
@@ -864,21 +864,21 @@ static wasm_trap *via_stream(const cm_host_call *call, bool output, uint64_t off
   return finish(cx, 0, &handle, result);
 }
 
-static wasm_trap *desc_read_via_stream(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_read_via_stream(const cm_bound_call *call, cm_val *result) {
   return via_stream(call, false, call->args[1].val.u.u, false, result);
 }
 
-static wasm_trap *desc_write_via_stream(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_write_via_stream(const cm_bound_call *call, cm_val *result) {
   return via_stream(call, true, call->args[1].val.u.u, false, result);
 }
 
-static wasm_trap *desc_append_via_stream(const cm_host_call *call, cm_val *result) {
+static wasm_trap *desc_append_via_stream(const cm_bound_call *call, cm_val *result) {
   return via_stream(call, true, 0, true, result);
 }
 
 /* ---- free functions ---- */
 
-static wasm_trap *filesystem_error_code(const cm_host_call *call, cm_val *result) {
+static wasm_trap *filesystem_error_code(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_io_error *error = call->args[0].object;
   if (!error->os_errno) {
@@ -890,7 +890,7 @@ static wasm_trap *filesystem_error_code(const cm_host_call *call, cm_val *result
   return NULL;
 }
 
-static wasm_trap *get_directories(const cm_host_call *call, cm_val *result) {
+static wasm_trap *get_directories(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_p2_config *config = wasi_p2_ctx_config(wasi_p2_ctx_of(cx));
   *result = cm_val_seq(cx->arena, (uint32_t)config->npreopens);

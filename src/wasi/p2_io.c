@@ -56,7 +56,7 @@ static wasm_trap *block_on(wasi_p2_ctx *ctx, wasi_pollable *pollable) {
 
 /* ---- wasi:io/error ---- */
 
-static wasm_trap *error_to_debug_string(const cm_host_call *call, cm_val *result) {
+static wasm_trap *error_to_debug_string(const cm_bound_call *call, cm_val *result) {
   const wasi_io_error *error = call->args[0].object;
   *result = wasi_string(call->cx, error->message);
   return NULL;
@@ -64,18 +64,18 @@ static wasm_trap *error_to_debug_string(const cm_host_call *call, cm_val *result
 
 /* ---- wasi:io/poll ---- */
 
-static wasm_trap *pollable_ready(const cm_host_call *call, cm_val *result) {
+static wasm_trap *pollable_ready(const cm_bound_call *call, cm_val *result) {
   *result = cm_val_bool(wasi_pollable_is_ready(call->args[0].object));
   return NULL;
 }
 
-static wasm_trap *pollable_block(const cm_host_call *call, cm_val *result) {
+static wasm_trap *pollable_block(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
   wasi_pollable *p = call->args[0].object;
   return wasi_block(CTX(call), &p, 1);
 }
 
-static wasm_trap *poll_poll(const cm_host_call *call, cm_val *result) {
+static wasm_trap *poll_poll(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = CTX(call);
   const cm_val *list = &call->args[0].val;
@@ -108,7 +108,7 @@ static wasi_stream_status input_read(wasi_input_stream *s, uint8_t *buf, size_t 
   return status;
 }
 
-static wasm_trap *read_common(const cm_host_call *call, cm_val *result, bool blocking) {
+static wasm_trap *read_common(const cm_bound_call *call, cm_val *result, bool blocking) {
   const cm_canon_cx *cx = call->cx;
   wasi_input_stream *s = call->args[0].object;
   size_t len = (size_t)WR_MIN(call->args[1].val.u.u, (uint64_t)WASI_IO_CHUNK);
@@ -126,15 +126,15 @@ static wasm_trap *read_common(const cm_host_call *call, cm_val *result, bool blo
   return stream_result(cx, status, error, &bytes, result);
 }
 
-static wasm_trap *input_stream_read(const cm_host_call *call, cm_val *result) {
+static wasm_trap *input_stream_read(const cm_bound_call *call, cm_val *result) {
   return read_common(call, result, false);
 }
 
-static wasm_trap *input_stream_blocking_read(const cm_host_call *call, cm_val *result) {
+static wasm_trap *input_stream_blocking_read(const cm_bound_call *call, cm_val *result) {
   return read_common(call, result, true);
 }
 
-static wasm_trap *skip_common(const cm_host_call *call, cm_val *result, bool blocking) {
+static wasm_trap *skip_common(const cm_bound_call *call, cm_val *result, bool blocking) {
   wasi_input_stream *s = call->args[0].object;
   size_t len = (size_t)WR_MIN(call->args[1].val.u.u, (uint64_t)WASI_IO_CHUNK);
   uint8_t *buf = wr_malloc(len ? len : 1);
@@ -153,15 +153,15 @@ static wasm_trap *skip_common(const cm_host_call *call, cm_val *result, bool blo
   return stream_result(call->cx, status, error, &count, result);
 }
 
-static wasm_trap *input_stream_skip(const cm_host_call *call, cm_val *result) {
+static wasm_trap *input_stream_skip(const cm_bound_call *call, cm_val *result) {
   return skip_common(call, result, false);
 }
 
-static wasm_trap *input_stream_blocking_skip(const cm_host_call *call, cm_val *result) {
+static wasm_trap *input_stream_blocking_skip(const cm_bound_call *call, cm_val *result) {
   return skip_common(call, result, true);
 }
 
-static wasm_trap *input_stream_subscribe(const cm_host_call *call, cm_val *result) {
+static wasm_trap *input_stream_subscribe(const cm_bound_call *call, cm_val *result) {
   wasi_input_stream *s = call->args[0].object;
   uint32_t rep;
   wasm_trap *trap = wasi_pollable_add(CTX(call), s->ops->subscribe(s->self), &rep);
@@ -197,7 +197,7 @@ static wasm_trap *check_permitted(wasi_p2_ctx *ctx, wasi_output_stream *s, uint6
                    (unsigned long long)len, (unsigned long long)s->permitted);
 }
 
-static wasm_trap *output_stream_check_write(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_check_write(const cm_bound_call *call, cm_val *result) {
   wasi_output_stream *s = call->args[0].object;
   wasi_io_error *error;
   wasi_stream_status status = output_check(s, &error);
@@ -206,7 +206,7 @@ static wasm_trap *output_stream_check_write(const cm_host_call *call, cm_val *re
 }
 
 /* The bytes go from guest memory straight to the stream (which copies what it keeps). */
-static wasm_trap *output_stream_write(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_write(const cm_bound_call *call, cm_val *result) {
   wasi_output_stream *s = call->args[0].object;
   cm_bytes bytes = call->args[1].bytes;
   wasm_trap *trap = check_permitted(CTX(call), s, bytes.len);
@@ -216,7 +216,7 @@ static wasm_trap *output_stream_write(const cm_host_call *call, cm_val *result) 
   return stream_result(call->cx, status, error, NULL, result);
 }
 
-static wasm_trap *output_stream_flush(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_flush(const cm_bound_call *call, cm_val *result) {
   wasi_output_stream *s = call->args[0].object;
   wasi_io_error *error = NULL;
   wasi_stream_status status = s->ops->flush(s->self, &error);
@@ -235,7 +235,7 @@ static wasm_trap *wait_writable(wasi_p2_ctx *ctx, wasi_output_stream *s, wasi_st
 }
 
 /* blocking-write-and-flush / blocking-write-zeroes-and-flush: `bytes` NULL writes zeroes. */
-static wasm_trap *blocking_write_flush(const cm_host_call *call, const uint8_t *bytes, uint64_t len,
+static wasm_trap *blocking_write_flush(const cm_bound_call *call, const uint8_t *bytes, uint64_t len,
                                        cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = CTX(call);
@@ -267,7 +267,7 @@ static wasm_trap *blocking_write_flush(const cm_host_call *call, const uint8_t *
 
 /* The bytes (at most WASI_BLOCKING_WRITE_MAX) are copied before the call may wait, so that
  * the range into guest memory is not held across a suspension. */
-static wasm_trap *output_stream_blocking_write_and_flush(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_blocking_write_and_flush(const cm_bound_call *call, cm_val *result) {
   cm_bytes bytes = call->args[1].bytes;
   uint8_t *copy = NULL;
   if (bytes.len <= WASI_BLOCKING_WRITE_MAX) {
@@ -277,15 +277,15 @@ static wasm_trap *output_stream_blocking_write_and_flush(const cm_host_call *cal
   return blocking_write_flush(call, copy, bytes.len, result);
 }
 
-static wasm_trap *output_stream_blocking_write_zeroes_and_flush(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_blocking_write_zeroes_and_flush(const cm_bound_call *call, cm_val *result) {
   return blocking_write_flush(call, NULL, call->args[1].val.u.u, result);
 }
 
-static wasm_trap *output_stream_blocking_flush(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_blocking_flush(const cm_bound_call *call, cm_val *result) {
   return blocking_write_flush(call, NULL, 0, result);
 }
 
-static wasm_trap *output_stream_write_zeroes(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_write_zeroes(const cm_bound_call *call, cm_val *result) {
   wasi_output_stream *s = call->args[0].object;
   uint64_t len = call->args[1].val.u.u;
   wasm_trap *trap = check_permitted(CTX(call), s, len);
@@ -301,7 +301,7 @@ static wasm_trap *output_stream_write_zeroes(const cm_host_call *call, cm_val *r
   return stream_result(call->cx, status, error, NULL, result);
 }
 
-static wasm_trap *output_stream_subscribe(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_subscribe(const cm_bound_call *call, cm_val *result) {
   wasi_output_stream *s = call->args[0].object;
   uint32_t rep;
   wasm_trap *trap = wasi_pollable_add(CTX(call), s->ops->subscribe(s->self), &rep);
@@ -310,7 +310,7 @@ static wasm_trap *output_stream_subscribe(const cm_host_call *call, cm_val *resu
 }
 
 /* splice / blocking-splice: moves what both sides allow now, at most one chunk. */
-static wasm_trap *splice_common(const cm_host_call *call, cm_val *result, bool blocking) {
+static wasm_trap *splice_common(const cm_bound_call *call, cm_val *result, bool blocking) {
   const cm_canon_cx *cx = call->cx;
   wasi_p2_ctx *ctx = CTX(call);
   wasi_output_stream *dst = call->args[0].object;
@@ -342,11 +342,11 @@ static wasm_trap *splice_common(const cm_host_call *call, cm_val *result, bool b
   return stream_result(cx, status, error, &moved, result);
 }
 
-static wasm_trap *output_stream_splice(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_splice(const cm_bound_call *call, cm_val *result) {
   return splice_common(call, result, false);
 }
 
-static wasm_trap *output_stream_blocking_splice(const cm_host_call *call, cm_val *result) {
+static wasm_trap *output_stream_blocking_splice(const cm_bound_call *call, cm_val *result) {
   return splice_common(call, result, true);
 }
 

@@ -21,7 +21,7 @@ static wasm_trap *fill_random(const cm_canon_cx *cx, void *buf, size_t len) {
   return NULL;
 }
 
-static wasm_trap *random_bytes(const cm_host_call *call, cm_val *result) {
+static wasm_trap *random_bytes(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   uint64_t len = call->args[0].val.u.u;
   if (len > WASI_RANDOM_MAX)
@@ -33,14 +33,14 @@ static wasm_trap *random_bytes(const cm_host_call *call, cm_val *result) {
   return trap;
 }
 
-static wasm_trap *random_u64(const cm_host_call *call, cm_val *result) {
+static wasm_trap *random_u64(const cm_bound_call *call, cm_val *result) {
   uint64_t value;
   wasm_trap *trap = fill_random(call->cx, &value, sizeof value);
   if (!trap) *result = cm_val_u(value);
   return trap;
 }
 
-static wasm_trap *insecure_seed(const cm_host_call *call, cm_val *result) {
+static wasm_trap *insecure_seed(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   uint64_t seed[2];
   wasm_trap *trap = fill_random(cx, seed, sizeof seed);

@@ -14,14 +14,14 @@ static const wasi_kind network_kind = {"network", NULL};
 /* Never stored: sockets, datagram streams and resolvers are never created. */
 static const wasi_kind socket_kind = {"socket", NULL};
 
-static wasm_trap *instance_network(const cm_host_call *call, cm_val *result) {
+static wasm_trap *instance_network(const cm_bound_call *call, cm_val *result) {
   uint32_t rep;
   wasm_trap *trap = wasi_table_add(call->state, &network_kind, (void *)&network_object, &rep);
   if (!trap) *result = cm_val_handle(rep);
   return trap;
 }
 
-static wasm_trap *refuse(const cm_host_call *call, cm_val *result) {
+static wasm_trap *refuse(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   bool allowed = wasi_p2_ctx_config(call->state)->allow_sockets;
   cm_val code = {.u.cs = {allowed ? ERROR_NOT_SUPPORTED : ERROR_ACCESS_DENIED, NULL}};
@@ -30,7 +30,7 @@ static wasm_trap *refuse(const cm_host_call *call, cm_val *result) {
 }
 
 /* Bound with the socket's kind, which no object has: resolving the handle traps before this. */
-static wasm_trap *no_socket(const cm_host_call *call, cm_val *result) {
+static wasm_trap *no_socket(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
   WR_UNUSED(result);
   return NULL;

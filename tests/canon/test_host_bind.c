@@ -54,7 +54,7 @@ static struct {
   void *env;
 } seen;
 
-static wasm_trap *put(const cm_host_call *call, cm_val *result) {
+static wasm_trap *put(const cm_bound_call *call, cm_val *result) {
   seen.b = call->args[0].object;
   seen.data = call->args[1].bytes;
   seen.name = call->args[2].str;
@@ -65,7 +65,7 @@ static wasm_trap *put(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *words(const cm_host_call *call, cm_val *result) {
+static wasm_trap *words(const cm_bound_call *call, cm_val *result) {
   const cm_val *list = &call->args[0].val;
   uint32_t sum = 0;
   for (uint32_t i = 0; i < list->u.seq.count; i++) sum += (uint32_t)list->u.seq.items[i].u.u;
@@ -73,7 +73,7 @@ static wasm_trap *words(const cm_host_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *take(const cm_host_call *call, cm_val *result) {
+static wasm_trap *take(const cm_bound_call *call, cm_val *result) {
   *result = cm_val_u(call->args[0].val.u.rep);
   return NULL;
 }
