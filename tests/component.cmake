@@ -110,3 +110,16 @@ add_test(NAME component.task.assemble
 set_tests_properties(component.task.assemble PROPERTIES FIXTURES_SETUP component_tasks FIXTURES_REQUIRED component_corpus)
 add_test(NAME component.task COMMAND task_test ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
 set_tests_properties(component.task PROPERTIES FIXTURES_REQUIRED component_tasks)
+
+# The async ABI against the host: concurrent async exports, an async host function finished
+# later, host ends of streams (tests/component/async_host_test.c, task/async_host.wat).
+add_executable(async_host_test ${COMPONENT_TEST_DIR}/async_host_test.c)
+target_link_libraries(async_host_test PRIVATE warren_component)
+add_test(NAME component.async_host.assemble
+         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${COMPONENT_TEST_DIR}/task/async_host.wat ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm)
+set_tests_properties(component.async_host.assemble PROPERTIES FIXTURES_SETUP component_async_host
+                     FIXTURES_REQUIRED component_corpus)
+add_test(NAME component.async_host COMMAND async_host_test ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm)
+set_tests_properties(component.async_host PROPERTIES FIXTURES_REQUIRED component_async_host)

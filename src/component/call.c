@@ -203,7 +203,16 @@ typedef struct lower_call {
   uint32_t retptr;            /* async: where the result goes */
   bool async;
   bool report_progress;       /* async, once in the handle table */
+  /* an async host callee (cm_host_call): its hooks */
+  void (*host_on_cancel)(void *arg);
+  void (*host_on_drop)(void *arg);
+  void *host_arg;
+  bool host_pending;          /* the host has not finished it */
 } lower_call;
+
+struct cm_host_call {
+  lower_call lc;
+};
 
 static cm_event subtask_event(cm_waitable *w) {
   cm_subtask *st = (cm_subtask *)w;
@@ -287,6 +296,47 @@ static wasm_trap *call_host(lower_call *lc, cm_thread *thread) {
   return trap;
 }
 
+/* An async host callee: it may finish during the call or later (cm_host_call_return). */
+static wasm_trap *call_host_async(lower_call *lc, cm_thread *thread) {
+  cm_arena *arena = thread ? thread->scratch : lc->lf->caller->root->scratch;
+  cm_arena_mark mark = cm_arena_mark_now(arena);
+  const cm_val *args;
+  wasm_trap *trap = lower_on_start(&lc->call, arena, &args);
+  cm_canon_cx cx = lc->cx;
+  cx.arena = arena;
+  cx.subtask = &lc->st;
+  lc->host_pending = true;
+  if (!trap) trap = lc->lf->callee->async_impl(lc->lf->callee->env, &cx, args, (cm_host_call *)lc);
+  cm_arena_release(arena, mark);
+  return trap;
+}
+
+wasm_trap *cm_host_call_return(cm_host_call *call, const cm_val *result) {
+  lower_call *lc = &call->lc;
+  lc->host_pending = false;
+  cm_arena *arena = cm_arena_new();
+  lc->cx.arena = arena;
+  wasm_trap *trap = lower_on_resolve(&lc->call, lc->lf->type->result ? result : NULL);
+  cm_arena_free(arena);
+  lc->cx.arena = NULL;
+  if (trap) poison(lc->lf->caller);
+  return trap;
+}
+
+void cm_host_call_set_hooks(cm_host_call *call, void (*on_cancel)(void *arg), void (*on_drop)(void *arg), void *arg) {
+  call->lc.host_on_cancel = on_cancel;
+  call->lc.host_on_drop = on_drop;
+  call->lc.host_arg = arg;
+}
+
+void cm_host_call_cancelled(cm_host_call *call) {
+  lower_call *lc = &call->lc;
+  lc->host_pending = false;
+  lower_on_resolve(&lc->call, NULL);
+}
+
+wasm_store *cm_host_call_store(const cm_host_call *call) { return call->lc.lf->caller->root->store; }
+
 wasm_trap *cm_lowered_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const lowered_func *lf = env;
@@ -328,6 +378,7 @@ wasm_trap *cm_lowered_call(wasm_caller *caller, void *env, wasm_slot *slots) {
   }
   wasm_trap *trap;
   if (lf->callee->kind == CM_FUNC_HOST) trap = call_host(lc, thread);
+  else if (lf->callee->kind == CM_FUNC_HOST_ASYNC) trap = call_host_async(lc, thread);
   else trap = cm_call_lift(lf->callee, &lc->call, inst, &lc->st.callee);
   if (!trap && !lf->async) {
     if (!cm_subtask_resolved(&lc->st)) {
@@ -361,6 +412,7 @@ wasm_trap *cm_lowered_call(wasm_caller *caller, void *env, wasm_slot *slots) {
 
 void cm_subtask_free(cm_subtask *st) {
   lower_call *lc = (lower_call *)st;
+  if (lc->host_pending && lc->host_on_drop) lc->host_on_drop(lc->host_arg);
   cm_waitable_drop(&lc->st.w);
   cm_subtask_finish(&lc->st);
   if (lc->st.callee) cm_task_release(lc->st.callee);
@@ -369,7 +421,11 @@ void cm_subtask_free(cm_subtask *st) {
 
 wasm_trap *cm_subtask_request_cancel(cm_subtask *st) {
   lower_call *lc = (lower_call *)st;
-  if (!st->callee) return NULL; /* host callees finish during the call */
+  if (lc->host_pending) {
+    if (lc->host_on_cancel) lc->host_on_cancel(lc->host_arg);
+    return NULL;
+  }
+  if (!st->callee) return NULL; /* sync host callees finish during the call */
   return cm_task_request_cancellation(st->callee, lc->lf->caller);
 }
 

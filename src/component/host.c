@@ -19,6 +19,7 @@ typedef struct semver {
 
 typedef struct host_func {
   cm_host_impl impl;
+  cm_host_async_impl async_impl;
   void *env;
 } host_func;
 
@@ -151,6 +152,16 @@ const cm_functype *cm_host_func_type(const cm_host *host, const char *interface,
   return i < 0 ? NULL : &iface->type->exports[i].type->func;
 }
 
+bool cm_host_define_async_func(cm_host *host, const char *interface, const char *func, cm_host_async_impl impl,
+                               void *env) {
+  cm_host_interface *iface = find_exact(host, interface);
+  int64_t i = iface ? func_index(iface, func) : -1;
+  if (i < 0) return false;
+  iface->funcs[i].async_impl = impl;
+  iface->funcs[i].env = env;
+  return true;
+}
+
 const cm_type *cm_host_resource(const cm_host *host, const char *interface, const char *resource) {
   const cm_host_interface *iface = find_exact(host, interface);
   const cm_extern *ext = iface ? cm_type_export(iface->type, resource) : NULL;
@@ -213,6 +224,15 @@ const cm_host_interface *cm_host_find(const cm_host *host, const cm_name *name) 
 const char *cm_host_interface_name(const cm_host_interface *iface) { return iface->name.text; }
 
 const cm_type *cm_host_interface_type(const cm_host_interface *iface) { return iface->type; }
+
+bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
+                                  void **env) {
+  int64_t i = func_index(iface, func);
+  if (i < 0 || !iface->funcs[i].async_impl) return false;
+  *impl = iface->funcs[i].async_impl;
+  *env = iface->funcs[i].env;
+  return true;
+}
 
 bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm_host_impl *impl, void **env) {
   int64_t i = func_index(iface, func);

@@ -36,6 +36,24 @@ bool cm_host_define_func(cm_host *host, const char *interface, const char *func,
 void *cm_host_alloc(cm_host *host, size_t size);
 /* The WIT type of function `func` of `interface` (exact names), or NULL. */
 const cm_functype *cm_host_func_type(const cm_host *host, const char *interface, const char *func);
+/* An async host function (WASI 0.3): it gets the lifted arguments and `call`, and either
+ * finishes at once or later, from the embedder's event loop, with cm_host_call_return (task.h
+ * in call.c). A guest's async lower of it sees a subtask until then; a sync lower waits. */
+typedef struct cm_host_call cm_host_call;
+typedef wasm_trap *(*cm_host_async_impl)(void *env, const cm_canon_cx *cx, const cm_val *args, cm_host_call *call);
+bool cm_host_define_async_func(cm_host *host, const char *interface, const char *func, cm_host_async_impl impl,
+                               void *env);
+/* Hands over the result (NULL for a function without one; copied into the guest now). After
+ * this, `call` is gone. */
+wasm_trap *cm_host_call_return(cm_host_call *call, const cm_val *result);
+/* The guest cancelled the call (subtask.cancel): on_cancel(arg) runs; the host then stops and
+ * calls cm_host_call_cancelled (at once or later). on_drop(arg) runs when the call is dropped
+ * before finishing (its instance went away): `call` is gone, the host must forget it. */
+void cm_host_call_set_hooks(cm_host_call *call, void (*on_cancel)(void *arg), void (*on_drop)(void *arg), void *arg);
+void cm_host_call_cancelled(cm_host_call *call);
+/* The task of the guest that made the call (for per-request state), and its instance's store. */
+wasm_store *cm_host_call_store(const cm_host_call *call);
+
 /* The resource type `resource` of `interface` (exact names), or NULL: host code compares
  * resource types by pointer. */
 const cm_type *cm_host_resource(const cm_host *host, const char *interface, const char *resource);
@@ -49,6 +67,9 @@ const char *cm_host_interface_name(const cm_host_interface *iface);
 const cm_type *cm_host_interface_type(const cm_host_interface *iface); /* CM_TYPE_INSTANCE */
 /* The implementation of export `func` of the interface; false when it has none. */
 bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm_host_impl *impl, void **env);
+/* The async implementation of export `func`; false when it has none. */
+bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
+                                  void **env);
 /* The destructor of a host resource; false when it has none. */
 bool cm_host_dtor_of(const cm_host *host, const cm_type *resource, cm_host_dtor *dtor, void **env);
 

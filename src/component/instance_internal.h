@@ -9,7 +9,7 @@
 #include "decode_internal.h"
 #include "thread.h"
 
-typedef enum { CM_FUNC_LIFTED, CM_FUNC_HOST } cm_func_kind;
+typedef enum { CM_FUNC_LIFTED, CM_FUNC_HOST, CM_FUNC_HOST_ASYNC } cm_func_kind;
 
 struct cm_func {
   cm_func_kind kind;
@@ -20,8 +20,9 @@ struct cm_func {
   wasm_memory *memory;
   cm_string_encoding encoding;
   bool async;
-  /* HOST */
+  /* HOST, HOST_ASYNC */
   cm_host_impl impl;
+  cm_host_async_impl async_impl;
   void *env;
 };
 

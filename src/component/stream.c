@@ -74,13 +74,29 @@ static uint32_t remain(const cm_buffer *b) { return b->length - b->progress; }
 
 /* n elements from `src` into `dst`: numbers by one copy between the memories, anything else
  * through lift and lower (so that handles move between the tables). */
+static uint8_t *bytes_at(cm_buffer *b) {
+  return b->host_bytes ? b->host_bytes + (size_t)b->progress * b->t->size : wasm_memory_data(b->cx.memory) + b->ptr;
+}
+
 static wasm_trap *buffer_move(cm_buffer *dst, cm_buffer *src, uint32_t n) {
   const cm_valtype *t = src->t;
   if (t && n) {
     uint32_t size = t->size;
-    if (none_or_number(t) && t->kind != CM_F32 && t->kind != CM_F64) {
-      memmove(wasm_memory_data(dst->cx.memory) + dst->ptr, wasm_memory_data(src->cx.memory) + src->ptr,
-              (size_t)n * size);
+    if (none_or_number(t) && !src->host_vals && !dst->host_vals) {
+      memmove(bytes_at(dst), bytes_at(src), (size_t)n * size);
+    } else if (src->host_vals) {
+      cm_canon_cx dcx = dst->cx;
+      for (uint32_t i = 0; i < n; i++) {
+        wasm_trap *trap = cm_store(&dcx, dst->t, &src->host_vals[src->progress + i], dst->ptr + i * size);
+        if (trap) return trap;
+      }
+    } else if (dst->host_vals) {
+      cm_canon_cx scx = src->cx;
+      scx.arena = dst->host_arena;
+      for (uint32_t i = 0; i < n; i++) {
+        wasm_trap *trap = cm_load(&scx, t, src->ptr + i * size, &dst->host_vals[dst->progress + i]);
+        if (trap) return trap;
+      }
     } else {
       cm_arena *arena = cm_arena_new();
       cm_canon_cx scx = src->cx, dcx = dst->cx;
@@ -123,13 +139,31 @@ static cm_event future_event(cm_waitable *w) {
 
 /* on_copy: a partial copy into the pending end's buffer (it stays pending until the event is
  * delivered); on_copy_done: the copy is over. */
+/* A host end hears at once, and its buffer is given back at once. */
+static void tell_host(cm_copy_end *e, cm_copy_result result) {
+  if (e->shared->pending == e) {
+    e->shared->pending = NULL;
+    e->shared->pending_inst = NULL;
+  }
+  e->state = result == CM_COPY_DROPPED || (e->shared->future && result == CM_COPY_COMPLETED) ? CM_COPY_DONE : CM_COPY_IDLE;
+  e->host->on_copy_done(e->host_arg, (int)result, e->buffer.progress);
+}
+
 static void on_copy(cm_copy_end *e) {
+  if (e->host) {
+    tell_host(e, CM_COPY_COMPLETED);
+    return;
+  }
   e->result = CM_COPY_COMPLETED;
   e->reclaim = true;
   cm_waitable_set_pending_event(&e->w, stream_event);
 }
 
 static void on_copy_done(cm_copy_end *e, cm_copy_result result) {
+  if (e->host) {
+    tell_host(e, result);
+    return;
+  }
   e->result = result;
   e->reclaim = false;
   cm_waitable_set_pending_event(&e->w, e->shared->future ? future_event : stream_event);
@@ -332,3 +366,64 @@ wasm_trap *cm_lower_end(const cm_canon_cx *cx, const cm_valtype *type, void *sha
   s->ends--; /* the end in flight becomes this one */
   return cm_handle_add_object(cx->store, cx->handles, end_kind(future, true), e, index);
 }
+
+/* ---- host ends ---- */
+cm_host_end *cm_host_end_new_writable(cm_store_rt *store, bool future, const cm_valtype *t, void **readable,
+                                      const cm_host_end_ops *ops, void *arg) {
+  cm_shared *shared = WR_NEW(cm_shared);
+  shared->future = future;
+  shared->t = t;
+  shared->store = store;
+  cm_store_own(store, shared);
+  cm_copy_end *w = end_new(shared, false);
+  w->host = ops;
+  w->host_arg = arg;
+  shared->ends++; /* the readable end in flight, until a guest's table takes it */
+  *readable = shared;
+  return w;
+}
+
+cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops, void *arg) {
+  cm_shared *s = shared;
+  cm_copy_end *r = end_new(s, true);
+  s->ends--; /* the end in flight becomes this one */
+  r->host = ops;
+  r->host_arg = arg;
+  return r;
+}
+
+static wasm_trap *host_copy(cm_host_end *e, wasm_store *store, uint8_t *bytes, cm_val *vals, cm_arena *arena,
+                            uint32_t n) {
+  cm_canon_cx cx = {.store = store};
+  bool future = e->shared->future;
+  if (e->state == CM_COPY_DONE) return TRAP(&cx, "%s", done_message(future, e->readable));
+  if (e->state != CM_COPY_IDLE) return TRAP(&cx, "cannot have concurrent operations active on a future/stream");
+  e->buffer = (cm_buffer){.t = e->shared->t, .cx = cx, .length = future ? 1 : n, .host_bytes = bytes,
+                          .host_vals = vals, .host_arena = arena};
+  e->state = CM_COPY_COPYING;
+  return future ? future_copy(&cx, e->shared, e) : stream_copy(&cx, e->shared, e);
+}
+
+wasm_trap *cm_host_end_read(cm_host_end *e, wasm_store *store, void *bytes, cm_val *vals, cm_arena *arena, uint32_t n) {
+  return host_copy(e, store, bytes, vals, arena, n);
+}
+
+wasm_trap *cm_host_end_write(cm_host_end *e, wasm_store *store, const void *bytes, const cm_val *vals, uint32_t n) {
+  /* the buffer is only read from */
+  return host_copy(e, store, (uint8_t *)(uintptr_t)bytes, (cm_val *)(uintptr_t)vals, NULL, n);
+}
+
+void cm_host_end_cancel(cm_host_end *e) {
+  if (e->state == CM_COPY_COPYING && e->shared->pending == e) reset_and_notify_pending(e->shared, CM_COPY_CANCELLED);
+}
+
+void cm_host_end_drop(cm_host_end *e) {
+  if (e->state == CM_COPY_COPYING && e->shared->pending == e) {
+    e->shared->pending = NULL;
+    e->shared->pending_inst = NULL;
+  }
+  shared_drop(e->shared);
+  end_release(e);
+}
+
+bool cm_host_end_other_dropped(const cm_host_end *e) { return e->shared->dropped; }

@@ -17,12 +17,23 @@ typedef enum cm_copy_result { CM_COPY_COMPLETED = 0, CM_COPY_DROPPED = 1, CM_COP
 
 typedef struct cm_shared cm_shared;
 
-/* BufferGuestImpl: `length` elements of `t` (NULL: none) at `ptr` in cx's memory. */
+/* BufferGuestImpl: `length` elements of `t` (NULL: none) at `ptr` in cx's memory; or, for a
+ * host end, at `host_bytes` (numbers, as the Canonical ABI lays them out) or `host_vals`
+ * (any other element type, lifted into `host_arena`). */
 typedef struct cm_buffer {
   const cm_valtype *t;
   cm_canon_cx cx;
   uint32_t ptr, progress, length;
+  uint8_t *host_bytes;
+  cm_val *host_vals;
+  cm_arena *host_arena;
 } cm_buffer;
+
+/* What the host hears about the copies of its ends: `on_copy_done(arg, result, n)` once a
+ * copy it started is over (n elements moved; it may start the next one from there). */
+typedef struct cm_host_end_ops {
+  void (*on_copy_done)(void *arg, int result, uint32_t n);
+} cm_host_end_ops;
 
 /* A readable or writable end (CopyEnd). */
 typedef struct cm_copy_end {
@@ -34,6 +45,8 @@ typedef struct cm_copy_end {
   uint32_t handle_index;    /* where the copy's event names it */
   cm_copy_result result;    /* the pending event's result */
   bool reclaim;             /* the pending event gives the buffer back (a partial copy) */
+  const cm_host_end_ops *host; /* a host end (no handle table): told through these */
+  void *host_arg;
 } cm_copy_end;
 
 struct cm_shared {
@@ -63,5 +76,24 @@ wasm_trap *cm_lift_end(const cm_canon_cx *cx, const cm_valtype *type, uint32_t i
 wasm_trap *cm_lower_end(const cm_canon_cx *cx, const cm_valtype *type, void *shared, uint32_t *index);
 /* Frees an end left in a table at its end. */
 void cm_copy_end_free(cm_copy_end *e);
+
+/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ---- */
+typedef cm_copy_end cm_host_end;
+/* A new stream or future of `t` in `store`: the host keeps its writable end (returned) and
+ * *readable gets the readable end as a value to hand to a guest (cm_val.u.shared). */
+cm_host_end *cm_host_end_new_writable(cm_store_rt *store, bool future, const cm_valtype *t, void **readable,
+                                      const cm_host_end_ops *ops, void *arg);
+/* Takes a readable end a guest handed over (a lifted stream or future value). */
+cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops, void *arg);
+/* Starts a copy between the host's buffer and the guest on the other side: `n` elements of
+ * bytes (number element types) or of values. on_copy_done may run before these return. Traps
+ * like the guest built-ins (a copy already in progress, a future written twice). */
+wasm_trap *cm_host_end_read(cm_host_end *e, wasm_store *store, void *bytes, cm_val *vals, cm_arena *arena, uint32_t n);
+wasm_trap *cm_host_end_write(cm_host_end *e, wasm_store *store, const void *bytes, const cm_val *vals, uint32_t n);
+/* Cancels the copy in progress (on_copy_done reports it), and drops the end. */
+void cm_host_end_cancel(cm_host_end *e);
+void cm_host_end_drop(cm_host_end *e);
+/* Whether the other end was dropped (a stream's reader or writer went away). */
+bool cm_host_end_other_dropped(const cm_host_end *e);
 
 #endif
