@@ -57,7 +57,7 @@ typedef struct cm_bound_call {
   const cm_canon_cx *cx; /* the caller's options; cx->arena for the result's children */
   void *state;           /* the binder's per-instance state (a wasi_p2_ctx, ...) */
   void *env;             /* as given to cm_host_bind */
-  const cm_host_arg *args;    /* one per parameter */
+  const cm_host_arg *args; /* one per parameter */
 } cm_bound_call;
 
 typedef wasm_trap *(*cm_host_fn)(const cm_bound_call *call, cm_val *result);
