@@ -18,3 +18,9 @@ else()
 endif()
 # a guard against an engine regression hanging the guest's loops, not a timing assertion
 set_tests_properties(canon_unit PROPERTIES TIMEOUT 120)
+
+# Host bindings (src/component/host_bind.c): WIT-checked rows, arguments lifted from core values
+# with list<u8> / string as ranges into guest memory, and the same traps as the plain path.
+add_executable(host_bind_test tests/canon/test_host_bind.c)
+target_link_libraries(host_bind_test PRIVATE warren_component)
+add_test(NAME canon.host_bind COMMAND host_bind_test)

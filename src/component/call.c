@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../base/alloc.h"
+#include "host_bind.h"
 #include "instance_internal.h"
 #include "task.h"
 #include "value.h"
@@ -261,18 +262,35 @@ static wasm_trap *lower_on_resolve(cm_call *call, const cm_val *result) {
 
 static bool subtask_is_resolved(void *arg) { return cm_subtask_resolved(arg); }
 
+/* A bound host function (host_bind.h) lifts its arguments itself, straight from the core values. */
+static wasm_trap *call_bound(lower_call *lc, cm_arena *arena, cm_val *result) {
+  on_progress(lc);
+  cm_subtask_start(&lc->st);
+  cm_canon_cx cx = lc->cx;
+  cx.arena = arena;
+  cx.subtask = &lc->st;
+  uint32_t max_flat = lc->async ? CM_MAX_FLAT_ASYNC_PARAMS : CM_MAX_FLAT_PARAMS;
+  const wasm_slot *slots = lc->async ? lc->flat_args : lc->sync_slots;
+  return cm_host_bound_call(lc->lf->callee->env, &cx, lc->lf->type, max_flat, slots, result);
+}
+
 /* A host callee: lift, call, lower, all at once (host functions finish during the call). */
 static wasm_trap *call_host(lower_call *lc, cm_thread *thread) {
   const cm_functype *ft = lc->lf->type;
   cm_arena *arena = thread ? thread->scratch : lc->lf->caller->root->scratch;
   cm_arena_mark mark = cm_arena_mark_now(arena);
-  const cm_val *args;
-  wasm_trap *trap = lower_on_start(&lc->call, arena, &args);
   cm_val result = {0};
-  cm_canon_cx cx = lc->cx;
-  cx.arena = arena;
-  cx.subtask = &lc->st;
-  if (!trap) trap = lc->lf->callee->impl(lc->lf->callee->env, &cx, args, &result);
+  wasm_trap *trap;
+  if (lc->lf->callee->impl == cm_host_bound_impl) {
+    trap = call_bound(lc, arena, &result);
+  } else {
+    const cm_val *args;
+    trap = lower_on_start(&lc->call, arena, &args);
+    cm_canon_cx cx = lc->cx;
+    cx.arena = arena;
+    cx.subtask = &lc->st;
+    if (!trap) trap = lc->lf->callee->impl(lc->lf->callee->env, &cx, args, &result);
+  }
   if (!trap) trap = lower_on_resolve(&lc->call, ft->result ? &result : NULL);
   cm_arena_release(arena, mark);
   return trap;

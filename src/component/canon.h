@@ -185,6 +185,12 @@ wasm_trap *cm_canon_realloc(const cm_canon_cx *cx, const char *what, uint32_t ol
                             uint32_t align, uint32_t new_size, uint32_t *ptr);
 wasm_trap *cm_store_string(const cm_canon_cx *cx, const cm_val *val, uint32_t *ptr, uint32_t *tagged_units);
 wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out);
+/* Lifting without copying, for host bindings (host_bind.h): the same checks and traps as
+ * cm_load_string / a list<u8>'s lift, but the result points into guest memory (a string in
+ * another encoding than UTF-8 is transcoded into cx->arena). Valid only until guest code runs
+ * again (it may write, grow and so move its memory). */
+wasm_trap *cm_lift_string_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out);
+wasm_trap *cm_lift_byte_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t count, const uint8_t **data);
 /* stream, future and error-context values (builtins.c, stream.c) */
 wasm_trap *cm_lift_async_value(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, cm_val *out);
 wasm_trap *cm_lower_async_value(const cm_canon_cx *cx, const cm_valtype *type, const cm_val *val, uint32_t *index);

@@ -1,6 +1,7 @@
 /* Whole synchronous calls across the Canonical ABI: host -> lifted guest function (as a
  * task), and guest -> lowered host function (as a subtask), each its own borrow scope. */
 #include "canon.h"
+#include "host_bind.h"
 
 #include <string.h>
 
@@ -47,8 +48,13 @@ wasm_trap *cm_call_host(const cm_canon_cx *outer, cm_subtask *subtask, const cm_
   cm_val *args = ft->nparams <= 8 ? small : cm_arena_array(cx.arena, ft->nparams, sizeof(cm_val));
   cm_val result = {0};
   cm_subtask_start(subtask);
-  wasm_trap *trap = cm_lift_args(&cx, ft, slots, args);
-  if (!trap) trap = impl(env, &cx, args, &result);
+  wasm_trap *trap;
+  if (impl == cm_host_bound_impl) { /* a binding lifts its arguments itself (host_bind.h) */
+    trap = cm_host_bound_call(env, &cx, ft, CM_MAX_FLAT_PARAMS, slots, &result);
+  } else {
+    trap = cm_lift_args(&cx, ft, slots, args);
+    if (!trap) trap = impl(env, &cx, args, &result);
+  }
   if (!trap) trap = cm_lower_result(&cx, ft, &result, slots);
   if (!trap) cm_subtask_resolve(subtask, CM_SUBTASK_RETURNED);
   /* the lends end with the call, also when it trapped */

@@ -64,7 +64,8 @@ static wasm_trap *load_seq(const cm_canon_cx *cx, const cm_valtype *elem, uint32
   return NULL;
 }
 
-static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint32_t ptr, uint32_t count, cm_val *out) {
+/* The checks of load_list_from_range: a list of `count` elements at ptr fits guest memory. */
+static wasm_trap *check_list(const cm_canon_cx *cx, const cm_valtype *elem, uint32_t ptr, uint32_t count) {
   uint64_t bytes = (uint64_t)count * elem->size;
   if (bytes > CM_MAX_LIST_BYTE_LENGTH) return TRAP(cx, "list too long (%llu bytes)", (unsigned long long)bytes);
   if (ptr % elem->align) return TRAP(cx, "unaligned pointer: list at %u (alignment %u)", ptr, elem->align);
@@ -72,10 +73,24 @@ static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint3
     return TRAP(cx, "list content out-of-bounds (%u + %llu bytes)", ptr, (unsigned long long)bytes);
   /* zero-sized elements take no memory: bound the host allocation some other way */
   if (elem->size == 0 && count > CM_MAX_ELEM_SIZE) return TRAP(cx, "list too long (%u elements)", count);
+  return NULL;
+}
+
+static wasm_trap *load_list(const cm_canon_cx *cx, const cm_valtype *elem, uint32_t ptr, uint32_t count, cm_val *out) {
+  wasm_trap *trap = check_list(cx, elem, ptr, count);
+  if (trap) return trap;
   if (cx->arena && cm_arena_allocated(cx->arena) + (uint64_t)count * (sizeof(cm_val) + elem->size) > CM_MAX_LIFTED_BYTES)
     return TRAP(cx, "fuel allocated for hostcalls has been exhausted (lifting more than %zu MiB)",
                 CM_MAX_LIFTED_BYTES >> 20);
   return load_seq(cx, elem, ptr, count, out);
+}
+
+wasm_trap *cm_lift_byte_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t count, const uint8_t **data) {
+  static const uint8_t none[1];
+  wasm_trap *trap = check_list(cx, cm_valtype_primitive(CM_U8), ptr, count);
+  if (trap) return trap;
+  *data = count ? wasm_memory_data(cx->memory) + ptr : none; /* an empty memory may have no data */
+  return NULL;
 }
 
 static wasm_trap *load_case(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, cm_val *out,

@@ -227,7 +227,8 @@ static bool utf16_to_utf8(const uint8_t *src, uint32_t units, uint8_t *out, uint
   return true;
 }
 
-wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out) {
+/* load_string; `in_place`: UTF-8 is validated but not copied (the value points into guest memory). */
+static wasm_trap *load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, bool in_place, cm_val *out) {
   enum { LATIN1, UTF8, UTF16 } enc;
   uint32_t align, units = tagged_units;
   switch (cx->encoding) {
@@ -250,6 +251,10 @@ wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_u
   switch (enc) {
   case UTF8:
     if (!utf8_valid(src, units)) return TRAP(cx, "%s in a guest string", utf8_problem(src, units));
+    if (in_place) {
+      *out = cm_val_string((const char *)src, units);
+      return NULL;
+    }
     dst = cm_arena_alloc(cx->arena, units);
     if (units) memcpy(dst, src, units);
     len = units;
@@ -265,4 +270,12 @@ wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_u
   }
   *out = cm_val_string((const char *)dst, len);
   return NULL;
+}
+
+wasm_trap *cm_load_string(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out) {
+  return load_string(cx, ptr, tagged_units, false, out);
+}
+
+wasm_trap *cm_lift_string_range(const cm_canon_cx *cx, uint32_t ptr, uint32_t tagged_units, cm_val *out) {
+  return load_string(cx, ptr, tagged_units, true, out);
 }

@@ -144,6 +144,14 @@ bool cm_host_define_func(cm_host *host, const char *interface, const char *func,
   return true;
 }
 
+void *cm_host_alloc(cm_host *host, size_t size) { return cm_arena_alloc(host->arena, size); }
+
+const cm_functype *cm_host_func_type(const cm_host *host, const char *interface, const char *func) {
+  const cm_host_interface *iface = find_exact(host, interface);
+  int64_t i = iface ? func_index(iface, func) : -1;
+  return i < 0 ? NULL : &iface->type->exports[i].type->func;
+}
+
 bool cm_host_define_async_func(cm_host *host, const char *interface, const char *func, cm_host_async_impl impl,
                                void *env) {
   cm_host_interface *iface = find_exact(host, interface);

@@ -32,6 +32,10 @@ bool cm_host_add_wit(cm_host *host, const char *source, const char *text, size_t
 /* Implements function `func` ("get-stdout", "[method]output-stream.write") of `interface`
  * ("wasi:io/streams@0.2.3", exact). false when the WIT declares no such function. */
 bool cm_host_define_func(cm_host *host, const char *interface, const char *func, cm_host_impl impl, void *env);
+/* Memory that lives as long as the host (zeroed), for what implementations register. */
+void *cm_host_alloc(cm_host *host, size_t size);
+/* The WIT type of function `func` of `interface` (exact names), or NULL. */
+const cm_functype *cm_host_func_type(const cm_host *host, const char *interface, const char *func);
 /* An async host function (WASI 0.3): it gets the lifted arguments and `call`, and either
  * finishes at once or later, from the embedder's event loop, with cm_host_call_return (task.h
  * in call.c). A guest's async lower of it sees a subtask until then; a sync lower waits. */

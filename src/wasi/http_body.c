@@ -54,13 +54,10 @@ wasm_trap *wasi_http_incoming_body_new(wasi_p2_ctx *ctx, wasi_http_body_source *
 }
 
 /* stream: the body's bytes as an input stream, once. */
-static wasm_trap *incoming_body_stream(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  void *object = NULL;
-  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_incoming_body_kind, &object);
-  if (trap) return trap;
-  incoming_body *body = object;
+static wasm_trap *incoming_body_stream(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = call->state;
+  incoming_body *body = call->args[0].object;
   if (body->stream_taken) {
     *result = wasi_err(cx, NULL);
     return NULL;
@@ -69,7 +66,8 @@ static wasm_trap *incoming_body_stream(void *env, const cm_canon_cx *cx, const c
   wasi_http_body_source src = body->source;
   body->source = (wasi_http_body_source){0};
   uint32_t rep = 0;
-  trap = src.ops ? wasi_input_stream_add(ctx, src.ops, src.self, &rep) : wasi_input_stream_add(ctx, &empty_input, NULL, &rep);
+  wasm_trap *trap = src.ops ? wasi_input_stream_add(ctx, src.ops, src.self, &rep)
+                            : wasi_input_stream_add(ctx, &empty_input, NULL, &rep);
   if (trap) return trap;
   cm_val handle = cm_val_handle(rep);
   *result = wasi_ok(cx, &handle);
@@ -85,11 +83,11 @@ static void future_trailers_free(void *object) { wr_free(object); }
 const wasi_kind wasi_http_future_trailers_kind = {"future-trailers", future_trailers_free};
 
 /* finish(this: own<incoming-body>) -> future-trailers */
-static wasm_trap *incoming_body_finish(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  incoming_body *body = wasi_table_take(ctx, args[0].u.rep, &wasi_http_incoming_body_kind);
-  if (!body) return wasi_trap(ctx, "unknown incoming-body %u", args[0].u.rep);
+static wasm_trap *incoming_body_finish(const cm_bound_call *call, cm_val *result) {
+  wasi_p2_ctx *ctx = call->state;
+  uint32_t body_rep = call->args[0].val.u.rep;
+  incoming_body *body = wasi_table_take(ctx, body_rep, &wasi_http_incoming_body_kind);
+  if (!body) return wasi_trap(ctx, "unknown incoming-body %u", body_rep);
   incoming_body_free(body);
   uint32_t rep = 0;
   wasm_trap *trap = wasi_table_add(ctx, &wasi_http_future_trailers_kind, WR_NEW(future_trailers), &rep);
@@ -97,27 +95,18 @@ static wasm_trap *incoming_body_finish(void *env, const cm_canon_cx *cx, const c
   return trap;
 }
 
-static wasm_trap *future_trailers_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  void *object = NULL;
-  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_future_trailers_kind, &object);
-  if (trap) return trap;
+static wasm_trap *future_trailers_subscribe(const cm_bound_call *call, cm_val *result) {
   uint32_t rep = 0;
-  trap = wasi_pollable_add(ctx, wasi_pollable_ready(), &rep);
+  wasm_trap *trap = wasi_pollable_add(call->state, wasi_pollable_ready(), &rep);
   *result = cm_val_handle(rep);
   return trap;
 }
 
 /* get -> option<result<result<option<trailers>, error-code>>>: some(ok(ok(none))), then
  * some(err) once the value was taken. */
-static wasm_trap *future_trailers_get(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  void *object = NULL;
-  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_future_trailers_kind, &object);
-  if (trap) return trap;
-  future_trailers *f = object;
+static wasm_trap *future_trailers_get(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  future_trailers *f = call->args[0].object;
   cm_val outer;
   if (f->taken) {
     outer = wasi_err(cx, NULL);
@@ -296,13 +285,11 @@ wasm_trap *wasi_http_outgoing_body_new(wasi_http_ctx *http, bool is_request, con
 }
 
 /* write: the body's output stream, once. */
-static wasm_trap *outgoing_body_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  void *object = NULL;
-  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_http_outgoing_body_kind, &object);
-  if (trap) return trap;
-  outgoing_body *body = object;
+static wasm_trap *outgoing_body_write(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = call->state;
+  outgoing_body *body = call->args[0].object;
+  wasm_trap *trap;
   if (body->stream_taken) {
     *result = wasi_err(cx, NULL);
     return NULL;
@@ -317,17 +304,19 @@ static wasm_trap *outgoing_body_write(void *env, const cm_canon_cx *cx, const cm
 }
 
 /* finish(this: own<outgoing-body>, trailers: option<own<trailers>>) -> result<_, error-code> */
-static wasm_trap *outgoing_body_finish(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  outgoing_body *body = wasi_table_take(ctx, args[0].u.rep, &wasi_http_outgoing_body_kind);
-  if (!body) return wasi_trap(ctx, "unknown outgoing-body %u", args[0].u.rep);
+static wasm_trap *outgoing_body_finish(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = call->state;
+  uint32_t body_rep = call->args[0].val.u.rep;
+  outgoing_body *body = wasi_table_take(ctx, body_rep, &wasi_http_outgoing_body_kind);
+  if (!body) return wasi_trap(ctx, "unknown outgoing-body %u", body_rep);
   wasi_http_fields *trailers = NULL;
-  if (args[1].u.cs.index == 1) {
-    trailers = wasi_table_take(ctx, args[1].u.cs.payload->u.rep, &wasi_http_fields_kind);
+  const cm_val *opt = &call->args[1].val;
+  if (opt->u.cs.index == 1) {
+    trailers = wasi_table_take(ctx, opt->u.cs.payload->u.rep, &wasi_http_fields_kind);
     if (!trailers) {
       outgoing_body_free(body);
-      return wasi_trap(ctx, "unknown fields %u", args[1].u.cs.payload->u.rep);
+      return wasi_trap(ctx, "unknown fields %u", opt->u.cs.payload->u.rep);
     }
   }
   wasi_http_pipe *pipe = body->pipe;
@@ -353,12 +342,13 @@ static wasm_trap *outgoing_body_finish(void *env, const cm_canon_cx *cx, const c
   return NULL;
 }
 
-const wasi_func_def wasi_http_body_funcs[] = {
-    {"[method]incoming-body.stream", incoming_body_stream},
-    {"[static]incoming-body.finish", incoming_body_finish},
-    {"[method]future-trailers.subscribe", future_trailers_subscribe},
-    {"[method]future-trailers.get", future_trailers_get},
-    {"[method]outgoing-body.write", outgoing_body_write},
-    {"[static]outgoing-body.finish", outgoing_body_finish},
+/* bound with wasi_p2_binder: they need no wasi:http context */
+const cm_host_binding wasi_http_body_funcs[] = {
+    {"[method]incoming-body.stream", incoming_body_stream, {&wasi_http_incoming_body_kind}},
+    {"[static]incoming-body.finish", incoming_body_finish, {NULL}},
+    {"[method]future-trailers.subscribe", future_trailers_subscribe, {&wasi_http_future_trailers_kind}},
+    {"[method]future-trailers.get", future_trailers_get, {&wasi_http_future_trailers_kind}},
+    {"[method]outgoing-body.write", outgoing_body_write, {&wasi_http_outgoing_body_kind}},
+    {"[static]outgoing-body.finish", outgoing_body_finish, {NULL}},
 };
 const size_t wasi_http_body_nfuncs = WR_ARRAY_LEN(wasi_http_body_funcs);

@@ -182,20 +182,17 @@ wasi_io_error *wasi_http_io_error(wasi_http_error_code *err) {
 }
 
 /* http-error-code(err: borrow<io-error>) -> option<error-code> */
-static wasm_trap *http_error_code(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  void *object = NULL;
-  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &wasi_io_error_kind, &object);
-  if (trap) return trap;
-  wasi_io_error *io = object;
+static wasm_trap *http_error_code(const cm_bound_call *call, cm_val *result) {
+  const wasi_io_error *io = call->args[0].object;
   if (io->detail_free != io_error_detail_free) {
     *result = wasi_none();
     return NULL;
   }
-  cm_val code = wasi_http_error_to_val(cx->arena, io->detail);
-  *result = wasi_some(cx, &code);
+  cm_val code = wasi_http_error_to_val(call->cx->arena, io->detail);
+  *result = wasi_some(call->cx, &code);
   return NULL;
 }
 
-const wasi_func_def wasi_http_error_funcs[] = {{"http-error-code", http_error_code}};
+/* bound with wasi_p2_binder: it needs no wasi:http context */
+const cm_host_binding wasi_http_error_funcs[] = {{"http-error-code", http_error_code, {&wasi_io_error_kind}}};
 const size_t wasi_http_error_nfuncs = WR_ARRAY_LEN(wasi_http_error_funcs);

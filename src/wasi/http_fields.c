@@ -138,15 +138,8 @@ static cm_val header_error(const cm_canon_cx *cx, wasi_http_header_error e) {
   return wasi_err(cx, &code);
 }
 
-static wasm_trap *self_fields(const cm_canon_cx *cx, const cm_val *self, wasi_http_ctx **http,
-                              wasi_http_fields **f) {
-  void *object = NULL;
-  wasm_trap *trap = wasi_http_lookup(cx, self, &wasi_http_fields_kind, http, &object);
-  *f = object;
-  return trap;
-}
-
-/* A field-value argument (list<u8>) copied into contiguous bytes in the call's arena. */
+/* A field-value nested in another argument (list<u8> lifted as values) copied into
+ * contiguous bytes in the call's arena; a top-level field-value arrives as a byte range. */
 static const uint8_t *value_bytes(const cm_canon_cx *cx, const cm_val *list, size_t *len) {
   *len = list->u.seq.count;
   uint8_t *bytes = cm_arena_alloc(cx->arena, *len ? *len : 1);
@@ -161,22 +154,16 @@ static wasm_trap *fields_add(wasi_http_ctx *http, wasi_http_fields *f, cm_val *h
   return trap;
 }
 
-static wasm_trap *fields_new(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
+static wasm_trap *fields_new(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
   return fields_add(http, wasi_http_fields_new(http, false), result);
 }
 
-static wasm_trap *fields_from_list(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
-  const cm_val *entries = args[0].u.seq.items;
-  uint32_t n = args[0].u.seq.count;
+static wasm_trap *fields_from_list(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_ctx *http = call->state;
+  const cm_val *entries = call->args[0].val.u.seq.items;
+  uint32_t n = call->args[0].val.u.seq.count;
   size_t total = 0;
   for (uint32_t i = 0; i < n; i++) {
     const cm_val *name = &entries[i].u.seq.items[0], *value = &entries[i].u.seq.items[1];
@@ -191,7 +178,8 @@ static wasm_trap *fields_from_list(void *env, const cm_canon_cx *cx, const cm_va
     }
     total += name->u.str.len + len + WASI_HTTP_FIELD_OVERHEAD;
   }
-  if ((trap = wasi_http_fields_charge(http, total))) return trap;
+  wasm_trap *trap = wasi_http_fields_charge(http, total);
+  if (trap) return trap;
   wasi_http_fields *f = wasi_http_fields_new(http, false);
   for (uint32_t i = 0; i < n; i++) {
     const cm_val *name = &entries[i].u.seq.items[0], *value = &entries[i].u.seq.items[1];
@@ -205,115 +193,99 @@ static wasm_trap *fields_from_list(void *env, const cm_canon_cx *cx, const cm_va
   return NULL;
 }
 
-static wasm_trap *fields_get(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
-  if (trap) return trap;
-  const char *name = args[1].u.str.data;
-  size_t len = args[1].u.str.len;
+static wasm_trap *fields_get(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const wasi_http_fields *f = call->args[0].object;
+  cm_text name = call->args[1].str;
   uint32_t count = 0;
   for (size_t i = 0; i < f->entries.len; i++)
-    if (name_equals(f->entries.items[i].name, f->entries.items[i].name_len, name, len)) count++;
+    if (name_equals(f->entries.items[i].name, f->entries.items[i].name_len, name.data, name.len)) count++;
   *result = cm_val_seq(cx->arena, count);
   uint32_t k = 0;
   for (size_t i = 0; i < f->entries.len; i++) {
     const wasi_http_field *e = &f->entries.items[i];
-    if (name_equals(e->name, e->name_len, name, len)) result->u.seq.items[k++] = wasi_bytes(cx, e->value, e->value_len);
+    if (name_equals(e->name, e->name_len, name.data, name.len))
+      result->u.seq.items[k++] = wasi_bytes(cx, e->value, e->value_len);
   }
   return NULL;
 }
 
-static wasm_trap *fields_has(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
-  if (trap) return trap;
-  *result = cm_val_bool(wasi_http_fields_has(f, args[1].u.str.data, args[1].u.str.len));
+static wasm_trap *fields_has(const cm_bound_call *call, cm_val *result) {
+  cm_text name = call->args[1].str;
+  *result = cm_val_bool(wasi_http_fields_has(call->args[0].object, name.data, name.len));
   return NULL;
 }
 
 /* The checks every mutation makes, in wasmtime's order: immutable, then the name. */
-static wasi_http_header_error check_mutation(const wasi_http_fields *f, const cm_val *name) {
+static wasi_http_header_error check_mutation(const wasi_http_fields *f, cm_text name) {
   if (f->immutable) return WASI_HTTP_HEADER_IMMUTABLE;
-  return wasi_http_check_guest_name(name->u.str.data, name->u.str.len);
+  return wasi_http_check_guest_name(name.data, name.len);
 }
 
-static wasm_trap *fields_set(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
-  if (trap) return trap;
-  wasi_http_header_error e = check_mutation(f, &args[1]);
-  const cm_val *values = args[2].u.seq.items;
-  uint32_t n = args[2].u.seq.count;
+static wasm_trap *fields_set(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_fields *f = call->args[0].object;
+  cm_text name = call->args[1].str;
+  wasi_http_header_error e = check_mutation(f, name);
+  const cm_val *values = call->args[2].val.u.seq.items;
+  uint32_t n = call->args[2].val.u.seq.count;
   size_t total = 0;
   for (uint32_t i = 0; i < n && e == WASI_HTTP_HEADER_OK; i++) {
     size_t len = 0;
     const uint8_t *bytes = value_bytes(cx, &values[i], &len);
     if (!http1_is_field_value((const char *)bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
-    total += args[1].u.str.len + len + WASI_HTTP_FIELD_OVERHEAD;
+    total += name.len + len + WASI_HTTP_FIELD_OVERHEAD;
   }
   if (e != WASI_HTTP_HEADER_OK) {
     *result = header_error(cx, e);
     return NULL;
   }
-  if ((trap = wasi_http_fields_charge(http, total))) return trap;
-  wasi_http_fields_remove(f, args[1].u.str.data, args[1].u.str.len);
+  wasm_trap *trap = wasi_http_fields_charge(call->state, total);
+  if (trap) return trap;
+  wasi_http_fields_remove(f, name.data, name.len);
   for (uint32_t i = 0; i < n; i++) {
     size_t len = 0;
     const uint8_t *bytes = value_bytes(cx, &values[i], &len);
-    wasi_http_fields_push(f, args[1].u.str.data, args[1].u.str.len, bytes, len);
+    wasi_http_fields_push(f, name.data, name.len, bytes, len);
   }
   *result = wasi_ok(cx, NULL);
   return NULL;
 }
 
-static wasm_trap *fields_delete(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
-  if (trap) return trap;
-  wasi_http_header_error e = check_mutation(f, &args[1]);
+static wasm_trap *fields_delete(const cm_bound_call *call, cm_val *result) {
+  wasi_http_fields *f = call->args[0].object;
+  cm_text name = call->args[1].str;
+  wasi_http_header_error e = check_mutation(f, name);
   if (e != WASI_HTTP_HEADER_OK) {
-    *result = header_error(cx, e);
+    *result = header_error(call->cx, e);
     return NULL;
   }
-  wasi_http_fields_remove(f, args[1].u.str.data, args[1].u.str.len);
-  *result = wasi_ok(cx, NULL);
+  wasi_http_fields_remove(f, name.data, name.len);
+  *result = wasi_ok(call->cx, NULL);
   return NULL;
 }
 
-static wasm_trap *fields_append(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
-  if (trap) return trap;
-  wasi_http_header_error e = check_mutation(f, &args[1]);
-  size_t len = 0;
-  const uint8_t *bytes = value_bytes(cx, &args[2], &len);
-  if (e == WASI_HTTP_HEADER_OK && !http1_is_field_value((const char *)bytes, len)) e = WASI_HTTP_HEADER_INVALID_SYNTAX;
+static wasm_trap *fields_append(const cm_bound_call *call, cm_val *result) {
+  wasi_http_fields *f = call->args[0].object;
+  cm_text name = call->args[1].str;
+  cm_bytes value = call->args[2].bytes;
+  wasi_http_header_error e = check_mutation(f, name);
+  if (e == WASI_HTTP_HEADER_OK && !http1_is_field_value((const char *)value.data, value.len))
+    e = WASI_HTTP_HEADER_INVALID_SYNTAX;
   if (e != WASI_HTTP_HEADER_OK) {
-    *result = header_error(cx, e);
+    *result = header_error(call->cx, e);
     return NULL;
   }
-  if ((trap = wasi_http_fields_charge(http, args[1].u.str.len + len + WASI_HTTP_FIELD_OVERHEAD))) return trap;
-  wasi_http_fields_push(f, args[1].u.str.data, args[1].u.str.len, bytes, len);
-  *result = wasi_ok(cx, NULL);
+  wasm_trap *trap = wasi_http_fields_charge(call->state, (size_t)name.len + value.len + WASI_HTTP_FIELD_OVERHEAD);
+  if (trap) return trap;
+  wasi_http_fields_push(f, name.data, name.len, value.data, value.len);
+  *result = wasi_ok(call->cx, NULL);
   return NULL;
 }
 
-static wasm_trap *fields_entries(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
-  if (trap) return trap;
+static wasm_trap *fields_entries(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const wasi_http_fields *f = call->args[0].object;
   *result = cm_val_seq(cx->arena, (uint32_t)f->entries.len);
   for (size_t i = 0; i < f->entries.len; i++) {
     const wasi_http_field *e = &f->entries.items[i];
@@ -325,25 +297,24 @@ static wasm_trap *fields_entries(void *env, const cm_canon_cx *cx, const cm_val 
   return NULL;
 }
 
-static wasm_trap *fields_clone(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasi_http_fields *f = NULL;
-  wasm_trap *trap = self_fields(cx, &args[0], &http, &f);
+static wasm_trap *fields_clone(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  const wasi_http_fields *f = call->args[0].object;
+  wasm_trap *trap = wasi_http_fields_charge(http, f->bytes);
   if (trap) return trap;
-  if ((trap = wasi_http_fields_charge(http, f->bytes))) return trap;
   return fields_add(http, wasi_http_fields_clone(http, f, false), result);
 }
 
-const wasi_func_def wasi_http_fields_funcs[] = {
-    {"[constructor]fields", fields_new},
-    {"[static]fields.from-list", fields_from_list},
-    {"[method]fields.get", fields_get},
-    {"[method]fields.has", fields_has},
-    {"[method]fields.set", fields_set},
-    {"[method]fields.delete", fields_delete},
-    {"[method]fields.append", fields_append},
-    {"[method]fields.entries", fields_entries},
-    {"[method]fields.clone", fields_clone},
+#define FIELDS_SELF {&wasi_http_fields_kind}
+const cm_host_binding wasi_http_fields_funcs[] = {
+    {"[constructor]fields", fields_new, {NULL}},
+    {"[static]fields.from-list", fields_from_list, {NULL}},
+    {"[method]fields.get", fields_get, FIELDS_SELF},
+    {"[method]fields.has", fields_has, FIELDS_SELF},
+    {"[method]fields.set", fields_set, FIELDS_SELF},
+    {"[method]fields.delete", fields_delete, FIELDS_SELF},
+    {"[method]fields.append", fields_append, FIELDS_SELF},
+    {"[method]fields.entries", fields_entries, FIELDS_SELF},
+    {"[method]fields.clone", fields_clone, FIELDS_SELF},
 };
 const size_t wasi_http_fields_nfuncs = WR_ARRAY_LEN(wasi_http_fields_funcs);

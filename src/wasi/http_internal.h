@@ -67,10 +67,9 @@ struct wasi_http_ctx {
 
 /* The wasi:http state of a host call's instance, or a trap when none was installed. */
 wasm_trap *wasi_http_ctx_of(const cm_canon_cx *cx, wasi_http_ctx **out);
-/* The wasi:http state of the call and the object of `kind` its handle argument `self` designates
- * (a trap for an unknown or mistyped handle). */
-wasm_trap *wasi_http_lookup(const cm_canon_cx *cx, const cm_val *self, const wasi_kind *kind, wasi_http_ctx **http,
-                            void **object);
+/* Binds wasi:http functions (host_bind.h): the state is the call's wasi_http_ctx (a trap when
+ * none was installed), objects are looked up in its p2 table by wasi_kind. */
+extern const cm_host_binder wasi_http_binder;
 
 /* ---- method and scheme ---- */
 typedef enum {
@@ -175,15 +174,15 @@ wasi_io_error *wasi_http_io_error(wasi_http_error_code *err);
 cm_val wasi_http_string(const cm_canon_cx *cx, const char *s, size_t len);
 
 /* ---- each file's functions of wasi:http/types, registered by wasi_http_define ---- */
-extern const wasi_func_def wasi_http_error_funcs[];
+extern const cm_host_binding wasi_http_error_funcs[];
 extern const size_t wasi_http_error_nfuncs;
-extern const wasi_func_def wasi_http_fields_funcs[];
+extern const cm_host_binding wasi_http_fields_funcs[];
 extern const size_t wasi_http_fields_nfuncs;
-extern const wasi_func_def wasi_http_message_funcs[];
+extern const cm_host_binding wasi_http_message_funcs[];
 extern const size_t wasi_http_message_nfuncs;
-extern const wasi_func_def wasi_http_body_funcs[];
+extern const cm_host_binding wasi_http_body_funcs[];
 extern const size_t wasi_http_body_nfuncs;
-extern const wasi_func_def wasi_http_future_funcs[];
+extern const cm_host_binding wasi_http_future_funcs[];
 extern const size_t wasi_http_future_nfuncs;
 bool wasi_http_define_outgoing_handler(cm_host *host, wr_error *err);
 

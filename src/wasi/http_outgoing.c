@@ -39,15 +39,15 @@ static wasm_trap *take_timeouts(wasi_http_ctx *http, const cm_val *opt, wasi_htt
 
 /* handle(request: own<outgoing-request>, options: option<own<request-options>>)
  *   -> result<own<future-incoming-response>, error-code> */
-static wasm_trap *outgoing_handle(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
-  wasi_http_outgoing_request *req = wasi_table_take(http->p2, args[0].u.rep, &wasi_http_outgoing_request_kind);
-  if (!req) return wasi_trap(http->p2, "unknown outgoing-request %u", args[0].u.rep);
+static wasm_trap *outgoing_handle(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_ctx *http = call->state;
+  uint32_t req_rep = call->args[0].val.u.rep;
+  wasi_http_outgoing_request *req = wasi_table_take(http->p2, req_rep, &wasi_http_outgoing_request_kind);
+  if (!req) return wasi_trap(http->p2, "unknown outgoing-request %u", req_rep);
   wasi_http_timeouts timeouts;
-  if ((trap = take_timeouts(http, &args[1], &timeouts))) {
+  wasm_trap *trap = take_timeouts(http, &call->args[1].val, &timeouts);
+  if (trap) {
     wasi_http_outgoing_request_kind.free(req);
     return trap;
   }
@@ -89,23 +89,12 @@ static wasm_trap *outgoing_handle(void *env, const cm_canon_cx *cx, const cm_val
   return NULL;
 }
 
-static wasm_trap *future_lookup(const cm_canon_cx *cx, const cm_val *self, wasi_http_ctx **http,
-                                future_incoming_response **f) {
-  void *object = NULL;
-  wasm_trap *trap = wasi_http_lookup(cx, self, &wasi_http_future_incoming_response_kind, http, &object);
-  *f = object;
-  return trap;
-}
-
-static wasm_trap *future_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  future_incoming_response *f = NULL;
-  wasm_trap *trap = future_lookup(cx, &args[0], &http, &f);
-  if (trap) return trap;
+static wasm_trap *future_subscribe(const cm_bound_call *call, cm_val *result) {
+  const wasi_http_ctx *http = call->state;
+  const future_incoming_response *f = call->args[0].object;
   wasi_pollable *p = f->exchange ? f->client->subscribe(f->exchange) : wasi_pollable_ready();
   uint32_t rep = 0;
-  trap = wasi_pollable_add(http->p2, p, &rep);
+  wasm_trap *trap = wasi_pollable_add(http->p2, p, &rep);
   *result = cm_val_handle(rep);
   return trap;
 }
@@ -121,12 +110,10 @@ static void free_response_headers(wasi_http_response_head *head) {
 }
 
 /* get -> option<result<result<own<incoming-response>, error-code>>> */
-static wasm_trap *future_get(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  future_incoming_response *f = NULL;
-  wasm_trap *trap = future_lookup(cx, &args[0], &http, &f);
-  if (trap) return trap;
+static wasm_trap *future_get(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_ctx *http = call->state;
+  future_incoming_response *f = call->args[0].object;
   if (f->taken) {
     cm_val outer = wasi_err(cx, NULL);
     *result = wasi_some(cx, &outer);
@@ -156,7 +143,8 @@ static wasm_trap *future_get(void *env, const cm_canon_cx *cx, const cm_val *arg
     free_response_headers(&head);
     resp->body = (wasi_http_body_source){head.body_ops, head.body_self};
     uint32_t rep = 0;
-    if ((trap = wasi_table_add(http->p2, &wasi_http_incoming_response_kind, resp, &rep))) return trap;
+    wasm_trap *trap = wasi_table_add(http->p2, &wasi_http_incoming_response_kind, resp, &rep);
+    if (trap) return trap;
     cm_val handle = cm_val_handle(rep);
     inner = wasi_ok(cx, &handle);
   }
@@ -165,13 +153,13 @@ static wasm_trap *future_get(void *env, const cm_canon_cx *cx, const cm_val *arg
   return NULL;
 }
 
-const wasi_func_def wasi_http_future_funcs[] = {
-    {"[method]future-incoming-response.subscribe", future_subscribe},
-    {"[method]future-incoming-response.get", future_get},
+const cm_host_binding wasi_http_future_funcs[] = {
+    {"[method]future-incoming-response.subscribe", future_subscribe, {&wasi_http_future_incoming_response_kind}},
+    {"[method]future-incoming-response.get", future_get, {&wasi_http_future_incoming_response_kind}},
 };
 const size_t wasi_http_future_nfuncs = WR_ARRAY_LEN(wasi_http_future_funcs);
 
 bool wasi_http_define_outgoing_handler(cm_host *host, wr_error *err) {
-  static const wasi_func_def funcs[] = {{"handle", outgoing_handle}};
-  return wasi_define_funcs(host, WASI_HTTP_OUTGOING_HANDLER, funcs, WR_ARRAY_LEN(funcs), err);
+  static const cm_host_binding funcs[] = {{"handle", outgoing_handle, {NULL}}};
+  return cm_host_bind(host, WASI_HTTP_OUTGOING_HANDLER, &wasi_http_binder, funcs, WR_ARRAY_LEN(funcs), NULL, err);
 }

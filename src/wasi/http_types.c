@@ -162,6 +162,20 @@ wasm_trap *wasi_http_ctx_of(const cm_canon_cx *cx, wasi_http_ctx **out) {
   return NULL;
 }
 
+static wasm_trap *http_state(const cm_canon_cx *cx, void **state) {
+  wasi_http_ctx *http = NULL;
+  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
+  *state = http;
+  return trap;
+}
+
+static wasm_trap *http_resolve(void *state, uint32_t rep, const void *kind, void **object) {
+  const wasi_http_ctx *http = state;
+  return wasi_table_lookup(http->p2, rep, kind, object);
+}
+
+const cm_host_binder wasi_http_binder = {http_state, http_resolve};
+
 /* ---- incoming-request ---- */
 
 static void incoming_request_free(void *object) {
@@ -192,13 +206,6 @@ wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_r
   return wasi_table_add(http->p2, &wasi_http_incoming_request_kind, req, rep);
 }
 
-wasm_trap *wasi_http_lookup(const cm_canon_cx *cx, const cm_val *self, const wasi_kind *kind, wasi_http_ctx **http,
-                            void **object) {
-  wasm_trap *trap = wasi_http_ctx_of(cx, http);
-  if (trap) return trap;
-  return wasi_table_lookup((*http)->p2, self->u.rep, kind, object);
-}
-
 /* An immutable copy of a message's headers as a new own<fields>. */
 static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result) {
   wasm_trap *trap = wasi_http_fields_charge(http, headers->bytes);
@@ -209,44 +216,33 @@ static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *he
   return trap;
 }
 
-#define INCOMING_REQUEST(cx, args, http, req)                                                               \
-  wasi_http_ctx *http = NULL;                                                                               \
-  void *req##_object = NULL;                                                                                \
-  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_incoming_request_kind, &http, &req##_object);           \
-  if (trap) return trap;                                                                                    \
-  wasi_http_incoming_request *req = req##_object
-
-static wasm_trap *incoming_request_method(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_REQUEST(cx, args, http, req);
-  *result = method_to_val(cx, &req->method);
+static wasm_trap *incoming_request_method(const cm_bound_call *call, cm_val *result) {
+  wasi_http_incoming_request *req = call->args[0].object;
+  *result = method_to_val(call->cx, &req->method);
   return NULL;
 }
 
-static wasm_trap *incoming_request_path(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_REQUEST(cx, args, http, req);
-  *result = optional_text(cx, req->path_with_query);
+static wasm_trap *incoming_request_path(const cm_bound_call *call, cm_val *result) {
+  wasi_http_incoming_request *req = call->args[0].object;
+  *result = optional_text(call->cx, req->path_with_query);
   return NULL;
 }
 
-static wasm_trap *incoming_request_scheme(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_REQUEST(cx, args, http, req);
-  *result = scheme_to_val(cx, &req->scheme);
+static wasm_trap *incoming_request_scheme(const cm_bound_call *call, cm_val *result) {
+  wasi_http_incoming_request *req = call->args[0].object;
+  *result = scheme_to_val(call->cx, &req->scheme);
   return NULL;
 }
 
-static wasm_trap *incoming_request_authority(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_REQUEST(cx, args, http, req);
-  *result = optional_text(cx, req->authority);
+static wasm_trap *incoming_request_authority(const cm_bound_call *call, cm_val *result) {
+  wasi_http_incoming_request *req = call->args[0].object;
+  *result = optional_text(call->cx, req->authority);
   return NULL;
 }
 
-static wasm_trap *incoming_request_headers(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_REQUEST(cx, args, http, req);
+static wasm_trap *incoming_request_headers(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasi_http_incoming_request *req = call->args[0].object;
   return headers_handle(http, req->headers, result);
 }
 
@@ -266,10 +262,10 @@ static wasm_trap *consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, bool 
   return NULL;
 }
 
-static wasm_trap *incoming_request_consume(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_REQUEST(cx, args, http, req);
-  return consume_body(cx, http, &req->consumed, &req->body, result);
+static wasm_trap *incoming_request_consume(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasi_http_incoming_request *req = call->args[0].object;
+  return consume_body(call->cx, http, &req->consumed, &req->body, result);
 }
 
 /* ---- outgoing-request ---- */
@@ -294,13 +290,11 @@ static wasm_trap *take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_ht
   return NULL;
 }
 
-static wasm_trap *outgoing_request_new(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
+static wasm_trap *outgoing_request_new(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasm_trap *trap;
   wasi_http_fields *headers = NULL;
-  if ((trap = take_fields(http, &args[0], &headers))) return trap;
+  if ((trap = take_fields(http, &call->args[0].val, &headers))) return trap;
   wasi_http_outgoing_request *req = WR_NEW(wasi_http_outgoing_request);
   req->headers = headers;
   uint32_t rep = 0;
@@ -309,16 +303,11 @@ static wasm_trap *outgoing_request_new(void *env, const cm_canon_cx *cx, const c
   return trap;
 }
 
-#define OUTGOING_REQUEST(cx, args, http, req)                                                               \
-  wasi_http_ctx *http = NULL;                                                                               \
-  void *req##_object = NULL;                                                                                \
-  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_outgoing_request_kind, &http, &req##_object);           \
-  if (trap) return trap;                                                                                    \
-  wasi_http_outgoing_request *req = req##_object
-
-static wasm_trap *outgoing_request_body(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
+static wasm_trap *outgoing_request_body(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_ctx *http = call->state;
+  wasi_http_outgoing_request *req = call->args[0].object;
+  wasm_trap *trap;
   if (req->body_taken) {
     *result = wasi_err(cx, NULL);
     return NULL;
@@ -331,18 +320,17 @@ static wasm_trap *outgoing_request_body(void *env, const cm_canon_cx *cx, const 
   return NULL;
 }
 
-static wasm_trap *outgoing_request_method(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
-  *result = method_to_val(cx, &req->method);
+static wasm_trap *outgoing_request_method(const cm_bound_call *call, cm_val *result) {
+  wasi_http_outgoing_request *req = call->args[0].object;
+  *result = method_to_val(call->cx, &req->method);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_set_method(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
+static wasm_trap *outgoing_request_set_method(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_outgoing_request *req = call->args[0].object;
   wasi_http_method m;
-  if (!method_from_val(&args[1], &m)) {
+  if (!method_from_val(&call->args[1].val, &m)) {
     *result = wasi_err(cx, NULL);
     return NULL;
   }
@@ -352,10 +340,9 @@ static wasm_trap *outgoing_request_set_method(void *env, const cm_canon_cx *cx, 
   return NULL;
 }
 
-static wasm_trap *outgoing_request_path(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
-  *result = optional_text(cx, req->path_with_query);
+static wasm_trap *outgoing_request_path(const cm_bound_call *call, cm_val *result) {
+  wasi_http_outgoing_request *req = call->args[0].object;
+  *result = optional_text(call->cx, req->path_with_query);
   return NULL;
 }
 
@@ -377,25 +364,23 @@ static void set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*v
   *result = wasi_ok(cx, NULL);
 }
 
-static wasm_trap *outgoing_request_set_path(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
-  set_optional_text(cx, &args[1], is_path_with_query, &req->path_with_query, result);
+static wasm_trap *outgoing_request_set_path(const cm_bound_call *call, cm_val *result) {
+  wasi_http_outgoing_request *req = call->args[0].object;
+  set_optional_text(call->cx, &call->args[1].val, is_path_with_query, &req->path_with_query, result);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_scheme(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
-  *result = scheme_to_val(cx, &req->scheme);
+static wasm_trap *outgoing_request_scheme(const cm_bound_call *call, cm_val *result) {
+  wasi_http_outgoing_request *req = call->args[0].object;
+  *result = scheme_to_val(call->cx, &req->scheme);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_set_scheme(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
+static wasm_trap *outgoing_request_set_scheme(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_outgoing_request *req = call->args[0].object;
   wasi_http_scheme s;
-  if (!scheme_from_val(&args[1], &s)) {
+  if (!scheme_from_val(&call->args[1].val, &s)) {
     *result = wasi_err(cx, NULL);
     return NULL;
   }
@@ -405,24 +390,21 @@ static wasm_trap *outgoing_request_set_scheme(void *env, const cm_canon_cx *cx, 
   return NULL;
 }
 
-static wasm_trap *outgoing_request_authority(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
-  *result = optional_text(cx, req->authority);
+static wasm_trap *outgoing_request_authority(const cm_bound_call *call, cm_val *result) {
+  wasi_http_outgoing_request *req = call->args[0].object;
+  *result = optional_text(call->cx, req->authority);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_set_authority(void *env, const cm_canon_cx *cx, const cm_val *args,
-                                                 cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
-  set_optional_text(cx, &args[1], is_authority, &req->authority, result);
+static wasm_trap *outgoing_request_set_authority(const cm_bound_call *call, cm_val *result) {
+  wasi_http_outgoing_request *req = call->args[0].object;
+  set_optional_text(call->cx, &call->args[1].val, is_authority, &req->authority, result);
   return NULL;
 }
 
-static wasm_trap *outgoing_request_headers(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_REQUEST(cx, args, http, req);
+static wasm_trap *outgoing_request_headers(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasi_http_outgoing_request *req = call->args[0].object;
   return headers_handle(http, req->headers, result);
 }
 
@@ -431,49 +413,37 @@ static wasm_trap *outgoing_request_headers(void *env, const cm_canon_cx *cx, con
 static void request_options_free(void *object) { wr_free(object); }
 const wasi_kind wasi_http_request_options_kind = {"request-options", request_options_free};
 
-static wasm_trap *request_options_new(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
+static wasm_trap *request_options_new(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasm_trap *trap;
   uint32_t rep = 0;
   trap = wasi_table_add(http->p2, &wasi_http_request_options_kind, WR_NEW(wasi_http_request_options), &rep);
   *result = cm_val_handle(rep);
   return trap;
 }
 
-static wasm_trap *get_timeout(const cm_canon_cx *cx, const cm_val *args, cm_val *result, wasi_http_timeout_kind k) {
-  wasi_http_ctx *http = NULL;
-  void *object = NULL;
-  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_request_options_kind, &http, &object);
-  if (trap) return trap;
-  wasi_http_request_options *o = object;
+static wasm_trap *get_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
+  const wasi_http_request_options *o = call->args[0].object;
   cm_val n = cm_val_u(o->ns[k]);
-  *result = o->has[k] ? wasi_some(cx, &n) : wasi_none();
+  *result = o->has[k] ? wasi_some(call->cx, &n) : wasi_none();
   return NULL;
 }
 
-static wasm_trap *set_timeout(const cm_canon_cx *cx, const cm_val *args, cm_val *result, wasi_http_timeout_kind k) {
-  wasi_http_ctx *http = NULL;
-  void *object = NULL;
-  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_request_options_kind, &http, &object);
-  if (trap) return trap;
-  wasi_http_request_options *o = object;
-  o->has[k] = args[1].u.cs.index == 1;
-  o->ns[k] = o->has[k] ? args[1].u.cs.payload->u.u : 0;
-  *result = wasi_ok(cx, NULL);
+static wasm_trap *set_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
+  wasi_http_request_options *o = call->args[0].object;
+  const cm_val *timeout = &call->args[1].val;
+  o->has[k] = timeout->u.cs.index == 1;
+  o->ns[k] = o->has[k] ? timeout->u.cs.payload->u.u : 0;
+  *result = wasi_ok(call->cx, NULL);
   return NULL;
 }
 
-#define TIMEOUT_ACCESSORS(name, kind)                                                                  \
-  static wasm_trap *get_##name(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) { \
-    WR_UNUSED(env);                                                                                    \
-    return get_timeout(cx, args, result, kind);                                                        \
-  }                                                                                                    \
-  static wasm_trap *set_##name(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) { \
-    WR_UNUSED(env);                                                                                    \
-    return set_timeout(cx, args, result, kind);                                                        \
+#define TIMEOUT_ACCESSORS(name, kind)                                                   \
+  static wasm_trap *get_##name(const cm_bound_call *call, cm_val *result) {              \
+    return get_timeout(call, result, kind);                                             \
+  }                                                                                     \
+  static wasm_trap *set_##name(const cm_bound_call *call, cm_val *result) {              \
+    return set_timeout(call, result, kind);                                             \
   }
 TIMEOUT_ACCESSORS(connect_timeout, WASI_HTTP_CONNECT_TIMEOUT)
 TIMEOUT_ACCESSORS(first_byte_timeout, WASI_HTTP_FIRST_BYTE_TIMEOUT)
@@ -496,13 +466,11 @@ static void outgoing_response_free(void *object) {
 }
 const wasi_kind wasi_http_outgoing_response_kind = {"outgoing-response", outgoing_response_free};
 
-static wasm_trap *outgoing_response_new(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
+static wasm_trap *outgoing_response_new(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasm_trap *trap;
   wasi_http_fields *headers = NULL;
-  if ((trap = take_fields(http, &args[0], &headers))) return trap;
+  if ((trap = take_fields(http, &call->args[0].val, &headers))) return trap;
   outgoing_response *resp = WR_NEW(outgoing_response);
   resp->status = 200;
   resp->headers = headers;
@@ -512,25 +480,16 @@ static wasm_trap *outgoing_response_new(void *env, const cm_canon_cx *cx, const 
   return trap;
 }
 
-#define OUTGOING_RESPONSE(cx, args, http, resp)                                                             \
-  wasi_http_ctx *http = NULL;                                                                               \
-  void *resp##_object = NULL;                                                                               \
-  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_outgoing_response_kind, &http, &resp##_object);         \
-  if (trap) return trap;                                                                                    \
-  outgoing_response *resp = resp##_object
-
-static wasm_trap *outgoing_response_status(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_RESPONSE(cx, args, http, resp);
+static wasm_trap *outgoing_response_status(const cm_bound_call *call, cm_val *result) {
+  outgoing_response *resp = call->args[0].object;
   *result = cm_val_u(resp->status);
   return NULL;
 }
 
-static wasm_trap *outgoing_response_set_status(void *env, const cm_canon_cx *cx, const cm_val *args,
-                                               cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_RESPONSE(cx, args, http, resp);
-  uint64_t status = args[1].u.u;
+static wasm_trap *outgoing_response_set_status(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  outgoing_response *resp = call->args[0].object;
+  uint64_t status = call->args[1].val.u.u;
   if (status < 100 || status > 999) { /* three digits, as HTTP's status-code */
     *result = wasi_err(cx, NULL);
     return NULL;
@@ -540,15 +499,17 @@ static wasm_trap *outgoing_response_set_status(void *env, const cm_canon_cx *cx,
   return NULL;
 }
 
-static wasm_trap *outgoing_response_headers(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_RESPONSE(cx, args, http, resp);
+static wasm_trap *outgoing_response_headers(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  outgoing_response *resp = call->args[0].object;
   return headers_handle(http, resp->headers, result);
 }
 
-static wasm_trap *outgoing_response_body(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  OUTGOING_RESPONSE(cx, args, http, resp);
+static wasm_trap *outgoing_response_body(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_http_ctx *http = call->state;
+  outgoing_response *resp = call->args[0].object;
+  wasm_trap *trap;
   if (resp->body_taken) {
     *result = wasi_err(cx, NULL);
     return NULL;
@@ -586,15 +547,13 @@ wasm_trap *wasi_http_response_outparam_new(wasi_http_ctx *http, const wasi_http_
 
 /* set(param: own<response-outparam>, response: result<own<outgoing-response>, error-code>):
  * the outparam handle is consumed, so a second set on it traps in the canonical ABI. */
-static wasm_trap *response_outparam_set(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
+static wasm_trap *response_outparam_set(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
-  wasi_http_ctx *http = NULL;
-  wasm_trap *trap = wasi_http_ctx_of(cx, &http);
-  if (trap) return trap;
-  response_outparam *out = wasi_table_take(http->p2, args[0].u.rep, &wasi_http_response_outparam_kind);
-  if (!out) return wasi_trap(http->p2, "unknown response-outparam %u", args[0].u.rep);
-  const cm_val *response = &args[1];
+  wasi_http_ctx *http = call->state;
+  uint32_t out_rep = call->args[0].val.u.rep;
+  response_outparam *out = wasi_table_take(http->p2, out_rep, &wasi_http_response_outparam_kind);
+  if (!out) return wasi_trap(http->p2, "unknown response-outparam %u", out_rep);
+  const cm_val *response = &call->args[1].val;
   if (response->u.cs.index == 1) {
     wasi_http_error_code code = wasi_http_error_from_val(response->u.cs.payload);
     out->responder->on_error(out->env, &code);
@@ -635,70 +594,66 @@ static void incoming_response_free(void *object) {
 }
 const wasi_kind wasi_http_incoming_response_kind = {"incoming-response", incoming_response_free};
 
-#define INCOMING_RESPONSE(cx, args, http, resp)                                                             \
-  wasi_http_ctx *http = NULL;                                                                               \
-  void *resp##_object = NULL;                                                                               \
-  wasm_trap *trap = wasi_http_lookup(cx, &args[0], &wasi_http_incoming_response_kind, &http, &resp##_object);         \
-  if (trap) return trap;                                                                                    \
-  wasi_http_incoming_response *resp = resp##_object
-
-static wasm_trap *incoming_response_status(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_RESPONSE(cx, args, http, resp);
+static wasm_trap *incoming_response_status(const cm_bound_call *call, cm_val *result) {
+  wasi_http_incoming_response *resp = call->args[0].object;
   *result = cm_val_u(resp->status);
   return NULL;
 }
 
-static wasm_trap *incoming_response_headers(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_RESPONSE(cx, args, http, resp);
+static wasm_trap *incoming_response_headers(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasi_http_incoming_response *resp = call->args[0].object;
   return headers_handle(http, resp->headers, result);
 }
 
-static wasm_trap *incoming_response_consume(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  INCOMING_RESPONSE(cx, args, http, resp);
-  return consume_body(cx, http, &resp->consumed, &resp->body, result);
+static wasm_trap *incoming_response_consume(const cm_bound_call *call, cm_val *result) {
+  wasi_http_ctx *http = call->state;
+  wasi_http_incoming_response *resp = call->args[0].object;
+  return consume_body(call->cx, http, &resp->consumed, &resp->body, result);
 }
 
-const wasi_func_def wasi_http_message_funcs[] = {
-    {"[method]incoming-request.method", incoming_request_method},
-    {"[method]incoming-request.path-with-query", incoming_request_path},
-    {"[method]incoming-request.scheme", incoming_request_scheme},
-    {"[method]incoming-request.authority", incoming_request_authority},
-    {"[method]incoming-request.headers", incoming_request_headers},
-    {"[method]incoming-request.consume", incoming_request_consume},
-    {"[constructor]outgoing-request", outgoing_request_new},
-    {"[method]outgoing-request.body", outgoing_request_body},
-    {"[method]outgoing-request.method", outgoing_request_method},
-    {"[method]outgoing-request.set-method", outgoing_request_set_method},
-    {"[method]outgoing-request.path-with-query", outgoing_request_path},
-    {"[method]outgoing-request.set-path-with-query", outgoing_request_set_path},
-    {"[method]outgoing-request.scheme", outgoing_request_scheme},
-    {"[method]outgoing-request.set-scheme", outgoing_request_set_scheme},
-    {"[method]outgoing-request.authority", outgoing_request_authority},
-    {"[method]outgoing-request.set-authority", outgoing_request_set_authority},
-    {"[method]outgoing-request.headers", outgoing_request_headers},
-    {"[constructor]request-options", request_options_new},
-    {"[method]request-options.connect-timeout", get_connect_timeout},
-    {"[method]request-options.set-connect-timeout", set_connect_timeout},
-    {"[method]request-options.first-byte-timeout", get_first_byte_timeout},
-    {"[method]request-options.set-first-byte-timeout", set_first_byte_timeout},
-    {"[method]request-options.between-bytes-timeout", get_between_bytes_timeout},
-    {"[method]request-options.set-between-bytes-timeout", set_between_bytes_timeout},
-    {"[static]response-outparam.set", response_outparam_set},
-    {"[constructor]outgoing-response", outgoing_response_new},
-    {"[method]outgoing-response.status-code", outgoing_response_status},
-    {"[method]outgoing-response.set-status-code", outgoing_response_set_status},
-    {"[method]outgoing-response.headers", outgoing_response_headers},
-    {"[method]outgoing-response.body", outgoing_response_body},
-    {"[method]incoming-response.status", incoming_response_status},
-    {"[method]incoming-response.headers", incoming_response_headers},
-    {"[method]incoming-response.consume", incoming_response_consume},
+const cm_host_binding wasi_http_message_funcs[] = {
+    {"[method]incoming-request.method", incoming_request_method, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.path-with-query", incoming_request_path, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.scheme", incoming_request_scheme, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.authority", incoming_request_authority, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.headers", incoming_request_headers, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.consume", incoming_request_consume, {&wasi_http_incoming_request_kind}},
+    {"[constructor]outgoing-request", outgoing_request_new, {NULL}},
+    {"[method]outgoing-request.body", outgoing_request_body, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.method", outgoing_request_method, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-method", outgoing_request_set_method, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.path-with-query", outgoing_request_path, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-path-with-query", outgoing_request_set_path, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.scheme", outgoing_request_scheme, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-scheme", outgoing_request_set_scheme, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.authority", outgoing_request_authority, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-authority", outgoing_request_set_authority, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.headers", outgoing_request_headers, {&wasi_http_outgoing_request_kind}},
+    {"[constructor]request-options", request_options_new, {NULL}},
+    {"[method]request-options.connect-timeout", get_connect_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.set-connect-timeout", set_connect_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.first-byte-timeout", get_first_byte_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.set-first-byte-timeout", set_first_byte_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.between-bytes-timeout", get_between_bytes_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.set-between-bytes-timeout", set_between_bytes_timeout, {&wasi_http_request_options_kind}},
+    {"[static]response-outparam.set", response_outparam_set, {NULL}},
+    {"[constructor]outgoing-response", outgoing_response_new, {NULL}},
+    {"[method]outgoing-response.status-code", outgoing_response_status, {&wasi_http_outgoing_response_kind}},
+    {"[method]outgoing-response.set-status-code", outgoing_response_set_status, {&wasi_http_outgoing_response_kind}},
+    {"[method]outgoing-response.headers", outgoing_response_headers, {&wasi_http_outgoing_response_kind}},
+    {"[method]outgoing-response.body", outgoing_response_body, {&wasi_http_outgoing_response_kind}},
+    {"[method]incoming-response.status", incoming_response_status, {&wasi_http_incoming_response_kind}},
+    {"[method]incoming-response.headers", incoming_response_headers, {&wasi_http_incoming_response_kind}},
+    {"[method]incoming-response.consume", incoming_response_consume, {&wasi_http_incoming_response_kind}},
 };
 const size_t wasi_http_message_nfuncs = WR_ARRAY_LEN(wasi_http_message_funcs);
 
 /* ---- registration ---- */
+
+static bool bind_types(cm_host *host, const cm_host_binding *rows, size_t n, wr_error *err) {
+  return cm_host_bind(host, WASI_HTTP_TYPES, &wasi_http_binder, rows, n, NULL, err);
+}
 
 bool wasi_http_define(cm_host *host, wr_error *err) {
   static const struct {
@@ -720,10 +675,10 @@ bool wasi_http_define(cm_host *host, wr_error *err) {
   if (!wasi_add_wit(host, "http", err)) return false;
   for (size_t i = 0; i < WR_ARRAY_LEN(resources); i++)
     if (!wasi_define_resource(host, WASI_HTTP_TYPES, resources[i].name, resources[i].kind, err)) return false;
-  return wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_error_funcs, wasi_http_error_nfuncs, err) &&
-         wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_fields_funcs, wasi_http_fields_nfuncs, err) &&
-         wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_message_funcs, wasi_http_message_nfuncs, err) &&
-         wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_body_funcs, wasi_http_body_nfuncs, err) &&
-         wasi_define_funcs(host, WASI_HTTP_TYPES, wasi_http_future_funcs, wasi_http_future_nfuncs, err) &&
+  return wasi_bind_funcs(host, WASI_HTTP_TYPES, wasi_http_error_funcs, wasi_http_error_nfuncs, err) &&
+         bind_types(host, wasi_http_fields_funcs, wasi_http_fields_nfuncs, err) &&
+         bind_types(host, wasi_http_message_funcs, wasi_http_message_nfuncs, err) &&
+         wasi_bind_funcs(host, WASI_HTTP_TYPES, wasi_http_body_funcs, wasi_http_body_nfuncs, err) &&
+         bind_types(host, wasi_http_future_funcs, wasi_http_future_nfuncs, err) &&
          wasi_http_define_outgoing_handler(host, err);
 }

@@ -6,10 +6,9 @@
 
 static cm_val str(const char *s, size_t len) { return cm_val_string(s, (uint32_t)len); }
 
-static wasm_trap *get_environment(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  const wasi_p2_config *config = wasi_p2_ctx_config(wasi_p2_ctx_of(cx));
+static wasm_trap *get_environment(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const wasi_p2_config *config = wasi_p2_ctx_config(call->state);
   *result = cm_val_seq(cx->arena, (uint32_t)config->nenv);
   for (size_t i = 0; i < config->nenv; i++) {
     const char *var = config->env[i];
@@ -23,19 +22,17 @@ static wasm_trap *get_environment(void *env, const cm_canon_cx *cx, const cm_val
   return NULL;
 }
 
-static wasm_trap *get_arguments(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  const wasi_p2_config *config = wasi_p2_ctx_config(wasi_p2_ctx_of(cx));
+static wasm_trap *get_arguments(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const wasi_p2_config *config = wasi_p2_ctx_config(call->state);
   *result = cm_val_seq(cx->arena, (uint32_t)config->nargs);
   for (size_t i = 0; i < config->nargs; i++) result->u.seq.items[i] = str(config->args[i], strlen(config->args[i]));
   return NULL;
 }
 
-static wasm_trap *initial_cwd(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  const char *cwd = wasi_p2_ctx_config(wasi_p2_ctx_of(cx))->initial_cwd;
+static wasm_trap *initial_cwd(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const char *cwd = wasi_p2_ctx_config(call->state)->initial_cwd;
   if (!cwd) {
     *result = wasi_none();
     return NULL;
@@ -51,20 +48,18 @@ static wasm_trap *exit_trap(const cm_canon_cx *cx, int code) {
   return trap;
 }
 
-static wasm_trap *exit_exit(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
+static wasm_trap *exit_exit(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
-  return exit_trap(cx, args[0].u.cs.index == 0 ? 0 : 1);
+  return exit_trap(call->cx, call->args[0].val.u.cs.index == 0 ? 0 : 1);
 }
 
-static wasm_trap *exit_with_code(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
+static wasm_trap *exit_with_code(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
-  return exit_trap(cx, (int)(uint8_t)args[0].u.u);
+  return exit_trap(call->cx, (int)(uint8_t)call->args[0].val.u.u);
 }
 
-static wasm_trap *stdio_stream(const cm_canon_cx *cx, int which, cm_val *result) {
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+static wasm_trap *stdio_stream(const cm_bound_call *call, int which, cm_val *result) {
+  wasi_p2_ctx *ctx = call->state;
   int fd = wasi_p2_ctx_config(ctx)->stdio[which];
   uint32_t rep;
   wasm_trap *trap = which == 0 ? wasi_fd_input_add(ctx, fd, &rep)
@@ -73,29 +68,21 @@ static wasm_trap *stdio_stream(const cm_canon_cx *cx, int which, cm_val *result)
   return trap;
 }
 
-static wasm_trap *get_stdin(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  return stdio_stream(cx, 0, result);
+static wasm_trap *get_stdin(const cm_bound_call *call, cm_val *result) {
+  return stdio_stream(call, 0, result);
 }
 
-static wasm_trap *get_stdout(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  return stdio_stream(cx, 1, result);
+static wasm_trap *get_stdout(const cm_bound_call *call, cm_val *result) {
+  return stdio_stream(call, 1, result);
 }
 
-static wasm_trap *get_stderr(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  return stdio_stream(cx, 2, result);
+static wasm_trap *get_stderr(const cm_bound_call *call, cm_val *result) {
+  return stdio_stream(call, 2, result);
 }
 
 /* Warren never offers a terminal, so no terminal-input / terminal-output object exists. */
-static wasm_trap *no_terminal(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(cx);
-  WR_UNUSED(args);
+static wasm_trap *no_terminal(const cm_bound_call *call, cm_val *result) {
+  WR_UNUSED(call);
   *result = wasi_none();
   return NULL;
 }
@@ -104,18 +91,18 @@ static wasm_trap *no_terminal(void *env, const cm_canon_cx *cx, const cm_val *ar
 static const wasi_kind terminal_kind = {"terminal", NULL};
 
 bool wasi_p2_define_cli(cm_host *host, wr_error *err) {
-  static const wasi_func_def environment_funcs[] = {
-      {"get-environment", get_environment},
-      {"get-arguments", get_arguments},
-      {"initial-cwd", initial_cwd},
+  static const cm_host_binding environment_funcs[] = {
+      {"get-environment", get_environment, {NULL}},
+      {"get-arguments", get_arguments, {NULL}},
+      {"initial-cwd", initial_cwd, {NULL}},
   };
-  static const wasi_func_def exit_funcs[] = {
-      {"exit", exit_exit},
-      {"exit-with-code", exit_with_code},
+  static const cm_host_binding exit_funcs[] = {
+      {"exit", exit_exit, {NULL}},
+      {"exit-with-code", exit_with_code, {NULL}},
   };
   static const struct {
     const char *interface, *func;
-    cm_host_impl impl;
+    cm_host_fn fn;
   } single[] = {
       {WASI_IFACE("cli/stdin"), "get-stdin", get_stdin},
       {WASI_IFACE("cli/stdout"), "get-stdout", get_stdout},
@@ -125,13 +112,13 @@ bool wasi_p2_define_cli(cm_host *host, wr_error *err) {
       {WASI_IFACE("cli/terminal-stderr"), "get-terminal-stderr", no_terminal},
   };
   if (!wasi_add_wit(host, "cli", err) ||
-      !wasi_define_funcs(host, WASI_IFACE("cli/environment"), environment_funcs, WR_ARRAY_LEN(environment_funcs),
+      !wasi_bind_funcs(host, WASI_IFACE("cli/environment"), environment_funcs, WR_ARRAY_LEN(environment_funcs),
                          err) ||
-      !wasi_define_funcs(host, WASI_IFACE("cli/exit"), exit_funcs, WR_ARRAY_LEN(exit_funcs), err))
+      !wasi_bind_funcs(host, WASI_IFACE("cli/exit"), exit_funcs, WR_ARRAY_LEN(exit_funcs), err))
     return false;
   for (size_t i = 0; i < WR_ARRAY_LEN(single); i++) {
-    wasi_func_def def = {single[i].func, single[i].impl};
-    if (!wasi_define_funcs(host, single[i].interface, &def, 1, err)) return false;
+    cm_host_binding def = {single[i].func, single[i].fn, {NULL}};
+    if (!wasi_bind_funcs(host, single[i].interface, &def, 1, err)) return false;
   }
   return wasi_define_resource(host, WASI_IFACE("cli/terminal-input"), "terminal-input", &terminal_kind, err) &&
          wasi_define_resource(host, WASI_IFACE("cli/terminal-output"), "terminal-output", &terminal_kind, err);

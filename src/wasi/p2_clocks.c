@@ -14,39 +14,33 @@ static uint64_t resolution_ns(clockid_t clock) {
   return ns ? ns : 1;
 }
 
-static wasm_trap *monotonic_now(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(cx);
-  WR_UNUSED(args);
+static wasm_trap *monotonic_now(const cm_bound_call *call, cm_val *result) {
+  WR_UNUSED(call);
   *result = cm_val_u(wr_monotonic_ns());
   return NULL;
 }
 
-static wasm_trap *monotonic_resolution(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(cx);
-  WR_UNUSED(args);
+static wasm_trap *monotonic_resolution(const cm_bound_call *call, cm_val *result) {
+  WR_UNUSED(call);
   *result = cm_val_u(resolution_ns(CLOCK_MONOTONIC));
   return NULL;
 }
 
-static wasm_trap *add_deadline(const cm_canon_cx *cx, uint64_t deadline, cm_val *result) {
+static wasm_trap *add_deadline(const cm_bound_call *call, uint64_t deadline, cm_val *result) {
   uint32_t rep;
-  wasm_trap *trap = wasi_pollable_add(wasi_p2_ctx_of(cx), wasi_pollable_deadline(deadline), &rep);
+  wasm_trap *trap = wasi_pollable_add(call->state, wasi_pollable_deadline(deadline), &rep);
   if (!trap) *result = cm_val_handle(rep);
   return trap;
 }
 
-static wasm_trap *subscribe_instant(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return add_deadline(cx, args[0].u.u, result);
+static wasm_trap *subscribe_instant(const cm_bound_call *call, cm_val *result) {
+  return add_deadline(call, call->args[0].val.u.u, result);
 }
 
-static wasm_trap *subscribe_duration(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
+static wasm_trap *subscribe_duration(const cm_bound_call *call, cm_val *result) {
   uint64_t now = wr_monotonic_ns();
-  uint64_t deadline = args[0].u.u > UINT64_MAX - now ? UINT64_MAX : now + args[0].u.u;
-  return add_deadline(cx, deadline, result);
+  uint64_t deadline = call->args[0].val.u.u > UINT64_MAX - now ? UINT64_MAX : now + call->args[0].val.u.u;
+  return add_deadline(call, deadline, result);
 }
 
 static cm_val datetime(const cm_canon_cx *cx, uint64_t seconds, uint32_t nanoseconds) {
@@ -56,9 +50,8 @@ static cm_val datetime(const cm_canon_cx *cx, uint64_t seconds, uint32_t nanosec
   return record;
 }
 
-static wasm_trap *wall_now(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
+static wasm_trap *wall_now(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   /* before 1970 cannot be expressed: clamp to the epoch */
@@ -66,26 +59,24 @@ static wasm_trap *wall_now(void *env, const cm_canon_cx *cx, const cm_val *args,
   return NULL;
 }
 
-static wasm_trap *wall_resolution(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
+static wasm_trap *wall_resolution(const cm_bound_call *call, cm_val *result) {
   uint64_t ns = resolution_ns(CLOCK_REALTIME);
-  *result = datetime(cx, ns / 1000000000u, (uint32_t)(ns % 1000000000u));
+  *result = datetime(call->cx, ns / 1000000000u, (uint32_t)(ns % 1000000000u));
   return NULL;
 }
 
 bool wasi_p2_define_clocks(cm_host *host, wr_error *err) {
-  static const wasi_func_def monotonic_funcs[] = {
-      {"now", monotonic_now},
-      {"resolution", monotonic_resolution},
-      {"subscribe-instant", subscribe_instant},
-      {"subscribe-duration", subscribe_duration},
+  static const cm_host_binding monotonic_funcs[] = {
+      {"now", monotonic_now, {NULL}},
+      {"resolution", monotonic_resolution, {NULL}},
+      {"subscribe-instant", subscribe_instant, {NULL}},
+      {"subscribe-duration", subscribe_duration, {NULL}},
   };
-  static const wasi_func_def wall_funcs[] = {
-      {"now", wall_now},
-      {"resolution", wall_resolution},
+  static const cm_host_binding wall_funcs[] = {
+      {"now", wall_now, {NULL}},
+      {"resolution", wall_resolution, {NULL}},
   };
   return wasi_add_wit(host, "clocks", err) &&
-         wasi_define_funcs(host, MONOTONIC, monotonic_funcs, WR_ARRAY_LEN(monotonic_funcs), err) &&
-         wasi_define_funcs(host, WALL, wall_funcs, WR_ARRAY_LEN(wall_funcs), err);
+         wasi_bind_funcs(host, MONOTONIC, monotonic_funcs, WR_ARRAY_LEN(monotonic_funcs), err) &&
+         wasi_bind_funcs(host, WALL, wall_funcs, WR_ARRAY_LEN(wall_funcs), err);
 }

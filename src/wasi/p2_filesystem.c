@@ -26,7 +26,7 @@
 #include "p2_internal.h"
 
 #define TYPES WASI_IFACE("filesystem/types")
-#define FS_CHUNK (64u * 1024u) /* largest read / stream transfer per call (one cm_val per byte) */
+#define FS_CHUNK (64u * 1024u) /* largest read / stream transfer per call (a read is one cm_val per byte) */
 
 atomic_bool wasi_fs_use_openat2 = true;
 
@@ -124,10 +124,6 @@ static wasm_trap *finish(const cm_canon_cx *cx, int err, const cm_val *payload, 
   return NULL;
 }
 
-static wasm_trap *descriptor_arg(const cm_canon_cx *cx, const cm_val *arg, descriptor **d) {
-  return wasi_table_lookup(wasi_p2_ctx_of(cx), arg->u.rep, &descriptor_kind, (void **)d);
-}
-
 /* Adds a new descriptor over `fd` (owned) to the table. */
 static wasm_trap *add_descriptor(const cm_canon_cx *cx, int fd, uint32_t flags, bool read_only, cm_val *handle) {
   descriptor *d = WR_NEW(descriptor);
@@ -160,9 +156,9 @@ static bool utf8_valid(const char *text, size_t len) {
 
 /* A guest path as a C string, or an errno: absolute paths are not permitted, an empty one
  * names nothing, a NUL byte cannot be passed to the kernel. */
-static int guest_path(const cm_canon_cx *cx, const cm_val *arg, char **out) {
-  const char *s = arg->u.str.data;
-  uint32_t len = arg->u.str.len;
+static int guest_path(const cm_canon_cx *cx, cm_text arg, char **out) {
+  const char *s = arg.data;
+  uint32_t len = arg.len;
   if (len == 0) return ENOENT;
   if (s[0] == '/') return EPERM;
   if (memchr(s, 0, len)) return EINVAL;
@@ -289,7 +285,7 @@ static int open_beneath(int dirfd, const char *path, int flags, mode_t mode, boo
 /* The directory holding the last component of `path` (opened beneath dirfd) and that
  * component. A path ending in "." or ".." names the directory itself: the name is then "."
  * and the parent is the whole path, so nothing is resolved outside. Returns 0 or an errno. */
-static int open_parent(const cm_canon_cx *cx, int dirfd, const cm_val *arg, int *parent, const char **name) {
+static int open_parent(const cm_canon_cx *cx, int dirfd, cm_text arg, int *parent, const char **name) {
   char *path;
   int err = guest_path(cx, arg, &path);
   if (err) return err;
@@ -372,7 +368,7 @@ static cm_val metadata_hash(const cm_canon_cx *cx, const struct stat *st) {
 }
 
 /* stat of `path` beneath d, following a final symlink when asked. Returns 0 or an errno. */
-static int stat_at(const cm_canon_cx *cx, const descriptor *d, uint32_t path_flags, const cm_val *path,
+static int stat_at(const cm_canon_cx *cx, const descriptor *d, uint32_t path_flags, cm_text path,
                    struct stat *st) {
   if (path_flags & PATH_SYMLINK_FOLLOW) {
     char *p;
@@ -395,119 +391,89 @@ static int stat_at(const cm_canon_cx *cx, const descriptor *d, uint32_t path_fla
 
 /* ---- descriptor methods ---- */
 
-static wasm_trap *desc_stat(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+typedef cm_val (*stat_view)(const cm_canon_cx *cx, const struct stat *st);
+
+/* The stat of the descriptor or, `at`, of the path its parameters 1 and 2 name (path-flags,
+ * path), answered as `view` makes it: stat, metadata-hash, get-type and their -at forms. */
+static wasm_trap *stat_answer(const cm_bound_call *call, bool at, stat_view view, cm_val *result) {
+  const descriptor *d = call->args[0].object;
   struct stat st;
-  if (fstat(d->fd, &st)) return fail(cx, errno, result);
-  cm_val record = stat_record(cx, &st);
-  return finish(cx, 0, &record, result);
+  int err = at ? stat_at(call->cx, d, call->args[1].val.u.flags, call->args[2].str, &st)
+               : fstat(d->fd, &st) ? errno : 0;
+  if (err) return fail(call->cx, err, result);
+  cm_val answer = view(call->cx, &st);
+  return finish(call->cx, 0, &answer, result);
 }
 
-static wasm_trap *desc_stat_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  struct stat st;
-  int err = stat_at(cx, d, args[1].u.flags, &args[2], &st);
-  if (err) return fail(cx, err, result);
-  cm_val record = stat_record(cx, &st);
-  return finish(cx, 0, &record, result);
+static cm_val type_value(const cm_canon_cx *cx, const struct stat *st) {
+  WR_UNUSED(cx);
+  return (cm_val){.u.cs = {type_of_mode(st->st_mode), NULL}};
 }
 
-static wasm_trap *desc_metadata_hash(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  struct stat st;
-  if (fstat(d->fd, &st)) return fail(cx, errno, result);
-  cm_val hash = metadata_hash(cx, &st);
-  return finish(cx, 0, &hash, result);
+static wasm_trap *desc_stat(const cm_bound_call *call, cm_val *result) {
+  return stat_answer(call, false, stat_record, result);
 }
 
-static wasm_trap *desc_metadata_hash_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  struct stat st;
-  int err = stat_at(cx, d, args[1].u.flags, &args[2], &st);
-  if (err) return fail(cx, err, result);
-  cm_val hash = metadata_hash(cx, &st);
-  return finish(cx, 0, &hash, result);
+static wasm_trap *desc_stat_at(const cm_bound_call *call, cm_val *result) {
+  return stat_answer(call, true, stat_record, result);
 }
 
-static wasm_trap *desc_get_type(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  struct stat st;
-  if (fstat(d->fd, &st)) return fail(cx, errno, result);
-  cm_val type = {.u.cs = {type_of_mode(st.st_mode), NULL}};
-  return finish(cx, 0, &type, result);
+static wasm_trap *desc_metadata_hash(const cm_bound_call *call, cm_val *result) {
+  return stat_answer(call, false, metadata_hash, result);
 }
 
-static wasm_trap *desc_get_flags(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_metadata_hash_at(const cm_bound_call *call, cm_val *result) {
+  return stat_answer(call, true, metadata_hash, result);
+}
+
+static wasm_trap *desc_get_type(const cm_bound_call *call, cm_val *result) {
+  return stat_answer(call, false, type_value, result);
+}
+
+static wasm_trap *desc_get_flags(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   cm_val flags = cm_val_flags(d->flags);
   return finish(cx, 0, &flags, result);
 }
 
-static wasm_trap *desc_is_same_object(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *a, *b;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &a);
-  if (!trap) trap = descriptor_arg(cx, &args[1], &b);
-  if (trap) return trap;
+static wasm_trap *desc_is_same_object(const cm_bound_call *call, cm_val *result) {
+  descriptor *a = call->args[0].object, *b = call->args[1].object;
   struct stat sa, sb;
   *result = cm_val_bool(fstat(a->fd, &sa) == 0 && fstat(b->fd, &sb) == 0 && sa.st_dev == sb.st_dev &&
                         sa.st_ino == sb.st_ino);
   return NULL;
 }
 
-static wasm_trap *desc_sync(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  return trap ? trap : finish(cx, fsync(d->fd) ? errno : 0, NULL, result);
+static wasm_trap *desc_sync(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  return finish(cx, fsync(d->fd) ? errno : 0, NULL, result);
 }
 
-static wasm_trap *desc_sync_data(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  return trap ? trap : finish(cx, fdatasync(d->fd) ? errno : 0, NULL, result);
+static wasm_trap *desc_sync_data(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  return finish(cx, fdatasync(d->fd) ? errno : 0, NULL, result);
 }
 
-static wasm_trap *desc_advise(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_advise(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   static const int advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
                                POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
-  uint64_t offset = args[1].u.u, length = args[2].u.u;
+  uint64_t offset = call->args[1].val.u.u, length = call->args[2].val.u.u;
   if (offset > INT64_MAX || length > INT64_MAX) return fail(cx, EINVAL, result);
-  int err = posix_fadvise(d->fd, (off_t)offset, (off_t)length, advice[args[3].u.cs.index % 6]);
+  int err = posix_fadvise(d->fd, (off_t)offset, (off_t)length, advice[call->args[3].val.u.cs.index % 6]);
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_set_size(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  if (args[1].u.u > INT64_MAX) return fail(cx, EFBIG, result);
+static wasm_trap *desc_set_size(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  if (call->args[1].val.u.u > INT64_MAX) return fail(cx, EFBIG, result);
   if (d->read_only) return fail(cx, EROFS, result);
-  return finish(cx, ftruncate(d->fd, (off_t)args[1].u.u) ? errno : 0, NULL, result);
+  return finish(cx, ftruncate(d->fd, (off_t)call->args[1].val.u.u) ? errno : 0, NULL, result);
 }
 
 /* new-timestamp → a utimensat time; an errno when the seconds do not fit. */
@@ -526,33 +492,29 @@ static int new_timestamp(const cm_val *v, struct timespec *ts) {
   }
 }
 
-static wasm_trap *desc_set_times(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_set_times(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   struct timespec times[2];
-  int err = new_timestamp(&args[1], &times[0]);
-  if (!err) err = new_timestamp(&args[2], &times[1]);
+  int err = new_timestamp(&call->args[1].val, &times[0]);
+  if (!err) err = new_timestamp(&call->args[2].val, &times[1]);
   if (!err && d->read_only) err = EROFS;
   if (!err && futimens(d->fd, times)) err = errno;
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_set_times_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_set_times_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   struct timespec times[2];
-  int err = new_timestamp(&args[3], &times[0]);
-  if (!err) err = new_timestamp(&args[4], &times[1]);
+  int err = new_timestamp(&call->args[3].val, &times[0]);
+  if (!err) err = new_timestamp(&call->args[4].val, &times[1]);
   if (!err && d->read_only) err = EROFS;
   if (err) return fail(cx, err, result);
   int parent;
   const char *name;
-  if ((err = open_parent(cx, d->fd, &args[2], &parent, &name))) return fail(cx, err, result);
-  if (args[1].u.flags & PATH_SYMLINK_FOLLOW) {
+  if ((err = open_parent(cx, d->fd, call->args[2].str, &parent, &name))) return fail(cx, err, result);
+  if (call->args[1].val.u.flags & PATH_SYMLINK_FOLLOW) {
     /* follow beneath: open the target itself, then set its times */
     int fd = open_beneath(parent, name, O_PATH, 0, true);
     err = fd < 0 ? -fd : 0;
@@ -569,14 +531,12 @@ static wasm_trap *desc_set_times_at(void *env, const cm_canon_cx *cx, const cm_v
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_read(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  uint64_t offset = args[2].u.u;
+static wasm_trap *desc_read(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  uint64_t offset = call->args[2].val.u.u;
   if (offset > INT64_MAX) return fail(cx, EINVAL, result);
-  size_t want = (size_t)WR_MIN(args[1].u.u, (uint64_t)FS_CHUNK);
+  size_t want = (size_t)WR_MIN(call->args[1].val.u.u, (uint64_t)FS_CHUNK);
   uint8_t *buf = cm_arena_alloc(cx->arena, want ? want : 1);
   ssize_t n = want ? pread(d->fd, buf, want, (off_t)offset) : 0;
   if (n < 0) return fail(cx, errno, result);
@@ -586,31 +546,27 @@ static wasm_trap *desc_read(void *env, const cm_canon_cx *cx, const cm_val *args
   return finish(cx, 0, &pair, result);
 }
 
-static wasm_trap *desc_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  uint64_t offset = args[2].u.u;
+static wasm_trap *desc_write(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  uint64_t offset = call->args[2].val.u.u;
   if (offset > INT64_MAX) return fail(cx, EINVAL, result);
   if (d->read_only) return fail(cx, EROFS, result);
-  uint32_t len = args[1].u.seq.count;
-  uint8_t *buf = cm_arena_alloc(cx->arena, len ? len : 1);
-  for (uint32_t i = 0; i < len; i++) buf[i] = (uint8_t)args[1].u.seq.items[i].u.u;
-  ssize_t n = pwrite(d->fd, buf, len, (off_t)offset);
+  cm_bytes bytes = call->args[1].bytes;
+  ssize_t n = pwrite(d->fd, bytes.data, bytes.len, (off_t)offset);
   if (n < 0) return fail(cx, errno, result);
   cm_val written = cm_val_u((uint64_t)n);
   return finish(cx, 0, &written, result);
 }
 
-static wasm_trap *desc_open_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
-  uint32_t path_flags = args[1].u.flags, open_flags = args[3].u.flags, flags = args[4].u.flags;
+static wasm_trap *desc_open_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  wasm_trap *trap;
+  uint32_t path_flags = call->args[1].val.u.flags, open_flags = call->args[3].val.u.flags;
+  uint32_t flags = call->args[4].val.u.flags;
   char *path;
-  int err = guest_path(cx, &args[2], &path);
+  int err = guest_path(cx, call->args[2].str, &path);
   if (err) return fail(cx, err, result);
   bool writes = (flags & (FLAG_WRITE | FLAG_MUTATE)) || (open_flags & (OPEN_CREATE | OPEN_TRUNCATE));
   if (writes && d->read_only) return fail(cx, EROFS, result);
@@ -631,58 +587,50 @@ static wasm_trap *desc_open_at(void *env, const cm_canon_cx *cx, const cm_val *a
   return finish(cx, 0, &handle, result);
 }
 
-static wasm_trap *desc_create_directory_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_create_directory_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   int parent;
   const char *name;
   int err = may_mutate(d);
-  if (!err) err = open_parent(cx, d->fd, &args[1], &parent, &name);
+  if (!err) err = open_parent(cx, d->fd, call->args[1].str, &parent, &name);
   if (err) return fail(cx, err, result);
   err = mkdirat(parent, name, 0777) ? errno : 0;
   close(parent);
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *unlink_at(const cm_canon_cx *cx, const cm_val *args, int flags, cm_val *result) {
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *unlink_at(const cm_bound_call *call, int flags, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   int parent;
   const char *name;
   int err = may_mutate(d);
-  if (!err) err = open_parent(cx, d->fd, &args[1], &parent, &name);
+  if (!err) err = open_parent(cx, d->fd, call->args[1].str, &parent, &name);
   if (err) return fail(cx, err, result);
   err = unlinkat(parent, name, flags) ? errno : 0; /* Linux: EISDIR for a directory, as WASI wants */
   close(parent);
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_remove_directory_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return unlink_at(cx, args, AT_REMOVEDIR, result);
+static wasm_trap *desc_remove_directory_at(const cm_bound_call *call, cm_val *result) {
+  return unlink_at(call, AT_REMOVEDIR, result);
 }
 
-static wasm_trap *desc_unlink_file_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return unlink_at(cx, args, 0, result);
+static wasm_trap *desc_unlink_file_at(const cm_bound_call *call, cm_val *result) {
+  return unlink_at(call, 0, result);
 }
 
-static wasm_trap *desc_rename_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *from, *to;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &from);
-  if (!trap) trap = descriptor_arg(cx, &args[2], &to);
-  if (trap) return trap;
+static wasm_trap *desc_rename_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *from = call->args[0].object, *to = call->args[2].object;
   int old_parent, new_parent;
   const char *old_name, *new_name;
   int err = may_mutate(from);
   if (!err) err = may_mutate(to);
-  if (!err) err = open_parent(cx, from->fd, &args[1], &old_parent, &old_name);
+  if (!err) err = open_parent(cx, from->fd, call->args[1].str, &old_parent, &old_name);
   if (err) return fail(cx, err, result);
-  if ((err = open_parent(cx, to->fd, &args[3], &new_parent, &new_name))) {
+  if ((err = open_parent(cx, to->fd, call->args[3].str, &new_parent, &new_name))) {
     close(old_parent);
     return fail(cx, err, result);
   }
@@ -692,22 +640,19 @@ static wasm_trap *desc_rename_at(void *env, const cm_canon_cx *cx, const cm_val 
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_link_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *from, *to;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &from);
-  if (!trap) trap = descriptor_arg(cx, &args[3], &to);
-  if (trap) return trap;
+static wasm_trap *desc_link_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *from = call->args[0].object, *to = call->args[3].object;
   int old_parent, new_parent;
   const char *old_name, *new_name;
   int err = may_mutate(to);
-  if (!err) err = open_parent(cx, from->fd, &args[2], &old_parent, &old_name);
+  if (!err) err = open_parent(cx, from->fd, call->args[2].str, &old_parent, &old_name);
   if (err) return fail(cx, err, result);
-  if ((err = open_parent(cx, to->fd, &args[4], &new_parent, &new_name))) {
+  if ((err = open_parent(cx, to->fd, call->args[4].str, &new_parent, &new_name))) {
     close(old_parent);
     return fail(cx, err, result);
   }
-  if (args[1].u.flags & PATH_SYMLINK_FOLLOW) {
+  if (call->args[1].val.u.flags & PATH_SYMLINK_FOLLOW) {
     /* link the symlink's target, resolved beneath like any path */
     int target = open_beneath(old_parent, old_name, O_PATH, 0, true);
     err = target < 0 ? -target : 0;
@@ -723,31 +668,27 @@ static wasm_trap *desc_link_at(void *env, const cm_canon_cx *cx, const cm_val *a
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_symlink_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_symlink_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   char *target;
-  int err = guest_path(cx, &args[1], &target); /* absolute targets are refused outright */
+  int err = guest_path(cx, call->args[1].str, &target); /* absolute targets are refused outright */
   if (!err) err = may_mutate(d);
   if (err) return fail(cx, err, result);
   int parent;
   const char *name;
-  if ((err = open_parent(cx, d->fd, &args[2], &parent, &name))) return fail(cx, err, result);
+  if ((err = open_parent(cx, d->fd, call->args[2].str, &parent, &name))) return fail(cx, err, result);
   err = symlinkat(target, parent, name) ? errno : 0;
   close(parent);
   return finish(cx, err, NULL, result);
 }
 
-static wasm_trap *desc_readlink_at(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_readlink_at(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
   int parent;
   const char *name;
-  int err = open_parent(cx, d->fd, &args[1], &parent, &name);
+  int err = open_parent(cx, d->fd, call->args[1].str, &parent, &name);
   if (err) return fail(cx, err, result);
   char *buf = cm_arena_alloc(cx->arena, PATH_MAX);
   ssize_t n = readlinkat(parent, name, buf, PATH_MAX);
@@ -762,11 +703,10 @@ static wasm_trap *desc_readlink_at(void *env, const cm_canon_cx *cx, const cm_va
 
 /* ---- directory listing ---- */
 
-static wasm_trap *desc_read_directory(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *desc_read_directory(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  descriptor *d = call->args[0].object;
+  wasm_trap *trap;
   /* a fresh open: the listing has its own position, and d->fd may be O_PATH */
   int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return fail(cx, errno, result);
@@ -798,11 +738,9 @@ static uint32_t type_of_dirent(DIR *dir, const struct dirent *e) {
   }
 }
 
-static wasm_trap *dir_read_entry(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  DIR *dir;
-  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &dir_stream_kind, (void **)&dir);
-  if (trap) return trap;
+static wasm_trap *dir_read_entry(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  DIR *dir = call->args[0].object;
   for (;;) {
     errno = 0;
     struct dirent *e = readdir(dir);
@@ -910,47 +848,39 @@ static int file_stream_new(const descriptor *d, uint64_t offset, bool append, fi
   return 0;
 }
 
-static wasm_trap *via_stream(const cm_canon_cx *cx, const cm_val *args, bool output, uint64_t offset, bool append,
-                             cm_val *result) {
-  descriptor *d;
-  wasm_trap *trap = descriptor_arg(cx, &args[0], &d);
-  if (trap) return trap;
+static wasm_trap *via_stream(const cm_bound_call *call, bool output, uint64_t offset, bool append, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const descriptor *d = call->args[0].object;
   if (output && d->read_only) return fail(cx, EROFS, result);
   if (!(d->flags & (output ? FLAG_WRITE : FLAG_READ))) return fail(cx, EBADF, result);
   file_stream *s = NULL;
   int err = file_stream_new(d, offset, append, &s);
   if (err) return fail(cx, err, result);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
   uint32_t rep;
-  trap = output ? wasi_output_stream_add(ctx, &file_output_ops, s, &rep)
-                : wasi_input_stream_add(ctx, &file_input_ops, s, &rep);
+  wasm_trap *trap = output ? wasi_output_stream_add(call->state, &file_output_ops, s, &rep)
+                           : wasi_input_stream_add(call->state, &file_input_ops, s, &rep);
   if (trap) return trap;
   cm_val handle = cm_val_handle(rep);
   return finish(cx, 0, &handle, result);
 }
 
-static wasm_trap *desc_read_via_stream(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return via_stream(cx, args, false, args[1].u.u, false, result);
+static wasm_trap *desc_read_via_stream(const cm_bound_call *call, cm_val *result) {
+  return via_stream(call, false, call->args[1].val.u.u, false, result);
 }
 
-static wasm_trap *desc_write_via_stream(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return via_stream(cx, args, true, args[1].u.u, false, result);
+static wasm_trap *desc_write_via_stream(const cm_bound_call *call, cm_val *result) {
+  return via_stream(call, true, call->args[1].val.u.u, false, result);
 }
 
-static wasm_trap *desc_append_via_stream(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return via_stream(cx, args, true, 0, true, result);
+static wasm_trap *desc_append_via_stream(const cm_bound_call *call, cm_val *result) {
+  return via_stream(call, true, 0, true, result);
 }
 
 /* ---- free functions ---- */
 
-static wasm_trap *filesystem_error_code(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_io_error *error;
-  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &wasi_io_error_kind, (void **)&error);
-  if (trap) return trap;
+static wasm_trap *filesystem_error_code(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  const wasi_io_error *error = call->args[0].object;
   if (!error->os_errno) {
     *result = wasi_none();
     return NULL;
@@ -960,9 +890,8 @@ static wasm_trap *filesystem_error_code(void *env, const cm_canon_cx *cx, const 
   return NULL;
 }
 
-static wasm_trap *get_directories(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
+static wasm_trap *get_directories(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
   const wasi_p2_config *config = wasi_p2_ctx_config(wasi_p2_ctx_of(cx));
   *result = cm_val_seq(cx->arena, (uint32_t)config->npreopens);
   for (size_t i = 0; i < config->npreopens; i++) {
@@ -980,41 +909,41 @@ static wasm_trap *get_directories(void *env, const cm_canon_cx *cx, const cm_val
 }
 
 bool wasi_p2_define_filesystem(cm_host *host, wr_error *err) {
-  static const wasi_func_def type_funcs[] = {
-      {"[method]descriptor.read-via-stream", desc_read_via_stream},
-      {"[method]descriptor.write-via-stream", desc_write_via_stream},
-      {"[method]descriptor.append-via-stream", desc_append_via_stream},
-      {"[method]descriptor.advise", desc_advise},
-      {"[method]descriptor.sync-data", desc_sync_data},
-      {"[method]descriptor.get-flags", desc_get_flags},
-      {"[method]descriptor.get-type", desc_get_type},
-      {"[method]descriptor.set-size", desc_set_size},
-      {"[method]descriptor.set-times", desc_set_times},
-      {"[method]descriptor.read", desc_read},
-      {"[method]descriptor.write", desc_write},
-      {"[method]descriptor.read-directory", desc_read_directory},
-      {"[method]descriptor.sync", desc_sync},
-      {"[method]descriptor.create-directory-at", desc_create_directory_at},
-      {"[method]descriptor.stat", desc_stat},
-      {"[method]descriptor.stat-at", desc_stat_at},
-      {"[method]descriptor.set-times-at", desc_set_times_at},
-      {"[method]descriptor.link-at", desc_link_at},
-      {"[method]descriptor.open-at", desc_open_at},
-      {"[method]descriptor.readlink-at", desc_readlink_at},
-      {"[method]descriptor.remove-directory-at", desc_remove_directory_at},
-      {"[method]descriptor.rename-at", desc_rename_at},
-      {"[method]descriptor.symlink-at", desc_symlink_at},
-      {"[method]descriptor.unlink-file-at", desc_unlink_file_at},
-      {"[method]descriptor.is-same-object", desc_is_same_object},
-      {"[method]descriptor.metadata-hash", desc_metadata_hash},
-      {"[method]descriptor.metadata-hash-at", desc_metadata_hash_at},
-      {"[method]directory-entry-stream.read-directory-entry", dir_read_entry},
-      {"filesystem-error-code", filesystem_error_code},
+  static const cm_host_binding type_funcs[] = {
+      {"[method]descriptor.read-via-stream", desc_read_via_stream, {&descriptor_kind}},
+      {"[method]descriptor.write-via-stream", desc_write_via_stream, {&descriptor_kind}},
+      {"[method]descriptor.append-via-stream", desc_append_via_stream, {&descriptor_kind}},
+      {"[method]descriptor.advise", desc_advise, {&descriptor_kind}},
+      {"[method]descriptor.sync-data", desc_sync_data, {&descriptor_kind}},
+      {"[method]descriptor.get-flags", desc_get_flags, {&descriptor_kind}},
+      {"[method]descriptor.get-type", desc_get_type, {&descriptor_kind}},
+      {"[method]descriptor.set-size", desc_set_size, {&descriptor_kind}},
+      {"[method]descriptor.set-times", desc_set_times, {&descriptor_kind}},
+      {"[method]descriptor.read", desc_read, {&descriptor_kind}},
+      {"[method]descriptor.write", desc_write, {&descriptor_kind}},
+      {"[method]descriptor.read-directory", desc_read_directory, {&descriptor_kind}},
+      {"[method]descriptor.sync", desc_sync, {&descriptor_kind}},
+      {"[method]descriptor.create-directory-at", desc_create_directory_at, {&descriptor_kind}},
+      {"[method]descriptor.stat", desc_stat, {&descriptor_kind}},
+      {"[method]descriptor.stat-at", desc_stat_at, {&descriptor_kind}},
+      {"[method]descriptor.set-times-at", desc_set_times_at, {&descriptor_kind}},
+      {"[method]descriptor.link-at", desc_link_at, {&descriptor_kind, NULL, NULL, &descriptor_kind}},
+      {"[method]descriptor.open-at", desc_open_at, {&descriptor_kind}},
+      {"[method]descriptor.readlink-at", desc_readlink_at, {&descriptor_kind}},
+      {"[method]descriptor.remove-directory-at", desc_remove_directory_at, {&descriptor_kind}},
+      {"[method]descriptor.rename-at", desc_rename_at, {&descriptor_kind, NULL, &descriptor_kind}},
+      {"[method]descriptor.symlink-at", desc_symlink_at, {&descriptor_kind}},
+      {"[method]descriptor.unlink-file-at", desc_unlink_file_at, {&descriptor_kind}},
+      {"[method]descriptor.is-same-object", desc_is_same_object, {&descriptor_kind, &descriptor_kind}},
+      {"[method]descriptor.metadata-hash", desc_metadata_hash, {&descriptor_kind}},
+      {"[method]descriptor.metadata-hash-at", desc_metadata_hash_at, {&descriptor_kind}},
+      {"[method]directory-entry-stream.read-directory-entry", dir_read_entry, {&dir_stream_kind}},
+      {"filesystem-error-code", filesystem_error_code, {&wasi_io_error_kind}},
   };
-  static const wasi_func_def preopen_funcs[] = {{"get-directories", get_directories}};
+  static const cm_host_binding preopen_funcs[] = {{"get-directories", get_directories, {NULL}}};
   return wasi_add_wit(host, "filesystem", err) &&
-         wasi_define_funcs(host, TYPES, type_funcs, WR_ARRAY_LEN(type_funcs), err) &&
+         wasi_bind_funcs(host, TYPES, type_funcs, WR_ARRAY_LEN(type_funcs), err) &&
          wasi_define_resource(host, TYPES, "descriptor", &descriptor_kind, err) &&
          wasi_define_resource(host, TYPES, "directory-entry-stream", &dir_stream_kind, err) &&
-         wasi_define_funcs(host, WASI_IFACE("filesystem/preopens"), preopen_funcs, 1, err);
+         wasi_bind_funcs(host, WASI_IFACE("filesystem/preopens"), preopen_funcs, 1, err);
 }

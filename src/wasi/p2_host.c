@@ -1,5 +1,5 @@
-/* Registering the WASI 0.2 hosts: the embedded WIT, implementations and destructors, and the
- * result values (result, option, list<u8>) every interface builds. */
+/* Registering the WASI 0.2 hosts: the embedded WIT, the binder of their functions,
+ * destructors, and the result values (result, option, list<u8>) every interface builds. */
 #include <stdio.h>
 #include <string.h>
 
@@ -17,14 +17,19 @@ bool wasi_add_wit(cm_host *host, const char *name, wr_error *err) {
   return false;
 }
 
-bool wasi_define_funcs(cm_host *host, const char *interface, const wasi_func_def *defs, size_t n, wr_error *err) {
-  for (size_t i = 0; i < n; i++) {
-    if (!cm_host_define_func(host, interface, defs[i].func, defs[i].impl, NULL)) {
-      wr_error_set(err, "%s has no function %s", interface, defs[i].func);
-      return false;
-    }
-  }
-  return true;
+static wasm_trap *p2_state(const cm_canon_cx *cx, void **state) {
+  *state = wasi_p2_ctx_of(cx);
+  return *state ? NULL : wasm_trap_new(cx->store, WASM_TRAP_HOST, "wasi used without a WASI context");
+}
+
+static wasm_trap *p2_resolve(void *state, uint32_t rep, const void *kind, void **object) {
+  return wasi_table_lookup(state, rep, kind, object);
+}
+
+const cm_host_binder wasi_p2_binder = {p2_state, p2_resolve};
+
+bool wasi_bind_funcs(cm_host *host, const char *interface, const cm_host_binding *rows, size_t n, wr_error *err) {
+  return cm_host_bind(host, interface, &wasi_p2_binder, rows, n, NULL, err);
 }
 
 bool wasi_define_resource(cm_host *host, const char *interface, const char *resource, const wasi_kind *kind,

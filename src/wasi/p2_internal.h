@@ -5,16 +5,15 @@
 
 #include <stdatomic.h>
 
+#include "../component/host_bind.h"
 #include "p2.h"
 
 #define WASI_IFACE(pkg_iface) "wasi:" pkg_iface "@" WASI_P2_VERSION
 
-typedef struct wasi_func_def {
-  const char *func; /* "[method]input-stream.read" */
-  cm_host_impl impl;
-} wasi_func_def;
-/* Defines each function of `interface`; false + err naming the first one the WIT lacks. */
-bool wasi_define_funcs(cm_host *host, const char *interface, const wasi_func_def *defs, size_t n, wr_error *err);
+/* Binds rows (host_bind.h) whose state is the call's wasi_p2_ctx and whose objects are
+ * looked up in its table, `objects` being wasi_kinds ("unknown input-stream 7" traps). */
+extern const cm_host_binder wasi_p2_binder;
+bool wasi_bind_funcs(cm_host *host, const char *interface, const cm_host_binding *rows, size_t n, wr_error *err);
 /* Registers wasi_resource_dtor for `resource` of `interface` with `kind`. */
 bool wasi_define_resource(cm_host *host, const char *interface, const char *resource, const wasi_kind *kind,
                           wr_error *err);

@@ -11,7 +11,7 @@
 #include "../base/alloc.h"
 #include "p2_internal.h"
 
-/* Bytes one read / skip / splice moves at most: a list<u8> is lifted as one cm_val per
+/* Bytes one read / skip / splice moves at most: a list<u8> result is built as one cm_val per
  * byte, so this bounds the arena a single call may use. */
 #define WASI_IO_CHUNK (64u * 1024u)
 /* The spec's bound for blocking-write-and-flush and blocking-write-zeroes-and-flush. */
@@ -51,53 +51,39 @@ static wasm_trap *block_on(wasi_p2_ctx *ctx, wasi_pollable *pollable) {
   return trap;
 }
 
-static wasm_trap *input_arg(const cm_canon_cx *cx, const cm_val *arg, wasi_input_stream **s) {
-  return wasi_table_lookup(wasi_p2_ctx_of(cx), arg->u.rep, &wasi_input_stream_kind, (void **)s);
-}
-
-static wasm_trap *output_arg(const cm_canon_cx *cx, const cm_val *arg, wasi_output_stream **s) {
-  return wasi_table_lookup(wasi_p2_ctx_of(cx), arg->u.rep, &wasi_output_stream_kind, (void **)s);
-}
+/* The call's ctx; its objects (input-stream, output-stream, ...) arrive resolved. */
+#define CTX(call) ((wasi_p2_ctx *)(call)->state)
 
 /* ---- wasi:io/error ---- */
 
-static wasm_trap *error_to_debug_string(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_io_error *error;
-  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &wasi_io_error_kind, (void **)&error);
-  if (trap) return trap;
-  *result = wasi_string(cx, error->message);
+static wasm_trap *error_to_debug_string(const cm_bound_call *call, cm_val *result) {
+  const wasi_io_error *error = call->args[0].object;
+  *result = wasi_string(call->cx, error->message);
   return NULL;
 }
 
 /* ---- wasi:io/poll ---- */
 
-static wasm_trap *pollable_ready(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_pollable *p;
-  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &wasi_pollable_kind, (void **)&p);
-  if (trap) return trap;
-  *result = cm_val_bool(wasi_pollable_is_ready(p));
+static wasm_trap *pollable_ready(const cm_bound_call *call, cm_val *result) {
+  *result = cm_val_bool(wasi_pollable_is_ready(call->args[0].object));
   return NULL;
 }
 
-static wasm_trap *pollable_block(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
+static wasm_trap *pollable_block(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  wasi_pollable *p;
-  wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.rep, &wasi_pollable_kind, (void **)&p);
-  return trap ? trap : wasi_block(ctx, &p, 1);
+  wasi_pollable *p = call->args[0].object;
+  return wasi_block(CTX(call), &p, 1);
 }
 
-static wasm_trap *poll_poll(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  uint32_t n = args[0].u.seq.count;
+static wasm_trap *poll_poll(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = CTX(call);
+  const cm_val *list = &call->args[0].val;
+  uint32_t n = list->u.seq.count;
   if (n == 0) return wasi_trap(ctx, "poll: the list of pollables is empty");
   wasi_pollable **ps = cm_arena_array(cx->arena, n, sizeof *ps);
   for (uint32_t i = 0; i < n; i++) {
-    wasm_trap *trap = wasi_table_lookup(ctx, args[0].u.seq.items[i].u.rep, &wasi_pollable_kind, (void **)&ps[i]);
+    wasm_trap *trap = wasi_table_lookup(ctx, list->u.seq.items[i].u.rep, &wasi_pollable_kind, (void **)&ps[i]);
     if (trap) return trap;
   }
   wasm_trap *trap = wasi_block(ctx, ps, n);
@@ -122,11 +108,10 @@ static wasi_stream_status input_read(wasi_input_stream *s, uint8_t *buf, size_t 
   return status;
 }
 
-static wasm_trap *read_common(const cm_canon_cx *cx, const cm_val *args, cm_val *result, bool blocking) {
-  wasi_input_stream *s;
-  wasm_trap *trap = input_arg(cx, &args[0], &s);
-  if (trap) return trap;
-  size_t len = (size_t)WR_MIN(args[1].u.u, (uint64_t)WASI_IO_CHUNK);
+static wasm_trap *read_common(const cm_bound_call *call, cm_val *result, bool blocking) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_input_stream *s = call->args[0].object;
+  size_t len = (size_t)WR_MIN(call->args[1].val.u.u, (uint64_t)WASI_IO_CHUNK);
   uint8_t *buf = cm_arena_alloc(cx->arena, len ? len : 1);
   size_t n = 0;
   wasi_io_error *error = NULL;
@@ -134,61 +119,54 @@ static wasm_trap *read_common(const cm_canon_cx *cx, const cm_val *args, cm_val 
   while (len > 0) {
     status = input_read(s, buf, len, &n, &error);
     if (status != WASI_STREAM_OK || n > 0 || !blocking) break;
-    if ((trap = block_on(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self)))) return trap;
+    wasm_trap *trap = block_on(CTX(call), s->ops->subscribe(s->self));
+    if (trap) return trap;
   }
   cm_val bytes = wasi_bytes(cx, buf, n);
   return stream_result(cx, status, error, &bytes, result);
 }
 
-static wasm_trap *input_stream_read(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return read_common(cx, args, result, false);
+static wasm_trap *input_stream_read(const cm_bound_call *call, cm_val *result) {
+  return read_common(call, result, false);
 }
 
-static wasm_trap *input_stream_blocking_read(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return read_common(cx, args, result, true);
+static wasm_trap *input_stream_blocking_read(const cm_bound_call *call, cm_val *result) {
+  return read_common(call, result, true);
 }
 
-static wasm_trap *skip_common(const cm_canon_cx *cx, const cm_val *args, cm_val *result, bool blocking) {
-  wasi_input_stream *s;
-  wasm_trap *trap = input_arg(cx, &args[0], &s);
-  if (trap) return trap;
-  size_t len = (size_t)WR_MIN(args[1].u.u, (uint64_t)WASI_IO_CHUNK);
+static wasm_trap *skip_common(const cm_bound_call *call, cm_val *result, bool blocking) {
+  wasi_input_stream *s = call->args[0].object;
+  size_t len = (size_t)WR_MIN(call->args[1].val.u.u, (uint64_t)WASI_IO_CHUNK);
   uint8_t *buf = wr_malloc(len ? len : 1);
   size_t n = 0;
   wasi_io_error *error = NULL;
   wasi_stream_status status = WASI_STREAM_OK;
+  wasm_trap *trap = NULL;
   while (len > 0) {
     status = input_read(s, buf, len, &n, &error);
     if (status != WASI_STREAM_OK || n > 0 || !blocking) break;
-    if ((trap = block_on(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self)))) break;
+    if ((trap = block_on(CTX(call), s->ops->subscribe(s->self)))) break;
   }
   wr_free(buf);
   if (trap) return trap;
   cm_val count = cm_val_u(n);
-  return stream_result(cx, status, error, &count, result);
+  return stream_result(call->cx, status, error, &count, result);
 }
 
-static wasm_trap *input_stream_skip(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return skip_common(cx, args, result, false);
+static wasm_trap *input_stream_skip(const cm_bound_call *call, cm_val *result) {
+  return skip_common(call, result, false);
 }
 
-static wasm_trap *input_stream_blocking_skip(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return skip_common(cx, args, result, true);
+static wasm_trap *input_stream_blocking_skip(const cm_bound_call *call, cm_val *result) {
+  return skip_common(call, result, true);
 }
 
-static wasm_trap *input_stream_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_input_stream *s;
-  wasm_trap *trap = input_arg(cx, &args[0], &s);
-  if (trap) return trap;
+static wasm_trap *input_stream_subscribe(const cm_bound_call *call, cm_val *result) {
+  wasi_input_stream *s = call->args[0].object;
   uint32_t rep;
-  if ((trap = wasi_pollable_add(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self), &rep))) return trap;
+  wasm_trap *trap = wasi_pollable_add(CTX(call), s->ops->subscribe(s->self), &rep);
   *result = cm_val_handle(rep);
-  return NULL;
+  return trap;
 }
 
 /* ---- output-stream ---- */
@@ -209,55 +187,40 @@ static wasi_stream_status output_write(wasi_output_stream *s, const uint8_t *byt
   return s->ops->write(s->self, bytes, len, error);
 }
 
-static wasm_trap *check_permitted(const cm_canon_cx *cx, wasi_output_stream *s, uint64_t len) {
+static wasm_trap *check_permitted(wasi_p2_ctx *ctx, wasi_output_stream *s, uint64_t len) {
   if (len <= s->permitted) return NULL;
   if (len <= s->ops->unchecked_write_max) {
     s->permitted = len; /* consumed by the write that follows */
     return NULL;
   }
-  return wasi_trap(wasi_p2_ctx_of(cx), "output-stream: writing %llu bytes when check-write permitted %llu",
+  return wasi_trap(ctx, "output-stream: writing %llu bytes when check-write permitted %llu",
                    (unsigned long long)len, (unsigned long long)s->permitted);
 }
 
-/* The bytes of a list<u8> argument, in cx->arena. */
-static uint8_t *list_bytes(const cm_canon_cx *cx, const cm_val *list) {
-  uint32_t n = list->u.seq.count;
-  uint8_t *bytes = cm_arena_alloc(cx->arena, n ? n : 1);
-  for (uint32_t i = 0; i < n; i++) bytes[i] = (uint8_t)list->u.seq.items[i].u.u;
-  return bytes;
-}
-
-static wasm_trap *output_stream_check_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
-  if (trap) return trap;
+static wasm_trap *output_stream_check_write(const cm_bound_call *call, cm_val *result) {
+  wasi_output_stream *s = call->args[0].object;
   wasi_io_error *error;
   wasi_stream_status status = output_check(s, &error);
   cm_val permitted = cm_val_u(s->permitted);
-  return stream_result(cx, status, error, &permitted, result);
+  return stream_result(call->cx, status, error, &permitted, result);
 }
 
-static wasm_trap *output_stream_write(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
+/* The bytes go from guest memory straight to the stream (which copies what it keeps). */
+static wasm_trap *output_stream_write(const cm_bound_call *call, cm_val *result) {
+  wasi_output_stream *s = call->args[0].object;
+  cm_bytes bytes = call->args[1].bytes;
+  wasm_trap *trap = check_permitted(CTX(call), s, bytes.len);
   if (trap) return trap;
-  uint32_t len = args[1].u.seq.count;
-  if ((trap = check_permitted(cx, s, len))) return trap;
   wasi_io_error *error;
-  wasi_stream_status status = output_write(s, list_bytes(cx, &args[1]), len, &error);
-  return stream_result(cx, status, error, NULL, result);
+  wasi_stream_status status = output_write(s, bytes.data, bytes.len, &error);
+  return stream_result(call->cx, status, error, NULL, result);
 }
 
-static wasm_trap *output_stream_flush(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
-  if (trap) return trap;
+static wasm_trap *output_stream_flush(const cm_bound_call *call, cm_val *result) {
+  wasi_output_stream *s = call->args[0].object;
   wasi_io_error *error = NULL;
   wasi_stream_status status = s->ops->flush(s->self, &error);
-  return stream_result(cx, status, error, NULL, result);
+  return stream_result(call->cx, status, error, NULL, result);
 }
 
 /* Waits until the stream permits a write (or fails / closes): the status of that check. */
@@ -272,9 +235,11 @@ static wasm_trap *wait_writable(wasi_p2_ctx *ctx, wasi_output_stream *s, wasi_st
 }
 
 /* blocking-write-and-flush / blocking-write-zeroes-and-flush: `bytes` NULL writes zeroes. */
-static wasm_trap *blocking_write_flush(const cm_canon_cx *cx, wasi_output_stream *s, const uint8_t *bytes,
-                                       uint64_t len, cm_val *result) {
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
+static wasm_trap *blocking_write_flush(const cm_bound_call *call, const uint8_t *bytes, uint64_t len,
+                                       cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = CTX(call);
+  wasi_output_stream *s = call->args[0].object;
   if (len > WASI_BLOCKING_WRITE_MAX)
     return wasi_trap(ctx, "output-stream: a blocking write of %llu bytes exceeds the limit of %u",
                      (unsigned long long)len, WASI_BLOCKING_WRITE_MAX);
@@ -300,41 +265,31 @@ static wasm_trap *blocking_write_flush(const cm_canon_cx *cx, wasi_output_stream
   return stream_result(cx, status, error, NULL, result);
 }
 
-static wasm_trap *output_stream_blocking_write_and_flush(void *env, const cm_canon_cx *cx, const cm_val *args,
-                                                         cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
-  if (trap) return trap;
-  return blocking_write_flush(cx, s, list_bytes(cx, &args[1]), args[1].u.seq.count, result);
+/* The bytes (at most WASI_BLOCKING_WRITE_MAX) are copied before the call may wait, so that
+ * the range into guest memory is not held across a suspension. */
+static wasm_trap *output_stream_blocking_write_and_flush(const cm_bound_call *call, cm_val *result) {
+  cm_bytes bytes = call->args[1].bytes;
+  uint8_t *copy = NULL;
+  if (bytes.len <= WASI_BLOCKING_WRITE_MAX) {
+    copy = cm_arena_alloc(call->cx->arena, bytes.len ? bytes.len : 1);
+    if (bytes.len) memcpy(copy, bytes.data, bytes.len);
+  }
+  return blocking_write_flush(call, copy, bytes.len, result);
 }
 
-static wasm_trap *output_stream_blocking_write_zeroes_and_flush(void *env, const cm_canon_cx *cx,
-                                                                const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
-  if (trap) return trap;
-  return blocking_write_flush(cx, s, NULL, args[1].u.u, result);
+static wasm_trap *output_stream_blocking_write_zeroes_and_flush(const cm_bound_call *call, cm_val *result) {
+  return blocking_write_flush(call, NULL, call->args[1].val.u.u, result);
 }
 
-static wasm_trap *output_stream_blocking_flush(void *env, const cm_canon_cx *cx, const cm_val *args,
-                                               cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
-  if (trap) return trap;
-  return blocking_write_flush(cx, s, NULL, 0, result);
+static wasm_trap *output_stream_blocking_flush(const cm_bound_call *call, cm_val *result) {
+  return blocking_write_flush(call, NULL, 0, result);
 }
 
-static wasm_trap *output_stream_write_zeroes(void *env, const cm_canon_cx *cx, const cm_val *args,
-                                             cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
+static wasm_trap *output_stream_write_zeroes(const cm_bound_call *call, cm_val *result) {
+  wasi_output_stream *s = call->args[0].object;
+  uint64_t len = call->args[1].val.u.u;
+  wasm_trap *trap = check_permitted(CTX(call), s, len);
   if (trap) return trap;
-  uint64_t len = args[1].u.u;
-  if ((trap = check_permitted(cx, s, len))) return trap;
   static const uint8_t zeroes[WASI_IO_CHUNK];
   wasi_stream_status status = WASI_STREAM_OK;
   wasi_io_error *error = NULL;
@@ -343,29 +298,25 @@ static wasm_trap *output_stream_write_zeroes(void *env, const cm_canon_cx *cx, c
     status = output_write(s, zeroes, chunk, &error);
     done += chunk;
   }
-  return stream_result(cx, status, error, NULL, result);
+  return stream_result(call->cx, status, error, NULL, result);
 }
 
-static wasm_trap *output_stream_subscribe(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  wasi_output_stream *s;
-  wasm_trap *trap = output_arg(cx, &args[0], &s);
-  if (trap) return trap;
+static wasm_trap *output_stream_subscribe(const cm_bound_call *call, cm_val *result) {
+  wasi_output_stream *s = call->args[0].object;
   uint32_t rep;
-  if ((trap = wasi_pollable_add(wasi_p2_ctx_of(cx), s->ops->subscribe(s->self), &rep))) return trap;
+  wasm_trap *trap = wasi_pollable_add(CTX(call), s->ops->subscribe(s->self), &rep);
   *result = cm_val_handle(rep);
-  return NULL;
+  return trap;
 }
 
 /* splice / blocking-splice: moves what both sides allow now, at most one chunk. */
-static wasm_trap *splice_common(const cm_canon_cx *cx, const cm_val *args, cm_val *result, bool blocking) {
-  wasi_p2_ctx *ctx = wasi_p2_ctx_of(cx);
-  wasi_output_stream *dst;
-  wasi_input_stream *src;
-  wasm_trap *trap = output_arg(cx, &args[0], &dst);
-  if (!trap) trap = input_arg(cx, &args[1], &src);
-  if (trap) return trap;
-  uint64_t len = args[2].u.u;
+static wasm_trap *splice_common(const cm_bound_call *call, cm_val *result, bool blocking) {
+  const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = CTX(call);
+  wasi_output_stream *dst = call->args[0].object;
+  wasi_input_stream *src = call->args[1].object;
+  uint64_t len = call->args[2].val.u.u;
+  wasm_trap *trap = NULL;
   wasi_io_error *error = NULL;
   wasi_stream_status status = WASI_STREAM_OK;
   cm_val zero = cm_val_u(0);
@@ -391,15 +342,12 @@ static wasm_trap *splice_common(const cm_canon_cx *cx, const cm_val *args, cm_va
   return stream_result(cx, status, error, &moved, result);
 }
 
-static wasm_trap *output_stream_splice(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  return splice_common(cx, args, result, false);
+static wasm_trap *output_stream_splice(const cm_bound_call *call, cm_val *result) {
+  return splice_common(call, result, false);
 }
 
-static wasm_trap *output_stream_blocking_splice(void *env, const cm_canon_cx *cx, const cm_val *args,
-                                                cm_val *result) {
-  WR_UNUSED(env);
-  return splice_common(cx, args, result, true);
+static wasm_trap *output_stream_blocking_splice(const cm_bound_call *call, cm_val *result) {
+  return splice_common(call, result, true);
 }
 
 /* ---- stdio fd streams ---- */
@@ -574,37 +522,40 @@ wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, const char *prefix, uint
 /* ---- registration ---- */
 
 bool wasi_p2_define_io(cm_host *host, wr_error *err) {
-  static const wasi_func_def error_funcs[] = {
-      {"[method]error.to-debug-string", error_to_debug_string},
+  static const cm_host_binding error_funcs[] = {
+      {"[method]error.to-debug-string", error_to_debug_string, {&wasi_io_error_kind}},
   };
-  static const wasi_func_def poll_funcs[] = {
-      {"[method]pollable.ready", pollable_ready},
-      {"[method]pollable.block", pollable_block},
-      {"poll", poll_poll},
+  static const cm_host_binding poll_funcs[] = {
+      {"[method]pollable.ready", pollable_ready, {&wasi_pollable_kind}},
+      {"[method]pollable.block", pollable_block, {&wasi_pollable_kind}},
+      {"poll", poll_poll, {NULL}},
   };
-  static const wasi_func_def stream_funcs[] = {
-      {"[method]input-stream.read", input_stream_read},
-      {"[method]input-stream.blocking-read", input_stream_blocking_read},
-      {"[method]input-stream.skip", input_stream_skip},
-      {"[method]input-stream.blocking-skip", input_stream_blocking_skip},
-      {"[method]input-stream.subscribe", input_stream_subscribe},
-      {"[method]output-stream.check-write", output_stream_check_write},
-      {"[method]output-stream.write", output_stream_write},
-      {"[method]output-stream.blocking-write-and-flush", output_stream_blocking_write_and_flush},
-      {"[method]output-stream.flush", output_stream_flush},
-      {"[method]output-stream.blocking-flush", output_stream_blocking_flush},
-      {"[method]output-stream.subscribe", output_stream_subscribe},
-      {"[method]output-stream.write-zeroes", output_stream_write_zeroes},
-      {"[method]output-stream.blocking-write-zeroes-and-flush", output_stream_blocking_write_zeroes_and_flush},
-      {"[method]output-stream.splice", output_stream_splice},
-      {"[method]output-stream.blocking-splice", output_stream_blocking_splice},
+#define INPUT {&wasi_input_stream_kind}
+#define OUTPUT {&wasi_output_stream_kind}
+#define SPLICE {&wasi_output_stream_kind, &wasi_input_stream_kind}
+  static const cm_host_binding stream_funcs[] = {
+      {"[method]input-stream.read", input_stream_read, INPUT},
+      {"[method]input-stream.blocking-read", input_stream_blocking_read, INPUT},
+      {"[method]input-stream.skip", input_stream_skip, INPUT},
+      {"[method]input-stream.blocking-skip", input_stream_blocking_skip, INPUT},
+      {"[method]input-stream.subscribe", input_stream_subscribe, INPUT},
+      {"[method]output-stream.check-write", output_stream_check_write, OUTPUT},
+      {"[method]output-stream.write", output_stream_write, OUTPUT},
+      {"[method]output-stream.blocking-write-and-flush", output_stream_blocking_write_and_flush, OUTPUT},
+      {"[method]output-stream.flush", output_stream_flush, OUTPUT},
+      {"[method]output-stream.blocking-flush", output_stream_blocking_flush, OUTPUT},
+      {"[method]output-stream.subscribe", output_stream_subscribe, OUTPUT},
+      {"[method]output-stream.write-zeroes", output_stream_write_zeroes, OUTPUT},
+      {"[method]output-stream.blocking-write-zeroes-and-flush", output_stream_blocking_write_zeroes_and_flush, OUTPUT},
+      {"[method]output-stream.splice", output_stream_splice, SPLICE},
+      {"[method]output-stream.blocking-splice", output_stream_blocking_splice, SPLICE},
   };
   return wasi_add_wit(host, "io", err) &&
-         wasi_define_funcs(host, WASI_IFACE("io/error"), error_funcs, WR_ARRAY_LEN(error_funcs), err) &&
+         wasi_bind_funcs(host, WASI_IFACE("io/error"), error_funcs, WR_ARRAY_LEN(error_funcs), err) &&
          wasi_define_resource(host, WASI_IFACE("io/error"), "error", &wasi_io_error_kind, err) &&
-         wasi_define_funcs(host, WASI_IFACE("io/poll"), poll_funcs, WR_ARRAY_LEN(poll_funcs), err) &&
+         wasi_bind_funcs(host, WASI_IFACE("io/poll"), poll_funcs, WR_ARRAY_LEN(poll_funcs), err) &&
          wasi_define_resource(host, WASI_IFACE("io/poll"), "pollable", &wasi_pollable_kind, err) &&
-         wasi_define_funcs(host, STREAMS, stream_funcs, WR_ARRAY_LEN(stream_funcs), err) &&
+         wasi_bind_funcs(host, STREAMS, stream_funcs, WR_ARRAY_LEN(stream_funcs), err) &&
          wasi_define_resource(host, STREAMS, "input-stream", &wasi_input_stream_kind, err) &&
          wasi_define_resource(host, STREAMS, "output-stream", &wasi_output_stream_kind, err);
 }

@@ -21,9 +21,9 @@ static wasm_trap *fill_random(const cm_canon_cx *cx, void *buf, size_t len) {
   return NULL;
 }
 
-static wasm_trap *random_bytes(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  uint64_t len = args[0].u.u;
+static wasm_trap *random_bytes(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  uint64_t len = call->args[0].val.u.u;
   if (len > WASI_RANDOM_MAX)
     return wasi_trap(wasi_p2_ctx_of(cx), "random bytes: %llu requested, the limit is %u", (unsigned long long)len,
                      WASI_RANDOM_MAX);
@@ -33,18 +33,15 @@ static wasm_trap *random_bytes(void *env, const cm_canon_cx *cx, const cm_val *a
   return trap;
 }
 
-static wasm_trap *random_u64(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
+static wasm_trap *random_u64(const cm_bound_call *call, cm_val *result) {
   uint64_t value;
-  wasm_trap *trap = fill_random(cx, &value, sizeof value);
+  wasm_trap *trap = fill_random(call->cx, &value, sizeof value);
   if (!trap) *result = cm_val_u(value);
   return trap;
 }
 
-static wasm_trap *insecure_seed(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
+static wasm_trap *insecure_seed(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
   uint64_t seed[2];
   wasm_trap *trap = fill_random(cx, seed, sizeof seed);
   if (trap) return trap;
@@ -55,19 +52,19 @@ static wasm_trap *insecure_seed(void *env, const cm_canon_cx *cx, const cm_val *
 }
 
 bool wasi_p2_define_random(cm_host *host, wr_error *err) {
-  static const wasi_func_def random_funcs[] = {
-      {"get-random-bytes", random_bytes},
-      {"get-random-u64", random_u64},
+  static const cm_host_binding random_funcs[] = {
+      {"get-random-bytes", random_bytes, {NULL}},
+      {"get-random-u64", random_u64, {NULL}},
   };
-  static const wasi_func_def insecure_funcs[] = {
-      {"get-insecure-random-bytes", random_bytes},
-      {"get-insecure-random-u64", random_u64},
+  static const cm_host_binding insecure_funcs[] = {
+      {"get-insecure-random-bytes", random_bytes, {NULL}},
+      {"get-insecure-random-u64", random_u64, {NULL}},
   };
-  static const wasi_func_def seed_funcs[] = {
-      {"insecure-seed", insecure_seed},
+  static const cm_host_binding seed_funcs[] = {
+      {"insecure-seed", insecure_seed, {NULL}},
   };
   return wasi_add_wit(host, "random", err) &&
-         wasi_define_funcs(host, WASI_IFACE("random/random"), random_funcs, WR_ARRAY_LEN(random_funcs), err) &&
-         wasi_define_funcs(host, WASI_IFACE("random/insecure"), insecure_funcs, WR_ARRAY_LEN(insecure_funcs), err) &&
-         wasi_define_funcs(host, WASI_IFACE("random/insecure-seed"), seed_funcs, WR_ARRAY_LEN(seed_funcs), err);
+         wasi_bind_funcs(host, WASI_IFACE("random/random"), random_funcs, WR_ARRAY_LEN(random_funcs), err) &&
+         wasi_bind_funcs(host, WASI_IFACE("random/insecure"), insecure_funcs, WR_ARRAY_LEN(insecure_funcs), err) &&
+         wasi_bind_funcs(host, WASI_IFACE("random/insecure-seed"), seed_funcs, WR_ARRAY_LEN(seed_funcs), err);
 }

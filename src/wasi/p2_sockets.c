@@ -14,35 +14,26 @@ static const wasi_kind network_kind = {"network", NULL};
 /* Never stored: sockets, datagram streams and resolvers are never created. */
 static const wasi_kind socket_kind = {"socket", NULL};
 
-static wasm_trap *instance_network(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
+static wasm_trap *instance_network(const cm_bound_call *call, cm_val *result) {
   uint32_t rep;
-  wasm_trap *trap = wasi_table_add(wasi_p2_ctx_of(cx), &network_kind, (void *)&network_object, &rep);
+  wasm_trap *trap = wasi_table_add(call->state, &network_kind, (void *)&network_object, &rep);
   if (!trap) *result = cm_val_handle(rep);
   return trap;
 }
 
-static wasm_trap *refuse(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
-  WR_UNUSED(args);
-  bool allowed = wasi_p2_ctx_config(wasi_p2_ctx_of(cx))->allow_sockets;
+static wasm_trap *refuse(const cm_bound_call *call, cm_val *result) {
+  const cm_canon_cx *cx = call->cx;
+  bool allowed = wasi_p2_ctx_config(call->state)->allow_sockets;
   cm_val code = {.u.cs = {allowed ? ERROR_NOT_SUPPORTED : ERROR_ACCESS_DENIED, NULL}};
   *result = wasi_err(cx, &code);
   return NULL;
 }
 
-static wasm_trap *resolve_addresses(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  void *network;
-  wasm_trap *trap = wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &network_kind, &network);
-  return trap ? trap : refuse(env, cx, args, result);
-}
-
-static wasm_trap *no_socket(void *env, const cm_canon_cx *cx, const cm_val *args, cm_val *result) {
-  WR_UNUSED(env);
+/* Bound with the socket's kind, which no object has: resolving the handle traps before this. */
+static wasm_trap *no_socket(const cm_bound_call *call, cm_val *result) {
+  WR_UNUSED(call);
   WR_UNUSED(result);
-  void *socket;
-  return wasi_table_lookup(wasi_p2_ctx_of(cx), args[0].u.rep, &socket_kind, &socket);
+  return NULL;
 }
 
 static const char *const tcp_methods[] = {
@@ -68,32 +59,32 @@ static bool define_unreachable(cm_host *host, const char *interface, const char 
   for (size_t i = 0; i < n; i++) {
     char name[96];
     snprintf(name, sizeof name, "[method]%s.%s", resource, methods[i]);
-    wasi_func_def def = {name, no_socket};
-    if (!wasi_define_funcs(host, interface, &def, 1, err)) return false;
+    cm_host_binding def = {name, no_socket, {&socket_kind}};
+    if (!wasi_bind_funcs(host, interface, &def, 1, err)) return false;
   }
   return wasi_define_resource(host, interface, resource, &socket_kind, err);
 }
 
 bool wasi_p2_define_sockets(cm_host *host, wr_error *err) {
-  static const wasi_func_def instance_network_funcs[] = {{"instance-network", instance_network}};
-  static const wasi_func_def lookup_funcs[] = {{"resolve-addresses", resolve_addresses}};
-  static const wasi_func_def tcp_create_funcs[] = {{"create-tcp-socket", refuse}};
-  static const wasi_func_def udp_create_funcs[] = {{"create-udp-socket", refuse}};
+  static const cm_host_binding instance_network_funcs[] = {{"instance-network", instance_network, {NULL}}};
+  static const cm_host_binding lookup_funcs[] = {{"resolve-addresses", refuse, {&network_kind}}};
+  static const cm_host_binding tcp_create_funcs[] = {{"create-tcp-socket", refuse, {NULL}}};
+  static const cm_host_binding udp_create_funcs[] = {{"create-udp-socket", refuse, {NULL}}};
   const char *lookup = WASI_IFACE("sockets/ip-name-lookup");
   const char *tcp = WASI_IFACE("sockets/tcp");
   const char *udp = WASI_IFACE("sockets/udp");
   return wasi_add_wit(host, "sockets", err) &&
          wasi_define_resource(host, WASI_IFACE("sockets/network"), "network", &network_kind, err) &&
-         wasi_define_funcs(host, WASI_IFACE("sockets/instance-network"), instance_network_funcs, 1, err) &&
-         wasi_define_funcs(host, lookup, lookup_funcs, 1, err) &&
+         wasi_bind_funcs(host, WASI_IFACE("sockets/instance-network"), instance_network_funcs, 1, err) &&
+         wasi_bind_funcs(host, lookup, lookup_funcs, 1, err) &&
          define_unreachable(host, lookup, "resolve-address-stream", resolver_methods,
                             WR_ARRAY_LEN(resolver_methods), err) &&
          define_unreachable(host, tcp, "tcp-socket", tcp_methods, WR_ARRAY_LEN(tcp_methods), err) &&
-         wasi_define_funcs(host, WASI_IFACE("sockets/tcp-create-socket"), tcp_create_funcs, 1, err) &&
+         wasi_bind_funcs(host, WASI_IFACE("sockets/tcp-create-socket"), tcp_create_funcs, 1, err) &&
          define_unreachable(host, udp, "udp-socket", udp_methods, WR_ARRAY_LEN(udp_methods), err) &&
          define_unreachable(host, udp, "incoming-datagram-stream", incoming_methods, WR_ARRAY_LEN(incoming_methods),
                             err) &&
          define_unreachable(host, udp, "outgoing-datagram-stream", outgoing_methods, WR_ARRAY_LEN(outgoing_methods),
                             err) &&
-         wasi_define_funcs(host, WASI_IFACE("sockets/udp-create-socket"), udp_create_funcs, 1, err);
+         wasi_bind_funcs(host, WASI_IFACE("sockets/udp-create-socket"), udp_create_funcs, 1, err);
 }

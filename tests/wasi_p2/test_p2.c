@@ -573,6 +573,19 @@ static void test_filesystem_error_code(void) {
   teardown();
 }
 
+/* A store without a WASI ctx (an embedder that forgot wasi_p2_ctx_attach): every bound
+ * function traps with a clear message instead of reading a NULL ctx. */
+static void test_no_ctx(void) {
+  store = wasm_store_new();
+  cx = (cm_canon_cx){.store = store, .arena = arena};
+  CALL("io/streams", "[method]output-stream.check-write", cm_val_handle(1));
+  CHECK(trapped("wasi used without a WASI context"));
+  CALL0("cli/stdout", "get-stdout");
+  CHECK(trapped("wasi used without a WASI context"));
+  wasm_store_free(store);
+  store = NULL;
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a closed pipe is an EPIPE error, as in warren itself */
   arena = cm_arena_new();
@@ -595,6 +608,7 @@ int main(void) {
   test_filesystem(false);
   remove_tree();
   test_filesystem_error_code();
+  test_no_ctx();
   cm_host_free(host);
   cm_arena_free(arena);
   printf("wasi_p2: %d checks, %d failures\n", checks, failures);
