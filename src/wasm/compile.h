@@ -191,6 +191,8 @@ static inline bool wasm_code_ensure(const wasm_module *module, const wasm_compil
   return wasm_code_ensure_slow(module, func, err);
 }
 void wasm_lazy_free(struct wasm_lazy *lazy);
+/* How many of the module's defined functions are translated so far (all of them when eager). */
+uint32_t wasm_module_translated_functions(const wasm_module *module);
 
 /* Fills code->types (after wasm_compile). */
 void wasm_code_intern_types(wasm_module *module);

@@ -105,3 +105,10 @@ const void *wasm_lazy_native_entry(const wasm_module *module, uint32_t def_index
   pthread_mutex_unlock(&code->lazy->lock);
   return entry;
 }
+
+uint32_t wasm_module_translated_functions(const wasm_module *module) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < module->code->nfuncs; i++)
+    n += atomic_load_explicit(&module->code->funcs[i].ready, memory_order_relaxed);
+  return n;
+}
