@@ -7,3 +7,6 @@ if(WAT2WASM) # image_reset.wasm comes from tests/engine.cmake
   add_dependencies(cache_test engine_test_modules)
   add_test(NAME cache_unit COMMAND cache_test ${CMAKE_BINARY_DIR}/tests/engine ${CMAKE_BINARY_DIR}/tests)
 endif()
+add_test(NAME cache_cli
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cache/cli_cache.sh $<TARGET_FILE:warren>
+                 ${CMAKE_BINARY_DIR}/examples/hello.wasm ${CMAKE_BINARY_DIR}/tests/cache-cli)

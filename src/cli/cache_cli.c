@@ -36,8 +36,9 @@ bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bo
 
 void cli_cache_end(cli_cache *cache, bool loaded) {
   if (!cache->session) return;
+  /* a cache directory that cannot be written (read-only home, full disk) only costs speed: say
+   * nothing, as a guest's own output must not be mixed with notes about it */
   wr_error err = {0};
-  if (!wasm_cache_end(cache->session, loaded, &err))
-    fprintf(stderr, "%s: note: the compiled-module cache is not written: %s\n", cache->command, err.message);
+  wasm_cache_end(cache->session, loaded, &err);
   cache->session = NULL;
 }

@@ -21,8 +21,8 @@ typedef struct cli_cache {
  * loads that follow on this thread go through the cache. Notes (a rejected file) are printed. */
 bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bool no_cache, uint8_t **bytes,
                      size_t *size, const wasm_features *features);
-/* Right after loading: writes the cache file if it was missing or rejected (failing to is a
- * note, not an error). */
+/* Right after loading: writes the cache file if it was missing or rejected (silently skipped
+ * when it cannot be written). */
 void cli_cache_end(cli_cache *cache, bool loaded);
 
 #endif
