@@ -307,8 +307,8 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
   if (note_size) note[0] = 0;
   wasm_cache_session *s = session_new(input, size, features);
   current = s;
-  s->input_hash = wasm_content_hash(input, size);
   if (!dir) return s;
+  s->input_hash = wasm_content_hash(input, size);
   size_t n = strlen(dir) + 64;
   s->path = wr_malloc(n);
   snprintf(s->path, n, "%s/%016llx%016llx-%02x.cwasm", dir, (unsigned long long)s->input_hash.hi,

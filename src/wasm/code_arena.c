@@ -19,7 +19,6 @@ typedef struct chunk {
 struct wasm_code_arena {
   chunk *chunks; /* the newest first */
   bool private_pages; /* dual mapping was refused once: private pages from then on */
-  size_t mapped;
 };
 
 wasm_code_arena *wasm_code_arena_new(void) { return WR_NEW(wasm_code_arena); }
@@ -65,7 +64,6 @@ static const void *private_piece(wasm_code_arena *arena, const uint8_t *code, si
   c->size = c->used = mapped;
   c->next = arena->chunks;
   arena->chunks = c;
-  arena->mapped += mapped;
   return p;
 }
 
@@ -81,15 +79,12 @@ const void *wasm_code_arena_add(wasm_code_arena *arena, const uint8_t *code, siz
     }
     c->next = arena->chunks;
     arena->chunks = c;
-    arena->mapped += c->size;
     at = 0;
   }
   memcpy(c->rw + at, code, size);
   c->used = at + size;
   return c->rx + at;
 }
-
-size_t wasm_code_arena_mapped(const wasm_code_arena *arena) { return arena ? arena->mapped : 0; }
 
 void wasm_code_arena_free(wasm_code_arena *arena) {
   if (!arena) return;

@@ -16,8 +16,6 @@ wasm_code_arena *wasm_code_arena_new(void);
 /* Copies `size` bytes of position-independent code in and returns where it runs, or NULL when
  * out of memory. Not thread-safe: the caller serializes additions (readers need no lock). */
 const void *wasm_code_arena_add(wasm_code_arena *arena, const uint8_t *code, size_t size);
-/* Bytes of executable memory mapped so far (whole pages). */
-size_t wasm_code_arena_mapped(const wasm_code_arena *arena);
 void wasm_code_arena_free(wasm_code_arena *arena);
 
 #endif

@@ -71,7 +71,6 @@ struct wasm_native_code {
   const uint8_t **translate_stubs; /* the initial entries */
   uint32_t nfuncs;
   wasm_code_arena *arena; /* where translated functions go */
-  size_t translated_bytes;
 };
 
 enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
@@ -1217,7 +1216,6 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
     const uint8_t *at = wasm_code_arena_add(native->arena, nb->b.p, nb->b.len);
     if (at) {
       entry = at + nb->last_func_at;
-      native->translated_bytes += nb->b.len;
       perf_map_one(module, def_index, entry, nb->b.len - nb->last_func_at);
       atomic_store_explicit(&native->entries[def_index], entry, memory_order_release);
     }
@@ -1226,10 +1224,6 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
   return entry;
 }
 
-size_t wasm_native_code_bytes(const struct wasm_native_code *native) {
-  if (!native) return 0;
-  return native->size + native->translated_bytes;
-}
 
 /* ---- running ---- */
 
@@ -1321,10 +1315,6 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
                                   const uint32_t *op_starts, size_t nops) {
   WR_UNUSED(module), WR_UNUSED(code), WR_UNUSED(def_index), WR_UNUSED(op_starts), WR_UNUSED(nops);
   return NULL;
-}
-size_t wasm_native_code_bytes(const struct wasm_native_code *native) {
-  WR_UNUSED(native);
-  return 0;
 }
 wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots) {
   WR_UNUSED(xs), WR_UNUSED(func), WR_UNUSED(slots);

@@ -44,8 +44,6 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
                                   const uint32_t *op_starts, size_t nops);
 /* lazy.c: translates def_index (both tiers) unless done, and returns its native code; NULL + err. */
 const void *wasm_lazy_native_entry(const wasm_module *module, uint32_t def_index, wr_error *err);
-/* Bytes of native code the module holds (stubs included). */
-size_t wasm_native_code_bytes(const struct wasm_native_code *native);
 
 /* Run a function that has native code: the wasm_interp_call of the native tier. */
 wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);
