@@ -309,10 +309,15 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
   current = s;
   if (!dir) return s;
   s->input_hash = wasm_content_hash(input, size);
-  size_t n = strlen(dir) + 64;
+  /* named by input, build and features: builds sharing a directory (a release and a debug
+   * build, say) keep a file each instead of rejecting each other's */
+  pthread_once(&build_id_once, compute_build_id);
+  uint32_t build = 0;
+  memcpy(&build, build_id, sizeof build);
+  size_t n = strlen(dir) + 80;
   s->path = wr_malloc(n);
-  snprintf(s->path, n, "%s/%016llx%016llx-%02x.cwasm", dir, (unsigned long long)s->input_hash.hi,
-           (unsigned long long)s->input_hash.lo, s->features);
+  snprintf(s->path, n, "%s/%016llx%016llx-%08x-%02x.cwasm", dir, (unsigned long long)s->input_hash.hi,
+           (unsigned long long)s->input_hash.lo, build, s->features);
   s->write = true;
   if (access(s->path, F_OK) != 0) return s; /* a miss */
   wasm_cache_view view;

@@ -6,8 +6,8 @@
  * the images mapped copy-on-write straight from the file (the page cache shares them between
  * processes). No machine code is stored: functions are still translated on first call.
  *
- * Files are named by the content hash of the input and the enabled features, in a directory
- * ($XDG_CACHE_HOME/warren by default). A file is never trusted blindly: its header must carry
+ * Files are named by the content hash of the input, this build and the enabled features, in a
+ * directory ($XDG_CACHE_HOME/warren by default). A file is never trusted blindly: its header must carry
  * the magic, this format version, this build's id, the same features and the same input (size
  * and hash), its payload must match its checksum, and every table entry must lie within the
  * file and agree with the module being loaded; anything else is rejected with a note saying
