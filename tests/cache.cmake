@@ -9,4 +9,6 @@ if(WAT2WASM) # image_reset.wasm comes from tests/engine.cmake
 endif()
 add_test(NAME cache_cli
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cache/cli_cache.sh $<TARGET_FILE:warren>
-                 ${CMAKE_BINARY_DIR}/examples/hello.wasm ${CMAKE_BINARY_DIR}/tests/cache-cli)
+                 ${CMAKE_BINARY_DIR}/examples/hello.wasm ${CMAKE_SOURCE_DIR}/examples/hello-http.wasm
+                 ${CMAKE_BINARY_DIR}/tests/cache-cli)
+set_tests_properties(cache_cli PROPERTIES TIMEOUT 120)

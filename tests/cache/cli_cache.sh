@@ -3,9 +3,10 @@
 # $XDG_CACHE_HOME/warren and reuses it (the file is not rewritten), a corrupt file is reported,
 # not trusted, and rewritten, --no-cache writes nothing, `warren compile` output runs alone and
 # is rejected (exit 1, a message) when corrupt.
-# Usage: cli_cache.sh WARREN HELLO.wasm SCRATCH_DIR
+# `warren serve` goes through the same cache (HELLO_HTTP.wasm, served on a loopback port).
+# Usage: cli_cache.sh WARREN HELLO.wasm HELLO_HTTP.wasm SCRATCH_DIR
 set -u
-warren=$1 hello=$2 scratch=$3
+warren=$1 hello=$2 hello_http=$3 scratch=$4
 rm -rf "$scratch" && mkdir -p "$scratch" || exit 1
 cd "$scratch" || exit 1
 export XDG_CACHE_HOME=$scratch/xdg
@@ -74,6 +75,35 @@ printf 'not wasm' >bad.wasm
 [ -e bad.cwasm ] && fail "compiling garbage left a file"
 "$warren" compile >out 2>err
 [ $? = 2 ] || fail "compile without input did not exit 2"
+
+# warren serve: writes the cache file at startup, uses it the next time
+serve_once() {
+  "$warren" serve --addr 127.0.0.1:0 --workers 1 "$@" >sout 2>serr &
+  local pid=$! port="" code
+  for _ in $(seq 200); do
+    port=$(sed -n 's|^Serving HTTP on http://127.0.0.1:\([0-9]*\)/$|\1|p' sout)
+    [ -n "$port" ] && break
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -n "$port" ] || { kill $pid 2>/dev/null; wait $pid; cat serr; fail "serve $*: did not start"; }
+  code=$(curl -s -o body -w '%{http_code}' --max-time 10 "http://127.0.0.1:$port/")
+  kill $pid
+  wait $pid
+  [ "$code" = 200 ] || fail "serve $*: answered $code"
+}
+rm -rf "$cache"
+serve_once --no-cache "$hello_http"
+[ -e "$cache" ] && fail "serve --no-cache wrote $cache"
+serve_once "$hello_http"
+[ "$(the_file | wc -l)" = 1 ] || fail "serve: not one cache file"
+file=$(the_file)
+inode=$(stat -c %i "$file")
+serve_once "$hello_http"
+[ "$(stat -c %i "$file")" = "$inode" ] || fail "serve rewrote the file instead of using it"
+grep -q rejected serr && fail "serve rejected its own cache file"
+"$warren" compile -o http.cwasm "$hello_http" || fail "compile $hello_http"
+serve_once http.cwasm
 
 "$warren" run --help | grep -q -- "--no-cache" || fail "run --help does not show --no-cache"
 "$warren" serve --help | grep -q -- "--no-cache" || fail "serve --help does not show --no-cache"
