@@ -77,7 +77,11 @@ typedef struct warren_component warren_component;
 
 /* Decodes and validates a component binary (the bytes are copied; free them at once if you
  * like). Core modules are not accepted: a WARREN_ERROR_LOAD error says so (wrap one with
- * `wasm-tools component new`). NULL + err (WARREN_ERROR_LOAD, with the offset) otherwise. */
+ * `wasm-tools component new`). NULL + err (WARREN_ERROR_LOAD, with the offset) otherwise.
+ * Loading goes through the compiled-module cache in $XDG_CACHE_HOME/warren (else
+ * ~/.cache/warren) as `warren serve` does: a later load of the same bytes skips validation and
+ * maps its memory images from the cache file; a corrupt cache file is ignored and rewritten.
+ * Set the environment variable WARREN_NO_CACHE (to anything) to load without it. */
 WARREN_API warren_component *warren_component_load(const uint8_t *bytes, size_t len, warren_error **err);
 WARREN_API void warren_component_free(warren_component *component);
 

@@ -4,7 +4,7 @@ if(WAT2WASM)
   set(ENGINE_TEST_OUT ${CMAKE_BINARY_DIR}/tests/engine)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
-  foreach(name engine_test partial_init image_reset memory_cap multi_memory)
+  foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm
@@ -19,4 +19,17 @@ if(WAT2WASM)
   # the same tests on the interpreter, where the native tier would otherwise run them
   add_test(NAME engine_unit_interp COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
+
+  # lazy translation (the default) on both tiers, and translation at load
+  add_executable(lazy_test tests/engine/lazy_test.c)
+  target_link_libraries(lazy_test PRIVATE warren_wasm)
+  add_dependencies(lazy_test engine_test_modules)
+  add_test(NAME engine_lazy COMMAND lazy_test ${ENGINE_TEST_OUT})
+  add_test(NAME engine_lazy_interp COMMAND lazy_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_lazy_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
+  add_test(NAME engine_lazy_eager COMMAND lazy_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_lazy_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)
+  # the engine tests with every function translated at load
+  add_test(NAME engine_unit_eager COMMAND engine_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_unit_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)
 endif()

@@ -28,6 +28,15 @@ foreach(suite core simd tail-call extended-const multi-memory)
   set_tests_properties(spec_${test_suffix}_interp PROPERTIES LABELS spec ENVIRONMENT WARREN_ENGINE=interp)
 endforeach()
 
+# Every function translated at load (WARREN_COMPILE=eager) instead of on its first call.
+foreach(suite core simd tail-call)
+  string(REPLACE "-" "_" test_suffix ${suite})
+  add_test(NAME spec_${test_suffix}_eager
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-eager ${suite} 1)
+  set_tests_properties(spec_${test_suffix}_eager PROPERTIES LABELS spec ENVIRONMENT WARREN_COMPILE=eager)
+endforeach()
+
 # The same suites with --strict: every rejection must also have the spec's phase (malformed,
 # invalid, link error, trap) and message category; only the allow-listed assertions may fail.
 set(WARREN_SPEC_STRICT_SUITES core simd)

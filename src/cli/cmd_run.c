@@ -14,6 +14,7 @@
 #include "base/alloc.h"
 #include "base/fiber.h"
 #include "base/vec.h"
+#include "cache_cli.h"
 #include "commands.h"
 #include "options.h"
 #include "run.h"
@@ -44,6 +45,7 @@ static void usage(FILE *out) {
           "                    core module NAME (without parameters); for a component\n"
           "                    'name(args)' or 'ns:pkg/iface#name(args)', arguments and\n"
           "                    result written in WAVE, e.g. --invoke 'greet(\"Ada\")'\n"
+          CLI_CACHE_HELP
           "  -h, --help        show this help\n"
           "\n"
           "exit status: the guest's exit code; 134 if it traps; 1 if it cannot be loaded.\n");
@@ -66,7 +68,9 @@ static int parse_options(int argc, char **argv, run_options *opts) {
       usage(stdout);
       return 0;
     }
-    if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
+    if (!strcmp(arg, "--no-cache")) {
+      opts->no_cache = true;
+    } else if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
       if (!cli_add_env(&opts->env, value, "warren run")) return EXIT_USAGE;
     } else if ((value = cli_option_value(argc, argv, &i, "--invoke", &missing))) {
       opts->invoke = value;
@@ -293,6 +297,10 @@ int cmd_run(int argc, char **argv) {
   if (status >= 0) goto done;
   status = EXIT_LOAD_FAILED;
   if (!cli_read_file(opts.path, &bytes, &size)) goto done;
+  wasm_features features = wasm_features_default();
+  cli_cache cache;
+  if (!cli_cache_begin(&cache, "warren run", opts.path, opts.no_cache, &bytes, &size, &features)) goto done;
+  opts.cache = &cache;
   /* A guest writing to a closed pipe gets EPIPE instead of killing us. */
   signal(SIGPIPE, SIG_IGN);
   if (cm_is_component(bytes, size)) {
@@ -300,12 +308,13 @@ int cmd_run(int argc, char **argv) {
     goto done;
   }
   if (opts.dirs.len || opts.inherit_env || opts.allow_network) {
+    cli_cache_end(&cache, false);
     fprintf(stderr, "warren: %s: --dir and -S apply to components; this is a core module\n", opts.path);
     goto done;
   }
-  wasm_features features = wasm_features_default();
   wr_error err = {0};
   wasm_module *module = wasm_module_load(bytes, size, &features, &err, NULL);
+  cli_cache_end(&cache, module != NULL);
   if (!module) {
     run_print_error(opts.path, &err);
     goto done;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "cache_cli.h"
 #include "commands.h"
 #include "component/component.h"
 #include "options.h"
@@ -28,6 +29,7 @@ typedef struct serve_cli {
   cli_strings env;
   WR_VEC(const char *) dirs;
   bool inherit_env, inherit_network;
+  bool no_cache;
   serve_options options;
 } serve_cli;
 
@@ -79,6 +81,11 @@ static void usage(FILE *out) {
           "  --shutdown-timeout D        on SIGTERM, in-flight requests get D, then are cut (default 30s)\n"
           "  --exact-limits              use N as given instead of sampling [ceil(N/2), N]\n"
           "  --seed S                    reproducible sampling of limits\n"
+          "  --no-cache                  load without the compiled-module cache (by default the\n"
+          "                              cost of loading beyond decoding, validation and memory\n"
+          "                              images, is kept per input in $XDG_CACHE_HOME/warren, else\n"
+          "                              ~/.cache/warren, never evicted; a corrupt or foreign file\n"
+          "                              is reported and rewritten; `warren compile` output runs as is)\n"
           "  -h, --help                  show this help\n"
           "\n"
           "Durations: a number with a unit: ns, us, ms, s, m, h.\n"
@@ -199,7 +206,9 @@ static int parse_options(int argc, char **argv, serve_cli *cli) {
       usage(stdout);
       return 0;
     }
-    if ((value = cli_option_value(argc, argv, &i, "--addr", &missing))) {
+    if (!strcmp(arg, "--no-cache")) {
+      cli->no_cache = true;
+    } else if ((value = cli_option_value(argc, argv, &i, "--addr", &missing))) {
       cli->addr = value;
     } else if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
       if (!cli_add_env(&cli->env, value, "warren serve")) return SERVE_EXIT_USAGE;
@@ -351,12 +360,16 @@ int cmd_serve(int argc, char **argv) {
     goto done;
   }
   if (!cli_read_file(cli.path, &bytes, &size)) goto done;
+  wasm_features features = wasm_features_default();
+  cli_cache cache;
+  if (!cli_cache_begin(&cache, "warren serve", cli.path, cli.no_cache, &bytes, &size, &features)) goto done;
   if (!cm_is_component(bytes, size)) {
+    cli_cache_end(&cache, false);
     fprintf(stderr, "warren serve: %s is not a component (serve needs a wasi:http component)\n", cli.path);
     goto done;
   }
-  wasm_features features = wasm_features_default();
   component = cm_component_load(bytes, size, &features, &err);
+  cli_cache_end(&cache, component != NULL);
   if (!component) {
     run_print_error(cli.path, &err);
     goto done;

@@ -15,6 +15,7 @@ static const command commands[] = {
     {"run", cmd_run, "run a WASI command (a component or a core module)"},
     {"wast", cmd_wast, "run a spec test script converted by wast2json"},
     {"inspect", cmd_inspect, "show the imports and exports of a component or core module"},
+    {"compile", cmd_compile, "precompile a component or core module into a .cwasm file"},
 };
 
 static void usage(FILE *out) {

@@ -21,6 +21,8 @@ typedef struct run_options {
   WR_VEC(const char *) dirs; /* --dir HOST[::GUEST], in argv */
   bool inherit_env, allow_network;
   uint64_t max_memory_bytes; /* -W max-memory-size (0: none) */
+  bool no_cache;      /* --no-cache */
+  struct cli_cache *cache; /* the load's cache session (cache_cli.h) */
   char **guest_args;  /* guest argv after the program name, in the caller's argv */
   int nguest_args;
 } run_options;

@@ -6,6 +6,7 @@
 
 #include "base/alloc.h"
 #include "component/instance.h"
+#include "cache_cli.h"
 #include "run.h"
 #include "wasi/p2.h"
 
@@ -69,6 +70,7 @@ int run_component(const run_options *opts, const uint8_t *bytes, size_t size) {
   wasm_features features = wasm_features_default();
   wr_error err = {0};
   cm_component *component = cm_component_load(bytes, size, &features, &err);
+  if (opts->cache) cli_cache_end(opts->cache, component != NULL);
   if (!component) {
     run_print_error(opts->path, &err);
     return EXIT_LOAD_FAILED;

@@ -1,9 +1,11 @@
 /* warren_component: load, free, and the WIT-like description of imports and exports. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "component/describe.h"
 #include "embed_internal.h"
+#include "wasm/cache.h"
 
 /* The text as a NUL-terminated string the caller owns ("" when nothing was written). */
 static char *text_take(cm_text *text) {
@@ -38,7 +40,14 @@ warren_component *warren_component_load(const uint8_t *bytes, size_t len, warren
   }
   wr_error e = {0};
   wasm_features features = wasm_features_default();
+  /* the compiled-module cache (wasm/cache.h), as `warren serve` uses it */
+  char *cache_dir = getenv("WARREN_NO_CACHE") ? NULL : wasm_cache_default_dir();
+  char note[768];
+  wasm_cache_session *cache = cache_dir ? wasm_cache_begin(cache_dir, bytes, len, &features, note, sizeof note) : NULL;
   cm_component *c = cm_component_load(bytes, len, &features, &e);
+  wr_error ignored = {0};
+  wasm_cache_end(cache, c != NULL, &ignored);
+  wr_free(cache_dir);
   if (!c) {
     embed_fail(err, WARREN_ERROR_LOAD, &e);
     return NULL;

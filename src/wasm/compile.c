@@ -1623,7 +1623,30 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   return true;
 }
 
+bool wasm_compile_function(const wasm_module *module, uint32_t def_index, wasm_compiled_func *out,
+                           wasm_op_starts *op_starts, wr_error *err) {
+  compiler c;
+  memset(&c, 0, sizeof c);
+  c.module = module;
+  c.err = err;
+  c.dump = getenv("WARREN_DUMP_CODE") != NULL;
+  bool ok = compile_function(&c, def_index, out);
+  if (!ok) wr_error_prefix(err, "in function %u: ", module->nfunc_imports + def_index);
+  WR_VEC_FREE(&c.code);
+  WR_VEC_FREE(&c.stack);
+  WR_VEC_FREE(&c.ctrls);
+  WR_VEC_FREE(&c.consts);
+  if (ok && op_starts) {
+    op_starts->items = c.op_starts.items;
+    op_starts->len = c.op_starts.len;
+  } else {
+    WR_VEC_FREE(&c.op_starts);
+  }
+  return ok;
+}
+
 bool wasm_compile(wasm_module *module, wr_error *err) {
+  if (wasm_compile_lazy_enabled()) return wasm_compile_lazy(module, err);
   compiler c;
   memset(&c, 0, sizeof c);
   c.module = module;
@@ -1645,6 +1668,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   }
   if (ok && native) wasm_native_finish(native, code);
   else wasm_native_abandon(native);
+  for (uint32_t i = 0; ok && i < module->nfuncs; i++) atomic_init(&code->funcs[i].ready, true);
   WR_VEC_FREE(&c.code);
   WR_VEC_FREE(&c.stack);
   WR_VEC_FREE(&c.ctrls);
@@ -1660,6 +1684,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
 
 void wasm_code_free(struct wasm_code *code) {
   if (!code) return;
+  wasm_lazy_free(code->lazy);
   for (uint32_t i = 0; i < code->nfuncs; i++) {
     wr_free(code->funcs[i].code);
     wr_free(code->funcs[i].init);

@@ -16,6 +16,8 @@
 #ifndef WARREN_WASM_COMPILE_H
 #define WARREN_WASM_COMPILE_H
 
+#include <stdatomic.h>
+
 #include "module.h"
 #include "opcodes.h"
 #include "simd_ops.h"
@@ -142,6 +144,9 @@ typedef struct wasm_compiled_func {
   uint32_t init_len;
   uint32_t frame_slots;  /* everything the frame may touch, call arguments included */
   const void *native;    /* its native code (native.h), or NULL: the interpreter runs it */
+  /* Set (release) once everything above is filled: with lazy translation (lazy.c) a function is
+   * translated on its first call, and a reader that sees it unset calls wasm_code_ensure. */
+  atomic_bool ready;
 } wasm_compiled_func;
 
 struct wasm_code {
@@ -152,12 +157,43 @@ struct wasm_code {
   const wasm_functype **types; /* module type index -> canonical type (wasm_type_canonical) */
   uint32_t *param_slots, *result_slots; /* module type index -> slots its params / results take */
   struct wasm_native_code *native;      /* every function's native code, or NULL (native.h) */
+  struct wasm_lazy *lazy;               /* lazy translation's state (lazy.c), or NULL: all translated */
 };
 
 /* Translate every function body of a validated module; false + err on anything the
  * interpreter cannot run. */
 bool wasm_compile(wasm_module *module, wr_error *err);
 void wasm_code_free(struct wasm_code *code);
+/* The instruction starts (word indices) of one translated function, for the native tier. */
+typedef struct wasm_op_starts {
+  uint32_t *items;
+  size_t len;
+} wasm_op_starts;
+/* Translates one defined function into `out` (ready stays unset); `op_starts`, if given, receives
+ * its instruction starts (free items with wr_free). False + err ("in function N: ...") when the
+ * interpreter cannot run it. */
+bool wasm_compile_function(const wasm_module *module, uint32_t def_index, wasm_compiled_func *out,
+                           wasm_op_starts *op_starts, wr_error *err);
+
+/* ---- lazy translation (lazy.c) ----
+ * By default a function is translated on its first call, not at load, so a module does not pay
+ * for the functions it never runs (a componentize-js component has 12,706, and starts a few
+ * thousand). WARREN_COMPILE=eager translates every function at load, as before. */
+bool wasm_compile_lazy_enabled(void);
+/* wasm_compile's lazy form: sets up module->code with nothing translated yet. */
+bool wasm_compile_lazy(wasm_module *module, wr_error *err);
+/* Makes sure `func` (one of module->code->funcs) is translated: true at once when it is (one
+ * acquire load), else translates it under the module's lock. False + err when it cannot be
+ * translated (then every call of it fails the same way). */
+bool wasm_code_ensure_slow(const wasm_module *module, const wasm_compiled_func *func, wr_error *err);
+static inline bool wasm_code_ensure(const wasm_module *module, const wasm_compiled_func *func, wr_error *err) {
+  if (WR_LIKELY(atomic_load_explicit(&func->ready, memory_order_acquire))) return true;
+  return wasm_code_ensure_slow(module, func, err);
+}
+void wasm_lazy_free(struct wasm_lazy *lazy);
+/* How many of the module's defined functions are translated so far (all of them when eager). */
+uint32_t wasm_module_translated_functions(const wasm_module *module);
+
 /* Fills code->types (after wasm_compile). */
 void wasm_code_intern_types(wasm_module *module);
 

@@ -89,6 +89,28 @@ void wasm_images_build(wasm_module *module) {
   for (uint32_t i = 0; i < module->nmemories; i++) build_one(module, i, &code->images[i]);
 }
 
+bool wasm_image_from_file(wasm_memory_image *image, int fd, uint64_t offset, uint64_t size, uint64_t initial) {
+  memset(image, 0, sizeof *image);
+  image->present = true;
+  image->fd = -1;
+  image->size = size;
+  image->initial = initial;
+  if (size == 0) return true;
+  int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return false;
+  void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, own, (off_t)offset);
+  if (p == MAP_FAILED) {
+    close(own);
+    return false;
+  }
+  image->fd = own;
+  image->file_offset = offset;
+  image->bytes = p;
+  image->slots = WR_NEW(wasm_image_slots);
+  pthread_mutex_init(&image->slots->lock, NULL);
+  return true;
+}
+
 void wasm_images_free(struct wasm_code *code) {
   if (!code->images) return;
   for (uint32_t i = 0; i < code->nimages; i++) {
@@ -113,7 +135,8 @@ bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory) {
   if (image->size == 0) return true;
 #if WASM_GUARDED_MEMORY
   if (image->fd >= 0) {
-    void *p = mmap(memory->base, image->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image->fd, 0);
+    void *p = mmap(memory->base, image->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, image->fd,
+                   (off_t)image->file_offset);
     return p != MAP_FAILED;
   }
 #endif

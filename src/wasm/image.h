@@ -14,7 +14,8 @@ typedef struct wasm_image_slots wasm_image_slots;
 
 typedef struct wasm_memory_image {
   bool present;     /* false: this memory's segments are applied one by one */
-  int fd;           /* memfd holding the bytes, or -1 (then `bytes` only) */
+  int fd;           /* memfd (or cache file, cache.h) holding the bytes, or -1 (then `bytes` only) */
+  uint64_t file_offset; /* where in fd the bytes start (0 for a memfd) */
   uint8_t *bytes;   /* the image, mapped read-only (or allocated when memfd is unavailable) */
   uint64_t size;    /* bytes in the image: the last non-zero byte, rounded up to host pages */
   uint64_t initial; /* the memory's initial size in bytes */
@@ -28,6 +29,9 @@ typedef struct wasm_memory_image {
  * that cannot have one simply has none. */
 void wasm_images_build(wasm_module *module);
 void wasm_images_free(struct wasm_code *code);
+/* An image whose bytes are `size` bytes of file `fd` at `offset` (page-aligned), as a cache file
+ * holds them (cache.h): the file is mapped, not copied. False when it cannot be mapped. */
+bool wasm_image_from_file(wasm_memory_image *image, int fd, uint64_t offset, uint64_t size, uint64_t initial);
 /* Puts the image's bytes at the start of a fresh memory (its size is the memory's initial
  * size): a private file mapping over the guarded reservation, or a copy. */
 bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory);

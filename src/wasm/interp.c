@@ -243,6 +243,24 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
  * kind + 1. */
 static uint32_t interp_step_on(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip, wasm_memory *memory);
 
+/* Lazy translation: a callee not translated yet is translated before it runs; a trap when it
+ * cannot be. The check is one load (the function's ready flag). */
+static WR_NOINLINE wasm_trap *translate_callee(wasm_store *store, const wasm_func *fn) {
+  wr_error err = {0};
+  if (wasm_code_ensure_slow(fn->instance->module, fn->code, &err)) return NULL;
+  return wasm_trap_new(store, WASM_TRAP_HOST, "%s", err.message);
+}
+#define ENSURE_TRANSLATED(fn)                                                      \
+  do {                                                                             \
+    if (WR_UNLIKELY(!atomic_load_explicit(&(fn)->code->ready, memory_order_acquire))) { \
+      wasm_trap *t_ = translate_callee(store, fn);                                 \
+      if (t_) {                                                                    \
+        xs->depth = entry_depth;                                                   \
+        return t_;                                                                 \
+      }                                                                            \
+    }                                                                              \
+  } while (0)
+
 /* A yield request calls the store's hook with this frame's slots below the stack top, then goes
  * on: the hook may have let other code run, so memory is reloaded. */
 #define CHECK_INTERRUPT()                                                                 \
@@ -266,6 +284,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   if (func->code->native) return wasm_native_call(store, xs, func, slots);
   wasm_slot *const stack_end = xs->stack + WASM_VALUE_STACK_SLOTS;
   const uint32_t entry_depth = xs->depth;
+  ENSURE_TRANSLATED(func);
   wasm_trap_kind trap_kind = WASM_TRAP_UNREACHABLE;
   wasm_instance *inst = func->instance;
   const wasm_compiled_func *cur = func->code;
@@ -444,6 +463,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
       ip = ret;
       DISPATCH();
     }
+    ENSURE_TRANSLATED(callee);
     if (WR_UNLIKELY(xs->depth >= WASM_MAX_CALL_DEPTH || args + callee->code->frame_slots > stack_end))
       TRAP(WASM_TRAP_STACK_EXHAUSTED);
     wasm_call_frame *f = &xs->frames[xs->depth++];
@@ -488,6 +508,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
       RELOAD_MEMORY(); /* the host may have grown it; the return below keeps it */
       goto do_return;
     }
+    ENSURE_TRANSLATED(callee);
     if (WR_UNLIKELY(fp + callee->code->frame_slots > stack_end)) TRAP(WASM_TRAP_STACK_EXHAUSTED);
     cur = callee->code;
     memcpy(fp + cur->nparam_slots, cur->init, (size_t)cur->init_len * sizeof(wasm_slot));

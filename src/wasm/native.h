@@ -33,6 +33,18 @@ bool wasm_native_finish(wasm_native_builder *nb, struct wasm_code *code);
 void wasm_native_abandon(wasm_native_builder *nb);
 void wasm_native_free(struct wasm_native_code *native);
 
+/* Lazy translation (lazy.c): the stubs that translate each function on its first call, set up at
+ * load (sets code->native and every code->funcs[i].native); false: the interpreter runs the module. */
+bool wasm_native_prepare_lazy(const wasm_module *module, struct wasm_code *code);
+/* Defined function def_index's translated code, or NULL when not translated yet. */
+const void *wasm_native_translated(const struct wasm_native_code *native, uint32_t def_index);
+/* Translates one function whose internal code is ready, and publishes it; NULL when it cannot
+ * (out of executable memory). The caller holds the module's lazy-translation lock. */
+const void *wasm_native_translate(const wasm_module *module, struct wasm_code *code, uint32_t def_index,
+                                  const uint32_t *op_starts, size_t nops);
+/* lazy.c: translates def_index (both tiers) unless done, and returns its native code; NULL + err. */
+const void *wasm_lazy_native_entry(const wasm_module *module, uint32_t def_index, wr_error *err);
+
 /* Run a function that has native code: the wasm_interp_call of the native tier. */
 wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);
 

@@ -1,0 +1,556 @@
+/* The compiled-module cache (see cache.h). */
+#include "cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../base/alloc.h"
+#include "../base/vec.h"
+#include "compile.h"
+#include "image.h"
+
+enum { MODULE_ENTRY_SIZE = 24, IMAGE_ENTRY_SIZE = 40, BUILD_ID_MAX = 32, FLAG_INPUT_EMBEDDED = 1 };
+/* header offsets */
+enum {
+  H_MAGIC = 0, H_VERSION = 8, H_HEADER_SIZE = 12, H_BUILD_ID_LEN = 16, H_FEATURES = 20, H_BUILD_ID = 24,
+  H_INPUT_SIZE = 56, H_INPUT_HASH = 64, H_PAYLOAD_SIZE = 80, H_INPUT_OFFSET = 88, H_NMODULES = 96,
+  H_NIMAGES = 100, H_FLAGS = 104, H_RESERVED = 108, H_PAYLOAD_HASH = 112, H_HEADER_HASH = 128
+};
+
+static bool same_hash(const uint8_t *stored, wasm_hash128 h) {
+  wasm_hash128 want;
+  memcpy(&want, stored, sizeof want);
+  return want.lo == h.lo && want.hi == h.hi;
+}
+
+struct wasm_cache_entry {
+  uint64_t size;
+  uint32_t nfuncs, nmemories, first_image;
+};
+typedef struct cache_image {
+  bool present;
+  uint64_t initial, size, offset;
+  const uint8_t *bytes; /* writing: a copy of the image */
+} cache_image;
+
+struct wasm_cache_session {
+  char *path;        /* the file to read or write */
+  bool write;        /* (re)write the file at the end */
+  bool embed_input;  /* `warren compile` */
+  const uint8_t *input;
+  size_t input_size;
+  wasm_hash128 input_hash;
+  uint32_t features;
+  /* reading: the file, mapped, and its tables */
+  bool hit;
+  int fd;
+  uint8_t *map;
+  size_t map_size;
+  WR_VEC(struct wasm_cache_entry) modules;
+  WR_VEC(cache_image) images;
+  uint32_t next; /* modules loaded so far */
+  bool failed;   /* writing: a module could not be recorded */
+};
+
+static _Thread_local wasm_cache_session *current;
+
+wasm_cache_session *wasm_cache_current(void) { return current; }
+bool wasm_cache_hit(const wasm_cache_session *session) { return session && session->hit; }
+
+bool wasm_cache_is_precompiled(const uint8_t *bytes, size_t size) {
+  return size >= 8 && memcmp(bytes, WASM_CACHE_MAGIC, 8) == 0;
+}
+
+uint32_t wasm_cache_features_bits(const wasm_features *f) {
+  return (uint32_t)f->simd | (uint32_t)f->tail_call << 1 | (uint32_t)f->extended_const << 2 |
+         (uint32_t)f->multi_memory << 3 | (uint32_t)f->exceptions << 4 | (uint32_t)f->memory64 << 5;
+}
+
+/* ---- this build's id: the GNU build-id note of the object holding this code ---- */
+
+static uint8_t build_id[BUILD_ID_MAX];
+static uint32_t build_id_len;
+static pthread_once_t build_id_once = PTHREAD_ONCE_INIT;
+
+static bool note_build_id(const uint8_t *p, size_t size) {
+  size_t at = 0;
+  while (size - at >= 12) {
+    uint32_t namesz, descsz, type;
+    memcpy(&namesz, p + at, 4);
+    memcpy(&descsz, p + at + 4, 4);
+    memcpy(&type, p + at + 8, 4);
+    size_t name_at = at + 12, desc_at = name_at + ((namesz + 3u) & ~3u);
+    if (desc_at > size || descsz > size - desc_at) return false;
+    if (type == 3 /* NT_GNU_BUILD_ID */ && namesz == 4 && memcmp(p + name_at, "GNU", 4) == 0) {
+      build_id_len = descsz < BUILD_ID_MAX ? descsz : BUILD_ID_MAX;
+      memcpy(build_id, p + desc_at, build_id_len);
+      return true;
+    }
+    at = desc_at + ((descsz + 3u) & ~3u);
+  }
+  return false;
+}
+
+static int find_build_id(struct dl_phdr_info *info, size_t info_size, void *self) {
+  WR_UNUSED(info_size);
+  uintptr_t addr = (uintptr_t)self;
+  bool mine = false;
+  for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+    mine = ph->p_type == PT_LOAD && addr >= start && addr - start < ph->p_memsz;
+  }
+  if (!mine) return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_NOTE &&
+        note_build_id((const uint8_t *)(info->dlpi_addr + ph->p_vaddr), (size_t)ph->p_memsz))
+      return 1;
+  }
+  return 1;
+}
+
+static void compute_build_id(void) {
+  dl_iterate_phdr(find_build_id, (void *)(uintptr_t)compute_build_id);
+  if (build_id_len) return;
+  /* linked without a build-id note: the compile time of this file, which changes with every build of it */
+  static const char fallback[] = __DATE__ " " __TIME__;
+  wasm_hash128 h = wasm_content_hash((const uint8_t *)fallback, sizeof fallback - 1);
+  memcpy(build_id, &h, sizeof h);
+  build_id_len = sizeof h;
+}
+
+/* ---- parsing ---- */
+
+static uint32_t get32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+static uint64_t get64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
+
+bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cache_view *view, wr_error *err) {
+  memset(view, 0, sizeof *view);
+  if (size < WASM_CACHE_HEADER_SIZE || memcmp(file + H_MAGIC, WASM_CACHE_MAGIC, 8) != 0) {
+    wr_error_set(err, "not a warren cache file (no magic header)");
+    return false;
+  }
+  uint32_t version = get32(file + H_VERSION);
+  if (version != WASM_CACHE_FORMAT_VERSION) {
+    wr_error_set(err, "cache format version %u, this warren reads version %u", version, WASM_CACHE_FORMAT_VERSION);
+    return false;
+  }
+  if (get32(file + H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
+      (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(file + H_HEADER_HASH, wasm_content_hash(file, H_HEADER_HASH)))) {
+    wr_error_set(err, "corrupt (its header's checksum does not match)");
+    return false;
+  }
+  if ((uint64_t)size > WASM_CACHE_MAX_FILE ||
+      get64(file + H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
+    wr_error_set(err, "truncated or resized (its header says another size)");
+    return false;
+  }
+  if (!(flags & WASM_CACHE_SKIP_CHECKSUM) &&
+      !same_hash(file + H_PAYLOAD_HASH, wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, size - WASM_CACHE_HEADER_SIZE))) {
+    wr_error_set(err, "corrupt (its checksum does not match)");
+    return false;
+  }
+  pthread_once(&build_id_once, compute_build_id);
+  uint32_t id_len = get32(file + H_BUILD_ID_LEN);
+  view->same_build = id_len == build_id_len && memcmp(file + H_BUILD_ID, build_id, build_id_len) == 0;
+  view->features = get32(file + H_FEATURES);
+  view->input_size = get64(file + H_INPUT_SIZE);
+  memcpy(&view->input_hash, file + H_INPUT_HASH, sizeof view->input_hash);
+  uint64_t nmodules = get32(file + H_NMODULES), nimages = get32(file + H_NIMAGES);
+  uint64_t tables_end = WASM_CACHE_HEADER_SIZE + nmodules * MODULE_ENTRY_SIZE + nimages * IMAGE_ENTRY_SIZE;
+  if (tables_end > size) {
+    wr_error_set(err, "corrupt (its tables run past its end)");
+    return false;
+  }
+  view->nmodules = (uint32_t)nmodules;
+  view->nimages = (uint32_t)nimages;
+  view->modules = file + WASM_CACHE_HEADER_SIZE;
+  view->images = view->modules + nmodules * MODULE_ENTRY_SIZE;
+  /* the modules' images partition the image table, in order */
+  uint64_t next_image = 0;
+  for (uint32_t k = 0; k < nmodules; k++) {
+    const uint8_t *m = view->modules + (size_t)k * MODULE_ENTRY_SIZE;
+    uint64_t nmem = get32(m + 12), first = get32(m + 16);
+    if (first != next_image || nmem > nimages - first) {
+      wr_error_set(err, "corrupt (module %u names images outside the image table)", k);
+      return false;
+    }
+    next_image += nmem;
+  }
+  if (next_image != nimages) {
+    wr_error_set(err, "corrupt (images that belong to no module)");
+    return false;
+  }
+  for (uint32_t i = 0; i < nimages; i++) {
+    const uint8_t *e = view->images + (size_t)i * IMAGE_ENTRY_SIZE;
+    uint32_t present = get32(e + 8);
+    uint64_t initial = get64(e + 16), isize = get64(e + 24), offset = get64(e + 32);
+    bool ok = present <= 1;
+    if (ok && present)
+      ok = initial <= (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE && isize <= initial && isize % WASM_CACHE_ALIGN == 0 &&
+           offset % WASM_CACHE_ALIGN == 0 && (isize == 0 || (offset >= tables_end && offset <= size && isize <= size - offset));
+    if (ok && !present) ok = initial == 0 && isize == 0 && offset == 0;
+    if (!ok) {
+      wr_error_set(err, "corrupt (image %u lies outside the file or is misaligned)", i);
+      return false;
+    }
+  }
+  if (get32(file + H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || get32(file + H_RESERVED) || id_len > BUILD_ID_MAX) {
+    wr_error_set(err, "corrupt (unknown flags or build id length)");
+    return false;
+  }
+  if (get32(file + H_FLAGS) & FLAG_INPUT_EMBEDDED) {
+    uint64_t at = get64(file + H_INPUT_OFFSET);
+    if (at < tables_end || at > size || view->input_size > size - at) {
+      wr_error_set(err, "corrupt (its input lies outside the file)");
+      return false;
+    }
+    view->input = file + at;
+  }
+  return true;
+}
+
+/* ---- sessions ---- */
+
+static wasm_cache_session *session_new(const uint8_t *input, size_t size, const wasm_features *features) {
+  wasm_cache_session *s = WR_NEW(wasm_cache_session);
+  s->fd = -1;
+  s->input = input;
+  s->input_size = size;
+  s->features = wasm_cache_features_bits(features);
+  return s;
+}
+
+char *wasm_cache_default_dir(void) {
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  const char *base = xdg && xdg[0] == '/' ? xdg : NULL, *suffix = "/warren";
+  if (!base && home && home[0]) base = home, suffix = "/.cache/warren";
+  if (!base) return NULL;
+  size_t n = strlen(base) + strlen(suffix) + 1;
+  char *dir = wr_malloc(n);
+  snprintf(dir, n, "%s%s", base, suffix);
+  return dir;
+}
+
+/* Maps `path` and checks it whole; fills the session's tables. False + err. */
+static bool open_file(wasm_cache_session *s, const char *path, wasm_cache_view *view, wr_error *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    wr_error_set(err, "%s", strerror(errno));
+    return false;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > WASM_CACHE_MAX_FILE ||
+      st.st_size < (off_t)WASM_CACHE_HEADER_SIZE) {
+    wr_error_set(err, "not a regular file of %u bytes to 4 GiB", WASM_CACHE_HEADER_SIZE);
+    close(fd);
+    return false;
+  }
+  size_t size = (size_t)st.st_size;
+  uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) {
+    wr_error_set(err, "cannot map it: %s", strerror(errno));
+    close(fd);
+    return false;
+  }
+  if (!wasm_cache_parse(map, size, 0, view, err)) {
+    munmap(map, size);
+    close(fd);
+    return false;
+  }
+  s->fd = fd;
+  s->map = map;
+  s->map_size = size;
+  for (uint32_t k = 0; k < view->nmodules; k++) {
+    const uint8_t *m = view->modules + (size_t)k * MODULE_ENTRY_SIZE;
+    struct wasm_cache_entry e = {get64(m), get32(m + 8), get32(m + 12), get32(m + 16)};
+    WR_VEC_PUSH(&s->modules, e);
+  }
+  for (uint32_t i = 0; i < view->nimages; i++) {
+    const uint8_t *e = view->images + (size_t)i * IMAGE_ENTRY_SIZE;
+    cache_image image = {get32(e + 8) != 0, get64(e + 16), get64(e + 24), get64(e + 32), NULL};
+    WR_VEC_PUSH(&s->images, image);
+  }
+  return true;
+}
+
+static void close_file(wasm_cache_session *s) {
+  if (s->map) munmap(s->map, s->map_size);
+  if (s->fd >= 0) close(s->fd);
+  s->map = NULL;
+  s->fd = -1;
+  s->modules.len = s->images.len = 0;
+  s->hit = false;
+}
+
+wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size_t size, const wasm_features *features,
+                                     char *note, size_t note_size) {
+  if (note_size) note[0] = 0;
+  wasm_cache_session *s = session_new(input, size, features);
+  current = s;
+  if (!dir) return s;
+  s->input_hash = wasm_content_hash(input, size);
+  /* named by input, build and features: builds sharing a directory (a release and a debug
+   * build, say) keep a file each instead of rejecting each other's */
+  pthread_once(&build_id_once, compute_build_id);
+  uint32_t build = 0;
+  memcpy(&build, build_id, sizeof build);
+  size_t n = strlen(dir) + 80;
+  s->path = wr_malloc(n);
+  snprintf(s->path, n, "%s/%016llx%016llx-%08x-%02x.cwasm", dir, (unsigned long long)s->input_hash.hi,
+           (unsigned long long)s->input_hash.lo, build, s->features);
+  s->write = true;
+  if (access(s->path, F_OK) != 0) return s; /* a miss */
+  wasm_cache_view view;
+  wr_error err = {0};
+  bool ok = open_file(s, s->path, &view, &err);
+  if (ok && !view.same_build) wr_error_set(&err, "written by another warren build"), ok = false;
+  if (ok && view.features != s->features) wr_error_set(&err, "written for other features"), ok = false;
+  if (ok && (view.input_size != size || view.input_hash.lo != s->input_hash.lo || view.input_hash.hi != s->input_hash.hi))
+    wr_error_set(&err, "written for another input"), ok = false;
+  if (!ok) {
+    close_file(s);
+    if (note_size) snprintf(note, note_size, "cache file %s rejected: %s; compiling again", s->path, err.message);
+    return s;
+  }
+  s->hit = true;
+  s->write = false;
+  return s;
+}
+
+wasm_cache_session *wasm_cache_begin_compile(const char *path, const uint8_t *input, size_t size,
+                                             const wasm_features *features) {
+  wasm_cache_session *s = session_new(input, size, features);
+  current = s;
+  s->input_hash = wasm_content_hash(input, size);
+  s->path = wr_strndup(path, strlen(path));
+  s->write = true;
+  s->embed_input = true;
+  return s;
+}
+
+wasm_cache_session *wasm_cache_begin_precompiled(const char *path, const wasm_features *features, uint8_t **input,
+                                                 size_t *input_size, char *note, size_t note_size, wr_error *err) {
+  if (note_size) note[0] = 0;
+  wasm_cache_session *s = session_new(NULL, 0, features);
+  wasm_cache_view view;
+  wr_error why = {0};
+  if (!open_file(s, path, &view, &why) || !view.input) {
+    if (!why.failed) wr_error_set(&why, "it holds no input (a cache directory's file, not `warren compile` output)");
+    wr_error_set(err, "%s: precompiled file rejected: %s", path, why.message);
+    close_file(s);
+    wasm_cache_end(s, false, NULL);
+    return NULL;
+  }
+  *input_size = (size_t)view.input_size;
+  *input = wr_malloc(*input_size ? *input_size : 1);
+  memcpy(*input, view.input, *input_size);
+  s->input = *input;
+  s->input_size = *input_size;
+  if (!view.same_build || view.features != s->features) {
+    if (note_size)
+      snprintf(note, note_size, "%s was compiled %s; compiling its input again", path,
+               view.same_build ? "with other features" : "by another warren build");
+    close_file(s);
+  } else {
+    s->hit = true;
+  }
+  current = s;
+  return s;
+}
+
+const wasm_cache_entry *wasm_cache_next(wasm_cache_session *s, const wasm_module *module) {
+  uint32_t k = s->next++;
+  if (!s->hit || k >= s->modules.len) return NULL;
+  const struct wasm_cache_entry *e = &s->modules.items[k];
+  if (e->size != module->size || e->nfuncs != module->nfuncs || e->nmemories != module->nmemories) return NULL;
+  for (uint32_t i = 0; i < e->nmemories; i++) {
+    const cache_image *image = &s->images.items[e->first_image + i];
+    const wasm_memtype *type = &module->memories[i];
+    if (image->present && (type->limits.is64 || image->initial != type->limits.min * WASM_PAGE_SIZE)) return NULL;
+  }
+  return e;
+}
+
+bool wasm_cache_install_images(wasm_cache_session *s, const wasm_cache_entry *e, wasm_module *module) {
+  struct wasm_code *code = module->code;
+  if ((uint64_t)sysconf(_SC_PAGESIZE) > WASM_CACHE_ALIGN) return false; /* the file's offsets cannot be mapped */
+  code->images = WR_NEW_ARRAY(wasm_memory_image, e->nmemories ? e->nmemories : 1);
+  code->nimages = e->nmemories;
+  for (uint32_t i = 0; i < e->nmemories; i++) {
+    const cache_image *image = &s->images.items[e->first_image + i];
+    if (!image->present) continue;
+    if (!wasm_image_from_file(&code->images[i], s->fd, image->offset, image->size, image->initial)) {
+      wasm_images_free(code);
+      return false;
+    }
+  }
+  return true;
+}
+
+void wasm_cache_record(wasm_cache_session *s, const wasm_module *module) {
+  if (!s->write) return;
+  const struct wasm_code *code = module->code;
+  struct wasm_cache_entry e = {module->size, module->nfuncs, module->nmemories, (uint32_t)s->images.len};
+  if (code->nimages != module->nmemories) s->failed = true;
+  WR_VEC_PUSH(&s->modules, e);
+  for (uint32_t i = 0; i < module->nmemories; i++) {
+    cache_image image = {0};
+    const wasm_memory_image *mi = i < code->nimages ? &code->images[i] : NULL;
+    if (mi && mi->present && (mi->size % WASM_CACHE_ALIGN == 0) && (mi->size == 0 || mi->bytes)) {
+      image.present = true;
+      image.initial = mi->initial;
+      image.size = mi->size;
+      if (mi->size) {
+        uint8_t *copy = wr_malloc((size_t)mi->size);
+        memcpy(copy, mi->bytes, (size_t)mi->size);
+        image.bytes = copy;
+      }
+    }
+    WR_VEC_PUSH(&s->images, image);
+  }
+}
+
+static uint64_t align_up(uint64_t n) { return (n + WASM_CACHE_ALIGN - 1) / WASM_CACHE_ALIGN * WASM_CACHE_ALIGN; }
+
+/* Makes `dir` and its missing parents (mode 0700: the cache holds what the user runs). */
+static bool make_dirs(const char *dir) {
+  char *path = wr_strndup(dir, strlen(dir));
+  bool ok = true;
+  for (char *p = path + 1; ok; p++) {
+    if (*p != '/' && *p != 0) continue;
+    char c = *p;
+    *p = 0;
+    ok = mkdir(path, 0700) == 0 || errno == EEXIST;
+    *p = c;
+    if (!c) break;
+  }
+  wr_free(path);
+  return ok;
+}
+
+static bool write_file(wasm_cache_session *s, wr_error *err) {
+  uint64_t tables_end = WASM_CACHE_HEADER_SIZE + (uint64_t)s->modules.len * MODULE_ENTRY_SIZE +
+                        (uint64_t)s->images.len * IMAGE_ENTRY_SIZE;
+  uint64_t at = align_up(tables_end);
+  for (size_t i = 0; i < s->images.len; i++) {
+    cache_image *image = &s->images.items[i];
+    if (!image->present || !image->size) continue;
+    image->offset = at;
+    at += image->size;
+  }
+  uint64_t input_at = at, size = at + (s->embed_input ? s->input_size : 0);
+  if (size > WASM_CACHE_MAX_FILE) {
+    wr_error_set(err, "the cache file would exceed 4 GiB");
+    return false;
+  }
+  uint8_t *file = wr_calloc(1, (size_t)size);
+  memcpy(file + H_MAGIC, WASM_CACHE_MAGIC, 8);
+  put32(file + H_VERSION, WASM_CACHE_FORMAT_VERSION);
+  put32(file + H_HEADER_SIZE, WASM_CACHE_HEADER_SIZE);
+  pthread_once(&build_id_once, compute_build_id);
+  put32(file + H_BUILD_ID_LEN, build_id_len);
+  memcpy(file + H_BUILD_ID, build_id, build_id_len);
+  put32(file + H_FEATURES, s->features);
+  put64(file + H_INPUT_SIZE, s->input_size);
+  memcpy(file + H_INPUT_HASH, &s->input_hash, sizeof s->input_hash);
+  put64(file + H_PAYLOAD_SIZE, size - WASM_CACHE_HEADER_SIZE);
+  put32(file + H_NMODULES, (uint32_t)s->modules.len);
+  put32(file + H_NIMAGES, (uint32_t)s->images.len);
+  put32(file + H_FLAGS, s->embed_input ? FLAG_INPUT_EMBEDDED : 0);
+  put64(file + H_INPUT_OFFSET, s->embed_input ? input_at : 0);
+  uint8_t *p = file + WASM_CACHE_HEADER_SIZE;
+  for (size_t k = 0; k < s->modules.len; k++, p += MODULE_ENTRY_SIZE) {
+    const struct wasm_cache_entry *e = &s->modules.items[k];
+    put64(p, e->size);
+    put32(p + 8, e->nfuncs);
+    put32(p + 12, e->nmemories);
+    put32(p + 16, e->first_image);
+  }
+  for (size_t i = 0; i < s->images.len; i++, p += IMAGE_ENTRY_SIZE) {
+    const cache_image *image = &s->images.items[i];
+    uint32_t module = 0, memory = 0;
+    for (size_t k = 0; k < s->modules.len; k++)
+      if (i >= s->modules.items[k].first_image && i - s->modules.items[k].first_image < s->modules.items[k].nmemories)
+        module = (uint32_t)k, memory = (uint32_t)(i - s->modules.items[k].first_image);
+    put32(p, module);
+    put32(p + 4, memory);
+    put32(p + 8, image->present);
+    put64(p + 16, image->present ? image->initial : 0);
+    put64(p + 24, image->present ? image->size : 0);
+    put64(p + 32, image->present && image->size ? image->offset : 0);
+    if (image->present && image->size) memcpy(file + image->offset, image->bytes, (size_t)image->size);
+  }
+  if (s->embed_input) memcpy(file + input_at, s->input, s->input_size);
+  wasm_hash128 payload = wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)size - WASM_CACHE_HEADER_SIZE);
+  memcpy(file + H_PAYLOAD_HASH, &payload, sizeof payload);
+  wasm_hash128 header = wasm_content_hash(file, H_HEADER_HASH);
+  memcpy(file + H_HEADER_HASH, &header, sizeof header);
+
+  /* a temporary beside the file, then a rename: readers see the old file or the whole new one */
+  size_t n = strlen(s->path) + 16;
+  char *tmp = wr_malloc(n);
+  snprintf(tmp, n, "%s.XXXXXX", s->path);
+  int fd = mkstemp(tmp);
+  bool ok = fd >= 0;
+  for (uint64_t done = 0; ok && done < size;) {
+    ssize_t w = write(fd, file + done, (size_t)(size - done));
+    if (w < 0 && errno == EINTR) continue;
+    ok = w > 0;
+    if (ok) done += (uint64_t)w;
+  }
+  int saved = errno;
+  if (fd >= 0 && close(fd) != 0 && ok) ok = false, saved = errno;
+  if (ok && rename(tmp, s->path) != 0) ok = false, saved = errno;
+  if (!ok) {
+    if (fd >= 0) unlink(tmp);
+    wr_error_set(err, "cannot write %s: %s", s->path, strerror(saved));
+  }
+  wr_free(tmp);
+  wr_free(file);
+  return ok;
+}
+
+bool wasm_cache_end(wasm_cache_session *s, bool loaded, wr_error *err) {
+  if (!s) return true;
+  if (current == s) current = NULL;
+  bool ok = true;
+  if (loaded && s->write && s->path && !s->failed) {
+    char *slash = strrchr(s->path, '/');
+    if (slash && slash != s->path && !s->embed_input) {
+      *slash = 0;
+      if (!make_dirs(s->path)) {
+        wr_error_set(err, "cannot make the cache directory %s: %s", s->path, strerror(errno));
+        ok = false;
+      }
+      *slash = '/';
+    }
+    if (ok) ok = write_file(s, err);
+  }
+  for (size_t i = 0; i < s->images.len; i++) wr_free((void *)s->images.items[i].bytes);
+  close_file(s);
+  WR_VEC_FREE(&s->images);
+  WR_VEC_FREE(&s->modules);
+  wr_free(s->path);
+  wr_free(s);
+  return ok;
+}

@@ -1,0 +1,14 @@
+# The compiled-module cache (src/wasm/cache.c): unit tests on a module with a memory image, and
+# the CLI (`warren compile`, the cache directory, --no-cache).
+find_program(WAT2WASM wat2wasm)
+if(WAT2WASM) # image_reset.wasm comes from tests/engine.cmake
+  add_executable(cache_test tests/cache/cache_test.c)
+  target_link_libraries(cache_test PRIVATE warren_wasm)
+  add_dependencies(cache_test engine_test_modules)
+  add_test(NAME cache_unit COMMAND cache_test ${CMAKE_BINARY_DIR}/tests/engine ${CMAKE_BINARY_DIR}/tests)
+endif()
+add_test(NAME cache_cli
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cache/cli_cache.sh $<TARGET_FILE:warren>
+                 ${CMAKE_BINARY_DIR}/examples/hello.wasm ${CMAKE_SOURCE_DIR}/examples/hello-http.wasm
+                 ${CMAKE_BINARY_DIR}/tests/cache-cli)
+set_tests_properties(cache_cli PROPERTIES TIMEOUT 120)
