@@ -195,6 +195,11 @@ struct cm_type {
   const cm_extern *imports, *exports;
   cm_name_map import_map, export_map; /* COMPONENT / INSTANCE: exact name -> index */
   cm_resource resource;   /* RESOURCE */
+  /* INSTANCE made by instantiating a component: what that instantiation bound the
+   * component's imported resources to (pairs: the import's abstract type, the argument's), so
+   * that its exports' types, which name the former, match where the latter is expected */
+  uint32_t nbound;
+  const cm_type *const *bound; /* 2 * nbound entries */
 };
 
 /* The import / export of a component or instance type named `name` (exactly), or NULL. */

@@ -386,6 +386,15 @@ static bool read_instance(cm_decoder *d, wasm_reader *r, cm_scope *scope) {
                        matcher.missing ? matcher.missing : "", matcher.missing ? "`)" : "");
       }
     }
+    if (matcher.bindings.len) {
+      const cm_type **bound = cm_arena_array(d->arena, matcher.bindings.len * 2, sizeof *bound);
+      for (size_t i = 0; i < matcher.bindings.len; i++) {
+        bound[2 * i] = matcher.bindings.items[i].want;
+        bound[2 * i + 1] = matcher.bindings.items[i].have;
+      }
+      type->bound = bound;
+      type->nbound = (uint32_t)matcher.bindings.len;
+    }
     WR_VEC_FREE(&matcher.bindings);
     type->nexports = ct->nexports;
     type->exports = ct->exports;

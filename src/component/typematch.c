@@ -103,6 +103,13 @@ static bool types_match(cm_matcher *m, const cm_type *have, const cm_type *want,
     if (!functypes_match(m, &have->func, &want->func)) *why = "a different function type";
     return !*why;
   case CM_TYPE_INSTANCE:
+    /* an instance made by instantiation: its exports name the resources its component
+     * imported, bound to what that instantiation passed */
+    for (uint32_t i = 0; i < have->nbound; i++) {
+      bool known = false;
+      for (size_t j = 0; j < m->bindings.len && !known; j++) known = m->bindings.items[j].want == have->bound[2 * i];
+      if (!known) WR_VEC_PUSH(&m->bindings, ((cm_type_binding){have->bound[2 * i], have->bound[2 * i + 1]}));
+    }
     for (uint32_t i = 0; i < want->nexports; i++) {
       const cm_extern *w = &want->exports[i];
       const cm_extern *h = cm_type_export(have, w->name.text);
