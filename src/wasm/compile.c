@@ -61,6 +61,8 @@ typedef struct compiler {
   WR_VEC(uint32_t) op_starts; /* word of every instruction in `code`, in order */
   uint32_t label_pos; /* word of the latest branch target: no fusion reaches across it */
   uint32_t memidx;    /* the memory the instruction being compiled addresses, when not 0 */
+  bool mem64;         /* ... and that memory is 64-bit (prefixed even when it is memory 0) */
+  uint64_t mem_offset; /* the 64-bit static offset of that instruction (on_memory64's) */
   bool dump; /* WARREN_DUMP_CODE is set */
   bool unreachable;
   uint32_t skip_depth; /* nesting inside unreachable code */
@@ -616,7 +618,8 @@ static const mem_op memory_ops[256] = {
  * neighbours is off: the prefix must cover exactly one instruction. */
 static bool note_memory(compiler *c, uint32_t memidx) {
   if (memidx >= c->module->nmemory_imports + c->module->nmemories) return fail(c, "unknown memory");
-  if (memidx == 0) return true;
+  c->mem64 = wasm_module_memory_type(c->module, memidx).limits.is64;
+  if (memidx == 0 && !c->mem64) return true;
   c->memidx = memidx;
   c->last_dst = NO_POS;
   c->label_pos = (uint32_t)c->code.len;
@@ -628,10 +631,15 @@ static bool read_memarg(compiler *c, uint32_t *offset) {
   uint64_t off;
   if (!wasm_read_u32(&c->r, &align)) return false;
   if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
-  if (!wasm_read_u64(&c->r, &off)) return false;
-  if (off > UINT32_MAX) return fail(c, "memory64 offsets are not supported by the interpreter");
+  if (!wasm_read_u64(&c->r, &off) || !note_memory(c, memidx)) return false;
+  if (c->mem64) {
+    c->mem_offset = off; /* on_memory64 carries it */
+    *offset = 0;
+    return true;
+  }
+  if (off > UINT32_MAX) return fail(c, "offset out of range for a 32-bit memory");
   *offset = (uint32_t)off;
-  return note_memory(c, memidx);
+  return true;
 }
 
 /* A memory index immediate. */
@@ -643,12 +651,16 @@ static bool read_memory_index(compiler *c) {
 /* Puts on_memory memidx len before the instruction just compiled (see note_memory). */
 static void prefix_memory(compiler *c) {
   uint32_t start = c->op_starts.items[c->op_starts.len - 1];
-  uint32_t len = (uint32_t)c->code.len - start;
-  for (int k = 0; k < 3; k++) emit(c, 0);
-  memmove(&c->code.items[start + 3], &c->code.items[start], len * sizeof(uint32_t));
-  c->code.items[start] = WASM_IOP_on_memory;
+  uint32_t len = (uint32_t)c->code.len - start, header = c->mem64 ? 5 : 3;
+  for (uint32_t k = 0; k < header; k++) emit(c, 0);
+  memmove(&c->code.items[start + header], &c->code.items[start], len * sizeof(uint32_t));
+  c->code.items[start] = c->mem64 ? WASM_IOP_on_memory64 : WASM_IOP_on_memory;
   c->code.items[start + 1] = c->memidx;
   c->code.items[start + 2] = len;
+  if (c->mem64) {
+    c->code.items[start + 3] = (uint32_t)c->mem_offset;
+    c->code.items[start + 4] = (uint32_t)(c->mem_offset >> 32);
+  }
   c->last_op_pos = start;
   c->last_dst = NO_POS;
   c->label_pos = (uint32_t)c->code.len;
@@ -1325,13 +1337,13 @@ static bool compile_op(compiler *c, uint8_t op) {
     return true;
   case WASM_OPCODE_memory_size:
     if (!read_memory_index(c)) return false;
-    dst = push(c, WASM_I32);
+    dst = push(c, c->mem64 ? WASM_I64 : WASM_I32);
     emit_op(c, WASM_IOP_memory_size);
     note_result(c, emit(c, dst));
     return true;
   case WASM_OPCODE_memory_grow:
     if (!read_memory_index(c) || !pop(c, &a)) return false;
-    dst = push(c, WASM_I32);
+    dst = push(c, c->mem64 ? WASM_I64 : WASM_I32);
     emit_op(c, WASM_IOP_memory_grow);
     emit(c, dst);
     emit(c, a.where);
@@ -1599,8 +1611,10 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
       if (!ok || handled) continue;
     }
     c->memidx = 0;
+    c->mem64 = false;
+    c->mem_offset = 0;
     ok = compile_op(c, op);
-    if (ok && c->memidx) prefix_memory(c);
+    if (ok && (c->memidx || c->mem64)) prefix_memory(c);
   }
   for (size_t i = 0; i < c->ctrls.len; i++) WR_VEC_FREE(&c->ctrls.items[i].fixups);
   wr_free(c->local_slot);

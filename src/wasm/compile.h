@@ -69,6 +69,9 @@
  *   (all of these, and loads and stores, address memory 0)
  *   on_memory memidx len: the next instruction (len words, a memory instruction) addresses
  *   memory memidx instead of memory 0
+ *   on_memory64 memidx len offset_lo offset_hi: the same for a 64-bit memory (memory 0
+ *   included): i64 addresses, each access bounds-checked, the 64-bit static offset here (the
+ *   instruction's own offset word is 0)
  *   memory_copy_between dst_memory src_memory d s n
  *   br_unless_back cond target
  *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
@@ -113,7 +116,7 @@
   X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)            \
   X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)            \
   X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)                   \
-  X(on_memory) X(memory_copy_between)                                                           \
+  X(on_memory) X(on_memory64) X(memory_copy_between)                                            \
   X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)                       \
   X(f64_add_mem_add) X(f64_sub_mem_add) X(f64_mul_mem_add)                                      \
   X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl)    \

@@ -204,8 +204,9 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
       return NULL;
     }
     wasm_memory *mem = inst->memories[seg->memory];
-    uint64_t offset = (uint32_t)v[0];
-    if (offset + seg->data_len > mem->size) return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+    uint64_t offset = mem->type.limits.is64 ? v[0] : (uint32_t)v[0];
+    if (offset > mem->size || seg->data_len > mem->size - offset)
+      return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (seg->data_len) memcpy(mem->base + offset, m->bytes + seg->data_offset, seg->data_len);
     inst->data_len[i] = 0;
   }
