@@ -284,6 +284,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   uint8_t *mem;
   uint64_t mem_size;
   wasm_func *callee;
+  wasm_exception *exn; /* being thrown */
   wasm_slot *args;     /* call, call_indirect: the callee's frame */
   const uint32_t *ret; /* call, call_indirect: where the caller resumes */
 
@@ -303,6 +304,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     RELOAD_MEMORY();
   }
 
+resume: /* a handler caught an exception: ip is its catch block */
 #if WASM_INTERP_THREADED
   DISPATCH();
 #else
@@ -447,6 +449,10 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
       wasm_trap *t = wasm_host_call(store, inst, callee, args);
       xs->top = saved_top;
       if (t) {
+        if (t->kind == WASM_TRAP_EXCEPTION) {
+          exn = wasm_exception_take(store, t);
+          goto throw_here; /* ip is still the call */
+        }
         xs->depth = entry_depth;
         return t;
       }
@@ -492,6 +498,10 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
       wasm_trap *t = wasm_host_call(store, inst, callee, fp);
       xs->top = saved_top;
       if (t) {
+        if (t->kind == WASM_TRAP_EXCEPTION) {
+          exn = wasm_exception_take(store, t);
+          goto throw_to_caller; /* a tail call left this frame */
+        }
         xs->depth = entry_depth;
         return t;
       }
@@ -518,6 +528,14 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     if (callee->type != inst->types[ip[1]]) TRAP(WASM_TRAP_INDIRECT_CALL_MISMATCH);
     goto tail_call;
   }
+  CASE(throw) {
+    exn = wasm_exception_new(store, inst->tags[ip[1]], fp + ip[2]);
+    goto throw_here;
+  }
+  CASE(rethrow) {
+    exn = (wasm_exception *)(uintptr_t)fp[ip[1]];
+    goto throw_here;
+  }
 #include "interp_ops.inc"
 
 #if !WASM_INTERP_THREADED
@@ -525,6 +543,28 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     TRAP(WASM_TRAP_UNREACHABLE);
   }
 #endif
+
+/* exn was thrown at ip in the frame of cur: its handler there, else the caller's at its call,
+ * up to this entry's caller, which gets it as a trap */
+throw_here:
+  if (cur->nhandlers) {
+    const uint32_t *handler = wasm_exception_catch(cur, inst, fp, (uint32_t)(ip - cur->code), exn);
+    if (handler) {
+      ip = handler;
+      RELOAD_MEMORY(); /* a host call on the way may have grown it */
+      goto resume;
+    }
+  }
+throw_to_caller:
+  if (xs->depth == entry_depth) return wasm_exception_trap(store, exn);
+  {
+    const wasm_call_frame *f = &xs->frames[--xs->depth];
+    ip = f->ret_ip - 1; /* inside its call instruction */
+    fp = f->fp;
+    cur = f->func;
+    inst = f->instance;
+  }
+  goto throw_here;
 
 done:
   memcpy(slots, fp, (size_t)func->nresult_slots * sizeof(wasm_slot));
