@@ -28,12 +28,12 @@ typedef struct wasm_features {
   bool simd;           /* on by default */
   bool tail_call;
   bool extended_const; /* on by default */
-  bool multi_memory;
+  bool multi_memory;   /* on by default */
   bool exceptions;
   bool memory64;
 } wasm_features;
 
-wasm_features wasm_features_default(void); /* Wasm 2.0 + SIMD + extended-const */
+wasm_features wasm_features_default(void); /* Wasm 2.0 + SIMD + extended-const + multi-memory */
 
 typedef struct wasm_name {
   char *data; /* NUL-terminated copy; may contain inner NULs (valid UTF-8 allows U+0000) */
