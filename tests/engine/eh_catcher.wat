@@ -1,4 +1,5 @@
-;; Catches the thrower's exception coming back through the relay.
+;; Catches the thrower's exception coming back through the relay (which proposals_test.c calls
+;; from a host function: the exception crosses the host and the relay's native code as a trap).
 (module
   (import "env" "e" (tag $e (param i32)))
   (import "env" "relay" (func $relay (param i32)))
