@@ -302,6 +302,7 @@ static bool begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
   b->fixups.len = b->fixups.cap = 0;
   b->reachable_at_end_via_branch = false;
   b->handler = NO_POS;
+  b->exn_slot = NO_POS;
   b->in_catch = false;
   b->catches.items = NULL;
   b->catches.len = b->catches.cap = 0;
@@ -380,6 +381,14 @@ static bool skip_immediates(compiler *c, uint8_t op) {
   switch (op) {
   case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if: case WASM_OPCODE_try:
     return wasm_read_s33(&c->r, &s);
+  case WASM_OPCODE_try_table: {
+    uint8_t kind;
+    if (!wasm_read_s33(&c->r, &s) || !wasm_read_u32(&c->r, &n)) return false;
+    if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
+    for (uint32_t i = 0; i < n; i++)
+      if (!wasm_read_u8(&c->r, &kind) || !skip_u32s(c, kind <= 1 ? 2 : 1)) return false;
+    return true;
+  }
   case WASM_OPCODE_catch: case WASM_OPCODE_throw: case WASM_OPCODE_rethrow: case WASM_OPCODE_delegate:
   case WASM_OPCODE_br: case WASM_OPCODE_br_if: case WASM_OPCODE_call: case WASM_OPCODE_return_call:
   case WASM_OPCODE_local_get: case WASM_OPCODE_local_set: case WASM_OPCODE_local_tee:
@@ -1157,7 +1166,7 @@ static bool compile_try(compiler *c) {
   if (!read_blocktype(c, &nb)) return false;
   uint32_t outer = handler_from(c, c->ctrls.len - 1), depth = 0;
   for (size_t k = 1; k < c->ctrls.len; k++)
-    if (c->ctrls.items[k].handler != NO_POS) depth++;
+    if (c->ctrls.items[k].exn_slot != NO_POS) depth++; /* legacy tries */
   if (c->exn_base + depth >= c->nlocal_slots) return fail(c, "try nesting deeper than the pre-scan found");
   if (!begin_block(c, CTRL_BLOCK, &nb)) return false;
   ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
@@ -1165,7 +1174,7 @@ static bool compile_try(compiler *c) {
   b->exn_slot = c->exn_base + depth;
   c->throws = true;
   uint32_t here = (uint32_t)c->code.len;
-  wasm_eh_handler h = {here, here, outer, b->base_slot, b->exn_slot, 0, 0};
+  wasm_eh_handler h = {here, here, outer, b->base_slot, 0, 0};
   WR_VEC_PUSH(&c->handlers, h);
   c->label_pos = here; /* nothing fuses across the edge of a handler's range */
   return true;
@@ -1192,7 +1201,7 @@ static bool compile_catch(compiler *c, uint8_t op) {
   if (op == WASM_OPCODE_catch && !read_tag(c, &tag, &type)) return false;
   if (b->handler == NO_POS) return fail(c, "catch without try");
   leave_try_part(c, b);
-  wasm_eh_catch k = {tag, (uint32_t)c->code.len};
+  wasm_eh_catch k = {tag, (uint32_t)c->code.len, b->exn_slot};
   WR_VEC_PUSH(&b->catches, k);
   c->label_pos = k.target;
   c->stack.len = b->height;
@@ -1224,6 +1233,89 @@ static bool compile_delegate(compiler *c) {
   if (depth >= try_index) return fail(c, "unknown label");
   c->handlers.items[b->handler].outer = handler_from(c, try_index - 1 - depth);
   return end_block(c);
+}
+
+/* try_table bt catch*: each clause is a landing pad, placed before the body (normal flow jumps
+ * over them), that takes the values where the handler put them (the try_table's stack
+ * height) and branches with them to the clause's label, counted from outside the try_table. */
+typedef struct try_table_clause {
+  uint8_t kind; /* 0 catch, 1 catch_ref, 2 catch_all, 3 catch_all_ref */
+  uint32_t tag, label;
+} try_table_clause;
+
+static bool compile_try_table(compiler *c) {
+  ctrl nb;
+  uint32_t n;
+  if (!read_blocktype(c, &nb) || !wasm_read_u32(&c->r, &n)) return false;
+  if (n > wasm_reader_remaining(&c->r) / 2) return fail(c, "unexpected end");
+  try_table_clause *clauses = WR_NEW_ARRAY(try_table_clause, n ? n : 1);
+  const wasm_functype **types = WR_NEW_ARRAY(const wasm_functype *, n ? n : 1);
+  bool ok = true;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    try_table_clause *k = &clauses[i];
+    ok = wasm_read_u8(&c->r, &k->kind) && (k->kind <= 3 || fail(c, "malformed catch clause")) &&
+         (k->kind > 1 || read_tag(c, &k->tag, &types[i])) &&
+         read_index(c, &k->label, (uint32_t)c->ctrls.len, "unknown label");
+  }
+  size_t height = c->stack.len - nb.nparams;
+  if (ok && c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + nb.nparams) ok = fail(c, "operand stack underflow");
+  if (!ok) {
+    wr_free(clauses);
+    wr_free(types);
+    return false;
+  }
+  uint32_t outer = handler_from(c, c->ctrls.len - 1);
+  /* the pads, with the block's params set aside */
+  operand *params = WR_NEW_ARRAY(operand, nb.nparams ? nb.nparams : 1);
+  if (nb.nparams) memcpy(params, &c->stack.items[height], nb.nparams * sizeof(operand));
+  c->stack.len = height;
+  uint32_t payload_slot = next_canon(c);
+  emit_op(c, WASM_IOP_br);
+  uint32_t skip = emit(c, NO_POS);
+  WR_VEC(wasm_eh_catch) catches = {0};
+  for (uint32_t i = 0; i < n; i++) {
+    const try_table_clause *k = &clauses[i];
+    c->label_pos = (uint32_t)c->code.len;
+    c->last_dst = NO_POS;
+    wasm_eh_catch entry = {k->kind <= 1 ? k->tag : WASM_EH_CATCH_ALL, (uint32_t)c->code.len, WASM_EH_NONE};
+    if (k->kind <= 1)
+      for (uint32_t p = 0; p < types[i]->nparams; p++) push(c, wasm_functype_params(types[i])[p]);
+    if (k->kind == 1 || k->kind == 3) entry.exn_slot = push(c, WASM_EXNREF);
+    WR_VEC_PUSH(&catches, entry);
+    emit_branch(c, k->label);
+    c->stack.len = height;
+  }
+  for (uint32_t i = 0; i < nb.nparams; i++) WR_VEC_PUSH(&c->stack, params[i]);
+  wr_free(params);
+  wr_free(clauses);
+  wr_free(types);
+  patch(c, skip, (uint32_t)c->code.len);
+  c->last_dst = NO_POS;
+  if (!begin_block(c, CTRL_BLOCK, &nb)) {
+    WR_VEC_FREE(&catches);
+    return false;
+  }
+  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
+  b->handler = (uint32_t)c->handlers.len;
+  b->catches.items = catches.items;
+  b->catches.len = catches.len;
+  b->catches.cap = catches.cap;
+  uint32_t here = (uint32_t)c->code.len;
+  wasm_eh_handler h = {here, here, outer, payload_slot, 0, 0};
+  WR_VEC_PUSH(&c->handlers, h);
+  c->label_pos = here;
+  c->throws = true;
+  return true;
+}
+
+static bool compile_throw_ref(compiler *c) {
+  operand exn;
+  if (!pop(c, &exn)) return false;
+  emit_op(c, WASM_IOP_throw_ref);
+  emit(c, exn.where);
+  c->unreachable = true;
+  c->throws = true;
+  return true;
 }
 
 static bool compile_throw(compiler *c) {
@@ -1277,6 +1369,10 @@ static bool compile_op(compiler *c, uint8_t op) {
     return compile_throw(c);
   case WASM_OPCODE_rethrow:
     return compile_rethrow(c);
+  case WASM_OPCODE_try_table:
+    return compile_try_table(c);
+  case WASM_OPCODE_throw_ref:
+    return compile_throw_ref(c);
   case WASM_OPCODE_if: {
     uint32_t ca, cb;
     if (!read_blocktype(c, &nb)) return false;
@@ -1625,6 +1721,7 @@ static bool skip_unreachable(compiler *c, uint8_t op, bool *handled) {
   *handled = true;
   switch (op) {
   case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if: case WASM_OPCODE_try:
+  case WASM_OPCODE_try_table:
     c->skip_depth++;
     return skip_immediates(c, op);
   case WASM_OPCODE_else: case WASM_OPCODE_catch: case WASM_OPCODE_catch_all:
@@ -1657,7 +1754,8 @@ static uint32_t count_try_depth(const wasm_module *m, const wasm_func_def *def) 
   while (!wasm_reader_done(&scan.r)) {
     uint8_t op;
     if (!wasm_read_u8(&scan.r, &op)) break;
-    if (op == WASM_OPCODE_block || op == WASM_OPCODE_loop || op == WASM_OPCODE_if || op == WASM_OPCODE_try) {
+    if (op == WASM_OPCODE_block || op == WASM_OPCODE_loop || op == WASM_OPCODE_if || op == WASM_OPCODE_try ||
+        op == WASM_OPCODE_try_table) {
       WR_VEC_PUSH(&open, op == WASM_OPCODE_try);
       if (op == WASM_OPCODE_try && ++depth > deepest) deepest = depth;
     } else if ((op == WASM_OPCODE_end || op == WASM_OPCODE_delegate) && open.len > 0) {
@@ -1785,6 +1883,7 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   c->last_dst = NO_POS;
   ctrl fn = {0};
   fn.handler = NO_POS;
+  fn.exn_slot = NO_POS;
   fn.kind = CTRL_FUNC;
   fn.params = wasm_functype_params(type);
   fn.results = wasm_functype_results(type);

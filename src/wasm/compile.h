@@ -73,7 +73,7 @@
  *   included): i64 addresses, each access bounds-checked, the 64-bit static offset here (the
  *   instruction's own offset word is 0)
  *   memory_copy_between dst_memory src_memory d s n
- *   throw tag base (the payload in slots base..) / rethrow exn_slot
+ *   throw tag base (the payload in slots base..) / rethrow exn_slot / throw_ref exn
  *   br_unless_back cond target
  *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
  *   with the branch that consumes it (loop conditions cost one dispatch); br_if_i64_<cmp>,
@@ -117,7 +117,7 @@
   X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)            \
   X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)            \
   X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)                   \
-  X(on_memory) X(on_memory64) X(memory_copy_between) X(throw) X(rethrow)                        \
+  X(on_memory) X(on_memory64) X(memory_copy_between) X(throw) X(rethrow) X(throw_ref)            \
   X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)                       \
   X(f64_add_mem_add) X(f64_sub_mem_add) X(f64_mul_mem_add)                                      \
   X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl)    \
@@ -135,12 +135,13 @@ enum wasm_iop {
   WASM_IOP_COUNT
 };
 
-/* Exception handlers (legacy exception handling: try / catch / catch_all / delegate). A
- * `try` body is the words [start, end); handlers nest as the tries do, an inner one after its
+/* Exception handlers, of a legacy `try` (catch / catch_all / delegate) or a `try_table`. A
+ * body is the words [start, end); handlers nest as the tries do, an inner one after its
  * outer one, so the innermost handler of a word is the last whose body holds it. */
 typedef struct wasm_eh_catch {
-  uint32_t tag;    /* tag index, or WASM_EH_CATCH_ALL */
-  uint32_t target; /* word of the catch block */
+  uint32_t tag;      /* tag index, or WASM_EH_CATCH_ALL */
+  uint32_t target;   /* word of the catch block (a try_table's: a landing pad that branches on) */
+  uint32_t exn_slot; /* where the exception itself goes, or WASM_EH_NONE */
 } wasm_eh_catch;
 #define WASM_EH_CATCH_ALL UINT32_MAX
 #define WASM_EH_NONE UINT32_MAX
@@ -148,7 +149,6 @@ typedef struct wasm_eh_handler {
   uint32_t start, end;
   uint32_t outer;        /* handler tried next (a delegate's target), or WASM_EH_NONE: the caller */
   uint32_t payload_slot; /* where a catch block finds the tag's values */
-  uint32_t exn_slot;     /* where it keeps the exception, for rethrow */
   uint32_t first_catch, ncatches;
 } wasm_eh_handler;
 

@@ -60,7 +60,7 @@ const uint32_t *wasm_exception_catch(const wasm_compiled_func *func, const wasm_
         if (inst->tags[c->tag] != exn->tag) continue;
         memcpy(fp + handler->payload_slot, exn->payload, (size_t)exn->tag->nslots * sizeof(wasm_slot));
       }
-      fp[handler->exn_slot] = (uintptr_t)exn;
+      if (c->exn_slot != WASM_EH_NONE) fp[c->exn_slot] = (uintptr_t)exn;
       return func->code + c->target;
     }
     h = handler->outer;

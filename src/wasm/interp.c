@@ -536,6 +536,11 @@ resume: /* a handler caught an exception: ip is its catch block */
     exn = (wasm_exception *)(uintptr_t)fp[ip[1]];
     goto throw_here;
   }
+  CASE(throw_ref) {
+    exn = (wasm_exception *)(uintptr_t)fp[ip[1]];
+    if (!exn) TRAP(WASM_TRAP_NULL_EXCEPTION);
+    goto throw_here;
+  }
 #include "interp_ops.inc"
 
 #if !WASM_INTERP_THREADED

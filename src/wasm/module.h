@@ -19,9 +19,10 @@ typedef enum {
   WASM_V128 = 0x7B,
   WASM_FUNCREF = 0x70,
   WASM_EXTERNREF = 0x6F,
+  WASM_EXNREF = 0x69, /* exception handling: a caught exception (try_table's catch_ref) */
 } wasm_valtype;
 
-static inline bool wasm_is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
+static inline bool wasm_is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF || t == WASM_EXNREF; }
 
 /* Proposals beyond Wasm 2.0 core (which is always on) that a module may use. */
 typedef struct wasm_features {

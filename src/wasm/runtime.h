@@ -41,6 +41,7 @@ typedef enum {
   WASM_TRAP_HOST,                   /* a host function failed; message says why */
   WASM_TRAP_EXIT,                   /* the guest asked to exit (e.g. proc_exit); exit_code set */
   WASM_TRAP_EXCEPTION,              /* a wasm exception no handler caught; `exception` set */
+  WASM_TRAP_NULL_EXCEPTION,         /* "null exception reference" (throw_ref of null) */
 } wasm_trap_kind;
 
 typedef struct wasm_exception wasm_exception;

@@ -138,6 +138,7 @@ const char *wasm_trap_kind_message(wasm_trap_kind kind) {
   case WASM_TRAP_HOST: return "host function failed";
   case WASM_TRAP_EXIT: return "exit";
   case WASM_TRAP_EXCEPTION: return "uncaught exception";
+  case WASM_TRAP_NULL_EXCEPTION: return "null exception reference";
   }
   return "trap";
 }

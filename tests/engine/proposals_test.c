@@ -163,6 +163,90 @@ static void test_exceptions(const char *dir) {
   wasm_module_free(thrower);
 }
 
+/* The exnref form of exception handling, which Debian's wabt cannot assemble yet, so the module
+ * is written out by hand:
+ *   (import "env" "e" (tag $e (param i32)))  (import "env" "relay" (func $relay (param i32)))
+ *   (func (export "catch_tt") (param i32) (result i32)       ;; the payload, through catch
+ *     (block $h (result i32) (try_table (result i32) (catch $e $h) (call $relay (local.get 0)) (i32.const -1))))
+ *   (func (export "rethrow_ref") (param i32) (result i32)    ;; catch_ref, then throw_ref
+ *     (block $h (result i32 exnref) (try_table (catch_ref $e $h) (call $relay (local.get 0)))
+ *       (return (i32.const -1)))
+ *     (throw_ref))
+ *   (func (export "catch_all_ref") (param i32) (result i32)  ;; 7 once caught
+ *     (block $h (result exnref) (try_table (catch_all_ref $h) (call $relay (local.get 0)))
+ *       (return (i32.const -1)))
+ *     (drop) (i32.const 7))
+ *   (func (export "throw_null") (result i32) (throw_ref (ref.null exn)))
+ *   (func (export "catch_tt_sum") (param i32) (result i32)   ;; 1000 + the payload: the catch
+ *     (i32.const 1000)                                       ;; lands above a value kept below
+ *     (block $h (result i32) (try_table (result i32) (catch $e $h) (call $relay (local.get 0)) (i32.const -1)))
+ *     (i32.add)) */
+static const uint8_t try_table_module[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x13, 0x04, 0x60, 0x01, 0x7f, 0x00, 0x60,
+    0x01, 0x7f, 0x01, 0x7f, 0x60, 0x00, 0x02, 0x7f, 0x69, 0x60, 0x00, 0x01, 0x7f, 0x02, 0x16, 0x02,
+    0x03, 0x65, 0x6e, 0x76, 0x01, 0x65, 0x04, 0x00, 0x00, 0x03, 0x65, 0x6e, 0x76, 0x05, 0x72, 0x65,
+    0x6c, 0x61, 0x79, 0x00, 0x00, 0x03, 0x06, 0x05, 0x01, 0x01, 0x01, 0x03, 0x01, 0x07, 0x46, 0x05,
+    0x08, 0x63, 0x61, 0x74, 0x63, 0x68, 0x5f, 0x74, 0x74, 0x00, 0x01, 0x0b, 0x72, 0x65, 0x74, 0x68,
+    0x72, 0x6f, 0x77, 0x5f, 0x72, 0x65, 0x66, 0x00, 0x02, 0x0d, 0x63, 0x61, 0x74, 0x63, 0x68, 0x5f,
+    0x61, 0x6c, 0x6c, 0x5f, 0x72, 0x65, 0x66, 0x00, 0x03, 0x0a, 0x74, 0x68, 0x72, 0x6f, 0x77, 0x5f,
+    0x6e, 0x75, 0x6c, 0x6c, 0x00, 0x04, 0x0c, 0x63, 0x61, 0x74, 0x63, 0x68, 0x5f, 0x74, 0x74, 0x5f,
+    0x73, 0x75, 0x6d, 0x00, 0x05, 0x0a, 0x5c, 0x05, 0x12, 0x00, 0x02, 0x7f, 0x1f, 0x7f, 0x01, 0x00,
+    0x00, 0x00, 0x20, 0x00, 0x10, 0x00, 0x41, 0x7f, 0x0b, 0x0b, 0x0b, 0x14, 0x00, 0x02, 0x02, 0x1f,
+    0x40, 0x01, 0x01, 0x00, 0x00, 0x20, 0x00, 0x10, 0x00, 0x0b, 0x41, 0x7f, 0x0f, 0x0b, 0x0a, 0x0b,
+    0x15, 0x00, 0x02, 0x69, 0x1f, 0x40, 0x01, 0x03, 0x00, 0x20, 0x00, 0x10, 0x00, 0x0b, 0x41, 0x7f,
+    0x0f, 0x0b, 0x1a, 0x41, 0x07, 0x0b, 0x05, 0x00, 0xd0, 0x69, 0x0a, 0x0b, 0x16, 0x00, 0x41, 0xe8,
+    0x07, 0x02, 0x7f, 0x1f, 0x7f, 0x01, 0x00, 0x00, 0x00, 0x20, 0x00, 0x10, 0x00, 0x41, 0x7f, 0x0b,
+    0x0b, 0x6a, 0x0b
+};
+
+/* Invalid: (tag $e (param i32)) (func (block $h (result i64) (try_table (catch $e $h)) (i64.const 0))
+ * (drop)): the label takes an i64, the tag gives an i32. */
+static const uint8_t try_table_mismatch[] = {
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x02, 0x60, 0x01, 0x7f, 0x00, 0x60,
+    0x00, 0x00, 0x03, 0x02, 0x01, 0x01, 0x0d, 0x03, 0x01, 0x00, 0x00, 0x0a, 0x11, 0x01, 0x0f, 0x00,
+    0x02, 0x7e, 0x1f, 0x40, 0x01, 0x00, 0x00, 0x00, 0x0b, 0x42, 0x00, 0x0b, 0x1a, 0x0b};
+
+static void test_try_table(const char *dir) {
+  wasm_features features = wasm_features_default();
+  features.exceptions = true;
+  wasm_module *thrower = load(dir, "eh_thrower.wasm", features), *relay = load(dir, "eh_relay.wasm", features);
+  wr_error err = {0};
+  wasm_module *m = wasm_module_load(try_table_module, sizeof try_table_module, &features, &err, NULL);
+  CHECK(m != NULL);
+  if (!m) {
+    fprintf(stderr, "try_table module: %s\n", err.message);
+    exit(1);
+  }
+  features.exceptions = false; /* exnref and try_table need the feature */
+  CHECK(wasm_module_load(try_table_module, sizeof try_table_module, &features, &err, NULL) == NULL);
+  features.exceptions = true;
+  int phase = -1;
+  CHECK(wasm_module_load(try_table_mismatch, sizeof try_table_mismatch, &features, &err, &phase) == NULL &&
+        phase == 1 && strstr(err.message, "type mismatch"));
+  wasm_store *store = wasm_store_new();
+  wasm_instance *t = instantiate(store, thrower, NULL, 0);
+  wasm_extern throw_fn = export_of(t, "throw");
+  wasm_instance *r = instantiate(store, relay, &throw_fn, 1);
+  wasm_func *relay_fn = export_of(r, "relay").of.func;
+  wasm_extern imports[2] = {export_of(t, "e"), {.kind = WASM_EXTERN_FUNC}};
+  imports[1].of.func = wasm_func_new_host(store, relay_fn->type, host_relay, relay_fn);
+  wasm_instance *inst = instantiate(store, m, imports, 2);
+  wasm_slot s[1] = {5};
+  CHECK(call(store, inst, "catch_tt", s) == NULL && (uint32_t)s[0] == 105);
+  s[0] = 6;
+  wasm_trap *trap = call(store, inst, "rethrow_ref", s);
+  CHECK(trap && trap->kind == WASM_TRAP_EXCEPTION && trap->exception->payload[0] == 106);
+  s[0] = 7;
+  CHECK(call(store, inst, "catch_all_ref", s) == NULL && (uint32_t)s[0] == 7);
+  CHECK(trap_of(store, inst, "throw_null", s) == WASM_TRAP_NULL_EXCEPTION);
+  s[0] = 8;
+  CHECK(call(store, inst, "catch_tt_sum", s) == NULL && (uint32_t)s[0] == 1108);
+  wasm_store_free(store);
+  wasm_module_free(m);
+  wasm_module_free(relay);
+  wasm_module_free(thrower);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s DIR\n", argv[0]);
@@ -170,6 +254,7 @@ int main(int argc, char **argv) {
   }
   test_memory64(argv[1]);
   test_exceptions(argv[1]);
+  test_try_table(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }
