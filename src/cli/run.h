@@ -21,6 +21,7 @@ typedef struct run_options {
   WR_VEC(const char *) dirs; /* --dir HOST[::GUEST], in argv */
   bool inherit_env, allow_network;
   uint64_t max_memory_bytes; /* -W max-memory-size (0: none) */
+  wasm_features features;    /* -W multi-memory / memory64 / exceptions */
   char **guest_args;  /* guest argv after the program name, in the caller's argv */
   int nguest_args;
 } run_options;
