@@ -363,7 +363,7 @@ static bool read_memory_index(code_validator *v, uint32_t *index) {
 /* memarg: alignment (bit 6 flags an explicit memory index under multi-memory), then offset. */
 static bool read_memarg(code_validator *v, unsigned natural_align, uint8_t *addr_type) {
   uint32_t align, memory = 0;
-  uint64_t offset;
+  uint64_t offset = 0; /* gcc -O1 cannot see that every use follows a successful read */
   if (!wasm_read_u32(&v->r, &align)) return false;
   if (v->features->multi_memory && (align & 0x40)) {
     align &= ~(uint32_t)0x40;
