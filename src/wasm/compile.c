@@ -68,6 +68,7 @@ typedef struct compiler {
   uint32_t label_pos; /* word of the latest branch target: no fusion reaches across it */
   uint32_t memidx;    /* the memory the instruction being compiled addresses, when not 0 */
   bool mem64;         /* ... and that memory is 64-bit (prefixed even when it is memory 0) */
+  bool *memory_is64;  /* per memory of the module (imports first), looked up once */
   uint64_t mem_offset; /* the 64-bit static offset of that instruction (on_memory64's) */
   bool dump; /* WARREN_DUMP_CODE is set */
   bool unreachable;
@@ -645,7 +646,7 @@ static const mem_op memory_ops[256] = {
  * neighbours is off: the prefix must cover exactly one instruction. */
 static bool note_memory(compiler *c, uint32_t memidx) {
   if (memidx >= c->module->nmemory_imports + c->module->nmemories) return fail(c, "unknown memory");
-  c->mem64 = wasm_module_memory_type(c->module, memidx).limits.is64;
+  c->mem64 = c->memory_is64[memidx];
   if (memidx == 0 && !c->mem64) return true;
   c->memidx = memidx;
   c->last_dst = NO_POS;
@@ -1948,6 +1949,9 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   c.module = module;
   c.err = err;
   c.dump = getenv("WARREN_DUMP_CODE") != NULL;
+  uint32_t nmemories = module->nmemory_imports + module->nmemories;
+  c.memory_is64 = WR_NEW_ARRAY(bool, nmemories ? nmemories : 1);
+  for (uint32_t i = 0; i < nmemories; i++) c.memory_is64[i] = wasm_module_memory_type(module, i).limits.is64;
   struct wasm_code *code = WR_NEW(struct wasm_code);
   code->funcs = WR_NEW_ARRAY(wasm_compiled_func, module->nfuncs ? module->nfuncs : 1);
   code->nfuncs = module->nfuncs;
@@ -1973,6 +1977,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   WR_VEC_FREE(&c.op_starts);
   WR_VEC_FREE(&c.handlers);
   WR_VEC_FREE(&c.catches);
+  wr_free(c.memory_is64);
   if (!ok) {
     wasm_code_free(code);
     return false;
