@@ -643,7 +643,9 @@ static uint32_t interp_step_on64(wasm_instance *inst, wasm_slot *fp, const uint3
   uint64_t mem_size;
   RELOAD_MEMORY();
   switch ((enum wasm_iop)*ip) {
+#define INTERP_MEMORY_ONLY 1
 #include "interp_ops.inc"
+#undef INTERP_MEMORY_ONLY
   default: break;
   }
   trap_kind = WASM_TRAP_UNREACHABLE; /* a control instruction: never sent here */

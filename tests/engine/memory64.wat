@@ -13,4 +13,8 @@
   ;; n (i32) bytes from the 64-bit memory at s (i64) to the 32-bit one at d (i32)
   (func (export "copy_to_small") (param i32 i64 i32) (memory.copy $small $m (local.get 0) (local.get 1) (local.get 2)))
   (func (export "load_small") (param i32) (result i32) (i32.load $small (local.get 0)))
+  ;; a v128 stored and loaded back at an i64 address: the first lane
+  (func (export "v128_roundtrip") (param i64) (result i64)
+    (v128.store (local.get 0) (i64x2.splat (i64.const 0x0102030405060708)))
+    (i64x2.extract_lane 0 (v128.load (local.get 0))))
 )

@@ -109,6 +109,10 @@ static void test_memory64(const char *dir) {
   CHECK(call(store, inst, "copy_to_small", s) == NULL);
   s[0] = 100;
   CHECK(call(store, inst, "load_small", s) == NULL && (uint32_t)s[0] == 0x7A7A7A7A);
+  s[0] = 2 * 65536 - 16;
+  CHECK(call(store, inst, "v128_roundtrip", s) == NULL && s[0] == 0x0102030405060708ull);
+  s[0] = 2 * 65536 - 15;
+  CHECK(trap_of(store, inst, "v128_roundtrip", s) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
   s[0] = 100, s[1] = ((uint64_t)1 << 32) + 10, s[2] = 4; /* the source is past 4 GiB */
   CHECK(trap_of(store, inst, "copy_to_small", s) == WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
   wasm_store_free(store);
