@@ -4,7 +4,7 @@ if(WAT2WASM)
   set(ENGINE_TEST_OUT ${CMAKE_BINARY_DIR}/tests/engine)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
-  foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy)
+  foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy memory64 eh_thrower eh_relay eh_catcher)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm
@@ -32,4 +32,12 @@ if(WAT2WASM)
   # the engine tests with every function translated at load
   add_test(NAME engine_unit_eager COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)
+
+  # 64-bit memories and exceptions (tests/engine/proposals_test.c), on both tiers
+  add_executable(proposals_test tests/engine/proposals_test.c)
+  target_link_libraries(proposals_test PRIVATE warren_wasm)
+  add_dependencies(proposals_test engine_test_modules)
+  add_test(NAME engine_proposals COMMAND proposals_test ${ENGINE_TEST_OUT})
+  add_test(NAME engine_proposals_interp COMMAND proposals_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_proposals_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
 endif()

@@ -75,6 +75,17 @@ if(WARREN_WAT2WASM)
   run_test(max_memory_size_bad ARGS -W max-memory-size=lots ${RUN_OUT}/grow.wasm EXIT 2
            STDERR_REGEX "-W max-memory-size: expected a whole number of bytes")
   run_test(unknown_wasm_option ARGS -W nope ${RUN_OUT}/grow.wasm EXIT 2 STDERR_REGEX "unknown -W option 'nope'")
+  # -W memory64 / -W exceptions turn the opt-in proposals on, as in wasmtime
+  add_custom_command(OUTPUT ${RUN_OUT}/proposals.wasm
+                     COMMAND ${WARREN_WAT2WASM} --enable-memory64 --enable-exceptions ${RUN_SRC}/proposals.wat
+                             -o ${RUN_OUT}/proposals.wasm
+                     DEPENDS ${RUN_SRC}/proposals.wat VERBATIM)
+  add_custom_target(run_proposals_wat ALL DEPENDS ${RUN_OUT}/proposals.wasm)
+  run_test(proposals_on ARGS -W memory64 -W exceptions=y --invoke caught ${RUN_OUT}/proposals.wasm EXIT 0
+           QUIET_STDERR STDOUT_REGEX "^42\n$")
+  run_test(proposals_off ARGS --invoke caught ${RUN_OUT}/proposals.wasm EXIT 1 STDERR_REGEX "proposals.wasm: ")
+  run_test(proposals_bad_value ARGS -W memory64=maybe ${RUN_OUT}/proposals.wasm EXIT 2
+           STDERR_REGEX "-W memory64: expected y or n, got 'maybe'")
   run_test(wrong_type ARGS ${RUN_OUT}/wrong_type.wasm EXIT 1
            STDERR_REGEX "incompatible import type: wasi_snapshot_preview1\\.fd_write \\(function \\[i32\\] -> \\[i32\\]\\)")
 endif()

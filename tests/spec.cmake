@@ -3,7 +3,7 @@
 # (cached) and compares pass counts with expected.tsv. Suites listed in
 # WARREN_SPEC_AT_BAR fail when below the bar; the others only report.
 set(WARREN_SPEC_SUITES core simd tail-call exception-handling extended-const multi-memory memory64)
-set(WARREN_SPEC_AT_BAR core simd extended-const multi-memory)
+set(WARREN_SPEC_AT_BAR core simd exception-handling extended-const multi-memory memory64)
 # Resolved so that failure messages name the .wast files by a plain path.
 get_filename_component(WARREN_SPEC_DIR ${WARREN_SHARED_DIR}/spec REALPATH)
 foreach(suite ${WARREN_SPEC_SUITES})
@@ -20,7 +20,7 @@ foreach(suite ${WARREN_SPEC_SUITES})
 endforeach()
 
 # The interpreter, which the native tier replaces on x86-64, against the same bar.
-foreach(suite core simd tail-call extended-const multi-memory)
+foreach(suite core simd tail-call exception-handling extended-const multi-memory memory64)
   string(REPLACE "-" "_" test_suffix ${suite})
   add_test(NAME spec_${test_suffix}_interp
            COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>

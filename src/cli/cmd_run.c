@@ -41,6 +41,7 @@ static void usage(FILE *out) {
           "  -S inherit-network  allow sockets and name lookups (components only)\n"
           "  -W max-memory-size=BYTES  cap on each linear memory: memory.grow past it returns -1\n"
           "                    (default: none beyond the module's maximum)\n"
+          CLI_WASM_FEATURES_HELP
           "  --invoke CALL     call an export instead of _start and print its results: for a\n"
           "                    core module NAME (without parameters); for a component\n"
           "                    'name(args)' or 'ns:pkg/iface#name(args)', arguments and\n"
@@ -79,8 +80,14 @@ static int parse_options(int argc, char **argv, run_options *opts) {
     } else if ((value = cli_option_value(argc, argv, &i, "-S", &missing))) {
       if (!run_wasi_option(opts, value)) return EXIT_USAGE;
     } else if ((value = cli_option_value(argc, argv, &i, "-W", &missing))) {
+      int feature = cli_wasm_feature_option(value, &opts->features, "warren run");
+      if (feature < 0) return EXIT_USAGE;
+      if (feature > 0) continue;
       if (strncmp(value, "max-memory-size=", 16)) {
-        fprintf(stderr, "warren run: unknown -W option '%s' (known: max-memory-size=BYTES)\n", value);
+        fprintf(stderr,
+                "warren run: unknown -W option '%s' (known: max-memory-size=BYTES, multi-memory, memory64, "
+                "exceptions)\n",
+                value);
         return EXIT_USAGE;
       }
       if (!cli_parse_max_memory_size(value + 16, &opts->max_memory_bytes, "warren run")) return EXIT_USAGE;
@@ -291,15 +298,15 @@ bool run_wasi_option(run_options *opts, const char *option) {
 
 int cmd_run(int argc, char **argv) {
   run_options opts = {0};
+  opts.features = wasm_features_default();
   int status = parse_options(argc, argv, &opts);
   uint8_t *bytes = NULL;
   size_t size = 0;
   if (status >= 0) goto done;
   status = EXIT_LOAD_FAILED;
   if (!cli_read_file(opts.path, &bytes, &size)) goto done;
-  wasm_features features = wasm_features_default();
   cli_cache cache;
-  if (!cli_cache_begin(&cache, "warren run", opts.path, opts.no_cache, &bytes, &size, &features)) goto done;
+  if (!cli_cache_begin(&cache, "warren run", opts.path, opts.no_cache, &bytes, &size, &opts.features)) goto done;
   opts.cache = &cache;
   /* A guest writing to a closed pipe gets EPIPE instead of killing us. */
   signal(SIGPIPE, SIG_IGN);
@@ -313,7 +320,7 @@ int cmd_run(int argc, char **argv) {
     goto done;
   }
   wr_error err = {0};
-  wasm_module *module = wasm_module_load(bytes, size, &features, &err, NULL);
+  wasm_module *module = wasm_module_load(bytes, size, &opts.features, &err, NULL);
   cli_cache_end(&cache, module != NULL);
   if (!module) {
     run_print_error(opts.path, &err);

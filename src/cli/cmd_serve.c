@@ -31,6 +31,7 @@ typedef struct serve_cli {
   bool inherit_env, inherit_network;
   bool no_cache;
   serve_options options;
+  wasm_features features; /* -W multi-memory / memory64 / exceptions */
 } serve_cli;
 
 static void usage(FILE *out) {
@@ -53,6 +54,7 @@ static void usage(FILE *out) {
           "                              (default: none; a busy guest still yields every 10 ms)\n"
           "  -W max-memory-size=BYTES    cap on each linear memory of an instance: memory.grow past\n"
           "                              it returns -1 (default: none beyond the module's maximum)\n"
+          CLI_WASM_FEATURES_HELP
           "  --max-concurrent-requests N     requests in flight, all workers (default 1000; then 503)\n"
           "  --max-concurrent-connections N  open connections, all workers (default 1000); at the cap\n"
           "                              the connection waiting longest for a request is closed to make\n"
@@ -174,7 +176,11 @@ static bool set_wasm_option(serve_cli *cli, const char *option) {
   }
   if (!strncmp(option, "max-memory-size=", 16))
     return cli_parse_max_memory_size(option + 16, &cli->options.max_memory_bytes, "warren serve");
-  fprintf(stderr, "warren serve: unknown -W option '%s' (known: timeout=DURATION, max-memory-size=BYTES)\n",
+  int feature = cli_wasm_feature_option(option, &cli->features, "warren serve");
+  if (feature) return feature > 0;
+  fprintf(stderr,
+          "warren serve: unknown -W option '%s' (known: timeout=DURATION, max-memory-size=BYTES, multi-memory, "
+          "memory64, exceptions)\n",
           option);
   return false;
 }
@@ -333,6 +339,7 @@ extern char **environ;
 
 int cmd_serve(int argc, char **argv) {
   serve_cli cli = {0};
+  cli.features = wasm_features_default();
   wr_pool_limits_default(&cli.options.limits, WR_POOL_P2);
   wasi_p2_config_init(&cli.options.wasi);
   int status = parse_options(argc, argv, &cli);
@@ -360,15 +367,15 @@ int cmd_serve(int argc, char **argv) {
     goto done;
   }
   if (!cli_read_file(cli.path, &bytes, &size)) goto done;
-  wasm_features features = wasm_features_default();
+
   cli_cache cache;
-  if (!cli_cache_begin(&cache, "warren serve", cli.path, cli.no_cache, &bytes, &size, &features)) goto done;
+  if (!cli_cache_begin(&cache, "warren serve", cli.path, cli.no_cache, &bytes, &size, &cli.features)) goto done;
   if (!cm_is_component(bytes, size)) {
     cli_cache_end(&cache, false);
     fprintf(stderr, "warren serve: %s is not a component (serve needs a wasi:http component)\n", cli.path);
     goto done;
   }
-  component = cm_component_load(bytes, size, &features, &err);
+  component = cm_component_load(bytes, size, &cli.features, &err);
   cli_cache_end(&cache, component != NULL);
   if (!component) {
     run_print_error(cli.path, &err);

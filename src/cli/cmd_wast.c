@@ -25,7 +25,8 @@ static void usage(FILE *out) {
           "  --enable-tail-call               tail calls\n"
           "  --enable-extended-const          extended constant expressions (default on;\n"
           "                                   --disable-extended-const turns them off)\n"
-          "  --enable-multi-memory            multiple memories\n"
+          "  --enable-multi-memory            multiple memories (default on;\n"
+          "                                   --disable-multi-memory turns them off)\n"
           "  --enable-exceptions              exception handling\n"
           "  --enable-memory64                64-bit memories\n"
           "  --strict                         also require the expected error category and text\n"
@@ -46,6 +47,7 @@ static const feature_flag feature_flags[] = {
     FLAG("--enable-extended-const", extended_const, true),
     FLAG("--disable-extended-const", extended_const, false),
     FLAG("--enable-multi-memory", multi_memory, true),
+    FLAG("--disable-multi-memory", multi_memory, false),
     FLAG("--enable-exceptions", exceptions, true),
     FLAG("--enable-memory64", memory64, true),
 };

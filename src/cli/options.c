@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,32 @@ bool cli_parse_max_memory_size(const char *text, uint64_t *bytes, const char *co
   }
   *bytes = v;
   return true;
+}
+
+int cli_wasm_feature_option(const char *option, wasm_features *features, const char *command) {
+  static const struct {
+    const char *name;
+    size_t offset;
+  } known[] = {
+      {"multi-memory", offsetof(wasm_features, multi_memory)},
+      {"memory64", offsetof(wasm_features, memory64)},
+      {"exceptions", offsetof(wasm_features, exceptions)},
+  };
+  for (size_t k = 0; k < sizeof known / sizeof known[0]; k++) {
+    size_t n = strlen(known[k].name);
+    if (strncmp(option, known[k].name, n) || (option[n] && option[n] != '=')) continue;
+    const char *value = option[n] ? option + n + 1 : "y";
+    bool on;
+    if (!strcmp(value, "y") || !strcmp(value, "yes") || !strcmp(value, "true")) on = true;
+    else if (!strcmp(value, "n") || !strcmp(value, "no") || !strcmp(value, "false")) on = false;
+    else {
+      fprintf(stderr, "%s: -W %s: expected y or n, got '%s'\n", command, known[k].name, value);
+      return -1;
+    }
+    *(bool *)((char *)features + known[k].offset) = on;
+    return 1;
+  }
+  return 0;
 }
 
 bool cli_add_env(cli_strings *env, const char *arg, const char *command) {

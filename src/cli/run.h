@@ -23,6 +23,7 @@ typedef struct run_options {
   uint64_t max_memory_bytes; /* -W max-memory-size (0: none) */
   bool no_cache;      /* --no-cache */
   struct cli_cache *cache; /* the load's cache session (cache_cli.h) */
+  wasm_features features;    /* -W multi-memory / memory64 / exceptions */
   char **guest_args;  /* guest argv after the program name, in the caller's argv */
   int nguest_args;
 } run_options;

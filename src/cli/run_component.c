@@ -67,7 +67,7 @@ done:
 }
 
 int run_component(const run_options *opts, const uint8_t *bytes, size_t size) {
-  wasm_features features = wasm_features_default();
+  wasm_features features = opts->features;
   wr_error err = {0};
   cm_component *component = cm_component_load(bytes, size, &features, &err);
   if (opts->cache) cli_cache_end(opts->cache, component != NULL);

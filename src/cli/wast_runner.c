@@ -335,7 +335,7 @@ static bool on_assert_exception(runner *r, const json_value *command) {
   if (!run_action(r, command, &result)) return false;
   action_result_free(&result);
   if (!result.trap) return failf(r, "expected an uncaught exception, got a normal return");
-  if (!strstr(wast_trap_text(result.trap), "exception"))
+  if (result.trap->kind != WASM_TRAP_EXCEPTION)
     return failf(r, "expected an uncaught exception, got trap: %s", wast_trap_text(result.trap));
   return true;
 }

@@ -37,6 +37,12 @@ typedef struct ctrl {
   uint32_t else_fixup; /* CTRL_IF: word awaiting the else (or end) offset */
   WR_VEC(uint32_t) fixups; /* words awaiting the end offset */
   bool reachable_at_end_via_branch;
+  /* a `try` (a CTRL_BLOCK for branches): its handler, whether its body has ended (a catch
+   * block is being compiled), the slot its catch blocks keep the exception in, its catches */
+  uint32_t handler; /* NO_POS: not a try */
+  bool in_catch;
+  uint32_t exn_slot;
+  WR_VEC(wasm_eh_catch) catches;
 } ctrl;
 
 typedef struct compiler {
@@ -61,9 +67,16 @@ typedef struct compiler {
   WR_VEC(uint32_t) op_starts; /* word of every instruction in `code`, in order */
   uint32_t label_pos; /* word of the latest branch target: no fusion reaches across it */
   uint32_t memidx;    /* the memory the instruction being compiled addresses, when not 0 */
+  bool mem64;         /* ... and that memory is 64-bit (prefixed even when it is memory 0) */
+  bool *memory_is64;  /* per memory of the module (imports first), looked up once */
+  uint64_t mem_offset; /* the 64-bit static offset of that instruction (on_memory64's) */
   bool dump; /* WARREN_DUMP_CODE is set */
   bool unreachable;
   uint32_t skip_depth; /* nesting inside unreachable code */
+  WR_VEC(wasm_eh_handler) handlers; /* of the function being compiled */
+  WR_VEC(wasm_eh_catch) catches;
+  uint32_t exn_base; /* first of the hidden locals that hold caught exceptions, one per try depth */
+  bool throws;       /* the function has a try, throw or rethrow: it runs on the interpreter */
 } compiler;
 
 static bool fail(compiler *c, const char *message) {
@@ -289,6 +302,11 @@ static bool begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
   b->fixups.items = NULL;
   b->fixups.len = b->fixups.cap = 0;
   b->reachable_at_end_via_branch = false;
+  b->handler = NO_POS;
+  b->exn_slot = NO_POS;
+  b->in_catch = false;
+  b->catches.items = NULL;
+  b->catches.len = b->catches.cap = 0;
   c->last_dst = NO_POS;
   WR_VEC_PUSH(&c->ctrls, *b);
   return true;
@@ -305,11 +323,14 @@ static void patch(compiler *c, uint32_t word, uint32_t target) {
   c->label_pos = target;
 }
 
+static void end_try(compiler *c, ctrl *b);
+
 static bool end_block(compiler *c) {
   ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
   bool reachable = !c->unreachable;
   if (reachable) materialize_top(c, b->nresults);
   uint32_t here = (uint32_t)c->code.len;
+  if (b->handler != NO_POS) end_try(c, b);
   if (b->kind == CTRL_IF && b->else_fixup != NO_POS) {
     patch(c, b->else_fixup, here);
     reachable = true;
@@ -359,8 +380,17 @@ static bool skip_immediates(compiler *c, uint8_t op) {
   int64_t s;
   uint32_t n;
   switch (op) {
-  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if:
+  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if: case WASM_OPCODE_try:
     return wasm_read_s33(&c->r, &s);
+  case WASM_OPCODE_try_table: {
+    uint8_t kind;
+    if (!wasm_read_s33(&c->r, &s) || !wasm_read_u32(&c->r, &n)) return false;
+    if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
+    for (uint32_t i = 0; i < n; i++)
+      if (!wasm_read_u8(&c->r, &kind) || !skip_u32s(c, kind <= 1 ? 2 : 1)) return false;
+    return true;
+  }
+  case WASM_OPCODE_catch: case WASM_OPCODE_throw: case WASM_OPCODE_rethrow: case WASM_OPCODE_delegate:
   case WASM_OPCODE_br: case WASM_OPCODE_br_if: case WASM_OPCODE_call: case WASM_OPCODE_return_call:
   case WASM_OPCODE_local_get: case WASM_OPCODE_local_set: case WASM_OPCODE_local_tee:
   case WASM_OPCODE_global_get: case WASM_OPCODE_global_set: case WASM_OPCODE_table_get:
@@ -616,7 +646,8 @@ static const mem_op memory_ops[256] = {
  * neighbours is off: the prefix must cover exactly one instruction. */
 static bool note_memory(compiler *c, uint32_t memidx) {
   if (memidx >= c->module->nmemory_imports + c->module->nmemories) return fail(c, "unknown memory");
-  if (memidx == 0) return true;
+  c->mem64 = c->memory_is64[memidx];
+  if (memidx == 0 && !c->mem64) return true;
   c->memidx = memidx;
   c->last_dst = NO_POS;
   c->label_pos = (uint32_t)c->code.len;
@@ -628,10 +659,15 @@ static bool read_memarg(compiler *c, uint32_t *offset) {
   uint64_t off;
   if (!wasm_read_u32(&c->r, &align)) return false;
   if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
-  if (!wasm_read_u64(&c->r, &off)) return false;
-  if (off > UINT32_MAX) return fail(c, "memory64 offsets are not supported by the interpreter");
+  if (!wasm_read_u64(&c->r, &off) || !note_memory(c, memidx)) return false;
+  if (c->mem64) {
+    c->mem_offset = off; /* on_memory64 carries it */
+    *offset = 0;
+    return true;
+  }
+  if (off > UINT32_MAX) return fail(c, "offset out of range for a 32-bit memory");
   *offset = (uint32_t)off;
-  return note_memory(c, memidx);
+  return true;
 }
 
 /* A memory index immediate. */
@@ -643,12 +679,16 @@ static bool read_memory_index(compiler *c) {
 /* Puts on_memory memidx len before the instruction just compiled (see note_memory). */
 static void prefix_memory(compiler *c) {
   uint32_t start = c->op_starts.items[c->op_starts.len - 1];
-  uint32_t len = (uint32_t)c->code.len - start;
-  for (int k = 0; k < 3; k++) emit(c, 0);
-  memmove(&c->code.items[start + 3], &c->code.items[start], len * sizeof(uint32_t));
-  c->code.items[start] = WASM_IOP_on_memory;
+  uint32_t len = (uint32_t)c->code.len - start, header = c->mem64 ? 5 : 3;
+  for (uint32_t k = 0; k < header; k++) emit(c, 0);
+  memmove(&c->code.items[start + header], &c->code.items[start], len * sizeof(uint32_t));
+  c->code.items[start] = c->mem64 ? WASM_IOP_on_memory64 : WASM_IOP_on_memory;
   c->code.items[start + 1] = c->memidx;
   c->code.items[start + 2] = len;
+  if (c->mem64) {
+    c->code.items[start + 3] = (uint32_t)c->mem_offset;
+    c->code.items[start + 4] = (uint32_t)(c->mem_offset >> 32);
+  }
   c->last_op_pos = start;
   c->last_dst = NO_POS;
   c->label_pos = (uint32_t)c->code.len;
@@ -1086,6 +1126,223 @@ static bool take_step(compiler *c, uint32_t step[3]) {
   return true;
 }
 
+/* ---- exception handling (legacy: try, catch, catch_all, delegate, throw, rethrow) ---- */
+
+/* A `try` is a block whose body [start, end) has a handler (compile.h): its catch blocks
+ * follow the body like an `else`, each a jump target the handler names. An exception the
+ * handler does not catch goes to `outer`: the innermost try still in its body around this one
+ * (a delegate names its own). A catch block keeps its exception in a hidden local, one per
+ * try depth, for `rethrow`. */
+
+/* Type index of tag `idx` (imports first). */
+static uint32_t tag_type_index(const wasm_module *m, uint32_t idx) {
+  if (idx >= m->ntag_imports) return m->tags[idx - m->ntag_imports];
+  for (uint32_t i = 0, k = 0; i < m->nimports; i++) {
+    if (m->imports[i].kind != WASM_EXTERN_TAG) continue;
+    if (k++ == idx) return m->imports[i].desc.tag_type;
+  }
+  return 0;
+}
+
+static bool read_tag(compiler *c, uint32_t *idx, const wasm_functype **type) {
+  const wasm_module *m = c->module;
+  if (!read_index(c, idx, m->ntag_imports + m->ntags, "unknown tag")) return false;
+  uint32_t t = tag_type_index(m, *idx);
+  if (t >= m->ntypes) return fail(c, "unknown type");
+  *type = &m->types[t];
+  return true;
+}
+
+/* The handler an exception raised directly inside ctrls[k] goes to. */
+static uint32_t handler_from(const compiler *c, size_t k) {
+  for (; k > 0; k--) {
+    const ctrl *b = &c->ctrls.items[k];
+    if (b->handler != NO_POS && !b->in_catch) return b->handler;
+  }
+  return WASM_EH_NONE;
+}
+
+static bool compile_try(compiler *c) {
+  ctrl nb;
+  if (!read_blocktype(c, &nb)) return false;
+  uint32_t outer = handler_from(c, c->ctrls.len - 1), depth = 0;
+  for (size_t k = 1; k < c->ctrls.len; k++)
+    if (c->ctrls.items[k].exn_slot != NO_POS) depth++; /* legacy tries */
+  if (c->exn_base + depth >= c->nlocal_slots) return fail(c, "try nesting deeper than the pre-scan found");
+  if (!begin_block(c, CTRL_BLOCK, &nb)) return false;
+  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
+  b->handler = (uint32_t)c->handlers.len;
+  b->exn_slot = c->exn_base + depth;
+  c->throws = true;
+  uint32_t here = (uint32_t)c->code.len;
+  wasm_eh_handler h = {here, here, outer, b->base_slot, 0, 0};
+  WR_VEC_PUSH(&c->handlers, h);
+  c->label_pos = here; /* nothing fuses across the edge of a handler's range */
+  return true;
+}
+
+/* The try body (or the catch block before this one) ends: its values go to the end. */
+static void leave_try_part(compiler *c, ctrl *b) {
+  if (!c->unreachable) {
+    materialize_top(c, b->nresults);
+    emit_op(c, WASM_IOP_br);
+    WR_VEC_PUSH(&b->fixups, emit(c, NO_POS));
+    b->reachable_at_end_via_branch = true;
+  }
+  if (!b->in_catch) {
+    c->handlers.items[b->handler].end = (uint32_t)c->code.len;
+    b->in_catch = true;
+  }
+}
+
+static bool compile_catch(compiler *c, uint8_t op) {
+  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
+  uint32_t tag = WASM_EH_CATCH_ALL;
+  const wasm_functype *type = NULL;
+  if (op == WASM_OPCODE_catch && !read_tag(c, &tag, &type)) return false;
+  if (b->handler == NO_POS) return fail(c, "catch without try");
+  leave_try_part(c, b);
+  wasm_eh_catch k = {tag, (uint32_t)c->code.len, b->exn_slot};
+  WR_VEC_PUSH(&b->catches, k);
+  c->label_pos = k.target;
+  c->stack.len = b->height;
+  if (type)
+    for (uint32_t i = 0; i < type->nparams; i++) push(c, wasm_functype_params(type)[i]);
+  c->unreachable = false;
+  c->last_dst = NO_POS;
+  return true;
+}
+
+/* end_block of a try: the handler gets its range's end and its catches. */
+static void end_try(compiler *c, ctrl *b) {
+  wasm_eh_handler *h = &c->handlers.items[b->handler];
+  if (!b->in_catch) h->end = (uint32_t)c->code.len;
+  h->first_catch = (uint32_t)c->catches.len;
+  h->ncatches = (uint32_t)b->catches.len;
+  for (size_t i = 0; i < b->catches.len; i++) WR_VEC_PUSH(&c->catches, b->catches.items[i]);
+  WR_VEC_FREE(&b->catches);
+  c->label_pos = (uint32_t)c->code.len;
+}
+
+static bool compile_delegate(compiler *c) {
+  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
+  uint32_t depth;
+  if (!wasm_read_u32(&c->r, &depth)) return false;
+  if (b->handler == NO_POS || b->in_catch) return fail(c, "delegate without a matching try");
+  size_t try_index = c->ctrls.len - 1;
+  /* the label is counted from the block around the try; the function's is the caller */
+  if (depth >= try_index) return fail(c, "unknown label");
+  c->handlers.items[b->handler].outer = handler_from(c, try_index - 1 - depth);
+  return end_block(c);
+}
+
+/* try_table bt catch*: each clause is a landing pad, placed before the body (normal flow jumps
+ * over them), that takes the values where the handler put them (the try_table's stack
+ * height) and branches with them to the clause's label, counted from outside the try_table. */
+typedef struct try_table_clause {
+  uint8_t kind; /* 0 catch, 1 catch_ref, 2 catch_all, 3 catch_all_ref */
+  uint32_t tag, label;
+} try_table_clause;
+
+static bool compile_try_table(compiler *c) {
+  ctrl nb;
+  uint32_t n;
+  if (!read_blocktype(c, &nb) || !wasm_read_u32(&c->r, &n)) return false;
+  if (n > wasm_reader_remaining(&c->r) / 2) return fail(c, "unexpected end");
+  try_table_clause *clauses = WR_NEW_ARRAY(try_table_clause, n ? n : 1);
+  const wasm_functype **types = WR_NEW_ARRAY(const wasm_functype *, n ? n : 1);
+  bool ok = true;
+  for (uint32_t i = 0; ok && i < n; i++) {
+    try_table_clause *k = &clauses[i];
+    ok = wasm_read_u8(&c->r, &k->kind) && (k->kind <= 3 || fail(c, "malformed catch clause")) &&
+         (k->kind > 1 || read_tag(c, &k->tag, &types[i])) &&
+         read_index(c, &k->label, (uint32_t)c->ctrls.len, "unknown label");
+  }
+  size_t height = c->stack.len - nb.nparams;
+  if (ok && c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + nb.nparams) ok = fail(c, "operand stack underflow");
+  if (!ok) {
+    wr_free(clauses);
+    wr_free(types);
+    return false;
+  }
+  uint32_t outer = handler_from(c, c->ctrls.len - 1);
+  /* the pads, with the block's params set aside */
+  operand *params = WR_NEW_ARRAY(operand, nb.nparams ? nb.nparams : 1);
+  if (nb.nparams) memcpy(params, &c->stack.items[height], nb.nparams * sizeof(operand));
+  c->stack.len = height;
+  uint32_t payload_slot = next_canon(c);
+  emit_op(c, WASM_IOP_br);
+  uint32_t skip = emit(c, NO_POS);
+  WR_VEC(wasm_eh_catch) catches = {0};
+  for (uint32_t i = 0; i < n; i++) {
+    const try_table_clause *k = &clauses[i];
+    c->label_pos = (uint32_t)c->code.len;
+    c->last_dst = NO_POS;
+    wasm_eh_catch entry = {k->kind <= 1 ? k->tag : WASM_EH_CATCH_ALL, (uint32_t)c->code.len, WASM_EH_NONE};
+    if (k->kind <= 1)
+      for (uint32_t p = 0; p < types[i]->nparams; p++) push(c, wasm_functype_params(types[i])[p]);
+    if (k->kind == 1 || k->kind == 3) entry.exn_slot = push(c, WASM_EXNREF);
+    WR_VEC_PUSH(&catches, entry);
+    emit_branch(c, k->label);
+    c->stack.len = height;
+  }
+  for (uint32_t i = 0; i < nb.nparams; i++) WR_VEC_PUSH(&c->stack, params[i]);
+  wr_free(params);
+  wr_free(clauses);
+  wr_free(types);
+  patch(c, skip, (uint32_t)c->code.len);
+  c->last_dst = NO_POS;
+  if (!begin_block(c, CTRL_BLOCK, &nb)) {
+    WR_VEC_FREE(&catches);
+    return false;
+  }
+  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
+  b->handler = (uint32_t)c->handlers.len;
+  b->catches.items = catches.items;
+  b->catches.len = catches.len;
+  b->catches.cap = catches.cap;
+  uint32_t here = (uint32_t)c->code.len;
+  wasm_eh_handler h = {here, here, outer, payload_slot, 0, 0};
+  WR_VEC_PUSH(&c->handlers, h);
+  c->label_pos = here;
+  c->throws = true;
+  return true;
+}
+
+static bool compile_throw_ref(compiler *c) {
+  operand exn;
+  if (!pop(c, &exn)) return false;
+  emit_op(c, WASM_IOP_throw_ref);
+  emit(c, exn.where);
+  c->unreachable = true;
+  c->throws = true;
+  return true;
+}
+
+static bool compile_throw(compiler *c) {
+  uint32_t tag, base;
+  const wasm_functype *type;
+  if (!read_tag(c, &tag, &type) || !emit_call_common(c, type, &base)) return false;
+  emit_op(c, WASM_IOP_throw);
+  emit(c, tag);
+  emit(c, base);
+  c->throws = true;
+  c->unreachable = true;
+  return true;
+}
+
+static bool compile_rethrow(compiler *c) {
+  uint32_t depth;
+  if (!read_index(c, &depth, (uint32_t)c->ctrls.len, "unknown label")) return false;
+  const ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - depth];
+  if (target->handler == NO_POS || !target->in_catch) return fail(c, "invalid rethrow label");
+  emit_op(c, WASM_IOP_rethrow);
+  emit(c, target->exn_slot);
+  c->throws = true;
+  c->unreachable = true;
+  return true;
+}
+
 static bool compile_op(compiler *c, uint8_t op) {
   const wasm_module *m = c->module;
   operand a, b, cond;
@@ -1102,6 +1359,21 @@ static bool compile_op(compiler *c, uint8_t op) {
     return read_blocktype(c, &nb) && begin_block(c, CTRL_BLOCK, &nb);
   case WASM_OPCODE_loop:
     return read_blocktype(c, &nb) && begin_block(c, CTRL_LOOP, &nb);
+  case WASM_OPCODE_try:
+    return compile_try(c);
+  case WASM_OPCODE_catch:
+  case WASM_OPCODE_catch_all:
+    return compile_catch(c, op);
+  case WASM_OPCODE_delegate:
+    return compile_delegate(c);
+  case WASM_OPCODE_throw:
+    return compile_throw(c);
+  case WASM_OPCODE_rethrow:
+    return compile_rethrow(c);
+  case WASM_OPCODE_try_table:
+    return compile_try_table(c);
+  case WASM_OPCODE_throw_ref:
+    return compile_throw_ref(c);
   case WASM_OPCODE_if: {
     uint32_t ca, cb;
     if (!read_blocktype(c, &nb)) return false;
@@ -1325,13 +1597,13 @@ static bool compile_op(compiler *c, uint8_t op) {
     return true;
   case WASM_OPCODE_memory_size:
     if (!read_memory_index(c)) return false;
-    dst = push(c, WASM_I32);
+    dst = push(c, c->mem64 ? WASM_I64 : WASM_I32);
     emit_op(c, WASM_IOP_memory_size);
     note_result(c, emit(c, dst));
     return true;
   case WASM_OPCODE_memory_grow:
     if (!read_memory_index(c) || !pop(c, &a)) return false;
-    dst = push(c, WASM_I32);
+    dst = push(c, c->mem64 ? WASM_I64 : WASM_I32);
     emit_op(c, WASM_IOP_memory_grow);
     emit(c, dst);
     emit(c, a.where);
@@ -1449,23 +1721,51 @@ static bool compile_op(compiler *c, uint8_t op) {
 static bool skip_unreachable(compiler *c, uint8_t op, bool *handled) {
   *handled = true;
   switch (op) {
-  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if:
+  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if: case WASM_OPCODE_try:
+  case WASM_OPCODE_try_table:
     c->skip_depth++;
     return skip_immediates(c, op);
-  case WASM_OPCODE_else:
-    if (c->skip_depth > 0) return true;
+  case WASM_OPCODE_else: case WASM_OPCODE_catch: case WASM_OPCODE_catch_all:
+    if (c->skip_depth > 0) return skip_immediates(c, op);
     *handled = false;
     return true;
-  case WASM_OPCODE_end:
+  case WASM_OPCODE_end: case WASM_OPCODE_delegate: /* a delegate ends its try */
     if (c->skip_depth > 0) {
       c->skip_depth--;
-      return true;
+      return op == WASM_OPCODE_delegate ? skip_immediates(c, op) : true;
     }
     *handled = false;
     return true;
   default:
     return skip_immediates(c, op);
   }
+}
+
+/* Hidden locals for caught exceptions: the deepest nesting of tries in the body (a pre-scan,
+ * as count_constants). */
+static uint32_t count_try_depth(const wasm_module *m, const wasm_func_def *def) {
+  if (!m->features.exceptions) return 0;
+  compiler scan;
+  memset(&scan, 0, sizeof scan);
+  wr_error scratch = {0};
+  scan.err = &scratch;
+  scan.r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, &scratch);
+  WR_VEC(uint8_t) open = {0}; /* per open block: 1 for a try */
+  uint32_t depth = 0, deepest = 0;
+  while (!wasm_reader_done(&scan.r)) {
+    uint8_t op;
+    if (!wasm_read_u8(&scan.r, &op)) break;
+    if (op == WASM_OPCODE_block || op == WASM_OPCODE_loop || op == WASM_OPCODE_if || op == WASM_OPCODE_try ||
+        op == WASM_OPCODE_try_table) {
+      WR_VEC_PUSH(&open, op == WASM_OPCODE_try);
+      if (op == WASM_OPCODE_try && ++depth > deepest) deepest = depth;
+    } else if ((op == WASM_OPCODE_end || op == WASM_OPCODE_delegate) && open.len > 0) {
+      depth -= open.items[--open.len];
+    }
+    if (!skip_immediates(&scan, op)) break;
+  }
+  WR_VEC_FREE(&open);
+  return deepest;
 }
 
 /* Room for the constant pool: the number of scalar constant instructions in the body (a
@@ -1565,7 +1865,11 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
       slot += wasm_type_slots(def->local_groups[g].type);
     }
   }
+  c->exn_base = slot;
+  slot += count_try_depth(m, def);
+  if (slot > MAX_FRAME_SLOTS / 2) return fail(c, "too many locals");
   c->nlocal_slots = slot;
+  c->handlers.len = c->catches.len = 0;
   c->consts.len = 0;
   c->const_cap = count_constants(m, def);
   c->stack_base = slot + c->const_cap;
@@ -1579,6 +1883,8 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   c->skip_depth = 0;
   c->last_dst = NO_POS;
   ctrl fn = {0};
+  fn.handler = NO_POS;
+  fn.exn_slot = NO_POS;
   fn.kind = CTRL_FUNC;
   fn.params = wasm_functype_params(type);
   fn.results = wasm_functype_results(type);
@@ -1599,10 +1905,15 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
       if (!ok || handled) continue;
     }
     c->memidx = 0;
+    c->mem64 = false;
+    c->mem_offset = 0;
     ok = compile_op(c, op);
-    if (ok && c->memidx) prefix_memory(c);
+    if (ok && (c->memidx || c->mem64)) prefix_memory(c);
   }
-  for (size_t i = 0; i < c->ctrls.len; i++) WR_VEC_FREE(&c->ctrls.items[i].fixups);
+  for (size_t i = 0; i < c->ctrls.len; i++) {
+    WR_VEC_FREE(&c->ctrls.items[i].fixups);
+    WR_VEC_FREE(&c->ctrls.items[i].catches);
+  }
   wr_free(c->local_slot);
   wr_free(c->local_type);
   if (!ok) return false;
@@ -1612,6 +1923,15 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   out->code = wr_malloc((c->code.len ? c->code.len : 1) * sizeof(uint32_t));
   memcpy(out->code, c->code.items, c->code.len * sizeof(uint32_t));
   out->code_len = (uint32_t)c->code.len;
+  out->nhandlers = (uint32_t)c->handlers.len;
+  out->handlers = NULL;
+  out->catches = NULL;
+  if (c->handlers.len) {
+    out->handlers = WR_NEW_ARRAY(wasm_eh_handler, c->handlers.len);
+    memcpy(out->handlers, c->handlers.items, c->handlers.len * sizeof(wasm_eh_handler));
+    out->catches = WR_NEW_ARRAY(wasm_eh_catch, c->catches.len ? c->catches.len : 1);
+    if (c->catches.len) memcpy(out->catches, c->catches.items, c->catches.len * sizeof(wasm_eh_catch));
+  }
   out->nparam_slots = nparam_slots;
   out->nresult_slots = c->nresult_slots;
   out->nlocal_slots = c->nlocal_slots;
@@ -1630,12 +1950,18 @@ bool wasm_compile_function(const wasm_module *module, uint32_t def_index, wasm_c
   c.module = module;
   c.err = err;
   c.dump = getenv("WARREN_DUMP_CODE") != NULL;
+  uint32_t nmemories = module->nmemory_imports + module->nmemories;
+  c.memory_is64 = WR_NEW_ARRAY(bool, nmemories ? nmemories : 1);
+  for (uint32_t i = 0; i < nmemories; i++) c.memory_is64[i] = wasm_module_memory_type(module, i).limits.is64;
   bool ok = compile_function(&c, def_index, out);
   if (!ok) wr_error_prefix(err, "in function %u: ", module->nfunc_imports + def_index);
+  wr_free(c.memory_is64);
   WR_VEC_FREE(&c.code);
   WR_VEC_FREE(&c.stack);
   WR_VEC_FREE(&c.ctrls);
   WR_VEC_FREE(&c.consts);
+  WR_VEC_FREE(&c.handlers);
+  WR_VEC_FREE(&c.catches);
   if (ok && op_starts) {
     op_starts->items = c.op_starts.items;
     op_starts->len = c.op_starts.len;
@@ -1652,6 +1978,9 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   c.module = module;
   c.err = err;
   c.dump = getenv("WARREN_DUMP_CODE") != NULL;
+  uint32_t nmemories = module->nmemory_imports + module->nmemories;
+  c.memory_is64 = WR_NEW_ARRAY(bool, nmemories ? nmemories : 1);
+  for (uint32_t i = 0; i < nmemories; i++) c.memory_is64[i] = wasm_module_memory_type(module, i).limits.is64;
   struct wasm_code *code = WR_NEW(struct wasm_code);
   code->funcs = WR_NEW_ARRAY(wasm_compiled_func, module->nfuncs ? module->nfuncs : 1);
   code->nfuncs = module->nfuncs;
@@ -1660,8 +1989,10 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   for (uint32_t i = 0; i < module->nfuncs && ok; i++) {
     ok = compile_function(&c, i, &code->funcs[i]);
     if (!ok) wr_error_prefix(err, "in function %u: ", module->nfunc_imports + i);
-    /* a function the native tier cannot take leaves the whole module to the interpreter */
-    if (ok && native && !wasm_native_add(native, i, &code->funcs[i], c.op_starts.items, c.op_starts.len)) {
+    /* a function the native tier cannot take leaves the whole module to the interpreter; so
+     * does exception handling, whose unwinding only the interpreter does (native frames pass
+     * an exception on as a trap) */
+    if (ok && native && (c.throws || !wasm_native_add(native, i, &code->funcs[i], c.op_starts.items, c.op_starts.len))) {
       wasm_native_abandon(native);
       native = NULL;
     }
@@ -1674,6 +2005,9 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   WR_VEC_FREE(&c.ctrls);
   WR_VEC_FREE(&c.consts);
   WR_VEC_FREE(&c.op_starts);
+  WR_VEC_FREE(&c.handlers);
+  WR_VEC_FREE(&c.catches);
+  wr_free(c.memory_is64);
   if (!ok) {
     wasm_code_free(code);
     return false;
@@ -1688,6 +2022,8 @@ void wasm_code_free(struct wasm_code *code) {
   for (uint32_t i = 0; i < code->nfuncs; i++) {
     wr_free(code->funcs[i].code);
     wr_free(code->funcs[i].init);
+    wr_free(code->funcs[i].handlers);
+    wr_free(code->funcs[i].catches);
   }
   wr_free(code->funcs);
   wr_free(code->types);

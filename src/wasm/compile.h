@@ -71,7 +71,11 @@
  *   (all of these, and loads and stores, address memory 0)
  *   on_memory memidx len: the next instruction (len words, a memory instruction) addresses
  *   memory memidx instead of memory 0
+ *   on_memory64 memidx len offset_lo offset_hi: the same for a 64-bit memory (memory 0
+ *   included): i64 addresses, each access bounds-checked, the 64-bit static offset here (the
+ *   instruction's own offset word is 0)
  *   memory_copy_between dst_memory src_memory d s n
+ *   throw tag base (the payload in slots base..) / rethrow exn_slot / throw_ref exn
  *   br_unless_back cond target
  *   br_if_<cmp> a b target / br_if_back_<cmp> / br_unless_<cmp>: an i32 comparison fused
  *   with the branch that consumes it (loop conditions cost one dispatch); br_if_i64_<cmp>,
@@ -115,7 +119,7 @@
   X(memory_size) X(memory_grow) X(ref_func) X(ref_is_null) X(table_get) X(table_set)            \
   X(table_size) X(table_grow) X(table_fill) X(table_copy) X(table_init) X(elem_drop)            \
   X(memory_init) X(data_drop) X(memory_copy) X(memory_fill) X(br_unless_back)                   \
-  X(on_memory) X(memory_copy_between)                                                           \
+  X(on_memory) X(on_memory64) X(memory_copy_between) X(throw) X(rethrow) X(throw_ref)            \
   X(i32_add_shl) X(i32_add3) X(f64_add_mem) X(f64_sub_mem) X(f64_mul_mem)                       \
   X(f64_add_mem_add) X(f64_sub_mem_add) X(f64_mul_mem_add)                                      \
   X(i32_load_add) X(i64_load_add) X(i32_load8_u_add) X(i32_load_add_shl) X(i64_load_add_shl)    \
@@ -133,6 +137,23 @@ enum wasm_iop {
   WASM_IOP_COUNT
 };
 
+/* Exception handlers, of a legacy `try` (catch / catch_all / delegate) or a `try_table`. A
+ * body is the words [start, end); handlers nest as the tries do, an inner one after its
+ * outer one, so the innermost handler of a word is the last whose body holds it. */
+typedef struct wasm_eh_catch {
+  uint32_t tag;      /* tag index, or WASM_EH_CATCH_ALL */
+  uint32_t target;   /* word of the catch block (a try_table's: a landing pad that branches on) */
+  uint32_t exn_slot; /* where the exception itself goes, or WASM_EH_NONE */
+} wasm_eh_catch;
+#define WASM_EH_CATCH_ALL UINT32_MAX
+#define WASM_EH_NONE UINT32_MAX
+typedef struct wasm_eh_handler {
+  uint32_t start, end;
+  uint32_t outer;        /* handler tried next (a delegate's target), or WASM_EH_NONE: the caller */
+  uint32_t payload_slot; /* where a catch block finds the tag's values */
+  uint32_t first_catch, ncatches;
+} wasm_eh_handler;
+
 typedef struct wasm_compiled_func {
   uint32_t *code;
   uint32_t code_len;
@@ -144,6 +165,9 @@ typedef struct wasm_compiled_func {
   uint32_t init_len;
   uint32_t frame_slots;  /* everything the frame may touch, call arguments included */
   const void *native;    /* its native code (native.h), or NULL: the interpreter runs it */
+  wasm_eh_handler *handlers; /* NULL when the function has no try */
+  uint32_t nhandlers;
+  wasm_eh_catch *catches;
   /* Set (release) once everything above is filled: with lazy translation (lazy.c) a function is
    * translated on its first call, and a reader that sees it unset calls wasm_code_ensure. */
   atomic_bool ready;

@@ -94,6 +94,8 @@ static bool is_valtype(const decoder *d, uint8_t t) {
       return true;
     case WASM_V128:
       return d->features->simd;
+    case WASM_EXNREF:
+      return d->features->exceptions;
     default:
       return false;
   }
@@ -109,7 +111,8 @@ static bool read_valtype(decoder *d, uint8_t *out) {
 static bool read_reftype(decoder *d, uint8_t *out) {
   size_t at = d->r.pos;
   if (!wasm_read_u8(&d->r, out)) return false;
-  if (!wasm_is_reftype(*out)) return fail_at(d, at, "malformed reference type");
+  if (!wasm_is_reftype(*out) || (*out == WASM_EXNREF && !d->features->exceptions))
+    return fail_at(d, at, "malformed reference type");
   return true;
 }
 

@@ -52,6 +52,20 @@ struct wasm_global {
   wasm_slot value[2];
 };
 
+/* An exception tag (exception handling): its identity is the object, so an exception thrown
+ * with an imported tag is caught by the exporter's `catch` of it. */
+struct wasm_tag {
+  const wasm_functype *type; /* canonical; its params are the exception's payload */
+  uint32_t nslots;           /* payload slots */
+};
+
+/* A thrown exception: its tag and payload. Owned by the store (an exception may be caught,
+ * kept and rethrown anywhere in it), freed with it. */
+struct wasm_exception {
+  const wasm_tag *tag;
+  wasm_slot payload[]; /* tag->nslots */
+};
+
 struct wasm_instance {
   wasm_store *store;
   const wasm_module *module;
@@ -59,6 +73,7 @@ struct wasm_instance {
   wasm_table **tables;
   wasm_memory **memories;
   wasm_global **globals;
+  wasm_tag **tags;           /* tag index space */
   const wasm_functype *const *types; /* module type index -> canonical type (the module's) */
   wasm_func *defined_funcs;    /* the defined functions' objects, in one block */
   /* Passive element segments as evaluated references; a dropped segment has length 0. */
@@ -118,6 +133,8 @@ struct wasm_store {
   WR_VEC(wasm_global *) globals;
   WR_VEC(wasm_instance *) instances;
   WR_VEC(wasm_trap *) traps;
+  WR_VEC(wasm_tag *) tags;
+  WR_VEC(wasm_exception *) exceptions;
   WR_VEC(wasm_exec_stack *) stacks;
 };
 
@@ -154,6 +171,21 @@ wasm_trap *wasm_protected_call(wasm_store *store, wasm_exec_stack *xs, wasm_prot
  * returns: the host-call path saves the thread's innermost protected call and restores it. */
 void *wasm_protected_save(void);
 void wasm_protected_restore(void *saved);
+
+/* Exception handling (exceptions.c). */
+wasm_tag *wasm_tag_new(wasm_store *store, const wasm_functype *type);
+/* A new exception of `tag` with its payload copied from `payload` (tag->nslots slots). */
+wasm_exception *wasm_exception_new(wasm_store *store, const wasm_tag *tag, const wasm_slot *payload);
+/* The trap that carries an exception out of a call nobody caught it in. */
+wasm_trap *wasm_exception_trap(wasm_store *store, wasm_exception *exn);
+/* An exception trap a caller caught: forgets the trap object (the exception stays) and
+ * returns its exception. */
+wasm_exception *wasm_exception_take(wasm_store *store, wasm_trap *trap);
+/* The handler of function `func`, running instance `inst`, that catches `exn` thrown at word
+ * `pc` of its code: writes the payload and the exception into the frame `fp` and returns the
+ * word to go on at, or NULL when the exception leaves the function. */
+const uint32_t *wasm_exception_catch(const wasm_compiled_func *func, const wasm_instance *inst, wasm_slot *fp,
+                                     uint32_t pc, wasm_exception *exn);
 
 /* Table growth shared by the API and table.grow: false when over the maximum. */
 bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init);

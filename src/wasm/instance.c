@@ -44,6 +44,12 @@ bool wasm_extern_matches(const wasm_module *module, const wasm_import *import, c
       ok = have.type == import->desc.global.type && have.mut == import->desc.global.mut;
       break;
     }
+    case WASM_EXTERN_TAG: {
+      const wasm_functype *want = &module->types[import->desc.tag_type], *have = ext->of.tag->type;
+      ok = want->nparams == have->nparams && want->nresults == have->nresults &&
+           memcmp(want->types, have->types, (size_t)want->nparams + want->nresults) == 0;
+      break;
+    }
     default:
       break;
     }
@@ -204,8 +210,9 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
       return NULL;
     }
     wasm_memory *mem = inst->memories[seg->memory];
-    uint64_t offset = (uint32_t)v[0];
-    if (offset + seg->data_len > mem->size) return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
+    uint64_t offset = mem->type.limits.is64 ? v[0] : (uint32_t)v[0];
+    if (offset > mem->size || seg->data_len > mem->size - offset)
+      return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (seg->data_len) memcpy(mem->base + offset, m->bytes + seg->data_offset, seg->data_len);
     inst->data_len[i] = 0;
   }
@@ -215,13 +222,14 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
 static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_error *err) {
   const wasm_module *m = inst->module;
   wasm_store *store = inst->store;
-  uint32_t fi = 0, ti = 0, mi = 0, gi = 0;
+  uint32_t fi = 0, ti = 0, mi = 0, gi = 0, tagi = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
     switch (imports[i].kind) {
     case WASM_EXTERN_FUNC: inst->funcs[fi++] = imports[i].of.func; break;
     case WASM_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
     case WASM_EXTERN_MEMORY: inst->memories[mi++] = imports[i].of.memory; break;
     case WASM_EXTERN_GLOBAL: inst->globals[gi++] = imports[i].of.global; break;
+    case WASM_EXTERN_TAG: inst->tags[tagi++] = imports[i].of.tag; break;
     default:
       wr_error_set(err, "unsupported import kind");
       return false;
@@ -241,6 +249,7 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
     if (!mem) return false;
     inst->memories[mi++] = mem;
   }
+  for (uint32_t i = 0; i < m->ntags; i++) inst->tags[tagi++] = wasm_tag_new(store, inst->types[m->tags[i]]);
   for (uint32_t i = 0; i < m->nglobals; i++) {
     wasm_slot v[2];
     if (!eval_const(inst, m->globals[i].init, v, err)) return false;
@@ -293,6 +302,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   inst->tables = WR_NEW_ARRAY(wasm_table *, m->ntable_imports + m->ntables + 1);
   inst->memories = WR_NEW_ARRAY(wasm_memory *, m->nmemory_imports + m->nmemories + 1);
   inst->globals = WR_NEW_ARRAY(wasm_global *, m->nglobal_imports + m->nglobals + 1);
+  inst->tags = WR_NEW_ARRAY(wasm_tag *, m->ntag_imports + m->ntags + 1);
   inst->elem_refs = WR_NEW_ARRAY(void **, m->nelems + 1);
   inst->elem_len = WR_NEW_ARRAY(uint32_t, m->nelems + 1);
   inst->data_len = WR_NEW_ARRAY(uint32_t, m->ndatas + 1);
@@ -324,6 +334,7 @@ bool wasm_instance_export(const wasm_instance *instance, const char *name, size_
     case WASM_EXTERN_TABLE: out->of.table = instance->tables[e->index]; break;
     case WASM_EXTERN_MEMORY: out->of.memory = instance->memories[e->index]; break;
     case WASM_EXTERN_GLOBAL: out->of.global = instance->globals[e->index]; break;
+    case WASM_EXTERN_TAG: out->of.tag = instance->tags[e->index]; break;
     default: return false;
     }
     return true;

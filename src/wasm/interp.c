@@ -192,11 +192,17 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
        : mem + (uint64_t)(addr) + ip[offset_word])
 #endif
 #define EA(addr_slot, offset_word, size) EA_OF(I32(addr_slot), offset_word, size)
+/* Whether EA can answer NULL (an out-of-bounds access): only where memory is unguarded. */
+#define EA_CAN_FAIL (!WASM_GUARDED_MEMORY)
+/* The operands of memory.size/grow/init/copy/fill that are addresses or lengths in the
+ * memory: i32 here, i64 for a 64-bit memory (interp_step_on64). */
+#define MEM_ADDR(i) I32(i)
+#define MEM_RESULT(x) ((uint32_t)(x))
 
 #define LOAD(name, ctype, convert)                      \
   CASE(name) {                                          \
     uint8_t *p_ = EA(2, 3, sizeof(ctype));              \
-    if (!WASM_GUARDED_MEMORY && !p_) goto trap;         \
+    if (EA_CAN_FAIL && !p_) goto trap;         \
     ctype v_;                                           \
     memcpy(&v_, p_, sizeof v_);                         \
     OUT = convert;                                      \
@@ -206,7 +212,7 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
 #define LOAD_ADD(name, ctype, convert)                  \
   CASE(name) {                                          \
     uint8_t *p_ = EA_OF(I32(2) + I32(3), 4, sizeof(ctype)); \
-    if (!WASM_GUARDED_MEMORY && !p_) goto trap;         \
+    if (EA_CAN_FAIL && !p_) goto trap;         \
     ctype v_;                                           \
     memcpy(&v_, p_, sizeof v_);                         \
     OUT = convert;                                      \
@@ -216,7 +222,7 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
 #define LOAD_ADD_SHL(name, ctype)                                       \
   CASE(name) {                                                          \
     uint8_t *p_ = EA_OF(I32(2) + (I32(3) << (I32(4) & 31)), 5, sizeof(ctype)); \
-    if (!WASM_GUARDED_MEMORY && !p_) goto trap;                         \
+    if (EA_CAN_FAIL && !p_) goto trap;                         \
     ctype v_;                                                           \
     memcpy(&v_, p_, sizeof v_);                                         \
     OUT = v_;                                                           \
@@ -225,7 +231,7 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
 #define STORE(name, ctype)                              \
   CASE(name) {                                          \
     uint8_t *p_ = EA(1, 3, sizeof(ctype));              \
-    if (!WASM_GUARDED_MEMORY && !p_) goto trap;         \
+    if (EA_CAN_FAIL && !p_) goto trap;         \
     ctype v_ = (ctype)fp[ip[2]];                        \
     memcpy(p_, &v_, sizeof v_);                         \
     NEXT(4);                                            \
@@ -242,6 +248,10 @@ wasm_trap *wasm_host_call(wasm_store *store, wasm_instance *instance, wasm_func 
 /* One instruction on `memory` (on_memory's, or memory 0 for the native tier): 0, or a trap
  * kind + 1. */
 static uint32_t interp_step_on(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip, wasm_memory *memory);
+/* The same on a 64-bit memory (on_memory64's): every access is checked against its size, and
+ * `offset` is the instruction's 64-bit static offset (its own offset word is 0). */
+static uint32_t interp_step_on64(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip, wasm_memory *memory,
+                                 uint64_t offset);
 
 /* Lazy translation: a callee not translated yet is translated before it runs; a trap when it
  * cannot be. The check is one load (the function's ready flag). */
@@ -293,6 +303,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   uint8_t *mem;
   uint64_t mem_size;
   wasm_func *callee;
+  wasm_exception *exn; /* being thrown */
   wasm_slot *args;     /* call, call_indirect: the callee's frame */
   const uint32_t *ret; /* call, call_indirect: where the caller resumes */
 
@@ -312,6 +323,7 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     RELOAD_MEMORY();
   }
 
+resume: /* a handler caught an exception: ip is its catch block */
 #if WASM_INTERP_THREADED
   DISPATCH();
 #else
@@ -456,6 +468,10 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
       wasm_trap *t = wasm_host_call(store, inst, callee, args);
       xs->top = saved_top;
       if (t) {
+        if (t->kind == WASM_TRAP_EXCEPTION) {
+          exn = wasm_exception_take(store, t);
+          goto throw_here; /* ip is still the call */
+        }
         xs->depth = entry_depth;
         return t;
       }
@@ -502,6 +518,10 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
       wasm_trap *t = wasm_host_call(store, inst, callee, fp);
       xs->top = saved_top;
       if (t) {
+        if (t->kind == WASM_TRAP_EXCEPTION) {
+          exn = wasm_exception_take(store, t);
+          goto throw_to_caller; /* a tail call left this frame */
+        }
         xs->depth = entry_depth;
         return t;
       }
@@ -529,6 +549,19 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     if (callee->type != inst->types[ip[1]]) TRAP(WASM_TRAP_INDIRECT_CALL_MISMATCH);
     goto tail_call;
   }
+  CASE(throw) {
+    exn = wasm_exception_new(store, inst->tags[ip[1]], fp + ip[2]);
+    goto throw_here;
+  }
+  CASE(rethrow) {
+    exn = (wasm_exception *)(uintptr_t)fp[ip[1]];
+    goto throw_here;
+  }
+  CASE(throw_ref) {
+    exn = (wasm_exception *)(uintptr_t)fp[ip[1]];
+    if (!exn) TRAP(WASM_TRAP_NULL_EXCEPTION);
+    goto throw_here;
+  }
 #include "interp_ops.inc"
 
 #if !WASM_INTERP_THREADED
@@ -536,6 +569,28 @@ wasm_trap *wasm_interp_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
     TRAP(WASM_TRAP_UNREACHABLE);
   }
 #endif
+
+/* exn was thrown at ip in the frame of cur: its handler there, else the caller's at its call,
+ * up to this entry's caller, which gets it as a trap */
+throw_here:
+  if (cur->nhandlers) {
+    const uint32_t *handler = wasm_exception_catch(cur, inst, fp, (uint32_t)(ip - cur->code), exn);
+    if (handler) {
+      ip = handler;
+      RELOAD_MEMORY(); /* a host call on the way may have grown it */
+      goto resume;
+    }
+  }
+throw_to_caller:
+  if (xs->depth == entry_depth) return wasm_exception_trap(store, exn);
+  {
+    const wasm_call_frame *f = &xs->frames[--xs->depth];
+    ip = f->ret_ip - 1; /* inside its call instruction */
+    fp = f->fp;
+    cur = f->func;
+    inst = f->instance;
+  }
+  goto throw_here;
 
 done:
   memcpy(slots, fp, (size_t)func->nresult_slots * sizeof(wasm_slot));
@@ -579,4 +634,42 @@ trap:
 
 uint32_t wasm_interp_step(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip) {
   return interp_step_on(inst, fp, ip, wasm_instance_memory0(inst));
+}
+
+/* ---- one instruction on a 64-bit memory (on_memory64) ---- */
+
+#undef EA_OF
+#undef EA
+#undef EA_CAN_FAIL
+#undef MEM_ADDR
+#undef MEM_RESULT
+/* addr + offset + size within the memory, without wrapping: guard pages cannot cover a 64-bit
+ * address, so this is the bounds check. */
+static inline bool in_bounds64(uint64_t addr, uint64_t offset, uint64_t size, uint64_t mem_size) {
+  return addr <= mem_size && offset <= mem_size - addr && size <= mem_size - addr - offset;
+}
+#define EA_OF(addr, offset_word, size)                                                        \
+  (in_bounds64((uint64_t)(addr), offset64, (size), mem_size)                                  \
+       ? mem + (uint64_t)(addr) + offset64                                                    \
+       : (trap_kind = WASM_TRAP_MEMORY_OUT_OF_BOUNDS, (uint8_t *)NULL))
+#define EA(addr_slot, offset_word, size) EA_OF(I64(addr_slot), offset_word, size)
+#define EA_CAN_FAIL 1
+#define MEM_ADDR(i) I64(i)
+#define MEM_RESULT(x) ((uint64_t)(x))
+
+static uint32_t interp_step_on64(wasm_instance *inst, wasm_slot *fp, const uint32_t *ip, wasm_memory *memory,
+                                 uint64_t offset64) {
+  wasm_trap_kind trap_kind = WASM_TRAP_UNREACHABLE;
+  uint8_t *mem;
+  uint64_t mem_size;
+  RELOAD_MEMORY();
+  switch ((enum wasm_iop)*ip) {
+#define INTERP_MEMORY_ONLY 1
+#include "interp_ops.inc"
+#undef INTERP_MEMORY_ONLY
+  default: break;
+  }
+  trap_kind = WASM_TRAP_UNREACHABLE; /* a control instruction: never sent here */
+trap:
+  return (uint32_t)trap_kind + 1;
 }

@@ -33,8 +33,10 @@ bool wasm_compile_lazy(wasm_module *module, wr_error *err) {
   for (uint32_t i = 0; i < module->nfuncs; i++) atomic_init(&code->funcs[i].ready, false);
   code->lazy = WR_NEW(struct wasm_lazy);
   pthread_mutex_init(&code->lazy->lock, NULL);
-  /* the native tier's entry stubs; without them the interpreter runs the module */
-  wasm_native_prepare_lazy(module, code);
+  /* the native tier's entry stubs; without them the interpreter runs the module. A module
+   * with exception tags stays on the interpreter, which alone unwinds to handlers (wasm_compile
+   * decides the same per module when translating at load). */
+  if (module->ntags + module->ntag_imports == 0) wasm_native_prepare_lazy(module, code);
   module->code = code;
   return true;
 }
@@ -59,6 +61,8 @@ static bool translate_locked(const wasm_module *module, uint32_t def_index, wasm
     if (!wasm_compile_function(module, def_index, &scratch, op_starts, err)) return false;
     wr_free(scratch.code);
     wr_free(scratch.init);
+    wr_free(scratch.handlers);
+    wr_free(scratch.catches);
     return true;
   }
   /* `native` was set at load (the entry stub) and must survive the translation */
@@ -74,6 +78,9 @@ static bool translate_locked(const wasm_module *module, uint32_t def_index, wasm
   f->init = fresh.init;
   f->init_len = fresh.init_len;
   f->frame_slots = fresh.frame_slots;
+  f->handlers = fresh.handlers;
+  f->nhandlers = fresh.nhandlers;
+  f->catches = fresh.catches;
   f->native = native;
   atomic_store_explicit(&f->ready, true, memory_order_release);
   return true;

@@ -44,12 +44,11 @@ static uint64_t max_pages_of(const wasm_memtype *type) {
 }
 
 static wasm_memory *memory_alloc(const wasm_store *store, const wasm_memtype *type, wr_error *err) {
-  if (type->limits.is64) {
-    wr_error_set(err, "64-bit memories are not supported");
-    return NULL;
-  }
+  /* A 64-bit memory lives in the same reservation as a 32-bit one, so it too is capped at
+   * 4 GiB (memory.grow past it answers -1); its accesses are bounds-checked instead. */
   if (type->limits.min > WASM_MAX_PAGES) {
-    wr_error_set(err, "memory size must be at most 65536 pages (4GiB)");
+    wr_error_set(err, "memory size must be at most 65536 pages (4GiB)%s",
+                 type->limits.is64 ? ", the limit Warren sets on 64-bit memories too" : "");
     return NULL;
   }
   uint64_t cap = store->max_memory_bytes;

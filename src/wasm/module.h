@@ -19,21 +19,22 @@ typedef enum {
   WASM_V128 = 0x7B,
   WASM_FUNCREF = 0x70,
   WASM_EXTERNREF = 0x6F,
+  WASM_EXNREF = 0x69, /* exception handling: a caught exception (try_table's catch_ref) */
 } wasm_valtype;
 
-static inline bool wasm_is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF; }
+static inline bool wasm_is_reftype(uint8_t t) { return t == WASM_FUNCREF || t == WASM_EXTERNREF || t == WASM_EXNREF; }
 
 /* Proposals beyond Wasm 2.0 core (which is always on) that a module may use. */
 typedef struct wasm_features {
   bool simd;           /* on by default */
   bool tail_call;
   bool extended_const; /* on by default */
-  bool multi_memory;
+  bool multi_memory;   /* on by default */
   bool exceptions;
   bool memory64;
 } wasm_features;
 
-wasm_features wasm_features_default(void); /* Wasm 2.0 + SIMD + extended-const */
+wasm_features wasm_features_default(void); /* Wasm 2.0 + SIMD + extended-const + multi-memory */
 
 typedef struct wasm_name {
   char *data; /* NUL-terminated copy; may contain inner NULs (valid UTF-8 allows U+0000) */

@@ -23,6 +23,7 @@ typedef struct wasm_table wasm_table;
 typedef struct wasm_memory wasm_memory;
 typedef struct wasm_global wasm_global;
 typedef struct wasm_caller wasm_caller;
+typedef struct wasm_tag wasm_tag;
 
 /* ---- traps ---- */
 typedef enum {
@@ -39,11 +40,16 @@ typedef enum {
   WASM_TRAP_INTERRUPTED,            /* deadline / epoch / fuel */
   WASM_TRAP_HOST,                   /* a host function failed; message says why */
   WASM_TRAP_EXIT,                   /* the guest asked to exit (e.g. proc_exit); exit_code set */
+  WASM_TRAP_EXCEPTION,              /* a wasm exception no handler caught; `exception` set */
+  WASM_TRAP_NULL_EXCEPTION,         /* "null exception reference" (throw_ref of null) */
 } wasm_trap_kind;
+
+typedef struct wasm_exception wasm_exception;
 
 typedef struct wasm_trap {
   wasm_trap_kind kind;
   int exit_code; /* WASM_TRAP_EXIT only */
+  wasm_exception *exception; /* WASM_TRAP_EXCEPTION only: what was thrown (owned by the store) */
   char message[256];
 } wasm_trap;
 
@@ -95,6 +101,7 @@ typedef struct wasm_extern {
     wasm_table *table;
     wasm_memory *memory;
     wasm_global *global;
+    wasm_tag *tag;
   } of;
 } wasm_extern;
 

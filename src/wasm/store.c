@@ -51,6 +51,7 @@ void wasm_store_free(wasm_store *store) {
     wr_free(inst->tables);
     wr_free(inst->memories);
     wr_free(inst->globals);
+    wr_free(inst->tags);
     wr_free(inst->defined_funcs);
     wr_free(inst);
   }
@@ -65,6 +66,10 @@ void wasm_store_free(wasm_store *store) {
   }
   for (size_t i = 0; i < store->globals.len; i++) wr_free(store->globals.items[i]);
   for (size_t i = 0; i < store->traps.len; i++) wr_free(store->traps.items[i]);
+  for (size_t i = 0; i < store->tags.len; i++) wr_free(store->tags.items[i]);
+  for (size_t i = 0; i < store->exceptions.len; i++) wr_free(store->exceptions.items[i]);
+  WR_VEC_FREE(&store->tags);
+  WR_VEC_FREE(&store->exceptions);
   WR_VEC_FREE(&store->instances);
   WR_VEC_FREE(&store->funcs);
   WR_VEC_FREE(&store->tables);
@@ -132,6 +137,8 @@ const char *wasm_trap_kind_message(wasm_trap_kind kind) {
   case WASM_TRAP_INTERRUPTED: return "interrupted";
   case WASM_TRAP_HOST: return "host function failed";
   case WASM_TRAP_EXIT: return "exit";
+  case WASM_TRAP_EXCEPTION: return "uncaught exception";
+  case WASM_TRAP_NULL_EXCEPTION: return "null exception reference";
   }
   return "trap";
 }

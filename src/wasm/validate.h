@@ -29,6 +29,8 @@ static inline bool wasm_valtype_enabled(const wasm_features *features, uint8_t t
       return true;
     case WASM_V128:
       return features->simd;
+    case WASM_EXNREF:
+      return features->exceptions;
     default:
       return false;
   }

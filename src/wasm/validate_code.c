@@ -18,7 +18,8 @@
 
 /* One byte per value type, so that a block type `t` can point at a one-element type list
  * that outlives the frame. */
-static const uint8_t k_valtypes[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64, WASM_V128, WASM_FUNCREF, WASM_EXTERNREF};
+static const uint8_t k_valtypes[] = {WASM_I32,     WASM_I64,       WASM_F32,   WASM_F64,
+                                     WASM_V128,    WASM_FUNCREF,   WASM_EXTERNREF, WASM_EXNREF};
 
 static const uint8_t *single_type(uint8_t t) {
   for (size_t i = 0; i < WR_ARRAY_LEN(k_valtypes); i++)
@@ -35,6 +36,7 @@ const char *wasm_valtype_name(uint8_t type) {
     case WASM_V128: return "v128";
     case WASM_FUNCREF: return "funcref";
     case WASM_EXTERNREF: return "externref";
+    case WASM_EXNREF: return "exnref";
     default: return "unknown";
   }
 }
@@ -361,7 +363,7 @@ static bool read_memory_index(code_validator *v, uint32_t *index) {
 /* memarg: alignment (bit 6 flags an explicit memory index under multi-memory), then offset. */
 static bool read_memarg(code_validator *v, unsigned natural_align, uint8_t *addr_type) {
   uint32_t align, memory = 0;
-  uint64_t offset;
+  uint64_t offset = 0; /* gcc -O1 cannot see that every use follows a successful read */
   if (!wasm_read_u32(&v->r, &align)) return false;
   if (v->features->multi_memory && (align & 0x40)) {
     align &= ~(uint32_t)0x40;
@@ -622,6 +624,38 @@ static bool end_frame(code_validator *v) {
   return true;
 }
 
+/* try_table bt catch* : each catch clause branches to a label (counted from outside the
+ * try_table) with the tag's values, then the exception itself for the _ref forms. */
+enum { CATCH_TAG = 0, CATCH_TAG_REF = 1, CATCH_ALL = 2, CATCH_ALL_REF = 3 };
+static bool validate_try_table(code_validator *v) {
+  const uint8_t *params, *results;
+  uint32_t nparams, nresults, ncatches;
+  if (!read_blocktype(v, &params, &nparams, &results, &nresults)) return false;
+  if (!wasm_read_u32(&v->r, &ncatches)) return false;
+  for (uint32_t i = 0; i < ncatches; i++) {
+    uint8_t kind;
+    uint32_t tag = 0;
+    control_frame *frame;
+    if (!wasm_read_u8(&v->r, &kind)) return false;
+    if (kind > CATCH_ALL_REF) return fail(v, "malformed catch clause");
+    if (kind <= CATCH_TAG_REF && !read_index(v, v->ctx->ntags, "tag", &tag)) return false;
+    if (!read_label(v, &frame)) return false;
+    const uint8_t *want;
+    uint32_t nwant;
+    label_types(frame, &want, &nwant);
+    const wasm_functype *t = kind <= CATCH_TAG_REF ? &v->module->types[v->ctx->tag_types[tag]] : NULL;
+    uint32_t nvalues = t ? t->nparams : 0;
+    bool ref = kind == CATCH_TAG_REF || kind == CATCH_ALL_REF;
+    bool ok = nwant == nvalues + ref;
+    for (uint32_t k = 0; ok && k < nvalues; k++) ok = want[k] == wasm_functype_params(t)[k];
+    if (ok && ref) ok = want[nvalues] == WASM_EXNREF;
+    if (!ok) return fail(v, "type mismatch: catch clause %u does not match its label", i);
+  }
+  if (!pop_types(v, params, nparams)) return false;
+  push_frame(v, FRAME_BLOCK, params, nparams, results, nresults);
+  return true;
+}
+
 static bool validate_exception_op(code_validator *v, uint8_t op) {
   const wasm_validate_context *ctx = v->ctx;
   uint32_t tag;
@@ -668,6 +702,12 @@ static bool validate_exception_op(code_validator *v, uint8_t op) {
       if (frame->kind != FRAME_CATCH && frame->kind != FRAME_CATCH_ALL) return fail(v, "invalid rethrow label");
       set_unreachable(v);
       return true;
+    case WASM_OPCODE_throw_ref:
+      if (!pop(v, WASM_EXNREF)) return false;
+      set_unreachable(v);
+      return true;
+    case WASM_OPCODE_try_table:
+      return validate_try_table(v);
     default:
       return fail(v, "illegal opcode 0x%02x", op);
   }
@@ -818,7 +858,7 @@ static bool validate_instruction(code_validator *v, uint8_t op) {
     case WASM_OPCODE_ref_null: {
       size_t pos = v->r.pos;
       if (!wasm_read_u8(&v->r, &type)) return false;
-      if (!wasm_is_reftype(type)) {
+      if (!wasm_is_reftype(type) || !wasm_valtype_enabled(v->features, type)) {
         wr_error_at(v->err, pos, "malformed reference type");
         return false;
       }
@@ -845,6 +885,8 @@ static bool validate_instruction(code_validator *v, uint8_t op) {
     case WASM_OPCODE_delegate:
     case WASM_OPCODE_throw:
     case WASM_OPCODE_rethrow:
+    case WASM_OPCODE_throw_ref:
+    case WASM_OPCODE_try_table:
       if (!v->features->exceptions) return fail(v, "illegal opcode 0x%02x", op);
       return validate_exception_op(v, op);
     default:
@@ -986,7 +1028,20 @@ bool wasm_scan_instruction(wasm_reader *r, const wasm_features *features, uint8_
     case WASM_OPCODE_delegate:
     case WASM_OPCODE_throw:
     case WASM_OPCODE_rethrow:
+    case WASM_OPCODE_throw_ref:
+    case WASM_OPCODE_try_table:
       if (!features->exceptions) return scan_fail(r, at, "illegal opcode");
+      if (op == WASM_OPCODE_throw_ref) return true;
+      if (op == WASM_OPCODE_try_table) {
+        ++*depth;
+        if (!scan_blocktype(r, features) || !wasm_read_u32(r, &count)) return false;
+        for (uint64_t i = 0; i < count; i++) { /* each clause takes two bytes at least */
+          if (!wasm_read_u8(r, &byte)) return false;
+          if (byte > 3) return scan_fail(r, at, "malformed catch clause");
+          if (!scan_u32s(r, byte <= 1 ? 2 : 1)) return false;
+        }
+        return true;
+      }
       if (op == WASM_OPCODE_try) {
         ++*depth;
         return scan_blocktype(r, features);
@@ -1046,7 +1101,7 @@ bool wasm_scan_instruction(wasm_reader *r, const wasm_features *features, uint8_
     case WASM_OPCODE_f64_const: return wasm_read_bytes(r, 8, &bytes);
     case WASM_OPCODE_ref_null:
       if (!wasm_read_u8(r, &byte)) return false;
-      if (!wasm_is_reftype(byte)) {
+      if (!wasm_is_reftype(byte) || !wasm_valtype_enabled(features, byte)) {
         wr_error_at(r->err, r->pos - 1, "malformed reference type");
         return false;
       }

@@ -122,6 +122,9 @@ static bool enable(wasm_features *f, const char *name) {
 
 int main(int argc, char **argv) {
   wasm_features features = wasm_features_default();
+  /* the suites expect wabt's defaults: one memory unless --enable=multi_memory (core's
+   * "multiple memories" assertions) */
+  features.multi_memory = false;
   tally t = {0};
   int njson = 0;
   for (int i = 1; i < argc; i++) {

@@ -136,6 +136,14 @@ static void expect_invalid(int line, const fixture *f, const char *category, lon
 #define FIXTURE(...) (&(fixture){.features = wasm_features_default(), __VA_ARGS__})
 #define VALID(...) expect_valid(__LINE__, FIXTURE(__VA_ARGS__))
 #define INVALID(category, at, ...) expect_invalid(__LINE__, FIXTURE(__VA_ARGS__), category, at)
+/* The same with multi-memory off (it is on by default): Wasm 2.0's rules for memory immediates. */
+static wasm_features one_memory_features(void) {
+  wasm_features f = wasm_features_default();
+  f.multi_memory = false;
+  return f;
+}
+#define FIXTURE_1MEM(...) (&(fixture){.features = one_memory_features(), __VA_ARGS__})
+#define INVALID_1MEM(category, at, ...) expect_invalid(__LINE__, FIXTURE_1MEM(__VA_ARGS__), category, at)
 
 /* [] -> [], [] -> [i32], [i32] -> [i32] */
 #define VOID_TYPE TYPE(0x60, 0, 0)
@@ -210,7 +218,9 @@ static void test_memory(void) {
   INVALID("unknown memory 0", 2, I32_RESULT, BODY(0x41, 0, 0x28, 2, 0, 0x0B));
   VALID(I32_RESULT, ONE_MEMORY, BODY(0x3F, 0, 0x0B));
   /* in Wasm 2.0 memory.size's immediate is a reserved zero byte: anything else is malformed */
-  INVALID("zero byte expected", 1, I32_RESULT, ONE_MEMORY, BODY(0x3F, 1, 0x0B));
+  INVALID_1MEM("zero byte expected", 1, I32_RESULT, ONE_MEMORY, BODY(0x3F, 1, 0x0B));
+  /* with multi-memory (the default) it is a memory index */
+  INVALID("unknown memory 1", 0, I32_RESULT, ONE_MEMORY, BODY(0x3F, 1, 0x0B));
   /* memory.init needs the data count section (here: a memory and no data at all) */
   INVALID("unknown data segment", 6, VOID_TYPE, ONE_MEMORY,
           BODY(0x41, 0, 0x41, 0, 0x41, 0, 0xFC, 8, 0, 0, 0x0B));
@@ -268,11 +278,11 @@ static void test_malformed_bodies(void) {
   INVALID("operators remaining", 1, VOID_TYPE, BODY(0x0B, 0x01, 0x0B));
   /* the spec decodes before it validates: a later malformed encoding beats an earlier type error */
   INVALID("illegal opcode", 1, VOID_TYPE, BODY(0x1A, 0xFF, 0x0B));
-  INVALID("zero byte expected", 7, I32_RESULT, ONE_MEMORY, BODY(0x42, 0, 0x1A, 0x1A, 0x3F, 0, 0x3F, 1, 0x0B));
+  INVALID_1MEM("zero byte expected", 7, I32_RESULT, ONE_MEMORY, BODY(0x42, 0, 0x1A, 0x1A, 0x3F, 0, 0x3F, 1, 0x0B));
   /* callers can tell these malformed encodings from invalid modules */
   wr_error err;
   CHECK(!run(__LINE__, FIXTURE(VOID_TYPE, BODY(0xFF, 0x0B)), &err) && wasm_validate_error_is_malformed(&err));
-  CHECK(!run(__LINE__, FIXTURE(I32_RESULT, ONE_MEMORY, BODY(0x3F, 1, 0x0B)), &err) &&
+  CHECK(!run(__LINE__, FIXTURE_1MEM(I32_RESULT, ONE_MEMORY, BODY(0x3F, 1, 0x0B)), &err) &&
         wasm_validate_error_is_malformed(&err));
   CHECK(!run(__LINE__, FIXTURE(VOID_TYPE, BODY(0x1A, 0x0B)), &err) && !wasm_validate_error_is_malformed(&err));
 }
