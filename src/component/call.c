@@ -478,14 +478,18 @@ wasm_trap *cm_func_call(cm_component_instance *inst, const cm_func *func, const 
   return trap;
 }
 
+/* The host's side of a started call: owned by its task, so it goes with the task when the
+ * instance is freed before the task exits. */
 typedef struct started_call {
   host_call hc;
   cm_async_call *user;
+  cm_task *task;
 } started_call;
 
 static void started_on_exit(void *arg) {
   started_call *sc = arg;
   cm_async_call *user = sc->user;
+  if (sc->task) sc->task->owned = NULL;
   wr_free(sc);
   if (user->on_exit) user->on_exit(user->arg);
 }
@@ -510,6 +514,8 @@ wasm_trap *cm_func_start(cm_component_instance *inst, const cm_func *func, cm_as
   }
   task->on_exit = started_on_exit;
   task->on_exit_arg = sc;
+  task->owned = sc;
+  sc->task = task;
   *task_out = task;
   cm_task_release(task);
   return NULL;

@@ -599,7 +599,10 @@ void cm_component_instance_free(cm_component_instance *inst) {
   for (size_t i = 0; i < root->all.len; i++) cm_handle_table_free(&root->all.items[i]->handles);
   for (size_t i = 0; i < root->all.len; i++) {
     cm_component_instance *each = root->all.items[i];
-    for (size_t t = 0; t < each->tasks.len; t++) wr_free(each->tasks.items[t]);
+    for (size_t t = 0; t < each->tasks.len; t++) {
+      wr_free(each->tasks.items[t]->owned);
+      wr_free(each->tasks.items[t]);
+    }
     WR_VEC_FREE(&each->tasks);
     WR_VEC_FREE(&each->threads);
     WR_VEC_FREE(&each->free_thread_slots);

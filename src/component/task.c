@@ -23,6 +23,7 @@ cm_task *cm_task_new(const cm_functype *ft, cm_task_opts opts, cm_component_inst
 static void task_maybe_free(cm_task *task) {
   if (task->heap && task->exited && task->holds == 0) {
     if (task->inst) cm_instance_forget_task(task->inst, task);
+    wr_free(task->owned);
     wr_free(task);
   }
 }

@@ -95,6 +95,7 @@ struct cm_task {
   /* the embedder's hooks (cm_func_start): told when the task has exited */
   void (*on_exit)(void *arg);
   void *on_exit_arg;
+  void *owned;                 /* freed with the task if still set (the host's state for a call) */
 };
 
 /* An own handle lent as a borrow for the duration of a subtask. */
