@@ -177,7 +177,7 @@ wasm_trap *cm_handle_remove_object(wasm_store *store, cm_handle_table *table, ui
 }
 
 wasm_trap *cm_handle_get_waitable_set(wasm_store *store, cm_handle_table *table, uint32_t index, cm_waitable_set **out) {
-  void *object;
+  void *object = NULL;
   wasm_trap *trap = cm_handle_get_object(store, table, index, CM_HANDLE_WAITABLE_SET, &object);
   if (!trap) *out = object;
   return trap;

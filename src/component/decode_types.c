@@ -269,7 +269,7 @@ bool cm_read_valtype(cm_decoder *d, wasm_reader *r, cm_scope *scope, const cm_va
     *out = cm_valtype_primitive(kind);
     return true;
   }
-  int64_t index;
+  int64_t index = 0;
   if (!wasm_read_s33(r, &index)) return false;
   if (index < 0) return cm_fail(r, at, "malformed value type 0x%02x", r->data[at]);
   if ((uint64_t)index >= scope->space[CM_SORT_TYPE].len)

@@ -100,6 +100,7 @@ wasm_trap *cm_host_bound_call(const void *binding, const cm_canon_cx *cx, const 
   for (uint32_t i = 0; i < ft->nparams; i++) {
     const cm_valtype *t = ft->params[i].type;
     uint32_t ptr = (uint32_t)slots[n], len = t->flat_count > 1 ? (uint32_t)slots[n + 1] : 0;
+    trap = NULL;
     switch (form_of(b, i, t)) {
     case ARG_TEXT: {
       cm_val text;

@@ -275,7 +275,7 @@ static const char *const SYNC_IN_SET = "waitable cannot be used synchronously wh
 
 wasm_trap *cm_copy(const cm_canon_cx *cx, cm_thread *thread, bool future, bool readable, const cm_valtype *t,
                    bool async, uint32_t index, uint32_t ptr, uint32_t n, uint32_t *out) {
-  cm_copy_end *e;
+  cm_copy_end *e = NULL;
   wasm_trap *trap = get_end(cx, future, readable, t, index, &e);
   if (trap) return trap;
   if (e->state == CM_COPY_DONE) return TRAP(cx, "%s", done_message(future, readable, e->result == CM_COPY_DROPPED));
@@ -307,7 +307,7 @@ wasm_trap *cm_copy(const cm_canon_cx *cx, cm_thread *thread, bool future, bool r
 
 wasm_trap *cm_cancel_copy(const cm_canon_cx *cx, cm_thread *thread, bool future, bool readable, const cm_valtype *t,
                           bool async, uint32_t index, uint32_t *out) {
-  cm_copy_end *e;
+  cm_copy_end *e = NULL;
   wasm_trap *trap = get_end(cx, future, readable, t, index, &e);
   if (trap) return trap;
   if (e->state != CM_COPY_COPYING || e->w.has_sync_waiter) return TRAP(cx, "no %s copy in progress to cancel", noun(future));
@@ -330,7 +330,7 @@ wasm_trap *cm_cancel_copy(const cm_canon_cx *cx, cm_thread *thread, bool future,
 }
 
 wasm_trap *cm_drop_end(const cm_canon_cx *cx, bool future, bool readable, const cm_valtype *t, uint32_t index) {
-  cm_copy_end *e;
+  cm_copy_end *e = NULL;
   wasm_trap *trap = get_end(cx, future, readable, t, index, &e);
   if (trap) return trap;
   if (e->state == CM_COPY_COPYING || e->state == CM_COPY_CANCELLING)
@@ -347,7 +347,7 @@ wasm_trap *cm_drop_end(const cm_canon_cx *cx, bool future, bool readable, const 
 wasm_trap *cm_lift_end(const cm_canon_cx *cx, const cm_valtype *type, uint32_t index, void **shared) {
   bool future = type->kind == CM_FUTURE;
   if (!cx->handles) return TRAP(cx, "canonical ABI: no handle table for a %s", noun(future));
-  cm_copy_end *e;
+  cm_copy_end *e = NULL;
   wasm_trap *trap = get_end(cx, future, true, type->elem, index, &e);
   if (trap) return trap;
   if (e->state == CM_COPY_DONE)

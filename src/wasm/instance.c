@@ -68,7 +68,7 @@ static bool eval_const(const wasm_instance *inst, wasm_constexpr expr, wasm_slot
   wasm_slot stack[CONST_STACK + 1][2]; /* +1: `top` may point one past a full stack */
   int sp = 0;
   for (;;) {
-    uint8_t op;
+    uint8_t op = 0;
     if (!wasm_read_u8(&r, &op)) return false;
     if (op == WASM_OPCODE_end) break;
     if (sp == CONST_STACK && op != WASM_OPCODE_i32_add && op != WASM_OPCODE_i32_sub && op != WASM_OPCODE_i32_mul &&

@@ -97,7 +97,7 @@ static inline bool wasm_read_sleb(wasm_reader *r, unsigned bits, int64_t *out) {
 }
 
 static inline bool wasm_read_u32(wasm_reader *r, uint32_t *out) {
-  uint64_t v;
+  uint64_t v = 0; /* set on success; initialized so that gcc -O1 sees it */
   if (!wasm_read_uleb(r, 32, &v)) return false;
   *out = (uint32_t)v;
   return true;
@@ -106,7 +106,7 @@ static inline bool wasm_read_u32(wasm_reader *r, uint32_t *out) {
 static inline bool wasm_read_u64(wasm_reader *r, uint64_t *out) { return wasm_read_uleb(r, 64, out); }
 
 static inline bool wasm_read_s32(wasm_reader *r, int32_t *out) {
-  int64_t v;
+  int64_t v = 0;
   if (!wasm_read_sleb(r, 32, &v)) return false;
   *out = (int32_t)v;
   return true;
@@ -123,7 +123,7 @@ static inline bool wasm_read_bytes(wasm_reader *r, size_t n, const uint8_t **out
 }
 
 static inline bool wasm_read_fixed32(wasm_reader *r, uint32_t *out) {
-  const uint8_t *p;
+  const uint8_t *p = NULL;
   if (!wasm_read_bytes(r, 4, &p)) return false;
   *out = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
   return true;

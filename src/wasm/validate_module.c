@@ -194,7 +194,7 @@ static bool validate_const_expr(wasm_validate_context *ctx, const wasm_constexpr
   bool ok = false;
   for (;;) {
     size_t at = r.pos;
-    uint8_t op, type = 0;
+    uint8_t op = 0, type = 0;
     uint32_t index;
     int64_t ivalue;
     const uint8_t *bytes;
