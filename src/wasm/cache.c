@@ -207,7 +207,8 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
     bool ok = present <= 1;
     if (ok && present)
       ok = initial <= (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE && isize <= initial && isize % WASM_CACHE_ALIGN == 0 &&
-           offset % WASM_CACHE_ALIGN == 0 && (isize == 0 || (offset >= tables_end && offset <= size && isize <= size - offset));
+           offset % WASM_CACHE_ALIGN == 0 && offset <= size &&
+           (isize == 0 || (offset >= tables_end && isize <= size - offset));
     if (ok && !present) ok = initial == 0 && isize == 0 && offset == 0;
     if (!ok) {
       wr_error_set(err, "corrupt (image %u lies outside the file or is misaligned)", i);
