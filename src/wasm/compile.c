@@ -1943,44 +1943,47 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   return true;
 }
 
+/* A compiler for `module`'s functions: the widths of its memories are looked up once. */
+static void compiler_init(compiler *c, const wasm_module *module, wr_error *err) {
+  memset(c, 0, sizeof *c);
+  c->module = module;
+  c->err = err;
+  c->dump = getenv("WARREN_DUMP_CODE") != NULL;
+  uint32_t nmemories = module->nmemory_imports + module->nmemories;
+  c->memory_is64 = WR_NEW_ARRAY(bool, nmemories ? nmemories : 1);
+  for (uint32_t i = 0; i < nmemories; i++) c->memory_is64[i] = wasm_module_memory_type(module, i).limits.is64;
+}
+
+static void compiler_free(compiler *c) {
+  WR_VEC_FREE(&c->code);
+  WR_VEC_FREE(&c->stack);
+  WR_VEC_FREE(&c->ctrls);
+  WR_VEC_FREE(&c->consts);
+  WR_VEC_FREE(&c->op_starts);
+  WR_VEC_FREE(&c->handlers);
+  WR_VEC_FREE(&c->catches);
+  wr_free(c->memory_is64);
+}
+
 bool wasm_compile_function(const wasm_module *module, uint32_t def_index, wasm_compiled_func *out,
                            wasm_op_starts *op_starts, wr_error *err) {
   compiler c;
-  memset(&c, 0, sizeof c);
-  c.module = module;
-  c.err = err;
-  c.dump = getenv("WARREN_DUMP_CODE") != NULL;
-  uint32_t nmemories = module->nmemory_imports + module->nmemories;
-  c.memory_is64 = WR_NEW_ARRAY(bool, nmemories ? nmemories : 1);
-  for (uint32_t i = 0; i < nmemories; i++) c.memory_is64[i] = wasm_module_memory_type(module, i).limits.is64;
+  compiler_init(&c, module, err);
   bool ok = compile_function(&c, def_index, out);
   if (!ok) wr_error_prefix(err, "in function %u: ", module->nfunc_imports + def_index);
-  wr_free(c.memory_is64);
-  WR_VEC_FREE(&c.code);
-  WR_VEC_FREE(&c.stack);
-  WR_VEC_FREE(&c.ctrls);
-  WR_VEC_FREE(&c.consts);
-  WR_VEC_FREE(&c.handlers);
-  WR_VEC_FREE(&c.catches);
   if (ok && op_starts) {
     op_starts->items = c.op_starts.items;
     op_starts->len = c.op_starts.len;
-  } else {
-    WR_VEC_FREE(&c.op_starts);
+    c.op_starts.items = NULL; /* handed over */
   }
+  compiler_free(&c);
   return ok;
 }
 
 bool wasm_compile(wasm_module *module, wr_error *err) {
   if (wasm_compile_lazy_enabled()) return wasm_compile_lazy(module, err);
   compiler c;
-  memset(&c, 0, sizeof c);
-  c.module = module;
-  c.err = err;
-  c.dump = getenv("WARREN_DUMP_CODE") != NULL;
-  uint32_t nmemories = module->nmemory_imports + module->nmemories;
-  c.memory_is64 = WR_NEW_ARRAY(bool, nmemories ? nmemories : 1);
-  for (uint32_t i = 0; i < nmemories; i++) c.memory_is64[i] = wasm_module_memory_type(module, i).limits.is64;
+  compiler_init(&c, module, err);
   struct wasm_code *code = WR_NEW(struct wasm_code);
   code->funcs = WR_NEW_ARRAY(wasm_compiled_func, module->nfuncs ? module->nfuncs : 1);
   code->nfuncs = module->nfuncs;
@@ -2000,14 +2003,7 @@ bool wasm_compile(wasm_module *module, wr_error *err) {
   if (ok && native) wasm_native_finish(native, code);
   else wasm_native_abandon(native);
   for (uint32_t i = 0; ok && i < module->nfuncs; i++) atomic_init(&code->funcs[i].ready, true);
-  WR_VEC_FREE(&c.code);
-  WR_VEC_FREE(&c.stack);
-  WR_VEC_FREE(&c.ctrls);
-  WR_VEC_FREE(&c.consts);
-  WR_VEC_FREE(&c.op_starts);
-  WR_VEC_FREE(&c.handlers);
-  WR_VEC_FREE(&c.catches);
-  wr_free(c.memory_is64);
+  compiler_free(&c);
   if (!ok) {
     wasm_code_free(code);
     return false;
