@@ -176,47 +176,72 @@ static const cm_func *find_func(const warren_instance *inst, const char *name, s
   return func;
 }
 
+/* The common start of warren_call and warren_call_start: the instance can be called, the
+ * call text names an export, and its arguments parse into `arena`. false + err otherwise. */
+typedef struct parsed_call {
+  const cm_func *func;
+  cm_val *args;
+  const char *name;
+  size_t name_len;
+} parsed_call;
+
+static bool parse_call(warren_instance *instance, const char *call, cm_arena *arena, parsed_call *out,
+                       warren_error **err) {
+  if (instance->poisoned) {
+    embed_failf(err, WARREN_ERROR_TRAP, "the instance trapped or exited before: it cannot be called again");
+    return false;
+  }
+  size_t len = strlen(call), args_at;
+  wr_error e = {0};
+  if (!wave_parse_call_name(call, len, &out->name, &out->name_len, &args_at, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+    return false;
+  }
+  out->func = find_func(instance, out->name, out->name_len);
+  if (!out->func) {
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component exports no function `%.*s`",
+                (int)WR_MIN(out->name_len, 200), out->name);
+    return false;
+  }
+  const cm_functype *ft = cm_func_type(out->func);
+  out->args = cm_arena_array(arena, ft->nparams ? ft->nparams : 1, sizeof(cm_val));
+  if (!wave_parse_args(ft, call, len, args_at, arena, out->args, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+    return false;
+  }
+  return true;
+}
+
+/* A trap out of a call of `pc` poisons the instance. */
+static void fail_call_trap(warren_instance *instance, const parsed_call *pc, wasm_trap *trap, warren_error **err) {
+  char what[256];
+  snprintf(what, sizeof what, "`%.*s`", (int)WR_MIN(pc->name_len, 200), pc->name);
+  embed_fail_trap(err, trap, what);
+  instance->poisoned = true;
+}
+
 char *warren_call(warren_instance *instance, const char *call, warren_error **err) {
   if (!instance || !call) {
     embed_failf(err, WARREN_ERROR_INVALID, "warren_call: an instance and a call text are needed");
     return NULL;
   }
-  if (instance->poisoned) {
-    embed_failf(err, WARREN_ERROR_TRAP, "the instance trapped or exited before: it cannot be called again");
-    return NULL;
-  }
-  size_t len = strlen(call), name_len, args_at;
-  const char *name;
-  wr_error e = {0};
-  if (!wave_parse_call_name(call, len, &name, &name_len, &args_at, &e)) {
-    embed_fail(err, WARREN_ERROR_INVALID, &e);
-    return NULL;
-  }
-  const cm_func *func = find_func(instance, name, name_len);
-  if (!func) {
-    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component exports no function `%.*s`", (int)WR_MIN(name_len, 200),
-                name);
-    return NULL;
-  }
-  const cm_functype *ft = cm_func_type(func);
-  call_job job = {.instance = instance->instance, .func = func, .arena = cm_arena_new()};
-  cm_val *args = cm_arena_array(job.arena, ft->nparams ? ft->nparams : 1, sizeof(cm_val));
-  job.args = args;
+  call_job job = {.instance = instance->instance, .arena = cm_arena_new()};
+  parsed_call pc;
   char *out = NULL;
-  if (!wave_parse_args(ft, call, len, args_at, job.arena, args, &e)) {
-    embed_fail(err, WARREN_ERROR_INVALID, &e);
-  } else if (embed_on_guest_stack(call_on_stack, &job, err)) {
-    if (job.trap) {
-      char what[256];
-      snprintf(what, sizeof what, "`%.*s`", (int)WR_MIN(name_len, 200), name);
-      embed_fail_trap(err, job.trap, what);
-      instance->poisoned = true;
-    } else {
-      wave_text text = {0};
-      if (ft->result) wave_print(&text, ft->result, &job.result);
-      const char *cstr = wave_text_cstr(&text);
-      out = wr_strndup(cstr, strlen(cstr));
-      WR_VEC_FREE(&text);
+  if (parse_call(instance, call, job.arena, &pc, err)) {
+    job.func = pc.func;
+    job.args = pc.args;
+    if (embed_on_guest_stack(call_on_stack, &job, err)) {
+      const cm_functype *ft = cm_func_type(pc.func);
+      if (job.trap) {
+        fail_call_trap(instance, &pc, job.trap, err);
+      } else {
+        wave_text text = {0};
+        if (ft->result) wave_print(&text, ft->result, &job.result);
+        const char *cstr = wave_text_cstr(&text);
+        out = wr_strndup(cstr, strlen(cstr));
+        WR_VEC_FREE(&text);
+      }
     }
   }
   cm_arena_free(job.arena);
@@ -256,43 +281,22 @@ warren_task *warren_call_start(warren_instance *instance, const char *call, warr
     embed_failf(err, WARREN_ERROR_INVALID, "warren_call_start: an instance and a call text are needed");
     return NULL;
   }
-  if (instance->poisoned) {
-    embed_failf(err, WARREN_ERROR_TRAP, "the instance trapped or exited before: it cannot be called again");
-    return NULL;
-  }
-  size_t len = strlen(call), name_len, args_at;
-  const char *name;
-  wr_error e = {0};
-  if (!wave_parse_call_name(call, len, &name, &name_len, &args_at, &e)) {
-    embed_fail(err, WARREN_ERROR_INVALID, &e);
-    return NULL;
-  }
-  const cm_func *func = find_func(instance, name, name_len);
-  if (!func) {
-    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component exports no function `%.*s`", (int)WR_MIN(name_len, 200),
-                name);
-    return NULL;
-  }
   warren_task *task = WR_NEW(warren_task);
   task->instance = instance;
-  task->ft = cm_func_type(func);
   task->arena = cm_arena_new();
-  cm_val *args = cm_arena_array(task->arena, task->ft->nparams ? task->ft->nparams : 1, sizeof(cm_val));
-  if (!wave_parse_args(task->ft, call, len, args_at, task->arena, args, &e)) {
-    embed_fail(err, WARREN_ERROR_INVALID, &e);
+  parsed_call pc;
+  if (!parse_call(instance, call, task->arena, &pc, err)) {
     task_free(task);
     return NULL;
   }
+  task->ft = cm_func_type(pc.func);
   task->call = (cm_async_call){.on_resolve = task_resolved, .on_exit = task_exited, .arg = task,
-                               .arena = task->arena, .args = args};
+                               .arena = task->arena, .args = pc.args};
   WR_VEC_PUSH(&instance->tasks, task);
   cm_task *ct;
-  wasm_trap *trap = cm_func_start(instance->instance, func, &task->call, &ct);
+  wasm_trap *trap = cm_func_start(instance->instance, pc.func, &task->call, &ct);
   if (trap) {
-    char what[256];
-    snprintf(what, sizeof what, "`%.*s`", (int)WR_MIN(name_len, 200), name);
-    embed_fail_trap(err, trap, what);
-    instance->poisoned = true;
+    fail_call_trap(instance, &pc, trap, err);
     forget_task(task);
     return NULL;
   }
