@@ -39,6 +39,13 @@ static wasm_trap *running(const builtin *b, cm_thread **out) {
   return NULL;
 }
 
+/* The running thread of a built-in that leaves the instance (most do: not during its
+ * post-return or realloc). */
+static wasm_trap *leaving_thread(const builtin *b, cm_thread **out) {
+  if (!b->inst->may_leave) return cannot_leave(b);
+  return running(b, out);
+}
+
 static cm_canon_cx builtin_cx(const builtin *b) {
   return (cm_canon_cx){
       .store = store_of(b),
@@ -136,9 +143,8 @@ static wasm_trap *task_return(wasm_caller *caller, void *env, wasm_slot *slots) 
   (void)caller;
   const builtin *b = env;
   wasm_store *store = store_of(b);
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   cm_task *task = t->task;
   const cm_canon *cn = b->cn;
@@ -164,9 +170,8 @@ static wasm_trap *task_cancel(wasm_caller *caller, void *env, wasm_slot *slots) 
   (void)caller;
   (void)slots;
   const builtin *b = env;
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   if (!t->task->opts.async) return TRAP(store_of(b), "`task.cancel` called by a synchronous task");
   return cm_task_cancel(store_of(b), t->task);
@@ -201,9 +206,8 @@ static wasm_trap *waitable_set_new(wasm_caller *caller, void *env, wasm_slot *sl
 static wasm_trap *waitable_set_wait_or_poll(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const builtin *b = env;
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   if (b->cn->kind == CM_CANON_WAITABLE_SET_WAIT && (trap = may_block(b, t))) return trap;
   cm_waitable_set *s;
@@ -271,9 +275,8 @@ static wasm_trap *subtask_cancel(wasm_caller *caller, void *env, wasm_slot *slot
   (void)caller;
   const builtin *b = env;
   wasm_store *store = store_of(b);
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   uint32_t index = (uint32_t)slots[0];
   bool async = b->cn->async;
@@ -334,9 +337,8 @@ static wasm_trap *shared_new(wasm_caller *caller, void *env, wasm_slot *slots) {
 static wasm_trap *copy(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const builtin *b = env;
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   if (!b->cn->opts.async && (trap = may_block(b, t))) return trap;
   cm_canon_kind k = b->cn->kind;
@@ -353,9 +355,8 @@ static wasm_trap *copy(wasm_caller *caller, void *env, wasm_slot *slots) {
 static wasm_trap *cancel_copy(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const builtin *b = env;
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   if (!b->cn->async && (trap = may_block(b, t))) return trap;
   cm_canon_kind k = b->cn->kind;
@@ -449,9 +450,8 @@ static wasm_trap *other_thread(const builtin *b, uint32_t index, bool must_be_su
 static wasm_trap *thread_op(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const builtin *b = env;
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   bool cancellable = b->cn->async;
   cm_thread *other = NULL;
@@ -502,9 +502,8 @@ static wasm_trap *run_new_thread(cm_thread *thread, void *arg) {
 static wasm_trap *thread_new_indirect(wasm_caller *caller, void *env, wasm_slot *slots) {
   (void)caller;
   const builtin *b = env;
-  if (!b->inst->may_leave) return cannot_leave(b);
   cm_thread *t;
-  wasm_trap *trap = running(b, &t);
+  wasm_trap *trap = leaving_thread(b, &t);
   if (trap) return trap;
   void *ref = NULL;
   if (!b->table || !wasm_table_get(b->table, (uint32_t)slots[0], &ref) || !ref)
