@@ -22,6 +22,7 @@ struct wasi_p2_ctx {
   wasm_store *store;
   void *embedder;
   wasi_waiter *waiter;
+  struct wasi_reactor *reactor;
   char *stdio_prefix[3];      /* wasi_p2_set_stdio_prefix */
   wasi_output_limit *output_limit;
   WR_VEC(wasi_entry) entries; /* rep = index + 1 */
@@ -86,6 +87,9 @@ void *wasi_p2_embedder(const wasi_p2_ctx *ctx) { return ctx->embedder; }
 void wasi_p2_set_waiter(wasi_p2_ctx *ctx, wasi_waiter *waiter) {
   ctx->waiter = waiter ? waiter : &wasi_default_waiter;
 }
+
+void wasi_p2_set_reactor(wasi_p2_ctx *ctx, struct wasi_reactor *reactor) { ctx->reactor = reactor; }
+struct wasi_reactor *wasi_p2_reactor(const wasi_p2_ctx *ctx) { return ctx->reactor; }
 
 wasm_trap *wasi_trap(const wasi_p2_ctx *ctx, const char *fmt, ...) {
   char message[sizeof(((wasm_trap *)0)->message)];

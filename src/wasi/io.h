@@ -102,6 +102,13 @@ wasi_output_limit *wasi_p2_output_limit(const wasi_p2_ctx *ctx);
 /* Replaces the waiter (NULL restores the default). The waiter must outlive the ctx. */
 void wasi_p2_set_waiter(wasi_p2_ctx *ctx, wasi_waiter *waiter);
 
+/* The event loop WASI 0.3 host calls wait on (reactor.h); it must outlive the ctx. NULL
+ * (the default): a 0.3 call that would wait traps with "no event loop". The same ctx serves a
+ * component's 0.2 and 0.3 imports. */
+struct wasi_reactor;
+void wasi_p2_set_reactor(wasi_p2_ctx *ctx, struct wasi_reactor *reactor);
+struct wasi_reactor *wasi_p2_reactor(const wasi_p2_ctx *ctx);
+
 /* A WASM_TRAP_HOST trap in the ctx's store. */
 wasm_trap *wasi_trap(const wasi_p2_ctx *ctx, const char *fmt, ...) WR_PRINTF(2, 3);
 

@@ -1,0 +1,4 @@
+# WASI 0.3 hosts (src/wasi): the event loop they wait on, then each 0.3 interface.
+add_executable(wasi_p3_reactor_test tests/wasi_p3/reactor_test.c)
+target_link_libraries(wasi_p3_reactor_test PRIVATE warren_wasi)
+add_test(NAME wasi_p3.reactor COMMAND wasi_p3_reactor_test)
