@@ -2,3 +2,7 @@
 add_executable(wasi_p3_reactor_test tests/wasi_p3/reactor_test.c)
 target_link_libraries(wasi_p3_reactor_test PRIVATE warren_wasi)
 add_test(NAME wasi_p3.reactor COMMAND wasi_p3_reactor_test)
+
+add_executable(wasi_p3_wit_test tests/wasi_p3/wit_test.c)
+target_link_libraries(wasi_p3_wit_test PRIVATE warren_wasi)
+add_test(NAME wasi_p3.wit COMMAND wasi_p3_wit_test)
