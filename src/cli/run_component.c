@@ -9,6 +9,7 @@
 #include "cache_cli.h"
 #include "run.h"
 #include "wasi/p2.h"
+#include "wasi/p3.h"
 
 extern char **environ;
 
@@ -77,7 +78,7 @@ int run_component(const run_options *opts, const uint8_t *bytes, size_t size) {
   }
   int status = EXIT_LOAD_FAILED;
   cm_host *host = cm_host_new();
-  if (!wasi_p2_define(host, &err)) {
+  if (!wasi_p2_define(host, &err) || !wasi_p3_define(host, &err)) {
     fprintf(stderr, "warren: the WASI host failed to set up: %s\n", err.message);
     goto done_host;
   }

@@ -9,6 +9,7 @@
 #include "component/wave.h"
 #include "embed_internal.h"
 #include "wasi/http.h"
+#include "wasi/p3.h"
 
 /* wasm-to-wasm calls do not use this stack: it holds host functions and re-entries (ASan
  * frames are large), as `warren run`'s guest fiber does. */
@@ -62,7 +63,7 @@ warren_host *warren_host_new(const warren_wasi_config *config, warren_error **er
   embed_wasi_view(&h->wasi);
   h->host = cm_host_new();
   wr_error e = {0};
-  if (!wasi_p2_define(h->host, &e) || !wasi_http_define(h->host, &e)) {
+  if (!wasi_p2_define(h->host, &e) || !wasi_http_define(h->host, &e) || !wasi_p3_define(h->host, &e)) {
     wr_error_prefix(&e, "setting up the WASI host");
     embed_fail(err, WARREN_ERROR_SYSTEM, &e);
     warren_host_free(h);

@@ -25,6 +25,7 @@
 #include "serve/http_streams.h"
 #include "serve/task.h"
 #include "wasi/http.h"
+#include "wasi/p3.h"
 
 /* The timer that drives pool ticks, request deadlines and client checks while a worker has work. */
 #define TICK_MS 10
@@ -639,7 +640,7 @@ serve_app *serve_app_new(const cm_component *component, const serve_options *opt
   for (unsigned i = 0; i < MAX_WORKERS; i++) pthread_mutex_init(&app->slices[i].lock, NULL);
   atomic_init(&app->slice_count, 0);
   app->host = cm_host_new();
-  if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err)) {
+  if (!wasi_p2_define(app->host, err) || !wasi_http_define(app->host, err) || !wasi_p3_define(app->host, err)) {
     wr_error_prefix(err, "setting up the host");
     serve_app_free(app);
     return NULL;

@@ -1,19 +1,15 @@
-/* Warren's copy of the WASI 0.3.0 WIT (src/wasi/wit/p3-*.wit) parses, in dependency order,
+/* wasi_p3_define: Warren's copy of the WASI 0.3.0 WIT (src/wasi/wit/p3-*.wit) parses, in dependency order,
  * and declares what the 0.3 hosts implement: spot checks of async functions and stream types. */
 #include "../check.h"
 #include "component/host.h"
-#include "wasi/p2.h"
+#include "wasi/p3.h"
 
 int main(void) {
   cm_host *host = cm_host_new();
-  static const char *const files[] = {"p3-clocks", "p3-random", "p3-filesystem", "p3-sockets", "p3-cli", "p3-http"};
-  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    wr_error err = {0};
-    bool ok = wasi_add_wit(host, files[i], &err);
-    if (!ok) fprintf(stderr, "%s: %s\n", files[i], err.message);
-    CHECK(ok);
-    wr_error_clear(&err);
-  }
+  wr_error err = {0};
+  bool ok = wasi_p3_define(host, &err);
+  if (!ok) fprintf(stderr, "%s\n", err.message);
+  CHECK(ok);
   const cm_functype *wait_for = cm_host_func_type(host, "wasi:clocks/monotonic-clock@0.3.0", "wait-for");
   CHECK(wait_for && wait_for->async);
   const cm_functype *handle = cm_host_func_type(host, "wasi:http/handler@0.3.0", "handle");
