@@ -977,12 +977,10 @@ static void test_idle_hook_yields_to_queue_and_drain(void) {
   CHECK(b.granted && f->records[1].idle_calls == 0);
   finish(&b, WR_TASK_OK);
   CHECK(f->records[1].idle_calls == 1);
-  bool done = false;
   wr_pool_shutdown(pool, NULL, NULL);
   CHECK(f->records[1].teardown_calls == 0 && !f->records[1].destroyed); /* waits for the hook */
   fake_finish_idle(f, true);
   CHECK(f->records[1].teardown_calls == 1 && f->records[1].destroyed);
-  (void)done;
   wr_pool_free(pool);
   free(f);
 }
