@@ -1,6 +1,7 @@
 # WASI 0.2 hosts (src/wasi/io.*, p2_*): every implementation called directly with lifted
 # arguments — streams and their bounds, stdio over pipes, poll / flags / waiters, clocks,
-# random, cli, sockets denied, and filesystem confinement (with openat2 and with the fallback walk).
+# random, cli, sockets (denied without -S inherit-network; TCP echo, UDP round trip and name lookup
+# over loopback when allowed), and filesystem confinement (with openat2 and with the fallback walk).
 add_executable(wasi_p2_test tests/wasi_p2/test_p2.c)
 target_link_libraries(wasi_p2_test PRIVATE warren_wasi)
 add_test(NAME wasi_p2_unit COMMAND wasi_p2_test)
