@@ -81,7 +81,8 @@ typedef struct wasi_socket {
   uint32_t refs;
   uint32_t backlog;
   bool udp_connected; /* a UDP socket with a fixed remote address */
-  uint32_t users;     /* the layer above's count of live children (0.2: datagram or byte streams) */
+  uint32_t users;     /* 0.2: live datagram streams */
+  bool sending, receiving; /* 0.3: send / receive was called (once each per socket) */
 } wasi_socket;
 
 #define WASI_NET_BACKLOG_DEFAULT 128u
