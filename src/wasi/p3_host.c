@@ -22,5 +22,5 @@ static bool add_p3_wit(cm_host *host, wr_error *err) {
 }
 
 bool wasi_p3_define(cm_host *host, wr_error *err) {
-  return add_p3_wit(host, err) && wasi_p3_define_sockets(host, err);
+  return add_p3_wit(host, err) && wasi_p3_define_sockets(host, err) && wasi_p3_define_filesystem(host, err);
 }
