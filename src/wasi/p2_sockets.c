@@ -100,8 +100,13 @@ static wasm_trap *create_socket(const cm_bound_call *call, bool tcp, cm_val *res
   return answer(call->cx, NET_OK, &handle, result);
 }
 
-static wasm_trap *create_tcp_socket(const cm_bound_call *call, cm_val *result) { return create_socket(call, true, result); }
-static wasm_trap *create_udp_socket(const cm_bound_call *call, cm_val *result) { return create_socket(call, false, result); }
+static wasm_trap *create_tcp_socket(const cm_bound_call *call, cm_val *result) {
+  return create_socket(call, true, result);
+}
+
+static wasm_trap *create_udp_socket(const cm_bound_call *call, cm_val *result) {
+  return create_socket(call, false, result);
+}
 
 /* ---- shared by tcp-socket and udp-socket ---- */
 
@@ -383,7 +388,8 @@ static void datagram_stream_free(void *object) {
 static const wasi_kind incoming_kind = {"incoming-datagram-stream", datagram_stream_free};
 static const wasi_kind outgoing_kind = {"outgoing-datagram-stream", datagram_stream_free};
 
-static wasm_trap *add_datagram_stream(const cm_bound_call *call, wasi_socket *s, const wasi_kind *kind, cm_val *handle) {
+static wasm_trap *add_datagram_stream(const cm_bound_call *call, wasi_socket *s, const wasi_kind *kind,
+                                      cm_val *handle) {
   datagram_stream *d = WR_NEW(datagram_stream);
   d->s = wasi_socket_retain(s);
   s->users++;

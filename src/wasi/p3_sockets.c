@@ -4,10 +4,9 @@
  * that wait on the ctx's reactor; listen, send and receive move data through host ends of
  * streams and futures (component/stream.h) and wait on the reactor between copies.
  *
- * Every operation that outlives its call (an op) sits in the ctx's table, so freeing the ctx
- * after its instance reclaims what a guest left running. Each step of an op runs from the
- * reactor, never inside a stream callback: a copy's end is recorded and the op continues on the
- * loop's next turn, so an end is never dropped from within its own callback. */
+ * An operation that outlives its call (an op) is a task (p3_internal.h): it sits in the ctx's
+ * table, so freeing the ctx after its instance reclaims what a guest left running, and each of
+ * its steps runs from the reactor, never inside a stream callback. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -193,78 +192,44 @@ typedef enum op_type {
   OP_RECEIVE, /* receive's stream of bytes out of the socket */
 } op_type;
 
-typedef struct op op;
-struct op {
+typedef struct op {
+  wasi_p3_task base; /* first: data is accept's, send's or receive's stream, done their future */
   op_type type;
-  wasi_p2_ctx *ctx;
-  uint32_t rep; /* in the ctx's table */
-  wasi_reactor *reactor;
-  wasi_wakeup *wakeup; /* the registered wait, if any */
   wasi_socket *s;      /* a reference */
   wasi_lookup *lookup;
   cm_host_call *call;  /* an async call not finished yet */
-  cm_host_end *data;   /* a stream's host end (accept, send, receive) */
-  cm_host_end *done;   /* the future of send / receive */
-  bool copying;        /* a copy on `data` or `done` is in flight */
-  int copy_result;     /* what the last copy ended with */
-  uint32_t copied;
-  bool data_ended;     /* the stream is over (its other end dropped, or ours was) */
-  wasi_net_error outcome; /* what the future will say */
-  uint8_t *buf;
-  size_t len, off;
   bool reading;        /* send: the copy in flight reads the guest's stream */
   bool input_ended;    /* send: the guest's stream is over */
+  uint8_t *buf;
+  size_t len, off;
   cm_val handle;       /* accept: the connection being handed over */
   cm_val result_val, code, none; /* the future's value */
-  wasi_net_addr remote;
+  wasi_net_addr remote; /* udp send: where a retry goes */
   bool has_remote;
-};
+} op;
 
-/* Releases what the op holds apart from the call and the host ends (which belong to the
- * instance's store, which may be gone). */
-static void op_release(op *o) {
-  if (o->wakeup) o->reactor->cancel(o->reactor, o->wakeup);
-  o->wakeup = NULL;
+/* What the op holds apart from the call and the host ends. */
+static void op_release(wasi_p3_task *task) {
+  op *o = (op *)task;
   wasi_socket_release(o->s);
   wasi_lookup_free(o->lookup);
   wr_free(o->buf);
-  wr_free(o);
 }
 
-/* The ctx is freed (after its instance): calls and ends went with the instance. */
-static void op_abandon(void *object) { op_release(object); }
-static const wasi_kind op_kind = {"pending socket operation", op_abandon};
+static void op_step(wasi_p3_task *task);
 
 static op *op_new(wasi_p2_ctx *ctx, wasi_reactor *reactor, op_type type, wasi_socket *s, wasm_trap **trap) {
   op *o = WR_NEW(op);
+  o->base.step = op_step;
+  o->base.release = op_release;
   o->type = type;
-  o->ctx = ctx;
-  o->reactor = reactor;
   o->s = s ? wasi_socket_retain(s) : NULL;
-  *trap = wasi_table_add(ctx, &op_kind, o, &o->rep);
+  *trap = wasi_p3_task_start(&o->base, ctx, reactor);
   return *trap ? NULL : o;
 }
 
-/* The op is over: out of the table, its ends dropped. */
-static void op_finish(op *o) {
-  if (o->data) cm_host_end_drop(o->data);
-  if (o->done) cm_host_end_drop(o->done);
-  wasi_table_take(o->ctx, o->rep, &op_kind);
-  op_release(o);
-}
-
-static void op_step(void *arg, short revents);
-
-/* Continues the op when `fd` reports `events` (fd -1: on the loop's next turn). */
-static void op_wait(op *o, int fd, short events) {
-  o->wakeup = o->reactor->wait(o->reactor, fd, events, fd < 0 ? 0 : UINT64_MAX, op_step, o);
-  if (!o->wakeup) {
-    /* the reactor cannot take it (out of memory): fail the op rather than hang */
-    o->outcome = NET_OUT_OF_MEMORY;
-    o->data_ended = true;
-    o->wakeup = o->reactor->wait(o->reactor, -1, 0, 0, op_step, o);
-  }
-}
+static void op_finish(op *o) { wasi_p3_task_finish(&o->base); }
+static void op_wait(op *o, int fd, short events) { wasi_p3_task_wait(&o->base, fd, events); }
 
 /* An async call's result; the op is done. */
 static void op_return(op *o, const cm_val *result) {
@@ -301,18 +266,6 @@ static void op_take_call(op *o, cm_host_call *call) {
   wasi_p3_calls_in_use->set_hooks(call, on_cancel, on_drop, o);
 }
 
-/* A copy on one of the op's ends is over: continue on the loop (never inside the callback). */
-static void on_copy_done(void *arg, int result, uint32_t n) {
-  op *o = arg;
-  if (o->wakeup) o->reactor->cancel(o->reactor, o->wakeup);
-  o->copying = false;
-  o->copy_result = result;
-  o->copied = n;
-  op_wait(o, -1, 0);
-}
-
-static const cm_host_end_ops end_ops = {on_copy_done};
-
 /* ---- async calls: tcp connect, udp send / receive, name lookup ---- */
 
 static void connect_step(op *o) {
@@ -321,19 +274,22 @@ static void connect_step(op *o) {
     op_wait(o, o->s->fd, POLLOUT);
     return;
   }
-  cm_arena *arena = cm_arena_new();
-  cm_val r = answer_in(arena, e, NULL, false);
-  op_return(o, &r);
-  cm_arena_free(arena);
+  op_return_error(o, e, false); /* NET_OK: ok */
 }
 
+/* A retry of a datagram the socket had no room for: to the address the call named (checked
+ * when it started), or to the connected peer. */
 static void udp_send_step(op *o) {
-  wasi_net_error e = wasi_socket_udp_send(o->s, o->buf, o->len, NULL);
-  if (e == NET_WOULD_BLOCK) {
+  ssize_t n;
+  do n = o->has_remote ? sendto(o->s->fd, o->buf, o->len, MSG_DONTWAIT | MSG_NOSIGNAL,
+                                (const struct sockaddr *)&o->remote.ss, o->remote.len)
+                       : send(o->s->fd, o->buf, o->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == EWOULDBLOCK) {
     op_wait(o, o->s->fd, POLLOUT);
     return;
   }
-  op_return_error(o, e, false); /* NET_OK: ok */
+  op_return_error(o, n < 0 ? wasi_net_errno(errno) : NET_OK, false);
 }
 
 static void udp_receive_step(op *o) {
@@ -482,19 +438,17 @@ static wasm_trap *resolve_addresses(void *env, const cm_canon_cx *cx, const cm_v
 /* ---- listen: a stream of accepted connections ---- */
 
 static void accept_step(op *o) {
-  if (o->copying) return;
+  if (o->base.copying) return;
+  bool reader_gone = false;
   if (o->handle.u.rep) {
-    /* the last connection's copy is over: handed over, or the reader went away */
-    if (o->copied == 1) {
-      o->handle.u.rep = 0;
-    } else {
-      wasi_table_remove(o->ctx, o->handle.u.rep, &tcp_kind);
-      o->handle.u.rep = 0;
-    }
-    if (o->copy_result == CM_COPY_DROPPED) o->data_ended = true;
+    /* the last connection's copy is over: handed over, or the reader went away (the
+     * connection is then closed) */
+    if (o->base.copied != 1) wasi_table_remove(o->base.ctx, o->handle.u.rep, &tcp_kind);
+    o->handle.u.rep = 0;
+    reader_gone = o->base.copy_result == CM_COPY_DROPPED;
   }
   /* the reader dropped the stream, or the guest dropped the listening socket */
-  if (o->data_ended || cm_host_end_other_dropped(o->data) || o->s->refs == 1) {
+  if (reader_gone || cm_host_end_other_dropped(o->base.data) || o->s->refs == 1) {
     op_finish(o);
     return;
   }
@@ -506,17 +460,17 @@ static void accept_step(op *o) {
     return;
   }
   uint32_t rep;
-  if (wasi_table_add(o->ctx, &tcp_kind, c, &rep)) {
+  if (wasi_table_add(o->base.ctx, &tcp_kind, c, &rep)) {
     op_finish(o); /* the table is full (the connection was closed by the add) */
     return;
   }
   o->handle = cm_val_handle(rep);
-  o->copying = true;
-  wasm_trap *trap = cm_host_end_write(o->data, wasi_p2_ctx_store(o->ctx), NULL, &o->handle, 1);
+  o->base.copying = true;
+  wasm_trap *trap = cm_host_end_write(o->base.data, wasi_p2_ctx_store(o->base.ctx), NULL, &o->handle, 1);
   if (trap) {
-    o->copying = false;
-    o->copied = 0;
-    o->copy_result = CM_COPY_DROPPED;
+    o->base.copying = false;
+    o->base.copied = 0;
+    o->base.copy_result = CM_COPY_DROPPED;
     op_wait(o, -1, 0);
   }
 }
@@ -532,7 +486,8 @@ static wasm_trap *tcp_listen(const cm_bound_call *call, cm_val *result) {
   op *o = op_new(call->state, reactor, OP_ACCEPT, s, &trap);
   if (!o) return trap;
   void *readable;
-  o->data = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), false, types->accepted, &readable, &end_ops, o);
+  o->base.data = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), false, types->accepted, &readable,
+                                          &wasi_p3_task_end_ops, o);
   cm_val stream = {.u.shared = readable};
   op_wait(o, s->fd, POLLIN);
   return answer(call->cx, NET_OK, &stream, result);
@@ -540,36 +495,23 @@ static wasm_trap *tcp_listen(const cm_bound_call *call, cm_val *result) {
 
 /* ---- send: bytes from a guest's stream into the socket ---- */
 
-/* Writes the future (the op ends once the guest took it or dropped it). */
+/* Ends the op's stream and writes its future (the op ends once the guest took it). */
 static void settle(op *o, wasi_net_error outcome) {
-  if (o->data) {
-    cm_host_end_drop(o->data);
-    o->data = NULL;
-  }
-  o->data_ended = true;
   uint32_t index = error_case(outcome);
   o->none = (cm_val){.u.cs = {0, NULL}};
   o->code = (cm_val){.u.cs = {index, index == E_OTHER ? &o->none : NULL}};
   o->result_val = outcome == NET_OK ? (cm_val){.u.cs = {0, NULL}} : (cm_val){.u.cs = {1, &o->code}};
-  o->copying = true;
-  if (cm_host_end_write(o->done, wasi_p2_ctx_store(o->ctx), NULL, &o->result_val, 1)) {
-    o->copying = false;
-    op_finish(o);
-  }
+  wasi_p3_task_settle(&o->base, &o->result_val);
 }
 
 static void send_step(op *o) {
-  if (o->copying) return;
-  if (o->data_ended) {
-    op_finish(o); /* the future was written (or its reader went away) */
-    return;
-  }
+  if (o->base.copying) return;
   if (o->reading) {
     /* a read from the guest's stream ended: send what it brought */
     o->reading = false;
-    o->len = o->copied;
+    o->len = o->base.copied;
     o->off = 0;
-    o->input_ended = o->copy_result == CM_COPY_DROPPED;
+    o->input_ended = o->base.copy_result == CM_COPY_DROPPED;
   }
   while (o->off < o->len) {
     ssize_t n;
@@ -592,10 +534,10 @@ static void send_step(op *o) {
     return;
   }
   o->reading = true;
-  o->copying = true;
-  o->copied = 0;
-  if (cm_host_end_read(o->data, wasi_p2_ctx_store(o->ctx), o->buf, NULL, NULL, CHUNK)) {
-    o->copying = o->reading = false;
+  o->base.copying = true;
+  o->base.copied = 0;
+  if (cm_host_end_read(o->base.data, wasi_p2_ctx_store(o->base.ctx), o->buf, NULL, NULL, CHUNK)) {
+    o->base.copying = o->reading = false;
     settle(o, NET_UNKNOWN);
   }
 }
@@ -608,9 +550,10 @@ static wasm_trap *tcp_send(const cm_bound_call *call, cm_val *result) {
   if (trap) return trap;
   op *o = op_new(call->state, reactor, OP_SEND, s, &trap);
   if (!o) return trap;
-  o->data = cm_host_end_take_readable(call->args[1].val.u.shared, &end_ops, o);
+  o->base.data = cm_host_end_take_readable(call->args[1].val.u.shared, &wasi_p3_task_end_ops, o);
   void *readable;
-  o->done = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), true, types->send_result, &readable, &end_ops, o);
+  o->base.done = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), true, types->send_result, &readable,
+                                          &wasi_p3_task_end_ops, o);
   *result = (cm_val){.u.shared = readable};
   if (s->state != SOCKET_CONNECTED || s->sending) {
     settle(o, NET_INVALID_STATE); /* not connected, or send was called before */
@@ -625,30 +568,27 @@ static wasm_trap *tcp_send(const cm_bound_call *call, cm_val *result) {
 /* ---- receive: bytes from the socket into a stream for the guest ---- */
 
 static void receive_step(op *o) {
-  if (o->copying) return;
-  if (o->data_ended) {
-    op_finish(o);
-    return;
-  }
+  if (o->base.copying) return;
   if (o->len) {
     /* a write to the guest ended */
-    o->off += o->copied;
-    if (o->copy_result == CM_COPY_DROPPED) {
+    o->off += o->base.copied;
+    if (o->base.copy_result == CM_COPY_DROPPED) {
       shutdown(o->s->fd, SHUT_RD); /* the guest stopped reading */
       settle(o, NET_OK);
       return;
     }
     if (o->off < o->len) {
-      o->copying = true;
-      if (cm_host_end_write(o->data, wasi_p2_ctx_store(o->ctx), o->buf + o->off, NULL, (uint32_t)(o->len - o->off))) {
-        o->copying = false;
+      o->base.copying = true;
+      if (cm_host_end_write(o->base.data, wasi_p2_ctx_store(o->base.ctx), o->buf + o->off, NULL,
+                            (uint32_t)(o->len - o->off))) {
+        o->base.copying = false;
         settle(o, NET_UNKNOWN);
       }
       return;
     }
     o->len = o->off = 0;
   }
-  if (cm_host_end_other_dropped(o->data)) {
+  if (cm_host_end_other_dropped(o->base.data)) {
     shutdown(o->s->fd, SHUT_RD);
     settle(o, NET_OK);
     return;
@@ -666,11 +606,11 @@ static void receive_step(op *o) {
   }
   o->len = (size_t)n;
   o->off = 0;
-  o->copied = 0;
-  o->copy_result = CM_COPY_COMPLETED;
-  o->copying = true;
-  if (cm_host_end_write(o->data, wasi_p2_ctx_store(o->ctx), o->buf, NULL, (uint32_t)n)) {
-    o->copying = false;
+  o->base.copied = 0;
+  o->base.copy_result = CM_COPY_COMPLETED;
+  o->base.copying = true;
+  if (cm_host_end_write(o->base.data, wasi_p2_ctx_store(o->base.ctx), o->buf, NULL, (uint32_t)n)) {
+    o->base.copying = false;
     settle(o, NET_UNKNOWN);
   }
 }
@@ -685,8 +625,8 @@ static wasm_trap *tcp_receive(const cm_bound_call *call, cm_val *result) {
   if (!o) return trap;
   cm_store_rt *store = cm_instance_cstore(call->cx->inst);
   void *bytes, *future;
-  o->data = cm_host_end_new_writable(store, false, types->receive_bytes, &bytes, &end_ops, o);
-  o->done = cm_host_end_new_writable(store, true, types->receive_result, &future, &end_ops, o);
+  o->base.data = cm_host_end_new_writable(store, false, types->receive_bytes, &bytes, &wasi_p3_task_end_ops, o);
+  o->base.done = cm_host_end_new_writable(store, true, types->receive_result, &future, &wasi_p3_task_end_ops, o);
   cm_val pair = cm_val_seq(call->cx->arena, 2);
   pair.u.seq.items[0] = (cm_val){.u.shared = bytes};
   pair.u.seq.items[1] = (cm_val){.u.shared = future};
@@ -702,32 +642,11 @@ static wasm_trap *tcp_receive(const cm_bound_call *call, cm_val *result) {
 }
 
 /* Every op's steps start here, on the reactor. */
-static void op_step(void *arg, short revents) {
-  WR_UNUSED(revents); /* each step asks the socket itself */
-  op *o = arg;
-  o->wakeup = NULL;
-  if (o->call && o->data_ended) {
-    op_return_error(o, o->outcome, o->type == OP_LOOKUP);
-    return;
-  }
+static void op_step(wasi_p3_task *task) {
+  op *o = (op *)task;
   switch (o->type) {
   case OP_CONNECT: connect_step(o); break;
-  case OP_UDP_SEND:
-    if (o->has_remote) {
-      /* retry to the address the call named (checked when it started) */
-      ssize_t n;
-      do n = sendto(o->s->fd, o->buf, o->len, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&o->remote.ss,
-                    o->remote.len);
-      while (n < 0 && errno == EINTR);
-      if (n < 0 && errno == EWOULDBLOCK) {
-        op_wait(o, o->s->fd, POLLOUT);
-        return;
-      }
-      op_return_error(o, n < 0 ? wasi_net_errno(errno) : NET_OK, false);
-      return;
-    }
-    udp_send_step(o);
-    break;
+  case OP_UDP_SEND: udp_send_step(o); break;
   case OP_UDP_RECEIVE: udp_receive_step(o); break;
   case OP_LOOKUP: lookup_step(o); break;
   case OP_ACCEPT: accept_step(o); break;

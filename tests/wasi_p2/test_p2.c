@@ -460,7 +460,8 @@ static void test_tcp_echo(void) {
   /* each end's remote is the other's local */
   cm_val peer = CALL("sockets/tcp", "[method]tcp-socket.remote-address", server);
   cm_val client_local = CALL("sockets/tcp", "[method]tcp-socket.local-address", client);
-  CHECK(is_ok(peer) && is_ok(client_local) && port_of_addr(*peer.u.cs.payload) == port_of_addr(*client_local.u.cs.payload));
+  CHECK(is_ok(peer) && is_ok(client_local) &&
+        port_of_addr(*peer.u.cs.payload) == port_of_addr(*client_local.u.cs.payload));
   CHECK(CALL("sockets/tcp", "[method]tcp-socket.address-family", server).u.cs.index == 0);
 
   CHECK(is_ok(CALL("io/streams", "[method]output-stream.blocking-write-and-flush", c_out, bytes("ping"))));
@@ -589,7 +590,8 @@ static void test_udp_round_trip(void) {
   CHECK(is_ok(sent) && sent.u.cs.payload->u.u == 1);
   wait_on("sockets/udp", "[method]incoming-datagram-stream.subscribe", a_in);
   got = CALL("sockets/udp", "[method]incoming-datagram-stream.receive", a_in, cm_val_u(10));
-  CHECK(is_ok(got) && got.u.cs.payload->u.seq.count == 1 && bytes_equal(got.u.cs.payload->u.seq.items[0].u.seq.items[0], "hi a"));
+  CHECK(is_ok(got) && got.u.cs.payload->u.seq.count == 1 &&
+        bytes_equal(got.u.cs.payload->u.seq.items[0].u.seq.items[0], "hi a"));
   /* nothing waiting: an empty list, not an error */
   got = CALL("sockets/udp", "[method]incoming-datagram-stream.receive", a_in, cm_val_u(10));
   CHECK(is_ok(got) && got.u.cs.payload->u.seq.count == 0);
