@@ -134,7 +134,7 @@ wasi_net_error wasi_socket_set_option(wasi_socket *s, wasi_socket_option option,
 /* A lookup runs getaddrinfo(3) (which blocks) on a detached helper thread, so no guest thread
  * waits for DNS; its fd turns readable when the answer is in. At most WASI_NET_LOOKUPS_MAX run
  * at once in the process; beyond that a lookup fails with NET_TEMPORARY_RESOLVER_FAILURE. */
-#define WASI_NET_LOOKUPS_MAX 32
+#define WASI_NET_LOOKUPS_MAX 32 /* shown in `warren run --help` and `warren serve --help` */
 #define WASI_NET_NAME_MAX 253 /* a DNS name's longest text form */
 
 typedef struct wasi_lookup wasi_lookup;
