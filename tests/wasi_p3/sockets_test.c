@@ -140,6 +140,57 @@ static void test_tcp_echo(void) {
   teardown();
 }
 
+/* A guest that drops what it was given: the receive stream (the socket stops reading, the
+ * future says ok once data shows the drop), and the stream of connections (the listener's op
+ * ends at the next connection, which is not accepted). */
+static void test_tcp_dropped_streams(void) {
+  setup(true, true);
+  cm_val listener = *CALL("[static]tcp-socket.create", enum_case(0)).u.cs.payload;
+  CHECK(is_ok(CALL("[method]tcp-socket.bind", listener, loopback4(0))));
+  cm_val l = CALL("[method]tcp-socket.listen", listener);
+  CHECK(is_ok(l));
+  uint16_t port = port_of(listener);
+  end_probe accepted = {0};
+  cm_host_end *connections = cm_host_end_take_readable(l.u.cs.payload->u.shared, &probe_ops, &accepted);
+  cm_val conn = {0};
+  CHECK(cm_host_end_read(connections, store, NULL, &conn, arena, 1) == NULL);
+  cm_val client = *CALL("[static]tcp-socket.create", enum_case(0)).u.cs.payload;
+  fake_call f = {0};
+  ASYNC(&f, "[method]tcp-socket.connect", client, loopback4(port));
+  run_until(&f.finished);
+  run_until(&accepted.done);
+  CHECK(f.finished && f.index == 0 && accepted.n == 1);
+  cm_val server = cm_val_handle(conn.u.rep);
+
+  cm_val recv = CALL("[method]tcp-socket.receive", server);
+  end_probe rp = {0};
+  cm_host_end_drop(cm_host_end_take_readable(recv.u.seq.items[0].u.shared, &probe_ops, &rp));
+  end_probe cw = {0};
+  void *readable;
+  cm_host_end *client_out = new_byte_stream(&cw, &readable);
+  cm_val sent = CALL("[method]tcp-socket.send", client, (cm_val){.u.shared = readable});
+  cw = (end_probe){0};
+  CHECK(cm_host_end_write(client_out, store, "x", NULL, 1) == NULL);
+  run_until(&cw.done);
+  CHECK(read_future(recv.u.seq.items[1].u.shared) == 0);
+  cm_val again = CALL("[method]tcp-socket.receive", server); /* once per socket */
+  CHECK(read_future(again.u.seq.items[1].u.shared) == 1 + E_INVALID_STATE);
+  end_probe ap = {0};
+  cm_host_end_drop(cm_host_end_take_readable(again.u.seq.items[0].u.shared, &probe_ops, &ap));
+  cm_host_end_drop(client_out);
+  CHECK(read_future(sent.u.shared) == 0);
+
+  cm_host_end_drop(connections);
+  cm_val late = *CALL("[static]tcp-socket.create", enum_case(0)).u.cs.payload;
+  f = (fake_call){0};
+  ASYNC(&f, "[method]tcp-socket.connect", late, loopback4(port));
+  run_until(&f.finished); /* the kernel completes it; the listener's op then ends */
+  CHECK(f.finished && f.index == 0);
+  for (int i = 0; i < 4; i++) wasi_poll_reactor_run(reactor, 0);
+  CHECK(wasi_poll_reactor_pending(reactor) == 0); /* nothing is waiting any more */
+  teardown();
+}
+
 static void test_tcp_refused_and_no_reactor(void) {
   setup(true, true);
   cm_val bound = *CALL("[static]tcp-socket.create", enum_case(0)).u.cs.payload;
@@ -250,6 +301,7 @@ int main(void) {
   if (!harness_init()) return 1;
   test_denied();
   test_tcp_echo();
+  test_tcp_dropped_streams();
   test_tcp_refused_and_no_reactor();
   test_udp();
   test_lookup();
