@@ -15,7 +15,7 @@
 #include "../base/alloc.h"
 #include "../component/instance.h"
 #include "filesystem.h"
-#include "p3_internal.h"
+#include "p3_task.h"
 
 #define TYPES WASI_P3_IFACE("filesystem/types")
 #define ENTRIES_PER_STEP 64u /* directory entries offered to the guest at once */

@@ -4,7 +4,7 @@
  * that wait on the ctx's reactor; listen, send and receive move data through host ends of
  * streams and futures (component/stream.h) and wait on the reactor between copies.
  *
- * An operation that outlives its call (an op) is a task (p3_internal.h): it sits in the ctx's
+ * An operation that outlives its call (an op) is a task (p3_task.h): it sits in the ctx's
  * table, so freeing the ctx after its instance reclaims what a guest left running, and each of
  * its steps runs from the reactor, never inside a stream callback. */
 #include <errno.h>
@@ -17,7 +17,7 @@
 #include "../component/instance.h"
 #include "../component/stream.h"
 #include "net.h"
-#include "p3_internal.h"
+#include "p3_task.h"
 
 #define TYPES WASI_P3_IFACE("sockets/types")
 #define LOOKUP WASI_P3_IFACE("sockets/ip-name-lookup")

@@ -1,7 +1,15 @@
-/* Tasks of the WASI 0.3 hosts (p3_internal.h): work that outlives its call, kept in the ctx's
- * table and continued from the reactor. */
+/* What the WASI 0.3 hosts share (p3_task.h): how an async call finishes, the ctx's reactor,
+ * and tasks, work that outlives its call, kept in the ctx's table and continued from the reactor. */
 #include "../base/alloc.h"
-#include "p3_internal.h"
+#include "p3_task.h"
+
+static const wasi_p3_calls runtime_calls = {cm_host_call_return, cm_host_call_set_hooks, cm_host_call_cancelled};
+const wasi_p3_calls *wasi_p3_calls_in_use = &runtime_calls;
+
+wasm_trap *wasi_p3_reactor(wasi_p2_ctx *ctx, const char *what, wasi_reactor **out) {
+  *out = wasi_p2_reactor(ctx);
+  return *out ? NULL : wasi_trap(ctx, "%s: no event loop to wait on (the embedder set no reactor)", what);
+}
 
 static void task_free_object(void *object) {
   /* the ctx is freed after its instance: the ends went with the instance's store */

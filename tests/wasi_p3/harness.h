@@ -15,7 +15,7 @@
 #include "component/names.h"
 #include "component/stream.h"
 #include "wasi/p2.h"
-#include "wasi/p3_internal.h"
+#include "wasi/p3_task.h"
 
 #include "../check.h"
 

@@ -1,13 +1,15 @@
 /* Shared by the p3_*.c hosts: interface names, how an async call finishes, and continuing work
  * on the ctx's reactor. Not for other layers (they use p3.h). */
-#ifndef WARREN_WASI_P3_INTERNAL_H
-#define WARREN_WASI_P3_INTERNAL_H
+#ifndef WARREN_WASI_P3_TASK_H
+#define WARREN_WASI_P3_TASK_H
 
 #include "p2_internal.h"
 #include "p3.h"
 #include "../component/stream.h"
 
+#ifndef WASI_P3_IFACE
 #define WASI_P3_IFACE(pkg_iface) "wasi:" pkg_iface "@" WASI_P3_VERSION
+#endif
 
 /* How an async host call hands back its result, learns of cancellation and says it stopped:
  * cm_host_call_return, cm_host_call_set_hooks and cm_host_call_cancelled. The unit tests
