@@ -350,10 +350,11 @@ static uint32_t type_of_mode(mode_t mode) {
   }
 }
 
-static cm_val timestamp(const cm_canon_cx *cx, struct timespec ts) {
-  if (ts.tv_sec < 0) return wasi_none();
+/* 0.2's datetime cannot be before 1970 (none then); 0.3's instant can. */
+static cm_val timestamp(const cm_canon_cx *cx, bool p3, struct timespec ts) {
+  if (ts.tv_sec < 0 && !p3) return wasi_none();
   cm_val datetime = cm_val_seq(cx->arena, 2);
-  datetime.u.seq.items[0] = cm_val_u((uint64_t)ts.tv_sec);
+  datetime.u.seq.items[0] = cm_val_s((int64_t)ts.tv_sec);
   datetime.u.seq.items[1] = cm_val_u((uint64_t)ts.tv_nsec);
   return wasi_some(cx, &datetime);
 }
@@ -365,9 +366,9 @@ static cm_val stat_record(const cm_bound_call *call, const struct stat *st) {
   f[0] = wasi_fs_type_value(cx, p3(call), type_of_mode(st->st_mode));
   f[1] = cm_val_u((uint64_t)st->st_nlink);
   f[2] = cm_val_u((uint64_t)st->st_size);
-  f[3] = timestamp(cx, st->st_atim);
-  f[4] = timestamp(cx, st->st_mtim);
-  f[5] = timestamp(cx, st->st_ctim);
+  f[3] = timestamp(cx, p3(call), st->st_atim);
+  f[4] = timestamp(cx, p3(call), st->st_mtim);
+  f[5] = timestamp(cx, p3(call), st->st_ctim);
   return record;
 }
 
@@ -493,17 +494,18 @@ static wasm_trap *desc_set_size(const cm_bound_call *call, cm_val *result) {
   return finish(call, ftruncate(d->fd, (off_t)call->args[1].val.u.u) ? errno : 0, NULL, result);
 }
 
-/* new-timestamp → a utimensat time; an errno when the seconds do not fit. */
-static int new_timestamp(const cm_val *v, struct timespec *ts) {
+/* new-timestamp → a utimensat time; an errno when the seconds do not fit. 0.2's datetime has
+ * u64 seconds, 0.3's instant s64 (before 1970 when negative). */
+static int new_timestamp(const cm_bound_call *call, const cm_val *v, struct timespec *ts) {
   switch (v->u.cs.index) {
   case 0: *ts = (struct timespec){.tv_nsec = UTIME_OMIT}; return 0;
   case 1: *ts = (struct timespec){.tv_nsec = UTIME_NOW}; return 0;
   default: {
-    uint64_t seconds = v->u.cs.payload->u.seq.items[0].u.u;
+    const cm_val *seconds = &v->u.cs.payload->u.seq.items[0];
     uint64_t nanos = v->u.cs.payload->u.seq.items[1].u.u;
-    if (seconds > INT64_MAX) return EOVERFLOW;
+    if (!p3(call) && seconds->u.u > INT64_MAX) return EOVERFLOW;
     if (nanos >= 1000000000u) return EINVAL;
-    *ts = (struct timespec){.tv_sec = (time_t)seconds, .tv_nsec = (long)nanos};
+    *ts = (struct timespec){.tv_sec = (time_t)seconds->u.s, .tv_nsec = (long)nanos};
     return 0;
   }
   }
@@ -512,8 +514,8 @@ static int new_timestamp(const cm_val *v, struct timespec *ts) {
 static wasm_trap *desc_set_times(const cm_bound_call *call, cm_val *result) {
   descriptor *d = call->args[0].object;
   struct timespec times[2];
-  int err = new_timestamp(&call->args[1].val, &times[0]);
-  if (!err) err = new_timestamp(&call->args[2].val, &times[1]);
+  int err = new_timestamp(call, &call->args[1].val, &times[0]);
+  if (!err) err = new_timestamp(call, &call->args[2].val, &times[1]);
   if (!err && d->read_only) err = EROFS;
   if (!err && futimens(d->fd, times)) err = errno;
   return finish(call, err, NULL, result);
@@ -523,8 +525,8 @@ static wasm_trap *desc_set_times_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   struct timespec times[2];
-  int err = new_timestamp(&call->args[3].val, &times[0]);
-  if (!err) err = new_timestamp(&call->args[4].val, &times[1]);
+  int err = new_timestamp(call, &call->args[3].val, &times[0]);
+  if (!err) err = new_timestamp(call, &call->args[4].val, &times[1]);
   if (!err && d->read_only) err = EROFS;
   if (err) return fail(call, err, result);
   int parent;

@@ -158,6 +158,17 @@ static void test_confined(void) {
   cm_host_end_drop(out);
   CHECK(read_future(f.u.shared) == 0);
   check_read(nf, 0, (const uint8_t *)"written then appended", 21);
+  /* 0.3's instants may be before 1970 (0.2's datetimes cannot) */
+  cm_val instant = cm_val_seq(arena, 2);
+  instant.u.seq.items[0] = cm_val_s(-86400);
+  instant.u.seq.items[1] = cm_val_u(5);
+  cm_val at = cm_val_case(arena, 2, &instant), keep = {.u.cs = {0, NULL}};
+  CHECK(is_ok(CALL("[method]descriptor.set-times", nf, keep, at)));
+  cm_val nst = CALL("[method]descriptor.stat", nf);
+  CHECK(is_ok(nst));
+  cm_val mtime = nst.u.cs.payload->u.seq.items[4];
+  CHECK(mtime.u.cs.index == 1 && mtime.u.cs.payload->u.seq.items[0].u.s == -86400 &&
+        mtime.u.cs.payload->u.seq.items[1].u.u == 5);
 
   /* listing: every entry once, with its type */
   cm_val list = CALL("[method]descriptor.read-directory", dir);
