@@ -365,11 +365,6 @@ int cmd_serve(int argc, char **argv) {
   cli.options.http.host = cli.addr ? host : "127.0.0.1";
   cli.options.http.port = port;
   wr_error err = {0};
-  if (!wr_pool_limits_check(&cli.options.limits, &err)) {
-    fprintf(stderr, "warren serve: %s\n", err.message);
-    status = SERVE_EXIT_USAGE;
-    goto done;
-  }
   if (!cli_read_file(cli.path, &bytes, &size)) goto done;
 
   cli_cache cache;
@@ -383,6 +378,13 @@ int cmd_serve(int argc, char **argv) {
   cli_cache_end(&cache, component != NULL);
   if (!component) {
     run_print_error(cli.path, &err);
+    goto done;
+  }
+  /* the flags are checked once the kind is known: p3 defaults differ, and p2 allows no concurrency */
+  wr_pool_limits_set_kind(&cli.options.limits, serve_component_kind(component));
+  if (!wr_pool_limits_check(&cli.options.limits, &err)) {
+    fprintf(stderr, "warren serve: %s\n", err.message);
+    status = SERVE_EXIT_USAGE;
     goto done;
   }
   if (cli.inherit_env)

@@ -199,12 +199,15 @@ warren_server *warren_server_new(const warren_component *component, const warren
     return NULL;
   }
   wr_error e = {0};
-  if (!wr_pool_limits_check(&config->options.limits, &e)) {
-    embed_fail(err, WARREN_ERROR_INVALID, &e);
-    return NULL;
-  }
   warren_server *server = WR_NEW(warren_server);
   config_copy(&server->config, config);
+  wr_pool_limits_set_kind(&server->config.options.limits, serve_component_kind(component->component));
+  if (!wr_pool_limits_check(&server->config.options.limits, &e)) {
+    embed_fail(err, WARREN_ERROR_INVALID, &e);
+    config_release(&server->config);
+    wr_free(server);
+    return NULL;
+  }
   pthread_mutex_init(&server->lock, NULL);
   server->app = serve_app_new(component->component, &server->config.options, &e);
   if (!server->app) {

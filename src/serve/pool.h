@@ -45,6 +45,7 @@ typedef struct wr_pool_limits {
   uint64_t shutdown_timeout_ns;  /* --shutdown-timeout: on shutdown, in-flight tasks get this long */
   uint64_t idle_hook_timeout_ns; /* --idle-hook-timeout: bounds one run of the guest's idle hook */
   bool exact;                    /* --exact-limits */
+  bool reuse_set, concurrency_set, idle_timeout_set; /* given by a flag: the kind's default does not apply */
   bool seeded;                   /* --seed given; otherwise the PRNG is seeded from the OS */
   uint64_t seed;                 /* --seed */
 } wr_pool_limits;
@@ -59,6 +60,10 @@ typedef enum {
   WR_POOL_FLAG_UNKNOWN, /* not a pool flag: the caller parses it */
   WR_POOL_FLAG_INVALID, /* a pool flag with a bad value: err says why */
 } wr_pool_flag_result;
+
+/* The component's kind is known (a server learns it from the component after parsing its
+ * flags): the kind's defaults replace the per-instance limits no flag set. */
+void wr_pool_limits_set_kind(wr_pool_limits *limits, wr_pool_kind kind);
 
 /* Applies one command-line flag by its name ("max-instances" or "--max-instances").
  * `value` is NULL for the value-less --exact-limits (which takes no value). */

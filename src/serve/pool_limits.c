@@ -27,6 +27,15 @@ void wr_pool_limits_default(wr_pool_limits *limits, wr_pool_kind kind) {
   };
 }
 
+void wr_pool_limits_set_kind(wr_pool_limits *limits, wr_pool_kind kind) {
+  wr_pool_limits defaults;
+  wr_pool_limits_default(&defaults, kind);
+  limits->kind = kind;
+  if (!limits->reuse_set) limits->reuse = defaults.reuse;
+  if (!limits->concurrency_set) limits->concurrency = defaults.concurrency;
+  if (!limits->idle_timeout_set) limits->idle_timeout_ns = defaults.idle_timeout_ns;
+}
+
 /* ---- parsing ---- */
 
 /* Parses the decimal digits of text[0..len) into *out, rejecting anything else and anything
@@ -196,9 +205,11 @@ static bool parse_plain_count(const char *text, uint64_t min, uint64_t max, uint
 static bool apply_flag(wr_pool_limits *limits, flag_id id, const char *value, wr_error *err) {
   uint64_t n;
   switch (id) {
-    case FLAG_REUSE: return wr_pool_parse_count_range(value, &limits->reuse, err);
-    case FLAG_CONCURRENCY: return wr_pool_parse_count_range(value, &limits->concurrency, err);
+    case FLAG_REUSE: return (limits->reuse_set = wr_pool_parse_count_range(value, &limits->reuse, err));
+    case FLAG_CONCURRENCY:
+      return (limits->concurrency_set = wr_pool_parse_count_range(value, &limits->concurrency, err));
     case FLAG_IDLE_TIMEOUT:
+      limits->idle_timeout_set = true;
       return wr_pool_parse_duration_range(value, &limits->idle_timeout_ns, err);
     case FLAG_QUEUE_TIMEOUT: return wr_pool_parse_duration(value, &limits->queue_timeout_ns, err);
     case FLAG_DRAIN_TIMEOUT: return wr_pool_parse_duration(value, &limits->drain_timeout_ns, err);

@@ -35,6 +35,10 @@ typedef struct serve_app serve_app;
 
 /* Checks the component can serve (it exports wasi:http/incoming-handler@0.2.x and its imports
  * link) by instantiating it once. NULL + err otherwise. `component` must outlive the app. */
+/* WR_POOL_P3 for a component exporting wasi:http/handler@0.3.x, else WR_POOL_P2: the kind
+ * whose pool defaults it gets (wr_pool_limits_set_kind). */
+wr_pool_kind serve_component_kind(const cm_component *component);
+
 serve_app *serve_app_new(const cm_component *component, const serve_options *options, wr_error *err);
 void serve_app_free(serve_app *app);
 

@@ -1044,6 +1044,24 @@ static void test_requeue_after_revoke(void) {
   free(f);
 }
 
+/* Defaults by kind, learnt after the flags: a flag given stays, the rest become the kind's. */
+static void test_defaults_by_kind(void) {
+  wr_pool_limits l;
+  limits_for(&l, WR_POOL_P2, (const char *const[]){"--max-instance-concurrent-reuse-count", "8", NULL});
+  wr_error err = {0};
+  CHECK(!wr_pool_limits_check(&l, &err)); /* p2 takes no concurrency */
+  wr_pool_limits_set_kind(&l, WR_POOL_P3);
+  err = (wr_error){0};
+  CHECK(wr_pool_limits_check(&l, &err));
+  CHECK(l.kind == WR_POOL_P3 && l.concurrency.hi == 8 && l.reuse.hi == 128 && l.idle_timeout_ns.hi == SECOND);
+  limits_for(&l, WR_POOL_P2, (const char *const[]){"--max-instance-reuse-count", "3", "--idle-instance-timeout", "5s", NULL});
+  wr_pool_limits_set_kind(&l, WR_POOL_P3);
+  CHECK(l.reuse.hi == 3 && l.concurrency.hi == 16 && l.idle_timeout_ns.hi == 5 * SECOND);
+  limits_for(&l, WR_POOL_P2, NULL);
+  wr_pool_limits_set_kind(&l, WR_POOL_P2);
+  CHECK(l.reuse.hi == 1 && l.concurrency.hi == 1);
+}
+
 /* A callback that calls back into the pool: each granted request asks for the next one and
  * then finishes, all from inside callbacks. */
 typedef struct chain {
@@ -1375,6 +1393,7 @@ int main(void) {
   test_backpressure_creates_another();
   test_reentrant_callbacks();
   test_idle_hook();
+  test_defaults_by_kind();
   test_idle_hook_yields_to_queue_and_drain();
   test_concurrency_metrics();
   test_requeue_after_revoke();
