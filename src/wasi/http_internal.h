@@ -37,6 +37,7 @@ typedef enum {
   WASI_HTTP_HEADER_INVALID_SYNTAX,
   WASI_HTTP_HEADER_FORBIDDEN,
   WASI_HTTP_HEADER_IMMUTABLE,
+  WASI_HTTP_HEADER_SIZE_EXCEEDED, /* 0.3 only (0.2 traps instead) */
   WASI_HTTP_HEADER_OK,
 } wasi_http_header_error;
 
@@ -145,6 +146,27 @@ const char *wasi_http_method_text(const wasi_http_method *m);
 const char *wasi_http_scheme_text(const wasi_http_scheme *s);
 void wasi_http_method_clear(wasi_http_method *m);
 void wasi_http_scheme_clear(wasi_http_scheme *s);
+/* Shared by the 0.2 and 0.3 message resources (same variants in both WITs). A host-side
+ * method token (case-sensitive) or scheme text (NULL: none), copied. */
+wasi_http_method wasi_http_method_from_text(const char *text, size_t len);
+wasi_http_scheme wasi_http_scheme_from_text(const char *text);
+cm_val wasi_http_method_to_val(const cm_canon_cx *cx, const wasi_http_method *m);
+cm_val wasi_http_scheme_to_val(const cm_canon_cx *cx, const wasi_http_scheme *s); /* option<scheme> */
+/* A guest's method / option<scheme>; false when the `other` text is not valid. */
+bool wasi_http_method_from_val(const cm_val *v, wasi_http_method *out);
+bool wasi_http_scheme_from_val(const cm_val *opt, wasi_http_scheme *out);
+bool wasi_http_is_authority(const char *s, size_t len);
+bool wasi_http_is_path_with_query(const char *s, size_t len);
+/* option<string> of a NUL-terminated text (NULL: none). */
+cm_val wasi_http_optional_text(const cm_canon_cx *cx, const char *text);
+/* Replaces *field with a guest's option<string> after checking it with `valid`; *result is the
+ * setter's result<_, ()>. */
+void wasi_http_set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*valid)(const char *, size_t),
+                                 char **field, cm_val *result);
+/* An immutable copy of a message's headers as a new own<fields> (charged to the budget). */
+wasm_trap *wasi_http_headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result);
+/* Takes an own<fields> argument out of the table, made immutable: the message owns it. */
+wasm_trap *wasi_http_take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_http_fields **out);
 
 typedef struct wasi_http_incoming_response {
   uint16_t status;

@@ -36,27 +36,27 @@ void wasi_http_scheme_clear(wasi_http_scheme *s) {
 }
 
 /* The method a host-side token names: one of the nine (case-sensitive, as HTTP says) or other. */
-static wasi_http_method method_from_text(const char *text, size_t len) {
+wasi_http_method wasi_http_method_from_text(const char *text, size_t len) {
   for (size_t i = 0; i < WR_ARRAY_LEN(method_names); i++)
     if (strlen(method_names[i]) == len && memcmp(method_names[i], text, len) == 0)
       return (wasi_http_method){.tag = (wasi_http_method_tag)i};
   return (wasi_http_method){.tag = WASI_HTTP_METHOD_OTHER, .other = wr_strndup(text, len)};
 }
 
-static wasi_http_scheme scheme_from_text(const char *text) {
+wasi_http_scheme wasi_http_scheme_from_text(const char *text) {
   if (!text) return (wasi_http_scheme){0};
   if (strcasecmp(text, "http") == 0) return (wasi_http_scheme){.present = true, .tag = WASI_HTTP_SCHEME_HTTP};
   if (strcasecmp(text, "https") == 0) return (wasi_http_scheme){.present = true, .tag = WASI_HTTP_SCHEME_HTTPS};
   return (wasi_http_scheme){.present = true, .tag = WASI_HTTP_SCHEME_OTHER, .other = wr_strndup(text, strlen(text))};
 }
 
-static cm_val method_to_val(const cm_canon_cx *cx, const wasi_http_method *m) {
+cm_val wasi_http_method_to_val(const cm_canon_cx *cx, const wasi_http_method *m) {
   if (m->tag != WASI_HTTP_METHOD_OTHER) return cm_val_case(cx->arena, m->tag, NULL);
   cm_val s = wasi_http_string(cx, m->other, strlen(m->other));
   return cm_val_case(cx->arena, m->tag, &s);
 }
 
-static cm_val scheme_to_val(const cm_canon_cx *cx, const wasi_http_scheme *sch) {
+cm_val wasi_http_scheme_to_val(const cm_canon_cx *cx, const wasi_http_scheme *sch) {
   if (!sch->present) return wasi_none();
   cm_val v;
   if (sch->tag != WASI_HTTP_SCHEME_OTHER) {
@@ -80,7 +80,7 @@ static bool is_scheme(const char *s, size_t len) {
 }
 
 /* RFC 3986 authority: [userinfo@]host[:port], host a reg-name, IPv4 or [IPv6]. */
-static bool is_authority(const char *s, size_t len) {
+bool wasi_http_is_authority(const char *s, size_t len) {
   if (len == 0) return false;
   size_t colon = len;
   bool in_brackets = false;
@@ -101,25 +101,25 @@ static bool is_authority(const char *s, size_t len) {
 }
 
 /* origin-form path and query: visible ASCII without '#' (the fragment is not sent). */
-static bool is_path_with_query(const char *s, size_t len) {
+bool wasi_http_is_path_with_query(const char *s, size_t len) {
   for (size_t i = 0; i < len; i++)
     if ((uint8_t)s[i] <= 0x20 || (uint8_t)s[i] >= 0x7f || s[i] == '#') return false;
   return true;
 }
 
 /* A guest's method value, or false when `other` is not a token. */
-static bool method_from_val(const cm_val *v, wasi_http_method *out) {
+bool wasi_http_method_from_val(const cm_val *v, wasi_http_method *out) {
   if (v->u.cs.index != WASI_HTTP_METHOD_OTHER) {
     *out = (wasi_http_method){.tag = (wasi_http_method_tag)v->u.cs.index};
     return true;
   }
   const cm_val *s = v->u.cs.payload;
   if (!http1_is_token(s->u.str.data, s->u.str.len)) return false;
-  *out = method_from_text(s->u.str.data, s->u.str.len);
+  *out = wasi_http_method_from_text(s->u.str.data, s->u.str.len);
   return true;
 }
 
-static bool scheme_from_val(const cm_val *opt, wasi_http_scheme *out) {
+bool wasi_http_scheme_from_val(const cm_val *opt, wasi_http_scheme *out) {
   *out = (wasi_http_scheme){0};
   if (opt->u.cs.index == 0) return true;
   const cm_val *v = opt->u.cs.payload;
@@ -134,7 +134,7 @@ static bool scheme_from_val(const cm_val *opt, wasi_http_scheme *out) {
   return true;
 }
 
-static cm_val optional_text(const cm_canon_cx *cx, const char *text) {
+cm_val wasi_http_optional_text(const cm_canon_cx *cx, const char *text) {
   if (!text) return wasi_none();
   cm_val s = wasi_http_string(cx, text, strlen(text));
   return wasi_some(cx, &s);
@@ -193,8 +193,8 @@ const wasi_kind wasi_http_incoming_request_kind = {"incoming-request", incoming_
 wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_request_head *head,
                                           const wasi_input_ops *body_ops, void *body_self, uint32_t *rep) {
   wasi_http_incoming_request *req = WR_NEW(wasi_http_incoming_request);
-  req->method = method_from_text(head->method, head->method_len);
-  req->scheme = scheme_from_text(head->scheme);
+  req->method = wasi_http_method_from_text(head->method, head->method_len);
+  req->scheme = wasi_http_scheme_from_text(head->scheme);
   req->authority = head->authority ? wr_strndup(head->authority, strlen(head->authority)) : NULL;
   req->path_with_query = head->path_with_query ? wr_strndup(head->path_with_query, strlen(head->path_with_query)) : NULL;
   req->headers = wasi_http_fields_new(http, true);
@@ -207,7 +207,7 @@ wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_r
 }
 
 /* An immutable copy of a message's headers as a new own<fields>. */
-static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result) {
+wasm_trap *wasi_http_headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result) {
   wasm_trap *trap = wasi_http_fields_charge(http, headers->bytes);
   if (trap) return trap;
   uint32_t rep = 0;
@@ -218,32 +218,32 @@ static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *he
 
 static wasm_trap *incoming_request_method(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
-  *result = method_to_val(call->cx, &req->method);
+  *result = wasi_http_method_to_val(call->cx, &req->method);
   return NULL;
 }
 
 static wasm_trap *incoming_request_path(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->path_with_query);
+  *result = wasi_http_optional_text(call->cx, req->path_with_query);
   return NULL;
 }
 
 static wasm_trap *incoming_request_scheme(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
-  *result = scheme_to_val(call->cx, &req->scheme);
+  *result = wasi_http_scheme_to_val(call->cx, &req->scheme);
   return NULL;
 }
 
 static wasm_trap *incoming_request_authority(const cm_bound_call *call, cm_val *result) {
   wasi_http_incoming_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->authority);
+  *result = wasi_http_optional_text(call->cx, req->authority);
   return NULL;
 }
 
 static wasm_trap *incoming_request_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_request *req = call->args[0].object;
-  return headers_handle(http, req->headers, result);
+  return wasi_http_headers_handle(http, req->headers, result);
 }
 
 /* consume: the body, once; later calls get err. */
@@ -283,7 +283,7 @@ static void outgoing_request_free(void *object) {
 const wasi_kind wasi_http_outgoing_request_kind = {"outgoing-request", outgoing_request_free};
 
 /* Takes an own<fields> argument out of the table: the message owns it from now on. */
-static wasm_trap *take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_http_fields **out) {
+wasm_trap *wasi_http_take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_http_fields **out) {
   *out = wasi_table_take(http->p2, handle->u.rep, &wasi_http_fields_kind);
   if (!*out) return wasi_trap(http->p2, "unknown fields %u", handle->u.rep);
   (*out)->immutable = true;
@@ -294,7 +294,7 @@ static wasm_trap *outgoing_request_new(const cm_bound_call *call, cm_val *result
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   wasi_http_fields *headers = NULL;
-  if ((trap = take_fields(http, &call->args[0].val, &headers))) return trap;
+  if ((trap = wasi_http_take_fields(http, &call->args[0].val, &headers))) return trap;
   wasi_http_outgoing_request *req = WR_NEW(wasi_http_outgoing_request);
   req->headers = headers;
   uint32_t rep = 0;
@@ -322,7 +322,7 @@ static wasm_trap *outgoing_request_body(const cm_bound_call *call, cm_val *resul
 
 static wasm_trap *outgoing_request_method(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
-  *result = method_to_val(call->cx, &req->method);
+  *result = wasi_http_method_to_val(call->cx, &req->method);
   return NULL;
 }
 
@@ -330,7 +330,7 @@ static wasm_trap *outgoing_request_set_method(const cm_bound_call *call, cm_val 
   const cm_canon_cx *cx = call->cx;
   wasi_http_outgoing_request *req = call->args[0].object;
   wasi_http_method m;
-  if (!method_from_val(&call->args[1].val, &m)) {
+  if (!wasi_http_method_from_val(&call->args[1].val, &m)) {
     *result = wasi_err(cx, NULL);
     return NULL;
   }
@@ -342,13 +342,13 @@ static wasm_trap *outgoing_request_set_method(const cm_bound_call *call, cm_val 
 
 static wasm_trap *outgoing_request_path(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->path_with_query);
+  *result = wasi_http_optional_text(call->cx, req->path_with_query);
   return NULL;
 }
 
 /* Replaces an option<string> field after checking it with `valid`. */
-static void set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*valid)(const char *, size_t),
-                              char **field, cm_val *result) {
+void wasi_http_set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*valid)(const char *, size_t),
+                                 char **field, cm_val *result) {
   if (opt->u.cs.index == 1) {
     const cm_val *s = opt->u.cs.payload;
     if (!valid(s->u.str.data, s->u.str.len)) {
@@ -366,13 +366,13 @@ static void set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*v
 
 static wasm_trap *outgoing_request_set_path(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
-  set_optional_text(call->cx, &call->args[1].val, is_path_with_query, &req->path_with_query, result);
+  wasi_http_set_optional_text(call->cx, &call->args[1].val, wasi_http_is_path_with_query, &req->path_with_query, result);
   return NULL;
 }
 
 static wasm_trap *outgoing_request_scheme(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
-  *result = scheme_to_val(call->cx, &req->scheme);
+  *result = wasi_http_scheme_to_val(call->cx, &req->scheme);
   return NULL;
 }
 
@@ -380,7 +380,7 @@ static wasm_trap *outgoing_request_set_scheme(const cm_bound_call *call, cm_val 
   const cm_canon_cx *cx = call->cx;
   wasi_http_outgoing_request *req = call->args[0].object;
   wasi_http_scheme s;
-  if (!scheme_from_val(&call->args[1].val, &s)) {
+  if (!wasi_http_scheme_from_val(&call->args[1].val, &s)) {
     *result = wasi_err(cx, NULL);
     return NULL;
   }
@@ -392,20 +392,20 @@ static wasm_trap *outgoing_request_set_scheme(const cm_bound_call *call, cm_val 
 
 static wasm_trap *outgoing_request_authority(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->authority);
+  *result = wasi_http_optional_text(call->cx, req->authority);
   return NULL;
 }
 
 static wasm_trap *outgoing_request_set_authority(const cm_bound_call *call, cm_val *result) {
   wasi_http_outgoing_request *req = call->args[0].object;
-  set_optional_text(call->cx, &call->args[1].val, is_authority, &req->authority, result);
+  wasi_http_set_optional_text(call->cx, &call->args[1].val, wasi_http_is_authority, &req->authority, result);
   return NULL;
 }
 
 static wasm_trap *outgoing_request_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_outgoing_request *req = call->args[0].object;
-  return headers_handle(http, req->headers, result);
+  return wasi_http_headers_handle(http, req->headers, result);
 }
 
 /* ---- request-options ---- */
@@ -470,7 +470,7 @@ static wasm_trap *outgoing_response_new(const cm_bound_call *call, cm_val *resul
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   wasi_http_fields *headers = NULL;
-  if ((trap = take_fields(http, &call->args[0].val, &headers))) return trap;
+  if ((trap = wasi_http_take_fields(http, &call->args[0].val, &headers))) return trap;
   outgoing_response *resp = WR_NEW(outgoing_response);
   resp->status = 200;
   resp->headers = headers;
@@ -502,7 +502,7 @@ static wasm_trap *outgoing_response_set_status(const cm_bound_call *call, cm_val
 static wasm_trap *outgoing_response_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   outgoing_response *resp = call->args[0].object;
-  return headers_handle(http, resp->headers, result);
+  return wasi_http_headers_handle(http, resp->headers, result);
 }
 
 static wasm_trap *outgoing_response_body(const cm_bound_call *call, cm_val *result) {
@@ -603,7 +603,7 @@ static wasm_trap *incoming_response_status(const cm_bound_call *call, cm_val *re
 static wasm_trap *incoming_response_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_response *resp = call->args[0].object;
-  return headers_handle(http, resp->headers, result);
+  return wasi_http_headers_handle(http, resp->headers, result);
 }
 
 static wasm_trap *incoming_response_consume(const cm_bound_call *call, cm_val *result) {

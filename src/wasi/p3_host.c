@@ -2,6 +2,7 @@
  * clocks), then each interface's implementation. */
 #include "p3.h"
 
+#include "http_p3.h"
 #include "p2_internal.h"
 
 static bool add_p3_wit(cm_host *host, wr_error *err) {
@@ -11,4 +12,6 @@ static bool add_p3_wit(cm_host *host, wr_error *err) {
   return true;
 }
 
-bool wasi_p3_define(cm_host *host, wr_error *err) { return add_p3_wit(host, err); }
+bool wasi_p3_define(cm_host *host, wr_error *err) {
+  return add_p3_wit(host, err) && wasi_http_p3_define(host, err);
+}

@@ -1,0 +1,83 @@
+/* Shared by the wasi:http 0.3 files: the objects behind request, response and request-options,
+ * and the bodies that move through streams and futures. */
+#ifndef WARREN_WASI_HTTP_P3_INTERNAL_H
+#define WARREN_WASI_HTTP_P3_INTERNAL_H
+
+#include "../component/stream.h"
+#include "http_internal.h"
+#include "http_p3.h"
+
+#define WASI_HTTP_P3_TYPES "wasi:http/types@0.3.0"
+
+/* The host's element types of the streams and futures of wasi:http/types (what its host ends
+ * are made of), looked up once per host; the env of every 0.3 message binding. */
+typedef struct wasi_http_p3_types {
+  const cm_valtype *byte;     /* stream<u8>'s u8 */
+  const cm_valtype *trailers; /* result<option<trailers>, error-code> */
+  const cm_valtype *outcome;  /* result<_, error-code> */
+} wasi_http_p3_types;
+
+/* A message's body. Made by a guest (request.new, response.new): the readable ends of its
+ * contents stream (NULL: none) and trailers future, taken over from the guest (in flight until
+ * handed on). Made by the host: the embedder's source. */
+typedef struct wasi_http_p3_body {
+  void *contents, *trailers;
+  const wasi_http_p3_body_source *source; /* host-made; NULL: empty or guest-made */
+  void *source_env;
+} wasi_http_p3_body;
+
+/* Drops what the body still holds (a guest writing to it sees the reader go away; a source is
+ * released). */
+void wasi_http_p3_body_clear(wasi_http_p3_body *body);
+
+/* The writable end of the future<result<_, error-code>> request.new / response.new returned:
+ * an object of its own in the ctx's table (never seen by the guest), so that a result written
+ * before the guest reads it waits there until it does, or until the ctx goes. */
+typedef struct wasi_http_p3_transmit wasi_http_p3_transmit;
+wasi_http_p3_transmit *wasi_http_p3_transmit_new(wasi_http_ctx *http, cm_store_rt *store,
+                                                 const wasi_http_p3_types *types, void **readable);
+/* Writes ok (err NULL) or err(code) once, and gives the transmit up (it goes when copied). */
+void wasi_http_p3_transmit_report(wasi_http_p3_transmit *t, const wasi_http_error_code *err);
+/* Gives the transmit up without a result (the guest's reader sees the writer dropped). */
+void wasi_http_p3_transmit_drop(wasi_http_p3_transmit *t);
+
+typedef struct wasi_http_p3_request {
+  wasi_http_method method;
+  wasi_http_scheme scheme;
+  char *authority, *path_with_query; /* NULL = none */
+  wasi_http_fields *headers;         /* immutable */
+  wasi_http_request_options *options; /* NULL = none */
+  wasi_http_p3_body body;
+  wasi_http_p3_transmit *transmit;   /* guest-made only */
+} wasi_http_p3_request;
+
+struct wasi_http_p3_response {
+  wasi_http_ctx *http;
+  uint16_t status;
+  wasi_http_fields *headers; /* immutable */
+  wasi_http_p3_body body;
+  wasi_http_p3_transmit *transmit;
+  struct wasi_http_p3_reader *reader; /* the embedder's reading of the body, once started */
+};
+
+/* request-options in 0.3 may be immutable (those a request holds and hands out). */
+typedef struct wasi_http_p3_options {
+  wasi_http_request_options o;
+  bool immutable;
+} wasi_http_p3_options;
+
+extern const wasi_kind wasi_http_p3_request_kind;
+extern const wasi_kind wasi_http_p3_response_kind;
+extern const wasi_kind wasi_http_p3_options_kind;
+
+void wasi_http_p3_response_free(wasi_http_p3_response *resp);
+
+/* consume-body of either message: the body as (stream<u8>, future<trailers>) for the guest;
+ * `res` (the guest's future<result<_, error-code>>) is taken. */
+wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, const wasi_http_p3_types *types,
+                                     wasi_http_p3_body *body, void *res, cm_val *result);
+
+/* http_fields.c: fields for 0.3 (bound on `interface`). */
+bool wasi_http_p3_define_fields(cm_host *host, const char *interface, wr_error *err);
+
+#endif
