@@ -37,7 +37,21 @@ static void end_release(cm_copy_end *e) {
     shared->pending_inst = NULL;
   }
   wr_free(e);
-  if (--shared->ends == 0) cm_store_free_owned(shared->store, shared);
+  if (--shared->ends == 0) {
+    if (shared->store) cm_store_free_owned(shared->store, shared);
+    else wr_free(shared); /* its store went before its host ends */
+  }
+}
+
+void cm_shared_store_gone(cm_shared *shared) {
+  if (shared->host_ends == 0) {
+    wr_free(shared);
+    return;
+  }
+  shared->store = NULL;
+  shared->dropped = true;
+  shared->pending = NULL; /* a guest end is gone with its table; a host end's copy stays unanswered */
+  shared->pending_inst = NULL;
 }
 
 void cm_copy_end_free(cm_copy_end *e) {
@@ -384,6 +398,7 @@ cm_host_end *cm_host_end_new_writable(cm_store_rt *store, bool future, const cm_
   cm_copy_end *w = end_new(shared, false);
   w->host = ops;
   w->host_arg = arg;
+  shared->host_ends++;
   shared->ends++; /* the readable end in flight, until a guest's table takes it */
   *readable = shared;
   return w;
@@ -395,6 +410,7 @@ cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops,
   s->ends--; /* the end in flight becomes this one */
   r->host = ops;
   r->host_arg = arg;
+  s->host_ends++;
   return r;
 }
 
@@ -429,6 +445,7 @@ void cm_host_end_drop(cm_host_end *e) {
     e->shared->pending_inst = NULL;
   }
   shared_drop(e->shared);
+  e->shared->host_ends--;
   end_release(e);
 }
 

@@ -56,7 +56,8 @@ struct cm_shared {
   cm_component_instance *pending_inst;
   cm_copy_end *pending;     /* the end whose copy waits for the other side */
   uint32_t ends;            /* ends alive (the shared object goes with the last) */
-  cm_store_rt *store;
+  uint32_t host_ends;       /* of which the host's (cm_host_end_*) */
+  cm_store_rt *store;       /* NULL once the store is gone while host ends remained */
 };
 
 /* {stream,future}.new: both ends, added to `table`. */
@@ -76,8 +77,14 @@ wasm_trap *cm_lift_end(const cm_canon_cx *cx, const cm_valtype *type, uint32_t i
 wasm_trap *cm_lower_end(const cm_canon_cx *cx, const cm_valtype *type, void *shared, uint32_t *index);
 /* Frees an end left in a table at its end. */
 void cm_copy_end_free(cm_copy_end *e);
+/* The store that owns `shared` is being freed: it goes now, unless a host end still holds it
+ * (a WASI host's object freed after the instance); then it is dropped and goes with the last
+ * host end. */
+void cm_shared_store_gone(cm_shared *shared);
 
-/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ---- */
+/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ----
+ * A host end may outlive its instance and store: after they are freed, a copy on it reports
+ * DROPPED (or never completes, for a future's reader), and dropping it frees what is left. */
 typedef cm_copy_end cm_host_end;
 /* A new stream or future of `t` in `store`: the host keeps its writable end (returned) and
  * *readable gets the readable end as a value to hand to a guest (cm_val.u.shared). */

@@ -5,6 +5,7 @@
 
 #include "../base/alloc.h"
 #include "instance.h"
+#include "stream.h"
 #include "task.h"
 
 /* A fiber that runs thread after thread: it suspends between them, so its stack is mapped
@@ -54,7 +55,7 @@ void cm_store_free(cm_store_rt *s) {
   if (!s) return;
   for (size_t i = 0; i < s->live_threads.len; i++) wr_free(s->live_threads.items[i]);
   WR_VEC_FREE(&s->live_threads);
-  for (size_t i = 0; i < s->shared_objects.len; i++) wr_free(s->shared_objects.items[i]);
+  for (size_t i = 0; i < s->shared_objects.len; i++) cm_shared_store_gone(s->shared_objects.items[i]);
   WR_VEC_FREE(&s->shared_objects);
   for (size_t i = 0; i < s->all_fibers.len; i++) {
     cm_fiber *f = s->all_fibers.items[i];
