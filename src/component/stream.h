@@ -97,6 +97,11 @@ cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops,
  * like the guest built-ins (a copy already in progress, a future written twice). */
 wasm_trap *cm_host_end_read(cm_host_end *e, wasm_store *store, void *bytes, cm_val *vals, cm_arena *arena, uint32_t n);
 wasm_trap *cm_host_end_write(cm_host_end *e, wasm_store *store, const void *bytes, const cm_val *vals, uint32_t n);
+/* Who hears about the end's copies from now on. */
+void cm_host_end_set_ops(cm_host_end *e, const cm_host_end_ops *ops, void *arg);
+/* Gives an idle readable end back as a value to hand to a guest (cm_val.u.shared), as it was
+ * before cm_host_end_take_readable: the end is gone. */
+void *cm_host_end_give_readable(cm_host_end *e);
 /* Cancels the copy in progress (on_copy_done reports it), and drops the end. */
 void cm_host_end_cancel(cm_host_end *e);
 void cm_host_end_drop(cm_host_end *e);

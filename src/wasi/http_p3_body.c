@@ -18,9 +18,11 @@ static void drop_in_flight(void *shared) {
   if (shared) cm_host_end_drop(cm_host_end_take_readable(shared, &ignore_ops, NULL));
 }
 
+cm_host_end *wasi_http_p3_take_end(void *shared) { return cm_host_end_take_readable(shared, &ignore_ops, NULL); }
+
 void wasi_http_p3_body_clear(wasi_http_p3_body *body) {
-  drop_in_flight(body->contents);
-  drop_in_flight(body->trailers);
+  if (body->contents) cm_host_end_drop(body->contents);
+  if (body->trailers) cm_host_end_drop(body->trailers);
   if (body->source) body->source->release(body->source_env);
   *body = (wasi_http_p3_body){0};
 }
@@ -212,8 +214,8 @@ wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http,
   void *contents = NULL, *trailers = NULL;
   if (body->trailers) {
     /* a guest's body passes on as it is; none becomes an empty stream */
-    trailers = body->trailers;
-    contents = body->contents;
+    trailers = cm_host_end_give_readable(body->trailers);
+    contents = body->contents ? cm_host_end_give_readable(body->contents) : NULL;
     body->trailers = body->contents = NULL;
     if (!contents) cm_host_end_drop(cm_host_end_new_writable(store, false, types->byte, &contents, &ignore_ops, NULL));
   } else {
@@ -301,8 +303,9 @@ static wasm_trap *read_trailers(wasi_http_p3_reader *r) {
     reader_end(r, NULL, NULL);
     return NULL;
   }
-  r->trailers = cm_host_end_take_readable(resp->body.trailers, &trailers_ops, r);
+  r->trailers = resp->body.trailers;
   resp->body.trailers = NULL;
+  cm_host_end_set_ops(r->trailers, &trailers_ops, r);
   if (!r->arena) r->arena = cm_arena_new();
   return cm_host_end_read(r->trailers, ctx_store(resp->http), NULL, &r->trailers_value, r->arena, 1);
 }
@@ -335,8 +338,9 @@ wasm_trap *wasi_http_p3_response_read(wasi_http_p3_response *resp, size_t max, c
   if (!r) {
     r = resp->reader = WR_NEW(wasi_http_p3_reader);
     r->resp = resp;
-    if (resp->body.contents) r->contents = cm_host_end_take_readable(resp->body.contents, &contents_ops, r);
+    r->contents = resp->body.contents;
     resp->body.contents = NULL;
+    if (r->contents) cm_host_end_set_ops(r->contents, &contents_ops, r);
   }
   r->ops = ops;
   r->env = env;

@@ -18,13 +18,17 @@ typedef struct wasi_http_p3_types {
 } wasi_http_p3_types;
 
 /* A message's body. Made by a guest (request.new, response.new): the readable ends of its
- * contents stream (NULL: none) and trailers future, taken over from the guest (in flight until
- * handed on). Made by the host: the embedder's source. */
+ * contents stream (NULL: none) and trailers future, taken over as host ends (so that they may
+ * outlive the instance: the ctx frees its objects after it) until handed on. Made by the
+ * host: the embedder's source. */
 typedef struct wasi_http_p3_body {
-  void *contents, *trailers;
+  cm_host_end *contents, *trailers;
   const wasi_http_p3_body_source *source; /* host-made; NULL: empty or guest-made */
   void *source_env;
 } wasi_http_p3_body;
+
+/* A readable end a guest handed over, held by the host until it is read or handed on. */
+cm_host_end *wasi_http_p3_take_end(void *shared);
 
 /* Drops what the body still holds (a guest writing to it sees the reader go away; a source is
  * released). */

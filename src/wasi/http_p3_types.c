@@ -98,8 +98,8 @@ wasm_trap *wasi_http_p3_request_new(wasi_http_ctx *http, const wasi_http_request
  * future, taken over. */
 static wasi_http_p3_body guest_body(const cm_val *contents, const cm_val *trailers) {
   wasi_http_p3_body body = {0};
-  if (contents->u.cs.index == 1) body.contents = contents->u.cs.payload->u.shared;
-  body.trailers = trailers->u.shared;
+  if (contents->u.cs.index == 1) body.contents = wasi_http_p3_take_end(contents->u.cs.payload->u.shared);
+  body.trailers = wasi_http_p3_take_end(trailers->u.shared);
   return body;
 }
 
