@@ -46,11 +46,9 @@ void wasi_http_p3_transmit_report(wasi_http_p3_transmit *t, const wasi_http_erro
 void wasi_http_p3_transmit_drop(wasi_http_p3_transmit *t);
 
 typedef struct wasi_http_p3_request {
-  wasi_http_method method;
-  wasi_http_scheme scheme;
-  char *authority, *path_with_query; /* NULL = none */
-  wasi_http_fields *headers;         /* immutable */
-  wasi_http_request_options *options; /* NULL = none */
+  wasi_http_target target;            /* first: 0.2's accessors serve it */
+  wasi_http_fields *headers;          /* immutable */
+  wasi_http_request_options *options; /* immutable; NULL = none */
   wasi_http_p3_body body;
   wasi_http_p3_transmit *transmit;   /* guest-made only */
 } wasi_http_p3_request;
@@ -64,15 +62,8 @@ struct wasi_http_p3_response {
   struct wasi_http_p3_reader *reader; /* the embedder's reading of the body, once started */
 };
 
-/* request-options in 0.3 may be immutable (those a request holds and hands out). */
-typedef struct wasi_http_p3_options {
-  wasi_http_request_options o;
-  bool immutable;
-} wasi_http_p3_options;
-
 extern const wasi_kind wasi_http_p3_request_kind;
 extern const wasi_kind wasi_http_p3_response_kind;
-extern const wasi_kind wasi_http_p3_options_kind;
 
 void wasi_http_p3_response_free(wasi_http_p3_response *resp);
 

@@ -5,70 +5,27 @@
 
 #include "http_p3_internal.h"
 
-/* ---- request-options ---- */
+/* ---- request-options (0.2's, plus clone) ---- */
 
-static void options_free(void *object) { wr_free(object); }
-const wasi_kind wasi_http_p3_options_kind = {"request-options", options_free};
-
-static wasm_trap *options_add(wasi_http_ctx *http, wasi_http_p3_options *o, cm_val *handle) {
+static wasm_trap *options_add(wasi_http_ctx *http, wasi_http_request_options *o, cm_val *handle) {
   uint32_t rep = 0;
-  wasm_trap *trap = wasi_table_add(http->p2, &wasi_http_p3_options_kind, o, &rep);
+  wasm_trap *trap = wasi_table_add(http->p2, &wasi_http_request_options_kind, o, &rep);
   *handle = cm_val_handle(rep);
   return trap;
 }
 
-static wasm_trap *options_new(const cm_bound_call *call, cm_val *result) {
-  return options_add(call->state, WR_NEW(wasi_http_p3_options), result);
-}
-
 static wasm_trap *options_clone(const cm_bound_call *call, cm_val *result) {
-  const wasi_http_p3_options *src = call->args[0].object;
-  wasi_http_p3_options *o = WR_NEW(wasi_http_p3_options);
-  o->o = src->o; /* a clone may be changed */
+  wasi_http_request_options *o = WR_NEW(wasi_http_request_options);
+  *o = *(const wasi_http_request_options *)call->args[0].object;
+  o->immutable = false; /* a clone may be changed */
   return options_add(call->state, o, result);
 }
-
-static wasm_trap *get_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
-  const wasi_http_p3_options *o = call->args[0].object;
-  cm_val n = cm_val_u(o->o.ns[k]);
-  *result = o->o.has[k] ? wasi_some(call->cx, &n) : wasi_none();
-  return NULL;
-}
-
-/* set-*-timeout(option<duration>) -> result<_, request-options-error> (case 1: immutable) */
-static wasm_trap *set_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
-  wasi_http_p3_options *o = call->args[0].object;
-  if (o->immutable) {
-    cm_val code = cm_val_case(call->cx->arena, 1, NULL);
-    *result = wasi_err(call->cx, &code);
-    return NULL;
-  }
-  const cm_val *timeout = &call->args[1].val;
-  o->o.has[k] = timeout->u.cs.index == 1;
-  o->o.ns[k] = o->o.has[k] ? timeout->u.cs.payload->u.u : 0;
-  *result = wasi_ok(call->cx, NULL);
-  return NULL;
-}
-
-#define TIMEOUT_ACCESSORS(name, kind)                                        \
-  static wasm_trap *get_##name(const cm_bound_call *call, cm_val *result) {  \
-    return get_timeout(call, result, kind);                                  \
-  }                                                                          \
-  static wasm_trap *set_##name(const cm_bound_call *call, cm_val *result) {  \
-    return set_timeout(call, result, kind);                                  \
-  }
-TIMEOUT_ACCESSORS(connect_timeout, WASI_HTTP_CONNECT_TIMEOUT)
-TIMEOUT_ACCESSORS(first_byte_timeout, WASI_HTTP_FIRST_BYTE_TIMEOUT)
-TIMEOUT_ACCESSORS(between_bytes_timeout, WASI_HTTP_BETWEEN_BYTES_TIMEOUT)
 
 /* ---- request ---- */
 
 static void request_free(void *object) {
   wasi_http_p3_request *req = object;
-  wasi_http_method_clear(&req->method);
-  wasi_http_scheme_clear(&req->scheme);
-  wr_free(req->authority);
-  wr_free(req->path_with_query);
+  wasi_http_target_clear(&req->target);
   wasi_http_fields_free(req->headers);
   wr_free(req->options);
   wasi_http_p3_body_clear(&req->body);
@@ -80,10 +37,7 @@ const wasi_kind wasi_http_p3_request_kind = {"request", request_free};
 wasm_trap *wasi_http_p3_request_new(wasi_http_ctx *http, const wasi_http_request_head *head,
                                     const wasi_http_p3_body_source *source, void *env, uint32_t *rep) {
   wasi_http_p3_request *req = WR_NEW(wasi_http_p3_request);
-  req->method = wasi_http_method_from_text(head->method, head->method_len);
-  req->scheme = wasi_http_scheme_from_text(head->scheme);
-  req->authority = head->authority ? wr_strndup(head->authority, strlen(head->authority)) : NULL;
-  req->path_with_query = head->path_with_query ? wr_strndup(head->path_with_query, strlen(head->path_with_query)) : NULL;
+  wasi_http_target_from_head(&req->target, head);
   req->headers = wasi_http_fields_new(http, true);
   for (size_t i = 0; i < head->nheaders; i++) {
     const wasi_http_header *h = &head->headers[i];
@@ -124,83 +78,18 @@ static wasm_trap *request_new(const cm_bound_call *call, cm_val *result) {
   const cm_val *options = &call->args[3].val;
   if (options->u.cs.index == 1) {
     uint32_t orep = options->u.cs.payload->u.rep;
-    wasi_http_p3_options *o = wasi_table_take(http->p2, orep, &wasi_http_p3_options_kind);
-    if (!o) {
+    req->options = wasi_table_take(http->p2, orep, &wasi_http_request_options_kind);
+    if (!req->options) {
       request_free(req);
       return wasi_trap(http->p2, "unknown request-options %u", orep);
     }
-    req->options = WR_NEW(wasi_http_request_options);
-    *req->options = o->o;
-    wr_free(o);
+    req->options->immutable = true;
   }
   void *readable = NULL;
   req->transmit = wasi_http_p3_transmit_new(http, cm_instance_cstore(call->cx->inst), types, &readable);
   uint32_t rep = 0;
   if ((trap = wasi_table_add(http->p2, &wasi_http_p3_request_kind, req, &rep))) return trap;
   *result = message_and_transmit(call->cx, rep, readable);
-  return NULL;
-}
-
-static wasm_trap *request_get_method(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  *result = wasi_http_method_to_val(call->cx, &req->method);
-  return NULL;
-}
-
-static wasm_trap *request_set_method(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  wasi_http_method m;
-  if (!wasi_http_method_from_val(&call->args[1].val, &m)) {
-    *result = wasi_err(call->cx, NULL);
-    return NULL;
-  }
-  wasi_http_method_clear(&req->method);
-  req->method = m;
-  *result = wasi_ok(call->cx, NULL);
-  return NULL;
-}
-
-static wasm_trap *request_get_path(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  *result = wasi_http_optional_text(call->cx, req->path_with_query);
-  return NULL;
-}
-
-static wasm_trap *request_set_path(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  wasi_http_set_optional_text(call->cx, &call->args[1].val, wasi_http_is_path_with_query, &req->path_with_query,
-                              result);
-  return NULL;
-}
-
-static wasm_trap *request_get_scheme(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  *result = wasi_http_scheme_to_val(call->cx, &req->scheme);
-  return NULL;
-}
-
-static wasm_trap *request_set_scheme(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  wasi_http_scheme s;
-  if (!wasi_http_scheme_from_val(&call->args[1].val, &s)) {
-    *result = wasi_err(call->cx, NULL);
-    return NULL;
-  }
-  wasi_http_scheme_clear(&req->scheme);
-  req->scheme = s;
-  *result = wasi_ok(call->cx, NULL);
-  return NULL;
-}
-
-static wasm_trap *request_get_authority(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  *result = wasi_http_optional_text(call->cx, req->authority);
-  return NULL;
-}
-
-static wasm_trap *request_set_authority(const cm_bound_call *call, cm_val *result) {
-  wasi_http_p3_request *req = call->args[0].object;
-  wasi_http_set_optional_text(call->cx, &call->args[1].val, wasi_http_is_authority, &req->authority, result);
   return NULL;
 }
 
@@ -211,9 +100,8 @@ static wasm_trap *request_get_options(const cm_bound_call *call, cm_val *result)
     *result = wasi_none();
     return NULL;
   }
-  wasi_http_p3_options *o = WR_NEW(wasi_http_p3_options);
-  o->o = *req->options;
-  o->immutable = true;
+  wasi_http_request_options *o = WR_NEW(wasi_http_request_options);
+  *o = *req->options; /* immutable */
   cm_val handle;
   wasm_trap *trap = options_add(call->state, o, &handle);
   if (trap) return trap;
@@ -308,25 +196,25 @@ static wasm_trap *response_consume_body(const cm_bound_call *call, cm_val *resul
 
 #define REQUEST {&wasi_http_p3_request_kind}
 #define RESPONSE {&wasi_http_p3_response_kind}
-#define OPTIONS {&wasi_http_p3_options_kind}
+#define OPTIONS {&wasi_http_request_options_kind}
 static const cm_host_binding message_funcs[] = {
-    {"[constructor]request-options", options_new, {NULL}},
-    {"[method]request-options.get-connect-timeout", get_connect_timeout, OPTIONS},
-    {"[method]request-options.set-connect-timeout", set_connect_timeout, OPTIONS},
-    {"[method]request-options.get-first-byte-timeout", get_first_byte_timeout, OPTIONS},
-    {"[method]request-options.set-first-byte-timeout", set_first_byte_timeout, OPTIONS},
-    {"[method]request-options.get-between-bytes-timeout", get_between_bytes_timeout, OPTIONS},
-    {"[method]request-options.set-between-bytes-timeout", set_between_bytes_timeout, OPTIONS},
+    {"[constructor]request-options", wasi_http_request_options_new, {NULL}},
+    {"[method]request-options.get-connect-timeout", wasi_http_get_connect_timeout, OPTIONS},
+    {"[method]request-options.set-connect-timeout", wasi_http_set_connect_timeout, OPTIONS},
+    {"[method]request-options.get-first-byte-timeout", wasi_http_get_first_byte_timeout, OPTIONS},
+    {"[method]request-options.set-first-byte-timeout", wasi_http_set_first_byte_timeout, OPTIONS},
+    {"[method]request-options.get-between-bytes-timeout", wasi_http_get_between_bytes_timeout, OPTIONS},
+    {"[method]request-options.set-between-bytes-timeout", wasi_http_set_between_bytes_timeout, OPTIONS},
     {"[method]request-options.clone", options_clone, OPTIONS},
     {"[static]request.new", request_new, {NULL}},
-    {"[method]request.get-method", request_get_method, REQUEST},
-    {"[method]request.set-method", request_set_method, REQUEST},
-    {"[method]request.get-path-with-query", request_get_path, REQUEST},
-    {"[method]request.set-path-with-query", request_set_path, REQUEST},
-    {"[method]request.get-scheme", request_get_scheme, REQUEST},
-    {"[method]request.set-scheme", request_set_scheme, REQUEST},
-    {"[method]request.get-authority", request_get_authority, REQUEST},
-    {"[method]request.set-authority", request_set_authority, REQUEST},
+    {"[method]request.get-method", wasi_http_target_get_method, REQUEST},
+    {"[method]request.set-method", wasi_http_target_set_method, REQUEST},
+    {"[method]request.get-path-with-query", wasi_http_target_get_path, REQUEST},
+    {"[method]request.set-path-with-query", wasi_http_target_set_path, REQUEST},
+    {"[method]request.get-scheme", wasi_http_target_get_scheme, REQUEST},
+    {"[method]request.set-scheme", wasi_http_target_set_scheme, REQUEST},
+    {"[method]request.get-authority", wasi_http_target_get_authority, REQUEST},
+    {"[method]request.set-authority", wasi_http_target_set_authority, REQUEST},
     {"[method]request.get-options", request_get_options, REQUEST},
     {"[method]request.get-headers", request_get_headers, REQUEST},
     {"[static]request.consume-body", request_consume_body, {NULL}},
@@ -357,7 +245,7 @@ bool wasi_http_p3_define(cm_host *host, wr_error *err) {
   } resources[] = {
       {"request", &wasi_http_p3_request_kind},
       {"response", &wasi_http_p3_response_kind},
-      {"request-options", &wasi_http_p3_options_kind},
+      {"request-options", &wasi_http_request_options_kind},
   };
   wasi_http_p3_types *types = cm_host_alloc(host, sizeof *types);
   if (!find_types(host, types, err)) return false;
