@@ -2,13 +2,12 @@
 #include "serve/request_p3.h"
 
 #include <string.h>
-#include <strings.h>
 
 #include "base/alloc.h"
 #include "base/log.h"
 #include "base/sched.h"
+#include "serve/http_streams.h"
 #include "serve/serve_reactor.h"
-#include "wasi/http1_grammar.h"
 #include "wasi/http_p3.h"
 
 /* The most of the response body read from the guest at once. */
@@ -133,12 +132,8 @@ static void on_end(void *env, const wasi_http_fields *trailers, const wasi_http_
     return;
   }
   if (req->ex) {
-    size_t n = trailers ? wasi_http_fields_count(trailers) : 0;
-    httpd_header *fields = WR_NEW_ARRAY(httpd_header, n ? n : 1);
-    for (size_t i = 0; i < n; i++) {
-      wasi_http_header h = wasi_http_fields_at(trailers, i);
-      fields[i] = (httpd_header){h.name, h.name_len, (const char *)h.value, h.value_len};
-    }
+    size_t n = 0;
+    httpd_header *fields = serve_http_headers_of(trailers, &n, NULL);
     httpd_response_on_writable(req->ex, NULL, NULL);
     httpd_response_end_with_trailers(req->ex, fields, n);
     wr_free(fields);
@@ -151,30 +146,15 @@ static const wasi_http_p3_body_reader body_reader = {on_data, on_end};
 
 static void on_writable(void *arg) { kick(arg); }
 
-/* A guest's content-length for the framing: digits that fit an int64_t, else unknown. */
-static int64_t content_length_of(const wasi_http_fields *headers) {
-  for (size_t i = 0; i < wasi_http_fields_count(headers); i++) {
-    wasi_http_header h = wasi_http_fields_at(headers, i);
-    uint64_t v;
-    if (h.name_len == 14 && strncasecmp(h.name, "content-length", 14) == 0)
-      return http1_parse_decimal((const char *)h.value, h.value_len, &v) && v <= INT64_MAX ? (int64_t)v : -1;
-  }
-  return -1;
-}
-
 static void on_response(void *env, wasi_http_p3_response *resp) {
   p3_request *req = env;
   req->answered = true;
   req->resp = resp;
   if (!req->ex) return; /* the client went away: reading will report it */
-  const wasi_http_fields *fields = wasi_http_p3_response_headers(resp);
-  size_t n = wasi_http_fields_count(fields);
-  httpd_header *headers = WR_NEW_ARRAY(httpd_header, n ? n : 1);
-  for (size_t i = 0; i < n; i++) {
-    wasi_http_header h = wasi_http_fields_at(fields, i); /* repeated names stay separate lines */
-    headers[i] = (httpd_header){h.name, h.name_len, (const char *)h.value, h.value_len};
-  }
-  int64_t length = wasi_http_p3_response_has_body(resp) ? content_length_of(fields) : 0;
+  size_t n = 0;
+  int64_t length = -1;
+  httpd_header *headers = serve_http_headers_of(wasi_http_p3_response_headers(resp), &n, &length);
+  if (!wasi_http_p3_response_has_body(resp)) length = 0;
   httpd_response_start(req->ex, wasi_http_p3_response_status(resp), headers, n, length);
   httpd_response_on_writable(req->ex, on_writable, req);
   wr_free(headers);
