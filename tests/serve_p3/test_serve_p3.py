@@ -286,6 +286,27 @@ def wat_echo_streams_both_ways_with_trailers():
         w.stop()
 
 
+@test
+def wat_echo_client_leaves_mid_stream():
+    """The client goes away while the guest streams its answer: the guest's next write finds the
+    body's reader gone (this echo then traps on purpose), the response is cut, and the server goes on."""
+    with Warren(own("p3_echo")) as w:
+        for _ in range(2):
+            conn = Raw(w.port)
+            conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n")
+            check(conn._line().startswith(b"HTTP/1.1 200"), "streaming started")
+            while conn._line():
+                pass
+            size = int(conn._line().split(b";")[0], 16)
+            check(conn._take(size) == b"first", "first chunk echoed")
+            conn.sock.shutdown(socket.SHUT_RDWR)
+            conn.close()
+        w.wait_for(r"guest trapped", count=2)  # each guest noticed, its instance was retired
+        status, _, body = request(w.port, "POST", "/", b"still here")
+        check(status == 200 and body == b"still here", "served after", status, body)
+        w.stop()
+
+
 def main():
     global CORPUS, COMPONENTS
     parser = argparse.ArgumentParser()
