@@ -257,7 +257,7 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
     si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
     if (!si->handle && (si->handle = wasi_http_p3_handler(si->instance))) si->p3 = true;
     if (!si->handle)
-      wr_error_set(err, "the component exports neither %s#%s nor %s#%s", WASI_HTTP_INCOMING_HANDLER,
+      wr_error_set(err, "the component does not export %s#%s (nor %s#%s)", WASI_HTTP_INCOMING_HANDLER,
                    WASI_HTTP_HANDLE_FUNC, WASI_HTTP_P3_HANDLER, WASI_HTTP_P3_HANDLE_FUNC);
     si->teardown = cm_instance_func(si->instance, TEARDOWN_INTERFACE, TEARDOWN_FUNC);
     if (si->teardown && (cm_func_type(si->teardown)->nparams || cm_func_type(si->teardown)->result)) {
