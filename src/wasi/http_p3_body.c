@@ -205,11 +205,63 @@ void wasi_http_p3_body_ready(wasi_http_p3_feed *feed) { feed_pump(feed); }
 
 /* ---- consume-body ---- */
 
+/* The consumer's verdict on a guest-made body (consume-body's `res`), passed on to the future
+ * its maker got from new(): an object of the ctx's table until the verdict comes. */
+typedef struct verdict {
+  wasi_http_ctx *http;
+  uint32_t rep;
+  cm_host_end *res;
+  wasi_http_p3_transmit *transmit;
+  cm_arena *arena;
+  cm_val value;
+} verdict;
+
+static void verdict_free(void *object) {
+  verdict *v = object;
+  cm_host_end_drop(v->res);
+  if (v->transmit) wasi_http_p3_transmit_drop(v->transmit);
+  cm_arena_free(v->arena);
+  wr_free(v);
+}
+static const wasi_kind verdict_kind = {"body verdict", verdict_free};
+
+static void verdict_read(void *arg, int result, uint32_t n) {
+  WR_UNUSED(n);
+  verdict *v = arg;
+  if (result == CM_COPY_COMPLETED) {
+    wasi_http_error_code err = {0};
+    bool failed = v->value.u.cs.index == 1;
+    if (failed) err = wasi_http_error_from_val(v->value.u.cs.payload);
+    wasi_http_p3_transmit_report(v->transmit, failed ? &err : NULL);
+    wasi_http_error_code_clear(&err);
+    v->transmit = NULL;
+  }
+  wasi_table_remove(v->http->p2, v->rep, &verdict_kind); /* dropped unwritten: the maker's future is dropped */
+}
+static const cm_host_end_ops verdict_ops = {verdict_read};
+
+static wasm_trap *forward_verdict(wasi_http_ctx *http, void *res, wasi_http_p3_transmit *transmit) {
+  verdict *v = WR_NEW(verdict);
+  v->http = http;
+  v->res = cm_host_end_take_readable(res, &verdict_ops, v);
+  v->transmit = transmit;
+  v->arena = cm_arena_new();
+  wasm_trap *trap = wasi_table_add(http->p2, &verdict_kind, v, &v->rep);
+  if (trap) return trap;
+  return cm_host_end_read(v->res, ctx_store(http), NULL, &v->value, v->arena, 1); /* may finish at once */
+}
+
 wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, const wasi_http_p3_types *types,
-                                     wasi_http_p3_body *body, void *res, cm_val *result) {
-  /* Nobody waits for the consumer's verdict on a body a guest or the embedder made: the
-   * embedder learns a request body's fate from its source. */
-  drop_in_flight(res);
+                                     wasi_http_p3_body *body, wasi_http_p3_transmit **transmit, void *res,
+                                     cm_val *result) {
+  wasm_trap *trap = NULL;
+  if (*transmit) {
+    trap = forward_verdict(http, res, *transmit);
+    *transmit = NULL;
+    if (trap) return trap;
+  } else {
+    drop_in_flight(res); /* a body the embedder feeds: it learns its fate from its source */
+  }
   cm_store_rt *store = cm_instance_cstore(cx->inst);
   void *contents = NULL, *trailers = NULL;
   if (body->trailers) {
@@ -227,8 +279,7 @@ wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http,
     f->source = body->source;
     f->env = body->source_env;
     body->source = NULL;
-    wasm_trap *trap = wasi_table_add(http->p2, &feed_kind, f, &f->rep);
-    if (trap) return trap;
+    if ((trap = wasi_table_add(http->p2, &feed_kind, f, &f->rep))) return trap;
     if (f->source) {
       f->source->start(f->env, f);
       feed_pump(f);

@@ -67,10 +67,12 @@ extern const wasi_kind wasi_http_p3_response_kind;
 
 void wasi_http_p3_response_free(wasi_http_p3_response *resp);
 
-/* consume-body of either message: the body as (stream<u8>, future<trailers>) for the guest;
- * `res` (the guest's future<result<_, error-code>>) is taken. */
+/* consume-body of either message: the body as (stream<u8>, future<trailers>) for the guest.
+ * `res` (the consumer's future<result<_, error-code>>) is taken: what it says goes to the
+ * message's *transmit (taken too) when the message was guest-made. */
 wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, const wasi_http_p3_types *types,
-                                     wasi_http_p3_body *body, void *res, cm_val *result);
+                                     wasi_http_p3_body *body, wasi_http_p3_transmit **transmit, void *res,
+                                     cm_val *result);
 
 /* http_fields.c: fields for 0.3 (bound on `interface`). */
 bool wasi_http_p3_define_fields(cm_host *host, const char *interface, wr_error *err);

@@ -120,7 +120,8 @@ static wasm_trap *request_consume_body(const cm_bound_call *call, cm_val *result
   uint32_t rep = call->args[0].val.u.rep;
   wasi_http_p3_request *req = wasi_table_take(http->p2, rep, &wasi_http_p3_request_kind);
   if (!req) return wasi_trap(http->p2, "unknown request %u", rep);
-  wasm_trap *trap = wasi_http_p3_consume_body(call->cx, http, call->env, &req->body, call->args[1].val.u.shared, result);
+  wasm_trap *trap = wasi_http_p3_consume_body(call->cx, http, call->env, &req->body, &req->transmit,
+                                              call->args[1].val.u.shared, result);
   request_free(req);
   return trap;
 }
@@ -186,8 +187,8 @@ static wasm_trap *response_consume_body(const cm_bound_call *call, cm_val *resul
   uint32_t rep = call->args[0].val.u.rep;
   wasi_http_p3_response *resp = wasi_table_take(http->p2, rep, &wasi_http_p3_response_kind);
   if (!resp) return wasi_trap(http->p2, "unknown response %u", rep);
-  wasm_trap *trap =
-      wasi_http_p3_consume_body(call->cx, http, call->env, &resp->body, call->args[1].val.u.shared, result);
+  wasm_trap *trap = wasi_http_p3_consume_body(call->cx, http, call->env, &resp->body, &resp->transmit,
+                                              call->args[1].val.u.shared, result);
   wasi_http_p3_response_free(resp);
   return trap;
 }

@@ -8,6 +8,8 @@
 ;;  6 request-options: set and get a timeout; the copy a request hands out is immutable
 ;;  7 response: set-status-code refuses 99 and keeps 404
 ;;  8 a ctx's fields budget answers header-error.size-exceeded (appends of 1 MiB values)
+;;  9 response.consume-body: what the consumer writes into `res` reaches the future response.new
+;;    returned (the transmission result of a guest-made message)
 (component
   (import "wasi:http/types@0.3.0" (instance $types
     (export "fields" (type $fields (sub resource)))
@@ -98,6 +100,9 @@
       (func (param "headers" (own $fields)) (param "contents" (option (stream u8)))
             (param "trailers" (future $trailers-result))
             (result (tuple (own $response) (future $outcome)))))
+    (export "[static]response.consume-body"
+      (func (param "this" (own $response)) (param "res" (future $outcome))
+            (result (tuple (stream u8) (future $trailers-result)))))
     (export "[method]response.set-status-code" (func (param "self" (borrow $response)) (param "status-code" u16) (result (result))))
     (export "[method]response.get-status-code" (func (param "self" (borrow $response)) (result u16)))))
   (alias export $types "fields" (type $fields))
@@ -109,6 +114,7 @@
   (type $outcome (result (error $error-code)))
   (type $trailers-future (future $trailers-result))
   (type $outcome-future (future $outcome))
+  (type $body-stream (stream u8))
 
   ;; memory (a 1 MiB value at 65536, then what the host returns, from a bump allocator)
   (core module $memory-module
@@ -141,6 +147,13 @@
   (core func $response-new (canon lower (func $types "[static]response.new") (memory $memory)))
   (core func $response-set-status (canon lower (func $types "[method]response.set-status-code")))
   (core func $response-get-status (canon lower (func $types "[method]response.get-status-code")))
+  (core func $response-consume-body (canon lower (func $types "[static]response.consume-body") (memory $memory)))
+  (core func $outcome-new (canon future.new $outcome-future))
+  (core func $outcome-write (canon future.write $outcome-future async (memory $memory)))
+  (core func $outcome-read (canon future.read $outcome-future async (memory $memory) (realloc $realloc)))
+  (core func $outcome-drop-writable (canon future.drop-writable $outcome-future))
+  (core func $future-drop-readable (canon future.drop-readable $trailers-future))
+  (core func $stream-drop-readable (canon stream.drop-readable $body-stream))
   (core func $drop-fields (canon resource.drop $fields))
   (core func $drop-request (canon resource.drop $request))
   (core func $drop-response (canon resource.drop $response))
@@ -174,7 +187,14 @@
     (export "future-new" (func $future-new))
     (export "future-write" (func $future-write))
     (export "future-drop-writable" (func $future-drop-writable))
-    (export "outcome-drop-readable" (func $outcome-drop-readable)))
+    (export "outcome-drop-readable" (func $outcome-drop-readable))
+    (export "response-consume-body" (func $response-consume-body))
+    (export "outcome-new" (func $outcome-new))
+    (export "outcome-write" (func $outcome-write))
+    (export "outcome-read" (func $outcome-read))
+    (export "outcome-drop-writable" (func $outcome-drop-writable))
+    (export "future-drop-readable" (func $future-drop-readable))
+    (export "stream-drop-readable" (func $stream-drop-readable)))
 
   ;; Memory: 16.. names and values, 256.. return areas, 65536.. a 1 MiB value.
   (core module $checks
@@ -203,6 +223,13 @@
     (import "" "future-write" (func $future-write (param i32 i32) (result i32)))
     (import "" "future-drop-writable" (func $future-drop-writable (param i32)))
     (import "" "outcome-drop-readable" (func $outcome-drop-readable (param i32)))
+    (import "" "response-consume-body" (func $response-consume-body (param i32 i32 i32)))
+    (import "" "outcome-new" (func $outcome-new (result i64)))
+    (import "" "outcome-write" (func $outcome-write (param i32 i32) (result i32)))
+    (import "" "outcome-read" (func $outcome-read (param i32 i32) (result i32)))
+    (import "" "outcome-drop-writable" (func $outcome-drop-writable (param i32)))
+    (import "" "future-drop-readable" (func $future-drop-readable (param i32)))
+    (import "" "stream-drop-readable" (func $stream-drop-readable (param i32)))
     (data (i32.const 16) "host")
     (data (i32.const 24) "bad name")
     (data (i32.const 32) "x-a")
@@ -304,6 +331,31 @@
         (br_if $again (i32.eq (local.get $h) (i32.const -1))))
       (if (i32.ne (local.get $h) (i32.const 3)) (then (return (i32.const 8))))
       (call $drop-fields (local.get $f))
+      ;; 9
+      (local.set $pair (call $future-new))
+      (global.set $tx (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+      (call $response-new (call $fields-new) (i32.const 0) (i32.const 0) (i32.wrap_i64 (local.get $pair)) (i32.const 256))
+      (local.set $r (i32.load (i32.const 256)))
+      (local.set $o (i32.load (i32.const 260)))   ;; the transmission future
+      (local.set $pair (call $outcome-new))
+      (local.set $o2 (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+      (call $response-consume-body (local.get $r) (i32.wrap_i64 (local.get $pair)) (i32.const 256))
+      (call $stream-drop-readable (i32.load (i32.const 256)))   ;; no contents: an empty stream
+      (call $future-drop-readable (i32.load (i32.const 260)))
+      ;; the consumer says err(internal-error(none)) ...
+      (i32.store8 (i32.const 528) (i32.const 1))
+      (i32.store8 (i32.const 536) (i32.const 38 (; internal-error ;)))
+      (i32.store8 (i32.const 544) (i32.const 0))
+      (if (i32.ne (call $outcome-write (local.get $o2) (i32.const 528)) (i32.const 0 (; COMPLETED ;)))
+        (then (return (i32.const 9))))
+      (call $outcome-drop-writable (local.get $o2))
+      ;; ... and the maker reads it from its transmission future
+      (if (i32.ne (call $outcome-read (local.get $o) (i32.const 576)) (i32.const 0 (; COMPLETED ;)))
+        (then (return (i32.const 9))))
+      (if (i32.or (i32.ne (i32.load8_u (i32.const 576)) (i32.const 1)) (i32.ne (i32.load8_u (i32.const 584)) (i32.const 38)))
+        (then (return (i32.const 9))))
+      (call $outcome-drop-readable (local.get $o))
+      (call $drop-trailers-writer (global.get $tx))
       (i32.const 0)))
 
   (core instance $main (instantiate $checks (with "" (instance $imports))))
