@@ -19,6 +19,7 @@ typedef struct p3_request {
   const serve_p3_instance *si;
   wr_task *task;
   httpd_exchange *ex;          /* NULL once the response was ended or aborted */
+  httpd_exchange **live;       /* the caller's copy of ex */
   bool kicked;                 /* something happened since the task last looked */
   serve_reactor reactor;
   wasi_http_p3_call *call;
@@ -91,12 +92,18 @@ static const wasi_http_p3_body_source body_source = {body_start, body_read, body
 
 /* ---- the response ---- */
 
+/* The exchange was ended or aborted: it must not be touched again, here or by the caller. */
+static void gave_up(p3_request *req) {
+  req->ex = NULL;
+  *req->live = NULL;
+}
+
 /* Gives up the exchange: a response not started becomes a 500, a started one is cut. */
 static void abort_exchange(p3_request *req) {
   if (!req->ex) return;
   httpd_response_on_writable(req->ex, NULL, NULL);
   httpd_response_abort(req->ex);
-  req->ex = NULL;
+  gave_up(req);
 }
 
 static void finish_response(p3_request *req, const wasi_http_error_code *err) {
@@ -137,7 +144,7 @@ static void on_end(void *env, const wasi_http_fields *trailers, const wasi_http_
     httpd_response_on_writable(req->ex, NULL, NULL);
     httpd_response_end_with_trailers(req->ex, fields, n);
     wr_free(fields);
-    req->ex = NULL;
+    gave_up(req);
   }
   finish_response(req, NULL);
 }
@@ -239,8 +246,8 @@ static void request_cleanup(p3_request *req) {
   serve_reactor_dispose(&req->reactor);
 }
 
-wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange *ex) {
-  p3_request req = {.si = si, .task = wr_task_current(), .ex = ex};
+wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange **ex) {
+  p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex};
   serve_reactor_init(&req.reactor, si->loop, kick, &req);
   wasi_p2_set_reactor(si->p2, &req.reactor.base);
   cm_instance_set_notify(si->instance, kick, &req);

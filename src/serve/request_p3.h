@@ -22,10 +22,13 @@ typedef struct serve_p3_instance {
   void *loop;             /* the worker's h2o_evloop_t */
 } serve_p3_instance;
 
-/* Answers `ex` (taken over: it is ended or aborted by the time this returns) with the guest.
- * Call from inside a task (wr_task) of the worker. Returns once the guest's task is over and
- * the response is finished, or a trap: the guest trapped, or the task was cancelled
- * (wr_task_cancel: timeout, client gone, shutdown) — then the instance must not serve again. */
-wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange *ex);
+/* Answers *ex (taken over: ended or aborted by the time this returns) with the guest. *ex is
+ * set to NULL as soon as the exchange is given up (the guest's task may run on after its
+ * response), so that the caller's loop may check the client (httpd_exchange_check_client)
+ * while it is not NULL. Call from inside a task (wr_task) of the worker. Returns once the
+ * guest's task is over and the response is finished, or a trap: the guest trapped, or the task
+ * was cancelled (wr_task_cancel: timeout, client gone, shutdown) — then the instance must not
+ * serve again. */
+wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange **ex);
 
 #endif

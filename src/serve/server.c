@@ -123,6 +123,7 @@ typedef struct serve_request {
   serve_instance *instance;
   wr_task *task;
   serve_http_exchange *x;
+  httpd_exchange *p3_ex; /* a p3 request's exchange, while request_p3.c holds it */
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
@@ -398,7 +399,7 @@ static void factory_arm(void *ctx, uint64_t at_ns) {
  * interrupted (it traps at its next check, or its next wait fails) and its instance retired. */
 static void request_client_gone(serve_request *r) {
   r->client_gone = true;
-  const httpd_request *head = httpd_exchange_request(r->ex);
+  const httpd_request *head = httpd_exchange_request(r->x ? r->ex : r->p3_ex);
   /* rate-limited: a client can cause this at will */
   log_failure(r->instance->worker->app, "[instance %llu] client went away during %.*s %.*s: interrupting the guest",
               (unsigned long long)r->instance->id, (int)head->method_len, head->method, (int)head->path_len,
@@ -421,9 +422,10 @@ static void on_tick(h2o_timeout_entry_t *entry) {
     if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
       wr_task_cancel(r->task);
     }
-    if (r->x && r->task && !r->client_gone && now >= r->next_client_check_ns) {
+    if ((r->x || r->p3_ex) && r->task && !r->client_gone && now >= r->next_client_check_ns) {
       r->next_client_check_ns = now + CLIENT_CHECK_NS;
-      if (serve_http_exchange_client_gone(r->x)) request_client_gone(r);
+      bool gone = r->x ? serve_http_exchange_client_gone(r->x) : httpd_exchange_check_client(r->p3_ex);
+      if (gone) request_client_gone(r);
     }
   }
   publish_metrics(w);
@@ -488,9 +490,10 @@ static void run_request_p3(serve_request *req) {
     req->run.deadline_ns = req->deadline_ns;
     running_add(app, &req->run);
   }
-  wasm_trap *trap = serve_p3_handle(&p3, req->ex);
+  req->p3_ex = req->ex;
+  req->ex = NULL; /* the p3 request's from here; req->p3_ex while it holds it */
+  wasm_trap *trap = serve_p3_handle(&p3, &req->p3_ex);
   if (app->options.request_timeout_ns) running_remove(app, &req->run);
-  req->ex = NULL;
   request_outcome(req, trap);
 }
 

@@ -307,6 +307,25 @@ def wat_echo_client_leaves_mid_stream():
         w.stop()
 
 
+@test
+def wat_stall_timeout_and_client_gone():
+    """A guest that never answers: -W timeout answers 500; a client that leaves is noticed while the
+    guest waits (its instance is retired); the server serves on and stops cleanly."""
+    with Warren(own("p3_stall"), "-W", "timeout=300ms") as w:
+        status, _, _ = request(w.port)
+        check(status == 500, "timed out", status)
+        w.wait_for(r"request timed out")
+        w.stop()
+    with Warren(own("p3_stall")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.3)  # not an expectation: just let the request reach the guest first
+        conn.close()
+        w.wait_for(r"client went away during GET /wait")
+        w.wait_for(r"guest interrupted \(client gone\)")
+        w.stop()
+
+
 def main():
     global CORPUS, COMPONENTS
     parser = argparse.ArgumentParser()
