@@ -90,6 +90,16 @@ def qjs_counter_fresh_instance_per_request():
 
 
 @test
+def qjs_counter_sequential_reuse():
+    """--max-instance-reuse-count: one instance serves requests one after the other (its module state
+    carries over), then a fresh one takes over."""
+    with Warren(p3js("counter"), "--max-instance-reuse-count", "3", "--exact-limits", *e2e.NO_IDLE) as w:
+        bodies = [request(w.port)[2] for _ in range(4)]
+        check(bodies == [b"count=1\n", b"count=2\n", b"count=3\n", b"count=1\n"], "counts", bodies)
+        w.stop()
+
+
+@test
 def qjs_headers_repeated_fields_stay_separate():
     with Warren(p3js("headers")) as w:
         status, lines, body = raw_head_lines(w.port, "/h", b"X-Multi: a\r\nX-Multi: b\r\n")
