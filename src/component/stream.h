@@ -30,9 +30,13 @@ typedef struct cm_buffer {
 } cm_buffer;
 
 /* What the host hears about the copies of its ends: `on_copy_done(arg, result, n)` once a
- * copy it started is over (n elements moved; it may start the next one from there). */
+ * copy it started is over (n elements moved; it may start the next one from there).
+ * `on_gone(arg, end)` (may be NULL) when the instance's store frees an end the host still
+ * holds: the host must forget it (a WASI object freed with its ctx, after the instance). */
+struct cm_copy_end;
 typedef struct cm_host_end_ops {
   void (*on_copy_done)(void *arg, int result, uint32_t n);
+  void (*on_gone)(void *arg, struct cm_copy_end *end);
 } cm_host_end_ops;
 
 /* A readable or writable end (CopyEnd). */
@@ -56,8 +60,7 @@ struct cm_shared {
   cm_component_instance *pending_inst;
   cm_copy_end *pending;     /* the end whose copy waits for the other side */
   uint32_t ends;            /* ends alive (the shared object goes with the last) */
-  uint32_t host_ends;       /* of which the host's (cm_host_end_*) */
-  cm_store_rt *store;       /* NULL once the store is gone while host ends remained */
+  cm_store_rt *store;
 };
 
 /* {stream,future}.new: both ends, added to `table`. */
@@ -77,14 +80,8 @@ wasm_trap *cm_lift_end(const cm_canon_cx *cx, const cm_valtype *type, uint32_t i
 wasm_trap *cm_lower_end(const cm_canon_cx *cx, const cm_valtype *type, void *shared, uint32_t *index);
 /* Frees an end left in a table at its end. */
 void cm_copy_end_free(cm_copy_end *e);
-/* The store that owns `shared` is being freed: it goes now, unless a host end still holds it
- * (a WASI host's object freed after the instance); then it is dropped and goes with the last
- * host end. */
-void cm_shared_store_gone(cm_shared *shared);
 
-/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ----
- * A host end may outlive its instance and store: after they are freed, a copy on it reports
- * DROPPED (or never completes, for a future's reader), and dropping it frees what is left. */
+/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ---- */
 typedef cm_copy_end cm_host_end;
 /* A new stream or future of `t` in `store`: the host keeps its writable end (returned) and
  * *readable gets the readable end as a value to hand to a guest (cm_val.u.shared). */
@@ -97,7 +94,7 @@ cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops,
  * like the guest built-ins (a copy already in progress, a future written twice). */
 wasm_trap *cm_host_end_read(cm_host_end *e, wasm_store *store, void *bytes, cm_val *vals, cm_arena *arena, uint32_t n);
 wasm_trap *cm_host_end_write(cm_host_end *e, wasm_store *store, const void *bytes, const cm_val *vals, uint32_t n);
-/* Who hears about the end's copies from now on. */
+/* Who hears about the end's copies (and its going) from now on. */
 void cm_host_end_set_ops(cm_host_end *e, const cm_host_end_ops *ops, void *arg);
 /* Gives an idle readable end back as a value to hand to a guest (cm_val.u.shared), as it was
  * before cm_host_end_take_readable: the end is gone. */

@@ -11,14 +11,32 @@
 #define FEED_CHUNK (64u * 1024)
 
 static void ignore_copy(void *arg, int result, uint32_t n) { WR_UNUSED(arg), WR_UNUSED(result), WR_UNUSED(n); }
-static const cm_host_end_ops ignore_ops = {ignore_copy};
+static const cm_host_end_ops ignore_ops = {ignore_copy, NULL};
+
+/* The instance's store freed an end a host object still held (the ctx frees its objects after
+ * the instance): forget it. */
+static void forget_end(cm_host_end **slot, cm_host_end *end) {
+  if (*slot == end) *slot = NULL;
+}
 
 /* A readable end in flight that nobody will read: its writer sees the reader go away. */
 static void drop_in_flight(void *shared) {
   if (shared) cm_host_end_drop(cm_host_end_take_readable(shared, &ignore_ops, NULL));
 }
 
+static void body_end_gone(void *arg, cm_host_end *end) {
+  wasi_http_p3_body *body = arg;
+  forget_end(&body->contents, end);
+  forget_end(&body->trailers, end);
+}
+static const cm_host_end_ops body_end_ops = {ignore_copy, body_end_gone};
+
 cm_host_end *wasi_http_p3_take_end(void *shared) { return cm_host_end_take_readable(shared, &ignore_ops, NULL); }
+
+void wasi_http_p3_body_hold(wasi_http_p3_body *body) {
+  if (body->contents) cm_host_end_set_ops(body->contents, &body_end_ops, body);
+  if (body->trailers) cm_host_end_set_ops(body->trailers, &body_end_ops, body);
+}
 
 void wasi_http_p3_body_clear(wasi_http_p3_body *body) {
   if (body->contents) cm_host_end_drop(body->contents);
@@ -41,7 +59,7 @@ struct wasi_http_p3_transmit {
 
 static void transmit_free(void *object) {
   wasi_http_p3_transmit *t = object;
-  cm_host_end_drop(t->end);
+  if (t->end) cm_host_end_drop(t->end);
   if (t->arena) cm_arena_free(t->arena);
   wr_free(t);
 }
@@ -53,7 +71,8 @@ static void transmit_copied(void *arg, int result, uint32_t n) {
   wasi_http_p3_transmit *t = arg;
   wasi_table_remove(t->http->p2, t->rep, &transmit_kind);
 }
-static const cm_host_end_ops transmit_ops = {transmit_copied};
+static void transmit_gone(void *arg, cm_host_end *end) { forget_end(&((wasi_http_p3_transmit *)arg)->end, end); }
+static const cm_host_end_ops transmit_ops = {transmit_copied, transmit_gone};
 
 wasi_http_p3_transmit *wasi_http_p3_transmit_new(wasi_http_ctx *http, cm_store_rt *store,
                                                  const wasi_http_p3_types *types, void **readable) {
@@ -73,7 +92,7 @@ void wasi_http_p3_transmit_report(wasi_http_p3_transmit *t, const wasi_http_erro
   } else {
     t->value = (cm_val){.u.cs = {0, NULL}};
   }
-  if (cm_host_end_write(t->end, ctx_store(t->http), NULL, &t->value, 1))
+  if (!t->end || cm_host_end_write(t->end, ctx_store(t->http), NULL, &t->value, 1))
     wasi_table_remove(t->http->p2, t->rep, &transmit_kind); /* cannot happen: one write on a fresh end */
 }
 
@@ -124,7 +143,8 @@ static void feed_trailers_done(void *arg, int result, uint32_t n) {
   WR_UNUSED(result), WR_UNUSED(n);
   feed_done(arg);
 }
-static const cm_host_end_ops feed_trailers_ops = {feed_trailers_done};
+static void feed_trailers_gone(void *arg, cm_host_end *end) { forget_end(&((wasi_http_p3_feed *)arg)->trailers, end); }
+static const cm_host_end_ops feed_trailers_ops = {feed_trailers_done, feed_trailers_gone};
 
 /* The body is over (err: it failed): the stream ends, the trailers future gets ok(none) or
  * err(code). */
@@ -142,7 +162,7 @@ static void feed_end(wasi_http_p3_feed *f, const wasi_http_error_code *err) {
     f->no_trailers = (cm_val){.u.cs = {0, NULL}};
     f->trailers_value = (cm_val){.u.cs = {0, &f->no_trailers}};
   }
-  if (cm_host_end_write(f->trailers, ctx_store(f->http), NULL, &f->trailers_value, 1))
+  if (!f->trailers || cm_host_end_write(f->trailers, ctx_store(f->http), NULL, &f->trailers_value, 1))
     feed_done(f); /* cannot happen: one write on a fresh end */
 }
 
@@ -199,7 +219,8 @@ static void feed_stream_done(void *arg, int result, uint32_t n) {
   }
   feed_pump(f);
 }
-static const cm_host_end_ops feed_stream_ops = {feed_stream_done};
+static void feed_stream_gone(void *arg, cm_host_end *end) { forget_end(&((wasi_http_p3_feed *)arg)->stream, end); }
+static const cm_host_end_ops feed_stream_ops = {feed_stream_done, feed_stream_gone};
 
 void wasi_http_p3_body_ready(wasi_http_p3_feed *feed) { feed_pump(feed); }
 
@@ -218,7 +239,7 @@ typedef struct verdict {
 
 static void verdict_free(void *object) {
   verdict *v = object;
-  cm_host_end_drop(v->res);
+  if (v->res) cm_host_end_drop(v->res);
   if (v->transmit) wasi_http_p3_transmit_drop(v->transmit);
   cm_arena_free(v->arena);
   wr_free(v);
@@ -238,7 +259,8 @@ static void verdict_read(void *arg, int result, uint32_t n) {
   }
   wasi_table_remove(v->http->p2, v->rep, &verdict_kind); /* dropped unwritten: the maker's future is dropped */
 }
-static const cm_host_end_ops verdict_ops = {verdict_read};
+static void verdict_gone(void *arg, cm_host_end *end) { forget_end(&((verdict *)arg)->res, end); }
+static const cm_host_end_ops verdict_ops = {verdict_read, verdict_gone};
 
 static wasm_trap *forward_verdict(wasi_http_ctx *http, void *res, wasi_http_p3_transmit *transmit) {
   verdict *v = WR_NEW(verdict);
@@ -346,7 +368,12 @@ static void trailers_done(void *arg, int result, uint32_t n) {
   r->ops->on_end(r->env, fields, NULL);
   wasi_http_fields_free(fields);
 }
-static const cm_host_end_ops trailers_ops = {trailers_done};
+static void reader_end_gone(void *arg, cm_host_end *end) {
+  wasi_http_p3_reader *r = arg;
+  forget_end(&r->contents, end);
+  forget_end(&r->trailers, end);
+}
+static const cm_host_end_ops trailers_ops = {trailers_done, reader_end_gone};
 
 static wasm_trap *read_trailers(wasi_http_p3_reader *r) {
   wasi_http_p3_response *resp = r->resp;
@@ -381,7 +408,7 @@ static void contents_done(void *arg, int result, uint32_t n) {
     }
   }
 }
-static const cm_host_end_ops contents_ops = {contents_done};
+static const cm_host_end_ops contents_ops = {contents_done, reader_end_gone};
 
 wasm_trap *wasi_http_p3_response_read(wasi_http_p3_response *resp, size_t max, const wasi_http_p3_body_reader *ops,
                                       void *env) {

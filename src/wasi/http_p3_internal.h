@@ -18,9 +18,9 @@ typedef struct wasi_http_p3_types {
 } wasi_http_p3_types;
 
 /* A message's body. Made by a guest (request.new, response.new): the readable ends of its
- * contents stream (NULL: none) and trailers future, taken over as host ends (so that they may
- * outlive the instance: the ctx frees its objects after it) until handed on. Made by the
- * host: the embedder's source. */
+ * contents stream (NULL: none) and trailers future, taken over as host ends until handed on
+ * (NULL once the instance's store freed them: the ctx frees its objects after the instance).
+ * Made by the host: the embedder's source. */
 typedef struct wasi_http_p3_body {
   cm_host_end *contents, *trailers;
   const wasi_http_p3_body_source *source; /* host-made; NULL: empty or guest-made */
@@ -29,6 +29,9 @@ typedef struct wasi_http_p3_body {
 
 /* A readable end a guest handed over, held by the host until it is read or handed on. */
 cm_host_end *wasi_http_p3_take_end(void *shared);
+/* The body now sits where it stays (in its message): its ends tell it when the instance's store
+ * frees them (the ctx frees the message later). */
+void wasi_http_p3_body_hold(wasi_http_p3_body *body);
 
 /* Drops what the body still holds (a guest writing to it sees the reader go away; a source is
  * released). */

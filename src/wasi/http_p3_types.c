@@ -75,6 +75,7 @@ static wasm_trap *request_new(const cm_bound_call *call, cm_val *result) {
   wasi_http_p3_request *req = WR_NEW(wasi_http_p3_request);
   req->headers = headers;
   req->body = guest_body(&call->args[1].val, &call->args[2].val);
+  wasi_http_p3_body_hold(&req->body);
   const cm_val *options = &call->args[3].val;
   if (options->u.cs.index == 1) {
     uint32_t orep = options->u.cs.payload->u.rep;
@@ -150,6 +151,7 @@ static wasm_trap *response_new(const cm_bound_call *call, cm_val *result) {
   resp->status = 200;
   resp->headers = headers;
   resp->body = guest_body(&call->args[1].val, &call->args[2].val);
+  wasi_http_p3_body_hold(&resp->body);
   void *readable = NULL;
   resp->transmit = wasi_http_p3_transmit_new(http, cm_instance_cstore(call->cx->inst), types, &readable);
   uint32_t rep = 0;
