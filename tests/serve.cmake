@@ -17,3 +17,8 @@ endif()
 add_executable(serve_test_task tests/serve/test_task.c)
 target_link_libraries(serve_test_task PRIVATE warren_serve)
 add_test(NAME serve.task COMMAND serve_test_task)
+
+# The WASI 0.3 reactor on a worker's h2o loop (src/serve/serve_reactor.c).
+add_executable(serve_test_reactor tests/serve/test_reactor.c)
+target_link_libraries(serve_test_reactor PRIVATE warren_serve)
+add_test(NAME serve.reactor COMMAND serve_test_reactor)

@@ -19,3 +19,21 @@ add_executable(wasi_p3_filesystem_test tests/wasi_p3/filesystem_test.c)
 target_link_libraries(wasi_p3_filesystem_test PRIVATE warren_wasi)
 add_test(NAME wasi_p3.filesystem COMMAND wasi_p3_filesystem_test)
 set_tests_properties(wasi_p3.filesystem PROPERTIES TIMEOUT 120)
+
+# wasi:http/types@0.3.0 as a guest calls it (tests/wasi_p3/http_types.wat, assembled with the corpus'
+# `jco parse`): header-error cases, get-and-delete, immutable headers and request-options, status
+# checks and size-exceeded, through `warren run --invoke 'check()'` (0: every check passed).
+if(TEST component.corpus_build)
+  set(WASI_P3_JCO ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js)
+  set(WASI_P3_HTTP_TYPES ${CMAKE_BINARY_DIR}/tests/wasi_p3/http_types.wasm)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/tests/wasi_p3)
+  add_test(NAME wasi_p3.http_types.assemble
+           COMMAND bash -c "rm -f \"$2\" && node \"$0\" parse \"$1\" -o \"$2\" && [ -s \"$2\" ]"
+                   ${WASI_P3_JCO} ${CMAKE_SOURCE_DIR}/tests/wasi_p3/http_types.wat ${WASI_P3_HTTP_TYPES})
+  set_tests_properties(wasi_p3.http_types.assemble PROPERTIES FIXTURES_SETUP wasi_p3_http_types
+                       FIXTURES_REQUIRED component_corpus)
+  add_test(NAME wasi_p3.http_types
+           COMMAND bash -c "out=$(\"$0\" run --invoke 'check()' \"$1\") && [ \"$out\" = 0 ] || { echo \"failed check: $out\"; exit 1; }"
+                   $<TARGET_FILE:warren> ${WASI_P3_HTTP_TYPES})
+  set_tests_properties(wasi_p3.http_types PROPERTIES FIXTURES_REQUIRED wasi_p3_http_types)
+endif()

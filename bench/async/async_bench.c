@@ -90,7 +90,7 @@ static void sink_done(void *arg, int result, uint32_t n) {
   if (result == CM_COPY_DROPPED) s->done = true;
 }
 
-static const cm_host_end_ops sink_ops = {sink_done};
+static const cm_host_end_ops sink_ops = {sink_done, NULL};
 
 #define TOTAL (64u << 20)
 #define CHUNK (64u << 10)

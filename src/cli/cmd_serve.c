@@ -38,9 +38,10 @@ static void usage(FILE *out) {
   fprintf(out,
           "usage: warren serve [options] COMPONENT.wasm\n"
           "\n"
-          "Serves a wasi:http component (one exporting wasi:http/incoming-handler@0.2.x) over HTTP/1.1.\n"
-          "Each request is handled by an instance from a pool; a WASI 0.2 component gets a fresh\n"
-          "instance per request unless --max-instance-reuse-count says otherwise. COMPONENT.wasm\n"
+          "Serves a wasi:http component (one exporting wasi:http/incoming-handler@0.2.x or\n"
+          "wasi:http/handler@0.3.x) over HTTP/1.1. Each request is handled by an instance from a pool;\n"
+          "a component gets a fresh instance per request unless --max-instance-reuse-count says\n"
+          "otherwise (WASI 0.3 components: concurrent reuse is not there yet). COMPONENT.wasm\n"
           "must be a regular file of at most 1 GiB.\n"
           "\n"
           "options (as wasmtime serve):\n"

@@ -8,6 +8,7 @@
 #include "component/instance.h"
 #include "cache_cli.h"
 #include "run.h"
+#include "wasi/http.h"
 #include "wasi/p2.h"
 #include "wasi/p3.h"
 
@@ -31,6 +32,7 @@ static void run_job(void *arg) {
   wasm_store_set_max_memory_size(store, job->opts->max_memory_bytes);
   wasi_p2_ctx *ctx = wasi_p2_ctx_new(job->config);
   wasi_p2_ctx_attach(ctx, store);
+  wasi_http_ctx *http = wasi_http_ctx_new(ctx, NULL, NULL); /* wasi:http/types@0.3.0 (p3.h) */
   wr_error err = {0};
   wasm_trap *trap = NULL;
   cm_component_instance *inst = cm_instantiate(store, job->component, job->host, &trap, &err);
@@ -65,6 +67,7 @@ done:
   cm_component_instance_free(inst);
   wasm_store_free(store);
   wasi_p2_ctx_free(ctx);
+  wasi_http_ctx_free(http);
 }
 
 int run_component(const run_options *opts, const uint8_t *bytes, size_t size) {

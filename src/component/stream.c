@@ -451,4 +451,16 @@ void cm_host_end_drop(cm_host_end *e) {
   end_release(e);
 }
 
+void cm_host_end_set_ops(cm_host_end *e, const cm_host_end_ops *ops, void *arg) {
+  e->host = ops;
+  e->host_arg = arg;
+}
+
+void *cm_host_end_give_readable(cm_host_end *e) {
+  cm_shared *s = e->shared;
+  s->ends++; /* in flight again, until a guest's table takes it */
+  end_release(e);
+  return s;
+}
+
 bool cm_host_end_other_dropped(const cm_host_end *e) { return e->shared->dropped; }

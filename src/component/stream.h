@@ -30,9 +30,13 @@ typedef struct cm_buffer {
 } cm_buffer;
 
 /* What the host hears about the copies of its ends: `on_copy_done(arg, result, n)` once a
- * copy it started is over (n elements moved; it may start the next one from there). */
+ * copy it started is over (n elements moved; it may start the next one from there).
+ * `on_gone(arg, end)` (may be NULL) when the instance's store frees an end the host still
+ * holds: the host must forget it (a WASI object freed with its ctx, after the instance). */
+struct cm_copy_end;
 typedef struct cm_host_end_ops {
   void (*on_copy_done)(void *arg, int result, uint32_t n);
+  void (*on_gone)(void *arg, struct cm_copy_end *end);
 } cm_host_end_ops;
 
 /* A readable or writable end (CopyEnd). */
@@ -90,6 +94,11 @@ cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops,
  * like the guest built-ins (a copy already in progress, a future written twice). */
 wasm_trap *cm_host_end_read(cm_host_end *e, wasm_store *store, void *bytes, cm_val *vals, cm_arena *arena, uint32_t n);
 wasm_trap *cm_host_end_write(cm_host_end *e, wasm_store *store, const void *bytes, const cm_val *vals, uint32_t n);
+/* Who hears about the end's copies (and its going) from now on. */
+void cm_host_end_set_ops(cm_host_end *e, const cm_host_end_ops *ops, void *arg);
+/* Gives an idle readable end back as a value to hand to a guest (cm_val.u.shared), as it was
+ * before cm_host_end_take_readable: the end is gone. */
+void *cm_host_end_give_readable(cm_host_end *e);
 /* Cancels the copy in progress (on_copy_done reports it), and drops the end. */
 void cm_host_end_cancel(cm_host_end *e);
 void cm_host_end_drop(cm_host_end *e);

@@ -5,6 +5,7 @@
 
 #include "../base/alloc.h"
 #include "instance.h"
+#include "stream.h"
 #include "task.h"
 
 /* A fiber that runs thread after thread: it suspends between them, so its stack is mapped
@@ -58,7 +59,11 @@ void cm_store_free(cm_store_rt *s) {
   WR_VEC_FREE(&s->shared_objects);
   /* A host end still held when its instance goes (a WASI 0.3 socket read in flight): the host
    * is told through its own state's teardown and must not touch the end after this. */
-  for (size_t i = 0; i < s->host_ends.len; i++) wr_free(s->host_ends.items[i]);
+  for (size_t i = 0; i < s->host_ends.len; i++) {
+    cm_copy_end *e = s->host_ends.items[i];
+    if (e->host->on_gone) e->host->on_gone(e->host_arg, e); /* a holder that asked to hear it forgets it */
+    wr_free(e);
+  }
   WR_VEC_FREE(&s->host_ends);
   for (size_t i = 0; i < s->all_fibers.len; i++) {
     cm_fiber *f = s->all_fibers.items[i];

@@ -141,12 +141,8 @@ static bool sink_finish(void *self, const wasi_http_fields *trailers, wasi_http_
   WR_UNUSED(err);
   serve_http_exchange *x = self;
   if (x->ex) {
-    size_t n = trailers ? wasi_http_fields_count(trailers) : 0;
-    httpd_header *fields = WR_NEW_ARRAY(httpd_header, n ? n : 1);
-    for (size_t i = 0; i < n; i++) {
-      wasi_http_header h = wasi_http_fields_at(trailers, i);
-      fields[i] = (httpd_header){h.name, h.name_len, (const char *)h.value, h.value_len};
-    }
+    size_t n = 0;
+    httpd_header *fields = serve_http_headers_of(trailers, &n, NULL);
     httpd_response_end_with_trailers(x->ex, fields, n);
     wr_free(fields);
     x->ex = NULL;
@@ -185,19 +181,27 @@ static bool parse_length(const uint8_t *s, size_t len, int64_t *out) {
   return true;
 }
 
-static void on_head(void *env, uint16_t status, const wasi_http_fields *fields, const wasi_http_sink_ops **ops,
-                    void **self) {
-  serve_http_exchange *x = env;
-  size_t n = wasi_http_fields_count(fields);
+httpd_header *serve_http_headers_of(const wasi_http_fields *fields, size_t *count, int64_t *content_length) {
+  size_t n = fields ? wasi_http_fields_count(fields) : 0;
   httpd_header *headers = WR_NEW_ARRAY(httpd_header, n ? n : 1);
-  int64_t content_length = -1;
+  if (content_length) *content_length = -1;
   for (size_t i = 0; i < n; i++) {
     wasi_http_header h = wasi_http_fields_at(fields, i);
     headers[i] = (httpd_header){h.name, h.name_len, (const char *)h.value, h.value_len};
-    if (h.name_len == 14 && strncasecmp(h.name, "content-length", 14) == 0 &&
-        !parse_length(h.value, h.value_len, &content_length))
-      content_length = -1;
+    if (content_length && h.name_len == 14 && strncasecmp(h.name, "content-length", 14) == 0 &&
+        !parse_length(h.value, h.value_len, content_length))
+      *content_length = -1;
   }
+  *count = n;
+  return headers;
+}
+
+static void on_head(void *env, uint16_t status, const wasi_http_fields *fields, const wasi_http_sink_ops **ops,
+                    void **self) {
+  serve_http_exchange *x = env;
+  size_t n = 0;
+  int64_t content_length = -1;
+  httpd_header *headers = serve_http_headers_of(fields, &n, &content_length);
   serve_http_start_response(x, status, headers, n, content_length, ops, self);
   wr_free(headers);
   x->outparam_live = false;

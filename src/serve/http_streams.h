@@ -39,6 +39,12 @@ void serve_http_start_response(serve_http_exchange *x, uint16_t status, const ht
                                size_t header_count, int64_t content_length, const wasi_http_sink_ops **ops,
                                void **self);
 
+/* The entries of `fields` (NULL: none) as front-end headers, in order (repeated names stay
+ * separate), pointing into the fields; *count gets how many; free the array with wr_free.
+ * content_length (may be NULL) gets the value of a content-length entry made of digits that
+ * fit an int64_t, else -1. */
+httpd_header *serve_http_headers_of(const wasi_http_fields *fields, size_t *count, int64_t *content_length);
+
 /* For a request whose guest runs on without doing I/O: true if its client went away while the
  * response was not finished (httpd_exchange_check_client). Call from the loop. */
 bool serve_http_exchange_client_gone(serve_http_exchange *x);

@@ -23,8 +23,10 @@
 #include "serve/http_client.h"
 #include "serve/admin.h"
 #include "serve/http_streams.h"
+#include "serve/request_p3.h"
 #include "serve/task.h"
 #include "wasi/http.h"
+#include "wasi/http_p3.h"
 #include "wasi/p3.h"
 
 /* The timer that drives pool ticks, request deadlines and client checks while a worker has work. */
@@ -103,6 +105,7 @@ typedef struct serve_instance {
   wasi_http_ctx *http;
   cm_component_instance *instance;
   const cm_func *handle;
+  bool p3;                 /* handle is wasi:http/handler@0.3.x's (request_p3.c) */
   const cm_func *teardown; /* warren:lifecycle/teardown#teardown, if exported */
   serve_waiter waiter;
   wasi_output_limit output_limit; /* its stdout and stderr lines */
@@ -120,6 +123,7 @@ typedef struct serve_request {
   serve_instance *instance;
   wr_task *task;
   serve_http_exchange *x;
+  httpd_exchange *p3_ex; /* a p3 request's exchange, while request_p3.c holds it */
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
@@ -252,7 +256,10 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
   si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
   if (si->instance) {
     si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
-    if (!si->handle) wr_error_set(err, "the component does not export %s#%s", WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
+    if (!si->handle && (si->handle = wasi_http_p3_handler(si->instance))) si->p3 = true;
+    if (!si->handle)
+      wr_error_set(err, "the component does not export %s#%s (nor %s#%s)", WASI_HTTP_INCOMING_HANDLER,
+                   WASI_HTTP_HANDLE_FUNC, WASI_HTTP_P3_HANDLER, WASI_HTTP_P3_HANDLE_FUNC);
     si->teardown = cm_instance_func(si->instance, TEARDOWN_INTERFACE, TEARDOWN_FUNC);
     if (si->teardown && (cm_func_type(si->teardown)->nparams || cm_func_type(si->teardown)->result)) {
       wr_error_set(err, "%s#%s must be `func()`", TEARDOWN_INTERFACE, TEARDOWN_FUNC);
@@ -392,7 +399,7 @@ static void factory_arm(void *ctx, uint64_t at_ns) {
  * interrupted (it traps at its next check, or its next wait fails) and its instance retired. */
 static void request_client_gone(serve_request *r) {
   r->client_gone = true;
-  const httpd_request *head = httpd_exchange_request(r->ex);
+  const httpd_request *head = httpd_exchange_request(r->x ? r->ex : r->p3_ex);
   /* rate-limited: a client can cause this at will */
   log_failure(r->instance->worker->app, "[instance %llu] client went away during %.*s %.*s: interrupting the guest",
               (unsigned long long)r->instance->id, (int)head->method_len, head->method, (int)head->path_len,
@@ -415,9 +422,10 @@ static void on_tick(h2o_timeout_entry_t *entry) {
     if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
       wr_task_cancel(r->task);
     }
-    if (r->x && r->task && !r->client_gone && now >= r->next_client_check_ns) {
+    if ((r->x || r->p3_ex) && r->task && !r->client_gone && now >= r->next_client_check_ns) {
       r->next_client_check_ns = now + CLIENT_CHECK_NS;
-      if (serve_http_exchange_client_gone(r->x)) request_client_gone(r);
+      bool gone = r->x ? serve_http_exchange_client_gone(r->x) : httpd_exchange_check_client(r->p3_ex);
+      if (gone) request_client_gone(r);
     }
   }
   publish_metrics(w);
@@ -440,11 +448,18 @@ static void request_unlink(serve_request *req) {
   req->prev = req->next = NULL;
 }
 
+static void run_request_p3(serve_request *req);
+static void request_outcome(serve_request *req, wasm_trap *trap);
+
 /* In the task: the guest handles the request. */
 static void run_request(void *arg) {
   serve_request *req = arg;
   serve_instance *si = req->instance;
   serve_app *app = req->worker->app;
+  if (si->p3) {
+    run_request_p3(req);
+    return;
+  }
   req->x = serve_http_exchange_new(req->ex, si->p2);
   uint32_t request_rep = 0, outparam_rep = 0;
   wasm_trap *trap = serve_http_incoming_request(req->x, si->http, &request_rep);
@@ -462,6 +477,30 @@ static void run_request(void *arg) {
     if (app->options.request_timeout_ns) running_remove(app, &req->run);
     cm_arena_free(arena);
   }
+  request_outcome(req, trap);
+}
+
+/* In the task: a p3 guest handles the request (request_p3.c); the exchange is its. */
+static void run_request_p3(serve_request *req) {
+  serve_instance *si = req->instance;
+  serve_app *app = req->worker->app;
+  serve_p3_instance p3 = {si->instance, si->handle, si->p2, si->http, httpd_worker_loop(req->worker->httpd)};
+  if (app->options.request_timeout_ns) {
+    req->run.store = si->store;
+    req->run.deadline_ns = req->deadline_ns;
+    running_add(app, &req->run);
+  }
+  req->p3_ex = req->ex;
+  req->ex = NULL; /* the p3 request's from here; req->p3_ex while it holds it */
+  wasm_trap *trap = serve_p3_handle(&p3, &req->p3_ex);
+  if (app->options.request_timeout_ns) running_remove(app, &req->run);
+  request_outcome(req, trap);
+}
+
+/* How the request's task ended, for the pool (and the log). */
+static void request_outcome(serve_request *req, wasm_trap *trap) {
+  serve_instance *si = req->instance;
+  serve_app *app = req->worker->app;
   req->outcome = WR_TASK_OK;
   if (trap && req->client_gone) {
     req->outcome = WR_TASK_TRAP; /* stopped mid-way: the instance cannot serve again */
@@ -482,7 +521,7 @@ static void request_done(void *arg) {
   serve_request *req = arg;
   serve_worker *w = req->worker;
   request_unlink(req);
-  serve_http_exchange_release(req->x, req->outcome != WR_TASK_OK);
+  if (req->x) serve_http_exchange_release(req->x, req->outcome != WR_TASK_OK);
   httpd_worker_release(w->httpd);
   wr_pool_release(w->pool, &req->lease, req->outcome);
   wr_free(req);
@@ -520,8 +559,13 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     if (w->stopping && !req->cut) {
       req->cut = true;
       w->cut_requests++;
-      const httpd_request *head = httpd_exchange_request(req->ex);
-      WR_WARN("serve: [instance %llu] shutdown: cutting %.*s %.*s after %llu ms (--shutdown-timeout)",
+      if (req->instance->p3) /* its exchange may be over already (the guest's task runs on) */
+        WR_WARN("serve: [instance %llu] shutdown: cutting a request after %llu ms (--shutdown-timeout)",
+                (unsigned long long)req->instance->id,
+                (unsigned long long)((wr_monotonic_ns() - req->granted_ns) / 1000000));
+      const httpd_request *head = req->instance->p3 ? NULL : httpd_exchange_request(req->ex);
+      if (head)
+        WR_WARN("serve: [instance %llu] shutdown: cutting %.*s %.*s after %llu ms (--shutdown-timeout)",
               (unsigned long long)req->instance->id, (int)head->method_len, head->method, (int)head->path_len,
               head->path, (unsigned long long)((wr_monotonic_ns() - req->granted_ns) / 1000000));
     }

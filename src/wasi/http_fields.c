@@ -113,8 +113,12 @@ const wasi_http_field *wasi_http_fields_find(const wasi_http_fields *f, const ch
   return NULL;
 }
 
+static bool fields_fit(const wasi_http_ctx *http, size_t extra) {
+  return extra <= WASI_HTTP_FIELDS_BUDGET && http->fields_bytes <= WASI_HTTP_FIELDS_BUDGET - extra;
+}
+
 wasm_trap *wasi_http_fields_charge(wasi_http_ctx *http, size_t extra) {
-  if (extra > WASI_HTTP_FIELDS_BUDGET || http->fields_bytes > WASI_HTTP_FIELDS_BUDGET - extra)
+  if (!fields_fit(http, extra))
     return wasi_trap(http->p2, "wasi:http fields exceed the %u MiB an instance may hold",
                      WASI_HTTP_FIELDS_BUDGET >> 20);
   return NULL;
@@ -145,6 +149,19 @@ static const uint8_t *value_bytes(const cm_canon_cx *cx, const cm_val *list, siz
   uint8_t *bytes = cm_arena_alloc(cx->arena, *len ? *len : 1);
   for (size_t i = 0; i < *len; i++) bytes[i] = (uint8_t)list->u.seq.items[i].u.u;
   return bytes;
+}
+
+/* The rows bound for wasi:http 0.3 carry this env: over the ctx's fields budget they answer
+ * header-error.size-exceeded, where 0.2 (which has no such case) traps. */
+static const char p3_rows[] = "0.3";
+
+static bool is_p3(const cm_bound_call *call) { return call->env == p3_rows; }
+
+/* Charges `extra` bytes; *refused (0.3 only) when they would exceed the budget. */
+static wasm_trap *charge(const cm_bound_call *call, size_t extra, bool *refused) {
+  wasi_http_ctx *http = call->state;
+  *refused = is_p3(call) && !fields_fit(http, extra);
+  return *refused ? NULL : wasi_http_fields_charge(http, extra);
 }
 
 static wasm_trap *fields_add(wasi_http_ctx *http, wasi_http_fields *f, cm_val *handle) {
@@ -178,8 +195,12 @@ static wasm_trap *fields_from_list(const cm_bound_call *call, cm_val *result) {
     }
     total += name->u.str.len + len + WASI_HTTP_FIELD_OVERHEAD;
   }
-  wasm_trap *trap = wasi_http_fields_charge(http, total);
-  if (trap) return trap;
+  bool refused;
+  wasm_trap *trap = charge(call, total, &refused);
+  if (trap || refused) {
+    if (refused) *result = header_error(cx, WASI_HTTP_HEADER_SIZE_EXCEEDED);
+    return trap;
+  }
   wasi_http_fields *f = wasi_http_fields_new(http, false);
   for (uint32_t i = 0; i < n; i++) {
     const cm_val *name = &entries[i].u.seq.items[0], *value = &entries[i].u.seq.items[1];
@@ -240,8 +261,12 @@ static wasm_trap *fields_set(const cm_bound_call *call, cm_val *result) {
     *result = header_error(cx, e);
     return NULL;
   }
-  wasm_trap *trap = wasi_http_fields_charge(call->state, total);
-  if (trap) return trap;
+  bool refused;
+  wasm_trap *trap = charge(call, total, &refused);
+  if (trap || refused) {
+    if (refused) *result = header_error(cx, WASI_HTTP_HEADER_SIZE_EXCEEDED);
+    return trap;
+  }
   wasi_http_fields_remove(f, name.data, name.len);
   for (uint32_t i = 0; i < n; i++) {
     size_t len = 0;
@@ -265,6 +290,23 @@ static wasm_trap *fields_delete(const cm_bound_call *call, cm_val *result) {
   return NULL;
 }
 
+/* 0.3: get-and-delete(name) -> result<list<field-value>, header-error> */
+static wasm_trap *fields_get_and_delete(const cm_bound_call *call, cm_val *result) {
+  wasi_http_fields *f = call->args[0].object;
+  cm_text name = call->args[1].str;
+  wasi_http_header_error e = check_mutation(f, name);
+  if (e != WASI_HTTP_HEADER_OK) {
+    *result = header_error(call->cx, e);
+    return NULL;
+  }
+  cm_val values;
+  wasm_trap *trap = fields_get(call, &values);
+  if (trap) return trap;
+  wasi_http_fields_remove(f, name.data, name.len);
+  *result = wasi_ok(call->cx, &values);
+  return NULL;
+}
+
 static wasm_trap *fields_append(const cm_bound_call *call, cm_val *result) {
   wasi_http_fields *f = call->args[0].object;
   cm_text name = call->args[1].str;
@@ -276,8 +318,12 @@ static wasm_trap *fields_append(const cm_bound_call *call, cm_val *result) {
     *result = header_error(call->cx, e);
     return NULL;
   }
-  wasm_trap *trap = wasi_http_fields_charge(call->state, (size_t)name.len + value.len + WASI_HTTP_FIELD_OVERHEAD);
-  if (trap) return trap;
+  bool refused;
+  wasm_trap *trap = charge(call, (size_t)name.len + value.len + WASI_HTTP_FIELD_OVERHEAD, &refused);
+  if (trap || refused) {
+    if (refused) *result = header_error(call->cx, WASI_HTTP_HEADER_SIZE_EXCEEDED);
+    return trap;
+  }
   wasi_http_fields_push(f, name.data, name.len, value.data, value.len);
   *result = wasi_ok(call->cx, NULL);
   return NULL;
@@ -318,3 +364,24 @@ const cm_host_binding wasi_http_fields_funcs[] = {
     {"[method]fields.clone", fields_clone, FIELDS_SELF},
 };
 const size_t wasi_http_fields_nfuncs = WR_ARRAY_LEN(wasi_http_fields_funcs);
+
+/* wasi:http 0.3's fields: the same functions (entries is called copy-all), get-and-delete, and
+ * size-exceeded instead of a trap past the budget. */
+static const cm_host_binding p3_fields_funcs[] = {
+    {"[constructor]fields", fields_new, {NULL}},
+    {"[static]fields.from-list", fields_from_list, {NULL}},
+    {"[method]fields.get", fields_get, FIELDS_SELF},
+    {"[method]fields.has", fields_has, FIELDS_SELF},
+    {"[method]fields.set", fields_set, FIELDS_SELF},
+    {"[method]fields.delete", fields_delete, FIELDS_SELF},
+    {"[method]fields.get-and-delete", fields_get_and_delete, FIELDS_SELF},
+    {"[method]fields.append", fields_append, FIELDS_SELF},
+    {"[method]fields.copy-all", fields_entries, FIELDS_SELF},
+    {"[method]fields.clone", fields_clone, FIELDS_SELF},
+};
+
+bool wasi_http_p3_define_fields(cm_host *host, const char *interface, wr_error *err) {
+  return wasi_define_resource(host, interface, "fields", &wasi_http_fields_kind, err) &&
+         cm_host_bind(host, interface, &wasi_http_binder, p3_fields_funcs, WR_ARRAY_LEN(p3_fields_funcs),
+                      (void *)p3_rows, err);
+}

@@ -37,6 +37,7 @@ typedef enum {
   WASI_HTTP_HEADER_INVALID_SYNTAX,
   WASI_HTTP_HEADER_FORBIDDEN,
   WASI_HTTP_HEADER_IMMUTABLE,
+  WASI_HTTP_HEADER_SIZE_EXCEEDED, /* 0.3 only (0.2 traps instead) */
   WASI_HTTP_HEADER_OK,
 } wasi_http_header_error;
 
@@ -114,20 +115,37 @@ void wasi_http_pipe_attach(wasi_http_pipe *pipe, const wasi_http_sink_ops *ops, 
 void wasi_http_pipe_release(wasi_http_pipe *pipe);
 
 /* ---- objects behind the resources (http_types.c) ---- */
-typedef struct wasi_http_incoming_request {
+/* What a request addresses. The first member of 0.2's incoming and outgoing request and of
+ * 0.3's request, so that one set of accessors (wasi_http_target_funcs) serves all three. */
+typedef struct wasi_http_target {
   wasi_http_method method;
   wasi_http_scheme scheme;
   char *authority, *path_with_query; /* NULL = none */
+} wasi_http_target;
+
+/* From a host-side head (copied); clear frees what it holds. */
+void wasi_http_target_from_head(wasi_http_target *t, const wasi_http_request_head *head);
+void wasi_http_target_clear(wasi_http_target *t);
+/* Getters and setters of a target-first object (the object's argument is the first). */
+wasm_trap *wasi_http_target_get_method(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_set_method(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_get_path(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_set_path(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_get_scheme(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_set_scheme(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_get_authority(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_target_set_authority(const cm_bound_call *call, cm_val *result);
+
+typedef struct wasi_http_incoming_request {
+  wasi_http_target target; /* first */
   wasi_http_fields *headers;
   wasi_http_body_source body;
   bool consumed;
 } wasi_http_incoming_request;
 
 typedef struct wasi_http_outgoing_request {
-  wasi_http_method method;
-  wasi_http_scheme scheme;
-  char *authority, *path_with_query; /* NULL = none */
-  wasi_http_fields *headers;         /* immutable: the guest gave it up to the constructor */
+  wasi_http_target target;   /* first */
+  wasi_http_fields *headers; /* immutable: the guest gave it up to the constructor */
   wasi_http_pipe *body;              /* once body() was called */
   bool body_taken;
 } wasi_http_outgoing_request;
@@ -137,7 +155,18 @@ typedef enum { WASI_HTTP_CONNECT_TIMEOUT, WASI_HTTP_FIRST_BYTE_TIMEOUT, WASI_HTT
 typedef struct wasi_http_request_options {
   bool has[3]; /* indexed by wasi_http_timeout_kind */
   uint64_t ns[3];
+  bool immutable; /* 0.3: the copy a request hands out (setters answer request-options-error.immutable) */
 } wasi_http_request_options;
+
+/* request-options' constructor and timeout accessors, shared by 0.2 and 0.3 (whose setters
+ * differ only in their error, which 0.2 never returns). */
+wasm_trap *wasi_http_request_options_new(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_get_connect_timeout(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_set_connect_timeout(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_get_first_byte_timeout(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_set_first_byte_timeout(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_get_between_bytes_timeout(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_http_set_between_bytes_timeout(const cm_bound_call *call, cm_val *result);
 
 /* The method's text ("GET", or the other token). */
 const char *wasi_http_method_text(const wasi_http_method *m);
@@ -145,6 +174,10 @@ const char *wasi_http_method_text(const wasi_http_method *m);
 const char *wasi_http_scheme_text(const wasi_http_scheme *s);
 void wasi_http_method_clear(wasi_http_method *m);
 void wasi_http_scheme_clear(wasi_http_scheme *s);
+/* An immutable copy of a message's headers as a new own<fields> (charged to the budget). */
+wasm_trap *wasi_http_headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result);
+/* Takes an own<fields> argument out of the table, made immutable: the message owns it. */
+wasm_trap *wasi_http_take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_http_fields **out);
 
 typedef struct wasi_http_incoming_response {
   uint16_t status;

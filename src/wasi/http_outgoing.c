@@ -53,8 +53,8 @@ static wasm_trap *outgoing_handle(const cm_bound_call *call, cm_val *result) {
   }
   wasi_http_error_code err = {0};
   bool rejected = true;
-  if (!req->authority) err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
-  else if (req->scheme.present && req->scheme.tag == WASI_HTTP_SCHEME_OTHER) err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+  if (!req->target.authority) err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
+  else if (req->target.scheme.present && req->target.scheme.tag == WASI_HTTP_SCHEME_OTHER) err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
   else rejected = false;
   if (rejected) {
     wasi_http_outgoing_request_kind.free(req);
@@ -62,10 +62,10 @@ static wasm_trap *outgoing_handle(const cm_bound_call *call, cm_val *result) {
     return NULL;
   }
   wasi_http_outgoing_head head = {
-      .method = wasi_http_method_text(&req->method),
-      .scheme = wasi_http_scheme_text(&req->scheme),
-      .authority = req->authority,
-      .path_with_query = req->path_with_query ? req->path_with_query : "/",
+      .method = wasi_http_method_text(&req->target.method),
+      .scheme = wasi_http_scheme_text(&req->target.scheme),
+      .authority = req->target.authority,
+      .path_with_query = req->target.path_with_query ? req->target.path_with_query : "/",
       .headers = req->headers,
       .has_body = req->body != NULL,
   };

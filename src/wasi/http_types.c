@@ -176,14 +176,108 @@ static wasm_trap *http_resolve(void *state, uint32_t rep, const void *kind, void
 
 const cm_host_binder wasi_http_binder = {http_state, http_resolve};
 
+/* Replaces an option<string> field after checking it with `valid`. */
+static void set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*valid)(const char *, size_t),
+                              char **field, cm_val *result) {
+  if (opt->u.cs.index == 1) {
+    const cm_val *s = opt->u.cs.payload;
+    if (!valid(s->u.str.data, s->u.str.len)) {
+      *result = wasi_err(cx, NULL);
+      return;
+    }
+    wr_free(*field);
+    *field = wr_strndup(s->u.str.data, s->u.str.len);
+  } else {
+    wr_free(*field);
+    *field = NULL;
+  }
+  *result = wasi_ok(cx, NULL);
+}
+
+/* ---- what a request addresses ---- */
+
+void wasi_http_target_from_head(wasi_http_target *t, const wasi_http_request_head *head) {
+  t->method = method_from_text(head->method, head->method_len);
+  t->scheme = scheme_from_text(head->scheme);
+  t->authority = head->authority ? wr_strndup(head->authority, strlen(head->authority)) : NULL;
+  t->path_with_query = head->path_with_query ? wr_strndup(head->path_with_query, strlen(head->path_with_query)) : NULL;
+}
+
+void wasi_http_target_clear(wasi_http_target *t) {
+  wasi_http_method_clear(&t->method);
+  wasi_http_scheme_clear(&t->scheme);
+  wr_free(t->authority);
+  wr_free(t->path_with_query);
+  *t = (wasi_http_target){0};
+}
+
+wasm_trap *wasi_http_target_get_method(const cm_bound_call *call, cm_val *result) {
+  const wasi_http_target *t = call->args[0].object;
+  *result = method_to_val(call->cx, &t->method);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_set_method(const cm_bound_call *call, cm_val *result) {
+  wasi_http_target *t = call->args[0].object;
+  wasi_http_method m;
+  if (!method_from_val(&call->args[1].val, &m)) {
+    *result = wasi_err(call->cx, NULL);
+    return NULL;
+  }
+  wasi_http_method_clear(&t->method);
+  t->method = m;
+  *result = wasi_ok(call->cx, NULL);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_get_path(const cm_bound_call *call, cm_val *result) {
+  const wasi_http_target *t = call->args[0].object;
+  *result = optional_text(call->cx, t->path_with_query);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_set_path(const cm_bound_call *call, cm_val *result) {
+  wasi_http_target *t = call->args[0].object;
+  set_optional_text(call->cx, &call->args[1].val, is_path_with_query, &t->path_with_query, result);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_get_scheme(const cm_bound_call *call, cm_val *result) {
+  const wasi_http_target *t = call->args[0].object;
+  *result = scheme_to_val(call->cx, &t->scheme);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_set_scheme(const cm_bound_call *call, cm_val *result) {
+  wasi_http_target *t = call->args[0].object;
+  wasi_http_scheme sch;
+  if (!scheme_from_val(&call->args[1].val, &sch)) {
+    *result = wasi_err(call->cx, NULL);
+    return NULL;
+  }
+  wasi_http_scheme_clear(&t->scheme);
+  t->scheme = sch;
+  *result = wasi_ok(call->cx, NULL);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_get_authority(const cm_bound_call *call, cm_val *result) {
+  const wasi_http_target *t = call->args[0].object;
+  *result = optional_text(call->cx, t->authority);
+  return NULL;
+}
+
+wasm_trap *wasi_http_target_set_authority(const cm_bound_call *call, cm_val *result) {
+  wasi_http_target *t = call->args[0].object;
+  set_optional_text(call->cx, &call->args[1].val, is_authority, &t->authority, result);
+  return NULL;
+}
+
 /* ---- incoming-request ---- */
 
 static void incoming_request_free(void *object) {
   wasi_http_incoming_request *req = object;
-  wasi_http_method_clear(&req->method);
-  wasi_http_scheme_clear(&req->scheme);
-  wr_free(req->authority);
-  wr_free(req->path_with_query);
+  wasi_http_target_clear(&req->target);
   wasi_http_fields_free(req->headers);
   wasi_http_body_source_free(&req->body);
   wr_free(req);
@@ -193,10 +287,7 @@ const wasi_kind wasi_http_incoming_request_kind = {"incoming-request", incoming_
 wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_request_head *head,
                                           const wasi_input_ops *body_ops, void *body_self, uint32_t *rep) {
   wasi_http_incoming_request *req = WR_NEW(wasi_http_incoming_request);
-  req->method = method_from_text(head->method, head->method_len);
-  req->scheme = scheme_from_text(head->scheme);
-  req->authority = head->authority ? wr_strndup(head->authority, strlen(head->authority)) : NULL;
-  req->path_with_query = head->path_with_query ? wr_strndup(head->path_with_query, strlen(head->path_with_query)) : NULL;
+  wasi_http_target_from_head(&req->target, head);
   req->headers = wasi_http_fields_new(http, true);
   for (size_t i = 0; i < head->nheaders; i++) {
     const wasi_http_header *h = &head->headers[i];
@@ -207,7 +298,7 @@ wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_r
 }
 
 /* An immutable copy of a message's headers as a new own<fields>. */
-static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result) {
+wasm_trap *wasi_http_headers_handle(wasi_http_ctx *http, const wasi_http_fields *headers, cm_val *result) {
   wasm_trap *trap = wasi_http_fields_charge(http, headers->bytes);
   if (trap) return trap;
   uint32_t rep = 0;
@@ -216,34 +307,10 @@ static wasm_trap *headers_handle(wasi_http_ctx *http, const wasi_http_fields *he
   return trap;
 }
 
-static wasm_trap *incoming_request_method(const cm_bound_call *call, cm_val *result) {
-  wasi_http_incoming_request *req = call->args[0].object;
-  *result = method_to_val(call->cx, &req->method);
-  return NULL;
-}
-
-static wasm_trap *incoming_request_path(const cm_bound_call *call, cm_val *result) {
-  wasi_http_incoming_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->path_with_query);
-  return NULL;
-}
-
-static wasm_trap *incoming_request_scheme(const cm_bound_call *call, cm_val *result) {
-  wasi_http_incoming_request *req = call->args[0].object;
-  *result = scheme_to_val(call->cx, &req->scheme);
-  return NULL;
-}
-
-static wasm_trap *incoming_request_authority(const cm_bound_call *call, cm_val *result) {
-  wasi_http_incoming_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->authority);
-  return NULL;
-}
-
 static wasm_trap *incoming_request_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_request *req = call->args[0].object;
-  return headers_handle(http, req->headers, result);
+  return wasi_http_headers_handle(http, req->headers, result);
 }
 
 /* consume: the body, once; later calls get err. */
@@ -272,10 +339,7 @@ static wasm_trap *incoming_request_consume(const cm_bound_call *call, cm_val *re
 
 static void outgoing_request_free(void *object) {
   wasi_http_outgoing_request *req = object;
-  wasi_http_method_clear(&req->method);
-  wasi_http_scheme_clear(&req->scheme);
-  wr_free(req->authority);
-  wr_free(req->path_with_query);
+  wasi_http_target_clear(&req->target);
   wasi_http_fields_free(req->headers);
   if (req->body) wasi_http_pipe_release(req->body);
   wr_free(req);
@@ -283,7 +347,7 @@ static void outgoing_request_free(void *object) {
 const wasi_kind wasi_http_outgoing_request_kind = {"outgoing-request", outgoing_request_free};
 
 /* Takes an own<fields> argument out of the table: the message owns it from now on. */
-static wasm_trap *take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_http_fields **out) {
+wasm_trap *wasi_http_take_fields(wasi_http_ctx *http, const cm_val *handle, wasi_http_fields **out) {
   *out = wasi_table_take(http->p2, handle->u.rep, &wasi_http_fields_kind);
   if (!*out) return wasi_trap(http->p2, "unknown fields %u", handle->u.rep);
   (*out)->immutable = true;
@@ -294,7 +358,7 @@ static wasm_trap *outgoing_request_new(const cm_bound_call *call, cm_val *result
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   wasi_http_fields *headers = NULL;
-  if ((trap = take_fields(http, &call->args[0].val, &headers))) return trap;
+  if ((trap = wasi_http_take_fields(http, &call->args[0].val, &headers))) return trap;
   wasi_http_outgoing_request *req = WR_NEW(wasi_http_outgoing_request);
   req->headers = headers;
   uint32_t rep = 0;
@@ -320,92 +384,10 @@ static wasm_trap *outgoing_request_body(const cm_bound_call *call, cm_val *resul
   return NULL;
 }
 
-static wasm_trap *outgoing_request_method(const cm_bound_call *call, cm_val *result) {
-  wasi_http_outgoing_request *req = call->args[0].object;
-  *result = method_to_val(call->cx, &req->method);
-  return NULL;
-}
-
-static wasm_trap *outgoing_request_set_method(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  wasi_http_outgoing_request *req = call->args[0].object;
-  wasi_http_method m;
-  if (!method_from_val(&call->args[1].val, &m)) {
-    *result = wasi_err(cx, NULL);
-    return NULL;
-  }
-  wasi_http_method_clear(&req->method);
-  req->method = m;
-  *result = wasi_ok(cx, NULL);
-  return NULL;
-}
-
-static wasm_trap *outgoing_request_path(const cm_bound_call *call, cm_val *result) {
-  wasi_http_outgoing_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->path_with_query);
-  return NULL;
-}
-
-/* Replaces an option<string> field after checking it with `valid`. */
-static void set_optional_text(const cm_canon_cx *cx, const cm_val *opt, bool (*valid)(const char *, size_t),
-                              char **field, cm_val *result) {
-  if (opt->u.cs.index == 1) {
-    const cm_val *s = opt->u.cs.payload;
-    if (!valid(s->u.str.data, s->u.str.len)) {
-      *result = wasi_err(cx, NULL);
-      return;
-    }
-    wr_free(*field);
-    *field = wr_strndup(s->u.str.data, s->u.str.len);
-  } else {
-    wr_free(*field);
-    *field = NULL;
-  }
-  *result = wasi_ok(cx, NULL);
-}
-
-static wasm_trap *outgoing_request_set_path(const cm_bound_call *call, cm_val *result) {
-  wasi_http_outgoing_request *req = call->args[0].object;
-  set_optional_text(call->cx, &call->args[1].val, is_path_with_query, &req->path_with_query, result);
-  return NULL;
-}
-
-static wasm_trap *outgoing_request_scheme(const cm_bound_call *call, cm_val *result) {
-  wasi_http_outgoing_request *req = call->args[0].object;
-  *result = scheme_to_val(call->cx, &req->scheme);
-  return NULL;
-}
-
-static wasm_trap *outgoing_request_set_scheme(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
-  wasi_http_outgoing_request *req = call->args[0].object;
-  wasi_http_scheme s;
-  if (!scheme_from_val(&call->args[1].val, &s)) {
-    *result = wasi_err(cx, NULL);
-    return NULL;
-  }
-  wasi_http_scheme_clear(&req->scheme);
-  req->scheme = s;
-  *result = wasi_ok(cx, NULL);
-  return NULL;
-}
-
-static wasm_trap *outgoing_request_authority(const cm_bound_call *call, cm_val *result) {
-  wasi_http_outgoing_request *req = call->args[0].object;
-  *result = optional_text(call->cx, req->authority);
-  return NULL;
-}
-
-static wasm_trap *outgoing_request_set_authority(const cm_bound_call *call, cm_val *result) {
-  wasi_http_outgoing_request *req = call->args[0].object;
-  set_optional_text(call->cx, &call->args[1].val, is_authority, &req->authority, result);
-  return NULL;
-}
-
 static wasm_trap *outgoing_request_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_outgoing_request *req = call->args[0].object;
-  return headers_handle(http, req->headers, result);
+  return wasi_http_headers_handle(http, req->headers, result);
 }
 
 /* ---- request-options ---- */
@@ -413,7 +395,7 @@ static wasm_trap *outgoing_request_headers(const cm_bound_call *call, cm_val *re
 static void request_options_free(void *object) { wr_free(object); }
 const wasi_kind wasi_http_request_options_kind = {"request-options", request_options_free};
 
-static wasm_trap *request_options_new(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_http_request_options_new(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   uint32_t rep = 0;
@@ -431,6 +413,11 @@ static wasm_trap *get_timeout(const cm_bound_call *call, cm_val *result, wasi_ht
 
 static wasm_trap *set_timeout(const cm_bound_call *call, cm_val *result, wasi_http_timeout_kind k) {
   wasi_http_request_options *o = call->args[0].object;
+  if (o->immutable) { /* 0.3 only: request-options-error.immutable */
+    cm_val code = cm_val_case(call->cx->arena, 1, NULL);
+    *result = wasi_err(call->cx, &code);
+    return NULL;
+  }
   const cm_val *timeout = &call->args[1].val;
   o->has[k] = timeout->u.cs.index == 1;
   o->ns[k] = o->has[k] ? timeout->u.cs.payload->u.u : 0;
@@ -439,10 +426,10 @@ static wasm_trap *set_timeout(const cm_bound_call *call, cm_val *result, wasi_ht
 }
 
 #define TIMEOUT_ACCESSORS(name, kind)                                                   \
-  static wasm_trap *get_##name(const cm_bound_call *call, cm_val *result) {              \
+  wasm_trap *wasi_http_get_##name(const cm_bound_call *call, cm_val *result) {           \
     return get_timeout(call, result, kind);                                             \
   }                                                                                     \
-  static wasm_trap *set_##name(const cm_bound_call *call, cm_val *result) {              \
+  wasm_trap *wasi_http_set_##name(const cm_bound_call *call, cm_val *result) {           \
     return set_timeout(call, result, kind);                                             \
   }
 TIMEOUT_ACCESSORS(connect_timeout, WASI_HTTP_CONNECT_TIMEOUT)
@@ -470,7 +457,7 @@ static wasm_trap *outgoing_response_new(const cm_bound_call *call, cm_val *resul
   wasi_http_ctx *http = call->state;
   wasm_trap *trap;
   wasi_http_fields *headers = NULL;
-  if ((trap = take_fields(http, &call->args[0].val, &headers))) return trap;
+  if ((trap = wasi_http_take_fields(http, &call->args[0].val, &headers))) return trap;
   outgoing_response *resp = WR_NEW(outgoing_response);
   resp->status = 200;
   resp->headers = headers;
@@ -502,7 +489,7 @@ static wasm_trap *outgoing_response_set_status(const cm_bound_call *call, cm_val
 static wasm_trap *outgoing_response_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   outgoing_response *resp = call->args[0].object;
-  return headers_handle(http, resp->headers, result);
+  return wasi_http_headers_handle(http, resp->headers, result);
 }
 
 static wasm_trap *outgoing_response_body(const cm_bound_call *call, cm_val *result) {
@@ -603,7 +590,7 @@ static wasm_trap *incoming_response_status(const cm_bound_call *call, cm_val *re
 static wasm_trap *incoming_response_headers(const cm_bound_call *call, cm_val *result) {
   wasi_http_ctx *http = call->state;
   wasi_http_incoming_response *resp = call->args[0].object;
-  return headers_handle(http, resp->headers, result);
+  return wasi_http_headers_handle(http, resp->headers, result);
 }
 
 static wasm_trap *incoming_response_consume(const cm_bound_call *call, cm_val *result) {
@@ -613,30 +600,30 @@ static wasm_trap *incoming_response_consume(const cm_bound_call *call, cm_val *r
 }
 
 const cm_host_binding wasi_http_message_funcs[] = {
-    {"[method]incoming-request.method", incoming_request_method, {&wasi_http_incoming_request_kind}},
-    {"[method]incoming-request.path-with-query", incoming_request_path, {&wasi_http_incoming_request_kind}},
-    {"[method]incoming-request.scheme", incoming_request_scheme, {&wasi_http_incoming_request_kind}},
-    {"[method]incoming-request.authority", incoming_request_authority, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.method", wasi_http_target_get_method, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.path-with-query", wasi_http_target_get_path, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.scheme", wasi_http_target_get_scheme, {&wasi_http_incoming_request_kind}},
+    {"[method]incoming-request.authority", wasi_http_target_get_authority, {&wasi_http_incoming_request_kind}},
     {"[method]incoming-request.headers", incoming_request_headers, {&wasi_http_incoming_request_kind}},
     {"[method]incoming-request.consume", incoming_request_consume, {&wasi_http_incoming_request_kind}},
     {"[constructor]outgoing-request", outgoing_request_new, {NULL}},
     {"[method]outgoing-request.body", outgoing_request_body, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.method", outgoing_request_method, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.set-method", outgoing_request_set_method, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.path-with-query", outgoing_request_path, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.set-path-with-query", outgoing_request_set_path, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.scheme", outgoing_request_scheme, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.set-scheme", outgoing_request_set_scheme, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.authority", outgoing_request_authority, {&wasi_http_outgoing_request_kind}},
-    {"[method]outgoing-request.set-authority", outgoing_request_set_authority, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.method", wasi_http_target_get_method, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-method", wasi_http_target_set_method, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.path-with-query", wasi_http_target_get_path, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-path-with-query", wasi_http_target_set_path, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.scheme", wasi_http_target_get_scheme, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-scheme", wasi_http_target_set_scheme, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.authority", wasi_http_target_get_authority, {&wasi_http_outgoing_request_kind}},
+    {"[method]outgoing-request.set-authority", wasi_http_target_set_authority, {&wasi_http_outgoing_request_kind}},
     {"[method]outgoing-request.headers", outgoing_request_headers, {&wasi_http_outgoing_request_kind}},
-    {"[constructor]request-options", request_options_new, {NULL}},
-    {"[method]request-options.connect-timeout", get_connect_timeout, {&wasi_http_request_options_kind}},
-    {"[method]request-options.set-connect-timeout", set_connect_timeout, {&wasi_http_request_options_kind}},
-    {"[method]request-options.first-byte-timeout", get_first_byte_timeout, {&wasi_http_request_options_kind}},
-    {"[method]request-options.set-first-byte-timeout", set_first_byte_timeout, {&wasi_http_request_options_kind}},
-    {"[method]request-options.between-bytes-timeout", get_between_bytes_timeout, {&wasi_http_request_options_kind}},
-    {"[method]request-options.set-between-bytes-timeout", set_between_bytes_timeout, {&wasi_http_request_options_kind}},
+    {"[constructor]request-options", wasi_http_request_options_new, {NULL}},
+    {"[method]request-options.connect-timeout", wasi_http_get_connect_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.set-connect-timeout", wasi_http_set_connect_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.first-byte-timeout", wasi_http_get_first_byte_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.set-first-byte-timeout", wasi_http_set_first_byte_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.between-bytes-timeout", wasi_http_get_between_bytes_timeout, {&wasi_http_request_options_kind}},
+    {"[method]request-options.set-between-bytes-timeout", wasi_http_set_between_bytes_timeout, {&wasi_http_request_options_kind}},
     {"[static]response-outparam.set", response_outparam_set, {NULL}},
     {"[constructor]outgoing-response", outgoing_response_new, {NULL}},
     {"[method]outgoing-response.status-code", outgoing_response_status, {&wasi_http_outgoing_response_kind}},

@@ -2,6 +2,7 @@
  * clocks), then each interface's implementation. */
 #include "p3.h"
 
+#include "http_p3.h"
 #include "p3_task.h"
 
 static bool add_p3_wit(cm_host *host, wr_error *err) {
@@ -12,5 +13,6 @@ static bool add_p3_wit(cm_host *host, wr_error *err) {
 }
 
 bool wasi_p3_define(cm_host *host, wr_error *err) {
-  return add_p3_wit(host, err) && wasi_p3_define_sockets(host, err) && wasi_p3_define_filesystem(host, err);
+  return add_p3_wit(host, err) && wasi_p3_define_sockets(host, err) && wasi_p3_define_filesystem(host, err) &&
+         wasi_http_p3_define(host, err);
 }

@@ -37,7 +37,7 @@ static void task_copy_done(void *arg, int result, uint32_t n) {
   wasi_p3_task_wait(task, -1, 0);
 }
 
-const cm_host_end_ops wasi_p3_task_end_ops = {task_copy_done};
+const cm_host_end_ops wasi_p3_task_end_ops = {task_copy_done, NULL};
 
 wasm_trap *wasi_p3_task_start(wasi_p3_task *task, wasi_p2_ctx *ctx, wasi_reactor *reactor) {
   task->ctx = ctx;

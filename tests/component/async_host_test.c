@@ -55,7 +55,7 @@ static void reader_done(void *arg, int result, uint32_t n) {
   r->calls++;
 }
 
-static const cm_host_end_ops reader_ops = {reader_done};
+static const cm_host_end_ops reader_ops = {reader_done, NULL};
 
 static void run_all(cm_component_instance *inst) {
   bool progressed;
@@ -121,7 +121,7 @@ static void writer_done(void *arg, int result, uint32_t n) {
   w->calls++;
 }
 
-static const cm_host_end_ops writer_ops = {writer_done};
+static const cm_host_end_ops writer_ops = {writer_done, NULL};
 
 static void test_consume(cm_component_instance *inst, cm_arena *arena) {
   const cm_func *consume = cm_instance_func(inst, NULL, "consume");
@@ -150,6 +150,49 @@ static void test_consume(cm_component_instance *inst, cm_arena *arena) {
   cm_host_end_drop(end); /* end of stream */
   run_all(inst);
   CHECK(s.resolved && s.exited && s.result.u.u == 6 + 21 * 1000);
+}
+
+/* A WASI host's object may hold a host end when its instance (and the instance's store) is
+ * freed: the store frees the end and tells a holder that asked (on_gone), which then forgets it. */
+typedef struct holder {
+  cm_host_end *end;
+  unsigned copies, gone;
+} holder;
+
+static void holder_copy(void *arg, int result, uint32_t n) {
+  WR_UNUSED(result), WR_UNUSED(n);
+  ((holder *)arg)->copies++;
+}
+
+static void holder_gone(void *arg, cm_host_end *end) {
+  holder *h = arg;
+  if (h->end == end) h->end = NULL;
+  h->gone++;
+}
+
+static const cm_host_end_ops holder_ops = {holder_copy, holder_gone};
+
+static void test_host_end_outlives_instance(const cm_component *component, const cm_host *host) {
+  wasm_store *store = wasm_store_new();
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  cm_component_instance *inst = cm_instantiate(store, component, host, &trap, &err);
+  CHECK(inst != NULL);
+  if (!inst) return;
+  const cm_func *consume = cm_instance_func(inst, NULL, "consume");
+  holder writer = {0}, reader = {0};
+  void *readable = NULL;
+  writer.end = cm_host_end_new_writable(cm_instance_cstore(inst), false,
+                                        consume ? cm_func_type(consume)->params[0].type->elem : NULL, &readable,
+                                        &holder_ops, &writer);
+  reader.end = cm_host_end_take_readable(readable, &holder_ops, &reader);
+  static const uint8_t bytes[] = {1, 2};
+  CHECK(cm_host_end_write(writer.end, store, bytes, NULL, 2) == NULL); /* pending: nobody reads */
+  cm_component_instance_free(inst);
+  /* both ends were freed with the store and their holders told; no copy was reported */
+  CHECK(writer.gone == 1 && writer.end == NULL && reader.gone == 1 && reader.end == NULL);
+  CHECK(writer.copies == 0 && reader.copies == 0);
+  wasm_store_free(store);
 }
 
 int main(int argc, char **argv) {
@@ -181,6 +224,7 @@ int main(int argc, char **argv) {
     CHECK(cm_instance_ready(inst));
     cm_arena_free(arena);
     cm_component_instance_free(inst);
+    test_host_end_outlives_instance(component, host);
   }
   wasm_store_free(store);
   cm_host_free(host);

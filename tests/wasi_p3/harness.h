@@ -164,7 +164,7 @@ static inline void probe_done(void *arg, int result, uint32_t n) {
   p->n = n;
 }
 
-static const cm_host_end_ops probe_ops = {probe_done};
+static const cm_host_end_ops probe_ops = {probe_done, NULL};
 
 /* Runs the reactor until *flag (bounded: each run waits at most 2 s for an event). */
 static inline void run_until(const bool *flag) {

@@ -1,0 +1,283 @@
+/* One request to a p3 guest, driven from its task. See request_p3.h. */
+#include "serve/request_p3.h"
+
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "base/sched.h"
+#include "serve/http_streams.h"
+#include "serve/serve_reactor.h"
+#include "wasi/http_p3.h"
+
+/* The most of the response body read from the guest at once. */
+#define RESPONSE_CHUNK (64u * 1024)
+
+typedef struct p3_body_source p3_body_source;
+
+typedef struct p3_request {
+  const serve_p3_instance *si;
+  wr_task *task;
+  httpd_exchange *ex;          /* NULL once the response was ended or aborted */
+  httpd_exchange **live;       /* the caller's copy of ex */
+  bool kicked;                 /* something happened since the task last looked */
+  serve_reactor reactor;
+  wasi_http_p3_call *call;
+  p3_body_source *body;        /* the request body's source, while Warren holds it */
+  wasi_http_p3_response *resp; /* the guest's response, until finished */
+  bool answered;               /* a response (or a 500) was started */
+  bool reading;                /* a read of the response body is in progress */
+  bool exited;                 /* the guest's task is over */
+} p3_request;
+
+/* The request body's source: it lives until Warren releases it (maybe with the ctx, after the
+ * request), so it points at the request only while the request lives. */
+struct p3_body_source {
+  p3_request *req; /* NULL once the request is over */
+  wasi_http_p3_feed *feed;
+  bool started, ready;
+};
+
+static void kick(void *arg) {
+  p3_request *req = arg;
+  req->kicked = true;
+  wr_task_wake(req->task);
+}
+
+/* ---- the request body ---- */
+
+static void on_body_ready(void *arg) {
+  p3_body_source *b = arg;
+  b->ready = true;
+  if (b->req) kick(b->req);
+}
+
+static void body_start(void *env, wasi_http_p3_feed *feed) {
+  p3_body_source *b = env;
+  b->feed = feed;
+  b->started = true;
+  if (b->req && b->req->ex) {
+    httpd_body_want(b->req->ex); /* a client waiting for 100-continue gets it now */
+    httpd_body_on_ready(b->req->ex, on_body_ready, b);
+  }
+}
+
+static wasi_http_p3_body_status body_read(void *env, uint8_t *buf, size_t cap, size_t *n, wasi_http_error_code *err) {
+  p3_body_source *b = env;
+  *n = 0;
+  if (!b->req || !b->req->ex) {
+    *err = wasi_http_internal_error("the request body cannot be read after the response was sent");
+    return WASI_HTTP_P3_BODY_ERROR;
+  }
+  switch (httpd_body_read(b->req->ex, buf, cap, n)) {
+  case HTTPD_BODY_DATA: return WASI_HTTP_P3_BODY_DATA;
+  case HTTPD_BODY_WAIT: return WASI_HTTP_P3_BODY_WAIT;
+  case HTTPD_BODY_END: return WASI_HTTP_P3_BODY_END;
+  case HTTPD_BODY_ERROR: break;
+  }
+  *err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+  return WASI_HTTP_P3_BODY_ERROR;
+}
+
+static void body_release(void *env) {
+  p3_body_source *b = env;
+  if (b->req) {
+    if (b->req->ex) httpd_body_on_ready(b->req->ex, NULL, NULL);
+    b->req->body = NULL;
+  }
+  wr_free(b);
+}
+
+static const wasi_http_p3_body_source body_source = {body_start, body_read, body_release};
+
+/* ---- the response ---- */
+
+/* The exchange was ended or aborted: it must not be touched again, here or by the caller. */
+static void gave_up(p3_request *req) {
+  req->ex = NULL;
+  *req->live = NULL;
+}
+
+/* Gives up the exchange: a response not started becomes a 500, a started one is cut. */
+static void abort_exchange(p3_request *req) {
+  if (!req->ex) return;
+  httpd_response_on_writable(req->ex, NULL, NULL);
+  httpd_response_abort(req->ex);
+  gave_up(req);
+}
+
+static void finish_response(p3_request *req, const wasi_http_error_code *err) {
+  if (!req->resp) return;
+  wasi_http_p3_response *resp = req->resp;
+  req->resp = NULL;
+  req->reading = false;
+  wasi_http_p3_response_finish(resp, err);
+}
+
+static void on_data(void *env, const uint8_t *bytes, size_t n) {
+  p3_request *req = env;
+  req->reading = false;
+  if (req->ex && !httpd_response_write(req->ex, bytes, n)) {
+    /* more than its content-length, or the client went away */
+    wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_BODY_SIZE);
+    bool gone = httpd_exchange_failed(req->ex);
+    if (gone) err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+    abort_exchange(req);
+    finish_response(req, &err);
+  }
+  req->kicked = true;
+}
+
+static void on_end(void *env, const wasi_http_fields *trailers, const wasi_http_error_code *err) {
+  p3_request *req = env;
+  req->reading = false;
+  if (err) {
+    WR_WARN("serve: the guest's response body failed: %s", wasi_http_error_name(err->code));
+    abort_exchange(req);
+    wasi_http_error_code ours = wasi_http_error(WASI_HTTP_ERR_HTTP_RESPONSE_INCOMPLETE);
+    finish_response(req, &ours);
+    return;
+  }
+  if (req->ex) {
+    size_t n = 0;
+    httpd_header *fields = serve_http_headers_of(trailers, &n, NULL);
+    httpd_response_on_writable(req->ex, NULL, NULL);
+    httpd_response_end_with_trailers(req->ex, fields, n);
+    wr_free(fields);
+    gave_up(req);
+  }
+  finish_response(req, NULL);
+}
+
+static const wasi_http_p3_body_reader body_reader = {on_data, on_end};
+
+static void on_writable(void *arg) { kick(arg); }
+
+static void on_response(void *env, wasi_http_p3_response *resp) {
+  p3_request *req = env;
+  req->answered = true;
+  req->resp = resp;
+  if (!req->ex) return; /* the client went away: reading will report it */
+  size_t n = 0;
+  int64_t length = -1;
+  httpd_header *headers = serve_http_headers_of(wasi_http_p3_response_headers(resp), &n, &length);
+  if (!wasi_http_p3_response_has_body(resp)) length = 0;
+  httpd_response_start(req->ex, wasi_http_p3_response_status(resp), headers, n, length);
+  httpd_response_on_writable(req->ex, on_writable, req);
+  wr_free(headers);
+  req->kicked = true; /* the task starts reading the body */
+}
+
+static void on_error(void *env, const wasi_http_error_code *code) {
+  p3_request *req = env;
+  if (code) WR_WARN("serve: the guest answered with error-code %s", wasi_http_error_name(code->code));
+  if (req->answered) return;
+  req->answered = true;
+  abort_exchange(req); /* not started: 500 */
+}
+
+static void on_exit(void *env) {
+  p3_request *req = env;
+  req->exited = true;
+  req->kicked = true;
+}
+
+static const wasi_http_p3_responder responder = {on_response, on_error, on_exit};
+
+/* Reads the response body while the connection takes more. */
+static wasm_trap *pump_response(p3_request *req) {
+  while (req->resp && !req->reading) {
+    if (!req->ex || httpd_exchange_failed(req->ex)) {
+      wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+      abort_exchange(req);
+      finish_response(req, &err);
+      return NULL;
+    }
+    size_t room = httpd_response_capacity(req->ex);
+    if (room == 0) return NULL; /* on_writable kicks */
+    req->reading = true;
+    wasm_trap *trap = wasi_http_p3_response_read(req->resp, WR_MIN(room, (size_t)RESPONSE_CHUNK), &body_reader, req);
+    if (trap) return trap;
+  }
+  return NULL;
+}
+
+/* ---- the request ---- */
+
+static wasm_trap *make_request(p3_request *req, uint32_t *rep) {
+  const httpd_request *r = httpd_exchange_request(req->ex);
+  wasi_http_header *headers = WR_NEW_ARRAY(wasi_http_header, r->header_count ? r->header_count : 1);
+  for (size_t i = 0; i < r->header_count; i++)
+    headers[i] = (wasi_http_header){r->headers[i].name, r->headers[i].name_len, (const uint8_t *)r->headers[i].value,
+                                    r->headers[i].value_len};
+  char *authority = r->authority_len ? wr_strndup(r->authority, r->authority_len) : NULL;
+  char *path = wr_strndup(r->path, r->path_len);
+  wasi_http_request_head head = {r->method, r->method_len, r->scheme, authority, path, headers, r->header_count};
+  p3_body_source *b = NULL;
+  if (r->has_body) {
+    b = req->body = WR_NEW(p3_body_source);
+    b->req = req;
+  }
+  wasm_trap *trap = wasi_http_p3_request_new(req->si->http, &head, b ? &body_source : NULL, b, rep);
+  wr_free(authority);
+  wr_free(path);
+  wr_free(headers);
+  return trap;
+}
+
+/* Whatever the guest did not finish is cut; what the request lent out forgets it. */
+static void request_cleanup(p3_request *req) {
+  if (req->resp) {
+    wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+    abort_exchange(req);
+    finish_response(req, &err);
+  }
+  if (req->call) {
+    wasi_http_p3_call_free(req->call); /* abandons it: on_error (500) if unanswered */
+    req->call = NULL;
+  }
+  abort_exchange(req);
+  if (req->body) {
+    req->body->req = NULL; /* released later, with the ctx */
+    req->body = NULL;
+  }
+  cm_instance_set_notify(req->si->instance, NULL, NULL);
+  wasi_p2_set_reactor(req->si->p2, NULL);
+  serve_reactor_dispose(&req->reactor);
+}
+
+wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange **ex) {
+  p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex};
+  serve_reactor_init(&req.reactor, si->loop, kick, &req);
+  wasi_p2_set_reactor(si->p2, &req.reactor.base);
+  cm_instance_set_notify(si->instance, kick, &req);
+  wasm_store *store = cm_instance_store(si->instance);
+  uint32_t rep = 0;
+  wasm_trap *trap = make_request(&req, &rep);
+  if (!trap) trap = wasi_http_p3_handle_start(si->http, si->instance, si->handle, rep, &responder, &req, &req.call);
+  while (!trap) {
+    if (wr_task_cancelled(req.task)) {
+      trap = wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the request was cancelled");
+      break;
+    }
+    req.kicked = false;
+    serve_reactor_run_due(&req.reactor);
+    if (req.body && req.body->feed && req.body->ready) {
+      req.body->ready = false;
+      wasi_http_p3_body_ready(req.body->feed);
+    }
+    if ((trap = pump_response(&req))) break;
+    bool progressed = false;
+    if ((trap = cm_instance_run(si->instance, &progressed))) break;
+    if (req.exited && !req.resp) break; /* answered, body done, task over */
+    if (progressed || req.kicked) continue;
+    if (req.exited && !serve_reactor_pending(&req.reactor)) {
+      /* the task is over and nothing of the guest can run: its body will never end */
+      trap = wasm_trap_new(store, WASM_TRAP_HOST, "the guest's task ended with its response body unfinished");
+      break;
+    }
+    wr_task_suspend();
+  }
+  request_cleanup(&req);
+  return trap;
+}
