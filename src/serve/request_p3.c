@@ -1,4 +1,4 @@
-/* One request to a p3 guest, driven from its task. See request_p3.h. */
+/* Requests to a p3 guest sharing one instance, each driven from its own task. See request_p3.h. */
 #include "serve/request_p3.h"
 
 #include <string.h>
@@ -6,6 +6,7 @@
 #include "base/alloc.h"
 #include "base/log.h"
 #include "base/sched.h"
+#include "component/task.h"
 #include "serve/http_streams.h"
 #include "serve/serve_reactor.h"
 #include "wasi/http_p3.h"
@@ -15,20 +16,22 @@
 
 typedef struct p3_body_source p3_body_source;
 
-typedef struct p3_request {
-  const serve_p3_instance *si;
+struct p3_request {
+  serve_p3_instance *si;
+  p3_request *prev, *next;     /* the instance's live requests */
   wr_task *task;
   httpd_exchange *ex;          /* NULL once the response was ended or aborted */
   httpd_exchange **live;       /* the caller's copy of ex */
+  void (*on_responded)(void *arg);
+  void *responded_arg;
   bool kicked;                 /* something happened since the task last looked */
-  serve_reactor reactor;
   wasi_http_p3_call *call;
   p3_body_source *body;        /* the request body's source, while Warren holds it */
   wasi_http_p3_response *resp; /* the guest's response, until finished */
   bool answered;               /* a response (or a 500) was started */
   bool reading;                /* a read of the response body is in progress */
   bool exited;                 /* the guest's task is over */
-} p3_request;
+};
 
 /* The request body's source: it lives until Warren releases it (maybe with the ctx, after the
  * request), so it points at the request only while the request lives. */
@@ -42,6 +45,13 @@ static void kick(void *arg) {
   p3_request *req = arg;
   req->kicked = true;
   wr_task_wake(req->task);
+}
+
+/* Something of the instance changed (its threads may run, a wakeup fired, the driver let go):
+ * every request on it looks again. */
+static void kick_all(void *arg) {
+  serve_p3_instance *si = arg;
+  for (p3_request *r = si->requests; r; r = r->next) kick(r);
 }
 
 /* ---- the request body ---- */
@@ -125,7 +135,7 @@ static void on_data(void *env, const uint8_t *bytes, size_t n) {
     abort_exchange(req);
     finish_response(req, &err);
   }
-  req->kicked = true;
+  kick(req);
 }
 
 static void on_end(void *env, const wasi_http_fields *trailers, const wasi_http_error_code *err) {
@@ -165,7 +175,8 @@ static void on_response(void *env, wasi_http_p3_response *resp) {
   httpd_response_start(req->ex, wasi_http_p3_response_status(resp), headers, n, length);
   httpd_response_on_writable(req->ex, on_writable, req);
   wr_free(headers);
-  req->kicked = true; /* the task starts reading the body */
+  if (req->on_responded) req->on_responded(req->responded_arg);
+  kick(req); /* its task starts reading the body */
 }
 
 static void on_error(void *env, const wasi_http_error_code *code) {
@@ -179,7 +190,7 @@ static void on_error(void *env, const wasi_http_error_code *code) {
 static void on_exit(void *env) {
   p3_request *req = env;
   req->exited = true;
-  req->kicked = true;
+  kick(req);
 }
 
 static const wasi_http_p3_responder responder = {on_response, on_error, on_exit};
@@ -225,7 +236,28 @@ static wasm_trap *make_request(p3_request *req, uint32_t *rep) {
   return trap;
 }
 
-/* Whatever the guest did not finish is cut; what the request lent out forgets it. */
+static void leave_instance(serve_p3_instance *si, p3_request *self, wasm_trap *trap, bool progressed);
+
+/* The request is given up while its guest task runs: task.cancel reaches the guest (it may run
+ * it at once: a callback gets TASK_CANCELLED), from inside the instance like any other entry.
+ * The request does not wait for the task to exit. */
+static void cancel_guest_task(p3_request *req) {
+  serve_p3_instance *si = req->si;
+  cm_task *task = wasi_http_p3_call_task(req->call);
+  if (!task || si->trapped) return;
+  while (si->driving) { /* a preempted driver comes back: wait for it even when cancelled */
+    si->waiting++;
+    wr_task_suspend();
+    si->waiting--;
+  }
+  if (si->trapped) return;
+  si->driving = true;
+  wasm_trap *trap = cm_task_request_cancellation(task, NULL);
+  leave_instance(si, req, trap, true);
+}
+
+/* Whatever the guest did not finish is cut; what the request lent out forgets it. A guest task
+ * still running (the request was cancelled: timeout, client gone) is asked to cancel. */
 static void request_cleanup(p3_request *req) {
   if (req->resp) {
     wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
@@ -233,6 +265,7 @@ static void request_cleanup(p3_request *req) {
     finish_response(req, &err);
   }
   if (req->call) {
+    if (!req->exited) cancel_guest_task(req);
     wasi_http_p3_call_free(req->call); /* abandons it: on_error (500) if unanswered */
     req->call = NULL;
   }
@@ -241,37 +274,130 @@ static void request_cleanup(p3_request *req) {
     req->body->req = NULL; /* released later, with the ctx */
     req->body = NULL;
   }
-  cm_instance_set_notify(req->si->instance, NULL, NULL);
-  wasi_p2_set_reactor(req->si->p2, NULL);
-  serve_reactor_dispose(&req->reactor);
+  if (req->prev) req->prev->next = req->next;
+  else req->si->requests = req->next;
+  if (req->next) req->next->prev = req->prev;
 }
 
-wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange **ex) {
-  p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex};
-  serve_reactor_init(&req.reactor, si->loop, kick, &req);
-  wasi_p2_set_reactor(si->p2, &req.reactor.base);
-  cm_instance_set_notify(si->instance, kick, &req);
+/* ---- the instance ---- */
+
+void serve_p3_instance_init(serve_p3_instance *si, void (*on_ready)(void *arg), void *ready_arg) {
+  si->requests = NULL;
+  si->waiting = 0;
+  si->driving = si->trapped = false;
+  si->trap = NULL;
+  si->on_ready = on_ready;
+  si->ready_arg = ready_arg;
+  serve_reactor_init(&si->reactor, si->loop, kick_all, si);
+  wasi_p2_set_reactor(si->p2, &si->reactor.base);
+  cm_instance_set_notify(si->instance, kick_all, si);
+}
+
+void serve_p3_instance_dispose(serve_p3_instance *si) {
+  cm_instance_set_notify(si->instance, NULL, NULL);
+  wasi_p2_set_reactor(si->p2, NULL);
+  serve_reactor_dispose(&si->reactor);
+}
+
+bool serve_p3_instance_ready(const serve_p3_instance *si) {
+  /* a driver inside the instance runs guest code (maybe preempted mid-way): not a moment to add
+   * a task; nor while the guest applies backpressure or someone waits to enter */
+  return !si->trapped && !si->driving && cm_instance_ready(si->instance);
+}
+
+/* The work of one pass over the instance, done by whichever request's task gets there first
+ * while no other is inside: run the reactor's due wakeups, feed every request body that has
+ * more, read every response body the connection has room for, then the guest's ready threads.
+ * A trap poisons the instance for every request on it. */
+static wasm_trap *drive(serve_p3_instance *si, bool *progressed) {
+  *progressed = serve_reactor_run_due(&si->reactor) > 0;
+  wasm_trap *trap = NULL;
+  for (p3_request *r = si->requests; r && !trap; r = r->next) {
+    if (r->body && r->body->feed && r->body->ready) {
+      r->body->ready = false;
+      wasi_http_p3_body_ready(r->body->feed);
+      *progressed = true;
+    }
+    trap = pump_response(r);
+  }
+  bool ran = false;
+  if (!trap) trap = cm_instance_run(si->instance, &ran);
+  *progressed |= ran;
+  return trap;
+}
+
+/* Enters the instance as its driver: waits while another request's task is inside. false when
+ * this request's task was cancelled or the instance trapped meanwhile. */
+static bool enter_instance(p3_request *req) {
+  serve_p3_instance *si = req->si;
+  while (si->driving) {
+    if (wr_task_cancelled(req->task) || si->trapped) return false;
+    req->kicked = false;
+    si->waiting++;
+    wr_task_suspend();
+    si->waiting--;
+  }
+  si->driving = true;
+  return true;
+}
+
+/* The driver `self` is done with a pass. The others look again when it may concern them: a
+ * trap, a pass that ran something, or one of them waiting to get in (callbacks of their own
+ * kick them directly). Not after an idle pass, or two idle requests would wake each other
+ * forever. */
+static void leave_instance(serve_p3_instance *si, p3_request *self, wasm_trap *trap, bool progressed) {
+  si->driving = false;
+  if (trap && !si->trapped) {
+    si->trapped = true;
+    si->trap = trap;
+  }
+  if (trap || progressed || si->waiting)
+    for (p3_request *r = si->requests; r; r = r->next)
+      if (r != self) kick(r);
+  if (si->on_ready && serve_p3_instance_ready(si)) si->on_ready(si->ready_arg);
+}
+
+wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on_responded)(void *arg),
+                           void *responded_arg, bool *neighbour_trapped) {
+  p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex, .on_responded = on_responded,
+                    .responded_arg = responded_arg};
+  *neighbour_trapped = false;
+  req.next = si->requests;
+  if (si->requests) si->requests->prev = &req;
+  si->requests = &req;
   wasm_store *store = cm_instance_store(si->instance);
+  wasm_trap *trap = NULL;
+  if (!enter_instance(&req)) {
+    trap = si->trapped ? si->trap : wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the request was cancelled");
+    *neighbour_trapped = si->trapped;
+    request_cleanup(&req);
+    return trap;
+  }
   uint32_t rep = 0;
-  wasm_trap *trap = make_request(&req, &rep);
+  trap = make_request(&req, &rep);
   if (!trap) trap = wasi_http_p3_handle_start(si->http, si->instance, si->handle, rep, &responder, &req, &req.call);
+  leave_instance(si, &req, trap, true);
   while (!trap) {
+    if (si->trapped) {
+      trap = si->trap;
+      *neighbour_trapped = true;
+      break;
+    }
     if (wr_task_cancelled(req.task)) {
       trap = wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the request was cancelled");
       break;
     }
     req.kicked = false;
-    serve_reactor_run_due(&req.reactor);
-    if (req.body && req.body->feed && req.body->ready) {
-      req.body->ready = false;
-      wasi_http_p3_body_ready(req.body->feed);
-    }
-    if ((trap = pump_response(&req))) break;
     bool progressed = false;
-    if ((trap = cm_instance_run(si->instance, &progressed))) break;
+    if (!si->driving) {
+      si->driving = true;
+      trap = drive(si, &progressed);
+      leave_instance(si, &req, trap, progressed);
+      if (trap) break;
+    }
     if (req.exited && !req.resp) break; /* answered, body done, task over */
     if (progressed || req.kicked) continue;
-    if (req.exited && !serve_reactor_pending(&req.reactor)) {
+    if (req.exited && !si->driving && !serve_reactor_pending(&si->reactor)) {
       /* the task is over and nothing of the guest can run: its body will never end */
       trap = wasm_trap_new(store, WASM_TRAP_HOST, "the guest's task ended with its response body unfinished");
       break;

@@ -12,23 +12,51 @@
 
 #include "component/instance.h"
 #include "serve/http_server.h"
+#include "serve/serve_reactor.h"
 #include "wasi/http.h"
 
+typedef struct p3_request p3_request;
+
+/* A p3 instance as its requests share it: one reactor and one notify hook for the instance;
+ * whichever request's task finds nobody inside drives it for all (runs the reactor's due
+ * wakeups, feeds request bodies, reads response bodies, runs the guest's ready threads), so
+ * the instance is entered from one task at a time and a guest preempted mid-way is never
+ * touched. */
 typedef struct serve_p3_instance {
   cm_component_instance *instance;
   const cm_func *handle;  /* wasi:http/handler@0.3.x#handle */
   wasi_p2_ctx *p2;
   wasi_http_ctx *http;
   void *loop;             /* the worker's h2o_evloop_t */
+  /* serve_p3_instance_init sets up the rest */
+  serve_reactor reactor;
+  p3_request *requests;   /* live requests */
+  unsigned waiting;       /* requests waiting to enter while another drives */
+  bool driving;           /* a request's task is inside the instance */
+  bool trapped;           /* the instance trapped: every request on it ends with `trap` */
+  wasm_trap *trap;        /* the store's */
+  void (*on_ready)(void *arg); /* serve_p3_instance_ready may have turned true */
+  void *ready_arg;
 } serve_p3_instance;
 
-/* Answers *ex (taken over: ended or aborted by the time this returns) with the guest. *ex is
- * set to NULL as soon as the exchange is given up (the guest's task may run on after its
- * response), so that the caller's loop may check the client (httpd_exchange_check_client)
- * while it is not NULL. Call from inside a task (wr_task) of the worker. Returns once the
- * guest's task is over and the response is finished, or a trap: the guest trapped, or the task
- * was cancelled (wr_task_cancel: timeout, client gone, shutdown) — then the instance must not
- * serve again. */
-wasm_trap *serve_p3_handle(const serve_p3_instance *si, httpd_exchange **ex);
+/* Fill in the first five fields first. Installs the instance's reactor and notify hook. */
+void serve_p3_instance_init(serve_p3_instance *si, void (*on_ready)(void *arg), void *ready_arg);
+/* Once no request is left; before the instance is freed. */
+void serve_p3_instance_dispose(serve_p3_instance *si);
+/* Whether a new request may start on it now: not trapped, nobody inside (no guest code running
+ * or preempted), no guest backpressure and nobody waiting to enter. */
+bool serve_p3_instance_ready(const serve_p3_instance *si);
+
+/* Answers *ex (taken over: ended or aborted by the time this returns) with the guest, on an
+ * instance other requests may share. *ex is set to NULL as soon as the exchange is given up (the
+ * guest's task may run on after its response), so that the caller's loop may check the client
+ * (httpd_exchange_check_client) while it is not NULL. on_responded(arg) runs when the response
+ * head goes out. Call from inside a task (wr_task) of the worker. Returns once the guest's task
+ * is over and the response is finished, or a trap: the guest trapped (the instance must not
+ * serve again; *neighbour_trapped when it was not this request's pass that trapped), or the
+ * task was cancelled (wr_task_cancel: timeout, client gone, shutdown): the guest's task is
+ * asked to cancel and abandoned. */
+wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on_responded)(void *arg),
+                           void *responded_arg, bool *neighbour_trapped);
 
 #endif

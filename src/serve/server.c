@@ -36,6 +36,13 @@
 /* How often a running request's connection is peeked for a client that went away (a quick
  * request is never checked; a thousand slow ones cost ten thousand peeks a second). */
 #define CLIENT_CHECK_NS (100 * 1000 * 1000ull)
+/* -W timeout on a shared p3 instance: the request is answered and its guest task cancelled at
+ * the deadline; a guest still inside the instance this much later is taken for stuck in CPU-bound
+ * code, and the store is interrupted (every request on it fails, the instance is retired). */
+#define P3_CANCEL_GRACE_NS (200 * 1000 * 1000ull)
+/* The guest's optional hook, called when its instance went idle (p3: `idle: async func()`). */
+#define IDLE_INTERFACE "warren:lifecycle/idle@0.1.0"
+#define IDLE_FUNC "idle"
 
 /* Log lines a stream of failing requests or a chatty guest can cause are rate-limited, so that
  * neither fills the disk (README "Logs"). Guest output: per instance, and for all instances
@@ -106,13 +113,17 @@ typedef struct serve_instance {
   cm_component_instance *instance;
   const cm_func *handle;
   bool p3;                 /* handle is wasi:http/handler@0.3.x's (request_p3.c) */
+  serve_p3_instance p3i;   /* p3: what its concurrent requests share */
+  const cm_func *idle;     /* warren:lifecycle/idle#idle, if exported */
+  bool p3_ready;           /* p3i is set up (serve_p3_instance_init) */
   const cm_func *teardown; /* warren:lifecycle/teardown#teardown, if exported */
   serve_waiter waiter;
   wasi_output_limit output_limit; /* its stdout and stderr lines */
-  /* a teardown in progress */
-  wr_pool_instance *teardown_token;
-  wr_task *teardown_task;
-  bool teardown_ok, destroy_pending;
+  /* a teardown or idle hook in progress */
+  const cm_func *hook;     /* si->teardown or si->idle */
+  wr_pool_instance *hook_token;
+  wr_task *hook_task;
+  bool hook_ok, destroy_pending;
   running run;
 } serve_instance;
 
@@ -124,6 +135,9 @@ typedef struct serve_request {
   wr_task *task;
   serve_http_exchange *x;
   httpd_exchange *p3_ex; /* a p3 request's exchange, while request_p3.c holds it */
+  bool neighbour_trap;   /* p3: it ended because the shared instance trapped in another's pass */
+  bool revoked;          /* its instance died under it (the pool knows already) */
+  bool interrupted;      /* p3: past its deadline and grace, the store was interrupted */
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
@@ -230,6 +244,12 @@ static void running_remove(serve_app *app, running *r) {
 }
 
 /* ---- instances: the pool's factory ---- */
+/* A p3 instance may take requests again (backpressure off, its driver left, a task ended). */
+static void instance_ready_again(void *arg) {
+  serve_worker *w = arg;
+  if (w->pool) wr_pool_readiness_changed(w->pool);
+}
+
 static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64_t id, wr_error *err,
                                    wasm_trap **trap) {
   serve_instance *si = WR_NEW(serve_instance);
@@ -265,11 +285,23 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
       wr_error_set(err, "%s#%s must be `func()`", TEARDOWN_INTERFACE, TEARDOWN_FUNC);
       si->handle = NULL;
     }
+    si->idle = cm_instance_func(si->instance, IDLE_INTERFACE, IDLE_FUNC);
+    if (si->idle && (cm_func_type(si->idle)->nparams || cm_func_type(si->idle)->result)) {
+      wr_error_set(err, "%s#%s must be `func()`", IDLE_INTERFACE, IDLE_FUNC);
+      si->handle = NULL;
+    }
+    if (si->handle && si->p3 && worker) {
+      si->p3i = (serve_p3_instance){.instance = si->instance, .handle = si->handle, .p2 = si->p2, .http = si->http,
+                                    .loop = httpd_worker_loop(worker->httpd)};
+      serve_p3_instance_init(&si->p3i, instance_ready_again, worker);
+      si->p3_ready = true;
+    }
   }
   return si;
 }
 
 static void instance_free(serve_instance *si) {
+  if (si->p3_ready) serve_p3_instance_dispose(&si->p3i);
   cm_component_instance_free(si->instance);
   wasi_p2_ctx_free(si->p2);
   wasi_http_ctx_free(si->http);
@@ -304,58 +336,92 @@ static void factory_destroy(void *ctx, void *instance) {
   (void)ctx;
   serve_instance *si = instance;
   WR_DEBUG("serve: [instance %llu] retired", (unsigned long long)si->id);
-  if (si->teardown_task) {
-    /* out of drain time: stop the teardown; its task frees the instance when it unwinds */
+  if (si->hook_task) {
+    /* out of time: stop the teardown or idle hook; its task frees the instance when it unwinds */
     si->destroy_pending = true;
     wasm_store_interrupt(si->store);
-    wr_task_cancel(si->teardown_task);
+    wr_task_cancel(si->hook_task);
     return;
   }
   instance_free(si);
 }
 
-static void run_teardown(void *arg) {
+/* In a task: the guest's teardown or idle export, bounded by --drain-timeout or
+ * --idle-hook-timeout (the ticker interrupts it past that). */
+static void run_hook(void *arg) {
   serve_instance *si = arg;
   serve_app *app = si->worker->app;
+  bool teardown = si->hook == si->teardown;
   /* an instance drained for a request timeout still has its interrupt raised */
-  wasm_store_clear_interrupt(si->store);
+  if (teardown) wasm_store_clear_interrupt(si->store);
   si->run.store = si->store;
-  si->run.deadline_ns = wr_monotonic_ns() + app->options.limits.drain_timeout_ns;
+  si->run.deadline_ns = wr_monotonic_ns() + (teardown ? app->options.limits.drain_timeout_ns
+                                                      : app->options.limits.idle_hook_timeout_ns);
   running_add(app, &si->run);
   cm_arena *arena = cm_arena_new();
   cm_val none = {0};
-  wasm_trap *trap = cm_func_call(si->instance, si->teardown, NULL, &none, arena);
+  wasm_trap *trap = cm_func_call(si->instance, si->hook, NULL, &none, arena);
   cm_arena_free(arena);
   running_remove(app, &si->run);
-  si->teardown_ok = trap == NULL;
-  if (trap) log_failure(app, "[instance %llu] teardown failed: %s", (unsigned long long)si->id, trap->message);
+  si->hook_ok = trap == NULL;
+  if (trap)
+    log_failure(app, "[instance %llu] %s failed: %s", (unsigned long long)si->id, teardown ? "teardown" : "idle hook",
+                trap->message);
 }
 
-static void teardown_done(void *arg) {
+static void hook_done(void *arg) {
   serve_instance *si = arg;
   serve_worker *w = si->worker;
-  si->teardown_task = NULL;
+  bool teardown = si->hook == si->teardown;
+  si->hook_task = NULL;
+  si->hook = NULL;
   httpd_worker_release(w->httpd);
   if (si->destroy_pending) instance_free(si);
-  else wr_pool_teardown_done(si->teardown_token, si->teardown_ok);
+  else if (teardown) wr_pool_teardown_done(si->hook_token, si->hook_ok);
+  else wr_pool_idle_done(si->hook_token, si->hook_ok);
 }
 
-/* The pool drained the instance: run the guest's teardown export, if it has one, in a task. */
+/* Runs `hook` (the instance's teardown or idle export) in a task; false when no task could be
+ * had. */
+static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook, wr_pool_instance *token) {
+  si->hook = hook;
+  si->hook_token = token;
+  httpd_worker_hold(w->httpd);
+  si->hook_task = wr_task_spawn(serve_scheduler_base(w->sched), run_hook, hook_done, si);
+  if (si->hook_task) {
+    wr_task_set_local(si->hook_task, si->store);
+    return true;
+  }
+  si->hook = NULL;
+  httpd_worker_release(w->httpd);
+  return false;
+}
+
+/* The pool drained the instance: run the guest's teardown export, if it has one. */
 static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token) {
-  serve_worker *w = ctx;
   serve_instance *si = instance;
   if (!si->teardown) {
     wr_pool_teardown_done(token, true);
     return;
   }
-  si->teardown_token = token;
-  httpd_worker_hold(w->httpd);
-  si->teardown_task = wr_task_spawn(serve_scheduler_base(w->sched), run_teardown, teardown_done, si);
-  if (si->teardown_task) wr_task_set_local(si->teardown_task, si->store);
-  if (!si->teardown_task) {
-    httpd_worker_release(w->httpd);
-    wr_pool_teardown_done(token, false);
+  if (!start_hook(ctx, si, si->teardown, token)) wr_pool_teardown_done(token, false);
+}
+
+/* The instance went idle after serving: run the guest's idle export, if it has one. */
+static void factory_idle(void *ctx, void *instance, wr_pool_instance *token) {
+  serve_instance *si = instance;
+  if (!si->idle) {
+    wr_pool_idle_done(token, true);
+    return;
   }
+  if (!start_hook(ctx, si, si->idle, token)) wr_pool_idle_done(token, true); /* skipped, not failed */
+}
+
+/* p2 instances take a request whenever the pool has room; p3 ones ask their guest. */
+static bool factory_is_ready(void *ctx, void *instance) {
+  WR_UNUSED(ctx);
+  serve_instance *si = instance;
+  return !si->p3_ready || serve_p3_instance_ready(&si->p3i);
 }
 
 static uint64_t factory_now(void *ctx) {
@@ -401,10 +467,11 @@ static void request_client_gone(serve_request *r) {
   r->client_gone = true;
   const httpd_request *head = httpd_exchange_request(r->x ? r->ex : r->p3_ex);
   /* rate-limited: a client can cause this at will */
-  log_failure(r->instance->worker->app, "[instance %llu] client went away during %.*s %.*s: interrupting the guest",
+  bool shared = r->instance->p3; /* a p3 instance serves others: only this request's guest task is cancelled */
+  log_failure(r->instance->worker->app, "[instance %llu] client went away during %.*s %.*s: %s",
               (unsigned long long)r->instance->id, (int)head->method_len, head->method, (int)head->path_len,
-              head->path);
-  wasm_store_interrupt(r->instance->store);
+              head->path, shared ? "cancelling its task" : "interrupting the guest");
+  if (!shared) wasm_store_interrupt(r->instance->store);
   wr_task_cancel(r->task);
 }
 
@@ -421,6 +488,12 @@ static void on_tick(h2o_timeout_entry_t *entry) {
   for (serve_request *r = w->requests.next; r != &w->requests; r = r->next) {
     if (r->deadline_ns && now >= r->deadline_ns && r->task && !wr_task_cancelled(r->task)) {
       wr_task_cancel(r->task);
+      if (r->instance->p3) wr_pool_note_cancellation(w->pool);
+    }
+    if (r->instance->p3 && r->deadline_ns && r->task && !r->interrupted &&
+        now >= r->deadline_ns + P3_CANCEL_GRACE_NS) {
+      r->interrupted = true; /* its task is still inside: CPU-bound guest code */
+      wasm_store_interrupt(r->instance->store);
     }
     if ((r->x || r->p3_ex) && r->task && !r->client_gone && now >= r->next_client_check_ns) {
       r->next_client_check_ns = now + CLIENT_CHECK_NS;
@@ -480,20 +553,21 @@ static void run_request(void *arg) {
   request_outcome(req, trap);
 }
 
+static void request_responded(void *arg) {
+  serve_request *req = arg;
+  wr_pool_responded(req->worker->pool, &req->lease);
+}
+
 /* In the task: a p3 guest handles the request (request_p3.c); the exchange is its. */
 static void run_request_p3(serve_request *req) {
   serve_instance *si = req->instance;
   serve_app *app = req->worker->app;
-  serve_p3_instance p3 = {si->instance, si->handle, si->p2, si->http, httpd_worker_loop(req->worker->httpd)};
-  if (app->options.request_timeout_ns) {
-    req->run.store = si->store;
-    req->run.deadline_ns = req->deadline_ns;
-    running_add(app, &req->run);
-  }
+  WR_UNUSED(app);
+  /* No per-request store interrupt as for p2: the store is shared. The deadline cancels this
+   * request's task (on_tick), and only a guest stuck past the grace interrupts the store. */
   req->p3_ex = req->ex;
   req->ex = NULL; /* the p3 request's from here; req->p3_ex while it holds it */
-  wasm_trap *trap = serve_p3_handle(&p3, &req->p3_ex);
-  if (app->options.request_timeout_ns) running_remove(app, &req->run);
+  wasm_trap *trap = serve_p3_handle(&si->p3i, &req->p3_ex, request_responded, req, &req->neighbour_trap);
   request_outcome(req, trap);
 }
 
@@ -502,7 +576,11 @@ static void request_outcome(serve_request *req, wasm_trap *trap) {
   serve_instance *si = req->instance;
   serve_app *app = req->worker->app;
   req->outcome = WR_TASK_OK;
-  if (trap && req->client_gone) {
+  if (trap && (req->neighbour_trap || req->revoked)) {
+    req->outcome = WR_TASK_ABORTED; /* the instance died of another's fault: judged there */
+  } else if (trap && req->client_gone && si->p3) {
+    req->outcome = WR_TASK_ABORTED; /* its guest task was cancelled; the shared instance goes on */
+  } else if (trap && req->client_gone) {
     req->outcome = WR_TASK_TRAP; /* stopped mid-way: the instance cannot serve again */
     log_failure(app, "[instance %llu] guest interrupted (client gone): %s; instance retired",
                 (unsigned long long)si->id, trap->message);
@@ -569,6 +647,7 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
               (unsigned long long)req->instance->id, (int)head->method_len, head->method, (int)head->path_len,
               head->path, (unsigned long long)((wr_monotonic_ns() - req->granted_ns) / 1000000));
     }
+    req->revoked = true;
     wasm_store_interrupt(req->instance->store);
     if (req->task) wr_task_cancel(req->task);
     return;
@@ -614,6 +693,8 @@ static void *worker_start(void *user, httpd_worker *httpd) {
       .create = factory_create,
       .destroy = factory_destroy,
       .teardown = factory_teardown,
+      .idle = factory_idle,
+      .is_ready = factory_is_ready,
       .now_ns = factory_now,
       .arm = factory_arm,
   };
