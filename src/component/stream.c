@@ -36,7 +36,8 @@ static void end_release(cm_copy_end *e) {
     shared->pending = NULL;
     shared->pending_inst = NULL;
   }
-  wr_free(e);
+  if (e->host) cm_store_free_owned(shared->store, e);
+  else wr_free(e);
   if (--shared->ends == 0) cm_store_free_owned(shared->store, shared);
 }
 
@@ -384,6 +385,7 @@ cm_host_end *cm_host_end_new_writable(cm_store_rt *store, bool future, const cm_
   cm_copy_end *w = end_new(shared, false);
   w->host = ops;
   w->host_arg = arg;
+  cm_store_own(store, w);
   shared->ends++; /* the readable end in flight, until a guest's table takes it */
   *readable = shared;
   return w;
@@ -395,6 +397,7 @@ cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops,
   s->ends--; /* the end in flight becomes this one */
   r->host = ops;
   r->host_arg = arg;
+  cm_store_own(s->store, r);
   return r;
 }
 
