@@ -68,7 +68,7 @@ static void run_job(void *arg) {
   const char *interface;
   const cm_func *run = find_run(inst, &interface);
   if (!run) {
-    fprintf(stderr, "warren: %s: the component exports neither %s nor %s (a command component does)\n", path,
+    fprintf(stderr, "warren: %s: the component does not export %s or %s (a command component does)\n", path,
             CLI_RUN_INTERFACE, CLI_RUN_P3_INTERFACE);
     goto done;
   }

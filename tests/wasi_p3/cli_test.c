@@ -8,6 +8,7 @@
  *                                 freed while its waits and pumps are pending. */
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -427,6 +428,7 @@ static void guest_tests(const char *command_path, const char *waits_path) {
 }
 
 int main(int argc, char **argv) {
+  signal(SIGPIPE, SIG_IGN); /* as `warren run` and `warren serve` do: EPIPE, not a signal */
   host = cm_host_new();
   arena = cm_arena_new();
   wr_error err = {0};
