@@ -23,7 +23,21 @@ bool wasi_p3_define_random(cm_host *host, wr_error *err) {
   static const cm_host_binding seed_funcs[] = {
       {"get-insecure-seed", wasi_random_seed, {NULL}},
   };
+  /* 0.3.0-rc-2026-02-09's byte counts are exact, as in 0.2 (p3_versions.c) */
+  static const cm_host_binding rc_random_funcs[] = {
+      {"get-random-bytes", wasi_random_bytes, {NULL}},
+      {"get-random-u64", wasi_random_u64, {NULL}},
+  };
+  static const cm_host_binding rc_insecure_funcs[] = {
+      {"get-insecure-random-bytes", wasi_random_bytes, {NULL}},
+      {"get-insecure-random-u64", wasi_random_u64, {NULL}},
+  };
   return wasi_bind_funcs(host, WASI_P3_IFACE("random/random"), random_funcs, WR_ARRAY_LEN(random_funcs), err) &&
          wasi_bind_funcs(host, WASI_P3_IFACE("random/insecure"), insecure_funcs, WR_ARRAY_LEN(insecure_funcs), err) &&
-         wasi_bind_funcs(host, WASI_P3_IFACE("random/insecure-seed"), seed_funcs, WR_ARRAY_LEN(seed_funcs), err);
+         wasi_bind_funcs(host, WASI_P3_IFACE("random/insecure-seed"), seed_funcs, WR_ARRAY_LEN(seed_funcs), err) &&
+         wasi_add_wit(host, "p3-random-rc-2026-02-09", err) &&
+         wasi_bind_funcs(host, "wasi:random/random@0.3.0-rc-2026-02-09", rc_random_funcs,
+                         WR_ARRAY_LEN(rc_random_funcs), err) &&
+         wasi_bind_funcs(host, "wasi:random/insecure@0.3.0-rc-2026-02-09", rc_insecure_funcs,
+                         WR_ARRAY_LEN(rc_insecure_funcs), err);
 }

@@ -6,8 +6,9 @@
  *   - cli, clocks: the same in both (exit-with-code is @unstable in both candidates: the same
  *     function, only gated);
  *   - random: the same in 2026-03-15; in 2026-02-09 get-random-bytes and
- *     get-insecure-random-bytes name their parameter `len`, not `max-len` (a function type
- *     names its parameters, so those two interfaces would not match: not aliased).
+ *     get-insecure-random-bytes take `len`, an exact count, not `max-len` (a function type
+ *     names its parameters, so those two interfaces would not match an alias): they are declared
+ *     from their own WIT instead (wit/p3-random-rc-2026-02-09.wit, p3_random.c).
  * wasi:filesystem, wasi:sockets and wasi:http are aliased by their own hosts if at all. */
 #include <stdio.h>
 

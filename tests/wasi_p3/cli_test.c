@@ -138,9 +138,13 @@ static void test_versions(void) {
   CHECK(clock_rc && cm_host_interface_async_func(clock_rc, "wait-for", &async_impl, &env));
   CHECK(find("wasi:random/random@0.3.0-rc-2026-03-15") != NULL);
   CHECK(find("wasi:random/insecure-seed@0.3.0-rc-2026-02-09") != NULL);
-  /* random/random and random/insecure of 2026-02-09 name a parameter differently: not aliased */
-  CHECK(find("wasi:random/random@0.3.0-rc-2026-02-09") == NULL);
-  CHECK(find("wasi:random/insecure@0.3.0-rc-2026-02-09") == NULL);
+  /* random/random and random/insecure of 2026-02-09 take an exact `len`: their own WIT, not an
+   * alias of 0.3.0's (whose max-len parameter would not match) */
+  const cm_host_interface *random_rc = find("wasi:random/random@0.3.0-rc-2026-02-09");
+  const cm_host_interface *random_final = find("wasi:random/random@0.3.0");
+  CHECK(random_rc && random_final && cm_host_interface_type(random_rc) != cm_host_interface_type(random_final));
+  CHECK(random_rc && cm_host_interface_func(random_rc, "get-random-bytes", &impl, &env));
+  CHECK(find("wasi:random/insecure@0.3.0-rc-2026-02-09") != NULL);
   /* other prereleases still bind only to themselves */
   CHECK(find("wasi:cli/stdout@0.3.0-rc-2025-09-16") == NULL);
   CHECK(find("wasi:cli/stdout@0.3.0-rc-2026-03-15+build") == NULL);
