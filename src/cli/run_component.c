@@ -83,7 +83,7 @@ static void run_job(void *arg) {
   trap = ft->async ? wasi_p3_call(inst, job->reactor, run, NULL, &result, arena)
                    : cm_func_call(inst, run, NULL, &result, arena);
   char what[96];
-  snprintf(what, sizeof what, "%s#run", interface);
+  snprintf(what, sizeof what, "%.80s#run", interface);
   if (trap) job->status = run_trap_status(trap, path, what);
   else job->status = result.u.cs.index == 0 ? 0 : 1;
   cm_arena_free(arena);
