@@ -204,14 +204,6 @@ static void guest_end(guest *g) {
 
 static const cm_func *run_func(const guest *g) { return cm_instance_func(g->inst, "wasi:cli/run@0.3.0", "run"); }
 
-/* Runs the guest's run to its end: NULL and *ok, or the trap. */
-static wasm_trap *guest_run(guest *g, bool *ok) {
-  cm_val result = {0};
-  wasm_trap *trap = wasi_p3_call(g->inst, g->reactor, run_func(g), NULL, &result, arena);
-  *ok = !trap && result.u.cs.index == 0;
-  return trap;
-}
-
 static wasi_p2_config stdio_config(int in, int out) {
   static const char *const args[] = {"prog", "x", "y z"};
   static const char *const env[] = {"A=1"};
@@ -227,72 +219,76 @@ static wasi_p2_config stdio_config(int in, int out) {
   return config;
 }
 
-static size_t drain(int fd, char *buf, size_t cap) {
+/* How a run ended (the trap's message is copied: it goes with the store). */
+typedef struct outcome {
+  bool ok;      /* returned ok */
+  bool trapped;
+  char message[256];
+} outcome;
+
+/* Runs the guest's run to its end (wasi_p3_call) with stdin `in` and stdout `out` (-1: none). */
+static outcome run_with(const cm_component *component, int in, int out, bool with_reactor, const char *prefix,
+                        wasi_output_limit *limit) {
+  wasi_p2_config config = stdio_config(in, out);
+  outcome o = {.trapped = true, .message = "not instantiated"};
+  guest g;
+  if (guest_start(&g, component, &config, with_reactor, prefix, limit)) {
+    cm_val result = {0};
+    wasm_trap *trap = wasi_p3_call(g.inst, g.reactor, run_func(&g), NULL, &result, arena);
+    o.trapped = trap != NULL;
+    o.ok = !trap && result.u.cs.index == 0;
+    snprintf(o.message, sizeof o.message, "%s", trap ? trap->message : "");
+    if (trap) fprintf(stderr, "(guest trap: %s)\n", trap->message);
+  }
+  guest_end(&g);
+  return o;
+}
+
+/* run_with, stdout a pipe read back into buf (NUL-terminated; it fits the pipe's buffer). */
+static outcome run_captured(const cm_component *component, int in, const char *prefix, wasi_output_limit *limit,
+                            char *buf, size_t cap) {
+  int out[2];
+  buf[0] = 0;
+  if (pipe(out)) return (outcome){.trapped = true, .message = "pipe"};
+  outcome o = run_with(component, in, out[1], true, prefix, limit);
+  close(out[1]);
   size_t len = 0;
   ssize_t r;
-  while (len < cap && (r = read(fd, buf + len, cap - len)) > 0) len += (size_t)r;
-  return len;
+  while (len < cap - 1 && (r = read(out[0], buf + len, cap - 1 - len)) > 0) len += (size_t)r;
+  buf[len] = 0;
+  close(out[0]);
+  return o;
 }
 
 #define COMMAND_OUTPUT "hello from p3\nx\ny z\nA=1\nwaited\n" /* before stdin's bytes */
 
 /* stdin and stdout are pipes; everything the guest writes comes out in order */
 static void test_command_pipes(const cm_component *command) {
-  int in[2], out[2];
-  if (pipe(in) || pipe(out)) return;
+  int in[2];
+  if (pipe(in)) return;
   static const char input[] = "line one\nline two\n";
   CHECK(write(in[1], input, sizeof input - 1) == (ssize_t)(sizeof input - 1));
   close(in[1]);
-  wasi_p2_config config = stdio_config(in[0], out[1]);
-  guest g;
-  if (guest_start(&g, command, &config, true, NULL, NULL)) {
-    bool ok;
-    wasm_trap *trap = guest_run(&g, &ok);
-    if (trap) fprintf(stderr, "command: %s\n", trap->message);
-    CHECK(!trap && ok);
-  }
-  guest_end(&g);
-  close(out[1]);
   char buf[256];
-  size_t len = drain(out[0], buf, sizeof buf - 1);
-  buf[len] = 0;
-  CHECK(!strcmp(buf, COMMAND_OUTPUT "line one\nline two\n"));
+  outcome o = run_captured(command, in[0], NULL, NULL, buf, sizeof buf);
+  CHECK(o.ok && !strcmp(buf, COMMAND_OUTPUT "line one\nline two\n"));
   close(in[0]);
-  close(out[0]);
 }
 
 /* -1: an empty stdin and a discarding stdout (what `warren serve` gives a guest) */
 static void test_command_no_stdio(const cm_component *command) {
-  wasi_p2_config config = stdio_config(-1, -1);
-  guest g;
-  if (guest_start(&g, command, &config, true, NULL, NULL)) {
-    bool ok;
-    CHECK(!guest_run(&g, &ok) && ok);
-  }
-  guest_end(&g);
+  CHECK(run_with(command, -1, -1, true, NULL, NULL).ok);
 }
 
 /* 0.2's line prefix and rate limit apply to write-via-stream too */
 static void test_command_prefix_and_limit(const cm_component *command) {
-  int out[2];
-  if (pipe(out)) return;
-  wasi_p2_config config = stdio_config(-1, out[1]);
   wasi_output_limit limit;
   wr_rate_limit_init(&limit.instance, 0.001, 3); /* three lines, then (nearly) nothing */
   limit.shared = NULL;
-  guest g;
-  if (guest_start(&g, command, &config, true, "out :: ", &limit)) {
-    bool ok;
-    CHECK(!guest_run(&g, &ok) && ok);
-  }
-  guest_end(&g);
-  wr_rate_limit_destroy(&limit.instance);
-  close(out[1]);
   char buf[256];
-  size_t len = drain(out[0], buf, sizeof buf - 1);
-  buf[len] = 0;
-  CHECK(!strcmp(buf, "out :: hello from p3\nout :: x\nout :: y z\n"));
-  close(out[0]);
+  outcome o = run_captured(command, -1, "out :: ", &limit, buf, sizeof buf);
+  CHECK(o.ok && !strcmp(buf, "out :: hello from p3\nout :: x\nout :: y z\n"));
+  wr_rate_limit_destroy(&limit.instance);
 }
 
 typedef struct slow_reader {
@@ -306,7 +302,7 @@ static void *read_slowly(void *arg) {
   struct timespec pause = {0, 50 * 1000000}; /* let the pipe fill: the host must wait for room */
   nanosleep(&pause, NULL);
   static char buf[8192];
-  size_t prefix = (sizeof COMMAND_OUTPUT - 1);
+  size_t prefix = sizeof COMMAND_OUTPUT - 1;
   ssize_t n;
   while ((n = read(r->fd, buf, sizeof buf)) > 0) {
     for (ssize_t i = 0; i < n; i++, r->got++)
@@ -331,16 +327,10 @@ static void test_command_slow_reader(const cm_component *command) {
   slow_reader reader = {.fd = out[0], .intact = true};
   pthread_t thread;
   pthread_create(&thread, NULL, read_slowly, &reader);
-  wasi_p2_config config = stdio_config(in, out[1]);
-  guest g;
-  if (guest_start(&g, command, &config, true, NULL, NULL)) {
-    bool ok;
-    CHECK(!guest_run(&g, &ok) && ok);
-  }
-  guest_end(&g);
+  CHECK(run_with(command, in, out[1], true, NULL, NULL).ok);
   close(out[1]);
   pthread_join(thread, NULL);
-  CHECK(reader.got == (sizeof COMMAND_OUTPUT - 1) + SIZE && reader.intact);
+  CHECK(reader.got == sizeof COMMAND_OUTPUT - 1 + SIZE && reader.intact);
   close(out[0]);
   close(in);
 }
@@ -350,49 +340,23 @@ static void test_command_broken_pipe(const cm_component *command) {
   int out[2];
   if (pipe(out)) return;
   close(out[0]);
-  wasi_p2_config config = stdio_config(-1, out[1]);
-  guest g;
-  if (guest_start(&g, command, &config, true, NULL, NULL)) {
-    bool ok;
-    wasm_trap *trap = guest_run(&g, &ok);
-    /* command.wat traps on a write that did not complete */
-    CHECK(trap && strstr(trap->message, "unreachable"));
-  }
-  guest_end(&g);
+  outcome o = run_with(command, -1, out[1], true, NULL, NULL);
+  /* command.wat traps on a write that did not complete */
+  CHECK(o.trapped && strstr(o.message, "unreachable"));
   close(out[1]);
 }
 
 /* without an event loop, the first stream or wait says so */
 static void test_no_reactor(const cm_component *command) {
-  wasi_p2_config config = stdio_config(-1, -1);
-  guest g;
-  if (guest_start(&g, command, &config, false, NULL, NULL)) {
-    bool ok;
-    wasm_trap *trap = guest_run(&g, &ok);
-    CHECK(trap && strstr(trap->message, "event loop"));
-  }
-  guest_end(&g);
+  outcome o = run_with(command, -1, -1, false, NULL, NULL);
+  CHECK(o.trapped && strstr(o.message, "event loop"));
 }
 
 /* waits run concurrently, a cancelled one goes (concurrent_wait.wat says what it checks) */
 static void test_concurrent_waits(const cm_component *waits) {
-  int out[2];
-  if (pipe(out)) return;
-  wasi_p2_config config = stdio_config(-1, out[1]);
-  guest g;
-  if (guest_start(&g, waits, &config, true, NULL, NULL)) {
-    bool ok;
-    wasm_trap *trap = guest_run(&g, &ok);
-    if (trap) fprintf(stderr, "concurrent_wait: %s\n", trap->message);
-    CHECK(!trap && ok);
-  }
-  guest_end(&g);
-  close(out[1]);
   char buf[64];
-  size_t len = drain(out[0], buf, sizeof buf - 1);
-  buf[len] = 0;
-  CHECK(!strcmp(buf, "cancelled\nshort\nlong\n"));
-  close(out[0]);
+  outcome o = run_captured(waits, -1, NULL, NULL, buf, sizeof buf);
+  CHECK(o.ok && !strcmp(buf, "cancelled\nshort\nlong\n"));
 }
 
 static void ignore_resolve(void *arg, const cm_val *result) { (void)arg, (void)result; }
