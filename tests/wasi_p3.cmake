@@ -46,7 +46,7 @@ function(wasi_p3_run name)
   set_tests_properties(wasi_p3.run.${name} PROPERTIES FIXTURES_REQUIRED wasi_p3_guests TIMEOUT 120)
 endfunction()
 wasi_p3_run(command EXIT 0 STDIN ${CMAKE_SOURCE_DIR}/tests/wasi_p3/stdin.txt
-            STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/command.expected
+            STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/command.expected STDERR_REGEX "^stderr from p3.$"
             ARGS --env A=1 --env EMPTY= ${WASI_P3_OUT}/command.wasm x "y z")
 wasi_p3_run(concurrent_wait EXIT 0 STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/concurrent_wait.expected
             ARGS ${WASI_P3_OUT}/concurrent_wait.wasm)

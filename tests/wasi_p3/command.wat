@@ -3,6 +3,8 @@
 ;;   1. writes "hello from p3" to stdout through stdout.write-via-stream,
 ;;   2. writes its arguments after the program name, one per line, then its environment,
 ;;   3. waits 20 ms with monotonic-clock.wait-for (lowered sync: its thread waits on the reactor),
+;;      then until now + 5 ms with wait-until, which must not return before then,
+;;      and writes "stderr from p3" to stderr through stderr.write-via-stream,
 ;;   4. copies stdin (stdin.read-via-stream) to stdout and checks stdin's future says ok,
 ;;   5. ends the stream and checks stdout's future says ok, then returns ok.
 ;; Any unexpected status traps (unreachable).
@@ -12,6 +14,13 @@
     (export "error-code" (type (eq $ec)))))
   (alias export $types "error-code" (type $error-code))
   (import "wasi:cli/stdout@0.3.0" (instance $stdout
+    (alias outer 1 $error-code (type $ec-outer))
+    (export "error-code" (type $ec (eq $ec-outer)))
+    (type $s (stream u8))
+    (type $r (result (error $ec)))
+    (type $f (future $r))
+    (export "write-via-stream" (func (param "data" $s) (result $f)))))
+  (import "wasi:cli/stderr@0.3.0" (instance $stderr
     (alias outer 1 $error-code (type $ec-outer))
     (export "error-code" (type $ec (eq $ec-outer)))
     (type $s (stream u8))
@@ -29,6 +38,8 @@
     (export "get-environment" (func (result (list (tuple string string)))))
     (export "get-arguments" (func (result (list string))))))
   (import "wasi:clocks/monotonic-clock@0.3.0" (instance $clock
+    (export "now" (func (result u64)))
+    (export "wait-until" (func async (param "when" u64)))
     (export "wait-for" (func async (param "how-long" u64)))))
 
   (type $S (stream u8))
@@ -62,6 +73,9 @@
   (core func $get-environment (canon lower (func $environment "get-environment") (memory $mem) (realloc $realloc)))
   (core func $get-arguments (canon lower (func $environment "get-arguments") (memory $mem) (realloc $realloc)))
   (core func $wait-for (canon lower (func $clock "wait-for")))
+  (core func $wait-until (canon lower (func $clock "wait-until")))
+  (core func $now (canon lower (func $clock "now")))
+  (core func $stderr-write-via-stream (canon lower (func $stderr "write-via-stream")))
 
   (core module $Main
     (import "" "mem" (memory 1))
@@ -77,7 +91,11 @@
     (import "" "get-environment" (func $get-environment (param i32)))
     (import "" "get-arguments" (func $get-arguments (param i32)))
     (import "" "wait-for" (func $wait-for (param i64)))
+    (import "" "wait-until" (func $wait-until (param i64)))
+    (import "" "now" (func $now (result i64)))
+    (import "" "stderr-write-via-stream" (func $stderr-write-via-stream (param i32) (result i32)))
     (data (i32.const 0) "hello from p3\n")
+    (data (i32.const 32) "stderr from p3\n")
     (data (i32.const 16) "=")
     (data (i32.const 17) "\n")
     (data (i32.const 20) "waited\n")
@@ -102,7 +120,7 @@
 
     (func (export "run") (result i32)
       (local $pair i64) (local $stdout-done i32) (local $i i32) (local $n i32) (local $at i32)
-      (local $in i32) (local $stdin-done i32) (local $ret i32)
+      (local $in i32) (local $stdin-done i32) (local $ret i32) (local $until i64) (local $err i32)
       ;; 1. stdout
       (local.set $pair (call $stream.new))
       (global.set $out (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
@@ -134,6 +152,16 @@
       ;; 3. the clock
       (call $wait-for (i64.const 20000000))
       (call $write (i32.const 20) (i32.const 7))
+      (local.set $until (i64.add (call $now) (i64.const 5000000)))
+      (call $wait-until (local.get $until))
+      (if (i64.lt_u (call $now) (local.get $until)) (then unreachable))
+      ;; stderr: a stream of its own, ended at once
+      (local.set $pair (call $stream.new))
+      (local.set $err (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+      (local.set $ret (call $stderr-write-via-stream (i32.wrap_i64 (local.get $pair))))
+      (if (i32.ne (call $stream.write (local.get $err) (i32.const 32) (i32.const 15)) (i32.const 0xf0)) (then unreachable))
+      (call $stream.drop-writable (local.get $err))
+      (call $expect-ok (local.get $ret))
       ;; 4. stdin to stdout, 4 KiB at a time, until the host drops its end (end of input)
       (call $read-via-stream (i32.const 128))
       (local.set $in (i32.load (i32.const 128)))
@@ -163,7 +191,10 @@
     (export "read-via-stream" (func $read-via-stream))
     (export "get-environment" (func $get-environment))
     (export "get-arguments" (func $get-arguments))
-    (export "wait-for" (func $wait-for))))))
+    (export "wait-for" (func $wait-for))
+    (export "wait-until" (func $wait-until))
+    (export "now" (func $now))
+    (export "stderr-write-via-stream" (func $stderr-write-via-stream))))))
   (func $run async (result (result)) (canon lift (core func $main "run")))
   (instance $run-instance (export "run" (func $run)))
   (export "wasi:cli/run@0.3.0" (instance $run-instance)))
