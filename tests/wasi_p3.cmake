@@ -57,3 +57,10 @@ wasi_p3_run(invoke EXIT 0 STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/invoke.e
 wasi_p3_run(exit EXIT 3 ARGS ${WASI_P3_OUT}/exit.wasm)
 # a run stuck with nothing pending stops with a clear error
 wasi_p3_run(deadlock EXIT 134 STDERR_REGEX "deadlock" ARGS ${WASI_P3_OUT}/deadlock.wasm)
+
+# The embedding API runs the same commands (warren_run_command).
+add_executable(wasi_p3_embed_command_test tests/wasi_p3/embed_command_test.c)
+target_link_libraries(wasi_p3_embed_command_test PRIVATE warren_shared)
+add_test(NAME wasi_p3.embed_command COMMAND wasi_p3_embed_command_test ${WASI_P3_OUT}/command.wasm
+         ${WASI_P3_OUT}/exit.wasm ${WASI_P3_OUT}/deadlock.wasm)
+set_tests_properties(wasi_p3.embed_command PROPERTIES FIXTURES_REQUIRED wasi_p3_guests TIMEOUT 120)

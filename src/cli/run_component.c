@@ -15,7 +15,7 @@
 extern char **environ;
 
 #define CLI_RUN_INTERFACE "wasi:cli/run@0.2.0"
-#define CLI_RUN_P3_INTERFACE "wasi:cli/run@" WASI_P3_VERSION
+#define CLI_RUN_P3_INTERFACE "wasi:cli/run@" WASI_P3_VERSION /* or a release candidate's */
 
 typedef struct component_job {
   const run_options *opts;
@@ -25,24 +25,6 @@ typedef struct component_job {
   const wasi_p2_config *config;
   int status;
 } component_job;
-
-/* wasi:cli/run's run at 0.2.x, 0.3.0 or a 0.3 release candidate. */
-static const cm_func *find_run(const cm_component_instance *inst, const char **interface) {
-  static char names[8][48];
-  size_t n = 0;
-  snprintf(names[n++], sizeof names[0], "%s", CLI_RUN_INTERFACE);
-  snprintf(names[n++], sizeof names[0], "%s", CLI_RUN_P3_INTERFACE);
-  for (size_t i = 0; i < wasi_p3_rc_version_count && n < 8; i++)
-    snprintf(names[n++], sizeof names[0], "wasi:cli/run@%s", wasi_p3_rc_versions[i]);
-  for (size_t i = 0; i < n; i++) {
-    const cm_func *run = cm_instance_func(inst, names[i], "run");
-    if (run) {
-      *interface = names[i];
-      return run;
-    }
-  }
-  return NULL;
-}
 
 static void run_job(void *arg) {
   component_job *job = arg;
@@ -66,7 +48,7 @@ static void run_job(void *arg) {
     goto done;
   }
   const char *interface;
-  const cm_func *run = find_run(inst, &interface);
+  const cm_func *run = wasi_cli_run_func(inst, &interface);
   if (!run) {
     fprintf(stderr, "warren: %s: the component does not export %s or %s (a command component does)\n", path,
             CLI_RUN_INTERFACE, CLI_RUN_P3_INTERFACE);

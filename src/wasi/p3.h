@@ -21,8 +21,15 @@
 
 /* The release candidates whose cli, clocks and random imports bind to 0.3.0 (p3_versions.c
  * says which interfaces), newest first; also the versions of wasi:cli/run a command may export. */
+#define WASI_P3_RC_MARCH "0.3.0-rc-2026-03-15"
+#define WASI_P3_RC_FEBRUARY "0.3.0-rc-2026-02-09"
 extern const char *const wasi_p3_rc_versions[];
 extern const size_t wasi_p3_rc_version_count;
+
+/* A command's run: the export wasi:cli/run@0.2.x, @0.3.0 or @<a release candidate above>#run
+ * (*interface names it), or NULL. A 0.2 run is sync (cm_func_call), a 0.3 one async
+ * (wasi_p3_call). */
+const cm_func *wasi_cli_run_func(const cm_component_instance *inst, const char **interface);
 
 /* Adds the 0.3 WIT and every 0.3 interface implemented so far to `host`. false + err when a
  * WIT document or a definition is rejected (a bug in Warren, not in a guest). */

@@ -1,6 +1,19 @@
-/* wasi_p3_call: one export run to its end on a poll reactor (p3.h). */
+/* wasi_p3_call: one export run to its end on a poll reactor, and finding a command's run (p3.h). */
 #include "../component/instance.h"
 #include "p3.h"
+
+const cm_func *wasi_cli_run_func(const cm_component_instance *inst, const char **interface) {
+  static const char *const names[] = {"wasi:cli/run@0.2.0", "wasi:cli/run@" WASI_P3_VERSION,
+                                      "wasi:cli/run@" WASI_P3_RC_MARCH, "wasi:cli/run@" WASI_P3_RC_FEBRUARY};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    const cm_func *run = cm_instance_func(inst, names[i], "run");
+    if (run) {
+      *interface = names[i];
+      return run;
+    }
+  }
+  return NULL;
+}
 
 typedef struct driven_call {
   bool resolved, exited;

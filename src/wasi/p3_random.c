@@ -36,8 +36,8 @@ bool wasi_p3_define_random(cm_host *host, wr_error *err) {
          wasi_bind_funcs(host, WASI_P3_IFACE("random/insecure"), insecure_funcs, WR_ARRAY_LEN(insecure_funcs), err) &&
          wasi_bind_funcs(host, WASI_P3_IFACE("random/insecure-seed"), seed_funcs, WR_ARRAY_LEN(seed_funcs), err) &&
          wasi_add_wit(host, "p3-random-rc-2026-02-09", err) &&
-         wasi_bind_funcs(host, "wasi:random/random@0.3.0-rc-2026-02-09", rc_random_funcs,
+         wasi_bind_funcs(host, "wasi:random/random@" WASI_P3_RC_FEBRUARY, rc_random_funcs,
                          WR_ARRAY_LEN(rc_random_funcs), err) &&
-         wasi_bind_funcs(host, "wasi:random/insecure@0.3.0-rc-2026-02-09", rc_insecure_funcs,
+         wasi_bind_funcs(host, "wasi:random/insecure@" WASI_P3_RC_FEBRUARY, rc_insecure_funcs,
                          WR_ARRAY_LEN(rc_insecure_funcs), err);
 }

@@ -14,7 +14,7 @@
 
 #include "p3_internal.h"
 
-const char *const wasi_p3_rc_versions[] = {"0.3.0-rc-2026-03-15", "0.3.0-rc-2026-02-09"};
+const char *const wasi_p3_rc_versions[] = {WASI_P3_RC_MARCH, WASI_P3_RC_FEBRUARY};
 const size_t wasi_p3_rc_version_count = WR_ARRAY_LEN(wasi_p3_rc_versions);
 
 /* interfaces whose WIT is 0.3.0's in every candidate above */
