@@ -23,7 +23,8 @@ add_test(NAME wasi_p3.assemble
                                      node \"$0\" parse \"$1/$g.wat\" -o \"$2/$g.wasm\" && [ -s \"$2/$g.wasm\" ] || exit 1; done"
                  ${WASI_P3_JCO} ${CMAKE_SOURCE_DIR}/tests/wasi_p3 ${WASI_P3_OUT})
 set_tests_properties(wasi_p3.assemble PROPERTIES FIXTURES_SETUP wasi_p3_guests FIXTURES_REQUIRED component_corpus)
-add_test(NAME wasi_p3.cli_guests COMMAND wasi_p3_cli_test ${WASI_P3_OUT}/command.wasm ${WASI_P3_OUT}/concurrent_wait.wasm)
+add_test(NAME wasi_p3.cli_guests COMMAND wasi_p3_cli_test ${WASI_P3_OUT}/command.wasm ${WASI_P3_OUT}/concurrent_wait.wasm
+                                        ${WASI_P3_OUT}/exit.wasm)
 set_tests_properties(wasi_p3.cli_guests PROPERTIES FIXTURES_REQUIRED wasi_p3_guests TIMEOUT 120)
 
 # wasi_p3_run(<name> STDOUT_FILE file ARGS <warren run arguments...> [STDIN file] [EXIT n] [STDERR_REGEX re])
@@ -53,8 +54,10 @@ wasi_p3_run(concurrent_wait EXIT 0 STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3
 # --invoke of an async export runs the same way (and prints its result)
 wasi_p3_run(invoke EXIT 0 STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/invoke.expected
             ARGS --invoke "wasi:cli/run@0.3.0#run()" ${WASI_P3_OUT}/concurrent_wait.wasm)
-# exit-with-code inside an async run (imported under a release-candidate name) is the exit status
-wasi_p3_run(exit EXIT 3 ARGS ${WASI_P3_OUT}/exit.wasm)
+# exit-with-code inside an async run (imported under release-candidate names) is the exit status,
+# and what the guest wrote before reaches stdout
+wasi_p3_run(exit EXIT 3 STDIN ${CMAKE_SOURCE_DIR}/tests/wasi_p3/stdin.txt
+            STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/stdin.txt ARGS ${WASI_P3_OUT}/exit.wasm)
 # a run stuck with nothing pending stops with a clear error
 wasi_p3_run(deadlock EXIT 134 STDERR_REGEX "deadlock" ARGS ${WASI_P3_OUT}/deadlock.wasm)
 

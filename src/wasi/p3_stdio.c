@@ -19,6 +19,7 @@
 #include "stdio_lines.h"
 
 #define STDIO_CHUNK (64u * 1024)
+#define STDIO_FLUSH_MS 2000 /* the most a teardown waits to write output already accepted */
 
 /* wasi:cli/types error-code cases */
 enum { ERROR_IO = 0, ERROR_ILLEGAL_BYTE_SEQUENCE = 1, ERROR_PIPE = 2, NO_ERROR = -1 };
@@ -60,9 +61,30 @@ typedef struct pump {
   void (*step)(struct pump *p); /* moves bytes until it must wait for the fd or the guest */
 } pump;
 
+static ssize_t write_nonblocking(int fd, const uint8_t *buf, size_t len);
+
+/* Output the guest wrote (its stream writes completed) but the fd had no room for when the
+ * instance went (an exit, a trap): written now, waiting for room as 0.2's blocking writes do,
+ * but at most STDIO_FLUSH_MS in all, so a reader that never reads cannot hold the teardown. */
+static void flush_on_teardown(pump *p) {
+  uint64_t deadline = wr_monotonic_ns() + (uint64_t)STDIO_FLUSH_MS * 1000000u;
+  while (p->fd >= 0 && p->out_at < p->out.len) {
+    ssize_t w = write_nonblocking(p->fd, p->out.items + p->out_at, p->out.len - p->out_at);
+    if (w > 0) {
+      p->out_at += (size_t)w;
+      continue;
+    }
+    uint64_t now = wr_monotonic_ns();
+    if (w == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || now >= deadline) return;
+    struct pollfd pfd = {.fd = p->fd, .events = POLLOUT};
+    poll(&pfd, 1, (int)((deadline - now + 999999u) / 1000000u));
+  }
+}
+
 static void pump_free(void *object) {
   pump *p = object;
   if (p->wakeup) p->reactor->cancel(p->reactor, p->wakeup);
+  flush_on_teardown(p);
   WR_VEC_FREE(&p->out);
   wr_free(p->buf);
   wr_free(p);

@@ -1,11 +1,12 @@
 /* WASI 0.3 cli, clocks and random hosts (src/wasi/p3_*.c).
  *   cli_test                      the sync functions called directly (as test_p2.c does), and
  *                                 the release-candidate names (cm_host_alias_version);
- *   cli_test COMMAND.wasm WAIT.wasm  the async ones through guests (tests/wasi_p3/command.wat,
- *                                 concurrent_wait.wat) run with wasi_p3_call on a poll reactor:
- *                                 stdio over pipes (with a slow reader, prefixes and rate limits),
- *                                 empty and discarding stdio, EPIPE, no event loop, and an instance
- *                                 freed while its waits and pumps are pending. */
+ *   cli_test command.wasm concurrent_wait.wasm exit.wasm
+ *                                 the async ones through the .wat guests of tests/wasi_p3, run with
+ *                                 wasi_p3_call on a poll reactor: stdio over pipes (with slow
+ *                                 readers, prefixes and rate limits), empty and discarding stdio,
+ *                                 EPIPE, no event loop, output accepted before an exit, and an
+ *                                 instance freed while its waits and pumps are pending. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -202,7 +203,15 @@ static void guest_end(guest *g) {
   wasi_poll_reactor_free(g->reactor);
 }
 
-static const cm_func *run_func(const guest *g) { return cm_instance_func(g->inst, "wasi:cli/run@0.3.0", "run"); }
+static const cm_func *run_func(const guest *g) {
+  const char *interface;
+  const cm_func *run = wasi_cli_run_func(g->inst, &interface);
+  if (!run) {
+    fprintf(stderr, "the guest exports no wasi:cli/run\n");
+    exit(2);
+  }
+  return run;
+}
 
 static wasi_p2_config stdio_config(int in, int out) {
   static const char *const args[] = {"prog", "x", "y z"};
@@ -223,6 +232,7 @@ static wasi_p2_config stdio_config(int in, int out) {
 typedef struct outcome {
   bool ok;      /* returned ok */
   bool trapped;
+  int exit_code; /* an exit trap's code, else -1 */
   char message[256];
 } outcome;
 
@@ -230,13 +240,14 @@ typedef struct outcome {
 static outcome run_with(const cm_component *component, int in, int out, bool with_reactor, const char *prefix,
                         wasi_output_limit *limit) {
   wasi_p2_config config = stdio_config(in, out);
-  outcome o = {.trapped = true, .message = "not instantiated"};
+  outcome o = {.trapped = true, .exit_code = -1, .message = "not instantiated"};
   guest g;
   if (guest_start(&g, component, &config, with_reactor, prefix, limit)) {
     cm_val result = {0};
     wasm_trap *trap = wasi_p3_call(g.inst, g.reactor, run_func(&g), NULL, &result, arena);
     o.trapped = trap != NULL;
     o.ok = !trap && result.u.cs.index == 0;
+    if (trap && trap->kind == WASM_TRAP_EXIT) o.exit_code = trap->exit_code;
     snprintf(o.message, sizeof o.message, "%s", trap ? trap->message : "");
     if (trap) fprintf(stderr, "(guest trap: %s)\n", trap->message);
   }
@@ -293,46 +304,68 @@ static void test_command_prefix_and_limit(const cm_component *command) {
 
 typedef struct slow_reader {
   int fd;
+  size_t prefix;   /* bytes before the pattern */
+  long pause_ns;   /* after each read */
   size_t got;
   bool intact;
 } slow_reader;
 
 static void *read_slowly(void *arg) {
   slow_reader *r = arg;
-  struct timespec pause = {0, 50 * 1000000}; /* let the pipe fill: the host must wait for room */
-  nanosleep(&pause, NULL);
-  static char buf[8192];
-  size_t prefix = sizeof COMMAND_OUTPUT - 1;
+  struct timespec start = {0, 50 * 1000000}, pause = {0, r->pause_ns}; /* let the pipe fill */
+  nanosleep(&start, NULL);
+  static char buf[4096];
   ssize_t n;
   while ((n = read(r->fd, buf, sizeof buf)) > 0) {
     for (ssize_t i = 0; i < n; i++, r->got++)
-      if (r->got >= prefix && buf[i] != (char)('a' + (r->got - prefix) % 26)) r->intact = false;
+      if (r->got >= r->prefix && buf[i] != (char)('a' + (r->got - r->prefix) % 26)) r->intact = false;
+    if (r->pause_ns) nanosleep(&pause, NULL);
   }
   return NULL;
 }
 
-/* 1 MiB from a file through the guest into a pipe read slowly: the writes meet a full pipe */
-static void test_command_slow_reader(const cm_component *command) {
+/* `size` bytes of a pattern from a file through the guest into a pipe read slowly (the host's
+ * writes meet a full pipe); what the reader got, checked against the pattern after `prefix`. */
+static outcome run_slow_reader(const cm_component *component, size_t size, size_t prefix, long pause_ns,
+                               size_t *got, bool *intact) {
   char path[] = "/tmp/warren-p3-stdin-XXXXXX";
   int in = mkstemp(path);
   int out[2];
-  if (in < 0 || pipe(out)) return;
+  if (in < 0 || pipe(out)) return (outcome){.trapped = true, .message = "setup"};
   unlink(path);
-  enum { SIZE = 1 << 20 };
-  char *data = malloc(SIZE);
-  for (size_t i = 0; i < SIZE; i++) data[i] = (char)('a' + i % 26);
-  CHECK(write(in, data, SIZE) == SIZE);
+  char *data = malloc(size);
+  for (size_t i = 0; i < size; i++) data[i] = (char)('a' + i % 26);
+  CHECK(write(in, data, size) == (ssize_t)size);
   free(data);
   lseek(in, 0, SEEK_SET);
-  slow_reader reader = {.fd = out[0], .intact = true};
+  slow_reader reader = {.fd = out[0], .prefix = prefix, .pause_ns = pause_ns, .intact = true};
   pthread_t thread;
   pthread_create(&thread, NULL, read_slowly, &reader);
-  CHECK(run_with(command, in, out[1], true, NULL, NULL).ok);
+  outcome o = run_with(component, in, out[1], true, NULL, NULL);
   close(out[1]);
   pthread_join(thread, NULL);
-  CHECK(reader.got == sizeof COMMAND_OUTPUT - 1 + SIZE && reader.intact);
   close(out[0]);
   close(in);
+  *got = reader.got;
+  *intact = reader.intact;
+  return o;
+}
+
+/* 1 MiB through the command into a pipe that fills: the host waits for room (POLLOUT) */
+static void test_command_slow_reader(const cm_component *command) {
+  size_t got;
+  bool intact;
+  outcome o = run_slow_reader(command, 1u << 20, sizeof COMMAND_OUTPUT - 1, 0, &got, &intact);
+  CHECK(o.ok && got == sizeof COMMAND_OUTPUT - 1 + (1u << 20) && intact);
+}
+
+/* exit.wat exits right after its last write: output the host accepted but the full pipe had no
+ * room for yet is still written when the instance goes */
+static void test_exit_flushes(const cm_component *exiting) {
+  size_t got;
+  bool intact;
+  outcome o = run_slow_reader(exiting, 100000, 0, 2 * 1000000, &got, &intact);
+  CHECK(o.exit_code == 3 && got == 100000 && intact);
 }
 
 /* a stdout nobody reads: the future says pipe, the stream is dropped, the guest sees it */
@@ -377,10 +410,11 @@ static void test_freed_while_pending(const cm_component *component, size_t pendi
   guest_end(&g);
 }
 
-static void guest_tests(const char *command_path, const char *waits_path) {
-  cm_component *command = load(command_path), *waits = load(waits_path);
-  CHECK(command && waits);
-  if (command && waits) {
+static void guest_tests(const char *command_path, const char *waits_path, const char *exit_path) {
+  cm_component *command = load(command_path), *waits = load(waits_path), *exiting = load(exit_path);
+  CHECK(command && waits && exiting);
+  if (command && waits && exiting) {
+    test_exit_flushes(exiting);
     test_command_pipes(command);
     test_command_no_stdio(command);
     test_command_prefix_and_limit(command);
@@ -393,6 +427,7 @@ static void guest_tests(const char *command_path, const char *waits_path) {
   }
   cm_component_free(command);
   cm_component_free(waits);
+  cm_component_free(exiting);
 }
 
 int main(int argc, char **argv) {
@@ -407,10 +442,10 @@ int main(int argc, char **argv) {
   if (argc == 1) {
     test_direct();
     test_versions();
-  } else if (argc == 3) {
-    guest_tests(argv[1], argv[2]);
+  } else if (argc == 4) {
+    guest_tests(argv[1], argv[2], argv[3]);
   } else {
-    fprintf(stderr, "usage: %s [COMMAND.wasm WAIT.wasm]\n", argv[0]);
+    fprintf(stderr, "usage: %s [command.wasm concurrent_wait.wasm exit.wasm]\n", argv[0]);
     return 2;
   }
   cm_arena_free(arena);
