@@ -19,7 +19,7 @@ file(MAKE_DIRECTORY ${WASI_P3_OUT})
 set(WASI_P3_JCO ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js)
 find_program(WASI_P3_BASH bash)
 add_test(NAME wasi_p3.assemble
-         COMMAND ${WASI_P3_BASH} -c "for g in command concurrent_wait exit deadlock; do rm -f \"$2/$g.wasm\" &&
+         COMMAND ${WASI_P3_BASH} -c "for g in command concurrent_wait exit deadlock many_streams; do rm -f \"$2/$g.wasm\" &&
                                      node \"$0\" parse \"$1/$g.wat\" -o \"$2/$g.wasm\" && [ -s \"$2/$g.wasm\" ] || exit 1; done"
                  ${WASI_P3_JCO} ${CMAKE_SOURCE_DIR}/tests/wasi_p3 ${WASI_P3_OUT})
 set_tests_properties(wasi_p3.assemble PROPERTIES FIXTURES_SETUP wasi_p3_guests FIXTURES_REQUIRED component_corpus)
@@ -67,3 +67,6 @@ target_link_libraries(wasi_p3_embed_command_test PRIVATE warren_shared)
 add_test(NAME wasi_p3.embed_command COMMAND wasi_p3_embed_command_test ${WASI_P3_OUT}/command.wasm
          ${WASI_P3_OUT}/exit.wasm ${WASI_P3_OUT}/deadlock.wasm)
 set_tests_properties(wasi_p3.embed_command PROPERTIES FIXTURES_REQUIRED wasi_p3_guests TIMEOUT 120)
+# a guest asking for stdio streams without end is stopped at the cap
+wasi_p3_run(many_streams EXIT 134 STDERR_REGEX "too many stdio streams open at once \\(limit 64\\)"
+            ARGS ${WASI_P3_OUT}/many_streams.wasm)

@@ -33,7 +33,7 @@ static void usage(FILE *out) {
           "given with --env, the three stdio streams and the directories given with --dir. FILE\n"
           "must be a regular file of at most 1 GiB. A 0.3 guest stuck with nothing to wait for\n"
           "stops with a deadlock trap; output it wrote before it ended is written out, waiting at\n"
-          "most 2 s for a full stdout or stderr.\n"
+          "most 2 s for a full stdout or stderr; it may hold at most 64 stdio streams at once.\n"
           "\n"
           "options:\n"
           "  --env NAME=VALUE  set a guest environment variable (repeatable)\n"

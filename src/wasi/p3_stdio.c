@@ -20,6 +20,9 @@
 
 #define STDIO_CHUNK (64u * 1024)
 #define STDIO_FLUSH_MS 2000 /* the most a teardown waits to write output already accepted */
+/* Each stream holds a STDIO_CHUNK buffer; a guest needs a handful, so a runaway one is stopped
+ * long before the host's memory is. */
+#define STDIO_STREAMS_MAX 64
 
 /* wasi:cli/types error-code cases */
 enum { ERROR_IO = 0, ERROR_ILLEGAL_BYTE_SEQUENCE = 1, ERROR_PIPE = 2, NO_ERROR = -1 };
@@ -83,6 +86,7 @@ static void flush_on_teardown(pump *p) {
 
 static void pump_free(void *object) {
   pump *p = object;
+  (*wasi_p2_stdio_streams(p->ctx))--;
   if (p->wakeup) p->reactor->cancel(p->reactor, p->wakeup);
   flush_on_teardown(p);
   WR_VEC_FREE(&p->out);
@@ -272,6 +276,10 @@ static wasm_trap *pump_new(const cm_bound_call *call, int which, pump **out) {
   wasi_p2_ctx *ctx = call->state;
   wasi_reactor *reactor = wasi_p2_reactor(ctx);
   if (!reactor) return wasi_trap(ctx, "wasi:cli stdio streams need an event loop and the host set none");
+  uint32_t *streams = wasi_p2_stdio_streams(ctx);
+  if (*streams >= STDIO_STREAMS_MAX)
+    return wasi_trap(ctx, "wasi:cli: too many stdio streams open at once (limit %u)", STDIO_STREAMS_MAX);
+  (*streams)++;
   pump *p = WR_NEW(pump);
   *p = (pump){.ctx = ctx, .store = call->cx->store, .reactor = reactor, .fd = wasi_p2_ctx_config(ctx)->stdio[which],
               .error_code = NO_ERROR, .buf = wr_malloc(STDIO_CHUNK), .step = which == 0 ? input_step : output_step};
