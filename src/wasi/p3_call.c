@@ -37,7 +37,9 @@ wasm_trap *wasi_p3_call(cm_component_instance *inst, wasi_poll_reactor *reactor,
   while (!trap) {
     bool progressed;
     trap = cm_instance_run(inst, &progressed);
-    if (trap) break;
+    /* over: what is still registered (stdin read ahead, a timer nobody waits for) stays unanswered;
+     * output already accepted is written when the ctx goes (p3_stdio.c) */
+    if (trap || (dc.resolved && dc.exited)) break;
     /* every thread waits: on the reactor (a timer, an fd), or on nothing that can happen */
     if (wasi_poll_reactor_pending(reactor) == 0) {
       if (!dc.resolved)

@@ -4,7 +4,8 @@
 ;; before it returned), then waits on a set holding the other two: the 10 ms one, started
 ;; second, must finish first ("short"), then the 200 ms one ("long"). Were a wait to block the
 ;; thread, the 200 ms wait would come first; were the cancel ignored, the run would last an hour.
-;; A wait-for(0) returns at once. Any other status traps (unreachable).
+;; A wait-for(0) returns at once. Any other status traps (unreachable). It also asks for stdin
+;; (stdin.read-via-stream) and never reads it: once run is over, the host must not wait for input.
 (component
   (import "wasi:cli/types@0.3.0" (instance $types
     (type $ec (enum "io" "illegal-byte-sequence" "pipe"))
@@ -17,6 +18,13 @@
     (type $r (result (error $ec)))
     (type $f (future $r))
     (export "write-via-stream" (func (param "data" $s) (result $f)))))
+  (import "wasi:cli/stdin@0.3.0" (instance $stdin
+    (alias outer 1 $error-code (type $ec-outer))
+    (export "error-code" (type $ec (eq $ec-outer)))
+    (type $s (stream u8))
+    (type $r (result (error $ec)))
+    (type $f (future $r))
+    (export "read-via-stream" (func (result (tuple $s $f))))))
   (import "wasi:clocks/monotonic-clock@0.3.0" (instance $clock
     (export "wait-for" (func async (param "how-long" u64)))))
 
@@ -34,6 +42,7 @@
   (core func $future.read (canon future.read $F (memory $mem)))
   (core func $future.drop-readable (canon future.drop-readable $F))
   (core func $write-via-stream (canon lower (func $stdout "write-via-stream")))
+  (core func $read-via-stream (canon lower (func $stdin "read-via-stream") (memory $mem)))
   (core func $wait-for (canon lower (func $clock "wait-for") async))
   (core func $waitable-set.new (canon waitable-set.new))
   (core func $waitable-set.wait (canon waitable-set.wait (memory $mem)))
@@ -49,6 +58,7 @@
     (import "" "future.read" (func $future.read (param i32 i32) (result i32)))
     (import "" "future.drop-readable" (func $future.drop-readable (param i32)))
     (import "" "write-via-stream" (func $write-via-stream (param i32) (result i32)))
+    (import "" "read-via-stream" (func $read-via-stream (param i32)))
     (import "" "wait-for" (func $wait-for (param i64) (result i32)))
     (import "" "waitable-set.new" (func $waitable-set.new (result i32)))
     (import "" "waitable-set.wait" (func $waitable-set.wait (param i32 i32) (result i32)))
@@ -80,6 +90,7 @@
       (local.set $pair (call $stream.new))
       (local.set $out (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
       (local.set $done (call $write-via-stream (i32.wrap_i64 (local.get $pair))))
+      (call $read-via-stream (i32.const 128)) ;; and never read
       ;; no wait at all: returned at once, no subtask
       (if (i32.ne (call $wait-for (i64.const 0)) (i32.const 2 (; RETURNED ;))) (then unreachable))
       (local.set $ws (call $waitable-set.new))
@@ -110,6 +121,7 @@
     (export "future.read" (func $future.read))
     (export "future.drop-readable" (func $future.drop-readable))
     (export "write-via-stream" (func $write-via-stream))
+    (export "read-via-stream" (func $read-via-stream))
     (export "wait-for" (func $wait-for))
     (export "waitable-set.new" (func $waitable-set.new))
     (export "waitable-set.wait" (func $waitable-set.wait))
