@@ -19,7 +19,7 @@ file(MAKE_DIRECTORY ${WASI_P3_OUT})
 set(WASI_P3_JCO ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js)
 find_program(WASI_P3_BASH bash)
 add_test(NAME wasi_p3.assemble
-         COMMAND ${WASI_P3_BASH} -c "for g in command concurrent_wait exit deadlock many_streams; do rm -f \"$2/$g.wasm\" &&
+         COMMAND ${WASI_P3_BASH} -c "for g in command concurrent_wait exit deadlock many_streams err; do rm -f \"$2/$g.wasm\" &&
                                      node \"$0\" parse \"$1/$g.wat\" -o \"$2/$g.wasm\" && [ -s \"$2/$g.wasm\" ] || exit 1; done"
                  ${WASI_P3_JCO} ${CMAKE_SOURCE_DIR}/tests/wasi_p3 ${WASI_P3_OUT})
 set_tests_properties(wasi_p3.assemble PROPERTIES FIXTURES_SETUP wasi_p3_guests FIXTURES_REQUIRED component_corpus)
@@ -54,6 +54,8 @@ wasi_p3_run(concurrent_wait EXIT 0 STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3
 # --invoke of an async export runs the same way (and prints its result)
 wasi_p3_run(invoke EXIT 0 STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/invoke.expected
             ARGS --invoke "wasi:cli/run@0.3.0#run()" ${WASI_P3_OUT}/concurrent_wait.wasm)
+# run's result is the exit status: ok 0 (above), err 1
+wasi_p3_run(err EXIT 1 ARGS ${WASI_P3_OUT}/err.wasm)
 # exit-with-code inside an async run (imported under release-candidate names) is the exit status,
 # and what the guest wrote before reaches stdout
 wasi_p3_run(exit EXIT 3 STDIN ${CMAKE_SOURCE_DIR}/tests/wasi_p3/stdin.txt

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../base/alloc.h"
@@ -48,6 +49,7 @@ typedef struct pump {
   wasi_reactor *reactor;
   wasi_wakeup *wakeup;
   int fd;
+  bool socket;       /* the fd is a socket: send(MSG_DONTWAIT) writes it without blocking */
   cm_host_end *data; /* the stream's host end (NULL once dropped) */
   cm_host_end *done; /* the result future's writable end (NULL once resolved) */
   cm_val outcome, error; /* result<_, error-code> being written (read by the copy) */
@@ -64,7 +66,7 @@ typedef struct pump {
   void (*step)(struct pump *p); /* moves bytes until it must wait for the fd or the guest */
 } pump;
 
-static ssize_t write_nonblocking(int fd, const uint8_t *buf, size_t len);
+static ssize_t write_nonblocking(const struct pump *p, const uint8_t *buf, size_t len);
 
 /* Output the guest wrote (its stream writes completed) but the fd had no room for when the
  * instance went (an exit, a trap): written now, waiting for room as 0.2's blocking writes do,
@@ -72,7 +74,7 @@ static ssize_t write_nonblocking(int fd, const uint8_t *buf, size_t len);
 static void flush_on_teardown(pump *p) {
   uint64_t deadline = wr_monotonic_ns() + (uint64_t)STDIO_FLUSH_MS * 1000000u;
   while (p->fd >= 0 && p->out_at < p->out.len) {
-    ssize_t w = write_nonblocking(p->fd, p->out.items + p->out_at, p->out.len - p->out_at);
+    ssize_t w = write_nonblocking(p, p->out.items + p->out_at, p->out.len - p->out_at);
     if (w > 0) {
       p->out_at += (size_t)w;
       continue;
@@ -159,9 +161,10 @@ static void run(pump *p) {
 
 /* A write that never blocks the thread: send(MSG_DONTWAIT) on a socket, else the fd made
  * non-blocking for the call (stdio fds are shared with other processes, so it is restored). */
-static ssize_t write_nonblocking(int fd, const uint8_t *buf, size_t len) {
-  ssize_t w = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (w >= 0 || errno != ENOTSOCK) return w;
+static ssize_t write_nonblocking(const pump *p, const uint8_t *buf, size_t len) {
+  int fd = p->fd;
+  ssize_t w;
+  if (p->socket) return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return -1;
   if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return -1;
@@ -180,7 +183,7 @@ static void output_step(pump *p) {
         p->out_at = p->out.len; /* discarded */
         continue;
       }
-      ssize_t w = write_nonblocking(p->fd, p->out.items + p->out_at, p->out.len - p->out_at);
+      ssize_t w = write_nonblocking(p, p->out.items + p->out_at, p->out.len - p->out_at);
       if (w > 0) {
         p->out_at += (size_t)w;
         continue;
@@ -283,6 +286,8 @@ static wasm_trap *pump_new(const cm_bound_call *call, int which, pump **out) {
   pump *p = WR_NEW(pump);
   *p = (pump){.ctx = ctx, .store = call->cx->store, .reactor = reactor, .fd = wasi_p2_ctx_config(ctx)->stdio[which],
               .error_code = NO_ERROR, .buf = wr_malloc(STDIO_CHUNK), .step = which == 0 ? input_step : output_step};
+  struct stat st;
+  p->socket = p->fd >= 0 && fstat(p->fd, &st) == 0 && S_ISSOCK(st.st_mode);
   wasi_stdio_lines_init(&p->lines, wasi_p2_stdio_prefix(ctx, which), wasi_p2_output_limit(ctx));
   wasm_trap *trap = wasi_table_add(ctx, &pump_kind, p, &p->rep);
   if (!trap) *out = p;

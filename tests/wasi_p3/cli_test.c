@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -286,6 +287,21 @@ static void test_command_pipes(const cm_component *command) {
   close(in[0]);
 }
 
+/* stdout a socket (as a server's log may be): written with send */
+static void test_command_socket(const cm_component *command) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) return;
+  outcome o = run_with(command, -1, sv[1], true, NULL, NULL);
+  close(sv[1]);
+  char buf[256];
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof buf - 1 && (r = read(sv[0], buf + len, sizeof buf - 1 - len)) > 0) len += (size_t)r;
+  buf[len] = 0;
+  CHECK(o.ok && !strcmp(buf, COMMAND_OUTPUT));
+  close(sv[0]);
+}
+
 /* -1: an empty stdin and a discarding stdout (what `warren serve` gives a guest) */
 static void test_command_no_stdio(const cm_component *command) {
   CHECK(run_with(command, -1, -1, true, NULL, NULL).ok);
@@ -422,6 +438,7 @@ static void guest_tests(const char *command_path, const char *waits_path, const 
     test_exit_flushes(exiting);
     test_command_pipes(command);
     test_command_no_stdio(command);
+    test_command_socket(command);
     test_command_prefix_and_limit(command);
     test_command_slow_reader(command);
     test_command_broken_pipe(command);
