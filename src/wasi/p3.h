@@ -19,7 +19,7 @@
 
 #define WASI_P3_VERSION "0.3.0"
 
-/* The release candidates whose cli, clocks and random imports bind to 0.3.0 (p3_versions.c
+/* The release candidates whose imports bind to 0.3.0 where their WIT is 0.3.0's (p3_versions.c
  * says which interfaces), newest first; also the versions of wasi:cli/run a command may export. */
 #define WASI_P3_RC_MARCH "0.3.0-rc-2026-03-15"
 #define WASI_P3_RC_FEBRUARY "0.3.0-rc-2026-02-09"

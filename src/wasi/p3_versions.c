@@ -1,15 +1,19 @@
 /* The WASI 0.3 release candidates guests were built against (wasmtime 41-44, wit-bindgen and
  * componentize tools of early 2026 import these names) bind to Warren's 0.3.0 where their WIT is
  * 0.3.0's. Checked against WebAssembly/WASI's tags: v0.3.0-rc-2026-03-15 and
- * v0.3.0-rc-2026-02-09 (proposals/{cli,clocks,random}/wit-0.3.0-draft) against v0.3.0
- * (proposals/{cli,clocks,random}/wit), comments and @since gates aside:
+ * v0.3.0-rc-2026-02-09 (proposals/<package>/wit-0.3.0-draft) against v0.3.0
+ * (proposals/<package>/wit), file by file, comments and @since gates aside:
  *   - cli, clocks: the same in both (exit-with-code is @unstable in both candidates: the same
  *     function, only gated);
  *   - random: the same in 2026-03-15; in 2026-02-09 get-random-bytes and
  *     get-insecure-random-bytes take `len`, an exact count, not `max-len` (a function type
  *     names its parameters, so those two interfaces would not match an alias): they are declared
  *     from their own WIT instead (wit/p3-random-rc-2026-02-09.wit, p3_random.c).
- * wasi:filesystem, wasi:sockets and wasi:http are aliased by their own hosts if at all. */
+ *   - http, filesystem, sockets: the same in 2026-03-15; in 2026-02-09 http's error-code lacks
+ *     size-exceeded and other, filesystem's descriptor-type and error-code and the sockets'
+ *     error-codes are enums (with `unknown`) where 0.3.0 has variants with other(option<string>):
+ *     a different ABI, so 2026-02-09 gets none of them (handler, client and preopens use those
+ *     types). Their aliases share the implementations whenever those hosts define them. */
 #include <stdio.h>
 
 #include "p3_internal.h"
@@ -26,7 +30,10 @@ static const char *const same_everywhere[] = {
 };
 
 /* interfaces whose WIT is 0.3.0's in 2026-03-15 only */
-static const char *const same_in_march[] = {"random/random", "random/insecure"};
+static const char *const same_in_march[] = {
+    "random/random", "random/insecure", "http/types",   "http/handler",       "http/client",
+    "filesystem/types", "filesystem/preopens", "sockets/types", "sockets/ip-name-lookup",
+};
 
 static bool alias(cm_host *host, const char *iface, const char *version, wr_error *err) {
   char name[128];

@@ -147,6 +147,11 @@ static void test_versions(void) {
   CHECK(random_rc && random_final && cm_host_interface_type(random_rc) != cm_host_interface_type(random_final));
   CHECK(random_rc && cm_host_interface_func(random_rc, "get-random-bytes", &impl, &env));
   CHECK(find("wasi:random/insecure@0.3.0-rc-2026-02-09") != NULL);
+  /* http, filesystem and sockets: 2026-03-15 is 0.3.0, 2026-02-09 is not */
+  CHECK(find("wasi:http/types@0.3.0-rc-2026-03-15") != NULL && find("wasi:http/handler@0.3.0-rc-2026-03-15") != NULL);
+  CHECK(find("wasi:filesystem/preopens@0.3.0-rc-2026-03-15") != NULL);
+  CHECK(find("wasi:sockets/ip-name-lookup@0.3.0-rc-2026-03-15") != NULL);
+  CHECK(find("wasi:http/types@0.3.0-rc-2026-02-09") == NULL && find("wasi:sockets/types@0.3.0-rc-2026-02-09") == NULL);
   /* other prereleases still bind only to themselves */
   CHECK(find("wasi:cli/stdout@0.3.0-rc-2025-09-16") == NULL);
   CHECK(find("wasi:cli/stdout@0.3.0-rc-2026-03-15+build") == NULL);
