@@ -72,3 +72,16 @@ set_tests_properties(wasi_p3.embed_command PROPERTIES FIXTURES_REQUIRED wasi_p3_
 # a guest asking for stdio streams without end is stopped at the cap
 wasi_p3_run(many_streams EXIT 134 STDERR_REGEX "too many stdio streams open at once \\(limit 64\\)"
             ARGS ${WASI_P3_OUT}/many_streams.wasm)
+
+# wasi:sockets@0.3.0 over loopback: implementations called directly, async ones with a stand-in
+# for the runtime's call, streams and futures through the test's own host ends.
+add_executable(wasi_p3_sockets_test tests/wasi_p3/sockets_test.c)
+target_link_libraries(wasi_p3_sockets_test PRIVATE warren_wasi)
+add_test(NAME wasi_p3.sockets COMMAND wasi_p3_sockets_test)
+set_tests_properties(wasi_p3.sockets PROPERTIES TIMEOUT 120)
+
+# wasi:filesystem@0.3.0: confinement shared with 0.2, streams over files and directories.
+add_executable(wasi_p3_filesystem_test tests/wasi_p3/filesystem_test.c)
+target_link_libraries(wasi_p3_filesystem_test PRIVATE warren_wasi)
+add_test(NAME wasi_p3.filesystem COMMAND wasi_p3_filesystem_test)
+set_tests_properties(wasi_p3.filesystem PROPERTIES TIMEOUT 120)

@@ -41,7 +41,8 @@ static void usage(FILE *out) {
           "  --dir HOST[::GUEST]  give the guest the host directory HOST, named GUEST (default:\n"
           "                    the same name); paths cannot escape it (components only)\n"
           "  -S inherit-env    pass the whole host environment (components only)\n"
-          "  -S inherit-network  allow sockets and name lookups (components only)\n"
+          "  -S inherit-network  allow sockets and name lookups (components only; at most 32\n"
+          "                    lookups at once in the process, each on a helper thread)\n"
           "  -W max-memory-size=BYTES  cap on each linear memory: memory.grow past it returns -1\n"
           "                    (default: none beyond the module's maximum)\n"
           CLI_WASM_FEATURES_HELP

@@ -28,16 +28,24 @@ static cm_copy_end *end_new(cm_shared *shared, bool readable) {
   return e;
 }
 
+static void forget_host_end(cm_store_rt *store, cm_copy_end *e) {
+  for (size_t i = store->host_ends.len; i-- > 0;)
+    if (store->host_ends.items[i] == e) {
+      store->host_ends.items[i] = store->host_ends.items[--store->host_ends.len];
+      return;
+    }
+}
+
 /* The end goes; the shared object goes with its last end. */
 static void end_release(cm_copy_end *e) {
   cm_shared *shared = e->shared;
+  if (e->host) forget_host_end(shared->store, e);
   cm_waitable_drop(&e->w);
   if (shared->pending == e) {
     shared->pending = NULL;
     shared->pending_inst = NULL;
   }
-  if (e->host) cm_store_free_owned(shared->store, e);
-  else wr_free(e);
+  wr_free(e);
   if (--shared->ends == 0) cm_store_free_owned(shared->store, shared);
 }
 
@@ -85,6 +93,13 @@ static wasm_trap *buffer_move(cm_buffer *dst, cm_buffer *src, uint32_t n) {
     uint32_t size = t->size;
     if (none_or_number(t) && !src->host_vals && !dst->host_vals) {
       memmove(bytes_at(dst), bytes_at(src), (size_t)n * size);
+    } else if (src->host_vals && dst->host_vals) {
+      /* host to host (one host interface feeding another, or a test reading a host's stream):
+       * the values as they are; their children stay the writer's until it reuses them */
+      memcpy(dst->host_vals + dst->progress, src->host_vals + src->progress, (size_t)n * sizeof(cm_val));
+      src->progress += n;
+      dst->progress += n;
+      return NULL;
     } else if (src->host_vals) {
       cm_canon_cx dcx = dst->cx;
       for (uint32_t i = 0; i < n; i++) {
@@ -184,7 +199,8 @@ static void reset_and_notify_pending(cm_shared *s, cm_copy_result result) {
 }
 
 static wasm_trap *intra_component(const cm_canon_cx *cx, cm_shared *s) {
-  if (cx->inst == s->pending_inst && !none_or_number(s->t))
+  /* (two host ends have no instance: host to host is not intra-component) */
+  if (cx->inst && cx->inst == s->pending_inst && !none_or_number(s->t))
     return TRAP(cx, "cannot read from and write to intra-component future/stream with non-numeric payload");
   return NULL;
 }
@@ -385,7 +401,7 @@ cm_host_end *cm_host_end_new_writable(cm_store_rt *store, bool future, const cm_
   cm_copy_end *w = end_new(shared, false);
   w->host = ops;
   w->host_arg = arg;
-  cm_store_own(store, w);
+  WR_VEC_PUSH(&store->host_ends, w);
   shared->ends++; /* the readable end in flight, until a guest's table takes it */
   *readable = shared;
   return w;
@@ -397,7 +413,7 @@ cm_host_end *cm_host_end_take_readable(void *shared, const cm_host_end_ops *ops,
   s->ends--; /* the end in flight becomes this one */
   r->host = ops;
   r->host_arg = arg;
-  cm_store_own(s->store, r);
+  WR_VEC_PUSH(&s->store->host_ends, r);
   return r;
 }
 

@@ -56,6 +56,10 @@ void cm_store_free(cm_store_rt *s) {
   WR_VEC_FREE(&s->live_threads);
   for (size_t i = 0; i < s->shared_objects.len; i++) wr_free(s->shared_objects.items[i]);
   WR_VEC_FREE(&s->shared_objects);
+  /* A host end still held when its instance goes (a WASI 0.3 socket read in flight): the host
+   * is told through its own state's teardown and must not touch the end after this. */
+  for (size_t i = 0; i < s->host_ends.len; i++) wr_free(s->host_ends.items[i]);
+  WR_VEC_FREE(&s->host_ends);
   for (size_t i = 0; i < s->all_fibers.len; i++) {
     cm_fiber *f = s->all_fibers.items[i];
     wr_fiber_free(f->fiber); /* a fiber left suspended by a trap is dropped without unwinding */

@@ -68,6 +68,7 @@ struct cm_store_rt {
   WR_VEC(cm_fiber *) all_fibers;
   WR_VEC(cm_thread *) live_threads; /* every thread not finished, for freeing after a trap */
   WR_VEC(void *) shared_objects;     /* streams and futures (plain allocations), freed with the store */
+  WR_VEC(void *) host_ends;          /* host ends (stream.h) not dropped yet, freed with the store */
   uint32_t nesting_depth;
   size_t stack_size;
   cm_store_notify_fn notify;

@@ -35,6 +35,9 @@ struct wr_pool_instance {
   bool for_request;          /* created for a queued lease (its failure fails one) */
   bool shutdown_seen;        /* wr_pool_shutdown has set its drain deadline */
   bool teardown_started, teardown_running;
+  bool idle_pending;          /* served since its idle hook last ran */
+  bool idle_running;          /* its idle hook runs: it takes no request */
+  uint64_t idle_hook_started_ns, idle_hook_deadline_ns;
   uint32_t reuse_limit, uses, concurrency_limit, in_flight;
   unsigned pins;
   uint64_t idle_timeout_ns, idle_since_ns;
@@ -88,9 +91,16 @@ static uint32_t capacity_of(const wr_pool_instance *inst) {
 
 static bool takes_request(wr_pool *p, wr_pool_instance *inst) {
   if (inst->phase != PHASE_ACTIVE || inst->in_flight >= inst->concurrency_limit ||
-      inst->uses >= inst->reuse_limit)
+      inst->uses >= inst->reuse_limit || inst->idle_running)
     return false;
   return !p->factory.is_ready || p->factory.is_ready(p->factory.ctx, inst->handle);
+}
+
+/* Has room and is not draining, but says it is not ready (the guest's backpressure). */
+static bool refuses_request(wr_pool *p, wr_pool_instance *inst) {
+  return inst->phase == PHASE_ACTIVE && inst->in_flight < inst->concurrency_limit &&
+         inst->uses < inst->reuse_limit && !inst->idle_running && p->factory.is_ready &&
+         !p->factory.is_ready(p->factory.ctx, inst->handle);
 }
 
 /* Packs requests onto the instance with the most tasks under its limit (ties: the most recently
@@ -234,7 +244,7 @@ static void retire(wr_pool *p, wr_pool_instance *inst, wr_pool_drain_cause cause
 /* Moves a draining or retired instance on once nothing holds it: teardown once, then destroy.
  * May free `inst`. */
 static void progress(wr_pool *p, wr_pool_instance *inst) {
-  if (inst->pins || inst->in_flight || inst->teardown_running) return;
+  if (inst->pins || inst->in_flight || inst->teardown_running || inst->idle_running) return;
   if (inst->phase == PHASE_STARTING || inst->phase == PHASE_ACTIVE) return;
   if (inst->phase == PHASE_DRAINING && p->factory.teardown && !inst->teardown_started) {
     inst->teardown_started = inst->teardown_running = true;
@@ -262,10 +272,46 @@ static bool should_prewarm(wr_pool *p) {
          (p->prewarm_retry_ns == 0 || now_ns(p) >= p->prewarm_retry_ns);
 }
 
+/* An instance whose idle hook should run now: it served since the hook last ran, has no task,
+ * and no request waits (one that waits goes first, to any instance). */
+static wr_pool_instance *idle_hook_due(wr_pool *p) {
+  if (!p->factory.idle || p->queue_head || p->shutting_down) return NULL;
+  for (wr_pool_instance *inst = p->instances; inst; inst = inst->next)
+    if (inst->phase == PHASE_ACTIVE && inst->in_flight == 0 && inst->idle_pending && !inst->idle_running &&
+        !inst->pins)
+      return inst;
+  return NULL;
+}
+
+static void start_idle_hook(wr_pool *p, wr_pool_instance *inst) {
+  uint64_t now = now_ns(p);
+  inst->idle_pending = false;
+  inst->idle_running = true;
+  inst->idle_hook_started_ns = now;
+  inst->idle_hook_deadline_ns = add_saturating(now, p->limits.idle_hook_timeout_ns);
+  p->metrics.idle_hooks++;
+  inst->pins++;
+  p->factory.idle(p->factory.ctx, inst->handle, inst);
+  inst->pins--;
+  progress(p, inst); /* a hook that failed at once retired it: it may go now */
+}
+
+/* Counts a queued request that an instance with room refused, once per request. */
+static void note_refusal(wr_pool *p, wr_pool_lease *lease) {
+  if (lease->refused) return;
+  for (wr_pool_instance *inst = p->instances; inst; inst = inst->next)
+    if (refuses_request(p, inst)) {
+      lease->refused = true;
+      p->metrics.backpressure_refusals++;
+      return;
+    }
+}
+
 /* One action per turn, re-judged after each because every action may run callbacks. */
 static void pump(wr_pool *p) {
   for (;;) {
     if (p->queue_head) {
+      note_refusal(p, p->queue_head);
       wr_pool_instance *inst = pick_ready(p);
       if (inst) {
         wr_pool_lease *lease = p->queue_head;
@@ -277,7 +323,10 @@ static void pump(wr_pool *p) {
         lease_link(&inst->leases, lease);
         inst->in_flight++;
         inst->uses++;
+        inst->idle_pending = true;
         p->metrics.requests_granted++;
+        wr_pool_histogram_observe(&p->metrics.histograms[WR_HIST_CONCURRENT_TASKS], WR_HIST_CONCURRENT_TASKS,
+                                  inst->in_flight);
         wr_pool_histogram_observe(&p->metrics.histograms[WR_HIST_QUEUE_WAIT_NS],
                                   WR_HIST_QUEUE_WAIT_NS, elapsed(now, lease->queued_ns));
         if (inst->uses >= inst->reuse_limit) drain(p, inst, WR_DRAIN_REUSE_LIMIT);
@@ -293,6 +342,11 @@ static void pump(wr_pool *p) {
       start_create(p, false);
       continue;
     }
+    wr_pool_instance *idle = idle_hook_due(p);
+    if (idle) {
+      start_idle_hook(p, idle);
+      continue;
+    }
     break;
   }
 }
@@ -303,6 +357,10 @@ static uint64_t next_deadline(wr_pool *p) {
   bool idle_may_retire = live_count(p) > p->limits.min_instances;
   for (wr_pool_instance *inst = p->instances; inst; inst = inst->next) {
     next = WR_MIN(next, inst->drain_deadline_ns);
+    if (inst->idle_running) {
+      next = WR_MIN(next, inst->idle_hook_deadline_ns);
+      continue;
+    }
     if (idle_may_retire && inst->phase == PHASE_ACTIVE && inst->in_flight == 0)
       next = WR_MIN(next, add_saturating(inst->idle_since_ns, inst->idle_timeout_ns));
   }
@@ -412,6 +470,24 @@ void wr_pool_teardown_done(wr_pool_instance *token, bool ok) {
   leave(p);
 }
 
+void wr_pool_idle_done(wr_pool_instance *token, bool ok) {
+  wr_pool *p = token->pool;
+  if (!token->idle_running) return;
+  enter(p);
+  uint64_t now = now_ns(p);
+  token->idle_running = false;
+  token->idle_since_ns = now; /* idle time counts from the end of the hook */
+  wr_pool_histogram_observe(&p->metrics.histograms[WR_HIST_IDLE_HOOK_NS], WR_HIST_IDLE_HOOK_NS,
+                            elapsed(now, token->idle_hook_started_ns));
+  if (!ok) {
+    p->metrics.idle_hook_failures++;
+    WR_INFO("pool: instance %llu: idle hook failed; retiring it", (unsigned long long)token->id);
+    retire(p, token, WR_DRAIN_IDLE_HOOK);
+  }
+  progress(p, token);
+  leave(p);
+}
+
 void wr_pool_acquire(wr_pool *pool, wr_pool_lease *lease, void *user, wr_lease_callback callback) {
   wr_pool *p = pool;
   enter(p);
@@ -473,6 +549,39 @@ void wr_pool_release(wr_pool *pool, wr_pool_lease *lease, wr_task_outcome outcom
   leave(p);
 }
 
+void wr_pool_responded(wr_pool *pool, wr_pool_lease *lease) {
+  WR_UNUSED(pool);
+  if (lease->status == LEASE_GRANTED) lease->responded = true;
+}
+
+void wr_pool_requeue(wr_pool *pool, wr_pool_lease *lease) {
+  if (lease->status != LEASE_GRANTED) {
+    WR_ERROR("pool: requeue of a lease that is not granted (ignored)");
+    return;
+  }
+  wr_pool *p = pool;
+  enter(p);
+  wr_pool_instance *inst = lease->instance;
+  lease_unlink(&inst->leases, lease);
+  lease->instance = NULL;
+  lease->revoked = lease->responded = false;
+  inst->in_flight--;
+  if (inst->in_flight == 0) inst->idle_since_ns = now_ns(p);
+  p->metrics.requests_requeued++;
+  /* first in line again: it has waited already */
+  lease->status = LEASE_QUEUED;
+  lease->prev = NULL;
+  lease->next = p->queue_head;
+  if (p->queue_head) p->queue_head->prev = lease;
+  else p->queue_tail = lease;
+  p->queue_head = lease;
+  p->queue_len++;
+  progress(p, inst);
+  leave(p);
+}
+
+void wr_pool_note_cancellation(wr_pool *pool) { pool->metrics.cancellations++; }
+
 void *wr_pool_lease_instance(const wr_pool_lease *lease) {
   return lease->status == LEASE_GRANTED ? lease->instance->handle : NULL;
 }
@@ -489,7 +598,7 @@ static wr_pool_instance *find_due(wr_pool *p, uint64_t now) {
   for (wr_pool_instance *inst = p->instances; inst; inst = inst->next) {
     if (inst->pins) continue;
     if (inst->drain_deadline_ns <= now) return inst;
-    if (idle_may_retire && inst->phase == PHASE_ACTIVE && inst->in_flight == 0 &&
+    if (idle_may_retire && inst->phase == PHASE_ACTIVE && inst->in_flight == 0 && !inst->idle_running &&
         add_saturating(inst->idle_since_ns, inst->idle_timeout_ns) <= now)
       return inst;
   }
@@ -504,6 +613,18 @@ void wr_pool_tick(wr_pool *pool) {
          add_saturating(p->queue_head->queued_ns, p->limits.queue_timeout_ns) <= now) {
     p->metrics.requests_queue_timeout++;
     fail_queue_head(p, WR_LEASE_QUEUE_TIMEOUT);
+  }
+  /* idle hooks out of time: the instance is retired, and destroy cancels the hook */
+  for (wr_pool_instance *inst = p->instances; inst;) {
+    wr_pool_instance *next = inst->next;
+    if (inst->idle_running && !inst->pins && inst->idle_hook_deadline_ns <= now) {
+      inst->idle_running = false;
+      p->metrics.idle_hook_timeouts++;
+      WR_WARN("pool: instance %llu: idle hook timed out; retiring it", (unsigned long long)inst->id);
+      retire(p, inst, WR_DRAIN_IDLE_HOOK);
+      progress(p, inst);
+    }
+    inst = next;
   }
   for (wr_pool_instance *inst; (inst = find_due(p, now));) {
     if (inst->phase == PHASE_ACTIVE) {
@@ -566,6 +687,9 @@ void wr_pool_metrics_get(wr_pool *pool, wr_pool_metrics *out) {
       case PHASE_COUNT: break;
     }
     out->instances[state]++;
+    out->tasks_in_flight += inst->in_flight;
+    for (const wr_pool_lease *lease = inst->leases; lease; lease = lease->next)
+      out->tasks_after_response += lease->responded;
   }
   out->queue_length = pool->queue_len;
 }

@@ -43,6 +43,7 @@ typedef struct wr_pool_limits {
   uint64_t queue_timeout_ns;     /* --queue-timeout: a queued request then gets 503 */
   uint64_t drain_timeout_ns;     /* --drain-timeout: bounds one instance's teardown */
   uint64_t shutdown_timeout_ns;  /* --shutdown-timeout: on shutdown, in-flight tasks get this long */
+  uint64_t idle_hook_timeout_ns; /* --idle-hook-timeout: bounds one run of the guest's idle hook */
   bool exact;                    /* --exact-limits */
   bool seeded;                   /* --seed given; otherwise the PRNG is seeded from the OS */
   uint64_t seed;                 /* --seed */
@@ -50,7 +51,7 @@ typedef struct wr_pool_limits {
 
 /* Defaults per kind: p2 reuse 1, concurrency 1; p3 reuse 128, concurrency 16; both idle 1s,
  * min 0, max 1000 instances, 1000 queued, queue timeout 10s, drain timeout 5s, shutdown
- * timeout 30s. */
+ * timeout 30s, idle hook timeout 1s. */
 void wr_pool_limits_default(wr_pool_limits *limits, wr_pool_kind kind);
 
 typedef enum {
@@ -92,7 +93,7 @@ uint64_t wr_pool_range_sample(const wr_pool_range *range, bool halve_single, boo
 typedef enum {
   WR_POOL_STARTING, /* the factory is creating it */
   WR_POOL_READY,    /* would take a request now (idle, or with spare concurrency) */
-  WR_POOL_BUSY,     /* at its concurrency limit, or the guest applies backpressure */
+  WR_POOL_BUSY,     /* at its concurrency limit, the guest applies backpressure, or its idle hook runs */
   WR_POOL_DRAINING, /* takes no new request; finishing tasks, then teardown */
   WR_POOL_RETIRED,  /* trapped or out of drain time: waiting for revoked leases, then destroyed */
   WR_POOL_STATE_COUNT
@@ -104,6 +105,7 @@ typedef enum {
   WR_DRAIN_REQUEST_TIMEOUT, /* one of its requests timed out */
   WR_DRAIN_TRAP,            /* a task trapped: retired at once, no teardown */
   WR_DRAIN_SHUTDOWN,        /* wr_pool_shutdown */
+  WR_DRAIN_IDLE_HOOK,       /* its idle hook failed or ran out of time: retired at once */
   WR_DRAIN_CAUSE_COUNT
 } wr_pool_drain_cause;
 
@@ -123,6 +125,8 @@ typedef enum {
   WR_HIST_QUEUE_WAIT_NS,    /* acquire -> grant */
   WR_HIST_TASK_NS,          /* grant -> release (the task, including work after the response) */
   WR_HIST_REQUESTS_PER_INSTANCE,
+  WR_HIST_CONCURRENT_TASKS, /* tasks on the instance as each request is granted (itself included) */
+  WR_HIST_IDLE_HOOK_NS,     /* one run of the guest's idle hook */
   WR_POOL_HISTOGRAM_COUNT
 } wr_pool_histogram_kind;
 
@@ -135,10 +139,16 @@ void wr_pool_histogram_observe(wr_pool_histogram *h, wr_pool_histogram_kind kind
 typedef struct wr_pool_metrics {
   uint64_t instances[WR_POOL_STATE_COUNT]; /* gauges */
   uint64_t queue_length;                   /* gauge */
+  uint64_t tasks_in_flight;                /* gauge: granted leases */
+  uint64_t tasks_after_response;           /* gauge: granted leases whose response went out */
   uint64_t instantiations, instantiation_failures;
   uint64_t requests_granted, requests_rejected_queue_full, requests_queue_timeout,
       requests_rejected_shutdown, requests_create_failed, requests_revoked;
   uint64_t traps, request_timeouts;
+  uint64_t backpressure_refusals; /* requests an instance with room refused (not ready), once each */
+  uint64_t cancellations;         /* tasks the host asked to cancel (wr_pool_note_cancellation) */
+  uint64_t requests_requeued;     /* granted, the instance died before the task started: queued again */
+  uint64_t idle_hooks, idle_hook_failures, idle_hook_timeouts;
   uint64_t drains[WR_DRAIN_CAUSE_COUNT];
   uint64_t teardowns, teardown_failures, teardown_timeouts;
   wr_pool_histogram histograms[WR_POOL_HISTOGRAM_COUNT];
@@ -164,6 +174,12 @@ typedef struct wr_pool_factory {
   /* Optional: the guest's warren:lifecycle/teardown. Called at most once per instance, after
    * its last task finished (never after a trap); report with wr_pool_teardown_done. */
   void (*teardown)(void *ctx, void *instance, wr_pool_instance *token);
+  /* Optional: the guest's warren:lifecycle/idle hook. Called when an instance that served a
+   * request since the hook last ran has no task left and no request is waiting, so at most once
+   * per idle period; the instance takes no request until it is reported with
+   * wr_pool_idle_done. Bounded by --idle-hook-timeout: then the instance is retired, and destroy
+   * cancels the hook (the factory must not report it afterwards). */
+  void (*idle)(void *ctx, void *instance, wr_pool_instance *token);
   /* Optional: false while the guest applies backpressure or runs CPU-bound code. When it turns
    * true again, call wr_pool_readiness_changed. */
   bool (*is_ready)(void *ctx, void *instance);
@@ -186,6 +202,8 @@ void wr_pool_free(wr_pool *pool);
 void wr_pool_created(wr_pool_instance *token, void *instance, uint64_t duration_ns,
                      const char *error);
 void wr_pool_teardown_done(wr_pool_instance *token, bool ok);
+/* The idle hook finished: ok, or it failed (trapped), which retires the instance. */
+void wr_pool_idle_done(wr_pool_instance *token, bool ok);
 /* The instance's id (unique in the process; for logs and the guest's output prefix). */
 uint64_t wr_pool_instance_id(const wr_pool_instance *token);
 
@@ -226,6 +244,7 @@ struct wr_pool_lease {
   uint64_t queued_ns, granted_ns;
   uint8_t status;
   bool revoked;
+  bool responded, refused; /* wr_pool_responded; counted in backpressure_refusals */
 };
 
 /* Asks for an instance for one request. The callback runs exactly once with GRANTED or a final
@@ -237,6 +256,15 @@ void wr_pool_acquire(wr_pool *pool, wr_pool_lease *lease, void *user, wr_lease_c
 bool wr_pool_cancel(wr_pool *pool, wr_pool_lease *lease);
 /* Ends a granted lease when its task completed (possibly long after the response was sent). */
 void wr_pool_release(wr_pool *pool, wr_pool_lease *lease, wr_task_outcome outcome);
+/* The response of a granted lease went out; its task may go on (streaming, post-response work)
+ * until wr_pool_release. Only counted (tasks_after_response). */
+void wr_pool_responded(wr_pool *pool, wr_pool_lease *lease);
+/* A granted lease whose task never started (its instance died first, e.g. another task trapped
+ * while this one waited to enter): back to the head of the queue, for another instance, rather
+ * than failed. Releases the slot without judging the instance. */
+void wr_pool_requeue(wr_pool *pool, wr_pool_lease *lease);
+/* The host asked a task to cancel (request timeout): counted. */
+void wr_pool_note_cancellation(wr_pool *pool);
 /* The factory's handle of a granted lease's instance, and the instance's id (for logs). */
 void *wr_pool_lease_instance(const wr_pool_lease *lease);
 uint64_t wr_pool_lease_instance_id(const wr_pool_lease *lease);

@@ -23,6 +23,7 @@ void wr_pool_limits_default(wr_pool_limits *limits, wr_pool_kind kind) {
       .queue_timeout_ns = 10 * NS_PER_SECOND,
       .drain_timeout_ns = 5 * NS_PER_SECOND,
       .shutdown_timeout_ns = 30 * NS_PER_SECOND,
+      .idle_hook_timeout_ns = NS_PER_SECOND,
   };
 }
 
@@ -149,6 +150,7 @@ typedef enum {
   FLAG_QUEUE_TIMEOUT,
   FLAG_DRAIN_TIMEOUT,
   FLAG_SHUTDOWN_TIMEOUT,
+  FLAG_IDLE_HOOK_TIMEOUT,
   FLAG_EXACT_LIMITS,
   FLAG_SEED,
   FLAG_NONE
@@ -164,6 +166,7 @@ static const char *const flag_names[] = {
     [FLAG_QUEUE_TIMEOUT] = "queue-timeout",
     [FLAG_DRAIN_TIMEOUT] = "drain-timeout",
     [FLAG_SHUTDOWN_TIMEOUT] = "shutdown-timeout",
+    [FLAG_IDLE_HOOK_TIMEOUT] = "idle-hook-timeout",
     [FLAG_EXACT_LIMITS] = "exact-limits",
     [FLAG_SEED] = "seed",
 };
@@ -200,6 +203,7 @@ static bool apply_flag(wr_pool_limits *limits, flag_id id, const char *value, wr
     case FLAG_QUEUE_TIMEOUT: return wr_pool_parse_duration(value, &limits->queue_timeout_ns, err);
     case FLAG_DRAIN_TIMEOUT: return wr_pool_parse_duration(value, &limits->drain_timeout_ns, err);
     case FLAG_SHUTDOWN_TIMEOUT: return wr_pool_parse_duration(value, &limits->shutdown_timeout_ns, err);
+    case FLAG_IDLE_HOOK_TIMEOUT: return wr_pool_parse_duration(value, &limits->idle_hook_timeout_ns, err);
     case FLAG_MIN_INSTANCES:
       if (!parse_plain_count(value, 0, UINT32_MAX, &n, err)) return false;
       limits->min_instances = (uint32_t)n;
@@ -259,7 +263,7 @@ bool wr_pool_limits_check(const wr_pool_limits *limits, wr_error *err) {
     return false;
   }
   if (!range_ok(&limits->idle_timeout_ns) || limits->queue_timeout_ns == 0 ||
-      limits->drain_timeout_ns == 0 || limits->shutdown_timeout_ns == 0) {
+      limits->drain_timeout_ns == 0 || limits->shutdown_timeout_ns == 0 || limits->idle_hook_timeout_ns == 0) {
     wr_error_set(err, "pool timeouts must be greater than zero");
     return false;
   }

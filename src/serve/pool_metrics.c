@@ -20,6 +20,9 @@ static const uint64_t bounds[WR_POOL_HISTOGRAM_COUNT][WR_POOL_HISTOGRAM_BUCKETS]
                          100 * MS, 250 * MS, 500 * MS, 1 * S, 2500 * MS, 5 * S, 10 * S, UINT64_MAX},
     [WR_HIST_REQUESTS_PER_INSTANCE] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
                                        8192, 16384, UINT64_MAX},
+    [WR_HIST_CONCURRENT_TASKS] = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 128, 256, 1024, UINT64_MAX},
+    [WR_HIST_IDLE_HOOK_NS] = {10 * US, 50 * US, 100 * US, 250 * US, 500 * US, 1 * MS, 2500 * US, 5 * MS,
+                              10 * MS, 25 * MS, 50 * MS, 100 * MS, 250 * MS, 500 * MS, 1 * S, UINT64_MAX},
 };
 
 const char *wr_pool_state_name(wr_pool_state state) {
@@ -28,7 +31,7 @@ const char *wr_pool_state_name(wr_pool_state state) {
 }
 
 const char *wr_pool_drain_cause_name(wr_pool_drain_cause cause) {
-  static const char *const names[] = {"reuse_limit", "idle", "request_timeout", "trap", "shutdown"};
+  static const char *const names[] = {"reuse_limit", "idle", "request_timeout", "trap", "shutdown", "idle_hook"};
   return cause < WR_DRAIN_CAUSE_COUNT ? names[cause] : "?";
 }
 
@@ -136,6 +139,11 @@ size_t wr_pool_metrics_write(const wr_pool_metrics *m, const char *component, ch
            m->instances[s]);
   header(&w, "warren_pool_queue_length", "gauge", "Requests waiting for an instance.");
   sample(&w, "warren_pool_queue_length", NULL, NULL, m->queue_length);
+  header(&w, "warren_pool_tasks_in_flight", "gauge", "Tasks running on instances.");
+  sample(&w, "warren_pool_tasks_in_flight", NULL, NULL, m->tasks_in_flight);
+  header(&w, "warren_pool_tasks_after_response", "gauge",
+         "Tasks still running after their response went out (streaming, post-response work).");
+  sample(&w, "warren_pool_tasks_after_response", NULL, NULL, m->tasks_after_response);
 
   header(&w, "warren_pool_instantiations_total", "counter", "Instances created.");
   sample(&w, "warren_pool_instantiations_total", NULL, NULL, m->instantiations);
@@ -164,6 +172,23 @@ size_t wr_pool_metrics_write(const wr_pool_metrics *m, const char *component, ch
          "Tasks that hit the request timeout.");
   sample(&w, "warren_pool_request_timeouts_total", NULL, NULL, m->request_timeouts);
 
+  header(&w, "warren_pool_backpressure_refusals_total", "counter",
+         "Requests an instance with room refused because it was not ready (guest backpressure, "
+         "CPU-bound tasks), counted once per request.");
+  sample(&w, "warren_pool_backpressure_refusals_total", NULL, NULL, m->backpressure_refusals);
+  header(&w, "warren_pool_cancellations_total", "counter", "Tasks the host asked to cancel.");
+  sample(&w, "warren_pool_cancellations_total", NULL, NULL, m->cancellations);
+  header(&w, "warren_pool_requests_requeued_total", "counter",
+         "Requests granted to an instance that died before their task started, queued again.");
+  sample(&w, "warren_pool_requests_requeued_total", NULL, NULL, m->requests_requeued);
+  header(&w, "warren_pool_idle_hooks_total", "counter", "Guest idle-hook calls.");
+  sample(&w, "warren_pool_idle_hooks_total", NULL, NULL, m->idle_hooks);
+  header(&w, "warren_pool_idle_hook_failures_total", "counter", "Guest idle hooks that failed.");
+  sample(&w, "warren_pool_idle_hook_failures_total", NULL, NULL, m->idle_hook_failures);
+  header(&w, "warren_pool_idle_hook_timeouts_total", "counter",
+         "Guest idle hooks cut off by --idle-hook-timeout.");
+  sample(&w, "warren_pool_idle_hook_timeouts_total", NULL, NULL, m->idle_hook_timeouts);
+
   header(&w, "warren_pool_drains_total", "counter", "Instances drained or retired, by cause.");
   for (int c = 0; c < WR_DRAIN_CAUSE_COUNT; c++)
     sample(&w, "warren_pool_drains_total", "cause",
@@ -185,5 +210,10 @@ size_t wr_pool_metrics_write(const wr_pool_metrics *m, const char *component, ch
             &m->histograms[WR_HIST_TASK_NS], WR_HIST_TASK_NS, true);
   histogram(&w, "warren_pool_requests_per_instance", "Requests an instance served in its life.",
             &m->histograms[WR_HIST_REQUESTS_PER_INSTANCE], WR_HIST_REQUESTS_PER_INSTANCE, false);
+  histogram(&w, "warren_pool_concurrent_tasks",
+            "Tasks on an instance as a request is granted to it (the request included).",
+            &m->histograms[WR_HIST_CONCURRENT_TASKS], WR_HIST_CONCURRENT_TASKS, false);
+  histogram(&w, "warren_pool_idle_hook_seconds", "Time one run of the guest's idle hook took.",
+            &m->histograms[WR_HIST_IDLE_HOOK_NS], WR_HIST_IDLE_HOOK_NS, true);
   return w.len;
 }

@@ -23,15 +23,13 @@
 #include <unistd.h>
 
 #include "../base/alloc.h"
-#include "p2_internal.h"
+#include "filesystem.h"
 
 #define TYPES WASI_IFACE("filesystem/types")
-#define FS_CHUNK (64u * 1024u) /* largest read / stream transfer per call (a read is one cm_val per byte) */
+#define FS_CHUNK WASI_FS_CHUNK /* a read is one cm_val per byte */
 
 atomic_bool wasi_fs_use_openat2 = true;
 
-/* descriptor-flags bits */
-enum { FLAG_READ = 1, FLAG_WRITE = 2, FLAG_FILE_SYNC = 4, FLAG_DATA_SYNC = 8, FLAG_READ_SYNC = 16, FLAG_MUTATE = 32 };
 /* open-flags bits */
 enum { OPEN_CREATE = 1, OPEN_DIRECTORY = 2, OPEN_EXCLUSIVE = 4, OPEN_TRUNCATE = 8 };
 enum { PATH_SYMLINK_FOLLOW = 1 };
@@ -92,11 +90,7 @@ static uint32_t error_code_of(int err) {
 
 /* ---- objects ---- */
 
-typedef struct descriptor {
-  int fd;         /* owned */
-  uint32_t flags; /* descriptor-flags it was opened with */
-  bool read_only; /* beneath a read-only preopen */
-} descriptor;
+typedef wasi_descriptor descriptor;
 
 static void descriptor_free(void *object) {
   descriptor *d = object;
@@ -106,21 +100,48 @@ static void descriptor_free(void *object) {
 
 static void dir_stream_free(void *object) { closedir(object); }
 
-static const wasi_kind descriptor_kind = {"descriptor", descriptor_free};
+const wasi_kind wasi_descriptor_kind = {"descriptor", descriptor_free};
 static const wasi_kind dir_stream_kind = {"directory-entry-stream", dir_stream_free};
 
 /* ---- results ---- */
 
-static wasm_trap *fail(const cm_canon_cx *cx, int err, cm_val *result) {
-  cm_val code = {.u.cs = {error_code_of(err), NULL}};
-  *result = wasi_err(cx, &code);
+/* Both versions bind the same functions; 0.3's rows carry &wasi_fs_p3 as their env. 0.3's
+ * error-code drops would-block and ends in other(option<string>); its descriptor-type drops
+ * unknown and ends in other(option<string>). */
+const char wasi_fs_p3 = 3;
+static bool p3(const cm_bound_call *call) { return call->env == &wasi_fs_p3; }
+
+enum { P3_E_OTHER = 36, P3_TYPE_OTHER = 7 };
+
+cm_val wasi_fs_error_value(const cm_canon_cx *cx, bool p3, int err) {
+  uint32_t code = error_code_of(err);
+  if (!p3) return (cm_val){.u.cs = {code, NULL}};
+  if (code == E_WOULD_BLOCK) {
+    cm_val none = wasi_none();
+    return cm_val_case(cx->arena, P3_E_OTHER, &none);
+  }
+  return (cm_val){.u.cs = {code > E_WOULD_BLOCK ? code - 1 : code, NULL}};
+}
+
+cm_val wasi_fs_type_value(const cm_canon_cx *cx, bool p3, uint32_t type) {
+  if (!p3) return (cm_val){.u.cs = {type, NULL}};
+  if (type == TYPE_UNKNOWN) {
+    cm_val none = wasi_none();
+    return cm_val_case(cx->arena, P3_TYPE_OTHER, &none);
+  }
+  return (cm_val){.u.cs = {type - 1, NULL}};
+}
+
+static wasm_trap *fail(const cm_bound_call *call, int err, cm_val *result) {
+  cm_val code = wasi_fs_error_value(call->cx, p3(call), err);
+  *result = wasi_err(call->cx, &code);
   return NULL;
 }
 
 /* ok(payload) when `err` is 0, else the error. */
-static wasm_trap *finish(const cm_canon_cx *cx, int err, const cm_val *payload, cm_val *result) {
-  if (err) return fail(cx, err, result);
-  *result = wasi_ok(cx, payload);
+static wasm_trap *finish(const cm_bound_call *call, int err, const cm_val *payload, cm_val *result) {
+  if (err) return fail(call, err, result);
+  *result = wasi_ok(call->cx, payload);
   return NULL;
 }
 
@@ -129,12 +150,12 @@ static wasm_trap *add_descriptor(const cm_canon_cx *cx, int fd, uint32_t flags, 
   descriptor *d = WR_NEW(descriptor);
   *d = (descriptor){.fd = fd, .flags = flags, .read_only = read_only};
   uint32_t rep;
-  wasm_trap *trap = wasi_table_add(wasi_p2_ctx_of(cx), &descriptor_kind, d, &rep);
+  wasm_trap *trap = wasi_table_add(wasi_p2_ctx_of(cx), &wasi_descriptor_kind, d, &rep);
   if (!trap) *handle = cm_val_handle(rep);
   return trap;
 }
 
-static bool utf8_valid(const char *text, size_t len) {
+bool wasi_fs_utf8_valid(const char *text, size_t len) {
   const uint8_t *s = (const uint8_t *)text;
   for (size_t i = 0; i < len;) {
     uint8_t c = s[i];
@@ -329,29 +350,32 @@ static uint32_t type_of_mode(mode_t mode) {
   }
 }
 
-static cm_val timestamp(const cm_canon_cx *cx, struct timespec ts) {
-  if (ts.tv_sec < 0) return wasi_none();
+/* 0.2's datetime cannot be before 1970 (none then); 0.3's instant can. */
+static cm_val timestamp(const cm_canon_cx *cx, bool p3, struct timespec ts) {
+  if (ts.tv_sec < 0 && !p3) return wasi_none();
   cm_val datetime = cm_val_seq(cx->arena, 2);
-  datetime.u.seq.items[0] = cm_val_u((uint64_t)ts.tv_sec);
+  datetime.u.seq.items[0] = cm_val_s((int64_t)ts.tv_sec);
   datetime.u.seq.items[1] = cm_val_u((uint64_t)ts.tv_nsec);
   return wasi_some(cx, &datetime);
 }
 
-static cm_val stat_record(const cm_canon_cx *cx, const struct stat *st) {
+static cm_val stat_record(const cm_bound_call *call, const struct stat *st) {
+  const cm_canon_cx *cx = call->cx;
   cm_val record = cm_val_seq(cx->arena, 6);
   cm_val *f = record.u.seq.items;
-  f[0] = (cm_val){.u.cs = {type_of_mode(st->st_mode), NULL}};
+  f[0] = wasi_fs_type_value(cx, p3(call), type_of_mode(st->st_mode));
   f[1] = cm_val_u((uint64_t)st->st_nlink);
   f[2] = cm_val_u((uint64_t)st->st_size);
-  f[3] = timestamp(cx, st->st_atim);
-  f[4] = timestamp(cx, st->st_mtim);
-  f[5] = timestamp(cx, st->st_ctim);
+  f[3] = timestamp(cx, p3(call), st->st_atim);
+  f[4] = timestamp(cx, p3(call), st->st_mtim);
+  f[5] = timestamp(cx, p3(call), st->st_ctim);
   return record;
 }
 
 /* A 128-bit value that identifies the file (device and inode) and changes with its content
  * (modification time, size), without revealing the raw numbers. */
-static cm_val metadata_hash(const cm_canon_cx *cx, const struct stat *st) {
+static cm_val metadata_hash(const cm_bound_call *call, const struct stat *st) {
+  const cm_canon_cx *cx = call->cx;
   uint64_t parts[5] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino, (uint64_t)st->st_mtim.tv_sec,
                        (uint64_t)st->st_mtim.tv_nsec, (uint64_t)st->st_size};
   uint64_t lower = 0x9e3779b97f4a7c15u, upper = 0xc2b2ae3d27d4eb4fu;
@@ -391,7 +415,7 @@ static int stat_at(const cm_canon_cx *cx, const descriptor *d, uint32_t path_fla
 
 /* ---- descriptor methods ---- */
 
-typedef cm_val (*stat_view)(const cm_canon_cx *cx, const struct stat *st);
+typedef cm_val (*stat_view)(const cm_bound_call *call, const struct stat *st);
 
 /* The stat of the descriptor or, `at`, of the path its parameters 1 and 2 name (path-flags,
  * path), answered as `view` makes it: stat, metadata-hash, get-type and their -at forms. */
@@ -400,14 +424,13 @@ static wasm_trap *stat_answer(const cm_bound_call *call, bool at, stat_view view
   struct stat st;
   int err = at ? stat_at(call->cx, d, call->args[1].val.u.flags, call->args[2].str, &st)
                : fstat(d->fd, &st) ? errno : 0;
-  if (err) return fail(call->cx, err, result);
-  cm_val answer = view(call->cx, &st);
-  return finish(call->cx, 0, &answer, result);
+  if (err) return fail(call, err, result);
+  cm_val answer = view(call, &st);
+  return finish(call, 0, &answer, result);
 }
 
-static cm_val type_value(const cm_canon_cx *cx, const struct stat *st) {
-  WR_UNUSED(cx);
-  return (cm_val){.u.cs = {type_of_mode(st->st_mode), NULL}};
+static cm_val type_value(const cm_bound_call *call, const struct stat *st) {
+  return wasi_fs_type_value(call->cx, p3(call), type_of_mode(st->st_mode));
 }
 
 static wasm_trap *desc_stat(const cm_bound_call *call, cm_val *result) {
@@ -431,10 +454,9 @@ static wasm_trap *desc_get_type(const cm_bound_call *call, cm_val *result) {
 }
 
 static wasm_trap *desc_get_flags(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   cm_val flags = cm_val_flags(d->flags);
-  return finish(cx, 0, &flags, result);
+  return finish(call, 0, &flags, result);
 }
 
 static wasm_trap *desc_is_same_object(const cm_bound_call *call, cm_val *result) {
@@ -446,74 +468,70 @@ static wasm_trap *desc_is_same_object(const cm_bound_call *call, cm_val *result)
 }
 
 static wasm_trap *desc_sync(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
-  return finish(cx, fsync(d->fd) ? errno : 0, NULL, result);
+  return finish(call, fsync(d->fd) ? errno : 0, NULL, result);
 }
 
 static wasm_trap *desc_sync_data(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
-  return finish(cx, fdatasync(d->fd) ? errno : 0, NULL, result);
+  return finish(call, fdatasync(d->fd) ? errno : 0, NULL, result);
 }
 
 static wasm_trap *desc_advise(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   static const int advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
                                POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
   uint64_t offset = call->args[1].val.u.u, length = call->args[2].val.u.u;
-  if (offset > INT64_MAX || length > INT64_MAX) return fail(cx, EINVAL, result);
+  if (offset > INT64_MAX || length > INT64_MAX) return fail(call, EINVAL, result);
   int err = posix_fadvise(d->fd, (off_t)offset, (off_t)length, advice[call->args[3].val.u.cs.index % 6]);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_set_size(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
-  if (call->args[1].val.u.u > INT64_MAX) return fail(cx, EFBIG, result);
-  if (d->read_only) return fail(cx, EROFS, result);
-  return finish(cx, ftruncate(d->fd, (off_t)call->args[1].val.u.u) ? errno : 0, NULL, result);
+  if (call->args[1].val.u.u > INT64_MAX) return fail(call, EFBIG, result);
+  if (d->read_only) return fail(call, EROFS, result);
+  return finish(call, ftruncate(d->fd, (off_t)call->args[1].val.u.u) ? errno : 0, NULL, result);
 }
 
-/* new-timestamp → a utimensat time; an errno when the seconds do not fit. */
-static int new_timestamp(const cm_val *v, struct timespec *ts) {
+/* new-timestamp → a utimensat time; an errno when the seconds do not fit. 0.2's datetime has
+ * u64 seconds, 0.3's instant s64 (before 1970 when negative). */
+static int new_timestamp(const cm_bound_call *call, const cm_val *v, struct timespec *ts) {
   switch (v->u.cs.index) {
   case 0: *ts = (struct timespec){.tv_nsec = UTIME_OMIT}; return 0;
   case 1: *ts = (struct timespec){.tv_nsec = UTIME_NOW}; return 0;
   default: {
-    uint64_t seconds = v->u.cs.payload->u.seq.items[0].u.u;
+    const cm_val *seconds = &v->u.cs.payload->u.seq.items[0];
     uint64_t nanos = v->u.cs.payload->u.seq.items[1].u.u;
-    if (seconds > INT64_MAX) return EOVERFLOW;
+    if (!p3(call) && seconds->u.u > INT64_MAX) return EOVERFLOW;
     if (nanos >= 1000000000u) return EINVAL;
-    *ts = (struct timespec){.tv_sec = (time_t)seconds, .tv_nsec = (long)nanos};
+    *ts = (struct timespec){.tv_sec = (time_t)seconds->u.s, .tv_nsec = (long)nanos};
     return 0;
   }
   }
 }
 
 static wasm_trap *desc_set_times(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   struct timespec times[2];
-  int err = new_timestamp(&call->args[1].val, &times[0]);
-  if (!err) err = new_timestamp(&call->args[2].val, &times[1]);
+  int err = new_timestamp(call, &call->args[1].val, &times[0]);
+  if (!err) err = new_timestamp(call, &call->args[2].val, &times[1]);
   if (!err && d->read_only) err = EROFS;
   if (!err && futimens(d->fd, times)) err = errno;
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_set_times_at(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   struct timespec times[2];
-  int err = new_timestamp(&call->args[3].val, &times[0]);
-  if (!err) err = new_timestamp(&call->args[4].val, &times[1]);
+  int err = new_timestamp(call, &call->args[3].val, &times[0]);
+  if (!err) err = new_timestamp(call, &call->args[4].val, &times[1]);
   if (!err && d->read_only) err = EROFS;
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   int parent;
   const char *name;
-  if ((err = open_parent(cx, d->fd, call->args[2].str, &parent, &name))) return fail(cx, err, result);
+  if ((err = open_parent(cx, d->fd, call->args[2].str, &parent, &name))) return fail(call, err, result);
   if (call->args[1].val.u.flags & PATH_SYMLINK_FOLLOW) {
     /* follow beneath: open the target itself, then set its times */
     int fd = open_beneath(parent, name, O_PATH, 0, true);
@@ -528,35 +546,34 @@ static wasm_trap *desc_set_times_at(const cm_bound_call *call, cm_val *result) {
     err = utimensat(parent, name, times, AT_SYMLINK_NOFOLLOW) ? errno : 0;
   }
   close(parent);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_read(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   uint64_t offset = call->args[2].val.u.u;
-  if (offset > INT64_MAX) return fail(cx, EINVAL, result);
+  if (offset > INT64_MAX) return fail(call, EINVAL, result);
   size_t want = (size_t)WR_MIN(call->args[1].val.u.u, (uint64_t)FS_CHUNK);
   uint8_t *buf = cm_arena_alloc(cx->arena, want ? want : 1);
   ssize_t n = want ? pread(d->fd, buf, want, (off_t)offset) : 0;
-  if (n < 0) return fail(cx, errno, result);
+  if (n < 0) return fail(call, errno, result);
   cm_val pair = cm_val_seq(cx->arena, 2);
   pair.u.seq.items[0] = wasi_bytes(cx, buf, (size_t)n);
   pair.u.seq.items[1] = cm_val_bool(want > 0 && n == 0);
-  return finish(cx, 0, &pair, result);
+  return finish(call, 0, &pair, result);
 }
 
 static wasm_trap *desc_write(const cm_bound_call *call, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   descriptor *d = call->args[0].object;
   uint64_t offset = call->args[2].val.u.u;
-  if (offset > INT64_MAX) return fail(cx, EINVAL, result);
-  if (d->read_only) return fail(cx, EROFS, result);
+  if (offset > INT64_MAX) return fail(call, EINVAL, result);
+  if (d->read_only) return fail(call, EROFS, result);
   cm_bytes bytes = call->args[1].bytes;
   ssize_t n = pwrite(d->fd, bytes.data, bytes.len, (off_t)offset);
-  if (n < 0) return fail(cx, errno, result);
+  if (n < 0) return fail(call, errno, result);
   cm_val written = cm_val_u((uint64_t)n);
-  return finish(cx, 0, &written, result);
+  return finish(call, 0, &written, result);
 }
 
 static wasm_trap *desc_open_at(const cm_bound_call *call, cm_val *result) {
@@ -567,11 +584,11 @@ static wasm_trap *desc_open_at(const cm_bound_call *call, cm_val *result) {
   uint32_t flags = call->args[4].val.u.flags;
   char *path;
   int err = guest_path(cx, call->args[2].str, &path);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   bool writes = (flags & (FLAG_WRITE | FLAG_MUTATE)) || (open_flags & (OPEN_CREATE | OPEN_TRUNCATE));
-  if (writes && d->read_only) return fail(cx, EROFS, result);
-  if ((open_flags & OPEN_CREATE) && !(d->flags & FLAG_MUTATE)) return fail(cx, EPERM, result);
-  if ((flags & FLAG_MUTATE) && !(d->flags & FLAG_MUTATE)) return fail(cx, EPERM, result);
+  if (writes && d->read_only) return fail(call, EROFS, result);
+  if ((open_flags & OPEN_CREATE) && !(d->flags & FLAG_MUTATE)) return fail(call, EPERM, result);
+  if ((flags & FLAG_MUTATE) && !(d->flags & FLAG_MUTATE)) return fail(call, EPERM, result);
   int oflags = (flags & FLAG_WRITE) ? ((flags & FLAG_READ) ? O_RDWR : O_WRONLY) : O_RDONLY;
   if (open_flags & OPEN_CREATE) oflags |= O_CREAT;
   if (open_flags & OPEN_DIRECTORY) oflags |= O_DIRECTORY;
@@ -581,10 +598,10 @@ static wasm_trap *desc_open_at(const cm_bound_call *call, cm_val *result) {
   if (flags & FLAG_DATA_SYNC) oflags |= O_DSYNC;
   if (flags & FLAG_READ_SYNC) oflags |= O_RSYNC;
   int fd = open_beneath(d->fd, path, oflags, 0666, path_flags & PATH_SYMLINK_FOLLOW);
-  if (fd < 0) return fail(cx, -fd, result);
+  if (fd < 0) return fail(call, -fd, result);
   cm_val handle;
   if ((trap = add_descriptor(cx, fd, flags, d->read_only, &handle))) return trap;
-  return finish(cx, 0, &handle, result);
+  return finish(call, 0, &handle, result);
 }
 
 static wasm_trap *desc_create_directory_at(const cm_bound_call *call, cm_val *result) {
@@ -594,10 +611,10 @@ static wasm_trap *desc_create_directory_at(const cm_bound_call *call, cm_val *re
   const char *name;
   int err = may_mutate(d);
   if (!err) err = open_parent(cx, d->fd, call->args[1].str, &parent, &name);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   err = mkdirat(parent, name, 0777) ? errno : 0;
   close(parent);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *unlink_at(const cm_bound_call *call, int flags, cm_val *result) {
@@ -607,10 +624,10 @@ static wasm_trap *unlink_at(const cm_bound_call *call, int flags, cm_val *result
   const char *name;
   int err = may_mutate(d);
   if (!err) err = open_parent(cx, d->fd, call->args[1].str, &parent, &name);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   err = unlinkat(parent, name, flags) ? errno : 0; /* Linux: EISDIR for a directory, as WASI wants */
   close(parent);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_remove_directory_at(const cm_bound_call *call, cm_val *result) {
@@ -629,15 +646,15 @@ static wasm_trap *desc_rename_at(const cm_bound_call *call, cm_val *result) {
   int err = may_mutate(from);
   if (!err) err = may_mutate(to);
   if (!err) err = open_parent(cx, from->fd, call->args[1].str, &old_parent, &old_name);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   if ((err = open_parent(cx, to->fd, call->args[3].str, &new_parent, &new_name))) {
     close(old_parent);
-    return fail(cx, err, result);
+    return fail(call, err, result);
   }
   err = renameat(old_parent, old_name, new_parent, new_name) ? errno : 0;
   close(old_parent);
   close(new_parent);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_link_at(const cm_bound_call *call, cm_val *result) {
@@ -647,10 +664,10 @@ static wasm_trap *desc_link_at(const cm_bound_call *call, cm_val *result) {
   const char *old_name, *new_name;
   int err = may_mutate(to);
   if (!err) err = open_parent(cx, from->fd, call->args[2].str, &old_parent, &old_name);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   if ((err = open_parent(cx, to->fd, call->args[4].str, &new_parent, &new_name))) {
     close(old_parent);
-    return fail(cx, err, result);
+    return fail(call, err, result);
   }
   if (call->args[1].val.u.flags & PATH_SYMLINK_FOLLOW) {
     /* link the symlink's target, resolved beneath like any path */
@@ -665,7 +682,7 @@ static wasm_trap *desc_link_at(const cm_bound_call *call, cm_val *result) {
   }
   close(old_parent);
   close(new_parent);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_symlink_at(const cm_bound_call *call, cm_val *result) {
@@ -674,13 +691,13 @@ static wasm_trap *desc_symlink_at(const cm_bound_call *call, cm_val *result) {
   char *target;
   int err = guest_path(cx, call->args[1].str, &target); /* absolute targets are refused outright */
   if (!err) err = may_mutate(d);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   int parent;
   const char *name;
-  if ((err = open_parent(cx, d->fd, call->args[2].str, &parent, &name))) return fail(cx, err, result);
+  if ((err = open_parent(cx, d->fd, call->args[2].str, &parent, &name))) return fail(call, err, result);
   err = symlinkat(target, parent, name) ? errno : 0;
   close(parent);
-  return finish(cx, err, NULL, result);
+  return finish(call, err, NULL, result);
 }
 
 static wasm_trap *desc_readlink_at(const cm_bound_call *call, cm_val *result) {
@@ -689,16 +706,16 @@ static wasm_trap *desc_readlink_at(const cm_bound_call *call, cm_val *result) {
   int parent;
   const char *name;
   int err = open_parent(cx, d->fd, call->args[1].str, &parent, &name);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   char *buf = cm_arena_alloc(cx->arena, PATH_MAX);
   ssize_t n = readlinkat(parent, name, buf, PATH_MAX);
   err = n < 0 ? errno : 0;
   close(parent);
-  if (err) return fail(cx, err, result);
-  if (n == PATH_MAX) return fail(cx, ENAMETOOLONG, result);
-  if (!utf8_valid(buf, (size_t)n)) return fail(cx, EILSEQ, result);
+  if (err) return fail(call, err, result);
+  if (n == PATH_MAX) return fail(call, ENAMETOOLONG, result);
+  if (!wasi_fs_utf8_valid(buf, (size_t)n)) return fail(call, EILSEQ, result);
   cm_val text = cm_val_string(buf, (uint32_t)n);
-  return finish(cx, 0, &text, result);
+  return finish(call, 0, &text, result);
 }
 
 /* ---- directory listing ---- */
@@ -709,20 +726,20 @@ static wasm_trap *desc_read_directory(const cm_bound_call *call, cm_val *result)
   wasm_trap *trap;
   /* a fresh open: the listing has its own position, and d->fd may be O_PATH */
   int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return fail(cx, errno, result);
+  if (fd < 0) return fail(call, errno, result);
   DIR *dir = fdopendir(fd);
   if (!dir) {
     int err = errno;
     close(fd);
-    return fail(cx, err, result);
+    return fail(call, err, result);
   }
   uint32_t rep;
   if ((trap = wasi_table_add(wasi_p2_ctx_of(cx), &dir_stream_kind, dir, &rep))) return trap;
   cm_val handle = cm_val_handle(rep);
-  return finish(cx, 0, &handle, result);
+  return finish(call, 0, &handle, result);
 }
 
-static uint32_t type_of_dirent(DIR *dir, const struct dirent *e) {
+uint32_t wasi_fs_dirent_type(DIR *dir, const struct dirent *e) {
   switch (e->d_type) {
   case DT_BLK: return TYPE_BLOCK;
   case DT_CHR: return TYPE_CHAR;
@@ -745,18 +762,18 @@ static wasm_trap *dir_read_entry(const cm_bound_call *call, cm_val *result) {
     errno = 0;
     struct dirent *e = readdir(dir);
     if (!e) {
-      if (errno) return fail(cx, errno, result);
+      if (errno) return fail(call, errno, result);
       cm_val none = wasi_none();
-      return finish(cx, 0, &none, result);
+      return finish(call, 0, &none, result);
     }
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     size_t len = strlen(e->d_name);
-    if (!utf8_valid(e->d_name, len)) return fail(cx, EILSEQ, result);
+    if (!wasi_fs_utf8_valid(e->d_name, len)) return fail(call, EILSEQ, result);
     cm_val entry = cm_val_seq(cx->arena, 2);
-    entry.u.seq.items[0] = (cm_val){.u.cs = {type_of_dirent(dir, e), NULL}};
+    entry.u.seq.items[0] = (cm_val){.u.cs = {wasi_fs_dirent_type(dir, e), NULL}};
     entry.u.seq.items[1] = cm_val_string(cm_arena_strndup(cx->arena, e->d_name, len), (uint32_t)len);
     cm_val some = wasi_some(cx, &entry);
-    return finish(cx, 0, &some, result);
+    return finish(call, 0, &some, result);
   }
 }
 
@@ -849,19 +866,18 @@ static int file_stream_new(const descriptor *d, uint64_t offset, bool append, fi
 }
 
 static wasm_trap *via_stream(const cm_bound_call *call, bool output, uint64_t offset, bool append, cm_val *result) {
-  const cm_canon_cx *cx = call->cx;
   const descriptor *d = call->args[0].object;
-  if (output && d->read_only) return fail(cx, EROFS, result);
-  if (!(d->flags & (output ? FLAG_WRITE : FLAG_READ))) return fail(cx, EBADF, result);
+  if (output && d->read_only) return fail(call, EROFS, result);
+  if (!(d->flags & (output ? FLAG_WRITE : FLAG_READ))) return fail(call, EBADF, result);
   file_stream *s = NULL;
   int err = file_stream_new(d, offset, append, &s);
-  if (err) return fail(cx, err, result);
+  if (err) return fail(call, err, result);
   uint32_t rep;
   wasm_trap *trap = output ? wasi_output_stream_add(call->state, &file_output_ops, s, &rep)
                            : wasi_input_stream_add(call->state, &file_input_ops, s, &rep);
   if (trap) return trap;
   cm_val handle = cm_val_handle(rep);
-  return finish(cx, 0, &handle, result);
+  return finish(call, 0, &handle, result);
 }
 
 static wasm_trap *desc_read_via_stream(const cm_bound_call *call, cm_val *result) {
@@ -908,42 +924,47 @@ static wasm_trap *get_directories(const cm_bound_call *call, cm_val *result) {
   return NULL;
 }
 
+const cm_host_binding wasi_fs_shared_rows[] = {
+    {"[method]descriptor.advise", desc_advise, {&wasi_descriptor_kind}},
+    {"[method]descriptor.sync-data", desc_sync_data, {&wasi_descriptor_kind}},
+    {"[method]descriptor.get-flags", desc_get_flags, {&wasi_descriptor_kind}},
+    {"[method]descriptor.get-type", desc_get_type, {&wasi_descriptor_kind}},
+    {"[method]descriptor.set-size", desc_set_size, {&wasi_descriptor_kind}},
+    {"[method]descriptor.set-times", desc_set_times, {&wasi_descriptor_kind}},
+    {"[method]descriptor.sync", desc_sync, {&wasi_descriptor_kind}},
+    {"[method]descriptor.create-directory-at", desc_create_directory_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.stat", desc_stat, {&wasi_descriptor_kind}},
+    {"[method]descriptor.stat-at", desc_stat_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.set-times-at", desc_set_times_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.link-at", desc_link_at, {&wasi_descriptor_kind, NULL, NULL, &wasi_descriptor_kind}},
+    {"[method]descriptor.open-at", desc_open_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.readlink-at", desc_readlink_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.remove-directory-at", desc_remove_directory_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.rename-at", desc_rename_at, {&wasi_descriptor_kind, NULL, &wasi_descriptor_kind}},
+    {"[method]descriptor.symlink-at", desc_symlink_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.unlink-file-at", desc_unlink_file_at, {&wasi_descriptor_kind}},
+    {"[method]descriptor.is-same-object", desc_is_same_object, {&wasi_descriptor_kind, &wasi_descriptor_kind}},
+    {"[method]descriptor.metadata-hash", desc_metadata_hash, {&wasi_descriptor_kind}},
+    {"[method]descriptor.metadata-hash-at", desc_metadata_hash_at, {&wasi_descriptor_kind}},
+};
+const size_t wasi_fs_shared_nrows = WR_ARRAY_LEN(wasi_fs_shared_rows);
+const cm_host_binding wasi_fs_get_directories_row = {"get-directories", get_directories, {NULL}};
+
 bool wasi_p2_define_filesystem(cm_host *host, wr_error *err) {
   static const cm_host_binding type_funcs[] = {
-      {"[method]descriptor.read-via-stream", desc_read_via_stream, {&descriptor_kind}},
-      {"[method]descriptor.write-via-stream", desc_write_via_stream, {&descriptor_kind}},
-      {"[method]descriptor.append-via-stream", desc_append_via_stream, {&descriptor_kind}},
-      {"[method]descriptor.advise", desc_advise, {&descriptor_kind}},
-      {"[method]descriptor.sync-data", desc_sync_data, {&descriptor_kind}},
-      {"[method]descriptor.get-flags", desc_get_flags, {&descriptor_kind}},
-      {"[method]descriptor.get-type", desc_get_type, {&descriptor_kind}},
-      {"[method]descriptor.set-size", desc_set_size, {&descriptor_kind}},
-      {"[method]descriptor.set-times", desc_set_times, {&descriptor_kind}},
-      {"[method]descriptor.read", desc_read, {&descriptor_kind}},
-      {"[method]descriptor.write", desc_write, {&descriptor_kind}},
-      {"[method]descriptor.read-directory", desc_read_directory, {&descriptor_kind}},
-      {"[method]descriptor.sync", desc_sync, {&descriptor_kind}},
-      {"[method]descriptor.create-directory-at", desc_create_directory_at, {&descriptor_kind}},
-      {"[method]descriptor.stat", desc_stat, {&descriptor_kind}},
-      {"[method]descriptor.stat-at", desc_stat_at, {&descriptor_kind}},
-      {"[method]descriptor.set-times-at", desc_set_times_at, {&descriptor_kind}},
-      {"[method]descriptor.link-at", desc_link_at, {&descriptor_kind, NULL, NULL, &descriptor_kind}},
-      {"[method]descriptor.open-at", desc_open_at, {&descriptor_kind}},
-      {"[method]descriptor.readlink-at", desc_readlink_at, {&descriptor_kind}},
-      {"[method]descriptor.remove-directory-at", desc_remove_directory_at, {&descriptor_kind}},
-      {"[method]descriptor.rename-at", desc_rename_at, {&descriptor_kind, NULL, &descriptor_kind}},
-      {"[method]descriptor.symlink-at", desc_symlink_at, {&descriptor_kind}},
-      {"[method]descriptor.unlink-file-at", desc_unlink_file_at, {&descriptor_kind}},
-      {"[method]descriptor.is-same-object", desc_is_same_object, {&descriptor_kind, &descriptor_kind}},
-      {"[method]descriptor.metadata-hash", desc_metadata_hash, {&descriptor_kind}},
-      {"[method]descriptor.metadata-hash-at", desc_metadata_hash_at, {&descriptor_kind}},
+      {"[method]descriptor.read-via-stream", desc_read_via_stream, {&wasi_descriptor_kind}},
+      {"[method]descriptor.write-via-stream", desc_write_via_stream, {&wasi_descriptor_kind}},
+      {"[method]descriptor.append-via-stream", desc_append_via_stream, {&wasi_descriptor_kind}},
+      {"[method]descriptor.read", desc_read, {&wasi_descriptor_kind}},
+      {"[method]descriptor.write", desc_write, {&wasi_descriptor_kind}},
+      {"[method]descriptor.read-directory", desc_read_directory, {&wasi_descriptor_kind}},
       {"[method]directory-entry-stream.read-directory-entry", dir_read_entry, {&dir_stream_kind}},
       {"filesystem-error-code", filesystem_error_code, {&wasi_io_error_kind}},
   };
-  static const cm_host_binding preopen_funcs[] = {{"get-directories", get_directories, {NULL}}};
   return wasi_add_wit(host, "filesystem", err) &&
+         wasi_bind_funcs(host, TYPES, wasi_fs_shared_rows, wasi_fs_shared_nrows, err) &&
          wasi_bind_funcs(host, TYPES, type_funcs, WR_ARRAY_LEN(type_funcs), err) &&
-         wasi_define_resource(host, TYPES, "descriptor", &descriptor_kind, err) &&
+         wasi_define_resource(host, TYPES, "descriptor", &wasi_descriptor_kind, err) &&
          wasi_define_resource(host, TYPES, "directory-entry-stream", &dir_stream_kind, err) &&
-         wasi_bind_funcs(host, WASI_IFACE("filesystem/preopens"), preopen_funcs, 1, err);
+         wasi_bind_funcs(host, WASI_IFACE("filesystem/preopens"), &wasi_fs_get_directories_row, 1, err);
 }

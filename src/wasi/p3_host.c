@@ -3,6 +3,7 @@
 #include "p3.h"
 
 #include "p3_internal.h"
+#include "p3_task.h"
 
 static bool add_p3_wit(cm_host *host, wr_error *err) {
   static const char *const files[] = {"p3-clocks", "p3-random", "p3-filesystem", "p3-sockets", "p3-cli", "p3-http"};
@@ -12,6 +13,7 @@ static bool add_p3_wit(cm_host *host, wr_error *err) {
 }
 
 bool wasi_p3_define(cm_host *host, wr_error *err) {
-  return add_p3_wit(host, err) && wasi_p3_define_clocks(host, err) && wasi_p3_define_random(host, err) &&
-         wasi_p3_define_cli(host, err) && wasi_p3_define_rc_aliases(host, err);
+  return add_p3_wit(host, err) && wasi_p3_define_sockets(host, err) && wasi_p3_define_filesystem(host, err) &&
+         wasi_p3_define_clocks(host, err) && wasi_p3_define_random(host, err) && wasi_p3_define_cli(host, err) &&
+         wasi_p3_define_rc_aliases(host, err);
 }

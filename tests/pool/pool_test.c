@@ -31,7 +31,7 @@ typedef struct fake_instance {
 } fake_instance;
 
 typedef struct {
-  int served, teardown_calls;
+  int served, teardown_calls, idle_calls;
   bool destroyed;
 } fake_record; /* survives the instance, for checks after destroy */
 
@@ -48,6 +48,10 @@ typedef struct fake {
   fake_instance *teardown_instances[16]; /* whose teardown each token is */
   int nteardowns_pending;
   bool with_readiness;
+  bool with_idle, async_idle, idle_fails;
+  wr_pool_instance *idle_tokens[16];
+  fake_instance *idle_instances[16];
+  int nidle_pending;
   uint64_t create_ns; /* duration reported for each creation */
   fake_instance *live[64];
   int nlive;
@@ -101,7 +105,12 @@ static void fake_destroy(void *ctx, void *instance) {
   }
   for (int i = 0; i < f->nlive; i++)
     if (f->live[i] == fi) f->live[i] = f->live[--f->nlive];
-  /* Destroying cancels a running teardown: its completion is never reported. */
+  /* Destroying cancels a running idle hook or teardown: its completion is never reported. */
+  for (int i = 0; i < f->nidle_pending; i++)
+    if (f->idle_instances[i] == fi) {
+      f->idle_instances[i] = f->idle_instances[--f->nidle_pending];
+      f->idle_tokens[i] = f->idle_tokens[f->nidle_pending];
+    }
   for (int i = 0; i < f->nteardowns_pending; i++)
     if (f->teardown_instances[i] == fi) {
       f->teardown_instances[i] = f->teardown_instances[--f->nteardowns_pending];
@@ -122,6 +131,28 @@ static void fake_teardown(void *ctx, void *instance, wr_pool_instance *token) {
     return;
   }
   wr_pool_teardown_done(token, !f->teardown_fails);
+}
+
+static void fake_idle(void *ctx, void *instance, wr_pool_instance *token) {
+  fake *f = ctx;
+  fake_instance *fi = instance;
+  CHECK(fi->in_flight == 0);
+  f->records[fi->id].idle_calls++;
+  if (f->async_idle) {
+    f->idle_instances[f->nidle_pending] = fi;
+    f->idle_tokens[f->nidle_pending++] = token;
+    return;
+  }
+  wr_pool_idle_done(token, !f->idle_fails);
+}
+
+/* Completes the oldest idle hook still running. */
+static void fake_finish_idle(fake *f, bool ok) {
+  wr_pool_instance *token = f->idle_tokens[0];
+  f->nidle_pending--;
+  memmove(f->idle_tokens, f->idle_tokens + 1, (size_t)f->nidle_pending * sizeof f->idle_tokens[0]);
+  memmove(f->idle_instances, f->idle_instances + 1, (size_t)f->nidle_pending * sizeof f->idle_instances[0]);
+  wr_pool_idle_done(token, ok);
 }
 
 static bool fake_is_ready(void *ctx, void *instance) {
@@ -150,6 +181,7 @@ static wr_pool *pool_for(fake *f, const wr_pool_limits *limits) {
                              .create = fake_create,
                              .destroy = fake_destroy,
                              .teardown = f->with_teardown ? fake_teardown : NULL,
+                             .idle = f->with_idle ? fake_idle : NULL,
                              .is_ready = f->with_readiness ? fake_is_ready : NULL,
                              .now_ns = fake_now,
                              .arm = fake_arm};
@@ -880,6 +912,138 @@ static void test_backpressure_creates_another(void) {
   free(f);
 }
 
+/* The idle hook: once per idle period, after the last task and only with nothing queued; the
+ * instance takes no request while it runs; a failure or a timeout retires the instance. */
+static void test_idle_hook(void) {
+  fake *f = fake_new();
+  f->with_idle = true;
+  f->async_idle = true;
+  wr_pool_limits l;
+  limits_for(&l, WR_POOL_P3,
+             (const char *const[]){"--max-instances", "1", "--exact-limits", "--idle-hook-timeout", "200ms", NULL});
+  wr_pool *pool = pool_for(f, &l);
+  CHECK(f->created == 0 && f->nidle_pending == 0); /* a fresh instance served nothing yet */
+  request a, b, c;
+  ask(pool, &a);
+  ask(pool, &b);
+  CHECK(a.granted && b.granted && a.instance == b.instance);
+  finish(&a, WR_TASK_OK);
+  CHECK(f->nidle_pending == 0); /* b still runs */
+  finish(&b, WR_TASK_OK);
+  CHECK(f->nidle_pending == 1 && f->records[1].idle_calls == 1);
+  /* while it runs, a request waits (max one instance) */
+  ask(pool, &c);
+  CHECK(!c.granted && metrics_of(pool).instances[WR_POOL_BUSY] == 1);
+  fake_finish_idle(f, true);
+  CHECK(c.granted && c.instance_id == 1);
+  /* no second run without a request in between */
+  advance(pool, f, 10 * MS);
+  CHECK(f->records[1].idle_calls == 1);
+  finish(&c, WR_TASK_OK);
+  CHECK(f->records[1].idle_calls == 2 && f->nidle_pending == 1);
+  /* a hook past its timeout retires the instance, and destroying it cancels the hook */
+  advance(pool, f, 250 * MS);
+  CHECK(f->destroyed == 1 && f->nidle_pending == 0);
+  wr_pool_metrics m = metrics_of(pool);
+  CHECK(m.idle_hooks == 2 && m.idle_hook_timeouts == 1 && m.drains[WR_DRAIN_IDLE_HOOK] == 1);
+  CHECK(m.histograms[WR_HIST_IDLE_HOOK_NS].count == 1);
+  /* a failing hook retires its instance at once */
+  f->async_idle = false;
+  f->idle_fails = true;
+  ask_and_finish(pool, &a);
+  CHECK(a.instance_id == 2 && f->records[2].idle_calls == 1 && f->records[2].destroyed);
+  CHECK(metrics_of(pool).idle_hook_failures == 1);
+  wr_pool_free(pool);
+  free(f);
+}
+
+/* A request waiting in the queue goes before the idle hook, and a draining instance waits for a
+ * running hook before its teardown. */
+static void test_idle_hook_yields_to_queue_and_drain(void) {
+  fake *f = fake_new();
+  f->with_idle = true;
+  f->async_idle = true;
+  f->with_teardown = true;
+  wr_pool_limits l;
+  limits_for(&l, WR_POOL_P3,
+             (const char *const[]){"--max-instances", "1", "--max-instance-concurrent-reuse-count", "1",
+                                   "--exact-limits", NULL});
+  wr_pool *pool = pool_for(f, &l);
+  request a, b;
+  ask(pool, &a);
+  ask(pool, &b);
+  CHECK(a.granted && !b.granted);
+  finish(&a, WR_TASK_OK); /* b is queued: it is granted, no idle hook */
+  CHECK(b.granted && f->records[1].idle_calls == 0);
+  finish(&b, WR_TASK_OK);
+  CHECK(f->records[1].idle_calls == 1);
+  wr_pool_shutdown(pool, NULL, NULL);
+  CHECK(f->records[1].teardown_calls == 0 && !f->records[1].destroyed); /* waits for the hook */
+  fake_finish_idle(f, true);
+  CHECK(f->records[1].teardown_calls == 1 && f->records[1].destroyed);
+  wr_pool_free(pool);
+  free(f);
+}
+
+/* Metrics of concurrent reuse: the concurrency histogram, tasks in flight and after their
+ * response, refusals because of backpressure (once per request), cancellations. */
+static void test_concurrency_metrics(void) {
+  fake *f = fake_new();
+  f->with_readiness = true;
+  wr_pool_limits l;
+  limits_for(&l, WR_POOL_P3, (const char *const[]){"--max-instances", "1", "--exact-limits", NULL});
+  wr_pool *pool = pool_for(f, &l);
+  request r[3];
+  for (int i = 0; i < 3; i++) ask(pool, &r[i]);
+  wr_pool_responded(pool, &r[0].lease);
+  wr_pool_metrics m = metrics_of(pool);
+  CHECK(m.tasks_in_flight == 3 && m.tasks_after_response == 1);
+  const wr_pool_histogram *h = &m.histograms[WR_HIST_CONCURRENT_TASKS];
+  CHECK(h->count == 3 && h->sum == 1 + 2 + 3 && h->buckets[0] == 1 && h->buckets[1] == 1 && h->buckets[2] == 1);
+  r[0].instance->backpressure = true;
+  request q;
+  ask(pool, &q);
+  CHECK(!q.granted);
+  wr_pool_readiness_changed(pool);
+  wr_pool_readiness_changed(pool);
+  CHECK(metrics_of(pool).backpressure_refusals == 1);
+  r[0].instance->backpressure = false;
+  wr_pool_readiness_changed(pool);
+  CHECK(q.granted);
+  wr_pool_note_cancellation(pool);
+  CHECK(metrics_of(pool).cancellations == 1);
+  for (int i = 0; i < 3; i++) finish(&r[i], WR_TASK_OK);
+  finish(&q, WR_TASK_OK);
+  m = metrics_of(pool);
+  CHECK(m.tasks_in_flight == 0 && m.tasks_after_response == 0);
+  wr_pool_free(pool);
+  free(f);
+}
+
+/* A lease whose instance died before its task started goes to another instance. */
+static void test_requeue_after_revoke(void) {
+  fake *f = fake_new();
+  wr_pool_limits l;
+  limits_for(&l, WR_POOL_P3, (const char *const[]){"--exact-limits", NULL});
+  wr_pool *pool = pool_for(f, &l);
+  request a, b;
+  ask(pool, &a);
+  ask(pool, &b);
+  CHECK(a.instance == b.instance && a.instance_id == 1);
+  /* a traps: b is revoked; its task never started, so the holder queues it again */
+  b.instance->in_flight--;
+  a.instance->in_flight--;
+  wr_pool_release(pool, &a.lease, WR_TASK_TRAP);
+  CHECK(b.revoked);
+  b.granted = false;
+  wr_pool_requeue(pool, &b.lease);
+  CHECK(b.granted && b.instance_id == 2 && f->records[1].destroyed);
+  CHECK(metrics_of(pool).requests_requeued == 1);
+  finish(&b, WR_TASK_OK);
+  wr_pool_free(pool);
+  free(f);
+}
+
 /* A callback that calls back into the pool: each granted request asks for the next one and
  * then finishes, all from inside callbacks. */
 typedef struct chain {
@@ -1210,6 +1374,10 @@ int main(void) {
   test_backpressure();
   test_backpressure_creates_another();
   test_reentrant_callbacks();
+  test_idle_hook();
+  test_idle_hook_yields_to_queue_and_drain();
+  test_concurrency_metrics();
+  test_requeue_after_revoke();
   test_flag_parsing();
   test_limits_check();
   test_metrics_text();
