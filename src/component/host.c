@@ -152,10 +152,11 @@ bool cm_host_alias_version(cm_host *host, const char *interface, const char *ver
     wr_error_set(err, "cannot alias %s as `%s`: only a prerelease or build version needs an alias", interface, name);
     return false;
   }
-  bool taken = find_exact(host, name) != NULL;
+  if (find_exact(host, name)) return true; /* declared under that name: the declaration binds */
+  bool taken = false;
   for (size_t i = 0; i < host->aliases.len && !taken; i++) taken = !strcmp(host->aliases.items[i]->name.text, name);
   if (taken) {
-    wr_error_set(err, "cannot alias %s as `%s`: that name is taken", interface, name);
+    wr_error_set(err, "cannot alias %s as `%s`: that name is an alias already", interface, name);
     return false;
   }
   alias->type = target->type;

@@ -160,7 +160,12 @@ static void test_versions(void) {
   CHECK(!cm_host_alias_version(host, "wasi:cli/nope@0.3.0", "0.3.0-rc-1", &err) && strstr(err.message, "no such"));
   CHECK(!cm_host_alias_version(host, "wasi:cli/stdout@0.3.0", "0.3.1", &err) && strstr(err.message, "prerelease"));
   CHECK(!cm_host_alias_version(host, "wasi:cli/stdout@0.3.0", "0.3.0-rc-2026-03-15", &err) &&
-        strstr(err.message, "taken"));
+        strstr(err.message, "alias already"));
+  /* a name the host declares with its own WIT keeps its declaration */
+  CHECK(cm_host_alias_version(host, "wasi:random/random@0.3.0", "0.3.0-rc-2026-02-09", &err));
+  CHECK(find("wasi:random/random@0.3.0-rc-2026-02-09") &&
+        cm_host_interface_type(find("wasi:random/random@0.3.0-rc-2026-02-09")) !=
+            cm_host_interface_type(find("wasi:random/random@0.3.0")));
   CHECK(!cm_host_alias_version(host, "wasi:cli/stdout@0.3.0", "0.3.0-rc 2", &err));
   CHECK(cm_host_alias_version(host, "wasi:cli/stdout@0.3.0", "0.3.0-test", &err) &&
         find("wasi:cli/stdout@0.3.0-test") != NULL);
