@@ -52,11 +52,12 @@ static wasm_trap *wait_until_ns(const cm_canon_cx *cx, uint64_t deadline, cm_hos
   if (!ctx) return wasm_trap_new(cx->store, WASM_TRAP_HOST, "wasi used without a WASI context");
   if (deadline <= wr_monotonic_ns()) return cm_host_call_return(call, NULL);
   if (deadline == UINT64_MAX) deadline--; /* the reactor's "no deadline"; this one just never comes */
-  wasi_reactor *reactor = wasi_p2_reactor(ctx);
-  if (!reactor) return wasi_trap(ctx, "wasi:clocks/monotonic-clock: waiting needs an event loop and the host set none");
+  wasi_reactor *reactor;
+  wasm_trap *trap = wasi_p3_reactor(ctx, MONOTONIC, &reactor);
+  if (trap) return trap;
   clock_wait *w = WR_NEW(clock_wait);
   *w = (clock_wait){.ctx = ctx, .reactor = reactor, .call = call};
-  wasm_trap *trap = wasi_table_add(ctx, &clock_wait_kind, w, &w->rep);
+  trap = wasi_table_add(ctx, &clock_wait_kind, w, &w->rep);
   if (trap) return trap;
   w->wakeup = reactor->wait(reactor, -1, 0, deadline, clock_wait_fired, w);
   if (!w->wakeup) {

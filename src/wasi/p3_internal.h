@@ -1,12 +1,10 @@
-/* Shared by the p3_*.c hosts: interface names, the per-package definers, and the pending
- * operations (timers, stdio pumps) a 0.3 call leaves running. Not for other layers (p3.h). */
+/* Shared by the cli, clocks and random 0.3 hosts (p3_cli.c, p3_clocks.c, p3_random.c,
+ * p3_stdio.c, p3_versions.c): their definers and how their pending operations (timers, stdio
+ * pumps) live. Not for other layers (p3.h). */
 #ifndef WARREN_WASI_P3_INTERNAL_H
 #define WARREN_WASI_P3_INTERNAL_H
 
-#include "p2_internal.h"
-#include "p3.h"
-
-#define WASI_P3_IFACE(pkg_iface) "wasi:" pkg_iface "@" WASI_P3_VERSION
+#include "p3_task.h" /* WASI_P3_IFACE, wasi_p3_reactor */
 
 /* The per-package definers wasi_p3_define calls. */
 bool wasi_p3_define_clocks(cm_host *host, wr_error *err);

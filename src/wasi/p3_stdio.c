@@ -277,8 +277,11 @@ static const cm_host_end_ops input_ops = {input_copied};
 
 static wasm_trap *pump_new(const cm_bound_call *call, int which, pump **out) {
   wasi_p2_ctx *ctx = call->state;
-  wasi_reactor *reactor = wasi_p2_reactor(ctx);
-  if (!reactor) return wasi_trap(ctx, "wasi:cli stdio streams need an event loop and the host set none");
+  wasi_reactor *reactor;
+  wasm_trap *trap = wasi_p3_reactor(ctx, which == 0 ? WASI_P3_IFACE("cli/stdin") : which == 1 ? WASI_P3_IFACE("cli/stdout")
+                                                                                             : WASI_P3_IFACE("cli/stderr"),
+                                    &reactor);
+  if (trap) return trap;
   uint32_t *streams = wasi_p2_stdio_streams(ctx);
   if (*streams >= STDIO_STREAMS_MAX)
     return wasi_trap(ctx, "wasi:cli: too many stdio streams open at once (limit %u)", STDIO_STREAMS_MAX);
@@ -289,7 +292,7 @@ static wasm_trap *pump_new(const cm_bound_call *call, int which, pump **out) {
   struct stat st;
   p->socket = p->fd >= 0 && fstat(p->fd, &st) == 0 && S_ISSOCK(st.st_mode);
   wasi_stdio_lines_init(&p->lines, wasi_p2_stdio_prefix(ctx, which), wasi_p2_output_limit(ctx));
-  wasm_trap *trap = wasi_table_add(ctx, &pump_kind, p, &p->rep);
+  trap = wasi_table_add(ctx, &pump_kind, p, &p->rep);
   if (!trap) *out = p;
   return trap;
 }
