@@ -305,7 +305,7 @@ static void *pump_future(pump *p, const cm_canon_cx *cx, const stdio_types *type
 }
 
 static wasm_trap *write_via_stream(const cm_bound_call *call, int which, cm_val *result) {
-  pump *p;
+  pump *p = NULL;
   wasm_trap *trap = pump_new(call, which, &p);
   if (trap) return trap;
   p->data = cm_host_end_take_readable(call->args[0].val.u.shared, &output_ops, p);
@@ -319,7 +319,7 @@ static wasm_trap *stderr_write(const cm_bound_call *call, cm_val *result) { retu
 
 static wasm_trap *stdin_read(const cm_bound_call *call, cm_val *result) {
   const stdio_types *types = call->env;
-  pump *p;
+  pump *p = NULL;
   wasm_trap *trap = pump_new(call, 0, &p);
   if (trap) return trap;
   void *stream;
