@@ -26,6 +26,7 @@
 #ifdef FIBER_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
+void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 #endif
 
 struct wr_fiber {
@@ -144,6 +145,11 @@ wr_fiber *wr_fiber_new(size_t stack_size, wr_fiber_fn fn, void *arg) {
 
 void wr_fiber_free(wr_fiber *fiber) {
   if (!fiber) return;
+#ifdef FIBER_ASAN
+  /* a fiber freed while suspended (its instance dropped a waiting guest) leaves its frames'
+   * redzones poisoned; a later mapping at the same address would inherit them */
+  __asan_unpoison_memory_region(fiber->stack_low, fiber->stack_size);
+#endif
   munmap(fiber->mapping, fiber->mapping_size);
   wr_free(fiber);
 }

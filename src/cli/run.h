@@ -40,6 +40,8 @@ int run_component(const run_options *opts, const uint8_t *bytes, size_t size);
 /* --invoke on a component (run_invoke.c): calls the function opts->invoke names with its WAVE
  * arguments and prints the result; the exit status. */
 struct cm_component_instance;
-int run_component_invoke(const run_options *opts, const cm_component *component, struct cm_component_instance *inst);
+struct wasi_poll_reactor;
+int run_component_invoke(const run_options *opts, const cm_component *component, struct cm_component_instance *inst,
+                         struct wasi_poll_reactor *reactor);
 
 #endif

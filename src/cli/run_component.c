@@ -1,5 +1,6 @@
-/* `warren run` for components: instantiate with the WASI 0.2 host and call
- * wasi:cli/run#run, as `wasmtime run` does. run returns result<_, _>: ok exits 0, err 1. */
+/* `warren run` for components: instantiate with the WASI 0.2 and 0.3 hosts and call
+ * wasi:cli/run#run, as `wasmtime run` does. run returns result<_, _>: ok exits 0, err 1. A 0.3
+ * command's run is async: it runs on a poll(2) reactor until its task is over (wasi_p3_call). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +16,11 @@
 extern char **environ;
 
 #define CLI_RUN_INTERFACE "wasi:cli/run@0.2.0"
+#define CLI_RUN_P3_INTERFACE "wasi:cli/run@" WASI_P3_VERSION /* or a release candidate's */
 
 typedef struct component_job {
   const run_options *opts;
+  wasi_poll_reactor *reactor;
   const cm_component *component;
   const cm_host *host;
   const wasi_p2_config *config;
@@ -33,6 +36,7 @@ static void run_job(void *arg) {
   wasi_p2_ctx *ctx = wasi_p2_ctx_new(job->config);
   wasi_p2_ctx_attach(ctx, store);
   wasi_http_ctx *http = wasi_http_ctx_new(ctx, NULL, NULL); /* wasi:http/types@0.3.0 (p3.h) */
+  wasi_p2_set_reactor(ctx, wasi_poll_reactor_base(job->reactor));
   wr_error err = {0};
   wasm_trap *trap = NULL;
   cm_component_instance *inst = cm_instantiate(store, job->component, job->host, &trap, &err);
@@ -42,24 +46,29 @@ static void run_job(void *arg) {
     goto done;
   }
   if (job->opts->invoke) {
-    job->status = run_component_invoke(job->opts, job->component, inst);
+    job->status = run_component_invoke(job->opts, job->component, inst, job->reactor);
     goto done;
   }
-  const cm_func *run = cm_instance_func(inst, CLI_RUN_INTERFACE, "run");
+  const char *interface;
+  const cm_func *run = wasi_cli_run_func(inst, &interface);
   if (!run) {
-    fprintf(stderr, "warren: %s: the component does not export %s (a command component does)\n", path,
-            CLI_RUN_INTERFACE);
+    fprintf(stderr, "warren: %s: the component does not export %s or %s (a command component does)\n", path,
+            CLI_RUN_INTERFACE, CLI_RUN_P3_INTERFACE);
     goto done;
   }
   const cm_functype *ft = cm_func_type(run);
   if (ft->nparams != 0 || !ft->result || ft->result->kind != CM_RESULT) {
-    fprintf(stderr, "warren: %s: %s#run is not `func() -> result`\n", path, CLI_RUN_INTERFACE);
+    fprintf(stderr, "warren: %s: %s#run is not `func() -> result`\n", path, interface);
     goto done;
   }
   cm_arena *arena = cm_arena_new();
   cm_val result = {0};
-  trap = cm_func_call(inst, run, NULL, &result, arena);
-  if (trap) job->status = run_trap_status(trap, path, CLI_RUN_INTERFACE "#run");
+  /* 0.2's run is sync and blocks its fiber on wasi:io; 0.3's is async and waits on the reactor */
+  trap = ft->async ? wasi_p3_call(inst, job->reactor, run, NULL, &result, arena)
+                   : cm_func_call(inst, run, NULL, &result, arena);
+  char what[96];
+  snprintf(what, sizeof what, "%.80s#run", interface);
+  if (trap) job->status = run_trap_status(trap, path, what);
   else job->status = result.u.cs.index == 0 ? 0 : 1;
   cm_arena_free(arena);
 done:
@@ -110,8 +119,10 @@ int run_component(const run_options *opts, const uint8_t *bytes, size_t size) {
   config.preopens = preopens;
   config.npreopens = opts->dirs.len;
   config.allow_sockets = opts->allow_network;
-  component_job job = {opts, component, host, &config, EXIT_LOAD_FAILED};
+  wasi_poll_reactor *reactor = wasi_poll_reactor_new();
+  component_job job = {opts, reactor, component, host, &config, EXIT_LOAD_FAILED};
   if (run_on_fiber(run_job, &job)) status = job.status;
+  wasi_poll_reactor_free(reactor); /* after the ctx, whose pending waits it cancels */
   cli_close_preopens(preopens, opts->dirs.len);
 done_args:
   wr_free(preopens);

@@ -1,5 +1,6 @@
 /* `warren run --invoke 'name(args)' app.wasm` on a component: call one exported function with
- * arguments written in WAVE and print its result in WAVE, as `wasmtime run --invoke` does.
+ * arguments written in WAVE and print its result in WAVE, as `wasmtime run --invoke` does; an
+ * async function runs until its task is over (wasi_p3_call).
  * The name is a root export ("greet") or an exported interface's function
  * ("my:pkg/api@1.0.0#greet", any semver-compatible version). */
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include "component/instance.h"
 #include "component/wave.h"
 #include "run.h"
+#include "wasi/p3.h"
 
 /* The root exports, for a message about a name that is not one of them. */
 static void print_exported_funcs(const cm_component *component) {
@@ -25,7 +27,8 @@ static void print_exported_funcs(const cm_component *component) {
   fprintf(stderr, shown ? "\n" : " none\n");
 }
 
-int run_component_invoke(const run_options *opts, const cm_component *component, cm_component_instance *inst) {
+int run_component_invoke(const run_options *opts, const cm_component *component, cm_component_instance *inst,
+                         wasi_poll_reactor *reactor) {
   const char *call = opts->invoke;
   size_t len = strlen(call), name_len, args_at;
   const char *name;
@@ -58,7 +61,8 @@ int run_component_invoke(const run_options *opts, const cm_component *component,
     goto done;
   }
   cm_val result = {0};
-  wasm_trap *trap = cm_func_call(inst, func, args, &result, arena);
+  /* an async function (or a sync one calling async imports) finishes on the reactor */
+  wasm_trap *trap = wasi_p3_call(inst, reactor, func, args, &result, arena);
   if (trap) {
     char what[300];
     snprintf(what, sizeof what, "`%.*s`", (int)WR_MIN(name_len, 200), name);

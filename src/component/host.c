@@ -39,8 +39,9 @@ typedef struct host_dtor {
 struct cm_host {
   cm_arena *arena;
   cm_wit *wit;
-  WR_VEC(cm_host_interface *) interfaces;
+  WR_VEC(cm_host_interface *) interfaces; /* in cm_wit's order */
   cm_name_map by_name; /* exact name -> index in interfaces */
+  WR_VEC(cm_host_interface *) aliases;    /* cm_host_alias_version */
   host_dtor *dtors;    /* open addressing by resource pointer */
   size_t dtor_cap, dtor_count;
 };
@@ -56,6 +57,7 @@ void cm_host_free(cm_host *host) {
   if (!host) return;
   cm_wit_free(host->wit);
   WR_VEC_FREE(&host->interfaces);
+  WR_VEC_FREE(&host->aliases);
   wr_free(host->dtors);
   cm_arena_free(host->arena);
   wr_free(host);
@@ -126,6 +128,41 @@ static cm_host_interface *find_exact(const cm_host *host, const char *name) {
   uint32_t i;
   if (!cm_name_map_find(&host->by_name, name, (uint32_t)strlen(name), &i)) return NULL;
   return host->interfaces.items[i];
+}
+
+bool cm_host_alias_version(cm_host *host, const char *interface, const char *version, wr_error *err) {
+  cm_host_interface *target = find_exact(host, interface);
+  if (!target || !target->version.present) {
+    wr_error_set(err, "cannot alias %s: no such versioned host interface", interface);
+    return false;
+  }
+  size_t base = target->name.version_off, vlen = strlen(version);
+  char *name = cm_arena_alloc(host->arena, base + 1 + vlen + 1);
+  memcpy(name, target->name.text, base);
+  name[base] = '@';
+  memcpy(name + base + 1, version, vlen + 1);
+  cm_host_interface *alias = cm_arena_alloc(host->arena, sizeof *alias);
+  const char *why;
+  if (!cm_name_parse(host->arena, (const uint8_t *)name, (uint32_t)(base + 1 + vlen), &alias->name, &why)) {
+    wr_error_set(err, "cannot alias %s as `%s`: %s", interface, name, why);
+    return false;
+  }
+  alias->version = version_of(&alias->name);
+  if (!alias->version.exact_only) {
+    wr_error_set(err, "cannot alias %s as `%s`: only a prerelease or build version needs an alias", interface, name);
+    return false;
+  }
+  if (find_exact(host, name)) return true; /* declared under that name: the declaration binds */
+  bool taken = false;
+  for (size_t i = 0; i < host->aliases.len && !taken; i++) taken = !strcmp(host->aliases.items[i]->name.text, name);
+  if (taken) {
+    wr_error_set(err, "cannot alias %s as `%s`: that name is an alias already", interface, name);
+    return false;
+  }
+  alias->type = target->type;
+  alias->funcs = target->funcs; /* shared: implementations defined later serve both names */
+  WR_VEC_PUSH(&host->aliases, alias);
+  return true;
 }
 
 /* The export index of func `func`, or -1. */
@@ -218,6 +255,11 @@ const cm_host_interface *cm_host_find(const cm_host *host, const cm_name *name) 
     }
     if (compatible(&have->version, &want) && (!best || newer(&have->version, &best->version))) best = have;
   }
+  if (!best && want.exact_only)
+    for (size_t i = 0; i < host->aliases.len; i++) {
+      const cm_host_interface *alias = host->aliases.items[i];
+      if (alias->name.len == name->len && !memcmp(alias->name.text, name->text, name->len)) return alias;
+    }
   return best;
 }
 

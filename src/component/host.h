@@ -29,6 +29,15 @@ void cm_host_free(cm_host *host);
  * before. false + err (line and column) on a WIT error. */
 bool cm_host_add_wit(cm_host *host, const char *source, const char *text, size_t len, wr_error *err);
 
+/* Lets imports of `interface` (an exact host name, "wasi:cli/stdout@0.3.0") under the
+ * prerelease or build `version` ("0.3.0-rc-2026-03-15") bind to it, with its type and
+ * implementations (those defined later too). Such versions otherwise bind only to themselves:
+ * call this only for a prerelease whose WIT is known to be the same. The import's type is still
+ * matched structurally. An interface declared under that exact name (its own WIT) wins: the
+ * alias is then not made, and that is no error. false + err when there is no such interface,
+ * the version is a plain one, or the name is an alias already. */
+bool cm_host_alias_version(cm_host *host, const char *interface, const char *version, wr_error *err);
+
 /* Implements function `func` ("get-stdout", "[method]output-stream.write") of `interface`
  * ("wasi:io/streams@0.2.3", exact). false when the WIT declares no such function. */
 bool cm_host_define_func(cm_host *host, const char *interface, const char *func, cm_host_impl impl, void *env);

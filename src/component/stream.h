@@ -81,7 +81,10 @@ wasm_trap *cm_lower_end(const cm_canon_cx *cx, const cm_valtype *type, void *sha
 /* Frees an end left in a table at its end. */
 void cm_copy_end_free(cm_copy_end *e);
 
-/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ---- */
+/* ---- host ends (the host side of wasi:http bodies, stdin/stdout, futures of results) ----
+ * A host end belongs to the store as its stream does: one the host still holds when the
+ * instance is freed goes with it, unnotified, so the host must forget its ends by then (a
+ * WASI host forgets them when its ctx is freed, after the instance, without touching them). */
 typedef cm_copy_end cm_host_end;
 /* A new stream or future of `t` in `store`: the host keeps its writable end (returned) and
  * *readable gets the readable end as a value to hand to a guest (cm_val.u.shared). */

@@ -150,6 +150,7 @@ void warren_instance_free(warren_instance *instance) {
 /* ---- calls ---- */
 typedef struct call_job {
   cm_component_instance *instance;
+  wasi_poll_reactor *reactor; /* non-NULL: an async function, run to its end on it (wasi_p3_call) */
   const cm_func *func;
   const cm_val *args;
   cm_val result;
@@ -159,7 +160,8 @@ typedef struct call_job {
 
 static void call_on_stack(void *arg) {
   call_job *job = arg;
-  job->trap = cm_func_call(job->instance, job->func, job->args, &job->result, job->arena);
+  job->trap = job->reactor ? wasi_p3_call(job->instance, job->reactor, job->func, job->args, &job->result, job->arena)
+                           : cm_func_call(job->instance, job->func, job->args, &job->result, job->arena);
 }
 
 /* "iface#name" or "name" -> the export, or NULL. */
@@ -344,6 +346,7 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
   warren_host *host = warren_host_new(config, err);
   if (!host) return false;
   bool ok = false;
+  wasi_poll_reactor *reactor = NULL;
   warren_instance *inst = instance_new(component, host->host, &host->wasi, err);
   if (!inst) {
     /* exit() during start-up is still a finished command */
@@ -355,18 +358,24 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
     }
     goto done;
   }
-  const cm_func *run = cm_instance_func(inst->instance, CLI_RUN_INTERFACE, "run");
+  const char *interface;
+  const cm_func *run = wasi_cli_run_func(inst->instance, &interface);
   if (!run) {
-    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component does not export %s (a command component does)",
-                CLI_RUN_INTERFACE);
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "the component does not export %s or %s (a command component does)",
+                CLI_RUN_INTERFACE, "wasi:cli/run@" WASI_P3_VERSION);
     goto done;
   }
   const cm_functype *ft = cm_func_type(run);
   if (ft->nparams != 0 || !ft->result || ft->result->kind != CM_RESULT) {
-    embed_failf(err, WARREN_ERROR_NOT_FOUND, "%s#run is not `func() -> result`", CLI_RUN_INTERFACE);
+    embed_failf(err, WARREN_ERROR_NOT_FOUND, "%s#run is not `func() -> result`", interface);
     goto done;
   }
-  call_job job = {.instance = inst->instance, .func = run, .arena = cm_arena_new()};
+  /* a 0.3 run is async: it runs on a poll(2) event loop of its own until its task is over */
+  if (ft->async) {
+    reactor = wasi_poll_reactor_new();
+    wasi_p2_set_reactor(inst->p2, wasi_poll_reactor_base(reactor));
+  }
+  call_job job = {.instance = inst->instance, .reactor = reactor, .func = run, .arena = cm_arena_new()};
   if (embed_on_guest_stack(call_on_stack, &job, err)) {
     if (!job.trap) {
       if (exit_code) *exit_code = job.result.u.cs.index == 0 ? 0 : 1;
@@ -375,12 +384,15 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
       if (exit_code) *exit_code = job.trap->exit_code;
       ok = true;
     } else {
-      embed_fail_trap(err, job.trap, CLI_RUN_INTERFACE "#run");
+      char what[96];
+      snprintf(what, sizeof what, "%.80s#run", interface);
+      embed_fail_trap(err, job.trap, what);
     }
   }
   cm_arena_free(job.arena);
 done:
   warren_instance_free(inst);
+  wasi_poll_reactor_free(reactor); /* after the ctx, whose pending waits it cancels */
   warren_host_free(host);
   return ok;
 }

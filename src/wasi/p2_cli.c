@@ -6,7 +6,7 @@
 
 static cm_val str(const char *s, size_t len) { return cm_val_string(s, (uint32_t)len); }
 
-static wasm_trap *get_environment(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_cli_get_environment(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_p2_config *config = wasi_p2_ctx_config(call->state);
   *result = cm_val_seq(cx->arena, (uint32_t)config->nenv);
@@ -22,7 +22,7 @@ static wasm_trap *get_environment(const cm_bound_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *get_arguments(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_cli_get_arguments(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const wasi_p2_config *config = wasi_p2_ctx_config(call->state);
   *result = cm_val_seq(cx->arena, (uint32_t)config->nargs);
@@ -30,7 +30,7 @@ static wasm_trap *get_arguments(const cm_bound_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *initial_cwd(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_cli_initial_cwd(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   const char *cwd = wasi_p2_ctx_config(call->state)->initial_cwd;
   if (!cwd) {
@@ -48,12 +48,12 @@ static wasm_trap *exit_trap(const cm_canon_cx *cx, int code) {
   return trap;
 }
 
-static wasm_trap *exit_exit(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_cli_exit(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
   return exit_trap(call->cx, call->args[0].val.u.cs.index == 0 ? 0 : 1);
 }
 
-static wasm_trap *exit_with_code(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_cli_exit_with_code(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(result);
   return exit_trap(call->cx, (int)(uint8_t)call->args[0].val.u.u);
 }
@@ -81,7 +81,7 @@ static wasm_trap *get_stderr(const cm_bound_call *call, cm_val *result) {
 }
 
 /* Warren never offers a terminal, so no terminal-input / terminal-output object exists. */
-static wasm_trap *no_terminal(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_cli_no_terminal(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
   *result = wasi_none();
   return NULL;
@@ -92,13 +92,13 @@ static const wasi_kind terminal_kind = {"terminal", NULL};
 
 bool wasi_p2_define_cli(cm_host *host, wr_error *err) {
   static const cm_host_binding environment_funcs[] = {
-      {"get-environment", get_environment, {NULL}},
-      {"get-arguments", get_arguments, {NULL}},
-      {"initial-cwd", initial_cwd, {NULL}},
+      {"get-environment", wasi_cli_get_environment, {NULL}},
+      {"get-arguments", wasi_cli_get_arguments, {NULL}},
+      {"initial-cwd", wasi_cli_initial_cwd, {NULL}},
   };
   static const cm_host_binding exit_funcs[] = {
-      {"exit", exit_exit, {NULL}},
-      {"exit-with-code", exit_with_code, {NULL}},
+      {"exit", wasi_cli_exit, {NULL}},
+      {"exit-with-code", wasi_cli_exit_with_code, {NULL}},
   };
   static const struct {
     const char *interface, *func;
@@ -107,9 +107,9 @@ bool wasi_p2_define_cli(cm_host *host, wr_error *err) {
       {WASI_IFACE("cli/stdin"), "get-stdin", get_stdin},
       {WASI_IFACE("cli/stdout"), "get-stdout", get_stdout},
       {WASI_IFACE("cli/stderr"), "get-stderr", get_stderr},
-      {WASI_IFACE("cli/terminal-stdin"), "get-terminal-stdin", no_terminal},
-      {WASI_IFACE("cli/terminal-stdout"), "get-terminal-stdout", no_terminal},
-      {WASI_IFACE("cli/terminal-stderr"), "get-terminal-stderr", no_terminal},
+      {WASI_IFACE("cli/terminal-stdin"), "get-terminal-stdin", wasi_cli_no_terminal},
+      {WASI_IFACE("cli/terminal-stdout"), "get-terminal-stdout", wasi_cli_no_terminal},
+      {WASI_IFACE("cli/terminal-stderr"), "get-terminal-stderr", wasi_cli_no_terminal},
   };
   if (!wasi_add_wit(host, "cli", err) ||
       !wasi_bind_funcs(host, WASI_IFACE("cli/environment"), environment_funcs, WR_ARRAY_LEN(environment_funcs),

@@ -7,22 +7,22 @@
 #define MONOTONIC WASI_IFACE("clocks/monotonic-clock")
 #define WALL WASI_IFACE("clocks/wall-clock")
 
-static uint64_t resolution_ns(clockid_t clock) {
+uint64_t wasi_clock_resolution_ns(int clock) {
   struct timespec ts;
   if (clock_getres(clock, &ts) != 0) return 1;
   uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
   return ns ? ns : 1;
 }
 
-static wasm_trap *monotonic_now(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_clock_monotonic_now(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
   *result = cm_val_u(wr_monotonic_ns());
   return NULL;
 }
 
-static wasm_trap *monotonic_resolution(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_clock_monotonic_resolution(const cm_bound_call *call, cm_val *result) {
   WR_UNUSED(call);
-  *result = cm_val_u(resolution_ns(CLOCK_MONOTONIC));
+  *result = cm_val_u(wasi_clock_resolution_ns(CLOCK_MONOTONIC));
   return NULL;
 }
 
@@ -60,15 +60,15 @@ static wasm_trap *wall_now(const cm_bound_call *call, cm_val *result) {
 }
 
 static wasm_trap *wall_resolution(const cm_bound_call *call, cm_val *result) {
-  uint64_t ns = resolution_ns(CLOCK_REALTIME);
+  uint64_t ns = wasi_clock_resolution_ns(CLOCK_REALTIME);
   *result = datetime(call->cx, ns / 1000000000u, (uint32_t)(ns % 1000000000u));
   return NULL;
 }
 
 bool wasi_p2_define_clocks(cm_host *host, wr_error *err) {
   static const cm_host_binding monotonic_funcs[] = {
-      {"now", monotonic_now, {NULL}},
-      {"resolution", monotonic_resolution, {NULL}},
+      {"now", wasi_clock_monotonic_now, {NULL}},
+      {"resolution", wasi_clock_monotonic_resolution, {NULL}},
       {"subscribe-instant", subscribe_instant, {NULL}},
       {"subscribe-duration", subscribe_duration, {NULL}},
   };

@@ -37,6 +37,25 @@ wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, const char *prefix, uint
  * p2_filesystem.c on ENOSYS; tests clear it to exercise the walk). */
 extern atomic_bool wasi_fs_use_openat2;
 
+/* Bound functions whose WIT signature is the same in 0.2 and 0.3, so both register them
+ * (p3_*.c): cli environment, exit and terminals, random, the monotonic clock. */
+wasm_trap *wasi_cli_get_environment(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_cli_get_arguments(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_cli_initial_cwd(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_cli_exit(const cm_bound_call *call, cm_val *result);           /* a WASM_TRAP_EXIT trap */
+wasm_trap *wasi_cli_exit_with_code(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_cli_no_terminal(const cm_bound_call *call, cm_val *result);    /* none */
+/* A list<u8> is lifted one cm_val per byte: cap what one call may ask for (0.2 traps
+ * beyond it; 0.3's max-len lets it return this many). */
+#define WASI_RANDOM_MAX (1u << 20)
+wasm_trap *wasi_random_bytes(const cm_bound_call *call, cm_val *result);       /* at most WASI_RANDOM_MAX */
+wasm_trap *wasi_random_u64(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_random_seed(const cm_bound_call *call, cm_val *result);        /* tuple<u64, u64> */
+wasm_trap *wasi_clock_monotonic_now(const cm_bound_call *call, cm_val *result);
+wasm_trap *wasi_clock_monotonic_resolution(const cm_bound_call *call, cm_val *result);
+/* clock_getres in nanoseconds (at least 1). */
+uint64_t wasi_clock_resolution_ns(int clock);
+
 /* The per-package definers wasi_p2_define calls, in dependency order. */
 bool wasi_p2_define_clocks(cm_host *host, wr_error *err);
 bool wasi_p2_define_random(cm_host *host, wr_error *err);

@@ -10,6 +10,7 @@
 
 #include "../base/alloc.h"
 #include "p2_internal.h"
+#include "stdio_lines.h"
 
 /* Bytes one read / skip / splice moves at most: a list<u8> result is built as one cm_val per
  * byte, so this bounds the arena a single call may use. */
@@ -356,10 +357,7 @@ static wasm_trap *output_stream_blocking_splice(const cm_bound_call *call, cm_va
 typedef struct fd_stream {
   int fd;
   bool closed;
-  const char *prefix; /* put before every line (owned by the ctx, which outlives the stream) */
-  bool midline;       /* the last byte written was not a newline */
-  wasi_output_limit *limit; /* with a prefix: lines over it are dropped (owned by the ctx's user) */
-  bool dropping;      /* the current line was refused: its bytes up to the newline go too */
+  wasi_stdio_lines lines; /* prefix (owned by the ctx, which outlives the stream) and rate limit */
 } fd_stream;
 
 static wasi_stream_status fd_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **error) {
@@ -399,56 +397,11 @@ static wasi_stream_status fd_check_write(void *self, uint64_t *permitted, wasi_i
 
 static wasi_stream_status fd_write_all(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error);
 
-typedef WR_VEC(uint8_t) byte_vec;
-
-static void append_bytes(byte_vec *out, const void *bytes, size_t len) {
-  WR_VEC_RESERVE(out, len);
-  memcpy(out->items + out->len, bytes, len);
-  out->len += len;
-}
-
-/* Whether the line starting now may be written; appends to `out` the notes on lines dropped
- * before it. */
-static bool fd_line_granted(fd_stream *s, byte_vec *out, size_t prefix_len) {
-  wasi_output_limit *limit = s->limit;
-  if (!limit) return true;
-  uint64_t now = wr_monotonic_ns(), own = 0, shared = 0;
-  if (!wr_rate_limit_take(&limit->instance, now, &own)) return false;
-  if (limit->shared && !wr_rate_limit_take(limit->shared, now, &shared)) {
-    wr_rate_limit_add_dropped(&limit->instance, own); /* still to be reported */
-    return false;
-  }
-  char note[160];
-  int n = 0;
-  if (shared)
-    n = snprintf(note, sizeof note, "warren: %llu lines of guest output dropped (log rate limit)\n",
-                 (unsigned long long)shared);
-  append_bytes(out, note, (size_t)n);
-  if (own) {
-    append_bytes(out, s->prefix, prefix_len);
-    n = snprintf(note, sizeof note, "[warren: %llu lines of this instance dropped (over %g lines/s)]\n",
-                 (unsigned long long)own, limit->instance.rate);
-    append_bytes(out, note, (size_t)n);
-  }
-  return true;
-}
-
 /* The bytes with the prefix before each line start, written in one go so that lines of
  * instances sharing the fd interleave only whole writes. */
 static wasi_stream_status fd_write_prefixed(fd_stream *s, const uint8_t *buf, size_t len, wasi_io_error **error) {
-  size_t prefix_len = strlen(s->prefix), lines = 1;
-  for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
-  byte_vec out = {0};
-  WR_VEC_RESERVE(&out, len + lines * prefix_len + 1);
-  for (size_t i = 0; i < len; i++) {
-    if (!s->midline) {
-      s->midline = true;
-      s->dropping = !fd_line_granted(s, &out, prefix_len);
-      if (!s->dropping) append_bytes(&out, s->prefix, prefix_len);
-    }
-    if (!s->dropping) WR_VEC_PUSH(&out, buf[i]);
-    if (buf[i] == '\n') s->midline = false;
-  }
+  wasi_byte_vec out = {0};
+  wasi_stdio_lines_format(&s->lines, buf, len, &out);
   wasi_stream_status status = fd_write_all(s, out.items, out.len, error);
   WR_VEC_FREE(&out);
   return status;
@@ -458,7 +411,7 @@ static wasi_stream_status fd_write(void *self, const uint8_t *buf, size_t len, w
   fd_stream *s = self;
   if (s->closed) return WASI_STREAM_CLOSED;
   if (s->fd < 0) return WASI_STREAM_OK;
-  if (s->prefix && len) return fd_write_prefixed(s, buf, len, error);
+  if (s->lines.prefix && len) return fd_write_prefixed(s, buf, len, error);
   return fd_write_all(s, buf, len, error);
 }
 
@@ -514,8 +467,7 @@ wasm_trap *wasi_fd_input_add(wasi_p2_ctx *ctx, int fd, uint32_t *rep) {
 
 wasm_trap *wasi_fd_output_add(wasi_p2_ctx *ctx, int fd, const char *prefix, uint32_t *rep) {
   fd_stream *s = fd_stream_new(fd);
-  s->prefix = prefix;
-  s->limit = prefix ? wasi_p2_output_limit(ctx) : NULL;
+  wasi_stdio_lines_init(&s->lines, prefix, wasi_p2_output_limit(ctx));
   return wasi_output_stream_add(ctx, &fd_output_ops, s, rep);
 }
 

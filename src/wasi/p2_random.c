@@ -6,8 +6,6 @@
 
 #include "p2_internal.h"
 
-/* A list<u8> is lifted one cm_val per byte: cap what one call may ask for. */
-#define WASI_RANDOM_MAX (1u << 20)
 
 static wasm_trap *fill_random(const cm_canon_cx *cx, void *buf, size_t len) {
   uint8_t *p = buf;
@@ -21,7 +19,7 @@ static wasm_trap *fill_random(const cm_canon_cx *cx, void *buf, size_t len) {
   return NULL;
 }
 
-static wasm_trap *random_bytes(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_random_bytes(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   uint64_t len = call->args[0].val.u.u;
   if (len > WASI_RANDOM_MAX)
@@ -33,14 +31,14 @@ static wasm_trap *random_bytes(const cm_bound_call *call, cm_val *result) {
   return trap;
 }
 
-static wasm_trap *random_u64(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_random_u64(const cm_bound_call *call, cm_val *result) {
   uint64_t value;
   wasm_trap *trap = fill_random(call->cx, &value, sizeof value);
   if (!trap) *result = cm_val_u(value);
   return trap;
 }
 
-static wasm_trap *insecure_seed(const cm_bound_call *call, cm_val *result) {
+wasm_trap *wasi_random_seed(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
   uint64_t seed[2];
   wasm_trap *trap = fill_random(cx, seed, sizeof seed);
@@ -53,15 +51,15 @@ static wasm_trap *insecure_seed(const cm_bound_call *call, cm_val *result) {
 
 bool wasi_p2_define_random(cm_host *host, wr_error *err) {
   static const cm_host_binding random_funcs[] = {
-      {"get-random-bytes", random_bytes, {NULL}},
-      {"get-random-u64", random_u64, {NULL}},
+      {"get-random-bytes", wasi_random_bytes, {NULL}},
+      {"get-random-u64", wasi_random_u64, {NULL}},
   };
   static const cm_host_binding insecure_funcs[] = {
-      {"get-insecure-random-bytes", random_bytes, {NULL}},
-      {"get-insecure-random-u64", random_u64, {NULL}},
+      {"get-insecure-random-bytes", wasi_random_bytes, {NULL}},
+      {"get-insecure-random-u64", wasi_random_u64, {NULL}},
   };
   static const cm_host_binding seed_funcs[] = {
-      {"insecure-seed", insecure_seed, {NULL}},
+      {"insecure-seed", wasi_random_seed, {NULL}},
   };
   return wasi_add_wit(host, "random", err) &&
          wasi_bind_funcs(host, WASI_IFACE("random/random"), random_funcs, WR_ARRAY_LEN(random_funcs), err) &&

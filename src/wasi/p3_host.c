@@ -3,6 +3,7 @@
 #include "p3.h"
 
 #include "http_p3.h"
+#include "p3_internal.h"
 #include "p3_task.h"
 
 static bool add_p3_wit(cm_host *host, wr_error *err) {
@@ -14,5 +15,6 @@ static bool add_p3_wit(cm_host *host, wr_error *err) {
 
 bool wasi_p3_define(cm_host *host, wr_error *err) {
   return add_p3_wit(host, err) && wasi_p3_define_sockets(host, err) && wasi_p3_define_filesystem(host, err) &&
-         wasi_http_p3_define(host, err);
+         wasi_http_p3_define(host, err) && wasi_p3_define_clocks(host, err) && wasi_p3_define_random(host, err) &&
+         wasi_p3_define_cli(host, err) && wasi_p3_define_rc_aliases(host, err);
 }
