@@ -579,7 +579,10 @@ static void request_outcome(serve_request *req, wasm_trap *trap) {
   if (trap && (req->neighbour_trap || req->revoked)) {
     req->outcome = WR_TASK_ABORTED; /* the instance died of another's fault: judged there */
   } else if (trap && req->client_gone && si->p3) {
-    req->outcome = WR_TASK_ABORTED; /* its guest task was cancelled; the shared instance goes on */
+    /* its guest task was asked to cancel and left behind: the shared instance finishes its other
+     * requests and takes no new one, as after a timeout */
+    req->outcome = WR_TASK_TIMEOUT;
+    log_failure(app, "[instance %llu] guest task cancelled (client gone); instance drained", (unsigned long long)si->id);
   } else if (trap && req->client_gone) {
     req->outcome = WR_TASK_TRAP; /* stopped mid-way: the instance cannot serve again */
     log_failure(app, "[instance %llu] guest interrupted (client gone): %s; instance retired",

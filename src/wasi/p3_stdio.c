@@ -113,7 +113,7 @@ static void future_done(void *arg, int result, uint32_t n) {
   if (!p->resolving) pump_end(p);
 }
 
-static const cm_host_end_ops future_ops = {future_done};
+static const cm_host_end_ops future_ops = {future_done, NULL};
 
 /* The stream is over: drop its end and resolve the future with the outcome. */
 static void finish(pump *p) {
@@ -220,7 +220,7 @@ static void output_copied(void *arg, int result, uint32_t n) {
   run(p);
 }
 
-static const cm_host_end_ops output_ops = {output_copied};
+static const cm_host_end_ops output_ops = {output_copied, NULL};
 
 /* ---- input: the fd to the guest's stream ---- */
 
@@ -271,7 +271,7 @@ static void input_copied(void *arg, int result, uint32_t n) {
   run(p);
 }
 
-static const cm_host_end_ops input_ops = {input_copied};
+static const cm_host_end_ops input_ops = {input_copied, NULL};
 
 /* ---- the functions ---- */
 

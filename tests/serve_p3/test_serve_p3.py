@@ -73,7 +73,7 @@ def raw_head_lines(port, path="/", extra=b""):
 @test
 def qjs_hello():
     with Warren(p3js("hello")) as w:
-        for _ in range(3):  # a fresh instance each time
+        for _ in range(3):
             status, headers, body = request(w.port)
             check(status == 200 and body == b"hello from qjs p3\n", "hello", status, body)
             check(headers.get("content-type") == "text/plain", "content-type", headers)
@@ -81,8 +81,17 @@ def qjs_hello():
 
 
 @test
+def qjs_counter_default_reuse():
+    """A p3 component's instance is reused by default (p2's fresh instance per request is opt-in)."""
+    with Warren(p3js("counter"), "--seed", "1", *e2e.NO_IDLE) as w:
+        bodies = [request(w.port)[2] for _ in range(3)]
+        check(bodies == [b"count=1\n", b"count=2\n", b"count=3\n"], "one instance counts on", bodies)
+        w.stop()
+
+
+@test
 def qjs_counter_fresh_instance_per_request():
-    with Warren(p3js("counter")) as w:
+    with Warren(p3js("counter"), "--max-instance-reuse-count", "1") as w:
         for _ in range(3):
             status, _, body = request(w.port)
             check(status == 200 and body == b"count=1\n", "a fresh instance counts 1", status, body)
@@ -209,15 +218,7 @@ def qjs_throw_every_path_500_and_serving_goes_on():
 
 @test
 def qjs_slow():
-    """Needs wasi:clocks@0.3.0 monotonic-clock (another helper's); reported as skipped without it."""
-    started = subprocess.Popen([e2e.WARREN, "serve", "--addr", "127.0.0.1:0", p3js("slow")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    first = started.stdout.readline()  # "Serving ..." or, when it cannot link, end of file
-    started.kill()
-    _, err = started.communicate()
-    if not first and b"wasi:clocks/monotonic-clock@0.3.0" in err:
-        print("SKIP qjs_slow: the host does not implement wasi:clocks/monotonic-clock@0.3.0 yet")
-        return
+    """await waitFor(200 ms): wasi:clocks@0.3.0 wait-for, async-lowered, on the worker's loop."""
     with Warren(p3js("slow")) as w:
         started = time.monotonic()
         status, _, body = request(w.port)
@@ -331,8 +332,8 @@ def wat_stall_timeout_and_client_gone():
         conn.send(b"GET /wait HTTP/1.1\r\nHost: t\r\n\r\n")
         time.sleep(0.3)  # not an expectation: just let the request reach the guest first
         conn.close()
-        w.wait_for(r"client went away during GET /wait")
-        w.wait_for(r"guest interrupted \(client gone\)")
+        w.wait_for(r"client went away during GET /wait: cancelling its task")
+        w.wait_for(r"guest task cancelled \(client gone\); instance drained")
         w.stop()
 
 
