@@ -237,6 +237,7 @@ static wasm_trap *make_request(p3_request *req, uint32_t *rep) {
 }
 
 static void leave_instance(serve_p3_instance *si, p3_request *self, wasm_trap *trap, bool progressed);
+static wasm_trap *drive(serve_p3_instance *si, bool *progressed);
 
 /* The request is given up while its guest task runs: task.cancel reaches the guest (it may run
  * it at once: a callback gets TASK_CANCELLED), from inside the instance like any other entry.
@@ -253,6 +254,8 @@ static void cancel_guest_task(p3_request *req) {
   if (si->trapped) return;
   si->driving = true;
   wasm_trap *trap = cm_task_request_cancellation(task, NULL);
+  bool progressed = false;
+  if (!trap) trap = drive(si, &progressed); /* it may wind down at once: no request may drive it later */
   leave_instance(si, req, trap, true);
 }
 
@@ -293,11 +296,7 @@ void serve_p3_instance_init(serve_p3_instance *si, void (*on_ready)(void *arg), 
   cm_instance_set_notify(si->instance, kick_all, si);
 }
 
-void serve_p3_instance_dispose(serve_p3_instance *si) {
-  cm_instance_set_notify(si->instance, NULL, NULL);
-  wasi_p2_set_reactor(si->p2, NULL);
-  serve_reactor_dispose(&si->reactor);
-}
+void serve_p3_instance_dispose(serve_p3_instance *si) { serve_reactor_dispose(&si->reactor); }
 
 bool serve_p3_instance_ready(const serve_p3_instance *si) {
   /* a driver inside the instance runs guest code (maybe preempted mid-way): not a moment to add
@@ -405,5 +404,65 @@ wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on
     wr_task_suspend();
   }
   request_cleanup(&req);
+  return trap;
+}
+
+/* ---- the instance's own calls (teardown, idle) ---- */
+
+static void hook_resolved(void *arg, const cm_val *result) {
+  WR_UNUSED(result);
+  kick(arg);
+}
+
+static void hook_exited(void *arg) {
+  p3_request *req = arg;
+  req->exited = true;
+  kick(req);
+}
+
+wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
+  p3_request req = {.si = si, .task = wr_task_current()};
+  req.next = si->requests;
+  if (si->requests) si->requests->prev = &req;
+  si->requests = &req;
+  wasm_store *store = cm_instance_store(si->instance);
+  wasm_trap *trap = NULL;
+  cm_arena *arena = cm_arena_new();
+  if (!enter_instance(&req)) {
+    trap = si->trapped ? si->trap : wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the call was cancelled");
+  } else {
+    cm_async_call call = {.on_resolve = hook_resolved, .on_exit = hook_exited, .arg = &req, .arena = arena};
+    cm_task *task = NULL;
+    trap = cm_func_start(si->instance, func, &call, &task);
+    leave_instance(si, &req, trap, true);
+  }
+  while (!trap && !req.exited) {
+    if (si->trapped) {
+      trap = si->trap;
+      break;
+    }
+    if (wr_task_cancelled(req.task)) {
+      trap = wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the call was cancelled");
+      break;
+    }
+    req.kicked = false;
+    bool progressed = false;
+    if (!si->driving) {
+      si->driving = true;
+      trap = drive(si, &progressed);
+      leave_instance(si, &req, trap, progressed);
+      if (trap || req.exited) break;
+    }
+    if (progressed || req.kicked) continue;
+    if (!si->driving && si->requests == &req && !req.next && !serve_reactor_pending(&si->reactor)) {
+      trap = wasm_trap_new(store, WASM_TRAP_HOST, "deadlock: the guest waits for nothing that can happen");
+      break;
+    }
+    wr_task_suspend();
+  }
+  if (req.prev) req.prev->next = req.next;
+  else si->requests = req.next;
+  if (req.next) req.next->prev = req.prev;
+  cm_arena_free(arena);
   return trap;
 }

@@ -41,7 +41,8 @@ typedef struct serve_p3_instance {
 
 /* Fill in the first five fields first. Installs the instance's reactor and notify hook. */
 void serve_p3_instance_init(serve_p3_instance *si, void (*on_ready)(void *arg), void *ready_arg);
-/* Once no request is left; before the instance is freed. */
+/* Once no request is left, after the instance and its ctx are freed (their waits cancel their
+ * wakeups on the reactor). */
 void serve_p3_instance_dispose(serve_p3_instance *si);
 /* Whether a new request may start on it now: not trapped, nobody inside (no guest code running
  * or preempted), no guest backpressure and nobody waiting to enter. */
@@ -58,5 +59,10 @@ bool serve_p3_instance_ready(const serve_p3_instance *si);
  * asked to cancel and abandoned. */
 wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on_responded)(void *arg),
                            void *responded_arg, bool *neighbour_trapped);
+
+/* Runs `func` (an export of type `async func()`: warren:lifecycle teardown or idle) to its end
+ * as a task of the instance, driven like a request from the calling task. A trap, a cancelled
+ * calling task, or a deadlock (the guest waits for nothing that can happen) ends it. */
+wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func);
 
 #endif

@@ -301,10 +301,10 @@ static serve_instance *instance_new(serve_app *app, serve_worker *worker, uint64
 }
 
 static void instance_free(serve_instance *si) {
-  if (si->p3_ready) serve_p3_instance_dispose(&si->p3i);
   cm_component_instance_free(si->instance);
   wasi_p2_ctx_free(si->p2);
   wasi_http_ctx_free(si->http);
+  if (si->p3_ready) serve_p3_instance_dispose(&si->p3i); /* after what cancels its wakeups */
   wasm_store_free(si->store);
   /* lines it dropped and could not report are reported by the next instance's line */
   uint64_t dropped = wr_rate_limit_take_dropped(&si->output_limit.instance);
@@ -360,7 +360,9 @@ static void run_hook(void *arg) {
   running_add(app, &si->run);
   cm_arena *arena = cm_arena_new();
   cm_val none = {0};
-  wasm_trap *trap = cm_func_call(si->instance, si->hook, NULL, &none, arena);
+  /* p3: driven like a request (it may wait on the reactor, and cancelled tasks may still wind down) */
+  wasm_trap *trap = si->p3_ready ? serve_p3_call(&si->p3i, si->hook)
+                                 : cm_func_call(si->instance, si->hook, NULL, &none, arena);
   cm_arena_free(arena);
   running_remove(app, &si->run);
   si->hook_ok = trap == NULL;

@@ -337,6 +337,161 @@ def wat_stall_timeout_and_client_gone():
         w.stop()
 
 
+# ---- concurrent reuse (tests/serve_p3/probe3.wat: each answer says "count=N inflight=I max=M
+# after=A idle=D" of its instance) ----
+
+def probe_fields(body):
+    """{"count": N, "inflight": I, ...} of a probe3 answer."""
+    return {k: int(v) for k, v in (f.split("=") for f in body.decode().split())}
+
+
+def parallel(port, paths):
+    """GETs on concurrent connections; [(status, body)] in the order of `paths`."""
+    results = [None] * len(paths)
+
+    def one(i, path):
+        try:
+            status, _, body = request(port, "GET", path)
+            results[i] = (status, body)
+        except Exception as e:  # a cut connection: reported, not raised in the thread
+            results[i] = (0, str(e).encode())
+
+    threads = [threading.Thread(target=one, args=(i, p)) for i, p in enumerate(paths)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return results
+
+
+def teardown_lines(stderr):
+    return [l for l in stderr.splitlines() if "teardown count=" in l]
+
+
+@test
+def probe_sixteen_slow_requests_share_one_instance():
+    """16 requests that each wait 500 ms run at once in one instance (p3 default concurrency 16, exact
+    here): every answer comes from the same instance, which saw all 16 at once."""
+    with Warren(own("probe3"), "--exact-limits", *e2e.NO_IDLE) as w:
+        answers = parallel(w.port, ["/slow/500"] * 16)
+        check(all(status == 200 for status, _ in answers), "all answered", answers)
+        fields = [probe_fields(body) for _, body in answers]
+        check(sorted(f["count"] for f in fields) == list(range(1, 17)), "one instance's requests 1..16", fields)
+        check(max(f["inflight"] for f in fields) == 16, "16 tasks in the instance at once", fields)
+        stderr = w.stop()
+        check(len(teardown_lines(stderr)) == 1, "one instance, torn down once", teardown_lines(stderr))
+
+
+@test
+def probe_backpressure_sends_requests_elsewhere():
+    """A guest with backpressure on never sees a second task; the requests it refuses go to other
+    instances, and the refusals are counted."""
+    admin = e2e.free_port()
+    with Warren(own("probe3"), "--exact-limits", *e2e.NO_IDLE, "--admin-addr", f"127.0.0.1:{admin}") as w:
+        answers = parallel(w.port, ["/bp/300"] * 4)
+        check(all(status == 200 for status, _ in answers), "all answered", answers)
+        fields = [probe_fields(body) for _, body in answers]
+        check(all(f["inflight"] == 1 for f in fields), "each task was alone in its instance", fields)
+        text = request(admin, path="/metrics")[2].decode()
+        created = e2e.metric(text, "warren_pool_instantiations_total")
+        check(created is not None and created >= 2, "refused requests went to other instances", created)
+        stderr = w.stop()
+        check(len(teardown_lines(stderr)) == created, "every instance torn down once", teardown_lines(stderr))
+
+
+@test
+def probe_post_response_work_keeps_the_instance():
+    """/after/400 answers at once and works on for 400 ms: with one request per instance its instance
+    drains at once, but its teardown waits for that work (the teardown line says after=1)."""
+    with Warren(own("probe3"), "--max-instance-reuse-count", "1", *e2e.NO_IDLE) as w:
+        status, _, body = request(w.port, "GET", "/after/400")
+        check(status == 200 and probe_fields(body)["after"] == 0, "answered before the work", status, body)
+        w.wait_for(r"teardown count=1 after=1")
+        w.stop()
+
+
+@test
+def probe_trap_fails_only_its_instance():
+    """Two instances of 8 (exact): the first is filled with slow requests, the second with slow ones and
+    one that traps. The trap fails the second instance's 8 requests only; the first's 8 are answered
+    and the server serves on."""
+    with Warren(own("probe3"), "--max-instance-concurrent-reuse-count", "8", "--exact-limits", *e2e.NO_IDLE) as w:
+        first = []
+        t = threading.Thread(target=lambda: first.extend(parallel(w.port, ["/slow/1500"] * 8)))
+        t.start()
+        time.sleep(0.5)  # not an expectation: the first 8 reach their instance before the next 8
+        second = parallel(w.port, ["/slow/1500"] * 7 + ["/trap-after/300"])
+        t.join(timeout=60)
+        check([s for s, _ in first] == [200] * 8, "the first instance's requests answered", first)
+        check(len({probe_fields(b)["max"] for _, b in first}) == 1, "from one instance", first)
+        check(all(s in (0, 500) for s, _ in second), "the trapping instance's requests failed", second)
+        w.wait_for(r"guest trapped")
+        status, _, body = request(w.port, "GET", "/")
+        check(status == 200, "served after the trap", status, body)
+        w.stop()
+
+
+@test
+def probe_timeout_cancels_the_task():
+    """-W timeout: a request past its deadline is answered 500 and its guest task cancelled (the probe
+    cancels its wait and exits); a neighbour on the same instance is answered; the instance drains and
+    the server serves on."""
+    with Warren(own("probe3"), "-W", "timeout=400ms", "--exact-limits", *e2e.NO_IDLE) as w:
+        answers = parallel(w.port, ["/slow/5000", "/slow/100"])
+        check(answers[0][0] == 500, "timed out", answers[0])
+        check(answers[1][0] == 200, "the neighbour answered", answers[1])
+        w.wait_for(r"request timed out")
+        status, _, body = request(w.port, "GET", "/")
+        check(status == 200 and probe_fields(body)["count"] == 1, "a new instance after the drain", status, body)
+        w.stop()
+
+
+@test
+def probe_idle_hook_runs_between_requests():
+    """warren:lifecycle/idle runs once the instance went idle, once per idle period: each answer after
+    a pause shows one more run; none runs while requests keep the instance busy."""
+    with Warren(own("probe3"), *e2e.NO_IDLE) as w:
+        check(probe_fields(request(w.port)[2])["idle"] == 0, "not before the first request")
+        for expected in (1, 2):
+            deadline = time.time() + 10
+            while True:  # the hook runs on the loop right after the request; poll the metric of it
+                fields = probe_fields(request(w.port)[2])
+                if fields["idle"] >= expected or time.time() > deadline:
+                    break
+            check(fields["idle"] == expected, "one run per idle period", fields)
+        stderr = w.stop()
+        check(len(teardown_lines(stderr)) == 1, "teardown once", teardown_lines(stderr))
+
+
+@test
+def probe_sigterm_completes_requests_in_flight():
+    with Warren(own("probe3"), *e2e.NO_IDLE) as w:
+        answers = []
+        t = threading.Thread(target=lambda: answers.extend(parallel(w.port, ["/slow/600"] * 4)))
+        t.start()
+        time.sleep(0.2)  # not an expectation: the requests reach the guest first
+        stderr = w.stop()
+        t.join(timeout=60)
+        check([s for s, _ in answers] == [200] * 4, "completed during the shutdown", answers)
+        check(len(teardown_lines(stderr)) == 1, "then torn down", teardown_lines(stderr))
+
+
+@test
+def probe_metrics_of_concurrent_reuse():
+    admin = e2e.free_port()
+    with Warren(own("probe3"), "--exact-limits", *e2e.NO_IDLE, "--admin-addr", f"127.0.0.1:{admin}") as w:
+        parallel(w.port, ["/slow/200"] * 4)
+        text = request(admin, path="/metrics")[2].decode()
+        for name in ("warren_pool_concurrent_tasks_count", "warren_pool_tasks_in_flight",
+                     "warren_pool_tasks_after_response", "warren_pool_backpressure_refusals_total",
+                     "warren_pool_cancellations_total", "warren_pool_idle_hooks_total",
+                     "warren_pool_idle_hook_seconds_count"):
+            check(name in text, name + " on /metrics")
+        check(e2e.metric(text, "warren_pool_concurrent_tasks_count") == 4, "4 grants observed",
+              e2e.metric(text, "warren_pool_concurrent_tasks_count"))
+        w.stop()
+
+
 def main():
     global CORPUS, COMPONENTS
     parser = argparse.ArgumentParser()
