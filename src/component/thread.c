@@ -1,6 +1,7 @@
 /* Threads on pooled fibers and the store's waiting list. See thread.h. */
 #include "thread.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "../base/alloc.h"
@@ -15,11 +16,50 @@ struct cm_fiber {
   cm_thread *thread; /* the thread it runs; NULL while idle */
   cm_fiber *next_idle;
   cm_arena *scratch;
+  size_t stack_size;
 };
 
 #define CM_MAX_IDLE_FIBERS 1024 /* kept mapped between threads: a burst of concurrent tasks reuses them */
 
 static _Thread_local cm_thread *current_thread;
+
+/* Idle fibers outlive their store in a per-thread cache: a server that makes a store per request
+ * (p2, a fresh instance each time) would otherwise map and unmap a stack, and flush the TLB, for
+ * every request. Freed with the thread. */
+#define CM_THREAD_CACHED_FIBERS 64
+typedef struct fiber_cache {
+  cm_fiber *fibers[CM_THREAD_CACHED_FIBERS];
+  size_t n;
+} fiber_cache;
+static pthread_key_t fiber_cache_key;
+static pthread_once_t fiber_cache_once = PTHREAD_ONCE_INIT;
+
+static void fiber_destroy(cm_fiber *f) {
+  wr_fiber_free(f->fiber); /* a fiber left suspended by a trap is dropped without unwinding */
+  cm_arena_free(f->scratch);
+  wr_free(f);
+}
+
+static void fiber_cache_free(void *arg) {
+  fiber_cache *c = arg;
+  for (size_t i = 0; i < c->n; i++) fiber_destroy(c->fibers[i]);
+  wr_free(c);
+}
+
+static void fiber_cache_init(void) { pthread_key_create(&fiber_cache_key, fiber_cache_free); }
+
+static fiber_cache *thread_fiber_cache(void) {
+  pthread_once(&fiber_cache_once, fiber_cache_init);
+  fiber_cache *c = pthread_getspecific(fiber_cache_key);
+  if (!c) {
+    c = WR_NEW(fiber_cache);
+    if (pthread_setspecific(fiber_cache_key, c) != 0) {
+      wr_free(c);
+      return NULL;
+    }
+  }
+  return c;
+}
 
 cm_thread *cm_current_thread(void) { return current_thread; }
 
@@ -65,11 +105,16 @@ void cm_store_free(cm_store_rt *s) {
     wr_free(e);
   }
   WR_VEC_FREE(&s->host_ends);
+  fiber_cache *cache = thread_fiber_cache();
   for (size_t i = 0; i < s->all_fibers.len; i++) {
     cm_fiber *f = s->all_fibers.items[i];
-    wr_fiber_free(f->fiber); /* a fiber left suspended by a trap is dropped without unwinding */
-    cm_arena_free(f->scratch);
-    wr_free(f);
+    /* an idle fiber waits at the top of its loop for its next thread, whichever store's */
+    if (!f->thread && cache && cache->n < CM_THREAD_CACHED_FIBERS && f->stack_size == s->stack_size) {
+      f->next_idle = NULL;
+      cache->fibers[cache->n++] = f;
+    } else {
+      fiber_destroy(f);
+    }
   }
   WR_VEC_FREE(&s->all_fibers);
   WR_VEC_FREE(&s->waiting);
@@ -94,7 +139,14 @@ static cm_fiber *fiber_take(cm_store_rt *s) {
     s->idle_fiber_count--;
     return f;
   }
+  fiber_cache *cache = thread_fiber_cache();
+  if (cache && cache->n && cache->fibers[cache->n - 1]->stack_size == s->stack_size) {
+    f = cache->fibers[--cache->n];
+    WR_VEC_PUSH(&s->all_fibers, f);
+    return f;
+  }
   f = WR_NEW(cm_fiber);
+  f->stack_size = s->stack_size;
   f->fiber = wr_fiber_new(s->stack_size, fiber_main, f);
   if (!f->fiber) {
     wr_free(f);
@@ -112,9 +164,7 @@ static void fiber_give_back(cm_store_rt *s, cm_fiber *f) {
         s->all_fibers.items[i] = s->all_fibers.items[--s->all_fibers.len];
         break;
       }
-    wr_fiber_free(f->fiber);
-    cm_arena_free(f->scratch);
-    wr_free(f);
+    fiber_destroy(f);
     return;
   }
   f->next_idle = s->idle_fibers;

@@ -450,7 +450,8 @@ def probe_timeout_cancels_the_task():
 def probe_idle_hook_runs_between_requests():
     """warren:lifecycle/idle runs once the instance went idle, once per idle period: each answer after
     a pause shows one more run; none runs while requests keep the instance busy."""
-    with Warren(own("probe3"), *e2e.NO_IDLE) as w:
+    # (a generous hook timeout: a loaded sanitizer run must not retire the instance mid-test)
+    with Warren(own("probe3"), *e2e.NO_IDLE, "--idle-hook-timeout", "30s") as w:
         check(probe_fields(request(w.port)[2])["idle"] == 0, "not before the first request")
         for expected in (1, 2):
             deadline = time.time() + 10
