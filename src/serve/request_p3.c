@@ -47,6 +47,21 @@ static void kick(void *arg) {
   wr_task_wake(req->task);
 }
 
+/* The instance's live requests, which its changes wake. */
+static void link_request(p3_request *req) {
+  serve_p3_instance *si = req->si;
+  req->prev = NULL;
+  req->next = si->requests;
+  if (si->requests) si->requests->prev = req;
+  si->requests = req;
+}
+
+static void unlink_request(p3_request *req) {
+  if (req->prev) req->prev->next = req->next;
+  else req->si->requests = req->next;
+  if (req->next) req->next->prev = req->prev;
+}
+
 /* Something of the instance changed (its threads may run, a wakeup fired, the driver let go):
  * every request on it looks again. */
 static void kick_all(void *arg) {
@@ -277,9 +292,7 @@ static void request_cleanup(p3_request *req) {
     req->body->req = NULL; /* released later, with the ctx */
     req->body = NULL;
   }
-  if (req->prev) req->prev->next = req->next;
-  else req->si->requests = req->next;
-  if (req->next) req->next->prev = req->prev;
+  unlink_request(req);
 }
 
 /* ---- the instance ---- */
@@ -356,14 +369,31 @@ static void leave_instance(serve_p3_instance *si, p3_request *self, wasm_trap *t
   if (si->on_ready && serve_p3_instance_ready(si)) si->on_ready(si->ready_arg);
 }
 
+/* One turn of a request's (or hook call's) loop: a trap when the instance trapped (in another's
+ * pass: *neighbour) or this task was cancelled; otherwise, if nobody is inside, a pass over the
+ * instance (*progressed when it ran anything). */
+static wasm_trap *take_turn(p3_request *req, bool *progressed, bool *neighbour) {
+  serve_p3_instance *si = req->si;
+  if (si->trapped) {
+    *neighbour = true;
+    return si->trap;
+  }
+  if (wr_task_cancelled(req->task))
+    return wasm_trap_new(cm_instance_store(si->instance), WASM_TRAP_INTERRUPTED, "the request was cancelled");
+  req->kicked = false;
+  if (si->driving) return NULL;
+  si->driving = true;
+  wasm_trap *trap = drive(si, progressed);
+  leave_instance(si, req, trap, *progressed);
+  return trap;
+}
+
 wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on_responded)(void *arg),
                            void *responded_arg, bool *neighbour_trapped) {
   p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex, .on_responded = on_responded,
                     .responded_arg = responded_arg};
   *neighbour_trapped = false;
-  req.next = si->requests;
-  if (si->requests) si->requests->prev = &req;
-  si->requests = &req;
+  link_request(&req);
   wasm_store *store = cm_instance_store(si->instance);
   wasm_trap *trap = NULL;
   if (!enter_instance(&req)) {
@@ -377,23 +407,8 @@ wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on
   if (!trap) trap = wasi_http_p3_handle_start(si->http, si->instance, si->handle, rep, &responder, &req, &req.call);
   leave_instance(si, &req, trap, true);
   while (!trap) {
-    if (si->trapped) {
-      trap = si->trap;
-      *neighbour_trapped = true;
-      break;
-    }
-    if (wr_task_cancelled(req.task)) {
-      trap = wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the request was cancelled");
-      break;
-    }
-    req.kicked = false;
     bool progressed = false;
-    if (!si->driving) {
-      si->driving = true;
-      trap = drive(si, &progressed);
-      leave_instance(si, &req, trap, progressed);
-      if (trap) break;
-    }
+    if ((trap = take_turn(&req, &progressed, neighbour_trapped))) break;
     if (req.exited && !req.resp) break; /* answered, body done, task over */
     if (progressed || req.kicked) continue;
     if (req.exited && !si->driving && !serve_reactor_pending(&si->reactor)) {
@@ -422,9 +437,7 @@ static void hook_exited(void *arg) {
 
 wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
   p3_request req = {.si = si, .task = wr_task_current()};
-  req.next = si->requests;
-  if (si->requests) si->requests->prev = &req;
-  si->requests = &req;
+  link_request(&req);
   wasm_store *store = cm_instance_store(si->instance);
   wasm_trap *trap = NULL;
   cm_arena *arena = cm_arena_new();
@@ -437,22 +450,8 @@ wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
     leave_instance(si, &req, trap, true);
   }
   while (!trap && !req.exited) {
-    if (si->trapped) {
-      trap = si->trap;
-      break;
-    }
-    if (wr_task_cancelled(req.task)) {
-      trap = wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the call was cancelled");
-      break;
-    }
-    req.kicked = false;
-    bool progressed = false;
-    if (!si->driving) {
-      si->driving = true;
-      trap = drive(si, &progressed);
-      leave_instance(si, &req, trap, progressed);
-      if (trap || req.exited) break;
-    }
+    bool progressed = false, trapped_elsewhere = false;
+    if ((trap = take_turn(&req, &progressed, &trapped_elsewhere)) || req.exited) break;
     if (progressed || req.kicked) continue;
     if (!si->driving && si->requests == &req && !req.next && !serve_reactor_pending(&si->reactor)) {
       trap = wasm_trap_new(store, WASM_TRAP_HOST, "deadlock: the guest waits for nothing that can happen");
@@ -460,9 +459,7 @@ wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
     }
     wr_task_suspend();
   }
-  if (req.prev) req.prev->next = req.next;
-  else si->requests = req.next;
-  if (req.next) req.next->prev = req.prev;
+  unlink_request(&req);
   cm_arena_free(arena);
   return trap;
 }
