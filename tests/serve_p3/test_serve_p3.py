@@ -83,7 +83,7 @@ def qjs_hello():
 @test
 def qjs_counter_default_reuse():
     """A p3 component's instance is reused by default (p2's fresh instance per request is opt-in)."""
-    with Warren(p3js("counter"), "--seed", "1", *e2e.NO_IDLE) as w:
+    with Warren(p3js("counter"), "--seed", "1", "--max-instances", "1", *e2e.NO_IDLE) as w:
         bodies = [request(w.port)[2] for _ in range(3)]
         check(bodies == [b"count=1\n", b"count=2\n", b"count=3\n"], "one instance counts on", bodies)
         w.stop()
@@ -102,7 +102,10 @@ def qjs_counter_fresh_instance_per_request():
 def qjs_counter_sequential_reuse():
     """--max-instance-reuse-count: one instance serves requests one after the other (its module state
     carries over), then a fresh one takes over."""
-    with Warren(p3js("counter"), "--max-instance-reuse-count", "3", "--exact-limits", *e2e.NO_IDLE) as w:
+    # (--max-instances 1: an instance busy for a moment, e.g. preempted on a loaded machine, makes the
+    # next request wait for it instead of starting another)
+    with Warren(p3js("counter"), "--max-instance-reuse-count", "3", "--exact-limits", "--max-instances", "1",
+                *e2e.NO_IDLE) as w:
         bodies = [request(w.port)[2] for _ in range(4)]
         check(bodies == [b"count=1\n", b"count=2\n", b"count=3\n", b"count=1\n"], "counts", bodies)
         w.stop()
@@ -372,7 +375,7 @@ def teardown_lines(stderr):
 def probe_sixteen_slow_requests_share_one_instance():
     """16 requests that each wait 500 ms run at once in one instance (p3 default concurrency 16, exact
     here): every answer comes from the same instance, which saw all 16 at once."""
-    with Warren(own("probe3"), "--exact-limits", *e2e.NO_IDLE) as w:
+    with Warren(own("probe3"), "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
         answers = parallel(w.port, ["/slow/500"] * 16)
         check(all(status == 200 for status, _ in answers), "all answered", answers)
         fields = [probe_fields(body) for _, body in answers]
@@ -414,21 +417,35 @@ def probe_post_response_work_keeps_the_instance():
 def probe_trap_fails_only_its_instance():
     """Two instances of 8 (exact): the first is filled with slow requests, the second with slow ones and
     one that traps. The trap fails the second instance's 8 requests only; the first's 8 are answered
-    and the server serves on."""
-    with Warren(own("probe3"), "--max-instance-concurrent-reuse-count", "8", "--exact-limits", *e2e.NO_IDLE) as w:
-        first = []
-        t = threading.Thread(target=lambda: first.extend(parallel(w.port, ["/slow/1500"] * 8)))
-        t.start()
-        time.sleep(0.5)  # not an expectation: the first 8 reach their instance before the next 8
-        second = parallel(w.port, ["/slow/1500"] * 7 + ["/trap-after/300"])
-        t.join(timeout=60)
-        check([s for s, _ in first] == [200] * 8, "the first instance's requests answered", first)
-        check(len({probe_fields(b)["max"] for _, b in first}) == 1, "from one instance", first)
-        check(all(s in (0, 500) for s, _ in second), "the trapping instance's requests failed", second)
-        w.wait_for(r"guest trapped")
-        status, _, body = request(w.port, "GET", "/")
-        check(status == 200, "served after the trap", status, body)
-        w.stop()
+    and the server serves on. (On a loaded machine the first 8 may not land on one instance: an instance
+    busy for a moment is not given more. The metrics say whether they did; if not, start again.)"""
+    for attempt in range(3):
+        admin = e2e.free_port()
+        with Warren(own("probe3"), "--max-instance-concurrent-reuse-count", "8", "--exact-limits",
+                    "--max-instances", "2", "--admin-addr", f"127.0.0.1:{admin}", *e2e.NO_IDLE) as w:
+            first = []
+            t = threading.Thread(target=lambda: first.extend(parallel(w.port, ["/slow/2000"] * 8)))
+            t.start()
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                text = request(admin, path="/metrics")[2].decode()
+                if e2e.metric(text, "warren_pool_tasks_in_flight") == 8:
+                    break
+                time.sleep(0.05)
+            packed = e2e.metric(text, "warren_pool_instantiations_total") == 1
+            second = parallel(w.port, ["/slow/1500"] * 7 + ["/trap-after/300"])
+            t.join(timeout=60)
+            if not packed and attempt < 2:
+                w.kill()
+                continue
+            check(packed, "the first 8 on one instance", text)
+            check([s for s, _ in first] == [200] * 8, "the first instance's requests answered", first)
+            check(all(s in (0, 500) for s, _ in second), "the trapping instance's requests failed", second)
+            w.wait_for(r"guest trapped")
+            status, _, body = request(w.port, "GET", "/")
+            check(status == 200, "served after the trap", status, body)
+            w.stop()
+            return
 
 
 @test
@@ -436,7 +453,7 @@ def probe_timeout_cancels_the_task():
     """-W timeout: a request past its deadline is answered 500 and its guest task cancelled (the probe
     cancels its wait and exits); a neighbour on the same instance is answered; the instance drains and
     the server serves on."""
-    with Warren(own("probe3"), "-W", "timeout=400ms", "--exact-limits", *e2e.NO_IDLE) as w:
+    with Warren(own("probe3"), "-W", "timeout=400ms", "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
         answers = parallel(w.port, ["/slow/5000", "/slow/100"])
         check(answers[0][0] == 500, "timed out", answers[0])
         check(answers[1][0] == 200, "the neighbour answered", answers[1])
