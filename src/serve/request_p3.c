@@ -9,6 +9,7 @@
 #include "component/task.h"
 #include "serve/http_streams.h"
 #include "serve/serve_reactor.h"
+#include "serve/server_internal.h"
 #include "wasi/http_p3.h"
 
 /* The most of the response body read from the guest at once. */
@@ -202,13 +203,13 @@ static void on_error(void *env, const wasi_http_error_code *code) {
   abort_exchange(req); /* not started: 500 */
 }
 
-static void on_exit(void *env) {
+static void on_guest_exit(void *env) {
   p3_request *req = env;
   req->exited = true;
   kick(req);
 }
 
-static const wasi_http_p3_responder responder = {on_response, on_error, on_exit};
+static const wasi_http_p3_responder responder = {on_response, on_error, on_guest_exit};
 
 /* Reads the response body while the connection takes more. */
 static wasm_trap *pump_response(p3_request *req) {
@@ -463,3 +464,24 @@ wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
   cm_arena_free(arena);
   return trap;
 }
+
+/* ---- the p3 kind of request (server_internal.h) ---- */
+
+static void request_responded(void *arg) {
+  serve_request *req = arg;
+  wr_pool_responded(req->worker->pool, &req->lease);
+}
+
+/* In the task: a p3 guest handles the request (request_p3.c); the exchange is its. */
+static void run_p3(serve_request *req) {
+  serve_instance *si = req->instance;
+  /* No per-request store interrupt as for p2: the store is shared. The deadline cancels this
+   * request's task (on_tick), and only a guest stuck past the grace interrupts the store. */
+  req->p3_ex = req->ex;
+  req->ex = NULL; /* the p3 request's from here; req->p3_ex while it holds it */
+  wasm_trap *trap = serve_p3_handle(&si->p3i, &req->p3_ex, request_responded, req, &req->neighbour_trap);
+  serve_request_outcome(req, trap);
+}
+
+
+const serve_request_kind serve_request_p3 = {"p3", run_p3, true};

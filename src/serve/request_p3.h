@@ -1,12 +1,13 @@
-/* One request to a wasi:http/handler@0.3.x guest (wasi/http_p3.h), run inside the request's
- * task on the worker: the request and its streamed body go in, handle runs as a component-model
- * task, the response head goes out at task.return, its body is read from the guest only as
- * fast as the connection takes it, then its trailers, and the transmission result goes back
- * into the guest's future. The instance is driven (cm_instance_run) from this task only: its
- * notify hook, the connection's callbacks and the reactor's wakeups just wake the task.
+/* Requests to a wasi:http/handler@0.3.x guest (wasi/http_p3.h) on an instance they share: each
+ * request runs in its own task on the worker; the request and its streamed body go in, handle
+ * runs as a component-model task, the response head goes out at task.return, its body is read
+ * from the guest only as fast as the connection takes it, then its trailers, and the
+ * transmission result goes back into the guest's future. The instance is driven (reactor
+ * wakeups, bodies, cm_instance_run) by whichever of its requests' tasks finds nobody inside; its
+ * notify hook, the connections' callbacks and the reactor's wakeups only wake tasks.
  *
  * A trap or a guest error before the head: 500. A trap while the body streams: the connection
- * is cut (the client sees an incomplete response). */
+ * is cut (the client sees an incomplete response). A trap fails every request on the instance. */
 #ifndef WARREN_SERVE_REQUEST_P3_H
 #define WARREN_SERVE_REQUEST_P3_H
 

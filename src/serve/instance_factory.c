@@ -1,0 +1,221 @@
+/* Instances for the pool: the factory that creates them (store, WASI ctx, instantiation, which
+ * kind of request they serve), destroys them, and runs their lifecycle hooks (teardown, idle) in
+ * tasks. */
+#include <stdio.h>
+
+#include "base/alloc.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "serve/http_client.h"
+#include "serve/server_internal.h"
+#include "wasi/http_p3.h"
+
+/* A p3 instance may take requests again (backpressure off, its driver left, a task ended). */
+static void instance_ready_again(void *arg) {
+  serve_worker *w = arg;
+  if (w->pool) wr_pool_readiness_changed(w->pool);
+}
+
+serve_instance *serve_instance_new(serve_app *app, serve_worker *worker, uint64_t id, wr_error *err,
+                                   wasm_trap **trap) {
+  serve_instance *si = WR_NEW(serve_instance);
+  si->worker = worker;
+  si->id = id;
+  si->store = wasm_store_new();
+  wasm_store_set_max_memory_size(si->store, app->options.max_memory_bytes);
+  si->p2 = wasi_p2_ctx_new(&app->options.wasi);
+  wasi_p2_ctx_attach(si->p2, si->store);
+  si->http = wasi_http_ctx_new(si->p2, worker ? &serve_http_client : NULL, worker ? worker->sched : NULL);
+  char prefix[48];
+  snprintf(prefix, sizeof prefix, "stdout [%llu] :: ", (unsigned long long)si->id);
+  wasi_p2_set_stdio_prefix(si->p2, 1, prefix);
+  snprintf(prefix, sizeof prefix, "stderr [%llu] :: ", (unsigned long long)si->id);
+  wasi_p2_set_stdio_prefix(si->p2, 2, prefix);
+  wr_rate_limit_init(&si->output_limit.instance, GUEST_LINES_PER_INSTANCE, 2 * GUEST_LINES_PER_INSTANCE);
+  si->output_limit.shared = &app->guest_output_log;
+  wasi_p2_set_output_limit(si->p2, &si->output_limit);
+  if (worker) {
+    serve_waiter_init(&si->waiter, worker->sched);
+    wasi_p2_set_waiter(si->p2, &si->waiter.base);
+    wasm_store_set_yield_hook(si->store, serve_guest_yield, NULL);
+  }
+  si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
+  if (si->instance) {
+    si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
+    si->kind = &serve_request_p2;
+    if (!si->handle && (si->handle = wasi_http_p3_handler(si->instance))) {
+      si->p3 = true;
+      si->kind = &serve_request_p3;
+    }
+    if (!si->handle)
+      wr_error_set(err, "the component does not export %s#%s (nor %s#%s)", WASI_HTTP_INCOMING_HANDLER,
+                   WASI_HTTP_HANDLE_FUNC, WASI_HTTP_P3_HANDLER, WASI_HTTP_P3_HANDLE_FUNC);
+    si->teardown = cm_instance_func(si->instance, TEARDOWN_INTERFACE, TEARDOWN_FUNC);
+    if (si->teardown && (cm_func_type(si->teardown)->nparams || cm_func_type(si->teardown)->result)) {
+      wr_error_set(err, "%s#%s must be `func()`", TEARDOWN_INTERFACE, TEARDOWN_FUNC);
+      si->handle = NULL;
+    }
+    si->idle = cm_instance_func(si->instance, IDLE_INTERFACE, IDLE_FUNC);
+    if (si->idle && (cm_func_type(si->idle)->nparams || cm_func_type(si->idle)->result)) {
+      wr_error_set(err, "%s#%s must be `func()`", IDLE_INTERFACE, IDLE_FUNC);
+      si->handle = NULL;
+    }
+    if (si->handle && si->p3 && worker) {
+      si->p3i = (serve_p3_instance){.instance = si->instance, .handle = si->handle, .p2 = si->p2, .http = si->http,
+                                    .loop = httpd_worker_loop(worker->httpd)};
+      serve_p3_instance_init(&si->p3i, instance_ready_again, worker);
+      si->p3_ready = true;
+    }
+  }
+  return si;
+}
+
+void serve_instance_free(serve_instance *si) {
+  cm_component_instance_free(si->instance);
+  wasi_p2_ctx_free(si->p2);
+  wasi_http_ctx_free(si->http);
+  if (si->p3_ready) serve_p3_instance_dispose(&si->p3i); /* after what cancels its wakeups */
+  wasm_store_free(si->store);
+  /* lines it dropped and could not report are reported by the next instance's line */
+  uint64_t dropped = wr_rate_limit_take_dropped(&si->output_limit.instance);
+  if (dropped) wr_rate_limit_add_dropped(si->output_limit.shared, dropped);
+  wr_rate_limit_destroy(&si->output_limit.instance);
+  wr_free(si);
+}
+
+static void factory_create(void *ctx, wr_pool_instance *token) {
+  serve_worker *w = ctx;
+  uint64_t start = wr_monotonic_ns();
+  wr_error err = {0};
+  wasm_trap *trap = NULL;
+  serve_instance *si = serve_instance_new(w->app, w, wr_pool_instance_id(token), &err, &trap);
+  if (!si->handle) {
+    const char *why = trap ? trap->message : err.message;
+    serve_log_failure(w->app, "[instance %llu] cannot be instantiated: %s", (unsigned long long)si->id, why);
+    char message[sizeof err.message];
+    snprintf(message, sizeof message, "%.400s", why);
+    serve_instance_free(si);
+    wr_pool_created(token, NULL, wr_monotonic_ns() - start, message);
+    return;
+  }
+  WR_DEBUG("serve: [instance %llu] started on worker %u", (unsigned long long)si->id, httpd_worker_index(w->httpd));
+  wr_pool_created(token, si, wr_monotonic_ns() - start, NULL);
+}
+
+static void factory_destroy(void *ctx, void *instance) {
+  (void)ctx;
+  serve_instance *si = instance;
+  WR_DEBUG("serve: [instance %llu] retired", (unsigned long long)si->id);
+  if (si->hook_task) {
+    /* out of time: stop the teardown or idle hook; its task frees the instance when it unwinds */
+    si->destroy_pending = true;
+    wasm_store_interrupt(si->store);
+    wr_task_cancel(si->hook_task);
+    return;
+  }
+  serve_instance_free(si);
+}
+
+/* In a task: the guest's teardown or idle export, bounded by --drain-timeout or
+ * --idle-hook-timeout (the ticker interrupts it past that). */
+static void run_hook(void *arg) {
+  serve_instance *si = arg;
+  serve_app *app = si->worker->app;
+  bool teardown = si->hook == si->teardown;
+  /* an instance drained for a request timeout still has its interrupt raised */
+  if (teardown) wasm_store_clear_interrupt(si->store);
+  si->run.store = si->store;
+  si->run.deadline_ns = wr_monotonic_ns() + (teardown ? app->options.limits.drain_timeout_ns
+                                                      : app->options.limits.idle_hook_timeout_ns);
+  serve_running_add(app, &si->run);
+  cm_arena *arena = cm_arena_new();
+  cm_val none = {0};
+  /* p3: driven like a request (it may wait on the reactor, and cancelled tasks may still wind down) */
+  wasm_trap *trap = si->p3_ready ? serve_p3_call(&si->p3i, si->hook)
+                                 : cm_func_call(si->instance, si->hook, NULL, &none, arena);
+  cm_arena_free(arena);
+  serve_running_remove(app, &si->run);
+  si->hook_ok = trap == NULL;
+  if (trap)
+    serve_log_failure(app, "[instance %llu] %s failed: %s", (unsigned long long)si->id, teardown ? "teardown" : "idle hook",
+                trap->message);
+}
+
+static void hook_done(void *arg) {
+  serve_instance *si = arg;
+  serve_worker *w = si->worker;
+  bool teardown = si->hook == si->teardown;
+  si->hook_task = NULL;
+  si->hook = NULL;
+  httpd_worker_release(w->httpd);
+  if (si->destroy_pending) serve_instance_free(si);
+  else if (teardown) wr_pool_teardown_done(si->hook_token, si->hook_ok);
+  else wr_pool_idle_done(si->hook_token, si->hook_ok);
+}
+
+/* Runs `hook` (the instance's teardown or idle export) in a task; false when no task could be
+ * had. */
+static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook, wr_pool_instance *token) {
+  si->hook = hook;
+  si->hook_token = token;
+  httpd_worker_hold(w->httpd);
+  si->hook_task = wr_task_spawn(serve_scheduler_base(w->sched), run_hook, hook_done, si);
+  if (si->hook_task) {
+    wr_task_set_local(si->hook_task, si->store);
+    return true;
+  }
+  si->hook = NULL;
+  httpd_worker_release(w->httpd);
+  return false;
+}
+
+/* The pool drained the instance: run the guest's teardown export, if it has one. */
+static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token) {
+  serve_instance *si = instance;
+  if (!si->teardown) {
+    wr_pool_teardown_done(token, true);
+    return;
+  }
+  if (!start_hook(ctx, si, si->teardown, token)) wr_pool_teardown_done(token, false);
+}
+
+/* The instance went idle after serving: run the guest's idle export, if it has one. */
+static void factory_idle(void *ctx, void *instance, wr_pool_instance *token) {
+  serve_instance *si = instance;
+  if (!si->idle) {
+    wr_pool_idle_done(token, true);
+    return;
+  }
+  if (!start_hook(ctx, si, si->idle, token)) wr_pool_idle_done(token, true); /* skipped, not failed */
+}
+
+/* p2 instances take a request whenever the pool has room; p3 ones ask their guest. */
+static bool factory_is_ready(void *ctx, void *instance) {
+  WR_UNUSED(ctx);
+  serve_instance *si = instance;
+  return !si->p3_ready || serve_p3_instance_ready(&si->p3i);
+}
+
+static uint64_t factory_now(void *ctx) {
+  (void)ctx;
+  return wr_monotonic_ns();
+}
+
+static void factory_arm(void *ctx, uint64_t at_ns) {
+  serve_worker *w = ctx;
+  w->pool_wakeup_ns = at_ns;
+  serve_worker_tick_arm(w);
+}
+
+wr_pool_factory serve_instance_factory(serve_worker *w) {
+  return (wr_pool_factory){
+      .ctx = w,
+      .create = factory_create,
+      .destroy = factory_destroy,
+      .teardown = factory_teardown,
+      .idle = factory_idle,
+      .is_ready = factory_is_ready,
+      .now_ns = factory_now,
+      .arm = factory_arm,
+  };
+}
