@@ -38,12 +38,18 @@ add_test(NAME embed.async.assemble
                  assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
                  ${CMAKE_SOURCE_DIR}/tests/embed/async.wat ${EMBED_ASYNC})
 set_tests_properties(embed.async.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
+set(EMBED_PROBE3 ${CMAKE_BINARY_DIR}/tests/embed/probe3.wasm)
+add_test(NAME embed.probe3.assemble
+         COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${CMAKE_SOURCE_DIR}/tests/serve_p3/probe3.wat ${EMBED_PROBE3})
+set_tests_properties(embed.probe3.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
 foreach(variant embed_test embed_test_static)
   string(REPLACE "embed_test" "embed.api" name ${variant})
   add_test(NAME ${name}
            COMMAND ${variant} ${CMAKE_BINARY_DIR}/tests/component_values/values.wasm
                    ${CMAKE_BINARY_DIR}/tests/component_values/traps.wasm ${CMAKE_BINARY_DIR}/corpus/c/hello-cli.wasm
-                   ${EMBED_PROBE} ${EMBED_ASYNC})
+                   ${EMBED_PROBE} ${EMBED_ASYNC} ${EMBED_PROBE3})
   # a guard against a hang, not a timing assertion
   set_tests_properties(${name} PROPERTIES TIMEOUT 300
                        FIXTURES_REQUIRED "component_corpus;cv_values;cv_traps;embed_probe")

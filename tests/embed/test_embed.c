@@ -430,13 +430,42 @@ static void test_async(warren_component *async, warren_host *host) {
   warren_instance_free(inst);
 }
 
+/* A WASI 0.3 component through the embedding API gets p3's pool defaults (reuse, concurrency) like
+ * `warren serve`: with one instance at most, requests land on the same instance, which counts on,
+ * and requests at once share it. */
+static void test_server_p3(const warren_component *probe3) {
+  warren_server_config *config = warren_server_config_new();
+  const char *settings[][2] = {{"addr", "127.0.0.1:0"}, {"workers", "1"}, {"max-instances", "1"},
+                               {"idle-instance-timeout", "1h"}};
+  for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+    CHECK(warren_server_config_set(config, settings[i][0], settings[i][1], NULL));
+  warren_wasi_config *wasi = warren_wasi_config_new();
+  warren_wasi_config_set_stdio(wasi, -1, -1, -1);
+  warren_server_config_set_wasi(config, wasi);
+  warren_wasi_config_free(wasi);
+  warren_error *err = NULL;
+  warren_server *server = warren_server_new(probe3, config, &err);
+  warren_server_config_free(config);
+  CHECK(server != NULL);
+  if (!server) return;
+  int port = warren_server_start(server, &err);
+  CHECK(port > 0);
+  char body[1024];
+  CHECK(http_get(port, "/", body, sizeof body) == 200);
+  CHECK(strstr(body, "count=1 ") != NULL);
+  CHECK(http_get(port, "/", body, sizeof body) == 200);
+  CHECK(strstr(body, "count=2 ") != NULL); /* reused: p2 would have given a fresh instance */
+  warren_server_stop(server);
+  warren_server_free(server);
+}
+
 int main(int argc, char **argv) {
-  if (argc != 6) {
-    fprintf(stderr, "usage: %s values.wasm traps.wasm hello-cli.wasm probe.wasm async.wasm\n", argv[0]);
+  if (argc != 7) {
+    fprintf(stderr, "usage: %s values.wasm traps.wasm hello-cli.wasm probe.wasm async.wasm probe3.wasm\n", argv[0]);
     return 2;
   }
   warren_component *values = load(argv[1]), *traps = load(argv[2]), *cli = load(argv[3]), *probe = load(argv[4]);
-  warren_component *async = load(argv[5]);
+  warren_component *async = load(argv[5]), *probe3 = load(argv[6]);
   warren_error *err = NULL;
   warren_host *host = warren_host_new(NULL, &err);
   CHECK(host != NULL);
@@ -450,8 +479,10 @@ int main(int argc, char **argv) {
   test_memory_cap(probe);
   test_server(probe, values);
   test_async(async, host);
+  test_server_p3(probe3);
   warren_host_free(host);
   warren_component_free(async);
+  warren_component_free(probe3);
   warren_component_free(values);
   warren_component_free(traps);
   warren_component_free(cli);
