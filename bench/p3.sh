@@ -7,7 +7,10 @@
 #      64 connections: req/s and instances created, p3 defaults against --max-instance-reuse-count 1
 #      (wasmtime's #11807 reported +45% req/s and -64% instances for such a handler);
 #   3. echo throughput of a 100 MB body: the p3 WAT echo (streams both ways) and the qjs p3 echo
-#      against the p2 componentize-js echo.
+#      against the p2 componentize-js echo;
+#   4. the idle hook: a guest that does 300 units of busy work per request (a stand-in for a GC),
+#      inside handle (probe3 /gc-inline/300) or left to warren:lifecycle/idle (/gc-idle/300), at 4
+#      connections: p50 / p99 latency and req/s.
 # Prints a table; each figure is the best of ROUNDS runs, servers alternating.
 #
 #   bash bench/p3.sh [BUILD_DIR]     (default: build; needs BUILD_DIR/warren, BUILD_DIR/corpus and
@@ -139,6 +142,21 @@ for _ in $(seq "$rounds"); do
 done
 rm -f "$out/body.bin" "$out/echo.out"
 
+# 4. GC-like work inside handle or in the idle hook (wrk --latency; p50 and p99 of the best run)
+start gc "$own/probe3.wasm"
+declare -A p50 p99 gcrps
+for _ in $(seq "$rounds"); do
+  for kind in inline idle; do
+    wrk -t2 -c4 -d"${duration}s" --latency "http://127.0.0.1:$port/gc-$kind/300" > "$out/wrk-gc.txt"
+    r=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' "$out/wrk-gc.txt")
+    if [ "$r" -gt "${gcrps[$kind]:-0}" ]; then
+      gcrps[$kind]=$r
+      p50[$kind]=$(awk '$1 == "50%" { print $2 }' "$out/wrk-gc.txt")
+      p99[$kind]=$(awk '$1 == "99%" { print $2 }' "$out/wrk-gc.txt")
+    fi
+  done
+done
+
 n=${best[nginx]}
 awk -v n="$n" -v p2="${best[p2_wat]}" -v w="${best[p3_wat]}" -v q="${best[p3_qjs]}" -v qf="${best[p3_qjs_fresh]}" \
     -v sr="${best[slow_reuse]}" -v sf="${best[slow_fresh]}" -v ir="${made[slow_reuse]:-0}" -v if_="${made[slow_fresh]:-0}" \
@@ -158,3 +176,6 @@ awk -v n="$n" -v p2="${best[p2_wat]}" -v w="${best[p3_wat]}" -v q="${best[p3_qjs
   printf "  p3 qjs echo                           %8d MB/s\n", eq
   printf "  p2 componentize-js echo               %8d MB/s\n", e2
 }'
+printf "GC-like work (300 units a request), 4 connections\n"
+printf "  inside handle                         %8d req/s  p50 %s  p99 %s\n" "${gcrps[inline]:-0}" "${p50[inline]:-?}" "${p99[inline]:-?}"
+printf "  in the idle hook                      %8d req/s  p50 %s  p99 %s\n" "${gcrps[idle]:-0}" "${p50[idle]:-?}" "${p99[idle]:-?}"

@@ -8,6 +8,8 @@
 ;;   /trap           traps before answering
 ;;   /trap-after/MS  waits MS ms, then traps
 ;;   /spin           loops forever (CPU-bound: -W timeout)
+;;   /gc-inline/N    does N units of busy work (a stand-in for a GC), then answers
+;;   /gc-idle/N      answers at once and leaves the N units to the idle hook (bench/p3.sh compares)
 ;;   anything else   answers at once
 ;; The answer is 200 with the body
 ;;   "count=N inflight=I max=M after=A idle=D\n"
@@ -180,6 +182,8 @@
     (data (i32.const 24) "/trap")
     (data (i32.const 32) "/trap-after/")
     (data (i32.const 48) "/spin")
+    (data (i32.const 128) "/gc-inline/")
+    (data (i32.const 144) "/gc-idle/")
     (data (i32.const 64) "count=")
     (data (i32.const 72) " inflight=")
     (data (i32.const 88) " max=")
@@ -196,6 +200,7 @@
     (global $max (mut i32) (i32.const 0))
     (global $after (mut i32) (i32.const 0))
     (global $idle (mut i32) (i32.const 0))
+    (global $pending-work (mut i32) (i32.const 0)) ;; units left for the idle hook
     (global $text (mut i32) (i32.const 0))     ;; where the text being built starts
     (global $text-len (mut i32) (i32.const 0))
 
@@ -378,6 +383,12 @@
           (then unreachable))))
       (if (call $starts-with (local.get $path) (local.get $len) (i32.const 48) (i32.const 5))
         (then (loop $forever (br $forever))))
+      (if (call $starts-with (local.get $path) (local.get $len) (i32.const 128) (i32.const 11))
+        (then (call $busy-work (call $parse-decimal (i32.add (local.get $path) (i32.const 11))
+                                                    (i32.sub (local.get $len) (i32.const 11))))))
+      (if (call $starts-with (local.get $path) (local.get $len) (i32.const 144) (i32.const 9))
+        (then (global.set $pending-work (i32.add (global.get $pending-work)
+                (call $parse-decimal (i32.add (local.get $path) (i32.const 9)) (i32.sub (local.get $len) (i32.const 9)))))))
       (i32.store offset=24 (local.get $slot) (local.get $kind))
       (i32.store offset=28 (local.get $slot)
         (call $parse-decimal (i32.add (local.get $path) (local.get $skip)) (i32.sub (local.get $len) (local.get $skip))))
@@ -426,8 +437,23 @@
         (return (call $finish (local.get $slot)))))
       unreachable)
 
+    ;; `units` thousand rounds of arithmetic the engine cannot skip (the result is kept)
+    (global $work-sink (mut i32) (i32.const 0))
+    (func $busy-work (param $units i32)
+      (local $i i32) (local $n i32) (local $acc i32)
+      (local.set $n (i32.mul (local.get $units) (i32.const 1000)))
+      (local.set $acc (global.get $work-sink))
+      (block $done (loop $more
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 1664525)) (i32.const 1013904223)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $more)))
+      (global.set $work-sink (local.get $acc)))
+
     (func (export "idle") (result i32)
       (global.set $idle (i32.add (global.get $idle) (i32.const 1)))
+      (call $busy-work (global.get $pending-work))
+      (global.set $pending-work (i32.const 0))
       (call $task_return_unit)
       (i32.const 0 (; EXIT ;)))
 
