@@ -373,10 +373,10 @@ def teardown_lines(stderr):
 
 @test
 def probe_sixteen_slow_requests_share_one_instance():
-    """16 requests that each wait 500 ms run at once in one instance (p3 default concurrency 16, exact
+    """16 requests that each wait 1.5 s run at once in one instance (p3 default concurrency 16, exact
     here): every answer comes from the same instance, which saw all 16 at once."""
     with Warren(own("probe3"), "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
-        answers = parallel(w.port, ["/slow/500"] * 16)
+        answers = parallel(w.port, ["/slow/1500"] * 16)
         check(all(status == 200 for status, _ in answers), "all answered", answers)
         fields = [probe_fields(body) for _, body in answers]
         check(sorted(f["count"] for f in fields) == list(range(1, 17)), "one instance's requests 1..16", fields)
