@@ -415,37 +415,31 @@ def probe_post_response_work_keeps_the_instance():
 
 @test
 def probe_trap_fails_only_its_instance():
-    """Two instances of 8 (exact): the first is filled with slow requests, the second with slow ones and
-    one that traps. The trap fails the second instance's 8 requests only; the first's 8 are answered
-    and the server serves on. (On a loaded machine the first 8 may not land on one instance: an instance
-    busy for a moment is not given more. The metrics say whether they did; if not, start again.)"""
-    for attempt in range(3):
-        admin = e2e.free_port()
-        with Warren(own("probe3"), "--max-instance-concurrent-reuse-count", "8", "--exact-limits",
-                    "--max-instances", "2", "--admin-addr", f"127.0.0.1:{admin}", *e2e.NO_IDLE) as w:
-            first = []
-            t = threading.Thread(target=lambda: first.extend(parallel(w.port, ["/slow/2000"] * 8)))
-            t.start()
-            deadline = time.time() + 10
-            while time.time() < deadline:
-                text = request(admin, path="/metrics")[2].decode()
-                if e2e.metric(text, "warren_pool_tasks_in_flight") == 8:
-                    break
-                time.sleep(0.05)
-            packed = e2e.metric(text, "warren_pool_instantiations_total") == 1
-            second = parallel(w.port, ["/slow/1500"] * 7 + ["/trap-after/300"])
-            t.join(timeout=60)
-            if not packed and attempt < 2:
-                w.kill()
-                continue
-            check(packed, "the first 8 on one instance", text)
-            check([s for s, _ in first] == [200] * 8, "the first instance's requests answered", first)
-            check(all(s in (0, 500) for s, _ in second), "the trapping instance's requests failed", second)
-            w.wait_for(r"guest trapped")
-            status, _, body = request(w.port, "GET", "/")
-            check(status == 200, "served after the trap", status, body)
-            w.stop()
-            return
+    """16 requests at once on instances of 8 (exact), one of which traps after 300 ms: only the
+    requests on the trapping instance fail (at most its 8, the trap's own included), every other one
+    is answered, the instance is retired (one trap, one trap drain) and the server serves on. Which
+    requests share an instance is the pool's choice (an instance busy for a moment gets none), so the
+    test counts rather than names them."""
+    admin = e2e.free_port()
+    with Warren(own("probe3"), "--max-instance-concurrent-reuse-count", "8", "--exact-limits",
+                "--admin-addr", f"127.0.0.1:{admin}", *e2e.NO_IDLE) as w:
+        answers = parallel(w.port, ["/slow/1500"] * 15 + ["/trap-after/300"])
+        failed = [a for a in answers if a[0] != 200]
+        check(answers[15][0] in (0, 500), "the trapping request failed", answers[15])
+        check(1 <= len(failed) <= 8, "only the trapping instance's requests failed", answers)
+        check(all(s in (0, 500) for s, _ in failed), "failures are 500s or cut connections", failed)
+        w.wait_for(r"guest trapped")
+        deadline = time.time() + 10  # metrics are published on the worker's tick: poll, bounded
+        while True:
+            text = request(admin, path="/metrics")[2].decode()
+            drains = e2e.metric(text, "warren_pool_drains_total", cause="trap")
+            if drains or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        check(drains == 1, "one instance retired for it", text)
+        status, _, body = request(w.port, "GET", "/")
+        check(status == 200, "served after the trap", status, body)
+        w.stop()
 
 
 @test
