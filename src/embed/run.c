@@ -103,8 +103,8 @@ static void instance_release(warren_instance *inst) {
   for (size_t i = 0; i < inst->tasks.len; i++) task_free(inst->tasks.items[i]);
   WR_VEC_FREE(&inst->tasks);
   cm_component_instance_free(inst->instance);
+  wasi_p2_ctx_free(inst->p2); /* before the http ctx: the guest's fields left in its table update the http budget */
   wasi_http_ctx_free(inst->http);
-  wasi_p2_ctx_free(inst->p2);
   wasm_store_free(inst->store);
   wr_free(inst);
 }

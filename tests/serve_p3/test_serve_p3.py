@@ -462,7 +462,9 @@ def probe_idle_hook_runs_between_requests():
     """warren:lifecycle/idle runs once the instance went idle, once per idle period: each answer after
     a pause shows one more run; none runs while requests keep the instance busy."""
     # (a generous hook timeout: a loaded sanitizer run must not retire the instance mid-test)
-    with Warren(own("probe3"), *e2e.NO_IDLE, "--idle-hook-timeout", "30s") as w:
+    # (--max-instances 1: while the hook runs the instance takes no request, and the next one must
+    # wait for it rather than start another instance)
+    with Warren(own("probe3"), *e2e.NO_IDLE, "--idle-hook-timeout", "30s", "--max-instances", "1") as w:
         check(probe_fields(request(w.port)[2])["idle"] == 0, "not before the first request")
         for expected in (1, 2):
             deadline = time.time() + 10
@@ -477,7 +479,7 @@ def probe_idle_hook_runs_between_requests():
 
 @test
 def probe_sigterm_completes_requests_in_flight():
-    with Warren(own("probe3"), *e2e.NO_IDLE) as w:
+    with Warren(own("probe3"), "--max-instances", "1", *e2e.NO_IDLE) as w:
         answers = []
         t = threading.Thread(target=lambda: answers.extend(parallel(w.port, ["/slow/600"] * 4)))
         t.start()
