@@ -77,6 +77,9 @@ wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http,
                                      wasi_http_p3_body *body, wasi_http_p3_transmit **transmit, void *res,
                                      cm_val *result);
 
+/* http_p3_client.c: wasi:http/client@0.3.0 send. */
+bool wasi_http_p3_define_client(cm_host *host, const wasi_http_p3_types *types, wr_error *err);
+
 /* http_fields.c: fields for 0.3 (bound on `interface`). */
 bool wasi_http_p3_define_fields(cm_host *host, const char *interface, wr_error *err);
 
