@@ -26,6 +26,7 @@ typedef struct client_wait {
   wasi_reactor *reactor;
   wasi_wakeup *wakeup;
   wasi_pollable *pollable; /* held while waiting */
+  bool due;                /* the flag was signalled: wakeup runs on the loop's next turn */
   void (*fn)(void *arg);
   void *arg;
 } client_wait;
@@ -33,6 +34,7 @@ typedef struct client_wait {
 static void wait_stop(client_wait *w) {
   if (w->wakeup) w->reactor->cancel(w->reactor, w->wakeup);
   w->wakeup = NULL;
+  w->due = false;
   if (w->pollable) {
     if (w->pollable->kind == WASI_POLL_FLAG) wasi_flag_listen(w->pollable->flag, NULL, NULL);
     wasi_pollable_free(w->pollable);
@@ -51,7 +53,11 @@ static void wait_fired(void *arg, short revents) {
 /* Inside the client's wasi_signal: only schedule the poll. */
 static void wait_flag_signalled(void *arg) {
   client_wait *w = arg;
-  if (!w->wakeup) w->wakeup = w->reactor->wait(w->reactor, -1, 0, 0, wait_fired, w);
+  if (w->due) return;
+  w->due = true;
+  if (w->wakeup) w->reactor->cancel(w->reactor, w->wakeup);
+  w->wakeup = w->reactor->wait(w->reactor, -1, 0, 0, wait_fired, w);
+  /* NULL (out of memory): the wait is lost; the ctx frees what waited with it */
 }
 
 /* Calls fn(arg) from the reactor once `p` (taken) may be ready; false when the reactor refused. */
@@ -71,8 +77,10 @@ static bool wait_on(client_wait *w, wasi_pollable *p) {
     break;
   case WASI_POLL_FLAG:
     if (!wasi_flag_is_set(p->flag)) {
+      /* the signal comes from the client's own loop work; meanwhile a wakeup that never comes due
+       * tells the reactor's owner that this instance still waits on something */
       wasi_flag_listen(p->flag, wait_flag_signalled, w);
-      return true;
+      deadline = UINT64_MAX - 1;
     }
     break;
   }
@@ -154,9 +162,13 @@ typedef struct client_send {
   size_t len, off;          /* buf[off..len) waits for the sink */
   bool reading, contents_over;
   bool trailers_reading, trailers_over;
-  int trailers_result;
+  bool trailers_failed;            /* the future said err, or was dropped unwritten */
+  wasi_http_error_code trailers_err;
+  wasi_http_fields *trailer_fields; /* ok(some(fields)) */
   cm_arena *arena;
   cm_val trailers_value;
+  cm_store_rt *store_rt; /* the caller's, where the response body's ends go */
+  const wasi_http_p3_types *types;
 } client_send;
 
 static void send_free(void *object) {
@@ -172,6 +184,8 @@ static void send_free(void *object) {
   if (s->trailers) cm_host_end_drop(s->trailers);
   if (s->transmit) wasi_http_p3_transmit_drop(s->transmit);
   if (s->arena) cm_arena_free(s->arena);
+  wasi_http_error_code_clear(&s->trailers_err);
+  wasi_http_fields_free(s->trailer_fields);
   wr_free(s->buf);
   wr_free(s);
 }
@@ -250,12 +264,25 @@ static void contents_copied(void *arg, int result, uint32_t n) {
   if (result != CM_COPY_COMPLETED) s->contents_over = true; /* the guest dropped its writer: the end */
   upload_soon(s);
 }
+/* Decoded now: a value a host writer (a forwarded body's feed) wrote lends its children only
+ * until the loop's next turn. */
 static void trailers_copied(void *arg, int result, uint32_t n) {
   WR_UNUSED(n);
   client_send *s = arg;
   s->trailers_reading = false;
   s->trailers_over = true;
-  s->trailers_result = result;
+  const cm_val *v = &s->trailers_value;
+  if (result != CM_COPY_COMPLETED) {
+    s->trailers_failed = true;
+    s->trailers_err = wasi_http_internal_error("the guest dropped the request's trailers future");
+  } else if (v->u.cs.index == 1) {
+    s->trailers_failed = true;
+    s->trailers_err = wasi_http_error_from_val(v->u.cs.payload);
+  } else {
+    const cm_val *opt = v->u.cs.payload;
+    if (opt && opt->u.cs.index == 1)
+      s->trailer_fields = wasi_table_take(s->http->p2, opt->u.cs.payload->u.rep, &wasi_http_fields_kind);
+  }
   upload_soon(s);
 }
 static void send_end_gone(void *arg, cm_host_end *end) {
@@ -268,22 +295,13 @@ static const cm_host_end_ops trailers_ops = {trailers_copied, send_end_gone};
 
 /* The trailers future's value: ok(option<trailers>) finishes the body, err(code) fails it. */
 static void upload_trailers(client_send *s) {
-  if (s->trailers_result != CM_COPY_COMPLETED) {
-    upload_fail(s, wasi_http_internal_error("the guest dropped the request's trailers future"));
-    return;
-  }
-  const cm_val *v = &s->trailers_value;
-  if (v->u.cs.index == 1) {
-    wasi_http_error_code err = wasi_http_error_from_val(v->u.cs.payload);
+  if (s->trailers_failed) {
+    wasi_http_error_code err = s->trailers_err;
+    s->trailers_err = (wasi_http_error_code){0};
     upload_fail(s, err);
     return;
   }
-  const cm_val *opt = v->u.cs.payload;
-  wasi_http_fields *fields = NULL;
-  if (opt && opt->u.cs.index == 1)
-    fields = wasi_table_take(s->http->p2, opt->u.cs.payload->u.rep, &wasi_http_fields_kind);
-  upload_end(s, fields, NULL);
-  wasi_http_fields_free(fields);
+  upload_end(s, s->trailer_fields, NULL); /* s may be gone: the fields go with it */
 }
 
 /* Runs from the reactor: moves what was read into the sink as it takes it, then reads more. */
@@ -360,6 +378,7 @@ static void answer_response(client_send *s, wasi_http_response_head *head) {
     wasi_http_fields_push(resp->headers, h->name, h->name_len, h->value, h->value_len);
   }
   free_head_headers(head);
+  wasm_trap *trap = NULL;
   if (head->body_ops) {
     client_body *b = WR_NEW(client_body);
     b->ops = head->body_ops;
@@ -367,9 +386,19 @@ static void answer_response(client_send *s, wasi_http_response_head *head) {
     b->wait = (client_wait){.reactor = s->response_wait.reactor, .fn = body_readable, .arg = b};
     resp->body.source = &client_body_source;
     resp->body.source_env = b;
+    /* fed into a stream and a future now, so that the response reads as a guest-made one would
+     * (by consume-body or by the embedder when the guest returns it as it is) */
+    void *contents = NULL, *trailers = NULL;
+    trap = wasi_http_p3_body_feed(http, s->store_rt, s->types, &resp->body, &contents, &trailers);
+    if (!trap) {
+      resp->body.contents = wasi_http_p3_take_end(contents);
+      resp->body.trailers = wasi_http_p3_take_end(trailers);
+      wasi_http_p3_body_hold(&resp->body);
+    }
   }
   uint32_t rep = 0;
-  if (wasi_table_add(http->p2, &wasi_http_p3_response_kind, resp, &rep)) { /* full: resp was freed */
+  if (trap || wasi_table_add(http->p2, &wasi_http_p3_response_kind, resp, &rep)) { /* full: resp was freed */
+    if (trap) wasi_http_p3_response_free(resp);
     wasi_http_error_code err = wasi_http_internal_error("too many wasi:http objects");
     send_fail(s, &err);
     wasi_http_error_code_clear(&err);
@@ -413,12 +442,16 @@ static void send_cancelled(void *arg) {
   wasi_p3_calls_in_use->cancelled(call);
 }
 
-/* The caller's instance went away: its ends go with its store; the ctx frees the rest. */
+/* The caller's instance went away: its ends go with its store (their on_gone forgets them);
+ * an upload still going is dropped with the ctx. */
 static void send_dropped(void *arg) {
   client_send *s = arg;
   s->call = NULL;
   wait_stop(&s->response_wait);
   wait_stop(&s->upload_wait);
+  if (s->exchange) s->client->free(s->exchange);
+  s->exchange = NULL;
+  send_maybe_done(s);
 }
 
 /* ---- send ---- */
@@ -441,12 +474,12 @@ static wasm_trap *take_body(const cm_canon_cx *cx, const wasi_http_p3_types *typ
     s->trailers = req->body.trailers;
     req->body.contents = req->body.trailers = NULL;
   } else if (req->body.source) {
-    wasi_http_p3_transmit *none = NULL;
-    cm_val pair;
-    wasm_trap *trap = wasi_http_p3_consume_body(cx, s->http, types, &req->body, &none, NULL, &pair);
+    void *contents = NULL, *trailers = NULL;
+    wasm_trap *trap = wasi_http_p3_body_feed(s->http, cm_instance_cstore(cx->inst), types, &req->body, &contents,
+                                             &trailers);
     if (trap) return trap;
-    s->contents = cm_host_end_take_readable(pair.u.seq.items[0].u.shared, &contents_ops, s);
-    s->trailers = cm_host_end_take_readable(pair.u.seq.items[1].u.shared, &trailers_ops, s);
+    s->contents = cm_host_end_take_readable(contents, &contents_ops, s);
+    s->trailers = cm_host_end_take_readable(trailers, &trailers_ops, s);
   }
   if (s->contents) cm_host_end_set_ops(s->contents, &contents_ops, s);
   if (s->trailers) cm_host_end_set_ops(s->trailers, &trailers_ops, s);
@@ -470,6 +503,8 @@ static wasm_trap *client_send_request(void *env, const cm_canon_cx *cx, const cm
   s->http = http;
   s->client = http->client;
   s->call = call;
+  s->store_rt = cm_instance_cstore(cx->inst);
+  s->types = env;
   s->poll_after_upload = s->client == &wasi_http_default_client;
   s->response_wait = (client_wait){.reactor = reactor, .fn = response_poll, .arg = s};
   s->upload_wait = (client_wait){.reactor = reactor, .fn = upload_step, .arg = s};
