@@ -492,6 +492,22 @@ def wat_client_caller_leaves_while_waiting():
         w.stop()
 
 
+@test
+def wat_client_under_warren_run():
+    """`warren run --invoke` of p3_get.wat: the blocking client waits inside send on run's one thread;
+    the guest reads the body through response.consume-body's stream and its trailers future."""
+    def get(authority):
+        done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("%s")' % authority, own("p3_get")],
+                              capture_output=True, timeout=GUARD)
+        check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+        return done.stdout
+    with Origin() as origin:
+        out = get(origin.authority)
+        check(out == b'"200 hello from the origin, path /hello"\n', "GET through consume-body", out)
+    out = get("127.0.0.1:%d" % closed_port())
+    check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
+
+
 # ---- concurrent reuse (tests/serve_p3/probe3.wat: each answer says "count=N inflight=I max=M
 # after=A idle=D" of its instance) ----
 
