@@ -508,6 +508,20 @@ def wat_client_under_warren_run():
     check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
 
 
+@test
+def wat_client_cancel_pending_send():
+    """p3_cancel.wat cancels its pending send (subtask.cancel answers CANCELLED_BEFORE_RETURNED, or the
+    guest traps): the exchange is dropped, the guest answers its own error, twice on one instance."""
+    with Origin() as origin, Warren(own("p3_cancel"), "--max-instances", "1") as w:
+        for _ in range(2):
+            status, _, _ = request(w.port, "GET", "/slow", None, {"Host": origin.authority})
+            check(status == 500, "the guest's own error", status)
+        w.wait_for(r"the guest answered with error-code HTTP-request-denied", count=2)
+        check(not w.matching(r"guest trapped"), "no trap", w.stderr())
+        origin.released.set()
+        w.stop()
+
+
 # ---- concurrent reuse (tests/serve_p3/probe3.wat: each answer says "count=N inflight=I max=M
 # after=A idle=D" of its instance) ----
 
