@@ -522,6 +522,19 @@ def wat_client_cancel_pending_send():
         w.stop()
 
 
+@test
+def wat_client_guest_writes_the_request_body():
+    """p3_post.wat writes 200000 bytes into its own request's stream after send started (the host
+    reads them into the connection as they come), then ok(none) into the trailers future."""
+    want = b"got=200000 sha256=" + hashlib.sha256(b"x" * 200000).hexdigest().encode()
+    with Origin() as origin, Warren(own("p3_post")) as w:
+        for _ in range(2):
+            status, _, body = request(w.port, "GET", "/sum", None, {"Host": origin.authority})
+            check(status == 200 and body == want, "the origin got the guest's body", status, body)
+        check(origin.chunked_uploads == 2, "sent chunked (no length known)", origin.chunked_uploads)
+        w.stop()
+
+
 # ---- concurrent reuse (tests/serve_p3/probe3.wat: each answer says "count=N inflight=I max=M
 # after=A idle=D" of its instance) ----
 
