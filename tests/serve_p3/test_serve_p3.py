@@ -350,7 +350,7 @@ GUARD = 60.0  # the origin's /slow answers by itself after this: then the test h
 
 
 class Origin:
-    """GET /hello: a fixed body and an x-origin header; POST /sum: "got=N sha256=H" of the body it
+    """GET /hello (any path): a fixed body and an x-origin header; /big: 1 MiB; POST /sum: "got=N sha256=H" of the body it
     read (content-length or chunked); GET /slow: answers once released (or after GUARD)."""
 
     def __init__(self):
@@ -373,7 +373,9 @@ class Origin:
                     pass  # the client gave up
 
             def do_GET(self):
-                if self.path == "/slow":
+                if self.path == "/big":
+                    self.answer(b"x" * (1 << 20))
+                elif self.path == "/slow":
                     origin.slow_seen.set()
                     self.answer(b"released" if origin.released.wait(GUARD) else b"guard fired")
                 else:
@@ -532,6 +534,19 @@ def wat_client_guest_writes_the_request_body():
             status, _, body = request(w.port, "GET", "/sum", None, {"Host": origin.authority})
             check(status == 200 and body == want, "the origin got the guest's body", status, body)
         check(origin.chunked_uploads == 2, "sent chunked (no length known)", origin.chunked_uploads)
+        w.stop()
+
+
+@test
+def wat_client_guest_drops_the_response_unread():
+    """p3_drop.wat drops send's response while its 1 MiB body still arrives: the body stops being
+    read, nothing leaks (the sanitizer build checks at exit), the same instance serves on."""
+    with Origin() as origin, Warren(own("p3_drop"), "--max-instances", "1") as w:
+        for _ in range(3):
+            status, _, _ = request(w.port, "GET", "/big", None, {"Host": origin.authority})
+            check(status == 500, "the guest's own error", status)
+        w.wait_for(r"the guest answered with error-code HTTP-request-denied", count=3)
+        check(not w.matching(r"guest trapped"), "no trap", w.stderr())
         w.stop()
 
 
