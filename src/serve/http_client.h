@@ -1,6 +1,7 @@
 /* wasi:http outgoing requests (outgoing-handler) on a worker's event loop: the serve-side
  * wasi_http_client (wasi/http.h). Nothing here blocks the loop; a guest that waits for a response
- * or a body suspends its task through the serve_waiter until a flag of its ctx is signalled.
+ * or a body suspends its task through the serve_waiter until a flag of its ctx is signalled (a
+ * 0.3 guest's client.send hears the flags through wasi_flag_listen, on the instance's reactor).
  *
  * What it does: HTTP/1.1 over plain TCP, one connection per request ("connection: close"; no
  * keep-alive reuse). Host names are looked up on resolver.h's thread pool, numeric hosts at once;

@@ -21,6 +21,9 @@ bool wasi_http1_chunked_request(const wasi_http_outgoing_head *head) {
 static void append_fields(wasi_http1_buffer *b, const wasi_http_fields *fields) {
   for (size_t i = 0; fields && i < wasi_http_fields_count(fields); i++) {
     wasi_http_header h = wasi_http_fields_at(fields, i);
+    /* guests cannot set these, but a 0.3 guest may forward a request it received with them:
+     * the connection's own are written here */
+    if (wasi_http_is_forbidden(h.name, h.name_len)) continue;
     wasi_http1_append(b, h.name, h.name_len);
     wasi_http1_append_str(b, ": ");
     wasi_http1_append(b, h.value, h.value_len);

@@ -181,6 +181,10 @@ wasi_io_error *wasi_http_io_error(wasi_http_error_code *err) {
   return io;
 }
 
+const wasi_http_error_code *wasi_http_io_error_code(const wasi_io_error *io) {
+  return io->detail_free == io_error_detail_free ? io->detail : NULL;
+}
+
 /* http-error-code(err: borrow<io-error>) -> option<error-code> */
 static wasm_trap *http_error_code(const cm_bound_call *call, cm_val *result) {
   const wasi_io_error *io = call->args[0].object;

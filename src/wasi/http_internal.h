@@ -200,6 +200,8 @@ extern const wasi_kind wasi_http_future_incoming_response_kind;
 
 /* ---- cm_val helpers ---- */
 cm_val wasi_http_error_to_val(cm_arena *arena, const wasi_http_error_code *err);
+/* The error-code a wasi_http_io_error carries, or NULL. */
+const wasi_http_error_code *wasi_http_io_error_code(const wasi_io_error *io);
 wasi_http_error_code wasi_http_error_from_val(const cm_val *val);
 /* A wasi:io error carrying an error-code (http-error-code finds it); takes err's text. */
 wasi_io_error *wasi_http_io_error(wasi_http_error_code *err);

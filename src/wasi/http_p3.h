@@ -123,7 +123,8 @@ wasm_trap *wasi_http_p3_response_read(wasi_http_p3_response *response, size_t ma
 void wasi_http_p3_response_finish(wasi_http_p3_response *response, const wasi_http_error_code *err);
 
 /* ---- set-up ---- */
-/* Declares nothing (wasi_p3_define adds the WIT); implements wasi:http/types@0.3.0. */
+/* Declares nothing (wasi_p3_define adds the WIT); implements wasi:http/types@0.3.0 and
+ * wasi:http/client@0.3.0 (send, through the ctx's wasi_http_client; see http_p3_client.c). */
 bool wasi_http_p3_define(cm_host *host, wr_error *err);
 
 #endif

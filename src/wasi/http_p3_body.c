@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "http_p3_internal.h"
+#include "reactor.h"
 
 /* The host reads at most this much of a response body at a time, whatever it asks. */
 #define READ_CHUNK_MAX (1u << 20)
@@ -113,6 +114,8 @@ struct wasi_http_p3_feed {
   bool done;             /* over while pumping: the pump frees it on its way out */
   cm_arena *arena;
   cm_val trailers_value, no_trailers;
+  struct wasi_reactor *reactor; /* frees it after its trailers were read (free_wakeup) */
+  struct wasi_wakeup *free_wakeup;
 };
 
 static void feed_release_source(wasi_http_p3_feed *f) {
@@ -124,6 +127,7 @@ static void feed_release_source(wasi_http_p3_feed *f) {
 
 static void feed_free(void *object) {
   wasi_http_p3_feed *f = object;
+  if (f->free_wakeup) f->reactor->cancel(f->reactor, f->free_wakeup);
   feed_release_source(f);
   if (f->stream) cm_host_end_drop(f->stream);
   if (f->trailers) cm_host_end_drop(f->trailers);
@@ -139,9 +143,23 @@ static void feed_done(wasi_http_p3_feed *f) {
   else wasi_table_remove(f->http->p2, f->rep, &feed_kind);
 }
 
+static void feed_free_later(void *arg, short revents) {
+  WR_UNUSED(revents);
+  wasi_http_p3_feed *f = arg;
+  f->free_wakeup = NULL;
+  feed_done(f);
+}
+
+/* A host reader (a body forwarded host to host) hears of the copy after the writer and gets the
+ * value's children by reference: they stay until the loop's next turn. */
 static void feed_trailers_done(void *arg, int result, uint32_t n) {
-  WR_UNUSED(result), WR_UNUSED(n);
-  feed_done(arg);
+  WR_UNUSED(n);
+  wasi_http_p3_feed *f = arg;
+  f->reactor = wasi_p2_reactor(f->http->p2);
+  if (result == CM_COPY_COMPLETED && f->reactor && !f->free_wakeup &&
+      (f->free_wakeup = f->reactor->wait(f->reactor, -1, 0, 0, feed_free_later, f)))
+    return;
+  feed_done(f);
 }
 static void feed_trailers_gone(void *arg, cm_host_end *end) { forget_end(&((wasi_http_p3_feed *)arg)->trailers, end); }
 static const cm_host_end_ops feed_trailers_ops = {feed_trailers_done, feed_trailers_gone};
@@ -224,6 +242,27 @@ static const cm_host_end_ops feed_stream_ops = {feed_stream_done, feed_stream_go
 
 void wasi_http_p3_body_ready(wasi_http_p3_feed *feed) { feed_pump(feed); }
 
+wasm_trap *wasi_http_p3_body_feed(wasi_http_ctx *http, cm_store_rt *store, const wasi_http_p3_types *types,
+                                  wasi_http_p3_body *body, void **contents, void **trailers) {
+  wasi_http_p3_feed *f = WR_NEW(wasi_http_p3_feed);
+  f->http = http;
+  f->buf = wr_malloc(FEED_CHUNK);
+  f->stream = cm_host_end_new_writable(store, false, types->byte, contents, &feed_stream_ops, f);
+  f->trailers = cm_host_end_new_writable(store, true, types->trailers, trailers, &feed_trailers_ops, f);
+  f->source = body->source;
+  f->env = body->source_env;
+  body->source = NULL;
+  wasm_trap *trap = wasi_table_add(http->p2, &feed_kind, f, &f->rep);
+  if (trap) return trap;
+  if (f->source) {
+    f->source->start(f->env, f);
+    feed_pump(f);
+  } else {
+    feed_end(f, NULL);
+  }
+  return NULL;
+}
+
 /* ---- consume-body ---- */
 
 /* The consumer's verdict on a guest-made body (consume-body's `res`), passed on to the future
@@ -293,21 +332,7 @@ wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http,
     body->trailers = body->contents = NULL;
     if (!contents) cm_host_end_drop(cm_host_end_new_writable(store, false, types->byte, &contents, &ignore_ops, NULL));
   } else {
-    wasi_http_p3_feed *f = WR_NEW(wasi_http_p3_feed);
-    f->http = http;
-    f->buf = wr_malloc(FEED_CHUNK);
-    f->stream = cm_host_end_new_writable(store, false, types->byte, &contents, &feed_stream_ops, f);
-    f->trailers = cm_host_end_new_writable(store, true, types->trailers, &trailers, &feed_trailers_ops, f);
-    f->source = body->source;
-    f->env = body->source_env;
-    body->source = NULL;
-    if ((trap = wasi_table_add(http->p2, &feed_kind, f, &f->rep))) return trap;
-    if (f->source) {
-      f->source->start(f->env, f);
-      feed_pump(f);
-    } else {
-      feed_end(f, NULL);
-    }
+    if ((trap = wasi_http_p3_body_feed(http, store, types, body, &contents, &trailers))) return trap;
   }
   *result = cm_val_seq(cx->arena, 2);
   result->u.seq.items[0] = (cm_val){.u.shared = contents};

@@ -37,6 +37,12 @@ void wasi_http_p3_body_hold(wasi_http_p3_body *body);
  * released). */
 void wasi_http_p3_body_clear(wasi_http_p3_body *body);
 
+/* A host-made body (its source, taken) as the readable ends of a stream<u8> and a trailers future
+ * that a feed writes as the source delivers (what consume-body hands a guest; host ends may read
+ * them too). */
+wasm_trap *wasi_http_p3_body_feed(wasi_http_ctx *http, cm_store_rt *store, const wasi_http_p3_types *types,
+                                  wasi_http_p3_body *body, void **contents, void **trailers);
+
 /* The writable end of the future<result<_, error-code>> request.new / response.new returned:
  * an object of its own in the ctx's table (never seen by the guest), so that a result written
  * before the guest reads it waits there until it does, or until the ctx goes. */
@@ -76,6 +82,9 @@ void wasi_http_p3_response_free(wasi_http_p3_response *resp);
 wasm_trap *wasi_http_p3_consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, const wasi_http_p3_types *types,
                                      wasi_http_p3_body *body, wasi_http_p3_transmit **transmit, void *res,
                                      cm_val *result);
+
+/* http_p3_client.c: wasi:http/client@0.3.0 send. */
+bool wasi_http_p3_define_client(cm_host *host, const wasi_http_p3_types *types, wr_error *err);
 
 /* http_fields.c: fields for 0.3 (bound on `interface`). */
 bool wasi_http_p3_define_fields(cm_host *host, const char *interface, wr_error *err);

@@ -254,7 +254,7 @@ bool wasi_http_p3_define(cm_host *host, wr_error *err) {
   if (!find_types(host, types, err)) return false;
   for (size_t i = 0; i < WR_ARRAY_LEN(resources); i++)
     if (!wasi_define_resource(host, WASI_HTTP_P3_TYPES, resources[i].name, resources[i].kind, err)) return false;
-  return wasi_http_p3_define_fields(host, WASI_HTTP_P3_TYPES, err) &&
+  return wasi_http_p3_define_fields(host, WASI_HTTP_P3_TYPES, err) && wasi_http_p3_define_client(host, types, err) &&
          cm_host_bind(host, WASI_HTTP_P3_TYPES, &wasi_http_binder, message_funcs, WR_ARRAY_LEN(message_funcs), types,
                       err);
 }

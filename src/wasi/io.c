@@ -35,6 +35,8 @@ struct wasi_flag {
   wasi_p2_ctx *ctx;
   uint32_t refs;
   bool set;
+  void (*listener)(void *arg); /* a 0.3 host waiting on the flag through its reactor */
+  void *listener_arg;
 };
 
 /* ---- context ---- */
@@ -183,6 +185,12 @@ void wasi_signal(wasi_flag *flag) {
   flag->set = true;
   wasi_waiter *waiter = flag->ctx->waiter;
   if (waiter->wake) waiter->wake(waiter, flag->ctx);
+  if (flag->listener) flag->listener(flag->listener_arg);
+}
+
+void wasi_flag_listen(wasi_flag *flag, void (*listener)(void *arg), void *arg) {
+  flag->listener = listener;
+  flag->listener_arg = arg;
 }
 
 void wasi_flag_clear(wasi_flag *flag) { flag->set = false; }

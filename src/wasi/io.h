@@ -152,6 +152,10 @@ void wasi_flag_retain(wasi_flag *flag);
 void wasi_flag_release(wasi_flag *flag);
 /* Sets the flag and calls the ctx's waiter wake() so a waiting guest re-checks. */
 void wasi_signal(wasi_flag *flag);
+/* listener(arg) runs inside every wasi_signal of the flag from now on (NULL: none; one at a
+ * time): how a 0.3 host waiting on a 0.2 object's readiness through its reactor hears of it.
+ * It runs inside the signaller's code: only schedule work there. Clear it before the arg goes. */
+void wasi_flag_listen(wasi_flag *flag, void (*listener)(void *arg), void *arg);
 /* Back to not ready (level-triggered use: "body buffer drained"). */
 void wasi_flag_clear(wasi_flag *flag);
 bool wasi_flag_is_set(const wasi_flag *flag);

@@ -11,6 +11,8 @@ over raw sockets or http.client, and stops it by PID; every wait is bounded (a g
 never an expectation about speed). A server that exits with a sanitizer report or a non-zero code
 after SIGTERM fails the test."""
 import argparse
+import hashlib
+import http.server
 import os
 import socket
 import subprocess
@@ -337,6 +339,214 @@ def wat_stall_timeout_and_client_gone():
         conn.close()
         w.wait_for(r"client went away during GET /wait: cancelling its task")
         w.wait_for(r"guest task cancelled \(client gone\); instance drained")
+        w.stop()
+
+
+# ---- wasi:http/client@0.3.0 send (tests/serve_p3/p3_proxy.wat forwards the request it got to its
+# Host; p3_fetch.wat GETs the same authority and path with a 300 ms first-byte timeout) against an
+# origin on loopback ----
+
+GUARD = 60.0  # the origin's /slow answers by itself after this: then the test has failed
+
+
+class Origin:
+    """GET /hello (any path): a fixed body and an x-origin header; /big: 1 MiB; POST /sum: "got=N sha256=H" of the body it
+    read (content-length or chunked); GET /slow: answers once released (or after GUARD)."""
+
+    def __init__(self):
+        self.slow_seen = threading.Event()
+        self.released = threading.Event()
+        self.chunked_uploads = 0
+        origin = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def answer(self, body):
+                try:
+                    self.send_response(200)
+                    self.send_header("content-length", str(len(body)))
+                    self.send_header("x-origin", "yes")
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up
+
+            def do_GET(self):
+                if self.path == "/big":
+                    self.answer(b"x" * (1 << 20))
+                elif self.path == "/slow":
+                    origin.slow_seen.set()
+                    self.answer(b"released" if origin.released.wait(GUARD) else b"guard fired")
+                else:
+                    self.answer(b"hello from the origin, path " + self.path.encode())
+
+            def do_POST(self):
+                body = b""
+                if self.headers.get("transfer-encoding", "").lower() == "chunked":
+                    origin.chunked_uploads += 1
+                    while True:
+                        size = int(self.rfile.readline().split(b";")[0], 16)
+                        if size == 0:
+                            while self.rfile.readline() not in (b"\r\n", b""):
+                                pass
+                            break
+                        body += self.rfile.read(size)
+                        self.rfile.readline()
+                else:
+                    body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                self.answer(b"got=%d sha256=%s" % (len(body), hashlib.sha256(body).hexdigest().encode()))
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.authority = "127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.released.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def closed_port():
+    """A loopback port nothing listens on (bound, then closed)."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+@test
+def wat_client_get_body_back():
+    with Origin() as origin, Warren(own("p3_proxy")) as w:
+        for _ in range(2):
+            status, headers, body = request(w.port, "GET", "/hello?x=1", None, {"Host": origin.authority})
+            check(status == 200 and body == b"hello from the origin, path /hello?x=1", "proxied GET", status, body)
+            check(headers.get("x-origin") == "yes", "the origin's header comes back", headers)
+        w.stop()
+
+
+@test
+def wat_client_post_streams_the_body():
+    """A 300000-byte upload, chunked and with content-length, goes through send's request body to the
+    origin (chunked when no length is known) and its answer comes back."""
+    big = os.urandom(300000)
+    want = b"got=300000 sha256=" + hashlib.sha256(big).hexdigest().encode()
+    with Origin() as origin, Warren(own("p3_proxy")) as w:
+        status, _, body = request(w.port, "POST", "/sum", big, {"Host": origin.authority})
+        check(status == 200 and body == want, "content-length upload", status, body)
+        conn = Raw(w.port)
+        conn.send(b"POST /sum HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+        for i in range(0, len(big), 50000):
+            piece = big[i:i + 50000]
+            conn.send(b"%x\r\n" % len(piece) + piece + b"\r\n")
+        conn.send(b"0\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body == want, "chunked upload", status, body)
+        check(origin.chunked_uploads >= 1, "the origin got a chunked body", origin.chunked_uploads)
+        conn.close()
+        w.stop()
+
+
+@test
+def wat_client_connection_refused():
+    with Warren(own("p3_proxy")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": "127.0.0.1:%d" % closed_port()})
+        check(status == 500, "refused: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-refused")
+        w.stop()
+
+
+@test
+def wat_client_own_request_and_first_byte_timeout():
+    """p3_fetch.wat's own request (request.new, no body, request-options): a quick origin answers;
+    a silent one trips the 300 ms first-byte timeout (HTTP-response-timeout)."""
+    with Origin() as origin, Warren(own("p3_fetch")) as w:
+        status, _, body = request(w.port, "GET", "/hello", None, {"Host": origin.authority})
+        check(status == 200 and body == b"hello from the origin, path /hello", "own GET", status, body)
+        status, _, _ = request(w.port, "GET", "/slow", None, {"Host": origin.authority})
+        check(status == 500, "first-byte timeout", status)
+        w.wait_for(r"the guest answered with error-code HTTP-response-timeout")
+        origin.released.set()
+        w.stop()
+
+
+@test
+def wat_client_caller_leaves_while_waiting():
+    """The client goes away while the guest waits in send for a silent origin: its task is cancelled,
+    the exchange dropped, and the server serves on and stops cleanly."""
+    with Origin() as origin, Warren(own("p3_proxy")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET /slow HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        check(origin.slow_seen.wait(GUARD), "the request reached the origin")
+        conn.close()
+        w.wait_for(r"client went away during GET /slow")
+        status, _, body = request(w.port, "GET", "/hello", None, {"Host": origin.authority})
+        check(status == 200 and body.startswith(b"hello from the origin"), "served after", status, body)
+        origin.released.set()
+        w.stop()
+
+
+@test
+def wat_client_under_warren_run():
+    """`warren run --invoke` of p3_get.wat: the blocking client waits inside send on run's one thread;
+    the guest reads the body through response.consume-body's stream and its trailers future."""
+    def get(authority):
+        done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("%s")' % authority, own("p3_get")],
+                              capture_output=True, timeout=GUARD)
+        check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+        return done.stdout
+    with Origin() as origin:
+        out = get(origin.authority)
+        check(out == b'"200 hello from the origin, path /hello"\n', "GET through consume-body", out)
+    out = get("127.0.0.1:%d" % closed_port())
+    check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
+
+
+@test
+def wat_client_cancel_pending_send():
+    """p3_cancel.wat cancels its pending send (subtask.cancel answers CANCELLED_BEFORE_RETURNED, or the
+    guest traps): the exchange is dropped, the guest answers its own error, twice on one instance."""
+    with Origin() as origin, Warren(own("p3_cancel"), "--max-instances", "1") as w:
+        for _ in range(2):
+            status, _, _ = request(w.port, "GET", "/slow", None, {"Host": origin.authority})
+            check(status == 500, "the guest's own error", status)
+        w.wait_for(r"the guest answered with error-code HTTP-request-denied", count=2)
+        check(not w.matching(r"guest trapped"), "no trap", w.stderr())
+        origin.released.set()
+        w.stop()
+
+
+@test
+def wat_client_guest_writes_the_request_body():
+    """p3_post.wat writes 200000 bytes into its own request's stream after send started (the host
+    reads them into the connection as they come), then ok(none) into the trailers future."""
+    want = b"got=200000 sha256=" + hashlib.sha256(b"x" * 200000).hexdigest().encode()
+    with Origin() as origin, Warren(own("p3_post")) as w:
+        for _ in range(2):
+            status, _, body = request(w.port, "GET", "/sum", None, {"Host": origin.authority})
+            check(status == 200 and body == want, "the origin got the guest's body", status, body)
+        check(origin.chunked_uploads == 2, "sent chunked (no length known)", origin.chunked_uploads)
+        w.stop()
+
+
+@test
+def wat_client_guest_drops_the_response_unread():
+    """p3_drop.wat drops send's response while its 1 MiB body still arrives: the body stops being
+    read, nothing leaks (the sanitizer build checks at exit), the same instance serves on."""
+    with Origin() as origin, Warren(own("p3_drop"), "--max-instances", "1") as w:
+        for _ in range(3):
+            status, _, _ = request(w.port, "GET", "/big", None, {"Host": origin.authority})
+            check(status == 500, "the guest's own error", status)
+        w.wait_for(r"the guest answered with error-code HTTP-request-denied", count=3)
+        check(not w.matching(r"guest trapped"), "no trap", w.stderr())
         w.stop()
 
 
