@@ -129,6 +129,33 @@ typedef enum wasi_socket_option {
 wasi_net_error wasi_socket_get_option(const wasi_socket *s, wasi_socket_option option, uint64_t *value);
 wasi_net_error wasi_socket_set_option(wasi_socket *s, wasi_socket_option option, uint64_t value);
 
+/* The getter and setter host functions (host_bind.h rows get_keep_alive, set_keep_alive, ...,
+ * get_send_buffer, set_send_buffer) of every option, as 0.2 and 0.3 declare them alike: the
+ * socket is the first argument, keep-alive-enabled is a bool and the rest numbers. `answer`
+ * (static in the including file) makes the version's result<T, error-code>. */
+#define WASI_SOCKET_OPTION_FUNCS(answer)                                                                     \
+  static wasm_trap *get_option(const cm_bound_call *call, wasi_socket_option option, cm_val *result) {       \
+    uint64_t value = 0;                                                                                      \
+    wasi_net_error e = wasi_socket_get_option(call->args[0].object, option, &value);                         \
+    cm_val v = option == OPT_KEEP_ALIVE ? cm_val_bool(value != 0) : cm_val_u(value);                         \
+    return answer(call->cx, e, &v, result);                                                                  \
+  }                                                                                                          \
+  static wasm_trap *set_option(const cm_bound_call *call, wasi_socket_option option, cm_val *result) {       \
+    const cm_val *v = &call->args[1].val;                                                                    \
+    uint64_t value = option == OPT_KEEP_ALIVE ? v->u.b : v->u.u;                                             \
+    return answer(call->cx, wasi_socket_set_option(call->args[0].object, option, value), NULL, result);      \
+  }                                                                                                          \
+  WASI_SOCKET_OPTION_PAIR(keep_alive, OPT_KEEP_ALIVE)                                                        \
+  WASI_SOCKET_OPTION_PAIR(keep_alive_idle, OPT_KEEP_ALIVE_IDLE)                                              \
+  WASI_SOCKET_OPTION_PAIR(keep_alive_interval, OPT_KEEP_ALIVE_INTERVAL)                                      \
+  WASI_SOCKET_OPTION_PAIR(keep_alive_count, OPT_KEEP_ALIVE_COUNT)                                            \
+  WASI_SOCKET_OPTION_PAIR(hop_limit, OPT_HOP_LIMIT)                                                          \
+  WASI_SOCKET_OPTION_PAIR(receive_buffer, OPT_RECEIVE_BUFFER)                                                \
+  WASI_SOCKET_OPTION_PAIR(send_buffer, OPT_SEND_BUFFER)
+#define WASI_SOCKET_OPTION_PAIR(name, option)                                                                          \
+  static wasm_trap *get_##name(const cm_bound_call *call, cm_val *result) { return get_option(call, option, result); } \
+  static wasm_trap *set_##name(const cm_bound_call *call, cm_val *result) { return set_option(call, option, result); }
+
 /* ---- name lookup ---- */
 
 /* A lookup runs getaddrinfo(3) (which blocks) on a detached helper thread, so no guest thread

@@ -144,29 +144,7 @@ static wasm_trap *address_family(const cm_bound_call *call, cm_val *result) {
   return NULL;
 }
 
-static wasm_trap *get_option(const cm_bound_call *call, wasi_socket_option option, cm_val *result) {
-  uint64_t value = 0;
-  wasi_net_error e = wasi_socket_get_option(call->args[0].object, option, &value);
-  cm_val v = option == OPT_KEEP_ALIVE ? cm_val_bool(value != 0) : cm_val_u(value);
-  return answer(call->cx, e, &v, result);
-}
-
-static wasm_trap *set_option(const cm_bound_call *call, wasi_socket_option option, cm_val *result) {
-  const cm_val *v = &call->args[1].val;
-  uint64_t value = option == OPT_KEEP_ALIVE ? v->u.b : v->u.u;
-  return answer(call->cx, wasi_socket_set_option(call->args[0].object, option, value), NULL, result);
-}
-
-#define OPTION_FUNCS(name, option)                                                                                     \
-  static wasm_trap *get_##name(const cm_bound_call *call, cm_val *result) { return get_option(call, option, result); } \
-  static wasm_trap *set_##name(const cm_bound_call *call, cm_val *result) { return set_option(call, option, result); }
-OPTION_FUNCS(keep_alive, OPT_KEEP_ALIVE)
-OPTION_FUNCS(keep_alive_idle, OPT_KEEP_ALIVE_IDLE)
-OPTION_FUNCS(keep_alive_interval, OPT_KEEP_ALIVE_INTERVAL)
-OPTION_FUNCS(keep_alive_count, OPT_KEEP_ALIVE_COUNT)
-OPTION_FUNCS(hop_limit, OPT_HOP_LIMIT)
-OPTION_FUNCS(receive_buffer, OPT_RECEIVE_BUFFER)
-OPTION_FUNCS(send_buffer, OPT_SEND_BUFFER)
+WASI_SOCKET_OPTION_FUNCS(answer)
 
 static wasm_trap *add_pollable(const cm_bound_call *call, wasi_pollable *pollable, cm_val *result) {
   uint32_t rep;
