@@ -129,11 +129,29 @@ typedef enum wasi_socket_option {
 wasi_net_error wasi_socket_get_option(const wasi_socket *s, wasi_socket_option option, uint64_t *value);
 wasi_net_error wasi_socket_set_option(wasi_socket *s, wasi_socket_option option, uint64_t value);
 
-/* The getter and setter host functions (host_bind.h rows get_keep_alive, set_keep_alive, ...,
- * get_send_buffer, set_send_buffer) of every option, as 0.2 and 0.3 declare them alike: the
- * socket is the first argument, keep-alive-enabled is a bool and the rest numbers. `answer`
- * (static in the including file) makes the version's result<T, error-code>. */
-#define WASI_SOCKET_OPTION_FUNCS(answer)                                                                     \
+/* The host functions 0.2 and 0.3 declare alike, the socket their first argument (host_bind.h rows):
+ * local_address, remote_address, address_family, and the getter and setter of every option
+ * (get_keep_alive, set_keep_alive, ..., get_send_buffer, set_send_buffer; keep-alive-enabled is a
+ * bool, the rest numbers). `answer` (static in the including file) makes the version's
+ * result<T, error-code>. */
+#define WASI_SOCKET_COMMON_FUNCS(answer)                                                                     \
+  static wasm_trap *local_address(const cm_bound_call *call, cm_val *result) {                               \
+    wasi_net_addr a;                                                                                         \
+    wasi_net_error e = wasi_socket_local_address(call->args[0].object, &a);                                  \
+    cm_val v = e ? (cm_val){0} : wasi_net_addr_to_val(call->cx->arena, &a);                                  \
+    return answer(call->cx, e, &v, result);                                                                  \
+  }                                                                                                          \
+  static wasm_trap *remote_address(const cm_bound_call *call, cm_val *result) {                              \
+    wasi_net_addr a;                                                                                         \
+    wasi_net_error e = wasi_socket_remote_address(call->args[0].object, &a);                                 \
+    cm_val v = e ? (cm_val){0} : wasi_net_addr_to_val(call->cx->arena, &a);                                  \
+    return answer(call->cx, e, &v, result);                                                                  \
+  }                                                                                                          \
+  static wasm_trap *address_family(const cm_bound_call *call, cm_val *result) {                              \
+    const wasi_socket *s = call->args[0].object;                                                             \
+    *result = (cm_val){.u.cs = {wasi_net_family_case(s->family), NULL}};                                     \
+    return NULL;                                                                                             \
+  }                                                                                                          \
   static wasm_trap *get_option(const cm_bound_call *call, wasi_socket_option option, cm_val *result) {       \
     uint64_t value = 0;                                                                                      \
     wasi_net_error e = wasi_socket_get_option(call->args[0].object, option, &value);                         \

@@ -124,27 +124,7 @@ static wasm_trap *finish_bind(const cm_bound_call *call, cm_val *result) {
   return answer(call->cx, NET_OK, NULL, result);
 }
 
-static wasm_trap *local_address(const cm_bound_call *call, cm_val *result) {
-  wasi_net_addr a;
-  wasi_net_error e = wasi_socket_local_address(call->args[0].object, &a);
-  cm_val v = e ? (cm_val){0} : wasi_net_addr_to_val(call->cx->arena, &a);
-  return answer(call->cx, e, &v, result);
-}
-
-static wasm_trap *remote_address(const cm_bound_call *call, cm_val *result) {
-  wasi_net_addr a;
-  wasi_net_error e = wasi_socket_remote_address(call->args[0].object, &a);
-  cm_val v = e ? (cm_val){0} : wasi_net_addr_to_val(call->cx->arena, &a);
-  return answer(call->cx, e, &v, result);
-}
-
-static wasm_trap *address_family(const cm_bound_call *call, cm_val *result) {
-  const wasi_socket *s = call->args[0].object;
-  *result = (cm_val){.u.cs = {wasi_net_family_case(s->family), NULL}};
-  return NULL;
-}
-
-WASI_SOCKET_OPTION_FUNCS(answer)
+WASI_SOCKET_COMMON_FUNCS(answer)
 
 static wasm_trap *add_pollable(const cm_bound_call *call, wasi_pollable *pollable, cm_val *result) {
   uint32_t rep;

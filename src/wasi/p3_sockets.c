@@ -116,26 +116,6 @@ static wasm_trap *bind_socket(const cm_bound_call *call, cm_val *result) {
   return answer(call->cx, wasi_socket_bind(call->args[0].object, &call->args[1].val), NULL, result);
 }
 
-static wasm_trap *local_address(const cm_bound_call *call, cm_val *result) {
-  wasi_net_addr a;
-  wasi_net_error e = wasi_socket_local_address(call->args[0].object, &a);
-  cm_val v = e ? (cm_val){0} : wasi_net_addr_to_val(call->cx->arena, &a);
-  return answer(call->cx, e, &v, result);
-}
-
-static wasm_trap *remote_address(const cm_bound_call *call, cm_val *result) {
-  wasi_net_addr a;
-  wasi_net_error e = wasi_socket_remote_address(call->args[0].object, &a);
-  cm_val v = e ? (cm_val){0} : wasi_net_addr_to_val(call->cx->arena, &a);
-  return answer(call->cx, e, &v, result);
-}
-
-static wasm_trap *address_family(const cm_bound_call *call, cm_val *result) {
-  const wasi_socket *s = call->args[0].object;
-  *result = (cm_val){.u.cs = {wasi_net_family_case(s->family), NULL}};
-  return NULL;
-}
-
 static wasm_trap *is_listening(const cm_bound_call *call, cm_val *result) {
   const wasi_socket *s = call->args[0].object;
   *result = cm_val_bool(s->state == SOCKET_LISTENING);
@@ -146,7 +126,7 @@ static wasm_trap *set_backlog(const cm_bound_call *call, cm_val *result) {
   return answer(call->cx, wasi_socket_set_backlog(call->args[0].object, call->args[1].val.u.u), NULL, result);
 }
 
-WASI_SOCKET_OPTION_FUNCS(answer)
+WASI_SOCKET_COMMON_FUNCS(answer)
 
 static wasm_trap *udp_connect(const cm_bound_call *call, cm_val *result) {
   return answer(call->cx, wasi_socket_udp_connect(call->args[0].object, &call->args[1].val, true), NULL, result);
