@@ -245,22 +245,32 @@ wasm_trap *serve_http_response_outparam(serve_http_exchange *x, wasi_http_ctx *h
 
 /* ---------- the incoming request ---------- */
 
+void serve_http_request_head_of(const httpd_request *r, serve_http_request_head *out) {
+  out->headers = WR_NEW_ARRAY(wasi_http_header, r->header_count ? r->header_count : 1);
+  for (size_t i = 0; i < r->header_count; i++)
+    out->headers[i] = (wasi_http_header){r->headers[i].name, r->headers[i].name_len,
+                                         (const uint8_t *)r->headers[i].value, r->headers[i].value_len};
+  out->authority = r->authority_len ? wr_strndup(r->authority, r->authority_len) : NULL;
+  out->path = wr_strndup(r->path, r->path_len);
+  out->head = (wasi_http_request_head){r->method,  r->method_len, r->scheme,     out->authority,
+                                       out->path, out->headers, r->header_count};
+}
+
+void serve_http_request_head_free(serve_http_request_head *h) {
+  wr_free(h->authority);
+  wr_free(h->path);
+  wr_free(h->headers);
+}
+
 wasm_trap *serve_http_incoming_request(serve_http_exchange *x, wasi_http_ctx *http, uint32_t *rep) {
   const httpd_request *r = httpd_exchange_request(x->ex);
-  wasi_http_header *headers = WR_NEW_ARRAY(wasi_http_header, r->header_count ? r->header_count : 1);
-  for (size_t i = 0; i < r->header_count; i++)
-    headers[i] = (wasi_http_header){r->headers[i].name, r->headers[i].name_len, (const uint8_t *)r->headers[i].value,
-                                    r->headers[i].value_len};
-  char *authority = r->authority_len ? wr_strndup(r->authority, r->authority_len) : NULL;
-  char *path = wr_strndup(r->path, r->path_len);
-  wasi_http_request_head head = {r->method, r->method_len, r->scheme, authority, path, headers, r->header_count};
+  serve_http_request_head h;
+  serve_http_request_head_of(r, &h);
   const wasi_input_ops *ops = NULL;
   void *self = NULL;
   if (r->has_body) serve_http_body_stream(x, &ops, &self);
-  wasm_trap *trap = wasi_http_incoming_request_new(http, &head, ops, self, rep);
-  wr_free(authority);
-  wr_free(path);
-  wr_free(headers);
+  wasm_trap *trap = wasi_http_incoming_request_new(http, &h.head, ops, self, rep);
+  serve_http_request_head_free(&h);
   return trap;
 }
 

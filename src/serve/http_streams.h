@@ -45,6 +45,17 @@ void serve_http_start_response(serve_http_exchange *x, uint16_t status, const ht
  * fit an int64_t, else -1. */
 httpd_header *serve_http_headers_of(const wasi_http_fields *fields, size_t *count, int64_t *content_length);
 
+/* A request head as the front end parsed it, in the form wasi:http's request constructors take
+ * (p2's incoming-request, p3's request): what `head` points at lives until
+ * serve_http_request_head_free. */
+typedef struct serve_http_request_head {
+  wasi_http_request_head head;
+  wasi_http_header *headers;
+  char *authority, *path;
+} serve_http_request_head;
+void serve_http_request_head_of(const httpd_request *r, serve_http_request_head *out);
+void serve_http_request_head_free(serve_http_request_head *h);
+
 /* For a request whose guest runs on without doing I/O: true if its client went away while the
  * response was not finished (httpd_exchange_check_client). Call from the loop. */
 bool serve_http_exchange_client_gone(serve_http_exchange *x);

@@ -233,22 +233,15 @@ static wasm_trap *pump_response(p3_request *req) {
 
 static wasm_trap *make_request(p3_request *req, uint32_t *rep) {
   const httpd_request *r = httpd_exchange_request(req->ex);
-  wasi_http_header *headers = WR_NEW_ARRAY(wasi_http_header, r->header_count ? r->header_count : 1);
-  for (size_t i = 0; i < r->header_count; i++)
-    headers[i] = (wasi_http_header){r->headers[i].name, r->headers[i].name_len, (const uint8_t *)r->headers[i].value,
-                                    r->headers[i].value_len};
-  char *authority = r->authority_len ? wr_strndup(r->authority, r->authority_len) : NULL;
-  char *path = wr_strndup(r->path, r->path_len);
-  wasi_http_request_head head = {r->method, r->method_len, r->scheme, authority, path, headers, r->header_count};
+  serve_http_request_head h;
+  serve_http_request_head_of(r, &h);
   p3_body_source *b = NULL;
   if (r->has_body) {
     b = req->body = WR_NEW(p3_body_source);
     b->req = req;
   }
-  wasm_trap *trap = wasi_http_p3_request_new(req->si->http, &head, b ? &body_source : NULL, b, rep);
-  wr_free(authority);
-  wr_free(path);
-  wr_free(headers);
+  wasm_trap *trap = wasi_http_p3_request_new(req->si->http, &h.head, b ? &body_source : NULL, b, rep);
+  serve_http_request_head_free(&h);
   return trap;
 }
 
