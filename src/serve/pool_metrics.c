@@ -84,6 +84,12 @@ static void sample(writer *w, const char *name, const char *label, const char *v
   put(w, "%s %llu\n", any ? "}" : "", (unsigned long long)value);
 }
 
+/* A metric of one unlabelled sample: its HELP and TYPE lines, then the sample. */
+static void single(writer *w, const char *name, const char *type, const char *help, uint64_t value) {
+  header(w, name, type, help);
+  sample(w, name, NULL, NULL, value);
+}
+
 static void histogram(writer *w, const char *name, const char *help, const wr_pool_histogram *h,
                       wr_pool_histogram_kind kind, bool in_seconds) {
   char full[96];
@@ -137,19 +143,14 @@ size_t wr_pool_metrics_write(const wr_pool_metrics *m, const char *component, ch
   for (int s = 0; s < WR_POOL_STATE_COUNT; s++)
     sample(&w, "warren_pool_instances", "state", wr_pool_state_name((wr_pool_state)s),
            m->instances[s]);
-  header(&w, "warren_pool_queue_length", "gauge", "Requests waiting for an instance.");
-  sample(&w, "warren_pool_queue_length", NULL, NULL, m->queue_length);
-  header(&w, "warren_pool_tasks_in_flight", "gauge", "Tasks running on instances.");
-  sample(&w, "warren_pool_tasks_in_flight", NULL, NULL, m->tasks_in_flight);
-  header(&w, "warren_pool_tasks_after_response", "gauge",
-         "Tasks still running after their response went out (streaming, post-response work).");
-  sample(&w, "warren_pool_tasks_after_response", NULL, NULL, m->tasks_after_response);
+  single(&w, "warren_pool_queue_length", "gauge", "Requests waiting for an instance.", m->queue_length);
+  single(&w, "warren_pool_tasks_in_flight", "gauge", "Tasks running on instances.", m->tasks_in_flight);
+  single(&w, "warren_pool_tasks_after_response", "gauge",
+         "Tasks still running after their response went out (streaming, post-response work).", m->tasks_after_response);
 
-  header(&w, "warren_pool_instantiations_total", "counter", "Instances created.");
-  sample(&w, "warren_pool_instantiations_total", NULL, NULL, m->instantiations);
-  header(&w, "warren_pool_instantiation_failures_total", "counter",
-         "Instance creations that failed.");
-  sample(&w, "warren_pool_instantiation_failures_total", NULL, NULL, m->instantiation_failures);
+  single(&w, "warren_pool_instantiations_total", "counter", "Instances created.", m->instantiations);
+  single(&w, "warren_pool_instantiation_failures_total", "counter",
+         "Instance creations that failed.", m->instantiation_failures);
 
   header(&w, "warren_pool_requests_total", "counter", "Requests by what the pool did with them.");
   const struct {
@@ -162,44 +163,32 @@ size_t wr_pool_metrics_write(const wr_pool_metrics *m, const char *component, ch
                  {"create_failed", m->requests_create_failed}};
   for (size_t i = 0; i < WR_ARRAY_LEN(results); i++)
     sample(&w, "warren_pool_requests_total", "result", results[i].result, results[i].value);
-  header(&w, "warren_pool_leases_revoked_total", "counter",
-         "Running tasks stopped because their instance died.");
-  sample(&w, "warren_pool_leases_revoked_total", NULL, NULL, m->requests_revoked);
+  single(&w, "warren_pool_leases_revoked_total", "counter",
+         "Running tasks stopped because their instance died.", m->requests_revoked);
 
-  header(&w, "warren_pool_traps_total", "counter", "Tasks that trapped.");
-  sample(&w, "warren_pool_traps_total", NULL, NULL, m->traps);
-  header(&w, "warren_pool_request_timeouts_total", "counter",
-         "Tasks that hit the request timeout.");
-  sample(&w, "warren_pool_request_timeouts_total", NULL, NULL, m->request_timeouts);
+  single(&w, "warren_pool_traps_total", "counter", "Tasks that trapped.", m->traps);
+  single(&w, "warren_pool_request_timeouts_total", "counter",
+         "Tasks that hit the request timeout.", m->request_timeouts);
 
-  header(&w, "warren_pool_backpressure_refusals_total", "counter",
+  single(&w, "warren_pool_backpressure_refusals_total", "counter",
          "Requests an instance with room refused because it was not ready (guest backpressure, "
-         "CPU-bound tasks), counted once per request.");
-  sample(&w, "warren_pool_backpressure_refusals_total", NULL, NULL, m->backpressure_refusals);
-  header(&w, "warren_pool_cancellations_total", "counter", "Tasks the host asked to cancel.");
-  sample(&w, "warren_pool_cancellations_total", NULL, NULL, m->cancellations);
-  header(&w, "warren_pool_requests_requeued_total", "counter",
-         "Requests granted to an instance that died before their task started, queued again.");
-  sample(&w, "warren_pool_requests_requeued_total", NULL, NULL, m->requests_requeued);
-  header(&w, "warren_pool_idle_hooks_total", "counter", "Guest idle-hook calls.");
-  sample(&w, "warren_pool_idle_hooks_total", NULL, NULL, m->idle_hooks);
-  header(&w, "warren_pool_idle_hook_failures_total", "counter", "Guest idle hooks that failed.");
-  sample(&w, "warren_pool_idle_hook_failures_total", NULL, NULL, m->idle_hook_failures);
-  header(&w, "warren_pool_idle_hook_timeouts_total", "counter",
-         "Guest idle hooks cut off by --idle-hook-timeout.");
-  sample(&w, "warren_pool_idle_hook_timeouts_total", NULL, NULL, m->idle_hook_timeouts);
+         "CPU-bound tasks), counted once per request.", m->backpressure_refusals);
+  single(&w, "warren_pool_cancellations_total", "counter", "Tasks the host asked to cancel.", m->cancellations);
+  single(&w, "warren_pool_requests_requeued_total", "counter",
+         "Requests granted to an instance that died before their task started, queued again.", m->requests_requeued);
+  single(&w, "warren_pool_idle_hooks_total", "counter", "Guest idle-hook calls.", m->idle_hooks);
+  single(&w, "warren_pool_idle_hook_failures_total", "counter", "Guest idle hooks that failed.", m->idle_hook_failures);
+  single(&w, "warren_pool_idle_hook_timeouts_total", "counter",
+         "Guest idle hooks cut off by --idle-hook-timeout.", m->idle_hook_timeouts);
 
   header(&w, "warren_pool_drains_total", "counter", "Instances drained or retired, by cause.");
   for (int c = 0; c < WR_DRAIN_CAUSE_COUNT; c++)
     sample(&w, "warren_pool_drains_total", "cause",
            wr_pool_drain_cause_name((wr_pool_drain_cause)c), m->drains[c]);
-  header(&w, "warren_pool_teardowns_total", "counter", "Guest teardown calls.");
-  sample(&w, "warren_pool_teardowns_total", NULL, NULL, m->teardowns);
-  header(&w, "warren_pool_teardown_failures_total", "counter", "Guest teardowns that failed.");
-  sample(&w, "warren_pool_teardown_failures_total", NULL, NULL, m->teardown_failures);
-  header(&w, "warren_pool_teardown_timeouts_total", "counter",
-         "Guest teardowns cut off by the drain timeout.");
-  sample(&w, "warren_pool_teardown_timeouts_total", NULL, NULL, m->teardown_timeouts);
+  single(&w, "warren_pool_teardowns_total", "counter", "Guest teardown calls.", m->teardowns);
+  single(&w, "warren_pool_teardown_failures_total", "counter", "Guest teardowns that failed.", m->teardown_failures);
+  single(&w, "warren_pool_teardown_timeouts_total", "counter",
+         "Guest teardowns cut off by the drain timeout.", m->teardown_timeouts);
 
   histogram(&w, "warren_pool_instantiation_seconds", "Time to create an instance.",
             &m->histograms[WR_HIST_INSTANTIATION_NS], WR_HIST_INSTANTIATION_NS, true);
