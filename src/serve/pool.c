@@ -144,6 +144,19 @@ static void queue_push(wr_pool *p, wr_pool_lease *lease) {
   p->queue_len++;
 }
 
+/* First in line: a lease that has waited already (wr_pool_requeue). */
+static void queue_push_front(wr_pool *p, wr_pool_lease *lease) {
+  lease->status = LEASE_QUEUED;
+  lease->prev = NULL;
+  lease->next = p->queue_head;
+  if (p->queue_head)
+    p->queue_head->prev = lease;
+  else
+    p->queue_tail = lease;
+  p->queue_head = lease;
+  p->queue_len++;
+}
+
 static void queue_remove(wr_pool *p, wr_pool_lease *lease) {
   if (lease == p->queue_tail) p->queue_tail = lease->prev;
   lease_unlink(&p->queue_head, lease);
@@ -568,14 +581,7 @@ void wr_pool_requeue(wr_pool *pool, wr_pool_lease *lease) {
   inst->in_flight--;
   if (inst->in_flight == 0) inst->idle_since_ns = now_ns(p);
   p->metrics.requests_requeued++;
-  /* first in line again: it has waited already */
-  lease->status = LEASE_QUEUED;
-  lease->prev = NULL;
-  lease->next = p->queue_head;
-  if (p->queue_head) p->queue_head->prev = lease;
-  else p->queue_tail = lease;
-  p->queue_head = lease;
-  p->queue_len++;
+  queue_push_front(p, lease);
   progress(p, inst);
   leave(p);
 }
