@@ -18,6 +18,7 @@
 #   ROUNDS=3 DURATION=5 WORKERS=2 bash bench/p3.sh build
 # Needs wrk, nginx and curl (scripts/deps.sh). Build without sanitizers for real figures.
 set -euo pipefail
+. "$(dirname "$0")/nginx.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 warren="$build/warren"
@@ -33,37 +34,16 @@ for f in "$build/corpus/wat/http-hello.wasm" "$build/corpus/p3js/hello.wasm" "$b
   [ -s "$f" ] || { echo "p3.sh: $f missing (ctest -R 'corpus_build|serve_p3')" >&2; exit 1; }
 done
 for tool in wrk curl; do command -v $tool >/dev/null || { echo "p3.sh: $tool not installed" >&2; exit 1; }; done
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-[ -x "$nginx_bin" ] || { echo "p3.sh: nginx not installed (scripts/deps.sh)" >&2; exit 1; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-nginx_port=$(free_port)
-cat > "$out/nginx.conf" <<CONF
-worker_processes $workers;
-pid $out/nginx.pid;
-error_log $out/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $out/tmp-body;
-  proxy_temp_path $out/tmp-proxy;
-  fastcgi_temp_path $out/tmp-fastcgi;
-  uwsgi_temp_path $out/tmp-uwsgi;
-  scgi_temp_path $out/tmp-scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "hello\n"; }
-  }
-}
-CONF
 
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -s "$out/nginx.pid" ] && kill "$(cat "$out/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$out"
 }
 trap cleanup EXIT
-"$nginx_bin" -c "$out/nginx.conf" -p "$out" -e "$out/nginx-error.log"
+start_nginx "$out" "$workers"
 
 # `warren serve` on a free port with an admin port; sets $port and $admin.
 start() { # name component flags...

@@ -13,6 +13,7 @@
 #   ROUNDS=5 DURATION=10 WORKERS=2 bash bench/serve.sh build
 # Needs wrk and nginx (scripts/deps.sh installs them). Build without sanitizers for real figures.
 set -euo pipefail
+. "$(dirname "$0")/nginx.sh"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 server="$build/serve_test_server"
@@ -27,28 +28,7 @@ for c in wat/http-hello js/hello; do
   [ -s "$build/corpus/$c.wasm" ] || { echo "serve.sh: $build/corpus/$c.wasm missing (ctest -R corpus_build)" >&2; exit 1; }
 done
 command -v wrk >/dev/null || { echo "serve.sh: wrk not installed (scripts/deps.sh)" >&2; exit 1; }
-nginx_bin="$(command -v nginx || echo /usr/sbin/nginx)"
-[ -x "$nginx_bin" ] || { echo "serve.sh: nginx not installed (scripts/deps.sh)" >&2; exit 1; }
 
-nginx_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$out/nginx.conf" <<CONF
-worker_processes $workers;
-pid $out/nginx.pid;
-error_log $out/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $out/tmp-body;
-  proxy_temp_path $out/tmp-proxy;
-  fastcgi_temp_path $out/tmp-fastcgi;
-  uwsgi_temp_path $out/tmp-uwsgi;
-  scgi_temp_path $out/tmp-scgi;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "hello\n"; }
-  }
-}
-CONF
 
 server_pid=""
 wat_pid=""
@@ -57,10 +37,10 @@ cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
   [ -n "$wat_pid" ] && kill "$wat_pid" 2>/dev/null || true
   [ -n "$js_pid" ] && kill "$js_pid" 2>/dev/null || true
-  [ -s "$out/nginx.pid" ] && kill "$(cat "$out/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$out"
 }
 trap cleanup EXIT
-"$nginx_bin" -c "$out/nginx.conf" -p "$out" -e "$out/nginx-error.log"
+start_nginx "$out" "$workers"
 rm -f "$out/server.out"  # a previous run's port line must not be read as this one's
 "$server" --workers "$workers" > "$out/server.out" &
 server_pid=$!
