@@ -1369,6 +1369,21 @@ def sigterm_uploads_cut_after_shutdown_timeout():
             conn.close()
 
 
+def run_tests(tests, names):
+    """Runs the named tests (all when none is named), a PASS or FAIL line each; 1 if any failed."""
+    failed = 0
+    for name in names or list(tests):
+        started = time.monotonic()
+        try:
+            tests[name]()
+            print("PASS %s (%.1fs)" % (name, time.monotonic() - started))
+        except Exception as e:
+            failed += 1
+            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
+        sys.stdout.flush()
+    return 1 if failed else 0
+
+
 def main():
     global WARREN, CORPUS, COMPONENTS, PROBE, JCO
     parser = argparse.ArgumentParser()
@@ -1385,17 +1400,7 @@ def main():
     WARREN, CORPUS, JCO = args.warren, args.corpus, args.jco
     COMPONENTS = args.components
     PROBE = own("probe.wasm")
-    failed = 0
-    for name in args.tests or list(TESTS):
-        started = time.monotonic()
-        try:
-            TESTS[name]()
-            print("PASS %s (%.1fs)" % (name, time.monotonic() - started))
-        except Exception as e:
-            failed += 1
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-        sys.stdout.flush()
-    return 1 if failed else 0
+    return run_tests(TESTS, args.tests)
 
 
 if __name__ == "__main__":

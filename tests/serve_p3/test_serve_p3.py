@@ -729,17 +729,7 @@ def main():
         print("\n".join(TESTS))
         return 0
     e2e.WARREN, CORPUS, COMPONENTS = args.warren, args.corpus, args.components
-    failed = 0
-    for name in args.tests or list(TESTS):
-        started = time.monotonic()
-        try:
-            TESTS[name]()
-            print("PASS %s (%.1fs)" % (name, time.monotonic() - started))
-        except Exception as e:
-            failed += 1
-            print("FAIL %s: %s: %s" % (name, type(e).__name__, e))
-        sys.stdout.flush()
-    return 1 if failed else 0
+    return e2e.run_tests(TESTS, args.tests)
 
 
 if __name__ == "__main__":
