@@ -42,6 +42,7 @@ struct httpd_server {
   uint16_t port;
   atomic_uint active_requests;
   bool stopped;
+  bool refusing; /* httpd_server_refuse_connections ran */
 };
 
 struct httpd_worker {
@@ -1193,16 +1194,25 @@ httpd_server *httpd_server_start(const httpd_config *config, wr_error *err) {
 
 uint16_t httpd_server_port(const httpd_server *server) { return server->port; }
 
-void httpd_server_stop(httpd_server *server) {
-  if (server->stopped) return;
-  server->stopped = true;
+void httpd_server_refuse_connections(httpd_server *server) {
+  if (server->refusing) return;
+  server->refusing = true;
   for (unsigned i = 0; i < server->worker_count; i++) {
     httpd_worker *w = &server->workers[i];
     if (!w->thread_started) continue;
-    /* Stop listening now, from this thread, even if a worker is slow to see its wake-up: a shut
-     * listening socket refuses new connections and resets those in its backlog. The worker
-     * closes the fd itself. */
+    /* From this thread, even if a worker is slow to see its wake-up: a shut listening socket
+     * refuses new connections and resets those in its backlog. The worker closes the fd itself. */
     if (shutdown(w->listen_fd, SHUT_RD) != 0) WR_WARN("serve: shutdown of listener: %s", strerror(errno));
+  }
+}
+
+void httpd_server_stop(httpd_server *server) {
+  if (server->stopped) return;
+  server->stopped = true;
+  httpd_server_refuse_connections(server);
+  for (unsigned i = 0; i < server->worker_count; i++) {
+    httpd_worker *w = &server->workers[i];
+    if (!w->thread_started) continue;
     atomic_store(&w->stop_requested, true);
     uint64_t one = 1;
     if (write(w->wake_fd, &one, sizeof one) < 0) WR_WARN("serve: wake write: %s", strerror(errno));

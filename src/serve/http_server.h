@@ -100,6 +100,9 @@ typedef struct httpd_config {
 httpd_server *httpd_server_start(const httpd_config *config, wr_error *err);
 /* The port actually bound (useful with port 0). */
 uint16_t httpd_server_port(const httpd_server *server);
+/* Shuts the listening sockets: new connections are refused from now on (not left in a backlog);
+ * the workers go on serving the connections they have. Safe from a signal-watching thread. */
+void httpd_server_refuse_connections(httpd_server *server);
 /* Graceful stop: the listening sockets are shut at once (new connections are refused, not left
  * in a backlog), in-flight exchanges finish (connections are closed once their current response
  * is done; whatever is left after stop_timeout_ms is closed), then the workers are joined. Safe to

@@ -251,6 +251,8 @@ bool serve_app_run(serve_app *app, wr_error *err) {
 
   int sig = 0;
   sigwait(&signals, &sig);
+  /* refuse first, so that what the line below says is already true when it is read */
+  httpd_server_refuse_connections(app->server);
   fprintf(stderr,
           "warren serve: %s: refusing new connections, finishing in-flight requests within %llu ms "
           "(again to exit now)\n",
