@@ -29,6 +29,9 @@
  * the deadline; a guest still inside the instance this much later is taken for stuck in CPU-bound
  * code, and the store is interrupted (every request on it fails, the instance is retired). */
 #define P3_CANCEL_GRACE_NS (200 * 1000 * 1000ull)
+/* How often a p3 request the guest never saw goes back to the pool (its instance trapped first,
+ * or backpressure came after the grant); past it, a trap answers 500 and backpressure is waited on. */
+#define SERVE_MAX_REDISPATCHES 4
 /* The guest's optional hook, called when its instance went idle (p3: `idle: async func()`). */
 #define IDLE_INTERFACE "warren:lifecycle/idle@0.1.0"
 #define IDLE_FUNC "idle"
@@ -141,6 +144,8 @@ struct serve_request {
   bool neighbour_trap;   /* p3: it ended because the shared instance trapped in another's pass */
   bool revoked;          /* its instance died under it (the pool knows already) */
   bool interrupted;      /* p3: past its deadline and grace, the store was interrupted */
+  bool withdrawn;        /* p3: handed back before the guest saw it (serve_p3_handle) */
+  unsigned redispatches; /* times it went back to the pool that way */
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;

@@ -96,6 +96,14 @@ void wasi_http_p3_call_abandon(wasi_http_p3_call *call);
 void wasi_http_p3_call_free(wasi_http_p3_call *call);
 /* The task (for cm_task_request_cancellation) until on_exit. */
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call);
+/* Whether the guest has not seen the request yet: its task waits to enter the instance (guest
+ * backpressure), or never will (the instance trapped first). */
+bool wasi_http_p3_call_unstarted(const wasi_http_p3_call *call);
+/* Takes an unstarted call back (wasi_http_p3_call_unstarted): nothing of the responder runs
+ * again, the request leaves the table (its body source is released) and, when `instance_runs`
+ * (the caller is inside the instance, which is not poisoned), the waiting task is cancelled,
+ * which runs no guest code. Free the call after. */
+wasm_trap *wasi_http_p3_call_withdraw(wasi_http_p3_call *call, bool instance_runs);
 
 /* ---- 3. the response ---- */
 uint16_t wasi_http_p3_response_status(const wasi_http_p3_response *response);

@@ -482,6 +482,7 @@ struct wasi_http_p3_call {
   void *env;
   cm_async_call async;
   cm_val arg;
+  uint32_t request_rep;
   cm_task *task;
   bool answered, abandoned;
 };
@@ -526,6 +527,7 @@ wasm_trap *wasi_http_p3_handle_start(wasi_http_ctx *http, cm_component_instance 
   c->responder = responder;
   c->env = env;
   c->arg = cm_val_handle(request_rep);
+  c->request_rep = request_rep;
   c->async = (cm_async_call){.on_resolve = call_resolved, .on_exit = call_exited, .arg = c,
                              .arena = cm_arena_new(), .args = &c->arg};
   *out = c;
@@ -551,3 +553,17 @@ void wasi_http_p3_call_free(wasi_http_p3_call *call) {
 }
 
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call) { return call->task; }
+
+bool wasi_http_p3_call_unstarted(const wasi_http_p3_call *call) {
+  return !call->abandoned && !call->answered && call->task && call->task->state == CM_TASK_INITIAL;
+}
+
+wasm_trap *wasi_http_p3_call_withdraw(wasi_http_p3_call *call, bool instance_runs) {
+  /* nothing of the responder runs from here: the request is the embedder's again */
+  call->abandoned = call->answered = true;
+  wasm_trap *trap = NULL;
+  if (instance_runs && call->task) trap = cm_task_request_cancellation(call->task, NULL);
+  /* the guest never lowered it: the host's request (and its body source) goes now, not with the ctx */
+  wasi_table_remove(call->http->p2, call->request_rep, &wasi_http_p3_request_kind);
+  return trap;
+}
