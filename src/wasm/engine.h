@@ -75,12 +75,23 @@ struct wasm_instance {
   wasm_global **globals;
   wasm_tag **tags;           /* tag index space */
   const wasm_functype *const *types; /* module type index -> canonical type (the module's) */
-  wasm_func *defined_funcs;    /* the defined functions' objects, in one block */
+  /* The defined functions' objects are made when first asked for (wasm_instance_func): a
+   * module of 12,000 functions whose instance runs a few hundred makes a few hundred. */
+  struct wasm_func_block *func_blocks;
   /* Passive element segments as evaluated references; a dropped segment has length 0. */
   void ***elem_refs;
   uint32_t *elem_len;
   uint32_t *data_len; /* 0 once dropped */
 };
+
+/* funcs[index] for a defined function not asked for before (wasm_instance_func). */
+wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index);
+
+/* The function at `index` of the instance's function index space (valid: checked by validation). */
+static inline wasm_func *wasm_instance_func(wasm_instance *inst, uint32_t index) {
+  wasm_func *f = inst->funcs[index];
+  return WR_LIKELY(f != NULL) ? f : wasm_instance_make_func(inst, index);
+}
 
 /* Memory 0 of an instance, or NULL when its module has none. */
 static inline wasm_memory *wasm_instance_memory0(const wasm_instance *inst) {

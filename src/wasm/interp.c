@@ -458,7 +458,7 @@ resume: /* a handler caught an exception: ip is its catch block */
     DISPATCH();
   }
   CASE(call) {
-    callee = inst->funcs[ip[1]];
+    callee = wasm_instance_func(inst, ip[1]);
     args = fp + ip[2];
     ret = ip + 3;
   enter_call: /* callee, args and ret set */
@@ -510,7 +510,7 @@ resume: /* a handler caught an exception: ip is its catch block */
     goto enter_call;
   }
   CASE(return_call) {
-    callee = inst->funcs[ip[1]];
+    callee = wasm_instance_func(inst, ip[1]);
   tail_call:
     if (callee->host) {
       wasm_slot *saved_top = xs->top;

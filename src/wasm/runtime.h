@@ -158,7 +158,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module,
                                 const wasm_extern *imports, uint32_t nimports,
                                 wasm_trap **trap_out, wr_error *err);
 /* Look up an export by name; false if absent. */
-bool wasm_instance_export(const wasm_instance *instance, const char *name, size_t name_len,
+bool wasm_instance_export(wasm_instance *instance, const char *name, size_t name_len,
                           wasm_extern *out);
 const wasm_module *wasm_instance_module(const wasm_instance *instance);
 

@@ -17,7 +17,8 @@ wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *
   if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
   t->size = type->limits.min;
   t->elems = WR_NEW_ARRAY(void *, t->size ? t->size : 1);
-  for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
+  if (init)
+    for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
   WR_VEC_PUSH(&store->tables, t);
   return t;
 }
