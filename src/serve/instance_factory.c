@@ -41,12 +41,12 @@ serve_instance *serve_instance_new(serve_app *app, serve_worker *worker, uint64_
   }
   si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
   if (si->instance) {
-    si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
-    si->kind = &serve_request_p2;
-    if (!si->handle && (si->handle = wasi_http_p3_handler(si->instance))) {
-      si->p3 = true;
-      si->kind = &serve_request_p3;
-    }
+    /* the kind that chose the pool's defaults chooses the handler: a component exporting both
+     * is served as p3 */
+    si->p3 = app->p3;
+    si->kind = app->p3 ? &serve_request_p3 : &serve_request_p2;
+    si->handle = app->p3 ? wasi_http_p3_handler(si->instance)
+                         : cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
     if (!si->handle)
       wr_error_set(err, "the component does not export %s#%s (nor %s#%s)", WASI_HTTP_INCOMING_HANDLER,
                    WASI_HTTP_HANDLE_FUNC, WASI_HTTP_P3_HANDLER, WASI_HTTP_P3_HANDLE_FUNC);

@@ -91,6 +91,7 @@ typedef struct slice_slot {
 
 struct serve_app {
   const cm_component *component;
+  bool p3; /* serve_component_kind: its instances are served through wasi:http/handler@0.3.x */
   serve_options options;
   cm_host *host;
   /* -W timeout: one ticker thread for the whole server */
