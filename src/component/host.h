@@ -37,6 +37,10 @@ bool cm_host_add_wit(cm_host *host, const char *source, const char *text, size_t
  * alias is then not made, and that is no error. false + err when there is no such interface,
  * the version is a plain one, or the name is an alias already. */
 bool cm_host_alias_version(cm_host *host, const char *interface, const char *version, wr_error *err);
+/* Changes whenever the host's types may have (cm_host_add_wit, cm_host_alias_version), and is
+ * never the same for two hosts: what matching a component against one settled stays true while
+ * it is unchanged. */
+uint64_t cm_host_types_serial(const cm_host *host);
 
 /* Implements function `func` ("get-stdout", "[method]output-stream.write") of `interface`
  * ("wasi:io/streams@0.2.3", exact). false when the WIT declares no such function. */
