@@ -550,6 +550,57 @@ def wat_client_guest_drops_the_response_unread():
         w.stop()
 
 
+# ---- this test's own guests in C (tests/serve_p3/c: the async canonical ABI by hand) ----
+
+def pool_metrics(admin):
+    return request(admin, path="/metrics")[2].decode()
+
+
+@test
+def c_hello():
+    with Warren(own("p3_hello_c")) as w:
+        status, headers, body = request(w.port, "GET", "/")
+        check(status == 200 and body == b"hello from C p3\n", "hello", status, body)
+        check(headers.get("content-type") == "text/plain", "content-type", headers)
+        w.stop()
+
+
+@test
+def c_hello_concurrent_requests_share_one_instance():
+    """12 requests at once, and 4 more one by one, all answered by the one instance (p3 defaults:
+    concurrent reuse; each task keeps its state in its own context slot)."""
+    admin = e2e.free_port()
+    with Warren(own("p3_hello_c"), "--max-instances", "1", "--exact-limits", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        answers = parallel(w.port, ["/%d" % i for i in range(12)])
+        answers += [request(w.port, "GET", "/")[::2] for _ in range(4)]
+        check(all(a == (200, b"hello from C p3\n") for a in answers), "all answered", answers)
+        made = e2e.metric(pool_metrics(admin), "warren_pool_instantiations_total")
+        check(made == 1, "one instance made", made)
+        w.stop()
+
+
+@test
+def c_sleep_waits_on_the_clock_in_one_instance():
+    """p3_sleep.c lowers wasi:clocks 0.3 wait-for async and waits for it from its callback: 8
+    requests that each wait 1.5 s are answered by one instance, which held more than one of them at
+    a time (the concurrent-tasks histogram saw a grant with others in flight)."""
+    admin = e2e.free_port()
+    with Warren(own("p3_sleep_c"), "--max-instances", "1", "--exact-limits", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        status, _, body = request(w.port, "GET", "/sleep/0")
+        check(status == 200 and body == b"slept 0 ms\n", "no wait", status, body)
+        answers = parallel(w.port, ["/sleep/1500"] * 8)
+        check(all(a == (200, b"slept 1500 ms\n") for a in answers), "all answered", answers)
+        text = pool_metrics(admin)
+        made = e2e.metric(text, "warren_pool_instantiations_total")
+        check(made == 1, "one instance made", made)
+        alone = e2e.metric(text, "warren_pool_concurrent_tasks_bucket", le="1")
+        grants = e2e.metric(text, "warren_pool_concurrent_tasks_count")
+        check(grants == 9 and alone is not None and alone < grants, "tasks overlapped in the instance", alone, grants)
+        w.stop()
+
+
 # ---- concurrent reuse (tests/serve_p3/probe3.wat: each answer says "count=N inflight=I max=M
 # after=A idle=D" of its instance) ----
 
