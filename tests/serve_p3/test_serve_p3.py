@@ -423,6 +423,81 @@ def closed_port():
     return port
 
 
+class StallingOrigin:
+    """Reads each request's head, answers `prefix` and then nothing more, holding the connection
+    open until the test ends."""
+
+    def __init__(self, prefix):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.authority = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._serve, args=(prefix,), daemon=True).start()
+
+    def _serve(self, prefix):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            self.held.append(conn)
+            conn.settimeout(GUARD)
+            head = b""
+            try:
+                while b"\r\n\r\n" not in head:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    head += data
+                conn.sendall(prefix)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+class FullBacklog:
+    """A loopback listener that never accepts, its backlog filled by connections of its own: the
+    kernel drops further SYNs, so a connect to it neither succeeds nor is refused."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.authority = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.fillers = []
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(self.listener.getsockname())
+            self.fillers.append(s)
+        probe = socket.socket()
+        probe.settimeout(0.5)
+        try:
+            probe.connect(self.listener.getsockname())
+            connected = True
+        except socket.timeout:
+            connected = False  # what the test needs: the kernel let the SYN go unanswered
+        finally:
+            probe.close()
+        check(not connected, "a connect to a full backlog hangs")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for s in self.fillers:
+            s.close()
+        self.listener.close()
+
+
 @test
 def wat_client_get_body_back():
     with Origin() as origin, Warren(own("p3_proxy")) as w:
@@ -479,6 +554,64 @@ def wat_client_own_request_and_first_byte_timeout():
 
 
 @test
+def wat_client_connect_timeout():
+    """p3_fetch.wat's 300 ms connect timeout, against a loopback listener whose backlog is full."""
+    with FullBacklog() as origin, Warren(own("p3_fetch")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
+        check(status == 500, "connect timeout: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-timeout$")
+        w.stop()
+
+
+@test
+def wat_client_between_bytes_timeout():
+    """p3_fetch.wat's 300 ms between-bytes timeout: an origin that stalls inside its response head
+    fails send with connection-read-timeout; one that sends its head and 5 of 100 body bytes
+    gets ok(response) through, then its body fails with connection-read-timeout (the client gets
+    the head and the 5 bytes, then the connection is cut, never a complete response)."""
+    with StallingOrigin(b"HTTP/1.1 200 OK\r\ncontent-") as origin, Warren(own("p3_fetch")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
+        check(status == 500, "stalled head: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-read-timeout$")
+        w.stop()
+    with StallingOrigin(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nfirst") as origin, \
+            Warren(own("p3_fetch")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET / HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        check(conn._line() == b"HTTP/1.1 200 OK", "the origin's status passes through")
+        while conn._line():
+            pass
+        got = conn.buf
+        try:
+            while True:
+                conn._more()
+                got = conn.buf
+        except EOFError:
+            pass
+        check(got == b"first", "the body so far, then the cut", got)
+        conn.close()
+        w.wait_for(r"the guest's response body failed: connection-read-timeout$")
+        w.stop()
+
+
+@test
+def wat_client_dns_error():
+    """A host under .invalid (RFC 6761: never resolves) fails send with DNS-error, under `warren
+    serve` (p3_proxy.wat, the lookup on the resolver's threads) and `warren run` (p3_get.wat: case
+    1, then the rcode the host gave)."""
+    with Warren(own("p3_proxy")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": "nonexistent.invalid"})
+        check(status == 500, "DNS error: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code DNS-error$")
+        w.stop()
+    done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("nonexistent.invalid:80")', own("p3_get")],
+                          capture_output=True, timeout=GUARD)
+    check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+    check(done.stdout.startswith(b'"error-code 01 ') and len(done.stdout) > len(b'"error-code 01 "\n'),
+          "DNS-error is case 1, with an rcode", done.stdout)
+
+
+@test
 def wat_client_caller_leaves_while_waiting():
     """The client goes away while the guest waits in send for a silent origin: its task is cancelled,
     the exchange dropped, and the server serves on and stops cleanly."""
@@ -507,6 +640,26 @@ def wat_client_under_warren_run():
         out = get(origin.authority)
         check(out == b'"200 hello from the origin, path /hello"\n', "GET through consume-body", out)
     out = get("127.0.0.1:%d" % closed_port())
+    check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
+
+
+@test
+def wat_client_post_under_warren_run():
+    """`warren run --invoke 'post("HOST:PORT", N)'` of p3_get.wat: the guest writes its request body
+    into its own stream after an async-lowered send started, on run's one thread (the blocking
+    client reads it as the guest writes, asks for the head once it is sent); a refused connection
+    returns before the body is read."""
+    def post(authority, size):
+        done = subprocess.run([e2e.WARREN, "run", "--invoke", 'post("%s", %d)' % (authority, size), own("p3_get")],
+                              capture_output=True, timeout=GUARD)
+        check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+        return done.stdout
+    with Origin() as origin:
+        for size in (200000, 1, 0):
+            want = b'"200 got=%d sha256=%s"\n' % (size, hashlib.sha256(b"x" * size).hexdigest().encode())
+            out = post(origin.authority, size)
+            check(out == want, "POST of %d bytes" % size, out)
+    out = post("127.0.0.1:%d" % closed_port(), 10)
     check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
 
 
