@@ -41,7 +41,8 @@ static int32_t write_body(struct p3_reply *reply) {
 int32_t p3_reply_start(struct p3_reply *reply, uint32_t set, const char *body, uint32_t len) {
   static const char name[] = "content-type", value[] = "text/plain";
   uint32_t headers = p3_fields_new();
-  uint8_t appended[16] __attribute__((aligned(4)));
+  /* result<_, header-error>: its tag, then at 4 the header-error (a tag and an option<string>) */
+  uint8_t appended[20] __attribute__((aligned(4)));
   p3_fields_append(headers, name, sizeof name - 1, value, sizeof value - 1, appended);
   if (appended[0] != 0)
     __builtin_trap(); /* a valid header cannot be refused */
