@@ -1,6 +1,7 @@
 ;; A wasi:http 0.3 guest that makes a request of its own with wasi:http/client@0.3.0 send: a GET
-;; of the same authority and path as the request it got, no body, and request-options with
-;; connect, first-byte and between-bytes timeouts of 300 ms each; it returns send's result (ok(response) streams the origin's
+;; of the same authority and path as the request it got, no body, and request-options with a
+;; first-byte timeout of 300 ms and connect and between-bytes timeouts of 1 s (long enough for a
+;; local origin on a loaded machine); it returns send's result (ok(response) streams the origin's
 ;; answer back; err(code), e.g. HTTP-response-timeout, is answered 500 and logged by the server).
 ;; Lifted with the sync ABI from an async type, so that the sync-lowered send waits on its thread.
 (component
@@ -156,11 +157,11 @@
       (call $get-path (local.get $incoming) (i32.const 272))
       (call $request-drop (local.get $incoming))
       (local.set $options (call $options-new))
-      (call $set-connect (local.get $options) (i32.const 1) (i64.const 300000000) (i32.const 288))
+      (call $set-connect (local.get $options) (i32.const 1) (i64.const 1000000000) (i32.const 288))
       (if (i32.load8_u (i32.const 288)) (then unreachable))
       (call $set-first-byte (local.get $options) (i32.const 1) (i64.const 300000000) (i32.const 288))
       (if (i32.load8_u (i32.const 288)) (then unreachable))
-      (call $set-between-bytes (local.get $options) (i32.const 1) (i64.const 300000000) (i32.const 288))
+      (call $set-between-bytes (local.get $options) (i32.const 1) (i64.const 1000000000) (i32.const 288))
       (if (i32.load8_u (i32.const 288)) (then unreachable))
       (local.set $pair (call $future-new))
       (local.set $trailers-tx (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))

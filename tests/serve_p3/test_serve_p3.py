@@ -555,7 +555,7 @@ def wat_client_own_request_and_first_byte_timeout():
 
 @test
 def wat_client_connect_timeout():
-    """p3_fetch.wat's 300 ms connect timeout, against a loopback listener whose backlog is full."""
+    """p3_fetch.wat's 1 s connect timeout, against a loopback listener whose backlog is full."""
     with FullBacklog() as origin, Warren(own("p3_fetch")) as w:
         status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
         check(status == 500, "connect timeout: the guest answers err(code)", status)
@@ -565,7 +565,7 @@ def wat_client_connect_timeout():
 
 @test
 def wat_client_between_bytes_timeout():
-    """p3_fetch.wat's 300 ms between-bytes timeout: an origin that stalls inside its response head
+    """p3_fetch.wat's 1 s between-bytes timeout: an origin that stalls inside its response head
     fails send with connection-read-timeout; one that sends its head and 5 of 100 body bytes
     gets ok(response) through, then its body fails with connection-read-timeout (the client gets
     the head and the 5 bytes, then the connection is cut, never a complete response)."""
