@@ -757,6 +757,22 @@ def c_sleep_waits_on_the_clock_in_one_instance():
         w.stop()
 
 
+@test
+def c_sleep_cancelled_by_the_timeout():
+    """-W timeout: the request past its deadline is answered 500 and its task cancelled while it
+    waits (the guest cancels its wait-for subtask and calls task.cancel, no trap); its neighbour on
+    the same instance is answered, and the server serves on."""
+    with Warren(own("p3_sleep_c"), "-W", "timeout=400ms", "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
+        answers = parallel(w.port, ["/sleep/5000", "/sleep/100"])
+        check(answers[0][0] == 500, "timed out", answers[0])
+        check(answers[1] == (200, b"slept 100 ms\n"), "the neighbour answered", answers[1])
+        w.wait_for(r"request timed out")
+        status, _, body = request(w.port, "GET", "/sleep/1")
+        check(status == 200 and body == b"slept 1 ms\n", "served after", status, body)
+        check(not w.matching(r"trap"), "no trap", w.stderr())
+        w.stop()
+
+
 # ---- concurrent reuse (tests/serve_p3/probe3.wat: each answer says "count=N inflight=I max=M
 # after=A idle=D" of its instance) ----
 

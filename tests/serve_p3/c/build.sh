@@ -9,6 +9,7 @@ set -euo pipefail
 [ $# -eq 6 ] || { echo "usage: $0 NPM_DIR WT_MJS WIT_SRC_DIR OUT_DIR NAME WORLD" >&2; exit 2; }
 npm=$1 wt=$2 witsrc=$3 out=$4 name=$5 world=$6
 here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out" && out=$(cd "$out" && pwd) # the tools run from $npm
 work=$out/c-$name
 rm -rf "$work" "$out/${name}_c.wasm"
 mkdir -p "$work/wit/deps"

@@ -20,7 +20,7 @@ enum { P3_CALLBACK_EXIT = 0, P3_CALLBACK_WAIT = 2 };
 static inline int32_t p3_wait_on(uint32_t set) { return P3_CALLBACK_WAIT | (int32_t)(set << 4); }
 
 /* The events a callback is given. */
-enum { P3_EVENT_SUBTASK = 1, P3_EVENT_STREAM_WRITE = 3, P3_EVENT_FUTURE_WRITE = 5 };
+enum { P3_EVENT_SUBTASK = 1, P3_EVENT_STREAM_WRITE = 3, P3_EVENT_FUTURE_WRITE = 5, P3_EVENT_TASK_CANCELLED = 6 };
 
 /* A stream or future copy answers BLOCKED, or (count << 4) | result. */
 #define P3_BLOCKED 0xffffffffu
@@ -36,6 +36,7 @@ P3_IMPORT("$root", "[waitable-join]") void p3_waitable_join(uint32_t waitable, u
 P3_IMPORT("$root", "[context-get-0]") void *p3_context_get(void);
 P3_IMPORT("$root", "[context-set-0]") void p3_context_set(void *value);
 P3_IMPORT("$root", "[subtask-drop]") void p3_subtask_drop(uint32_t subtask);
+P3_IMPORT("$root", "[subtask-cancel]") uint32_t p3_subtask_cancel(uint32_t subtask);
 
 /* wasi:http/types@0.3.0. response.new's types in order: 0 stream<u8> (the body), 1 the trailers'
  * future<result<option<trailers>, error-code>>, 2 the transmission's future<result<_, error-code>>. */
@@ -68,6 +69,9 @@ P3_IMPORT(P3_HTTP_TYPES, "[future-drop-readable-2][static]response.new") void p3
 P3_IMPORT("[export]wasi:http/handler@0.3.0", "[task-return]handle")
 void p3_handle_return(uint32_t is_err, uint32_t response, uint32_t a, int64_t b, uint32_t c, uint32_t d,
                       uint32_t e, uint32_t f);
+
+/* handle's task.cancel: the task ends without a result, as the caller asked */
+P3_IMPORT("[export]wasi:http/handler@0.3.0", "[task-cancel]") void p3_handle_cancel(void);
 
 #define P3_HANDLE "[async-lift]wasi:http/handler@0.3.0#handle"
 #define P3_HANDLE_CALLBACK "[callback][async-lift]wasi:http/handler@0.3.0#handle"

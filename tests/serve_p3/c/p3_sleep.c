@@ -2,7 +2,8 @@
  * after the path's last '/', at most 60000) calls wasi:clocks/monotonic-clock@0.3.0 wait-for
  * lowered async, waits for that subtask from the callback, then answers 200 "slept <ms> ms\n".
  * While one request waits, the instance takes others: each task keeps its state in its context
- * slot. */
+ * slot. A task cancelled while it waits (the request timed out, the client left) cancels its
+ * wait and ends with task.cancel, leaving the instance to the others. */
 #include <stdlib.h>
 
 #include "p3_abi.h"
@@ -78,6 +79,15 @@ P3_EXPORT(P3_HANDLE) int32_t handle(uint32_t request) {
 
 P3_EXPORT(P3_HANDLE_CALLBACK) int32_t handle_callback(uint32_t event, uint32_t waitable, uint32_t payload) {
   struct task *task = p3_context_get();
+  if (event == P3_EVENT_TASK_CANCELLED) {
+    if (!task->subtask) /* answered already: the reply goes on */
+      return p3_wait_on(task->reply.set);
+    p3_waitable_join(task->subtask, 0);
+    p3_subtask_cancel(task->subtask); /* whether it returned first or not, it is over */
+    p3_subtask_drop(task->subtask);
+    p3_handle_cancel();
+    return finish(task, P3_CALLBACK_EXIT);
+  }
   if (event == P3_EVENT_SUBTASK && waitable == task->subtask) {
     if (payload != P3_SUBTASK_RETURNED)
       return p3_wait_on(task->reply.set); /* started, not returned yet */
