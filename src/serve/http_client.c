@@ -602,6 +602,8 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   struct addrinfo *list = NULL;
   if (getaddrinfo(host, port, &hints, &list) == 0) {
     on_resolved(c, list, 0);
+  } else if (wasi_http_name_never_resolves(host)) {
+    fail(c, wasi_http_invalid_name_error());
   } else {
     c->phase = PHASE_RESOLVING;
     c->lookup = serve_lookup_start(loop, host, port, on_resolved, c);

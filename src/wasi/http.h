@@ -214,6 +214,12 @@ typedef struct wasi_http_client {
  * decimal port in 1..65535 (default 80); false when malformed or too long for the buffers. */
 bool wasi_http_split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size);
 
+/* RFC 6761 6.4: "invalid" and the names under it never resolve, and lookups should say so at once.
+ * getaddrinfo asks the nameserver anyway, so the clients check first and answer DNS-error with
+ * rcode NXDOMAIN (wasi_http_invalid_name_error) without a lookup. */
+bool wasi_http_name_never_resolves(const char *host);
+wasi_http_error_code wasi_http_invalid_name_error(void);
+
 /* HTTP/1.1 over blocking sockets: getaddrinfo + connect (connect timeout, default 600 s),
  * Content-Length or chunked request bodies, Content-Length / chunked / close-delimited
  * response bodies. response() and body reads block (first-byte and between-bytes timeouts,

@@ -164,6 +164,21 @@ bool wasi_http_split_authority(const char *authority, char *host, size_t host_si
   return true;
 }
 
+bool wasi_http_name_never_resolves(const char *host) {
+  static const char label[] = "invalid";
+  size_t n = strlen(host), k = sizeof label - 1;
+  if (n > 0 && host[n - 1] == '.') n--; /* the root's dot */
+  if (n < k || strncasecmp(host + n - k, label, k) != 0) return false;
+  return n == k || host[n - k - 1] == '.';
+}
+
+wasi_http_error_code wasi_http_invalid_name_error(void) {
+  wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_DNS_ERROR);
+  err.present = true;
+  err.text = wr_strndup("NXDOMAIN", strlen("NXDOMAIN"));
+  return err;
+}
+
 static wasi_http_error_code dns_error(int gai) {
   wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_DNS_ERROR);
   const char *text = gai_strerror(gai);
@@ -186,6 +201,10 @@ static int connect_to(const char *authority, uint64_t timeout_ns, wasi_http_erro
   char host[256], port[16];
   if (!wasi_http_split_authority(authority, host, sizeof host, port, sizeof port)) {
     *err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
+    return -1;
+  }
+  if (wasi_http_name_never_resolves(host)) {
+    *err = wasi_http_invalid_name_error();
     return -1;
   }
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *list = NULL;

@@ -423,6 +423,81 @@ def closed_port():
     return port
 
 
+class StallingOrigin:
+    """Reads each request's head, answers `prefix` and then nothing more, holding the connection
+    open until the test ends."""
+
+    def __init__(self, prefix):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.authority = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._serve, args=(prefix,), daemon=True).start()
+
+    def _serve(self, prefix):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            self.held.append(conn)
+            conn.settimeout(GUARD)
+            head = b""
+            try:
+                while b"\r\n\r\n" not in head:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    head += data
+                conn.sendall(prefix)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+class FullBacklog:
+    """A loopback listener that never accepts, its backlog filled by connections of its own: the
+    kernel drops further SYNs, so a connect to it neither succeeds nor is refused."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.authority = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.fillers = []
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(self.listener.getsockname())
+            self.fillers.append(s)
+        probe = socket.socket()
+        probe.settimeout(0.5)
+        try:
+            probe.connect(self.listener.getsockname())
+            connected = True
+        except socket.timeout:
+            connected = False  # what the test needs: the kernel let the SYN go unanswered
+        finally:
+            probe.close()
+        check(not connected, "a connect to a full backlog hangs")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for s in self.fillers:
+            s.close()
+        self.listener.close()
+
+
 @test
 def wat_client_get_body_back():
     with Origin() as origin, Warren(own("p3_proxy")) as w:
@@ -479,6 +554,67 @@ def wat_client_own_request_and_first_byte_timeout():
 
 
 @test
+def wat_client_connect_timeout():
+    """p3_fetch.wat's 1 s connect timeout, against a loopback listener whose backlog is full."""
+    with FullBacklog() as origin, Warren(own("p3_fetch")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
+        check(status == 500, "connect timeout: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-timeout$")
+        w.stop()
+
+
+@test
+def wat_client_between_bytes_timeout():
+    """p3_fetch.wat's 1 s between-bytes timeout: an origin that stalls inside its response head
+    fails send with connection-read-timeout; one that sends its head and 5 of 100 body bytes
+    gets ok(response) through, then its body fails with connection-read-timeout (the client gets
+    the head and the 5 bytes, then the connection is cut, never a complete response)."""
+    with StallingOrigin(b"HTTP/1.1 200 OK\r\ncontent-") as origin, Warren(own("p3_fetch")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
+        check(status == 500, "stalled head: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-read-timeout$")
+        w.stop()
+    with StallingOrigin(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nfirst") as origin, \
+            Warren(own("p3_fetch")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET / HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        check(conn._line() == b"HTTP/1.1 200 OK", "the origin's status passes through")
+        while conn._line():
+            pass
+        got = conn.buf
+        try:
+            while True:
+                conn._more()
+                got = conn.buf
+        except EOFError:
+            pass
+        check(got == b"first", "the body so far, then the cut", got)
+        conn.close()
+        w.wait_for(r"the guest's response body failed: connection-read-timeout$")
+        w.stop()
+
+
+@test
+def wat_client_dns_error():
+    """A host under .invalid fails send with DNS-error, under `warren serve` (p3_proxy.wat) and
+    `warren run` (p3_get.wat: case 1, then the rcode). RFC 6761 reserves .invalid to never resolve
+    and asks resolver libraries to answer it at once; glibc asks the nameserver anyway, so Warren
+    answers NXDOMAIN itself: no DNS is asked, and this test needs no network."""
+    with Warren(own("p3_proxy")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": "nonexistent.invalid"})
+        check(status == 500, "DNS error: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code DNS-error$")
+        w.stop()
+    done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("nonexistent.invalid:80")', own("p3_get")],
+                          capture_output=True, timeout=GUARD)
+    check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+    check(done.stdout == b'"error-code 01 NXDOMAIN"\n', "DNS-error is case 1, rcode NXDOMAIN", done.stdout)
+    done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("x.INVALID.:80")', own("p3_get")],
+                          capture_output=True, timeout=GUARD)
+    check(done.stdout == b'"error-code 01 NXDOMAIN"\n', "any case, a root's trailing dot", done.stdout)
+
+
+@test
 def wat_client_caller_leaves_while_waiting():
     """The client goes away while the guest waits in send for a silent origin: its task is cancelled,
     the exchange dropped, and the server serves on and stops cleanly."""
@@ -507,6 +643,26 @@ def wat_client_under_warren_run():
         out = get(origin.authority)
         check(out == b'"200 hello from the origin, path /hello"\n', "GET through consume-body", out)
     out = get("127.0.0.1:%d" % closed_port())
+    check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
+
+
+@test
+def wat_client_post_under_warren_run():
+    """`warren run --invoke 'post("HOST:PORT", N)'` of p3_get.wat: the guest writes its request body
+    into its own stream after an async-lowered send started, on run's one thread (the blocking
+    client reads it as the guest writes, asks for the head once it is sent); a refused connection
+    returns before the body is read."""
+    def post(authority, size):
+        done = subprocess.run([e2e.WARREN, "run", "--invoke", 'post("%s", %d)' % (authority, size), own("p3_get")],
+                              capture_output=True, timeout=GUARD)
+        check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+        return done.stdout
+    with Origin() as origin:
+        for size in (200000, 1, 0):
+            want = b'"200 got=%d sha256=%s"\n' % (size, hashlib.sha256(b"x" * size).hexdigest().encode())
+            out = post(origin.authority, size)
+            check(out == want, "POST of %d bytes" % size, out)
+    out = post("127.0.0.1:%d" % closed_port(), 10)
     check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
 
 
@@ -547,6 +703,73 @@ def wat_client_guest_drops_the_response_unread():
             check(status == 500, "the guest's own error", status)
         w.wait_for(r"the guest answered with error-code HTTP-request-denied", count=3)
         check(not w.matching(r"guest trapped"), "no trap", w.stderr())
+        w.stop()
+
+
+# ---- this test's own guests in C (tests/serve_p3/c: the async canonical ABI by hand) ----
+
+def pool_metrics(admin):
+    return request(admin, path="/metrics")[2].decode()
+
+
+@test
+def c_hello():
+    with Warren(own("p3_hello_c")) as w:
+        status, headers, body = request(w.port, "GET", "/")
+        check(status == 200 and body == b"hello from C p3\n", "hello", status, body)
+        check(headers.get("content-type") == "text/plain", "content-type", headers)
+        w.stop()
+
+
+@test
+def c_hello_concurrent_requests_share_one_instance():
+    """12 requests at once, and 4 more one by one, all answered by the one instance (p3 defaults:
+    concurrent reuse; each task keeps its state in its own context slot)."""
+    admin = e2e.free_port()
+    with Warren(own("p3_hello_c"), "--max-instances", "1", "--exact-limits", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        answers = parallel(w.port, ["/%d" % i for i in range(12)])
+        answers += [request(w.port, "GET", "/")[::2] for _ in range(4)]
+        check(all(a == (200, b"hello from C p3\n") for a in answers), "all answered", answers)
+        made = e2e.metric(pool_metrics(admin), "warren_pool_instantiations_total")
+        check(made == 1, "one instance made", made)
+        w.stop()
+
+
+@test
+def c_sleep_waits_on_the_clock_in_one_instance():
+    """p3_sleep.c lowers wasi:clocks 0.3 wait-for async and waits for it from its callback: 8
+    requests that each wait 1.5 s are answered by one instance, which held more than one of them at
+    a time (the concurrent-tasks histogram saw a grant with others in flight)."""
+    admin = e2e.free_port()
+    with Warren(own("p3_sleep_c"), "--max-instances", "1", "--exact-limits", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        status, _, body = request(w.port, "GET", "/sleep/0")
+        check(status == 200 and body == b"slept 0 ms\n", "no wait", status, body)
+        answers = parallel(w.port, ["/sleep/1500"] * 8)
+        check(all(a == (200, b"slept 1500 ms\n") for a in answers), "all answered", answers)
+        text = pool_metrics(admin)
+        made = e2e.metric(text, "warren_pool_instantiations_total")
+        check(made == 1, "one instance made", made)
+        alone = e2e.metric(text, "warren_pool_concurrent_tasks_bucket", le="1")
+        grants = e2e.metric(text, "warren_pool_concurrent_tasks_count")
+        check(grants == 9 and alone is not None and alone < grants, "tasks overlapped in the instance", alone, grants)
+        w.stop()
+
+
+@test
+def c_sleep_cancelled_by_the_timeout():
+    """-W timeout: the request past its deadline is answered 500 and its task cancelled while it
+    waits (the guest cancels its wait-for subtask and calls task.cancel, no trap); its neighbour on
+    the same instance is answered, and the server serves on."""
+    with Warren(own("p3_sleep_c"), "-W", "timeout=400ms", "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
+        answers = parallel(w.port, ["/sleep/5000", "/sleep/100"])
+        check(answers[0][0] == 500, "timed out", answers[0])
+        check(answers[1] == (200, b"slept 100 ms\n"), "the neighbour answered", answers[1])
+        w.wait_for(r"request timed out")
+        status, _, body = request(w.port, "GET", "/sleep/1")
+        check(status == 200 and body == b"slept 1 ms\n", "served after", status, body)
+        check(not w.matching(r"trap"), "no trap", w.stderr())
         w.stop()
 
 

@@ -1009,6 +1009,21 @@ static void test_outgoing(void) {
   CHECK(r.u.cs.index == 1 && r.u.cs.payload->u.cs.index == WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
 }
 
+/* RFC 6761's .invalid: the names that never resolve, and look-alikes that may. */
+static void test_invalid_names(void) {
+  CHECK(wasi_http_name_never_resolves("invalid"));
+  CHECK(wasi_http_name_never_resolves("nonexistent.invalid"));
+  CHECK(wasi_http_name_never_resolves("a.b.INVALID."));
+  CHECK(!wasi_http_name_never_resolves("notinvalid"));
+  CHECK(!wasi_http_name_never_resolves("invalid.example"));
+  CHECK(!wasi_http_name_never_resolves("invali"));
+  CHECK(!wasi_http_name_never_resolves(""));
+  CHECK(!wasi_http_name_never_resolves("."));
+  wasi_http_error_code err = wasi_http_invalid_name_error();
+  CHECK(err.code == WASI_HTTP_ERR_DNS_ERROR && err.present && err.text && strcmp(err.text, "NXDOMAIN") == 0);
+  wasi_http_error_code_clear(&err);
+}
+
 int main(void) {
   host = cm_host_new();
   wr_error err = {0};
@@ -1024,6 +1039,7 @@ int main(void) {
   test_response();
   test_error_codes();
   test_outgoing();
+  test_invalid_names();
   teardown();
   cm_host_free(host);
   printf("%d checks, %d failures\n", checks, failures);
