@@ -1,7 +1,8 @@
 ;; A wasi:http 0.3 handler that floods stdout: every request starts writing 1 MiB of 'x' (one
-;; line) to wasi:cli/stdout@0.3.0 and, without waiting for that write, answers 200 with
-;; "flooded stdout\n" (p3_hello.wat's way), leaving the write pending when its task exits.
-;; The host takes a chunk of it, which a stdout nobody reads has no room for.
+;; line) to wasi:cli/stdout@0.3.0, waits until the host took a first chunk of it (the write
+;; completes with what was copied), then answers 200 with "flooded stdout\n" (p3_hello.wat's way)
+;; and ends, never writing the rest. The chunk the host took is output a stdout nobody reads has
+;; no room for.
 (component
   (import "wasi:cli/types@0.3.0" (instance $cli-types
     (type $ec (enum "io" "illegal-byte-sequence" "pipe"))
@@ -174,15 +175,23 @@
       (call $future-drop-writable (global.get $trailers-tx))
       (i32.const 0 (; EXIT ;)))
 
+    (global $flood-tx (mut i32) (i32.const 0))
+
+    ;; stdout: 1 MiB of 'x' started; the response waits until the host took a first chunk of it
     (func (export "handle") (param $request i32) (result i32)
-      (local $headers i32) (local $pair i64) (local $body-rx i32) (local $trailers-rx i32)
+      (local $pair i64)
       (call $drop-request (local.get $request))
-      ;; stdout: 1 MiB started, never waited for
+      (global.set $ws (call $waitable-set-new))
       (local.set $pair (call $stream-new))
+      (global.set $flood-tx (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
       (drop (call $stdout-write-via-stream (i32.wrap_i64 (local.get $pair))))
       (memory.fill (i32.const 65536) (i32.const 120 (; 'x' ;)) (i32.const 1048576))
-      (drop (call $stream-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32)))
-                                (i32.const 65536) (i32.const 1048576)))
+      (if (i32.eq (call $stream-write (global.get $flood-tx) (i32.const 65536) (i32.const 1048576)) (i32.const -1))
+        (then (return (call $wait (global.get $flood-tx)))))
+      (call $respond))
+
+    (func $respond (result i32)
+      (local $headers i32) (local $pair i64) (local $body-rx i32) (local $trailers-rx i32)
       (local.set $headers (call $fields-new))
       (call $fields-append (local.get $headers) (i32.const 16) (i32.const 12) (i32.const 32) (i32.const 10)
                            (i32.const 256))
@@ -198,13 +207,15 @@
       (call $outcome-drop-readable (i32.load (i32.const 260)))
       (call $task-return (i32.const 0) (i32.load (i32.const 256)) (i32.const 0) (i64.const 0)
                          (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0))
-      (global.set $ws (call $waitable-set-new))
       (if (i32.eq (call $stream-write (global.get $body-tx) (i32.const 64) (i32.const 15)) (i32.const -1))
         (then (return (call $wait (global.get $body-tx)))))
       (call $body-written))
 
     (func (export "handle-cb") (param $event i32) (param $index i32) (param $payload i32) (result i32)
       (call $waitable-join (local.get $index) (i32.const 0))
+      ;; the host took part of stdout's 1 MiB: the rest of the write is left alone
+      (if (i32.eq (local.get $index) (global.get $flood-tx))
+        (then (return (call $respond))))
       (if (i32.eq (local.get $event) (i32.const 3 (; STREAM_WRITE ;)))
         (then (return (call $body-written))))
       (if (i32.ne (local.get $event) (i32.const 5 (; FUTURE_WRITE ;))) (then unreachable))
