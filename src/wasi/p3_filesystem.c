@@ -73,29 +73,29 @@ static void file_stream_settle(wasi_p3_pump *pump, int err) {
   settle(&pump->task, f->arena, &f->outcome, err);
 }
 
-/* Regular files cannot be waited on: a chunk is read or written at once. */
-static ssize_t file_read(wasi_p3_pump *pump, uint8_t *buf, size_t len) {
-  file_stream *f = (file_stream *)pump;
-  if (f->offset > INT64_MAX) {
-    errno = EINVAL;
-    return -1;
-  }
-  ssize_t n = pread(pump->fd, buf, len, (off_t)f->offset);
+/* Regular files cannot be waited on: a chunk is read or written at once, at the stream's
+ * offset, which moves on by what went. Past INT64_MAX: -1 and `err`. */
+static ssize_t moved(file_stream *f, ssize_t n) {
   if (n > 0) f->offset += (uint64_t)n;
   return n;
+}
+
+static bool offset_fits(const file_stream *f, int err) {
+  if (f->offset <= INT64_MAX) return true;
+  errno = err;
+  return false;
+}
+
+static ssize_t file_read(wasi_p3_pump *pump, uint8_t *buf, size_t len) {
+  file_stream *f = (file_stream *)pump;
+  return offset_fits(f, EINVAL) ? moved(f, pread(pump->fd, buf, len, (off_t)f->offset)) : -1;
 }
 
 static ssize_t file_write(wasi_p3_pump *pump, const uint8_t *buf, size_t len) {
   file_stream *f = (file_stream *)pump;
   struct stat st;
   if (f->append && fstat(pump->fd, &st) == 0) f->offset = (uint64_t)st.st_size;
-  if (f->offset > INT64_MAX) {
-    errno = EFBIG;
-    return -1;
-  }
-  ssize_t n = pwrite(pump->fd, buf, len, (off_t)f->offset);
-  if (n > 0) f->offset += (uint64_t)n;
-  return n;
+  return offset_fits(f, EFBIG) ? moved(f, pwrite(pump->fd, buf, len, (off_t)f->offset)) : -1;
 }
 
 static const wasi_p3_pump_ops read_ops = {file_read, NULL, NULL, file_stream_settle};
@@ -212,7 +212,7 @@ static wasm_trap *read_via_stream(const cm_bound_call *call, cm_val *result) {
   int err = may_stream(call->args[0].object, false);
   if (!err && offset > INT64_MAX) err = EINVAL;
   void *stream, *future;
-  file_stream *f;
+  file_stream *f = NULL;
   wasm_trap *trap = start_file_stream(call, false, err, offset, &stream, &future, &f);
   if (trap) return trap;
   cm_val pair = cm_val_seq(call->cx->arena, 2);
@@ -227,7 +227,7 @@ static wasm_trap *write_from(const cm_bound_call *call, uint64_t offset, bool ap
   int err = may_stream(call->args[0].object, true);
   if (!err && offset > INT64_MAX) err = EINVAL;
   void *future;
-  file_stream *f;
+  file_stream *f = NULL;
   wasm_trap *trap = start_file_stream(call, true, err, offset, NULL, &future, &f);
   if (trap) return trap;
   f->append = append;

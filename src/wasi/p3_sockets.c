@@ -511,7 +511,7 @@ static void socket_stream_go(socket_stream *ss, bool *claimed) {
 
 static wasm_trap *tcp_send(const cm_bound_call *call, cm_val *result) {
   const socket_types *types = call->env;
-  socket_stream *ss;
+  socket_stream *ss = NULL;
   wasm_trap *trap = socket_stream_start(call, true, &ss);
   if (trap) return trap;
   ss->pump.task.data = cm_host_end_take_readable(call->args[1].val.u.shared, &wasi_p3_pump_end_ops, ss);
@@ -525,7 +525,7 @@ static wasm_trap *tcp_send(const cm_bound_call *call, cm_val *result) {
 
 static wasm_trap *tcp_receive(const cm_bound_call *call, cm_val *result) {
   const socket_types *types = call->env;
-  socket_stream *ss;
+  socket_stream *ss = NULL;
   wasm_trap *trap = socket_stream_start(call, false, &ss);
   if (trap) return trap;
   cm_store_rt *store = cm_instance_cstore(call->cx->inst);

@@ -176,7 +176,7 @@ static wasm_trap *stream_new(const cm_bound_call *call, int which, void **future
 }
 
 static wasm_trap *write_via_stream(const cm_bound_call *call, int which, cm_val *result) {
-  stdio_stream *s;
+  stdio_stream *s = NULL;
   void *future;
   wasm_trap *trap = stream_new(call, which, &future, &s);
   if (trap) return trap;
@@ -191,7 +191,7 @@ static wasm_trap *stderr_write(const cm_bound_call *call, cm_val *result) { retu
 
 static wasm_trap *stdin_read(const cm_bound_call *call, cm_val *result) {
   const stdio_types *types = call->env;
-  stdio_stream *s;
+  stdio_stream *s = NULL;
   void *future, *stream;
   wasm_trap *trap = stream_new(call, 0, &future, &s);
   if (trap) return trap;

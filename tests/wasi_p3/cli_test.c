@@ -386,7 +386,7 @@ static void test_command_slow_reader(const cm_component *command) {
 }
 
 /* exit.wat exits right after its last write: output the host accepted but the full pipe had no
- * room for yet is still written when the instance goes */
+ * room for yet is still written before wasi_p3_call returns */
 static void test_exit_flushes(const cm_component *exiting) {
   size_t got;
   bool intact;
