@@ -103,7 +103,8 @@ struct wasi_p3_pump {
 };
 
 /* What the pump's `data` end reports to (with the pump as arg); `done` reports to
- * wasi_p3_task_end_ops. */
+ * wasi_p3_task_end_ops. A chunk from the guest is taken (ops->take) inside its callback, which
+ * drops no end; the rest waits for the step. */
 extern const cm_host_end_ops wasi_p3_pump_end_ops;
 /* Makes `pump` (zeroed, the first member of its owner) one with `ops` over `fd`; then
  * wasi_p3_task_start, the task's ends, and wasi_p3_task_wait(task, -1, 0) to start it. */
