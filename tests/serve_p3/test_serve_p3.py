@@ -270,6 +270,32 @@ def wat_hello():
         w.stop()
 
 
+class WarrenStdoutUnread(Warren):
+    """A server whose stdout, a pipe, is read up to the line with its port and never again."""
+
+    def _collect_stdout(self):
+        self.stdout.put(self.proc.stdout.readline().decode(errors="replace").rstrip("\n"))
+
+
+@test
+def wat_stdout_nobody_reads():
+    """Each request's fresh instance hands the host a chunk of stdout (p3_stdout_flood.wat) that a
+    pipe nobody reads has no room for: when the instance goes, that chunk is dropped (a debug line
+    counts it) instead of holding the only worker while it waits for a reader, so the requests
+    keep being answered."""
+    with WarrenStdoutUnread(own("p3_stdout_flood"), "--max-instance-reuse-count", "1", log="debug") as w:
+        start = time.monotonic()
+        for i in range(12):
+            status, _, body = request(w.port)
+            check(status == 200 and body == b"flooded stdout\n", "request %d answered" % i, status, body)
+        # a guard, not a speed check: a teardown that waits for the reader blocks for seconds each
+        elapsed = time.monotonic() - start
+        check(elapsed < 10, "12 requests answered within 10 s", elapsed)
+        # every instance but the first (whose chunk found the pipe empty) dropped its chunk
+        w.wait_for(r"wasi:cli: \d+ bytes of stdout output dropped at teardown", count=11)
+        w.stop()
+
+
 @test
 def wat_echo_streams_both_ways_with_trailers():
     with Warren(own("p3_echo")) as w:
