@@ -150,6 +150,7 @@ static void conn_release(client_conn *c) {
   h2o_timeout_dispose(c->loop, &c->between_bytes_timeout);
   if (c->addresses) freeaddrinfo(c->addresses);
   free_headers(c);
+  http1_chunked_release(&c->decoder);
   wasi_http_error_code_clear(&c->error);
   wasi_flag_release(c->response_ready);
   wasi_flag_release(c->readable);
@@ -584,7 +585,7 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   c->response_ready = wasi_flag_new(ctx);
   c->readable = wasi_flag_new(ctx);
   c->writable = wasi_flag_new(ctx);
-  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD); /* trailers are checked and dropped: future-trailers reports none */
+  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD, MAX_RESPONSE_HEADERS);
   c->head_only = strcmp(head->method, "HEAD") == 0;
   h2o_timeout_init(loop, &c->connect_timeout, timeout_ms(timeouts->connect_ns));
   h2o_timeout_init(loop, &c->first_byte_timeout, timeout_ms(timeouts->first_byte_ns));

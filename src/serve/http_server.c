@@ -243,6 +243,7 @@ static size_t exchange_body_buffered(const httpd_exchange *ex) {
 static void exchange_maybe_free(httpd_exchange *ex) {
   if (ex->conn == NULL && ex->handler_done && ex->notifying == 0) {
     atomic_fetch_sub(&ex->worker->server->active_requests, 1);
+    http1_chunked_release(&ex->decoder);
     wr_free(ex);
   }
 }
@@ -574,7 +575,7 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
   ex->is_head = http1_equals_lower(method, method_len, "head");
   ex->body = chunked ? BODY_CHUNKED : length > 0 ? BODY_LENGTH : BODY_NONE;
   ex->body_left = length;
-  http1_chunked_init(&ex->decoder, cfg->max_head_bytes);
+  http1_chunked_init(&ex->decoder, cfg->max_head_bytes, cfg->max_header_count);
   /* 100 Continue waits until the handler reads the body (httpd_body_want) */
   ex->continue_pending = expect_continue && ex->body != BODY_NONE;
 

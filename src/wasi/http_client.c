@@ -46,6 +46,7 @@ typedef struct connection {
 static void connection_release(connection *c) {
   if (--c->refs) return;
   close(c->fd);
+  http1_chunked_release(&c->decoder);
   wr_free(c);
 }
 
@@ -370,7 +371,8 @@ static http1_head_status parse_head(connection *c, wasi_http_response_head *out,
   c->in_pos += head.length;
   c->framing = framing.body;
   c->remaining = framing.length;
-  http1_chunked_init(&c->decoder, sizeof c->in);
+  http1_chunked_release(&c->decoder); /* a no-op unless an interim response came first */
+  http1_chunked_init(&c->decoder, sizeof c->in, MAX_RESPONSE_FIELDS);
   c->body_done = c->framing == HTTP1_BODY_NONE;
   return st;
 }
