@@ -832,6 +832,15 @@ httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, siz
 
 size_t httpd_body_available(const httpd_exchange *ex) { return exchange_body_buffered(ex); }
 
+bool httpd_body_trailer(const httpd_exchange *ex, size_t i, httpd_header *out) {
+  if (ex->body != BODY_CHUNKED || !ex->chunks_ended || ex->body_error) return false;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&ex->decoder, &count);
+  if (i >= count) return false;
+  *out = (httpd_header){f[i].name, f[i].name_len, f[i].value, f[i].value_len};
+  return true;
+}
+
 void httpd_body_on_ready(httpd_exchange *ex, void (*ready)(void *arg), void *arg) {
   ex->body_ready = ready;
   ex->body_ready_arg = arg;

@@ -388,7 +388,8 @@ static wasi_stream_status body_fail(wasi_http_error_code *code, wasi_io_error **
 static bool chunks_advance(connection *c, wasi_http_error_code *err) {
   while (c->decoded == 0 && !c->chunks_ended) {
     if (c->chunk_error) { /* reported once the bytes before it were read */
-      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+      *err = wasi_http_error(c->decoder.over_limit ? WASI_HTTP_ERR_HTTP_RESPONSE_TRAILER_SECTION_SIZE
+                                                   : WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
       return false;
     }
     if (c->in_pos == c->in_len) {
@@ -445,7 +446,17 @@ static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t
 
 static void body_free(void *self) { connection_release(self); }
 
-static const wasi_input_ops response_body = {body_read, always_ready, body_free};
+/* The origin's trailers (a chunked body's, once it ended). */
+static bool body_trailer(void *self, size_t i, wasi_http_header *out) {
+  connection *c = self;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&c->decoder, &count);
+  if (c->framing != HTTP1_BODY_CHUNKED || !c->body_done || i >= count) return false;
+  *out = (wasi_http_header){f[i].name, f[i].name_len, (const uint8_t *)f[i].value, f[i].value_len};
+  return true;
+}
+
+static const wasi_http_body_ops response_body = {{body_read, always_ready, body_free}, body_trailer};
 
 static wasi_http_progress client_response(void *exchange, wasi_http_response_head *out, wasi_http_error_code *err) {
   connection *c = exchange;

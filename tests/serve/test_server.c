@@ -176,9 +176,10 @@ static void guest_main(void *arg) {
   bool ok = true;
   if (g->kind == GUEST_LATE_SINK) { /* waits, then reads the whole body, then answers its length */
     block_on(g->ctx, wasi_pollable_deadline(wr_monotonic_ns() + g->sleep_ms * 1000000));
-    const wasi_input_ops *body;
+    const wasi_http_body_ops *body_ops;
     void *body_self;
-    serve_http_body_stream(g->x, &body, &body_self);
+    serve_http_body_stream(g->x, &body_ops, &body_self);
+    const wasi_input_ops *body = &body_ops->stream;
     uint64_t total = 0;
     uint8_t buf[4096];
     for (;;) {
@@ -211,9 +212,10 @@ static void guest_main(void *arg) {
     serve_http_start_response(g->x, 200, NULL, 0, len, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)text, (size_t)len);
   } else {
-    const wasi_input_ops *body;
+    const wasi_http_body_ops *body_ops;
     void *body_self;
-    serve_http_body_stream(g->x, &body, &body_self);
+    serve_http_body_stream(g->x, &body_ops, &body_self);
+    const wasi_input_ops *body = &body_ops->stream;
     serve_http_start_response(g->x, 200, NULL, 0, -1, &sink, &sink_self);
     uint8_t *buf = wr_malloc(65536);
     for (;;) {

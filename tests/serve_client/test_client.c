@@ -440,7 +440,7 @@ static outcome fetch(guest *g, const request_spec *spec) {
     wr_free((void *)resp.headers[i].value);
   }
   wr_free(resp.headers);
-  read_body(g, spec, resp.body_ops, resp.body_self, &o);
+  read_body(g, spec, &resp.body_ops->stream, resp.body_self, &o);
   return o;
 }
 

@@ -267,7 +267,7 @@ static void source_free(void *self) {
   wr_free(s);
 }
 
-static const wasi_input_ops source_ops = {source_read, source_subscribe, source_free};
+static const wasi_http_body_ops source_ops = {{source_read, source_subscribe, source_free}, NULL};
 
 /* The wasi:http error-code case of the last read that failed (-1: it ended cleanly). */
 static int last_read_error;
