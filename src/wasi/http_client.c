@@ -2,7 +2,8 @@
  * ("connection: close"), for `warren run` and tests. Every wait is a poll(2) bounded by the
  * request's timeouts, so a silent server costs a timeout, never a hang; the response head is
  * bounded (WASI_HTTP_CLIENT_MAX_HEAD) and parsed, like chunked bodies, by the strict grammar of
- * http1_grammar.h / http1_chunked.h. Because reads block, the pollables it hands out are always
+ * http1_grammar.h / http1_chunked.h; a chunked body's trailers (as bounded as a head) are kept for
+ * the guest's future-trailers. Because reads block, the pollables it hands out are always
  * ready. */
 #include <errno.h>
 #include <netdb.h>

@@ -6,8 +6,9 @@
  * reactor). The request body streams from the guest's stream to the client's sink chunk by
  * chunk while the response head is awaited; the head resolves the call with a host-made
  * response whose body source reads the client's body stream (the same mechanism the server
- * uses for incoming request bodies). The client's trailers are not passed on: the trailers
- * future says ok(none). Timeouts (request-options) are the client's, as in 0.2.
+ * uses for incoming request bodies). The origin's trailers (a chunked response's, as the
+ * client's body stream reports them once it ended) resolve the response's trailers future with
+ * ok(some(trailers)); none: ok(none). Timeouts (request-options) are the client's, as in 0.2.
  *
  * wasi_http_default_client (`warren run`) blocks in send, response and body reads: there the
  * single thread waits for the origin inside those calls. The server's client never blocks. */
