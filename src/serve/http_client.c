@@ -150,6 +150,7 @@ static void conn_release(client_conn *c) {
   h2o_timeout_dispose(c->loop, &c->between_bytes_timeout);
   if (c->addresses) freeaddrinfo(c->addresses);
   free_headers(c);
+  http1_chunked_release(&c->decoder);
   wasi_http_error_code_clear(&c->error);
   wasi_flag_release(c->response_ready);
   wasi_flag_release(c->readable);
@@ -314,7 +315,8 @@ static void take_body(client_conn *c) {
     in->size = c->decoded + data; /* the chunk framing is gone: only data stays (nothing follows: connection: close) */
     c->decoded += data;
     if (st == HTTP1_CHUNKED_ERROR) {
-      fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+      fail(c, wasi_http_error(c->decoder.over_limit ? WASI_HTTP_ERR_HTTP_RESPONSE_TRAILER_SECTION_SIZE
+                                                    : WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
       return;
     }
     if (st == HTTP1_CHUNKED_DONE) c->phase = PHASE_DONE;
@@ -556,7 +558,17 @@ static wasi_pollable *body_subscribe(void *self) {
 
 static void body_free(void *self) { conn_release(self); }
 
-static const wasi_input_ops response_body = {body_read, body_subscribe, body_free};
+/* The origin's trailers (a chunked body's, once it ended). */
+static bool body_trailer(void *self, size_t i, wasi_http_header *out) {
+  client_conn *c = self;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&c->decoder, &count);
+  if (c->framing != HTTP1_BODY_CHUNKED || c->phase != PHASE_DONE || i >= count) return false;
+  *out = (wasi_http_header){f[i].name, f[i].name_len, (const uint8_t *)f[i].value, f[i].value_len};
+  return true;
+}
+
+static const wasi_http_body_ops response_body = {{body_read, body_subscribe, body_free}, body_trailer};
 
 /* ---- the exchange ---- */
 
@@ -584,7 +596,7 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   c->response_ready = wasi_flag_new(ctx);
   c->readable = wasi_flag_new(ctx);
   c->writable = wasi_flag_new(ctx);
-  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD); /* trailers are checked and dropped: future-trailers reports none */
+  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD, MAX_RESPONSE_HEADERS);
   c->head_only = strcmp(head->method, "HEAD") == 0;
   h2o_timeout_init(loop, &c->connect_timeout, timeout_ms(timeouts->connect_ns));
   h2o_timeout_init(loop, &c->first_byte_timeout, timeout_ms(timeouts->first_byte_ns));

@@ -243,6 +243,7 @@ static size_t exchange_body_buffered(const httpd_exchange *ex) {
 static void exchange_maybe_free(httpd_exchange *ex) {
   if (ex->conn == NULL && ex->handler_done && ex->notifying == 0) {
     atomic_fetch_sub(&ex->worker->server->active_requests, 1);
+    http1_chunked_release(&ex->decoder);
     wr_free(ex);
   }
 }
@@ -574,7 +575,7 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
   ex->is_head = http1_equals_lower(method, method_len, "head");
   ex->body = chunked ? BODY_CHUNKED : length > 0 ? BODY_LENGTH : BODY_NONE;
   ex->body_left = length;
-  http1_chunked_init(&ex->decoder, cfg->max_head_bytes);
+  http1_chunked_init(&ex->decoder, cfg->max_head_bytes, cfg->max_header_count);
   /* 100 Continue waits until the handler reads the body (httpd_body_want) */
   ex->continue_pending = expect_continue && ex->body != BODY_NONE;
 
@@ -830,6 +831,15 @@ httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, siz
 }
 
 size_t httpd_body_available(const httpd_exchange *ex) { return exchange_body_buffered(ex); }
+
+bool httpd_body_trailer(const httpd_exchange *ex, size_t i, httpd_header *out) {
+  if (ex->body != BODY_CHUNKED || !ex->chunks_ended || ex->body_error) return false;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&ex->decoder, &count);
+  if (i >= count) return false;
+  *out = (httpd_header){f[i].name, f[i].name_len, f[i].value, f[i].value_len};
+  return true;
+}
 
 void httpd_body_on_ready(httpd_exchange *ex, void (*ready)(void *arg), void *arg) {
   ex->body_ready = ready;

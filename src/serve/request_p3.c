@@ -114,7 +114,16 @@ static void body_release(void *env) {
   wr_free(b);
 }
 
-static const wasi_http_p3_body_source body_source = {body_start, body_read, body_release};
+/* The request's trailers (a chunked body's, once read to its end). */
+static bool body_trailer(void *env, size_t i, wasi_http_header *out) {
+  p3_body_source *b = env;
+  httpd_header h;
+  if (!b->req || !b->req->ex || !httpd_body_trailer(b->req->ex, i, &h)) return false;
+  *out = (wasi_http_header){h.name, h.name_len, (const uint8_t *)h.value, h.value_len};
+  return true;
+}
+
+static const wasi_http_p3_body_source body_source = {body_start, body_read, body_release, body_trailer};
 
 /* ---- the response ---- */
 

@@ -56,6 +56,10 @@ typedef struct wasi_http_p3_body_source {
   /* Warren is done with the source (body read to its end, dropped by the guest, or its ctx
    * freed): never call wasi_http_p3_body_ready again. Called exactly once. */
   void (*release)(void *env);
+  /* May be NULL (never any trailers). After read said END (and before release): the i-th
+   * trailer field that ended the body into *out, false past the last. The trailers future gets
+   * ok(some(fields)) when there is one, else ok(none). */
+  bool (*trailer)(void *env, size_t i, wasi_http_header *out);
 } wasi_http_p3_body_source;
 
 /* A new request in http's table; *rep is handle's argument (cm_val_handle(rep)). `source`

@@ -447,6 +447,12 @@ SMUGGLING = [
     b"5 \r\nhello\r\n0\r\n\r\n" + SMUGGLED,
     b"0\r\nno colon here\r\n\r\n" + SMUGGLED,
     b"0\r\nX: y\r\n folded\r\n\r\n" + SMUGGLED,
+    b"0\r\nX : y\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: a\x00b\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: a\rb\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: y\n\r\n" + SMUGGLED,
+    b"0\r\nX: " + b"y" * 9000 + b"\r\n\r\n" + SMUGGLED,
+    b"0\r\n" + b"X: y\r\n" * 51 + b"\r\n" + SMUGGLED,
     b"5;a b\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
     b"5;a=\"x\x01\"\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
     b"5;(x)\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
@@ -482,6 +488,31 @@ def test_chunk_extensions_and_trailers_accepted(port):
     r = Reader(s)
     assert r.response()[2] == b"abc"
     assert r.response()[2] == b"hello\n"
+
+
+def test_request_trailers_reach_the_handler(port):
+    # a wasi stream over the request body reports its trailers once it ended: kept in order, names
+    # and values as sent (OWS trimmed), the fields that must not be trailers dropped; the bounds are
+    # the head's: max_header_count lines (50 here), max_head_bytes bytes (8192 here)
+    s = connect(port)
+    s.sendall(b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"5\r\nhello\r\n0\r\nX-Checksum:  abc \r\nContent-Length: 5\r\nHost: elsewhere\r\nAuthorization: x\r\n"
+              b"Server-Timing: db;dur=53\r\n\r\n"
+              b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"0\r\n" + b"X-N: 1\r\n" * 50 + b"\r\n"
+              b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+    r = Reader(s)
+    status, _, body = r.response()
+    assert (status, body) == (200, b"5\nX-Checksum: abc\nServer-Timing: db;dur=53\n"), (status, body)
+    status, _, body = r.response()
+    assert status == 200 and body.count(b"X-N: 1\n") == 50, (status, body[:80])
+    assert r.response()[:3:2] == (200, b"2\n")  # no trailers without a chunked body
+    for over in (b"X-N: 1\r\n" * 51, b"X-N: " + b"1" * 8190 + b"\r\n"):
+        s = connect(port)
+        s.sendall(b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + over + b"\r\n")
+        r = Reader(s)
+        assert r.response()[0] == 400 and r.closed()
+        s.close()
 
 
 def head_text(port, extra, host=b"Host: t\r\n"):

@@ -266,12 +266,17 @@ class Raw:
         if "content-length" in headers:
             return int(status), headers, self._take(int(headers["content-length"]))
         body = b""
+        self.trailers = {}  # a chunked response's trailer fields, names lower-cased
         if headers.get("transfer-encoding") == "chunked":
             while True:
                 size = int(self._line().split(b";")[0], 16)
                 if size == 0:
-                    while self._line():
-                        pass
+                    while True:
+                        line = self._line()
+                        if not line:
+                            break
+                        name, value = line.decode("latin-1").split(":", 1)
+                        self.trailers[name.strip().lower()] = value.strip()
                     return int(status), headers, body
                 body += self._take(size)
                 check(self._take(2) == b"\r\n", "chunk terminator")

@@ -329,6 +329,36 @@ def wat_echo_streams_both_ways_with_trailers():
 
 
 @test
+def wat_echo_request_trailers_come_back():
+    """A chunked request's trailers reach the guest's trailers future (consume-body's second half)
+    after its body; this echo sends them back as its response's trailers. Fields that must not be
+    trailers (RFC 9110 6.5.1) were dropped on the way in; malformed trailers are a 400."""
+    with Warren(own("p3_echo")) as w:
+        conn = Raw(w.port)
+        conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"5\r\nhello\r\n0\r\nX-Checksum: abc \r\nContent-Length: 99\r\nHost: elsewhere\r\n"
+                  b"Server-Timing: db;dur=5\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body == b"hello", "echoed", status, body)
+        check(conn.trailers == {"x-checksum": "abc", "server-timing": "db;dur=5"}, "the request's trailers came back, "
+              "the forbidden ones dropped", conn.trailers)
+        for bad in (b"Bad Name: x\r\n", b"X-A: 1\r\n folded\r\n", b"X-A: a\x00b\r\n", b"X-A: " + b"v" * 70000 + b"\r\n"):
+            conn = Raw(w.port)
+            conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + bad + b"\r\n")
+            line = conn._line()
+            # the guest answers as soon as it got the request; if the 400 lost that race the
+            # response that started is cut off (no last chunk) and the connection closed
+            if line.startswith(b"HTTP/1.1 200"):
+                check(conn.closed_or_error(), "a response already started is cut off", bad[:20])
+            else:
+                check(line.startswith(b"HTTP/1.1 400"), "malformed trailers: 400", bad[:20], line)
+            conn.close()
+        status, _, body = request(w.port, "POST", "/", b"still here")
+        check(status == 200 and body == b"still here", "served after", status, body)
+        w.stop()
+
+
+@test
 def wat_echo_client_leaves_mid_stream():
     """The client goes away while the guest streams its answer: the guest's next write finds the
     body's reader gone (this echo then traps on purpose), the response is cut, and the server goes on."""
@@ -377,7 +407,9 @@ GUARD = 60.0  # the origin's /slow answers by itself after this: then the test h
 
 class Origin:
     """GET /hello (any path): a fixed body and an x-origin header; /big: 1 MiB; POST /sum: "got=N sha256=H" of the body it
-    read (content-length or chunked); GET /slow: answers once released (or after GUARD)."""
+    read (content-length or chunked) and, after a chunked one, "trailers=" and the trailer lines it got; GET /slow:
+    answers once released (or after GUARD); GET /trailers: a chunked body with trailers (one of them a field that must
+    not be a trailer); GET /bad-trailers: a chunked body whose trailer line is malformed."""
 
     def __init__(self):
         self.slow_seen = threading.Event()
@@ -398,8 +430,21 @@ class Origin:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up
 
+            def chunked(self, trailer_lines):
+                try:
+                    self.send_response(200)
+                    self.send_header("transfer-encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"7\r\ntrailed\r\n0\r\n" + trailer_lines + b"\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
             def do_GET(self):
-                if self.path == "/big":
+                if self.path == "/trailers":
+                    self.chunked(b"X-Sum: 42\r\nContent-Type: text/evil\r\nServer-Timing: origin;dur=1\r\n")
+                elif self.path == "/bad-trailers":
+                    self.chunked(b"Bad Name: 1\r\n")
+                elif self.path == "/big":
                     self.answer(b"x" * (1 << 20))
                 elif self.path == "/slow":
                     origin.slow_seen.set()
@@ -409,19 +454,27 @@ class Origin:
 
             def do_POST(self):
                 body = b""
+                trailers = None
                 if self.headers.get("transfer-encoding", "").lower() == "chunked":
                     origin.chunked_uploads += 1
+                    trailers = b""
                     while True:
                         size = int(self.rfile.readline().split(b";")[0], 16)
                         if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b""):
-                                pass
+                            while True:
+                                line = self.rfile.readline()
+                                if line in (b"\r\n", b""):
+                                    break
+                                trailers += line.rstrip(b"\r\n").lower() + b";"
                             break
                         body += self.rfile.read(size)
                         self.rfile.readline()
                 else:
                     body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                self.answer(b"got=%d sha256=%s" % (len(body), hashlib.sha256(body).hexdigest().encode()))
+                answer = b"got=%d sha256=%s" % (len(body), hashlib.sha256(body).hexdigest().encode())
+                if trailers:
+                    answer += b" trailers=" + trailers
+                self.answer(answer)
 
             def log_message(self, *args):
                 pass
@@ -531,6 +584,41 @@ def wat_client_get_body_back():
             status, headers, body = request(w.port, "GET", "/hello?x=1", None, {"Host": origin.authority})
             check(status == 200 and body == b"hello from the origin, path /hello?x=1", "proxied GET", status, body)
             check(headers.get("x-origin") == "yes", "the origin's header comes back", headers)
+        w.stop()
+
+
+@test
+def wat_client_trailers_both_ways():
+    """Trailers pass through a forwarding guest in both directions: the origin's response trailers
+    reach the guest's response (its trailers future) and go out after the proxied body, without the
+    field that must not be a trailer; a chunked request's trailers reach the origin. The origin's
+    malformed trailers fail the response's body (the guest's trailers future gets an error), so the
+    proxied response is cut off."""
+    with Origin() as origin, Warren(own("p3_proxy")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET /trailers HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body == b"trailed", "proxied", status, body)
+        check(conn.trailers == {"x-sum": "42", "server-timing": "origin;dur=1"}, "the origin's trailers came through",
+              conn.trailers)
+        conn.close()
+        conn = Raw(w.port)
+        conn.send(b"POST /sum HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"3\r\nabc\r\n0\r\nX-Up: 1\r\nTransfer-Encoding: gzip\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body.endswith(b" trailers=x-up: 1;"), "the request's trailers reached the origin",
+              status, body)
+        conn.close()
+        conn = Raw(w.port)
+        conn.send(b"GET /bad-trailers HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        check(conn._line().startswith(b"HTTP/1.1 200"), "the head was proxied")
+        while conn._line():
+            pass
+        check(int(conn._line(), 16) == 7 and conn._take(9) == b"trailed\r\n", "the body was proxied")
+        check(conn.closed_or_error(), "then the response is cut off: no last chunk")
+        conn.close()
+        status, _, body = request(w.port, "GET", "/hello", None, {"Host": origin.authority})
+        check(status == 200, "served after", status)
         w.stop()
 
 
