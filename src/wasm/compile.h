@@ -182,6 +182,10 @@ struct wasm_code {
   uint32_t *param_slots, *result_slots; /* module type index -> slots its params / results take */
   struct wasm_native_code *native;      /* every function's native code, or NULL (native.h) */
   struct wasm_lazy *lazy;               /* lazy translation's state (lazy.c), or NULL: all translated */
+  /* Data segments at instantiation, worked out once (wasm_images_plan_segments): each segment's
+   * length once instantiated (0 for an active one), and the active ones no image holds, in order. */
+  uint32_t *data_len_after_init;
+  uint32_t *data_to_copy, ndata_to_copy;
 };
 
 /* Translate every function body of a validated module; false + err on anything the

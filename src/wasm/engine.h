@@ -45,6 +45,10 @@ struct wasm_table {
   void **elems;
   uint64_t size, max;
   wasm_tabletype type;
+  /* Set when the instance that defines this funcref table wrote its active element segments
+   * into it: those entries are (function index << 1) | 1 of this instance until first read,
+   * so instantiation makes no function object for entries never called (wasm_table_entry). */
+  wasm_instance *lazy_owner;
 };
 
 struct wasm_global {
@@ -200,5 +204,15 @@ const uint32_t *wasm_exception_catch(const wasm_compiled_func *func, const wasm_
 
 /* Table growth shared by the API and table.grow: false when over the maximum. */
 bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init);
+
+/* A lazy entry of `table` (odd: see wasm_table.lazy_owner) made into its function, stored back. */
+wasm_func *wasm_table_resolve(wasm_table *table, uint64_t index);
+static inline bool wasm_table_entry_is_lazy(const void *entry) { return ((uintptr_t)entry & 1) != 0; }
+static inline void *wasm_table_lazy_entry(uint32_t func_index) { return (void *)(((uintptr_t)func_index << 1) | 1); }
+/* Entry `index` (in bounds) as a reference: a lazy one made into its function first. */
+static inline void *wasm_table_entry(wasm_table *table, uint64_t index) {
+  void *e = table->elems[index];
+  return WR_UNLIKELY(wasm_table_entry_is_lazy(e)) && table->lazy_owner ? wasm_table_resolve(table, index) : e;
+}
 
 #endif

@@ -197,6 +197,21 @@ static bool elem_refs(wasm_instance *inst, const wasm_elem_segment *seg, void **
   return true;
 }
 
+/* An active segment's functions for a table this instance defines: imported functions as they
+ * are, defined ones as lazy entries (wasm_table.lazy_owner), which cost no object until used. */
+static bool lazy_elem_refs(wasm_instance *inst, const wasm_elem_segment *seg, void **out, wr_error *err) {
+  const wasm_module *m = inst->module;
+  for (uint32_t k = 0; k < seg->count; k++) {
+    uint32_t index = seg->func_indices[k];
+    if (index >= m->nfunc_imports + m->nfuncs) {
+      wr_error_set(err, "unknown function %u", index);
+      return false;
+    }
+    out[k] = index < m->nfunc_imports ? (void *)inst->funcs[index] : wasm_table_lazy_entry(index);
+  }
+  return true;
+}
+
 /* Active and declarative segments, in module order; the first failure stops (earlier
  * writes stay, as the spec requires). */
 static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *failed) {
@@ -213,20 +228,23 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
       wasm_table *t = inst->tables[seg->table];
       uint64_t offset = (uint32_t)v[0];
       if (offset + inst->elem_len[i] > t->size) return trap_of(store, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
-      if (!elem_refs(inst, seg, t->elems + offset, err)) {
+      if (seg->table >= m->ntable_imports && seg->func_indices) {
+        if (!lazy_elem_refs(inst, seg, t->elems + offset, err)) {
+          *failed = true;
+          return NULL;
+        }
+        t->lazy_owner = inst;
+      } else if (!elem_refs(inst, seg, t->elems + offset, err)) {
         *failed = true;
         return NULL;
       }
     }
     if (seg->mode != WASM_SEG_PASSIVE) inst->elem_len[i] = 0;
   }
-  for (uint32_t i = 0; i < m->ndatas; i++) {
+  /* the active segments no memory image holds (wasm_images_plan_segments) */
+  for (uint32_t k = 0; k < m->code->ndata_to_copy; k++) {
+    uint32_t i = m->code->data_to_copy[k];
     const wasm_data_segment *seg = &m->datas[i];
-    if (seg->mode != WASM_SEG_ACTIVE) continue;
-    if (seg->memory >= m->nmemory_imports && m->code->images[seg->memory - m->nmemory_imports].present) {
-      inst->data_len[i] = 0; /* already in the memory's image */
-      continue;
-    }
     if (!eval_const(inst, seg->offset, v, err)) {
       *failed = true;
       return NULL;
@@ -236,7 +254,6 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
     if (offset > mem->size || seg->data_len > mem->size - offset)
       return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (seg->data_len) memcpy(mem->base + offset, m->bytes + seg->data_offset, seg->data_len);
-    inst->data_len[i] = 0;
   }
   return NULL;
 }
@@ -281,7 +298,8 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
     inst->elem_refs[i] = WR_NEW_ARRAY(void *, seg->count ? seg->count : 1);
     if (!elem_refs(inst, seg, inst->elem_refs[i], err)) return false;
   }
-  for (uint32_t i = 0; i < m->ndatas; i++) inst->data_len[i] = m->datas[i].data_len;
+  /* as they are once instantiated: every active segment is dropped (apply_segments copies them) */
+  if (m->ndatas) memcpy(inst->data_len, m->code->data_len_after_init, m->ndatas * sizeof *inst->data_len);
   return true;
 }
 

@@ -138,7 +138,7 @@ wasm_memtype wasm_memory_type(const wasm_memory *memory); /* current min = curre
 /* ---- tables ---- */
 wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *init, wr_error *err);
 uint64_t wasm_table_size(const wasm_table *table);
-bool wasm_table_get(const wasm_table *table, uint64_t index, void **out);
+bool wasm_table_get(wasm_table *table, uint64_t index, void **out);
 bool wasm_table_set(wasm_table *table, uint64_t index, void *ref);
 wasm_tabletype wasm_table_type(const wasm_table *table); /* current min = current size */
 
