@@ -89,20 +89,6 @@ void wasm_images_build(wasm_module *module) {
   for (uint32_t i = 0; i < module->nmemories; i++) build_one(module, i, &code->images[i]);
 }
 
-void wasm_images_plan_segments(wasm_module *module) {
-  struct wasm_code *code = module->code;
-  uint32_t n = module->ndatas ? module->ndatas : 1;
-  code->data_len_after_init = WR_NEW_ARRAY(uint32_t, n);
-  code->data_to_copy = WR_NEW_ARRAY(uint32_t, n);
-  for (uint32_t i = 0; i < module->ndatas; i++) {
-    const wasm_data_segment *seg = &module->datas[i];
-    bool active = seg->mode == WASM_SEG_ACTIVE;
-    code->data_len_after_init[i] = active ? 0 : seg->data_len;
-    bool in_image = seg->memory >= module->nmemory_imports && code->images[seg->memory - module->nmemory_imports].present;
-    if (active && !in_image) code->data_to_copy[code->ndata_to_copy++] = i;
-  }
-}
-
 bool wasm_image_from_file(wasm_memory_image *image, int fd, uint64_t offset, uint64_t size, uint64_t initial) {
   memset(image, 0, sizeof *image);
   image->present = true;
@@ -143,9 +129,7 @@ void wasm_images_free(struct wasm_code *code) {
   }
   wr_free(code->images);
   code->images = NULL;
-  wr_free(code->data_len_after_init);
-  wr_free(code->data_to_copy);
-  code->data_len_after_init = code->data_to_copy = NULL;
+
 }
 
 bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory) {

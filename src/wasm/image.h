@@ -29,8 +29,6 @@ typedef struct wasm_memory_image {
  * that cannot have one simply has none. */
 void wasm_images_build(wasm_module *module);
 void wasm_images_free(struct wasm_code *code);
-/* After the images: what instantiation does with each data segment (wasm_code.data_to_copy). */
-void wasm_images_plan_segments(wasm_module *module);
 /* An image whose bytes are `size` bytes of file `fd` at `offset` (page-aligned), as a cache file
  * holds them (cache.h): the file is mapped, not copied. False when it cannot be mapped. */
 bool wasm_image_from_file(wasm_memory_image *image, int fd, uint64_t offset, uint64_t size, uint64_t initial);

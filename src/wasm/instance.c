@@ -197,21 +197,6 @@ static bool elem_refs(wasm_instance *inst, const wasm_elem_segment *seg, void **
   return true;
 }
 
-/* An active segment's functions for a table this instance defines: imported functions as they
- * are, defined ones as lazy entries (wasm_table.lazy_owner), which cost no object until used. */
-static bool lazy_elem_refs(wasm_instance *inst, const wasm_elem_segment *seg, void **out, wr_error *err) {
-  const wasm_module *m = inst->module;
-  for (uint32_t k = 0; k < seg->count; k++) {
-    uint32_t index = seg->func_indices[k];
-    if (index >= m->nfunc_imports + m->nfuncs) {
-      wr_error_set(err, "unknown function %u", index);
-      return false;
-    }
-    out[k] = index < m->nfunc_imports ? (void *)inst->funcs[index] : wasm_table_lazy_entry(index);
-  }
-  return true;
-}
-
 /* Active and declarative segments, in module order; the first failure stops (earlier
  * writes stay, as the spec requires). */
 static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *failed) {
@@ -228,11 +213,9 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
       wasm_table *t = inst->tables[seg->table];
       uint64_t offset = (uint32_t)v[0];
       if (offset + inst->elem_len[i] > t->size) return trap_of(store, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
-      if (seg->table >= m->ntable_imports && seg->func_indices) {
-        if (!lazy_elem_refs(inst, seg, t->elems + offset, err)) {
-          *failed = true;
-          return NULL;
-        }
+      void **lazy = m->code->elem_lazy_entries[i];
+      if (lazy) {
+        memcpy(t->elems + offset, lazy, seg->count * sizeof *lazy);
         t->lazy_owner = inst;
       } else if (!elem_refs(inst, seg, t->elems + offset, err)) {
         *failed = true;
@@ -331,7 +314,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   inst->tags = WR_NEW_ARRAY(wasm_tag *, m->ntag_imports + m->ntags + 1);
   inst->elem_refs = WR_NEW_ARRAY(void **, m->nelems + 1);
   inst->elem_len = WR_NEW_ARRAY(uint32_t, m->nelems + 1);
-  inst->data_len = WR_NEW_ARRAY(uint32_t, m->ndatas + 1);
+  inst->data_len = wr_malloc((m->ndatas + 1) * sizeof *inst->data_len); /* create_objects fills it */
   if (!create_objects(inst, imports, err)) return NULL;
 
   bool failed = false;
@@ -351,9 +334,9 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
 
 bool wasm_instance_export(wasm_instance *instance, const char *name, size_t name_len, wasm_extern *out) {
   const wasm_module *m = instance->module;
-  for (uint32_t i = 0; i < m->nexports; i++) {
+  uint32_t i;
+  if (wasm_module_find_export(m, name, name_len, &i)) {
     const wasm_export *e = &m->exports[i];
-    if (e->name.len != name_len || memcmp(e->name.data, name, name_len) != 0) continue;
     out->kind = e->kind;
     switch (e->kind) {
     case WASM_EXTERN_FUNC: out->of.func = wasm_instance_func(instance, e->index); break;
