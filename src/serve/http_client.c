@@ -4,6 +4,7 @@
  * response is complete and read, or the exchange failed). Every callback runs on the worker's
  * thread, either from the event loop (socket, timer, lookup) or from the guest's task. */
 #include "serve/http_client.h"
+#include "serve/socket_repoll.h"
 
 #include <errno.h>
 #include <h2o.h>
@@ -199,6 +200,7 @@ static void start_write(client_conn *c) {
 
 static void on_written(h2o_socket_t *sock, const char *err) {
   client_conn *c = sock->data;
+  serve_socket_repoll(sock);
   c->writing = false;
   stop_timer(&c->write_timer);
   c->inflight.len = 0;

@@ -1,6 +1,7 @@
 /* HTTP/1.1 connections on h2o's event loop: request framing, limits, timeouts, response
  * serialization, and the worker threads. See http_server.h for the contract. */
 #include "serve/http_server.h"
+#include "serve/socket_repoll.h"
 
 #include <errno.h>
 #include <h2o.h>
@@ -698,6 +699,7 @@ static void worker_after_pass(httpd_worker *w) {
 
 static void on_write_done(h2o_socket_t *sock, const char *err) {
   httpd_conn *conn = sock->data;
+  serve_socket_repoll(sock);
   out_buffer *written = &conn->out[conn->pending ^ 1u];
   conn->write_in_flight = false;
   written->len = 0;

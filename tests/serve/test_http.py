@@ -849,6 +849,56 @@ def run_graceful_stop():
     assert code == 0 and "ERROR" not in err, (code, err)
 
 
+def run_hundreds_of_backpressured_connections():
+    """Hundreds of connections whose responses back up, then all drain at once: more sockets turn
+    writable in one pass than one epoll_wait returns (256), while each has its next, pipelined
+    answer ready. h2o 2.2.5 aborted the process on an assertion here (src/serve/socket_repoll.h)."""
+    import selectors
+    srv = Server("--workers", "1")
+    try:
+        conns = []
+        for _ in range(400):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(IO_TIMEOUT)
+            s.connect(("127.0.0.1", srv.port))
+            conns.append(s)
+        for round_ in range(3):
+            for s in conns:
+                s.sendall(b"GET /bytes/200000 HTTP/1.1\r\nHost: t\r\n\r\n" + b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n" * 3)
+            time.sleep(0.3)  # every response stuck on a full socket buffer
+            want = 200000 + 3 * len(b"hello\n")
+            got = {s: 0 for s in conns}
+            sel = selectors.DefaultSelector()
+            for s in conns:
+                s.setblocking(False)
+                sel.register(s, selectors.EVENT_READ)
+            bodies = {s: b"" for s in conns}
+            deadline = time.time() + IO_TIMEOUT * 3
+            done = 0
+            while done < len(conns) and time.time() < deadline:
+                for key, _ in sel.select(timeout=1.0):
+                    s = key.fileobj
+                    data = s.recv(1 << 20)
+                    assert data, "the server closed a connection (round %d)" % round_
+                    bodies[s] += data
+                    if bodies[s].count(b"HTTP/1.1 200") == 4 and bodies[s].endswith(b"hello\n"):
+                        sel.unregister(s)
+                        done += 1
+            sel.close()
+            assert done == len(conns), "%d of %d connections answered (round %d)" % (done, len(conns), round_)
+            for s in conns:
+                s.setblocking(True)
+                s.settimeout(IO_TIMEOUT)
+            assert srv.proc.poll() is None, "the server died"
+        assert get(srv.port)[2] == b"hello\n"
+        for s in conns:
+            s.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0, "server exit %r: %s" % (code, err[-2000:])
+
+
 def main():
     srv = Server()
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
@@ -878,7 +928,8 @@ def main():
                      ("trickled_body_hits_the_body_deadline", run_trickled_body_hits_the_body_deadline),
                      ("graceful_stop", run_graceful_stop),
                      ("task_does_not_block_the_loop", run_task_does_not_block_the_loop),
-                     ("request_limit", run_request_limit)):
+                     ("request_limit", run_request_limit),
+                     ("hundreds_of_backpressured_connections", run_hundreds_of_backpressured_connections)):
         try:
             fn()
             passed += 1
