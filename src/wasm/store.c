@@ -13,7 +13,7 @@
 /* Value stacks (64 MiB of address space each) are kept for reuse per thread, like memory
  * reservations: a store per request must not pay an mmap + munmap. Validated code never reads
  * a slot it did not write, so a reused stack needs no clearing. */
-enum { VALUE_STACK_CACHE = 8 };
+enum { VALUE_STACK_CACHE = 256 };
 #define VALUE_STACK_BYTES ((size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot))
 static _Thread_local struct {
   void *stack[VALUE_STACK_CACHE];
