@@ -280,11 +280,12 @@ const char *cm_host_interface_name(const cm_host_interface *iface) { return ifac
 
 const cm_type *cm_host_interface_type(const cm_host_interface *iface) { return iface->type; }
 
-bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
-                                  void **env) {
+bool cm_host_interface_impl(const cm_host_interface *iface, const char *func, cm_host_impl *impl,
+                            cm_host_async_impl *async_impl, void **env) {
   int64_t i = func_index(iface, func);
-  if (i < 0 || !iface->funcs[i].async_impl) return false;
-  *impl = iface->funcs[i].async_impl;
+  if (i < 0 || !(iface->funcs[i].async_impl || iface->funcs[i].impl)) return false;
+  *async_impl = iface->funcs[i].async_impl;
+  *impl = *async_impl ? NULL : iface->funcs[i].impl;
   *env = iface->funcs[i].env;
   return true;
 }
@@ -293,6 +294,15 @@ bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm
   int64_t i = func_index(iface, func);
   if (i < 0 || !iface->funcs[i].impl) return false;
   *impl = iface->funcs[i].impl;
+  *env = iface->funcs[i].env;
+  return true;
+}
+
+bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
+                                  void **env) {
+  int64_t i = func_index(iface, func);
+  if (i < 0 || !iface->funcs[i].async_impl) return false;
+  *impl = iface->funcs[i].async_impl;
   *env = iface->funcs[i].env;
   return true;
 }

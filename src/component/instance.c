@@ -235,9 +235,9 @@ static bool instance_export(cm_component_instance *inst, const rt_instance *ri, 
     cm_func *f = cm_arena_alloc(inst->root->arena, sizeof *f);
     f->kind = CM_FUNC_HOST;
     f->type = &type->func;
-    if (cm_host_interface_async_func(ri->host, name, &f->async_impl, &f->env)) f->kind = CM_FUNC_HOST_ASYNC;
-    else if (!cm_host_interface_func(ri->host, name, &f->impl, &f->env))
+    if (!cm_host_interface_impl(ri->host, name, &f->impl, &f->async_impl, &f->env))
       return fail(err, "the host does not implement %s#%s", cm_host_interface_name(ri->host), name);
+    if (f->async_impl) f->kind = CM_FUNC_HOST_ASYNC;
     out->func = f;
     return true;
   }
