@@ -4,57 +4,9 @@
  * it is the same object the function's export gives. Calls come from the owner and from another
  * instance that imports the table. Usage: lazy_table_test DIR (holding lazy_table.wasm and
  * lazy_table_user.wasm); run on both tiers. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "wasm/engine.h"
+#include "../check.h"
+#include "module_files.h"
 #include "wasm/runtime.h"
-
-static int failures;
-
-#define CHECK(cond)                                                               \
-  do {                                                                            \
-    if (!(cond)) {                                                                \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
-      failures++;                                                                 \
-    }                                                                             \
-  } while (0)
-
-static wasm_module *load(const char *dir, const char *name) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  size_t size = (size_t)ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = malloc(size);
-  if (fread(bytes, 1, size, f) != size) exit(2);
-  fclose(f);
-  wr_error err = {0};
-  wasm_features features = wasm_features_default();
-  features.tail_call = true;
-  wasm_module *m = wasm_module_load(bytes, size, &features, &err, NULL);
-  free(bytes);
-  if (!m) {
-    fprintf(stderr, "%s: %s\n", name, err.message);
-    exit(2);
-  }
-  return m;
-}
-
-static wasm_extern export_of(wasm_instance *inst, const char *name) {
-  wasm_extern e;
-  if (!wasm_instance_export(inst, name, strlen(name), &e)) {
-    fprintf(stderr, "missing export %s\n", name);
-    exit(2);
-  }
-  return e;
-}
 
 static wasm_slot call2(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a, uint32_t b) {
   wasm_slot slots[2] = {a, b};
@@ -75,13 +27,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: lazy_table_test DIR\n");
     return 2;
   }
-  wasm_module *owner_module = load(argv[1], "lazy_table.wasm");
-  wasm_module *user_module = load(argv[1], "lazy_table_user.wasm");
+  wasm_features features = wasm_features_default();
+  features.tail_call = true;
+  wasm_module *owner_module = load(argv[1], "lazy_table.wasm", features);
+  wasm_module *user_module = load(argv[1], "lazy_table_user.wasm", features);
   wasm_store *store = wasm_store_new();
-  wr_error err = {0};
-  wasm_trap *trap = NULL;
-  wasm_instance *owner = wasm_instantiate(store, owner_module, NULL, 0, &trap, &err);
-  CHECK(owner != NULL && trap == NULL);
+  wasm_instance *owner = instantiate(store, owner_module, NULL, 0);
   wasm_table *table = export_of(owner, "table").of.table;
 
   /* instantiation made no object for the table's functions */
@@ -98,24 +49,21 @@ int main(int argc, char **argv) {
   CHECK((wasm_func *)(uintptr_t)call2(store, owner, "get", DOUBLE, 0) == doubled);
 
   wasm_extern imports[1] = {export_of(owner, "table")};
-  wasm_instance *user = wasm_instantiate(store, user_module, imports, 1, &trap, &err);
-  CHECK(user != NULL && trap == NULL);
+  wasm_instance *user = instantiate(store, user_module, imports, 1);
   /* another instance's call_indirect and tail call through the owner's table */
   CHECK((uint32_t)call2(store, user, "tail_apply_theirs", SQUARE, 9) == 81);
   CHECK(owner->funcs[SQUARE] != NULL && table->elems[SQUARE] == owner->funcs[SQUARE]);
   /* a copy into another table holds functions, not the owner's lazy entries */
-  wasm_instance *fresh_owner = wasm_instantiate(store, owner_module, NULL, 0, &trap, &err);
-  CHECK(fresh_owner != NULL);
+  wasm_instance *fresh_owner = instantiate(store, owner_module, NULL, 0);
   wasm_extern fresh_imports[1] = {export_of(fresh_owner, "table")};
-  wasm_instance *copier = wasm_instantiate(store, user_module, fresh_imports, 1, &trap, &err);
-  CHECK(copier != NULL);
+  wasm_instance *copier = instantiate(store, user_module, fresh_imports, 1);
   CHECK((uint32_t)call2(store, copier, "copy_then_apply", SQUARE, 7) == 49);
   wasm_table *mine = copier->tables[1];
   for (uint32_t k = 0; k < 3; k++) CHECK(mine->elems[k] == fresh_owner->funcs[k] && mine->elems[k] != NULL);
   CHECK((uint32_t)call2(store, copier, "apply_theirs", DOUBLE, 4) == 8);
 
   /* the host's read of an entry */
-  wasm_instance *third = wasm_instantiate(store, owner_module, NULL, 0, &trap, &err);
+  wasm_instance *third = instantiate(store, owner_module, NULL, 0);
   wasm_table *third_table = export_of(third, "table").of.table;
   void *ref = NULL;
   CHECK(wasm_table_get(third_table, TRIPLE, &ref) && ref == third->funcs[TRIPLE] && ref != NULL);
