@@ -37,6 +37,9 @@ if(WAT2WASM)
   add_test(NAME engine_lazy_table COMMAND lazy_table_test ${ENGINE_TEST_OUT})
   add_test(NAME engine_lazy_table_interp COMMAND lazy_table_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_lazy_table_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
+  # memory images reset through /proc/self/pagemap reads, as on kernels without PAGEMAP_SCAN
+  add_test(NAME engine_unit_pagemap_read COMMAND engine_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_unit_pagemap_read PROPERTIES ENVIRONMENT WARREN_PAGEMAP_SCAN=off)
   # the engine tests with every function translated at load
   add_test(NAME engine_unit_eager COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)
