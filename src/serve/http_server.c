@@ -1076,7 +1076,8 @@ static void *worker_main(void *arg) {
   if (cfg->handler.worker_start) w->worker_state = cfg->handler.worker_start(cfg->handler.user, w);
   if (atomic_load(&w->stop_requested)) worker_begin_stop(w);
 
-  bool more = false;
+  bool more = true; /* the idle hook's first run comes after one pass that does not wait: work
+                     * worker_start queued (tasks it spawned) must not wait for a first event */
   while (!(w->stopping && w->conn_count == 0 && w->holds == 0)) {
     h2o_evloop_run(w->loop, more ? 0 : INT32_MAX);
     more = w->idle_hook ? w->idle_hook(w->idle_hook_arg) : false;

@@ -129,6 +129,7 @@ static void worker_stop(void *worker_state) {
     w->slice->store = NULL;
     pthread_mutex_unlock(&w->slice->lock);
   }
+  WR_VEC_FREE(&w->to_create);
   wr_free(w);
 }
 

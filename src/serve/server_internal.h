@@ -11,6 +11,7 @@
 #include <h2o.h>
 
 #include "base/rate_limit.h"
+#include "base/vec.h"
 #include "component/instance.h"
 #include "serve/http_streams.h"
 #include "serve/request_p3.h"
@@ -169,6 +170,11 @@ struct serve_worker {
   slice_slot *slice;       /* this worker's (NULL past MAX_WORKERS: no preemption) */
   bool stopping;           /* the server is shutting down */
   unsigned cut_requests;   /* in-flight requests the shutdown cut */
+  /* Instances the pool asked for, made one per turn of the scheduler by one task
+   * (instance_factory.c), so that a burst of requests does not hold a burst of instances */
+  WR_VEC(wr_pool_instance *) to_create;
+  size_t to_create_head;
+  bool creator_running;
 };
 
 /* server.c */
