@@ -21,6 +21,7 @@ serve_instance *serve_instance_new(serve_app *app, serve_worker *worker, uint64_
   serve_instance *si = WR_NEW(serve_instance);
   si->worker = worker;
   si->id = id;
+  if (worker) worker->live_instances++;
   si->store = wasm_store_new();
   wasm_store_set_max_memory_size(si->store, app->options.max_memory_bytes);
   si->p2 = wasi_p2_ctx_new(&app->options.wasi);
@@ -71,6 +72,7 @@ serve_instance *serve_instance_new(serve_app *app, serve_worker *worker, uint64_
 }
 
 void serve_instance_free(serve_instance *si) {
+  if (si->worker) si->worker->live_instances--;
   cm_component_instance_free(si->instance);
   wasi_p2_ctx_free(si->p2);
   wasi_http_ctx_free(si->http);
@@ -101,18 +103,19 @@ static void create_now(serve_worker *w, wr_pool_instance *token) {
   wr_pool_created(token, si, wr_monotonic_ns() - start, NULL);
 }
 
-/* The creator task: the instances the pool asked for, oldest first, one per turn of the
- * scheduler. A request granted to a new instance runs before the next one is made, so a guest
- * that answers without waiting is gone before its successor exists, and a burst of requests on
- * fresh instances (p2) holds two of them, not one per request with the stacks, memory slots and
- * page tables of each. Guests that wait do not hold the next creation back. */
+/* Instances are made at once while a worker holds few (CREATE_AHEAD); beyond that by the creator
+ * task, one per turn of the scheduler, so that the requests granted to the new instances run,
+ * and those that answer without waiting are gone, before more are made. A burst of requests on
+ * fresh instances (p2) then holds a few of them, not one per request with the stacks, memory
+ * slots and page tables of each. Guests that wait hold creation back by a turn at most. */
+enum { CREATE_AHEAD = 8 };
 static void run_creator(void *arg) {
   serve_worker *w = arg;
   while (w->to_create_head < w->to_create.len) {
+    if (w->live_instances >= CREATE_AHEAD) wr_task_yield();
     wr_pool_instance *token = w->to_create.items[w->to_create_head++];
     if (w->to_create_head == w->to_create.len) w->to_create.len = w->to_create_head = 0;
     create_now(w, token);
-    if (w->to_create_head < w->to_create.len) wr_task_yield();
   }
   w->creator_running = false;
 }
@@ -124,6 +127,10 @@ static void creator_done(void *arg) {
 
 static void factory_create(void *ctx, wr_pool_instance *token) {
   serve_worker *w = ctx;
+  if (!w->creator_running && w->live_instances < CREATE_AHEAD) {
+    create_now(w, token);
+    return;
+  }
   WR_VEC_PUSH(&w->to_create, token);
   if (w->creator_running) return;
   httpd_worker_hold(w->httpd);

@@ -175,6 +175,7 @@ struct serve_worker {
   WR_VEC(wr_pool_instance *) to_create;
   size_t to_create_head;
   bool creator_running;
+  unsigned live_instances; /* made and not yet freed */
 };
 
 /* server.c */

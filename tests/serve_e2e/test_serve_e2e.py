@@ -999,8 +999,8 @@ def pool_idle_timeout_retires():
 
 @test
 def pool_burst_on_fresh_instances_holds_few():
-    """200 requests at once to a p2 guest, a fresh instance each: the worker makes instances one
-    per turn of its scheduler and each request runs before the next instance is made, so the
+    """200 requests at once to a p2 guest, a fresh instance each: the worker makes at most 8
+    instances per turn of its scheduler and their requests run before more are made, so the
     burst never holds more than a few at once. It held one per request (200 stacks, memory slots
     and page tables), and throughput fell tenfold at a few hundred connections."""
     with Warren(corpus("wat/http-hello.wasm"), log="debug") as w:
@@ -1020,7 +1020,7 @@ def pool_burst_on_fresh_instances_holds_few():
                 live -= 1
             peak = max(peak, live)
         check(started == 200, "a fresh instance per request", started)
-        check(peak <= 8, "instances alive at once", peak)
+        check(peak <= 16, "instances alive at once", peak)
         w.stop()
 
 
