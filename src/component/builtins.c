@@ -585,6 +585,6 @@ bool cm_builtin_func(cm_component_instance *inst, const cm_canon *cn, wasm_memor
   b->memory = memory;
   b->realloc = realloc_fn;
   b->table = table;
-  *out = wasm_func_new_host(inst->root->store, cn->core_type, fn, b);
+  *out = wasm_func_new_host_canonical(inst->root->store, cn->core_type, fn, b);
   return true;
 }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../wasm/runtime.h"
 #include "decode_internal.h"
 
 static const char *const canon_names[] = {
@@ -395,6 +396,9 @@ bool cm_read_canon(cm_decoder *d, wasm_reader *r, cm_scope *scope, uint32_t def)
     return cm_fail(r, at, "malformed canonical definition 0x%02x", op);
   }
   if (!ok) return false;
+  /* interned once here: every instance makes host functions of these types (lowered imports,
+   * built-ins), and interning takes a process-wide lock */
+  if (cn.core_type) cn.core_type = wasm_type_canonical(cn.core_type);
   cm_item item = {.def = def};
   cm_sort sort = CM_SORT_CORE_FUNC;
   if (cn.kind == CM_CANON_LIFT) {

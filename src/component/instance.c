@@ -449,7 +449,7 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
     lf->encoding = cn->opts.string_encoding;
     lf->async = cn->opts.async;
     out->core.kind = WASM_EXTERN_FUNC;
-    out->core.of.func = wasm_func_new_host(root->store, cn->core_type, cm_lowered_call, lf);
+    out->core.of.func = wasm_func_new_host_canonical(root->store, cn->core_type, cm_lowered_call, lf);
     return true;
   }
   case CM_CANON_RESOURCE_NEW:
@@ -462,7 +462,7 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
                       : cn->kind == CM_CANON_RESOURCE_REP ? resource_rep_call
                                                           : resource_drop_call;
     out->core.kind = WASM_EXTERN_FUNC;
-    out->core.of.func = wasm_func_new_host(root->store, cn->core_type, fn, rb);
+    out->core.of.func = wasm_func_new_host_canonical(root->store, cn->core_type, fn, rb);
     return true;
   }
   default:

@@ -153,8 +153,6 @@ struct wasm_store {
   WR_VEC(wasm_exec_stack *) stacks;
 };
 
-/* The process-wide canonical copy of a function type (typeintern.c). */
-const wasm_functype *wasm_type_canonical(const wasm_functype *type);
 /* Fills a defined function's object (owned by its instance) of module type `type_index`. */
 void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_index, const wasm_compiled_func *code);
 

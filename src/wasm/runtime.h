@@ -114,6 +114,12 @@ typedef wasm_trap *(*wasm_host_fn)(wasm_caller *caller, void *env, wasm_slot *sl
 
 wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm_host_fn fn,
                               void *env);
+/* The process-wide canonical copy of a function type (typeintern.c): equal types are one
+ * pointer, never freed. */
+const wasm_functype *wasm_type_canonical(const wasm_functype *type);
+/* wasm_func_new_host for a type wasm_type_canonical returned (no interning on the way). */
+wasm_func *wasm_func_new_host_canonical(wasm_store *store, const wasm_functype *canonical, wasm_host_fn fn,
+                                        void *env);
 /* The memory of the instance whose code made this host call (its memory 0), or NULL. */
 wasm_memory *wasm_caller_memory(wasm_caller *caller);
 wasm_store *wasm_caller_store(wasm_caller *caller);

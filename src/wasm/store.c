@@ -181,8 +181,13 @@ static void func_init(wasm_func *f, const wasm_functype *type) {
 }
 
 wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm_host_fn fn, void *env) {
+  return wasm_func_new_host_canonical(store, wasm_type_canonical(type), fn, env);
+}
+
+wasm_func *wasm_func_new_host_canonical(wasm_store *store, const wasm_functype *canonical, wasm_host_fn fn,
+                                        void *env) {
   wasm_func *f = WR_NEW(wasm_func);
-  func_init(f, wasm_type_canonical(type));
+  func_init(f, canonical);
   f->host = fn;
   f->env = env;
   WR_VEC_PUSH(&store->funcs, f);
