@@ -1,0 +1,152 @@
+/* What the native tier's files (native*.c) share: the builder, the context native code reads
+ * from r13, the frame operands, and the emitters one file offers the others. */
+#ifndef WARREN_WASM_NATIVE_INTERNAL_H
+#define WARREN_WASM_NATIVE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "code_arena.h"
+#include "compile.h"
+#include "native.h"
+
+/* -DWARREN_NO_NATIVE builds the interpreter alone. */
+#if defined(__x86_64__) && WASM_GUARDED_MEMORY && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(WARREN_NO_NATIVE)
+#define WASM_NATIVE 1
+#else
+#define WASM_NATIVE 0
+#endif
+
+#if WASM_NATIVE
+
+#include "x64.h"
+
+/* What a native call needs at hand, addressed from r13. */
+typedef struct native_ctx {
+  uint8_t *mem_base; /* memory 0's; a guarded memory grows in place, so it never moves */
+  wasm_instance *inst;
+  wasm_global **globals;
+  wasm_table **tables;
+  wasm_func **funcs;
+  const wasm_functype *const *types;
+  wasm_slot *stack_end;
+  uintptr_t native_limit; /* rsp may not go below */
+  void *entry_rsp;        /* for unwinding a trap */
+  atomic_int *interrupt;
+  wasm_store *store;
+  wasm_exec_stack *xs;
+  wasm_trap *trap; /* a trap object from a call out (host function, other instance) */
+} native_ctx;
+
+#define CX(field) x64_at(R13, (int32_t)offsetof(native_ctx, field))
+
+typedef uint32_t (*native_enter_fn)(wasm_slot *fp, native_ctx *cx, const void *code);
+
+struct wasm_native_code {
+  uint8_t *base;
+  size_t size;
+  native_enter_fn enter;
+  /* Lazy translation: entries[i] is defined function i's code once translated, else its stub that
+   * translates it (native code reads it with a plain load; C with atomics). */
+  _Atomic(const void *) *entries;
+  const uint8_t **translate_stubs; /* the initial entries */
+  uint32_t nfuncs;
+  wasm_code_arena *arena; /* where translated functions go */
+};
+
+enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
+
+typedef struct fixup {
+  size_t at;       /* the rel32 to patch */
+  size_t rel_base; /* it is relative to this buffer position */
+  uint32_t target; /* a word index (branches) or a defined function (calls) */
+} fixup;
+
+/* An interrupt check of the function being translated, whose slow path is emitted after it. */
+typedef struct interrupt_check {
+  size_t jcc_at;    /* the rel32 of its branch to the slow path */
+  size_t resume_at; /* where the guest goes on */
+} interrupt_check;
+
+struct wasm_native_builder {
+  x64_buf b;
+  const wasm_module *module;
+  size_t exit_at, propagate_at, trap_at[TRAP_KINDS];
+  size_t *func_at; /* per defined function (eager translation only) */
+  size_t last_func_at;
+  /* Lazy translation: calls between defined functions go through this code's entries */
+  const struct wasm_native_code *lazy;
+  WR_VEC(fixup) calls;
+  /* per function */
+  const wasm_compiled_func *f;
+  const uint32_t *code;
+  uint32_t *native_at; /* word index -> buffer position of the instruction starting there */
+  size_t native_cap;
+  WR_VEC(fixup) branches;
+  WR_VEC(interrupt_check) interrupt_checks;
+};
+
+#define NO_POS UINT32_MAX
+
+/* ---- operands ---- */
+
+static inline x64_mem slot(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
+
+/* The value of a slot of the function's constant pool, known at translation time. */
+static inline bool const_slot(const wasm_native_builder *nb, uint32_t s, uint64_t *value) {
+  const wasm_compiled_func *f = nb->f;
+  if (s < f->nlocal_slots || s >= f->nparam_slots + f->init_len) return false;
+  *value = f->init[s - f->nparam_slots];
+  return true;
+}
+
+static inline void jump_to_trap(wasm_native_builder *nb, int cc, wasm_trap_kind kind) {
+  x64_jcc_to(&nb->b, cc, nb->trap_at[kind]);
+}
+
+/* The target of the branch whose distance is in word k of the instruction at `pc`. */
+static inline uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uint32_t k) {
+  return (uint32_t)((int64_t)pc + k + (int32_t)nb->code[pc + k]);
+}
+
+/* eax = slot a + slot b (i32) */
+static inline void sum32(wasm_native_builder *nb, uint32_t a, uint32_t b_slot) {
+  x64_load32(&nb->b, RAX, slot(a));
+  x64_alu_mem(&nb->b, false, ALU_ADD, RAX, slot(b_slot));
+}
+
+/* ---- control (native.c) ---- */
+
+/* A branch to word `target` of the function; `cc` < 0 for an unconditional jump. */
+void native_branch(wasm_native_builder *nb, int cc, uint32_t target);
+/* A loop's back-edge: checks the interrupt flag when taken. */
+void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target);
+/* Function entry and loop back-edges: one compare and a branch not taken while the flag is clear. */
+void native_emit_interrupt_check(wasm_native_builder *nb);
+/* The out-of-line slow paths of the function's interrupt checks, after its body. */
+void native_emit_interrupt_stubs(wasm_native_builder *nb);
+/* The instruction at `pc` run by the interpreter. */
+void native_emit_step(wasm_native_builder *nb, uint32_t pc);
+/* Translates the instruction at word `pc`; false when it has no template (the caller then
+ * steps it). */
+bool native_emit_op(wasm_native_builder *nb, uint32_t pc);
+
+/* ---- templates by instruction family: each false when `pc` is not of its family ---- */
+
+bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc);   /* native_calls.c */
+bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc); /* native_emit_memory.c */
+bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc);    /* native_emit_int.c */
+bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc);  /* native_emit_float.c */
+
+/* ---- modules (native_module.c) ---- */
+
+/* The entry (C ABI: fp, cx, code), the exit every trap unwinds to, and one stub per trap kind. */
+void native_emit_entry_and_traps(wasm_native_builder *nb);
+
+#define CMP_CCS(M)                                                                              \
+  M(eq, CC_E) M(ne, CC_NE) M(lt_s, CC_L) M(lt_u, CC_B) M(gt_s, CC_G) M(gt_u, CC_A) M(le_s, CC_LE) \
+  M(le_u, CC_BE) M(ge_s, CC_GE) M(ge_u, CC_AE)
+
+#endif /* WASM_NATIVE */
+
+#endif
