@@ -54,18 +54,21 @@ void native_emit_interrupt_check(wasm_native_builder *nb) {
   check.resume_at = b->len;
   WR_VEC_PUSH(&nb->interrupt_checks, check);
 }
-/* One stub per check: only pinned callee-saved registers are live between instructions, so the
- * slow path is a plain C call, then back to the check's resume point. */
+/* One stub per check: besides the pinned callee-saved registers only the cached locals are live
+ * between instructions, so the slow path saves them, makes a plain C call, reloads them and goes
+ * back to the check's resume point. */
 void native_emit_interrupt_stubs(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
   for (size_t i = 0; i < nb->interrupt_checks.len; i++) {
     const interrupt_check *check = &nb->interrupt_checks.items[i];
     x64_link(b, check->jcc_at, b->len);
+    native_spill_cached(nb, UINT32_MAX);
     x64_mov_rr(b, true, RDI, R13);
-    x64_lea(b, true, RSI, slot(nb->f->frame_slots));
+    x64_lea(b, true, RSI, frame_at(nb->f->frame_slots));
     x64_call_abs(b, (const void *)native_poll_interrupt);
     x64_test_rr(b, false, RAX, RAX);
     x64_jcc_to(b, CC_NE, nb->propagate_at);
+    native_reload_cached(nb);
     x64_jmp_to(b, check->resume_at);
   }
 }
@@ -83,12 +86,14 @@ void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target) {
 /* The instruction at `pc` run by the interpreter. */
 void native_emit_step(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
+  native_spill_cached(nb, UINT32_MAX); /* the interpreter reads and writes the frame */
   x64_load64(b, RDI, CX(inst));
   x64_mov_rr(b, true, RSI, RBX);
   x64_mov_imm64(b, RDX, (uint64_t)(uintptr_t)(nb->code + pc));
   x64_call_abs(b, (const void *)wasm_interp_step);
   x64_test_rr(b, false, RAX, RAX);
   x64_jcc_to(b, CC_NE, nb->propagate_at);
+  native_reload_cached(nb);
 }
 
 /* Data movement and control flow. */
@@ -98,46 +103,46 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
   switch ((enum wasm_iop)ins[0]) {
   /* ---- data movement ---- */
   case WASM_IOP_copy:
-    x64_load64(b, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_copy2:
-    x64_load64(b, RAX, slot(ins[2]));
-    x64_load64(b, RCX, slot(ins[2] + 1));
-    x64_store64(b, slot(ins[1]), RAX);
-    x64_store64(b, slot(ins[1] + 1), RCX);
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_load64(b, RCX, slot(nb, ins[2] + 1));
+    x64_store64(b, slot(nb, ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1] + 1), RCX);
     return true;
   case WASM_IOP_copy_pair:
-    x64_load64(b, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
-    x64_load64(b, RAX, slot(ins[4]));
-    x64_store64(b, slot(ins[3]), RAX);
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
+    x64_load64(b, RAX, slot(nb, ins[4]));
+    x64_store64(b, slot(nb, ins[3]), RAX);
     return true;
   case WASM_IOP_const32:
     x64_mov_imm32(b, RAX, ins[2]);
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_const64:
     x64_mov_imm64(b, RAX, (uint64_t)ins[2] | (uint64_t)ins[3] << 32);
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_select:
-    x64_load32(b, RCX, slot(ins[4]));
-    x64_load64(b, RAX, slot(ins[2]));
+    x64_load32(b, RCX, slot(nb, ins[4]));
+    x64_load64(b, RAX, slot(nb, ins[2]));
     x64_test_rr(b, false, RCX, RCX);
-    x64_cmov_mem(b, true, CC_E, RAX, slot(ins[3]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_cmov_mem(b, true, CC_E, RAX, slot(nb, ins[3]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_global_get:
     x64_load64(b, RAX, CX(globals));
     x64_load64(b, RAX, x64_at(RAX, (int32_t)(ins[2] * 8)));
     x64_load64(b, RAX, x64_at(RAX, (int32_t)offsetof(wasm_global, value)));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_global_set:
     x64_load64(b, RCX, CX(globals));
     x64_load64(b, RCX, x64_at(RCX, (int32_t)(ins[1] * 8)));
-    x64_load64(b, RAX, slot(ins[2]));
+    x64_load64(b, RAX, slot(nb, ins[2]));
     x64_store64(b, x64_at(RCX, (int32_t)offsetof(wasm_global, value)), RAX);
     return true;
 
@@ -156,7 +161,7 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
     bool unless = op == WASM_IOP_br_unless || op == WASM_IOP_br_unless_back || op == WASM_IOP_br_unless64 ||
                   op == WASM_IOP_br_unless_back64;
     bool back = op == WASM_IOP_br_if_back || op == WASM_IOP_br_unless_back || op == WASM_IOP_br_unless_back64;
-    x64_cmp_mem_imm8(b, w, slot(ins[1]), 0);
+    x64_cmp_mem_imm8(b, w, slot(nb, ins[1]), 0);
     if (back) native_branch_back(nb, unless ? CC_E : CC_NE, target_of(nb, pc, 2));
     else native_branch(nb, unless ? CC_E : CC_NE, target_of(nb, pc, 2));
     return true;
@@ -173,8 +178,8 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
              op == WASM_IOP_br_unless_i64_##name;                    \
     bool unless = op == WASM_IOP_br_unless_##name || op == WASM_IOP_br_unless_i64_##name; \
     bool back = op == WASM_IOP_br_if_back_##name || op == WASM_IOP_br_if_back_i64_##name; \
-    x64_load64(b, RAX, slot(ins[1]));                                \
-    x64_alu_mem(b, w, ALU_CMP, RAX, slot(ins[2]));                   \
+    x64_load64(b, RAX, slot(nb, ins[1]));                                \
+    x64_alu_mem(b, w, ALU_CMP, RAX, slot(nb, ins[2]));                   \
     int c = unless ? (cc) ^ 1 : (cc);                                \
     if (back) native_branch_back(nb, c, target_of(nb, pc, 3));              \
     else native_branch(nb, c, target_of(nb, pc, 3));                        \
@@ -182,16 +187,16 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
   }                                                                  \
   case WASM_IOP_i32_add_br_if_back_##name:                           \
     sum32(nb, ins[2], ins[3]);                                       \
-    x64_store64(b, slot(ins[1]), RAX);                               \
-    x64_load32(b, RAX, slot(ins[4]));                                \
-    x64_alu_mem(b, false, ALU_CMP, RAX, slot(ins[5]));               \
+    x64_store64(b, slot(nb, ins[1]), RAX);                               \
+    x64_load32(b, RAX, slot(nb, ins[4]));                                \
+    x64_alu_mem(b, false, ALU_CMP, RAX, slot(nb, ins[5]));               \
     native_branch_back(nb, cc, target_of(nb, pc, 6));                       \
     return true;
     CMP_CCS(FUSED)
 #undef FUSED
   case WASM_IOP_br_table: {
     uint32_t n = ins[2];
-    x64_load32(b, RAX, slot(ins[1]));
+    x64_load32(b, RAX, slot(nb, ins[1]));
     x64_mov_imm32(b, RCX, n - 1);
     x64_alu_rr(b, false, ALU_CMP, RAX, RCX);
     x64_cmov_rr(b, false, CC_AE, RAX, RCX);

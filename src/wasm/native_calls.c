@@ -16,14 +16,18 @@ static uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *ar
   cx->trap = t;
   return WASM_TRAP_HOST + 1;
 }
+/* The callee runs in C: the cached locals go to the frame first and come back after (the call
+ * clobbers the caller-saved registers). */
 static void emit_call_out(wasm_native_builder *nb, uint32_t base) {
   x64_buf *b = &nb->b;
+  native_spill_cached(nb, UINT32_MAX);
   x64_mov_rr(b, true, RDI, R13);
-  x64_lea(b, true, RDX, slot(base));
-  x64_lea(b, true, RCX, slot(nb->f->frame_slots));
+  x64_lea(b, true, RDX, frame_at(base));
+  x64_lea(b, true, RCX, frame_at(nb->f->frame_slots));
   x64_call_abs(b, (const void *)native_call_out);
   x64_test_rr(b, false, RAX, RAX);
   x64_jcc_to(b, CC_NE, nb->propagate_at);
+  native_reload_cached(nb);
 }
 /* rax = the current code of defined function def_index (lazy translation). */
 static void load_entry(wasm_native_builder *nb, uint32_t def_index) {
@@ -31,10 +35,12 @@ static void load_entry(wasm_native_builder *nb, uint32_t def_index) {
   x64_load64(&nb->b, RAX, x64_at(RAX, 0));
 }
 /* A native call of the function whose code address is in rax (or, def_index != NO_POS, of
- * that defined function) with its frame at slot `base`. */
+ * that defined function) with its frame at slot `base`. The callee keeps its own locals in the
+ * same registers: ours go to the frame first and come back after. */
 static void emit_native_call(wasm_native_builder *nb, uint32_t def_index, uint32_t base) {
   x64_buf *b = &nb->b;
-  if (base) x64_lea(b, true, RBX, slot(base));
+  native_spill_cached(nb, UINT32_MAX);
+  if (base) x64_lea(b, true, RBX, frame_at(base));
   if (def_index != NO_POS && nb->lazy) {
     load_entry(nb, def_index);
     x64_call_reg(b, RAX);
@@ -46,8 +52,11 @@ static void emit_native_call(wasm_native_builder *nb, uint32_t def_index, uint32
     x64_call_reg(b, RAX);
   }
   if (base) x64_lea(b, true, RBX, x64_at(RBX, -(int32_t)(base * 8)));
+  native_reload_cached(nb);
 }
+/* The results are in slots 0..: those of them that are cached locals go to the frame. */
 static void emit_return(wasm_native_builder *nb) {
+  native_spill_cached(nb, nb->f->nresult_slots);
   x64_alu_imm(&nb->b, true, ALU_ADD, RSP, 8);
   x64_ret(&nb->b);
 }
@@ -57,7 +66,7 @@ static void emit_indirect_callee(wasm_native_builder *nb, uint32_t type, uint32_
   x64_buf *b = &nb->b;
   x64_load64(b, RAX, CX(tables));
   x64_load64(b, RAX, x64_at(RAX, (int32_t)(table * 8)));
-  x64_load32(b, RCX, slot(index));
+  x64_load32(b, RCX, slot(nb, index));
   x64_alu_mem(b, true, ALU_CMP, RCX, x64_at(RAX, (int32_t)offsetof(wasm_table, size)));
   jump_to_trap(nb, CC_AE, WASM_TRAP_UNDEFINED_ELEMENT);
   x64_load64(b, RAX, x64_at(RAX, (int32_t)offsetof(wasm_table, elems)));
@@ -109,6 +118,8 @@ bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc) {
   }
   case WASM_IOP_return_call: {
     uint32_t index = ins[1];
+    /* the arguments are in slots 0.., maybe cached locals: to the frame, where the callee reads them */
+    if (index >= nb->module->nfunc_imports) native_spill_cached(nb, UINT32_MAX);
     if (index >= nb->module->nfunc_imports && nb->lazy) {
       x64_alu_imm(b, true, ALU_ADD, RSP, 8);
       load_entry(nb, index - nb->module->nfunc_imports);
@@ -129,6 +140,7 @@ bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_return_call_indirect: {
     emit_indirect_callee(nb, ins[1], ins[2], ins[3]);
     size_t foreign = emit_if_foreign(nb);
+    native_spill_cached(nb, UINT32_MAX);
     x64_alu_imm(b, true, ALU_ADD, RSP, 8);
     x64_jmp_reg(b, RAX);
     x64_link(b, foreign, b->len);

@@ -4,39 +4,39 @@
 #if WASM_NATIVE
 
 static void binop_alu(wasm_native_builder *nb, bool w, int alu, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(ins[2]));
-  x64_alu_mem(&nb->b, w, alu, RAX, slot(ins[3]));
-  x64_store64(&nb->b, slot(ins[1]), RAX);
+  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
+  x64_alu_mem(&nb->b, w, alu, RAX, slot(nb, ins[3]));
+  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
 }
 static void binop_alu_imm(wasm_native_builder *nb, bool w, int alu, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(ins[2]));
+  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
   x64_alu_imm(&nb->b, w, alu, RAX, (int32_t)ins[3]); /* 32-bit operations zero-extend */
-  x64_store64(&nb->b, slot(ins[1]), RAX);
+  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
 }
 static void shift(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(ins[2]));
-  x64_load32(&nb->b, RCX, slot(ins[3]));
+  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
+  x64_load32(&nb->b, RCX, slot(nb, ins[3]));
   x64_shift_cl(&nb->b, w, kind, RAX);
-  x64_store64(&nb->b, slot(ins[1]), RAX);
+  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
 }
 static void shift_imm(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(ins[2]));
+  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
   x64_shift_imm(&nb->b, w, kind, RAX, (uint8_t)(ins[3] & (w ? 63 : 31)));
-  x64_store64(&nb->b, slot(ins[1]), RAX);
+  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
 }
 /* dst = (a cmp b) for integers */
 static void compare(wasm_native_builder *nb, bool w, int cc, const uint32_t *ins) {
   x64_buf *b = &nb->b;
-  x64_load64(b, RCX, slot(ins[2]));
-  x64_alu_mem(b, w, ALU_CMP, RCX, slot(ins[3]));
+  x64_load64(b, RCX, slot(nb, ins[2]));
+  x64_alu_mem(b, w, ALU_CMP, RCX, slot(nb, ins[3]));
   x64_setcc(b, cc, RAX);
   x64_movzx8_rr(b, RAX, RAX);
-  x64_store64(b, slot(ins[1]), RAX);
+  x64_store64(b, slot(nb, ins[1]), RAX);
 }
 static void divide(wasm_native_builder *nb, bool w, bool is_signed, bool remainder, const uint32_t *ins) {
   x64_buf *b = &nb->b;
-  x64_load64(b, RAX, slot(ins[2]));
-  x64_load64(b, RCX, slot(ins[3]));
+  x64_load64(b, RAX, slot(nb, ins[2]));
+  x64_load64(b, RCX, slot(nb, ins[3]));
   x64_test_rr(b, w, RCX, RCX);
   jump_to_trap(nb, CC_E, WASM_TRAP_INTEGER_DIVIDE_BY_ZERO);
   size_t done = 0, normal = 0;
@@ -64,9 +64,9 @@ static void divide(wasm_native_builder *nb, bool w, bool is_signed, bool remaind
   x64_div(b, w, is_signed, RCX);
   if (is_signed && remainder) x64_land8(b, done);
   if (remainder) {
-    x64_store64(b, slot(ins[1]), RDX);
+    x64_store64(b, slot(nb, ins[1]), RDX);
   } else {
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
   }
 }
 /* clz / ctz with the wasm result for 0 (the operand width) */
@@ -75,16 +75,16 @@ static void count_zeros(wasm_native_builder *nb, bool w, bool leading, const uin
   int bits = w ? 64 : 32;
   if (leading) {
     x64_mov_imm64(b, RCX, (uint64_t)-1);
-    x64_bsr(b, w, RAX, slot(ins[2]));
+    x64_bsr(b, w, RAX, slot(nb, ins[2]));
     x64_cmov_rr(b, w, CC_E, RAX, RCX);
     x64_neg(b, w, RAX);
     x64_alu_imm(b, w, ALU_ADD, RAX, bits - 1);
   } else {
     x64_mov_imm32(b, RCX, (uint32_t)bits);
-    x64_bsf(b, w, RAX, slot(ins[2]));
+    x64_bsf(b, w, RAX, slot(nb, ins[2]));
     x64_cmov_rr(b, w, CC_E, RAX, RCX);
   }
-  x64_store64(b, slot(ins[1]), RAX);
+  x64_store64(b, slot(nb, ins[1]), RAX);
 }
 
 /* Integer operations. */
@@ -96,9 +96,9 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i32_eqz:
   case WASM_IOP_i64_eqz:
     x64_alu_rr(b, false, ALU_XOR, RAX, RAX);
-    x64_cmp_mem_imm8(b, ins[0] == WASM_IOP_i64_eqz, slot(ins[2]), 0);
+    x64_cmp_mem_imm8(b, ins[0] == WASM_IOP_i64_eqz, slot(nb, ins[2]), 0);
     x64_setcc(b, CC_E, RAX);
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i32_add: binop_alu(nb, false, ALU_ADD, ins); return true;
   case WASM_IOP_i32_sub: binop_alu(nb, false, ALU_SUB, ins); return true;
@@ -112,9 +112,9 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i64_xor: binop_alu(nb, true, ALU_XOR, ins); return true;
   case WASM_IOP_i32_mul:
   case WASM_IOP_i64_mul:
-    x64_load64(b, RAX, slot(ins[2]));
-    x64_imul_mem(b, ins[0] == WASM_IOP_i64_mul, RAX, slot(ins[3]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_imul_mem(b, ins[0] == WASM_IOP_i64_mul, RAX, slot(nb, ins[3]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i32_add_imm: binop_alu_imm(nb, false, ALU_ADD, ins); return true;
   case WASM_IOP_i32_sub_imm: binop_alu_imm(nb, false, ALU_SUB, ins); return true;
@@ -124,9 +124,9 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i64_add_imm: binop_alu_imm(nb, true, ALU_ADD, ins); return true;
   case WASM_IOP_i64_and_imm: binop_alu_imm(nb, true, ALU_AND, ins); return true;
   case WASM_IOP_i32_mul_imm:
-    x64_load32(b, RCX, slot(ins[2]));
+    x64_load32(b, RCX, slot(nb, ins[2]));
     x64_imul_imm(b, false, RAX, RCX, (int32_t)ins[3]);
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i32_shl: shift(nb, false, SH_SHL, ins); return true;
   case WASM_IOP_i32_shr_s: shift(nb, false, SH_SAR, ins); return true;
@@ -159,28 +159,28 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i64_extend_i32_u:
   case WASM_IOP_i32_reinterpret_f32:
   case WASM_IOP_f32_reinterpret_i32:
-    x64_load32(b, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load32(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i64_reinterpret_f64:
   case WASM_IOP_f64_reinterpret_i64:
-    x64_load64(b, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i64_extend_i32_s:
   case WASM_IOP_i64_extend32_s:
-    x64_load_s32(b, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load_s32(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i32_extend8_s:
   case WASM_IOP_i64_extend8_s:
-    x64_load_s8(b, ins[0] == WASM_IOP_i64_extend8_s, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load_s8(b, ins[0] == WASM_IOP_i64_extend8_s, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i32_extend16_s:
   case WASM_IOP_i64_extend16_s:
-    x64_load_s16(b, ins[0] == WASM_IOP_i64_extend16_s, RAX, slot(ins[2]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_load_s16(b, ins[0] == WASM_IOP_i64_extend16_s, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
 #define COMPARE(name, cc)                                             \
   case WASM_IOP_i32_##name: compare(nb, false, cc, ins); return true; \

@@ -17,15 +17,15 @@ static void scaled32(wasm_native_builder *nb, uint32_t a, uint32_t x, uint32_t s
   x64_buf *b = &nb->b;
   uint64_t shift;
   if (const_slot(nb, s, &shift) && (shift & 31) <= 3) {
-    x64_load32(b, RAX, slot(x));
-    x64_load32(b, RCX, slot(a));
+    x64_load32(b, RAX, slot(nb, x));
+    x64_load32(b, RCX, slot(nb, a));
     x64_lea(b, false, RAX, x64_at_index(RCX, RAX, (int)(shift & 31), 0));
     return;
   }
-  x64_load32(b, RAX, slot(x));
-  x64_load32(b, RCX, slot(s));
+  x64_load32(b, RAX, slot(nb, x));
+  x64_load32(b, RCX, slot(nb, s));
   x64_shift_cl(b, false, SH_SHL, RAX);
-  x64_alu_mem(b, false, ALU_ADD, RAX, slot(a));
+  x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, a));
 }
 
 enum load_kind { LD32, LD64, LD_S8_32, LD_U8, LD_S16_32, LD_U16, LD_S8_64, LD_S16_64, LD_S32_64 };
@@ -60,9 +60,9 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   switch ((enum wasm_iop)ins[0]) {
 #define LOAD(name, kind)                                 \
   case WASM_IOP_##name:                                  \
-    x64_load32(b, RAX, slot(ins[2]));                    \
+    x64_load32(b, RAX, slot(nb, ins[2]));                    \
     load_from(nb, kind, effective(nb, ins[3], RCX));     \
-    x64_store64(b, slot(ins[1]), RAX);                   \
+    x64_store64(b, slot(nb, ins[1]), RAX);                   \
     return true;
     LOAD(i32_load, LD32)
     LOAD(i64_load, LD64)
@@ -83,7 +83,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_##name:                                  \
     sum32(nb, ins[2], ins[3]);                           \
     load_from(nb, kind, effective(nb, ins[4], RCX));     \
-    x64_store64(b, slot(ins[1]), RAX);                   \
+    x64_store64(b, slot(nb, ins[1]), RAX);                   \
     return true;
     LOAD_ADD(i32_load_add, LD32)
     LOAD_ADD(i64_load_add, LD64)
@@ -93,12 +93,12 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i64_load_add_shl:
     scaled32(nb, ins[2], ins[3], ins[4]);
     load_from(nb, ins[0] == WASM_IOP_i32_load_add_shl ? LD32 : LD64, effective(nb, ins[5], RCX));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
 #define STORE(name, bytes)                               \
   case WASM_IOP_##name:                                  \
-    x64_load32(b, RAX, slot(ins[1]));                    \
-    x64_load64(b, RCX, slot(ins[2]));                    \
+    x64_load32(b, RAX, slot(nb, ins[1]));                    \
+    x64_load64(b, RCX, slot(nb, ins[2]));                    \
     store_to(nb, bytes, effective(nb, ins[3], RDX));     \
     return true;
     STORE(i32_store, 4)
@@ -114,7 +114,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
 #define STORE_ADD(name, bytes)                           \
   case WASM_IOP_##name:                                  \
     sum32(nb, ins[1], ins[2]);                           \
-    x64_load64(b, RCX, slot(ins[3]));                    \
+    x64_load64(b, RCX, slot(nb, ins[3]));                    \
     store_to(nb, bytes, effective(nb, ins[4], RDX));     \
     return true;
     STORE_ADD(i32_store_add, 4)
@@ -124,7 +124,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i32_store_add_shl:
   case WASM_IOP_i64_store_add_shl:
     scaled32(nb, ins[1], ins[2], ins[3]);
-    x64_load64(b, RCX, slot(ins[4]));
+    x64_load64(b, RCX, slot(nb, ins[4]));
     store_to(nb, ins[0] == WASM_IOP_i32_store_add_shl ? 4 : 8, effective(nb, ins[5], RDX));
     return true;
   case WASM_IOP_f64_add_mem:
@@ -139,10 +139,10 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
                                                                                : SSE_MUL;
     bool at_sum = op == WASM_IOP_f64_add_mem_add || op == WASM_IOP_f64_sub_mem_add || op == WASM_IOP_f64_mul_mem_add;
     if (at_sum) sum32(nb, ins[3], ins[4]);
-    else x64_load32(b, RAX, slot(ins[3]));
-    x64_sse_load(b, SSE_F64, XMM0, slot(ins[2]));
+    else x64_load32(b, RAX, slot(nb, ins[3]));
+    load_float(nb, SSE_F64, XMM0, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, effective(nb, ins[at_sum ? 5 : 4], RCX));
-    x64_sse_store(b, SSE_F64, slot(ins[1]), XMM0);
+    store_f64(nb, ins[1], XMM0);
     return true;
   }
   case WASM_IOP_f64_add_to_mem:
@@ -150,21 +150,21 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_f64_mul_to_mem: {
     enum wasm_iop op = ins[0];
     int sse = op == WASM_IOP_f64_add_to_mem ? SSE_ADD : op == WASM_IOP_f64_sub_to_mem ? SSE_SUB : SSE_MUL;
-    x64_load32(b, RAX, slot(ins[1]));
+    x64_load32(b, RAX, slot(nb, ins[1]));
     x64_mem m = effective(nb, ins[3], RCX);
-    x64_sse_load(b, SSE_F64, XMM0, slot(ins[2]));
+    load_float(nb, SSE_F64, XMM0, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, m);
     x64_sse_store(b, SSE_F64, m, XMM0);
     return true;
   }
   case WASM_IOP_i32_add3:
     sum32(nb, ins[2], ins[3]);
-    x64_alu_mem(b, false, ALU_ADD, RAX, slot(ins[4]));
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, ins[4]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   case WASM_IOP_i32_add_shl:
     scaled32(nb, ins[2], ins[3], ins[4]);
-    x64_store64(b, slot(ins[1]), RAX);
+    x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
   default: return false;
   }

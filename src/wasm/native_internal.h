@@ -56,6 +56,9 @@ struct wasm_native_code {
 
 enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
 
+/* How many locals a function keeps in registers at most (native_regalloc.c). */
+#define NATIVE_CACHE_REGS 6
+
 typedef struct fixup {
   size_t at;       /* the rel32 to patch */
   size_t rel_base; /* it is relative to this buffer position */
@@ -84,13 +87,31 @@ struct wasm_native_builder {
   size_t native_cap;
   WR_VEC(fixup) branches;
   WR_VEC(interrupt_check) interrupt_checks;
+  /* Locals kept in registers (native_regalloc.c): local_reg[s] is the register of local slot s,
+   * or -1 when it lives in the frame; cached_slot[i] / cached_reg[i] list them. */
+  int8_t *local_reg;
+  size_t local_reg_cap;
+  uint32_t ncached;
+  uint32_t cached_slot[NATIVE_CACHE_REGS];
+  int cached_reg[NATIVE_CACHE_REGS];
 };
 
 #define NO_POS UINT32_MAX
 
 /* ---- operands ---- */
 
-static inline x64_mem slot(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
+/* Slot s in the frame, whether or not a register holds it (addresses, spills, calls). */
+static inline x64_mem frame_at(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
+/* The register that holds slot s, or -1 when it lives in the frame. */
+static inline int cached_reg(const wasm_native_builder *nb, uint32_t s) {
+  return s < nb->f->nlocal_slots ? nb->local_reg[s] : -1;
+}
+/* Slot s as a template operand: its register when it has one, else the frame. Every template
+ * reads and writes slots through this, so a local kept in a register needs no other change. */
+static inline x64_mem slot(const wasm_native_builder *nb, uint32_t s) {
+  int reg = cached_reg(nb, s);
+  return reg >= 0 ? x64_in_reg(reg) : frame_at(s);
+}
 
 /* The value of a slot of the function's constant pool, known at translation time. */
 static inline bool const_slot(const wasm_native_builder *nb, uint32_t s, uint64_t *value) {
@@ -111,9 +132,45 @@ static inline uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uin
 
 /* eax = slot a + slot b (i32) */
 static inline void sum32(wasm_native_builder *nb, uint32_t a, uint32_t b_slot) {
-  x64_load32(&nb->b, RAX, slot(a));
-  x64_alu_mem(&nb->b, false, ALU_ADD, RAX, slot(b_slot));
+  x64_load32(&nb->b, RAX, slot(nb, a));
+  x64_alu_mem(&nb->b, false, ALU_ADD, RAX, slot(nb, b_slot));
 }
+
+/* ---- float operands: SSE forms take an xmm register or memory, not a general register ---- */
+
+/* xmm = the float in slot s (f32: the low bits) */
+static inline void load_float(wasm_native_builder *nb, uint8_t kind, int xmm, uint32_t s) {
+  int reg = cached_reg(nb, s);
+  if (reg >= 0) x64_movq_to_xmm(&nb->b, xmm, reg);
+  else x64_sse_load(&nb->b, kind, xmm, frame_at(s));
+}
+/* slot s = the f64 in xmm */
+static inline void store_f64(wasm_native_builder *nb, uint32_t s, int xmm) {
+  int reg = cached_reg(nb, s);
+  if (reg >= 0) x64_movq_from_xmm(&nb->b, reg, xmm);
+  else x64_sse_store(&nb->b, SSE_F64, frame_at(s), xmm);
+}
+/* The xmm operand for slot s: xmm1 loaded from its register, or -1 to use the frame. */
+static inline int float_operand_reg(wasm_native_builder *nb, uint32_t s) {
+  int reg = cached_reg(nb, s);
+  if (reg < 0) return -1;
+  x64_movq_to_xmm(&nb->b, XMM1, reg);
+  return XMM1;
+}
+
+/* ---- locals in registers (native_regalloc.c) ---- */
+
+/* Chooses the locals of function def_index to keep in registers: the most used scalar locals,
+ * uses weighted by loop depth. */
+void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                                 size_t nops);
+/* Writes the cached locals below slot `below` to the frame (before anything else reads it). */
+void native_spill_cached(wasm_native_builder *nb, uint32_t below);
+/* Reads every cached local from the frame (after anything else may have written it or the
+ * registers: calls out, interpreter steps, native calls). */
+void native_reload_cached(wasm_native_builder *nb);
+/* The cached locals' values on entry: parameters from the frame, other locals their initial value. */
+void native_load_cached_on_entry(wasm_native_builder *nb);
 
 /* ---- control (native.c) ---- */
 

@@ -19,15 +19,14 @@ static void emit_prologue(wasm_native_builder *nb) {
   x64_alu_imm(b, true, ALU_SUB, RSP, 8); /* rsp is 16-byte aligned in the body */
   x64_alu_mem(b, true, ALU_CMP, RSP, CX(native_limit));
   jump_to_trap(nb, CC_B, WASM_TRAP_STACK_EXHAUSTED);
-  x64_lea(b, true, RAX, slot(f->frame_slots));
+  x64_lea(b, true, RAX, frame_at(f->frame_slots));
   x64_alu_mem(b, true, ALU_CMP, RAX, CX(stack_end));
   jump_to_trap(nb, CC_A, WASM_TRAP_STACK_EXHAUSTED);
-  native_emit_interrupt_check(nb);
   /* zeroed locals and the constant pool */
   if (f->init_len <= 16) {
     for (uint32_t i = 0; i < f->init_len; i++) {
       uint64_t v = f->init[i];
-      x64_mem m = slot(f->nparam_slots + i);
+      x64_mem m = frame_at(f->nparam_slots + i);
       if ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
         x64_store64_imm(b, m, (int32_t)v);
       } else {
@@ -36,11 +35,14 @@ static void emit_prologue(wasm_native_builder *nb) {
       }
     }
   } else {
-    x64_lea(b, true, RDI, slot(f->nparam_slots));
+    x64_lea(b, true, RDI, frame_at(f->nparam_slots));
     x64_mov_imm64(b, RSI, (uint64_t)(uintptr_t)f->init);
     x64_mov_imm32(b, RCX, f->init_len);
     x64_rep_movsq(b);
   }
+  native_load_cached_on_entry(nb);
+  /* after the cached locals are loaded: the check's slow path saves them */
+  native_emit_interrupt_check(nb);
 }
 
 bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_compiled_func *f,
@@ -60,6 +62,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   while (b->len % 16) x64_byte(b, 0x90); /* functions start aligned */
   nb->last_func_at = b->len;
   if (nb->func_at) nb->func_at[def_index] = b->len;
+  native_choose_cached_locals(nb, def_index, op_starts, nops);
   emit_prologue(nb);
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i];
@@ -120,6 +123,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->b.p);
   wr_free(nb->func_at);
   wr_free(nb->native_at);
+  wr_free(nb->local_reg);
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->branches);
   WR_VEC_FREE(&nb->interrupt_checks);
