@@ -16,11 +16,9 @@ static uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *ar
   cx->trap = t;
   return WASM_TRAP_HOST + 1;
 }
-/* The callee runs in C: the cached locals go to the frame first and come back after (the call
- * clobbers the caller-saved registers). */
+/* The callee runs in C: the cached locals (saved by the call's template) come back after. */
 static void emit_call_out(wasm_native_builder *nb, uint32_t base) {
   x64_buf *b = &nb->b;
-  native_spill_cached(nb, UINT32_MAX);
   x64_mov_rr(b, true, RDI, R13);
   x64_lea(b, true, RDX, frame_at(base));
   x64_lea(b, true, RCX, frame_at(nb->f->frame_slots));
@@ -36,10 +34,9 @@ static void load_entry(wasm_native_builder *nb, uint32_t def_index) {
 }
 /* A native call of the function whose code address is in rax (or, def_index != NO_POS, of
  * that defined function) with its frame at slot `base`. The callee keeps its own locals in the
- * same registers: ours go to the frame first and come back after. */
+ * same registers: ours (saved by the call's template) come back after. */
 static void emit_native_call(wasm_native_builder *nb, uint32_t def_index, uint32_t base) {
   x64_buf *b = &nb->b;
-  native_spill_cached(nb, UINT32_MAX);
   if (base) x64_lea(b, true, RBX, frame_at(base));
   if (def_index != NO_POS && nb->lazy) {
     load_entry(nb, def_index);
@@ -93,7 +90,14 @@ static size_t emit_if_foreign(wasm_native_builder *nb) {
 bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
   const uint32_t *ins = nb->code + pc;
-  switch ((enum wasm_iop)ins[0]) {
+  enum wasm_iop op = ins[0];
+  /* Every call saves the cached locals first: the callee may read the frame (a tail call's
+   * arguments are in slots 0..), uses the same registers, and rsi / rdi, which may hold
+   * locals, carry the callee and the context from here on. */
+  if (op == WASM_IOP_call || op == WASM_IOP_call_indirect || op == WASM_IOP_return_call ||
+      op == WASM_IOP_return_call_indirect)
+    native_spill_cached(nb, UINT32_MAX);
+  switch (op) {
   case WASM_IOP_return: emit_return(nb); return true;
   case WASM_IOP_call: {
     uint32_t index = ins[1], base = ins[2];
@@ -118,8 +122,6 @@ bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc) {
   }
   case WASM_IOP_return_call: {
     uint32_t index = ins[1];
-    /* the arguments are in slots 0.., maybe cached locals: to the frame, where the callee reads them */
-    if (index >= nb->module->nfunc_imports) native_spill_cached(nb, UINT32_MAX);
     if (index >= nb->module->nfunc_imports && nb->lazy) {
       x64_alu_imm(b, true, ALU_ADD, RSP, 8);
       load_entry(nb, index - nb->module->nfunc_imports);
@@ -140,7 +142,6 @@ bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_return_call_indirect: {
     emit_indirect_callee(nb, ins[1], ins[2], ins[3]);
     size_t foreign = emit_if_foreign(nb);
-    native_spill_cached(nb, UINT32_MAX);
     x64_alu_imm(b, true, ALU_ADD, RSP, 8);
     x64_jmp_reg(b, RAX);
     x64_link(b, foreign, b->len);

@@ -57,7 +57,7 @@ struct wasm_native_code {
 enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
 
 /* How many locals a function keeps in registers at most (native_regalloc.c). */
-#define NATIVE_CACHE_REGS 6
+#define NATIVE_CACHE_REGS 8
 
 typedef struct fixup {
   size_t at;       /* the rel32 to patch */

@@ -1,7 +1,7 @@
 /* Locals in registers: per function, the scalar locals (i32, i64, f32, f64) used most, each use
  * weighted by the depth of the loops around it, live in registers the templates do not use
- * (rbp, r15, r8..r11) for the whole function instead of in the frame. Templates reach every slot
- * through slot(), which names the register of a cached local, so only what reads or writes the
+ * (r15, rbp, r8..r11, rsi, rdi) for the whole function instead of in the frame. Templates reach
+ * every slot through slot(), which names the register of a cached local, so only what reads or writes the
  * frame behind the templates' backs needs care: interpreter steps, calls (native ones too: the
  * callee uses the same registers), returns and tail calls, and the interrupt hook. Those store
  * the cached locals to the frame before and reload them after. */
@@ -12,7 +12,7 @@
 
 #if WASM_NATIVE
 
-static const int cache_regs[NATIVE_CACHE_REGS] = {R15, RBP, R8, R9, R10, R11};
+static const int cache_regs[NATIVE_CACHE_REGS] = {R15, RBP, R8, R9, R10, R11, RSI, RDI};
 
 /* Loops nest at most this deep for the weights (8^depth): deeper ones count as this deep. */
 #define MAX_WEIGHT_DEPTH 6
