@@ -10,7 +10,7 @@
  *                 chunked with extensions and trailers).
  *
  * Compared: where each request starts, its head length, method/target/field count, its framing,
- * its body bytes, where it ends, and how the stream ends (cleanly, cut short, or refused, and
+ * its body bytes, the trailer fields kept (count and a hash of names and values), where it ends, and how the stream ends (cleanly, cut short, or refused, and
  * why). Every request must start exactly where the previous one ended, so no byte is read as
  * both body and head. */
 #include <stdbool.h>
@@ -25,6 +25,7 @@
 #define MAX_HEAD 1024
 #define MAX_FIELDS 8
 #define MAX_TRAILER 256
+#define MAX_TRAILER_LINES 8
 #define MAX_CHUNK_LINE 64 /* lowered from HTTP1_CHUNK_LINE_MAX so that inputs reach it */
 #define MAX_REQUESTS 64
 
@@ -45,7 +46,21 @@ typedef struct request {
   size_t method_len, target_len, field_count;
   int body; /* http1_body_kind */
   size_t body_off, body_len; /* in the transcript's body bytes */
+  size_t trailer_count;      /* trailer fields kept */
+  uint32_t trailer_hash;     /* of their names and (trimmed) values, in order */
 } request;
+
+/* FNV-1a over a field, so that the kept trailers can be compared. */
+static uint32_t hash_field(uint32_t h, const void *name, size_t name_len, const void *value, size_t value_len) {
+  const uint8_t *parts[2] = {name, value};
+  size_t lens[2] = {name_len, value_len};
+  for (int k = 0; k < 2; k++) {
+    for (size_t i = 0; i < lens[k]; i++) h = (h ^ parts[k][i]) * 16777619u;
+    h = (h ^ 0xffu) * 16777619u; /* a separator no field byte can fake */
+  }
+  return h;
+}
+#define HASH_START 2166136261u
 
 typedef struct transcript {
   request req[MAX_REQUESTS];
@@ -124,7 +139,7 @@ static void run_module(const uint8_t *data, size_t size, uint32_t piece_seed, bo
           break;
         }
         cur = &t->req[t->count++];
-        *cur = (request){base, h.length, 0, h.method_len, h.target_len, h.field_count, fr.body, t->body_len, 0};
+        *cur = (request){base, h.length, 0, h.method_len, h.target_len, h.field_count, fr.body, t->body_len, 0, 0, 0};
         memmove(work, work + h.length, wlen - h.length);
         wlen -= h.length;
         base += h.length;
@@ -133,7 +148,7 @@ static void run_module(const uint8_t *data, size_t size, uint32_t piece_seed, bo
           left = fr.length;
         } else if (fr.body == HTTP1_BODY_CHUNKED) {
           state = CHUNKED;
-          http1_chunked_init(&dec, MAX_TRAILER);
+          http1_chunked_init(&dec, MAX_TRAILER, MAX_TRAILER_LINES);
           dec.max_line_bytes = MAX_CHUNK_LINE;
         } else {
           cur->end = base;
@@ -159,6 +174,7 @@ static void run_module(const uint8_t *data, size_t size, uint32_t piece_seed, bo
         if (st == HTTP1_CHUNKED_ERROR) {
           t->end = END_BAD_CHUNK;
           state = STOPPED;
+          http1_chunked_release(&dec);
           break;
         }
         if (st == HTTP1_CHUNKED_MORE && consumed != wlen) abort(); /* MORE takes everything */
@@ -169,6 +185,11 @@ static void run_module(const uint8_t *data, size_t size, uint32_t piece_seed, bo
         wlen -= consumed;
         base += consumed;
         if (st == HTTP1_CHUNKED_DONE) {
+          const http1_field *f = http1_chunked_trailers(&dec, &cur->trailer_count);
+          cur->trailer_hash = HASH_START;
+          for (size_t i = 0; i < cur->trailer_count; i++)
+            cur->trailer_hash = hash_field(cur->trailer_hash, f[i].name, f[i].name_len, f[i].value, f[i].value_len);
+          http1_chunked_release(&dec);
           cur->end = base;
           state = HEAD;
           progress = true;
@@ -176,6 +197,7 @@ static void run_module(const uint8_t *data, size_t size, uint32_t piece_seed, bo
       }
     }
   }
+  if (state == CHUNKED) http1_chunked_release(&dec);
   if (state != STOPPED && (state != HEAD || wlen > 0)) t->end = END_INCOMPLETE;
   if (t->end != END_CLEAN && t->count > 0 && t->req[t->count - 1].end == 0 &&
       t->req[t->count - 1].body != HTTP1_BODY_NONE)
@@ -428,7 +450,12 @@ static ref_result ref_chunked(const ref *r, size_t p, size_t *end, transcript *t
     p += (size_t)size;
     if ((res = ref_crlf(r, &p)) != R_OK) return res;
   }
-  size_t trailers = p;
+  /* The trailer section: a line is judged once its CRLF is in (a bare LF at once), like a
+   * field line of a head; the section is bounded in bytes and lines. Which fields are dropped
+   * is the module's policy (http1_is_forbidden_trailer), not grammar, so it is asked here. */
+  size_t trailers = p, lines = 0;
+  request *q = &t->req[t->count - 1];
+  q->trailer_hash = HASH_START;
   for (;;) {
     if (p >= r->len) return R_SHORT;
     if (r->s[p] == '\r') {
@@ -440,14 +467,27 @@ static ref_result ref_chunked(const ref *r, size_t p, size_t *end, transcript *t
       return R_OK;
     }
     size_t n = p;
-    while (p < r->len && ref_tchar(r->s[p])) p++;
+    while (p < r->len && r->s[p] != '\r' && r->s[p] != '\n') p++;
+    if (p < r->len && p - trailers >= MAX_TRAILER) return R_BAD; /* the byte over the bound */
     if (p >= r->len) return r->len - trailers > MAX_TRAILER ? R_BAD : R_SHORT;
-    if (p == n || r->s[p] != ':') return R_BAD;
-    p++;
-    while (p < r->len && (ref_vchar_or_obs(r->s[p]) || ref_ws(r->s[p]))) p++;
+    if (r->s[p] == '\n') return R_BAD;
+    size_t line_end = p;
     ref_result res = ref_crlf(r, &p);
     if (p - trailers > MAX_TRAILER || (res == R_SHORT && r->len - trailers > MAX_TRAILER)) return R_BAD;
     if (res != R_OK) return res;
+    if (++lines > MAX_TRAILER_LINES) return R_BAD;
+    size_t c = n;
+    while (c < line_end && ref_tchar(r->s[c])) c++;
+    if (c == n || c == line_end || r->s[c] != ':') return R_BAD;
+    size_t name_len = c - n, v = c + 1;
+    for (size_t i = v; i < line_end; i++)
+      if (!ref_vchar_or_obs(r->s[i]) && !ref_ws(r->s[i])) return R_BAD;
+    size_t ve = line_end;
+    while (v < ve && ref_ws(r->s[v])) v++;
+    while (ve > v && ref_ws(r->s[ve - 1])) ve--;
+    if (http1_is_forbidden_trailer((const char *)r->s + n, name_len)) continue;
+    q->trailer_count++;
+    q->trailer_hash = hash_field(q->trailer_hash, r->s + n, name_len, r->s + v, ve - v);
   }
 }
 
@@ -489,7 +529,7 @@ static void run_reference(const uint8_t *data, size_t size, transcript *t) {
       return;
     }
     request *q = &t->req[t->count++];
-    *q = (request){p, h.length, 0, h.method_len, h.target_len, h.count, body, t->body_len, 0};
+    *q = (request){p, h.length, 0, h.method_len, h.target_len, h.count, body, t->body_len, 0, 0, 0};
     p += h.length;
     if (body == HTTP1_BODY_LENGTH) {
       if (size - p < length) {
@@ -534,7 +574,8 @@ static void compare(const char *what, const transcript *a, const transcript *b) 
     const request *x = &a->req[i], *y = &b->req[i];
     if (x->start != y->start || x->head_len != y->head_len || x->end != y->end || x->body != y->body ||
         x->method_len != y->method_len || x->target_len != y->target_len || x->field_count != y->field_count ||
-        x->body_len != y->body_len || memcmp(a->body + x->body_off, b->body + y->body_off, x->body_len) != 0)
+        x->body_len != y->body_len || x->trailer_count != y->trailer_count || x->trailer_hash != y->trailer_hash ||
+        memcmp(a->body + x->body_off, b->body + y->body_off, x->body_len) != 0)
       report(what, a, b);
     /* contiguous: each request begins where the last one ended, its body after its head */
     if (x->start != (i ? a->req[i - 1].end : 0) || x->start + x->head_len > x->end) report(what, a, b);

@@ -174,6 +174,21 @@ typedef struct warren_task warren_task;
 WARREN_API warren_task *warren_call_start(warren_instance *instance, const char *call, warren_error **err);
 WARREN_API bool warren_instance_run(warren_instance *instance, warren_error **err);
 WARREN_API bool warren_instance_ready(const warren_instance *instance);
+/* Tells notify(arg) whenever guest threads of the instance may have become ready to run (call
+ * warren_instance_run) or its readiness (warren_instance_ready) may have changed: a wait ended,
+ * the guest changed its backpressure, a task exited. It runs inside the Warren call that caused
+ * it (warren_instance_run, warren_instance_wait, warren_call_start, warren_call) on that call's
+ * thread: note it there and act once that call returned; never call into the instance from it.
+ * NULL stops it. This is what `warren serve` dispatches queued requests on. */
+WARREN_API void warren_instance_set_notify(warren_instance *instance, void (*notify)(void *arg), void *arg);
+/* Waits, up to timeout_ms (-1: no limit), for the host events the instance's tasks wait on
+ * (WASI 0.3 clocks, sockets, stdio, outgoing HTTP), handles every one that is due and returns how
+ * many (the guest threads they concern are then ready: warren_instance_run). 0: the time passed
+ * first. -1: nothing is pending (or the instance is poisoned), so no host event will ever wake
+ * its waiting tasks: a task that has not returned by then never will. poll(2) on the calling
+ * thread. A loop that runs a p3 instance: warren_call_start ...; then, until the results are
+ * there, warren_instance_run while it returns true, then warren_instance_wait. */
+WARREN_API int warren_instance_wait(warren_instance *instance, int timeout_ms);
 /* The result as WAVE text once the task returned it ("" without a result), else NULL; valid
  * until warren_task_free. */
 WARREN_API const char *warren_task_result(const warren_task *task);

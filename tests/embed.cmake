@@ -49,8 +49,8 @@ foreach(variant embed_test embed_test_static)
   add_test(NAME ${name}
            COMMAND ${variant} ${CMAKE_BINARY_DIR}/tests/component_values/values.wasm
                    ${CMAKE_BINARY_DIR}/tests/component_values/traps.wasm ${CMAKE_BINARY_DIR}/corpus/c/hello-cli.wasm
-                   ${EMBED_PROBE} ${EMBED_ASYNC} ${EMBED_PROBE3})
+                   ${EMBED_PROBE} ${EMBED_ASYNC} ${EMBED_PROBE3} ${CMAKE_BINARY_DIR}/tests/wasi_p3/concurrent_wait.wasm)
   # a guard against a hang, not a timing assertion
   set_tests_properties(${name} PROPERTIES TIMEOUT 300
-                       FIXTURES_REQUIRED "component_corpus;cv_values;cv_traps;embed_probe")
+                       FIXTURES_REQUIRED "component_corpus;cv_values;cv_traps;embed_probe;wasi_p3_guests")
 endforeach()

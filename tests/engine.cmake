@@ -4,7 +4,8 @@ if(WAT2WASM)
   set(ENGINE_TEST_OUT ${CMAKE_BINARY_DIR}/tests/engine)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
-  foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy memory64 eh_thrower eh_relay eh_catcher)
+  foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy lazy_table lazy_table_user memory64
+               eh_thrower eh_relay eh_catcher)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm
@@ -29,6 +30,16 @@ if(WAT2WASM)
   set_tests_properties(engine_lazy_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
   add_test(NAME engine_lazy_eager COMMAND lazy_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_lazy_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)
+  # lazy table entries (wasm_table.lazy_owner), on both tiers
+  add_executable(lazy_table_test tests/engine/lazy_table_test.c)
+  target_link_libraries(lazy_table_test PRIVATE warren_wasm)
+  add_dependencies(lazy_table_test engine_test_modules)
+  add_test(NAME engine_lazy_table COMMAND lazy_table_test ${ENGINE_TEST_OUT})
+  add_test(NAME engine_lazy_table_interp COMMAND lazy_table_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_lazy_table_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
+  # memory images reset through /proc/self/pagemap reads, as on kernels without PAGEMAP_SCAN
+  add_test(NAME engine_unit_pagemap_read COMMAND engine_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_unit_pagemap_read PROPERTIES ENVIRONMENT WARREN_PAGEMAP_SCAN=off)
   # the engine tests with every function translated at load
   add_test(NAME engine_unit_eager COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)

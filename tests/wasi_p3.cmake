@@ -60,6 +60,16 @@ wasi_p3_run(err EXIT 1 ARGS ${WASI_P3_OUT}/err.wasm)
 # and what the guest wrote before reaches stdout
 wasi_p3_run(exit EXIT 3 STDIN ${CMAKE_SOURCE_DIR}/tests/wasi_p3/stdin.txt
             STDOUT_FILE ${CMAKE_SOURCE_DIR}/tests/wasi_p3/stdin.txt ARGS ${WASI_P3_OUT}/exit.wasm)
+# every byte reaches a reader that stops reading while the command ends: exit.wat copies 1 MiB of
+# stdin and exits while its last bytes wait for room in the full pipe, and the reader takes a
+# pause longer than a bounded teardown flush would wait (the run waits for its output instead)
+add_test(NAME wasi_p3.run.exit_slow_reader
+         COMMAND ${WASI_P3_BASH} -c "yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 1048576 > \"$2.in\" &&
+                                     \"$0\" run \"$1\" < \"$2.in\" | { head -c 982576 && sleep 3 && cat; } > \"$2.out\";
+                                     status=$\{PIPESTATUS[0]}; [ \"$status\" = 3 ] || { echo \"exit status $status\"; exit 1; };
+                                     cmp \"$2.in\" \"$2.out\""
+                 $<TARGET_FILE:warren> ${WASI_P3_OUT}/exit.wasm ${WASI_P3_OUT}/exit_slow_reader)
+set_tests_properties(wasi_p3.run.exit_slow_reader PROPERTIES FIXTURES_REQUIRED wasi_p3_guests TIMEOUT 120)
 # a run stuck with nothing pending stops with a clear error
 wasi_p3_run(deadlock EXIT 134 STDERR_REGEX "deadlock" ARGS ${WASI_P3_OUT}/deadlock.wasm)
 

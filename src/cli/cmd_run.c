@@ -155,7 +155,7 @@ int run_trap_status(const wasm_trap *trap, const char *path, const char *what) {
   return EXIT_TRAPPED;
 }
 
-static bool find_func_export(const wasm_instance *instance, const char *name, wasm_func **out) {
+static bool find_func_export(wasm_instance *instance, const char *name, wasm_func **out) {
   wasm_extern ext;
   if (!wasm_instance_export(instance, name, strlen(name), &ext) || ext.kind != WASM_EXTERN_FUNC)
     return false;

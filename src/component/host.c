@@ -3,6 +3,7 @@
  * used at instantiation only read, so a finished cm_host is safe to share between threads. */
 #include "host.h"
 
+#include <stdatomic.h>
 #include <string.h>
 
 #include "../base/vec.h"
@@ -44,12 +45,22 @@ struct cm_host {
   WR_VEC(cm_host_interface *) aliases;    /* cm_host_alias_version */
   host_dtor *dtors;    /* open addressing by resource pointer */
   size_t dtor_cap, dtor_count;
+  uint64_t types_serial; /* cm_host_types_serial */
 };
+
+/* Unique over the process, so that a host freed and another made at its address never look alike. */
+static uint64_t next_types_serial(void) {
+  static _Atomic uint64_t serial;
+  return atomic_fetch_add_explicit(&serial, 1, memory_order_relaxed) + 1;
+}
+
+uint64_t cm_host_types_serial(const cm_host *host) { return host->types_serial; }
 
 cm_host *cm_host_new(void) {
   cm_host *host = WR_NEW(cm_host);
   host->arena = cm_arena_new();
   host->wit = cm_wit_new(host->arena);
+  host->types_serial = next_types_serial();
   return host;
 }
 
@@ -103,6 +114,7 @@ static bool newer(const semver *a, const semver *b) {
 }
 
 bool cm_host_add_wit(cm_host *host, const char *source, const char *text, size_t len, wr_error *err) {
+  host->types_serial = next_types_serial();
   uint32_t first = (uint32_t)host->interfaces.len;
   if (!cm_wit_add(host->wit, source, text, len, err)) return false;
   const char *name;
@@ -131,6 +143,7 @@ static cm_host_interface *find_exact(const cm_host *host, const char *name) {
 }
 
 bool cm_host_alias_version(cm_host *host, const char *interface, const char *version, wr_error *err) {
+  host->types_serial = next_types_serial();
   cm_host_interface *target = find_exact(host, interface);
   if (!target || !target->version.present) {
     wr_error_set(err, "cannot alias %s: no such versioned host interface", interface);
@@ -267,11 +280,12 @@ const char *cm_host_interface_name(const cm_host_interface *iface) { return ifac
 
 const cm_type *cm_host_interface_type(const cm_host_interface *iface) { return iface->type; }
 
-bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
-                                  void **env) {
+bool cm_host_interface_impl(const cm_host_interface *iface, const char *func, cm_host_impl *impl,
+                            cm_host_async_impl *async_impl, void **env) {
   int64_t i = func_index(iface, func);
-  if (i < 0 || !iface->funcs[i].async_impl) return false;
-  *impl = iface->funcs[i].async_impl;
+  if (i < 0 || !(iface->funcs[i].async_impl || iface->funcs[i].impl)) return false;
+  *async_impl = iface->funcs[i].async_impl;
+  *impl = *async_impl ? NULL : iface->funcs[i].impl;
   *env = iface->funcs[i].env;
   return true;
 }
@@ -280,6 +294,15 @@ bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm
   int64_t i = func_index(iface, func);
   if (i < 0 || !iface->funcs[i].impl) return false;
   *impl = iface->funcs[i].impl;
+  *env = iface->funcs[i].env;
+  return true;
+}
+
+bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
+                                  void **env) {
+  int64_t i = func_index(iface, func);
+  if (i < 0 || !iface->funcs[i].async_impl) return false;
+  *impl = iface->funcs[i].async_impl;
   *env = iface->funcs[i].env;
   return true;
 }

@@ -37,6 +37,10 @@ bool cm_host_add_wit(cm_host *host, const char *source, const char *text, size_t
  * alias is then not made, and that is no error. false + err when there is no such interface,
  * the version is a plain one, or the name is an alias already. */
 bool cm_host_alias_version(cm_host *host, const char *interface, const char *version, wr_error *err);
+/* Changes whenever the host's types may have (cm_host_add_wit, cm_host_alias_version), and is
+ * never the same for two hosts: what matching a component against one settled stays true while
+ * it is unchanged. */
+uint64_t cm_host_types_serial(const cm_host *host);
 
 /* Implements function `func` ("get-stdout", "[method]output-stream.write") of `interface`
  * ("wasi:io/streams@0.2.3", exact). false when the WIT declares no such function. */
@@ -74,9 +78,12 @@ void cm_host_define_dtor(cm_host *host, const cm_type *resource, cm_host_dtor dt
 const cm_host_interface *cm_host_find(const cm_host *host, const cm_name *name);
 const char *cm_host_interface_name(const cm_host_interface *iface);
 const cm_type *cm_host_interface_type(const cm_host_interface *iface); /* CM_TYPE_INSTANCE */
-/* The implementation of export `func` of the interface; false when it has none. */
+/* The implementation of export `func` of the interface: its async one when it has one (then
+ * *impl is NULL), else its synchronous one (then *async_impl is NULL); false when it has none. */
+bool cm_host_interface_impl(const cm_host_interface *iface, const char *func, cm_host_impl *impl,
+                            cm_host_async_impl *async_impl, void **env);
+/* Only the synchronous, or only the async, implementation of `func`; false when it has none. */
 bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm_host_impl *impl, void **env);
-/* The async implementation of export `func`; false when it has none. */
 bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,
                                   void **env);
 /* The destructor of a host resource; false when it has none. */

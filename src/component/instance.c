@@ -235,9 +235,9 @@ static bool instance_export(cm_component_instance *inst, const rt_instance *ri, 
     cm_func *f = cm_arena_alloc(inst->root->arena, sizeof *f);
     f->kind = CM_FUNC_HOST;
     f->type = &type->func;
-    if (cm_host_interface_async_func(ri->host, name, &f->async_impl, &f->env)) f->kind = CM_FUNC_HOST_ASYNC;
-    else if (!cm_host_interface_func(ri->host, name, &f->impl, &f->env))
+    if (!cm_host_interface_impl(ri->host, name, &f->impl, &f->async_impl, &f->env))
       return fail(err, "the host does not implement %s#%s", cm_host_interface_name(ri->host), name);
+    if (f->async_impl) f->kind = CM_FUNC_HOST_ASYNC;
     out->func = f;
     return true;
   }
@@ -359,7 +359,7 @@ static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) 
     if (!arg) return fail(b->err, "nested component import `%s` is not supplied", im->name.text);
     cm_extern have = extern_of(arg->sort, &b->c->space[arg->sort].items[arg->index]);
     const char *why;
-    if (!cm_externs_match(&root->matcher, &have, im, &why))
+    if (!root->linked && !cm_externs_match(&root->matcher, &have, im, &why))
       return fail(b->err, "nested component import `%s`: the argument is %s", im->name.text, why);
     child->imports[i] = *item_at(b->inst, arg->sort, arg->index);
     bind_import_origins(b->inst, child, im, arg);
@@ -381,7 +381,7 @@ static bool bind_root_import(builder *b, const cm_extern *im, rt_item *out) {
   cm_extern have = {.sort = CM_SORT_INSTANCE, .type = cm_host_interface_type(iface)};
   const char *why;
   root->matcher.missing = NULL;
-  if (!cm_externs_match(&root->matcher, &have, im, &why))
+  if (!root->linked && !cm_externs_match(&root->matcher, &have, im, &why))
     return fail(b->err, "import `%s` does not match the host's %s: %s%s%s", im->name.text,
                 cm_host_interface_name(iface), why, root->matcher.missing ? " at " : "",
                 root->matcher.missing ? root->matcher.missing : "");
@@ -573,6 +573,44 @@ static cm_component_instance *instance_new(rt_root *root, const cm_component *c,
   return inst;
 }
 
+/* ---- the link memo ----
+ * Matching a component's imports against a host (and its nested components' imports against
+ * their arguments) depends on nothing but the two: once an instantiation got through it, the
+ * resource bindings it made are kept on the component, and later instances against the same
+ * unchanged host (cm_host_types_serial) start with them and skip the matching, which was a
+ * third of instantiating a small component. */
+struct cm_link_memo {
+  uint64_t host_serial;
+  size_t nbindings;
+  cm_type_binding bindings[];
+};
+
+void cm_link_memo_free(struct cm_link_memo *memo) { wr_free(memo); }
+
+static bool link_memo_use(rt_root *root, const cm_component *component) {
+  /* a cache on a component that threads share: published once, immutable after */
+  cm_component *c = (cm_component *)component;
+  const struct cm_link_memo *memo = atomic_load_explicit(&c->link_memo, memory_order_acquire);
+  if (!root->host || !memo || memo->host_serial != cm_host_types_serial(root->host)) return false;
+  for (size_t i = 0; i < memo->nbindings; i++) WR_VEC_PUSH(&root->matcher.bindings, memo->bindings[i]);
+  return true;
+}
+
+static void link_memo_keep(const rt_root *root, const cm_component *component) {
+  if (!root->host) return;
+  cm_component *c = (cm_component *)component;
+  size_t n = root->matcher.bindings.len;
+  struct cm_link_memo *memo = wr_malloc(sizeof *memo + n * sizeof memo->bindings[0]);
+  memo->host_serial = cm_host_types_serial(root->host);
+  memo->nbindings = n;
+  if (n) memcpy(memo->bindings, root->matcher.bindings.items, n * sizeof memo->bindings[0]);
+  /* the first one kept stays until the component goes (readers hold no reference): a component
+   * instantiated against a second host matches every time for it */
+  struct cm_link_memo *none = NULL;
+  if (!atomic_compare_exchange_strong_explicit(&c->link_memo, &none, memo, memory_order_acq_rel, memory_order_acquire))
+    wr_free(memo);
+}
+
 cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *component, const cm_host *host,
                                       wasm_trap **trap_out, wr_error *err) {
   *trap_out = NULL;
@@ -583,12 +621,14 @@ cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *com
   root->scratch = cm_arena_new();
   root->matcher.budget = 1u << 20;
   root->cstore = cm_store_new(store);
+  root->linked = link_memo_use(root, component);
   cm_component_instance *inst = instance_new(root, component, NULL);
   builder b = {inst, component, err, trap_out};
   if (!build(&b)) {
     cm_component_instance_free(inst);
     return NULL;
   }
+  if (!root->linked) link_memo_keep(root, component);
   return inst;
 }
 

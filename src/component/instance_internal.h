@@ -34,6 +34,7 @@ typedef struct rt_root {
   cm_arena *arena;   /* runtime structures of the whole instance tree */
   cm_arena *scratch; /* values crossing one call made from outside any thread */
   cm_matcher matcher; /* abstract resources -> the concrete ones they are bound to */
+  bool linked;        /* the bindings came from the component's link memo: imports are not matched again */
   WR_VEC(cm_component_instance *) all; /* every instance of the tree, for freeing */
   bool poisoned;     /* a trap went through it: it is never entered again */
 } rt_root;

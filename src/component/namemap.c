@@ -4,15 +4,11 @@
 
 #include <string.h>
 
-static uint32_t hash_name(const char *name, uint32_t len) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (uint32_t i = 0; i < len; i++) h = (h ^ (uint8_t)name[i]) * 16777619u;
-  return h;
-}
+#include "../base/hash.h"
 
 static cm_name_entry *slot_for(const cm_name_map *map, const char *name, uint32_t len) {
   uint32_t mask = map->cap - 1;
-  for (uint32_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
+  for (uint32_t i = wr_hash_name(name, len) & mask;; i = (i + 1) & mask) {
     cm_name_entry *e = &map->entries[i];
     if (!e->name || (e->len == len && !memcmp(e->name, name, len))) return e;
   }

@@ -133,10 +133,13 @@ wasm_trap *cm_task_request_cancellation(cm_task *task, cm_component_instance *ca
       cm_instance_exclusive(task->inst) != t)
     candidate = false;
   if (candidate && cm_instance_may_enter_from(task->inst, caller)) {
+    /* the task may end inside the resume (a callback that calls task.cancel and exits), and
+     * with it be freed: only the instance is used after */
+    cm_component_instance *inst = task->inst;
     task->state = CM_TASK_CANCEL_DELIVERED;
-    cm_instance_enter_from(task->inst, caller);
+    cm_instance_enter_from(inst, caller);
     wasm_trap *trap = cm_thread_resume(t, true);
-    cm_instance_leave_to(task->inst, caller);
+    cm_instance_leave_to(inst, caller);
     return trap;
   }
   task->state = CM_TASK_PENDING_CANCEL;

@@ -26,7 +26,7 @@ static _Thread_local cm_thread *current_thread;
 /* Idle fibers outlive their store in a per-thread cache: a server that makes a store per request
  * (p2, a fresh instance each time) would otherwise map and unmap a stack, and flush the TLB, for
  * every request. Freed with the thread. */
-#define CM_THREAD_CACHED_FIBERS 64
+#define CM_THREAD_CACHED_FIBERS 256
 typedef struct fiber_cache {
   cm_fiber *fibers[CM_THREAD_CACHED_FIBERS];
   size_t n;

@@ -1,5 +1,6 @@
 /* Running guests: warren_host (WASI 0.2 + wasi:http), warren_instance, warren_call with WAVE
  * text, and warren_run_command for wasi:cli/run. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +29,8 @@ struct warren_instance {
   wasi_p2_ctx *p2;
   wasi_http_ctx *http;
   cm_component_instance *instance;
+  /* where the guests' WASI 0.3 waits (timers, fds) are registered; warren_instance_wait polls it */
+  wasi_poll_reactor *reactor;
   bool poisoned; /* trapped or exited: the component model forbids entering it again */
   WR_VEC(warren_task *) tasks; /* started with warren_call_start, freed at exit or with it */
 };
@@ -105,6 +108,7 @@ static void instance_release(warren_instance *inst) {
   cm_component_instance_free(inst->instance);
   wasi_p2_ctx_free(inst->p2); /* before the http ctx: the guest's fields left in its table update the http budget */
   wasi_http_ctx_free(inst->http);
+  wasi_poll_reactor_free(inst->reactor); /* after the ctx, whose pending waits it cancels */
   wasm_store_free(inst->store);
   wr_free(inst);
 }
@@ -119,6 +123,8 @@ static warren_instance *instance_new(const warren_component *component, const cm
   wasm_store_set_max_memory_size(inst->store, wasi->max_memory_bytes);
   inst->p2 = wasi_p2_ctx_new(&wasi->view);
   wasi_p2_ctx_attach(inst->p2, inst->store);
+  inst->reactor = wasi_poll_reactor_new();
+  wasi_p2_set_reactor(inst->p2, wasi_poll_reactor_base(inst->reactor));
   inst->http = wasi_http_ctx_new(inst->p2, NULL, NULL);
   instantiate_job job = {.inst = inst, .host = host};
   if (!embed_on_guest_stack(instantiate_on_stack, &job, err)) {
@@ -326,6 +332,17 @@ bool warren_instance_ready(const warren_instance *instance) {
   return instance && !instance->poisoned && cm_instance_ready(instance->instance);
 }
 
+void warren_instance_set_notify(warren_instance *instance, void (*notify)(void *arg), void *arg) {
+  if (instance) cm_instance_set_notify(instance->instance, notify, notify ? arg : NULL);
+}
+
+int warren_instance_wait(warren_instance *instance, int timeout_ms) {
+  if (!instance || instance->poisoned || wasi_poll_reactor_pending(instance->reactor) == 0) return -1;
+  uint64_t timeout_ns = timeout_ms < 0 ? UINT64_MAX : (uint64_t)timeout_ms * 1000000u;
+  size_t ran = wasi_poll_reactor_run(instance->reactor, timeout_ns);
+  return ran > INT_MAX ? INT_MAX : (int)ran;
+}
+
 const char *warren_task_result(const warren_task *task) { return task && task->resolved ? task->result : NULL; }
 bool warren_task_cancelled(const warren_task *task) { return task && task->cancelled; }
 bool warren_task_exited(const warren_task *task) { return task && task->exited; }
@@ -346,7 +363,6 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
   warren_host *host = warren_host_new(config, err);
   if (!host) return false;
   bool ok = false;
-  wasi_poll_reactor *reactor = NULL;
   warren_instance *inst = instance_new(component, host->host, &host->wasi, err);
   if (!inst) {
     /* exit() during start-up is still a finished command */
@@ -370,12 +386,9 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
     embed_failf(err, WARREN_ERROR_NOT_FOUND, "%s#run is not `func() -> result`", interface);
     goto done;
   }
-  /* a 0.3 run is async: it runs on a poll(2) event loop of its own until its task is over */
-  if (ft->async) {
-    reactor = wasi_poll_reactor_new();
-    wasi_p2_set_reactor(inst->p2, wasi_poll_reactor_base(reactor));
-  }
-  call_job job = {.instance = inst->instance, .reactor = reactor, .func = run, .arena = cm_arena_new()};
+  /* a 0.3 run is async: it runs on the instance's poll(2) event loop until its task is over */
+  call_job job = {.instance = inst->instance, .reactor = ft->async ? inst->reactor : NULL, .func = run,
+                  .arena = cm_arena_new()};
   if (embed_on_guest_stack(call_on_stack, &job, err)) {
     if (!job.trap) {
       if (exit_code) *exit_code = job.result.u.cs.index == 0 ? 0 : 1;
@@ -392,7 +405,6 @@ bool warren_run_command(const warren_component *component, const warren_wasi_con
   cm_arena_free(job.arena);
 done:
   warren_instance_free(inst);
-  wasi_poll_reactor_free(reactor); /* after the ctx, whose pending waits it cancels */
   warren_host_free(host);
   return ok;
 }

@@ -4,6 +4,7 @@
  * response is complete and read, or the exchange failed). Every callback runs on the worker's
  * thread, either from the event loop (socket, timer, lookup) or from the guest's task. */
 #include "serve/http_client.h"
+#include "serve/socket_repoll.h"
 
 #include <errno.h>
 #include <h2o.h>
@@ -150,6 +151,7 @@ static void conn_release(client_conn *c) {
   h2o_timeout_dispose(c->loop, &c->between_bytes_timeout);
   if (c->addresses) freeaddrinfo(c->addresses);
   free_headers(c);
+  http1_chunked_release(&c->decoder);
   wasi_http_error_code_clear(&c->error);
   wasi_flag_release(c->response_ready);
   wasi_flag_release(c->readable);
@@ -198,6 +200,7 @@ static void start_write(client_conn *c) {
 
 static void on_written(h2o_socket_t *sock, const char *err) {
   client_conn *c = sock->data;
+  serve_socket_repoll(sock);
   c->writing = false;
   stop_timer(&c->write_timer);
   c->inflight.len = 0;
@@ -314,7 +317,8 @@ static void take_body(client_conn *c) {
     in->size = c->decoded + data; /* the chunk framing is gone: only data stays (nothing follows: connection: close) */
     c->decoded += data;
     if (st == HTTP1_CHUNKED_ERROR) {
-      fail(c, wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
+      fail(c, wasi_http_error(c->decoder.over_limit ? WASI_HTTP_ERR_HTTP_RESPONSE_TRAILER_SECTION_SIZE
+                                                    : WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR));
       return;
     }
     if (st == HTTP1_CHUNKED_DONE) c->phase = PHASE_DONE;
@@ -556,7 +560,17 @@ static wasi_pollable *body_subscribe(void *self) {
 
 static void body_free(void *self) { conn_release(self); }
 
-static const wasi_input_ops response_body = {body_read, body_subscribe, body_free};
+/* The origin's trailers (a chunked body's, once it ended). */
+static bool body_trailer(void *self, size_t i, wasi_http_header *out) {
+  client_conn *c = self;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&c->decoder, &count);
+  if (c->framing != HTTP1_BODY_CHUNKED || c->phase != PHASE_DONE || i >= count) return false;
+  *out = (wasi_http_header){f[i].name, f[i].name_len, (const uint8_t *)f[i].value, f[i].value_len};
+  return true;
+}
+
+static const wasi_http_body_ops response_body = {{body_read, body_subscribe, body_free}, body_trailer};
 
 /* ---- the exchange ---- */
 
@@ -584,7 +598,7 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   c->response_ready = wasi_flag_new(ctx);
   c->readable = wasi_flag_new(ctx);
   c->writable = wasi_flag_new(ctx);
-  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD); /* trailers are checked and dropped: future-trailers reports none */
+  http1_chunked_init(&c->decoder, MAX_RESPONSE_HEAD, MAX_RESPONSE_HEADERS);
   c->head_only = strcmp(head->method, "HEAD") == 0;
   h2o_timeout_init(loop, &c->connect_timeout, timeout_ms(timeouts->connect_ns));
   h2o_timeout_init(loop, &c->first_byte_timeout, timeout_ms(timeouts->first_byte_ns));
@@ -602,6 +616,8 @@ static void *client_send(void *env, wasi_p2_ctx *ctx, const wasi_http_outgoing_h
   struct addrinfo *list = NULL;
   if (getaddrinfo(host, port, &hints, &list) == 0) {
     on_resolved(c, list, 0);
+  } else if (wasi_http_name_never_resolves(host)) {
+    fail(c, wasi_http_invalid_name_error());
   } else {
     c->phase = PHASE_RESOLVING;
     c->lookup = serve_lookup_start(loop, host, port, on_resolved, c);

@@ -10,7 +10,7 @@
  * as the socket takes them; check-write says 0 while WASI_HTTP_BODY_BUFFER bytes wait. The response
  * head is parsed with the strict grammar of wasi/http1_grammar.h (1xx skipped, bounded to 64 KiB
  * and 100 fields); its body (Content-Length, chunked through wasi/http1_chunked.h with trailers
- * checked and dropped, or close-delimited) is read while fewer than
+ * kept for the guest's future-trailers (64 KiB, 100 lines), or close-delimited) is read while fewer than
  * SERVE_HTTP_CLIENT_BODY_BUFFER decoded bytes wait for the guest, so a guest that does not read
  * stops the upstream (backpressure). https answers TLS-protocol-error.
  *

@@ -1,6 +1,7 @@
 /* HTTP/1.1 connections on h2o's event loop: request framing, limits, timeouts, response
  * serialization, and the worker threads. See http_server.h for the contract. */
 #include "serve/http_server.h"
+#include "serve/socket_repoll.h"
 
 #include <errno.h>
 #include <h2o.h>
@@ -243,6 +244,7 @@ static size_t exchange_body_buffered(const httpd_exchange *ex) {
 static void exchange_maybe_free(httpd_exchange *ex) {
   if (ex->conn == NULL && ex->handler_done && ex->notifying == 0) {
     atomic_fetch_sub(&ex->worker->server->active_requests, 1);
+    http1_chunked_release(&ex->decoder);
     wr_free(ex);
   }
 }
@@ -574,7 +576,7 @@ static void conn_dispatch(httpd_conn *conn, const http1_head *head, const http1_
   ex->is_head = http1_equals_lower(method, method_len, "head");
   ex->body = chunked ? BODY_CHUNKED : length > 0 ? BODY_LENGTH : BODY_NONE;
   ex->body_left = length;
-  http1_chunked_init(&ex->decoder, cfg->max_head_bytes);
+  http1_chunked_init(&ex->decoder, cfg->max_head_bytes, cfg->max_header_count);
   /* 100 Continue waits until the handler reads the body (httpd_body_want) */
   ex->continue_pending = expect_continue && ex->body != BODY_NONE;
 
@@ -697,6 +699,7 @@ static void worker_after_pass(httpd_worker *w) {
 
 static void on_write_done(h2o_socket_t *sock, const char *err) {
   httpd_conn *conn = sock->data;
+  serve_socket_repoll(sock);
   out_buffer *written = &conn->out[conn->pending ^ 1u];
   conn->write_in_flight = false;
   written->len = 0;
@@ -830,6 +833,15 @@ httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, siz
 }
 
 size_t httpd_body_available(const httpd_exchange *ex) { return exchange_body_buffered(ex); }
+
+bool httpd_body_trailer(const httpd_exchange *ex, size_t i, httpd_header *out) {
+  if (ex->body != BODY_CHUNKED || !ex->chunks_ended || ex->body_error) return false;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&ex->decoder, &count);
+  if (i >= count) return false;
+  *out = (httpd_header){f[i].name, f[i].name_len, f[i].value, f[i].value_len};
+  return true;
+}
 
 void httpd_body_on_ready(httpd_exchange *ex, void (*ready)(void *arg), void *arg) {
   ex->body_ready = ready;
@@ -1064,7 +1076,8 @@ static void *worker_main(void *arg) {
   if (cfg->handler.worker_start) w->worker_state = cfg->handler.worker_start(cfg->handler.user, w);
   if (atomic_load(&w->stop_requested)) worker_begin_stop(w);
 
-  bool more = false;
+  bool more = true; /* the idle hook's first run comes after one pass that does not wait: work
+                     * worker_start queued (tasks it spawned) must not wait for a first event */
   while (!(w->stopping && w->conn_count == 0 && w->holds == 0)) {
     h2o_evloop_run(w->loop, more ? 0 : INT32_MAX);
     more = w->idle_hook ? w->idle_hook(w->idle_hook_arg) : false;

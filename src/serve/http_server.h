@@ -155,6 +155,12 @@ void httpd_body_want(httpd_exchange *ex);
 httpd_body_status httpd_body_read(httpd_exchange *ex, void *buf, size_t cap, size_t *n);
 /* Bytes of body that httpd_body_read can return now without waiting. */
 size_t httpd_body_available(const httpd_exchange *ex);
+/* Once httpd_body_read said END: the i-th trailer field of a chunked body into *out (names as
+ * received; valid until the exchange is finished), false past the last. Trailer lines follow the
+ * field grammar of heads and count against max_head_bytes and max_header_count (a malformed or
+ * oversized trailer section fails the body: 400, or a closed connection once a response started);
+ * fields that must not be trailers (http1_is_forbidden_trailer) are dropped. */
+bool httpd_body_trailer(const httpd_exchange *ex, size_t i, httpd_header *out);
 /* `ready` is called (from the loop) whenever more body arrives, the body ends, or it fails, until
  * replaced or cleared with NULL. */
 void httpd_body_on_ready(httpd_exchange *ex, void (*ready)(void *arg), void *arg);

@@ -87,9 +87,17 @@ static void body_free(void *self) {
   exchange_unref(x);
 }
 
-static const wasi_input_ops body_ops = {body_read, body_subscribe, body_free};
+static bool body_trailer(void *self, size_t i, wasi_http_header *out) {
+  serve_http_exchange *x = self;
+  httpd_header h;
+  if (!x->ex || !httpd_body_trailer(x->ex, i, &h)) return false;
+  *out = (wasi_http_header){h.name, h.name_len, (const uint8_t *)h.value, h.value_len};
+  return true;
+}
 
-void serve_http_body_stream(serve_http_exchange *x, const wasi_input_ops **ops, void **self) {
+static const wasi_http_body_ops body_ops = {{body_read, body_subscribe, body_free}, body_trailer};
+
+void serve_http_body_stream(serve_http_exchange *x, const wasi_http_body_ops **ops, void **self) {
   x->refs++;
   x->body_stream_live = true;
   if (x->ex) httpd_body_on_ready(x->ex, on_body_ready, x);
@@ -266,7 +274,7 @@ wasm_trap *serve_http_incoming_request(serve_http_exchange *x, wasi_http_ctx *ht
   const httpd_request *r = httpd_exchange_request(x->ex);
   serve_http_request_head h;
   serve_http_request_head_of(r, &h);
-  const wasi_input_ops *ops = NULL;
+  const wasi_http_body_ops *ops = NULL;
   void *self = NULL;
   if (r->has_body) serve_http_body_stream(x, &ops, &self);
   wasm_trap *trap = wasi_http_incoming_request_new(http, &h.head, ops, self, rep);

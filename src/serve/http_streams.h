@@ -11,8 +11,8 @@
  * The response goes out as soon as the guest finishes its body, not when handle returns.
  *
  * Limits: response trailers are sent only with a chunked response (no content-length); request
- * trailers are skipped; the request body can be read until the response is finished, after
- * which reads fail. */
+ * trailers reach the guest's future-trailers when it read the body to its end; the request body
+ * can be read until the response is finished, after which reads fail. */
 #ifndef WARREN_SERVE_HTTP_STREAMS_H
 #define WARREN_SERVE_HTTP_STREAMS_H
 
@@ -30,9 +30,9 @@ wasm_trap *serve_http_incoming_request(serve_http_exchange *x, wasi_http_ctx *ht
 wasm_trap *serve_http_response_outparam(serve_http_exchange *x, wasi_http_ctx *http, uint32_t *rep);
 /* The parts the two functions above are made of, for embedders that build the request or the
  * response themselves (and for tests):
- * the request body as an input stream (the caller hands ops/self to someone who calls
- * ops->free(self) once done; call it only for a request with a body), */
-void serve_http_body_stream(serve_http_exchange *x, const wasi_input_ops **ops, void **self);
+ * the request body as an input stream with its trailers (the caller hands ops/self to someone who
+ * calls ops->stream.free(self) once done; call it only for a request with a body), */
+void serve_http_body_stream(serve_http_exchange *x, const wasi_http_body_ops **ops, void **self);
 /* and the response: starts it (content_length < 0: chunked) and returns its body sink, which is
  * finished or aborted and then freed as wasi_http_sink_ops says. */
 void serve_http_start_response(serve_http_exchange *x, uint16_t status, const httpd_header *headers,

@@ -41,12 +41,12 @@ serve_instance *serve_instance_new(serve_app *app, serve_worker *worker, uint64_
   }
   si->instance = cm_instantiate(si->store, app->component, app->host, trap, err);
   if (si->instance) {
-    si->handle = cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
-    si->kind = &serve_request_p2;
-    if (!si->handle && (si->handle = wasi_http_p3_handler(si->instance))) {
-      si->p3 = true;
-      si->kind = &serve_request_p3;
-    }
+    /* the kind that chose the pool's defaults chooses the handler: a component exporting both
+     * is served as p3 */
+    si->p3 = app->p3;
+    si->kind = app->p3 ? &serve_request_p3 : &serve_request_p2;
+    si->handle = app->p3 ? wasi_http_p3_handler(si->instance)
+                         : cm_instance_func(si->instance, WASI_HTTP_INCOMING_HANDLER, WASI_HTTP_HANDLE_FUNC);
     if (!si->handle)
       wr_error_set(err, "the component does not export %s#%s (nor %s#%s)", WASI_HTTP_INCOMING_HANDLER,
                    WASI_HTTP_HANDLE_FUNC, WASI_HTTP_P3_HANDLER, WASI_HTTP_P3_HANDLE_FUNC);
@@ -83,8 +83,7 @@ void serve_instance_free(serve_instance *si) {
   wr_free(si);
 }
 
-static void factory_create(void *ctx, wr_pool_instance *token) {
-  serve_worker *w = ctx;
+static void create_now(serve_worker *w, wr_pool_instance *token) {
   uint64_t start = wr_monotonic_ns();
   wr_error err = {0};
   wasm_trap *trap = NULL;
@@ -100,6 +99,40 @@ static void factory_create(void *ctx, wr_pool_instance *token) {
   }
   WR_DEBUG("serve: [instance %llu] started on worker %u", (unsigned long long)si->id, httpd_worker_index(w->httpd));
   wr_pool_created(token, si, wr_monotonic_ns() - start, NULL);
+}
+
+/* The creator task: the instances the pool asked for, oldest first, one per turn of the
+ * scheduler. A request granted to a new instance runs before the next one is made, so a guest
+ * that answers without waiting is gone before its successor exists, and a burst of requests on
+ * fresh instances (p2) holds two of them, not one per request with the stacks, memory slots and
+ * page tables of each. Guests that wait do not hold the next creation back. */
+static void run_creator(void *arg) {
+  serve_worker *w = arg;
+  while (w->to_create_head < w->to_create.len) {
+    wr_pool_instance *token = w->to_create.items[w->to_create_head++];
+    if (w->to_create_head == w->to_create.len) w->to_create.len = w->to_create_head = 0;
+    create_now(w, token);
+    if (w->to_create_head < w->to_create.len) wr_task_yield();
+  }
+  w->creator_running = false;
+}
+
+static void creator_done(void *arg) {
+  serve_worker *w = arg;
+  httpd_worker_release(w->httpd);
+}
+
+static void factory_create(void *ctx, wr_pool_instance *token) {
+  serve_worker *w = ctx;
+  WR_VEC_PUSH(&w->to_create, token);
+  if (w->creator_running) return;
+  httpd_worker_hold(w->httpd);
+  w->creator_running = wr_task_spawn(serve_scheduler_base(w->sched), run_creator, creator_done, w) != NULL;
+  if (w->creator_running) return;
+  httpd_worker_release(w->httpd);
+  /* no fiber to be had: made here, as the pool asks */
+  while (w->to_create_head < w->to_create.len) create_now(w, w->to_create.items[w->to_create_head++]);
+  w->to_create.len = w->to_create_head = 0;
 }
 
 static void factory_destroy(void *ctx, void *instance) {

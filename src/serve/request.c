@@ -92,6 +92,27 @@ void serve_request_outcome(serve_request *req, wasm_trap *trap) {
   }
 }
 
+/* A p3 request its instance handed back untouched (the instance trapped before the guest saw
+ * it, or the guest raised backpressure after the grant) goes back to the front of the pool's
+ * queue, for another instance or this one once it is ready again. Its deadline still counts from
+ * its first grant. Not when it has nobody to answer or no time left: then it is answered here. */
+static bool redispatch(serve_request *req) {
+  serve_worker *w = req->worker;
+  bool own_trap = req->outcome == WR_TASK_TRAP;
+  bool late = req->deadline_ns && wr_monotonic_ns() >= req->deadline_ns;
+  if (w->stopping || req->client_gone || late || own_trap) {
+    serve_respond_plain(req->ex, w->stopping ? 503 : 500, w->stopping ? "Service Unavailable\n" : "Internal Server Error\n");
+    return false;
+  }
+  req->redispatches++;
+  req->instance = NULL;
+  req->task = NULL;
+  req->withdrawn = req->neighbour_trap = req->revoked = req->interrupted = req->cut = false;
+  req->outcome = WR_TASK_OK;
+  wr_pool_requeue(w->pool, &req->lease); /* lease_event(GRANTED or a refusal) comes back later */
+  return true;
+}
+
 /* On the loop, once the task is over. */
 static void request_done(void *arg) {
   serve_request *req = arg;
@@ -99,6 +120,7 @@ static void request_done(void *arg) {
   request_unlink(req);
   if (req->x) serve_http_exchange_release(req->x, req->outcome != WR_TASK_OK);
   httpd_worker_release(w->httpd);
+  if (req->withdrawn && redispatch(req)) return;
   wr_pool_release(w->pool, &req->lease, req->outcome);
   wr_free(req);
 }
@@ -111,7 +133,8 @@ static void lease_event(wr_pool_lease *lease, wr_lease_event event) {
     req->instance = wr_pool_lease_instance(lease);
     req->granted_ns = wr_monotonic_ns();
     req->next_client_check_ns = req->granted_ns + CLIENT_CHECK_NS;
-    if (w->app->options.request_timeout_ns) req->deadline_ns = req->granted_ns + w->app->options.request_timeout_ns;
+    if (w->app->options.request_timeout_ns && !req->deadline_ns) /* kept when redispatched */
+      req->deadline_ns = req->granted_ns + w->app->options.request_timeout_ns;
     req->next = w->requests.next;
     req->prev = &w->requests;
     req->next->prev = req;

@@ -114,7 +114,16 @@ static void body_release(void *env) {
   wr_free(b);
 }
 
-static const wasi_http_p3_body_source body_source = {body_start, body_read, body_release};
+/* The request's trailers (a chunked body's, once read to its end). */
+static bool body_trailer(void *env, size_t i, wasi_http_header *out) {
+  p3_body_source *b = env;
+  httpd_header h;
+  if (!b->req || !b->req->ex || !httpd_body_trailer(b->req->ex, i, &h)) return false;
+  *out = (wasi_http_header){h.name, h.name_len, (const uint8_t *)h.value, h.value_len};
+  return true;
+}
+
+static const wasi_http_p3_body_source body_source = {body_start, body_read, body_release, body_trailer};
 
 /* ---- the response ---- */
 
@@ -336,8 +345,9 @@ static wasm_trap *drive(serve_p3_instance *si, bool *progressed) {
  * this request's task was cancelled or the instance trapped meanwhile. */
 static bool enter_instance(p3_request *req) {
   serve_p3_instance *si = req->si;
-  while (si->driving) {
-    if (wr_task_cancelled(req->task) || si->trapped) return false;
+  /* si->trapped: another task's pass trapped since this request was granted, maybe while it waited */
+  while (si->driving || si->trapped) {
+    if (si->trapped || wr_task_cancelled(req->task)) return false;
     req->kicked = false;
     si->waiting++;
     wr_task_suspend();
@@ -382,27 +392,67 @@ static wasm_trap *take_turn(p3_request *req, bool *progressed, bool *neighbour) 
   return trap;
 }
 
-wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on_responded)(void *arg),
-                           void *responded_arg, bool *neighbour_trapped) {
-  p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex, .on_responded = on_responded,
-                    .responded_arg = responded_arg};
-  *neighbour_trapped = false;
+/* The guest never saw the request: its exchange goes back to the caller untouched (*req->live
+ * keeps it). `inside`: the caller is the instance's driver and it is not poisoned, so a task
+ * waiting to enter can be cancelled. */
+static wasm_trap *withdraw(p3_request *req, bool inside) {
+  wasm_trap *trap = NULL;
+  req->ex = NULL; /* from here nothing of this request touches the exchange */
+  if (req->call) {
+    trap = wasi_http_p3_call_withdraw(req->call, inside); /* releases the body source */
+    wasi_http_p3_call_free(req->call);
+    req->call = NULL;
+  }
+  if (req->body) { /* not reached by the guest's request: released with the ctx */
+    req->body->req = NULL;
+    req->body = NULL;
+  }
+  unlink_request(req);
+  return trap;
+}
+
+wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, const serve_p3_handling *how,
+                           bool *neighbour_trapped, bool *withdrawn) {
+  p3_request req = {.si = si, .task = wr_task_current(), .ex = *ex, .live = ex, .on_responded = how->on_responded,
+                    .responded_arg = how->responded_arg};
+  *neighbour_trapped = *withdrawn = false;
   link_request(&req);
   wasm_store *store = cm_instance_store(si->instance);
   wasm_trap *trap = NULL;
   if (!enter_instance(&req)) {
     trap = si->trapped ? si->trap : wasm_trap_new(store, WASM_TRAP_INTERRUPTED, "the request was cancelled");
     *neighbour_trapped = si->trapped;
+    if (si->trapped && how->may_withdraw) {
+      *withdrawn = true;
+      withdraw(&req, false);
+      return trap;
+    }
     request_cleanup(&req);
     return trap;
   }
   uint32_t rep = 0;
   trap = make_request(&req, &rep);
   if (!trap) trap = wasi_http_p3_handle_start(si->http, si->instance, si->handle, rep, &responder, &req, &req.call);
+  if (!trap && how->may_withdraw && wasi_http_p3_call_unstarted(req.call)) {
+    /* granted just before the guest turned backpressure on (or behind others waiting to enter):
+     * rather than wait here, the request goes back to the pool, which sends it to a ready
+     * instance or queues it until one is */
+    trap = withdraw(&req, true);
+    leave_instance(si, &req, trap, true);
+    *withdrawn = true;
+    return trap;
+  }
   leave_instance(si, &req, trap, true);
   while (!trap) {
     bool progressed = false;
-    if ((trap = take_turn(&req, &progressed, neighbour_trapped))) break;
+    if ((trap = take_turn(&req, &progressed, neighbour_trapped))) {
+      if (*neighbour_trapped && how->may_withdraw && wasi_http_p3_call_unstarted(req.call)) {
+        *withdrawn = true;
+        withdraw(&req, false);
+        return trap;
+      }
+      break;
+    }
     if (req.exited && !req.resp) break; /* answered, body done, task over */
     if (progressed || req.kicked) continue;
     if (req.exited && !si->driving && !serve_reactor_pending(&si->reactor)) {
@@ -472,7 +522,14 @@ static void run_p3(serve_request *req) {
    * request's task (on_tick), and only a guest stuck past the grace interrupts the store. */
   req->p3_ex = req->ex;
   req->ex = NULL; /* the p3 request's from here; req->p3_ex while it holds it */
-  wasm_trap *trap = serve_p3_handle(&si->p3i, &req->p3_ex, request_responded, req, &req->neighbour_trap);
+  serve_p3_handling how = {request_responded, req, req->redispatches < SERVE_MAX_REDISPATCHES};
+  bool withdrawn = false;
+  wasm_trap *trap = serve_p3_handle(&si->p3i, &req->p3_ex, &how, &req->neighbour_trap, &withdrawn);
+  if (withdrawn) { /* untouched: request_done sends it elsewhere or answers it */
+    req->withdrawn = true;
+    req->ex = req->p3_ex;
+    req->p3_ex = NULL;
+  }
   serve_request_outcome(req, trap);
 }
 

@@ -53,13 +53,23 @@ bool serve_p3_instance_ready(const serve_p3_instance *si);
  * instance other requests may share. *ex is set to NULL as soon as the exchange is given up (the
  * guest's task may run on after its response), so that the caller's loop may check the client
  * (httpd_exchange_check_client) while it is not NULL. on_responded(arg) runs when the response
- * head goes out. Call from inside a task (wr_task) of the worker. Returns once the guest's task
+ * head goes out. *withdrawn (see serve_p3_handling): *ex is untouched and the caller's to answer
+ * or send elsewhere; the trap, if any, is the instance's. Call from inside a task (wr_task) of the worker. Returns once the guest's task
  * is over and the response is finished, or a trap: the guest trapped (the instance must not
  * serve again; *neighbour_trapped when it was not this request's pass that trapped), or the
  * task was cancelled (wr_task_cancel: timeout, client gone, shutdown): the guest's task is
  * asked to cancel and abandoned. */
-wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, void (*on_responded)(void *arg),
-                           void *responded_arg, bool *neighbour_trapped);
+typedef struct serve_p3_handling {
+  void (*on_responded)(void *arg); /* the response head went out */
+  void *responded_arg;
+  /* The request may be handed back untouched (*withdrawn) when the guest never saw it: the
+   * instance trapped before its task started, or the task would wait to enter (guest
+   * backpressure raised after the request was granted). */
+  bool may_withdraw;
+} serve_p3_handling;
+
+wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, const serve_p3_handling *how,
+                           bool *neighbour_trapped, bool *withdrawn);
 
 /* Runs `func` (an export of type `async func()`: warren:lifecycle teardown or idle) to its end
  * as a task of the instance, driven like a request from the calling task. A trap, a cancelled

@@ -129,6 +129,7 @@ static void worker_stop(void *worker_state) {
     w->slice->store = NULL;
     pthread_mutex_unlock(&w->slice->lock);
   }
+  WR_VEC_FREE(&w->to_create);
   wr_free(w);
 }
 
@@ -149,6 +150,7 @@ char *serve_app_metrics_text(serve_app *app, size_t *len) {
 serve_app *serve_app_new(const cm_component *component, const serve_options *options, wr_error *err) {
   serve_app *app = WR_NEW(serve_app);
   app->component = component;
+  app->p3 = serve_component_kind(component) == WR_POOL_P3;
   app->options = *options;
   app->running_head.next = app->running_head.prev = &app->running_head;
   pthread_mutex_init(&app->running_lock, NULL);

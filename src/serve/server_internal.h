@@ -11,6 +11,7 @@
 #include <h2o.h>
 
 #include "base/rate_limit.h"
+#include "base/vec.h"
 #include "component/instance.h"
 #include "serve/http_streams.h"
 #include "serve/request_p3.h"
@@ -29,6 +30,9 @@
  * the deadline; a guest still inside the instance this much later is taken for stuck in CPU-bound
  * code, and the store is interrupted (every request on it fails, the instance is retired). */
 #define P3_CANCEL_GRACE_NS (200 * 1000 * 1000ull)
+/* How often a p3 request the guest never saw goes back to the pool (its instance trapped first,
+ * or backpressure came after the grant); past it, a trap answers 500 and backpressure is waited on. */
+#define SERVE_MAX_REDISPATCHES 4
 /* The guest's optional hook, called when its instance went idle (p3: `idle: async func()`). */
 #define IDLE_INTERFACE "warren:lifecycle/idle@0.1.0"
 #define IDLE_FUNC "idle"
@@ -88,6 +92,7 @@ typedef struct slice_slot {
 
 struct serve_app {
   const cm_component *component;
+  bool p3; /* serve_component_kind: its instances are served through wasi:http/handler@0.3.x */
   serve_options options;
   cm_host *host;
   /* -W timeout: one ticker thread for the whole server */
@@ -141,6 +146,8 @@ struct serve_request {
   bool neighbour_trap;   /* p3: it ended because the shared instance trapped in another's pass */
   bool revoked;          /* its instance died under it (the pool knows already) */
   bool interrupted;      /* p3: past its deadline and grace, the store was interrupted */
+  bool withdrawn;        /* p3: handed back before the guest saw it (serve_p3_handle) */
+  unsigned redispatches; /* times it went back to the pool that way */
   wr_task_outcome outcome;
   running run;
   uint64_t deadline_ns;
@@ -163,6 +170,11 @@ struct serve_worker {
   slice_slot *slice;       /* this worker's (NULL past MAX_WORKERS: no preemption) */
   bool stopping;           /* the server is shutting down */
   unsigned cut_requests;   /* in-flight requests the shutdown cut */
+  /* Instances the pool asked for, made one per turn of the scheduler by one task
+   * (instance_factory.c), so that a burst of requests does not hold a burst of instances */
+  WR_VEC(wr_pool_instance *) to_create;
+  size_t to_create_head;
+  bool creator_running;
 };
 
 /* server.c */

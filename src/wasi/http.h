@@ -135,6 +135,16 @@ typedef struct wasi_http_sink_ops {
   void (*abort)(void *self);
 } wasi_http_sink_ops;
 
+/* ---- a body the host reads: an incoming request's or a client's response body ---- */
+/* Its bytes as an io.h input stream, and the trailer fields that ended it. */
+typedef struct wasi_http_body_ops {
+  wasi_input_ops stream;
+  /* May be NULL (never any trailers). Once stream.read said CLOSED: the i-th trailer field into
+   * *out (valid until stream.free), false past the last. The guest gets them from
+   * future-trailers (0.2) or the body's trailers future (0.3). */
+  bool (*trailer)(void *self, size_t i, wasi_http_header *out);
+} wasi_http_body_ops;
+
 /* ---- 1. the incoming request ---- */
 typedef struct wasi_http_request_head {
   const char *method;          /* "GET", "PATCH", any token */
@@ -148,9 +158,9 @@ typedef struct wasi_http_request_head {
 
 /* A new incoming-request in the ctx's table: *rep is what handle's first argument carries.
  * The head is copied. `body_ops` may be NULL (an empty body); otherwise Warren owns
- * body_self from here on (body_ops->free(body_self) when the guest is done with it). */
+ * body_self from here on (body_ops->stream.free(body_self) when the guest is done with it). */
 wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_request_head *head,
-                                          const wasi_input_ops *body_ops, void *body_self, uint32_t *rep);
+                                          const wasi_http_body_ops *body_ops, void *body_self, uint32_t *rep);
 
 /* ---- 2. the response ---- */
 typedef struct wasi_http_responder {
@@ -190,7 +200,7 @@ typedef struct wasi_http_response_head {
   uint16_t status;
   wasi_http_header *headers; /* names and values malloc'ed too; freed by Warren */
   size_t nheaders;
-  const wasi_input_ops *body_ops; /* the body; Warren owns body_self from here on */
+  const wasi_http_body_ops *body_ops; /* the body; Warren owns body_self from here on */
   void *body_self;
 } wasi_http_response_head;
 
@@ -213,6 +223,12 @@ typedef struct wasi_http_client {
 /* Splits an authority "[userinfo@]host[:port]" / "[v6]:port" into the host (brackets removed) and a
  * decimal port in 1..65535 (default 80); false when malformed or too long for the buffers. */
 bool wasi_http_split_authority(const char *authority, char *host, size_t host_size, char *port, size_t port_size);
+
+/* RFC 6761 6.4: "invalid" and the names under it never resolve, and lookups should say so at once.
+ * getaddrinfo asks the nameserver anyway, so the clients check first and answer DNS-error with
+ * rcode NXDOMAIN (wasi_http_invalid_name_error) without a lookup. */
+bool wasi_http_name_never_resolves(const char *host);
+wasi_http_error_code wasi_http_invalid_name_error(void);
 
 /* HTTP/1.1 over blocking sockets: getaddrinfo + connect (connect timeout, default 600 s),
  * Content-Length or chunked request bodies, Content-Length / chunked / close-delimited

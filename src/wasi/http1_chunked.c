@@ -3,6 +3,7 @@
 #include "http1_chunked.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "http1_grammar.h"
@@ -24,19 +25,77 @@ enum {
   ST_DATA_CR,       /* the CRLF after a chunk's data */
   ST_DATA_LF,
   ST_TRAILER_START, /* the start of a trailer line, or the final CRLF */
-  ST_TRAILER_NAME,
-  ST_TRAILER_VALUE,
+  ST_TRAILER_LINE,  /* in a trailer line: kept until its CRLF, then judged */
   ST_TRAILER_LF,
   ST_END_LF,        /* the final CR was read */
   ST_DONE,
   ST_ERROR,
 };
 
-void http1_chunked_init(http1_chunked_decoder *d, size_t max_trailer_bytes) {
+void http1_chunked_init(http1_chunked_decoder *d, size_t max_trailer_bytes, size_t max_trailer_lines) {
   memset(d, 0, sizeof *d);
   d->state = ST_SIZE_FIRST;
   d->max_trailer_bytes = max_trailer_bytes;
+  d->max_trailer_lines = max_trailer_lines;
   d->max_line_bytes = HTTP1_CHUNK_LINE_MAX;
+}
+
+void http1_chunked_release(http1_chunked_decoder *d) {
+  free(d->line_buf);
+  free(d->fields);
+  d->line_buf = NULL;
+  d->fields = NULL;
+  d->line_len = d->line_cap = d->field_count = d->field_cap = 0;
+}
+
+const http1_field *http1_chunked_trailers(const http1_chunked_decoder *d, size_t *count) {
+  *count = d->state == ST_DONE ? d->field_count : 0;
+  return d->fields;
+}
+
+/* One byte of a trailer line. The kept fields point into line_buf, so a bigger buffer takes them
+ * along. False when memory ran out. */
+static bool trailer_append(http1_chunked_decoder *d, unsigned char c) {
+  if (d->line_len == d->line_cap) {
+    size_t cap = d->line_cap ? d->line_cap * 2 : 256;
+    char *grown = malloc(cap);
+    if (!grown) return false;
+    if (d->line_len) memcpy(grown, d->line_buf, d->line_len);
+    for (size_t i = 0; i < d->field_count; i++) {
+      http1_field *f = &d->fields[i];
+      f->name = grown + (f->name - d->line_buf);
+      f->value = grown + (f->value - d->line_buf);
+    }
+    free(d->line_buf);
+    d->line_buf = grown;
+    d->line_cap = cap;
+  }
+  d->line_buf[d->line_len++] = (char)c;
+  return true;
+}
+
+/* A trailer line's CRLF arrived: the line must be a field line (the grammar of heads); a field
+ * that may not be a trailer is dropped. */
+static bool trailer_line_end(http1_chunked_decoder *d) {
+  if (++d->trailer_lines > d->max_trailer_lines) {
+    d->over_limit = true;
+    return false;
+  }
+  http1_field f;
+  if (!http1_parse_field_line(d->line_buf + d->line_start, d->line_len - d->line_start, &f)) return false;
+  if (http1_is_forbidden_trailer(f.name, f.name_len)) {
+    d->line_len = d->line_start;
+    return true;
+  }
+  if (d->field_count == d->field_cap) {
+    size_t cap = d->field_cap ? d->field_cap * 2 : 8;
+    http1_field *grown = realloc(d->fields, cap * sizeof *grown);
+    if (!grown) return false;
+    d->fields = grown;
+    d->field_cap = cap;
+  }
+  d->fields[d->field_count++] = f;
+  return true;
 }
 
 static int hex_value(unsigned char c) {
@@ -121,15 +180,14 @@ static int step(http1_chunked_decoder *d, unsigned char c) {
     d->line_bytes = 0;
     return ST_SIZE_FIRST;
   case ST_TRAILER_START:
-    if (c == '\r') return ST_END_LF;
-    return http1_is_tchar(c) ? ST_TRAILER_NAME : ST_ERROR; /* SP or HTAB here would be obs-fold */
-  case ST_TRAILER_NAME:
-    if (http1_is_tchar(c)) return ST_TRAILER_NAME;
-    return c == ':' ? ST_TRAILER_VALUE : ST_ERROR;
-  case ST_TRAILER_VALUE:
-    if (is_field_char(c)) return ST_TRAILER_VALUE;
-    return c == '\r' ? ST_TRAILER_LF : ST_ERROR;
-  case ST_TRAILER_LF: return c == '\n' ? ST_TRAILER_START : ST_ERROR;
+  case ST_TRAILER_LINE:
+    if (c == '\r') return d->state == ST_TRAILER_START ? ST_END_LF : ST_TRAILER_LF;
+    if (c == '\n') return ST_ERROR; /* a bare LF is no line end, and no field line holds one */
+    if (d->state == ST_TRAILER_START) d->line_start = d->line_len;
+    return trailer_append(d, c) ? ST_TRAILER_LINE : ST_ERROR;
+  case ST_TRAILER_LF:
+    if (c != '\n') return ST_ERROR;
+    return trailer_line_end(d) ? ST_TRAILER_START : ST_ERROR;
   case ST_END_LF: return c == '\n' ? ST_DONE : ST_ERROR;
   default: return ST_ERROR;
   }
@@ -155,7 +213,10 @@ http1_chunked_status http1_chunked_decode(http1_chunked_decoder *d, char *buf, s
     int before = d->state;
     d->state = step(d, (unsigned char)buf[in++]);
     if (in_size_line(before) && ++d->line_bytes > d->max_line_bytes) d->state = ST_ERROR;
-    if (in_trailers(before) && ++d->trailer_bytes > d->max_trailer_bytes) d->state = ST_ERROR;
+    if (in_trailers(before) && ++d->trailer_bytes > d->max_trailer_bytes) {
+      d->state = ST_ERROR;
+      d->over_limit = true;
+    }
   }
   *data_len = out;
   *consumed = in;

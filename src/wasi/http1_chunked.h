@@ -8,8 +8,10 @@
  *   trailer-section = *( field-name ":" OWS field-value OWS CRLF )   (no obs-fold)
  *
  * Lines end with CRLF only (a bare LF or CR is an error, as in http1_grammar.h); a chunk-size line
- * is bounded by HTTP1_CHUNK_LINE_MAX bytes, the trailer section by the caller's limit. Extensions
- * and trailer fields are checked and dropped.
+ * is bounded by HTTP1_CHUNK_LINE_MAX bytes, the trailer section by the caller's limits on its bytes
+ * and its field lines. Extensions are checked and dropped. Each trailer line is judged, once its
+ * CRLF has arrived, by http1_parse_field_line (the grammar of a head's field lines) and kept,
+ * except the fields http1_is_forbidden_trailer names (RFC 9110 §6.5.1), which are dropped.
  *
  * The decoder keeps its whole state between calls, so input may be cut anywhere: feeding a byte
  * stream in any pieces gives the same body bytes, the same end and the same error as feeding it
@@ -17,15 +19,18 @@
 #ifndef WARREN_WASI_HTTP1_CHUNKED_H
 #define WARREN_WASI_HTTP1_CHUNKED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "http1_grammar.h"
 
 #define HTTP1_CHUNK_LINE_MAX 4096
 
 typedef enum {
   HTTP1_CHUNKED_MORE,  /* all input taken; the body goes on */
   HTTP1_CHUNKED_DONE,  /* the body ended (trailer section included) */
-  HTTP1_CHUNKED_ERROR, /* malformed, or over a bound */
+  HTTP1_CHUNKED_ERROR, /* malformed, or over a bound (over_limit: a trailer bound) */
 } http1_chunked_status;
 
 typedef struct http1_chunked_decoder {
@@ -34,11 +39,23 @@ typedef struct http1_chunked_decoder {
   unsigned digits;     /* significant hex digits of the size being read */
   size_t line_bytes;   /* of the size line being read */
   size_t max_line_bytes; /* HTTP1_CHUNK_LINE_MAX after init; a test may lower it */
-  size_t trailer_bytes;
+  size_t trailer_bytes;     /* of the trailer section so far, CRLFs included */
   size_t max_trailer_bytes;
+  size_t trailer_lines;     /* field lines so far, dropped ones included */
+  size_t max_trailer_lines;
+  bool over_limit;          /* the error was a trailer bound, not a malformed byte */
+  /* the trailer lines (without CRLF) of the section so far, and the fields kept, pointing into it;
+   * allocated only when a trailer section is not empty */
+  char *line_buf;
+  size_t line_len, line_cap, line_start; /* line_start: where the line being read begins */
+  http1_field *fields;
+  size_t field_count, field_cap;
 } http1_chunked_decoder;
 
-void http1_chunked_init(http1_chunked_decoder *d, size_t max_trailer_bytes);
+/* A trailer section may hold max_trailer_bytes bytes (its CRLFs and final empty line included) in
+ * at most max_trailer_lines field lines. Release the decoder when done with it. */
+void http1_chunked_init(http1_chunked_decoder *d, size_t max_trailer_bytes, size_t max_trailer_lines);
+void http1_chunked_release(http1_chunked_decoder *d);
 
 /* Decodes buf[0, len) in place: afterwards buf[0, *data_len) holds the body bytes it carried, and
  * *consumed says how many input bytes were used: all of them on MORE; on DONE the bytes after
@@ -46,5 +63,8 @@ void http1_chunked_init(http1_chunked_decoder *d, size_t max_trailer_bytes);
  * error. */
 http1_chunked_status http1_chunked_decode(http1_chunked_decoder *d, char *buf, size_t len, size_t *data_len,
                                           size_t *consumed);
+
+/* After DONE: the trailer fields kept (names as received), valid until the decoder is released. */
+const http1_field *http1_chunked_trailers(const http1_chunked_decoder *d, size_t *count);
 
 #endif

@@ -188,6 +188,28 @@ bool http1_is_hop_by_hop(const char *name, size_t name_len, const http1_field *f
   return f.found;
 }
 
+bool http1_is_forbidden_trailer(const char *name, size_t name_len) {
+  static const char *const names[] = {
+      /* framing and the connection */
+      "content-length", "transfer-encoding", "trailer", "te", "connection", "keep-alive", "upgrade",
+      "proxy-connection",
+      /* routing */
+      "host", "max-forwards",
+      /* authentication and state */
+      "authorization", "proxy-authorization", "www-authenticate", "proxy-authenticate", "cookie", "set-cookie",
+      /* request modifiers */
+      "expect", "range", "if-match", "if-none-match", "if-modified-since", "if-unmodified-since", "if-range",
+      "cache-control", "pragma",
+      /* response controls */
+      "age", "expires", "date", "location", "retry-after", "vary",
+      /* the content's format */
+      "content-type", "content-encoding", "content-range",
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (http1_equals_lower(name, name_len, names[i])) return true;
+  return false;
+}
+
 /* ---- heads ---- */
 
 typedef struct cursor {
@@ -222,6 +244,26 @@ static http1_head_status parse_version(cursor *c, int *minor) {
   return HTTP1_HEAD_COMPLETE;
 }
 
+/* field-line = field-name ":" OWS field-value OWS, up to the first byte a value cannot hold (the
+ * line's CR when it is valid): COMPLETE with *f filled (value trimmed), else PARTIAL or MALFORMED
+ * as far as the name goes. Heads and chunked trailers (http1_parse_field_line) share it. */
+static http1_head_status scan_field_line(cursor *c, http1_field *f) {
+  size_t name = c->pos;
+  while (c->pos < c->len && http1_is_tchar((unsigned char)c->buf[c->pos])) c->pos++;
+  if (c->pos == c->len) return out_of_bytes(c);
+  /* no name (obs-fold, stray bytes), or anything but ':' right after it (RFC 9112 §5.1) */
+  if (c->pos == name || c->buf[c->pos] != ':') return HTTP1_HEAD_MALFORMED;
+  f->name = c->buf + name;
+  f->name_len = c->pos - name;
+  c->pos++;
+  size_t value = c->pos;
+  while (c->pos < c->len && is_field_char((unsigned char)c->buf[c->pos])) c->pos++;
+  f->value = c->buf + value;
+  f->value_len = c->pos - value;
+  http1_trim_ows(&f->value, &f->value_len);
+  return HTTP1_HEAD_COMPLETE;
+}
+
 /* field lines up to and including the empty line */
 static http1_head_status parse_fields(cursor *c, http1_field *fields, size_t cap, http1_head *head) {
   head->field_count = 0;
@@ -234,26 +276,18 @@ static http1_head_status parse_fields(cursor *c, http1_field *fields, size_t cap
       head->length = c->pos;
       return HTTP1_HEAD_COMPLETE;
     }
-    size_t name = c->pos;
-    while (c->pos < c->len && http1_is_tchar((unsigned char)c->buf[c->pos])) c->pos++;
-    if (c->pos == c->len) return out_of_bytes(c);
-    /* no name (obs-fold, stray bytes), or anything but ':' right after it (RFC 9112 §5.1) */
-    if (c->pos == name || c->buf[c->pos] != ':') return HTTP1_HEAD_MALFORMED;
-    size_t name_len = c->pos - name;
-    c->pos++;
-    size_t value = c->pos;
-    while (c->pos < c->len && is_field_char((unsigned char)c->buf[c->pos])) c->pos++;
-    size_t value_end = c->pos;
-    http1_head_status st = expect(c, "\r\n");
+    http1_field f;
+    http1_head_status st = scan_field_line(c, &f);
+    if (st == HTTP1_HEAD_COMPLETE) st = expect(c, "\r\n");
     if (st != HTTP1_HEAD_COMPLETE) return st;
     if (head->field_count == cap) return HTTP1_HEAD_TOO_MANY_FIELDS;
-    http1_field *f = &fields[head->field_count++];
-    f->name = c->buf + name;
-    f->name_len = name_len;
-    f->value = c->buf + value;
-    f->value_len = value_end - value;
-    http1_trim_ows(&f->value, &f->value_len);
+    fields[head->field_count++] = f;
   }
+}
+
+bool http1_parse_field_line(const char *s, size_t len, http1_field *out) {
+  cursor c = {s, len, 0, false};
+  return scan_field_line(&c, out) == HTTP1_HEAD_COMPLETE && c.pos == len;
 }
 
 static cursor make_cursor(const char *buf, size_t len, size_t max_bytes) {

@@ -45,6 +45,20 @@ typedef struct http1_field {
  * field among `fields` names. */
 bool http1_is_hop_by_hop(const char *name, size_t name_len, const http1_field *fields, size_t count);
 
+/* One field line given without its CRLF, all of s[0, len): field-name ":" OWS field-value OWS, the
+ * grammar of a head's field lines (a chunked body's trailer lines use it). */
+bool http1_parse_field_line(const char *s, size_t len, http1_field *out);
+
+/* Whether a field must not be taken from a trailer section (RFC 9110 §6.5.1: it is needed before
+ * the content, so a recipient cannot act on it late): framing and connection fields
+ * (Content-Length, Transfer-Encoding, Trailer, TE, Connection, Keep-Alive, Upgrade,
+ * Proxy-Connection), routing (Host, Max-Forwards), authentication and state (Authorization,
+ * Proxy-Authorization, WWW-Authenticate, Proxy-Authenticate, Cookie, Set-Cookie), request
+ * modifiers (Expect, Range, the If-* conditionals, Cache-Control, Pragma), response controls
+ * (Age, Expires, Date, Location, Retry-After, Vary) and the content's format (Content-Type,
+ * Content-Encoding, Content-Range). Such fields are dropped, not passed on. */
+bool http1_is_forbidden_trailer(const char *name, size_t name_len);
+
 typedef enum {
   HTTP1_HEAD_COMPLETE,
   HTTP1_HEAD_PARTIAL,         /* valid so far: more bytes are needed */

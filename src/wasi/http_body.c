@@ -27,30 +27,97 @@ static wasi_pollable *empty_subscribe(void *self) {
 
 static void empty_free(void *self) { WR_UNUSED(self); }
 
-static const wasi_input_ops empty_input = {empty_read, empty_subscribe, empty_free};
+static const wasi_http_body_ops empty_body = {{empty_read, empty_subscribe, empty_free}, NULL};
 
 void wasi_http_body_source_free(wasi_http_body_source *src) {
-  if (src->ops) src->ops->free(src->self);
+  if (src->ops) src->ops->stream.free(src->self);
   *src = (wasi_http_body_source){0};
 }
+
+wasi_http_fields *wasi_http_trailers_of(wasi_http_ctx *http, const wasi_http_body_ops *ops, void *self) {
+  if (!ops || !ops->trailer) return NULL;
+  wasi_http_fields *fields = NULL;
+  wasi_http_header h;
+  for (size_t i = 0; ops->trailer(self, i, &h); i++) {
+    if (!fields) fields = wasi_http_fields_new(http, true);
+    wasi_http_fields_push(fields, h.name, h.name_len, h.value, h.value_len);
+  }
+  return fields;
+}
+
+/* An incoming body's trailers, shared by the body, the stream the guest reads and the
+ * future-trailers finish gives: the guest drops the stream (its source goes with it) before it
+ * finishes the body, so the stream leaves them here when it reads the end. */
+typedef struct body_trailers {
+  unsigned refs;
+  wasi_http_ctx *http;
+  wasi_http_fields *fields; /* NULL: none (or the body was not read to its end) */
+} body_trailers;
+
+static body_trailers *body_trailers_ref(body_trailers *t) {
+  t->refs++;
+  return t;
+}
+
+static void body_trailers_release(body_trailers *t) {
+  if (!t || --t->refs) return;
+  wasi_http_fields_free(t->fields);
+  wr_free(t);
+}
+
+/* The stream handed to the guest: the source's, noting its trailers when it ends. */
+typedef struct body_stream {
+  wasi_http_body_source source;
+  body_trailers *trailers;
+  bool ended;
+} body_stream;
+
+static wasi_stream_status body_stream_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **err) {
+  body_stream *b = self;
+  wasi_stream_status st = b->source.ops->stream.read(b->source.self, buf, len, nread, err);
+  if (st == WASI_STREAM_CLOSED && !b->ended) {
+    b->ended = true;
+    b->trailers->fields = wasi_http_trailers_of(b->trailers->http, b->source.ops, b->source.self);
+  }
+  return st;
+}
+
+static wasi_pollable *body_stream_subscribe(void *self) {
+  body_stream *b = self;
+  return b->source.ops->stream.subscribe(b->source.self);
+}
+
+static void body_stream_free(void *self) {
+  body_stream *b = self;
+  wasi_http_body_source_free(&b->source);
+  body_trailers_release(b->trailers);
+  wr_free(b);
+}
+
+static const wasi_input_ops body_stream_ops = {body_stream_read, body_stream_subscribe, body_stream_free};
 
 typedef struct incoming_body {
   wasi_http_body_source source;
   bool stream_taken;
+  body_trailers *trailers;
 } incoming_body;
 
 static void incoming_body_free(void *object) {
   incoming_body *body = object;
   wasi_http_body_source_free(&body->source);
+  body_trailers_release(body->trailers);
   wr_free(body);
 }
 const wasi_kind wasi_http_incoming_body_kind = {"incoming-body", incoming_body_free};
 
-wasm_trap *wasi_http_incoming_body_new(wasi_p2_ctx *ctx, wasi_http_body_source *src, uint32_t *rep) {
+wasm_trap *wasi_http_incoming_body_new(wasi_http_ctx *http, wasi_http_body_source *src, uint32_t *rep) {
   incoming_body *body = WR_NEW(incoming_body);
   body->source = *src;
   *src = (wasi_http_body_source){0};
-  return wasi_table_add(ctx, &wasi_http_incoming_body_kind, body, rep);
+  body->trailers = WR_NEW(body_trailers);
+  body->trailers->refs = 1;
+  body->trailers->http = http;
+  return wasi_table_add(http->p2, &wasi_http_incoming_body_kind, body, rep);
 }
 
 /* stream: the body's bytes as an input stream, once. */
@@ -63,23 +130,30 @@ static wasm_trap *incoming_body_stream(const cm_bound_call *call, cm_val *result
     return NULL;
   }
   body->stream_taken = true;
-  wasi_http_body_source src = body->source;
+  body_stream *b = WR_NEW(body_stream);
+  b->source = body->source.ops ? body->source : (wasi_http_body_source){&empty_body, NULL};
   body->source = (wasi_http_body_source){0};
+  b->trailers = body_trailers_ref(body->trailers);
   uint32_t rep = 0;
-  wasm_trap *trap = src.ops ? wasi_input_stream_add(ctx, src.ops, src.self, &rep)
-                            : wasi_input_stream_add(ctx, &empty_input, NULL, &rep);
+  wasm_trap *trap = wasi_input_stream_add(ctx, &body_stream_ops, b, &rep);
   if (trap) return trap;
   cm_val handle = cm_val_handle(rep);
   *result = wasi_ok(cx, &handle);
   return NULL;
 }
 
-/* future-trailers: Warren's sources deliver no trailers, so the future is ready with none. */
+/* future-trailers: ready at once with what the body's stream noted when it read the end (a body
+ * not read to its end reports none). */
 typedef struct future_trailers {
+  body_trailers *trailers;
   bool taken;
 } future_trailers;
 
-static void future_trailers_free(void *object) { wr_free(object); }
+static void future_trailers_free(void *object) {
+  future_trailers *f = object;
+  body_trailers_release(f->trailers);
+  wr_free(f);
+}
 const wasi_kind wasi_http_future_trailers_kind = {"future-trailers", future_trailers_free};
 
 /* finish(this: own<incoming-body>) -> future-trailers */
@@ -88,9 +162,11 @@ static wasm_trap *incoming_body_finish(const cm_bound_call *call, cm_val *result
   uint32_t body_rep = call->args[0].val.u.rep;
   incoming_body *body = wasi_table_take(ctx, body_rep, &wasi_http_incoming_body_kind);
   if (!body) return wasi_trap(ctx, "unknown incoming-body %u", body_rep);
+  future_trailers *f = WR_NEW(future_trailers);
+  f->trailers = body_trailers_ref(body->trailers);
   incoming_body_free(body);
   uint32_t rep = 0;
-  wasm_trap *trap = wasi_table_add(ctx, &wasi_http_future_trailers_kind, WR_NEW(future_trailers), &rep);
+  wasm_trap *trap = wasi_table_add(ctx, &wasi_http_future_trailers_kind, f, &rep);
   *result = cm_val_handle(rep);
   return trap;
 }
@@ -102,18 +178,28 @@ static wasm_trap *future_trailers_subscribe(const cm_bound_call *call, cm_val *r
   return trap;
 }
 
-/* get -> option<result<result<option<trailers>, error-code>>>: some(ok(ok(none))), then
- * some(err) once the value was taken. */
+/* get -> option<result<result<option<trailers>, error-code>>>: some(ok(ok(some(trailers)))) or
+ * some(ok(ok(none))), then some(err) once the value was taken. */
 static wasm_trap *future_trailers_get(const cm_bound_call *call, cm_val *result) {
   const cm_canon_cx *cx = call->cx;
+  wasi_p2_ctx *ctx = call->state;
   future_trailers *f = call->args[0].object;
   cm_val outer;
   if (f->taken) {
     outer = wasi_err(cx, NULL);
   } else {
     f->taken = true;
-    cm_val none = wasi_none();
-    cm_val inner = wasi_ok(cx, &none);
+    cm_val option = wasi_none();
+    wasi_http_fields *fields = f->trailers->fields;
+    if (fields) {
+      f->trailers->fields = NULL;
+      uint32_t rep = 0;
+      wasm_trap *trap = wasi_table_add(ctx, &wasi_http_fields_kind, fields, &rep);
+      if (trap) return trap;
+      cm_val handle = cm_val_handle(rep);
+      option = wasi_some(cx, &handle);
+    }
+    cm_val inner = wasi_ok(cx, &option);
     outer = wasi_ok(cx, &inner);
   }
   *result = wasi_some(cx, &outer);

@@ -2,7 +2,8 @@
  * ("connection: close"), for `warren run` and tests. Every wait is a poll(2) bounded by the
  * request's timeouts, so a silent server costs a timeout, never a hang; the response head is
  * bounded (WASI_HTTP_CLIENT_MAX_HEAD) and parsed, like chunked bodies, by the strict grammar of
- * http1_grammar.h / http1_chunked.h. Because reads block, the pollables it hands out are always
+ * http1_grammar.h / http1_chunked.h; a chunked body's trailers (as bounded as a head) are kept for
+ * the guest's future-trailers. Because reads block, the pollables it hands out are always
  * ready. */
 #include <errno.h>
 #include <netdb.h>
@@ -46,6 +47,7 @@ typedef struct connection {
 static void connection_release(connection *c) {
   if (--c->refs) return;
   close(c->fd);
+  http1_chunked_release(&c->decoder);
   wr_free(c);
 }
 
@@ -164,6 +166,21 @@ bool wasi_http_split_authority(const char *authority, char *host, size_t host_si
   return true;
 }
 
+bool wasi_http_name_never_resolves(const char *host) {
+  static const char label[] = "invalid";
+  size_t n = strlen(host), k = sizeof label - 1;
+  if (n > 0 && host[n - 1] == '.') n--; /* the root's dot */
+  if (n < k || strncasecmp(host + n - k, label, k) != 0) return false;
+  return n == k || host[n - k - 1] == '.';
+}
+
+wasi_http_error_code wasi_http_invalid_name_error(void) {
+  wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_DNS_ERROR);
+  err.present = true;
+  err.text = wr_strndup("NXDOMAIN", strlen("NXDOMAIN"));
+  return err;
+}
+
 static wasi_http_error_code dns_error(int gai) {
   wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_DNS_ERROR);
   const char *text = gai_strerror(gai);
@@ -186,6 +203,10 @@ static int connect_to(const char *authority, uint64_t timeout_ns, wasi_http_erro
   char host[256], port[16];
   if (!wasi_http_split_authority(authority, host, sizeof host, port, sizeof port)) {
     *err = wasi_http_error(WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
+    return -1;
+  }
+  if (wasi_http_name_never_resolves(host)) {
+    *err = wasi_http_invalid_name_error();
     return -1;
   }
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *list = NULL;
@@ -370,7 +391,8 @@ static http1_head_status parse_head(connection *c, wasi_http_response_head *out,
   c->in_pos += head.length;
   c->framing = framing.body;
   c->remaining = framing.length;
-  http1_chunked_init(&c->decoder, sizeof c->in);
+  http1_chunked_release(&c->decoder); /* a no-op unless an interim response came first */
+  http1_chunked_init(&c->decoder, sizeof c->in, MAX_RESPONSE_FIELDS);
   c->body_done = c->framing == HTTP1_BODY_NONE;
   return st;
 }
@@ -386,7 +408,8 @@ static wasi_stream_status body_fail(wasi_http_error_code *code, wasi_io_error **
 static bool chunks_advance(connection *c, wasi_http_error_code *err) {
   while (c->decoded == 0 && !c->chunks_ended) {
     if (c->chunk_error) { /* reported once the bytes before it were read */
-      *err = wasi_http_error(WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+      *err = wasi_http_error(c->decoder.over_limit ? WASI_HTTP_ERR_HTTP_RESPONSE_TRAILER_SECTION_SIZE
+                                                   : WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
       return false;
     }
     if (c->in_pos == c->in_len) {
@@ -443,7 +466,17 @@ static wasi_stream_status body_read(void *self, uint8_t *buf, size_t len, size_t
 
 static void body_free(void *self) { connection_release(self); }
 
-static const wasi_input_ops response_body = {body_read, always_ready, body_free};
+/* The origin's trailers (a chunked body's, once it ended). */
+static bool body_trailer(void *self, size_t i, wasi_http_header *out) {
+  connection *c = self;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&c->decoder, &count);
+  if (c->framing != HTTP1_BODY_CHUNKED || !c->body_done || i >= count) return false;
+  *out = (wasi_http_header){f[i].name, f[i].name_len, (const uint8_t *)f[i].value, f[i].value_len};
+  return true;
+}
+
+static const wasi_http_body_ops response_body = {{body_read, always_ready, body_free}, body_trailer};
 
 static wasi_http_progress client_response(void *exchange, wasi_http_response_head *out, wasi_http_error_code *err) {
   connection *c = exchange;

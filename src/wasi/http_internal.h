@@ -93,15 +93,17 @@ typedef struct wasi_http_scheme {
 } wasi_http_scheme;
 
 /* ---- bodies (http_body.c) ---- */
-/* What an incoming body reads from: an embedder's or client's input stream (ops NULL: empty). */
+/* What an incoming body reads from: an embedder's or client's body (ops NULL: empty). */
 typedef struct wasi_http_body_source {
-  const wasi_input_ops *ops;
+  const wasi_http_body_ops *ops;
   void *self;
 } wasi_http_body_source;
 
 void wasi_http_body_source_free(wasi_http_body_source *src);
 /* An own<incoming-body> reading `src` (taken). */
-wasm_trap *wasi_http_incoming_body_new(wasi_p2_ctx *ctx, wasi_http_body_source *src, uint32_t *rep);
+wasm_trap *wasi_http_incoming_body_new(wasi_http_ctx *http, wasi_http_body_source *src, uint32_t *rep);
+/* The trailers a body source says ended it, as new immutable fields; NULL when it has none. */
+wasi_http_fields *wasi_http_trailers_of(wasi_http_ctx *http, const wasi_http_body_ops *ops, void *self);
 
 /* The buffer between an outgoing body the guest writes and the sink the host attaches once
  * the message is sent (response-outparam.set, outgoing-handler.handle). */

@@ -56,6 +56,10 @@ typedef struct wasi_http_p3_body_source {
   /* Warren is done with the source (body read to its end, dropped by the guest, or its ctx
    * freed): never call wasi_http_p3_body_ready again. Called exactly once. */
   void (*release)(void *env);
+  /* May be NULL (never any trailers). After read said END (and before release): the i-th
+   * trailer field that ended the body into *out, false past the last. The trailers future gets
+   * ok(some(fields)) when there is one, else ok(none). */
+  bool (*trailer)(void *env, size_t i, wasi_http_header *out);
 } wasi_http_p3_body_source;
 
 /* A new request in http's table; *rep is handle's argument (cm_val_handle(rep)). `source`
@@ -96,6 +100,14 @@ void wasi_http_p3_call_abandon(wasi_http_p3_call *call);
 void wasi_http_p3_call_free(wasi_http_p3_call *call);
 /* The task (for cm_task_request_cancellation) until on_exit. */
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call);
+/* Whether the guest has not seen the request yet: its task waits to enter the instance (guest
+ * backpressure), or never will (the instance trapped first). */
+bool wasi_http_p3_call_unstarted(const wasi_http_p3_call *call);
+/* Takes an unstarted call back (wasi_http_p3_call_unstarted): nothing of the responder runs
+ * again, the request leaves the table (its body source is released) and, when `instance_runs`
+ * (the caller is inside the instance, which is not poisoned), the waiting task is cancelled,
+ * which runs no guest code. Free the call after. */
+wasm_trap *wasi_http_p3_call_withdraw(wasi_http_p3_call *call, bool instance_runs);
 
 /* ---- 3. the response ---- */
 uint16_t wasi_http_p3_response_status(const wasi_http_p3_response *response);

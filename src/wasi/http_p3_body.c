@@ -113,7 +113,10 @@ struct wasi_http_p3_feed {
   bool pumping, again;   /* pump is on the stack; run it once more */
   bool done;             /* over while pumping: the pump frees it on its way out */
   cm_arena *arena;
-  cm_val trailers_value, no_trailers;
+  cm_val trailers_value, no_trailers, trailer_handle;
+  /* the source's trailers, in the ctx's table while they wait for the guest to read them */
+  uint32_t trailer_fields_rep;
+  bool trailer_fields_waiting;
   struct wasi_reactor *reactor; /* frees it after its trailers were read (free_wakeup) */
   struct wasi_wakeup *free_wakeup;
 };
@@ -155,6 +158,10 @@ static void feed_free_later(void *arg, short revents) {
 static void feed_trailers_done(void *arg, int result, uint32_t n) {
   WR_UNUSED(n);
   wasi_http_p3_feed *f = arg;
+  if (f->trailer_fields_waiting) { /* the guest got them, or nobody will */
+    f->trailer_fields_waiting = false;
+    if (result != CM_COPY_COMPLETED) wasi_table_remove(f->http->p2, f->trailer_fields_rep, &wasi_http_fields_kind);
+  }
   f->reactor = wasi_p2_reactor(f->http->p2);
   if (result == CM_COPY_COMPLETED && f->reactor && !f->free_wakeup &&
       (f->free_wakeup = f->reactor->wait(f->reactor, -1, 0, 0, feed_free_later, f)))
@@ -164,9 +171,25 @@ static void feed_trailers_done(void *arg, int result, uint32_t n) {
 static void feed_trailers_gone(void *arg, cm_host_end *end) { forget_end(&((wasi_http_p3_feed *)arg)->trailers, end); }
 static const cm_host_end_ops feed_trailers_ops = {feed_trailers_done, feed_trailers_gone};
 
-/* The body is over (err: it failed): the stream ends, the trailers future gets ok(none) or
- * err(code). */
+/* The source's trailers (after its END) as new fields in the ctx's table: false when none. */
+static bool feed_take_trailers(wasi_http_p3_feed *f) {
+  if (!f->source || !f->source->trailer) return false;
+  wasi_http_fields *fields = NULL;
+  wasi_http_header h;
+  for (size_t i = 0; f->source->trailer(f->env, i, &h); i++) {
+    if (!fields) fields = wasi_http_fields_new(f->http, true);
+    wasi_http_fields_push(fields, h.name, h.name_len, h.value, h.value_len);
+  }
+  if (!fields) return false;
+  if (wasi_table_add(f->http->p2, &wasi_http_fields_kind, fields, &f->trailer_fields_rep)) return false; /* full */
+  f->trailer_fields_waiting = true;
+  return true;
+}
+
+/* The body is over (err: it failed): the stream ends, the trailers future gets ok(some(trailers)),
+ * ok(none) or err(code). */
 static void feed_end(wasi_http_p3_feed *f, const wasi_http_error_code *err) {
+  bool has_trailers = !err && feed_take_trailers(f);
   feed_release_source(f);
   if (f->stream) {
     cm_host_end_drop(f->stream);
@@ -176,6 +199,10 @@ static void feed_end(wasi_http_p3_feed *f, const wasi_http_error_code *err) {
     f->arena = cm_arena_new();
     cm_val code = wasi_http_error_to_val(f->arena, err);
     f->trailers_value = cm_val_case(f->arena, 1, &code);
+  } else if (has_trailers) {
+    f->trailer_handle = cm_val_handle(f->trailer_fields_rep);
+    f->no_trailers = (cm_val){.u.cs = {1, &f->trailer_handle}}; /* some(trailers) */
+    f->trailers_value = (cm_val){.u.cs = {0, &f->no_trailers}};
   } else {
     f->no_trailers = (cm_val){.u.cs = {0, NULL}};
     f->trailers_value = (cm_val){.u.cs = {0, &f->no_trailers}};
@@ -482,6 +509,7 @@ struct wasi_http_p3_call {
   void *env;
   cm_async_call async;
   cm_val arg;
+  uint32_t request_rep;
   cm_task *task;
   bool answered, abandoned;
 };
@@ -526,6 +554,7 @@ wasm_trap *wasi_http_p3_handle_start(wasi_http_ctx *http, cm_component_instance 
   c->responder = responder;
   c->env = env;
   c->arg = cm_val_handle(request_rep);
+  c->request_rep = request_rep;
   c->async = (cm_async_call){.on_resolve = call_resolved, .on_exit = call_exited, .arg = c,
                              .arena = cm_arena_new(), .args = &c->arg};
   *out = c;
@@ -551,3 +580,17 @@ void wasi_http_p3_call_free(wasi_http_p3_call *call) {
 }
 
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call) { return call->task; }
+
+bool wasi_http_p3_call_unstarted(const wasi_http_p3_call *call) {
+  return !call->abandoned && !call->answered && call->task && call->task->state == CM_TASK_INITIAL;
+}
+
+wasm_trap *wasi_http_p3_call_withdraw(wasi_http_p3_call *call, bool instance_runs) {
+  /* nothing of the responder runs from here: the request is the embedder's again */
+  call->abandoned = call->answered = true;
+  wasm_trap *trap = NULL;
+  if (instance_runs && call->task) trap = cm_task_request_cancellation(call->task, NULL);
+  /* the guest never lowered it: the host's request (and its body source) goes now, not with the ctx */
+  wasi_table_remove(call->http->p2, call->request_rep, &wasi_http_p3_request_kind);
+  return trap;
+}

@@ -6,8 +6,9 @@
  * reactor). The request body streams from the guest's stream to the client's sink chunk by
  * chunk while the response head is awaited; the head resolves the call with a host-made
  * response whose body source reads the client's body stream (the same mechanism the server
- * uses for incoming request bodies). The client's trailers are not passed on: the trailers
- * future says ok(none). Timeouts (request-options) are the client's, as in 0.2.
+ * uses for incoming request bodies). The origin's trailers (a chunked response's, as the
+ * client's body stream reports them once it ended) resolve the response's trailers future with
+ * ok(some(trailers)); none: ok(none). Timeouts (request-options) are the client's, as in 0.2.
  *
  * wasi_http_default_client (`warren run`) blocks in send, response and body reads: there the
  * single thread waits for the origin inside those calls. The server's client never blocks. */
@@ -104,7 +105,7 @@ static wasi_http_error_code code_of_io_error(wasi_io_error *io, const char *what
 /* ---- the response body: a source over the client's body stream ---- */
 
 typedef struct client_body {
-  const wasi_input_ops *ops;
+  const wasi_http_body_ops *ops;
   void *self;
   wasi_http_p3_feed *feed;
   client_wait wait;
@@ -118,10 +119,10 @@ static wasi_http_p3_body_status body_read(void *env, uint8_t *buf, size_t cap, s
                                           wasi_http_error_code *err) {
   client_body *b = env;
   wasi_io_error *io = NULL;
-  switch (b->ops->read(b->self, buf, cap, n, &io)) {
+  switch (b->ops->stream.read(b->self, buf, cap, n, &io)) {
   case WASI_STREAM_OK:
     if (*n > 0) return WASI_HTTP_P3_BODY_DATA;
-    if (!b->wait.pollable && !b->wait.wakeup && !wait_on(&b->wait, b->ops->subscribe(b->self))) {
+    if (!b->wait.pollable && !b->wait.wakeup && !wait_on(&b->wait, b->ops->stream.subscribe(b->self))) {
       *err = wasi_http_internal_error("the event loop refused a wait");
       return WASI_HTTP_P3_BODY_ERROR;
     }
@@ -136,11 +137,17 @@ static wasi_http_p3_body_status body_read(void *env, uint8_t *buf, size_t cap, s
 static void body_release(void *env) {
   client_body *b = env;
   wait_stop(&b->wait);
-  b->ops->free(b->self);
+  b->ops->stream.free(b->self);
   wr_free(b);
 }
 
-static const wasi_http_p3_body_source client_body_source = {body_start, body_read, body_release};
+/* The origin's trailers, as the client's body stream has them. */
+static bool body_trailer(void *env, size_t i, wasi_http_header *out) {
+  client_body *b = env;
+  return b->ops->trailer && b->ops->trailer(b->self, i, out);
+}
+
+static const wasi_http_p3_body_source client_body_source = {body_start, body_read, body_release, body_trailer};
 
 /* ---- one send ---- */
 

@@ -285,7 +285,7 @@ static void incoming_request_free(void *object) {
 const wasi_kind wasi_http_incoming_request_kind = {"incoming-request", incoming_request_free};
 
 wasm_trap *wasi_http_incoming_request_new(wasi_http_ctx *http, const wasi_http_request_head *head,
-                                          const wasi_input_ops *body_ops, void *body_self, uint32_t *rep) {
+                                          const wasi_http_body_ops *body_ops, void *body_self, uint32_t *rep) {
   wasi_http_incoming_request *req = WR_NEW(wasi_http_incoming_request);
   wasi_http_target_from_head(&req->target, head);
   req->headers = wasi_http_fields_new(http, true);
@@ -322,7 +322,7 @@ static wasm_trap *consume_body(const cm_canon_cx *cx, wasi_http_ctx *http, bool 
   }
   *consumed = true;
   uint32_t rep = 0;
-  wasm_trap *trap = wasi_http_incoming_body_new(http->p2, body, &rep);
+  wasm_trap *trap = wasi_http_incoming_body_new(http, body, &rep);
   if (trap) return trap;
   cm_val handle = cm_val_handle(rep);
   *result = wasi_ok(cx, &handle);

@@ -23,7 +23,7 @@ struct wasi_p2_ctx {
   void *embedder;
   wasi_waiter *waiter;
   struct wasi_reactor *reactor;
-  uint32_t stdio_streams; /* wasi_p2_stdio_streams */
+  wasi_stdio_streams stdio_streams;
   char *stdio_prefix[3];      /* wasi_p2_set_stdio_prefix */
   wasi_output_limit *output_limit;
   WR_VEC(wasi_entry) entries; /* rep = index + 1 */
@@ -93,7 +93,7 @@ void wasi_p2_set_waiter(wasi_p2_ctx *ctx, wasi_waiter *waiter) {
 
 void wasi_p2_set_reactor(wasi_p2_ctx *ctx, struct wasi_reactor *reactor) { ctx->reactor = reactor; }
 struct wasi_reactor *wasi_p2_reactor(const wasi_p2_ctx *ctx) { return ctx->reactor; }
-uint32_t *wasi_p2_stdio_streams(wasi_p2_ctx *ctx) { return &ctx->stdio_streams; }
+wasi_stdio_streams *wasi_p2_stdio_streams(wasi_p2_ctx *ctx) { return &ctx->stdio_streams; }
 
 wasm_trap *wasi_trap(const wasi_p2_ctx *ctx, const char *fmt, ...) {
   char message[sizeof(((wasm_trap *)0)->message)];

@@ -109,8 +109,14 @@ struct wasi_reactor;
 void wasi_p2_set_reactor(wasi_p2_ctx *ctx, struct wasi_reactor *reactor);
 struct wasi_reactor *wasi_p2_reactor(const wasi_p2_ctx *ctx);
 
-/* The 0.3 stdio streams alive in the ctx (p3_stdio.c counts them to cap them). */
-uint32_t *wasi_p2_stdio_streams(wasi_p2_ctx *ctx);
+/* What the ctx's 0.3 stdio streams share (p3_stdio.c): how many are alive (to cap them), and
+ * how many bytes of output they accepted from the guest and have not written yet (wasi_p3_call
+ * waits for those before it returns). */
+typedef struct wasi_stdio_streams {
+  uint32_t alive;
+  size_t unwritten;
+} wasi_stdio_streams;
+wasi_stdio_streams *wasi_p2_stdio_streams(wasi_p2_ctx *ctx);
 
 /* A WASM_TRAP_HOST trap in the ctx's store. */
 wasm_trap *wasi_trap(const wasi_p2_ctx *ctx, const char *fmt, ...) WR_PRINTF(2, 3);

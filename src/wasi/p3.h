@@ -38,9 +38,10 @@ bool wasi_p3_define(cm_host *host, wr_error *err);
 /* Runs export `func` of `inst` (async or not) as a task to its end, on this thread: starts it
  * (cm_func_start), then in turn runs the instance's ready threads (cm_instance_run) and waits on
  * `reactor` (the one set on the instance's ctx) until the task has its result and has exited
- * (a task may go on after returning its result, writing output for instance). Wakeups still
- * registered then are left to the ctx's teardown (stdin read ahead is dropped, accepted output
- * is written).
+ * (a task may go on after returning its result, writing output for instance), and then until
+ * the output the guest handed to stdout / stderr is written (a reader that never reads holds
+ * it there, as a blocking write would). Other wakeups still registered then are left to the
+ * ctx's teardown (stdin read ahead is dropped).
  * *result (in `arena`) is valid once it returns NULL. Traps: the guest's (an exit is a
  * WASM_TRAP_EXIT trap with its code), or "deadlock" when the task has no result yet and nothing
  * it could wait for is pending. This is how `warren run` runs a command and --invoke a function;

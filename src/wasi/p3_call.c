@@ -37,8 +37,8 @@ wasm_trap *wasi_p3_call(cm_component_instance *inst, wasi_poll_reactor *reactor,
   while (!trap) {
     bool progressed;
     trap = cm_instance_run(inst, &progressed);
-    /* over: what is still registered (stdin read ahead, a timer nobody waits for) stays unanswered;
-     * output already accepted is written when the ctx goes (p3_stdio.c) */
+    /* over: what is still registered (stdin read ahead, a timer nobody waits for) stays
+     * unanswered, but output already accepted is written below */
     if (trap || (dc.resolved && dc.exited)) break;
     /* every thread waits: on the reactor (a timer, an fd), or on nothing that can happen */
     if (wasi_poll_reactor_pending(reactor) == 0) {
@@ -49,5 +49,10 @@ wasm_trap *wasi_p3_call(cm_component_instance *inst, wasi_poll_reactor *reactor,
     }
     wasi_poll_reactor_run(reactor, UINT64_MAX);
   }
+  /* a command's output is not cut short at its end, however slowly its reader reads (a
+   * teardown would drop what the fd has no room for, p3_stdio.c): this thread is its own */
+  wasi_p2_ctx *ctx = wasm_store_data(cm_instance_store(inst));
+  while (ctx && wasi_p2_stdio_streams(ctx)->unwritten && wasi_poll_reactor_pending(reactor))
+    wasi_poll_reactor_run(reactor, UINT64_MAX);
   return trap;
 }

@@ -3,9 +3,10 @@
  * 0.3's values; 0.3's `async func`s among them finish at once. What 0.3 does differently is
  * here: reading, writing and listing through streams with a future of the outcome.
  *
- * Regular files cannot be waited on with poll(2), so each step reads or writes one chunk
- * (WASI_FS_CHUNK) synchronously; a stream moves a file chunk by chunk as the guest reads or
- * writes, never the whole file at once, and the task goes back to the reactor between chunks. */
+ * A file's stream is a pump (p3_task.h). Regular files cannot be waited on with poll(2), so
+ * each of its steps reads or writes one chunk synchronously; a stream moves a file chunk by
+ * chunk as the guest reads or writes, never the whole file at once, and the pump goes back to
+ * the reactor between chunks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -27,204 +28,176 @@ typedef struct fs_types {
   const cm_valtype *entry;    /* stream<directory-entry> element */
 } fs_types;
 
-typedef enum { FILE_READ, FILE_WRITE, DIR_LIST } fs_task_type;
-
-typedef struct fs_task {
-  wasi_p3_task base; /* first */
-  fs_task_type type;
-  int fd;            /* a duplicate of the descriptor's (owned): its own position */
-  DIR *dir;          /* DIR_LIST (owns fd) */
+/* A file's read-via-stream or write-via-stream / append-via-stream: a pump (p3_task.h) over a
+ * duplicate of the descriptor's fd (owned: its own position). */
+typedef struct file_stream {
+  wasi_p3_pump pump; /* first */
   uint64_t offset;
   bool append;
-  bool reading;      /* FILE_WRITE: the copy in flight reads the guest's stream */
-  uint8_t *buf;
-  size_t len, off;   /* bytes (or entries) in buf and how many went */
-  cm_arena *arena;   /* DIR_LIST's entries; the outcome's values */
-  cm_val *entries;
+  cm_arena *arena; /* the outcome's values */
   cm_val outcome;
-} fs_task;
+} file_stream;
 
-static void fs_task_release(wasi_p3_task *base) {
-  fs_task *t = (fs_task *)base;
-  if (t->dir) closedir(t->dir);
-  else if (t->fd >= 0) close(t->fd);
-  wr_free(t->buf);
-  if (t->arena) cm_arena_free(t->arena);
-}
+/* read-directory's stream of entries. */
+typedef struct dir_listing {
+  wasi_p3_task task; /* first */
+  DIR *dir;
+  cm_arena *arena;  /* the entries offered; the outcome's values */
+  cm_val *entries;
+  size_t len, off;  /* entries in `entries` and how many went */
+  cm_val outcome;
+} dir_listing;
 
-/* The outcome: ok (err 0) or err(error-code). */
-static void settle(fs_task *t, int err) {
-  cm_canon_cx cx = {.arena = t->arena};
+/* Writes the task's future: ok (err 0) or err(error-code), in `arena`. */
+static void settle(wasi_p3_task *task, cm_arena *arena, cm_val *outcome, int err) {
+  cm_canon_cx cx = {.arena = arena};
   if (err) {
     cm_val code = wasi_fs_error_value(&cx, true, err);
-    t->outcome = cm_val_case(t->arena, 1, &code);
+    *outcome = cm_val_case(arena, 1, &code);
   } else {
-    t->outcome = cm_val_case(t->arena, 0, NULL);
+    *outcome = cm_val_case(arena, 0, NULL);
   }
-  wasi_p3_task_settle(&t->base, &t->outcome);
+  wasi_p3_task_settle(task, outcome);
 }
 
-static wasm_trap *write_chunk(fs_task *t) {
-  t->base.copying = true;
-  return cm_host_end_write(t->base.data, wasi_p2_ctx_store(t->base.ctx), t->buf + t->off, NULL,
-                           (uint32_t)(t->len - t->off));
+/* ---- files ---- */
+
+static void file_stream_release(wasi_p3_task *task) {
+  file_stream *f = (file_stream *)task;
+  if (f->pump.fd >= 0) close(f->pump.fd);
+  cm_arena_free(f->arena);
 }
 
-static void read_step(wasi_p3_task *base) {
-  fs_task *t = (fs_task *)base;
-  if (base->copying) return;
-  if (t->len) {
-    t->off += base->copied;
-    if (base->copy_result == CM_COPY_DROPPED) {
-      settle(t, 0); /* the guest stopped reading */
-      return;
-    }
-    if (t->off < t->len) {
-      if (write_chunk(t)) settle(t, EIO);
-      return;
-    }
-  }
-  if (t->offset > INT64_MAX) {
-    settle(t, EINVAL);
-    return;
-  }
-  ssize_t n;
-  do n = pread(t->fd, t->buf, WASI_FS_CHUNK, (off_t)t->offset);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0) {
-    settle(t, n == 0 ? 0 : errno); /* end of file, or the error */
-    return;
-  }
-  t->offset += (uint64_t)n;
-  t->len = (size_t)n;
-  t->off = 0;
-  if (write_chunk(t)) settle(t, EIO);
+static void file_stream_settle(wasi_p3_pump *pump, int err) {
+  file_stream *f = (file_stream *)pump;
+  settle(&pump->task, f->arena, &f->outcome, err);
 }
 
-static void write_step(wasi_p3_task *base) {
-  fs_task *t = (fs_task *)base;
-  if (base->copying) return;
-  if (t->reading) {
-    t->reading = false;
-    size_t len = base->copied;
-    const uint8_t *p = t->buf;
-    if (t->append) {
-      struct stat st;
-      if (fstat(t->fd, &st) == 0) t->offset = (uint64_t)st.st_size;
-    }
-    while (len > 0) {
-      if (t->offset > INT64_MAX) {
-        settle(t, EFBIG);
-        return;
-      }
-      ssize_t n = pwrite(t->fd, p, len, (off_t)t->offset);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        settle(t, errno);
-        return;
-      }
-      t->offset += (uint64_t)n;
-      p += n;
-      len -= (size_t)n;
-    }
-    if (base->copy_result == CM_COPY_DROPPED) {
-      settle(t, 0); /* the guest ended its stream: all of it is written */
-      return;
-    }
-  }
-  t->reading = true;
-  base->copying = true;
-  if (cm_host_end_read(base->data, wasi_p2_ctx_store(base->ctx), t->buf, NULL, NULL, WASI_FS_CHUNK)) {
-    base->copying = t->reading = false;
-    settle(t, EIO);
-  }
+/* Regular files cannot be waited on: a chunk is read or written at once, at the stream's
+ * offset, which moves on by what went. Past INT64_MAX: -1 and `err`. */
+static ssize_t moved(file_stream *f, ssize_t n) {
+  if (n > 0) f->offset += (uint64_t)n;
+  return n;
 }
 
-/* Up to ENTRIES_PER_STEP entries into t->entries; 0 or an errno. */
-static int fill_entries(fs_task *t) {
-  cm_arena_free(t->arena);
-  t->arena = cm_arena_new();
-  t->entries = cm_arena_array(t->arena, ENTRIES_PER_STEP, sizeof(cm_val));
-  cm_canon_cx cx = {.arena = t->arena};
-  t->len = t->off = 0;
-  while (t->len < ENTRIES_PER_STEP) {
+static bool offset_fits(const file_stream *f, int err) {
+  if (f->offset <= INT64_MAX) return true;
+  errno = err;
+  return false;
+}
+
+static ssize_t file_read(wasi_p3_pump *pump, uint8_t *buf, size_t len) {
+  file_stream *f = (file_stream *)pump;
+  return offset_fits(f, EINVAL) ? moved(f, pread(pump->fd, buf, len, (off_t)f->offset)) : -1;
+}
+
+static ssize_t file_write(wasi_p3_pump *pump, const uint8_t *buf, size_t len) {
+  file_stream *f = (file_stream *)pump;
+  struct stat st;
+  if (f->append && fstat(pump->fd, &st) == 0) f->offset = (uint64_t)st.st_size;
+  return offset_fits(f, EFBIG) ? moved(f, pwrite(pump->fd, buf, len, (off_t)f->offset)) : -1;
+}
+
+static const wasi_p3_pump_ops read_ops = {file_read, NULL, NULL, file_stream_settle};
+static const wasi_p3_pump_ops write_ops = {NULL, file_write, NULL, file_stream_settle};
+
+/* ---- directories ---- */
+
+static void dir_listing_release(wasi_p3_task *task) {
+  dir_listing *l = (dir_listing *)task;
+  if (l->dir) closedir(l->dir);
+  cm_arena_free(l->arena);
+}
+
+/* Up to ENTRIES_PER_STEP entries into l->entries; 0 or an errno. */
+static int fill_entries(dir_listing *l) {
+  cm_arena_free(l->arena);
+  l->arena = cm_arena_new();
+  l->entries = cm_arena_array(l->arena, ENTRIES_PER_STEP, sizeof(cm_val));
+  cm_canon_cx cx = {.arena = l->arena};
+  l->len = l->off = 0;
+  while (l->len < ENTRIES_PER_STEP) {
     errno = 0;
-    struct dirent *e = readdir(t->dir);
+    struct dirent *e = readdir(l->dir);
     if (!e) return errno;
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
     size_t len = strlen(e->d_name);
     if (!wasi_fs_utf8_valid(e->d_name, len)) return EILSEQ;
-    cm_val entry = cm_val_seq(t->arena, 2);
-    entry.u.seq.items[0] = wasi_fs_type_value(&cx, true, wasi_fs_dirent_type(t->dir, e));
-    entry.u.seq.items[1] = cm_val_string(cm_arena_strndup(t->arena, e->d_name, len), (uint32_t)len);
-    t->entries[t->len++] = entry;
+    cm_val entry = cm_val_seq(l->arena, 2);
+    entry.u.seq.items[0] = wasi_fs_type_value(&cx, true, wasi_fs_dirent_type(l->dir, e));
+    entry.u.seq.items[1] = cm_val_string(cm_arena_strndup(l->arena, e->d_name, len), (uint32_t)len);
+    l->entries[l->len++] = entry;
   }
   return 0;
 }
 
-static void list_step(wasi_p3_task *base) {
-  fs_task *t = (fs_task *)base;
-  if (base->copying) return;
-  if (t->entries) {
-    t->off += base->copied;
-    if (base->copy_result == CM_COPY_DROPPED) {
-      settle(t, 0);
+static void list_step(wasi_p3_task *task) {
+  dir_listing *l = (dir_listing *)task;
+  if (task->copying) return;
+  if (l->entries) {
+    l->off += task->copied;
+    if (task->copy_result == CM_COPY_DROPPED) {
+      settle(task, l->arena, &l->outcome, 0);
       return;
     }
   }
-  if (!t->entries || t->off == t->len) {
-    int err = fill_entries(t);
-    if (err || t->len == 0) {
-      settle(t, err); /* the listing ended (or failed) */
+  if (!l->entries || l->off == l->len) {
+    int err = fill_entries(l);
+    if (err || l->len == 0) {
+      settle(task, l->arena, &l->outcome, err); /* the listing ended (or failed) */
       return;
     }
   }
-  base->copying = true;
-  if (cm_host_end_write(base->data, wasi_p2_ctx_store(base->ctx), NULL, t->entries + t->off,
-                        (uint32_t)(t->len - t->off))) {
-    base->copying = false;
-    settle(t, EIO);
+  task->copying = true;
+  if (cm_host_end_write(task->data, wasi_p2_ctx_store(task->ctx), NULL, l->entries + l->off,
+                        (uint32_t)(l->len - l->off))) {
+    task->copying = false;
+    settle(task, l->arena, &l->outcome, EIO);
   }
 }
 
-/* A task over a duplicate of the descriptor's fd, with a future for its outcome (*future)
- * and, when `stream_t` is not NULL, a stream the host writes (*stream). A check that fails
- * (`err`) settles it at once. */
-static wasm_trap *start(const cm_bound_call *call, fs_task_type type, const cm_valtype *stream_t, int err,
-                        void **stream, void **future, fs_task **out) {
+/* ---- the functions ---- */
+
+/* Puts `task` (step and release set; freed on a trap) in the ctx's table with a future for its
+ * outcome (*future) and, when `stream_t` is not NULL, a stream the host writes (*stream, its
+ * end reporting to `stream_ops`). */
+static wasm_trap *start(const cm_bound_call *call, wasi_p3_task *task, const cm_valtype *stream_t,
+                        const cm_host_end_ops *stream_ops, void **stream, void **future) {
   const fs_types *types = call->env;
-  const wasi_descriptor *d = call->args[0].object;
   wasi_reactor *reactor;
   wasm_trap *trap = wasi_p3_reactor(call->state, "wasi:filesystem stream", &reactor);
-  if (trap) return trap;
-  fs_task *t = WR_NEW(fs_task);
-  t->base.step = type == FILE_READ ? read_step : type == FILE_WRITE ? write_step : list_step;
-  t->base.release = fs_task_release;
-  t->type = type;
-  t->fd = -1;
-  t->arena = cm_arena_new();
-  if ((trap = wasi_p3_task_start(&t->base, call->state, reactor))) return trap;
-  cm_store_rt *store = cm_instance_cstore(call->cx->inst);
-  if (stream_t) t->base.data = cm_host_end_new_writable(store, false, stream_t, stream, &wasi_p3_task_end_ops, t);
-  t->base.done = cm_host_end_new_writable(store, true, types->outcome, future, &wasi_p3_task_end_ops, t);
-  *out = t;
-  if (!err) {
-    if (type == DIR_LIST) {
-      /* a fresh open: the listing has its own position, and d->fd may be O_PATH */
-      int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (fd < 0) err = errno;
-      else if (!(t->dir = fdopendir(fd))) {
-        err = errno;
-        close(fd);
-      }
-    } else {
-      t->fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
-      if (t->fd < 0) err = errno;
-      t->buf = wr_malloc(WASI_FS_CHUNK);
-    }
+  if (trap) {
+    task->release(task);
+    wr_free(task);
+    return trap;
   }
-  if (err) settle(t, err);
-  else wasi_p3_task_wait(&t->base, -1, 0);
+  if ((trap = wasi_p3_task_start(task, call->state, reactor))) return trap;
+  cm_store_rt *store = cm_instance_cstore(call->cx->inst);
+  if (stream_t) task->data = cm_host_end_new_writable(store, false, stream_t, stream, stream_ops, task);
+  task->done = cm_host_end_new_writable(store, true, types->outcome, future, &wasi_p3_task_end_ops, task);
+  return NULL;
+}
+
+/* A file stream over a duplicate of the descriptor's fd; a check that failed (`err`) settles
+ * it at once. */
+static wasm_trap *start_file_stream(const cm_bound_call *call, bool output, int err, uint64_t offset, void **stream,
+                                    void **future, file_stream **out) {
+  const fs_types *types = call->env;
+  const wasi_descriptor *d = call->args[0].object;
+  file_stream *f = WR_NEW(file_stream);
+  wasi_p3_pump_init(&f->pump, output ? &write_ops : &read_ops, -1, output);
+  f->pump.task.release = file_stream_release;
+  f->arena = cm_arena_new();
+  f->offset = offset;
+  wasm_trap *trap = start(call, &f->pump.task, output ? NULL : types->bytes, &wasi_p3_pump_end_ops, stream, future);
+  if (trap) return trap;
+  if (!err) {
+    f->pump.fd = fcntl(d->fd, F_DUPFD_CLOEXEC, 0);
+    if (f->pump.fd < 0) err = errno;
+  }
+  *out = f;
+  if (err) file_stream_settle(&f->pump, err);
+  else wasi_p3_task_wait(&f->pump.task, -1, 0);
   return NULL;
 }
 
@@ -235,15 +208,13 @@ static int may_stream(const wasi_descriptor *d, bool output) {
 }
 
 static wasm_trap *read_via_stream(const cm_bound_call *call, cm_val *result) {
-  const fs_types *types = call->env;
   uint64_t offset = call->args[1].val.u.u;
   int err = may_stream(call->args[0].object, false);
   if (!err && offset > INT64_MAX) err = EINVAL;
   void *stream, *future;
-  fs_task *t;
-  wasm_trap *trap = start(call, FILE_READ, types->bytes, err, &stream, &future, &t);
+  file_stream *f = NULL;
+  wasm_trap *trap = start_file_stream(call, false, err, offset, &stream, &future, &f);
   if (trap) return trap;
-  t->offset = offset;
   cm_val pair = cm_val_seq(call->cx->arena, 2);
   pair.u.seq.items[0] = (cm_val){.u.shared = stream};
   pair.u.seq.items[1] = (cm_val){.u.shared = future};
@@ -256,16 +227,13 @@ static wasm_trap *write_from(const cm_bound_call *call, uint64_t offset, bool ap
   int err = may_stream(call->args[0].object, true);
   if (!err && offset > INT64_MAX) err = EINVAL;
   void *future;
-  fs_task *t;
-  /* take the guest's stream first: the task drops it when it settles */
-  cm_host_end *data = NULL;
-  wasm_trap *trap = start(call, FILE_WRITE, NULL, err, NULL, &future, &t);
+  file_stream *f = NULL;
+  wasm_trap *trap = start_file_stream(call, true, err, offset, NULL, &future, &f);
   if (trap) return trap;
-  data = cm_host_end_take_readable(call->args[1].val.u.shared, &wasi_p3_task_end_ops, t);
-  if (t->base.settled) cm_host_end_drop(data); /* refused: the guest's writes see the end */
-  else t->base.data = data;
-  t->offset = offset;
-  t->append = append;
+  f->append = append;
+  cm_host_end *data = cm_host_end_take_readable(call->args[1].val.u.shared, &wasi_p3_pump_end_ops, f);
+  if (f->pump.task.settled) cm_host_end_drop(data); /* refused: the guest's writes see the end */
+  else f->pump.task.data = data;
   *result = (cm_val){.u.shared = future};
   return NULL;
 }
@@ -280,10 +248,23 @@ static wasm_trap *append_via_stream(const cm_bound_call *call, cm_val *result) {
 
 static wasm_trap *read_directory(const cm_bound_call *call, cm_val *result) {
   const fs_types *types = call->env;
+  const wasi_descriptor *d = call->args[0].object;
+  dir_listing *l = WR_NEW(dir_listing);
+  l->task.step = list_step;
+  l->task.release = dir_listing_release;
+  l->arena = cm_arena_new();
   void *stream, *future;
-  fs_task *t;
-  wasm_trap *trap = start(call, DIR_LIST, types->entry, 0, &stream, &future, &t);
+  wasm_trap *trap = start(call, &l->task, types->entry, &wasi_p3_task_end_ops, &stream, &future);
   if (trap) return trap;
+  /* a fresh open: the listing has its own position, and d->fd may be O_PATH */
+  int err = 0, fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) err = errno;
+  else if (!(l->dir = fdopendir(fd))) {
+    err = errno;
+    close(fd);
+  }
+  if (err) settle(&l->task, l->arena, &l->outcome, err);
+  else wasi_p3_task_wait(&l->task, -1, 0);
   cm_val pair = cm_val_seq(call->cx->arena, 2);
   pair.u.seq.items[0] = (cm_val){.u.shared = stream};
   pair.u.seq.items[1] = (cm_val){.u.shared = future};

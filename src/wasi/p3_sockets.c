@@ -6,7 +6,8 @@
  *
  * An operation that outlives its call (an op) is a task (p3_task.h): it sits in the ctx's
  * table, so freeing the ctx after its instance reclaims what a guest left running, and each of
- * its steps runs from the reactor, never inside a stream callback. */
+ * its steps runs from the reactor, never inside a stream callback. send and receive are
+ * pumps, the tasks that move bytes between an fd and a stream. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -21,7 +22,6 @@
 
 #define TYPES WASI_P3_IFACE("sockets/types")
 #define LOOKUP WASI_P3_IFACE("sockets/ip-name-lookup")
-#define CHUNK (64u * 1024u) /* bytes per copy between a TCP socket and a stream */
 
 /* ---- error codes ---- */
 
@@ -145,23 +145,18 @@ typedef enum op_type {
   OP_UDP_SEND,
   OP_UDP_RECEIVE,
   OP_LOOKUP,
-  OP_ACCEPT,  /* listen's stream of connections */
-  OP_SEND,    /* send's stream of bytes into the socket */
-  OP_RECEIVE, /* receive's stream of bytes out of the socket */
+  OP_ACCEPT, /* listen's stream of connections */
 } op_type;
 
 typedef struct op {
-  wasi_p3_task base; /* first: data is accept's, send's or receive's stream, done their future */
+  wasi_p3_task base; /* first: data is accept's stream */
   op_type type;
   wasi_socket *s;      /* a reference */
   wasi_lookup *lookup;
   cm_host_call *call;  /* an async call not finished yet */
-  bool reading;        /* send: the copy in flight reads the guest's stream */
-  bool input_ended;    /* send: the guest's stream is over */
-  uint8_t *buf;
-  size_t len, off;
+  uint8_t *buf;        /* udp: the datagram */
+  size_t len;
   cm_val handle;       /* accept: the connection being handed over */
-  cm_val result_val, code, none; /* the future's value */
   wasi_net_addr remote; /* udp send: where a retry goes */
   bool has_remote;
 } op;
@@ -451,151 +446,97 @@ static wasm_trap *tcp_listen(const cm_bound_call *call, cm_val *result) {
   return answer(call->cx, NET_OK, &stream, result);
 }
 
-/* ---- send: bytes from a guest's stream into the socket ---- */
+/* ---- send and receive: bytes between the socket and a stream, a pump (p3_task.h) ---- */
 
-/* Ends the op's stream and writes its future (the op ends once the guest took it). */
-static void settle(op *o, wasi_net_error outcome) {
+typedef struct socket_stream {
+  wasi_p3_pump pump; /* first */
+  wasi_socket *s;    /* a reference */
+  cm_val outcome, code, none; /* the future's value */
+} socket_stream;
+
+static void socket_stream_release(wasi_p3_task *task) { wasi_socket_release(((socket_stream *)task)->s); }
+
+/* Ends the stream and writes its future (the task ends once the guest took it). */
+static void settle(socket_stream *ss, wasi_net_error outcome) {
   uint32_t index = error_case(outcome);
-  o->none = (cm_val){.u.cs = {0, NULL}};
-  o->code = (cm_val){.u.cs = {index, index == E_OTHER ? &o->none : NULL}};
-  o->result_val = outcome == NET_OK ? (cm_val){.u.cs = {0, NULL}} : (cm_val){.u.cs = {1, &o->code}};
-  wasi_p3_task_settle(&o->base, &o->result_val);
+  ss->none = (cm_val){.u.cs = {0, NULL}};
+  ss->code = (cm_val){.u.cs = {index, index == E_OTHER ? &ss->none : NULL}};
+  ss->outcome = outcome == NET_OK ? (cm_val){.u.cs = {0, NULL}} : (cm_val){.u.cs = {1, &ss->code}};
+  wasi_p3_task_settle(&ss->pump.task, &ss->outcome);
 }
 
-static void send_step(op *o) {
-  if (o->base.copying) return;
-  if (o->reading) {
-    /* a read from the guest's stream ended: send what it brought */
-    o->reading = false;
-    o->len = o->base.copied;
-    o->off = 0;
-    o->input_ended = o->base.copy_result == CM_COPY_DROPPED;
-  }
-  while (o->off < o->len) {
-    ssize_t n;
-    do n = send(o->s->fd, o->buf + o->off, o->len - o->off, MSG_DONTWAIT | MSG_NOSIGNAL);
-    while (n < 0 && errno == EINTR);
-    if (n < 0 && errno == EWOULDBLOCK) {
-      op_wait(o, o->s->fd, POLLOUT);
-      return;
-    }
-    if (n < 0) {
-      settle(o, wasi_net_errno(errno));
-      return;
-    }
-    o->off += (size_t)n;
-  }
-  if (o->input_ended) {
-    /* the guest ended the stream: the socket's sending side ends too */
-    shutdown(o->s->fd, SHUT_WR);
-    settle(o, NET_OK);
+/* The bytes ended well (the guest's stream ended, or it stopped reading): so does that
+ * direction of the connection. */
+static void socket_stream_settle(wasi_p3_pump *pump, int err) {
+  if (!err) shutdown(pump->fd, pump->output ? SHUT_WR : SHUT_RD);
+  settle((socket_stream *)pump, err ? wasi_net_errno(err) : NET_OK);
+}
+
+static ssize_t socket_receive(wasi_p3_pump *pump, uint8_t *buf, size_t len) {
+  return recv(pump->fd, buf, len, MSG_DONTWAIT);
+}
+
+static ssize_t socket_send(wasi_p3_pump *pump, const uint8_t *buf, size_t len) {
+  return send(pump->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+static const wasi_p3_pump_ops receive_ops = {socket_receive, NULL, NULL, socket_stream_settle};
+static const wasi_p3_pump_ops send_ops = {NULL, socket_send, NULL, socket_stream_settle};
+
+/* A stream task over the socket, in the ctx's table. */
+static wasm_trap *socket_stream_start(const cm_bound_call *call, bool send, socket_stream **out) {
+  wasi_socket *s = call->args[0].object;
+  wasi_reactor *reactor;
+  wasm_trap *trap = wasi_p3_reactor(call->state, send ? "tcp-socket.send" : "tcp-socket.receive", &reactor);
+  if (trap) return trap;
+  socket_stream *ss = WR_NEW(socket_stream);
+  wasi_p3_pump_init(&ss->pump, send ? &send_ops : &receive_ops, s->fd, send);
+  ss->pump.task.release = socket_stream_release;
+  ss->s = wasi_socket_retain(s);
+  if ((trap = wasi_p3_task_start(&ss->pump.task, call->state, reactor))) return trap;
+  *out = ss;
+  return NULL;
+}
+
+/* Starts the bytes moving, or refuses them: not connected, or this direction was asked for
+ * before. */
+static void socket_stream_go(socket_stream *ss, bool *claimed) {
+  if (ss->s->state != SOCKET_CONNECTED || *claimed) {
+    settle(ss, NET_INVALID_STATE);
     return;
   }
-  o->reading = true;
-  o->base.copying = true;
-  o->base.copied = 0;
-  if (cm_host_end_read(o->base.data, wasi_p2_ctx_store(o->base.ctx), o->buf, NULL, NULL, CHUNK)) {
-    o->base.copying = o->reading = false;
-    settle(o, NET_UNKNOWN);
-  }
+  *claimed = true;
+  wasi_p3_task_wait(&ss->pump.task, -1, 0);
 }
 
 static wasm_trap *tcp_send(const cm_bound_call *call, cm_val *result) {
   const socket_types *types = call->env;
-  wasi_socket *s = call->args[0].object;
-  wasi_reactor *reactor;
-  wasm_trap *trap = wasi_p3_reactor(call->state, "tcp-socket.send", &reactor);
+  socket_stream *ss = NULL;
+  wasm_trap *trap = socket_stream_start(call, true, &ss);
   if (trap) return trap;
-  op *o = op_new(call->state, reactor, OP_SEND, s, &trap);
-  if (!o) return trap;
-  o->base.data = cm_host_end_take_readable(call->args[1].val.u.shared, &wasi_p3_task_end_ops, o);
+  ss->pump.task.data = cm_host_end_take_readable(call->args[1].val.u.shared, &wasi_p3_pump_end_ops, ss);
   void *readable;
-  o->base.done = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), true, types->send_result, &readable,
-                                          &wasi_p3_task_end_ops, o);
+  ss->pump.task.done = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), true, types->send_result,
+                                                &readable, &wasi_p3_task_end_ops, ss);
   *result = (cm_val){.u.shared = readable};
-  if (s->state != SOCKET_CONNECTED || s->sending) {
-    settle(o, NET_INVALID_STATE); /* not connected, or send was called before */
-    return NULL;
-  }
-  s->sending = true;
-  o->buf = wr_malloc(CHUNK);
-  op_wait(o, -1, 0);
+  socket_stream_go(ss, &ss->s->sending);
   return NULL;
-}
-
-/* ---- receive: bytes from the socket into a stream for the guest ---- */
-
-static void receive_step(op *o) {
-  if (o->base.copying) return;
-  if (o->len) {
-    /* a write to the guest ended */
-    o->off += o->base.copied;
-    if (o->base.copy_result == CM_COPY_DROPPED) {
-      shutdown(o->s->fd, SHUT_RD); /* the guest stopped reading */
-      settle(o, NET_OK);
-      return;
-    }
-    if (o->off < o->len) {
-      o->base.copying = true;
-      if (cm_host_end_write(o->base.data, wasi_p2_ctx_store(o->base.ctx), o->buf + o->off, NULL,
-                            (uint32_t)(o->len - o->off))) {
-        o->base.copying = false;
-        settle(o, NET_UNKNOWN);
-      }
-      return;
-    }
-    o->len = o->off = 0;
-  }
-  if (cm_host_end_other_dropped(o->base.data)) {
-    shutdown(o->s->fd, SHUT_RD);
-    settle(o, NET_OK);
-    return;
-  }
-  ssize_t n;
-  do n = recv(o->s->fd, o->buf, CHUNK, MSG_DONTWAIT);
-  while (n < 0 && errno == EINTR);
-  if (n < 0 && errno == EWOULDBLOCK) {
-    op_wait(o, o->s->fd, POLLIN);
-    return;
-  }
-  if (n <= 0) {
-    settle(o, n == 0 ? NET_OK : wasi_net_errno(errno)); /* end of stream, or the error */
-    return;
-  }
-  o->len = (size_t)n;
-  o->off = 0;
-  o->base.copied = 0;
-  o->base.copy_result = CM_COPY_COMPLETED;
-  o->base.copying = true;
-  if (cm_host_end_write(o->base.data, wasi_p2_ctx_store(o->base.ctx), o->buf, NULL, (uint32_t)n)) {
-    o->base.copying = false;
-    settle(o, NET_UNKNOWN);
-  }
 }
 
 static wasm_trap *tcp_receive(const cm_bound_call *call, cm_val *result) {
   const socket_types *types = call->env;
-  wasi_socket *s = call->args[0].object;
-  wasi_reactor *reactor;
-  wasm_trap *trap = wasi_p3_reactor(call->state, "tcp-socket.receive", &reactor);
+  socket_stream *ss = NULL;
+  wasm_trap *trap = socket_stream_start(call, false, &ss);
   if (trap) return trap;
-  op *o = op_new(call->state, reactor, OP_RECEIVE, s, &trap);
-  if (!o) return trap;
   cm_store_rt *store = cm_instance_cstore(call->cx->inst);
   void *bytes, *future;
-  o->base.data = cm_host_end_new_writable(store, false, types->receive_bytes, &bytes, &wasi_p3_task_end_ops, o);
-  o->base.done = cm_host_end_new_writable(store, true, types->receive_result, &future, &wasi_p3_task_end_ops, o);
+  ss->pump.task.data = cm_host_end_new_writable(store, false, types->receive_bytes, &bytes, &wasi_p3_pump_end_ops, ss);
+  ss->pump.task.done = cm_host_end_new_writable(store, true, types->receive_result, &future, &wasi_p3_task_end_ops, ss);
   cm_val pair = cm_val_seq(call->cx->arena, 2);
   pair.u.seq.items[0] = (cm_val){.u.shared = bytes};
   pair.u.seq.items[1] = (cm_val){.u.shared = future};
   *result = pair;
-  if (s->state != SOCKET_CONNECTED || s->receiving) {
-    settle(o, NET_INVALID_STATE); /* not connected, or receive was called before */
-    return NULL;
-  }
-  s->receiving = true;
-  o->buf = wr_malloc(CHUNK);
-  op_wait(o, s->fd, POLLIN);
+  socket_stream_go(ss, &ss->s->receiving);
   return NULL;
 }
 
@@ -608,8 +549,6 @@ static void op_step(wasi_p3_task *task) {
   case OP_UDP_RECEIVE: udp_receive_step(o); break;
   case OP_LOOKUP: lookup_step(o); break;
   case OP_ACCEPT: accept_step(o); break;
-  case OP_SEND: send_step(o); break;
-  case OP_RECEIVE: receive_step(o); break;
   }
 }
 

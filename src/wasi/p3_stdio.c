@@ -1,11 +1,10 @@
 /* wasi:cli 0.3 stdio: stdin.read-via-stream, stdout/stderr.write-via-stream. Each call starts
- * a pump between the configured host fd and a stream<u8> whose other end the guest holds,
- * driven by the ctx's reactor so that no thread ever blocks on the fd, and resolves the
- * future it returned with ok or the error-code once the stream is over.
- *
- * Output keeps 0.2's line prefix and rate limit (stdio_lines.h). Input reads one chunk ahead
- * of the guest: a chunk is read from the fd only after the guest took the previous one. An fd
- * of -1 is an empty stdin (what `warren serve` gives) and a discarding stdout. */
+ * a pump (p3_task.h) between the configured host fd and a stream<u8> whose other end the guest
+ * holds, and resolves the future it returned with ok or the error-code once the stream is over.
+ * What is stdio's own is here: the fds are shared with other processes (so they are made
+ * non-blocking one write at a time, and stdin is polled before it is read), output keeps 0.2's
+ * line prefix and rate limit (stdio_lines.h), an fd of -1 is an empty stdin (what `warren
+ * serve` gives) and a discarding stdout, and what happens to output left over at teardown. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,21 +13,22 @@
 #include <unistd.h>
 
 #include "../base/alloc.h"
+#include "../base/log.h"
 #include "../component/instance.h"
-#include "../component/stream.h"
 #include "p3_internal.h"
+#include "p3_task.h"
 #include "stdio_lines.h"
 
-#define STDIO_CHUNK (64u * 1024)
-#define STDIO_FLUSH_MS 2000 /* the most a teardown waits to write output already accepted */
-/* Each stream holds a STDIO_CHUNK buffer; a guest needs a handful, so a runaway one is stopped
- * long before the host's memory is. */
+/* Each stream holds a WASI_P3_CHUNK buffer; a guest needs a handful, so a runaway one is
+ * stopped long before the host's memory is. */
 #define STDIO_STREAMS_MAX 64
 
-/* wasi:cli/types error-code cases */
-enum { ERROR_IO = 0, ERROR_ILLEGAL_BYTE_SEQUENCE = 1, ERROR_PIPE = 2, NO_ERROR = -1 };
+static const char *const stdio_names[] = {"stdin", "stdout", "stderr"};
 
-static int error_code_of(int os_errno) {
+/* wasi:cli/types error-code cases */
+enum { ERROR_IO = 0, ERROR_ILLEGAL_BYTE_SEQUENCE = 1, ERROR_PIPE = 2 };
+
+static uint32_t error_code_of(int os_errno) {
   if (os_errno == EPIPE) return ERROR_PIPE;
   if (os_errno == EILSEQ) return ERROR_ILLEGAL_BYTE_SEQUENCE;
   return ERROR_IO;
@@ -40,134 +40,40 @@ typedef struct stdio_types {
   const cm_valtype *result; /* result<_, error-code> */
 } stdio_types;
 
-/* One read-via-stream / write-via-stream: the fd, its reactor wakeup, the stream's host end
- * and the result future's. */
-typedef struct pump {
-  wasi_p2_ctx *ctx;
-  uint32_t rep; /* its entry in the ctx's table */
-  wasm_store *store;
-  wasi_reactor *reactor;
-  wasi_wakeup *wakeup;
-  int fd;
+/* One read-via-stream / write-via-stream. */
+typedef struct stdio_stream {
+  wasi_p3_pump pump; /* first */
+  int which;         /* 0 stdin, 1 stdout, 2 stderr */
   bool socket;       /* the fd is a socket: send(MSG_DONTWAIT) writes it without blocking */
-  cm_host_end *data; /* the stream's host end (NULL once dropped) */
-  cm_host_end *done; /* the result future's writable end (NULL once resolved) */
-  cm_val outcome, error; /* result<_, error-code> being written (read by the copy) */
-  int error_code;        /* NO_ERROR or the error-code case */
-  bool running;          /* inside run(): a copy finishing during it is handled by its loop */
-  bool ended;            /* no more bytes either way */
-  bool resolving, resolved; /* the future's write is under way / over */
-  uint8_t *buf;
-  wasi_byte_vec out; /* output: formatted bytes not yet written */
-  size_t out_at;
-  uint32_t in_len, in_at; /* input: bytes read from the fd not yet taken by the guest */
+  wasi_stdio_streams *shared; /* the ctx's count of streams and of output not written yet */
   wasi_stdio_lines lines;
-  bool reading, writing; /* a copy with the guest is in progress */
-  void (*step)(struct pump *p); /* moves bytes until it must wait for the fd or the guest */
-} pump;
+  wasi_byte_vec out; /* output: what the guest's last chunk became */
+  cm_val outcome, error; /* result<_, error-code> being written (read by the copy) */
+} stdio_stream;
 
-static ssize_t write_nonblocking(const struct pump *p, const uint8_t *buf, size_t len);
+/* ---- the fd ---- */
 
-/* Output the guest wrote (its stream writes completed) but the fd had no room for when the
- * instance went (an exit, a trap): written now, waiting for room as 0.2's blocking writes do,
- * but at most STDIO_FLUSH_MS in all, so a reader that never reads cannot hold the teardown. */
-static void flush_on_teardown(pump *p) {
-  uint64_t deadline = wr_monotonic_ns() + (uint64_t)STDIO_FLUSH_MS * 1000000u;
-  while (p->fd >= 0 && p->out_at < p->out.len) {
-    ssize_t w = write_nonblocking(p, p->out.items + p->out_at, p->out.len - p->out_at);
-    if (w > 0) {
-      p->out_at += (size_t)w;
-      continue;
-    }
-    uint64_t now = wr_monotonic_ns();
-    if (w == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) || now >= deadline) return;
-    struct pollfd pfd = {.fd = p->fd, .events = POLLOUT};
-    poll(&pfd, 1, (int)((deadline - now + 999999u) / 1000000u));
+/* Input: stdin may be a blocking fd shared with other processes; it is read only once poll
+ * says a read will not wait. */
+static ssize_t stdio_read(wasi_p3_pump *pump, uint8_t *buf, size_t len) {
+  if (pump->fd < 0) return 0; /* empty */
+  struct pollfd pfd = {.fd = pump->fd, .events = POLLIN};
+  if (poll(&pfd, 1, 0) == 0) {
+    errno = EAGAIN;
+    return -1;
   }
+  return read(pump->fd, buf, len);
 }
-
-static void pump_free(void *object) {
-  pump *p = object;
-  (*wasi_p2_stdio_streams(p->ctx))--;
-  if (p->wakeup) p->reactor->cancel(p->reactor, p->wakeup);
-  flush_on_teardown(p);
-  WR_VEC_FREE(&p->out);
-  wr_free(p->buf);
-  wr_free(p);
-}
-
-static const wasi_kind pump_kind = {"stdio pump", pump_free};
-
-/* The pump's last act: its future is resolved (read or dropped by the guest). */
-static void pump_end(pump *p) {
-  cm_host_end_drop(p->done);
-  p->done = NULL;
-  wasi_table_remove(p->ctx, p->rep, &pump_kind);
-}
-
-static void future_done(void *arg, int result, uint32_t n) {
-  WR_UNUSED(result);
-  WR_UNUSED(n);
-  pump *p = arg;
-  p->resolved = true;
-  if (!p->resolving) pump_end(p);
-}
-
-static const cm_host_end_ops future_ops = {future_done, NULL};
-
-/* The stream is over: drop its end and resolve the future with the outcome. */
-static void finish(pump *p) {
-  if (p->data) {
-    cm_host_end_drop(p->data);
-    p->data = NULL;
-  }
-  if (p->error_code != NO_ERROR) {
-    p->error = (cm_val){.u.cs = {(uint32_t)p->error_code, NULL}};
-    p->outcome = (cm_val){.u.cs = {1, &p->error}};
-  } else {
-    p->outcome = (cm_val){.u.cs = {0, NULL}};
-  }
-  p->resolving = true;
-  wasm_trap *trap = cm_host_end_write(p->done, p->store, NULL, &p->outcome, 1);
-  p->resolving = false;
-  if (trap || p->resolved) pump_end(p);
-}
-
-static void run(pump *p);
-
-static void fd_ready(void *arg, short revents) {
-  WR_UNUSED(revents);
-  pump *p = arg;
-  p->wakeup = NULL;
-  run(p);
-}
-
-/* Waits for the fd; false (and the pump fails with io) when the reactor refuses. */
-static bool wait_fd(pump *p, short events) {
-  p->wakeup = p->reactor->wait(p->reactor, p->fd, events, UINT64_MAX, fd_ready, p);
-  if (p->wakeup) return true;
-  p->error_code = ERROR_IO;
-  return false;
-}
-
-/* Runs steps until one waits for a callback; the pump may be gone when it returns. */
-static void run(pump *p) {
-  if (p->running) return;
-  p->running = true;
-  p->step(p);
-}
-
-/* ---- output: the guest's stream to the fd ---- */
 
 /* A write that never blocks the thread: send(MSG_DONTWAIT) on a socket, else the fd made
  * non-blocking for the call (stdio fds are shared with other processes, so it is restored). */
-static ssize_t write_nonblocking(const pump *p, const uint8_t *buf, size_t len) {
-  int fd = p->fd;
-  ssize_t w;
-  if (p->socket) return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+static ssize_t write_nonblocking(const stdio_stream *s, const uint8_t *buf, size_t len) {
+  int fd = s->pump.fd;
+  if (s->socket) return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
   int flags = fcntl(fd, F_GETFL);
   if (flags < 0) return -1;
   if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return -1;
+  ssize_t w;
   do w = write(fd, buf, len);
   while (w < 0 && errno == EINTR);
   int saved = errno;
@@ -176,141 +82,107 @@ static ssize_t write_nonblocking(const pump *p, const uint8_t *buf, size_t len) 
   return w;
 }
 
-static void output_step(pump *p) {
-  for (;;) {
-    if (p->out_at < p->out.len) {
-      if (p->fd < 0) {
-        p->out_at = p->out.len; /* discarded */
-        continue;
-      }
-      ssize_t w = write_nonblocking(p, p->out.items + p->out_at, p->out.len - p->out_at);
-      if (w > 0) {
-        p->out_at += (size_t)w;
-        continue;
-      }
-      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (wait_fd(p, POLLOUT)) break;
-      } else {
-        p->error_code = error_code_of(w < 0 ? errno : EIO);
-      }
-    }
-    p->out.len = p->out_at = 0;
-    if (p->error_code != NO_ERROR || p->ended) {
-      finish(p);
-      return;
-    }
-    if (!p->reading) {
-      p->reading = true;
-      if (cm_host_end_read(p->data, p->store, p->buf, NULL, NULL, STDIO_CHUNK)) {
-        p->reading = false;
-        p->error_code = ERROR_IO;
-        continue;
-      }
-    }
-    if (p->reading) break; /* output_copied goes on */
+static ssize_t stdio_write(wasi_p3_pump *pump, const uint8_t *buf, size_t len) {
+  stdio_stream *s = (stdio_stream *)pump;
+  ssize_t w = pump->fd < 0 ? (ssize_t)len /* discarded */ : write_nonblocking(s, buf, len);
+  if (w > 0) s->shared->unwritten -= (size_t)w;
+  return w;
+}
+
+/* What the guest's bytes become: its lines prefixed and rate limited. */
+static void stdio_take(wasi_p3_pump *pump, const uint8_t *buf, size_t len) {
+  stdio_stream *s = (stdio_stream *)pump;
+  s->out.len = 0;
+  wasi_stdio_lines_format(&s->lines, buf, len, &s->out);
+  pump->bytes = s->out.items;
+  pump->len = s->out.len;
+  s->shared->unwritten += s->out.len;
+}
+
+static void stdio_settle(wasi_p3_pump *pump, int err) {
+  stdio_stream *s = (stdio_stream *)pump;
+  if (pump->output) { /* after an error, what is left cannot be written */
+    s->shared->unwritten -= wasi_p3_pump_unwritten(pump);
+    pump->off = pump->len;
   }
-  p->running = false;
-}
-
-static void output_copied(void *arg, int result, uint32_t n) {
-  pump *p = arg;
-  p->reading = false;
-  if (n) wasi_stdio_lines_format(&p->lines, p->buf, n, &p->out);
-  if (result != CM_COPY_COMPLETED) p->ended = true; /* the guest dropped its end: the rest is written, then ok */
-  run(p);
-}
-
-static const cm_host_end_ops output_ops = {output_copied, NULL};
-
-/* ---- input: the fd to the guest's stream ---- */
-
-static void input_step(pump *p) {
-  for (;;) {
-    if (p->writing) break; /* input_copied goes on */
-    if (p->in_at < p->in_len) {
-      p->writing = true;
-      if (cm_host_end_write(p->data, p->store, p->buf + p->in_at, NULL, p->in_len - p->in_at)) {
-        p->writing = false;
-        p->error_code = ERROR_IO;
-        p->in_at = p->in_len;
-      }
-      continue;
-    }
-    if (p->ended || p->error_code != NO_ERROR || p->fd < 0) {
-      finish(p);
-      return;
-    }
-    struct pollfd pfd = {.fd = p->fd, .events = POLLIN};
-    if (poll(&pfd, 1, 0) == 0) {
-      if (wait_fd(p, POLLIN)) break;
-      continue;
-    }
-    ssize_t r;
-    do r = read(p->fd, p->buf, STDIO_CHUNK);
-    while (r < 0 && errno == EINTR);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (wait_fd(p, POLLIN)) break;
-      continue;
-    }
-    if (r < 0) p->error_code = error_code_of(errno);
-    else if (r == 0) p->ended = true;
-    p->in_len = r > 0 ? (uint32_t)r : 0;
-    p->in_at = 0;
+  if (err) {
+    s->error = (cm_val){.u.cs = {error_code_of(err), NULL}};
+    s->outcome = (cm_val){.u.cs = {1, &s->error}};
+  } else {
+    s->outcome = (cm_val){.u.cs = {0, NULL}};
   }
-  p->running = false;
+  wasi_p3_task_settle(&pump->task, &s->outcome);
 }
 
-static void input_copied(void *arg, int result, uint32_t n) {
-  pump *p = arg;
-  p->writing = false;
-  p->in_at += n;
-  if (result != CM_COPY_COMPLETED) { /* the guest dropped its end: nobody wants the rest */
-    p->ended = true;
-    p->in_at = p->in_len;
+static const wasi_p3_pump_ops input_ops = {stdio_read, NULL, NULL, stdio_settle};
+static const wasi_p3_pump_ops output_ops = {NULL, stdio_write, stdio_take, stdio_settle};
+
+/* Output the guest wrote (its stream writes completed) and the fd had no room for yet when the
+ * instance goes: written as far as the fd takes it now, the rest dropped. Waiting for room
+ * would hold the thread, a server's worker among them, for as long as a reader does not read;
+ * keeping it past the instance would take memory nobody bounds. `warren run` loses nothing:
+ * wasi_p3_call waits on its reactor for this output before the instance goes. */
+static void write_what_fits(stdio_stream *s) {
+  wasi_p3_pump *pump = &s->pump;
+  s->shared->unwritten -= wasi_p3_pump_unwritten(pump);
+  while (pump->fd >= 0 && wasi_p3_pump_unwritten(pump)) {
+    ssize_t w = write_nonblocking(s, pump->bytes + pump->off, wasi_p3_pump_unwritten(pump));
+    if (w <= 0) break;
+    pump->off += (size_t)w;
   }
-  run(p);
+  size_t dropped = wasi_p3_pump_unwritten(pump);
+  if (dropped)
+    WR_DEBUG("wasi:cli: %zu bytes of %s output dropped at teardown (the fd had no room for them)", dropped,
+             stdio_names[s->which]);
 }
 
-static const cm_host_end_ops input_ops = {input_copied, NULL};
+/* Stdin read ahead is dropped with it: nobody wants it now. */
+static void stdio_release(wasi_p3_task *task) {
+  stdio_stream *s = (stdio_stream *)task;
+  s->shared->alive--;
+  if (s->pump.output) write_what_fits(s);
+  WR_VEC_FREE(&s->out);
+}
 
 /* ---- the functions ---- */
 
-static wasm_trap *pump_new(const cm_bound_call *call, int which, pump **out) {
+/* A stream for `which`'s fd in the ctx's table, its result future made (*future for the
+ * guest); the caller sets its data end and starts it. */
+static wasm_trap *stream_new(const cm_bound_call *call, int which, void **future, stdio_stream **out) {
   wasi_p2_ctx *ctx = call->state;
+  const stdio_types *types = call->env;
   wasi_reactor *reactor;
-  wasm_trap *trap = wasi_p3_reactor(ctx, which == 0 ? WASI_P3_IFACE("cli/stdin") : which == 1 ? WASI_P3_IFACE("cli/stdout")
-                                                                                             : WASI_P3_IFACE("cli/stderr"),
-                                    &reactor);
+  const char *const ifaces[] = {WASI_P3_IFACE("cli/stdin"), WASI_P3_IFACE("cli/stdout"), WASI_P3_IFACE("cli/stderr")};
+  wasm_trap *trap = wasi_p3_reactor(ctx, ifaces[which], &reactor);
   if (trap) return trap;
-  uint32_t *streams = wasi_p2_stdio_streams(ctx);
-  if (*streams >= STDIO_STREAMS_MAX)
+  wasi_stdio_streams *shared = wasi_p2_stdio_streams(ctx);
+  if (shared->alive >= STDIO_STREAMS_MAX)
     return wasi_trap(ctx, "wasi:cli: too many stdio streams open at once (limit %u)", STDIO_STREAMS_MAX);
-  (*streams)++;
-  pump *p = WR_NEW(pump);
-  *p = (pump){.ctx = ctx, .store = call->cx->store, .reactor = reactor, .fd = wasi_p2_ctx_config(ctx)->stdio[which],
-              .error_code = NO_ERROR, .buf = wr_malloc(STDIO_CHUNK), .step = which == 0 ? input_step : output_step};
+  shared->alive++;
+  stdio_stream *s = WR_NEW(stdio_stream);
+  int fd = wasi_p2_ctx_config(ctx)->stdio[which];
+  wasi_p3_pump_init(&s->pump, which == 0 ? &input_ops : &output_ops, fd, which != 0);
+  s->pump.task.release = stdio_release;
+  s->which = which;
+  s->shared = shared;
   struct stat st;
-  p->socket = p->fd >= 0 && fstat(p->fd, &st) == 0 && S_ISSOCK(st.st_mode);
-  wasi_stdio_lines_init(&p->lines, wasi_p2_stdio_prefix(ctx, which), wasi_p2_output_limit(ctx));
-  trap = wasi_table_add(ctx, &pump_kind, p, &p->rep);
-  if (!trap) *out = p;
-  return trap;
-}
-
-/* The result future: its readable end for the guest. */
-static void *pump_future(pump *p, const cm_canon_cx *cx, const stdio_types *types) {
-  void *readable;
-  p->done = cm_host_end_new_writable(cm_instance_cstore(cx->inst), true, types->result, &readable, &future_ops, p);
-  return readable;
+  s->socket = fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+  wasi_stdio_lines_init(&s->lines, wasi_p2_stdio_prefix(ctx, which), wasi_p2_output_limit(ctx));
+  if ((trap = wasi_p3_task_start(&s->pump.task, ctx, reactor))) return trap;
+  s->pump.task.done = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), true, types->result, future,
+                                               &wasi_p3_task_end_ops, s);
+  *out = s;
+  return NULL;
 }
 
 static wasm_trap *write_via_stream(const cm_bound_call *call, int which, cm_val *result) {
-  pump *p = NULL;
-  wasm_trap *trap = pump_new(call, which, &p);
+  stdio_stream *s = NULL;
+  void *future;
+  wasm_trap *trap = stream_new(call, which, &future, &s);
   if (trap) return trap;
-  p->data = cm_host_end_take_readable(call->args[0].val.u.shared, &output_ops, p);
-  *result = (cm_val){.u.shared = pump_future(p, call->cx, call->env)};
-  run(p);
+  s->pump.task.data = cm_host_end_take_readable(call->args[0].val.u.shared, &wasi_p3_pump_end_ops, s);
+  *result = (cm_val){.u.shared = future};
+  wasi_p3_task_wait(&s->pump.task, -1, 0);
   return NULL;
 }
 
@@ -319,15 +191,16 @@ static wasm_trap *stderr_write(const cm_bound_call *call, cm_val *result) { retu
 
 static wasm_trap *stdin_read(const cm_bound_call *call, cm_val *result) {
   const stdio_types *types = call->env;
-  pump *p = NULL;
-  wasm_trap *trap = pump_new(call, 0, &p);
+  stdio_stream *s = NULL;
+  void *future, *stream;
+  wasm_trap *trap = stream_new(call, 0, &future, &s);
   if (trap) return trap;
-  void *stream;
-  p->data = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), false, types->byte, &stream, &input_ops, p);
+  s->pump.task.data = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), false, types->byte, &stream,
+                                               &wasi_p3_pump_end_ops, s);
   *result = cm_val_seq(call->cx->arena, 2);
   result->u.seq.items[0] = (cm_val){.u.shared = stream};
-  result->u.seq.items[1] = (cm_val){.u.shared = pump_future(p, call->cx, types)};
-  run(p);
+  result->u.seq.items[1] = (cm_val){.u.shared = future};
+  wasi_p3_task_wait(&s->pump.task, -1, 0);
   return NULL;
 }
 

@@ -1,5 +1,9 @@
 /* What the WASI 0.3 hosts share (p3_task.h): how an async call finishes, the ctx's reactor,
- * and tasks, work that outlives its call, kept in the ctx's table and continued from the reactor. */
+ * tasks, work that outlives its call, kept in the ctx's table and continued from the reactor,
+ * and pumps, the tasks that move bytes between an fd and a stream. */
+#include <errno.h>
+#include <poll.h>
+
 #include "../base/alloc.h"
 #include "p3_task.h"
 
@@ -72,4 +76,121 @@ void wasi_p3_task_finish(wasi_p3_task *task) {
   if (task->wakeup) task->reactor->cancel(task->reactor, task->wakeup);
   task->release(task);
   wr_free(task);
+}
+
+/* ---- pumps ---- */
+
+size_t wasi_p3_pump_unwritten(const wasi_p3_pump *pump) { return pump->len - pump->off; }
+
+/* A read or write of the fd, retried on EINTR. */
+static ssize_t pump_io(wasi_p3_pump *p, uint8_t *buf, size_t len) {
+  ssize_t n;
+  do n = p->output ? p->ops->write(p, p->bytes + p->off, p->len - p->off) : p->ops->read(p, buf, len);
+  while (n < 0 && errno == EINTR);
+  return n;
+}
+
+static bool would_block(ssize_t n) { return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK); }
+
+/* Offers the rest of the chunk to the guest. */
+static void pump_offer(wasi_p3_pump *p) {
+  wasi_p3_task *t = &p->task;
+  t->copying = true;
+  if (cm_host_end_write(t->data, wasi_p2_ctx_store(t->ctx), p->bytes + p->off, NULL, (uint32_t)(p->len - p->off))) {
+    t->copying = false;
+    p->ops->settle(p, EIO);
+  }
+}
+
+static void input_step(wasi_p3_pump *p) {
+  wasi_p3_task *t = &p->task;
+  if (p->len) { /* a copy to the guest ended */
+    p->off += t->copied;
+    if (t->copy_result != CM_COPY_COMPLETED) {
+      p->ops->settle(p, 0); /* the guest stopped reading: nobody wants the rest */
+      return;
+    }
+    if (p->off < p->len) {
+      pump_offer(p);
+      return;
+    }
+    p->len = p->off = 0;
+  }
+  if (cm_host_end_other_dropped(t->data)) {
+    p->ops->settle(p, 0);
+    return;
+  }
+  ssize_t n = pump_io(p, p->buf, sizeof p->buf);
+  if (would_block(n)) {
+    wasi_p3_task_wait(t, p->fd, POLLIN);
+    return;
+  }
+  if (n <= 0) {
+    p->ops->settle(p, n == 0 ? 0 : errno); /* the end, or the error */
+    return;
+  }
+  p->bytes = p->buf;
+  p->len = (size_t)n;
+  pump_offer(p);
+}
+
+static void output_step(wasi_p3_pump *p) {
+  wasi_p3_task *t = &p->task;
+  while (p->off < p->len) {
+    ssize_t n = pump_io(p, NULL, 0);
+    if (would_block(n)) {
+      wasi_p3_task_wait(t, p->fd, POLLOUT);
+      return;
+    }
+    if (n <= 0) {
+      p->ops->settle(p, n < 0 ? errno : EIO);
+      return;
+    }
+    p->off += (size_t)n;
+  }
+  p->len = p->off = 0;
+  if (p->ended) {
+    p->ops->settle(p, 0);
+    return;
+  }
+  p->reading = true;
+  t->copying = true;
+  if (cm_host_end_read(t->data, wasi_p2_ctx_store(t->ctx), p->buf, NULL, NULL, sizeof p->buf)) {
+    t->copying = p->reading = false;
+    p->ops->settle(p, EIO);
+  }
+}
+
+/* A copy from the guest is taken at once, not on the step after: the bytes count as handed
+ * over (stdio's unwritten output) as soon as the guest's write completed. */
+static void pump_copy_done(void *arg, int result, uint32_t n) {
+  wasi_p3_pump *p = arg;
+  if (p->reading) {
+    p->reading = false;
+    p->ended = result != CM_COPY_COMPLETED; /* the guest ended its stream: the rest is written, then ok */
+    if (p->ops->take) {
+      p->ops->take(p, p->buf, n);
+    } else {
+      p->bytes = p->buf;
+      p->len = n;
+    }
+    p->off = 0;
+  }
+  task_copy_done(arg, result, n);
+}
+
+const cm_host_end_ops wasi_p3_pump_end_ops = {pump_copy_done, NULL};
+
+static void pump_step(wasi_p3_task *task) {
+  wasi_p3_pump *p = (wasi_p3_pump *)task;
+  if (task->copying) return; /* its end goes on */
+  if (p->output) output_step(p);
+  else input_step(p);
+}
+
+void wasi_p3_pump_init(wasi_p3_pump *pump, const wasi_p3_pump_ops *ops, int fd, bool output) {
+  pump->task.step = pump_step;
+  pump->ops = ops;
+  pump->fd = fd;
+  pump->output = output;
 }

@@ -2026,6 +2026,7 @@ void wasm_code_free(struct wasm_code *code) {
   wr_free(code->param_slots);
   wr_free(code->result_slots);
   wasm_images_free(code);
+  wasm_code_free_segment_plan(code);
   wasm_native_free(code->native);
   wr_free(code);
 }

@@ -182,7 +182,18 @@ struct wasm_code {
   uint32_t *param_slots, *result_slots; /* module type index -> slots its params / results take */
   struct wasm_native_code *native;      /* every function's native code, or NULL (native.h) */
   struct wasm_lazy *lazy;               /* lazy translation's state (lazy.c), or NULL: all translated */
+  /* Segments at instantiation, worked out once (segments.c): each data segment's length once
+   * instantiated (0 for an active one), the active ones no image holds, in order, and per element
+   * segment its entries as a table it fills holds them before first use (NULL: work them out). */
+  uint32_t *data_len_after_init;
+  uint32_t *data_to_copy, ndata_to_copy;
+  void ***elem_lazy_entries;
+  uint32_t nelems_planned;
 };
+
+/* After the images: what instantiation does with each segment (segments.c). */
+void wasm_code_plan_segments(wasm_module *module);
+void wasm_code_free_segment_plan(struct wasm_code *code);
 
 /* Translate every function body of a validated module; false + err on anything the
  * interpreter cannot run. */

@@ -343,6 +343,7 @@ static bool decode_export_section(decoder *d) {
     exp->kind = (wasm_externkind)kind;
     if (!wasm_read_u32(&d->r, &exp->index)) return false;
   }
+  wasm_module_index_exports(m);
   return true;
 }
 

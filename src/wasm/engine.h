@@ -45,6 +45,10 @@ struct wasm_table {
   void **elems;
   uint64_t size, max;
   wasm_tabletype type;
+  /* Set when the instance that defines this funcref table wrote its active element segments
+   * into it: those entries are (function index << 1) | 1 of this instance until first read,
+   * so instantiation makes no function object for entries never called (wasm_table_entry). */
+  wasm_instance *lazy_owner;
 };
 
 struct wasm_global {
@@ -75,12 +79,23 @@ struct wasm_instance {
   wasm_global **globals;
   wasm_tag **tags;           /* tag index space */
   const wasm_functype *const *types; /* module type index -> canonical type (the module's) */
-  wasm_func *defined_funcs;    /* the defined functions' objects, in one block */
+  /* The defined functions' objects are made when first asked for (wasm_instance_func): a
+   * module of 12,000 functions whose instance runs a few hundred makes a few hundred. */
+  struct wasm_func_block *func_blocks;
   /* Passive element segments as evaluated references; a dropped segment has length 0. */
   void ***elem_refs;
   uint32_t *elem_len;
   uint32_t *data_len; /* 0 once dropped */
 };
+
+/* funcs[index] for a defined function not asked for before (wasm_instance_func). */
+wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index);
+
+/* The function at `index` of the instance's function index space (valid: checked by validation). */
+static inline wasm_func *wasm_instance_func(wasm_instance *inst, uint32_t index) {
+  wasm_func *f = inst->funcs[index];
+  return WR_LIKELY(f != NULL) ? f : wasm_instance_make_func(inst, index);
+}
 
 /* Memory 0 of an instance, or NULL when its module has none. */
 static inline wasm_memory *wasm_instance_memory0(const wasm_instance *inst) {
@@ -189,5 +204,15 @@ const uint32_t *wasm_exception_catch(const wasm_compiled_func *func, const wasm_
 
 /* Table growth shared by the API and table.grow: false when over the maximum. */
 bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init);
+
+/* A lazy entry of `table` (odd: see wasm_table.lazy_owner) made into its function, stored back. */
+wasm_func *wasm_table_resolve(wasm_table *table, uint64_t index);
+static inline bool wasm_table_entry_is_lazy(const void *entry) { return ((uintptr_t)entry & 1) != 0; }
+static inline void *wasm_table_lazy_entry(uint32_t func_index) { return (void *)(((uintptr_t)func_index << 1) | 1); }
+/* Entry `index` (in bounds) as a reference: a lazy one made into its function first. */
+static inline void *wasm_table_entry(wasm_table *table, uint64_t index) {
+  void *e = table->elems[index];
+  return WR_UNLIKELY(wasm_table_entry_is_lazy(e)) && table->lazy_owner ? wasm_table_resolve(table, index) : e;
+}
 
 #endif

@@ -11,6 +11,7 @@
 #include "../base/vec.h"
 #include "compile.h"
 #include "reader.h"
+#include "written_pages.h"
 
 /* Reset reservations kept per image, shared by the threads instantiating the module. */
 enum { IMAGE_SLOTS = 32 };
@@ -129,6 +130,7 @@ void wasm_images_free(struct wasm_code *code) {
   }
   wr_free(code->images);
   code->images = NULL;
+
 }
 
 bool wasm_image_install(const wasm_memory_image *image, wasm_memory *memory) {
@@ -168,53 +170,16 @@ bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory) {
  * page (MADV_DONTNEED) would make the next instance fault all of them in again, the read ones
  * included, and copy-on-write the written ones again: for a StarlingMonkey request that is
  * ~100 faults and ~550 unmapped pages. Copying the image over the written pages instead keeps
- * every page mapped, so the next instance touches them without a fault. /proc/self/pagemap
- * tells the two kinds apart (bit 63 present, 62 swapped, 61 file page). */
-enum { PAGEMAP_CHUNK = 512, MAX_COPIED_PAGES = 4096 };
-static int pagemap_fd = -1;
-static pthread_once_t pagemap_once = PTHREAD_ONCE_INIT;
-static void open_pagemap(void) { pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC); }
-
-static bool page_written(uint64_t entry) {
-  bool present = (entry >> 63) & 1, swapped = (entry >> 62) & 1, file = (entry >> 61) & 1;
-  return swapped || (present && !file);
-}
-
-/* The written pages of [base, base + image->initial), as runs of page indices; false when the
- * pagemap cannot be read or more than MAX_COPIED_PAGES were written (then zapping is cheaper). */
-typedef struct page_run {
-  uint32_t first, end;
-} page_run;
-typedef WR_VEC(page_run) page_runs;
-static bool written_runs(const wasm_memory_image *image, uint8_t *base, size_t page, page_runs *runs) {
-  pthread_once(&pagemap_once, open_pagemap);
-  if (pagemap_fd < 0) return false;
-  size_t npages = image->initial / page, written = 0;
-  uint64_t entries[PAGEMAP_CHUNK];
-  for (size_t at = 0; at < npages; at += PAGEMAP_CHUNK) {
-    size_t n = npages - at < PAGEMAP_CHUNK ? npages - at : PAGEMAP_CHUNK;
-    off_t offset = (off_t)(((uintptr_t)base / page + at) * sizeof(uint64_t));
-    if (pread(pagemap_fd, entries, n * sizeof(uint64_t), offset) != (ssize_t)(n * sizeof(uint64_t))) return false;
-    for (size_t k = 0; k < n; k++) {
-      if (!page_written(entries[k])) continue;
-      if (++written > MAX_COPIED_PAGES) return false;
-      uint32_t index = (uint32_t)(at + k);
-      if (runs->len && runs->items[runs->len - 1].end == index) {
-        runs->items[runs->len - 1].end++;
-      } else {
-        page_run r = {index, index + 1};
-        WR_VEC_PUSH(runs, r);
-      }
-    }
-  }
-  return true;
-}
+ * every page mapped, so the next instance touches them without a fault. The kernel's page
+ * tables tell the two kinds apart (written_pages.c). */
+/* Beyond this many written pages zapping the range is cheaper than copying the image back. */
+enum { MAX_COPIED_PAGES = 4096 };
 
 static bool restore_written_pages(const wasm_memory_image *image, uint8_t *base) {
   if (image->fd < 0 || !image->bytes) return false;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  page_runs runs = {0};
-  bool ok = written_runs(image, base, page, &runs);
+  wasm_page_runs runs = {0};
+  bool ok = wasm_written_pages(base, image->initial / page, MAX_COPIED_PAGES, &runs);
   for (size_t i = 0; ok && i < runs.len; i++) {
     uint64_t from = (uint64_t)runs.items[i].first * page, to = (uint64_t)runs.items[i].end * page;
     uint64_t image_end = to < image->size ? to : image->size; /* the image's part, then zeros */

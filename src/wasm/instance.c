@@ -62,7 +62,7 @@ bool wasm_extern_matches(const wasm_module *module, const wasm_import *import, c
 
 #define CONST_STACK 16
 
-static bool eval_const(const wasm_instance *inst, wasm_constexpr expr, wasm_slot out[2], wr_error *err) {
+static bool eval_const(wasm_instance *inst, wasm_constexpr expr, wasm_slot out[2], wr_error *err) {
   const wasm_module *m = inst->module;
   wasm_reader r = wasm_reader_at(m->bytes, expr.offset, (size_t)expr.offset + expr.len, err);
   wasm_slot stack[CONST_STACK + 1][2]; /* +1: `top` may point one past a full stack */
@@ -127,7 +127,7 @@ static bool eval_const(const wasm_instance *inst, wasm_constexpr expr, wasm_slot
         wr_error_set(err, "unknown function %u", idx);
         return false;
       }
-      top[0] = (uintptr_t)inst->funcs[idx];
+      top[0] = (uintptr_t)wasm_instance_func(inst, idx);
       sp++;
       break;
     }
@@ -178,6 +178,25 @@ static wasm_trap *trap_of(wasm_store *store, wasm_trap_kind kind) {
   return wasm_trap_new(store, kind, "%s", wasm_trap_kind_message(kind));
 }
 
+/* The references of an element segment, evaluated into out[0 .. seg->count). */
+static bool elem_refs(wasm_instance *inst, const wasm_elem_segment *seg, void **out, wr_error *err) {
+  const wasm_module *m = inst->module;
+  for (uint32_t k = 0; k < seg->count; k++) {
+    if (seg->func_indices) {
+      if (seg->func_indices[k] >= m->nfunc_imports + m->nfuncs) {
+        wr_error_set(err, "unknown function %u", seg->func_indices[k]);
+        return false;
+      }
+      out[k] = wasm_instance_func(inst, seg->func_indices[k]);
+    } else {
+      wasm_slot v[2];
+      if (!eval_const(inst, seg->exprs[k], v, err)) return false;
+      out[k] = (void *)(uintptr_t)v[0];
+    }
+  }
+  return true;
+}
+
 /* Active and declarative segments, in module order; the first failure stops (earlier
  * writes stay, as the spec requires). */
 static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *failed) {
@@ -194,17 +213,21 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
       wasm_table *t = inst->tables[seg->table];
       uint64_t offset = (uint32_t)v[0];
       if (offset + inst->elem_len[i] > t->size) return trap_of(store, WASM_TRAP_TABLE_OUT_OF_BOUNDS);
-      if (inst->elem_len[i]) memcpy(t->elems + offset, inst->elem_refs[i], inst->elem_len[i] * sizeof(void *));
+      void **lazy = m->code->elem_lazy_entries[i];
+      if (lazy) {
+        memcpy(t->elems + offset, lazy, seg->count * sizeof *lazy);
+        t->lazy_owner = inst;
+      } else if (!elem_refs(inst, seg, t->elems + offset, err)) {
+        *failed = true;
+        return NULL;
+      }
     }
     if (seg->mode != WASM_SEG_PASSIVE) inst->elem_len[i] = 0;
   }
-  for (uint32_t i = 0; i < m->ndatas; i++) {
+  /* the active segments no memory image holds (wasm_images_plan_segments) */
+  for (uint32_t k = 0; k < m->code->ndata_to_copy; k++) {
+    uint32_t i = m->code->data_to_copy[k];
     const wasm_data_segment *seg = &m->datas[i];
-    if (seg->mode != WASM_SEG_ACTIVE) continue;
-    if (seg->memory >= m->nmemory_imports && m->code->images[seg->memory - m->nmemory_imports].present) {
-      inst->data_len[i] = 0; /* already in the memory's image */
-      continue;
-    }
     if (!eval_const(inst, seg->offset, v, err)) {
       *failed = true;
       return NULL;
@@ -214,7 +237,6 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
     if (offset > mem->size || seg->data_len > mem->size - offset)
       return trap_of(store, WASM_TRAP_MEMORY_OUT_OF_BOUNDS);
     if (seg->data_len) memcpy(mem->base + offset, m->bytes + seg->data_offset, seg->data_len);
-    inst->data_len[i] = 0;
   }
   return NULL;
 }
@@ -235,11 +257,6 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
       return false;
     }
   }
-  inst->defined_funcs = WR_NEW_ARRAY(wasm_func, m->nfuncs ? m->nfuncs : 1);
-  for (uint32_t i = 0; i < m->nfuncs; i++) {
-    wasm_func_init_wasm(&inst->defined_funcs[i], inst, m->funcs[i].type, &m->code->funcs[i]);
-    inst->funcs[fi++] = &inst->defined_funcs[i];
-  }
   for (uint32_t i = 0; i < m->ntables; i++)
     if (!(inst->tables[ti++] = wasm_table_new(store, &m->tables[i], NULL, err))) return false;
   for (uint32_t i = 0; i < m->nmemories; i++) {
@@ -257,23 +274,15 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
   }
   for (uint32_t i = 0; i < m->nelems; i++) {
     const wasm_elem_segment *seg = &m->elems[i];
-    inst->elem_refs[i] = WR_NEW_ARRAY(void *, seg->count ? seg->count : 1);
     inst->elem_len[i] = seg->count;
-    for (uint32_t k = 0; k < seg->count; k++) {
-      if (seg->func_indices) {
-        if (seg->func_indices[k] >= m->nfunc_imports + m->nfuncs) {
-          wr_error_set(err, "unknown function %u", seg->func_indices[k]);
-          return false;
-        }
-        inst->elem_refs[i][k] = inst->funcs[seg->func_indices[k]];
-      } else {
-        wasm_slot v[2];
-        if (!eval_const(inst, seg->exprs[k], v, err)) return false;
-        inst->elem_refs[i][k] = (void *)(uintptr_t)v[0];
-      }
-    }
+    /* an active segment's references go straight into its table (apply_segments); a
+     * declarative one is dropped at once */
+    if (seg->mode != WASM_SEG_PASSIVE) continue;
+    inst->elem_refs[i] = WR_NEW_ARRAY(void *, seg->count ? seg->count : 1);
+    if (!elem_refs(inst, seg, inst->elem_refs[i], err)) return false;
   }
-  for (uint32_t i = 0; i < m->ndatas; i++) inst->data_len[i] = m->datas[i].data_len;
+  /* as they are once instantiated: every active segment is dropped (apply_segments copies them) */
+  if (m->ndatas) memcpy(inst->data_len, m->code->data_len_after_init, m->ndatas * sizeof *inst->data_len);
   return true;
 }
 
@@ -305,7 +314,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   inst->tags = WR_NEW_ARRAY(wasm_tag *, m->ntag_imports + m->ntags + 1);
   inst->elem_refs = WR_NEW_ARRAY(void **, m->nelems + 1);
   inst->elem_len = WR_NEW_ARRAY(uint32_t, m->nelems + 1);
-  inst->data_len = WR_NEW_ARRAY(uint32_t, m->ndatas + 1);
+  inst->data_len = wr_malloc((m->ndatas + 1) * sizeof *inst->data_len); /* create_objects fills it */
   if (!create_objects(inst, imports, err)) return NULL;
 
   bool failed = false;
@@ -313,7 +322,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   if (failed) return NULL;
   if (!trap && m->has_start) {
     wasm_slot none[1] = {0};
-    trap = wasm_func_call(store, inst->funcs[m->start], none);
+    trap = wasm_func_call(store, wasm_instance_func(inst, m->start), none);
   }
   if (trap) {
     if (trap_out) *trap_out = trap;
@@ -323,14 +332,14 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   return inst;
 }
 
-bool wasm_instance_export(const wasm_instance *instance, const char *name, size_t name_len, wasm_extern *out) {
+bool wasm_instance_export(wasm_instance *instance, const char *name, size_t name_len, wasm_extern *out) {
   const wasm_module *m = instance->module;
-  for (uint32_t i = 0; i < m->nexports; i++) {
+  uint32_t i;
+  if (wasm_module_find_export(m, name, name_len, &i)) {
     const wasm_export *e = &m->exports[i];
-    if (e->name.len != name_len || memcmp(e->name.data, name, name_len) != 0) continue;
     out->kind = e->kind;
     switch (e->kind) {
-    case WASM_EXTERN_FUNC: out->of.func = instance->funcs[e->index]; break;
+    case WASM_EXTERN_FUNC: out->of.func = wasm_instance_func(instance, e->index); break;
     case WASM_EXTERN_TABLE: out->of.table = instance->tables[e->index]; break;
     case WASM_EXTERN_MEMORY: out->of.memory = instance->memories[e->index]; break;
     case WASM_EXTERN_GLOBAL: out->of.global = instance->globals[e->index]; break;

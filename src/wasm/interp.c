@@ -458,7 +458,7 @@ resume: /* a handler caught an exception: ip is its catch block */
     DISPATCH();
   }
   CASE(call) {
-    callee = inst->funcs[ip[1]];
+    callee = wasm_instance_func(inst, ip[1]);
     args = fp + ip[2];
     ret = ip + 3;
   enter_call: /* callee, args and ret set */
@@ -499,10 +499,10 @@ resume: /* a handler caught an exception: ip is its catch block */
     DISPATCH();
   }
   CASE(call_indirect) {
-    const wasm_table *table = inst->tables[ip[2]];
+    wasm_table *table = inst->tables[ip[2]];
     uint32_t index = I32(3);
     if (index >= table->size) TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
-    callee = table->elems[index];
+    callee = wasm_table_entry(table, index);
     if (!callee) TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
     if (callee->type != inst->types[ip[1]]) TRAP(WASM_TRAP_INDIRECT_CALL_MISMATCH);
     args = fp + ip[4];
@@ -510,7 +510,7 @@ resume: /* a handler caught an exception: ip is its catch block */
     goto enter_call;
   }
   CASE(return_call) {
-    callee = inst->funcs[ip[1]];
+    callee = wasm_instance_func(inst, ip[1]);
   tail_call:
     if (callee->host) {
       wasm_slot *saved_top = xs->top;
@@ -541,10 +541,10 @@ resume: /* a handler caught an exception: ip is its catch block */
     DISPATCH();
   }
   CASE(return_call_indirect) {
-    const wasm_table *table = inst->tables[ip[2]];
+    wasm_table *table = inst->tables[ip[2]];
     uint32_t index = I32(3);
     if (index >= table->size) TRAP(WASM_TRAP_UNDEFINED_ELEMENT);
-    callee = table->elems[index];
+    callee = wasm_table_entry(table, index);
     if (!callee) TRAP(WASM_TRAP_UNINITIALIZED_ELEMENT);
     if (callee->type != inst->types[ip[1]]) TRAP(WASM_TRAP_INDIRECT_CALL_MISMATCH);
     goto tail_call;

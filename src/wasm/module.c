@@ -1,6 +1,9 @@
 /* Ownership and index spaces of a decoded module: freeing it, and looking up the type of an
  * entity by its index where imports come first. */
+#include <string.h>
+
 #include "../base/alloc.h"
+#include "../base/hash.h"
 #include "module.h"
 
 /* Provided by the compiler (compile.c); declared here rather than in module.h so that the
@@ -25,6 +28,7 @@ void wasm_module_free(wasm_module *module) {
   wr_free(module->tags);
   for (uint32_t i = 0; i < module->nexports; i++) wr_free(module->exports[i].name.data);
   wr_free(module->exports);
+  wr_free(module->export_slots);
   for (uint32_t i = 0; i < module->nelems; i++) {
     wr_free(module->elems[i].func_indices);
     wr_free(module->elems[i].exprs);
@@ -39,6 +43,33 @@ void wasm_module_free(wasm_module *module) {
   }
   wr_free(module->bytes);
   wr_free(module);
+}
+
+void wasm_module_index_exports(wasm_module *module) {
+  uint32_t cap = 16;
+  while (cap < 2 * module->nexports) cap *= 2;
+  uint32_t *slots = WR_NEW_ARRAY(uint32_t, cap);
+  for (uint32_t i = 0; i < module->nexports; i++) {
+    const wasm_name *name = &module->exports[i].name;
+    uint32_t k = wr_hash_name(name->data, name->len) & (cap - 1);
+    while (slots[k]) k = (k + 1) & (cap - 1);
+    slots[k] = i + 1;
+  }
+  module->export_slots_mask = cap - 1;
+  module->export_slots = slots;
+}
+
+bool wasm_module_find_export(const wasm_module *module, const char *name, size_t len, uint32_t *index) {
+  if (!module->export_slots) return false;
+  const uint32_t mask = module->export_slots_mask;
+  for (uint32_t k = wr_hash_name(name, len) & mask; module->export_slots[k]; k = (k + 1) & mask) {
+    const wasm_export *e = &module->exports[module->export_slots[k] - 1];
+    if (e->name.len == len && memcmp(e->name.data, name, len) == 0) {
+      *index = module->export_slots[k] - 1;
+      return true;
+    }
+  }
+  return false;
 }
 
 /* The import of the given kind with the given index among imports of that kind. */

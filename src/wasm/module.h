@@ -173,6 +173,9 @@ typedef struct wasm_module {
 
   uint32_t nexports;
   wasm_export *exports;
+  /* Exports by name (wasm_module_find_export): open addressing, entries are export index + 1. */
+  uint32_t *export_slots;
+  uint32_t export_slots_mask;
 
   bool has_start;
   uint32_t start;
@@ -194,6 +197,12 @@ typedef struct wasm_module {
   /* Filled by the compiler (compile.c): opaque translated code, shared by all instances. */
   struct wasm_code *code;
 } wasm_module;
+
+/* Indexes the exports by name once decoded: a component's core modules are asked for thousands
+ * of exports at every instantiation. */
+void wasm_module_index_exports(wasm_module *module);
+/* The index in `exports` of the export named `name`; false when there is none. */
+bool wasm_module_find_export(const wasm_module *module, const char *name, size_t len, uint32_t *index);
 
 /* Decode a binary into a module. On failure returns NULL and sets err with the spec's
  * message category ("unexpected end", "magic header not detected", "integer too large",

@@ -70,6 +70,17 @@ static void emit_indirect_callee(wasm_native_builder *nb, uint32_t type, uint32_
   x64_load64(b, RSI, x64_at_index(RAX, RCX, 3, 0));
   x64_test_rr(b, true, RSI, RSI);
   jump_to_trap(nb, CC_E, WASM_TRAP_UNINITIALIZED_ELEMENT);
+  /* a lazy entry (odd) is made into its function by C, once per entry (the call op saved the
+   * cached locals; its paths reload them) */
+  x64_mov_rr(b, false, RAX, RSI);
+  x64_alu_imm(b, false, ALU_AND, RAX, 1);
+  size_t real = x64_jcc8(b, CC_E);
+  x64_load64(b, RDI, CX(tables));
+  x64_load64(b, RDI, x64_at(RDI, (int32_t)(table * 8)));
+  x64_mov_rr(b, false, RSI, RCX);
+  x64_call_abs(b, (const void *)wasm_table_resolve);
+  x64_mov_rr(b, true, RSI, RAX);
+  x64_land8(b, real);
   x64_load64(b, RAX, CX(types));
   x64_load64(b, RAX, x64_at(RAX, (int32_t)(type * 8)));
   x64_alu_mem(b, true, ALU_CMP, RAX, x64_at(RSI, (int32_t)offsetof(wasm_func, type)));

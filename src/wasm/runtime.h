@@ -138,7 +138,7 @@ wasm_memtype wasm_memory_type(const wasm_memory *memory); /* current min = curre
 /* ---- tables ---- */
 wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *init, wr_error *err);
 uint64_t wasm_table_size(const wasm_table *table);
-bool wasm_table_get(const wasm_table *table, uint64_t index, void **out);
+bool wasm_table_get(wasm_table *table, uint64_t index, void **out);
 bool wasm_table_set(wasm_table *table, uint64_t index, void *ref);
 wasm_tabletype wasm_table_type(const wasm_table *table); /* current min = current size */
 
@@ -158,7 +158,7 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module,
                                 const wasm_extern *imports, uint32_t nimports,
                                 wasm_trap **trap_out, wr_error *err);
 /* Look up an export by name; false if absent. */
-bool wasm_instance_export(const wasm_instance *instance, const char *name, size_t name_len,
+bool wasm_instance_export(wasm_instance *instance, const char *name, size_t name_len,
                           wasm_extern *out);
 const wasm_module *wasm_instance_module(const wasm_instance *instance);
 

@@ -13,7 +13,7 @@
 /* Value stacks (64 MiB of address space each) are kept for reuse per thread, like memory
  * reservations: a store per request must not pay an mmap + munmap. Validated code never reads
  * a slot it did not write, so a reused stack needs no clearing. */
-enum { VALUE_STACK_CACHE = 8 };
+enum { VALUE_STACK_CACHE = 256 };
 #define VALUE_STACK_BYTES ((size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot))
 static _Thread_local struct {
   void *stack[VALUE_STACK_CACHE];
@@ -37,6 +37,14 @@ wasm_store *wasm_store_new(void) {
   return store;
 }
 
+/* Where an instance's defined-function objects live: blocks of a few dozen, made as needed. */
+#define FUNC_BLOCK_SIZE 64
+struct wasm_func_block {
+  struct wasm_func_block *next;
+  uint32_t used;
+  wasm_func funcs[FUNC_BLOCK_SIZE];
+};
+
 void wasm_store_free(wasm_store *store) {
   if (!store) return;
   for (size_t i = 0; i < store->instances.len; i++) {
@@ -52,7 +60,10 @@ void wasm_store_free(wasm_store *store) {
     wr_free(inst->memories);
     wr_free(inst->globals);
     wr_free(inst->tags);
-    wr_free(inst->defined_funcs);
+    for (struct wasm_func_block *b = inst->func_blocks, *next; b; b = next) {
+      next = b->next;
+      wr_free(b);
+    }
     wr_free(inst);
   }
   for (size_t i = 0; i < store->funcs.len; i++) wr_free(store->funcs.items[i]);
@@ -185,6 +196,23 @@ void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_in
   f->nresult_slots = module_code->result_slots[type_index];
   f->instance = instance;
   f->code = code;
+}
+
+wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index) {
+  const wasm_module *m = inst->module;
+  struct wasm_func_block *b = inst->func_blocks;
+  if (!b || b->used == FUNC_BLOCK_SIZE) {
+    b = wr_malloc(sizeof *b); /* not zeroed: each object is filled in whole when used */
+    b->used = 0;
+    b->next = inst->func_blocks;
+    inst->func_blocks = b;
+  }
+  wasm_func *f = &b->funcs[b->used++];
+  uint32_t def = index - m->nfunc_imports; /* imports are set at instantiation: index is defined */
+  *f = (wasm_func){0};
+  wasm_func_init_wasm(f, inst, m->funcs[def].type, &m->code->funcs[def]);
+  inst->funcs[index] = f;
+  return f;
 }
 
 const wasm_functype *wasm_func_type(const wasm_func *func) { return func->type; }

@@ -17,7 +17,8 @@ wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *
   if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
   t->size = type->limits.min;
   t->elems = WR_NEW_ARRAY(void *, t->size ? t->size : 1);
-  for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
+  if (init)
+    for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
   WR_VEC_PUSH(&store->tables, t);
   return t;
 }
@@ -32,11 +33,18 @@ bool wasm_table_grow_by(wasm_table *table, uint64_t delta, void *init) {
   return true;
 }
 
+wasm_func *wasm_table_resolve(wasm_table *table, uint64_t index) {
+  uint32_t func_index = (uint32_t)((uintptr_t)table->elems[index] >> 1);
+  wasm_func *f = wasm_instance_func(table->lazy_owner, func_index);
+  table->elems[index] = f;
+  return f;
+}
+
 uint64_t wasm_table_size(const wasm_table *table) { return table->size; }
 
-bool wasm_table_get(const wasm_table *table, uint64_t index, void **out) {
+bool wasm_table_get(wasm_table *table, uint64_t index, void **out) {
   if (index >= table->size) return false;
-  *out = table->elems[index];
+  *out = wasm_table_entry(table, index);
   return true;
 }
 

@@ -195,6 +195,25 @@ static void test_host_end_outlives_instance(const cm_component *component, const
   wasm_store_free(store);
 }
 
+/* Instantiating against the first host kept what matching it settled on the component (the link
+ * memo); another host whose `wait` has another type must still be matched, and refused. */
+static void test_other_host_is_matched_again(const cm_component *component) {
+  wr_error err = {0};
+  cm_host *other = cm_host_new();
+  static const char wit[] = "package test:asynchost;\n"
+                            "interface host {\n"
+                            "  wait: async func(ms: u64) -> u32;\n"
+                            "}\n";
+  CHECK(cm_host_add_wit(other, "host.wit", wit, strlen(wit), &err));
+  wasm_store *store = wasm_store_new();
+  wasm_trap *trap = NULL;
+  cm_component_instance *inst = cm_instantiate(store, component, other, &trap, &err);
+  CHECK(inst == NULL && strstr(err.message, "does not match the host's") != NULL);
+  if (inst) cm_component_instance_free(inst);
+  wasm_store_free(store);
+  cm_host_free(other);
+}
+
 int main(int argc, char **argv) {
   int exit_code = 0;
   cm_component *component = load_component_arg(argc, argv, &exit_code);
@@ -225,6 +244,7 @@ int main(int argc, char **argv) {
     cm_arena_free(arena);
     cm_component_instance_free(inst);
     test_host_end_outlives_instance(component, host);
+    test_other_host_is_matched_again(component);
   }
   wasm_store_free(store);
   cm_host_free(host);

@@ -430,6 +430,56 @@ static void test_async(warren_component *async, warren_host *host) {
   warren_instance_free(inst);
 }
 
+static void count_notify(void *arg) { (*(int *)arg)++; }
+
+/* An async export that waits on host timers (tests/wasi_p3/concurrent_wait.wat: three waits, one
+ * cancelled, the other two end in order and are reported on stdout), driven by the embedder's own
+ * loop: run what is ready, then wait for host events. Without warren_instance_wait nothing would
+ * ever end the waits. */
+static void test_async_host_waits(const warren_component *waiter) {
+  int out[2];
+  CHECK(pipe(out) == 0);
+  warren_wasi_config *wasi = warren_wasi_config_new();
+  warren_wasi_config_set_stdio(wasi, -1, out[1], 2);
+  warren_error *err = NULL;
+  warren_host *host = warren_host_new(wasi, &err);
+  warren_instance *inst = host ? warren_instantiate(waiter, host, &err) : NULL;
+  CHECK(inst != NULL);
+  if (!inst) return;
+  CHECK(warren_instance_wait(inst, 0) == -1); /* nothing pending yet */
+  int notified = 0, events = 0, rounds = 0;
+  warren_instance_set_notify(inst, count_notify, &notified);
+  warren_task *task = warren_call_start(inst, "wasi:cli/run@0.3.0#run()", &err);
+  CHECK(task != NULL && warren_task_result(task) == NULL); /* it waits */
+  while (task && !warren_task_exited(task) && rounds++ < 100) { /* bounded: ends after ~200 ms */
+    while (warren_instance_run(inst, &err)) {
+    }
+    if (warren_task_exited(task)) break;
+    int n = warren_instance_wait(inst, 10000);
+    CHECK(n > 0);
+    if (n <= 0) break;
+    events += n;
+  }
+  CHECK(task && warren_task_exited(task) && warren_task_result(task) && !strcmp(warren_task_result(task), "ok"));
+  CHECK(events >= 2);   /* the two timers, at least */
+  CHECK(notified >= 2); /* each ended wait made a thread ready */
+  while (warren_instance_wait(inst, 1000) > 0) { /* stdout's last bytes, if any are still queued */
+  }
+  warren_task_free(task);
+  warren_instance_set_notify(inst, NULL, NULL);
+  warren_instance_free(inst);
+  warren_host_free(host);
+  warren_wasi_config_free(wasi);
+  close(out[1]);
+  char text[64] = {0};
+  size_t len = 0;
+  ssize_t n;
+  while (len < sizeof text - 1 && (n = read(out[0], text + len, sizeof text - 1 - len)) > 0) len += (size_t)n;
+  close(out[0]);
+  CHECK(!strcmp(text, "cancelled\nshort\nlong\n"));
+  if (strcmp(text, "cancelled\nshort\nlong\n")) fprintf(stderr, "stdout was: %s\n", text);
+}
+
 /* A WASI 0.3 component through the embedding API gets p3's pool defaults (reuse, concurrency) like
  * `warren serve`: with one instance at most, requests land on the same instance, which counts on,
  * and requests at once share it. */
@@ -460,12 +510,13 @@ static void test_server_p3(const warren_component *probe3) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 7) {
-    fprintf(stderr, "usage: %s values.wasm traps.wasm hello-cli.wasm probe.wasm async.wasm probe3.wasm\n", argv[0]);
+  if (argc != 8) {
+    fprintf(stderr, "usage: %s values.wasm traps.wasm hello-cli.wasm probe.wasm async.wasm probe3.wasm "
+                    "concurrent_wait.wasm\n", argv[0]);
     return 2;
   }
   warren_component *values = load(argv[1]), *traps = load(argv[2]), *cli = load(argv[3]), *probe = load(argv[4]);
-  warren_component *async = load(argv[5]), *probe3 = load(argv[6]);
+  warren_component *async = load(argv[5]), *probe3 = load(argv[6]), *waiter = load(argv[7]);
   warren_error *err = NULL;
   warren_host *host = warren_host_new(NULL, &err);
   CHECK(host != NULL);
@@ -479,10 +530,12 @@ int main(int argc, char **argv) {
   test_memory_cap(probe);
   test_server(probe, values);
   test_async(async, host);
+  test_async_host_waits(waiter);
   test_server_p3(probe3);
   warren_host_free(host);
   warren_component_free(async);
   warren_component_free(probe3);
+  warren_component_free(waiter);
   warren_component_free(values);
   warren_component_free(traps);
   warren_component_free(cli);

@@ -6,61 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "wasm/engine.h"
-
-static int failures;
-
-#define CHECK(cond)                                                                \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);    \
-      failures++;                                                                  \
-    }                                                                              \
-  } while (0)
-
-static wasm_module *load(const char *dir, const char *name, wasm_features features) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = malloc((size_t)n);
-  if (fread(bytes, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  wr_error err = {0};
-  wasm_module *m = wasm_module_load(bytes, (size_t)n, &features, &err, NULL);
-  free(bytes);
-  if (!m) {
-    fprintf(stderr, "%s: %s\n", name, err.message);
-    exit(2);
-  }
-  return m;
-}
-
-static wasm_instance *instantiate(wasm_store *store, const wasm_module *m, const wasm_extern *imports, uint32_t n) {
-  wr_error err = {0};
-  wasm_trap *trap = NULL;
-  wasm_instance *inst = wasm_instantiate(store, m, imports, n, &trap, &err);
-  if (!inst) {
-    fprintf(stderr, "instantiation failed: %s\n", err.message);
-    exit(2);
-  }
-  return inst;
-}
-
-static wasm_extern export_of(wasm_instance *inst, const char *name) {
-  wasm_extern e;
-  if (!wasm_instance_export(inst, name, strlen(name), &e)) {
-    fprintf(stderr, "missing export %s\n", name);
-    exit(2);
-  }
-  return e;
-}
+#include "../check.h"
+#include "module_files.h"
 
 static wasm_trap *call(wasm_store *store, wasm_instance *inst, const char *name, wasm_slot *slots) {
   return wasm_func_call(store, export_of(inst, name).of.func, slots);

@@ -1153,6 +1153,8 @@ static void test_flag_parsing(void) {
   expect_flag_error(WR_POOL_P3, "--idle-instance-timeout", "500", "needs a unit");
   expect_flag_error(WR_POOL_P3, "--idle-instance-timeout", "5x", "unknown unit 'x'");
   expect_flag_error(WR_POOL_P3, "--idle-instance-timeout", "0s", "greater than zero");
+  expect_flag_error(WR_POOL_P3, "--idle-hook-timeout", "0ms", "greater than zero");
+  expect_flag_error(WR_POOL_P3, "--drain-timeout", "0s", "greater than zero");
   expect_flag_error(WR_POOL_P3, "--idle-instance-timeout", "2s..1s", "is empty");
   expect_flag_error(WR_POOL_P3, "--idle-instance-timeout", "1.5s", "unknown unit");
   expect_flag_error(WR_POOL_P3, "--queue-timeout", "99999999999h", "too large");

@@ -447,6 +447,12 @@ SMUGGLING = [
     b"5 \r\nhello\r\n0\r\n\r\n" + SMUGGLED,
     b"0\r\nno colon here\r\n\r\n" + SMUGGLED,
     b"0\r\nX: y\r\n folded\r\n\r\n" + SMUGGLED,
+    b"0\r\nX : y\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: a\x00b\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: a\rb\r\n\r\n" + SMUGGLED,
+    b"0\r\nX: y\n\r\n" + SMUGGLED,
+    b"0\r\nX: " + b"y" * 9000 + b"\r\n\r\n" + SMUGGLED,
+    b"0\r\n" + b"X: y\r\n" * 51 + b"\r\n" + SMUGGLED,
     b"5;a b\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
     b"5;a=\"x\x01\"\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
     b"5;(x)\r\nhello\r\n0\r\n\r\n" + SMUGGLED,
@@ -482,6 +488,31 @@ def test_chunk_extensions_and_trailers_accepted(port):
     r = Reader(s)
     assert r.response()[2] == b"abc"
     assert r.response()[2] == b"hello\n"
+
+
+def test_request_trailers_reach_the_handler(port):
+    # a wasi stream over the request body reports its trailers once it ended: kept in order, names
+    # and values as sent (OWS trimmed), the fields that must not be trailers dropped; the bounds are
+    # the head's: max_header_count lines (50 here), max_head_bytes bytes (8192 here)
+    s = connect(port)
+    s.sendall(b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"5\r\nhello\r\n0\r\nX-Checksum:  abc \r\nContent-Length: 5\r\nHost: elsewhere\r\nAuthorization: x\r\n"
+              b"Server-Timing: db;dur=53\r\n\r\n"
+              b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+              b"0\r\n" + b"X-N: 1\r\n" * 50 + b"\r\n"
+              b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi")
+    r = Reader(s)
+    status, _, body = r.response()
+    assert (status, body) == (200, b"5\nX-Checksum: abc\nServer-Timing: db;dur=53\n"), (status, body)
+    status, _, body = r.response()
+    assert status == 200 and body.count(b"X-N: 1\n") == 50, (status, body[:80])
+    assert r.response()[:3:2] == (200, b"2\n")  # no trailers without a chunked body
+    for over in (b"X-N: 1\r\n" * 51, b"X-N: " + b"1" * 8190 + b"\r\n"):
+        s = connect(port)
+        s.sendall(b"POST /task/late-sink/0 HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + over + b"\r\n")
+        r = Reader(s)
+        assert r.response()[0] == 400 and r.closed()
+        s.close()
 
 
 def head_text(port, extra, host=b"Host: t\r\n"):
@@ -818,6 +849,56 @@ def run_graceful_stop():
     assert code == 0 and "ERROR" not in err, (code, err)
 
 
+def run_hundreds_of_backpressured_connections():
+    """Hundreds of connections whose responses back up, then all drain at once: more sockets turn
+    writable in one pass than one epoll_wait returns (256), while each has its next, pipelined
+    answer ready. h2o 2.2.5 aborted the process on an assertion here (src/serve/socket_repoll.h)."""
+    import selectors
+    srv = Server("--workers", "1")
+    try:
+        conns = []
+        for _ in range(400):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            s.settimeout(IO_TIMEOUT)
+            s.connect(("127.0.0.1", srv.port))
+            conns.append(s)
+        for round_ in range(3):
+            for s in conns:
+                s.sendall(b"GET /bytes/200000 HTTP/1.1\r\nHost: t\r\n\r\n" + b"GET /hello HTTP/1.1\r\nHost: t\r\n\r\n" * 3)
+            time.sleep(0.3)  # every response stuck on a full socket buffer
+            want = 200000 + 3 * len(b"hello\n")
+            got = {s: 0 for s in conns}
+            sel = selectors.DefaultSelector()
+            for s in conns:
+                s.setblocking(False)
+                sel.register(s, selectors.EVENT_READ)
+            bodies = {s: b"" for s in conns}
+            deadline = time.time() + IO_TIMEOUT * 3
+            done = 0
+            while done < len(conns) and time.time() < deadline:
+                for key, _ in sel.select(timeout=1.0):
+                    s = key.fileobj
+                    data = s.recv(1 << 20)
+                    assert data, "the server closed a connection (round %d)" % round_
+                    bodies[s] += data
+                    if bodies[s].count(b"HTTP/1.1 200") == 4 and bodies[s].endswith(b"hello\n"):
+                        sel.unregister(s)
+                        done += 1
+            sel.close()
+            assert done == len(conns), "%d of %d connections answered (round %d)" % (done, len(conns), round_)
+            for s in conns:
+                s.setblocking(True)
+                s.settimeout(IO_TIMEOUT)
+            assert srv.proc.poll() is None, "the server died"
+        assert get(srv.port)[2] == b"hello\n"
+        for s in conns:
+            s.close()
+    finally:
+        code, err = srv.stop()
+    assert code == 0, "server exit %r: %s" % (code, err[-2000:])
+
+
 def main():
     srv = Server()
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
@@ -847,7 +928,8 @@ def main():
                      ("trickled_body_hits_the_body_deadline", run_trickled_body_hits_the_body_deadline),
                      ("graceful_stop", run_graceful_stop),
                      ("task_does_not_block_the_loop", run_task_does_not_block_the_loop),
-                     ("request_limit", run_request_limit)):
+                     ("request_limit", run_request_limit),
+                     ("hundreds_of_backpressured_connections", run_hundreds_of_backpressured_connections)):
         try:
             fn()
             passed += 1

@@ -9,6 +9,7 @@
  *   GET  /never        never answers (the client's disconnect must free it)
  *   GET  /task/sleep/MS a task on a fiber waits MS ms on a wasi deadline pollable, then answers
  *   POST /task/late-sink/MS a task waits MS ms, then reads the whole body, then answers its length
+ *                           and a line "name: value" per request trailer its stream reports
  *   POST /task/echo    a task echoes the body through the io.h streams of http_streams.h,
  *                      blocking in wasi_block (so on the serve waiter) whenever a side is not ready
  *   GET  /task/fdwait  a task waits on an fd pollable (a pipe the server made at start) until
@@ -176,9 +177,10 @@ static void guest_main(void *arg) {
   bool ok = true;
   if (g->kind == GUEST_LATE_SINK) { /* waits, then reads the whole body, then answers its length */
     block_on(g->ctx, wasi_pollable_deadline(wr_monotonic_ns() + g->sleep_ms * 1000000));
-    const wasi_input_ops *body;
+    const wasi_http_body_ops *body_ops;
     void *body_self;
-    serve_http_body_stream(g->x, &body, &body_self);
+    serve_http_body_stream(g->x, &body_ops, &body_self);
+    const wasi_input_ops *body = &body_ops->stream;
     uint64_t total = 0;
     uint8_t buf[4096];
     for (;;) {
@@ -194,9 +196,14 @@ static void guest_main(void *arg) {
       total += n;
       if (n == 0) block_on(g->ctx, body->subscribe(body_self));
     }
-    body->free(body_self);
-    char text[32];
+    char text[2048];
     int len = snprintf(text, sizeof text, "%llu\n", (unsigned long long)total);
+    wasi_http_header t;
+    for (size_t i = 0; ok && body_ops->trailer(body_self, i, &t) && len < (int)sizeof text; i++)
+      len += snprintf(text + len, sizeof text - (size_t)len, "%.*s: %.*s\n", (int)t.name_len, t.name, (int)t.value_len,
+                      (const char *)t.value);
+    if (len >= (int)sizeof text) len = (int)sizeof text - 1;
+    body->free(body_self);
     serve_http_start_response(g->x, ok ? 200 : 500, NULL, 0, len, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)text, (size_t)len) && ok;
   } else if (g->kind == GUEST_SLEEP) {
@@ -211,9 +218,10 @@ static void guest_main(void *arg) {
     serve_http_start_response(g->x, 200, NULL, 0, len, &sink, &sink_self);
     ok = sink_write_all(g->ctx, sink, sink_self, (const uint8_t *)text, (size_t)len);
   } else {
-    const wasi_input_ops *body;
+    const wasi_http_body_ops *body_ops;
     void *body_self;
-    serve_http_body_stream(g->x, &body, &body_self);
+    serve_http_body_stream(g->x, &body_ops, &body_self);
+    const wasi_input_ops *body = &body_ops->stream;
     serve_http_start_response(g->x, 200, NULL, 0, -1, &sink, &sink_self);
     uint8_t *buf = wr_malloc(65536);
     for (;;) {

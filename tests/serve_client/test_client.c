@@ -1,6 +1,7 @@
 /* Unit tests of the serve-side wasi:http client (src/serve/http_client.c) driven from tasks on a
  * real worker loop, against an upstream HTTP server on threads of this test (127.0.0.1 only):
- * a 1 MiB Content-Length body, a chunked body with trailers, a close-delimited body, interim 1xx
+ * a 1 MiB Content-Length body, a chunked body with trailers (kept, forbidden ones dropped,
+ * malformed or oversized ones failing the body), a close-delimited body, interim 1xx
  * responses, chunked and Content-Length request bodies larger than the client's write buffer,
  * a request body dropped unfinished, a host name looked up on the resolver pool, connect,
  * first-byte and between-bytes timeouts, a truncated body, connection refused, DNS error, https,
@@ -160,7 +161,7 @@ static void serve_connection(int fd) {
       send_str(fd, "\r\n");
       offset += size;
     }
-    send_str(fd, "0\r\nx-trailer: dropped\r\n\r\n");
+    send_str(fd, "0\r\nx-trailer: kept\r\ncontent-length: 1\r\nSet-Cookie: a=b\r\nX-Two:  2 \r\n\r\n");
   } else if (strcmp(path, "/close") == 0) {
     send_str(fd, "HTTP/1.0 200 OK\r\n\r\n");
     uint8_t block[1000];
@@ -231,6 +232,12 @@ static void serve_connection(int fd) {
     wait_for_client_close(fd);
   } else if (strcmp(path, "/truncated") == 0) {
     send_str(fd, "HTTP/1.1 200 OK\r\ncontent-length: 50\r\n\r\nonly twenty bytes...");
+  } else if (strcmp(path, "/bad-trailer") == 0) {
+    send_str(fd, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nx-a: 1\r\nno colon\r\n\r\n");
+  } else if (strcmp(path, "/big-trailer") == 0) { /* more trailer lines than a head may have fields */
+    send_str(fd, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n");
+    for (int i = 0; i < 101; i++) send_str(fd, "x-n: 1\r\n");
+    send_str(fd, "\r\n");
   } else if (strcmp(path, "/chunk-junk") == 0) { /* issue 13: "5 junk" is no chunk-size line */
     send_str(fd, "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked \r\n\r\n3\r\nabc\r\n5 junk\r\nhello\r\n0\r\n\r\n");
   } else if (strcmp(path, "/length-space") == 0) { /* OWS around a value is not part of it */
@@ -315,6 +322,7 @@ typedef struct outcome {
   char first_header[64];  /* "name: value" of a header named x-kind, if any */
   WR_VEC(uint8_t) body;
   bool body_complete;
+  char trailers[128];     /* "name=value;" per trailer the body stream reported at its end */
 } outcome;
 
 typedef struct request_spec {
@@ -370,7 +378,9 @@ static void write_body(guest *g, const request_spec *spec, const wasi_http_sink_
   ops->stream.free(self);
 }
 
-static void read_body(guest *g, const request_spec *spec, const wasi_input_ops *ops, void *self, outcome *o) {
+static void read_body(guest *g, const request_spec *spec, const wasi_http_body_ops *body_ops, void *self,
+                      outcome *o) {
+  const wasi_input_ops *ops = &body_ops->stream;
   uint8_t buf[16384];
   for (;;) {
     if (spec->read_at_most && o->body.len >= spec->read_at_most) break;
@@ -379,6 +389,12 @@ static void read_body(guest *g, const request_spec *spec, const wasi_input_ops *
     wasi_stream_status st = ops->read(self, buf, sizeof buf, &n, &ioerr);
     if (st == WASI_STREAM_CLOSED) {
       o->body_complete = true;
+      wasi_http_header t;
+      for (size_t i = 0; body_ops->trailer && body_ops->trailer(self, i, &t); i++) {
+        size_t at = strlen(o->trailers);
+        snprintf(o->trailers + at, sizeof o->trailers - at, "%.*s=%.*s;", (int)t.name_len, t.name, (int)t.value_len,
+                 (const char *)t.value);
+      }
       break;
     }
     if (st == WASI_STREAM_FAILED) {
@@ -471,6 +487,13 @@ static void test_bodies(guest *g) {
   for (size_t size = 1; size < 6000; size = size * 3 + 1) chunked_total += size;
   CHECK(o.ready && o.status == 200 && o.body_complete && !o.has_error);
   CHECK(body_is_pattern(&o, chunked_total));
+  CHECK(strcmp(o.trailers, "x-trailer=kept;X-Two=2;") == 0); /* content-length and set-cookie dropped */
+  WR_VEC_FREE(&o.body);
+  o = fetch(g, &(request_spec){.authority = authority, .path = "/bad-trailer"});
+  CHECK(o.ready && body_is(&o, "abc") && o.has_error && o.error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR);
+  WR_VEC_FREE(&o.body);
+  o = fetch(g, &(request_spec){.authority = authority, .path = "/big-trailer"});
+  CHECK(o.ready && body_is(&o, "abc") && o.has_error && o.error == WASI_HTTP_ERR_HTTP_RESPONSE_TRAILER_SECTION_SIZE);
   WR_VEC_FREE(&o.body);
 
   o = fetch(g, &(request_spec){.authority = authority, .path = "/close"});

@@ -1,6 +1,7 @@
 ;; A wasi:http 0.3 guest that makes a request of its own with wasi:http/client@0.3.0 send: a GET
 ;; of the same authority and path as the request it got, no body, and request-options with a
-;; first-byte timeout of 300 ms; it returns send's result (ok(response) streams the origin's
+;; first-byte timeout of 300 ms and connect and between-bytes timeouts of 1 s (long enough for a
+;; local origin on a loaded machine); it returns send's result (ok(response) streams the origin's
 ;; answer back; err(code), e.g. HTTP-response-timeout, is answered 500 and logged by the server).
 ;; Lifted with the sync ABI from an async type, so that the sync-lowered send waits on its thread.
 (component
@@ -62,7 +63,13 @@
     (type $outcome (result (error $error-code-export)))
     (export "[constructor]fields" (func (result (own $fields))))
     (export "[constructor]request-options" (func (result (own $options))))
+    (export "[method]request-options.set-connect-timeout"
+      (func (param "self" (borrow $options)) (param "duration" (option u64))
+            (result (result (error $options-error-export)))))
     (export "[method]request-options.set-first-byte-timeout"
+      (func (param "self" (borrow $options)) (param "duration" (option u64))
+            (result (result (error $options-error-export)))))
+    (export "[method]request-options.set-between-bytes-timeout"
       (func (param "self" (borrow $options)) (param "duration" (option u64))
             (result (result (error $options-error-export)))))
     (export "[static]request.new"
@@ -110,8 +117,12 @@
   (core func $send (canon lower (func $client "send") (memory $memory) (realloc $realloc)))
   (core func $fields-new (canon lower (func $types "[constructor]fields")))
   (core func $options-new (canon lower (func $types "[constructor]request-options")))
+  (core func $set-connect (canon lower (func $types "[method]request-options.set-connect-timeout")
+                                       (memory $memory) (realloc $realloc)))
   (core func $set-first-byte (canon lower (func $types "[method]request-options.set-first-byte-timeout")
                                           (memory $memory) (realloc $realloc)))
+  (core func $set-between-bytes (canon lower (func $types "[method]request-options.set-between-bytes-timeout")
+                                             (memory $memory) (realloc $realloc)))
   (core func $request-new (canon lower (func $types "[static]request.new") (memory $memory)))
   (core func $get-authority (canon lower (func $types "[method]request.get-authority") (memory $memory) (realloc $realloc)))
   (core func $set-authority (canon lower (func $types "[method]request.set-authority") (memory $memory)))
@@ -126,7 +137,9 @@
     (import "" "send" (func $send (param i32 i32)))
     (import "" "fields-new" (func $fields-new (result i32)))
     (import "" "options-new" (func $options-new (result i32)))
+    (import "" "set-connect" (func $set-connect (param i32 i32 i64 i32)))
     (import "" "set-first-byte" (func $set-first-byte (param i32 i32 i64 i32)))
+    (import "" "set-between-bytes" (func $set-between-bytes (param i32 i32 i64 i32)))
     (import "" "request-new" (func $request-new (param i32 i32 i32 i32 i32 i32 i32)))
     (import "" "get-authority" (func $get-authority (param i32 i32)))
     (import "" "set-authority" (func $set-authority (param i32 i32 i32 i32) (result i32)))
@@ -136,15 +149,19 @@
     (import "" "future-new" (func $future-new (result i64)))
     (import "" "future-write" (func $future-write (param i32 i32) (result i32)))
     (import "" "outcome-drop-readable" (func $outcome-drop-readable (param i32)))
-    ;; Memory: 256 the incoming authority (option<string>), 272 its path, 288 set-first-byte's
-    ;; result, 304 request.new's, 320 ok(none) for the trailers (zeroed), 1024 send's result.
+    ;; Memory: 256 the incoming authority (option<string>), 272 its path, 288 the timeout setters'
+    ;; results, 304 request.new's, 320 ok(none) for the trailers (zeroed), 1024 send's result.
     (func (export "handle") (param $incoming i32) (result i32)
       (local $options i32) (local $pair i64) (local $trailers-tx i32) (local $request i32)
       (call $get-authority (local.get $incoming) (i32.const 256))
       (call $get-path (local.get $incoming) (i32.const 272))
       (call $request-drop (local.get $incoming))
       (local.set $options (call $options-new))
+      (call $set-connect (local.get $options) (i32.const 1) (i64.const 1000000000) (i32.const 288))
+      (if (i32.load8_u (i32.const 288)) (then unreachable))
       (call $set-first-byte (local.get $options) (i32.const 1) (i64.const 300000000) (i32.const 288))
+      (if (i32.load8_u (i32.const 288)) (then unreachable))
+      (call $set-between-bytes (local.get $options) (i32.const 1) (i64.const 1000000000) (i32.const 288))
       (if (i32.load8_u (i32.const 288)) (then unreachable))
       (local.set $pair (call $future-new))
       (local.set $trailers-tx (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
@@ -165,7 +182,9 @@
     (export "send" (func $send))
     (export "fields-new" (func $fields-new))
     (export "options-new" (func $options-new))
+    (export "set-connect" (func $set-connect))
     (export "set-first-byte" (func $set-first-byte))
+    (export "set-between-bytes" (func $set-between-bytes))
     (export "request-new" (func $request-new))
     (export "get-authority" (func $get-authority))
     (export "set-authority" (func $set-authority))

@@ -1,7 +1,12 @@
-;; A wasi:http 0.3 client in component text for `warren run --invoke 'get("HOST:PORT")'`: it GETs
-;; /hello of that authority with wasi:http/client@0.3.0 send, reads the response body through
-;; response.consume-body's stream<u8> (sync stream.read until the origin's end) and its trailers
-;; future, and returns "STATUS BODY", or "error-code N" (the error-code case) when send failed.
+;; A wasi:http 0.3 client in component text for `warren run --invoke`:
+;;   get("HOST:PORT")        GETs /hello of that authority with wasi:http/client@0.3.0 send;
+;;   post("HOST:PORT", N)    POSTs N bytes of 'x' (at most 200000) to /sum: request.new with a
+;;                           stream<u8> of its own, sent with an async lower, then the guest writes
+;;                           the body (sync writes, each taking what the host read), ends it, writes
+;;                           ok(none) into the trailers future and waits for the subtask.
+;; Both read the response body through response.consume-body's stream<u8> (sync stream.read until
+;; the origin's end) and its trailers future, and return "STATUS BODY", or "error-code N" (the
+;; error-code case; a DNS-error's rcode follows when it has one) when send failed.
 ;; Lifted with the sync ABI from an async type, so that its sync calls wait on its thread.
 (component
   (import "wasi:http/types@0.3.0" (instance $types
@@ -59,6 +64,11 @@
     (type $trailers-result (result (option (own $fields)) (error $error-code-export)))
     (type $outcome (result (error $error-code-export)))
     (export "[constructor]fields" (func (result (own $fields))))
+    (type $method (variant (case "get") (case "head") (case "post") (case "put") (case "delete") (case "connect")
+                           (case "options") (case "trace") (case "patch") (case "other" string)))
+    (export "method" (type $method-export (eq $method)))
+    (export "[method]request.set-method"
+      (func (param "self" (borrow $request)) (param "method" $method-export) (result (result))))
     (export "[static]request.new"
       (func (param "headers" (own $fields)) (param "contents" (option (stream u8)))
             (param "trailers" (future $trailers-result)) (param "options" (option (own $options)))
@@ -91,7 +101,7 @@
 
   ;; memory and a bump allocator for what send returns in it (an error-code's strings)
   (core module $memory-module
-    (memory (export "memory") 1)
+    (memory (export "memory") 5)
     (global $next (mut i32) (i32.const 4096))
     (func (export "realloc") (param i32 i32) (param $align i32) (param $size i32) (result i32)
       (local $at i32)
@@ -105,6 +115,17 @@
   (alias core export $memory-instance "realloc" (core func $realloc))
 
   (core func $send (canon lower (func $client "send") (memory $memory) (realloc $realloc)))
+  (core func $send-async (canon lower (func $client "send") async (memory $memory) (realloc $realloc)))
+  (core func $set-method (canon lower (func $types "[method]request.set-method") (memory $memory)))
+  (core func $stream-new (canon stream.new $body-stream))
+  (core func $stream-write (canon stream.write $body-stream (memory $memory)))
+  (core func $stream-drop-writable (canon stream.drop-writable $body-stream))
+  (core func $future-write-sync (canon future.write $trailers-future (memory $memory)))
+  (core func $future-drop-writable (canon future.drop-writable $trailers-future))
+  (core func $waitable-set-new (canon waitable-set.new))
+  (core func $waitable-join (canon waitable.join))
+  (core func $waitable-set-wait (canon waitable-set.wait (memory $memory)))
+  (core func $subtask-drop (canon subtask.drop))
   (core func $fields-new (canon lower (func $types "[constructor]fields")))
   (core func $request-new (canon lower (func $types "[static]request.new") (memory $memory)))
   (core func $set-authority (canon lower (func $types "[method]request.set-authority") (memory $memory)))
@@ -122,6 +143,17 @@
   (core module $get
     (import "" "memory" (memory 1))
     (import "" "send" (func $send (param i32 i32)))
+    (import "" "send-async" (func $send-async (param i32 i32) (result i32)))
+    (import "" "set-method" (func $set-method (param i32 i32 i32 i32) (result i32)))
+    (import "" "stream-new" (func $stream-new (result i64)))
+    (import "" "stream-write" (func $stream-write (param i32 i32 i32) (result i32)))
+    (import "" "stream-drop-writable" (func $stream-drop-writable (param i32)))
+    (import "" "future-write-sync" (func $future-write-sync (param i32 i32) (result i32)))
+    (import "" "future-drop-writable" (func $future-drop-writable (param i32)))
+    (import "" "waitable-set-new" (func $waitable-set-new (result i32)))
+    (import "" "waitable-join" (func $waitable-join (param i32 i32)))
+    (import "" "waitable-set-wait" (func $waitable-set-wait (param i32 i32) (result i32)))
+    (import "" "subtask-drop" (func $subtask-drop (param i32)))
     (import "" "fields-new" (func $fields-new (result i32)))
     (import "" "request-new" (func $request-new (param i32 i32 i32 i32 i32 i32 i32)))
     (import "" "set-authority" (func $set-authority (param i32 i32 i32 i32) (result i32)))
@@ -137,12 +169,13 @@
     (import "" "outcome-new" (func $outcome-new (result i64)))
     (import "" "outcome-drop-readable" (func $outcome-drop-readable (param i32)))
     (data (i32.const 16) "/hello")
+    (data (i32.const 24) "/sum")
     (data (i32.const 32) "error-code ")
     ;; Memory: 256 request.new's result, 288 ok(none) (zeroed), 304 consume-body's, 320 the
-    ;; trailers as read, 512 the answer (ptr, len), 1024 send's result, 8192.. the answer's text.
+    ;; trailers as read, 336 the subtask's event, 512 the answer (ptr, len), 1024 send's result,
+    ;; 4096.. what realloc hands out, 8192.. the answer's text, 65536.. post's body.
     (func (export "get") (param $authority i32) (param $authority-len i32) (result i32)
-      (local $pair i64) (local $request i32) (local $response i32) (local $body i32) (local $trailers i32)
-      (local $at i32) (local $r i32) (local $status i32)
+      (local $pair i64) (local $request i32)
       (local.set $pair (call $future-new))
       (call $request-new (call $fields-new) (i32.const 0) (i32.const 0) (i32.wrap_i64 (local.get $pair))
                          (i32.const 0) (i32.const 0) (i32.const 256))
@@ -154,15 +187,78 @@
       ;; no body: the host drops the trailers' reader at send; this write then sees it gone
       (drop (call $future-write (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))) (i32.const 288)))
       (call $send (local.get $request) (i32.const 1024))
+      (call $answer))
+
+    (func (export "post") (param $authority i32) (param $authority-len i32) (param $size i32) (result i32)
+      (local $body i64) (local $body-tx i32) (local $pair i64) (local $trailers-tx i32) (local $request i32)
+      (local $subtask i32) (local $left i32) (local $r i32) (local $ws i32)
+      (if (i32.gt_u (local.get $size) (i32.const 200000)) (then unreachable))
+      (local.set $body (call $stream-new))
+      (local.set $body-tx (i32.wrap_i64 (i64.shr_u (local.get $body) (i64.const 32))))
+      (local.set $pair (call $future-new))
+      (local.set $trailers-tx (i32.wrap_i64 (i64.shr_u (local.get $pair) (i64.const 32))))
+      (call $request-new (call $fields-new) (i32.const 1) (i32.wrap_i64 (local.get $body)) (i32.wrap_i64 (local.get $pair))
+                         (i32.const 0) (i32.const 0) (i32.const 256))
+      (local.set $request (i32.load (i32.const 256)))
+      (call $outcome-drop-readable (i32.load (i32.const 260)))
+      (if (call $set-method (local.get $request) (i32.const 2 (; post ;)) (i32.const 0) (i32.const 0)) (then unreachable))
+      (if (call $set-authority (local.get $request) (i32.const 1) (local.get $authority) (local.get $authority-len))
+        (then unreachable))
+      (if (call $set-path (local.get $request) (i32.const 1) (i32.const 24) (i32.const 4)) (then unreachable))
+      ;; pending (STARTED, its subtask above 4 bits) until the body is written; RETURNED when send
+      ;; failed before it read any (a refused connection): the host dropped the body's readers, so
+      ;; the trailers write finds its reader gone (a future's writer must write before it drops)
+      (local.set $subtask (call $send-async (local.get $request) (i32.const 1024)))
+      (if (i32.eq (local.get $subtask) (i32.const 2 (; RETURNED ;))) (then
+        (call $stream-drop-writable (local.get $body-tx))
+        (if (i32.ne (call $future-write-sync (local.get $trailers-tx) (i32.const 288)) (i32.const 1 (; DROPPED ;)))
+          (then unreachable))
+        (call $future-drop-writable (local.get $trailers-tx))
+        (return (call $answer))))
+      (if (i32.ne (i32.and (local.get $subtask) (i32.const 0xf)) (i32.const 1 (; STARTED ;))) (then unreachable))
+      (local.set $subtask (i32.shr_u (local.get $subtask) (i32.const 4)))
+      (memory.fill (i32.const 65536) (i32.const 120) (local.get $size))
+      (local.set $left (local.get $size))
+      (block $written (loop $more
+        (br_if $written (i32.eqz (local.get $left)))
+        (local.set $r (call $stream-write (local.get $body-tx)
+                                          (i32.sub (i32.add (i32.const 65536) (local.get $size)) (local.get $left))
+                                          (local.get $left)))
+        (if (i32.ne (i32.and (local.get $r) (i32.const 0xf)) (i32.const 0 (; COMPLETED ;))) (then unreachable))
+        (local.set $left (i32.sub (local.get $left) (i32.shr_u (local.get $r) (i32.const 4))))
+        (br $more)))
+      (call $stream-drop-writable (local.get $body-tx))
+      (if (i32.ne (call $future-write-sync (local.get $trailers-tx) (i32.const 288)) (i32.const 0 (; COMPLETED ;)))
+        (then unreachable))
+      (call $future-drop-writable (local.get $trailers-tx))
+      ;; the response: the subtask's RETURNED event (1 = SUBTASK, payload 2 = RETURNED)
+      (local.set $ws (call $waitable-set-new))
+      (call $waitable-join (local.get $subtask) (local.get $ws))
+      (if (i32.ne (call $waitable-set-wait (local.get $ws) (i32.const 336)) (i32.const 1)) (then unreachable))
+      (if (i32.ne (i32.load (i32.const 340)) (i32.const 2)) (then unreachable))
+      (call $subtask-drop (local.get $subtask))
+      (call $answer))
+
+    ;; send's result at 1024 as the answer
+    (func $answer (result i32)
+      (local $response i32) (local $body i32) (local $trailers i32) (local $pair i64)
+      (local $at i32) (local $r i32) (local $status i32)
       (local.set $at (i32.const 8192))
       (if (i32.load8_u (i32.const 1024)) (then
-        ;; "error-code N"
+        ;; "error-code N", then " RCODE" for a DNS-error (case 1) with one: the error-code's payload
+        ;; is 8-aligned, the rcode (option<string>) its first field
         (memory.copy (i32.const 8192) (i32.const 32) (i32.const 11))
         (local.set $r (i32.load8_u (i32.const 1032)))
         (i32.store8 (i32.const 8203) (i32.add (i32.const 48) (i32.div_u (local.get $r) (i32.const 10))))
         (i32.store8 (i32.const 8204) (i32.add (i32.const 48) (i32.rem_u (local.get $r) (i32.const 10))))
+        (local.set $at (i32.const 8205))
+        (if (i32.and (i32.eq (local.get $r) (i32.const 1)) (i32.eq (i32.load8_u (i32.const 1040)) (i32.const 1))) (then
+          (i32.store8 (i32.const 8205) (i32.const 32))
+          (if (i32.gt_u (i32.load (i32.const 1048)) (i32.const 1024)) (then unreachable))
+          (memory.copy (i32.const 8206) (i32.load (i32.const 1044)) (i32.load (i32.const 1048)))
+          (local.set $at (i32.add (i32.const 8206) (i32.load (i32.const 1048))))))
         (i32.store (i32.const 512) (i32.const 8192))
-        (i32.store (i32.const 516) (i32.const 13))
+        (i32.store (i32.const 516) (i32.sub (local.get $at) (i32.const 8192)))
         (return (i32.const 512))))
       (local.set $response (i32.load (i32.const 1032))) ;; the payload is 8-aligned (error-code has u64s)
       ;; "STATUS "
@@ -194,6 +290,17 @@
   (core instance $main (instantiate $get (with "" (instance
     (export "memory" (memory $memory))
     (export "send" (func $send))
+    (export "send-async" (func $send-async))
+    (export "set-method" (func $set-method))
+    (export "stream-new" (func $stream-new))
+    (export "stream-write" (func $stream-write))
+    (export "stream-drop-writable" (func $stream-drop-writable))
+    (export "future-write-sync" (func $future-write-sync))
+    (export "future-drop-writable" (func $future-drop-writable))
+    (export "waitable-set-new" (func $waitable-set-new))
+    (export "waitable-join" (func $waitable-join))
+    (export "waitable-set-wait" (func $waitable-set-wait))
+    (export "subtask-drop" (func $subtask-drop))
     (export "fields-new" (func $fields-new))
     (export "request-new" (func $request-new))
     (export "set-authority" (func $set-authority))
@@ -209,4 +316,6 @@
     (export "outcome-new" (func $outcome-new))
     (export "outcome-drop-readable" (func $outcome-drop-readable))))))
   (func (export "get") async (param "authority" string) (result string)
-    (canon lift (core func $main "get") (memory $memory) (realloc $realloc))))
+    (canon lift (core func $main "get") (memory $memory) (realloc $realloc)))
+  (func (export "post") async (param "authority" string) (param "size" u32) (result string)
+    (canon lift (core func $main "post") (memory $memory) (realloc $realloc))))

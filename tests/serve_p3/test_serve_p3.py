@@ -270,6 +270,32 @@ def wat_hello():
         w.stop()
 
 
+class WarrenStdoutUnread(Warren):
+    """A server whose stdout, a pipe, is read up to the line with its port and never again."""
+
+    def _collect_stdout(self):
+        self.stdout.put(self.proc.stdout.readline().decode(errors="replace").rstrip("\n"))
+
+
+@test
+def wat_stdout_nobody_reads():
+    """Each request's fresh instance hands the host a chunk of stdout (p3_stdout_flood.wat) that a
+    pipe nobody reads has no room for: when the instance goes, that chunk is dropped (a debug line
+    counts it) instead of holding the only worker while it waits for a reader, so the requests
+    keep being answered."""
+    with WarrenStdoutUnread(own("p3_stdout_flood"), "--max-instance-reuse-count", "1", log="debug") as w:
+        start = time.monotonic()
+        for i in range(12):
+            status, _, body = request(w.port)
+            check(status == 200 and body == b"flooded stdout\n", "request %d answered" % i, status, body)
+        # a guard, not a speed check: a teardown that waits for the reader blocks for seconds each
+        elapsed = time.monotonic() - start
+        check(elapsed < 10, "12 requests answered within 10 s", elapsed)
+        # every instance but the first (whose chunk found the pipe empty) dropped its chunk
+        w.wait_for(r"wasi:cli: \d+ bytes of stdout output dropped at teardown", count=11)
+        w.stop()
+
+
 @test
 def wat_echo_streams_both_ways_with_trailers():
     with Warren(own("p3_echo")) as w:
@@ -299,6 +325,36 @@ def wat_echo_streams_both_ways_with_trailers():
         check(got == big, "body echoed byte for byte", len(got))
         check(any(t.lower() == "x-echo-done: yes" for t in trailers), "trailer sent", trailers)
         conn.close()
+        w.stop()
+
+
+@test
+def wat_echo_request_trailers_come_back():
+    """A chunked request's trailers reach the guest's trailers future (consume-body's second half)
+    after its body; this echo sends them back as its response's trailers. Fields that must not be
+    trailers (RFC 9110 6.5.1) were dropped on the way in; malformed trailers are a 400."""
+    with Warren(own("p3_echo")) as w:
+        conn = Raw(w.port)
+        conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"5\r\nhello\r\n0\r\nX-Checksum: abc \r\nContent-Length: 99\r\nHost: elsewhere\r\n"
+                  b"Server-Timing: db;dur=5\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body == b"hello", "echoed", status, body)
+        check(conn.trailers == {"x-checksum": "abc", "server-timing": "db;dur=5"}, "the request's trailers came back, "
+              "the forbidden ones dropped", conn.trailers)
+        for bad in (b"Bad Name: x\r\n", b"X-A: 1\r\n folded\r\n", b"X-A: a\x00b\r\n", b"X-A: " + b"v" * 70000 + b"\r\n"):
+            conn = Raw(w.port)
+            conn.send(b"POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + bad + b"\r\n")
+            line = conn._line()
+            # the guest answers as soon as it got the request; if the 400 lost that race the
+            # response that started is cut off (no last chunk) and the connection closed
+            if line.startswith(b"HTTP/1.1 200"):
+                check(conn.closed_or_error(), "a response already started is cut off", bad[:20])
+            else:
+                check(line.startswith(b"HTTP/1.1 400"), "malformed trailers: 400", bad[:20], line)
+            conn.close()
+        status, _, body = request(w.port, "POST", "/", b"still here")
+        check(status == 200 and body == b"still here", "served after", status, body)
         w.stop()
 
 
@@ -351,7 +407,9 @@ GUARD = 60.0  # the origin's /slow answers by itself after this: then the test h
 
 class Origin:
     """GET /hello (any path): a fixed body and an x-origin header; /big: 1 MiB; POST /sum: "got=N sha256=H" of the body it
-    read (content-length or chunked); GET /slow: answers once released (or after GUARD)."""
+    read (content-length or chunked) and, after a chunked one, "trailers=" and the trailer lines it got; GET /slow:
+    answers once released (or after GUARD); GET /trailers: a chunked body with trailers (one of them a field that must
+    not be a trailer); GET /bad-trailers: a chunked body whose trailer line is malformed."""
 
     def __init__(self):
         self.slow_seen = threading.Event()
@@ -372,8 +430,21 @@ class Origin:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up
 
+            def chunked(self, trailer_lines):
+                try:
+                    self.send_response(200)
+                    self.send_header("transfer-encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"7\r\ntrailed\r\n0\r\n" + trailer_lines + b"\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
             def do_GET(self):
-                if self.path == "/big":
+                if self.path == "/trailers":
+                    self.chunked(b"X-Sum: 42\r\nContent-Type: text/evil\r\nServer-Timing: origin;dur=1\r\n")
+                elif self.path == "/bad-trailers":
+                    self.chunked(b"Bad Name: 1\r\n")
+                elif self.path == "/big":
                     self.answer(b"x" * (1 << 20))
                 elif self.path == "/slow":
                     origin.slow_seen.set()
@@ -383,19 +454,27 @@ class Origin:
 
             def do_POST(self):
                 body = b""
+                trailers = None
                 if self.headers.get("transfer-encoding", "").lower() == "chunked":
                     origin.chunked_uploads += 1
+                    trailers = b""
                     while True:
                         size = int(self.rfile.readline().split(b";")[0], 16)
                         if size == 0:
-                            while self.rfile.readline() not in (b"\r\n", b""):
-                                pass
+                            while True:
+                                line = self.rfile.readline()
+                                if line in (b"\r\n", b""):
+                                    break
+                                trailers += line.rstrip(b"\r\n").lower() + b";"
                             break
                         body += self.rfile.read(size)
                         self.rfile.readline()
                 else:
                     body = self.rfile.read(int(self.headers.get("content-length", "0")))
-                self.answer(b"got=%d sha256=%s" % (len(body), hashlib.sha256(body).hexdigest().encode()))
+                answer = b"got=%d sha256=%s" % (len(body), hashlib.sha256(body).hexdigest().encode())
+                if trailers:
+                    answer += b" trailers=" + trailers
+                self.answer(answer)
 
             def log_message(self, *args):
                 pass
@@ -423,6 +502,81 @@ def closed_port():
     return port
 
 
+class StallingOrigin:
+    """Reads each request's head, answers `prefix` and then nothing more, holding the connection
+    open until the test ends."""
+
+    def __init__(self, prefix):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.authority = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self._serve, args=(prefix,), daemon=True).start()
+
+    def _serve(self, prefix):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            self.held.append(conn)
+            conn.settimeout(GUARD)
+            head = b""
+            try:
+                while b"\r\n\r\n" not in head:
+                    data = conn.recv(4096)
+                    if not data:
+                        break
+                    head += data
+                conn.sendall(prefix)
+            except OSError:
+                pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.listener.close()
+        for conn in self.held:
+            conn.close()
+
+
+class FullBacklog:
+    """A loopback listener that never accepts, its backlog filled by connections of its own: the
+    kernel drops further SYNs, so a connect to it neither succeeds nor is refused."""
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(0)
+        self.authority = "127.0.0.1:%d" % self.listener.getsockname()[1]
+        self.fillers = []
+        for _ in range(4):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(self.listener.getsockname())
+            self.fillers.append(s)
+        probe = socket.socket()
+        probe.settimeout(0.5)
+        try:
+            probe.connect(self.listener.getsockname())
+            connected = True
+        except socket.timeout:
+            connected = False  # what the test needs: the kernel let the SYN go unanswered
+        finally:
+            probe.close()
+        check(not connected, "a connect to a full backlog hangs")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for s in self.fillers:
+            s.close()
+        self.listener.close()
+
+
 @test
 def wat_client_get_body_back():
     with Origin() as origin, Warren(own("p3_proxy")) as w:
@@ -430,6 +584,41 @@ def wat_client_get_body_back():
             status, headers, body = request(w.port, "GET", "/hello?x=1", None, {"Host": origin.authority})
             check(status == 200 and body == b"hello from the origin, path /hello?x=1", "proxied GET", status, body)
             check(headers.get("x-origin") == "yes", "the origin's header comes back", headers)
+        w.stop()
+
+
+@test
+def wat_client_trailers_both_ways():
+    """Trailers pass through a forwarding guest in both directions: the origin's response trailers
+    reach the guest's response (its trailers future) and go out after the proxied body, without the
+    field that must not be a trailer; a chunked request's trailers reach the origin. The origin's
+    malformed trailers fail the response's body (the guest's trailers future gets an error), so the
+    proxied response is cut off."""
+    with Origin() as origin, Warren(own("p3_proxy")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET /trailers HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body == b"trailed", "proxied", status, body)
+        check(conn.trailers == {"x-sum": "42", "server-timing": "origin;dur=1"}, "the origin's trailers came through",
+              conn.trailers)
+        conn.close()
+        conn = Raw(w.port)
+        conn.send(b"POST /sum HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+                  b"3\r\nabc\r\n0\r\nX-Up: 1\r\nTransfer-Encoding: gzip\r\n\r\n")
+        status, _, body = conn.response()
+        check(status == 200 and body.endswith(b" trailers=x-up: 1;"), "the request's trailers reached the origin",
+              status, body)
+        conn.close()
+        conn = Raw(w.port)
+        conn.send(b"GET /bad-trailers HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        check(conn._line().startswith(b"HTTP/1.1 200"), "the head was proxied")
+        while conn._line():
+            pass
+        check(int(conn._line(), 16) == 7 and conn._take(9) == b"trailed\r\n", "the body was proxied")
+        check(conn.closed_or_error(), "then the response is cut off: no last chunk")
+        conn.close()
+        status, _, body = request(w.port, "GET", "/hello", None, {"Host": origin.authority})
+        check(status == 200, "served after", status)
         w.stop()
 
 
@@ -479,6 +668,67 @@ def wat_client_own_request_and_first_byte_timeout():
 
 
 @test
+def wat_client_connect_timeout():
+    """p3_fetch.wat's 1 s connect timeout, against a loopback listener whose backlog is full."""
+    with FullBacklog() as origin, Warren(own("p3_fetch")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
+        check(status == 500, "connect timeout: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-timeout$")
+        w.stop()
+
+
+@test
+def wat_client_between_bytes_timeout():
+    """p3_fetch.wat's 1 s between-bytes timeout: an origin that stalls inside its response head
+    fails send with connection-read-timeout; one that sends its head and 5 of 100 body bytes
+    gets ok(response) through, then its body fails with connection-read-timeout (the client gets
+    the head and the 5 bytes, then the connection is cut, never a complete response)."""
+    with StallingOrigin(b"HTTP/1.1 200 OK\r\ncontent-") as origin, Warren(own("p3_fetch")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": origin.authority})
+        check(status == 500, "stalled head: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code connection-read-timeout$")
+        w.stop()
+    with StallingOrigin(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nfirst") as origin, \
+            Warren(own("p3_fetch")) as w:
+        conn = Raw(w.port)
+        conn.send(b"GET / HTTP/1.1\r\nHost: " + origin.authority.encode() + b"\r\n\r\n")
+        check(conn._line() == b"HTTP/1.1 200 OK", "the origin's status passes through")
+        while conn._line():
+            pass
+        got = conn.buf
+        try:
+            while True:
+                conn._more()
+                got = conn.buf
+        except EOFError:
+            pass
+        check(got == b"first", "the body so far, then the cut", got)
+        conn.close()
+        w.wait_for(r"the guest's response body failed: connection-read-timeout$")
+        w.stop()
+
+
+@test
+def wat_client_dns_error():
+    """A host under .invalid fails send with DNS-error, under `warren serve` (p3_proxy.wat) and
+    `warren run` (p3_get.wat: case 1, then the rcode). RFC 6761 reserves .invalid to never resolve
+    and asks resolver libraries to answer it at once; glibc asks the nameserver anyway, so Warren
+    answers NXDOMAIN itself: no DNS is asked, and this test needs no network."""
+    with Warren(own("p3_proxy")) as w:
+        status, _, _ = request(w.port, "GET", "/", None, {"Host": "nonexistent.invalid"})
+        check(status == 500, "DNS error: the guest answers err(code)", status)
+        w.wait_for(r"the guest answered with error-code DNS-error$")
+        w.stop()
+    done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("nonexistent.invalid:80")', own("p3_get")],
+                          capture_output=True, timeout=GUARD)
+    check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+    check(done.stdout == b'"error-code 01 NXDOMAIN"\n', "DNS-error is case 1, rcode NXDOMAIN", done.stdout)
+    done = subprocess.run([e2e.WARREN, "run", "--invoke", 'get("x.INVALID.:80")', own("p3_get")],
+                          capture_output=True, timeout=GUARD)
+    check(done.stdout == b'"error-code 01 NXDOMAIN"\n', "any case, a root's trailing dot", done.stdout)
+
+
+@test
 def wat_client_caller_leaves_while_waiting():
     """The client goes away while the guest waits in send for a silent origin: its task is cancelled,
     the exchange dropped, and the server serves on and stops cleanly."""
@@ -507,6 +757,26 @@ def wat_client_under_warren_run():
         out = get(origin.authority)
         check(out == b'"200 hello from the origin, path /hello"\n', "GET through consume-body", out)
     out = get("127.0.0.1:%d" % closed_port())
+    check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
+
+
+@test
+def wat_client_post_under_warren_run():
+    """`warren run --invoke 'post("HOST:PORT", N)'` of p3_get.wat: the guest writes its request body
+    into its own stream after an async-lowered send started, on run's one thread (the blocking
+    client reads it as the guest writes, asks for the head once it is sent); a refused connection
+    returns before the body is read."""
+    def post(authority, size):
+        done = subprocess.run([e2e.WARREN, "run", "--invoke", 'post("%s", %d)' % (authority, size), own("p3_get")],
+                              capture_output=True, timeout=GUARD)
+        check(done.returncode == 0 and not done.stderr, "warren run", done.returncode, done.stderr)
+        return done.stdout
+    with Origin() as origin:
+        for size in (200000, 1, 0):
+            want = b'"200 got=%d sha256=%s"\n' % (size, hashlib.sha256(b"x" * size).hexdigest().encode())
+            out = post(origin.authority, size)
+            check(out == want, "POST of %d bytes" % size, out)
+    out = post("127.0.0.1:%d" % closed_port(), 10)
     check(out == b'"error-code 06"\n', "connection-refused is case 6", out)
 
 
@@ -547,6 +817,73 @@ def wat_client_guest_drops_the_response_unread():
             check(status == 500, "the guest's own error", status)
         w.wait_for(r"the guest answered with error-code HTTP-request-denied", count=3)
         check(not w.matching(r"guest trapped"), "no trap", w.stderr())
+        w.stop()
+
+
+# ---- this test's own guests in C (tests/serve_p3/c: the async canonical ABI by hand) ----
+
+def pool_metrics(admin):
+    return request(admin, path="/metrics")[2].decode()
+
+
+@test
+def c_hello():
+    with Warren(own("p3_hello_c")) as w:
+        status, headers, body = request(w.port, "GET", "/")
+        check(status == 200 and body == b"hello from C p3\n", "hello", status, body)
+        check(headers.get("content-type") == "text/plain", "content-type", headers)
+        w.stop()
+
+
+@test
+def c_hello_concurrent_requests_share_one_instance():
+    """12 requests at once, and 4 more one by one, all answered by the one instance (p3 defaults:
+    concurrent reuse; each task keeps its state in its own context slot)."""
+    admin = e2e.free_port()
+    with Warren(own("p3_hello_c"), "--max-instances", "1", "--exact-limits", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        answers = parallel(w.port, ["/%d" % i for i in range(12)])
+        answers += [request(w.port, "GET", "/")[::2] for _ in range(4)]
+        check(all(a == (200, b"hello from C p3\n") for a in answers), "all answered", answers)
+        made = e2e.metric(pool_metrics(admin), "warren_pool_instantiations_total")
+        check(made == 1, "one instance made", made)
+        w.stop()
+
+
+@test
+def c_sleep_waits_on_the_clock_in_one_instance():
+    """p3_sleep.c lowers wasi:clocks 0.3 wait-for async and waits for it from its callback: 8
+    requests that each wait 1.5 s are answered by one instance, which held more than one of them at
+    a time (the concurrent-tasks histogram saw a grant with others in flight)."""
+    admin = e2e.free_port()
+    with Warren(own("p3_sleep_c"), "--max-instances", "1", "--exact-limits", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        status, _, body = request(w.port, "GET", "/sleep/0")
+        check(status == 200 and body == b"slept 0 ms\n", "no wait", status, body)
+        answers = parallel(w.port, ["/sleep/1500"] * 8)
+        check(all(a == (200, b"slept 1500 ms\n") for a in answers), "all answered", answers)
+        text = pool_metrics(admin)
+        made = e2e.metric(text, "warren_pool_instantiations_total")
+        check(made == 1, "one instance made", made)
+        alone = e2e.metric(text, "warren_pool_concurrent_tasks_bucket", le="1")
+        grants = e2e.metric(text, "warren_pool_concurrent_tasks_count")
+        check(grants == 9 and alone is not None and alone < grants, "tasks overlapped in the instance", alone, grants)
+        w.stop()
+
+
+@test
+def c_sleep_cancelled_by_the_timeout():
+    """-W timeout: the request past its deadline is answered 500 and its task cancelled while it
+    waits (the guest cancels its wait-for subtask and calls task.cancel, no trap); its neighbour on
+    the same instance is answered, and the server serves on."""
+    with Warren(own("p3_sleep_c"), "-W", "timeout=400ms", "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
+        answers = parallel(w.port, ["/sleep/5000", "/sleep/100"])
+        check(answers[0][0] == 500, "timed out", answers[0])
+        check(answers[1] == (200, b"slept 100 ms\n"), "the neighbour answered", answers[1])
+        w.wait_for(r"request timed out")
+        status, _, body = request(w.port, "GET", "/sleep/1")
+        check(status == 200 and body == b"slept 1 ms\n", "served after", status, body)
+        check(not w.matching(r"trap"), "no trap", w.stderr())
         w.stop()
 
 
@@ -598,32 +935,62 @@ def probe_sixteen_slow_requests_share_one_instance():
 @test
 def probe_backpressure_sends_requests_elsewhere():
     """A guest with backpressure on never sees a second task; the requests it refuses go to other
-    instances, and the refusals are counted."""
+    instances, and the refusals are counted. The four arrive together, so the pool likely grants
+    several to the first instance before its guest turns backpressure on: those are handed back
+    before the guest sees them and sent elsewhere (each is the first request of its instance),
+    rather than waiting behind the 1 s one."""
     admin = e2e.free_port()
     with Warren(own("probe3"), "--exact-limits", *e2e.NO_IDLE, "--admin-addr", f"127.0.0.1:{admin}") as w:
-        # The first request turns backpressure on before the others arrive: requests granted to an
-        # instance before its guest turned it on wait there to enter (they are not yet dispatched
-        # again elsewhere; see the README), which a loaded machine would otherwise make likely.
-        first = []
-        t = threading.Thread(target=lambda: first.extend(parallel(w.port, ["/bp/1000"])))
-        t.start()
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            text = request(admin, path="/metrics")[2].decode()
-            if e2e.metric(text, "warren_pool_instances", state="busy") == 1:
-                break
-            time.sleep(0.02)
-        answers = parallel(w.port, ["/bp/300"] * 3)
-        t.join(timeout=60)
-        answers = first + answers
+        answers = parallel(w.port, ["/bp/1000"] + ["/bp/600"] * 3)
         check(all(status == 200 for status, _ in answers), "all answered", answers)
         fields = [probe_fields(body) for _, body in answers]
         check(all(f["inflight"] == 1 for f in fields), "each task was alone in its instance", fields)
+        check(all(f["count"] == 1 for f in fields), "none waited behind another's backpressure", fields)
         text = request(admin, path="/metrics")[2].decode()
         created = e2e.metric(text, "warren_pool_instantiations_total")
-        check(created is not None and created >= 2, "refused requests went to other instances", created)
+        check(created == 4, "refused requests went to other instances", created)
         stderr = w.stop()
         check(len(teardown_lines(stderr)) == created, "every instance torn down once", teardown_lines(stderr))
+
+
+def wait_metric(admin, name, value, **labels):
+    """Polls /metrics (published on the worker's tick) until `name` reaches `value`; bounded."""
+    deadline = time.time() + 10
+    while True:
+        got = e2e.metric(request(admin, path="/metrics")[2].decode(), name, **labels)
+        if (got or 0) >= value or time.time() > deadline:
+            return got
+        time.sleep(0.02)
+
+
+@test
+def probe_trap_redispatches_requests_the_guest_never_saw():
+    """Requests granted to an instance that traps before their tasks start are sent to another
+    instance, not failed. One instance at most: /bp/1500 holds backpressure while /trap and then six
+    plain requests queue; when it lets go, the pool grants all seven at once, /trap runs first and
+    traps at its start, and the six, which never reached the guest, are answered by a new instance."""
+    admin = e2e.free_port()
+    with Warren(own("probe3"), "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE,
+                "--admin-addr", f"127.0.0.1:{admin}") as w:
+        results = {}
+        def fetch(key, paths):
+            results[key] = parallel(w.port, paths)
+        threads = [threading.Thread(target=fetch, args=args)
+                   for args in (("bp", ["/bp/1500"]), ("trap", ["/trap"]), ("plain", ["/"] * 6))]
+        threads[0].start()
+        check(wait_metric(admin, "warren_pool_instances", 1, state="busy") == 1, "the holder is in")
+        threads[1].start()
+        check(wait_metric(admin, "warren_pool_queue_length", 1) == 1, "/trap queued first")
+        threads[2].start()
+        check(wait_metric(admin, "warren_pool_queue_length", 7) == 7, "all seven queued behind the holder")
+        for t in threads:
+            t.join(timeout=60)
+        check(results["bp"][0][0] == 200, "the holder answered", results["bp"])
+        check(results["trap"][0][0] in (0, 500), "the trap failed", results["trap"])
+        check([s for s, _ in results["plain"]] == [200] * 6, "the six were served elsewhere", results["plain"])
+        requeued = wait_metric(admin, "warren_pool_requests_requeued_total", 6)
+        check(requeued == 6, "the six were handed back to the pool", requeued)
+        w.stop()
 
 
 @test

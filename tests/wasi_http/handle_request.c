@@ -132,7 +132,7 @@ static wasi_pollable *body_subscribe(void *self) {
 
 static void body_free(void *self) { WR_UNUSED(self); }
 
-static const wasi_input_ops body_ops = {body_read, body_subscribe, body_free};
+static const wasi_http_body_ops body_ops = {{body_read, body_subscribe, body_free}, NULL};
 
 /* ---- the request, on a fiber ---- */
 typedef struct job {

@@ -267,7 +267,7 @@ static void source_free(void *self) {
   wr_free(s);
 }
 
-static const wasi_input_ops source_ops = {source_read, source_subscribe, source_free};
+static const wasi_http_body_ops source_ops = {{source_read, source_subscribe, source_free}, NULL};
 
 /* The wasi:http error-code case of the last read that failed (-1: it ended cleanly). */
 static int last_read_error;
@@ -298,6 +298,86 @@ static char *read_all(uint32_t stream, size_t max) {
 static bool text_equal(cm_val opt, const char *s) {
   return opt.u.cs.index == 1 && opt.u.cs.payload->u.str.len == strlen(s) &&
          memcmp(opt.u.cs.payload->u.str.data, s, strlen(s)) == 0;
+}
+
+/* Finishes an incoming body and describes what its future-trailers gives: "name=value;" per
+ * trailer, "" for none, "error" when the future said err. */
+static char last_trailers[256];
+static void finish_body(cm_val body) {
+  cm_val ft = must(TYPES, "[static]incoming-body.finish", &body);
+  cm_val t = must(TYPES, "[method]future-trailers.get", &ft);
+  snprintf(last_trailers, sizeof last_trailers, "error");
+  if (t.u.cs.index == 1 && t.u.cs.payload->u.cs.index == 0 && t.u.cs.payload->u.cs.payload->u.cs.index == 0) {
+    cm_val opt = *t.u.cs.payload->u.cs.payload->u.cs.payload;
+    last_trailers[0] = '\0';
+    if (opt.u.cs.index == 1) {
+      cm_val h = *opt.u.cs.payload;
+      cm_val e = must(TYPES, "[method]fields.entries", &h);
+      for (uint32_t i = 0; i < e.u.seq.count; i++) {
+        const cm_val *pair = e.u.seq.items[i].u.seq.items;
+        size_t at = strlen(last_trailers);
+        snprintf(last_trailers + at, sizeof last_trailers - at, "%.*s=", (int)pair[0].u.str.len, pair[0].u.str.data);
+        for (uint32_t k = 0; k < pair[1].u.seq.count && strlen(last_trailers) + 2 < sizeof last_trailers; k++) {
+          at = strlen(last_trailers);
+          last_trailers[at] = (char)pair[1].u.seq.items[k].u.u;
+          last_trailers[at + 1] = '\0';
+        }
+        at = strlen(last_trailers);
+        snprintf(last_trailers + at, sizeof last_trailers - at, ";");
+      }
+      cm_val more[2] = {h, str("x-more")};
+      CHECK(header_result(must(TYPES, "[method]fields.delete", more)) == IMMUTABLE);
+      drop("fields", h.u.rep);
+    }
+  }
+  drop("future-trailers", ft.u.rep);
+}
+
+/* ---- a source whose body ends with trailers ---- */
+static wasi_stream_status trailed_read(void *self, uint8_t *buf, size_t len, size_t *nread, wasi_io_error **err) {
+  WR_UNUSED(self);
+  WR_UNUSED(buf);
+  WR_UNUSED(len);
+  WR_UNUSED(err);
+  *nread = 0;
+  return WASI_STREAM_CLOSED;
+}
+
+static void trailed_free(void *self) { WR_UNUSED(self); }
+
+static bool trailed_trailer(void *self, size_t i, wasi_http_header *out) {
+  WR_UNUSED(self);
+  static const wasi_http_header trailers[] = {{"X-Checksum", 10, (const uint8_t *)"abc", 3},
+                                              {"Server-Timing", 13, (const uint8_t *)"db;dur=1", 8}};
+  if (i >= 2) return false;
+  *out = trailers[i];
+  return true;
+}
+
+static const wasi_http_body_ops trailed_ops = {{trailed_read, source_subscribe, trailed_free}, trailed_trailer};
+
+/* The trailers a source reports after its end reach future-trailers (immutable, names lower-cased);
+ * a body finished before its end was read reports none. */
+static void test_request_trailers(void) {
+  wasi_http_request_head head = {"POST", 4, "http", "example.com", "/", NULL, 0};
+  for (int read_it = 1; read_it >= 0; read_it--) {
+    uint32_t req = 0;
+    CHECK(wasi_http_incoming_request_new(http, &head, &trailed_ops, NULL, &req) == NULL);
+    cm_val self = cm_val_handle(req);
+    cm_val b = *must(TYPES, "[method]incoming-request.consume", &self).u.cs.payload;
+    cm_val s = *must(TYPES, "[method]incoming-body.stream", &b).u.cs.payload;
+    if (read_it) {
+      char *text = read_all(s.u.rep, 100);
+      CHECK(text[0] == '\0' && last_read_error == -1);
+      wr_free(text);
+    }
+    drop("input-stream", s.u.rep);
+    finish_body(b);
+    CHECK(strcmp(last_trailers, read_it ? "x-checksum=abc;server-timing=db;dur=1;" : "") == 0);
+    if (strcmp(last_trailers, read_it ? "x-checksum=abc;server-timing=db;dur=1;" : "") != 0)
+      fprintf(stderr, "  trailers %s\n", last_trailers);
+    drop("incoming-request", req);
+  }
 }
 
 static void test_incoming_request(void) {
@@ -802,7 +882,14 @@ static void *serve(void *arg) {
         send_text(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Server: test\r\n\r\nhello");
       } else if (strcmp(path, "/chunked") == 0) {
         send_text(fd, "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-                      "3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\nx-t: 1\r\n\r\n");
+                      "3\r\nabc\r\n4;ext=1\r\ndefg\r\n0\r\nx-t: 1\r\nContent-Length: 7\r\nX-Sum:  a b \r\n\r\n");
+      } else if (strcmp(path, "/badtrailer") == 0) {
+        send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nx t: 1\r\n\r\n");
+      } else if (strcmp(path, "/bigtrailer") == 0) { /* a trailer section larger than the client takes */
+        send_text(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\nx-big: ");
+        static char big[70000];
+        memset(big, 'a', sizeof big);
+        (void)!send(fd, big, sizeof big, MSG_NOSIGNAL);
       } else if (strcmp(path, "/close") == 0) {
         send_text(fd, "HTTP/1.1 200 OK\r\n\r\nuntil close");
       } else if (strcmp(path, "/echo") == 0) {
@@ -928,7 +1015,7 @@ static cm_val fetch(int port, const char *method_case_other, uint32_t method_cas
     }
     drop("fields", h);
     drop("input-stream", s.u.rep);
-    drop("incoming-body", b.u.rep);
+    finish_body(b);
     drop("incoming-response", resp.u.rep);
   }
   return result;
@@ -936,7 +1023,7 @@ static cm_val fetch(int port, const char *method_case_other, uint32_t method_cas
 
 static void test_outgoing(void) {
   server s;
-  if (!server_start(&s, 12)) {
+  if (!server_start(&s, 14)) {
     fprintf(stderr, "cannot listen on 127.0.0.1\n");
     failures++;
     return;
@@ -952,6 +1039,18 @@ static void test_outgoing(void) {
 
   r = fetch(s.port, NULL, 0, "/chunked", NULL, NULL, NULL, 0, &body, &status);
   CHECK(r.u.cs.index == 0 && status == 201 && body && strcmp(body, "abcdefg") == 0);
+  wr_free(body), body = NULL;
+  /* the origin's trailers reach future-trailers, without the ones that must not be trailers */
+  CHECK(strcmp(last_trailers, "x-t=1;x-sum=a b;") == 0);
+  if (strcmp(last_trailers, "x-t=1;x-sum=a b;") != 0) fprintf(stderr, "  trailers %s\n", last_trailers);
+  /* malformed or oversized trailers fail the body's last read with the error-code */
+  r = fetch(s.port, NULL, 0, "/badtrailer", NULL, NULL, NULL, 0, &body, &status);
+  CHECK(r.u.cs.index == 0 && body && strcmp(body, "abc") == 0 && last_read_error == WASI_HTTP_ERR_HTTP_PROTOCOL_ERROR &&
+        strcmp(last_trailers, "") == 0);
+  wr_free(body), body = NULL;
+  r = fetch(s.port, NULL, 0, "/bigtrailer", NULL, NULL, NULL, 0, &body, &status);
+  CHECK(r.u.cs.index == 0 && body && strcmp(body, "abc") == 0 &&
+        last_read_error == WASI_HTTP_ERR_HTTP_RESPONSE_TRAILER_SECTION_SIZE);
   wr_free(body), body = NULL;
 
   r = fetch(s.port, NULL, 0, "/close", NULL, NULL, NULL, 0, &body, &status);
@@ -1009,6 +1108,21 @@ static void test_outgoing(void) {
   CHECK(r.u.cs.index == 1 && r.u.cs.payload->u.cs.index == WASI_HTTP_ERR_HTTP_REQUEST_URI_INVALID);
 }
 
+/* RFC 6761's .invalid: the names that never resolve, and look-alikes that may. */
+static void test_invalid_names(void) {
+  CHECK(wasi_http_name_never_resolves("invalid"));
+  CHECK(wasi_http_name_never_resolves("nonexistent.invalid"));
+  CHECK(wasi_http_name_never_resolves("a.b.INVALID."));
+  CHECK(!wasi_http_name_never_resolves("notinvalid"));
+  CHECK(!wasi_http_name_never_resolves("invalid.example"));
+  CHECK(!wasi_http_name_never_resolves("invali"));
+  CHECK(!wasi_http_name_never_resolves(""));
+  CHECK(!wasi_http_name_never_resolves("."));
+  wasi_http_error_code err = wasi_http_invalid_name_error();
+  CHECK(err.code == WASI_HTTP_ERR_DNS_ERROR && err.present && err.text && strcmp(err.text, "NXDOMAIN") == 0);
+  wasi_http_error_code_clear(&err);
+}
+
 int main(void) {
   host = cm_host_new();
   wr_error err = {0};
@@ -1020,10 +1134,12 @@ int main(void) {
   test_fields();
   test_fields_budget();
   test_incoming_request();
+  test_request_trailers();
   test_outgoing_request();
   test_response();
   test_error_codes();
   test_outgoing();
+  test_invalid_names();
   teardown();
   cm_host_free(host);
   printf("%d checks, %d failures\n", checks, failures);

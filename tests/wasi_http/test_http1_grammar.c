@@ -1,6 +1,7 @@
 /* The strict HTTP/1.1 grammar (src/wasi/http1_grammar.h) and chunked decoder
  * (src/wasi/http1_chunked.h): heads, framing fields, Host, hop-by-hop fields, and chunked bodies
  * fed whole and one byte at a time. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,13 +18,18 @@ typedef struct decoded {
   char data[256];
   size_t data_len;
   size_t consumed;
+  bool over_limit;
+  char trailers[256]; /* "name=value;" for each trailer field kept */
 } decoded;
+
+#define TRAILER_BYTES 64
+#define TRAILER_LINES 4
 
 /* Feeds `in` in pieces of `piece` bytes (0: whole), as a server would with reads. */
 static decoded decode(const char *in, size_t len, size_t piece) {
   decoded r = {0};
   http1_chunked_decoder d;
-  http1_chunked_init(&d, 64);
+  http1_chunked_init(&d, TRAILER_BYTES, TRAILER_LINES);
   char *copy = malloc(len + 1);
   memcpy(copy, in, len);
   size_t off = 0;
@@ -37,6 +43,15 @@ static decoded decode(const char *in, size_t len, size_t piece) {
     off += consumed;
     r.consumed = off;
   }
+  r.over_limit = d.over_limit;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&d, &count);
+  for (size_t i = 0; i < count; i++) {
+    size_t at = strlen(r.trailers);
+    snprintf(r.trailers + at, sizeof r.trailers - at, "%.*s=%.*s;", (int)f[i].name_len, f[i].name,
+             (int)f[i].value_len, f[i].value);
+  }
+  http1_chunked_release(&d);
   free(copy);
   return r;
 }
@@ -53,7 +68,27 @@ static void check_body(const char *in, size_t len, http1_chunked_status status, 
   }
 }
 
+/* A body that ends with a trailer section: the fields kept, whatever the pieces. */
+static void check_trailers(const char *in, size_t len, const char *trailers) {
+  for (size_t piece = 0; piece <= 3; piece++) {
+    decoded r = decode(in, len, piece);
+    CHECK(r.status == HTTP1_CHUNKED_DONE && r.consumed == len);
+    CHECK(strcmp(r.trailers, trailers) == 0);
+    if (strcmp(r.trailers, trailers) != 0) fprintf(stderr, "  trailers %s (piece %zu), want %s\n", r.trailers, piece, trailers);
+  }
+}
+
+/* Over a trailer bound: an error that says so (a client reports a trailer-section size). */
+static void check_over_limit(const char *in, size_t len) {
+  for (size_t piece = 0; piece <= 3; piece++) {
+    decoded r = decode(in, len, piece);
+    CHECK(r.status == HTTP1_CHUNKED_ERROR && r.over_limit);
+  }
+}
+
 #define OK(in, body) check_body(STR(in), HTTP1_CHUNKED_DONE, body, sizeof in - 1)
+#define TRAILERS(in, fields) check_trailers(STR(in), fields)
+#define OVER(in) check_over_limit(STR(in))
 #define BAD(in) check_body(STR(in), HTTP1_CHUNKED_ERROR, "", 0)
 
 static void test_chunked(void) {
@@ -111,15 +146,75 @@ static void test_chunked(void) {
   BAD("0\r\nX: y\r\n folded\r\n\r\n");
   BAD("0\r\nX: a\x01b\r\n\r\n");
   BAD("0\r\nX: a\rb\r\n\r\n");
-  BAD("0\r\nX: 0123456789012345678901234567890123456789012345678901234567890123456789\r\n\r\n");
   /* a size line is bounded even when it is all zeros */
   char *zeros = malloc(HTTP1_CHUNK_LINE_MAX + 8);
   memset(zeros, '0', HTTP1_CHUNK_LINE_MAX + 8);
   http1_chunked_decoder d;
-  http1_chunked_init(&d, 64);
+  http1_chunked_init(&d, TRAILER_BYTES, TRAILER_LINES);
   size_t data_len, consumed;
   CHECK(http1_chunked_decode(&d, zeros, HTTP1_CHUNK_LINE_MAX + 8, &data_len, &consumed) == HTTP1_CHUNKED_ERROR);
+  CHECK(!d.over_limit); /* a size line is not a trailer bound */
+  http1_chunked_release(&d);
   free(zeros);
+}
+
+static void test_trailers(void) {
+  /* kept, in order, values OWS-trimmed, names as received; what follows the body is left alone */
+  TRAILERS("0\r\n\r\n", "");
+  TRAILERS("3\r\nabc\r\n0\r\nX-Checksum: abc\r\nX-Empty:\r\n\r\n", "X-Checksum=abc;X-Empty=;");
+  TRAILERS("0\r\nA:\t 1 2 \t\r\nb: \x80obs\r\n\r\n", "A=1 2;b=\x80obs;");
+  check_body(STR("0\r\nA: 1\r\n\r\nGET"), HTTP1_CHUNKED_DONE, "", sizeof "0\r\nA: 1\r\n\r\n" - 1);
+  /* fields that may not be trailers (RFC 9110 §6.5.1) are dropped, the others kept */
+  TRAILERS("0\r\nContent-Length: 5\r\nX-A: 1\r\nHOST: evil\r\n\r\n", "X-A=1;");
+  TRAILERS("0\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n", "X-A=1;");
+  TRAILERS("0\r\nauthorization: x\r\ncontent-type: a/b\r\nX-B: 2\r\n\r\n", "X-B=2;");
+  CHECK(http1_is_forbidden_trailer(STR("Set-Cookie")) && http1_is_forbidden_trailer(STR("if-none-match")));
+  CHECK(!http1_is_forbidden_trailer(STR("server-timing")) && !http1_is_forbidden_trailer(STR("x-content-length")));
+  /* malformed: the grammar of a head's field lines */
+  BAD("0\r\nBad Name: 1\r\n\r\n");
+  BAD("0\r\nBad\"Name: 1\r\n\r\n");
+  BAD("0\r\nX: 1\r\n\tfolded\r\n\r\n");
+  BAD("0\r\nX: 1\r\n folded\r\n\r\n");
+  BAD("0\r\nX: a\0b\r\n\r\n");
+  BAD("0\r\nX: a\rb\r\n\r\n");
+  BAD("0\r\nX: a\nb\r\n\r\n");
+  BAD("0\r\nX: a\x7f\r\n\r\n");
+  BAD("0\r\nX: 1\n\r\n");
+  BAD("0\r\nX: 1\r\n\n");
+  /* a forbidden field is still judged before it is dropped */
+  BAD("0\r\nHost : x\r\n\r\n");
+  /* bounds: TRAILER_BYTES bytes (CRLFs and the final empty line included), TRAILER_LINES lines */
+  OK("0\r\nX: 012345678901234567890123456789012345678901234567890123456\r\n\r\n", "");
+  OVER("0\r\nX: 0123456789012345678901234567890123456789012345678901234567\r\n\r\n");
+  TRAILERS("0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n", "A=1;B=2;C=3;D=4;");
+  OVER("0\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\nE: 5\r\n\r\n");
+  OVER("0\r\nHost: 1\r\nHost: 2\r\nHost: 3\r\nHost: 4\r\nHost: 5\r\n\r\n"); /* dropped ones count */
+  /* many fields through a growing buffer stay intact */
+  http1_chunked_decoder d;
+  http1_chunked_init(&d, 4096, 100);
+  char in[4096];
+  size_t len = (size_t)snprintf(in, sizeof in, "0\r\n");
+  for (int i = 0; i < 60; i++) len += (size_t)snprintf(in + len, sizeof in - len, "X-Field-%02d: value %02d\r\n", i, i);
+  len += (size_t)snprintf(in + len, sizeof in - len, "\r\n");
+  size_t data_len, consumed;
+  for (size_t off = 0; off < len; off += consumed) /* a byte at a time */
+    if (http1_chunked_decode(&d, in + off, 1, &data_len, &consumed) != HTTP1_CHUNKED_MORE) break;
+  size_t count;
+  const http1_field *f = http1_chunked_trailers(&d, &count);
+  CHECK(count == 60);
+  for (size_t i = 0; i < count && i < 60; i++) {
+    char name[32], value[32];
+    snprintf(name, sizeof name, "X-Field-%02zu", i);
+    snprintf(value, sizeof value, "value %02zu", i);
+    CHECK(f[i].name_len == strlen(name) && memcmp(f[i].name, name, f[i].name_len) == 0);
+    CHECK(f[i].value_len == strlen(value) && memcmp(f[i].value, value, f[i].value_len) == 0);
+  }
+  http1_chunked_release(&d);
+  /* a field line on its own */
+  http1_field one;
+  CHECK(http1_parse_field_line(STR("a: b "), &one) && one.value_len == 1);
+  CHECK(!http1_parse_field_line(STR("a: b\r"), &one) && !http1_parse_field_line(STR(": b"), &one) &&
+        !http1_parse_field_line(STR("a"), &one));
 }
 
 /* ---- heads ---- */
@@ -254,6 +349,7 @@ static void test_host_and_hop_by_hop(void) {
 
 int main(void) {
   test_chunked();
+  test_trailers();
   test_heads();
   test_framing();
   test_host_and_hop_by_hop();

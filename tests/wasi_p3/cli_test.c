@@ -386,7 +386,7 @@ static void test_command_slow_reader(const cm_component *command) {
 }
 
 /* exit.wat exits right after its last write: output the host accepted but the full pipe had no
- * room for yet is still written when the instance goes */
+ * room for yet is still written before wasi_p3_call returns */
 static void test_exit_flushes(const cm_component *exiting) {
   size_t got;
   bool intact;
@@ -454,8 +454,10 @@ static void guest_tests(const char *command_path, const char *waits_path, const 
     test_command_broken_pipe(command);
     test_no_reactor(command);
     test_concurrent_waits(waits);
-    test_freed_while_pending(command, 1); /* the 20 ms wait */
-    test_freed_while_pending(waits, 2);   /* 200 ms and 10 ms (the hour was cancelled; stdin is -1) */
+    test_freed_while_pending(command, 1); /* its stdout pump's first step, which its first write waits for */
+    /* 200 ms and 10 ms (the hour was cancelled), and the first steps of its stdin and stdout pumps
+     * (a pump steps on the loop, even over an fd of -1) */
+    test_freed_while_pending(waits, 4);
   }
   cm_component_free(command);
   cm_component_free(waits);
