@@ -178,18 +178,15 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
              op == WASM_IOP_br_unless_i64_##name;                    \
     bool unless = op == WASM_IOP_br_unless_##name || op == WASM_IOP_br_unless_i64_##name; \
     bool back = op == WASM_IOP_br_if_back_##name || op == WASM_IOP_br_if_back_i64_##name; \
-    x64_load64(b, RAX, slot(nb, ins[1]));                                \
-    x64_alu_mem(b, w, ALU_CMP, RAX, slot(nb, ins[2]));                   \
+    native_alu_slot(nb, w, ALU_CMP, native_value_reg(nb, ins[1], true, RAX), ins[2]); \
     int c = unless ? (cc) ^ 1 : (cc);                                \
     if (back) native_branch_back(nb, c, target_of(nb, pc, 3));              \
     else native_branch(nb, c, target_of(nb, pc, 3));                        \
     return true;                                                     \
   }                                                                  \
   case WASM_IOP_i32_add_br_if_back_##name:                           \
-    sum32(nb, ins[2], ins[3]);                                       \
-    x64_store64(b, slot(nb, ins[1]), RAX);                               \
-    x64_load32(b, RAX, slot(nb, ins[4]));                                \
-    x64_alu_mem(b, false, ALU_CMP, RAX, slot(nb, ins[5]));               \
+    native_add32_to(nb, ins[1], ins[2], ins[3]);                     \
+    native_alu_slot(nb, false, ALU_CMP, native_value_reg(nb, ins[4], false, RAX), ins[5]); \
     native_branch_back(nb, cc, target_of(nb, pc, 6));                       \
     return true;
     CMP_CCS(FUSED)

@@ -3,35 +3,51 @@
 
 #if WASM_NATIVE
 
+/* dst = a `alu` b, in dst's register when it has one (and b does not live there). */
 static void binop_alu(wasm_native_builder *nb, bool w, int alu, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
-  x64_alu_mem(&nb->b, w, alu, RAX, slot(nb, ins[3]));
-  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
+  int r = native_result_reg(nb, ins[1], cached_reg(nb, ins[3]));
+  native_load_into(nb, r, ins[2]);
+  native_alu_slot(nb, w, alu, r, ins[3]);
+  native_set_result(nb, ins[1], r);
 }
 static void binop_alu_imm(wasm_native_builder *nb, bool w, int alu, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
-  x64_alu_imm(&nb->b, w, alu, RAX, (int32_t)ins[3]); /* 32-bit operations zero-extend */
-  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
+  int r = native_result_reg(nb, ins[1], -1);
+  int ra = cached_reg(nb, ins[2]);
+  if (alu == ALU_ADD && ra >= 0 && ra != r) {
+    x64_lea(&nb->b, w, r, x64_at(ra, (int32_t)ins[3])); /* a 32-bit lea zero-extends */
+  } else {
+    native_load_into(nb, r, ins[2]);
+    x64_alu_imm(&nb->b, w, alu, r, (int32_t)ins[3]); /* 32-bit operations zero-extend */
+  }
+  native_set_result(nb, ins[1], r);
+}
+static void shift_imm(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
+  int r = native_result_reg(nb, ins[1], -1);
+  native_load_into(nb, r, ins[2]);
+  x64_shift_imm(&nb->b, w, kind, r, (uint8_t)(ins[3] & (w ? 63 : 31)));
+  native_set_result(nb, ins[1], r);
 }
 static void shift(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
+  int32_t count;
+  if (native_imm(nb, ins[3], false, &count)) {
+    uint32_t imm_ins[4] = {ins[0], ins[1], ins[2], (uint32_t)count};
+    shift_imm(nb, w, kind, imm_ins);
+    return;
+  }
   x64_load64(&nb->b, RAX, slot(nb, ins[2]));
   x64_load32(&nb->b, RCX, slot(nb, ins[3]));
   x64_shift_cl(&nb->b, w, kind, RAX);
   x64_store64(&nb->b, slot(nb, ins[1]), RAX);
 }
-static void shift_imm(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
-  x64_load64(&nb->b, RAX, slot(nb, ins[2]));
-  x64_shift_imm(&nb->b, w, kind, RAX, (uint8_t)(ins[3] & (w ? 63 : 31)));
-  x64_store64(&nb->b, slot(nb, ins[1]), RAX);
-}
 /* dst = (a cmp b) for integers */
 static void compare(wasm_native_builder *nb, bool w, int cc, const uint32_t *ins) {
   x64_buf *b = &nb->b;
-  x64_load64(b, RCX, slot(nb, ins[2]));
-  x64_alu_mem(b, w, ALU_CMP, RCX, slot(nb, ins[3]));
+  int ra = native_value_reg(nb, ins[2], true, RCX);
+  native_alu_slot(nb, w, ALU_CMP, ra, ins[3]);
   x64_setcc(b, cc, RAX);
-  x64_movzx8_rr(b, RAX, RAX);
-  x64_store64(b, slot(nb, ins[1]), RAX);
+  int r = native_result_reg(nb, ins[1], -1);
+  x64_movzx8_rr(b, r, RAX);
+  native_set_result(nb, ins[1], r);
 }
 static void divide(wasm_native_builder *nb, bool w, bool is_signed, bool remainder, const uint32_t *ins) {
   x64_buf *b = &nb->b;

@@ -29,27 +29,41 @@ static void scaled32(wasm_native_builder *nb, uint32_t a, uint32_t x, uint32_t s
 }
 
 enum load_kind { LD32, LD64, LD_S8_32, LD_U8, LD_S16_32, LD_U16, LD_S8_64, LD_S16_64, LD_S32_64 };
-static void load_from(wasm_native_builder *nb, enum load_kind kind, x64_mem m) {
+static void load_from(wasm_native_builder *nb, enum load_kind kind, int r, x64_mem m) {
   x64_buf *b = &nb->b;
   switch (kind) {
-  case LD32: x64_load32(b, RAX, m); break;
-  case LD64: x64_load64(b, RAX, m); break;
-  case LD_S8_32: x64_load_s8(b, false, RAX, m); break;
-  case LD_U8: x64_load_u8(b, RAX, m); break;
-  case LD_S16_32: x64_load_s16(b, false, RAX, m); break;
-  case LD_U16: x64_load_u16(b, RAX, m); break;
-  case LD_S8_64: x64_load_s8(b, true, RAX, m); break;
-  case LD_S16_64: x64_load_s16(b, true, RAX, m); break;
-  case LD_S32_64: x64_load_s32(b, RAX, m); break;
+  case LD32: x64_load32(b, r, m); break;
+  case LD64: x64_load64(b, r, m); break;
+  case LD_S8_32: x64_load_s8(b, false, r, m); break;
+  case LD_U8: x64_load_u8(b, r, m); break;
+  case LD_S16_32: x64_load_s16(b, false, r, m); break;
+  case LD_U16: x64_load_u16(b, r, m); break;
+  case LD_S8_64: x64_load_s8(b, true, r, m); break;
+  case LD_S16_64: x64_load_s16(b, true, r, m); break;
+  case LD_S32_64: x64_load_s32(b, r, m); break;
   }
 }
-static void store_to(wasm_native_builder *nb, int bytes, x64_mem m) {
+/* slot dst = the value at m, loaded straight into dst's register when it has one */
+static void load_to_slot(wasm_native_builder *nb, enum load_kind kind, uint32_t dst, x64_mem m) {
+  int r = native_result_reg(nb, dst, -1);
+  load_from(nb, kind, r, m);
+  native_set_result(nb, dst, r);
+}
+/* Stores `bytes` of slot s at the address in rax + offset: from s's register when it has one
+ * a store of that width can name (a byte store without REX would mean ah..bh for 4..7). */
+static void store_value_at(wasm_native_builder *nb, int bytes, uint32_t s, uint32_t offset) {
   x64_buf *b = &nb->b;
+  int v = native_value_reg(nb, s, true, RCX);
+  if (bytes == 1 && v >= 4 && v < 8) {
+    x64_mov_rr(b, true, RCX, v);
+    v = RCX;
+  }
+  x64_mem m = effective(nb, offset, RDX);
   switch (bytes) {
-  case 1: x64_store8(b, m, RCX); break;
-  case 2: x64_store16(b, m, RCX); break;
-  case 4: x64_store32(b, m, RCX); break;
-  default: x64_store64(b, m, RCX); break;
+  case 1: x64_store8(b, m, v); break;
+  case 2: x64_store16(b, m, v); break;
+  case 4: x64_store32(b, m, v); break;
+  default: x64_store64(b, m, v); break;
   }
 }
 
@@ -61,8 +75,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
 #define LOAD(name, kind)                                 \
   case WASM_IOP_##name:                                  \
     x64_load32(b, RAX, slot(nb, ins[2]));                    \
-    load_from(nb, kind, effective(nb, ins[3], RCX));     \
-    x64_store64(b, slot(nb, ins[1]), RAX);                   \
+    load_to_slot(nb, kind, ins[1], effective(nb, ins[3], RCX)); \
     return true;
     LOAD(i32_load, LD32)
     LOAD(i64_load, LD64)
@@ -82,8 +95,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
 #define LOAD_ADD(name, kind)                             \
   case WASM_IOP_##name:                                  \
     sum32(nb, ins[2], ins[3]);                           \
-    load_from(nb, kind, effective(nb, ins[4], RCX));     \
-    x64_store64(b, slot(nb, ins[1]), RAX);                   \
+    load_to_slot(nb, kind, ins[1], effective(nb, ins[4], RCX)); \
     return true;
     LOAD_ADD(i32_load_add, LD32)
     LOAD_ADD(i64_load_add, LD64)
@@ -92,14 +104,12 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i32_load_add_shl:
   case WASM_IOP_i64_load_add_shl:
     scaled32(nb, ins[2], ins[3], ins[4]);
-    load_from(nb, ins[0] == WASM_IOP_i32_load_add_shl ? LD32 : LD64, effective(nb, ins[5], RCX));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+    load_to_slot(nb, ins[0] == WASM_IOP_i32_load_add_shl ? LD32 : LD64, ins[1], effective(nb, ins[5], RCX));
     return true;
 #define STORE(name, bytes)                               \
   case WASM_IOP_##name:                                  \
     x64_load32(b, RAX, slot(nb, ins[1]));                    \
-    x64_load64(b, RCX, slot(nb, ins[2]));                    \
-    store_to(nb, bytes, effective(nb, ins[3], RDX));     \
+    store_value_at(nb, bytes, ins[2], ins[3]);           \
     return true;
     STORE(i32_store, 4)
     STORE(i64_store, 8)
@@ -114,8 +124,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
 #define STORE_ADD(name, bytes)                           \
   case WASM_IOP_##name:                                  \
     sum32(nb, ins[1], ins[2]);                           \
-    x64_load64(b, RCX, slot(nb, ins[3]));                    \
-    store_to(nb, bytes, effective(nb, ins[4], RDX));     \
+    store_value_at(nb, bytes, ins[3], ins[4]);           \
     return true;
     STORE_ADD(i32_store_add, 4)
     STORE_ADD(i64_store_add, 8)
@@ -124,8 +133,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i32_store_add_shl:
   case WASM_IOP_i64_store_add_shl:
     scaled32(nb, ins[1], ins[2], ins[3]);
-    x64_load64(b, RCX, slot(nb, ins[4]));
-    store_to(nb, ins[0] == WASM_IOP_i32_store_add_shl ? 4 : 8, effective(nb, ins[5], RDX));
+    store_value_at(nb, ins[0] == WASM_IOP_i32_store_add_shl ? 4 : 8, ins[4], ins[5]);
     return true;
   case WASM_IOP_f64_add_mem:
   case WASM_IOP_f64_sub_mem:

@@ -130,10 +130,34 @@ static inline uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uin
   return (uint32_t)((int64_t)pc + k + (int32_t)nb->code[pc + k]);
 }
 
+/* ---- operand forms (native_operands.c) ---- */
+
+/* Slot s as an imm32 when it is a constant that one fits (w: sign-extended to 64 bits). */
+bool native_imm(const wasm_native_builder *nb, uint32_t s, bool w, int32_t *imm);
+/* A register holding slot s: its own when cached, else `scratch` loaded (w: 64 bits). */
+int native_value_reg(wasm_native_builder *nb, uint32_t s, bool w, int scratch);
+/* The register to compute slot dst's value in: its own when cached, unless that is
+ * `read_after`, an operand's register still read once the result is being written; else rax. */
+int native_result_reg(const wasm_native_builder *nb, uint32_t dst, int read_after);
+/* Slot dst = register r (nothing when r is dst's own register). */
+void native_set_result(wasm_native_builder *nb, uint32_t dst, int r);
+/* r = r `alu` slot s: an immediate when s is a constant that fits. */
+void native_alu_slot(wasm_native_builder *nb, bool w, int alu, int r, uint32_t s);
+/* r = slot s (64 bits), nothing when r is s's own register. */
+void native_load_into(wasm_native_builder *nb, int r, uint32_t s);
+/* Slot dst = slot a + slot b (i32). */
+void native_add32_to(wasm_native_builder *nb, uint32_t dst, uint32_t a, uint32_t b_slot);
+
 /* eax = slot a + slot b (i32) */
 static inline void sum32(wasm_native_builder *nb, uint32_t a, uint32_t b_slot) {
+  int32_t imm;
+  int ra = cached_reg(nb, a);
+  if (ra >= 0 && native_imm(nb, b_slot, false, &imm)) {
+    x64_lea(&nb->b, false, RAX, x64_at(ra, imm));
+    return;
+  }
   x64_load32(&nb->b, RAX, slot(nb, a));
-  x64_alu_mem(&nb->b, false, ALU_ADD, RAX, slot(nb, b_slot));
+  native_alu_slot(nb, false, ALU_ADD, RAX, b_slot);
 }
 
 /* ---- float operands: SSE forms take an xmm register or memory, not a general register ---- */
