@@ -104,7 +104,7 @@ struct wasm_native_builder {
 static inline x64_mem frame_at(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
 /* The register that holds slot s, or -1 when it lives in the frame. */
 static inline int cached_reg(const wasm_native_builder *nb, uint32_t s) {
-  return s < nb->f->nlocal_slots ? nb->local_reg[s] : -1;
+  return s < nb->f->frame_slots ? nb->local_reg[s] : -1;
 }
 /* Slot s as a template operand: its register when it has one, else the frame. Every template
  * reads and writes slots through this, so a local kept in a register needs no other change. */

@@ -37,6 +37,26 @@ static uint32_t back_edge_target(const wasm_native_builder *nb, uint32_t pc) {
   }
 }
 
+static const char *op_name(uint32_t op) {
+  switch ((enum wasm_iop)op) {
+#define X(n) \
+  case WASM_IOP_##n: return #n;
+#include "iops.inc"
+#undef X
+  default: return NULL;
+  }
+}
+/* Whether the instruction moves or computes v128 values: its slots (and the slot after each)
+ * stay in the frame, where vector code addresses them as 16 bytes. */
+static bool is_vector_op(uint32_t op) {
+  const char *name = op_name(op);
+  if (!name) return true;
+  static const char *const marks[] = {"v128", "128", "x16", "x8", "x4", "x2", "copy2", "select2", "global_get2", "global_set2"};
+  for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+    if (strstr(name, marks[i])) return true;
+  return false;
+}
+
 /* Which words [first, end) of the instruction at `pc` (len words) name slots, for counting
  * uses. Approximate for instructions without a template (they are stepped, and the count only
  * steers the choice). */
@@ -83,13 +103,7 @@ static void slot_words(const wasm_native_builder *nb, uint32_t pc, uint32_t len,
   default: break;
   }
   /* memory accesses end in their static offset */
-  const char *name = NULL;
-  switch ((enum wasm_iop)nb->code[pc]) {
-#define X(n) case WASM_IOP_##n: name = #n; break;
-#include "iops.inc"
-#undef X
-  default: break;
-  }
+  const char *name = op_name(nb->code[pc]);
   if (name && (strstr(name, "load") || strstr(name, "store") || strstr(name, "_mem")) && !strstr(name, "memory"))
     *end = len - 1;
 }
@@ -116,10 +130,30 @@ static void mark_scalar_locals(const wasm_native_builder *nb, uint32_t def_index
   }
 }
 
+/* The slots that may live in a register: scalar locals, and the operand stack's slots (above
+ * the constants) that no vector instruction names. */
+static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                            size_t nops, bool *candidates) {
+  const wasm_compiled_func *f = nb->f;
+  const char *mode = getenv("WARREN_REGALLOC"); /* locals: no operand stack slots (comparisons) */
+  bool stack_slots = !(mode && strcmp(mode, "locals") == 0);
+  for (uint32_t s = f->nparam_slots + f->init_len; stack_slots && s < f->frame_slots; s++) candidates[s] = true;
+  for (size_t i = 0; i < nops; i++) {
+    uint32_t pc = op_starts[i], end = i + 1 < nops ? op_starts[i + 1] : f->code_len;
+    if (!is_vector_op(nb->code[pc])) continue;
+    for (uint32_t k = pc + 1; k < end; k++) {
+      uint32_t s = nb->code[k];
+      if (s < f->frame_slots) candidates[s] = false;
+      if (s + 1 < f->frame_slots) candidates[s + 1] = false;
+    }
+  }
+  mark_scalar_locals(nb, def_index, candidates);
+}
+
 void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
                                  size_t nops) {
   const wasm_compiled_func *f = nb->f;
-  uint32_t nlocals = f->nlocal_slots;
+  uint32_t nlocals = f->frame_slots; /* every slot but the constants may be chosen */
   if (nb->local_reg_cap < (size_t)nlocals + 1) {
     nb->local_reg_cap = (size_t)nlocals + 1;
     nb->local_reg = wr_realloc(nb->local_reg, nb->local_reg_cap);
@@ -130,7 +164,7 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
   if (!nlocals || (mode && strcmp(mode, "off") == 0)) return;
   uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
   bool *candidates = WR_NEW_ARRAY(bool, nlocals);
-  mark_scalar_locals(nb, def_index, candidates);
+  mark_candidates(nb, def_index, op_starts, nops, candidates);
   /* loop depth per word: each back-edge covers the words from its target to itself */
   int32_t *depth_delta = WR_NEW_ARRAY(int32_t, (size_t)f->code_len + 1);
   for (size_t i = 0; i < nops; i++) {
@@ -185,6 +219,7 @@ void native_load_cached_on_entry(wasm_native_builder *nb) {
   for (uint32_t i = 0; i < nb->ncached; i++) {
     uint32_t s = nb->cached_slot[i];
     if (s < f->nparam_slots) x64_load64(&nb->b, nb->cached_reg[i], frame_at(s));
+    else if (s >= f->nlocal_slots) continue; /* an operand stack slot: written before it is read */
     else if (f->init[s - f->nparam_slots] == 0) x64_alu_rr(&nb->b, false, ALU_XOR, nb->cached_reg[i], nb->cached_reg[i]);
     else x64_mov_imm64(&nb->b, nb->cached_reg[i], f->init[s - f->nparam_slots]);
   }
