@@ -127,11 +127,13 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i64_or: binop_alu(nb, true, ALU_OR, ins); return true;
   case WASM_IOP_i64_xor: binop_alu(nb, true, ALU_XOR, ins); return true;
   case WASM_IOP_i32_mul:
-  case WASM_IOP_i64_mul:
-    x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_imul_mem(b, ins[0] == WASM_IOP_i64_mul, RAX, slot(nb, ins[3]));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+  case WASM_IOP_i64_mul: {
+    int r = native_result_reg(nb, ins[1], cached_reg(nb, ins[3]));
+    native_load_into(nb, r, ins[2]);
+    x64_imul_mem(b, ins[0] == WASM_IOP_i64_mul, r, slot(nb, ins[3]));
+    native_set_result(nb, ins[1], r);
     return true;
+  }
   case WASM_IOP_i32_add_imm: binop_alu_imm(nb, false, ALU_ADD, ins); return true;
   case WASM_IOP_i32_sub_imm: binop_alu_imm(nb, false, ALU_SUB, ins); return true;
   case WASM_IOP_i32_and_imm: binop_alu_imm(nb, false, ALU_AND, ins); return true;
@@ -139,11 +141,13 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i32_xor_imm: binop_alu_imm(nb, false, ALU_XOR, ins); return true;
   case WASM_IOP_i64_add_imm: binop_alu_imm(nb, true, ALU_ADD, ins); return true;
   case WASM_IOP_i64_and_imm: binop_alu_imm(nb, true, ALU_AND, ins); return true;
-  case WASM_IOP_i32_mul_imm:
-    x64_load32(b, RCX, slot(nb, ins[2]));
-    x64_imul_imm(b, false, RAX, RCX, (int32_t)ins[3]);
-    x64_store64(b, slot(nb, ins[1]), RAX);
+  case WASM_IOP_i32_mul_imm: {
+    int src = native_value_reg(nb, ins[2], false, RCX);
+    int r = native_result_reg(nb, ins[1], -1);
+    x64_imul_imm(b, false, r, src, (int32_t)ins[3]);
+    native_set_result(nb, ins[1], r);
     return true;
+  }
   case WASM_IOP_i32_shl: shift(nb, false, SH_SHL, ins); return true;
   case WASM_IOP_i32_shr_s: shift(nb, false, SH_SAR, ins); return true;
   case WASM_IOP_i32_shr_u: shift(nb, false, SH_SHR, ins); return true;

@@ -12,20 +12,21 @@ static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) 
   x64_alu_rr(&nb->b, true, ALU_ADD, RAX, scratch);
   return x64_at_index(R12, RAX, 0, 0);
 }
-/* eax = slot a + (slot x << slot s) (i32), s usually a constant */
-static void scaled32(wasm_native_builder *nb, uint32_t a, uint32_t x, uint32_t s) {
+/* r = slot a + (slot x << slot s) (i32), s usually a constant: then one lea. */
+static void scaled32(wasm_native_builder *nb, int r, uint32_t a, uint32_t x, uint32_t s) {
   x64_buf *b = &nb->b;
   uint64_t shift;
   if (const_slot(nb, s, &shift) && (shift & 31) <= 3) {
-    x64_load32(b, RAX, slot(nb, x));
-    x64_load32(b, RCX, slot(nb, a));
-    x64_lea(b, false, RAX, x64_at_index(RCX, RAX, (int)(shift & 31), 0));
+    int rx = native_value_reg(nb, x, false, RAX);
+    int ra = native_value_reg(nb, a, false, RCX);
+    x64_lea(b, false, r, x64_at_index(ra, rx, (int)(shift & 31), 0)); /* the low 32 bits, zero-extended */
     return;
   }
   x64_load32(b, RAX, slot(nb, x));
   x64_load32(b, RCX, slot(nb, s));
   x64_shift_cl(b, false, SH_SHL, RAX);
   x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, a));
+  if (r != RAX) x64_mov_rr(b, true, r, RAX);
 }
 
 enum load_kind { LD32, LD64, LD_S8_32, LD_U8, LD_S16_32, LD_U16, LD_S8_64, LD_S16_64, LD_S32_64 };
@@ -103,7 +104,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
 #undef LOAD_ADD
   case WASM_IOP_i32_load_add_shl:
   case WASM_IOP_i64_load_add_shl:
-    scaled32(nb, ins[2], ins[3], ins[4]);
+    scaled32(nb, RAX, ins[2], ins[3], ins[4]);
     load_to_slot(nb, ins[0] == WASM_IOP_i32_load_add_shl ? LD32 : LD64, ins[1], effective(nb, ins[5], RCX));
     return true;
 #define STORE(name, bytes)                               \
@@ -132,7 +133,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
 #undef STORE_ADD
   case WASM_IOP_i32_store_add_shl:
   case WASM_IOP_i64_store_add_shl:
-    scaled32(nb, ins[1], ins[2], ins[3]);
+    scaled32(nb, RAX, ins[1], ins[2], ins[3]);
     store_value_at(nb, ins[0] == WASM_IOP_i32_store_add_shl ? 4 : 8, ins[4], ins[5]);
     return true;
   case WASM_IOP_f64_add_mem:
@@ -167,13 +168,15 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   }
   case WASM_IOP_i32_add3:
     sum32(nb, ins[2], ins[3]);
-    x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, ins[4]));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+    native_alu_slot(nb, false, ALU_ADD, RAX, ins[4]);
+    native_set_result(nb, ins[1], RAX);
     return true;
-  case WASM_IOP_i32_add_shl:
-    scaled32(nb, ins[2], ins[3], ins[4]);
-    x64_store64(b, slot(nb, ins[1]), RAX);
+  case WASM_IOP_i32_add_shl: {
+    int r = native_result_reg(nb, ins[1], -1);
+    scaled32(nb, r, ins[2], ins[3], ins[4]);
+    native_set_result(nb, ins[1], r);
     return true;
+  }
   default: return false;
   }
 }
