@@ -30,6 +30,7 @@ bool wasm_module_is_native(const wasm_module *module) { return module->code && m
 /* A branch to word `target` of the function; `cc` < 0 for an unconditional jump. */
 void native_branch(wasm_native_builder *nb, int cc, uint32_t target) {
   x64_buf *b = &nb->b;
+  native_check_label(nb, target);
   if (target < nb->f->code_len && nb->native_at[target] != NO_POS) {
     if (cc < 0) x64_jmp_to(b, nb->native_at[target]);
     else x64_jcc_to(b, cc, nb->native_at[target]);
@@ -205,6 +206,7 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
     x64_link(b, table_ref, table);
     for (uint32_t k = 0; k < n; k++) {
       x64_u32(b, 0);
+      native_check_label(nb, target_of(nb, pc, 3 + k));
       fixup fx = {table + 4 * k, table, target_of(nb, pc, 3 + k)};
       WR_VEC_PUSH(&nb->branches, fx);
     }

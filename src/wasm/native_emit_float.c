@@ -26,9 +26,11 @@ static void store_float(wasm_native_builder *nb, bool f64, uint32_t dst) {
 }
 static void float_binop(wasm_native_builder *nb, bool f64, int op, const uint32_t *ins) {
   uint8_t kind = f64 ? SSE_F64 : SSE_F32;
-  load_float(nb, kind, XMM0, ins[2]);
-  sse_op_slot(nb, kind, op, XMM0, ins[3]);
+  if (f64) native_load_f64_xmm0(nb, ins[2]);
+  else load_float(nb, kind, XMM0, ins[2]);
+  sse_op_slot(nb, kind, op, XMM0, ins[3]); /* a cached operand goes through xmm1 */
   store_float(nb, f64, ins[1]);
+  if (f64) native_chain_f64_result(nb, ins[1]);
 }
 /* dst = a cmp b for floats; lt / le compare the other way round so that NaN is false */
 enum fcmp { FEQ, FNE, FLT, FGT, FLE, FGE };

@@ -149,9 +149,10 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     bool at_sum = op == WASM_IOP_f64_add_mem_add || op == WASM_IOP_f64_sub_mem_add || op == WASM_IOP_f64_mul_mem_add;
     if (at_sum) sum32(nb, ins[3], ins[4]);
     else x64_load32(b, RAX, slot(nb, ins[3]));
-    load_float(nb, SSE_F64, XMM0, ins[2]);
+    native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, effective(nb, ins[at_sum ? 5 : 4], RCX));
     store_f64(nb, ins[1], XMM0);
+    native_chain_f64_result(nb, ins[1]);
     return true;
   }
   case WASM_IOP_f64_add_to_mem:
@@ -161,7 +162,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     int sse = op == WASM_IOP_f64_add_to_mem ? SSE_ADD : op == WASM_IOP_f64_sub_to_mem ? SSE_SUB : SSE_MUL;
     x64_load32(b, RAX, slot(nb, ins[1]));
     x64_mem m = effective(nb, ins[3], RCX);
-    load_float(nb, SSE_F64, XMM0, ins[2]);
+    native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, m);
     x64_sse_store(b, SSE_F64, m, XMM0);
     return true;

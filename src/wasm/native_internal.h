@@ -94,6 +94,13 @@ struct wasm_native_builder {
   uint32_t ncached;
   uint32_t cached_slot[NATIVE_CACHE_REGS];
   int cached_reg[NATIVE_CACHE_REGS];
+  /* An f64 result carried in xmm0 to the next instruction (native_chain.c): label[w] marks
+   * the words a branch targets; xmm0_slot is the slot whose f64 xmm0 holds as the current
+   * instruction starts, xmm0_next the one the current instruction leaves there. */
+  uint8_t *label;
+  size_t label_cap;
+  uint32_t xmm0_slot, xmm0_next;
+  bool label_missed; /* a branch to an unmarked word: the function is not translated */
 };
 
 #define NO_POS UINT32_MAX
@@ -195,6 +202,20 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below);
 void native_reload_cached(wasm_native_builder *nb);
 /* The cached locals' values on entry: parameters from the frame, other locals their initial value. */
 void native_load_cached_on_entry(wasm_native_builder *nb);
+
+/* ---- f64 results carried in xmm0 (native_chain.c) ---- */
+
+/* Marks the function's branch targets (before translating it). */
+void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops);
+/* Every branch emitted names its target here: one not marked fails the translation. */
+void native_check_label(wasm_native_builder *nb, uint32_t target);
+/* At the start of the instruction at `pc`. */
+void native_chain_begin(wasm_native_builder *nb, uint32_t pc);
+/* The instruction being translated ends with slot s's f64 in xmm0. */
+void native_chain_f64_result(wasm_native_builder *nb, uint32_t s);
+/* xmm0 = slot s's f64: nothing when the previous instruction left it there. The first use of
+ * xmm0 of the template that calls it. */
+void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s);
 
 /* ---- control (native.c) ---- */
 

@@ -63,13 +63,16 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   nb->last_func_at = b->len;
   if (nb->func_at) nb->func_at[def_index] = b->len;
   native_choose_cached_locals(nb, def_index, op_starts, nops);
+  native_mark_labels(nb, op_starts, nops);
   emit_prologue(nb);
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i];
     if (pc >= f->code_len) return false;
     nb->native_at[pc] = (uint32_t)b->len;
+    native_chain_begin(nb, pc);
     if (!native_emit_op(nb, pc)) native_emit_step(nb, pc);
   }
+  if (nb->label_missed) return false;
   x64_jmp_to(b, nb->trap_at[WASM_TRAP_UNREACHABLE]); /* never reached: bodies end in return */
   native_emit_interrupt_stubs(nb);
   for (size_t i = 0; i < nb->branches.len; i++) {
@@ -124,6 +127,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->func_at);
   wr_free(nb->native_at);
   wr_free(nb->local_reg);
+  wr_free(nb->label);
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->branches);
   WR_VEC_FREE(&nb->interrupt_checks);
