@@ -46,7 +46,7 @@ void native_branch(wasm_native_builder *nb, int cc, uint32_t target) {
 static uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
   return wasm_store_poll_interrupt(cx->store, cx->xs, frame_end) ? (uint32_t)WASM_TRAP_INTERRUPTED + 1 : 0;
 }
-/* Function entry and loop back-edges: one compare and a branch not taken while the flag is
+/* Function entry and loop heads: one compare and a branch not taken while the flag is
  * clear. The slow path goes out of line, after the function (emit_interrupt_stubs). */
 void native_emit_interrupt_check(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
@@ -74,9 +74,14 @@ void native_emit_interrupt_stubs(wasm_native_builder *nb) {
   }
 }
 
-/* A loop's back-edge: checks the interrupt flag when taken. */
+/* A loop's back-edge: a plain branch to a loop head (which checks the interrupt flag), else one
+ * that checks the flag when taken. */
 void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target) {
   x64_buf *b = &nb->b;
+  if (native_loop_head(nb, target) && target < nb->f->code_len && nb->native_at[target] != NO_POS) {
+    native_branch(nb, cc, target); /* the check is at the head */
+    return;
+  }
   size_t skip = 0;
   if (cc >= 0) skip = x64_jcc8(b, cc ^ 1);
   native_emit_interrupt_check(nb);

@@ -1,4 +1,5 @@
-/* An f64 result carried to the next instruction in xmm0: a template that leaves the f64 it
+/* The function's branch targets and loop heads, and an f64 result carried to the next
+ * instruction in xmm0: a template that leaves the f64 it
  * wrote to slot s in xmm0 says so, and the next instruction, when it reads slot s into xmm0
  * first, skips the load (from the frame, or the movq from a general register a cached slot
  * costs). Only between neighbours, and never into a branch target: the words some branch
@@ -11,7 +12,11 @@
 #if WASM_NATIVE
 
 static void mark(wasm_native_builder *nb, uint32_t target) {
-  if (target < nb->f->code_len) nb->label[target] = 1;
+  if (target < nb->f->code_len) nb->label[target] |= LABEL_TARGET;
+}
+/* A loop back-edge's target: the loop checks the interrupt flag there. */
+static void mark_back(wasm_native_builder *nb, uint32_t target) {
+  if (target < nb->f->code_len) nb->label[target] |= LABEL_TARGET | LABEL_LOOP_HEAD;
 }
 
 void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops) {
@@ -27,25 +32,23 @@ void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size
     uint32_t pc = op_starts[i];
     const uint32_t *ins = nb->code + pc;
     switch ((enum wasm_iop)ins[0]) {
-    case WASM_IOP_br:
-    case WASM_IOP_br_back: mark(nb, target_of(nb, pc, 1)); break;
+    case WASM_IOP_br: mark(nb, target_of(nb, pc, 1)); break;
+    case WASM_IOP_br_back: mark_back(nb, target_of(nb, pc, 1)); break;
     case WASM_IOP_br_if:
     case WASM_IOP_br_unless:
+    case WASM_IOP_br_if64:
+    case WASM_IOP_br_unless64: mark(nb, target_of(nb, pc, 2)); break;
     case WASM_IOP_br_if_back:
     case WASM_IOP_br_unless_back:
-    case WASM_IOP_br_if64:
-    case WASM_IOP_br_unless64:
-    case WASM_IOP_br_unless_back64: mark(nb, target_of(nb, pc, 2)); break;
-#define FUSED(name, cc)                 \
-  case WASM_IOP_br_if_##name:           \
-  case WASM_IOP_br_if_back_##name:      \
-  case WASM_IOP_br_unless_##name:       \
-  case WASM_IOP_br_if_i64_##name:       \
-  case WASM_IOP_br_if_back_i64_##name:  \
-  case WASM_IOP_br_unless_i64_##name:   \
-    mark(nb, target_of(nb, pc, 3));     \
-    break;                              \
-  case WASM_IOP_i32_add_br_if_back_##name: mark(nb, target_of(nb, pc, 6)); break;
+    case WASM_IOP_br_unless_back64: mark_back(nb, target_of(nb, pc, 2)); break;
+#define FUSED(name, cc)                                                  \
+  case WASM_IOP_br_if_##name:                                            \
+  case WASM_IOP_br_unless_##name:                                        \
+  case WASM_IOP_br_if_i64_##name:                                        \
+  case WASM_IOP_br_unless_i64_##name: mark(nb, target_of(nb, pc, 3)); break; \
+  case WASM_IOP_br_if_back_##name:                                       \
+  case WASM_IOP_br_if_back_i64_##name: mark_back(nb, target_of(nb, pc, 3)); break; \
+  case WASM_IOP_i32_add_br_if_back_##name: mark_back(nb, target_of(nb, pc, 6)); break;
       CMP_CCS(FUSED)
 #undef FUSED
     case WASM_IOP_br_table:
@@ -58,6 +61,10 @@ void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size
 
 void native_check_label(wasm_native_builder *nb, uint32_t target) {
   if (target >= nb->f->code_len || !nb->label[target]) nb->label_missed = true;
+}
+
+bool native_loop_head(const wasm_native_builder *nb, uint32_t pc) {
+  return pc < nb->f->code_len && (nb->label[pc] & LABEL_LOOP_HEAD);
 }
 
 void native_chain_begin(wasm_native_builder *nb, uint32_t pc) {

@@ -205,10 +205,13 @@ void native_load_cached_on_entry(wasm_native_builder *nb);
 
 /* ---- f64 results carried in xmm0 (native_chain.c) ---- */
 
-/* Marks the function's branch targets (before translating it). */
+enum { LABEL_TARGET = 1, LABEL_LOOP_HEAD = 2 }; /* bits of wasm_native_builder.label */
+/* Marks the function's branch targets and loop heads (before translating it). */
 void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops);
 /* Every branch emitted names its target here: one not marked fails the translation. */
 void native_check_label(wasm_native_builder *nb, uint32_t target);
+/* Whether word pc is a loop back-edge's target: the loop's interrupt check goes there. */
+bool native_loop_head(const wasm_native_builder *nb, uint32_t pc);
 /* At the start of the instruction at `pc`. */
 void native_chain_begin(wasm_native_builder *nb, uint32_t pc);
 /* The instruction being translated ends with slot s's f64 in xmm0. */
@@ -221,9 +224,10 @@ void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s);
 
 /* A branch to word `target` of the function; `cc` < 0 for an unconditional jump. */
 void native_branch(wasm_native_builder *nb, int cc, uint32_t target);
-/* A loop's back-edge: checks the interrupt flag when taken. */
+/* A loop's back-edge: a plain branch to a loop head (which checks the interrupt flag), else one
+ * that checks the flag when taken. */
 void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target);
-/* Function entry and loop back-edges: one compare and a branch not taken while the flag is clear. */
+/* Function entry and loop heads: one compare and a branch not taken while the flag is clear. */
 void native_emit_interrupt_check(wasm_native_builder *nb);
 /* The out-of-line slow paths of the function's interrupt checks, after its body. */
 void native_emit_interrupt_stubs(wasm_native_builder *nb);

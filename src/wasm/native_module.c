@@ -70,6 +70,8 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
     if (pc >= f->code_len) return false;
     nb->native_at[pc] = (uint32_t)b->len;
     native_chain_begin(nb, pc);
+    /* a loop checks the interrupt flag at its head, so its back-edge is a plain branch */
+    if (native_loop_head(nb, pc)) native_emit_interrupt_check(nb);
     if (!native_emit_op(nb, pc)) native_emit_step(nb, pc);
   }
   if (nb->label_missed) return false;
