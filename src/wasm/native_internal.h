@@ -87,8 +87,9 @@ struct wasm_native_builder {
   size_t native_cap;
   WR_VEC(fixup) branches;
   WR_VEC(interrupt_check) interrupt_checks;
-  /* Locals kept in registers (native_regalloc.c): local_reg[s] is the register of local slot s,
-   * or -1 when it lives in the frame; cached_slot[i] / cached_reg[i] list them. */
+  /* Slots kept in registers (native_regalloc.c): local_reg[s] is the register of slot s (a
+   * local or an operand-stack slot), or -1 when it lives in the frame; cached_slot[i] /
+   * cached_reg[i] list them. */
   int8_t *local_reg;
   size_t local_reg_cap;
   uint32_t ncached;
@@ -191,8 +192,8 @@ static inline int float_operand_reg(wasm_native_builder *nb, uint32_t s) {
 
 /* ---- locals in registers (native_regalloc.c) ---- */
 
-/* Chooses the locals of function def_index to keep in registers: the most used scalar locals,
- * uses weighted by loop depth. */
+/* Chooses the slots of function def_index to keep in registers: the most used scalar locals
+ * and operand-stack slots, uses weighted by loop depth. */
 void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
                                  size_t nops);
 /* Writes the cached locals below slot `below` to the frame (before anything else reads it). */

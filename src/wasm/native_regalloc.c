@@ -1,10 +1,13 @@
-/* Locals in registers: per function, the scalar locals (i32, i64, f32, f64) used most, each use
- * weighted by the depth of the loops around it, live in registers the templates do not use
- * (r15, rbp, r8..r11, rsi, rdi) for the whole function instead of in the frame. Templates reach
- * every slot through slot(), which names the register of a cached local, so only what reads or writes the
- * frame behind the templates' backs needs care: interpreter steps, calls (native ones too: the
- * callee uses the same registers), returns and tail calls, and the interrupt hook. Those store
- * the cached locals to the frame before and reload them after. */
+/* Slots in registers: per function, the slots used most (scalar locals: i32, i64, f32, f64;
+ * and operand-stack slots no vector instruction names), each use weighted by the depth of the
+ * loops around it, live in registers the templates do not use (r15, rbp, r8..r11, rsi, rdi)
+ * for the whole function instead of in the frame. Templates reach every slot through slot(),
+ * which names the register of a cached slot, so only what reads or writes the frame behind the
+ * templates' backs needs care: interpreter steps, calls (native ones too: the callee uses the
+ * same registers, and its arguments are operand-stack slots), returns and tail calls, and the
+ * interrupt hook. Those store the cached slots to the frame before and reload them after (a
+ * reload after a call also fills dead operand-stack slots with the callee's leftovers: no
+ * value above the call's arguments is live across it). */
 #include "native_internal.h"
 
 #include <stdlib.h>
