@@ -108,19 +108,30 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
   const uint32_t *ins = nb->code + pc;
   switch ((enum wasm_iop)ins[0]) {
   /* ---- data movement ---- */
-  case WASM_IOP_copy: native_copy(nb, ins[1], ins[2]); return true;
+  case WASM_IOP_copy:
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
+    return true;
   case WASM_IOP_copy2:
     x64_load64(b, RAX, slot(nb, ins[2]));
     x64_load64(b, RCX, slot(nb, ins[2] + 1));
     x64_store64(b, slot(nb, ins[1]), RAX);
     x64_store64(b, slot(nb, ins[1] + 1), RCX);
     return true;
-  case WASM_IOP_copy_pair: /* one copy, then the other */
-    native_copy(nb, ins[1], ins[2]);
-    native_copy(nb, ins[3], ins[4]);
+  case WASM_IOP_copy_pair:
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_store64(b, slot(nb, ins[1]), RAX);
+    x64_load64(b, RAX, slot(nb, ins[4]));
+    x64_store64(b, slot(nb, ins[3]), RAX);
     return true;
-  case WASM_IOP_const32: native_set_const(nb, ins[1], ins[2]); return true;
-  case WASM_IOP_const64: native_set_const(nb, ins[1], (uint64_t)ins[2] | (uint64_t)ins[3] << 32); return true;
+  case WASM_IOP_const32:
+    x64_mov_imm32(b, RAX, ins[2]);
+    x64_store64(b, slot(nb, ins[1]), RAX);
+    return true;
+  case WASM_IOP_const64:
+    x64_mov_imm64(b, RAX, (uint64_t)ins[2] | (uint64_t)ins[3] << 32);
+    x64_store64(b, slot(nb, ins[1]), RAX);
+    return true;
   case WASM_IOP_select:
     x64_load32(b, RCX, slot(nb, ins[4]));
     x64_load64(b, RAX, slot(nb, ins[2]));

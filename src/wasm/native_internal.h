@@ -153,10 +153,6 @@ void native_set_result(wasm_native_builder *nb, uint32_t dst, int r);
 void native_alu_slot(wasm_native_builder *nb, bool w, int alu, int r, uint32_t s);
 /* r = slot s (64 bits), nothing when r is s's own register. */
 void native_load_into(wasm_native_builder *nb, int r, uint32_t s);
-/* Slot dst = value (64 bits). */
-void native_set_const(wasm_native_builder *nb, uint32_t dst, uint64_t value);
-/* Slot dst = slot src (64 bits): register to register, or an immediate for a constant. */
-void native_copy(wasm_native_builder *nb, uint32_t dst, uint32_t src);
 /* Slot dst = slot a + slot b (i32). */
 void native_add32_to(wasm_native_builder *nb, uint32_t dst, uint32_t a, uint32_t b_slot);
 

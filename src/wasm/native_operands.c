@@ -57,30 +57,4 @@ void native_add32_to(wasm_native_builder *nb, uint32_t dst, uint32_t a, uint32_t
   native_set_result(nb, dst, r);
 }
 
-void native_set_const(wasm_native_builder *nb, uint32_t dst, uint64_t value) {
-  int reg = cached_reg(nb, dst);
-  if (reg >= 0) {
-    x64_mov_imm64(&nb->b, reg, value);
-  } else if ((int64_t)value >= INT32_MIN && (int64_t)value <= INT32_MAX) {
-    x64_store64_imm(&nb->b, frame_at(dst), (int32_t)value);
-  } else {
-    x64_mov_imm64(&nb->b, RAX, value);
-    x64_store64(&nb->b, frame_at(dst), RAX);
-  }
-}
-
-void native_copy(wasm_native_builder *nb, uint32_t dst, uint32_t src) {
-  uint64_t value;
-  if (const_slot(nb, src, &value)) {
-    native_set_const(nb, dst, value);
-    return;
-  }
-  int d = cached_reg(nb, dst);
-  if (d >= 0) {
-    native_load_into(nb, d, src);
-    return;
-  }
-  x64_store64(&nb->b, frame_at(dst), native_value_reg(nb, src, true, RAX));
-}
-
 #endif
