@@ -37,6 +37,16 @@ foreach(suite core simd tail-call)
   set_tests_properties(spec_${test_suffix}_eager PROPERTIES LABELS spec ENVIRONMENT WARREN_COMPILE=eager)
 endforeach()
 
+# Every scalar local the native tier can keep in a register kept there (WARREN_REGALLOC=all, not
+# only the most used), so that the saves and reloads around steps, calls and returns all run.
+foreach(suite core tail-call)
+  string(REPLACE "-" "_" test_suffix ${suite})
+  add_test(NAME spec_${test_suffix}_regalloc_all
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-regalloc ${suite} 1)
+  set_tests_properties(spec_${test_suffix}_regalloc_all PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=all)
+endforeach()
+
 # The same suites with --strict: every rejection must also have the spec's phase (malformed,
 # invalid, link error, trap) and message category; only the allow-listed assertions may fail.
 set(WARREN_SPEC_STRICT_SUITES core simd)

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../base/alloc.h"
@@ -27,12 +28,16 @@ typedef struct x64_buf {
 typedef struct x64_mem {
   int base, index, scale; /* scale: 0..3 (x1, x2, x4, x8) */
   int32_t disp;
+  /* A general register in place of the memory operand (the ModRM mod = 3 form): base is the
+   * register. The native tier keeps some frame slots in registers this way. */
+  bool is_reg;
 } x64_mem;
 
-static inline x64_mem x64_at(int base, int32_t disp) { return (x64_mem){base, X64_NO_INDEX, 0, disp}; }
+static inline x64_mem x64_at(int base, int32_t disp) { return (x64_mem){base, X64_NO_INDEX, 0, disp, false}; }
 static inline x64_mem x64_at_index(int base, int index, int scale, int32_t disp) {
-  return (x64_mem){base, index, scale, disp};
+  return (x64_mem){base, index, scale, disp, false};
 }
+static inline x64_mem x64_in_reg(int reg) { return (x64_mem){reg, X64_NO_INDEX, 0, 0, true}; }
 
 static inline void x64_reserve(x64_buf *b, size_t n) {
   if (b->len + n <= b->cap) return;
@@ -61,6 +66,15 @@ static inline void x64_patch32(x64_buf *b, size_t at, uint32_t v) { memcpy(b->p 
  * and a memory operand. `opcode` holds 1..3 bytes, first byte lowest. */
 static inline void x64_op_mem(x64_buf *b, uint8_t prefix, bool w, uint32_t opcode, int nopcode, int reg, x64_mem m) {
   if (prefix) x64_byte(b, prefix);
+  if (m.is_reg) {
+    /* a REX prefix even when no bit is set: byte forms then mean spl/bpl/sil/dil, not ah..bh */
+    bool byte_reg = (m.base & 7) >= 4 && !(m.base & 8);
+    uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((m.base & 8) ? 1 : 0));
+    if (rex != 0x40 || byte_reg) x64_byte(b, rex);
+    for (int i = 0; i < nopcode; i++) x64_byte(b, (uint8_t)(opcode >> (8 * i)));
+    x64_byte(b, (uint8_t)(0xC0 | (reg & 7) << 3 | (m.base & 7)));
+    return;
+  }
   int index = m.index == X64_NO_INDEX ? 0 : m.index;
   uint8_t rex = (uint8_t)(0x40 | (w ? 8 : 0) | ((reg & 8) ? 4 : 0) | ((index & 8) ? 2 : 0) | ((m.base & 8) ? 1 : 0));
   if (rex != 0x40) x64_byte(b, rex);
@@ -252,18 +266,23 @@ static inline void x64_rep_movsq(x64_buf *b) {
   x64_byte(b, 0xA5);
 }
 
-/* SSE2 scalar floating point: prefix F2 = double, F3 = single. */
+/* SSE2 scalar floating point: prefix F2 = double, F3 = single. Forms whose r/m would be an xmm
+ * register take memory only (x64_op_xmm_mem); the *_rr forms take xmm registers. */
+static inline void x64_op_xmm_mem(x64_buf *b, uint8_t prefix, bool w, uint32_t opcode, int nopcode, int reg, x64_mem m) {
+  if (m.is_reg) abort(); /* a general register is no xmm operand */
+  x64_op_mem(b, prefix, w, opcode, nopcode, reg, m);
+}
 #define SSE_F64 0xF2
 #define SSE_F32 0xF3
 enum { SSE_SQRT = 0x51, SSE_ADD = 0x58, SSE_MUL = 0x59, SSE_SUB = 0x5C, SSE_DIV = 0x5E };
-static inline void x64_sse_load(x64_buf *b, uint8_t kind, int xmm, x64_mem m) { x64_op_mem(b, kind, false, 0x100F, 2, xmm, m); }
-static inline void x64_sse_store(x64_buf *b, uint8_t kind, x64_mem m, int xmm) { x64_op_mem(b, kind, false, 0x110F, 2, xmm, m); }
+static inline void x64_sse_load(x64_buf *b, uint8_t kind, int xmm, x64_mem m) { x64_op_xmm_mem(b, kind, false, 0x100F, 2, xmm, m); }
+static inline void x64_sse_store(x64_buf *b, uint8_t kind, x64_mem m, int xmm) { x64_op_xmm_mem(b, kind, false, 0x110F, 2, xmm, m); }
 static inline void x64_sse_op_mem(x64_buf *b, uint8_t kind, int op, int xmm, x64_mem m) {
-  x64_op_mem(b, kind, false, 0x000F | (uint32_t)op << 8, 2, xmm, m);
+  x64_op_xmm_mem(b, kind, false, 0x000F | (uint32_t)op << 8, 2, xmm, m);
 }
 /* ucomisd / ucomiss xmm, [m] */
 static inline void x64_ucomi_mem(x64_buf *b, bool f64, int xmm, x64_mem m) {
-  x64_op_mem(b, f64 ? 0x66 : 0, false, 0x2E0F, 2, xmm, m);
+  x64_op_xmm_mem(b, f64 ? 0x66 : 0, false, 0x2E0F, 2, xmm, m);
 }
 /* cvtsi2sd / cvtsi2ss xmm, r/m32|64 */
 static inline void x64_cvt_int_mem(x64_buf *b, uint8_t kind, bool w, int xmm, x64_mem m) {
@@ -274,14 +293,24 @@ static inline void x64_cvt_int_reg(x64_buf *b, uint8_t kind, bool w, int xmm, in
 }
 /* cvttsd2si / cvttss2si r32|64, [m] */
 static inline void x64_cvtt_mem(x64_buf *b, uint8_t kind, bool w, int reg, x64_mem m) {
-  x64_op_mem(b, kind, w, 0x2C0F, 2, reg, m);
+  x64_op_xmm_mem(b, kind, w, 0x2C0F, 2, reg, m);
 }
 /* cvtss2sd (kind F3) / cvtsd2ss (kind F2) xmm, [m] */
 static inline void x64_cvt_float_mem(x64_buf *b, uint8_t kind, int xmm, x64_mem m) {
-  x64_op_mem(b, kind, false, 0x5A0F, 2, xmm, m);
+  x64_op_xmm_mem(b, kind, false, 0x5A0F, 2, xmm, m);
 }
 /* movd r32, xmm (zero-extends into the 64-bit register) */
 static inline void x64_movd_from_xmm(x64_buf *b, int reg, int xmm) { x64_op_reg(b, 0x66, false, 0x7E0F, 2, xmm, reg); }
+/* movq xmm, r64 and movq r64, xmm */
+static inline void x64_movq_to_xmm(x64_buf *b, int xmm, int reg) { x64_op_reg(b, 0x66, true, 0x6E0F, 2, xmm, reg); }
+static inline void x64_movq_from_xmm(x64_buf *b, int reg, int xmm) { x64_op_reg(b, 0x66, true, 0x7E0F, 2, xmm, reg); }
+/* The register forms: op xmm, xmm2 / ucomis xmm, xmm2 / cvtt r, xmm / cvt xmm, xmm2 */
+static inline void x64_sse_op_rr(x64_buf *b, uint8_t kind, int op, int xmm, int xmm2) {
+  x64_op_reg(b, kind, false, 0x000F | (uint32_t)op << 8, 2, xmm, xmm2);
+}
+static inline void x64_ucomi_rr(x64_buf *b, bool f64, int xmm, int xmm2) { x64_op_reg(b, f64 ? 0x66 : 0, false, 0x2E0F, 2, xmm, xmm2); }
+static inline void x64_cvtt_rr(x64_buf *b, uint8_t kind, bool w, int reg, int xmm) { x64_op_reg(b, kind, w, 0x2C0F, 2, reg, xmm); }
+static inline void x64_cvt_float_rr(x64_buf *b, uint8_t kind, int xmm, int xmm2) { x64_op_reg(b, kind, false, 0x5A0F, 2, xmm, xmm2); }
 static inline void x64_xorps(x64_buf *b, int dst, int src) { x64_op_reg(b, 0, false, 0x570F, 2, dst, src); }
 
 #endif

@@ -1,0 +1,82 @@
+/* The function's branch targets and loop heads, and an f64 result carried to the next
+ * instruction in xmm0: a template that leaves the f64 it
+ * wrote to slot s in xmm0 says so, and the next instruction, when it reads slot s into xmm0
+ * first, skips the load (from the frame, or the movq from a general register a cached slot
+ * costs). Only between neighbours, and never into a branch target: the words some branch
+ * targets are found before translation, and a branch to an unmarked word fails the function's
+ * translation rather than run with a wrong xmm0. */
+#include "native_internal.h"
+
+#include <string.h>
+
+#if WASM_NATIVE
+
+static void mark(wasm_native_builder *nb, uint32_t target) {
+  if (target < nb->f->code_len) nb->label[target] |= LABEL_TARGET;
+}
+/* A loop back-edge's target: the loop checks the interrupt flag there. */
+static void mark_back(wasm_native_builder *nb, uint32_t target) {
+  if (target < nb->f->code_len) nb->label[target] |= LABEL_TARGET | LABEL_LOOP_HEAD;
+}
+
+void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops) {
+  size_t n = (size_t)nb->f->code_len + 1;
+  if (nb->label_cap < n) {
+    nb->label_cap = n;
+    nb->label = wr_realloc(nb->label, n);
+  }
+  memset(nb->label, 0, n);
+  nb->label_missed = false;
+  nb->xmm0_slot = nb->xmm0_next = NO_POS;
+  for (size_t i = 0; i < nops; i++) {
+    uint32_t pc = op_starts[i];
+    const uint32_t *ins = nb->code + pc;
+    switch ((enum wasm_iop)ins[0]) {
+    case WASM_IOP_br: mark(nb, target_of(nb, pc, 1)); break;
+    case WASM_IOP_br_back: mark_back(nb, target_of(nb, pc, 1)); break;
+    case WASM_IOP_br_if:
+    case WASM_IOP_br_unless:
+    case WASM_IOP_br_if64:
+    case WASM_IOP_br_unless64: mark(nb, target_of(nb, pc, 2)); break;
+    case WASM_IOP_br_if_back:
+    case WASM_IOP_br_unless_back:
+    case WASM_IOP_br_unless_back64: mark_back(nb, target_of(nb, pc, 2)); break;
+#define FUSED(name, cc)                                                  \
+  case WASM_IOP_br_if_##name:                                            \
+  case WASM_IOP_br_unless_##name:                                        \
+  case WASM_IOP_br_if_i64_##name:                                        \
+  case WASM_IOP_br_unless_i64_##name: mark(nb, target_of(nb, pc, 3)); break; \
+  case WASM_IOP_br_if_back_##name:                                       \
+  case WASM_IOP_br_if_back_i64_##name: mark_back(nb, target_of(nb, pc, 3)); break; \
+  case WASM_IOP_i32_add_br_if_back_##name: mark_back(nb, target_of(nb, pc, 6)); break;
+      CMP_CCS(FUSED)
+#undef FUSED
+    case WASM_IOP_br_table:
+      for (uint32_t k = 0; k < ins[2]; k++) mark(nb, target_of(nb, pc, 3 + k));
+      break;
+    default: break;
+    }
+  }
+}
+
+void native_check_label(wasm_native_builder *nb, uint32_t target) {
+  if (target >= nb->f->code_len || !nb->label[target]) nb->label_missed = true;
+}
+
+bool native_loop_head(const wasm_native_builder *nb, uint32_t pc) {
+  return pc < nb->f->code_len && (nb->label[pc] & LABEL_LOOP_HEAD);
+}
+
+void native_chain_begin(wasm_native_builder *nb, uint32_t pc) {
+  nb->xmm0_slot = nb->label[pc] ? NO_POS : nb->xmm0_next;
+  nb->xmm0_next = NO_POS;
+}
+
+void native_chain_f64_result(wasm_native_builder *nb, uint32_t s) { nb->xmm0_next = s; }
+
+void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s) {
+  if (nb->xmm0_slot != s) load_float(nb, SSE_F64, XMM0, s);
+  nb->xmm0_slot = NO_POS;
+}
+
+#endif

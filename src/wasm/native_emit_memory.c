@@ -1,0 +1,185 @@
+/* Native templates of linear memory accesses: loads and stores of memory 0 (guarded, so
+ * no bounds check: r12 + the zero-extended address + offset), with the fused address forms. */
+#include "native_internal.h"
+
+#if WASM_NATIVE
+
+/* The effective address rax (a zero-extended i32) + offset, as a memory operand; `scratch`
+ * holds a large offset. */
+static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) {
+  if (offset <= INT32_MAX) return x64_at_index(R12, RAX, 0, (int32_t)offset);
+  x64_mov_imm32(&nb->b, scratch, offset);
+  x64_alu_rr(&nb->b, true, ALU_ADD, RAX, scratch);
+  return x64_at_index(R12, RAX, 0, 0);
+}
+/* r = slot a + (slot x << slot s) (i32), s usually a constant: then one lea. */
+static void scaled32(wasm_native_builder *nb, int r, uint32_t a, uint32_t x, uint32_t s) {
+  x64_buf *b = &nb->b;
+  uint64_t shift;
+  if (const_slot(nb, s, &shift) && (shift & 31) <= 3) {
+    int rx = native_value_reg(nb, x, false, RAX);
+    int ra = native_value_reg(nb, a, false, RCX);
+    x64_lea(b, false, r, x64_at_index(ra, rx, (int)(shift & 31), 0)); /* the low 32 bits, zero-extended */
+    return;
+  }
+  x64_load32(b, RAX, slot(nb, x));
+  x64_load32(b, RCX, slot(nb, s));
+  x64_shift_cl(b, false, SH_SHL, RAX);
+  x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, a));
+  if (r != RAX) x64_mov_rr(b, true, r, RAX);
+}
+
+enum load_kind { LD32, LD64, LD_S8_32, LD_U8, LD_S16_32, LD_U16, LD_S8_64, LD_S16_64, LD_S32_64 };
+static void load_from(wasm_native_builder *nb, enum load_kind kind, int r, x64_mem m) {
+  x64_buf *b = &nb->b;
+  switch (kind) {
+  case LD32: x64_load32(b, r, m); break;
+  case LD64: x64_load64(b, r, m); break;
+  case LD_S8_32: x64_load_s8(b, false, r, m); break;
+  case LD_U8: x64_load_u8(b, r, m); break;
+  case LD_S16_32: x64_load_s16(b, false, r, m); break;
+  case LD_U16: x64_load_u16(b, r, m); break;
+  case LD_S8_64: x64_load_s8(b, true, r, m); break;
+  case LD_S16_64: x64_load_s16(b, true, r, m); break;
+  case LD_S32_64: x64_load_s32(b, r, m); break;
+  }
+}
+/* slot dst = the value at m, loaded straight into dst's register when it has one */
+static void load_to_slot(wasm_native_builder *nb, enum load_kind kind, uint32_t dst, x64_mem m) {
+  int r = native_result_reg(nb, dst, -1);
+  load_from(nb, kind, r, m);
+  native_set_result(nb, dst, r);
+}
+/* Stores `bytes` of slot s at the address in rax + offset: from s's register when it has one
+ * a store of that width can name (a byte store without REX would mean ah..bh for 4..7). */
+static void store_value_at(wasm_native_builder *nb, int bytes, uint32_t s, uint32_t offset) {
+  x64_buf *b = &nb->b;
+  int v = native_value_reg(nb, s, true, RCX);
+  if (bytes == 1 && v >= 4 && v < 8) {
+    x64_mov_rr(b, true, RCX, v);
+    v = RCX;
+  }
+  x64_mem m = effective(nb, offset, RDX);
+  switch (bytes) {
+  case 1: x64_store8(b, m, v); break;
+  case 2: x64_store16(b, m, v); break;
+  case 4: x64_store32(b, m, v); break;
+  default: x64_store64(b, m, v); break;
+  }
+}
+
+/* Loads, stores, the f64 arithmetic on memory operands and address arithmetic. */
+bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
+  x64_buf *b = &nb->b;
+  const uint32_t *ins = nb->code + pc;
+  switch ((enum wasm_iop)ins[0]) {
+#define LOAD(name, kind)                                 \
+  case WASM_IOP_##name:                                  \
+    x64_load32(b, RAX, slot(nb, ins[2]));                    \
+    load_to_slot(nb, kind, ins[1], effective(nb, ins[3], RCX)); \
+    return true;
+    LOAD(i32_load, LD32)
+    LOAD(i64_load, LD64)
+    LOAD(f32_load, LD32)
+    LOAD(f64_load, LD64)
+    LOAD(i32_load8_s, LD_S8_32)
+    LOAD(i32_load8_u, LD_U8)
+    LOAD(i32_load16_s, LD_S16_32)
+    LOAD(i32_load16_u, LD_U16)
+    LOAD(i64_load8_s, LD_S8_64)
+    LOAD(i64_load8_u, LD_U8)
+    LOAD(i64_load16_s, LD_S16_64)
+    LOAD(i64_load16_u, LD_U16)
+    LOAD(i64_load32_s, LD_S32_64)
+    LOAD(i64_load32_u, LD32)
+#undef LOAD
+#define LOAD_ADD(name, kind)                             \
+  case WASM_IOP_##name:                                  \
+    sum32(nb, ins[2], ins[3]);                           \
+    load_to_slot(nb, kind, ins[1], effective(nb, ins[4], RCX)); \
+    return true;
+    LOAD_ADD(i32_load_add, LD32)
+    LOAD_ADD(i64_load_add, LD64)
+    LOAD_ADD(i32_load8_u_add, LD_U8)
+#undef LOAD_ADD
+  case WASM_IOP_i32_load_add_shl:
+  case WASM_IOP_i64_load_add_shl:
+    scaled32(nb, RAX, ins[2], ins[3], ins[4]);
+    load_to_slot(nb, ins[0] == WASM_IOP_i32_load_add_shl ? LD32 : LD64, ins[1], effective(nb, ins[5], RCX));
+    return true;
+#define STORE(name, bytes)                               \
+  case WASM_IOP_##name:                                  \
+    x64_load32(b, RAX, slot(nb, ins[1]));                    \
+    store_value_at(nb, bytes, ins[2], ins[3]);           \
+    return true;
+    STORE(i32_store, 4)
+    STORE(i64_store, 8)
+    STORE(f32_store, 4)
+    STORE(f64_store, 8)
+    STORE(i32_store8, 1)
+    STORE(i32_store16, 2)
+    STORE(i64_store8, 1)
+    STORE(i64_store16, 2)
+    STORE(i64_store32, 4)
+#undef STORE
+#define STORE_ADD(name, bytes)                           \
+  case WASM_IOP_##name:                                  \
+    sum32(nb, ins[1], ins[2]);                           \
+    store_value_at(nb, bytes, ins[3], ins[4]);           \
+    return true;
+    STORE_ADD(i32_store_add, 4)
+    STORE_ADD(i64_store_add, 8)
+    STORE_ADD(i32_store8_add, 1)
+#undef STORE_ADD
+  case WASM_IOP_i32_store_add_shl:
+  case WASM_IOP_i64_store_add_shl:
+    scaled32(nb, RAX, ins[1], ins[2], ins[3]);
+    store_value_at(nb, ins[0] == WASM_IOP_i32_store_add_shl ? 4 : 8, ins[4], ins[5]);
+    return true;
+  case WASM_IOP_f64_add_mem:
+  case WASM_IOP_f64_sub_mem:
+  case WASM_IOP_f64_mul_mem:
+  case WASM_IOP_f64_add_mem_add:
+  case WASM_IOP_f64_sub_mem_add:
+  case WASM_IOP_f64_mul_mem_add: {
+    enum wasm_iop op = ins[0];
+    int sse = (op == WASM_IOP_f64_add_mem || op == WASM_IOP_f64_add_mem_add)   ? SSE_ADD
+              : (op == WASM_IOP_f64_sub_mem || op == WASM_IOP_f64_sub_mem_add) ? SSE_SUB
+                                                                               : SSE_MUL;
+    bool at_sum = op == WASM_IOP_f64_add_mem_add || op == WASM_IOP_f64_sub_mem_add || op == WASM_IOP_f64_mul_mem_add;
+    if (at_sum) sum32(nb, ins[3], ins[4]);
+    else x64_load32(b, RAX, slot(nb, ins[3]));
+    native_load_f64_xmm0(nb, ins[2]);
+    x64_sse_op_mem(b, SSE_F64, sse, XMM0, effective(nb, ins[at_sum ? 5 : 4], RCX));
+    store_f64(nb, ins[1], XMM0);
+    native_chain_f64_result(nb, ins[1]);
+    return true;
+  }
+  case WASM_IOP_f64_add_to_mem:
+  case WASM_IOP_f64_sub_to_mem:
+  case WASM_IOP_f64_mul_to_mem: {
+    enum wasm_iop op = ins[0];
+    int sse = op == WASM_IOP_f64_add_to_mem ? SSE_ADD : op == WASM_IOP_f64_sub_to_mem ? SSE_SUB : SSE_MUL;
+    x64_load32(b, RAX, slot(nb, ins[1]));
+    x64_mem m = effective(nb, ins[3], RCX);
+    native_load_f64_xmm0(nb, ins[2]);
+    x64_sse_op_mem(b, SSE_F64, sse, XMM0, m);
+    x64_sse_store(b, SSE_F64, m, XMM0);
+    return true;
+  }
+  case WASM_IOP_i32_add3:
+    sum32(nb, ins[2], ins[3]);
+    native_alu_slot(nb, false, ALU_ADD, RAX, ins[4]);
+    native_set_result(nb, ins[1], RAX);
+    return true;
+  case WASM_IOP_i32_add_shl: {
+    int r = native_result_reg(nb, ins[1], -1);
+    scaled32(nb, r, ins[2], ins[3], ins[4]);
+    native_set_result(nb, ins[1], r);
+    return true;
+  }
+  default: return false;
+  }
+}
+
+#endif

@@ -1,0 +1,259 @@
+/* What the native tier's files (native*.c) share: the builder, the context native code reads
+ * from r13, the frame operands, and the emitters one file offers the others. */
+#ifndef WARREN_WASM_NATIVE_INTERNAL_H
+#define WARREN_WASM_NATIVE_INTERNAL_H
+
+#include <stddef.h>
+
+#include "code_arena.h"
+#include "compile.h"
+#include "native.h"
+
+/* -DWARREN_NO_NATIVE builds the interpreter alone. */
+#if defined(__x86_64__) && WASM_GUARDED_MEMORY && (defined(__GNUC__) || defined(__clang__)) && \
+    !defined(WARREN_NO_NATIVE)
+#define WASM_NATIVE 1
+#else
+#define WASM_NATIVE 0
+#endif
+
+#if WASM_NATIVE
+
+#include "x64.h"
+
+/* What a native call needs at hand, addressed from r13. */
+typedef struct native_ctx {
+  uint8_t *mem_base; /* memory 0's; a guarded memory grows in place, so it never moves */
+  wasm_instance *inst;
+  wasm_global **globals;
+  wasm_table **tables;
+  wasm_func **funcs;
+  const wasm_functype *const *types;
+  wasm_slot *stack_end;
+  uintptr_t native_limit; /* rsp may not go below */
+  void *entry_rsp;        /* for unwinding a trap */
+  atomic_int *interrupt;
+  wasm_store *store;
+  wasm_exec_stack *xs;
+  wasm_trap *trap; /* a trap object from a call out (host function, other instance) */
+} native_ctx;
+
+#define CX(field) x64_at(R13, (int32_t)offsetof(native_ctx, field))
+
+typedef uint32_t (*native_enter_fn)(wasm_slot *fp, native_ctx *cx, const void *code);
+
+struct wasm_native_code {
+  uint8_t *base;
+  size_t size;
+  native_enter_fn enter;
+  /* Lazy translation: entries[i] is defined function i's code once translated, else its stub that
+   * translates it (native code reads it with a plain load; C with atomics). */
+  _Atomic(const void *) *entries;
+  const uint8_t **translate_stubs; /* the initial entries */
+  uint32_t nfuncs;
+  wasm_code_arena *arena; /* where translated functions go */
+};
+
+enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
+
+/* How many locals a function keeps in registers at most (native_regalloc.c). */
+#define NATIVE_CACHE_REGS 8
+
+typedef struct fixup {
+  size_t at;       /* the rel32 to patch */
+  size_t rel_base; /* it is relative to this buffer position */
+  uint32_t target; /* a word index (branches) or a defined function (calls) */
+} fixup;
+
+/* An interrupt check of the function being translated, whose slow path is emitted after it. */
+typedef struct interrupt_check {
+  size_t jcc_at;    /* the rel32 of its branch to the slow path */
+  size_t resume_at; /* where the guest goes on */
+} interrupt_check;
+
+struct wasm_native_builder {
+  x64_buf b;
+  const wasm_module *module;
+  size_t exit_at, propagate_at, trap_at[TRAP_KINDS];
+  size_t *func_at; /* per defined function (eager translation only) */
+  size_t last_func_at;
+  /* Lazy translation: calls between defined functions go through this code's entries */
+  const struct wasm_native_code *lazy;
+  WR_VEC(fixup) calls;
+  /* per function */
+  const wasm_compiled_func *f;
+  const uint32_t *code;
+  uint32_t *native_at; /* word index -> buffer position of the instruction starting there */
+  size_t native_cap;
+  WR_VEC(fixup) branches;
+  WR_VEC(interrupt_check) interrupt_checks;
+  /* Slots kept in registers (native_regalloc.c): local_reg[s] is the register of slot s (a
+   * local or an operand-stack slot), or -1 when it lives in the frame; cached_slot[i] /
+   * cached_reg[i] list them. */
+  int8_t *local_reg;
+  size_t local_reg_cap;
+  uint32_t ncached;
+  uint32_t cached_slot[NATIVE_CACHE_REGS];
+  int cached_reg[NATIVE_CACHE_REGS];
+  /* An f64 result carried in xmm0 to the next instruction (native_chain.c): label[w] marks
+   * the words a branch targets; xmm0_slot is the slot whose f64 xmm0 holds as the current
+   * instruction starts, xmm0_next the one the current instruction leaves there. */
+  uint8_t *label;
+  size_t label_cap;
+  uint32_t xmm0_slot, xmm0_next;
+  bool label_missed; /* a branch to an unmarked word: the function is not translated */
+};
+
+#define NO_POS UINT32_MAX
+
+/* ---- operands ---- */
+
+/* Slot s in the frame, whether or not a register holds it (addresses, spills, calls). */
+static inline x64_mem frame_at(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
+/* The register that holds slot s, or -1 when it lives in the frame. */
+static inline int cached_reg(const wasm_native_builder *nb, uint32_t s) {
+  return s < nb->f->frame_slots ? nb->local_reg[s] : -1;
+}
+/* Slot s as a template operand: its register when it has one, else the frame. Every template
+ * reads and writes slots through this, so a local kept in a register needs no other change. */
+static inline x64_mem slot(const wasm_native_builder *nb, uint32_t s) {
+  int reg = cached_reg(nb, s);
+  return reg >= 0 ? x64_in_reg(reg) : frame_at(s);
+}
+
+/* The value of a slot of the function's constant pool, known at translation time. */
+static inline bool const_slot(const wasm_native_builder *nb, uint32_t s, uint64_t *value) {
+  const wasm_compiled_func *f = nb->f;
+  if (s < f->nlocal_slots || s >= f->nparam_slots + f->init_len) return false;
+  *value = f->init[s - f->nparam_slots];
+  return true;
+}
+
+static inline void jump_to_trap(wasm_native_builder *nb, int cc, wasm_trap_kind kind) {
+  x64_jcc_to(&nb->b, cc, nb->trap_at[kind]);
+}
+
+/* The target of the branch whose distance is in word k of the instruction at `pc`. */
+static inline uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uint32_t k) {
+  return (uint32_t)((int64_t)pc + k + (int32_t)nb->code[pc + k]);
+}
+
+/* ---- operand forms (native_operands.c) ---- */
+
+/* Slot s as an imm32 when it is a constant that one fits (w: sign-extended to 64 bits). */
+bool native_imm(const wasm_native_builder *nb, uint32_t s, bool w, int32_t *imm);
+/* A register holding slot s: its own when cached, else `scratch` loaded (w: 64 bits). */
+int native_value_reg(wasm_native_builder *nb, uint32_t s, bool w, int scratch);
+/* The register to compute slot dst's value in: its own when cached, unless that is
+ * `read_after`, an operand's register still read once the result is being written; else rax. */
+int native_result_reg(const wasm_native_builder *nb, uint32_t dst, int read_after);
+/* Slot dst = register r (nothing when r is dst's own register). */
+void native_set_result(wasm_native_builder *nb, uint32_t dst, int r);
+/* r = r `alu` slot s: an immediate when s is a constant that fits. */
+void native_alu_slot(wasm_native_builder *nb, bool w, int alu, int r, uint32_t s);
+/* r = slot s (64 bits), nothing when r is s's own register. */
+void native_load_into(wasm_native_builder *nb, int r, uint32_t s);
+/* Slot dst = slot a + slot b (i32). */
+void native_add32_to(wasm_native_builder *nb, uint32_t dst, uint32_t a, uint32_t b_slot);
+
+/* eax = slot a + slot b (i32) */
+static inline void sum32(wasm_native_builder *nb, uint32_t a, uint32_t b_slot) {
+  int32_t imm;
+  int ra = cached_reg(nb, a);
+  if (ra >= 0 && native_imm(nb, b_slot, false, &imm)) {
+    x64_lea(&nb->b, false, RAX, x64_at(ra, imm));
+    return;
+  }
+  x64_load32(&nb->b, RAX, slot(nb, a));
+  native_alu_slot(nb, false, ALU_ADD, RAX, b_slot);
+}
+
+/* ---- float operands: SSE forms take an xmm register or memory, not a general register ---- */
+
+/* xmm = the float in slot s (f32: the low bits) */
+static inline void load_float(wasm_native_builder *nb, uint8_t kind, int xmm, uint32_t s) {
+  int reg = cached_reg(nb, s);
+  if (reg >= 0) x64_movq_to_xmm(&nb->b, xmm, reg);
+  else x64_sse_load(&nb->b, kind, xmm, frame_at(s));
+}
+/* slot s = the f64 in xmm */
+static inline void store_f64(wasm_native_builder *nb, uint32_t s, int xmm) {
+  int reg = cached_reg(nb, s);
+  if (reg >= 0) x64_movq_from_xmm(&nb->b, reg, xmm);
+  else x64_sse_store(&nb->b, SSE_F64, frame_at(s), xmm);
+}
+/* The xmm operand for slot s: xmm1 loaded from its register, or -1 to use the frame. */
+static inline int float_operand_reg(wasm_native_builder *nb, uint32_t s) {
+  int reg = cached_reg(nb, s);
+  if (reg < 0) return -1;
+  x64_movq_to_xmm(&nb->b, XMM1, reg);
+  return XMM1;
+}
+
+/* ---- locals in registers (native_regalloc.c) ---- */
+
+/* Chooses the slots of function def_index to keep in registers: the most used scalar locals
+ * and operand-stack slots, uses weighted by loop depth. */
+void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                                 size_t nops);
+/* Writes the cached locals below slot `below` to the frame (before anything else reads it). */
+void native_spill_cached(wasm_native_builder *nb, uint32_t below);
+/* Reads every cached local from the frame (after anything else may have written it or the
+ * registers: calls out, interpreter steps, native calls). */
+void native_reload_cached(wasm_native_builder *nb);
+/* The cached locals' values on entry: parameters from the frame, other locals their initial value. */
+void native_load_cached_on_entry(wasm_native_builder *nb);
+
+/* ---- f64 results carried in xmm0 (native_chain.c) ---- */
+
+enum { LABEL_TARGET = 1, LABEL_LOOP_HEAD = 2 }; /* bits of wasm_native_builder.label */
+/* Marks the function's branch targets and loop heads (before translating it). */
+void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops);
+/* Every branch emitted names its target here: one not marked fails the translation. */
+void native_check_label(wasm_native_builder *nb, uint32_t target);
+/* Whether word pc is a loop back-edge's target: the loop's interrupt check goes there. */
+bool native_loop_head(const wasm_native_builder *nb, uint32_t pc);
+/* At the start of the instruction at `pc`. */
+void native_chain_begin(wasm_native_builder *nb, uint32_t pc);
+/* The instruction being translated ends with slot s's f64 in xmm0. */
+void native_chain_f64_result(wasm_native_builder *nb, uint32_t s);
+/* xmm0 = slot s's f64: nothing when the previous instruction left it there. The first use of
+ * xmm0 of the template that calls it. */
+void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s);
+
+/* ---- control (native.c) ---- */
+
+/* A branch to word `target` of the function; `cc` < 0 for an unconditional jump. */
+void native_branch(wasm_native_builder *nb, int cc, uint32_t target);
+/* A loop's back-edge: a plain branch to a loop head (which checks the interrupt flag), else one
+ * that checks the flag when taken. */
+void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target);
+/* Function entry and loop heads: one compare and a branch not taken while the flag is clear. */
+void native_emit_interrupt_check(wasm_native_builder *nb);
+/* The out-of-line slow paths of the function's interrupt checks, after its body. */
+void native_emit_interrupt_stubs(wasm_native_builder *nb);
+/* The instruction at `pc` run by the interpreter. */
+void native_emit_step(wasm_native_builder *nb, uint32_t pc);
+/* Translates the instruction at word `pc`; false when it has no template (the caller then
+ * steps it). */
+bool native_emit_op(wasm_native_builder *nb, uint32_t pc);
+
+/* ---- templates by instruction family: each false when `pc` is not of its family ---- */
+
+bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc);   /* native_calls.c */
+bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc); /* native_emit_memory.c */
+bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc);    /* native_emit_int.c */
+bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc);  /* native_emit_float.c */
+
+/* ---- modules (native_module.c) ---- */
+
+/* The entry (C ABI: fp, cx, code), the exit every trap unwinds to, and one stub per trap kind. */
+void native_emit_entry_and_traps(wasm_native_builder *nb);
+
+#define CMP_CCS(M)                                                                              \
+  M(eq, CC_E) M(ne, CC_NE) M(lt_s, CC_L) M(lt_u, CC_B) M(gt_s, CC_G) M(gt_u, CC_A) M(le_s, CC_LE) \
+  M(le_u, CC_BE) M(ge_s, CC_GE) M(ge_u, CC_AE)
+
+#endif /* WASM_NATIVE */
+
+#endif

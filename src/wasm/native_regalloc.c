@@ -1,0 +1,231 @@
+/* Slots in registers: per function, the slots used most (scalar locals: i32, i64, f32, f64;
+ * and operand-stack slots no vector instruction names), each use weighted by the depth of the
+ * loops around it, live in registers the templates do not use (r15, rbp, r8..r11, rsi, rdi)
+ * for the whole function instead of in the frame. Templates reach every slot through slot(),
+ * which names the register of a cached slot, so only what reads or writes the frame behind the
+ * templates' backs needs care: interpreter steps, calls (native ones too: the callee uses the
+ * same registers, and its arguments are operand-stack slots), returns and tail calls, and the
+ * interrupt hook. Those store the cached slots to the frame before and reload them after (a
+ * reload after a call also fills dead operand-stack slots with the callee's leftovers: no
+ * value above the call's arguments is live across it). */
+#include "native_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if WASM_NATIVE
+
+static const int cache_regs[NATIVE_CACHE_REGS] = {R15, RBP, R8, R9, R10, R11, RSI, RDI};
+
+/* Loops nest at most this deep for the weights (8^depth): deeper ones count as this deep. */
+#define MAX_WEIGHT_DEPTH 6
+/* A local used fewer times than this (weighted) stays in the frame: loading it on entry and
+ * saving it around calls would cost more than it saves. */
+#define MIN_CACHE_WEIGHT 4
+
+/* The word index of the target of the loop back-edge at `pc`, or NO_POS when it is none. */
+static uint32_t back_edge_target(const wasm_native_builder *nb, uint32_t pc) {
+  switch ((enum wasm_iop)nb->code[pc]) {
+  case WASM_IOP_br_back: return target_of(nb, pc, 1);
+  case WASM_IOP_br_if_back:
+  case WASM_IOP_br_unless_back:
+  case WASM_IOP_br_unless_back64: return target_of(nb, pc, 2);
+#define BACK(name, cc) \
+  case WASM_IOP_br_if_back_##name: \
+  case WASM_IOP_br_if_back_i64_##name: return target_of(nb, pc, 3); \
+  case WASM_IOP_i32_add_br_if_back_##name: return target_of(nb, pc, 6);
+    CMP_CCS(BACK)
+#undef BACK
+  default: return NO_POS;
+  }
+}
+
+static const char *op_name(uint32_t op) {
+  switch ((enum wasm_iop)op) {
+#define X(n) \
+  case WASM_IOP_##n: return #n;
+#include "iops.inc"
+#undef X
+  default: return NULL;
+  }
+}
+/* Whether the instruction moves or computes v128 values: its slots (and the slot after each)
+ * stay in the frame, where vector code addresses them as 16 bytes. */
+static bool is_vector_op(uint32_t op) {
+  const char *name = op_name(op);
+  if (!name) return true;
+  static const char *const marks[] = {"v128", "128", "x16", "x8", "x4", "x2", "copy2", "select2", "global_get2", "global_set2"};
+  for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+    if (strstr(name, marks[i])) return true;
+  return false;
+}
+
+/* Which words [first, end) of the instruction at `pc` (len words) name slots, for counting
+ * uses. Approximate for instructions without a template (they are stepped, and the count only
+ * steers the choice). */
+static void slot_words(const wasm_native_builder *nb, uint32_t pc, uint32_t len, uint32_t *first, uint32_t *end) {
+  *first = 1;
+  *end = len;
+  switch ((enum wasm_iop)nb->code[pc]) {
+  case WASM_IOP_const32:
+  case WASM_IOP_const64:
+  case WASM_IOP_const128:
+  case WASM_IOP_br_if:
+  case WASM_IOP_br_unless:
+  case WASM_IOP_br_if_back:
+  case WASM_IOP_br_unless_back:
+  case WASM_IOP_br_if64:
+  case WASM_IOP_br_unless64:
+  case WASM_IOP_br_unless_back64:
+  case WASM_IOP_br_table:
+  case WASM_IOP_global_get: *end = 2; return;
+  case WASM_IOP_br:
+  case WASM_IOP_br_back:
+  case WASM_IOP_call:
+  case WASM_IOP_return_call:
+  case WASM_IOP_on_memory:
+  case WASM_IOP_on_memory64: *end = 1; return;
+  case WASM_IOP_call_indirect:
+  case WASM_IOP_return_call_indirect: *first = 3, *end = 4; return;
+  case WASM_IOP_global_set: *first = 2, *end = 3; return;
+#define FUSED(name, cc) \
+  case WASM_IOP_br_if_##name: \
+  case WASM_IOP_br_if_back_##name: \
+  case WASM_IOP_br_unless_##name: \
+  case WASM_IOP_br_if_i64_##name: \
+  case WASM_IOP_br_if_back_i64_##name: \
+  case WASM_IOP_br_unless_i64_##name: *end = 3; return; \
+  case WASM_IOP_i32_add_br_if_back_##name: *end = 6; return;
+    CMP_CCS(FUSED)
+#undef FUSED
+#define IMM(name) case WASM_IOP_##name##_imm:
+    WASM_IOPS_IMM(IMM)
+#undef IMM
+    *end = 3;
+    return;
+  default: break;
+  }
+  /* memory accesses end in their static offset */
+  const char *name = op_name(nb->code[pc]);
+  if (name && (strstr(name, "load") || strstr(name, "store") || strstr(name, "_mem")) && !strstr(name, "memory"))
+    *end = len - 1;
+}
+
+/* The scalar locals' slots: candidates[s] set for a local slot that may live in a register. */
+static void mark_scalar_locals(const wasm_native_builder *nb, uint32_t def_index, bool *candidates) {
+  const wasm_module *m = nb->module;
+  const wasm_func_def *def = &m->funcs[def_index];
+  const wasm_functype *type = &m->types[def->type];
+  uint32_t slot = 0, limit = nb->f->nlocal_slots;
+  const uint8_t *params = wasm_functype_params(type);
+  for (uint32_t i = 0; i < type->nparams && slot < limit; i++) {
+    uint8_t t = params[i];
+    candidates[slot] = t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64;
+    slot += wasm_type_slots(t);
+  }
+  for (uint32_t g = 0; g < def->nlocal_groups && slot < limit; g++) {
+    uint8_t t = def->local_groups[g].type;
+    bool scalar = t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64;
+    for (uint32_t i = 0; i < def->local_groups[g].count && slot < limit; i++) {
+      candidates[slot] = scalar;
+      slot += wasm_type_slots(t);
+    }
+  }
+}
+
+/* The slots that may live in a register: scalar locals, and the operand stack's slots (above
+ * the constants) that no vector instruction names. */
+static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                            size_t nops, bool *candidates) {
+  const wasm_compiled_func *f = nb->f;
+  const char *mode = getenv("WARREN_REGALLOC"); /* locals: no operand stack slots (comparisons) */
+  bool stack_slots = !(mode && strcmp(mode, "locals") == 0);
+  for (uint32_t s = f->nparam_slots + f->init_len; stack_slots && s < f->frame_slots; s++) candidates[s] = true;
+  for (size_t i = 0; i < nops; i++) {
+    uint32_t pc = op_starts[i], end = i + 1 < nops ? op_starts[i + 1] : f->code_len;
+    if (!is_vector_op(nb->code[pc])) continue;
+    for (uint32_t k = pc + 1; k < end; k++) {
+      uint32_t s = nb->code[k];
+      if (s < f->frame_slots) candidates[s] = false;
+      if (s + 1 < f->frame_slots) candidates[s + 1] = false;
+    }
+  }
+  mark_scalar_locals(nb, def_index, candidates);
+}
+
+void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                                 size_t nops) {
+  const wasm_compiled_func *f = nb->f;
+  uint32_t nlocals = f->frame_slots; /* every slot but the constants may be chosen */
+  if (nb->local_reg_cap < (size_t)nlocals + 1) {
+    nb->local_reg_cap = (size_t)nlocals + 1;
+    nb->local_reg = wr_realloc(nb->local_reg, nb->local_reg_cap);
+  }
+  memset(nb->local_reg, -1, nb->local_reg_cap);
+  nb->ncached = 0;
+  const char *mode = getenv("WARREN_REGALLOC"); /* off, or all: every scalar local used (tests) */
+  if (!nlocals || (mode && strcmp(mode, "off") == 0)) return;
+  uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
+  bool *candidates = WR_NEW_ARRAY(bool, nlocals);
+  mark_candidates(nb, def_index, op_starts, nops, candidates);
+  /* loop depth per word: each back-edge covers the words from its target to itself */
+  int32_t *depth_delta = WR_NEW_ARRAY(int32_t, (size_t)f->code_len + 1);
+  for (size_t i = 0; i < nops; i++) {
+    uint32_t pc = op_starts[i], target = back_edge_target(nb, pc);
+    if (target == NO_POS || target > pc) continue;
+    depth_delta[target]++;
+    depth_delta[pc + 1]--;
+  }
+  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals);
+  int32_t depth = 0;
+  uint32_t word = 0;
+  for (size_t i = 0; i < nops; i++) {
+    uint32_t pc = op_starts[i];
+    uint32_t len = (i + 1 < nops ? op_starts[i + 1] : f->code_len) - pc;
+    while (word <= pc) depth += depth_delta[word++];
+    int d = depth < 0 ? 0 : depth > MAX_WEIGHT_DEPTH ? MAX_WEIGHT_DEPTH : depth;
+    uint32_t first, end;
+    slot_words(nb, pc, len, &first, &end);
+    for (uint32_t k = first; k < end; k++) {
+      uint32_t s = nb->code[pc + k];
+      if (s < nlocals && candidates[s]) weight[s] += (uint64_t)1 << (3 * d);
+    }
+  }
+  /* the heaviest, in order */
+  while (nb->ncached < NATIVE_CACHE_REGS) {
+    uint32_t best = NO_POS;
+    for (uint32_t s = 0; s < nlocals; s++)
+      if (weight[s] >= min_weight && (best == NO_POS || weight[s] > weight[best])) best = s;
+    if (best == NO_POS) break;
+    weight[best] = 0;
+    nb->cached_slot[nb->ncached] = best;
+    nb->cached_reg[nb->ncached] = cache_regs[nb->ncached];
+    nb->local_reg[best] = (int8_t)cache_regs[nb->ncached];
+    nb->ncached++;
+  }
+  wr_free(weight);
+  wr_free(depth_delta);
+  wr_free(candidates);
+}
+
+void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
+  for (uint32_t i = 0; i < nb->ncached; i++)
+    if (nb->cached_slot[i] < below) x64_store64(&nb->b, frame_at(nb->cached_slot[i]), nb->cached_reg[i]);
+}
+
+void native_reload_cached(wasm_native_builder *nb) {
+  for (uint32_t i = 0; i < nb->ncached; i++) x64_load64(&nb->b, nb->cached_reg[i], frame_at(nb->cached_slot[i]));
+}
+
+void native_load_cached_on_entry(wasm_native_builder *nb) {
+  const wasm_compiled_func *f = nb->f;
+  for (uint32_t i = 0; i < nb->ncached; i++) {
+    uint32_t s = nb->cached_slot[i];
+    if (s < f->nparam_slots) x64_load64(&nb->b, nb->cached_reg[i], frame_at(s));
+    else if (s >= f->nlocal_slots) continue; /* an operand stack slot: written before it is read */
+    else if (f->init[s - f->nparam_slots] == 0) x64_alu_rr(&nb->b, false, ALU_XOR, nb->cached_reg[i], nb->cached_reg[i]);
+    else x64_mov_imm64(&nb->b, nb->cached_reg[i], f->init[s - f->nparam_slots]);
+  }
+}
+
+#endif
