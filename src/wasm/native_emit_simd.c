@@ -49,18 +49,16 @@ static bool in_frame(const wasm_native_builder *nb, uint32_t s) {
   return cached_reg(nb, s) < 0 && cached_reg(nb, s + 1) < 0;
 }
 
-/* xmm = a 16-byte constant (lo, hi), built in rax */
-static void const128(wasm_native_builder *nb, int xmm, uint64_t lo, uint64_t hi, int scratch) {
+/* xmm = a 16-byte constant, kept in the code: jumped over, then read RIP-relative */
+static void const128(wasm_native_builder *nb, int xmm, const uint8_t bytes[16]) {
   x64_buf *b = &nb->b;
-  x64_mov_imm64(b, RAX, lo);
-  x64_movq_to_xmm(b, xmm, RAX);
-  if (hi == lo) {
-    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, xmm, xmm);
-    return;
-  }
-  x64_mov_imm64(b, RAX, hi);
-  x64_movq_to_xmm(b, scratch, RAX);
-  x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, xmm, scratch);
+  size_t skip = x64_jmp8(b);
+  size_t data = b->len;
+  x64_reserve(b, 16);
+  memcpy(b->p + b->len, bytes, 16);
+  b->len += 16;
+  x64_land8(b, skip);
+  x64_movdqu_load_rip(b, xmm, data);
 }
 /* xmm = the 32-bit value in eax in every lane */
 static void splat_eax(wasm_native_builder *nb, int xmm) {
@@ -656,17 +654,14 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
     any_a |= l < 16;
     any_b |= l >= 16;
   }
-  uint64_t mask[2];
   if (any_a) {
     vload(nb, XMM0, a);
-    memcpy(mask, from_a, 16);
-    const128(nb, XMM2, mask[0], mask[1], XMM3);
+    const128(nb, XMM2, from_a);
     x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM2);
   }
   if (any_b) {
     vload(nb, XMM1, bv);
-    memcpy(mask, from_b, 16);
-    const128(nb, XMM2, mask[0], mask[1], XMM3);
+    const128(nb, XMM2, from_b);
     x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM1, XMM2);
     if (any_a) x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM1);
     else x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM0, XMM1);

@@ -375,6 +375,16 @@ static inline void x64_vec_mem(x64_buf *b, uint8_t prefix, uint32_t opcode, int 
 /* movdqu xmm, [m] / movdqu [m], xmm */
 static inline void x64_movdqu_load(x64_buf *b, int xmm, x64_mem m) { x64_vec_mem(b, 0xF3, 0x6F0F, xmm, m); }
 static inline void x64_movdqu_store(x64_buf *b, x64_mem m, int xmm) { x64_vec_mem(b, 0xF3, 0x7F0F, xmm, m); }
+/* movdqu xmm, [rip + rel32] reading the 16 bytes at buffer position `target` (data in the code) */
+static inline void x64_movdqu_load_rip(x64_buf *b, int xmm, size_t target) {
+  x64_byte(b, 0xF3);
+  if (xmm & 8) x64_byte(b, 0x44);
+  x64_byte(b, 0x0F);
+  x64_byte(b, 0x6F);
+  x64_byte(b, (uint8_t)(0x05 | (xmm & 7) << 3));
+  x64_u32(b, 0);
+  x64_link(b, b->len - 4, target);
+}
 /* movd xmm, [m32] and movq xmm, [m64]: the other lanes zeroed */
 static inline void x64_movd_load(x64_buf *b, int xmm, x64_mem m) { x64_vec_mem(b, 0x66, 0x6E0F, xmm, m); }
 static inline void x64_movq_load(x64_buf *b, int xmm, x64_mem m) { x64_vec_mem(b, 0xF3, 0x7E0F, xmm, m); }
