@@ -67,6 +67,16 @@ static void splat_eax(wasm_native_builder *nb, int xmm) {
 }
 /* xmm = every bit set */
 static void all_ones(wasm_native_builder *nb, int xmm) { x64_vec_rr(&nb->b, 0x66, VEC_PCMPEQD, xmm, xmm); }
+/* xmm = a 32-bit / 64-bit pattern in every lane */
+static void splat32(wasm_native_builder *nb, int xmm, uint32_t value) {
+  x64_mov_imm32(&nb->b, RAX, value);
+  splat_eax(nb, xmm);
+}
+static void splat64(wasm_native_builder *nb, int xmm, uint64_t value) {
+  x64_mov_imm64(&nb->b, RAX, value);
+  x64_movq_to_xmm(&nb->b, xmm, RAX);
+  x64_vec_rr(&nb->b, 0x66, VEC_PUNPCKLQDQ, xmm, xmm);
+}
 
 /* The effective address rax (a zero-extended i32) + offset in memory 0 (guarded: no bounds
  * check, as the scalar templates); `scratch` holds a large offset. */
@@ -580,7 +590,9 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
   case WASM_IOP_simd_i8x16_shl: by_xmm = VEC_PSLLW, group = VEC_SHIFT_W, kind = VEC_SH_SLL, width = 8; break;
   case WASM_IOP_simd_i8x16_shr_s: by_xmm = VEC_PSRAW, group = VEC_SHIFT_W, kind = VEC_SH_SRA, width = 8; break;
   case WASM_IOP_simd_i8x16_shr_u: by_xmm = VEC_PSRLW, group = VEC_SHIFT_W, kind = VEC_SH_SRL, width = 8; break;
-  default: return false; /* i64x2.shr_s: no SSE form */
+  /* i64 shr_s (no SSE form): ((a >>u s) ^ m) - m with m the sign bit >>u s */
+  case WASM_IOP_simd_i64x2_shr_s: by_xmm = VEC_PSRLQ, group = VEC_SHIFT_Q, kind = VEC_SH_SRL, width = 64; break;
+  default: return false;
   }
   uint32_t dst = ins[1], a = ins[2];
   if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
@@ -616,6 +628,12 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
       x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM2);
     }
     x64_vec_rr(b, 0x66, iop == WASM_IOP_simd_i8x16_shr_s ? VEC_PACKSSWB : VEC_PACKUSWB, XMM0, XMM1);
+  } else if (iop == WASM_IOP_simd_i64x2_shr_s) {
+    splat64(nb, XMM2, 0x8000000000000000u);
+    SHIFT(XMM0);
+    SHIFT(XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSUBQ, XMM0, XMM2);
   } else {
     SHIFT(XMM0);
   }
@@ -670,6 +688,235 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
   return true;
 }
 
+/* ---- operations that take a sequence: dst a b (binary) or dst a (unary) ---- */
+
+/* Float min / max as the spec: a NaN operand gives a NaN (here always the canonical one, which
+ * the spec allows), and -0 < +0. minps / maxps alone answer their second operand for NaNs and
+ * for zeros of either sign, so each runs both ways and the results are merged: for min, or-ing
+ * the two keeps -0 and NaNs; for max, the xor of the two marks a discrepancy (zeros of
+ * opposite signs, NaNs) that or and subtract turn into +0 or a NaN. NaN lanes (cmpunord) then
+ * get their payload cleared. xmm0 = a, xmm1 = b; the result in xmm0. */
+static void float_min_max(wasm_native_builder *nb, bool f64, bool max) {
+  x64_buf *b = &nb->b;
+  uint8_t p = f64 ? 0x66 : 0;
+  uint32_t op = max ? VEC_MAXP : VEC_MINP;
+  x64_vec_rr(b, p, VEC_MOVAP, XMM2, XMM1);
+  x64_vec_rr(b, p, op, XMM2, XMM0);
+  x64_vec_rr(b, p, op, XMM0, XMM1);
+  if (max) {
+    x64_vec_rr(b, p, VEC_XORP, XMM0, XMM2);
+    x64_vec_rr(b, p, VEC_ORP, XMM2, XMM0);
+    x64_vec_rr(b, p, VEC_SUBP, XMM2, XMM0);
+    x64_vec_rr_imm(b, p, VEC_CMPP, XMM0, XMM2, 3);
+  } else {
+    x64_vec_rr(b, p, VEC_ORP, XMM2, XMM0);
+    x64_vec_rr_imm(b, p, VEC_CMPP, XMM0, XMM2, 3);
+    x64_vec_rr(b, p, VEC_ORP, XMM2, XMM0);
+  }
+  /* the NaN lanes' mask shifted right past sign, exponent and quiet bit: the payload bits */
+  x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SRL, XMM0, f64 ? 13 : 10);
+  x64_vec_rr(b, p, VEC_ANDNP, XMM0, XMM2);
+}
+
+static bool emit_sequence(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  x64_buf *b = &nb->b;
+  enum wasm_iop iop = ins[0];
+  bool binary = true;
+  unsigned needs = 0;
+  switch (iop) {
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_u:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_u:
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_s:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_s: needs = HAS_SSE41; break;
+  case WASM_IOP_simd_i16x8_q15mulr_sat_s: needs = HAS_SSSE3; break;
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_u:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_u:
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_u:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_u:
+  case WASM_IOP_simd_i64x2_mul:
+  case WASM_IOP_simd_f32x4_min:
+  case WASM_IOP_simd_f32x4_max:
+  case WASM_IOP_simd_f64x2_min:
+  case WASM_IOP_simd_f64x2_max: break;
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_s:
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_u:
+  case WASM_IOP_simd_i8x16_popcnt: binary = false, needs = HAS_SSSE3; break;
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_s:
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_u:
+  case WASM_IOP_simd_i64x2_abs:
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_s:
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_s_zero:
+  case WASM_IOP_simd_f32x4_convert_i32x4_u:
+  case WASM_IOP_simd_f64x2_convert_low_i32x4_u: binary = false; break;
+  default: return false;
+  }
+  if ((needs & ~features) || !in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || (binary && !in_frame(nb, ins[3])))
+    return false;
+  vload(nb, XMM0, ins[2]);
+  if (binary) vload(nb, XMM1, ins[3]);
+  int result = XMM0;
+  switch (iop) {
+  /* widening multiplies: i8 lanes extended to i16 (the product fits), i16 products from their
+   * low and high halves, i32 products of lanes 0 and 2 after spreading the half taken */
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_u:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_u: {
+    bool high = iop == WASM_IOP_simd_i16x8_extmul_high_i8x16_s || iop == WASM_IOP_simd_i16x8_extmul_high_i8x16_u;
+    bool is_signed = iop == WASM_IOP_simd_i16x8_extmul_low_i8x16_s || iop == WASM_IOP_simd_i16x8_extmul_high_i8x16_s;
+    uint32_t extend = is_signed ? VEC_PMOVSXBW : VEC_PMOVZXBW;
+    if (high) {
+      x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM0, 8);
+      x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM1, 8);
+    }
+    x64_vec_rr(b, 0x66, extend, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, extend, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PMULLW, XMM0, XMM1);
+    break;
+  }
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_u:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_u: {
+    bool high = iop == WASM_IOP_simd_i32x4_extmul_high_i16x8_s || iop == WASM_IOP_simd_i32x4_extmul_high_i16x8_u;
+    bool is_signed = iop == WASM_IOP_simd_i32x4_extmul_low_i16x8_s || iop == WASM_IOP_simd_i32x4_extmul_high_i16x8_s;
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM2, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PMULLW, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, is_signed ? VEC_PMULHW : VEC_PMULHUW, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, high ? VEC_PUNPCKHWD : VEC_PUNPCKLWD, XMM2, XMM0);
+    result = XMM2;
+    break;
+  }
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_s:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_s:
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_u:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_u: {
+    bool high = iop == WASM_IOP_simd_i64x2_extmul_high_i32x4_s || iop == WASM_IOP_simd_i64x2_extmul_high_i32x4_u;
+    bool is_signed = iop == WASM_IOP_simd_i64x2_extmul_low_i32x4_s || iop == WASM_IOP_simd_i64x2_extmul_high_i32x4_s;
+    uint8_t spread = high ? 0xFA : 0x50; /* lanes 2,2,3,3 or 0,0,1,1 */
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, spread);
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM1, XMM1, spread);
+    x64_vec_rr(b, 0x66, is_signed ? VEC_PMULDQ : VEC_PMULUDQ, XMM0, XMM1);
+    break;
+  }
+  case WASM_IOP_simd_i64x2_mul: /* lo*lo + ((hi_a*lo_b + lo_a*hi_b) << 32), each 32x32->64 */
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM2, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRL, XMM2, 32);
+    x64_vec_rr(b, 0x66, VEC_PMULUDQ, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM3, XMM1);
+    x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRL, XMM3, 32);
+    x64_vec_rr(b, 0x66, VEC_PMULUDQ, XMM3, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PADDQ, XMM2, XMM3);
+    x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SLL, XMM2, 32);
+    x64_vec_rr(b, 0x66, VEC_PMULUDQ, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PADDQ, XMM0, XMM2);
+    break;
+  case WASM_IOP_simd_i16x8_q15mulr_sat_s:
+    /* pmulhrsw rounds as the spec; only -32768 * -32768 wraps to 0x8000 where the spec saturates */
+    x64_vec_rr(b, 0x66, VEC_PMULHRSW, XMM0, XMM1);
+    splat32(nb, XMM2, 0x80008000u);
+    x64_vec_rr(b, 0x66, VEC_PCMPEQW, XMM2, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
+    break;
+  case WASM_IOP_simd_f32x4_min: float_min_max(nb, false, false); break;
+  case WASM_IOP_simd_f32x4_max: float_min_max(nb, false, true); break;
+  case WASM_IOP_simd_f64x2_min: float_min_max(nb, true, false); break;
+  case WASM_IOP_simd_f64x2_max: float_min_max(nb, true, true); break;
+  /* pairwise sums as multiply-adds by 1 (pmaddubsw: unsigned bytes times signed ones or ones
+   * times signed bytes; no sum saturates) */
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_s:
+    splat32(nb, XMM1, 0x01010101u);
+    x64_vec_rr(b, 0x66, VEC_PMADDUBSW, XMM1, XMM0);
+    result = XMM1;
+    break;
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_u:
+    splat32(nb, XMM1, 0x01010101u);
+    x64_vec_rr(b, 0x66, VEC_PMADDUBSW, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_s:
+    splat32(nb, XMM1, 0x00010001u);
+    x64_vec_rr(b, 0x66, VEC_PMADDWD, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_u: /* as signed (x - 32768), then 65536 back */
+    splat32(nb, XMM1, 0x80008000u);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+    splat32(nb, XMM1, 0x00010001u);
+    x64_vec_rr(b, 0x66, VEC_PMADDWD, XMM0, XMM1);
+    splat32(nb, XMM1, 0x00010000u);
+    x64_vec_rr(b, 0x66, VEC_PADDD, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i8x16_popcnt: { /* each nibble's count looked up with pshufb */
+    static const uint8_t nibble_counts[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+    splat32(nb, XMM3, 0x0F0F0F0Fu);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_W, VEC_SH_SRL, XMM1, 4);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM3);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM3);
+    const128(nb, XMM2, nibble_counts);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM3, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM2, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM3, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PADDB, XMM2, XMM3);
+    result = XMM2;
+    break;
+  }
+  case WASM_IOP_simd_i64x2_abs: /* (a ^ s) - s with s each lane's sign spread over it */
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_D, VEC_SH_SRA, XMM1, 31);
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM1, XMM1, 0xF5);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PSUBQ, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_s:
+    /* NaN lanes zeroed first; cvttps2dq answers 0x80000000 out of range, which stays for
+     * negative overflow and becomes 0x7FFFFFFF where the input was not negative */
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
+    x64_vec_rr_imm(b, 0, VEC_CMPP, XMM1, XMM1, 0);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM0); /* sign bit set where the input is >= 0 */
+    x64_vec_rr(b, 0xF3, VEC_CVTTPS2DQ, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_D, VEC_SH_SRA, XMM1, 31);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_s_zero:
+    /* clamped above to INT32_MAX (NaN lanes to 0: minpd answers its second operand for a NaN);
+     * below, cvttpd2dq's 0x80000000 is INT32_MIN; the high lanes come out zero */
+    x64_vec_rr(b, 0x66, VEC_MOVAP, XMM1, XMM0);
+    x64_vec_rr_imm(b, 0x66, VEC_CMPP, XMM1, XMM1, 0);
+    splat64(nb, XMM2, 0x41DFFFFFFFC00000u); /* 2147483647.0 */
+    x64_vec_rr(b, 0x66, VEC_ANDP, XMM1, XMM2);
+    x64_vec_rr(b, 0x66, VEC_MINP, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_CVTTPD2DQ, XMM0, XMM0);
+    break;
+  case WASM_IOP_simd_f32x4_convert_i32x4_u:
+    /* low 16 bits and the rest converted exactly (the rest halved to fit a signed lane, then
+     * doubled), so the one rounding is the final add's */
+    splat32(nb, XMM1, 0x0000FFFFu);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PSUBD, XMM0, XMM1);
+    x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM1, XMM1);
+    x64_vec_shift_imm(b, VEC_SHIFT_D, VEC_SH_SRL, XMM0, 1);
+    x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM0, XMM0);
+    x64_vec_rr(b, 0, VEC_ADDP, XMM0, XMM0);
+    x64_vec_rr(b, 0, VEC_ADDP, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_f64x2_convert_low_i32x4_u: /* the double 2^52 + x, built from bits, less 2^52 */
+    splat32(nb, XMM1, 0x43300000u);
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLDQ, XMM0, XMM1);
+    splat64(nb, XMM1, 0x4330000000000000u);
+    x64_vec_rr(b, 0x66, VEC_SUBP, XMM0, XMM1);
+    break;
+  default: return false; /* not reached: the first switch admits only the cases above */
+  }
+  vstore(nb, ins[1], result);
+  return true;
+}
+
 bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
   unsigned features = simd_features();
   if (!(features & SIMD_ON)) return false;
@@ -717,7 +964,8 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
   default: break;
   }
   return emit_load(nb, ins, features) || emit_lane_access(nb, ins) || emit_lane_op(nb, ins) || emit_binary(nb, ins, features) ||
-         emit_unary(nb, ins, features) || emit_test(nb, ins, features) || emit_shift(nb, ins);
+         emit_unary(nb, ins, features) || emit_test(nb, ins, features) || emit_shift(nb, ins) ||
+         emit_sequence(nb, ins, features);
 }
 
 #endif
