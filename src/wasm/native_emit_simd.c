@@ -731,6 +731,8 @@ static bool emit_sequence(wasm_native_builder *nb, const uint32_t *ins, unsigned
   case WASM_IOP_simd_i64x2_extmul_low_i32x4_s:
   case WASM_IOP_simd_i64x2_extmul_high_i32x4_s: needs = HAS_SSE41; break;
   case WASM_IOP_simd_i16x8_q15mulr_sat_s: needs = HAS_SSSE3; break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_u:
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_u_zero: binary = false, needs = HAS_SSE41; break;
   case WASM_IOP_simd_i32x4_extmul_low_i16x8_s:
   case WASM_IOP_simd_i32x4_extmul_high_i16x8_s:
   case WASM_IOP_simd_i32x4_extmul_low_i16x8_u:
@@ -892,6 +894,35 @@ static bool emit_sequence(wasm_native_builder *nb, const uint32_t *ins, unsigned
     x64_vec_rr(b, 0x66, VEC_ANDP, XMM1, XMM2);
     x64_vec_rr(b, 0x66, VEC_MINP, XMM0, XMM1);
     x64_vec_rr(b, 0x66, VEC_CVTTPD2DQ, XMM0, XMM0);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_u:
+    /* NaN and negative lanes to 0 (maxps answers its second operand, +0, for a NaN or -0);
+     * lanes below 2^31 convert directly; above, cvttps2dq answers 0x80000000, to which the
+     * conversion of x - 2^31 (exact) is added, or 0x7FFFFFFF where x - 2^31 >= 2^31 */
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0, VEC_MAXP, XMM0, XMM1);
+    splat32(nb, XMM1, 0x4F000000u); /* 2^31 */
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM2, XMM0);
+    x64_vec_rr(b, 0, VEC_SUBP, XMM2, XMM1);
+    x64_vec_rr_imm(b, 0, VEC_CMPP, XMM1, XMM2, 2); /* 2^31 <= x - 2^31 */
+    x64_vec_rr(b, 0xF3, VEC_CVTTPS2DQ, XMM2, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PMAXSD, XMM2, XMM1);
+    x64_vec_rr(b, 0xF3, VEC_CVTTPS2DQ, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PADDD, XMM0, XMM2);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_u_zero:
+    /* clamped to [0, UINT32_MAX] (NaN to 0), truncated, then 2^52 added: the integer is then
+     * the low 32 bits of each double, which shufps gathers into lanes 0-1 over zeros */
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, VEC_MAXP, XMM0, XMM1);
+    splat64(nb, XMM2, 0x41EFFFFFFFE00000u); /* 4294967295.0 */
+    x64_vec_rr(b, 0x66, VEC_MINP, XMM0, XMM2);
+    x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 11);
+    splat64(nb, XMM2, 0x4330000000000000u); /* 2^52 */
+    x64_vec_rr(b, 0x66, VEC_ADDP, XMM0, XMM2);
+    x64_vec_rr_imm(b, 0, VEC_SHUFP, XMM0, XMM1, 0x88);
     break;
   case WASM_IOP_simd_f32x4_convert_i32x4_u:
     /* low 16 bits and the rest converted exactly (the rest halved to fit a signed lane, then

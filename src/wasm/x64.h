@@ -343,6 +343,7 @@ enum {
   /* SSE/SSE2 floating point: prefix 0 = f32x4, 66 = f64x2 */
   VEC_ADDP = 0x580F, VEC_SUBP = 0x5C0F, VEC_MULP = 0x590F, VEC_DIVP = 0x5E0F, VEC_SQRTP = 0x510F,
   VEC_MINP = 0x5D0F, VEC_MAXP = 0x5F0F, VEC_CMPP = 0xC20F, VEC_MOVMSKP = 0x500F,
+  VEC_SHUFP = 0xC60F, /* with an imm8 */
   VEC_ANDP = 0x540F, VEC_ANDNP = 0x550F, VEC_ORP = 0x560F, VEC_XORP = 0x570F, VEC_MOVAP = 0x280F,
   VEC_CVTDQ2PS = 0x5B0F,  /* prefix 0 */
   VEC_CVTDQ2PD = 0xE60F,  /* prefix F3 */
