@@ -11,8 +11,9 @@
 
 enum { N = 1 << 16, DEFAULT_ROUNDS = 5000 };
 
-static int32_t dot_i32(const int32_t *a, const int32_t *b, size_t n) {
-  int32_t sum = 0;
+/* wrapping i32 arithmetic (as wasm's), written unsigned so that overflow is defined in C */
+static uint32_t dot_i32(const uint32_t *a, const uint32_t *b, size_t n) {
+  uint32_t sum = 0;
   for (size_t i = 0; i < n; i++) sum += a[i] * b[i];
   return sum;
 }
@@ -40,7 +41,7 @@ static void blend_u16(uint16_t *dst, const uint16_t *a, const uint16_t *b, size_
 
 int main(int argc, char **argv) {
   int rounds = argc > 1 ? atoi(argv[1]) : DEFAULT_ROUNDS;
-  int32_t *ia = malloc(N * sizeof *ia), *ib = malloc(N * sizeof *ib);
+  uint32_t *ia = malloc(N * sizeof *ia), *ib = malloc(N * sizeof *ib);
   float *fx = malloc(N * sizeof *fx), *fy = malloc(N * sizeof *fy);
   uint8_t *bytes = malloc(N), *clamped = malloc(N);
   uint16_t *wa = malloc(N * sizeof *wa), *wb = malloc(N * sizeof *wb);
@@ -50,8 +51,8 @@ int main(int argc, char **argv) {
     state ^= state << 13;
     state ^= state >> 17;
     state ^= state << 5;
-    ia[i] = (int32_t)(state & 0xFFFF) - 0x8000;
-    ib[i] = (int32_t)(state >> 16) - 0x8000;
+    ia[i] = (state & 0xFFFF) - 0x8000;
+    ib[i] = (state >> 16) - 0x8000;
     fx[i] = (float)(state & 0xFFF) / 4096.0f;
     fy[i] = 0.0f;
     bytes[i] = (uint8_t)(state >> 8);
@@ -60,14 +61,14 @@ int main(int argc, char **argv) {
   }
   uint64_t checksum = 0;
   for (int r = 0; r < rounds; r++) {
-    checksum = checksum * 31 + (uint32_t)dot_i32(ia, ib, N);
+    checksum = checksum * 31 + dot_i32(ia, ib, N);
     saxpy(fy, fx, r & 1 ? 0.5f : -0.25f, N);
     checksum = checksum * 31 + count_byte(bytes, N, (uint8_t)r);
     clamp_bytes(clamped, bytes, (uint8_t)(r & 63), (uint8_t)(192 + (r & 63)), N);
     checksum = checksum * 31 + clamped[(size_t)r * 7919 % N];
     blend_u16(wa, wa, wb, N);
     checksum = checksum * 31 + wa[(size_t)r * 104729 % N];
-    ia[(size_t)r % N] ^= (int32_t)checksum; /* each round computes on new data */
+    ia[(size_t)r % N] ^= (uint32_t)checksum; /* each round computes on new data */
   }
   uint32_t fbits = 0;
   for (size_t i = 0; i < N; i += 97) {
