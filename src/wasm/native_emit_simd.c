@@ -954,13 +954,21 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
   const uint32_t *ins = nb->code + pc;
   switch ((enum wasm_iop)ins[0]) {
+  /* Vectors move in one 16-byte access: a vector written as two 8-byte halves and then read
+   * whole (by the next template) would wait for both stores to reach the cache. */
   case WASM_IOP_const128:
-  case WASM_IOP_simd_v128_const:
+  case WASM_IOP_simd_v128_const: {
     if (!in_frame(nb, ins[1])) return false;
-    x64_mov_imm64(b, RAX, (uint64_t)ins[2] | (uint64_t)ins[3] << 32);
-    x64_store64(b, frame_at(ins[1]), RAX);
-    x64_mov_imm64(b, RAX, (uint64_t)ins[4] | (uint64_t)ins[5] << 32);
-    x64_store64(b, frame_at(ins[1] + 1), RAX);
+    uint8_t bytes[16];
+    memcpy(bytes, ins + 2, 16);
+    const128(nb, XMM0, bytes);
+    vstore(nb, ins[1], XMM0);
+    return true;
+  }
+  case WASM_IOP_copy2: /* dst src, a v128 */
+    if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2])) return false;
+    vload(nb, XMM0, ins[2]);
+    vstore(nb, ins[1], XMM0);
     return true;
   case WASM_IOP_select2: { /* dst a b cond */
     if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
