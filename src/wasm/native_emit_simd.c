@@ -197,8 +197,8 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
   uint32_t vec = ins[2];
   if (!in_frame(nb, vec)) return false;
   uint32_t at = (ins[4] & (lanes - 1)) << log2;
+  x64_mem m = address(nb, ins[1], ins[3]); /* before rcx is loaded: a large offset passes through it */
   x64_load64(b, RCX, lane_at(vec, at));
-  x64_mem m = address(nb, ins[1], ins[3]);
   switch (log2) {
   case 0: x64_store8(b, m, RCX); break;
   case 1: x64_store16(b, m, RCX); break;
