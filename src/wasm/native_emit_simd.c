@@ -970,6 +970,23 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     vload(nb, XMM0, ins[2]);
     vstore(nb, ins[1], XMM0);
     return true;
+  case WASM_IOP_global_get2: /* dst global */
+  case WASM_IOP_global_set2: { /* global src */
+    bool get = ins[0] == WASM_IOP_global_get2;
+    uint32_t vec = get ? ins[1] : ins[2], global = get ? ins[2] : ins[1];
+    if (!in_frame(nb, vec)) return false;
+    x64_load64(b, RAX, CX(globals));
+    x64_load64(b, RAX, x64_at(RAX, (int32_t)(global * 8)));
+    x64_mem value = x64_at(RAX, (int32_t)offsetof(wasm_global, value));
+    if (get) {
+      x64_movdqu_load(b, XMM0, value);
+      vstore(nb, vec, XMM0);
+    } else {
+      vload(nb, XMM0, vec);
+      x64_movdqu_store(b, value, XMM0);
+    }
+    return true;
+  }
   case WASM_IOP_select2: { /* dst a b cond */
     if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
     x64_load32(b, RCX, slot(nb, ins[4]));
