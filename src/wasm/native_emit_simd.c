@@ -96,8 +96,9 @@ static x64_mem address(wasm_native_builder *nb, uint32_t addr, uint32_t offset) 
 
 static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
   x64_buf *b = &nb->b;
-  uint32_t dst = ins[1];
   uint32_t pmov = 0;
+  /* operand words are read only once the instruction is known to be one of these: this runs
+   * first for every instruction, and a shorter one may end the code */
   switch ((enum wasm_iop)ins[0]) {
   case WASM_IOP_simd_v128_load8x8_s:
   case WASM_IOP_simd_v128_load8x8_u:
@@ -114,10 +115,11 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
   case WASM_IOP_simd_v128_load16_splat:
   case WASM_IOP_simd_v128_load32_splat:
   case WASM_IOP_simd_v128_load64_splat:
-    if (!in_frame(nb, dst)) return false;
+    if (!in_frame(nb, ins[1])) return false;
     break;
   default: return false;
   }
+  uint32_t dst = ins[1];
   switch ((enum wasm_iop)ins[0]) {
   case WASM_IOP_simd_v128_load: x64_movdqu_load(b, XMM0, address(nb, ins[2], ins[3])); break;
   case WASM_IOP_simd_v128_load32_zero: x64_movd_load(b, XMM0, address(nb, ins[2], ins[3])); break;
@@ -409,7 +411,6 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
 
 static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
   x64_buf *b = &nb->b;
-  uint32_t dst = ins[1], a = ins[2];
   enum wasm_iop iop = ins[0];
   uint32_t neg = 0, abs = 0, extend = 0;
   bool high = false;
@@ -457,6 +458,7 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
   default: return false;
   }
   if ((abs && !(features & HAS_SSSE3)) || (extend && !(features & HAS_SSE41))) return false;
+  uint32_t dst = ins[1], a = ins[2];
   if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
   if (neg) {
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM0);
