@@ -7,15 +7,19 @@ if(WARREN_HAVE_WASI_CLANG)
   set(_cpu_out ${CMAKE_BINARY_DIR}/bench/cpu)
   file(MAKE_DIRECTORY ${_cpu_out})
   # kernel and the tiny argument its check runs with
-  set(_cpu_kernels "hash 2" "sort 5000" "matmul 24" "vm 5000" "strings 20000")
+  set(_cpu_kernels "hash 2" "sort 5000" "matmul 24" "vm 5000" "strings 20000" "simd 20")
   foreach(entry ${_cpu_kernels})
     separate_arguments(entry)
     list(GET entry 0 kernel)
     list(GET entry 1 tiny)
     add_executable(bench_cpu_${kernel} ${CMAKE_SOURCE_DIR}/bench/cpu/${kernel}.c)
     target_compile_options(bench_cpu_${kernel} PRIVATE -ffp-contract=off)
+    set(_wasm_flags)
+    if(kernel STREQUAL "simd") # built with wasm SIMD, which clang's vectoriser then uses
+      set(_wasm_flags FLAGS -msimd128)
+    endif()
     warren_wasi_program(bench_cpu_${kernel}_wasm ${_cpu_out}/${kernel}.wasm
-                        ${CMAKE_SOURCE_DIR}/bench/cpu/${kernel}.c)
+                        ${CMAKE_SOURCE_DIR}/bench/cpu/${kernel}.c ${_wasm_flags})
     add_test(NAME bench.cpu.${kernel}
              COMMAND ${CMAKE_COMMAND} -DNATIVE=$<TARGET_FILE:bench_cpu_${kernel}>
                      -DWARREN=$<TARGET_FILE:warren> -DWASM=${_cpu_out}/${kernel}.wasm -DARG=${tiny}

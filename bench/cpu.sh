@@ -14,7 +14,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
 warren="$build/warren"
 runs="${RUNS:-3}"
-kernels="${KERNELS:-hash sort matmul vm strings}"
+kernels="${KERNELS:-hash sort matmul vm strings simd}"
 out="$build/bench-cpu"
 mkdir -p "$out"
 
@@ -22,7 +22,10 @@ mkdir -p "$out"
 for k in $kernels; do
   # -ffp-contract=off: no fused multiply-add natively, so doubles round as in wasm.
   gcc -O2 -ffp-contract=off -o "$out/$k" "$root/bench/cpu/$k.c"
-  clang --target=wasm32-wasi -O2 -o "$out/$k.wasm" "$root/bench/cpu/$k.c"
+  # the simd kernel is the one built with wasm SIMD (clang vectorises its loops to 128 bits)
+  wasm_flags=()
+  if [ "$k" = simd ]; then wasm_flags=(-msimd128); fi
+  clang --target=wasm32-wasi -O2 "${wasm_flags[@]}" -o "$out/$k.wasm" "$root/bench/cpu/$k.c"
 done
 
 # Milliseconds for one command (a string run by the shell).

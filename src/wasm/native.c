@@ -223,8 +223,9 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
 }
 
 bool native_emit_op(wasm_native_builder *nb, uint32_t pc) {
-  return emit_control_op(nb, pc) || native_emit_call_op(nb, pc) || native_emit_memory_op(nb, pc) ||
-         native_emit_int_op(nb, pc) || native_emit_float_op(nb, pc);
+  /* SIMD first: it also moves vectors (copy2) in one 16-byte access */
+  return native_emit_simd_op(nb, pc) || emit_control_op(nb, pc) || native_emit_call_op(nb, pc) ||
+         native_emit_memory_op(nb, pc) || native_emit_int_op(nb, pc) || native_emit_float_op(nb, pc);
 }
 
 #else /* !WASM_NATIVE */

@@ -244,6 +244,7 @@ bool native_emit_call_op(wasm_native_builder *nb, uint32_t pc);   /* native_call
 bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc); /* native_emit_memory.c */
 bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc);    /* native_emit_int.c */
 bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc);  /* native_emit_float.c */
+bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc);   /* native_emit_simd.c */
 
 /* ---- modules (native_module.c) ---- */
 

@@ -313,4 +313,97 @@ static inline void x64_cvtt_rr(x64_buf *b, uint8_t kind, bool w, int reg, int xm
 static inline void x64_cvt_float_rr(x64_buf *b, uint8_t kind, int xmm, int xmm2) { x64_op_reg(b, kind, false, 0x5A0F, 2, xmm, xmm2); }
 static inline void x64_xorps(x64_buf *b, int dst, int src) { x64_op_reg(b, 0, false, 0x570F, 2, dst, src); }
 
+/* ---- SSE packed (128-bit) forms, for the SIMD templates (native_emit_simd.c) ----
+ * Opcodes are written first byte lowest (0x0F 0xFC is 0xFC0F, 0x0F 0x38 0x00 is 0x00380F);
+ * `prefix` is the mandatory prefix (0, 0x66, 0xF2, 0xF3). Legacy SSE forms with a 128-bit
+ * memory operand need it 16-byte aligned (frame slots are not), so the templates load vectors
+ * with movdqu and compute on registers. Names say which extension each needs beyond SSE2. */
+enum {
+  XMM2 = 2, XMM3 = 3,
+  /* SSE2, prefix 66 */
+  VEC_PADDB = 0xFC0F, VEC_PADDW = 0xFD0F, VEC_PADDD = 0xFE0F, VEC_PADDQ = 0xD40F,
+  VEC_PSUBB = 0xF80F, VEC_PSUBW = 0xF90F, VEC_PSUBD = 0xFA0F, VEC_PSUBQ = 0xFB0F,
+  VEC_PADDSB = 0xEC0F, VEC_PADDSW = 0xED0F, VEC_PADDUSB = 0xDC0F, VEC_PADDUSW = 0xDD0F,
+  VEC_PSUBSB = 0xE80F, VEC_PSUBSW = 0xE90F, VEC_PSUBUSB = 0xD80F, VEC_PSUBUSW = 0xD90F,
+  VEC_PMULLW = 0xD50F, VEC_PMADDWD = 0xF50F, VEC_PAVGB = 0xE00F, VEC_PAVGW = 0xE30F,
+  VEC_PMINUB = 0xDA0F, VEC_PMAXUB = 0xDE0F, VEC_PMINSW = 0xEA0F, VEC_PMAXSW = 0xEE0F,
+  VEC_PAND = 0xDB0F, VEC_PANDN = 0xDF0F, VEC_POR = 0xEB0F, VEC_PXOR = 0xEF0F,
+  VEC_PCMPEQB = 0x740F, VEC_PCMPEQW = 0x750F, VEC_PCMPEQD = 0x760F,
+  VEC_PCMPGTB = 0x640F, VEC_PCMPGTW = 0x650F, VEC_PCMPGTD = 0x660F,
+  VEC_PACKSSWB = 0x630F, VEC_PACKUSWB = 0x670F, VEC_PACKSSDW = 0x6B0F,
+  VEC_PUNPCKLBW = 0x600F, VEC_PUNPCKHBW = 0x680F, VEC_PUNPCKLQDQ = 0x6C0F,
+  VEC_PSHUFD = 0x700F, VEC_MOVDQA = 0x6F0F, VEC_PMOVMSKB = 0xD70F,
+  VEC_PSLLW = 0xF10F, VEC_PSLLD = 0xF20F, VEC_PSLLQ = 0xF30F, /* by the count in an xmm */
+  VEC_PSRLW = 0xD10F, VEC_PSRLD = 0xD20F, VEC_PSRLQ = 0xD30F,
+  VEC_PSRAW = 0xE10F, VEC_PSRAD = 0xE20F,
+  VEC_PMULHW = 0xE50F, VEC_PMULHUW = 0xE40F, VEC_PMULUDQ = 0xF40F,
+  VEC_PUNPCKLWD = 0x610F, VEC_PUNPCKHWD = 0x690F, VEC_PUNPCKLDQ = 0x620F,
+  VEC_CVTTPS2DQ = 0x5B0F, /* prefix F3 */
+  VEC_CVTTPD2DQ = 0xE60F, /* prefix 66 */
+  /* SSE/SSE2 floating point: prefix 0 = f32x4, 66 = f64x2 */
+  VEC_ADDP = 0x580F, VEC_SUBP = 0x5C0F, VEC_MULP = 0x590F, VEC_DIVP = 0x5E0F, VEC_SQRTP = 0x510F,
+  VEC_MINP = 0x5D0F, VEC_MAXP = 0x5F0F, VEC_CMPP = 0xC20F, VEC_MOVMSKP = 0x500F,
+  VEC_SHUFP = 0xC60F, /* with an imm8 */
+  VEC_ANDP = 0x540F, VEC_ANDNP = 0x550F, VEC_ORP = 0x560F, VEC_XORP = 0x570F, VEC_MOVAP = 0x280F,
+  VEC_CVTDQ2PS = 0x5B0F,  /* prefix 0 */
+  VEC_CVTDQ2PD = 0xE60F,  /* prefix F3 */
+  VEC_CVTPS2PD = 0x5A0F,  /* prefix 0; with 66 it is cvtpd2ps */
+  /* SSSE3, prefix 66 */
+  VEC_PSHUFB = 0x00380F, VEC_PABSB = 0x1C380F, VEC_PABSW = 0x1D380F, VEC_PABSD = 0x1E380F,
+  VEC_PMADDUBSW = 0x04380F, VEC_PMULHRSW = 0x0B380F,
+  /* SSE4.1, prefix 66 */
+  VEC_PMULLD = 0x40380F, VEC_PMULDQ = 0x28380F, VEC_PCMPEQQ = 0x29380F, VEC_PACKUSDW = 0x2B380F,
+  VEC_PMINSB = 0x38380F, VEC_PMINSD = 0x39380F, VEC_PMINUW = 0x3A380F, VEC_PMINUD = 0x3B380F,
+  VEC_PMAXSB = 0x3C380F, VEC_PMAXSD = 0x3D380F, VEC_PMAXUW = 0x3E380F, VEC_PMAXUD = 0x3F380F,
+  VEC_PMOVSXBW = 0x20380F, VEC_PMOVSXWD = 0x23380F, VEC_PMOVSXDQ = 0x25380F,
+  VEC_PMOVZXBW = 0x30380F, VEC_PMOVZXWD = 0x33380F, VEC_PMOVZXDQ = 0x35380F,
+  VEC_ROUNDPS = 0x083A0F, VEC_ROUNDPD = 0x093A0F, /* with an imm8 */
+  /* SSE4.2, prefix 66 */
+  VEC_PCMPGTQ = 0x37380F,
+};
+/* 0F 38 xx and 0F 3A xx are three-byte opcodes (pshufb's last byte is 0, so not by value) */
+static inline int x64_opcode_bytes(uint32_t opcode) {
+  uint32_t second = opcode >> 8 & 0xFF;
+  return second == 0x38 || second == 0x3A ? 3 : 2;
+}
+/* op xmm, xmm2 (also r32, xmm for pmovmskb / movmskps) */
+static inline void x64_vec_rr(x64_buf *b, uint8_t prefix, uint32_t opcode, int xmm, int xmm2) {
+  x64_op_reg(b, prefix, false, opcode, x64_opcode_bytes(opcode), xmm, xmm2);
+}
+/* op xmm, xmm2, imm8 (pshufd, cmpps, roundps) */
+static inline void x64_vec_rr_imm(x64_buf *b, uint8_t prefix, uint32_t opcode, int xmm, int xmm2, uint8_t imm) {
+  x64_vec_rr(b, prefix, opcode, xmm, xmm2);
+  x64_byte(b, imm);
+}
+/* op xmm, [m]: only for forms that take unaligned memory (movdqu, movd/movq, pmovsx/zx m64) */
+static inline void x64_vec_mem(x64_buf *b, uint8_t prefix, uint32_t opcode, int xmm, x64_mem m) {
+  x64_op_xmm_mem(b, prefix, false, opcode, x64_opcode_bytes(opcode), xmm, m);
+}
+/* movdqu xmm, [m] / movdqu [m], xmm */
+static inline void x64_movdqu_load(x64_buf *b, int xmm, x64_mem m) { x64_vec_mem(b, 0xF3, 0x6F0F, xmm, m); }
+static inline void x64_movdqu_store(x64_buf *b, x64_mem m, int xmm) { x64_vec_mem(b, 0xF3, 0x7F0F, xmm, m); }
+/* movdqu xmm, [rip + rel32] reading the 16 bytes at buffer position `target` (data in the code) */
+static inline void x64_movdqu_load_rip(x64_buf *b, int xmm, size_t target) {
+  x64_byte(b, 0xF3);
+  if (xmm & 8) x64_byte(b, 0x44);
+  x64_byte(b, 0x0F);
+  x64_byte(b, 0x6F);
+  x64_byte(b, (uint8_t)(0x05 | (xmm & 7) << 3));
+  x64_u32(b, 0);
+  x64_link(b, b->len - 4, target);
+}
+/* movd xmm, [m32] and movq xmm, [m64]: the other lanes zeroed */
+static inline void x64_movd_load(x64_buf *b, int xmm, x64_mem m) { x64_vec_mem(b, 0x66, 0x6E0F, xmm, m); }
+static inline void x64_movq_load(x64_buf *b, int xmm, x64_mem m) { x64_vec_mem(b, 0xF3, 0x7E0F, xmm, m); }
+/* movd xmm, r32 (the other lanes zeroed) */
+static inline void x64_movd_to_xmm(x64_buf *b, int xmm, int reg) { x64_op_reg(b, 0x66, false, 0x6E0F, 2, xmm, reg); }
+/* Packed shifts by an immediate: 66 0F 71 (words) / 72 (dwords) / 73 (qwords, and whole-register
+ * byte shifts) with the operation in the reg field. */
+enum { VEC_SHIFT_W = 0x71, VEC_SHIFT_D = 0x72, VEC_SHIFT_Q = 0x73 };
+enum { VEC_SH_SRL = 2, VEC_SH_SRA = 4, VEC_SH_SLL = 6, VEC_SH_SRLDQ = 3 };
+static inline void x64_vec_shift_imm(x64_buf *b, int group, int kind, int xmm, uint8_t n) {
+  x64_op_reg(b, 0x66, false, 0x000F | (uint32_t)group << 8, 2, kind, xmm);
+  x64_byte(b, n);
+}
+
 #endif

@@ -1,0 +1,1029 @@
+/* Native templates of the 128-bit SIMD instructions (simd_ops.def) on SSE2, with SSSE3 / SSE4.1 /
+ * SSE4.2 forms where the CPU has them (asked once with cpuid). A v128 always lives in the frame
+ * (two slots, 8-byte aligned): templates load it with movdqu, compute in xmm0..xmm3 and store it
+ * back; scalar operands (lane values, shift counts, results of tests and extracts) go through
+ * slot(), as they may be locals kept in registers. What has no template here, or needs an
+ * extension the CPU lacks, is declined and stepped by the interpreter, whose semantics
+ * (simd.h) every template matches bit for bit.
+ *
+ * WARREN_NATIVE_SIMD=off declines every SIMD instruction (all stepped, as before this file);
+ * WARREN_NATIVE_SIMD=sse2 uses SSE2 forms only, as on a CPU without SSSE3 / SSE4.1 (tests). */
+#include "native_internal.h"
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if WASM_NATIVE
+
+#include <cpuid.h>
+
+enum { SIMD_ON = 1, HAS_SSSE3 = 2, HAS_SSE41 = 4, HAS_SSE42 = 8 };
+
+/* The templates allowed: SIMD_ON and the extensions the CPU has (0 when off). */
+static unsigned simd_features(void) {
+  static atomic_int cached = -1; /* translation may run on several threads; each computes the same */
+  int features = atomic_load_explicit(&cached, memory_order_relaxed);
+  if (features >= 0) return (unsigned)features;
+  const char *mode = getenv("WARREN_NATIVE_SIMD");
+  features = SIMD_ON;
+  unsigned eax, ebx, ecx, edx;
+  if (mode && strcmp(mode, "off") == 0) features = 0;
+  else if (!(mode && strcmp(mode, "sse2") == 0) && __get_cpuid(1, &eax, &ebx, &ecx, &edx)) {
+    if (ecx & bit_SSSE3) features |= HAS_SSSE3;
+    if (ecx & bit_SSE4_1) features |= HAS_SSE41;
+    if (ecx & bit_SSE4_2) features |= HAS_SSE42;
+  }
+  atomic_store_explicit(&cached, features, memory_order_relaxed);
+  return (unsigned)features;
+}
+
+/* ---- vectors in the frame ---- */
+
+static void vload(wasm_native_builder *nb, int xmm, uint32_t s) { x64_movdqu_load(&nb->b, xmm, frame_at(s)); }
+static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) { x64_movdqu_store(&nb->b, frame_at(s), xmm); }
+/* Byte `at` of the vector in slot s. */
+static x64_mem lane_at(uint32_t s, uint32_t at) { return x64_at(RBX, (int32_t)(s * 8 + at)); }
+/* Whether slot s is a vector's in the frame (a local in a register is a scalar; never expected). */
+static bool in_frame(const wasm_native_builder *nb, uint32_t s) {
+  return cached_reg(nb, s) < 0 && cached_reg(nb, s + 1) < 0;
+}
+
+/* xmm = a 16-byte constant, kept in the code: jumped over, then read RIP-relative */
+static void const128(wasm_native_builder *nb, int xmm, const uint8_t bytes[16]) {
+  x64_buf *b = &nb->b;
+  size_t skip = x64_jmp8(b);
+  size_t data = b->len;
+  x64_reserve(b, 16);
+  memcpy(b->p + b->len, bytes, 16);
+  b->len += 16;
+  x64_land8(b, skip);
+  x64_movdqu_load_rip(b, xmm, data);
+}
+/* xmm = the 32-bit value in eax in every lane */
+static void splat_eax(wasm_native_builder *nb, int xmm) {
+  x64_movd_to_xmm(&nb->b, xmm, RAX);
+  x64_vec_rr_imm(&nb->b, 0x66, VEC_PSHUFD, xmm, xmm, 0);
+}
+/* xmm = every bit set */
+static void all_ones(wasm_native_builder *nb, int xmm) { x64_vec_rr(&nb->b, 0x66, VEC_PCMPEQD, xmm, xmm); }
+/* xmm = a 32-bit / 64-bit pattern in every lane */
+static void splat32(wasm_native_builder *nb, int xmm, uint32_t value) {
+  x64_mov_imm32(&nb->b, RAX, value);
+  splat_eax(nb, xmm);
+}
+static void splat64(wasm_native_builder *nb, int xmm, uint64_t value) {
+  x64_mov_imm64(&nb->b, RAX, value);
+  x64_movq_to_xmm(&nb->b, xmm, RAX);
+  x64_vec_rr(&nb->b, 0x66, VEC_PUNPCKLQDQ, xmm, xmm);
+}
+
+/* The effective address rax (a zero-extended i32) + offset in memory 0 (guarded: no bounds
+ * check, as the scalar templates); `scratch` holds a large offset. */
+static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) {
+  if (offset <= INT32_MAX) return x64_at_index(R12, RAX, 0, (int32_t)offset);
+  x64_mov_imm32(&nb->b, scratch, offset);
+  x64_alu_rr(&nb->b, true, ALU_ADD, RAX, scratch);
+  return x64_at_index(R12, RAX, 0, 0);
+}
+/* The memory operand of a load or store whose i32 address is in slot `addr`. */
+static x64_mem address(wasm_native_builder *nb, uint32_t addr, uint32_t offset) {
+  x64_load32(&nb->b, RAX, slot(nb, addr));
+  return effective(nb, offset, RCX);
+}
+
+/* ---- loads and stores: dst addr offset / addr vec offset / dst addr vec offset lane ---- */
+
+static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  x64_buf *b = &nb->b;
+  uint32_t pmov = 0;
+  /* operand words are read only once the instruction is known to be one of these: this runs
+   * first for every instruction, and a shorter one may end the code */
+  switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_simd_v128_load8x8_s:
+  case WASM_IOP_simd_v128_load8x8_u:
+  case WASM_IOP_simd_v128_load16x4_s:
+  case WASM_IOP_simd_v128_load16x4_u:
+  case WASM_IOP_simd_v128_load32x2_s:
+  case WASM_IOP_simd_v128_load32x2_u:
+    if (!(features & HAS_SSE41)) return false;
+    /* fall through */
+  case WASM_IOP_simd_v128_load:
+  case WASM_IOP_simd_v128_load32_zero:
+  case WASM_IOP_simd_v128_load64_zero:
+  case WASM_IOP_simd_v128_load8_splat:
+  case WASM_IOP_simd_v128_load16_splat:
+  case WASM_IOP_simd_v128_load32_splat:
+  case WASM_IOP_simd_v128_load64_splat:
+    if (!in_frame(nb, ins[1])) return false;
+    break;
+  default: return false;
+  }
+  uint32_t dst = ins[1];
+  switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_simd_v128_load: x64_movdqu_load(b, XMM0, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load32_zero: x64_movd_load(b, XMM0, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load64_zero: x64_movq_load(b, XMM0, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load8_splat:
+  case WASM_IOP_simd_v128_load16_splat: {
+    bool bytes = ins[0] == WASM_IOP_simd_v128_load8_splat;
+    x64_mem m = address(nb, ins[2], ins[3]);
+    if (bytes) x64_load_u8(b, RAX, m);
+    else x64_load_u16(b, RAX, m);
+    x64_imul_imm(b, false, RAX, RAX, bytes ? 0x01010101 : 0x00010001);
+    splat_eax(nb, XMM0);
+    break;
+  }
+  case WASM_IOP_simd_v128_load32_splat:
+    x64_movd_load(b, XMM0, address(nb, ins[2], ins[3]));
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, 0);
+    break;
+  case WASM_IOP_simd_v128_load64_splat:
+    x64_movq_load(b, XMM0, address(nb, ins[2], ins[3]));
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
+    break;
+  case WASM_IOP_simd_v128_load8x8_s: pmov = VEC_PMOVSXBW; break;
+  case WASM_IOP_simd_v128_load8x8_u: pmov = VEC_PMOVZXBW; break;
+  case WASM_IOP_simd_v128_load16x4_s: pmov = VEC_PMOVSXWD; break;
+  case WASM_IOP_simd_v128_load16x4_u: pmov = VEC_PMOVZXWD; break;
+  case WASM_IOP_simd_v128_load32x2_s: pmov = VEC_PMOVSXDQ; break;
+  case WASM_IOP_simd_v128_load32x2_u: pmov = VEC_PMOVZXDQ; break;
+  default: return false;
+  }
+  if (pmov) x64_vec_mem(b, 0x66, pmov, XMM0, address(nb, ins[2], ins[3])); /* reads 8 bytes */
+  vstore(nb, dst, XMM0);
+  return true;
+}
+
+/* load_lane dst addr vec offset lane / store_lane addr vec offset lane: a scalar access and a
+ * lane of the vector in the frame. */
+static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
+  x64_buf *b = &nb->b;
+  int log2;
+  bool load;
+  switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_simd_v128_load8_lane: load = true, log2 = 0; break;
+  case WASM_IOP_simd_v128_load16_lane: load = true, log2 = 1; break;
+  case WASM_IOP_simd_v128_load32_lane: load = true, log2 = 2; break;
+  case WASM_IOP_simd_v128_load64_lane: load = true, log2 = 3; break;
+  case WASM_IOP_simd_v128_store8_lane: load = false, log2 = 0; break;
+  case WASM_IOP_simd_v128_store16_lane: load = false, log2 = 1; break;
+  case WASM_IOP_simd_v128_store32_lane: load = false, log2 = 2; break;
+  case WASM_IOP_simd_v128_store64_lane: load = false, log2 = 3; break;
+  default: return false;
+  }
+  uint32_t lanes = 16u >> log2;
+  if (load) {
+    uint32_t dst = ins[1], vec = ins[3];
+    if (!in_frame(nb, dst) || !in_frame(nb, vec)) return false;
+    uint32_t at = (ins[5] & (lanes - 1)) << log2;
+    x64_mem m = address(nb, ins[2], ins[4]); /* may trap: before dst is written */
+    switch (log2) {
+    case 0: x64_load_u8(b, RCX, m); break;
+    case 1: x64_load_u16(b, RCX, m); break;
+    case 2: x64_load32(b, RCX, m); break;
+    default: x64_load64(b, RCX, m); break;
+    }
+    if (dst != vec) {
+      vload(nb, XMM0, vec);
+      vstore(nb, dst, XMM0);
+    }
+    switch (log2) {
+    case 0: x64_store8(b, lane_at(dst, at), RCX); break;
+    case 1: x64_store16(b, lane_at(dst, at), RCX); break;
+    case 2: x64_store32(b, lane_at(dst, at), RCX); break;
+    default: x64_store64(b, lane_at(dst, at), RCX); break;
+    }
+    return true;
+  }
+  uint32_t vec = ins[2];
+  if (!in_frame(nb, vec)) return false;
+  uint32_t at = (ins[4] & (lanes - 1)) << log2;
+  x64_mem m = address(nb, ins[1], ins[3]); /* before rcx is loaded: a large offset passes through it */
+  x64_load64(b, RCX, lane_at(vec, at));
+  switch (log2) {
+  case 0: x64_store8(b, m, RCX); break;
+  case 1: x64_store16(b, m, RCX); break;
+  case 2: x64_store32(b, m, RCX); break;
+  default: x64_store64(b, m, RCX); break;
+  }
+  return true;
+}
+
+/* ---- lanes: splat dst x / extract dst vec lane / replace dst vec x lane ---- */
+
+static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
+  x64_buf *b = &nb->b;
+  switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_simd_i8x16_splat:
+  case WASM_IOP_simd_i16x8_splat:
+  case WASM_IOP_simd_i32x4_splat:
+  case WASM_IOP_simd_f32x4_splat:
+  case WASM_IOP_simd_i64x2_splat:
+  case WASM_IOP_simd_f64x2_splat:
+    if (!in_frame(nb, ins[1])) return false;
+    break;
+  default: break;
+  }
+  switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_simd_i8x16_splat:
+    x64_load_u8(b, RAX, slot(nb, ins[2]));
+    x64_imul_imm(b, false, RAX, RAX, 0x01010101);
+    splat_eax(nb, XMM0);
+    break;
+  case WASM_IOP_simd_i16x8_splat:
+    x64_load_u16(b, RAX, slot(nb, ins[2]));
+    x64_imul_imm(b, false, RAX, RAX, 0x00010001);
+    splat_eax(nb, XMM0);
+    break;
+  case WASM_IOP_simd_i32x4_splat:
+  case WASM_IOP_simd_f32x4_splat:
+    x64_load32(b, RAX, slot(nb, ins[2]));
+    splat_eax(nb, XMM0);
+    break;
+  case WASM_IOP_simd_i64x2_splat:
+  case WASM_IOP_simd_f64x2_splat:
+    x64_load64(b, RAX, slot(nb, ins[2]));
+    x64_movq_to_xmm(b, XMM0, RAX);
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
+    break;
+  /* extracts: a scalar load from the vector in the frame; i32 results zero-extended in their slot */
+#define EXTRACT(name, lanes, load)                                        \
+  case WASM_IOP_simd_##name: {                                            \
+    uint32_t size = 16u / (lanes);                                        \
+    if (!in_frame(nb, ins[2])) return false;                              \
+    load;                                                                 \
+    x64_store64(b, slot(nb, ins[1]), RAX);                                \
+    return true;                                                          \
+  }
+#define AT lane_at(ins[2], (ins[3] & (16u / size - 1)) * size)
+    EXTRACT(i8x16_extract_lane_s, 16, x64_load_s8(b, false, RAX, AT))
+    EXTRACT(i8x16_extract_lane_u, 16, x64_load_u8(b, RAX, AT))
+    EXTRACT(i16x8_extract_lane_s, 8, x64_load_s16(b, false, RAX, AT))
+    EXTRACT(i16x8_extract_lane_u, 8, x64_load_u16(b, RAX, AT))
+    EXTRACT(i32x4_extract_lane, 4, x64_load32(b, RAX, AT))
+    EXTRACT(f32x4_extract_lane, 4, x64_load32(b, RAX, AT))
+    EXTRACT(i64x2_extract_lane, 2, x64_load64(b, RAX, AT))
+    EXTRACT(f64x2_extract_lane, 2, x64_load64(b, RAX, AT))
+#undef AT
+#undef EXTRACT
+  /* replaces: the vector copied to dst, then one lane stored over */
+#define REPLACE(name, lanes, store)                                       \
+  case WASM_IOP_simd_##name: {                                            \
+    uint32_t dst = ins[1], vec = ins[2], size = 16u / (lanes);            \
+    if (!in_frame(nb, dst) || !in_frame(nb, vec)) return false;           \
+    x64_load64(b, RCX, slot(nb, ins[3]));                                 \
+    if (dst != vec) {                                                     \
+      vload(nb, XMM0, vec);                                               \
+      vstore(nb, dst, XMM0);                                              \
+    }                                                                     \
+    store;                                                                \
+    return true;                                                          \
+  }
+#define AT lane_at(dst, (ins[4] & (16u / size - 1)) * size)
+    REPLACE(i8x16_replace_lane, 16, x64_store8(b, AT, RCX))
+    REPLACE(i16x8_replace_lane, 8, x64_store16(b, AT, RCX))
+    REPLACE(i32x4_replace_lane, 4, x64_store32(b, AT, RCX))
+    REPLACE(f32x4_replace_lane, 4, x64_store32(b, AT, RCX))
+    REPLACE(i64x2_replace_lane, 2, x64_store64(b, AT, RCX))
+    REPLACE(f64x2_replace_lane, 2, x64_store64(b, AT, RCX))
+#undef AT
+#undef REPLACE
+  default: return false;
+  }
+  vstore(nb, ins[1], XMM0);
+  return true;
+}
+
+/* ---- lane-wise binary operations: dst a b ---- */
+
+/* How a binary instruction maps to SSE: `op` (with `prefix`) on xmm0 = a, xmm1 = b, or with the
+ * operands swapped; comparisons optionally flip the sign bits first (unsigned as signed) and
+ * invert the result. */
+typedef struct binary_form {
+  uint8_t prefix;
+  uint32_t op;
+  unsigned needs; /* HAS_* */
+  bool swap;
+  uint32_t sign_flip; /* a 32-bit pattern xored into both operands, or 0 */
+  bool invert;
+  int cmp_imm; /* cmpps / cmppd predicate, or -1 */
+} binary_form;
+
+static bool binary_form_of(enum wasm_iop iop, binary_form *f) {
+  *f = (binary_form){0x66, 0, 0, false, 0, false, -1};
+  switch (iop) {
+#define OP(name, opcode) case WASM_IOP_simd_##name: f->op = opcode; return true;
+#define OP41(name, opcode) case WASM_IOP_simd_##name: f->op = opcode, f->needs = HAS_SSE41; return true;
+    OP(i8x16_add, VEC_PADDB) OP(i16x8_add, VEC_PADDW) OP(i32x4_add, VEC_PADDD) OP(i64x2_add, VEC_PADDQ)
+    OP(i8x16_sub, VEC_PSUBB) OP(i16x8_sub, VEC_PSUBW) OP(i32x4_sub, VEC_PSUBD) OP(i64x2_sub, VEC_PSUBQ)
+    OP(i8x16_add_sat_s, VEC_PADDSB) OP(i8x16_add_sat_u, VEC_PADDUSB)
+    OP(i16x8_add_sat_s, VEC_PADDSW) OP(i16x8_add_sat_u, VEC_PADDUSW)
+    OP(i8x16_sub_sat_s, VEC_PSUBSB) OP(i8x16_sub_sat_u, VEC_PSUBUSB)
+    OP(i16x8_sub_sat_s, VEC_PSUBSW) OP(i16x8_sub_sat_u, VEC_PSUBUSW)
+    OP(i16x8_mul, VEC_PMULLW) OP41(i32x4_mul, VEC_PMULLD)
+    OP(i32x4_dot_i16x8_s, VEC_PMADDWD) /* pairwise products summed, wrapping: as the spec */
+    OP(i8x16_avgr_u, VEC_PAVGB) OP(i16x8_avgr_u, VEC_PAVGW)
+    OP(i8x16_min_u, VEC_PMINUB) OP(i8x16_max_u, VEC_PMAXUB) OP(i16x8_min_s, VEC_PMINSW) OP(i16x8_max_s, VEC_PMAXSW)
+    OP41(i8x16_min_s, VEC_PMINSB) OP41(i8x16_max_s, VEC_PMAXSB) OP41(i16x8_min_u, VEC_PMINUW)
+    OP41(i16x8_max_u, VEC_PMAXUW) OP41(i32x4_min_s, VEC_PMINSD) OP41(i32x4_max_s, VEC_PMAXSD)
+    OP41(i32x4_min_u, VEC_PMINUD) OP41(i32x4_max_u, VEC_PMAXUD)
+    /* narrowing saturates signed inputs, to signed or unsigned lanes: as the spec */
+    OP(i8x16_narrow_i16x8_s, VEC_PACKSSWB) OP(i8x16_narrow_i16x8_u, VEC_PACKUSWB)
+    OP(i16x8_narrow_i32x4_s, VEC_PACKSSDW) OP41(i16x8_narrow_i32x4_u, VEC_PACKUSDW)
+    OP(v128_and, VEC_PAND) OP(v128_or, VEC_POR) OP(v128_xor, VEC_PXOR)
+#undef OP41
+#undef OP
+  case WASM_IOP_simd_v128_andnot: f->op = VEC_PANDN, f->swap = true; return true; /* ~b & a */
+  /* float arithmetic: IEEE results; a NaN result is the quieted input or the default NaN,
+   * which is what the spec allows */
+#define FOP(name, prefix_, opcode) case WASM_IOP_simd_##name: f->prefix = prefix_, f->op = opcode; return true;
+    FOP(f32x4_add, 0, VEC_ADDP) FOP(f32x4_sub, 0, VEC_SUBP) FOP(f32x4_mul, 0, VEC_MULP) FOP(f32x4_div, 0, VEC_DIVP)
+    FOP(f64x2_add, 0x66, VEC_ADDP) FOP(f64x2_sub, 0x66, VEC_SUBP) FOP(f64x2_mul, 0x66, VEC_MULP)
+    FOP(f64x2_div, 0x66, VEC_DIVP)
+#undef FOP
+  /* pmin(a, b) = b < a ? b : a is minps b, a (which answers its second operand unless the first
+   * is less); pmax(a, b) = a < b ? b : a is maxps b, a. Either way an input, bits unchanged. */
+  case WASM_IOP_simd_f32x4_pmin: f->prefix = 0, f->op = VEC_MINP, f->swap = true; return true;
+  case WASM_IOP_simd_f32x4_pmax: f->prefix = 0, f->op = VEC_MAXP, f->swap = true; return true;
+  case WASM_IOP_simd_f64x2_pmin: f->op = VEC_MINP, f->swap = true; return true;
+  case WASM_IOP_simd_f64x2_pmax: f->op = VEC_MAXP, f->swap = true; return true;
+  /* float comparisons: cmpps predicates eq 0, lt 1, le 2, neq (true when unordered) 4 */
+#define FCMP(name, prefix_, imm, swap_) \
+  case WASM_IOP_simd_##name: f->prefix = prefix_, f->op = VEC_CMPP, f->cmp_imm = imm, f->swap = swap_; return true;
+    FCMP(f32x4_eq, 0, 0, false) FCMP(f32x4_ne, 0, 4, false) FCMP(f32x4_lt, 0, 1, false)
+    FCMP(f32x4_gt, 0, 1, true) FCMP(f32x4_le, 0, 2, false) FCMP(f32x4_ge, 0, 2, true)
+    FCMP(f64x2_eq, 0x66, 0, false) FCMP(f64x2_ne, 0x66, 4, false) FCMP(f64x2_lt, 0x66, 1, false)
+    FCMP(f64x2_gt, 0x66, 1, true) FCMP(f64x2_le, 0x66, 2, false) FCMP(f64x2_ge, 0x66, 2, true)
+#undef FCMP
+  /* integer comparisons from pcmpeq / pcmpgt: lt swaps, le / ge / ne invert, unsigned ones flip
+   * the sign bits first */
+#define ICMP(shape, eq, gt, sign, needs_eq, needs_gt)                                                      \
+  case WASM_IOP_simd_##shape##_eq: f->op = eq, f->needs = needs_eq; return true;                           \
+  case WASM_IOP_simd_##shape##_ne: f->op = eq, f->needs = needs_eq, f->invert = true; return true;         \
+  case WASM_IOP_simd_##shape##_gt_s: f->op = gt, f->needs = needs_gt; return true;                         \
+  case WASM_IOP_simd_##shape##_lt_s: f->op = gt, f->needs = needs_gt, f->swap = true; return true;         \
+  case WASM_IOP_simd_##shape##_le_s: f->op = gt, f->needs = needs_gt, f->invert = true; return true;       \
+  case WASM_IOP_simd_##shape##_ge_s:                                                                       \
+    f->op = gt, f->needs = needs_gt, f->swap = true, f->invert = true;                                     \
+    return true;
+#define ICMP_U(shape, gt, sign)                                                                            \
+  case WASM_IOP_simd_##shape##_gt_u: f->op = gt, f->sign_flip = sign; return true;                         \
+  case WASM_IOP_simd_##shape##_lt_u: f->op = gt, f->sign_flip = sign, f->swap = true; return true;         \
+  case WASM_IOP_simd_##shape##_le_u: f->op = gt, f->sign_flip = sign, f->invert = true; return true;       \
+  case WASM_IOP_simd_##shape##_ge_u:                                                                       \
+    f->op = gt, f->sign_flip = sign, f->swap = true, f->invert = true;                                     \
+    return true;
+    ICMP(i8x16, VEC_PCMPEQB, VEC_PCMPGTB, 0x80808080u, 0, 0) ICMP_U(i8x16, VEC_PCMPGTB, 0x80808080u)
+    ICMP(i16x8, VEC_PCMPEQW, VEC_PCMPGTW, 0x80008000u, 0, 0) ICMP_U(i16x8, VEC_PCMPGTW, 0x80008000u)
+    ICMP(i32x4, VEC_PCMPEQD, VEC_PCMPGTD, 0x80000000u, 0, 0) ICMP_U(i32x4, VEC_PCMPGTD, 0x80000000u)
+    ICMP(i64x2, VEC_PCMPEQQ, VEC_PCMPGTQ, 0, HAS_SSE41, HAS_SSE42)
+#undef ICMP_U
+#undef ICMP
+  default: return false;
+  }
+}
+
+static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  binary_form f;
+  if (!binary_form_of((enum wasm_iop)ins[0], &f) || (f.needs & ~features)) return false;
+  if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
+  x64_buf *b = &nb->b;
+  vload(nb, f.swap ? XMM1 : XMM0, ins[2]);
+  vload(nb, f.swap ? XMM0 : XMM1, ins[3]);
+  if (f.sign_flip) {
+    x64_mov_imm32(b, RAX, f.sign_flip);
+    splat_eax(nb, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM2);
+  }
+  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, XMM0, XMM1, (uint8_t)f.cmp_imm);
+  else x64_vec_rr(b, f.prefix, f.op, XMM0, XMM1);
+  if (f.invert) {
+    all_ones(nb, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+  }
+  vstore(nb, ins[1], XMM0);
+  return true;
+}
+
+/* ---- unary operations: dst a ---- */
+
+static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  x64_buf *b = &nb->b;
+  enum wasm_iop iop = ins[0];
+  uint32_t neg = 0, abs = 0, extend = 0;
+  bool high = false;
+  switch (iop) {
+  case WASM_IOP_simd_v128_not:
+  case WASM_IOP_simd_f32x4_abs:
+  case WASM_IOP_simd_f64x2_abs:
+  case WASM_IOP_simd_f32x4_neg:
+  case WASM_IOP_simd_f64x2_neg:
+  case WASM_IOP_simd_f32x4_sqrt:
+  case WASM_IOP_simd_f64x2_sqrt:
+  case WASM_IOP_simd_f32x4_convert_i32x4_s:
+  case WASM_IOP_simd_f64x2_convert_low_i32x4_s:
+  case WASM_IOP_simd_f64x2_promote_low_f32x4:
+  case WASM_IOP_simd_f32x4_demote_f64x2_zero: break;
+  case WASM_IOP_simd_i8x16_neg: neg = VEC_PSUBB; break;
+  case WASM_IOP_simd_i16x8_neg: neg = VEC_PSUBW; break;
+  case WASM_IOP_simd_i32x4_neg: neg = VEC_PSUBD; break;
+  case WASM_IOP_simd_i64x2_neg: neg = VEC_PSUBQ; break;
+  case WASM_IOP_simd_i8x16_abs: abs = VEC_PABSB; break;
+  case WASM_IOP_simd_i16x8_abs: abs = VEC_PABSW; break;
+  case WASM_IOP_simd_i32x4_abs: abs = VEC_PABSD; break;
+  case WASM_IOP_simd_i16x8_extend_low_i8x16_s: extend = VEC_PMOVSXBW; break;
+  case WASM_IOP_simd_i16x8_extend_high_i8x16_s: extend = VEC_PMOVSXBW, high = true; break;
+  case WASM_IOP_simd_i16x8_extend_low_i8x16_u: extend = VEC_PMOVZXBW; break;
+  case WASM_IOP_simd_i16x8_extend_high_i8x16_u: extend = VEC_PMOVZXBW, high = true; break;
+  case WASM_IOP_simd_i32x4_extend_low_i16x8_s: extend = VEC_PMOVSXWD; break;
+  case WASM_IOP_simd_i32x4_extend_high_i16x8_s: extend = VEC_PMOVSXWD, high = true; break;
+  case WASM_IOP_simd_i32x4_extend_low_i16x8_u: extend = VEC_PMOVZXWD; break;
+  case WASM_IOP_simd_i32x4_extend_high_i16x8_u: extend = VEC_PMOVZXWD, high = true; break;
+  case WASM_IOP_simd_i64x2_extend_low_i32x4_s: extend = VEC_PMOVSXDQ; break;
+  case WASM_IOP_simd_i64x2_extend_high_i32x4_s: extend = VEC_PMOVSXDQ, high = true; break;
+  case WASM_IOP_simd_i64x2_extend_low_i32x4_u: extend = VEC_PMOVZXDQ; break;
+  case WASM_IOP_simd_i64x2_extend_high_i32x4_u: extend = VEC_PMOVZXDQ, high = true; break;
+  case WASM_IOP_simd_f32x4_ceil:
+  case WASM_IOP_simd_f32x4_floor:
+  case WASM_IOP_simd_f32x4_trunc:
+  case WASM_IOP_simd_f32x4_nearest:
+  case WASM_IOP_simd_f64x2_ceil:
+  case WASM_IOP_simd_f64x2_floor:
+  case WASM_IOP_simd_f64x2_trunc:
+  case WASM_IOP_simd_f64x2_nearest:
+    if (!(features & HAS_SSE41)) return false;
+    break;
+  default: return false;
+  }
+  if ((abs && !(features & HAS_SSSE3)) || (extend && !(features & HAS_SSE41))) return false;
+  uint32_t dst = ins[1], a = ins[2];
+  if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
+  if (neg) {
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM0);
+    vload(nb, XMM1, a);
+    x64_vec_rr(b, 0x66, neg, XMM0, XMM1);
+    vstore(nb, dst, XMM0);
+    return true;
+  }
+  vload(nb, XMM0, a);
+  if (abs) {
+    x64_vec_rr(b, 0x66, abs, XMM0, XMM0);
+  } else if (extend) {
+    if (high) x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM0, 8);
+    x64_vec_rr(b, 0x66, extend, XMM0, XMM0);
+  } else {
+    switch (iop) {
+    case WASM_IOP_simd_v128_not:
+      all_ones(nb, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+      break;
+    /* abs and neg change the sign bits only, as the spec (NaNs included) */
+    case WASM_IOP_simd_f32x4_abs:
+    case WASM_IOP_simd_f64x2_abs: {
+      bool f64 = iop == WASM_IOP_simd_f64x2_abs;
+      all_ones(nb, XMM1);
+      x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SRL, XMM1, 1);
+      x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM1);
+      break;
+    }
+    case WASM_IOP_simd_f32x4_neg:
+    case WASM_IOP_simd_f64x2_neg: {
+      bool f64 = iop == WASM_IOP_simd_f64x2_neg;
+      all_ones(nb, XMM1);
+      x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SLL, XMM1, f64 ? 63 : 31);
+      x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+      break;
+    }
+    case WASM_IOP_simd_f32x4_sqrt: x64_vec_rr(b, 0, VEC_SQRTP, XMM0, XMM0); break;
+    case WASM_IOP_simd_f64x2_sqrt: x64_vec_rr(b, 0x66, VEC_SQRTP, XMM0, XMM0); break;
+    /* i32 -> f32 rounds to nearest (the default mode), i32 -> f64 and f32 -> f64 are exact,
+     * f64 -> f32 rounds to nearest and zeroes the high lanes: each as the spec */
+    case WASM_IOP_simd_f32x4_convert_i32x4_s: x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM0, XMM0); break;
+    case WASM_IOP_simd_f64x2_convert_low_i32x4_s: x64_vec_rr(b, 0xF3, VEC_CVTDQ2PD, XMM0, XMM0); break;
+    case WASM_IOP_simd_f64x2_promote_low_f32x4: x64_vec_rr(b, 0, VEC_CVTPS2PD, XMM0, XMM0); break;
+    case WASM_IOP_simd_f32x4_demote_f64x2_zero: x64_vec_rr(b, 0x66, VEC_CVTPS2PD, XMM0, XMM0); break;
+    /* roundps / roundpd: mode in bits 0-1 (0 nearest-even, 1 down, 2 up, 3 toward zero), bit 3
+     * keeps the inexact exception quiet; a NaN comes out quieted */
+    case WASM_IOP_simd_f32x4_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 8); break;
+    case WASM_IOP_simd_f32x4_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 9); break;
+    case WASM_IOP_simd_f32x4_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 10); break;
+    case WASM_IOP_simd_f32x4_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 11); break;
+    case WASM_IOP_simd_f64x2_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 8); break;
+    case WASM_IOP_simd_f64x2_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 9); break;
+    case WASM_IOP_simd_f64x2_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 10); break;
+    case WASM_IOP_simd_f64x2_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 11); break;
+    default: return false; /* not reached: the first switch admits only the cases above */
+    }
+  }
+  vstore(nb, dst, XMM0);
+  return true;
+}
+
+/* ---- tests: dst(i32) a ---- */
+
+static bool emit_test(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  x64_buf *b = &nb->b;
+  enum wasm_iop iop = ins[0];
+  uint32_t zero_lanes = 0; /* all_true: the pcmpeq that finds zero lanes */
+  switch (iop) {
+  case WASM_IOP_simd_v128_any_true:
+  case WASM_IOP_simd_i8x16_bitmask:
+  case WASM_IOP_simd_i16x8_bitmask:
+  case WASM_IOP_simd_i32x4_bitmask:
+  case WASM_IOP_simd_i64x2_bitmask: break;
+  case WASM_IOP_simd_i8x16_all_true: zero_lanes = VEC_PCMPEQB; break;
+  case WASM_IOP_simd_i16x8_all_true: zero_lanes = VEC_PCMPEQW; break;
+  case WASM_IOP_simd_i32x4_all_true: zero_lanes = VEC_PCMPEQD; break;
+  case WASM_IOP_simd_i64x2_all_true:
+    if (!(features & HAS_SSE41)) return false;
+    zero_lanes = VEC_PCMPEQQ;
+    break;
+  default: return false;
+  }
+  if (!in_frame(nb, ins[2])) return false;
+  vload(nb, XMM0, ins[2]);
+  if (iop == WASM_IOP_simd_v128_any_true || zero_lanes) {
+    /* any_true: not every byte zero; all_true: no lane zero */
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, zero_lanes ? zero_lanes : VEC_PCMPEQB, XMM1, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PMOVMSKB, RAX, XMM1);
+    if (zero_lanes) {
+      x64_test_rr(b, false, RAX, RAX);
+      x64_setcc(b, CC_E, RAX);
+    } else {
+      x64_alu_imm(b, false, ALU_CMP, RAX, 0xFFFF);
+      x64_setcc(b, CC_NE, RAX);
+    }
+    x64_movzx8_rr(b, RAX, RAX);
+  } else if (iop == WASM_IOP_simd_i8x16_bitmask) {
+    x64_vec_rr(b, 0x66, VEC_PMOVMSKB, RAX, XMM0);
+  } else if (iop == WASM_IOP_simd_i16x8_bitmask) {
+    /* signed saturation keeps each lane's sign in its byte */
+    x64_vec_rr(b, 0x66, VEC_PACKSSWB, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PMOVMSKB, RAX, XMM0);
+    x64_movzx8_rr(b, RAX, RAX);
+  } else {
+    x64_vec_rr(b, iop == WASM_IOP_simd_i64x2_bitmask ? 0x66 : 0, VEC_MOVMSKP, RAX, XMM0);
+  }
+  x64_store64(b, slot(nb, ins[1]), RAX);
+  return true;
+}
+
+/* ---- shifts: dst a count ---- */
+
+static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
+  x64_buf *b = &nb->b;
+  enum wasm_iop iop = ins[0];
+  uint32_t by_xmm, width;
+  int group, kind;
+  switch (iop) {
+  case WASM_IOP_simd_i16x8_shl: by_xmm = VEC_PSLLW, group = VEC_SHIFT_W, kind = VEC_SH_SLL, width = 16; break;
+  case WASM_IOP_simd_i16x8_shr_s: by_xmm = VEC_PSRAW, group = VEC_SHIFT_W, kind = VEC_SH_SRA, width = 16; break;
+  case WASM_IOP_simd_i16x8_shr_u: by_xmm = VEC_PSRLW, group = VEC_SHIFT_W, kind = VEC_SH_SRL, width = 16; break;
+  case WASM_IOP_simd_i32x4_shl: by_xmm = VEC_PSLLD, group = VEC_SHIFT_D, kind = VEC_SH_SLL, width = 32; break;
+  case WASM_IOP_simd_i32x4_shr_s: by_xmm = VEC_PSRAD, group = VEC_SHIFT_D, kind = VEC_SH_SRA, width = 32; break;
+  case WASM_IOP_simd_i32x4_shr_u: by_xmm = VEC_PSRLD, group = VEC_SHIFT_D, kind = VEC_SH_SRL, width = 32; break;
+  case WASM_IOP_simd_i64x2_shl: by_xmm = VEC_PSLLQ, group = VEC_SHIFT_Q, kind = VEC_SH_SLL, width = 64; break;
+  case WASM_IOP_simd_i64x2_shr_u: by_xmm = VEC_PSRLQ, group = VEC_SHIFT_Q, kind = VEC_SH_SRL, width = 64; break;
+  /* i8 lanes: widened to i16 (the byte in the high half for shr_s, zero-extended otherwise),
+   * shifted there and packed back */
+  case WASM_IOP_simd_i8x16_shl: by_xmm = VEC_PSLLW, group = VEC_SHIFT_W, kind = VEC_SH_SLL, width = 8; break;
+  case WASM_IOP_simd_i8x16_shr_s: by_xmm = VEC_PSRAW, group = VEC_SHIFT_W, kind = VEC_SH_SRA, width = 8; break;
+  case WASM_IOP_simd_i8x16_shr_u: by_xmm = VEC_PSRLW, group = VEC_SHIFT_W, kind = VEC_SH_SRL, width = 8; break;
+  /* i64 shr_s (no SSE form): ((a >>u s) ^ m) - m with m the sign bit >>u s */
+  case WASM_IOP_simd_i64x2_shr_s: by_xmm = VEC_PSRLQ, group = VEC_SHIFT_Q, kind = VEC_SH_SRL, width = 64; break;
+  default: return false;
+  }
+  uint32_t dst = ins[1], a = ins[2];
+  if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
+  /* the count mod the lane width; i8 shr_s shifts the byte down from the high half: 8 more */
+  uint32_t extra = iop == WASM_IOP_simd_i8x16_shr_s ? 8 : 0;
+  uint64_t count = 0;
+  bool known = const_slot(nb, ins[3], &count);
+  if (!known) {
+    x64_load32(b, RAX, slot(nb, ins[3]));
+    x64_alu_imm(b, false, ALU_AND, RAX, (int32_t)(width - 1));
+    if (extra) x64_alu_imm(b, false, ALU_ADD, RAX, (int32_t)extra);
+    x64_movd_to_xmm(b, XMM3, RAX);
+  }
+  uint8_t n = (uint8_t)((count & (width - 1)) + extra);
+#define SHIFT(xmm) (known ? x64_vec_shift_imm(b, group, kind, xmm, n) : x64_vec_rr(b, 0x66, by_xmm, xmm, XMM3))
+  vload(nb, XMM0, a);
+  if (width == 8) {
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    if (iop == WASM_IOP_simd_i8x16_shr_s) {
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, XMM0, XMM0);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKHBW, XMM1, XMM1);
+    } else {
+      x64_vec_rr(b, 0x66, VEC_PXOR, XMM2, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, XMM0, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKHBW, XMM1, XMM2);
+    }
+    SHIFT(XMM0);
+    SHIFT(XMM1);
+    if (iop == WASM_IOP_simd_i8x16_shl) { /* keep each word's low byte: packing saturates */
+      all_ones(nb, XMM2);
+      x64_vec_shift_imm(b, VEC_SHIFT_W, VEC_SH_SRL, XMM2, 8);
+      x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM2);
+    }
+    x64_vec_rr(b, 0x66, iop == WASM_IOP_simd_i8x16_shr_s ? VEC_PACKSSWB : VEC_PACKUSWB, XMM0, XMM1);
+  } else if (iop == WASM_IOP_simd_i64x2_shr_s) {
+    splat64(nb, XMM2, 0x8000000000000000u);
+    SHIFT(XMM0);
+    SHIFT(XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSUBQ, XMM0, XMM2);
+  } else {
+    SHIFT(XMM0);
+  }
+#undef SHIFT
+  vstore(nb, dst, XMM0);
+  return true;
+}
+
+/* ---- shuffles: shuffle dst a b lanes*4 / swizzle dst a b ---- */
+
+static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  x64_buf *b = &nb->b;
+  if (!(features & HAS_SSSE3)) return false;
+  uint32_t dst = ins[1], a = ins[2], bv = ins[3];
+  if (!in_frame(nb, dst) || !in_frame(nb, a) || !in_frame(nb, bv)) return false;
+  if (ins[0] == WASM_IOP_simd_i8x16_swizzle) {
+    /* pshufb zeroes a lane whose index has bit 7 set and else takes index & 15: saturating
+     * index + 0x70 sets bit 7 for every index >= 16 and leaves 0..15 in the low bits */
+    vload(nb, XMM0, a);
+    vload(nb, XMM1, bv);
+    x64_mov_imm32(b, RAX, 0x70707070u);
+    splat_eax(nb, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PADDUSB, XMM1, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM1);
+    vstore(nb, dst, XMM0);
+    return true;
+  }
+  /* the lanes taken from a and from b, each as a pshufb mask (0x80: none) */
+  uint8_t lanes[16], from_a[16], from_b[16];
+  memcpy(lanes, ins + 4, 16);
+  bool any_a = false, any_b = false;
+  for (int i = 0; i < 16; i++) {
+    uint8_t l = lanes[i] & 31;
+    from_a[i] = l < 16 ? l : 0x80;
+    from_b[i] = l >= 16 ? (uint8_t)(l - 16) : 0x80;
+    any_a |= l < 16;
+    any_b |= l >= 16;
+  }
+  if (any_a) {
+    vload(nb, XMM0, a);
+    const128(nb, XMM2, from_a);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM2);
+  }
+  if (any_b) {
+    vload(nb, XMM1, bv);
+    const128(nb, XMM2, from_b);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM1, XMM2);
+    if (any_a) x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM1);
+    else x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM0, XMM1);
+  }
+  vstore(nb, dst, XMM0);
+  return true;
+}
+
+/* ---- operations that take a sequence: dst a b (binary) or dst a (unary) ---- */
+
+/* Float min / max as the spec: a NaN operand gives a NaN (here always the canonical one, which
+ * the spec allows), and -0 < +0. minps / maxps alone answer their second operand for NaNs and
+ * for zeros of either sign, so each runs both ways and the results are merged: for min, or-ing
+ * the two keeps -0 and NaNs; for max, the xor of the two marks a discrepancy (zeros of
+ * opposite signs, NaNs) that or and subtract turn into +0 or a NaN. NaN lanes (cmpunord) then
+ * get their payload cleared. xmm0 = a, xmm1 = b; the result in xmm0. */
+static void float_min_max(wasm_native_builder *nb, bool f64, bool max) {
+  x64_buf *b = &nb->b;
+  uint8_t p = f64 ? 0x66 : 0;
+  uint32_t op = max ? VEC_MAXP : VEC_MINP;
+  x64_vec_rr(b, p, VEC_MOVAP, XMM2, XMM1);
+  x64_vec_rr(b, p, op, XMM2, XMM0);
+  x64_vec_rr(b, p, op, XMM0, XMM1);
+  if (max) {
+    x64_vec_rr(b, p, VEC_XORP, XMM0, XMM2);
+    x64_vec_rr(b, p, VEC_ORP, XMM2, XMM0);
+    x64_vec_rr(b, p, VEC_SUBP, XMM2, XMM0);
+    x64_vec_rr_imm(b, p, VEC_CMPP, XMM0, XMM2, 3);
+  } else {
+    x64_vec_rr(b, p, VEC_ORP, XMM2, XMM0);
+    x64_vec_rr_imm(b, p, VEC_CMPP, XMM0, XMM2, 3);
+    x64_vec_rr(b, p, VEC_ORP, XMM2, XMM0);
+  }
+  /* the NaN lanes' mask shifted right past sign, exponent and quiet bit: the payload bits */
+  x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SRL, XMM0, f64 ? 13 : 10);
+  x64_vec_rr(b, p, VEC_ANDNP, XMM0, XMM2);
+}
+
+static bool emit_sequence(wasm_native_builder *nb, const uint32_t *ins, unsigned features) {
+  x64_buf *b = &nb->b;
+  enum wasm_iop iop = ins[0];
+  bool binary = true;
+  unsigned needs = 0;
+  switch (iop) {
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_u:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_u:
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_s:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_s: needs = HAS_SSE41; break;
+  case WASM_IOP_simd_i16x8_q15mulr_sat_s: needs = HAS_SSSE3; break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_u:
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_u_zero: binary = false, needs = HAS_SSE41; break;
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_u:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_u:
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_u:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_u:
+  case WASM_IOP_simd_i64x2_mul:
+  case WASM_IOP_simd_f32x4_min:
+  case WASM_IOP_simd_f32x4_max:
+  case WASM_IOP_simd_f64x2_min:
+  case WASM_IOP_simd_f64x2_max: break;
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_s:
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_u:
+  case WASM_IOP_simd_i8x16_popcnt: binary = false, needs = HAS_SSSE3; break;
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_s:
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_u:
+  case WASM_IOP_simd_i64x2_abs:
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_s:
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_s_zero:
+  case WASM_IOP_simd_f32x4_convert_i32x4_u:
+  case WASM_IOP_simd_f64x2_convert_low_i32x4_u: binary = false; break;
+  default: return false;
+  }
+  if ((needs & ~features) || !in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || (binary && !in_frame(nb, ins[3])))
+    return false;
+  vload(nb, XMM0, ins[2]);
+  if (binary) vload(nb, XMM1, ins[3]);
+  int result = XMM0;
+  switch (iop) {
+  /* widening multiplies: i8 lanes extended to i16 (the product fits), i16 products from their
+   * low and high halves, i32 products of lanes 0 and 2 after spreading the half taken */
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_s:
+  case WASM_IOP_simd_i16x8_extmul_low_i8x16_u:
+  case WASM_IOP_simd_i16x8_extmul_high_i8x16_u: {
+    bool high = iop == WASM_IOP_simd_i16x8_extmul_high_i8x16_s || iop == WASM_IOP_simd_i16x8_extmul_high_i8x16_u;
+    bool is_signed = iop == WASM_IOP_simd_i16x8_extmul_low_i8x16_s || iop == WASM_IOP_simd_i16x8_extmul_high_i8x16_s;
+    uint32_t extend = is_signed ? VEC_PMOVSXBW : VEC_PMOVZXBW;
+    if (high) {
+      x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM0, 8);
+      x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM1, 8);
+    }
+    x64_vec_rr(b, 0x66, extend, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, extend, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PMULLW, XMM0, XMM1);
+    break;
+  }
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_s:
+  case WASM_IOP_simd_i32x4_extmul_low_i16x8_u:
+  case WASM_IOP_simd_i32x4_extmul_high_i16x8_u: {
+    bool high = iop == WASM_IOP_simd_i32x4_extmul_high_i16x8_s || iop == WASM_IOP_simd_i32x4_extmul_high_i16x8_u;
+    bool is_signed = iop == WASM_IOP_simd_i32x4_extmul_low_i16x8_s || iop == WASM_IOP_simd_i32x4_extmul_high_i16x8_s;
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM2, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PMULLW, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, is_signed ? VEC_PMULHW : VEC_PMULHUW, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, high ? VEC_PUNPCKHWD : VEC_PUNPCKLWD, XMM2, XMM0);
+    result = XMM2;
+    break;
+  }
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_s:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_s:
+  case WASM_IOP_simd_i64x2_extmul_low_i32x4_u:
+  case WASM_IOP_simd_i64x2_extmul_high_i32x4_u: {
+    bool high = iop == WASM_IOP_simd_i64x2_extmul_high_i32x4_s || iop == WASM_IOP_simd_i64x2_extmul_high_i32x4_u;
+    bool is_signed = iop == WASM_IOP_simd_i64x2_extmul_low_i32x4_s || iop == WASM_IOP_simd_i64x2_extmul_high_i32x4_s;
+    uint8_t spread = high ? 0xFA : 0x50; /* lanes 2,2,3,3 or 0,0,1,1 */
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, spread);
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM1, XMM1, spread);
+    x64_vec_rr(b, 0x66, is_signed ? VEC_PMULDQ : VEC_PMULUDQ, XMM0, XMM1);
+    break;
+  }
+  case WASM_IOP_simd_i64x2_mul: /* lo*lo + ((hi_a*lo_b + lo_a*hi_b) << 32), each 32x32->64 */
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM2, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRL, XMM2, 32);
+    x64_vec_rr(b, 0x66, VEC_PMULUDQ, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM3, XMM1);
+    x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRL, XMM3, 32);
+    x64_vec_rr(b, 0x66, VEC_PMULUDQ, XMM3, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PADDQ, XMM2, XMM3);
+    x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SLL, XMM2, 32);
+    x64_vec_rr(b, 0x66, VEC_PMULUDQ, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PADDQ, XMM0, XMM2);
+    break;
+  case WASM_IOP_simd_i16x8_q15mulr_sat_s:
+    /* pmulhrsw rounds as the spec; only -32768 * -32768 wraps to 0x8000 where the spec saturates */
+    x64_vec_rr(b, 0x66, VEC_PMULHRSW, XMM0, XMM1);
+    splat32(nb, XMM2, 0x80008000u);
+    x64_vec_rr(b, 0x66, VEC_PCMPEQW, XMM2, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
+    break;
+  case WASM_IOP_simd_f32x4_min: float_min_max(nb, false, false); break;
+  case WASM_IOP_simd_f32x4_max: float_min_max(nb, false, true); break;
+  case WASM_IOP_simd_f64x2_min: float_min_max(nb, true, false); break;
+  case WASM_IOP_simd_f64x2_max: float_min_max(nb, true, true); break;
+  /* pairwise sums as multiply-adds by 1 (pmaddubsw: unsigned bytes times signed ones or ones
+   * times signed bytes; no sum saturates) */
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_s:
+    splat32(nb, XMM1, 0x01010101u);
+    x64_vec_rr(b, 0x66, VEC_PMADDUBSW, XMM1, XMM0);
+    result = XMM1;
+    break;
+  case WASM_IOP_simd_i16x8_extadd_pairwise_i8x16_u:
+    splat32(nb, XMM1, 0x01010101u);
+    x64_vec_rr(b, 0x66, VEC_PMADDUBSW, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_s:
+    splat32(nb, XMM1, 0x00010001u);
+    x64_vec_rr(b, 0x66, VEC_PMADDWD, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_extadd_pairwise_i16x8_u: /* as signed (x - 32768), then 65536 back */
+    splat32(nb, XMM1, 0x80008000u);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+    splat32(nb, XMM1, 0x00010001u);
+    x64_vec_rr(b, 0x66, VEC_PMADDWD, XMM0, XMM1);
+    splat32(nb, XMM1, 0x00010000u);
+    x64_vec_rr(b, 0x66, VEC_PADDD, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i8x16_popcnt: { /* each nibble's count looked up with pshufb */
+    static const uint8_t nibble_counts[16] = {0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4};
+    splat32(nb, XMM3, 0x0F0F0F0Fu);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_W, VEC_SH_SRL, XMM1, 4);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM3);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM3);
+    const128(nb, XMM2, nibble_counts);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM3, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM2, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM3, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PADDB, XMM2, XMM3);
+    result = XMM2;
+    break;
+  }
+  case WASM_IOP_simd_i64x2_abs: /* (a ^ s) - s with s each lane's sign spread over it */
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_D, VEC_SH_SRA, XMM1, 31);
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM1, XMM1, 0xF5);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PSUBQ, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_s:
+    /* NaN lanes zeroed first; cvttps2dq answers 0x80000000 out of range, which stays for
+     * negative overflow and becomes 0x7FFFFFFF where the input was not negative */
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
+    x64_vec_rr_imm(b, 0, VEC_CMPP, XMM1, XMM1, 0);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM0); /* sign bit set where the input is >= 0 */
+    x64_vec_rr(b, 0xF3, VEC_CVTTPS2DQ, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM0);
+    x64_vec_shift_imm(b, VEC_SHIFT_D, VEC_SH_SRA, XMM1, 31);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_s_zero:
+    /* clamped above to INT32_MAX (NaN lanes to 0: minpd answers its second operand for a NaN);
+     * below, cvttpd2dq's 0x80000000 is INT32_MIN; the high lanes come out zero */
+    x64_vec_rr(b, 0x66, VEC_MOVAP, XMM1, XMM0);
+    x64_vec_rr_imm(b, 0x66, VEC_CMPP, XMM1, XMM1, 0);
+    splat64(nb, XMM2, 0x41DFFFFFFFC00000u); /* 2147483647.0 */
+    x64_vec_rr(b, 0x66, VEC_ANDP, XMM1, XMM2);
+    x64_vec_rr(b, 0x66, VEC_MINP, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_CVTTPD2DQ, XMM0, XMM0);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f32x4_u:
+    /* NaN and negative lanes to 0 (maxps answers its second operand, +0, for a NaN or -0);
+     * lanes below 2^31 convert directly; above, cvttps2dq answers 0x80000000, to which the
+     * conversion of x - 2^31 (exact) is added, or 0x7FFFFFFF where x - 2^31 >= 2^31 */
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0, VEC_MAXP, XMM0, XMM1);
+    splat32(nb, XMM1, 0x4F000000u); /* 2^31 */
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM2, XMM0);
+    x64_vec_rr(b, 0, VEC_SUBP, XMM2, XMM1);
+    x64_vec_rr_imm(b, 0, VEC_CMPP, XMM1, XMM2, 2); /* 2^31 <= x - 2^31 */
+    x64_vec_rr(b, 0xF3, VEC_CVTTPS2DQ, XMM2, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PMAXSD, XMM2, XMM1);
+    x64_vec_rr(b, 0xF3, VEC_CVTTPS2DQ, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PADDD, XMM0, XMM2);
+    break;
+  case WASM_IOP_simd_i32x4_trunc_sat_f64x2_u_zero:
+    /* clamped to [0, UINT32_MAX] (NaN to 0), truncated, then 2^52 added: the integer is then
+     * the low 32 bits of each double, which shufps gathers into lanes 0-1 over zeros */
+    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM1);
+    x64_vec_rr(b, 0x66, VEC_MAXP, XMM0, XMM1);
+    splat64(nb, XMM2, 0x41EFFFFFFFE00000u); /* 4294967295.0 */
+    x64_vec_rr(b, 0x66, VEC_MINP, XMM0, XMM2);
+    x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 11);
+    splat64(nb, XMM2, 0x4330000000000000u); /* 2^52 */
+    x64_vec_rr(b, 0x66, VEC_ADDP, XMM0, XMM2);
+    x64_vec_rr_imm(b, 0, VEC_SHUFP, XMM0, XMM1, 0x88);
+    break;
+  case WASM_IOP_simd_f32x4_convert_i32x4_u:
+    /* low 16 bits and the rest converted exactly (the rest halved to fit a signed lane, then
+     * doubled), so the one rounding is the final add's */
+    splat32(nb, XMM1, 0x0000FFFFu);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM0);
+    x64_vec_rr(b, 0x66, VEC_PSUBD, XMM0, XMM1);
+    x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM1, XMM1);
+    x64_vec_shift_imm(b, VEC_SHIFT_D, VEC_SH_SRL, XMM0, 1);
+    x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM0, XMM0);
+    x64_vec_rr(b, 0, VEC_ADDP, XMM0, XMM0);
+    x64_vec_rr(b, 0, VEC_ADDP, XMM0, XMM1);
+    break;
+  case WASM_IOP_simd_f64x2_convert_low_i32x4_u: /* the double 2^52 + x, built from bits, less 2^52 */
+    splat32(nb, XMM1, 0x43300000u);
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLDQ, XMM0, XMM1);
+    splat64(nb, XMM1, 0x4330000000000000u);
+    x64_vec_rr(b, 0x66, VEC_SUBP, XMM0, XMM1);
+    break;
+  default: return false; /* not reached: the first switch admits only the cases above */
+  }
+  vstore(nb, ins[1], result);
+  return true;
+}
+
+bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
+  unsigned features = simd_features();
+  if (!(features & SIMD_ON)) return false;
+  x64_buf *b = &nb->b;
+  const uint32_t *ins = nb->code + pc;
+  switch ((enum wasm_iop)ins[0]) {
+  /* Vectors move in one 16-byte access: a vector written as two 8-byte halves and then read
+   * whole (by the next template) would wait for both stores to reach the cache. */
+  case WASM_IOP_const128:
+  case WASM_IOP_simd_v128_const: {
+    if (!in_frame(nb, ins[1])) return false;
+    uint8_t bytes[16];
+    memcpy(bytes, ins + 2, 16);
+    const128(nb, XMM0, bytes);
+    vstore(nb, ins[1], XMM0);
+    return true;
+  }
+  case WASM_IOP_copy2: /* dst src, a v128 */
+    if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2])) return false;
+    vload(nb, XMM0, ins[2]);
+    vstore(nb, ins[1], XMM0);
+    return true;
+  case WASM_IOP_global_get2: /* dst global */
+  case WASM_IOP_global_set2: { /* global src */
+    bool get = ins[0] == WASM_IOP_global_get2;
+    uint32_t vec = get ? ins[1] : ins[2], global = get ? ins[2] : ins[1];
+    if (!in_frame(nb, vec)) return false;
+    x64_load64(b, RAX, CX(globals));
+    x64_load64(b, RAX, x64_at(RAX, (int32_t)(global * 8)));
+    x64_mem value = x64_at(RAX, (int32_t)offsetof(wasm_global, value));
+    if (get) {
+      x64_movdqu_load(b, XMM0, value);
+      vstore(nb, vec, XMM0);
+    } else {
+      vload(nb, XMM0, vec);
+      x64_movdqu_store(b, value, XMM0);
+    }
+    return true;
+  }
+  case WASM_IOP_select2: { /* dst a b cond */
+    if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
+    x64_load32(b, RCX, slot(nb, ins[4]));
+    x64_lea(b, true, RAX, frame_at(ins[2]));
+    x64_lea(b, true, RDX, frame_at(ins[3]));
+    x64_test_rr(b, false, RCX, RCX);
+    x64_cmov_rr(b, true, CC_E, RAX, RDX);
+    x64_movdqu_load(b, XMM0, x64_at(RAX, 0));
+    vstore(nb, ins[1], XMM0);
+    return true;
+  }
+  case WASM_IOP_simd_v128_store:
+    if (!in_frame(nb, ins[2])) return false;
+    vload(nb, XMM0, ins[2]);
+    x64_movdqu_store(b, address(nb, ins[1], ins[3]), XMM0);
+    return true;
+  case WASM_IOP_simd_v128_bitselect: { /* dst v1 v2 c: (v1 & c) | (v2 & ~c) */
+    if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3]) || !in_frame(nb, ins[4]))
+      return false;
+    vload(nb, XMM0, ins[2]);
+    vload(nb, XMM1, ins[3]);
+    vload(nb, XMM2, ins[4]);
+    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PANDN, XMM2, XMM1);
+    x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM2);
+    vstore(nb, ins[1], XMM0);
+    return true;
+  }
+  case WASM_IOP_simd_i8x16_shuffle:
+  case WASM_IOP_simd_i8x16_swizzle: return emit_shuffle(nb, ins, features);
+  default: break;
+  }
+  return emit_load(nb, ins, features) || emit_lane_access(nb, ins) || emit_lane_op(nb, ins) || emit_binary(nb, ins, features) ||
+         emit_unary(nb, ins, features) || emit_test(nb, ins, features) || emit_shift(nb, ins) ||
+         emit_sequence(nb, ins, features);
+}
+
+#endif
