@@ -6,51 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../check.h"
 #include "base/fiber.h"
+#include "module_files.h"
 #include "wasm/runtime.h"
-
-static int failures;
-
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                        \
-    }                                                                    \
-  } while (0)
-
-static uint8_t *read_file(const char *dir, const char *name, size_t *size) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
-    exit(2);
-  }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = malloc((size_t)n);
-  if (fread(bytes, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  *size = (size_t)n;
-  return bytes;
-}
-
-static wasm_module *load_with(const char *dir, const char *name, wasm_features features) {
-  size_t size;
-  uint8_t *bytes = read_file(dir, name, &size);
-  wr_error err = {0};
-  wasm_module *m = wasm_module_load(bytes, size, &features, &err, NULL);
-  free(bytes);
-  if (!m) {
-    fprintf(stderr, "%s: %s\n", name, err.message);
-    exit(2);
-  }
-  return m;
-}
-
-static wasm_module *load(const char *dir, const char *name) { return load_with(dir, name, wasm_features_default()); }
 
 static wasm_func *export_func(wasm_instance *inst, const char *name) {
   wasm_extern e;
@@ -248,7 +207,7 @@ static void test_yield_hook(wasm_store *store, wasm_instance *inst) {
 }
 
 static void test_main_module(const char *dir) {
-  wasm_module *module = load(dir, "engine_test.wasm");
+  wasm_module *module = load(dir, "engine_test.wasm", wasm_features_default());
   /* the tier every test below runs on: native code on x86-64 unless the interpreter is asked for */
   const char *engine = getenv("WARREN_ENGINE");
   bool want_native = !(engine && strcmp(engine, "interp") == 0);
@@ -358,7 +317,7 @@ static void test_main_module(const char *dir) {
 }
 
 static void test_partial_instantiation(const char *dir) {
-  wasm_module *module = load(dir, "partial_init.wasm");
+  wasm_module *module = load(dir, "partial_init.wasm", wasm_features_default());
   wasm_store *store = wasm_store_new();
   wasm_memtype mt = {{1, 1, true, false, false}};
   wr_error err = {0};
@@ -387,7 +346,7 @@ static void test_partial_instantiation(const char *dir) {
  * again: bytes written inside the image and beyond it, after a few written pages (copied
  * back) and after many (zapped). */
 static void test_image_reset(const char *dir) {
-  wasm_module *module = load(dir, "image_reset.wasm");
+  wasm_module *module = load(dir, "image_reset.wasm", wasm_features_default());
   for (int round = 0; round < 3; round++) {
     wasm_store *store = wasm_store_new();
     wasm_trap *trap = NULL;
@@ -420,7 +379,7 @@ static void test_image_reset(const char *dir) {
  * that is not a whole number of pages rounds down, the memory stays usable up to the cap, and a
  * memory whose minimum is above the cap fails instantiation with an error naming the limit. */
 static void test_memory_cap(const char *dir) {
-  wasm_module *module = load(dir, "memory_cap.wasm");
+  wasm_module *module = load(dir, "memory_cap.wasm", wasm_features_default());
   static const struct {
     uint64_t cap;
     uint32_t pages; /* where growing stops (the guest's own bound is 1000) */
@@ -455,7 +414,7 @@ static void test_memory_cap(const char *dir) {
 static void test_multi_memory(const char *dir) {
   wasm_features features = wasm_features_default();
   features.multi_memory = true;
-  wasm_module *module = load_with(dir, "multi_memory.wasm", features);
+  wasm_module *module = load(dir, "multi_memory.wasm", features);
   wasm_store *store = wasm_store_new();
   wasm_store_set_max_memory_size(store, 3 * 65536);
   wr_error err = {0};

@@ -9,7 +9,7 @@
 
 #include "wasm/engine.h"
 
-static wasm_module *load(const char *dir, const char *name, wasm_features features) {
+static inline wasm_module *load(const char *dir, const char *name, wasm_features features) {
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   FILE *f = fopen(path, "rb");
@@ -33,7 +33,7 @@ static wasm_module *load(const char *dir, const char *name, wasm_features featur
   return m;
 }
 
-static wasm_instance *instantiate(wasm_store *store, const wasm_module *m, const wasm_extern *imports, uint32_t n) {
+static inline wasm_instance *instantiate(wasm_store *store, const wasm_module *m, const wasm_extern *imports, uint32_t n) {
   wr_error err = {0};
   wasm_trap *trap = NULL;
   wasm_instance *inst = wasm_instantiate(store, m, imports, n, &trap, &err);
@@ -44,7 +44,7 @@ static wasm_instance *instantiate(wasm_store *store, const wasm_module *m, const
   return inst;
 }
 
-static wasm_extern export_of(wasm_instance *inst, const char *name) {
+static inline wasm_extern export_of(wasm_instance *inst, const char *name) {
   wasm_extern e;
   if (!wasm_instance_export(inst, name, strlen(name), &e)) {
     fprintf(stderr, "missing export %s\n", name);
