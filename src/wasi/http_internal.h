@@ -64,7 +64,10 @@ struct wasi_http_ctx {
   const wasi_http_client *client;
   void *client_env;
   size_t fields_bytes;
+  struct wasi_http_p3_call *orphans; /* calls given up by their owner while their task runs */
 };
+/* Frees the orphaned calls, once the instance whose tasks held them is gone. */
+void wasi_http_p3_free_orphans(wasi_http_ctx *http);
 
 /* The wasi:http state of a host call's instance, or a trap when none was installed. */
 wasm_trap *wasi_http_ctx_of(const cm_canon_cx *cx, wasi_http_ctx **out);

@@ -95,8 +95,9 @@ wasm_trap *wasi_http_p3_handle_start(wasi_http_ctx *http, cm_component_instance 
 /* The instance trapped or is going away: if no answer came yet, on_error(NULL) now; nothing of
  * the responder runs after this. */
 void wasi_http_p3_call_abandon(wasi_http_p3_call *call);
-/* Frees the call (abandoning it first); its task must be over or its instance freed or
- * poisoned. */
+/* Frees the call (abandoning it first). A task still running (asked to cancel, it may still
+ * return) keeps the host's side of the call, which its task.return lifts into and its exit reports
+ * to, until it exits or the ctx goes (wasi_http_ctx_free, after the instance). */
 void wasi_http_p3_call_free(wasi_http_p3_call *call);
 /* The task (for cm_task_request_cancellation) until on_exit. */
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call);

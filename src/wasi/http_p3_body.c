@@ -510,8 +510,10 @@ struct wasi_http_p3_call {
   cm_async_call async;
   cm_val arg;
   uint32_t request_rep;
-  cm_task *task;
+  cm_task *task;               /* NULL once it exited */
   bool answered, abandoned;
+  bool orphaned;               /* freed by its owner while the task ran: in http->orphans */
+  wasi_http_p3_call *prev, *next;
 };
 
 const cm_func *wasi_http_p3_handler(const cm_component_instance *inst) {
@@ -536,9 +538,25 @@ static void call_resolved(void *arg, const cm_val *result) {
   }
 }
 
+static void call_release(wasi_http_p3_call *c) {
+  cm_arena_free(c->async.arena);
+  wr_free(c);
+}
+
+static void orphan_unlink(wasi_http_p3_call *c) {
+  if (c->prev) c->prev->next = c->next;
+  else c->http->orphans = c->next;
+  if (c->next) c->next->prev = c->prev;
+}
+
 static void call_exited(void *arg) {
   wasi_http_p3_call *c = arg;
   c->task = NULL;
+  if (c->orphaned) {
+    orphan_unlink(c);
+    call_release(c);
+    return;
+  }
   if (!c->abandoned && !c->answered) { /* cannot happen: a task returns before it exits */
     c->answered = true;
     c->responder->on_error(c->env, NULL);
@@ -575,8 +593,25 @@ void wasi_http_p3_call_abandon(wasi_http_p3_call *call) {
 void wasi_http_p3_call_free(wasi_http_p3_call *call) {
   if (!call) return;
   wasi_http_p3_call_abandon(call);
-  cm_arena_free(call->async.arena);
-  wr_free(call);
+  if (!call->task) {
+    call_release(call);
+    return;
+  }
+  /* the task holds our cm_async_call and lifts its result into our arena: both stay until it
+   * exits (call_exited) or the instance goes (wasi_http_p3_free_orphans) */
+  call->orphaned = true;
+  call->prev = NULL;
+  call->next = call->http->orphans;
+  if (call->next) call->next->prev = call;
+  call->http->orphans = call;
+}
+
+void wasi_http_p3_free_orphans(wasi_http_ctx *http) {
+  while (http->orphans) {
+    wasi_http_p3_call *c = http->orphans;
+    http->orphans = c->next;
+    call_release(c);
+  }
 }
 
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call) { return call->task; }

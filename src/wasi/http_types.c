@@ -151,7 +151,11 @@ wasi_http_ctx *wasi_http_ctx_new(wasi_p2_ctx *p2, const wasi_http_client *client
   return http;
 }
 
-void wasi_http_ctx_free(wasi_http_ctx *http) { wr_free(http); }
+void wasi_http_ctx_free(wasi_http_ctx *http) {
+  if (!http) return;
+  wasi_http_p3_free_orphans(http);
+  wr_free(http);
+}
 
 wasi_p2_ctx *wasi_http_ctx_p2(const wasi_http_ctx *http) { return http->p2; }
 
