@@ -1054,18 +1054,9 @@ def probe_task_that_returns_after_its_request_was_given_up():
     cancellation). The host's side of the call must outlive the request: the late task.return lifts
     the response into it and the task's exit reports to it. A neighbour (/after: answered at once,
     then busy) keeps the draining instance alive meanwhile. This was a use after free that corrupted
-    the heap under load (AddressSanitizer reports it here). Both ways a request is given up: -W
-    timeout, and the client leaving. The server serves on and stops cleanly."""
+    the heap under load (AddressSanitizer reports it here). The client leaves to give the request
+    up: a -W timeout would cancel the neighbour too. The server serves on and stops cleanly."""
     flags = ("--exact-limits", "--max-instances", "1", *e2e.NO_IDLE)
-    with Warren(own("probe3"), "-W", "timeout=600ms", *flags) as w:
-        answers = parallel(w.port, ["/stubborn/1000", "/after/1800"])
-        check(answers[0][0] == 500, "timed out", answers[0])
-        check(answers[1][0] == 200, "the neighbour answered", answers[1])
-        w.wait_for(r"request timed out")
-        time.sleep(1.5)  # not an expectation: the stubborn task returns, then the neighbour exits
-        status, _, body = request(w.port, "GET", "/")
-        check(status == 200 and probe_fields(body)["count"] == 1, "a new instance after the drain", status, body)
-        w.stop()
     with Warren(own("probe3"), *flags) as w:
         conn = Raw(w.port)
         conn.send(b"GET /stubborn/1000 HTTP/1.1\r\nHost: t\r\n\r\n")
