@@ -262,14 +262,15 @@ static wasm_trap *drive(serve_p3_instance *si, bool *progressed);
  * The request does not wait for the task to exit. */
 static void cancel_guest_task(p3_request *req) {
   serve_p3_instance *si = req->si;
-  cm_task *task = wasi_http_p3_call_task(req->call);
-  if (!task || si->trapped) return;
+  if (!wasi_http_p3_call_task(req->call) || si->trapped) return;
   while (si->driving) { /* a preempted driver comes back: wait for it even when cancelled */
     si->waiting++;
     wr_task_suspend();
     si->waiting--;
   }
-  if (si->trapped) return;
+  /* the driver may have run the task to its exit meanwhile, which frees it: look again */
+  cm_task *task = wasi_http_p3_call_task(req->call);
+  if (!task || si->trapped) return;
   si->driving = true;
   wasm_trap *trap = cm_task_request_cancellation(task, NULL);
   bool progressed = false;
