@@ -278,20 +278,27 @@ static void cancel_guest_task(p3_request *req) {
   leave_instance(si, req, trap, true);
 }
 
+/* A response the guest handed over and Warren did not finish sending is cut. */
+static void drop_response(p3_request *req) {
+  if (!req->resp) return;
+  wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
+  abort_exchange(req);
+  finish_response(req, &err);
+}
+
 /* Whatever the guest did not finish is cut; what the request lent out forgets it. A guest task
  * still running (the request was cancelled: timeout, client gone) is asked to cancel. */
 static void request_cleanup(p3_request *req) {
-  if (req->resp) {
-    wasi_http_error_code err = wasi_http_error(WASI_HTTP_ERR_CONNECTION_TERMINATED);
-    abort_exchange(req);
-    finish_response(req, &err);
-  }
+  drop_response(req);
+  abort_exchange(req); /* a response not started is a 500: the guest's task cannot answer from here */
   if (req->call) {
-    if (!req->exited) cancel_guest_task(req);
-    wasi_http_p3_call_free(req->call); /* abandons it: on_error (500) if unanswered */
+    if (!req->exited) {
+      cancel_guest_task(req);
+      drop_response(req); /* an answer it gives as it winds down has nobody to go to */
+    }
+    wasi_http_p3_call_free(req->call);
     req->call = NULL;
   }
-  abort_exchange(req);
   if (req->body) {
     req->body->req = NULL; /* released later, with the ctx */
     req->body = NULL;

@@ -3,6 +3,7 @@
 ;; each task keeps its state in a slot named by context 0.
 ;;   /slow/MS        waits MS ms (wasi:clocks/monotonic-clock@0.3.0 wait-for, async), then answers
 ;;   /stubborn/MS    as /slow/MS, but ignores task cancellation: it answers after MS ms all the same
+;;   /yielding/MS    as /slow/MS, but answers at once when cancelled (task.return, not task.cancel)
 ;;   /bp/MS          turns backpressure on, waits MS ms, answers, then turns it off as it exits
 ;;   /after/MS       answers at once, then goes on for MS ms after the response (post-response
 ;;                   work); counts `after` when done
@@ -186,6 +187,7 @@
     (data (i32.const 128) "/gc-inline/")
     (data (i32.const 144) "/gc-idle/")
     (data (i32.const 160) "/stubborn/")
+    (data (i32.const 176) "/yielding/")
     (data (i32.const 64) "count=")
     (data (i32.const 72) " inflight=")
     (data (i32.const 88) " max=")
@@ -379,6 +381,8 @@
         (then (local.set $kind (i32.const 2)) (local.set $skip (i32.const 4))))
       (if (call $starts-with (local.get $path) (local.get $len) (i32.const 160) (i32.const 10))
         (then (local.set $kind (i32.const 6)) (local.set $skip (i32.const 10))))
+      (if (call $starts-with (local.get $path) (local.get $len) (i32.const 176) (i32.const 10))
+        (then (local.set $kind (i32.const 7)) (local.set $skip (i32.const 10))))
       (if (call $starts-with (local.get $path) (local.get $len) (i32.const 16) (i32.const 7))
         (then (local.set $kind (i32.const 3)) (local.set $skip (i32.const 7))))
       (if (call $starts-with (local.get $path) (local.get $len) (i32.const 32) (i32.const 12))
@@ -415,8 +419,13 @@
         ;; /stubborn: a task may go on after a cancellation request and return all the same
         (if (i32.eq (i32.load offset=24 (local.get $slot)) (i32.const 6))
           (then (return (call $wait-code (local.get $slot)))))
+        ;; a sync subtask.cancel may not name a waitable that is in a set: leave it first
+        (call $waitable_join (i32.load offset=32 (local.get $slot)) (i32.const 0))
         (drop (call $subtask_cancel (i32.load offset=32 (local.get $slot))))
         (call $subtask_drop (i32.load offset=32 (local.get $slot)))
+        ;; /yielding: an answer after all, as the task winds down
+        (if (i32.eq (i32.load offset=24 (local.get $slot)) (i32.const 7))
+          (then (return (call $respond (local.get $slot)))))
         (call $task_cancel)
         (return (call $finish (local.get $slot)))))
       (if (i32.eq (local.get $phase) (i32.const 1 (; WAIT_BEFORE ;))) (then

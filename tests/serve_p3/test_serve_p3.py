@@ -1111,6 +1111,21 @@ def probe_task_that_returns_after_its_request_was_given_up():
 
 
 @test
+def probe_task_that_answers_when_cancelled():
+    """A guest may answer as its task winds down after task.cancel (/yielding: cancels its wait, then
+    task.return). The answer comes while the host cancels a request it already gave up (-W timeout):
+    it was kept by nobody and leaked (LeakSanitizer reports it when the server stops). The client got
+    its 500; the server serves on."""
+    with Warren(own("probe3"), "-W", "timeout=300ms", "--exact-limits", "--max-instances", "1", *e2e.NO_IDLE) as w:
+        status, _, _ = request(w.port, "GET", "/yielding/5000")
+        check(status == 500, "timed out", status)
+        w.wait_for(r"request timed out")
+        status, _, body = request(w.port, "GET", "/")
+        check(status == 200, "served after", status, body)
+        w.stop()
+
+
+@test
 def probe_idle_hook_runs_between_requests():
     """warren:lifecycle/idle runs once the instance went idle, once per idle period: each answer after
     a pause shows one more run; none runs while requests keep the instance busy."""
