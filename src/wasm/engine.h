@@ -142,7 +142,7 @@ struct wasm_store {
   void *yield_arg;
   void *data;
   uint64_t max_memory_bytes; /* cap on each memory made in the store; 0: none */
-  WR_VEC(wasm_func *) funcs;
+  struct wasm_func_block *host_funcs; /* host function objects, in blocks */
   WR_VEC(wasm_table *) tables;
   WR_VEC(wasm_memory *) memories;
   WR_VEC(wasm_global *) globals;

@@ -286,6 +286,9 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
   return true;
 }
 
+/* The end of a part of `bytes` placed at `at` in the instance's block, aligned for the next. */
+static size_t instance_block_size(size_t at, size_t bytes) { return (at + bytes + 15) & ~(size_t)15; }
+
 wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, const wasm_extern *imports,
                                 uint32_t nimports, wasm_trap **trap_out, wr_error *err) {
   if (trap_out) *trap_out = NULL;
@@ -301,20 +304,32 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   for (uint32_t i = 0; i < module->nimports; i++)
     if (!wasm_extern_matches(module, &module->imports[i], &imports[i], err)) return NULL;
 
-  wasm_instance *inst = WR_NEW(wasm_instance);
+  const wasm_module *m = module;
+  /* The instance and its index spaces in one block: a store per request makes many instances. */
+  size_t at = instance_block_size(0, sizeof(wasm_instance));
+  size_t funcs_at = at, tables_at, memories_at, globals_at, tags_at, elem_refs_at, elem_len_at, data_len_at;
+  at = instance_block_size(funcs_at, (m->nfunc_imports + (size_t)m->nfuncs + 1) * sizeof(wasm_func *));
+  at = instance_block_size(tables_at = at, (m->ntable_imports + (size_t)m->ntables + 1) * sizeof(wasm_table *));
+  at = instance_block_size(memories_at = at, (m->nmemory_imports + (size_t)m->nmemories + 1) * sizeof(wasm_memory *));
+  at = instance_block_size(globals_at = at, (m->nglobal_imports + (size_t)m->nglobals + 1) * sizeof(wasm_global *));
+  at = instance_block_size(tags_at = at, (m->ntag_imports + (size_t)m->ntags + 1) * sizeof(wasm_tag *));
+  at = instance_block_size(elem_refs_at = at, ((size_t)m->nelems + 1) * sizeof(void **));
+  at = instance_block_size(elem_len_at = at, ((size_t)m->nelems + 1) * sizeof(uint32_t));
+  at = instance_block_size(data_len_at = at, ((size_t)m->ndatas + 1) * sizeof(uint32_t));
+  uint8_t *block = wr_calloc(1, at);
+  wasm_instance *inst = (wasm_instance *)block;
   WR_VEC_PUSH(&store->instances, inst);
   inst->store = store;
   inst->module = module;
-  const wasm_module *m = module;
   inst->types = m->code->types;
-  inst->funcs = WR_NEW_ARRAY(wasm_func *, m->nfunc_imports + m->nfuncs + 1);
-  inst->tables = WR_NEW_ARRAY(wasm_table *, m->ntable_imports + m->ntables + 1);
-  inst->memories = WR_NEW_ARRAY(wasm_memory *, m->nmemory_imports + m->nmemories + 1);
-  inst->globals = WR_NEW_ARRAY(wasm_global *, m->nglobal_imports + m->nglobals + 1);
-  inst->tags = WR_NEW_ARRAY(wasm_tag *, m->ntag_imports + m->ntags + 1);
-  inst->elem_refs = WR_NEW_ARRAY(void **, m->nelems + 1);
-  inst->elem_len = WR_NEW_ARRAY(uint32_t, m->nelems + 1);
-  inst->data_len = wr_malloc((m->ndatas + 1) * sizeof *inst->data_len); /* create_objects fills it */
+  inst->funcs = (wasm_func **)(block + funcs_at);
+  inst->tables = (wasm_table **)(block + tables_at);
+  inst->memories = (wasm_memory **)(block + memories_at);
+  inst->globals = (wasm_global **)(block + globals_at);
+  inst->tags = (wasm_tag **)(block + tags_at);
+  inst->elem_refs = (void ***)(block + elem_refs_at);
+  inst->elem_len = (uint32_t *)(block + elem_len_at);
+  inst->data_len = (uint32_t *)(block + data_len_at); /* create_objects fills it */
   if (!create_objects(inst, imports, err)) return NULL;
 
   bool failed = false;

@@ -45,6 +45,25 @@ struct wasm_func_block {
   wasm_func funcs[FUNC_BLOCK_SIZE];
 };
 
+/* A function object from a chain of blocks (not zeroed: the caller fills it in whole). */
+static wasm_func *func_from_blocks(struct wasm_func_block **chain) {
+  struct wasm_func_block *b = *chain;
+  if (!b || b->used == FUNC_BLOCK_SIZE) {
+    b = wr_malloc(sizeof *b);
+    b->used = 0;
+    b->next = *chain;
+    *chain = b;
+  }
+  return &b->funcs[b->used++];
+}
+
+static void free_func_blocks(struct wasm_func_block *b) {
+  for (struct wasm_func_block *next; b; b = next) {
+    next = b->next;
+    wr_free(b);
+  }
+}
+
 void wasm_store_free(wasm_store *store) {
   if (!store) return;
   for (size_t i = 0; i < store->instances.len; i++) {
@@ -52,21 +71,10 @@ void wasm_store_free(wasm_store *store) {
     if (inst->elem_refs) {
       for (uint32_t k = 0; k < inst->module->nelems; k++) wr_free(inst->elem_refs[k]);
     }
-    wr_free(inst->elem_refs);
-    wr_free(inst->elem_len);
-    wr_free(inst->data_len);
-    wr_free(inst->funcs);
-    wr_free(inst->tables);
-    wr_free(inst->memories);
-    wr_free(inst->globals);
-    wr_free(inst->tags);
-    for (struct wasm_func_block *b = inst->func_blocks, *next; b; b = next) {
-      next = b->next;
-      wr_free(b);
-    }
-    wr_free(inst);
+    free_func_blocks(inst->func_blocks);
+    wr_free(inst); /* its index spaces are in its block (wasm_instantiate) */
   }
-  for (size_t i = 0; i < store->funcs.len; i++) wr_free(store->funcs.items[i]);
+  free_func_blocks(store->host_funcs);
   for (size_t i = 0; i < store->tables.len; i++) {
     wr_free(store->tables.items[i]->elems);
     wr_free(store->tables.items[i]);
@@ -82,7 +90,6 @@ void wasm_store_free(wasm_store *store) {
   WR_VEC_FREE(&store->tags);
   WR_VEC_FREE(&store->exceptions);
   WR_VEC_FREE(&store->instances);
-  WR_VEC_FREE(&store->funcs);
   WR_VEC_FREE(&store->tables);
   WR_VEC_FREE(&store->memories);
   WR_VEC_FREE(&store->globals);
@@ -186,11 +193,11 @@ wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm
 
 wasm_func *wasm_func_new_host_canonical(wasm_store *store, const wasm_functype *canonical, wasm_host_fn fn,
                                         void *env) {
-  wasm_func *f = WR_NEW(wasm_func);
+  wasm_func *f = func_from_blocks(&store->host_funcs);
+  *f = (wasm_func){0};
   func_init(f, canonical);
   f->host = fn;
   f->env = env;
-  WR_VEC_PUSH(&store->funcs, f);
   return f;
 }
 
@@ -205,14 +212,7 @@ void wasm_func_init_wasm(wasm_func *f, wasm_instance *instance, uint32_t type_in
 
 wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index) {
   const wasm_module *m = inst->module;
-  struct wasm_func_block *b = inst->func_blocks;
-  if (!b || b->used == FUNC_BLOCK_SIZE) {
-    b = wr_malloc(sizeof *b); /* not zeroed: each object is filled in whole when used */
-    b->used = 0;
-    b->next = inst->func_blocks;
-    inst->func_blocks = b;
-  }
-  wasm_func *f = &b->funcs[b->used++];
+  wasm_func *f = func_from_blocks(&inst->func_blocks);
   uint32_t def = index - m->nfunc_imports; /* imports are set at instantiation: index is defined */
   *f = (wasm_func){0};
   wasm_func_init_wasm(f, inst, m->funcs[def].type, &m->code->funcs[def]);
