@@ -47,6 +47,12 @@ foreach(suite core tail-call)
   set_tests_properties(spec_${test_suffix}_regalloc_all PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=all)
 endforeach()
 
+# The core suite on the template translator alone (WARREN_REGALLOC=off: no slot in a register).
+add_test(NAME spec_core_regalloc_off
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                 ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-regalloc-off core 1)
+set_tests_properties(spec_core_regalloc_off PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=off)
+
 # The same suites with --strict: every rejection must also have the spec's phase (malformed,
 # invalid, link error, trap) and message category; only the allow-listed assertions may fail.
 set(WARREN_SPEC_STRICT_SUITES core simd)

@@ -163,12 +163,10 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
   }
   memset(nb->local_reg, -1, nb->local_reg_cap);
   nb->ncached = 0;
-  /* Off unless asked for (on, locals, all): bench/p3.sh's QuickJS guest under 512 connections
-   * corrupted the heap twice with registers cached and not in a run without; until that is
-   * understood, the template translator without cached slots is the default. all: every scalar
-   * slot used (tests). */
+  /* On by default; off: the template translator alone (the reference for the cached mode);
+   * locals: no operand-stack slots; all: every scalar slot used (tests). */
   const char *mode = getenv("WARREN_REGALLOC");
-  if (!nlocals || !mode || strcmp(mode, "off") == 0) return;
+  if (!nlocals || (mode && strcmp(mode, "off") == 0)) return;
   uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
   bool *candidates = WR_NEW_ARRAY(bool, nlocals);
   mark_candidates(nb, def_index, op_starts, nops, candidates);
