@@ -22,7 +22,7 @@ static void scaled32(wasm_native_builder *nb, int r, uint32_t a, uint32_t x, uin
     x64_lea(b, false, r, x64_at_index(ra, rx, (int)(shift & 31), 0)); /* the low 32 bits, zero-extended */
     return;
   }
-  x64_load32(b, RAX, slot(nb, x));
+  native_load_rax(nb, x, false);
   x64_load32(b, RCX, slot(nb, s));
   x64_shift_cl(b, false, SH_SHL, RAX);
   x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, a));
@@ -49,6 +49,8 @@ static void load_to_slot(wasm_native_builder *nb, enum load_kind kind, uint32_t 
   int r = native_result_reg(nb, dst, -1);
   load_from(nb, kind, r, m);
   native_set_result(nb, dst, r);
+  if (kind == LD32 || kind == LD_U8 || kind == LD_U16 || kind == LD_S8_32 || kind == LD_S16_32)
+    native_chain_rax_is_i32(nb); /* a 32-bit destination zero-extends */
 }
 /* Stores `bytes` of slot s at the address in rax + offset: from s's register when it has one
  * a store of that width can name (a byte store without REX would mean ah..bh for 4..7). */
@@ -75,7 +77,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   switch ((enum wasm_iop)ins[0]) {
 #define LOAD(name, kind)                                 \
   case WASM_IOP_##name:                                  \
-    x64_load32(b, RAX, slot(nb, ins[2]));                    \
+    native_load_rax(nb, ins[2], false);                      \
     load_to_slot(nb, kind, ins[1], effective(nb, ins[3], RCX)); \
     return true;
     LOAD(i32_load, LD32)
@@ -109,7 +111,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
 #define STORE(name, bytes)                               \
   case WASM_IOP_##name:                                  \
-    x64_load32(b, RAX, slot(nb, ins[1]));                    \
+    native_load_rax(nb, ins[1], false);                      \
     store_value_at(nb, bytes, ins[2], ins[3]);           \
     return true;
     STORE(i32_store, 4)
@@ -148,7 +150,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
                                                                                : SSE_MUL;
     bool at_sum = op == WASM_IOP_f64_add_mem_add || op == WASM_IOP_f64_sub_mem_add || op == WASM_IOP_f64_mul_mem_add;
     if (at_sum) sum32(nb, ins[3], ins[4]);
-    else x64_load32(b, RAX, slot(nb, ins[3]));
+    else native_load_rax(nb, ins[3], false);
     native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, effective(nb, ins[at_sum ? 5 : 4], RCX));
     store_f64(nb, ins[1], XMM0);
@@ -160,7 +162,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_f64_mul_to_mem: {
     enum wasm_iop op = ins[0];
     int sse = op == WASM_IOP_f64_add_to_mem ? SSE_ADD : op == WASM_IOP_f64_sub_to_mem ? SSE_SUB : SSE_MUL;
-    x64_load32(b, RAX, slot(nb, ins[1]));
+    native_load_rax(nb, ins[1], false);
     x64_mem m = effective(nb, ins[3], RCX);
     native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, m);
@@ -171,11 +173,13 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     sum32(nb, ins[2], ins[3]);
     native_alu_slot(nb, false, ALU_ADD, RAX, ins[4]);
     native_set_result(nb, ins[1], RAX);
+    native_chain_rax_is_i32(nb);
     return true;
   case WASM_IOP_i32_add_shl: {
     int r = native_result_reg(nb, ins[1], -1);
     scaled32(nb, r, ins[2], ins[3], ins[4]);
     native_set_result(nb, ins[1], r);
+    native_chain_rax_is_i32(nb);
     return true;
   }
   default: return false;
