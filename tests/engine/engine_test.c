@@ -243,6 +243,10 @@ static void test_main_module(const char *dir) {
   CHECK(call_i32(store, inst, "classify", 0) == 100);
   CHECK(call_i32(store, inst, "classify", 1) == 200);
   CHECK(call_i32(store, inst, "classify", 7) == 300);
+  CHECK(call_i32(store, inst, "carry_join", 0) == 100);      /* falls through: x = 0 + 100 */
+  CHECK(call_i32(store, inst, "carry_join", 5) == (7 ^ 25)); /* branches: x keeps 7 */
+  wasm_slot sub_args[2] = {10, 3};
+  CHECK(call(store, inst, "carry_sub", sub_args) == NULL && (int32_t)sub_args[0] == 3 - 11);
   wasm_slot three[3] = {1, 2, 3};
   CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
   CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);
