@@ -132,13 +132,15 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
     x64_mov_imm64(b, RAX, (uint64_t)ins[2] | (uint64_t)ins[3] << 32);
     x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
-  case WASM_IOP_select:
-    x64_load32(b, RCX, slot(nb, ins[4]));
-    x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_test_rr(b, false, RCX, RCX);
+  case WASM_IOP_select: {
+    /* the condition first: it is often the previous instruction's result, still in rax */
+    int cond = native_value_reg(nb, ins[4], true, RAX);
+    x64_test_rr(b, false, cond, cond);
+    x64_load64(b, RAX, slot(nb, ins[2])); /* a mov: the flags stay */
     x64_cmov_mem(b, true, CC_E, RAX, slot(nb, ins[3]));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+    native_set_result(nb, ins[1], RAX);
     return true;
+  }
   case WASM_IOP_global_get:
     x64_load64(b, RAX, CX(globals));
     x64_load64(b, RAX, x64_at(RAX, (int32_t)(ins[2] * 8)));
