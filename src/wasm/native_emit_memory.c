@@ -4,13 +4,17 @@
 
 #if WASM_NATIVE
 
-/* The effective address rax (a zero-extended i32) + offset, as a memory operand; `scratch`
- * holds a large offset. */
-static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) {
-  if (offset <= INT32_MAX) return x64_at_index(R12, RAX, 0, (int32_t)offset);
+/* The effective address `index` (a zero-extended i32) + offset, as a memory operand;
+ * `scratch` holds a large offset. */
+static x64_mem effective_at(wasm_native_builder *nb, int index, uint32_t offset, int scratch) {
+  if (offset <= INT32_MAX) return x64_at_index(R12, index, 0, (int32_t)offset);
   x64_mov_imm32(&nb->b, scratch, offset);
-  x64_alu_rr(&nb->b, true, ALU_ADD, RAX, scratch);
-  return x64_at_index(R12, RAX, 0, 0);
+  x64_alu_rr(&nb->b, true, ALU_ADD, index, scratch);
+  return x64_at_index(R12, index, 0, 0);
+}
+/* The effective address rax + offset. */
+static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) {
+  return effective_at(nb, RAX, offset, scratch);
 }
 /* r = slot a + (slot x << slot s) (i32), s usually a constant: then one lea. */
 static void scaled32(wasm_native_builder *nb, int r, uint32_t a, uint32_t x, uint32_t s) {
@@ -70,6 +74,25 @@ static void store_value_at(wasm_native_builder *nb, int bytes, uint32_t s, uint3
   }
 }
 
+/* A store of `bytes` of slot s at slot addr + offset. A value the previous instruction left in
+ * rax (a load, change, store back) stays there and the address goes to rcx. */
+static void store_plain(wasm_native_builder *nb, int bytes, uint32_t addr, uint32_t s, uint32_t offset) {
+  x64_buf *b = &nb->b;
+  if (cached_reg(nb, s) >= 0 || !native_rax_holds(nb, s, true) || native_rax_holds(nb, addr, false)) {
+    native_load_rax(nb, addr, false);
+    store_value_at(nb, bytes, s, offset);
+    return;
+  }
+  x64_load32(b, RCX, slot(nb, addr)); /* zero-extends, from a register too */
+  x64_mem m = effective_at(nb, RCX, offset, RDX);
+  switch (bytes) {
+  case 1: x64_store8(b, m, RAX); break;
+  case 2: x64_store16(b, m, RAX); break;
+  case 4: x64_store32(b, m, RAX); break;
+  default: x64_store64(b, m, RAX); break;
+  }
+}
+
 /* Loads, stores, the f64 arithmetic on memory operands and address arithmetic. */
 bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
@@ -111,8 +134,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
 #define STORE(name, bytes)                               \
   case WASM_IOP_##name:                                  \
-    native_load_rax(nb, ins[1], false);                      \
-    store_value_at(nb, bytes, ins[2], ins[3]);           \
+    store_plain(nb, bytes, ins[1], ins[2], ins[3]);      \
     return true;
     STORE(i32_store, 4)
     STORE(i64_store, 8)
