@@ -108,10 +108,13 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
   const uint32_t *ins = nb->code + pc;
   switch ((enum wasm_iop)ins[0]) {
   /* ---- data movement ---- */
-  case WASM_IOP_copy:
-    x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+  case WASM_IOP_copy: {
+    bool i32 = native_rax_holds(nb, ins[2], false); /* a carried i32 stays one */
+    native_load_rax(nb, ins[2], true);
+    native_set_result(nb, ins[1], RAX);
+    if (i32) native_chain_rax_is_i32(nb);
     return true;
+  }
   case WASM_IOP_copy2:
     x64_load64(b, RAX, slot(nb, ins[2]));
     x64_load64(b, RCX, slot(nb, ins[2] + 1));
@@ -126,7 +129,8 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
   case WASM_IOP_const32:
     x64_mov_imm32(b, RAX, ins[2]);
-    x64_store64(b, slot(nb, ins[1]), RAX);
+    native_set_result(nb, ins[1], RAX);
+    native_chain_rax_is_i32(nb);
     return true;
   case WASM_IOP_const64:
     x64_mov_imm64(b, RAX, (uint64_t)ins[2] | (uint64_t)ins[3] << 32);
