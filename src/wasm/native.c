@@ -190,8 +190,8 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
              op == WASM_IOP_br_unless_i64_##name;                    \
     bool unless = op == WASM_IOP_br_unless_##name || op == WASM_IOP_br_unless_i64_##name; \
     bool back = op == WASM_IOP_br_if_back_##name || op == WASM_IOP_br_if_back_i64_##name; \
-    native_alu_slot(nb, w, ALU_CMP, native_value_reg(nb, ins[1], true, RAX), ins[2]); \
-    int c = unless ? (cc) ^ 1 : (cc);                                \
+    int holds = native_compare_slots(nb, w, ins[1], ins[2], cc);     \
+    int c = unless ? holds ^ 1 : holds;                              \
     if (back) native_branch_back(nb, c, target_of(nb, pc, 3));              \
     else native_branch(nb, c, target_of(nb, pc, 3));                        \
     return true;                                                     \

@@ -51,9 +51,7 @@ static void shift(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins
 /* dst = (a cmp b) for integers */
 static void compare(wasm_native_builder *nb, bool w, int cc, const uint32_t *ins) {
   x64_buf *b = &nb->b;
-  int ra = native_value_reg(nb, ins[2], true, RAX); /* rax may hold it already */
-  native_alu_slot(nb, w, ALU_CMP, ra, ins[3]);
-  x64_setcc(b, cc, RAX); /* after the compare: ra may be rax */
+  x64_setcc(b, native_compare_slots(nb, w, ins[2], ins[3], cc), RAX); /* after the compare */
   int r = native_result_reg(nb, ins[1], -1);
   x64_movzx8_rr(b, r, RAX);
   native_set_result(nb, ins[1], r);

@@ -158,6 +158,10 @@ void native_chain_rax_is_i32(wasm_native_builder *nb);
 bool native_rax_holds(const wasm_native_builder *nb, uint32_t s, bool w);
 /* rax = slot s (w: 64 bits, else 32 zero-extended), nothing when rax holds it already. */
 void native_load_rax(wasm_native_builder *nb, uint32_t s, bool w);
+/* Compares slot a with slot b (w: 64 bits) and returns the condition code that holds when
+ * `a cc b`: the operands swap (and cc with them) when rax holds b from the previous
+ * instruction and not a. */
+int native_compare_slots(wasm_native_builder *nb, bool w, uint32_t a, uint32_t b, int cc);
 
 /* ---- operand forms (native_operands.c) ---- */
 

@@ -43,6 +43,31 @@ void native_alu_slot(wasm_native_builder *nb, bool w, int alu, int r, uint32_t s
   else x64_alu_mem(&nb->b, w, alu, r, slot(nb, s));
 }
 
+/* The condition for b `cc` a that means a `cc` b. */
+static int swapped_cc(int cc) {
+  switch (cc) {
+  case CC_L: return CC_G;
+  case CC_G: return CC_L;
+  case CC_LE: return CC_GE;
+  case CC_GE: return CC_LE;
+  case CC_B: return CC_A;
+  case CC_A: return CC_B;
+  case CC_BE: return CC_AE;
+  case CC_AE: return CC_BE;
+  default: return cc; /* E, NE */
+  }
+}
+
+int native_compare_slots(wasm_native_builder *nb, bool w, uint32_t a, uint32_t b, int cc) {
+  if (cached_reg(nb, a) < 0 && cached_reg(nb, b) < 0 && native_rax_holds(nb, b, true) &&
+      !native_rax_holds(nb, a, true)) {
+    native_alu_slot(nb, w, ALU_CMP, RAX, a);
+    return swapped_cc(cc);
+  }
+  native_alu_slot(nb, w, ALU_CMP, native_value_reg(nb, a, true, RAX), b);
+  return cc;
+}
+
 void native_load_into(wasm_native_builder *nb, int r, uint32_t s) {
   if (cached_reg(nb, s) == r || (r == RAX && native_rax_holds(nb, s, true))) return;
   x64_load64(&nb->b, r, slot(nb, s));

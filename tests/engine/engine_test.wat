@@ -86,6 +86,14 @@
   ;; ...and an operation that does not commute keeps its operands' order
   (func (export "carry_sub") (param i32 i32) (result i32)
     (i32.sub (local.get 1) (i32.add (local.get 0) (i32.const 1))))
+;; ...and a comparison whose second operand is carried compares the other way round
+  (func (export "carry_lt") (param i32 i32) (result i32)
+    (i32.lt_s (local.get 0) (i32.add (local.get 1) (i32.const 1))))
+  (func (export "carry_branch_gt_u") (param i32 i32) (result i32)
+    (block $b
+      (br_if $b (i32.gt_u (local.get 0) (i32.add (local.get 1) (i32.const 1))))
+      (return (i32.const 0)))
+    (i32.const 1))
   (func (export "bump") (result i32)
     (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
     (global.get $counter))
