@@ -109,8 +109,14 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
   switch ((enum wasm_iop)ins[0]) {
   /* ---- data movement ---- */
   case WASM_IOP_copy: {
+    uint64_t value;
     bool i32 = native_rax_holds(nb, ins[2], false); /* a carried i32 stays one */
-    native_load_rax(nb, ins[2], true);
+    if (const_slot(nb, ins[2], &value)) { /* a constant: no load from the pool */
+      x64_mov_imm64(b, RAX, value);
+      i32 = value <= UINT32_MAX;
+    } else {
+      native_load_rax(nb, ins[2], true);
+    }
     native_set_result(nb, ins[1], RAX);
     if (i32) native_chain_rax_is_i32(nb);
     return true;
@@ -205,7 +211,7 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
 #undef FUSED
   case WASM_IOP_br_table: {
     uint32_t n = ins[2];
-    x64_load32(b, RAX, slot(nb, ins[1]));
+    native_load_rax(nb, ins[1], false);
     x64_mov_imm32(b, RCX, n - 1);
     x64_alu_rr(b, false, ALU_CMP, RAX, RCX);
     x64_cmov_rr(b, false, CC_AE, RAX, RCX);
