@@ -7,7 +7,8 @@ if(WARREN_HAVE_WASI_CLANG)
   set(_cpu_out ${CMAKE_BINARY_DIR}/bench/cpu)
   file(MAKE_DIRECTORY ${_cpu_out})
   # kernel and the tiny argument its check runs with
-  set(_cpu_kernels "hash 2" "sort 5000" "matmul 24" "vm 5000" "strings 20000" "simd 20")
+  set(_cpu_kernels "hash 2" "sort 5000" "matmul 24" "vm 5000" "strings 20000" "simd 20"
+                 "coremark_like 300")
   foreach(entry ${_cpu_kernels})
     separate_arguments(entry)
     list(GET entry 0 kernel)

@@ -108,10 +108,19 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
   const uint32_t *ins = nb->code + pc;
   switch ((enum wasm_iop)ins[0]) {
   /* ---- data movement ---- */
-  case WASM_IOP_copy:
-    x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+  case WASM_IOP_copy: {
+    uint64_t value;
+    bool i32 = native_rax_holds(nb, ins[2], false); /* a carried i32 stays one */
+    if (const_slot(nb, ins[2], &value)) { /* a constant: no load from the pool */
+      x64_mov_imm64(b, RAX, value);
+      i32 = value <= UINT32_MAX;
+    } else {
+      native_load_rax(nb, ins[2], true);
+    }
+    native_set_result(nb, ins[1], RAX);
+    if (i32) native_chain_rax_is_i32(nb);
     return true;
+  }
   case WASM_IOP_copy2:
     x64_load64(b, RAX, slot(nb, ins[2]));
     x64_load64(b, RCX, slot(nb, ins[2] + 1));
@@ -126,19 +135,22 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
   case WASM_IOP_const32:
     x64_mov_imm32(b, RAX, ins[2]);
-    x64_store64(b, slot(nb, ins[1]), RAX);
+    native_set_result(nb, ins[1], RAX);
+    native_chain_rax_is_i32(nb);
     return true;
   case WASM_IOP_const64:
     x64_mov_imm64(b, RAX, (uint64_t)ins[2] | (uint64_t)ins[3] << 32);
     x64_store64(b, slot(nb, ins[1]), RAX);
     return true;
-  case WASM_IOP_select:
-    x64_load32(b, RCX, slot(nb, ins[4]));
-    x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_test_rr(b, false, RCX, RCX);
+  case WASM_IOP_select: {
+    /* the condition first: it is often the previous instruction's result, still in rax */
+    int cond = native_value_reg(nb, ins[4], true, RAX);
+    x64_test_rr(b, false, cond, cond);
+    x64_load64(b, RAX, slot(nb, ins[2])); /* a mov: the flags stay */
     x64_cmov_mem(b, true, CC_E, RAX, slot(nb, ins[3]));
-    x64_store64(b, slot(nb, ins[1]), RAX);
+    native_set_result(nb, ins[1], RAX);
     return true;
+  }
   case WASM_IOP_global_get:
     x64_load64(b, RAX, CX(globals));
     x64_load64(b, RAX, x64_at(RAX, (int32_t)(ins[2] * 8)));
@@ -184,8 +196,8 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
              op == WASM_IOP_br_unless_i64_##name;                    \
     bool unless = op == WASM_IOP_br_unless_##name || op == WASM_IOP_br_unless_i64_##name; \
     bool back = op == WASM_IOP_br_if_back_##name || op == WASM_IOP_br_if_back_i64_##name; \
-    native_alu_slot(nb, w, ALU_CMP, native_value_reg(nb, ins[1], true, RAX), ins[2]); \
-    int c = unless ? (cc) ^ 1 : (cc);                                \
+    int holds = native_compare_slots(nb, w, ins[1], ins[2], cc);     \
+    int c = unless ? holds ^ 1 : holds;                              \
     if (back) native_branch_back(nb, c, target_of(nb, pc, 3));              \
     else native_branch(nb, c, target_of(nb, pc, 3));                        \
     return true;                                                     \
@@ -199,7 +211,7 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
 #undef FUSED
   case WASM_IOP_br_table: {
     uint32_t n = ins[2];
-    x64_load32(b, RAX, slot(nb, ins[1]));
+    native_load_rax(nb, ins[1], false);
     x64_mov_imm32(b, RCX, n - 1);
     x64_alu_rr(b, false, ALU_CMP, RAX, RCX);
     x64_cmov_rr(b, false, CC_AE, RAX, RCX);

@@ -1,10 +1,11 @@
-/* The function's branch targets and loop heads, and an f64 result carried to the next
+/* The function's branch targets and loop heads, an f64 result carried to the next
  * instruction in xmm0: a template that leaves the f64 it
  * wrote to slot s in xmm0 says so, and the next instruction, when it reads slot s into xmm0
  * first, skips the load (from the frame, or the movq from a general register a cached slot
  * costs). Only between neighbours, and never into a branch target: the words some branch
  * targets are found before translation, and a branch to an unmarked word fails the function's
- * translation rather than run with a wrong xmm0. */
+ * translation rather than run with a wrong xmm0. An integer result stored from rax is
+ * carried the same way in rax (the store stays: only the next instruction's load goes). */
 #include "native_internal.h"
 
 #include <string.h>
@@ -28,6 +29,8 @@ void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size
   memset(nb->label, 0, n);
   nb->label_missed = false;
   nb->xmm0_slot = nb->xmm0_next = NO_POS;
+  nb->rax_slot = nb->rax_next = NO_POS;
+  nb->rax_zext = nb->rax_next_zext = false;
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i];
     const uint32_t *ins = nb->code + pc;
@@ -70,9 +73,36 @@ bool native_loop_head(const wasm_native_builder *nb, uint32_t pc) {
 void native_chain_begin(wasm_native_builder *nb, uint32_t pc) {
   nb->xmm0_slot = nb->label[pc] ? NO_POS : nb->xmm0_next;
   nb->xmm0_next = NO_POS;
+  /* the store must have been the previous instruction's last code: no path through it skips it */
+  bool carried = !nb->label[pc] && nb->rax_next != NO_POS && nb->rax_next_end == nb->b.len;
+  nb->rax_slot = carried ? nb->rax_next : NO_POS;
+  nb->rax_zext = carried && nb->rax_next_zext;
+  nb->rax_next = NO_POS;
+  nb->rax_next_zext = false;
+  nb->op_start = nb->b.len;
 }
 
 void native_chain_f64_result(wasm_native_builder *nb, uint32_t s) { nb->xmm0_next = s; }
+
+void native_chain_rax_result(wasm_native_builder *nb, uint32_t s) {
+  nb->rax_next = s;
+  nb->rax_next_zext = false;
+  nb->rax_next_end = nb->b.len;
+}
+
+void native_chain_rax_is_i32(wasm_native_builder *nb) {
+  if (nb->rax_next != NO_POS && nb->rax_next_end == nb->b.len) nb->rax_next_zext = true;
+}
+
+bool native_rax_holds(const wasm_native_builder *nb, uint32_t s, bool w) {
+  return s != NO_POS && nb->rax_slot == s && nb->op_start == nb->b.len && (w || nb->rax_zext);
+}
+
+void native_load_rax(wasm_native_builder *nb, uint32_t s, bool w) {
+  if (native_rax_holds(nb, s, w)) return;
+  if (w) x64_load64(&nb->b, RAX, slot(nb, s));
+  else x64_load32(&nb->b, RAX, slot(nb, s));
+}
 
 void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s) {
   if (nb->xmm0_slot != s) load_float(nb, SSE_F64, XMM0, s);

@@ -6,9 +6,16 @@
 /* dst = a `alu` b, in dst's register when it has one (and b does not live there). */
 static void binop_alu(wasm_native_builder *nb, bool w, int alu, const uint32_t *ins) {
   int r = native_result_reg(nb, ins[1], cached_reg(nb, ins[3]));
-  native_load_into(nb, r, ins[2]);
-  native_alu_slot(nb, w, alu, r, ins[3]);
+  uint32_t a = ins[2], b_slot = ins[3];
+  bool commutes = alu == ALU_ADD || alu == ALU_AND || alu == ALU_OR || alu == ALU_XOR;
+  if (commutes && r == RAX && native_rax_holds(nb, b_slot, true) && !native_rax_holds(nb, a, true)) {
+    a = ins[3]; /* the previous instruction left b in rax */
+    b_slot = ins[2];
+  }
+  native_load_into(nb, r, a);
+  native_alu_slot(nb, w, alu, r, b_slot);
   native_set_result(nb, ins[1], r);
+  if (!w) native_chain_rax_is_i32(nb); /* 32-bit operations zero-extend */
 }
 static void binop_alu_imm(wasm_native_builder *nb, bool w, int alu, const uint32_t *ins) {
   int r = native_result_reg(nb, ins[1], -1);
@@ -20,12 +27,14 @@ static void binop_alu_imm(wasm_native_builder *nb, bool w, int alu, const uint32
     x64_alu_imm(&nb->b, w, alu, r, (int32_t)ins[3]); /* 32-bit operations zero-extend */
   }
   native_set_result(nb, ins[1], r);
+  if (!w) native_chain_rax_is_i32(nb);
 }
 static void shift_imm(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
   int r = native_result_reg(nb, ins[1], -1);
   native_load_into(nb, r, ins[2]);
   x64_shift_imm(&nb->b, w, kind, r, (uint8_t)(ins[3] & (w ? 63 : 31)));
   native_set_result(nb, ins[1], r);
+  if (!w) native_chain_rax_is_i32(nb);
 }
 static void shift(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins) {
   int32_t count;
@@ -42,12 +51,11 @@ static void shift(wasm_native_builder *nb, bool w, int kind, const uint32_t *ins
 /* dst = (a cmp b) for integers */
 static void compare(wasm_native_builder *nb, bool w, int cc, const uint32_t *ins) {
   x64_buf *b = &nb->b;
-  int ra = native_value_reg(nb, ins[2], true, RCX);
-  native_alu_slot(nb, w, ALU_CMP, ra, ins[3]);
-  x64_setcc(b, cc, RAX);
+  x64_setcc(b, native_compare_slots(nb, w, ins[2], ins[3], cc), RAX); /* after the compare */
   int r = native_result_reg(nb, ins[1], -1);
   x64_movzx8_rr(b, r, RAX);
   native_set_result(nb, ins[1], r);
+  native_chain_rax_is_i32(nb);
 }
 static void divide(wasm_native_builder *nb, bool w, bool is_signed, bool remainder, const uint32_t *ins) {
   x64_buf *b = &nb->b;
@@ -132,6 +140,7 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
     native_load_into(nb, r, ins[2]);
     x64_imul_mem(b, ins[0] == WASM_IOP_i64_mul, r, slot(nb, ins[3]));
     native_set_result(nb, ins[1], r);
+    if (ins[0] == WASM_IOP_i32_mul) native_chain_rax_is_i32(nb);
     return true;
   }
   case WASM_IOP_i32_add_imm: binop_alu_imm(nb, false, ALU_ADD, ins); return true;
@@ -146,6 +155,7 @@ bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc) {
     int r = native_result_reg(nb, ins[1], -1);
     x64_imul_imm(b, false, r, src, (int32_t)ins[3]);
     native_set_result(nb, ins[1], r);
+    native_chain_rax_is_i32(nb);
     return true;
   }
   case WASM_IOP_i32_shl: shift(nb, false, SH_SHL, ins); return true;

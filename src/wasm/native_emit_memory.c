@@ -4,13 +4,17 @@
 
 #if WASM_NATIVE
 
-/* The effective address rax (a zero-extended i32) + offset, as a memory operand; `scratch`
- * holds a large offset. */
-static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) {
-  if (offset <= INT32_MAX) return x64_at_index(R12, RAX, 0, (int32_t)offset);
+/* The effective address `index` (a zero-extended i32) + offset, as a memory operand;
+ * `scratch` holds a large offset. */
+static x64_mem effective_at(wasm_native_builder *nb, int index, uint32_t offset, int scratch) {
+  if (offset <= INT32_MAX) return x64_at_index(R12, index, 0, (int32_t)offset);
   x64_mov_imm32(&nb->b, scratch, offset);
-  x64_alu_rr(&nb->b, true, ALU_ADD, RAX, scratch);
-  return x64_at_index(R12, RAX, 0, 0);
+  x64_alu_rr(&nb->b, true, ALU_ADD, index, scratch);
+  return x64_at_index(R12, index, 0, 0);
+}
+/* The effective address rax + offset. */
+static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) {
+  return effective_at(nb, RAX, offset, scratch);
 }
 /* r = slot a + (slot x << slot s) (i32), s usually a constant: then one lea. */
 static void scaled32(wasm_native_builder *nb, int r, uint32_t a, uint32_t x, uint32_t s) {
@@ -22,7 +26,7 @@ static void scaled32(wasm_native_builder *nb, int r, uint32_t a, uint32_t x, uin
     x64_lea(b, false, r, x64_at_index(ra, rx, (int)(shift & 31), 0)); /* the low 32 bits, zero-extended */
     return;
   }
-  x64_load32(b, RAX, slot(nb, x));
+  native_load_rax(nb, x, false);
   x64_load32(b, RCX, slot(nb, s));
   x64_shift_cl(b, false, SH_SHL, RAX);
   x64_alu_mem(b, false, ALU_ADD, RAX, slot(nb, a));
@@ -49,6 +53,8 @@ static void load_to_slot(wasm_native_builder *nb, enum load_kind kind, uint32_t 
   int r = native_result_reg(nb, dst, -1);
   load_from(nb, kind, r, m);
   native_set_result(nb, dst, r);
+  if (kind == LD32 || kind == LD_U8 || kind == LD_U16 || kind == LD_S8_32 || kind == LD_S16_32)
+    native_chain_rax_is_i32(nb); /* a 32-bit destination zero-extends */
 }
 /* Stores `bytes` of slot s at the address in rax + offset: from s's register when it has one
  * a store of that width can name (a byte store without REX would mean ah..bh for 4..7). */
@@ -68,6 +74,25 @@ static void store_value_at(wasm_native_builder *nb, int bytes, uint32_t s, uint3
   }
 }
 
+/* A store of `bytes` of slot s at slot addr + offset. A value the previous instruction left in
+ * rax (a load, change, store back) stays there and the address goes to rcx. */
+static void store_plain(wasm_native_builder *nb, int bytes, uint32_t addr, uint32_t s, uint32_t offset) {
+  x64_buf *b = &nb->b;
+  if (cached_reg(nb, s) >= 0 || !native_rax_holds(nb, s, true) || native_rax_holds(nb, addr, false)) {
+    native_load_rax(nb, addr, false);
+    store_value_at(nb, bytes, s, offset);
+    return;
+  }
+  x64_load32(b, RCX, slot(nb, addr)); /* zero-extends, from a register too */
+  x64_mem m = effective_at(nb, RCX, offset, RDX);
+  switch (bytes) {
+  case 1: x64_store8(b, m, RAX); break;
+  case 2: x64_store16(b, m, RAX); break;
+  case 4: x64_store32(b, m, RAX); break;
+  default: x64_store64(b, m, RAX); break;
+  }
+}
+
 /* Loads, stores, the f64 arithmetic on memory operands and address arithmetic. */
 bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
@@ -75,7 +100,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   switch ((enum wasm_iop)ins[0]) {
 #define LOAD(name, kind)                                 \
   case WASM_IOP_##name:                                  \
-    x64_load32(b, RAX, slot(nb, ins[2]));                    \
+    native_load_rax(nb, ins[2], false);                      \
     load_to_slot(nb, kind, ins[1], effective(nb, ins[3], RCX)); \
     return true;
     LOAD(i32_load, LD32)
@@ -109,8 +134,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
 #define STORE(name, bytes)                               \
   case WASM_IOP_##name:                                  \
-    x64_load32(b, RAX, slot(nb, ins[1]));                    \
-    store_value_at(nb, bytes, ins[2], ins[3]);           \
+    store_plain(nb, bytes, ins[1], ins[2], ins[3]);      \
     return true;
     STORE(i32_store, 4)
     STORE(i64_store, 8)
@@ -148,7 +172,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
                                                                                : SSE_MUL;
     bool at_sum = op == WASM_IOP_f64_add_mem_add || op == WASM_IOP_f64_sub_mem_add || op == WASM_IOP_f64_mul_mem_add;
     if (at_sum) sum32(nb, ins[3], ins[4]);
-    else x64_load32(b, RAX, slot(nb, ins[3]));
+    else native_load_rax(nb, ins[3], false);
     native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, effective(nb, ins[at_sum ? 5 : 4], RCX));
     store_f64(nb, ins[1], XMM0);
@@ -160,7 +184,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_f64_mul_to_mem: {
     enum wasm_iop op = ins[0];
     int sse = op == WASM_IOP_f64_add_to_mem ? SSE_ADD : op == WASM_IOP_f64_sub_to_mem ? SSE_SUB : SSE_MUL;
-    x64_load32(b, RAX, slot(nb, ins[1]));
+    native_load_rax(nb, ins[1], false);
     x64_mem m = effective(nb, ins[3], RCX);
     native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, m);
@@ -171,11 +195,13 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     sum32(nb, ins[2], ins[3]);
     native_alu_slot(nb, false, ALU_ADD, RAX, ins[4]);
     native_set_result(nb, ins[1], RAX);
+    native_chain_rax_is_i32(nb);
     return true;
   case WASM_IOP_i32_add_shl: {
     int r = native_result_reg(nb, ins[1], -1);
     scaled32(nb, r, ins[2], ins[3], ins[4]);
     native_set_result(nb, ins[1], r);
+    native_chain_rax_is_i32(nb);
     return true;
   }
   default: return false;

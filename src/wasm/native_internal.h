@@ -101,6 +101,14 @@ struct wasm_native_builder {
   uint8_t *label;
   size_t label_cap;
   uint32_t xmm0_slot, xmm0_next;
+  /* An integer result carried in rax to the next instruction (native_chain.c): rax_slot is
+   * the slot whose 64-bit value rax holds as the current instruction starts (rax_zext: and
+   * whose upper half is zero, an i32), valid only while nothing of the instruction is emitted
+   * yet (op_start == b.len); rax_next / rax_next_zext / rax_next_end what the current
+   * instruction's last store leaves there and where that store ends. */
+  uint32_t rax_slot, rax_next;
+  bool rax_zext, rax_next_zext;
+  size_t op_start, rax_next_end;
   bool label_missed; /* a branch to an unmarked word: the function is not translated */
 };
 
@@ -138,6 +146,23 @@ static inline uint32_t target_of(const wasm_native_builder *nb, uint32_t pc, uin
   return (uint32_t)((int64_t)pc + k + (int32_t)nb->code[pc + k]);
 }
 
+/* ---- an integer result carried in rax to the next instruction (native_chain.c) ---- */
+
+/* The instruction being translated has just stored rax to slot s (its last code): the next
+ * one may read s from rax. */
+void native_chain_rax_result(wasm_native_builder *nb, uint32_t s);
+/* ...and that value is an i32 (rax's upper half is zero), so a 32-bit read may use it too. */
+void native_chain_rax_is_i32(wasm_native_builder *nb);
+/* Whether rax holds slot s (w: all 64 bits, else the zero-extended low 32) at this point: only
+ * at the very start of an instruction that follows the one that left it there. */
+bool native_rax_holds(const wasm_native_builder *nb, uint32_t s, bool w);
+/* rax = slot s (w: 64 bits, else 32 zero-extended), nothing when rax holds it already. */
+void native_load_rax(wasm_native_builder *nb, uint32_t s, bool w);
+/* Compares slot a with slot b (w: 64 bits) and returns the condition code that holds when
+ * `a cc b`: the operands swap (and cc with them) when rax holds b from the previous
+ * instruction and not a. */
+int native_compare_slots(wasm_native_builder *nb, bool w, uint32_t a, uint32_t b, int cc);
+
 /* ---- operand forms (native_operands.c) ---- */
 
 /* Slot s as an imm32 when it is a constant that one fits (w: sign-extended to 64 bits). */
@@ -164,7 +189,7 @@ static inline void sum32(wasm_native_builder *nb, uint32_t a, uint32_t b_slot) {
     x64_lea(&nb->b, false, RAX, x64_at(ra, imm));
     return;
   }
-  x64_load32(&nb->b, RAX, slot(nb, a));
+  native_load_rax(nb, a, false);
   native_alu_slot(nb, false, ALU_ADD, RAX, b_slot);
 }
 

@@ -13,6 +13,9 @@
 
 #if WASM_NATIVE
 
+/* Locals and constants a prologue initialises with straight-line copies at most (more: rep movsq). */
+enum { UNROLLED_INIT_MAX = 96 };
+
 static void emit_prologue(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
   const wasm_compiled_func *f = nb->f;
@@ -33,6 +36,19 @@ static void emit_prologue(wasm_native_builder *nb) {
         x64_mov_imm64(b, RAX, v);
         x64_store64(b, m, RAX);
       }
+    }
+  } else if (f->init_len <= UNROLLED_INIT_MAX) {
+    /* 16 bytes a step: rep movsq takes tens of cycles to start, which a small function called
+     * in a loop (a CRC step, a comparator) paid on every call */
+    x64_mov_imm64(b, RSI, (uint64_t)(uintptr_t)f->init);
+    uint32_t i = 0;
+    for (; i + 2 <= f->init_len; i += 2) {
+      x64_movdqu_load(b, XMM0, x64_at(RSI, (int32_t)(i * 8)));
+      x64_movdqu_store(b, frame_at(f->nparam_slots + i), XMM0);
+    }
+    if (i < f->init_len) {
+      x64_load64(b, RAX, x64_at(RSI, (int32_t)(i * 8)));
+      x64_store64(b, frame_at(f->nparam_slots + i), RAX);
     }
   } else {
     x64_lea(b, true, RDI, frame_at(f->nparam_slots));

@@ -20,6 +20,7 @@ bool native_imm(const wasm_native_builder *nb, uint32_t s, bool w, int32_t *imm)
 int native_value_reg(wasm_native_builder *nb, uint32_t s, bool w, int scratch) {
   int reg = cached_reg(nb, s);
   if (reg >= 0) return reg;
+  if (scratch == RAX && native_rax_holds(nb, s, w)) return RAX;
   if (w) x64_load64(&nb->b, scratch, frame_at(s));
   else x64_load32(&nb->b, scratch, frame_at(s));
   return scratch;
@@ -31,7 +32,9 @@ int native_result_reg(const wasm_native_builder *nb, uint32_t dst, int read_afte
 }
 
 void native_set_result(wasm_native_builder *nb, uint32_t dst, int r) {
-  if (cached_reg(nb, dst) != r) x64_store64(&nb->b, slot(nb, dst), r);
+  if (cached_reg(nb, dst) == r) return;
+  x64_store64(&nb->b, slot(nb, dst), r);
+  if (r == RAX) native_chain_rax_result(nb, dst);
 }
 
 void native_alu_slot(wasm_native_builder *nb, bool w, int alu, int r, uint32_t s) {
@@ -40,8 +43,34 @@ void native_alu_slot(wasm_native_builder *nb, bool w, int alu, int r, uint32_t s
   else x64_alu_mem(&nb->b, w, alu, r, slot(nb, s));
 }
 
+/* The condition for b `cc` a that means a `cc` b. */
+static int swapped_cc(int cc) {
+  switch (cc) {
+  case CC_L: return CC_G;
+  case CC_G: return CC_L;
+  case CC_LE: return CC_GE;
+  case CC_GE: return CC_LE;
+  case CC_B: return CC_A;
+  case CC_A: return CC_B;
+  case CC_BE: return CC_AE;
+  case CC_AE: return CC_BE;
+  default: return cc; /* E, NE */
+  }
+}
+
+int native_compare_slots(wasm_native_builder *nb, bool w, uint32_t a, uint32_t b, int cc) {
+  if (cached_reg(nb, a) < 0 && cached_reg(nb, b) < 0 && native_rax_holds(nb, b, true) &&
+      !native_rax_holds(nb, a, true)) {
+    native_alu_slot(nb, w, ALU_CMP, RAX, a);
+    return swapped_cc(cc);
+  }
+  native_alu_slot(nb, w, ALU_CMP, native_value_reg(nb, a, true, RAX), b);
+  return cc;
+}
+
 void native_load_into(wasm_native_builder *nb, int r, uint32_t s) {
-  if (cached_reg(nb, s) != r) x64_load64(&nb->b, r, slot(nb, s));
+  if (cached_reg(nb, s) == r || (r == RAX && native_rax_holds(nb, s, true))) return;
+  x64_load64(&nb->b, r, slot(nb, s));
 }
 
 void native_add32_to(wasm_native_builder *nb, uint32_t dst, uint32_t a, uint32_t b_slot) {
@@ -55,6 +84,7 @@ void native_add32_to(wasm_native_builder *nb, uint32_t dst, uint32_t a, uint32_t
     native_alu_slot(nb, false, ALU_ADD, r, b_slot);
   }
   native_set_result(nb, dst, r);
+  native_chain_rax_is_i32(nb);
 }
 
 #endif

@@ -243,6 +243,18 @@ static void test_main_module(const char *dir) {
   CHECK(call_i32(store, inst, "classify", 0) == 100);
   CHECK(call_i32(store, inst, "classify", 1) == 200);
   CHECK(call_i32(store, inst, "classify", 7) == 300);
+  CHECK(call_i32(store, inst, "carry_join", 0) == 100);      /* falls through: x = 0 + 100 */
+  CHECK(call_i32(store, inst, "carry_join", 5) == (7 ^ 25)); /* branches: x keeps 7 */
+  wasm_slot sub_args[2] = {10, 3};
+  CHECK(call(store, inst, "carry_sub", sub_args) == NULL && (int32_t)sub_args[0] == 3 - 11);
+  static const struct { uint32_t a, b, lt, gt_u; } carried_compares[] = {
+      {3, 5, 1, 0}, {6, 5, 0, 0}, {7, 5, 0, 1}, {0xFFFFFFFFu, 5, 1, 1}};
+  for (size_t i = 0; i < sizeof carried_compares / sizeof carried_compares[0]; i++) {
+    wasm_slot lt_args[2] = {carried_compares[i].a, carried_compares[i].b};
+    CHECK(call(store, inst, "carry_lt", lt_args) == NULL && lt_args[0] == carried_compares[i].lt);
+    wasm_slot gt_args[2] = {carried_compares[i].a, carried_compares[i].b};
+    CHECK(call(store, inst, "carry_branch_gt_u", gt_args) == NULL && gt_args[0] == carried_compares[i].gt_u);
+  }
   wasm_slot three[3] = {1, 2, 3};
   CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
   CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);

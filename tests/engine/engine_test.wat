@@ -73,6 +73,27 @@
   ;; a live value (local 0) and a pending add across a host call that suspends the fiber
   (func (export "yield_sum") (param i32) (result i32)
     (i32.add (local.get 0) (call $host_yield (i32.mul (local.get 0) (i32.const 2)))))
+;; a result carried in rax to the next instruction (native tier): not into a branch target,
+  ;; where the other path left something else in rax
+  (func (export "carry_join") (param i32) (result i32)
+    (local $x i32) (local $y i32)
+    (local.set $x (i32.const 7))
+    (local.set $y (i32.mul (local.get 0) (i32.const 5))) ;; what rax holds on the branch
+    (block $b
+      (br_if $b (local.get 0))
+      (local.set $x (i32.add (local.get 0) (i32.const 100))))
+    (i32.xor (local.get $x) (local.get $y)))
+  ;; ...and an operation that does not commute keeps its operands' order
+  (func (export "carry_sub") (param i32 i32) (result i32)
+    (i32.sub (local.get 1) (i32.add (local.get 0) (i32.const 1))))
+;; ...and a comparison whose second operand is carried compares the other way round
+  (func (export "carry_lt") (param i32 i32) (result i32)
+    (i32.lt_s (local.get 0) (i32.add (local.get 1) (i32.const 1))))
+  (func (export "carry_branch_gt_u") (param i32 i32) (result i32)
+    (block $b
+      (br_if $b (i32.gt_u (local.get 0) (i32.add (local.get 1) (i32.const 1))))
+      (return (i32.const 0)))
+    (i32.const 1))
   (func (export "bump") (result i32)
     (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
     (global.get $counter))
