@@ -45,7 +45,8 @@ struct wasm_func_block {
   wasm_func funcs[FUNC_BLOCK_SIZE];
 };
 
-/* A function object from a chain of blocks (not zeroed: the caller fills it in whole). */
+/* A zeroed function object from a chain of blocks (a block is not zeroed as a whole: most of
+ * an instance's functions are never made). */
 static wasm_func *func_from_blocks(struct wasm_func_block **chain) {
   struct wasm_func_block *b = *chain;
   if (!b || b->used == FUNC_BLOCK_SIZE) {
@@ -54,7 +55,9 @@ static wasm_func *func_from_blocks(struct wasm_func_block **chain) {
     b->next = *chain;
     *chain = b;
   }
-  return &b->funcs[b->used++];
+  wasm_func *f = &b->funcs[b->used++];
+  *f = (wasm_func){0};
+  return f;
 }
 
 static void free_func_blocks(struct wasm_func_block *b) {
@@ -194,7 +197,6 @@ wasm_func *wasm_func_new_host(wasm_store *store, const wasm_functype *type, wasm
 wasm_func *wasm_func_new_host_canonical(wasm_store *store, const wasm_functype *canonical, wasm_host_fn fn,
                                         void *env) {
   wasm_func *f = func_from_blocks(&store->host_funcs);
-  *f = (wasm_func){0};
   func_init(f, canonical);
   f->host = fn;
   f->env = env;
@@ -214,7 +216,6 @@ wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index) {
   const wasm_module *m = inst->module;
   wasm_func *f = func_from_blocks(&inst->func_blocks);
   uint32_t def = index - m->nfunc_imports; /* imports are set at instantiation: index is defined */
-  *f = (wasm_func){0};
   wasm_func_init_wasm(f, inst, m->funcs[def].type, &m->code->funcs[def]);
   inst->funcs[index] = f;
   return f;
