@@ -7,25 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "base/input_file.h"
 #include "wasm/engine.h"
 
 static inline wasm_module *load(const char *dir, const char *name, wasm_features features) {
   char path[1024];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "cannot open %s\n", path);
+  wr_error err = {0};
+  uint8_t *bytes = NULL;
+  size_t n = 0;
+  if (!wr_read_input_file(path, &bytes, &n, &err)) {
+    fprintf(stderr, "%s\n", err.message);
     exit(2);
   }
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *bytes = malloc((size_t)n);
-  if (fread(bytes, 1, (size_t)n, f) != (size_t)n) exit(2);
-  fclose(f);
-  wr_error err = {0};
-  wasm_module *m = wasm_module_load(bytes, (size_t)n, &features, &err, NULL);
-  free(bytes);
+  wasm_module *m = wasm_module_load(bytes, n, &features, &err, NULL);
+  wr_free(bytes);
   if (!m) {
     fprintf(stderr, "%s: %s\n", name, err.message);
     exit(2);
