@@ -39,6 +39,7 @@ struct wasm_memory {
   uint64_t max_pages;
   wasm_memtype type;
   const struct wasm_memory_image *image; /* its initial contents, when made from a module's image */
+  struct wasm_image_slot *image_slot;    /* the kept reservation it was taken from (image.c), or NULL */
 };
 
 struct wasm_table {

@@ -13,13 +13,29 @@
 #include "reader.h"
 #include "written_pages.h"
 
+/* A reservation reset to the image and kept, with what is known of its pages. */
+typedef struct wasm_image_slot {
+  uint8_t *base;
+  wasm_page_runs written; /* its pages that are not the image's, as they were when */
+  uint64_t faults;        /* the process had taken this many page faults (written_pages.h) */
+  bool known;             /* whether `written` and `faults` hold anything */
+} wasm_image_slot;
+
 /* Reset reservations kept per image, shared by the threads instantiating the module. */
 enum { IMAGE_SLOTS = 32 };
 struct wasm_image_slots {
   pthread_mutex_t lock;
-  uint8_t *base[IMAGE_SLOTS];
+  wasm_image_slot *slot[IMAGE_SLOTS];
   unsigned count;
 };
+
+static _Atomic uint64_t page_walks;
+uint64_t wasm_image_page_walks(void) { return page_walks; }
+
+static void slot_free(wasm_image_slot *slot) {
+  WR_VEC_FREE(&slot->written);
+  wr_free(slot);
+}
 
 /* The offset of an `i32.const N end` expression; false for anything else. */
 static bool const_offset(const wasm_module *m, wasm_constexpr expr, uint32_t *out) {
@@ -120,8 +136,10 @@ void wasm_images_free(struct wasm_code *code) {
     if (image->fd >= 0) {
       munmap(image->bytes, image->size);
       close(image->fd);
-      for (unsigned k = 0; image->slots && k < image->slots->count; k++)
-        munmap(image->slots->base[k], WASM_MEMORY_RESERVATION);
+      for (unsigned k = 0; image->slots && k < image->slots->count; k++) {
+        munmap(image->slots->slot[k]->base, WASM_MEMORY_RESERVATION);
+        slot_free(image->slots->slot[k]);
+      }
       if (image->slots) pthread_mutex_destroy(&image->slots->lock);
       wr_free(image->slots);
     } else {
@@ -151,10 +169,11 @@ bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory) {
   wasm_image_slots *slots = image->slots;
   if (!slots) return false;
   pthread_mutex_lock(&slots->lock);
-  uint8_t *base = slots->count ? slots->base[--slots->count] : NULL;
+  wasm_image_slot *slot = slots->count ? slots->slot[--slots->count] : NULL;
   pthread_mutex_unlock(&slots->lock);
-  if (!base) return false;
-  memory->base = base;
+  if (!slot) return false;
+  memory->image_slot = slot;
+  memory->base = slot->base;
   memory->reserved = WASM_MEMORY_RESERVATION;
   memory->size = image->initial;
   return true;
@@ -171,45 +190,72 @@ bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory) {
  * included, and copy-on-write the written ones again: for a StarlingMonkey request that is
  * ~100 faults and ~550 unmapped pages. Copying the image over the written pages instead keeps
  * every page mapped, so the next instance touches them without a fault. The kernel's page
- * tables tell the two kinds apart (written_pages.c). */
+ * tables tell the two kinds apart (written_pages.c), but walking them costs ~10 ns a page
+ * (25 us for StarlingMonkey's 2,320), more than the copy; so when no page fault has happened
+ * in the process since the slot's last walk, the pages it found are reused: a written page
+ * stays written, and a new one needs a fault. */
 /* Beyond this many written pages zapping the range is cheaper than copying the image back. */
 enum { MAX_COPIED_PAGES = 4096 };
 
-static bool restore_written_pages(const wasm_memory_image *image, uint8_t *base) {
+/* Whether `slot` (its pages at `base`) was reset to the image. */
+static bool restore_written_pages(const wasm_memory_image *image, wasm_image_slot *slot) {
   if (image->fd < 0 || !image->bytes) return false;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  wasm_page_runs runs = {0};
-  bool ok = wasm_written_pages(base, image->initial / page, MAX_COPIED_PAGES, &runs);
-  for (size_t i = 0; ok && i < runs.len; i++) {
-    uint64_t from = (uint64_t)runs.items[i].first * page, to = (uint64_t)runs.items[i].end * page;
+  uint64_t faults;
+  bool counted = wasm_page_faults(&faults);
+  if (!(counted && slot->known && slot->faults == faults)) {
+    slot->known = false;
+    slot->written.len = 0;
+    page_walks++;
+    if (!wasm_written_pages(slot->base, image->initial / page, MAX_COPIED_PAGES, &slot->written)) {
+      /* every page back to the image or to nothing: none is written now */
+      slot->written.len = 0;
+      if (madvise(slot->base, image->initial, MADV_DONTNEED) != 0) return false;
+      slot->known = counted;
+      slot->faults = faults;
+      return true;
+    }
+  }
+  for (size_t i = 0; i < slot->written.len; i++) {
+    uint64_t from = (uint64_t)slot->written.items[i].first * page, to = (uint64_t)slot->written.items[i].end * page;
     uint64_t image_end = to < image->size ? to : image->size; /* the image's part, then zeros */
     uint64_t zeros_from = from > image_end ? from : image_end;
-    if (from < image_end) memcpy(base + from, image->bytes + from, image_end - from);
-    if (zeros_from < to) memset(base + zeros_from, 0, to - zeros_from);
+    if (from < image_end) memcpy(slot->base + from, image->bytes + from, image_end - from);
+    if (zeros_from < to) memset(slot->base + zeros_from, 0, to - zeros_from);
   }
-  WR_VEC_FREE(&runs);
-  return ok;
+  slot->known = counted;
+  slot->faults = faults;
+  return true;
 }
 #endif
 
 bool wasm_image_give_slot(const wasm_memory_image *image, wasm_memory *memory) {
 #if WASM_GUARDED_MEMORY
+  wasm_image_slot *slot = memory->image_slot;
+  memory->image_slot = NULL;
+  if (!slot) {
+    slot = WR_NEW(wasm_image_slot);
+    slot->base = memory->base;
+  }
   wasm_image_slots *slots = image->slots;
-  if (!slots || memory->size < image->initial) return false;
+  bool kept = false;
   /* what the guest grew goes back to inaccessible, untouched pages */
-  uint64_t grown = memory->size - image->initial;
-  if (grown && mmap(memory->base + image->initial, grown, PROT_NONE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) == MAP_FAILED)
+  uint64_t grown = memory->size >= image->initial ? memory->size - image->initial : 0;
+  if (slots && memory->size >= image->initial &&
+      (!grown || mmap(memory->base + image->initial, grown, PROT_NONE,
+                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0) != MAP_FAILED) &&
+      restore_written_pages(image, slot)) {
+    pthread_mutex_lock(&slots->lock);
+    kept = slots->count < IMAGE_SLOTS;
+    if (kept) slots->slot[slots->count++] = slot;
+    pthread_mutex_unlock(&slots->lock);
+  }
+  if (!kept) {
+    slot_free(slot);
     return false;
-  /* else private file pages revert to the image, anonymous ones to zero */
-  if (!restore_written_pages(image, memory->base) && madvise(memory->base, image->initial, MADV_DONTNEED) != 0)
-    return false;
-  pthread_mutex_lock(&slots->lock);
-  bool kept = slots->count < IMAGE_SLOTS;
-  if (kept) slots->base[slots->count++] = memory->base;
-  pthread_mutex_unlock(&slots->lock);
-  if (kept) memory->base = NULL;
-  return kept;
+  }
+  memory->base = NULL;
+  return true;
 #else
   (void)image, (void)memory;
   return false;

@@ -41,5 +41,8 @@ bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory);
 /* Resets a memory made from `image` to the image and keeps its reservation for the next
  * instance; false when it cannot be kept (the caller releases it). */
 bool wasm_image_give_slot(const wasm_memory_image *image, wasm_memory *memory);
+/* How many resets so far asked the kernel which pages were written (the rest reused what an
+ * earlier reset of the same reservation found): for tests and benchmarks. */
+uint64_t wasm_image_page_walks(void);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 /* From the kernel's uapi linux/fs.h; Debian 12's headers predate it. */
@@ -100,4 +101,11 @@ bool wasm_written_pages(const uint8_t *base, size_t npages, size_t max_pages, wa
     scan_unsupported = 1;
   }
   return read_entries(base, npages, page, max_pages, runs);
+}
+
+bool wasm_page_faults(uint64_t *count) {
+  struct rusage usage;
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return false;
+  *count = (uint64_t)usage.ru_minflt + (uint64_t)usage.ru_majflt;
+  return true;
 }

@@ -18,4 +18,11 @@ typedef WR_VEC(wasm_page_run) wasm_page_runs;
  * tell or more than max_pages were written (the caller then resets the whole range). */
 bool wasm_written_pages(const uint8_t *base, size_t npages, size_t max_pages, wasm_page_runs *runs);
 
+/* The page faults of this process so far, every thread's, minor and major. A page of a private
+ * mapping stops being the file's (or nothing) only through a fault, counted whoever causes it:
+ * the guest's own store, the kernel writing for a system call, or get_user_pages. So while
+ * this count has not moved, the written pages found earlier are still all the written pages,
+ * and asking the kernel again (wasm_written_pages walks every page table entry) can be skipped. */
+bool wasm_page_faults(uint64_t *count); /* false when the count cannot be read */
+
 #endif

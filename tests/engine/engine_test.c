@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../check.h"
 #include "base/fiber.h"
 #include "module_files.h"
+#include "wasm/image.h"
 #include "wasm/runtime.h"
 
 static wasm_func *export_func(wasm_instance *inst, const char *name) {
@@ -387,6 +389,57 @@ static void test_image_reset(const char *dir) {
   wasm_module_free(module);
 }
 
+/* A reset reuses the written pages an earlier reset of the same reservation found, as long as
+ * the process took no page fault since (image.c). A page the guest, or the kernel for a system
+ * call, writes for the first time faults, so the next reset looks again and restores it. */
+static void test_image_reset_reuses_written_pages(const char *dir) {
+  wasm_module *module = load(dir, "image_reset.wasm", wasm_features_default());
+  enum { HOST_PAGE = 4096, ROUNDS = 12 };
+  uint32_t same = 10 * HOST_PAGE + 12; /* written every round */
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  uint64_t walks_skipped = 0;
+  for (int round = 0; round < ROUNDS; round++) {
+    wasm_store *store = wasm_store_new();
+    wasm_trap *trap = NULL;
+    wr_error err = {0};
+    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
+    CHECK(inst != NULL);
+    if (!inst) exit(1);
+    /* every page any earlier round wrote reads as the image again */
+    CHECK(call_i32(store, inst, "read", same) == 0);
+    for (int earlier = 0; earlier < round; earlier++) { /* (reading a page never written would fault) */
+      if (earlier % 3 == 1) CHECK(call_i32(store, inst, "read", (uint32_t)(20 + earlier) * HOST_PAGE + 12) == 0);
+      if (earlier % 3 == 2) CHECK(call_i32(store, inst, "read", (uint32_t)(40 + earlier) * HOST_PAGE + 12) == 0);
+    }
+    CHECK(call_i32(store, inst, "read", 0) == 'a');
+    wasm_slot w[2] = {same, 5};
+    CHECK(call(store, inst, "write", w) == NULL);
+    w[0] = 0, w[1] = 'Z';
+    CHECK(call(store, inst, "write", w) == NULL);
+    if (round % 3 == 1) { /* a page no round wrote before, by the guest */
+      wasm_slot fresh[2] = {(uint32_t)(20 + round) * HOST_PAGE + 12, 7};
+      CHECK(call(store, inst, "write", fresh) == NULL);
+    }
+    if (round % 3 == 2) { /* and by the kernel, reading from a pipe into guest memory */
+      wasm_extern e;
+      CHECK(wasm_instance_export(inst, "mem", 3, &e) && e.kind == WASM_EXTERN_MEMORY);
+      CHECK(write(fds[1], "k", 1) == 1);
+      CHECK(read(fds[0], wasm_memory_data(e.of.memory) + (40 + round) * HOST_PAGE + 12, 1) == 1);
+      CHECK(call_i32(store, inst, "read", (uint32_t)(40 + round) * HOST_PAGE + 12) == 'k');
+    }
+    uint64_t walks = wasm_image_page_walks();
+    wasm_store_free(store);
+    if (round > 0 && round % 3 == 0 && wasm_image_page_walks() == walks) walks_skipped++;
+  }
+  /* rounds that wrote only pages written before can skip the walk; the process may fault for
+   * its own reasons (malloc), so some of them, not all */
+  CHECK(walks_skipped > 0);
+  close(fds[0]);
+  close(fds[1]);
+  wasm_module_free(module);
+}
+
 /* The store's cap on each memory (-W max-memory-size): memory.grow answers -1 past it, a cap
  * that is not a whole number of pages rounds down, the memory stays usable up to the cap, and a
  * memory whose minimum is above the cap fails instantiation with an error naming the limit. */
@@ -480,6 +533,7 @@ int main(int argc, char **argv) {
   test_main_module(argv[1]);
   test_partial_instantiation(argv[1]);
   test_image_reset(argv[1]);
+  test_image_reset_reuses_written_pages(argv[1]);
   test_memory_cap(argv[1]);
   test_multi_memory(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
