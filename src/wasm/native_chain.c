@@ -5,7 +5,8 @@
  * costs). Only between neighbours, and never into a branch target: the words some branch
  * targets are found before translation, and a branch to an unmarked word fails the function's
  * translation rather than run with a wrong xmm0. An integer result stored from rax is
- * carried the same way in rax (the store stays: only the next instruction's load goes). */
+ * carried the same way in rax, and a v128 in xmm0 (the store stays: only the next instruction's
+ * load goes). */
 #include "native_internal.h"
 
 #include <string.h>
@@ -31,6 +32,7 @@ void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size
   nb->xmm0_slot = nb->xmm0_next = NO_POS;
   nb->rax_slot = nb->rax_next = NO_POS;
   nb->rax_zext = nb->rax_next_zext = false;
+  nb->v128_slot = nb->v128_next = NO_POS;
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i];
     const uint32_t *ins = nb->code + pc;
@@ -79,6 +81,9 @@ void native_chain_begin(wasm_native_builder *nb, uint32_t pc) {
   nb->rax_zext = carried && nb->rax_next_zext;
   nb->rax_next = NO_POS;
   nb->rax_next_zext = false;
+  bool vector = !nb->label[pc] && nb->v128_next != NO_POS && nb->v128_next_end == nb->b.len;
+  nb->v128_slot = vector ? nb->v128_next : NO_POS;
+  nb->v128_next = NO_POS;
   nb->op_start = nb->b.len;
 }
 
@@ -88,6 +93,15 @@ void native_chain_rax_result(wasm_native_builder *nb, uint32_t s) {
   nb->rax_next = s;
   nb->rax_next_zext = false;
   nb->rax_next_end = nb->b.len;
+}
+
+void native_chain_v128_result(wasm_native_builder *nb, uint32_t s) {
+  nb->v128_next = s;
+  nb->v128_next_end = nb->b.len;
+}
+
+bool native_xmm0_holds_v128(const wasm_native_builder *nb, uint32_t s) {
+  return s != NO_POS && nb->v128_slot == s && nb->op_start == nb->b.len;
 }
 
 void native_chain_rax_is_i32(wasm_native_builder *nb) {

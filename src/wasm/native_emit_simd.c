@@ -40,8 +40,18 @@ static unsigned simd_features(void) {
 
 /* ---- vectors in the frame ---- */
 
-static void vload(wasm_native_builder *nb, int xmm, uint32_t s) { x64_movdqu_load(&nb->b, xmm, frame_at(s)); }
+/* xmm = slot s's vector: from xmm0 when the previous instruction left it there and nothing of
+ * this one was emitted yet, else from the frame. */
+static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
+  if (!native_xmm0_holds_v128(nb, s)) x64_movdqu_load(&nb->b, xmm, frame_at(s));
+  else if (xmm != XMM0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, XMM0);
+}
 static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) { x64_movdqu_store(&nb->b, frame_at(s), xmm); }
+/* The instruction's last code: its result, in xmm0, to slot s (and carried to the next one). */
+static void vresult(wasm_native_builder *nb, uint32_t s) {
+  vstore(nb, s, XMM0);
+  native_chain_v128_result(nb, s);
+}
 /* Byte `at` of the vector in slot s. */
 static x64_mem lane_at(uint32_t s, uint32_t at) { return x64_at(RBX, (int32_t)(s * 8 + at)); }
 /* Whether slot s is a vector's in the frame (a local in a register is a scalar; never expected). */
@@ -151,7 +161,7 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
   default: return false;
   }
   if (pmov) x64_vec_mem(b, 0x66, pmov, XMM0, address(nb, ins[2], ins[3])); /* reads 8 bytes */
-  vstore(nb, dst, XMM0);
+  vresult(nb, dst);
   return true;
 }
 
@@ -186,7 +196,7 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
     }
     if (dst != vec) {
       vload(nb, XMM0, vec);
-      vstore(nb, dst, XMM0);
+      vresult(nb, dst);
     }
     switch (log2) {
     case 0: x64_store8(b, lane_at(dst, at), RCX); break;
@@ -275,7 +285,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
     x64_load64(b, RCX, slot(nb, ins[3]));                                 \
     if (dst != vec) {                                                     \
       vload(nb, XMM0, vec);                                               \
-      vstore(nb, dst, XMM0);                                              \
+      vresult(nb, dst);                                              \
     }                                                                     \
     store;                                                                \
     return true;                                                          \
@@ -291,7 +301,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
 #undef REPLACE
   default: return false;
   }
-  vstore(nb, ins[1], XMM0);
+  vresult(nb, ins[1]);
   return true;
 }
 
@@ -389,8 +399,14 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
   if (!binary_form_of((enum wasm_iop)ins[0], &f) || (f.needs & ~features)) return false;
   if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
   x64_buf *b = &nb->b;
-  vload(nb, f.swap ? XMM1 : XMM0, ins[2]);
-  vload(nb, f.swap ? XMM0 : XMM1, ins[3]);
+  int first = f.swap ? XMM1 : XMM0, second = f.swap ? XMM0 : XMM1;
+  if (native_xmm0_holds_v128(nb, ins[3])) { /* the carried operand first, while xmm0 has it */
+    vload(nb, second, ins[3]);
+    vload(nb, first, ins[2]);
+  } else {
+    vload(nb, first, ins[2]);
+    vload(nb, second, ins[3]);
+  }
   if (f.sign_flip) {
     x64_mov_imm32(b, RAX, f.sign_flip);
     splat_eax(nb, XMM2);
@@ -403,7 +419,7 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
     all_ones(nb, XMM1);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
   }
-  vstore(nb, ins[1], XMM0);
+  vresult(nb, ins[1]);
   return true;
 }
 
@@ -464,7 +480,7 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM0);
     vload(nb, XMM1, a);
     x64_vec_rr(b, 0x66, neg, XMM0, XMM1);
-    vstore(nb, dst, XMM0);
+    vresult(nb, dst);
     return true;
   }
   vload(nb, XMM0, a);
@@ -517,7 +533,7 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
     default: return false; /* not reached: the first switch admits only the cases above */
     }
   }
-  vstore(nb, dst, XMM0);
+  vresult(nb, dst);
   return true;
 }
 
@@ -640,7 +656,7 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
     SHIFT(XMM0);
   }
 #undef SHIFT
-  vstore(nb, dst, XMM0);
+  vresult(nb, dst);
   return true;
 }
 
@@ -660,7 +676,7 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
     splat_eax(nb, XMM2);
     x64_vec_rr(b, 0x66, VEC_PADDUSB, XMM1, XMM2);
     x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM1);
-    vstore(nb, dst, XMM0);
+    vresult(nb, dst);
     return true;
   }
   /* the lanes taken from a and from b, each as a pshufb mask (0x80: none) */
@@ -686,7 +702,7 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
     if (any_a) x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM1);
     else x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM0, XMM1);
   }
-  vstore(nb, dst, XMM0);
+  vresult(nb, dst);
   return true;
 }
 
@@ -964,13 +980,13 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     uint8_t bytes[16];
     memcpy(bytes, ins + 2, 16);
     const128(nb, XMM0, bytes);
-    vstore(nb, ins[1], XMM0);
+    vresult(nb, ins[1]);
     return true;
   }
   case WASM_IOP_copy2: /* dst src, a v128 */
     if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2])) return false;
     vload(nb, XMM0, ins[2]);
-    vstore(nb, ins[1], XMM0);
+    vresult(nb, ins[1]);
     return true;
   case WASM_IOP_global_get2: /* dst global */
   case WASM_IOP_global_set2: { /* global src */
@@ -982,7 +998,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     x64_mem value = x64_at(RAX, (int32_t)offsetof(wasm_global, value));
     if (get) {
       x64_movdqu_load(b, XMM0, value);
-      vstore(nb, vec, XMM0);
+      vresult(nb, vec);
     } else {
       vload(nb, XMM0, vec);
       x64_movdqu_store(b, value, XMM0);
@@ -997,7 +1013,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     x64_test_rr(b, false, RCX, RCX);
     x64_cmov_rr(b, true, CC_E, RAX, RDX);
     x64_movdqu_load(b, XMM0, x64_at(RAX, 0));
-    vstore(nb, ins[1], XMM0);
+    vresult(nb, ins[1]);
     return true;
   }
   case WASM_IOP_simd_v128_store:
@@ -1014,7 +1030,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
     x64_vec_rr(b, 0x66, VEC_PANDN, XMM2, XMM1);
     x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM2);
-    vstore(nb, ins[1], XMM0);
+    vresult(nb, ins[1]);
     return true;
   }
   case WASM_IOP_simd_i8x16_shuffle:

@@ -109,6 +109,10 @@ struct wasm_native_builder {
   uint32_t rax_slot, rax_next;
   bool rax_zext, rax_next_zext;
   size_t op_start, rax_next_end;
+  /* A v128 result carried in xmm0 the same way (native_emit_simd.c): v128_slot as the current
+   * instruction starts, v128_next / v128_next_end what its last store leaves. */
+  uint32_t v128_slot, v128_next;
+  size_t v128_next_end;
   bool label_missed; /* a branch to an unmarked word: the function is not translated */
 };
 
@@ -245,6 +249,10 @@ void native_chain_f64_result(wasm_native_builder *nb, uint32_t s);
 /* xmm0 = slot s's f64: nothing when the previous instruction left it there. The first use of
  * xmm0 of the template that calls it. */
 void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s);
+/* The instruction being translated ends with the store of slot s's v128 from xmm0. */
+void native_chain_v128_result(wasm_native_builder *nb, uint32_t s);
+/* Whether xmm0 holds slot s's v128 as the instruction starts (nothing of it emitted yet). */
+bool native_xmm0_holds_v128(const wasm_native_builder *nb, uint32_t s);
 
 /* ---- control (native.c) ---- */
 

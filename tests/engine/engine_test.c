@@ -257,6 +257,15 @@ static void test_main_module(const char *dir) {
     wasm_slot gt_args[2] = {carried_compares[i].a, carried_compares[i].b};
     CHECK(call(store, inst, "carry_branch_gt_u", gt_args) == NULL && gt_args[0] == carried_compares[i].gt_u);
   }
+  CHECK(call_i32(store, inst, "v128_carry_join", 0) == 100);      /* falls through: x = 0 + 100 */
+  CHECK(call_i32(store, inst, "v128_carry_join", 5) == (7 ^ 25)); /* branches: x keeps 7 */
+  wasm_slot vsub_args[2] = {10, 3};
+  CHECK(call(store, inst, "v128_carry_sub", vsub_args) == NULL && (int32_t)vsub_args[0] == 3 - 11);
+  wasm_slot andnot_args[2] = {0xFF, 0x0E};
+  CHECK(call(store, inst, "v128_carry_andnot", andnot_args) == NULL && andnot_args[0] == (0xFFu & ~0x0Fu));
+  wasm_slot select_args[3] = {0xAAAA, 0x5555, 0xFF00 - 1}; /* mask 0xFF00 */
+  CHECK(call(store, inst, "v128_carry_bitselect", select_args) == NULL && select_args[0] == 0xAA55);
+  CHECK(call_i32(store, inst, "v128_carry_replace_lane", 4) == 9);
   wasm_slot three[3] = {1, 2, 3};
   CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
   CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);

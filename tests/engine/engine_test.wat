@@ -94,6 +94,35 @@
       (br_if $b (i32.gt_u (local.get 0) (i32.add (local.get 1) (i32.const 1))))
       (return (i32.const 0)))
     (i32.const 1))
+;; a v128 result carried in xmm0 to the next instruction (native tier): not into a branch target,
+  ;; where the other path left another vector in xmm0
+  (func (export "v128_carry_join") (param i32) (result i32)
+    (local $x v128) (local $y v128)
+    (local.set $x (i32x4.splat (i32.const 7)))
+    (local.set $y (i32x4.mul (i32x4.splat (local.get 0)) (i32x4.splat (i32.const 5))))
+    (block $b
+      (br_if $b (local.get 0))
+      (local.set $x (i32x4.add (i32x4.splat (local.get 0)) (i32x4.splat (i32.const 100)))))
+    (i32x4.extract_lane 0 (v128.xor (local.get $x) (local.get $y))))
+  ;; ...and a carried second operand keeps its place: b - (a + 1), and a & ~(b + 1)
+  (func (export "v128_carry_sub") (param i32 i32) (result i32)
+    (i32x4.extract_lane 3
+      (i32x4.sub (i32x4.splat (local.get 1)) (i32x4.add (i32x4.splat (local.get 0)) (i32x4.splat (i32.const 1))))))
+  (func (export "v128_carry_andnot") (param i32 i32) (result i32)
+    (i32x4.extract_lane 1
+      (v128.andnot (i32x4.splat (local.get 0)) (i32x4.add (i32x4.splat (local.get 1)) (i32x4.splat (i32.const 1))))))
+  ;; ...and only while xmm0 still has it: the mask, carried, is bitselect's third operand
+  (func (export "v128_carry_bitselect") (param i32 i32 i32) (result i32)
+    (i32x4.extract_lane 2
+      (v128.bitselect (i32x4.splat (local.get 0)) (i32x4.splat (local.get 1))
+                      (i32x4.add (i32x4.splat (local.get 2)) (i32x4.splat (i32.const 1))))))
+  ;; ...and only when its store was the instruction's last code: replace_lane copies the vector
+  ;; from xmm0, then writes the lane in the frame
+  (func (export "v128_carry_replace_lane") (param i32) (result i32)
+    (local $v v128)
+    (local.set $v (i32x4.splat (local.get 0)))
+    (i32x4.extract_lane 1
+      (i32x4.add (i32x4.splat (i32.const 0)) (i32x4.replace_lane 1 (local.get $v) (i32.const 9)))))
   (func (export "bump") (result i32)
     (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
     (global.get $counter))
