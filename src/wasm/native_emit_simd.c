@@ -38,25 +38,50 @@ static unsigned simd_features(void) {
   return (unsigned)features;
 }
 
-/* ---- vectors in the frame ---- */
+/* ---- vectors in the frame, or in an xmm register (native_regalloc.c) ---- */
 
-/* xmm = slot s's vector: from xmm0 when the previous instruction left it there and nothing of
- * this one was emitted yet, else from the frame. */
-static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
-  if (!native_xmm0_holds_v128(nb, s)) x64_movdqu_load(&nb->b, xmm, frame_at(s));
-  else if (xmm != XMM0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, XMM0);
+/* The xmm register that holds slot s's vector, or -1 when it is in the frame; a vector that
+ * overlaps a cached one only in part must be reached in the frame, which the cached one's
+ * register makes stale: a conflict (native_internal.h). */
+static int vector_reg(wasm_native_builder *nb, uint32_t s) {
+  if (!nb->nvector || s >= nb->f->frame_slots || s + 1 >= nb->f->frame_slots) return -1;
+  if (nb->vector_reg[s] >= 0) return nb->vector_reg[s];
+  vector_conflict(nb, s);
+  vector_conflict(nb, s + 1);
+  return -1;
 }
-static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) { x64_movdqu_store(&nb->b, frame_at(s), xmm); }
+/* xmm = slot s's vector: from xmm0 when the previous instruction left it there and nothing of
+ * this one was emitted yet, else from its register or the frame. */
+static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
+  int reg = vector_reg(nb, s);
+  if (native_xmm0_holds_v128(nb, s)) {
+    if (xmm != XMM0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, XMM0);
+  } else if (reg >= 0) {
+    x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, reg);
+  } else {
+    x64_movdqu_load(&nb->b, xmm, frame_at(s));
+  }
+}
+static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) {
+  int reg = vector_reg(nb, s);
+  if (reg >= 0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, reg, xmm);
+  else x64_movdqu_store(&nb->b, frame_at(s), xmm);
+}
 /* The instruction's last code: its result, in xmm0, to slot s (and carried to the next one). */
 static void vresult(wasm_native_builder *nb, uint32_t s) {
   vstore(nb, s, XMM0);
   native_chain_v128_result(nb, s);
 }
-/* Byte `at` of the vector in slot s. */
-static x64_mem lane_at(uint32_t s, uint32_t at) { return x64_at(RBX, (int32_t)(s * 8 + at)); }
-/* Whether slot s is a vector's in the frame (a local in a register is a scalar; never expected). */
+/* Byte `at` of the vector in slot s, in the frame. */
+static x64_mem lane_at(wasm_native_builder *nb, uint32_t s, uint32_t at) {
+  vector_conflict(nb, s);
+  vector_conflict(nb, s + 1);
+  return x64_at(RBX, (int32_t)(s * 8 + at));
+}
+/* Whether slot s may be a vector's: not a scalar local in a general register (never expected). */
 static bool in_frame(const wasm_native_builder *nb, uint32_t s) {
-  return cached_reg(nb, s) < 0 && cached_reg(nb, s + 1) < 0;
+  uint32_t n = nb->f->frame_slots;
+  return s >= n || s + 1 >= n || (nb->local_reg[s] < 0 && nb->local_reg[s + 1] < 0);
 }
 
 /* xmm = a 16-byte constant, kept in the code: jumped over, then read RIP-relative */
@@ -199,10 +224,10 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
       vresult(nb, dst);
     }
     switch (log2) {
-    case 0: x64_store8(b, lane_at(dst, at), RCX); break;
-    case 1: x64_store16(b, lane_at(dst, at), RCX); break;
-    case 2: x64_store32(b, lane_at(dst, at), RCX); break;
-    default: x64_store64(b, lane_at(dst, at), RCX); break;
+    case 0: x64_store8(b, lane_at(nb, dst, at), RCX); break;
+    case 1: x64_store16(b, lane_at(nb, dst, at), RCX); break;
+    case 2: x64_store32(b, lane_at(nb, dst, at), RCX); break;
+    default: x64_store64(b, lane_at(nb, dst, at), RCX); break;
     }
     return true;
   }
@@ -210,7 +235,7 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
   if (!in_frame(nb, vec)) return false;
   uint32_t at = (ins[4] & (lanes - 1)) << log2;
   x64_mem m = address(nb, ins[1], ins[3]); /* before rcx is loaded: a large offset passes through it */
-  x64_load64(b, RCX, lane_at(vec, at));
+  x64_load64(b, RCX, lane_at(nb, vec, at));
   switch (log2) {
   case 0: x64_store8(b, m, RCX); break;
   case 1: x64_store16(b, m, RCX); break;
@@ -266,7 +291,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
     x64_store64(b, slot(nb, ins[1]), RAX);                                \
     return true;                                                          \
   }
-#define AT lane_at(ins[2], (ins[3] & (16u / size - 1)) * size)
+#define AT lane_at(nb, ins[2], (ins[3] & (16u / size - 1)) * size)
     EXTRACT(i8x16_extract_lane_s, 16, x64_load_s8(b, false, RAX, AT))
     EXTRACT(i8x16_extract_lane_u, 16, x64_load_u8(b, RAX, AT))
     EXTRACT(i16x8_extract_lane_s, 8, x64_load_s16(b, false, RAX, AT))
@@ -290,7 +315,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
     store;                                                                \
     return true;                                                          \
   }
-#define AT lane_at(dst, (ins[4] & (16u / size - 1)) * size)
+#define AT lane_at(nb, dst, (ins[4] & (16u / size - 1)) * size)
     REPLACE(i8x16_replace_lane, 16, x64_store8(b, AT, RCX))
     REPLACE(i16x8_replace_lane, 8, x64_store16(b, AT, RCX))
     REPLACE(i32x4_replace_lane, 4, x64_store32(b, AT, RCX))
@@ -984,9 +1009,31 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
   }
   case WASM_IOP_copy2: /* dst src, a v128 */
-    if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2])) return false;
-    vload(nb, XMM0, ins[2]);
-    vresult(nb, ins[1]);
+    if (in_frame(nb, ins[1]) && in_frame(nb, ins[2])) {
+      vload(nb, XMM0, ins[2]);
+      vresult(nb, ins[1]);
+      return true;
+    }
+    /* a general register holds a half of one of them (an operand-stack slot that is a scalar
+     * elsewhere): through rax and rcx, the other side from its xmm register or the frame */
+    if (in_frame(nb, ins[2])) {
+      vload(nb, XMM0, ins[2]);
+      x64_movq_from_xmm(b, RAX, XMM0);
+      x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, 0xEE);
+      x64_movq_from_xmm(b, RCX, XMM0);
+    } else {
+      x64_load64(b, RAX, slot(nb, ins[2]));
+      x64_load64(b, RCX, slot(nb, ins[2] + 1));
+    }
+    if (in_frame(nb, ins[1])) {
+      x64_movq_to_xmm(b, XMM0, RAX);
+      x64_movq_to_xmm(b, XMM1, RCX);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM1);
+      vresult(nb, ins[1]);
+    } else {
+      x64_store64(b, slot(nb, ins[1]), RAX);
+      x64_store64(b, slot(nb, ins[1] + 1), RCX);
+    }
     return true;
   case WASM_IOP_global_get2: /* dst global */
   case WASM_IOP_global_set2: { /* global src */
@@ -1007,12 +1054,13 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
   }
   case WASM_IOP_select2: { /* dst a b cond */
     if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
+    vload(nb, XMM0, ins[2]);
+    vload(nb, XMM1, ins[3]);
     x64_load32(b, RCX, slot(nb, ins[4]));
-    x64_lea(b, true, RAX, frame_at(ins[2]));
-    x64_lea(b, true, RDX, frame_at(ins[3]));
     x64_test_rr(b, false, RCX, RCX);
-    x64_cmov_rr(b, true, CC_E, RAX, RDX);
-    x64_movdqu_load(b, XMM0, x64_at(RAX, 0));
+    size_t keep = x64_jcc8(b, CC_NE);
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM0, XMM1);
+    x64_land8(b, keep);
     vresult(nb, ins[1]);
     return true;
   }

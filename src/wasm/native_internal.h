@@ -58,6 +58,8 @@ enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
 
 /* How many locals a function keeps in registers at most (native_regalloc.c). */
 #define NATIVE_CACHE_REGS 8
+/* ...and how many v128 slots in xmm registers (xmm4..xmm15; the templates use xmm0..xmm3). */
+#define NATIVE_VECTOR_REGS 12
 
 typedef struct fixup {
   size_t at;       /* the rel32 to patch */
@@ -95,6 +97,17 @@ struct wasm_native_builder {
   uint32_t ncached;
   uint32_t cached_slot[NATIVE_CACHE_REGS];
   int cached_reg[NATIVE_CACHE_REGS];
+  /* v128 slots kept in xmm registers the same way: vector_reg[s] is the xmm register of the
+   * vector in slots s and s + 1, or -1. A template that reaches such a slot other than through
+   * vload / vstore (native_emit_simd.c) sets vector_conflict[s], and the function is translated
+   * again without those (native_vector_retry). */
+  int8_t *vector_reg;
+  uint8_t *vector_conflict;
+  size_t vector_cap;
+  uint32_t nvector;
+  uint32_t vector_slot[NATIVE_VECTOR_REGS];
+  int vector_xmm[NATIVE_VECTOR_REGS];
+  bool vector_conflicted;
   /* An f64 result carried in xmm0 to the next instruction (native_chain.c): label[w] marks
    * the words a branch targets; xmm0_slot is the slot whose f64 xmm0 holds as the current
    * instruction starts, xmm0_next the one the current instruction leaves there. */
@@ -122,13 +135,30 @@ struct wasm_native_builder {
 
 /* Slot s in the frame, whether or not a register holds it (addresses, spills, calls). */
 static inline x64_mem frame_at(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
-/* The register that holds slot s, or -1 when it lives in the frame. */
-static inline int cached_reg(const wasm_native_builder *nb, uint32_t s) {
+/* The xmm register of the cached vector that slot s is part of (its first or second half), or
+ * -1. */
+static inline int vector_reg_of(const wasm_native_builder *nb, uint32_t s) {
+  if (!nb->nvector || s >= nb->f->frame_slots) return -1;
+  if (nb->vector_reg[s] >= 0) return nb->vector_reg[s];
+  return s > 0 ? nb->vector_reg[s - 1] : -1;
+}
+/* A template reaches slot s in the frame, or as a scalar, while s is part of a vector kept in
+ * an xmm register: the translation is redone without that vector there. */
+static inline void vector_conflict(wasm_native_builder *nb, uint32_t s) {
+  if (vector_reg_of(nb, s) < 0) return;
+  uint32_t first = nb->vector_reg[s] >= 0 ? s : s - 1;
+  nb->vector_conflict[first] = 1;
+  nb->vector_conflicted = true;
+}
+/* The register that holds slot s, or -1 when it lives in the frame. Every scalar use of a slot
+ * asks this first, so it also catches one of a slot an xmm register holds. */
+static inline int cached_reg(wasm_native_builder *nb, uint32_t s) {
+  vector_conflict(nb, s);
   return s < nb->f->frame_slots ? nb->local_reg[s] : -1;
 }
 /* Slot s as a template operand: its register when it has one, else the frame. Every template
  * reads and writes slots through this, so a local kept in a register needs no other change. */
-static inline x64_mem slot(const wasm_native_builder *nb, uint32_t s) {
+static inline x64_mem slot(wasm_native_builder *nb, uint32_t s) {
   int reg = cached_reg(nb, s);
   return reg >= 0 ? x64_in_reg(reg) : frame_at(s);
 }
@@ -175,7 +205,7 @@ bool native_imm(const wasm_native_builder *nb, uint32_t s, bool w, int32_t *imm)
 int native_value_reg(wasm_native_builder *nb, uint32_t s, bool w, int scratch);
 /* The register to compute slot dst's value in: its own when cached, unless that is
  * `read_after`, an operand's register still read once the result is being written; else rax. */
-int native_result_reg(const wasm_native_builder *nb, uint32_t dst, int read_after);
+int native_result_reg(wasm_native_builder *nb, uint32_t dst, int read_after);
 /* Slot dst = register r (nothing when r is dst's own register). */
 void native_set_result(wasm_native_builder *nb, uint32_t dst, int r);
 /* r = r `alu` slot s: an immediate when s is a constant that fits. */
@@ -232,6 +262,9 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below);
 void native_reload_cached(wasm_native_builder *nb);
 /* The cached locals' values on entry: parameters from the frame, other locals their initial value. */
 void native_load_cached_on_entry(wasm_native_builder *nb);
+/* Before translating a function again after a vector conflict: false when there is nothing
+ * left to drop (then the conflict was not a cached vector's and cannot recur). */
+bool native_vector_retry(wasm_native_builder *nb);
 
 /* ---- f64 results carried in xmm0 (native_chain.c) ---- */
 

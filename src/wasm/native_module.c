@@ -78,17 +78,29 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   while (b->len % 16) x64_byte(b, 0x90); /* functions start aligned */
   nb->last_func_at = b->len;
   if (nb->func_at) nb->func_at[def_index] = b->len;
-  native_choose_cached_locals(nb, def_index, op_starts, nops);
-  native_mark_labels(nb, op_starts, nops);
-  emit_prologue(nb);
-  for (size_t i = 0; i < nops; i++) {
-    uint32_t pc = op_starts[i];
-    if (pc >= f->code_len) return false;
-    nb->native_at[pc] = (uint32_t)b->len;
-    native_chain_begin(nb, pc);
-    /* a loop checks the interrupt flag at its head, so its back-edge is a plain branch */
-    if (native_loop_head(nb, pc)) native_emit_interrupt_check(nb);
-    if (!native_emit_op(nb, pc)) native_emit_step(nb, pc);
+  size_t calls_before = nb->calls.len;
+  if (nb->vector_cap) memset(nb->vector_conflict, 0, nb->vector_cap);
+  /* again without the vectors in registers that some template reached in the frame */
+  for (int attempt = 0;; attempt++) {
+    native_choose_cached_locals(nb, def_index, op_starts, nops);
+    native_mark_labels(nb, op_starts, nops);
+    emit_prologue(nb);
+    for (size_t i = 0; i < nops; i++) {
+      uint32_t pc = op_starts[i];
+      if (pc >= f->code_len) return false;
+      nb->native_at[pc] = (uint32_t)b->len;
+      native_chain_begin(nb, pc);
+      /* a loop checks the interrupt flag at its head, so its back-edge is a plain branch */
+      if (native_loop_head(nb, pc)) native_emit_interrupt_check(nb);
+      if (!native_emit_op(nb, pc)) native_emit_step(nb, pc);
+    }
+    if (!nb->vector_conflicted || !native_vector_retry(nb)) break;
+    if (attempt == NATIVE_VECTOR_REGS) return false; /* each attempt drops one vector at least */
+    b->len = nb->last_func_at;
+    nb->calls.len = calls_before;
+    nb->branches.len = 0;
+    nb->interrupt_checks.len = 0;
+    for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   }
   if (nb->label_missed) return false;
   x64_jmp_to(b, nb->trap_at[WASM_TRAP_UNREACHABLE]); /* never reached: bodies end in return */
@@ -145,6 +157,8 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->func_at);
   wr_free(nb->native_at);
   wr_free(nb->local_reg);
+  wr_free(nb->vector_reg);
+  wr_free(nb->vector_conflict);
   wr_free(nb->label);
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->branches);

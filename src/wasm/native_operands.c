@@ -26,7 +26,7 @@ int native_value_reg(wasm_native_builder *nb, uint32_t s, bool w, int scratch) {
   return scratch;
 }
 
-int native_result_reg(const wasm_native_builder *nb, uint32_t dst, int read_after) {
+int native_result_reg(wasm_native_builder *nb, uint32_t dst, int read_after) {
   int reg = cached_reg(nb, dst);
   return reg >= 0 && reg != read_after ? reg : RAX;
 }

@@ -7,7 +7,14 @@
  * same registers, and its arguments are operand-stack slots), returns and tail calls, and the
  * interrupt hook. Those store the cached slots to the frame before and reload them after (a
  * reload after a call also fills dead operand-stack slots with the callee's leftovers: no
- * value above the call's arguments is live across it). */
+ * value above the call's arguments is live across it).
+ *
+ * Vectors the same way, in xmm4..xmm15: v128 locals and the operand-stack slots vector
+ * instructions name. Which words of a vector instruction are v128 slots is not written down
+ * anywhere but in the templates, so the choice is checked while translating: a template that
+ * reaches a chosen vector's slot other than as a whole vector in a register (a lane in the
+ * frame, a scalar use of a slot a vector used elsewhere, a vector that overlaps it) marks a
+ * conflict, and the function is translated again without that vector (native_module.c). */
 #include "native_internal.h"
 
 #include <stdlib.h>
@@ -153,32 +160,60 @@ static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, c
   mark_scalar_locals(nb, def_index, candidates);
 }
 
-void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
-                                 size_t nops) {
+/* The slots that may hold a vector in an xmm register: v128 locals, and operand-stack slots that
+ * some vector instruction names (a word that only looks like one, a lane index or an immediate,
+ * costs a wasted register at worst; a scalar use of a chosen slot is caught during translation:
+ * vector_conflict). Not the slots a general register holds. */
+static void mark_vector_candidates(const wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                                   size_t nops, bool *vector) {
   const wasm_compiled_func *f = nb->f;
-  uint32_t nlocals = f->frame_slots; /* every slot but the constants may be chosen */
-  if (nb->local_reg_cap < (size_t)nlocals + 1) {
-    nb->local_reg_cap = (size_t)nlocals + 1;
-    nb->local_reg = wr_realloc(nb->local_reg, nb->local_reg_cap);
+  const wasm_module *m = nb->module;
+  const wasm_func_def *def = &m->funcs[def_index];
+  const wasm_functype *type = &m->types[def->type];
+  uint32_t slot = 0, limit = f->nlocal_slots;
+  const uint8_t *params = wasm_functype_params(type);
+  for (uint32_t i = 0; i < type->nparams && slot < limit; i++) {
+    if (params[i] == WASM_V128) vector[slot] = true;
+    slot += wasm_type_slots(params[i]);
   }
-  memset(nb->local_reg, -1, nb->local_reg_cap);
-  nb->ncached = 0;
-  /* On by default; off: the template translator alone (the reference for the cached mode);
-   * locals: no operand-stack slots; all: every scalar slot used (tests). */
-  const char *mode = getenv("WARREN_REGALLOC");
-  if (!nlocals || (mode && strcmp(mode, "off") == 0)) return;
-  uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
-  bool *candidates = WR_NEW_ARRAY(bool, nlocals);
-  mark_candidates(nb, def_index, op_starts, nops, candidates);
-  /* loop depth per word: each back-edge covers the words from its target to itself */
-  int32_t *depth_delta = WR_NEW_ARRAY(int32_t, (size_t)f->code_len + 1);
+  for (uint32_t g = 0; g < def->nlocal_groups && slot < limit; g++) {
+    uint8_t t = def->local_groups[g].type;
+    for (uint32_t i = 0; i < def->local_groups[g].count && slot < limit; i++) {
+      if (t == WASM_V128) vector[slot] = true;
+      slot += wasm_type_slots(t);
+    }
+  }
+  uint32_t stack_from = f->nparam_slots + f->init_len;
+  for (size_t i = 0; i < nops; i++) {
+    uint32_t pc = op_starts[i], end = i + 1 < nops ? op_starts[i + 1] : f->code_len;
+    if (!is_vector_op(nb->code[pc])) continue;
+    for (uint32_t k = pc + 1; k < end; k++) {
+      uint32_t s = nb->code[k];
+      if (s >= stack_from && s < f->frame_slots && s + 1 < f->frame_slots) vector[s] = true;
+    }
+  }
+  for (uint32_t s = 0; s < f->frame_slots; s++)
+    if (vector[s] && (s + 1 >= f->frame_slots || nb->local_reg[s] >= 0 || nb->local_reg[s + 1] >= 0 ||
+                      nb->vector_conflict[s]))
+      vector[s] = false;
+}
+
+/* Loop depth per word: each back-edge covers the words from its target to itself. */
+static int32_t *loop_depth_deltas(const wasm_native_builder *nb, const uint32_t *op_starts, size_t nops) {
+  int32_t *depth_delta = WR_NEW_ARRAY(int32_t, (size_t)nb->f->code_len + 1);
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i], target = back_edge_target(nb, pc);
     if (target == NO_POS || target > pc) continue;
     depth_delta[target]++;
     depth_delta[pc + 1]--;
   }
-  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals);
+  return depth_delta;
+}
+
+/* weight[s] += each use of a candidate slot s, weighted by the depth of the loops around it. */
+static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts, size_t nops,
+                       const int32_t *depth_delta, const bool *candidates, uint64_t *weight) {
+  const wasm_compiled_func *f = nb->f;
   int32_t depth = 0;
   uint32_t word = 0;
   for (size_t i = 0; i < nops; i++) {
@@ -190,21 +225,81 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
     slot_words(nb, pc, len, &first, &end);
     for (uint32_t k = first; k < end; k++) {
       uint32_t s = nb->code[pc + k];
-      if (s < nlocals && candidates[s]) weight[s] += (uint64_t)1 << (3 * d);
+      if (s < f->frame_slots && candidates[s]) weight[s] += (uint64_t)1 << (3 * d);
     }
   }
-  /* the heaviest, in order */
-  while (nb->ncached < NATIVE_CACHE_REGS) {
+}
+
+/* The heaviest slots, in order, up to `max`: their indices to chosen[], how many. A chosen vector
+ * takes its second slot too (`width` 2). */
+static uint32_t choose_heaviest(uint64_t *weight, uint32_t nslots, uint64_t min_weight, uint32_t width,
+                                uint32_t *chosen, uint32_t max) {
+  uint32_t n = 0;
+  while (n < max) {
     uint32_t best = NO_POS;
-    for (uint32_t s = 0; s < nlocals; s++)
+    for (uint32_t s = 0; s < nslots; s++)
       if (weight[s] >= min_weight && (best == NO_POS || weight[s] > weight[best])) best = s;
     if (best == NO_POS) break;
-    weight[best] = 0;
-    nb->cached_slot[nb->ncached] = best;
-    nb->cached_reg[nb->ncached] = cache_regs[nb->ncached];
-    nb->local_reg[best] = (int8_t)cache_regs[nb->ncached];
-    nb->ncached++;
+    for (uint32_t k = best >= width - 1 ? best - (width - 1) : 0; k < best + width && k < nslots; k++) weight[k] = 0;
+    chosen[n++] = best;
   }
+  return n;
+}
+
+/* The vectors to keep in xmm registers (after the general registers are chosen). */
+static void choose_vectors(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts, size_t nops,
+                           const int32_t *depth_delta, uint64_t min_weight) {
+  uint32_t nslots = nb->f->frame_slots;
+  bool *vector = WR_NEW_ARRAY(bool, nslots);
+  mark_vector_candidates(nb, def_index, op_starts, nops, vector);
+  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nslots);
+  weigh_uses(nb, op_starts, nops, depth_delta, vector, weight);
+  nb->nvector = choose_heaviest(weight, nslots, min_weight, 2, nb->vector_slot, NATIVE_VECTOR_REGS);
+  for (uint32_t i = 0; i < nb->nvector; i++) {
+    nb->vector_xmm[i] = XMM4 + (int)i;
+    nb->vector_reg[nb->vector_slot[i]] = (int8_t)(XMM4 + (int)i);
+  }
+  wr_free(weight);
+  wr_free(vector);
+}
+
+void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
+                                 size_t nops) {
+  const wasm_compiled_func *f = nb->f;
+  uint32_t nlocals = f->frame_slots; /* every slot but the constants may be chosen */
+  if (nb->local_reg_cap < (size_t)nlocals + 1) {
+    nb->local_reg_cap = (size_t)nlocals + 1;
+    nb->local_reg = wr_realloc(nb->local_reg, nb->local_reg_cap);
+  }
+  memset(nb->local_reg, -1, nb->local_reg_cap);
+  nb->ncached = 0;
+  if (nb->vector_cap < (size_t)nlocals + 1) {
+    nb->vector_cap = (size_t)nlocals + 1;
+    nb->vector_reg = wr_realloc(nb->vector_reg, nb->vector_cap);
+    nb->vector_conflict = wr_realloc(nb->vector_conflict, nb->vector_cap);
+    memset(nb->vector_conflict, 0, nb->vector_cap);
+  }
+  memset(nb->vector_reg, -1, nb->vector_cap);
+  nb->nvector = 0;
+  nb->vector_conflicted = false;
+  /* On by default; off: the template translator alone (the reference for the cached mode);
+   * locals: no operand-stack slots; all: every scalar slot used (tests). */
+  const char *mode = getenv("WARREN_REGALLOC");
+  if (!nlocals || (mode && strcmp(mode, "off") == 0)) return;
+  uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
+  bool *candidates = WR_NEW_ARRAY(bool, nlocals);
+  mark_candidates(nb, def_index, op_starts, nops, candidates);
+  int32_t *depth_delta = loop_depth_deltas(nb, op_starts, nops);
+  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals);
+  weigh_uses(nb, op_starts, nops, depth_delta, candidates, weight);
+  uint32_t chosen[NATIVE_CACHE_REGS];
+  nb->ncached = choose_heaviest(weight, nlocals, min_weight, 1, chosen, NATIVE_CACHE_REGS);
+  for (uint32_t i = 0; i < nb->ncached; i++) {
+    nb->cached_slot[i] = chosen[i];
+    nb->cached_reg[i] = cache_regs[i];
+    nb->local_reg[chosen[i]] = (int8_t)cache_regs[i];
+  }
+  choose_vectors(nb, def_index, op_starts, nops, depth_delta, min_weight);
   wr_free(weight);
   wr_free(depth_delta);
   wr_free(candidates);
@@ -213,10 +308,19 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
 void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
   for (uint32_t i = 0; i < nb->ncached; i++)
     if (nb->cached_slot[i] < below) x64_store64(&nb->b, frame_at(nb->cached_slot[i]), nb->cached_reg[i]);
+  for (uint32_t i = 0; i < nb->nvector; i++)
+    if (nb->vector_slot[i] < below) x64_movdqu_store(&nb->b, frame_at(nb->vector_slot[i]), nb->vector_xmm[i]);
 }
 
 void native_reload_cached(wasm_native_builder *nb) {
   for (uint32_t i = 0; i < nb->ncached; i++) x64_load64(&nb->b, nb->cached_reg[i], frame_at(nb->cached_slot[i]));
+  for (uint32_t i = 0; i < nb->nvector; i++) x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
+}
+
+bool native_vector_retry(wasm_native_builder *nb) {
+  bool dropped = false;
+  for (uint32_t i = 0; i < nb->nvector; i++) dropped |= nb->vector_conflict[nb->vector_slot[i]] != 0;
+  return dropped;
 }
 
 void native_load_cached_on_entry(wasm_native_builder *nb) {
@@ -228,6 +332,9 @@ void native_load_cached_on_entry(wasm_native_builder *nb) {
     else if (f->init[s - f->nparam_slots] == 0) x64_alu_rr(&nb->b, false, ALU_XOR, nb->cached_reg[i], nb->cached_reg[i]);
     else x64_mov_imm64(&nb->b, nb->cached_reg[i], f->init[s - f->nparam_slots]);
   }
+  /* vector parameters and locals from the frame, where the prologue put their values */
+  for (uint32_t i = 0; i < nb->nvector; i++)
+    if (nb->vector_slot[i] < f->nlocal_slots) x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
 }
 
 #endif

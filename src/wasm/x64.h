@@ -319,7 +319,7 @@ static inline void x64_xorps(x64_buf *b, int dst, int src) { x64_op_reg(b, 0, fa
  * memory operand need it 16-byte aligned (frame slots are not), so the templates load vectors
  * with movdqu and compute on registers. Names say which extension each needs beyond SSE2. */
 enum {
-  XMM2 = 2, XMM3 = 3,
+  XMM2 = 2, XMM3 = 3, XMM4 = 4, /* xmm4..xmm15: vectors kept in registers (native_regalloc.c) */
   /* SSE2, prefix 66 */
   VEC_PADDB = 0xFC0F, VEC_PADDW = 0xFD0F, VEC_PADDD = 0xFE0F, VEC_PADDQ = 0xD40F,
   VEC_PSUBB = 0xF80F, VEC_PSUBW = 0xF90F, VEC_PSUBD = 0xFA0F, VEC_PSUBQ = 0xFB0F,

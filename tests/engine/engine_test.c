@@ -266,6 +266,16 @@ static void test_main_module(const char *dir) {
   wasm_slot select_args[3] = {0xAAAA, 0x5555, 0xFF00 - 1}; /* mask 0xFF00 */
   CHECK(call(store, inst, "v128_carry_bitselect", select_args) == NULL && select_args[0] == 0xAA55);
   CHECK(call_i32(store, inst, "v128_carry_replace_lane", 4) == 9);
+  wasm_slot vector_args[2] = {10, 0}; /* every lane: 0 + 1 + ... + 9 */
+  CHECK(call(store, inst, "v128_across_calls", vector_args) == NULL && vector_args[0] == (45ull << 32 | 45) &&
+        vector_args[1] == (45ull << 32 | 45));
+  uint32_t lanes[4] = {0}, lane_sum = 0;
+  for (uint32_t i = 0; i < 10; i++) {
+    for (int k = 0; k < 4; k++) lanes[k] += i;
+    lane_sum += lanes[2];
+    lanes[0] = lane_sum;
+  }
+  CHECK(call_i32(store, inst, "v128_lanes_in_loop", 10) == lane_sum + lanes[0]);
   wasm_slot three[3] = {1, 2, 3};
   CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
   CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);

@@ -123,6 +123,32 @@
     (local.set $v (i32x4.splat (local.get 0)))
     (i32x4.extract_lane 1
       (i32x4.add (i32x4.splat (i32.const 0)) (i32x4.replace_lane 1 (local.get $v) (i32.const 9)))))
+;; vectors kept in xmm registers (native tier): across calls (the callee keeps its own vectors
+  ;; in the same registers), and a vector whose lanes are read and written in the frame
+  (func $vector_noise (param i32) (result v128)
+    (local $w v128) (local $k i32)
+    (loop $l
+      (local.set $w (i32x4.add (local.get $w) (i32x4.splat (i32.const 1000))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $k) (local.get 0))))
+    (local.get $w))
+  (func (export "v128_across_calls") (param i32) (result v128)
+    (local $i i32) (local $v v128) ;; $v past the result's slots
+    (loop $l
+      (local.set $v (i32x4.add (local.get $v) (i32x4.splat (local.get $i))))
+      (drop (call $vector_noise (i32.const 3)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+    (local.get $v))
+  (func (export "v128_lanes_in_loop") (param i32) (result i32)
+    (local $v v128) (local $i i32) (local $sum i32)
+    (loop $l
+      (local.set $v (i32x4.add (local.get $v) (i32x4.splat (local.get $i))))
+      (local.set $sum (i32.add (local.get $sum) (i32x4.extract_lane 2 (local.get $v))))
+      (local.set $v (i32x4.replace_lane 0 (local.get $v) (local.get $sum)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
+    (i32.add (local.get $sum) (i32x4.extract_lane 0 (local.get $v))))
   (func (export "bump") (result i32)
     (global.set $counter (i32.add (global.get $counter) (i32.const 1)))
     (global.get $counter))
