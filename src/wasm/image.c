@@ -196,13 +196,16 @@ bool wasm_image_take_slot(const wasm_memory_image *image, wasm_memory *memory) {
  * stays written, and a new one needs a fault. */
 /* Beyond this many written pages zapping the range is cheaper than copying the image back. */
 enum { MAX_COPIED_PAGES = 4096 };
+/* From this many pages on, a reset asks for the fault count before it walks the page tables. */
+enum { MIN_PAGES_TO_COUNT_FAULTS = 256 };
 
 /* Whether `slot` (its pages at `base`) was reset to the image. */
 static bool restore_written_pages(const wasm_memory_image *image, wasm_image_slot *slot) {
   if (image->fd < 0 || !image->bytes) return false;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  uint64_t faults;
-  bool counted = wasm_page_faults(&faults);
+  uint64_t faults = 0;
+  /* reading the count is a system call (~1.5 us here): for a small memory the walk is cheaper */
+  bool counted = image->initial / page >= MIN_PAGES_TO_COUNT_FAULTS && wasm_page_faults(&faults);
   if (!(counted && slot->known && slot->faults == faults)) {
     slot->known = false;
     slot->written.len = 0;
