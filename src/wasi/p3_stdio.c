@@ -1,19 +1,17 @@
 /* wasi:cli 0.3 stdio: stdin.read-via-stream, stdout/stderr.write-via-stream. Each call starts
  * a pump (p3_task.h) between the configured host fd and a stream<u8> whose other end the guest
  * holds, and resolves the future it returned with ok or the error-code once the stream is over.
- * What is stdio's own is here: the fds are shared with other processes (so they are made
- * non-blocking one write at a time, and stdin is polled before it is read), output keeps 0.2's
+ * What is stdio's own is here: the fds are shared with other processes (so output goes through
+ * base/shared_fd.h, and stdin is polled before it is read), output keeps 0.2's
  * line prefix and rate limit (stdio_lines.h), an fd of -1 is an empty stdin (what `warren
  * serve` gives) and a discarding stdout, and what happens to output left over at teardown. */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../base/alloc.h"
 #include "../base/log.h"
+#include "../base/shared_fd.h"
 #include "../component/instance.h"
 #include "p3_internal.h"
 #include "p3_task.h"
@@ -44,8 +42,8 @@ typedef struct stdio_types {
 typedef struct stdio_stream {
   wasi_p3_pump pump; /* first */
   int which;         /* 0 stdin, 1 stdout, 2 stderr */
-  bool socket;       /* the fd is a socket: send(MSG_DONTWAIT) writes it without blocking */
   wasi_stdio_streams *shared; /* the ctx's count of streams and of output not written yet */
+  wr_shared_fd_writer writer; /* output: how the fd is written without blocking */
   wasi_stdio_lines lines;
   wasi_byte_vec out; /* output: what the guest's last chunk became */
   cm_val outcome, error; /* result<_, error-code> being written (read by the copy) */
@@ -65,26 +63,9 @@ static ssize_t stdio_read(wasi_p3_pump *pump, uint8_t *buf, size_t len) {
   return read(pump->fd, buf, len);
 }
 
-/* A write that never blocks the thread: send(MSG_DONTWAIT) on a socket, else the fd made
- * non-blocking for the call (stdio fds are shared with other processes, so it is restored). */
-static ssize_t write_nonblocking(const stdio_stream *s, const uint8_t *buf, size_t len) {
-  int fd = s->pump.fd;
-  if (s->socket) return send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-  int flags = fcntl(fd, F_GETFL);
-  if (flags < 0) return -1;
-  if (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return -1;
-  ssize_t w;
-  do w = write(fd, buf, len);
-  while (w < 0 && errno == EINTR);
-  int saved = errno;
-  if (!(flags & O_NONBLOCK)) fcntl(fd, F_SETFL, flags);
-  errno = saved;
-  return w;
-}
-
 static ssize_t stdio_write(wasi_p3_pump *pump, const uint8_t *buf, size_t len) {
   stdio_stream *s = (stdio_stream *)pump;
-  ssize_t w = pump->fd < 0 ? (ssize_t)len /* discarded */ : write_nonblocking(s, buf, len);
+  ssize_t w = pump->fd < 0 ? (ssize_t)len /* discarded */ : wr_shared_fd_write(&s->writer, buf, len);
   if (w > 0) s->shared->unwritten -= (size_t)w;
   return w;
 }
@@ -126,7 +107,7 @@ static void write_what_fits(stdio_stream *s) {
   wasi_p3_pump *pump = &s->pump;
   s->shared->unwritten -= wasi_p3_pump_unwritten(pump);
   while (pump->fd >= 0 && wasi_p3_pump_unwritten(pump)) {
-    ssize_t w = write_nonblocking(s, pump->bytes + pump->off, wasi_p3_pump_unwritten(pump));
+    ssize_t w = wr_shared_fd_write(&s->writer, pump->bytes + pump->off, wasi_p3_pump_unwritten(pump));
     if (w <= 0) break;
     pump->off += (size_t)w;
   }
@@ -140,7 +121,10 @@ static void write_what_fits(stdio_stream *s) {
 static void stdio_release(wasi_p3_task *task) {
   stdio_stream *s = (stdio_stream *)task;
   s->shared->alive--;
-  if (s->pump.output) write_what_fits(s);
+  if (s->pump.output) {
+    write_what_fits(s);
+    wr_shared_fd_close(&s->writer);
+  }
   WR_VEC_FREE(&s->out);
 }
 
@@ -165,8 +149,7 @@ static wasm_trap *stream_new(const cm_bound_call *call, int which, void **future
   s->pump.task.release = stdio_release;
   s->which = which;
   s->shared = shared;
-  struct stat st;
-  s->socket = fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+  if (which != 0) wr_shared_fd_open(&s->writer, fd);
   wasi_stdio_lines_init(&s->lines, wasi_p2_stdio_prefix(ctx, which), wasi_p2_output_limit(ctx));
   if ((trap = wasi_p3_task_start(&s->pump.task, ctx, reactor))) return trap;
   s->pump.task.done = cm_host_end_new_writable(cm_instance_cstore(call->cx->inst), true, types->result, future,
