@@ -58,6 +58,16 @@ static wasm_trap *call(wasm_store *store, wasm_instance *inst, const char *name,
   return wasm_func_call(store, export_func(inst, name), slots);
 }
 
+/* An instance of a module without imports; the test cannot go on without it. */
+static wasm_instance *instantiate_or_exit(wasm_store *store, const wasm_module *module) {
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
+  CHECK(inst != NULL);
+  if (!inst) exit(1);
+  return inst;
+}
+
 static uint32_t call_i32(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a) {
   wasm_slot s[3] = {a, 0, 0};
   wasm_trap *trap = call(store, inst, name, s);
@@ -382,11 +392,7 @@ static void test_image_reset(const char *dir) {
   wasm_module *module = load(dir, "image_reset.wasm", wasm_features_default());
   for (int round = 0; round < 3; round++) {
     wasm_store *store = wasm_store_new();
-    wasm_trap *trap = NULL;
-    wr_error err = {0};
-    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
-    CHECK(inst != NULL);
-    if (!inst) exit(1);
+    wasm_instance *inst = instantiate_or_exit(store, module);
     /* what every instance starts from */
     CHECK(call_i32(store, inst, "read", 0) == 'a' && call_i32(store, inst, "read", 2) == 'c');
     CHECK(call_i32(store, inst, "read", 70000) == 'x');
@@ -420,11 +426,7 @@ static void test_image_reset_reuses_written_pages(const char *dir) {
   uint64_t walks_skipped = 0;
   for (int round = 0; round < ROUNDS; round++) {
     wasm_store *store = wasm_store_new();
-    wasm_trap *trap = NULL;
-    wr_error err = {0};
-    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
-    CHECK(inst != NULL);
-    if (!inst) exit(1);
+    wasm_instance *inst = instantiate_or_exit(store, module);
     /* every page any earlier round wrote reads as the image again */
     CHECK(call_i32(store, inst, "read", same) == 0);
     for (int earlier = 0; earlier < round; earlier++) { /* (reading a page never written would fault) */
@@ -471,11 +473,7 @@ static void test_memory_cap(const char *dir) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     wasm_store *store = wasm_store_new();
     wasm_store_set_max_memory_size(store, cases[i].cap);
-    wasm_trap *trap = NULL;
-    wr_error err = {0};
-    wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
-    CHECK(inst != NULL);
-    if (!inst) exit(1);
+    wasm_instance *inst = instantiate_or_exit(store, module);
     CHECK(call_i32(store, inst, "grow_until_fail", 1000) == cases[i].pages);
     if (cases[i].cap) CHECK(call_i32(store, inst, "grow", 1) == UINT32_MAX);
     CHECK(call_i32(store, inst, "touch_last", 0) == 77);
