@@ -454,8 +454,14 @@ static void test_image_reset_reuses_written_pages(const char *dir) {
     if (round > 0 && round % 3 == 0 && wasm_image_page_walks() == walks) walks_skipped++;
   }
   /* rounds that wrote only pages written before can skip the walk; the process may fault for
-   * its own reasons (malloc), so some of them, not all */
+   * its own reasons (malloc), so some of them, not all. AddressSanitizer's allocator faults in
+   * fresh shadow and quarantined memory all the time, so there the walk is never skipped: the
+   * release build checks this (scripts/test.sh runs the engine tests there too). */
+#ifndef WARREN_SANITIZE
   CHECK(walks_skipped > 0);
+#else
+  (void)walks_skipped;
+#endif
   close(fds[0]);
   close(fds[1]);
   wasm_module_free(module);
