@@ -74,14 +74,16 @@ struct wasm_exception {
 struct wasm_instance {
   wasm_store *store;
   const wasm_module *module;
-  wasm_func **funcs;         /* function index space */
+  wasm_func **funcs;         /* function index space: funcs[i] holds something only when bit i of */
+  uint64_t *funcs_made;      /* funcs_made is set (imports always): funcs is never zeroed */
   wasm_table **tables;
   wasm_memory **memories;
   wasm_global **globals;
   wasm_tag **tags;           /* tag index space */
   const wasm_functype *const *types; /* module type index -> canonical type (the module's) */
   /* The defined functions' objects are made when first asked for (wasm_instance_func): a
-   * module of 12,000 functions whose instance runs a few hundred makes a few hundred. */
+   * module of 12,000 functions whose instance runs a few hundred makes a few hundred, and
+   * clears a bit per function instead of a pointer. */
   struct wasm_func_block *func_blocks;
   /* Passive element segments as evaluated references; a dropped segment has length 0. */
   void ***elem_refs;
@@ -94,8 +96,8 @@ wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index);
 
 /* The function at `index` of the instance's function index space (valid: checked by validation). */
 static inline wasm_func *wasm_instance_func(wasm_instance *inst, uint32_t index) {
-  wasm_func *f = inst->funcs[index];
-  return WR_LIKELY(f != NULL) ? f : wasm_instance_make_func(inst, index);
+  if (WR_LIKELY(inst->funcs_made[index >> 6] >> (index & 63) & 1)) return inst->funcs[index];
+  return wasm_instance_make_func(inst, index);
 }
 
 /* Memory 0 of an instance, or NULL when its module has none. */

@@ -247,7 +247,10 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
   uint32_t fi = 0, ti = 0, mi = 0, gi = 0, tagi = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
     switch (imports[i].kind) {
-    case WASM_EXTERN_FUNC: inst->funcs[fi++] = imports[i].of.func; break;
+    case WASM_EXTERN_FUNC:
+      inst->funcs_made[fi >> 6] |= (uint64_t)1 << (fi & 63);
+      inst->funcs[fi++] = imports[i].of.func;
+      break;
     case WASM_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
     case WASM_EXTERN_MEMORY: inst->memories[mi++] = imports[i].of.memory; break;
     case WASM_EXTERN_GLOBAL: inst->globals[gi++] = imports[i].of.global; break;
@@ -305,10 +308,13 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
     if (!wasm_extern_matches(module, &module->imports[i], &imports[i], err)) return NULL;
 
   const wasm_module *m = module;
-  /* The instance and its index spaces in one block: a store per request makes many instances. */
+  /* The instance and its index spaces in one block: a store per request makes many instances.
+   * All but the function index space is zeroed; that one (12,700 pointers for StarlingMonkey)
+   * comes last and is read only where its bit in funcs_made says it was written. */
+  size_t nfuncs = m->nfunc_imports + (size_t)m->nfuncs;
   size_t at = instance_block_size(0, sizeof(wasm_instance));
-  size_t funcs_at = at, tables_at, memories_at, globals_at, tags_at, elem_refs_at, elem_len_at, data_len_at;
-  at = instance_block_size(funcs_at, (m->nfunc_imports + (size_t)m->nfuncs + 1) * sizeof(wasm_func *));
+  size_t made_at = at, funcs_at, tables_at, memories_at, globals_at, tags_at, elem_refs_at, elem_len_at, data_len_at;
+  at = instance_block_size(made_at, (nfuncs / 64 + 1) * sizeof(uint64_t));
   at = instance_block_size(tables_at = at, (m->ntable_imports + (size_t)m->ntables + 1) * sizeof(wasm_table *));
   at = instance_block_size(memories_at = at, (m->nmemory_imports + (size_t)m->nmemories + 1) * sizeof(wasm_memory *));
   at = instance_block_size(globals_at = at, (m->nglobal_imports + (size_t)m->nglobals + 1) * sizeof(wasm_global *));
@@ -316,13 +322,17 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
   at = instance_block_size(elem_refs_at = at, ((size_t)m->nelems + 1) * sizeof(void **));
   at = instance_block_size(elem_len_at = at, ((size_t)m->nelems + 1) * sizeof(uint32_t));
   at = instance_block_size(data_len_at = at, ((size_t)m->ndatas + 1) * sizeof(uint32_t));
-  uint8_t *block = wr_calloc(1, at);
+  funcs_at = at;
+  at = instance_block_size(funcs_at, (nfuncs + 1) * sizeof(wasm_func *));
+  uint8_t *block = wr_malloc(at);
+  memset(block, 0, funcs_at);
   wasm_instance *inst = (wasm_instance *)block;
   WR_VEC_PUSH(&store->instances, inst);
   inst->store = store;
   inst->module = module;
   inst->types = m->code->types;
   inst->funcs = (wasm_func **)(block + funcs_at);
+  inst->funcs_made = (uint64_t *)(block + made_at);
   inst->tables = (wasm_table **)(block + tables_at);
   inst->memories = (wasm_memory **)(block + memories_at);
   inst->globals = (wasm_global **)(block + globals_at);
