@@ -189,6 +189,10 @@ struct wasm_code {
   uint32_t *data_to_copy, ndata_to_copy;
   void ***elem_lazy_entries;
   uint32_t nelems_planned;
+  /* per defined table, its entries once its segments are applied, when that is the same for
+   * every instance (then those segments are not applied one by one); else NULL */
+  void ***table_images;
+  uint32_t ntables_planned;
 };
 
 /* After the images: what instantiation does with each segment (segments.c). */

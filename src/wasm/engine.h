@@ -42,6 +42,10 @@ struct wasm_memory {
   struct wasm_image_slot *image_slot;    /* the kept reservation it was taken from (image.c), or NULL */
 };
 
+/* Tables grow on demand; beyond this many entries table.grow reports failure (-1) rather
+ * than letting a guest allocate without bound. */
+#define WASM_TABLE_MAX_ENTRIES 10000000u
+
 struct wasm_table {
   void **elems;
   uint64_t size, max;
@@ -90,6 +94,11 @@ struct wasm_instance {
   uint32_t *elem_len;
   uint32_t *data_len; /* 0 once dropped */
 };
+
+/* A table of type->limits.min entries copied from `image` (the module's, segments.c), whose
+ * lazy entries are `owner`'s functions. */
+wasm_table *wasm_table_new_from_image(wasm_store *store, const wasm_tabletype *type, void *const *image,
+                                      wasm_instance *owner);
 
 /* funcs[index] for a defined function not asked for before (wasm_instance_func). */
 wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index);

@@ -37,8 +37,7 @@ static void slot_free(wasm_image_slot *slot) {
   wr_free(slot);
 }
 
-/* The offset of an `i32.const N end` expression; false for anything else. */
-static bool const_offset(const wasm_module *m, wasm_constexpr expr, uint32_t *out) {
+bool wasm_constant_offset(const wasm_module *m, wasm_constexpr expr, uint32_t *out) {
   wr_error ignored;
   wasm_reader r = wasm_reader_at(m->bytes, expr.offset, (size_t)expr.offset + expr.len, &ignored);
   uint8_t op, end;
@@ -64,7 +63,7 @@ static void build_one(const wasm_module *m, uint32_t defined, wasm_memory_image 
     const wasm_data_segment *seg = &m->datas[i];
     if (seg->mode != WASM_SEG_ACTIVE || seg->memory != mem_index) continue;
     uint32_t offset;
-    if (!const_offset(m, seg->offset, &offset) || (uint64_t)offset + seg->data_len > initial) return;
+    if (!wasm_constant_offset(m, seg->offset, &offset) || (uint64_t)offset + seg->data_len > initial) return;
     if (seg->data_len && (uint64_t)offset + seg->data_len > end) end = (uint64_t)offset + seg->data_len;
   }
   image->present = true;
@@ -87,7 +86,7 @@ static void build_one(const wasm_module *m, uint32_t defined, wasm_memory_image 
     const wasm_data_segment *seg = &m->datas[i];
     uint32_t offset;
     if (seg->mode != WASM_SEG_ACTIVE || seg->memory != mem_index || !seg->data_len) continue;
-    const_offset(m, seg->offset, &offset);
+    wasm_constant_offset(m, seg->offset, &offset);
     memcpy(bytes + offset, m->bytes + seg->data_offset, seg->data_len);
   }
   if (fd >= 0) {

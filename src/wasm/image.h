@@ -25,6 +25,8 @@ typedef struct wasm_memory_image {
   wasm_image_slots *slots;
 } wasm_memory_image;
 
+/* The offset of an `i32.const N end` expression (a segment's); false for anything else. */
+bool wasm_constant_offset(const wasm_module *m, wasm_constexpr expr, uint32_t *out);
 /* Builds the images of every defined memory (module->code must exist); never fails: a memory
  * that cannot have one simply has none. */
 void wasm_images_build(wasm_module *module);

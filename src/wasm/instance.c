@@ -205,7 +205,8 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
   wasm_slot v[2];
   for (uint32_t i = 0; i < m->nelems; i++) {
     const wasm_elem_segment *seg = &m->elems[i];
-    if (seg->mode == WASM_SEG_ACTIVE) {
+    bool in_image = seg->table >= m->ntable_imports && m->code->table_images[seg->table - m->ntable_imports];
+    if (seg->mode == WASM_SEG_ACTIVE && !in_image) {
       if (!eval_const(inst, seg->offset, v, err)) {
         *failed = true;
         return NULL;
@@ -260,8 +261,12 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
       return false;
     }
   }
-  for (uint32_t i = 0; i < m->ntables; i++)
-    if (!(inst->tables[ti++] = wasm_table_new(store, &m->tables[i], NULL, err))) return false;
+  for (uint32_t i = 0; i < m->ntables; i++) {
+    void **image = m->code->table_images[i];
+    inst->tables[ti] = image ? wasm_table_new_from_image(store, &m->tables[i], image, inst)
+                             : wasm_table_new(store, &m->tables[i], NULL, err);
+    if (!inst->tables[ti++]) return false;
+  }
   for (uint32_t i = 0; i < m->nmemories; i++) {
     const wasm_memory_image *image = &m->code->images[i];
     wasm_memory *mem = image->present ? wasm_memory_new_from_image(store, &m->memories[i], image, err)

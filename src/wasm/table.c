@@ -1,10 +1,8 @@
 /* Tables of references (funcref: wasm_func*, externref: the host's pointer). */
+#include <string.h>
+
 #include "../base/alloc.h"
 #include "engine.h"
-
-/* Tables grow on demand; beyond this many entries table.grow reports failure (-1) rather
- * than letting a guest allocate without bound. */
-#define WASM_TABLE_MAX_ENTRIES 10000000u
 
 wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *init, wr_error *err) {
   if (type->limits.min > WASM_TABLE_MAX_ENTRIES) {
@@ -19,6 +17,20 @@ wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *
   t->elems = WR_NEW_ARRAY(void *, t->size ? t->size : 1);
   if (init)
     for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
+  WR_VEC_PUSH(&store->tables, t);
+  return t;
+}
+
+wasm_table *wasm_table_new_from_image(wasm_store *store, const wasm_tabletype *type, void *const *image,
+                                      wasm_instance *owner) {
+  wasm_table *t = WR_NEW(wasm_table);
+  t->type = *type;
+  t->max = type->limits.has_max ? type->limits.max : UINT32_MAX;
+  if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
+  t->size = type->limits.min;
+  t->elems = wr_malloc(t->size * sizeof(void *)); /* one copy, not a clear and then a copy */
+  memcpy(t->elems, image, t->size * sizeof(void *));
+  t->lazy_owner = owner;
   WR_VEC_PUSH(&store->tables, t);
   return t;
 }

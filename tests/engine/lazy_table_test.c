@@ -19,6 +19,9 @@ static wasm_slot call2(wasm_store *store, wasm_instance *inst, const char *name,
   return slots[0];
 }
 
+/* Whether the instance made its object for function `index` (funcs[index] is valid only then). */
+static bool made(const wasm_instance *inst, uint32_t index) { return inst->funcs_made[index >> 6] >> (index & 63) & 1; }
+
 /* Defined function indices of lazy_table.wat (it imports none). */
 enum { DOUBLE, TRIPLE, SQUARE };
 
@@ -36,13 +39,13 @@ int main(int argc, char **argv) {
   wasm_table *table = export_of(owner, "table").of.table;
 
   /* instantiation made no object for the table's functions */
-  CHECK(owner->funcs[TRIPLE] == NULL && owner->funcs[SQUARE] == NULL);
+  CHECK(!made(owner, TRIPLE) && !made(owner, SQUARE));
   CHECK(table->lazy_owner == owner);
 
   /* the owner's call_indirect */
   CHECK((uint32_t)call2(store, owner, "apply", TRIPLE, 5) == 15);
-  CHECK(owner->funcs[TRIPLE] != NULL && table->elems[TRIPLE] == owner->funcs[TRIPLE]);
-  CHECK(owner->funcs[SQUARE] == NULL);
+  CHECK(made(owner, TRIPLE) && table->elems[TRIPLE] == owner->funcs[TRIPLE]);
+  CHECK(!made(owner, SQUARE));
 
   /* table.get gives the object the export gives */
   wasm_func *doubled = export_of(owner, "double").of.func;
@@ -52,21 +55,22 @@ int main(int argc, char **argv) {
   wasm_instance *user = instantiate(store, user_module, imports, 1);
   /* another instance's call_indirect and tail call through the owner's table */
   CHECK((uint32_t)call2(store, user, "tail_apply_theirs", SQUARE, 9) == 81);
-  CHECK(owner->funcs[SQUARE] != NULL && table->elems[SQUARE] == owner->funcs[SQUARE]);
+  CHECK(made(owner, SQUARE) && table->elems[SQUARE] == owner->funcs[SQUARE]);
   /* a copy into another table holds functions, not the owner's lazy entries */
   wasm_instance *fresh_owner = instantiate(store, owner_module, NULL, 0);
   wasm_extern fresh_imports[1] = {export_of(fresh_owner, "table")};
   wasm_instance *copier = instantiate(store, user_module, fresh_imports, 1);
   CHECK((uint32_t)call2(store, copier, "copy_then_apply", SQUARE, 7) == 49);
   wasm_table *mine = copier->tables[1];
-  for (uint32_t k = 0; k < 3; k++) CHECK(mine->elems[k] == fresh_owner->funcs[k] && mine->elems[k] != NULL);
+  for (uint32_t k = 0; k < 3; k++) CHECK(made(fresh_owner, k) && mine->elems[k] == fresh_owner->funcs[k]);
   CHECK((uint32_t)call2(store, copier, "apply_theirs", DOUBLE, 4) == 8);
 
   /* the host's read of an entry */
   wasm_instance *third = instantiate(store, owner_module, NULL, 0);
   wasm_table *third_table = export_of(third, "table").of.table;
   void *ref = NULL;
-  CHECK(wasm_table_get(third_table, TRIPLE, &ref) && ref == third->funcs[TRIPLE] && ref != NULL);
+  CHECK(wasm_table_get(third_table, TRIPLE, &ref) && made(third, TRIPLE) && ref == third->funcs[TRIPLE]);
+  CHECK(third_table->lazy_owner == third && ref != owner->funcs[TRIPLE]); /* its own, not the first's */
 
   wasm_store_free(store);
   wasm_module_free(owner_module);
