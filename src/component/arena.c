@@ -44,6 +44,12 @@ static cm_chunk *chunk_new(size_t size) {
   return c;
 }
 
+cm_arena *cm_arena_new_reserved(size_t bytes) {
+  cm_arena *arena = WR_NEW(cm_arena);
+  if (bytes) arena->chunks = chunk_new((bytes + CM_ARENA_ALIGN - 1) & ~(size_t)(CM_ARENA_ALIGN - 1));
+  return arena;
+}
+
 void *cm_arena_alloc(cm_arena *arena, size_t size) {
   size = (size + CM_ARENA_ALIGN - 1) & ~(size_t)(CM_ARENA_ALIGN - 1);
   if (size == 0) size = CM_ARENA_ALIGN;
