@@ -24,8 +24,10 @@ bool wasm_extern_matches(const wasm_module *module, const wasm_import *import, c
     switch (import->kind) {
     case WASM_EXTERN_FUNC: {
       const wasm_functype *want = &module->types[import->desc.func_type], *have = ext->of.func->type;
-      ok = want->nparams == have->nparams && want->nresults == have->nresults &&
-           memcmp(want->types, have->types, (size_t)want->nparams + want->nresults) == 0;
+      /* both canonical (a compiled module's types are interned): equal types are one pointer */
+      ok = (module->code && module->code->types[import->desc.func_type] == have) ||
+           (want->nparams == have->nparams && want->nresults == have->nresults &&
+            memcmp(want->types, have->types, (size_t)want->nparams + want->nresults) == 0);
       break;
     }
     case WASM_EXTERN_TABLE: {
