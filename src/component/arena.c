@@ -69,9 +69,14 @@ void *cm_arena_alloc(cm_arena *arena, size_t size) {
     c->next = arena->chunks;
     arena->chunks = c;
   }
-  void *p = c->data + c->used;
+  unsigned char *p = c->data + c->used;
   c->used += size;
-  memset(p, 0, size);
+  if (size <= 256) {
+    /* most requests are a few small structures: zeroed in place, without a call */
+    for (size_t i = 0; i < size; i += CM_ARENA_ALIGN) memset(p + i, 0, CM_ARENA_ALIGN);
+  } else {
+    memset(p, 0, size);
+  }
   return p;
 }
 
