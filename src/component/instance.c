@@ -79,8 +79,8 @@ static const cm_type *concrete_resource(const rt_root *root, const cm_type *reso
 
 /* The instance that defined a concrete guest resource (CM_NO_DEFINER: none in this tree). */
 static uint32_t definer_of(const rt_root *root, const cm_type *resource) {
-  for (size_t i = 0; i < root->all.len; i++) {
-    const cm_plan_node *node = root->all.items[i]->node;
+  for (uint32_t i = 0; i < root->nall; i++) {
+    const cm_plan_node *node = root->all[i]->node;
     for (size_t j = 0; j < node->implements.len; j++)
       if (node->implements.items[j] == resource) return (uint32_t)i;
   }
@@ -135,7 +135,7 @@ static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep
     return host_dtor(host_env, root->store, rep);
   if (!concrete->resource.defined || !concrete->resource.has_dtor) return NULL;
   if (origin.definer == CM_NO_DEFINER) return NULL;
-  cm_component_instance *definer = root->all.items[origin.definer];
+  cm_component_instance *definer = root->all[origin.definer];
   /* the destructor runs as a sync task of its definer (canon_resource_drop lifts it) */
   dtor_run d = {definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func, rep};
   return cm_run_sync_task(definer, run_dtor, &d);
@@ -346,15 +346,21 @@ static bool instantiate_core(builder *b, uint32_t d, const cm_core_instance *def
     cm_plan_source *found = cm_plan_alloc(root->recording, m->nimports, sizeof *found);
     if (!find_core_sources(b, def, m, found)) return false;
     b->rec->steps[d].sources = sources = found;
+    if (m->has_start) b->rec->runs_guest_code = true;
   }
-  wasm_extern few[FEW_CORE_IMPORTS];
-  cm_arena_mark mark = cm_arena_mark_now(root->scratch);
-  wasm_extern *imports = m->nimports <= FEW_CORE_IMPORTS ? few : cm_arena_array(root->scratch, m->nimports, sizeof *imports);
+  wasm_extern few[FEW_CORE_IMPORTS], *imports = few;
+  cm_arena *scratch = NULL;
+  cm_arena_mark mark = {0};
+  if (m->nimports > FEW_CORE_IMPORTS) {
+    scratch = cm_root_scratch(root);
+    mark = cm_arena_mark_now(scratch);
+    imports = cm_arena_array(scratch, m->nimports, sizeof *imports);
+  }
   for (uint32_t i = 0; i < m->nimports; i++)
     core_export_at(item_at(b->inst, CM_SORT_CORE_INSTANCE, sources[i].instance)->core_instance,
                    sources[i].export_index, &imports[i]);
   ci->instance = wasm_instantiate(root->store, m, imports, m->nimports, b->trap_out, b->err);
-  cm_arena_release(root->scratch, mark);
+  if (scratch) cm_arena_release(scratch, mark);
   return ci->instance != NULL;
 }
 
@@ -607,7 +613,9 @@ static bool build_defs(builder *b) {
 }
 
 /* Instantiation runs as a sync task of the new instance on a thread, so that core start
- * functions find one (and trap if they block). */
+ * functions find one (and trap if they block). An instance whose plan says that none of its
+ * core modules has a start function runs no guest code while it is built, so it is built
+ * without one. */
 typedef struct build_run {
   builder *b;
   bool ok;
@@ -629,6 +637,7 @@ static wasm_trap *run_build(cm_thread *thread, void *arg) {
 }
 
 static bool build(builder *b) {
+  if (!b->rec && !b->inst->node->runs_guest_code) return build_defs(b);
   build_run br = {b, false};
   wasm_trap *trap = cm_run_sync_task(b->inst, run_build, &br);
   if (trap) {
@@ -639,22 +648,40 @@ static bool build(builder *b) {
 }
 
 
+/* Adds `inst` to the tree's list (replaying, the list was made as long as the plan's). */
+static void add_to_tree(rt_root *root, cm_component_instance *inst) {
+  if (root->nall == root->all_cap) {
+    uint32_t cap = root->all_cap ? root->all_cap * 2 : 4;
+    cm_component_instance **grown = cm_arena_array(root->arena, cap, sizeof *grown);
+    if (root->nall) memcpy(grown, root->all, root->nall * sizeof *grown);
+    root->all = grown;
+    root->all_cap = cap;
+  }
+  inst->tree_index = root->nall;
+  root->all[root->nall++] = inst;
+}
+
 static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent) {
   cm_component_instance *inst = cm_arena_alloc(root->arena, sizeof *inst);
   inst->root = root;
   inst->component = c;
   inst->parent = parent;
-  inst->tree_index = (uint32_t)root->all.len;
+  add_to_tree(root, inst);
   inst->node = root->recording ? cm_plan_add_node(root->recording, c) : root->plan->nodes.items[inst->tree_index];
-  for (int s = 0; s < CM_SORT_COUNT; s++)
-    inst->space[s] = cm_arena_array(root->arena, c->space[s].len ? c->space[s].len : 1, sizeof(rt_item));
-  inst->imports = cm_arena_array(root->arena, c->imports.len ? c->imports.len : 1, sizeof(rt_item));
+  /* the index spaces and the imports in one block: they live as long as the instance */
+  size_t nitems = c->imports.len;
+  for (int s = 0; s < CM_SORT_COUNT; s++) nitems += c->space[s].len;
+  rt_item *items = cm_arena_array(root->arena, nitems ? nitems : 1, sizeof(rt_item));
+  for (int s = 0; s < CM_SORT_COUNT; s++) {
+    inst->space[s] = items;
+    items += c->space[s].len;
+  }
+  inst->imports = items;
   cm_handle_table_init(&inst->handles);
   inst->handles.dtor = drop_resource;
   inst->handles.dtor_env = inst;
   inst->may_enter = true;
   inst->may_leave = true;
-  WR_VEC_PUSH(&root->all, inst);
   return inst;
 }
 
@@ -673,6 +700,11 @@ static void finish_recording(rt_root *root, const cm_component *component) {
   if (cm_plan_publish(component, plan)) root->owns_plan = false;
 }
 
+cm_arena *cm_root_scratch(rt_root *root) {
+  if (!root->scratch) root->scratch = cm_arena_new();
+  return root->scratch;
+}
+
 cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *component, const cm_host *host,
                                       wasm_trap **trap_out, wr_error *err) {
   *trap_out = NULL;
@@ -684,10 +716,12 @@ cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *com
   root->arena = arena;
   root->store = store;
   root->host = host;
-  root->scratch = cm_arena_new();
-  root->cstore = cm_store_new(store);
+  root->cstore = cm_arena_alloc(arena, sizeof *root->cstore);
+  cm_store_init(root->cstore, store);
   if (plan) {
     root->plan = plan;
+    root->all_cap = (uint32_t)plan->nodes.len;
+    root->all = cm_arena_array(arena, root->all_cap, sizeof *root->all);
   } else {
     root->plan = root->recording = cm_plan_new(host_serial);
     root->owns_plan = true;
@@ -707,9 +741,9 @@ void cm_component_instance_free(cm_component_instance *inst) {
   if (!inst) return;
   rt_root *root = inst->root;
   /* handle tables first: the subtasks in them release the tasks they called */
-  for (size_t i = 0; i < root->all.len; i++) cm_handle_table_free(&root->all.items[i]->handles);
-  for (size_t i = 0; i < root->all.len; i++) {
-    cm_component_instance *each = root->all.items[i];
+  for (uint32_t i = 0; i < root->nall; i++) cm_handle_table_free(&root->all[i]->handles);
+  for (uint32_t i = 0; i < root->nall; i++) {
+    cm_component_instance *each = root->all[i];
     for (size_t t = 0; t < each->tasks.len; t++) {
       wr_free(each->tasks.items[t]->owned);
       wr_free(each->tasks.items[t]);
@@ -718,8 +752,7 @@ void cm_component_instance_free(cm_component_instance *inst) {
     WR_VEC_FREE(&each->threads);
     WR_VEC_FREE(&each->free_thread_slots);
   }
-  WR_VEC_FREE(&root->all);
-  cm_store_free(root->cstore);
+  cm_store_fini(root->cstore);
   WR_VEC_FREE(&root->matcher.bindings);
   if (root->owns_plan) cm_plan_free((cm_plan *)root->plan);
   cm_arena_free(root->scratch);

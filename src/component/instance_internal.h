@@ -33,16 +33,21 @@ typedef struct rt_root {
   cm_store_rt *cstore;  /* threads and the waiting list (thread.h) */
   const cm_host *host;
   cm_arena *arena;   /* runtime structures of the whole instance tree */
-  cm_arena *scratch; /* values crossing one call made from outside any thread */
+  cm_arena *scratch; /* values crossing one call made from outside any thread (cm_root_scratch) */
   /* The instantiation plan (plan.h) it replays, or records into while `recording` is set;
    * after instantiation it keeps what the instances' resources resolved to. */
   const cm_plan *plan;
   cm_plan *recording;
   bool owns_plan;     /* a plan that was not published: freed with the instance */
   cm_matcher matcher; /* while recording: abstract resources -> the ones they are bound to */
-  WR_VEC(cm_component_instance *) all; /* every instance of the tree, in creation order */
+  cm_component_instance **all; /* every instance of the tree, in creation order (in arena) */
+  uint32_t nall, all_cap;
   bool poisoned;     /* a trap went through it: it is never entered again */
 } rt_root;
+
+/* The root's scratch arena, made when first needed: most instances make no call from outside
+ * a thread. */
+cm_arena *cm_root_scratch(rt_root *root);
 
 typedef union rt_item rt_item;
 

@@ -65,6 +65,7 @@ typedef struct cm_plan_node {
   cm_plan_step *steps;                   /* by definition index */
   WR_VEC(cm_resource_origin) origins;    /* the resource types it imports or aliases */
   WR_VEC(const cm_type *) implements;    /* the resources it defines */
+  bool runs_guest_code; /* a core module it instantiates has a start function */
 } cm_plan_node;
 
 typedef struct cm_plan {
