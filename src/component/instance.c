@@ -82,7 +82,7 @@ static uint32_t definer_of(const rt_root *root, const cm_type *resource) {
   for (uint32_t i = 0; i < root->nall; i++) {
     const cm_plan_node *node = root->all[i]->node;
     for (size_t j = 0; j < node->implements.len; j++)
-      if (node->implements.items[j] == resource) return (uint32_t)i;
+      if (node->implements.items[j] == resource) return i;
   }
   return CM_NO_DEFINER;
 }
