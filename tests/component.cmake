@@ -123,3 +123,16 @@ set_tests_properties(component.async_host.assemble PROPERTIES FIXTURES_SETUP com
                      FIXTURES_REQUIRED component_corpus)
 add_test(NAME component.async_host COMMAND async_host_test ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm)
 set_tests_properties(component.async_host PROPERTIES FIXTURES_REQUIRED component_async_host)
+
+# Instantiation plans (src/component/plan.h): a component instantiated against several hosts,
+# at several sites, from several threads, gets each host's and each site's own bindings
+# (tests/component/plan_test.c, plan/plan.wat).
+add_executable(plan_test ${COMPONENT_TEST_DIR}/plan_test.c)
+target_link_libraries(plan_test PRIVATE warren_component)
+add_test(NAME component.plan.assemble
+         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
+                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
+                 ${COMPONENT_TEST_DIR}/plan/plan.wat ${CMAKE_BINARY_DIR}/tests/component/plan.wasm)
+set_tests_properties(component.plan.assemble PROPERTIES FIXTURES_SETUP component_plan FIXTURES_REQUIRED component_corpus)
+add_test(NAME component.plan COMMAND plan_test ${CMAKE_BINARY_DIR}/tests/component/plan.wasm)
+set_tests_properties(component.plan PROPERTIES FIXTURES_REQUIRED component_plan)

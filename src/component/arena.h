@@ -8,6 +8,9 @@
 typedef struct cm_arena cm_arena;
 
 cm_arena *cm_arena_new(void);
+/* An arena whose first chunk holds `bytes` of allocations (those of any size): what an earlier
+ * use of the same shape took, so that it needs one malloc (0: as cm_arena_new). */
+cm_arena *cm_arena_new_reserved(size_t bytes);
 void cm_arena_free(cm_arena *arena);
 /* Zeroed, aligned for any type; never NULL (allocation failure aborts). */
 void *cm_arena_alloc(cm_arena *arena, size_t size);

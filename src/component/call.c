@@ -277,7 +277,7 @@ static wasm_trap *call_bound(lower_call *lc, cm_arena *arena, cm_val *result) {
 /* A host callee: lift, call, lower, all at once (host functions finish during the call). */
 static wasm_trap *call_host(lower_call *lc, cm_thread *thread) {
   const cm_functype *ft = lc->lf->type;
-  cm_arena *arena = thread ? thread->scratch : lc->lf->caller->root->scratch;
+  cm_arena *arena = thread ? thread->scratch : cm_root_scratch(lc->lf->caller->root);
   cm_arena_mark mark = cm_arena_mark_now(arena);
   cm_val result = {0};
   wasm_trap *trap;
@@ -298,7 +298,7 @@ static wasm_trap *call_host(lower_call *lc, cm_thread *thread) {
 
 /* An async host callee: it may finish during the call or later (cm_host_call_return). */
 static wasm_trap *call_host_async(lower_call *lc, cm_thread *thread) {
-  cm_arena *arena = thread ? thread->scratch : lc->lf->caller->root->scratch;
+  cm_arena *arena = thread ? thread->scratch : cm_root_scratch(lc->lf->caller->root);
   cm_arena_mark mark = cm_arena_mark_now(arena);
   const cm_val *args;
   wasm_trap *trap = lower_on_start(&lc->call, arena, &args);

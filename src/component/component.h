@@ -396,9 +396,9 @@ typedef struct cm_component {
   WR_VEC(cm_value) values;
 
   const cm_type *type; /* CM_TYPE_COMPONENT: imports and exports */
-  /* What matching its imports against a host settled (instance.c), kept from the first
-   * instantiation that linked: later ones against the same unchanged host skip the matching. */
-  _Atomic(struct cm_link_memo *) link_memo;
+  /* Its instantiation plans (plan.h), one per host it was instantiated against: later
+   * instantiations against the same unchanged host replay what the first one looked up. */
+  _Atomic(struct cm_plan *) plans;
 } cm_component;
 
 /* True when the binary starts with the component preamble (magic + version 0x0d + layer 1). */
@@ -409,8 +409,6 @@ bool cm_is_component(const uint8_t *bytes, size_t size);
  * bytes. `features` is passed to the core modules (NULL: defaults). */
 cm_component *cm_component_load(const uint8_t *bytes, size_t size, const wasm_features *features, wr_error *err);
 void cm_component_free(cm_component *component);
-/* Frees what cm_component_free finds in link_memo (instance.c). */
-void cm_link_memo_free(struct cm_link_memo *memo);
 
 /* Canonical ABI flattening of a function type (CanonicalABI.md flatten_functype). `lift` picks
  * the context; `async` the option. Writes into out->types, which needs room for

@@ -7,6 +7,7 @@
 #include "../wasm/runtime.h"
 #include "decode_internal.h"
 #include "names.h"
+#include "plan.h"
 
 static const char *const sort_names[CM_SORT_COUNT] = {
     "core func", "core table", "core memory", "core global", "core tag", "core type", "core module",
@@ -764,7 +765,7 @@ bool cm_is_component(const uint8_t *bytes, size_t size) {
 }
 
 static void component_free(cm_component *c) {
-  cm_link_memo_free(atomic_load_explicit(&c->link_memo, memory_order_acquire));
+  cm_plans_free(atomic_load_explicit(&c->plans, memory_order_acquire));
   for (size_t i = 0; i < c->modules.len; i++) wasm_module_free(c->modules.items[i].module);
   for (size_t i = 0; i < c->components.len; i++) component_free(c->components.items[i]);
   for (int s = 0; s < CM_SORT_COUNT; s++) WR_VEC_FREE(&c->space[s]);

@@ -18,17 +18,17 @@ typedef struct semver {
   uint64_t major, minor, patch;
 } semver;
 
-typedef struct host_func {
+struct cm_host_func {
   cm_host_impl impl;
   cm_host_async_impl async_impl;
   void *env;
-} host_func;
+};
 
 struct cm_host_interface {
   cm_name name;        /* CM_NAME_INTERFACE */
   semver version;
   const cm_type *type; /* CM_TYPE_INSTANCE */
-  host_func *funcs;    /* by export index (type exports have none) */
+  cm_host_func *funcs; /* by export index (type exports have none) */
 };
 
 typedef struct host_dtor {
@@ -280,14 +280,22 @@ const char *cm_host_interface_name(const cm_host_interface *iface) { return ifac
 
 const cm_type *cm_host_interface_type(const cm_host_interface *iface) { return iface->type; }
 
+const cm_host_func *cm_host_interface_slot(const cm_host_interface *iface, const char *func) {
+  int64_t i = func_index(iface, func);
+  return i < 0 ? NULL : &iface->funcs[i];
+}
+
+bool cm_host_func_impl(const cm_host_func *slot, cm_host_impl *impl, cm_host_async_impl *async_impl, void **env) {
+  if (!slot || !(slot->async_impl || slot->impl)) return false;
+  *async_impl = slot->async_impl;
+  *impl = *async_impl ? NULL : slot->impl;
+  *env = slot->env;
+  return true;
+}
+
 bool cm_host_interface_impl(const cm_host_interface *iface, const char *func, cm_host_impl *impl,
                             cm_host_async_impl *async_impl, void **env) {
-  int64_t i = func_index(iface, func);
-  if (i < 0 || !(iface->funcs[i].async_impl || iface->funcs[i].impl)) return false;
-  *async_impl = iface->funcs[i].async_impl;
-  *impl = *async_impl ? NULL : iface->funcs[i].impl;
-  *env = iface->funcs[i].env;
-  return true;
+  return cm_host_func_impl(cm_host_interface_slot(iface, func), impl, async_impl, env);
 }
 
 bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm_host_impl *impl, void **env) {

@@ -82,6 +82,13 @@ const cm_type *cm_host_interface_type(const cm_host_interface *iface); /* CM_TYP
  * *impl is NULL), else its synchronous one (then *async_impl is NULL); false when it has none. */
 bool cm_host_interface_impl(const cm_host_interface *iface, const char *func, cm_host_impl *impl,
                             cm_host_async_impl *async_impl, void **env);
+/* Where the implementation of export `func` of the interface is kept, or NULL when it has no
+ * such function: valid as long as the host, and it sees implementations defined later, so an
+ * instantiation plan may keep it in place of the name. */
+typedef struct cm_host_func cm_host_func;
+const cm_host_func *cm_host_interface_slot(const cm_host_interface *iface, const char *func);
+/* What cm_host_interface_impl gives, for a slot; false when nothing is defined there. */
+bool cm_host_func_impl(const cm_host_func *slot, cm_host_impl *impl, cm_host_async_impl *async_impl, void **env);
 /* Only the synchronous, or only the async, implementation of `func`; false when it has none. */
 bool cm_host_interface_func(const cm_host_interface *iface, const char *func, cm_host_impl *impl, void **env);
 bool cm_host_interface_async_func(const cm_host_interface *iface, const char *func, cm_host_async_impl *impl,

@@ -44,15 +44,12 @@ union rt_item {
   rt_instance *instance;
 };
 
-/* Where a resource type, as one instance sees it, comes from at run time: its concrete type and
- * the instance that defined it. Types are static (shared by every instance of a component),
- * resources are not: two instances of one component define two resources, so a handle's
- * destructor is found through the instance that received it. */
-typedef struct resource_origin {
-  const cm_type *type;
-  const cm_type *concrete;
-  cm_component_instance *definer; /* NULL: a host resource, or not known */
-} resource_origin;
+/* Where a resource type, as one instance sees it, comes from at run time is a
+ * cm_resource_origin (plan.h): its concrete type and the instance that defined it. Types are
+ * static (shared by every instance of a component), resources are not: two instances of one
+ * component define two resources, so a handle's destructor is found through the instance that
+ * received it. */
+typedef cm_resource_origin resource_origin;
 
 typedef struct resource_builtin {
   cm_component_instance *inst;
@@ -61,43 +58,52 @@ typedef struct resource_builtin {
 
 #define fail(err, ...) (wr_error_set((err), __VA_ARGS__), false)
 
+/* The node of `inst` in the plan being recorded. */
+static cm_plan_node *recording_node(const cm_component_instance *inst) {
+  return inst->root->recording->nodes.items[inst->tree_index];
+}
+
 /* The resource a (possibly abstract) resource type stands for in this instance tree. */
 static const cm_type *concrete_resource(const rt_root *root, const cm_type *resource) {
+  const cm_type_binding *bindings = root->recording ? root->matcher.bindings.items : root->plan->bindings.items;
+  size_t n = root->recording ? root->matcher.bindings.len : root->plan->bindings.len;
   for (unsigned hops = 0; hops < 64; hops++) {
     const cm_type *next = NULL;
-    for (size_t i = 0; i < root->matcher.bindings.len; i++)
-      if (root->matcher.bindings.items[i].want == resource) next = root->matcher.bindings.items[i].have;
+    for (size_t i = 0; i < n; i++)
+      if (bindings[i].want == resource) next = bindings[i].have;
     if (!next || next == resource) return resource;
     resource = next;
   }
   return resource;
 }
 
-/* The instance that defined a concrete guest resource (NULL: none in this tree). */
-static cm_component_instance *definer_of(const rt_root *root, const cm_type *resource) {
-  for (size_t i = 0; i < root->all.len; i++) {
-    cm_component_instance *inst = root->all.items[i];
-    for (size_t j = 0; j < inst->implements.len; j++)
-      if (inst->implements.items[j] == resource) return inst;
+/* The instance that defined a concrete guest resource (CM_NO_DEFINER: none in this tree). */
+static uint32_t definer_of(const rt_root *root, const cm_type *resource) {
+  for (uint32_t i = 0; i < root->nall; i++) {
+    const cm_plan_node *node = root->all[i]->node;
+    for (size_t j = 0; j < node->implements.len; j++)
+      if (node->implements.items[j] == resource) return i;
   }
-  return NULL;
+  return CM_NO_DEFINER;
 }
 
 /* The origin of resource type `type` as `inst` sees it: defined there, bound when it was
  * imported or aliased, or else (a resource type reached some other way) the first instance of
  * the tree that defines its concrete type. */
-static resource_origin origin_of(cm_component_instance *inst, const cm_type *type) {
-  for (size_t i = 0; i < inst->implements.len; i++)
-    if (inst->implements.items[i] == type) return (resource_origin){type, type, inst};
-  for (size_t i = inst->origins.len; i-- > 0;)
-    if (inst->origins.items[i].type == type) return inst->origins.items[i];
+static resource_origin origin_of(const cm_component_instance *inst, const cm_type *type) {
+  const cm_plan_node *node = inst->node;
+  for (size_t i = 0; i < node->implements.len; i++)
+    if (node->implements.items[i] == type) return (resource_origin){type, type, inst->tree_index};
+  for (size_t i = node->origins.len; i-- > 0;)
+    if (node->origins.items[i].type == type) return node->origins.items[i];
   const cm_type *concrete = concrete_resource(inst->root, type);
   return (resource_origin){type, concrete, definer_of(inst->root, concrete)};
 }
 
-static void bind_origin(cm_component_instance *inst, const cm_type *type, resource_origin from) {
+/* Records what `type` stands for in `inst` (replaying, the plan has it already). */
+static void bind_origin(const cm_component_instance *inst, const cm_type *type, resource_origin from) {
   if (!type || type->kind != CM_TYPE_RESOURCE || type == from.type) return;
-  WR_VEC_PUSH(&inst->origins, ((resource_origin){type, from.concrete, from.definer}));
+  WR_VEC_PUSH(&recording_node(inst)->origins, ((resource_origin){type, from.concrete, from.definer}));
 }
 
 typedef struct dtor_run {
@@ -128,8 +134,8 @@ static wasm_trap *drop_resource(void *env, const cm_type *resource, uint32_t rep
   if (root->host && cm_host_dtor_of(root->host, concrete, &host_dtor, &host_env))
     return host_dtor(host_env, root->store, rep);
   if (!concrete->resource.defined || !concrete->resource.has_dtor) return NULL;
-  cm_component_instance *definer = origin.definer;
-  if (!definer) return NULL;
+  if (origin.definer == CM_NO_DEFINER) return NULL;
+  cm_component_instance *definer = root->all[origin.definer];
   /* the destructor runs as a sync task of its definer (canon_resource_drop lifts it) */
   dtor_run d = {definer->space[CM_SORT_CORE_FUNC][concrete->resource.dtor].core.of.func, rep};
   return cm_run_sync_task(definer, run_dtor, &d);
@@ -191,13 +197,19 @@ static wasm_trap *resource_drop_call(wasm_caller *caller, void *env, wasm_slot *
   return cm_resource_drop(rb->inst->root->store, &rb->inst->handles, (uint32_t)slots[0], rb->resource);
 }
 
-/* ---- lookups ---- */
-static bool core_instance_export(const rt_core_instance *ci, const char *name, size_t len, wasm_extern *out) {
-  if (ci->instance) return wasm_instance_export(ci->instance, name, len, out);
-  uint32_t index;
-  if (!cm_name_map_find(&ci->def->type->export_map, name, (uint32_t)len, &index)) return false;
-  *out = ci->exports[index];
-  return true;
+/* ---- lookups ----
+ * Each lookup by name is made once per plan (plan.h) and its result recorded; a replay goes
+ * straight to the recorded index. */
+/* The position of export `name` of a core instance value: in its module's exports, or among
+ * its inline exports (whose type lists them in the same order). */
+static bool core_export_index(const rt_core_instance *ci, const char *name, size_t len, uint32_t *index) {
+  if (ci->instance) return wasm_module_find_export(wasm_instance_module(ci->instance), name, len, index);
+  return len <= UINT32_MAX && cm_name_map_find(&ci->def->type->export_map, name, (uint32_t)len, index);
+}
+
+static void core_export_at(const rt_core_instance *ci, uint32_t index, wasm_extern *out) {
+  if (ci->instance) wasm_instance_export_at(ci->instance, index, out);
+  else *out = ci->exports[index];
 }
 
 static const cm_export *component_export(const cm_component *c, const char *name) {
@@ -208,7 +220,7 @@ static const cm_export *component_export(const cm_component *c, const char *name
 
 /* The origin of the resource type exported as `name` by instance value `ri` (seen from `inst`,
  * where that export's type is `seen_as`). */
-static resource_origin exported_type_origin(cm_component_instance *inst, const rt_instance *ri, const char *name,
+static resource_origin exported_type_origin(const cm_component_instance *inst, const rt_instance *ri, const char *name,
                                             const cm_type *seen_as) {
   if (ri->kind == RT_INSTANCE_CHILD) {
     const cm_export *ex = component_export(ri->child->component, name);
@@ -222,35 +234,28 @@ static resource_origin exported_type_origin(cm_component_instance *inst, const r
   return origin_of(inst, seen_as);
 }
 
-/* The value of export `name` of a component instance value, as a runtime item of `sort`;
- * `type` is the export's type as the importer sees it (for host functions). */
-static bool instance_export(cm_component_instance *inst, const rt_instance *ri, const char *name, cm_sort sort,
-                            const cm_type *type, rt_item *out, wr_error *err) {
+/* Looks export `name` of a component instance value up: the host's slot for it, or its
+ * position among the exports of the child component or inline instance. */
+static bool find_instance_export(const rt_instance *ri, const char *name, cm_sort sort, cm_plan_step *found,
+                                 wr_error *err) {
   switch (ri->kind) {
-  case RT_INSTANCE_HOST: {
+  case RT_INSTANCE_HOST:
     if (sort == CM_SORT_TYPE) return true; /* types are static; resources resolve by binding */
     if (sort != CM_SORT_FUNC)
       return fail(err, "host interface %s: exporting a %s is not supported", cm_host_interface_name(ri->host),
                   cm_sort_name(sort));
-    cm_func *f = cm_arena_alloc(inst->root->arena, sizeof *f);
-    f->kind = CM_FUNC_HOST;
-    f->type = &type->func;
-    if (!cm_host_interface_impl(ri->host, name, &f->impl, &f->async_impl, &f->env))
-      return fail(err, "the host does not implement %s#%s", cm_host_interface_name(ri->host), name);
-    if (f->async_impl) f->kind = CM_FUNC_HOST_ASYNC;
-    out->func = f;
+    found->host_func = cm_host_interface_slot(ri->host, name);
     return true;
-  }
   case RT_INSTANCE_CHILD: {
     const cm_export *ex = component_export(ri->child->component, name);
     if (!ex) return fail(err, "instance has no export `%s`", name);
-    if (ex->sort != CM_SORT_TYPE) *out = ri->child->space[ex->sort][ex->index];
+    found->export_index = (uint32_t)(ex - ri->child->component->exports.items);
     return true;
   }
   case RT_INSTANCE_INLINE:
     for (uint32_t i = 0; i < ri->def->nexports; i++)
       if (!strcmp(ri->def->exports[i].name.text, name)) {
-        *out = ri->items[i];
+        found->export_index = i;
         return true;
       }
     return fail(err, "instance has no export `%s`", name);
@@ -258,10 +263,41 @@ static bool instance_export(cm_component_instance *inst, const rt_instance *ri, 
   return false;
 }
 
+/* The value of the export of a component instance value that `found` designates, as a runtime
+ * item of `sort`; `type` is the export's type as the importer sees it (for host functions),
+ * `name` its name (for the error when the host defines no implementation). */
+static bool instance_export_at(cm_component_instance *inst, const rt_instance *ri, const cm_plan_step *found,
+                               const char *name, cm_sort sort, const cm_type *type, rt_item *out, wr_error *err) {
+  switch (ri->kind) {
+  case RT_INSTANCE_HOST: {
+    if (sort == CM_SORT_TYPE) return true;
+    cm_func *f = cm_arena_alloc(inst->root->arena, sizeof *f);
+    f->kind = CM_FUNC_HOST;
+    f->type = &type->func;
+    if (!cm_host_func_impl(found->host_func, &f->impl, &f->async_impl, &f->env))
+      return fail(err, "the host does not implement %s#%s", cm_host_interface_name(ri->host), name);
+    if (f->async_impl) f->kind = CM_FUNC_HOST_ASYNC;
+    out->func = f;
+    return true;
+  }
+  case RT_INSTANCE_CHILD: {
+    const cm_export *ex = &ri->child->component->exports.items[found->export_index];
+    if (ex->sort != CM_SORT_TYPE) *out = ri->child->space[ex->sort][ex->index];
+    return true;
+  }
+  case RT_INSTANCE_INLINE: *out = ri->items[found->export_index]; return true;
+  }
+  return false;
+}
+
 /* ---- definitions ---- */
+/* Building one instance of the tree: its definitions replay the steps of its plan node, or
+ * look names up and record them into `rec`. */
 typedef struct builder {
   cm_component_instance *inst;
   const cm_component *c;
+  const cm_plan_step *steps; /* replaying: by definition index */
+  cm_plan_node *rec;         /* recording (steps is then rec->steps) */
   wr_error *err;
   wasm_trap **trap_out;
 } builder;
@@ -270,7 +306,26 @@ static rt_item *item_at(cm_component_instance *inst, cm_sort sort, uint32_t inde
   return &inst->space[sort][index];
 }
 
-static bool instantiate_core(builder *b, const cm_core_instance *def, rt_item *out) {
+/* Where each import of module `m` comes from, looked up by name among the arguments of `def`. */
+static bool find_core_sources(builder *b, const cm_core_instance *def, const wasm_module *m, cm_plan_source *sources) {
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    const wasm_import *im = &m->imports[i];
+    const cm_core_arg *arg = NULL;
+    for (uint32_t j = 0; j < def->nargs && !arg; j++)
+      if (def->args[j].name.len == im->module.len && !memcmp(def->args[j].name.data, im->module.data, im->module.len))
+        arg = &def->args[j];
+    if (!arg || !core_export_index(item_at(b->inst, CM_SORT_CORE_INSTANCE, arg->instance)->core_instance,
+                                   im->name.data, im->name.len, &sources[i].export_index))
+      return fail(b->err, "core import %.*s.%.*s is not supplied", (int)im->module.len, im->module.data,
+                  (int)im->name.len, im->name.data);
+    sources[i].instance = arg->instance;
+  }
+  return true;
+}
+
+enum { FEW_CORE_IMPORTS = 32 }; /* imports gathered on the stack; more in the scratch arena */
+
+static bool instantiate_core(builder *b, uint32_t d, const cm_core_instance *def, rt_item *out) {
   rt_root *root = b->inst->root;
   rt_core_instance *ci = cm_arena_alloc(root->arena, sizeof *ci);
   out->core_instance = ci;
@@ -286,23 +341,26 @@ static bool instantiate_core(builder *b, const cm_core_instance *def, rt_item *o
   const cm_core_module *mod = item_at(b->inst, CM_SORT_CORE_MODULE, def->module)->module;
   if (!mod) return fail(b->err, "instantiating an imported core module is not supported");
   const wasm_module *m = mod->module;
-  cm_arena_mark mark = cm_arena_mark_now(root->scratch);
-  wasm_extern *imports = cm_arena_array(root->scratch, m->nimports, sizeof *imports);
-  for (uint32_t i = 0; i < m->nimports; i++) {
-    const wasm_import *im = &m->imports[i];
-    const cm_core_arg *arg = NULL;
-    for (uint32_t j = 0; j < def->nargs && !arg; j++)
-      if (def->args[j].name.len == im->module.len && !memcmp(def->args[j].name.data, im->module.data, im->module.len))
-        arg = &def->args[j];
-    if (!arg || !core_instance_export(item_at(b->inst, CM_SORT_CORE_INSTANCE, arg->instance)->core_instance,
-                                      im->name.data, im->name.len, &imports[i])) {
-      cm_arena_release(root->scratch, mark);
-      return fail(b->err, "core import %.*s.%.*s is not supplied", (int)im->module.len, im->module.data,
-                  (int)im->name.len, im->name.data);
-    }
+  const cm_plan_source *sources = b->steps[d].sources;
+  if (b->rec) {
+    cm_plan_source *found = cm_plan_alloc(root->recording, m->nimports, sizeof *found);
+    if (!find_core_sources(b, def, m, found)) return false;
+    b->rec->steps[d].sources = sources = found;
+    if (m->has_start) b->rec->runs_guest_code = true;
   }
+  wasm_extern few[FEW_CORE_IMPORTS], *imports = few;
+  cm_arena *scratch = NULL;
+  cm_arena_mark mark = {0};
+  if (m->nimports > FEW_CORE_IMPORTS) {
+    scratch = cm_root_scratch(root);
+    mark = cm_arena_mark_now(scratch);
+    imports = cm_arena_array(scratch, m->nimports, sizeof *imports);
+  }
+  for (uint32_t i = 0; i < m->nimports; i++)
+    core_export_at(item_at(b->inst, CM_SORT_CORE_INSTANCE, sources[i].instance)->core_instance,
+                   sources[i].export_index, &imports[i]);
   ci->instance = wasm_instantiate(root->store, m, imports, m->nimports, b->trap_out, b->err);
-  cm_arena_release(root->scratch, mark);
+  if (scratch) cm_arena_release(scratch, mark);
   return ci->instance != NULL;
 }
 
@@ -334,7 +392,25 @@ static void bind_import_origins(cm_component_instance *parent, cm_component_inst
   }
 }
 
-static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) {
+/* The argument of `def` for each import of `child_c`, looked up by name and matched. */
+static bool find_child_args(builder *b, const cm_instance *def, const cm_component *child_c, uint32_t *args) {
+  rt_root *root = b->inst->root;
+  for (size_t i = 0; i < child_c->imports.len; i++) {
+    const cm_extern *im = &child_c->imports.items[i].ext;
+    const cm_arg *arg = NULL;
+    for (uint32_t j = 0; j < def->nargs && !arg; j++)
+      if (!strcmp(def->args[j].name, im->name.text)) arg = &def->args[j];
+    if (!arg) return fail(b->err, "nested component import `%s` is not supplied", im->name.text);
+    cm_extern have = extern_of(arg->sort, &b->c->space[arg->sort].items[arg->index]);
+    const char *why;
+    if (!cm_externs_match(&root->matcher, &have, im, &why))
+      return fail(b->err, "nested component import `%s`: the argument is %s", im->name.text, why);
+    args[i] = (uint32_t)(arg - def->args);
+  }
+  return true;
+}
+
+static bool instantiate_child(builder *b, uint32_t d, const cm_instance *def, rt_item *out) {
   rt_root *root = b->inst->root;
   rt_instance *ri = cm_arena_alloc(root->arena, sizeof *ri);
   out->instance = ri;
@@ -351,27 +427,26 @@ static bool instantiate_child(builder *b, const cm_instance *def, rt_item *out) 
   const cm_component *child_c = closure->component;
   cm_component_instance *child = instance_new(root, child_c, b->inst);
   child->outer = closure->env;
-  for (size_t i = 0; i < child_c->imports.len; i++) {
-    const cm_extern *im = &child_c->imports.items[i].ext;
-    const cm_arg *arg = NULL;
-    for (uint32_t j = 0; j < def->nargs && !arg; j++)
-      if (!strcmp(def->args[j].name, im->name.text)) arg = &def->args[j];
-    if (!arg) return fail(b->err, "nested component import `%s` is not supplied", im->name.text);
-    cm_extern have = extern_of(arg->sort, &b->c->space[arg->sort].items[arg->index]);
-    const char *why;
-    if (!root->linked && !cm_externs_match(&root->matcher, &have, im, &why))
-      return fail(b->err, "nested component import `%s`: the argument is %s", im->name.text, why);
-    child->imports[i] = *item_at(b->inst, arg->sort, arg->index);
-    bind_import_origins(b->inst, child, im, arg);
+  const uint32_t *args = b->steps[d].args;
+  if (b->rec) {
+    uint32_t *found = cm_plan_alloc(root->recording, child_c->imports.len, sizeof *found);
+    if (!find_child_args(b, def, child_c, found)) return false;
+    b->rec->steps[d].args = args = found;
   }
-  builder cb = {child, child_c, b->err, b->trap_out};
+  for (size_t i = 0; i < child_c->imports.len; i++) {
+    const cm_arg *arg = &def->args[args[i]];
+    child->imports[i] = *item_at(b->inst, arg->sort, arg->index);
+    if (b->rec) bind_import_origins(b->inst, child, &child_c->imports.items[i].ext, arg);
+  }
+  builder cb = {child, child_c, child->node->steps, b->rec ? recording_node(child) : NULL, b->err, b->trap_out};
   if (!build(&cb)) return false;
   ri->kind = RT_INSTANCE_CHILD;
   ri->child = child;
   return true;
 }
 
-static bool bind_root_import(builder *b, const cm_extern *im, rt_item *out) {
+/* The host interface import `im` binds to, looked up by name and matched. */
+static bool find_host_interface(builder *b, const cm_extern *im, const cm_host_interface **found) {
   rt_root *root = b->inst->root;
   if (im->sort != CM_SORT_INSTANCE)
     return fail(b->err, "import `%s`: only instance imports can be provided by the host (this is a %s)", im->name.text,
@@ -381,30 +456,44 @@ static bool bind_root_import(builder *b, const cm_extern *im, rt_item *out) {
   cm_extern have = {.sort = CM_SORT_INSTANCE, .type = cm_host_interface_type(iface)};
   const char *why;
   root->matcher.missing = NULL;
-  if (!root->linked && !cm_externs_match(&root->matcher, &have, im, &why))
+  if (!cm_externs_match(&root->matcher, &have, im, &why))
     return fail(b->err, "import `%s` does not match the host's %s: %s%s%s", im->name.text,
                 cm_host_interface_name(iface), why, root->matcher.missing ? " at " : "",
                 root->matcher.missing ? root->matcher.missing : "");
-  rt_instance *ri = cm_arena_alloc(root->arena, sizeof *ri);
+  *found = iface;
+  return true;
+}
+
+static bool bind_root_import(builder *b, uint32_t d, const cm_extern *im, rt_item *out) {
+  const cm_host_interface *iface = b->steps[d].host_interface;
+  if (b->rec) {
+    if (!find_host_interface(b, im, &iface)) return false;
+    b->rec->steps[d].host_interface = iface;
+  }
+  rt_instance *ri = cm_arena_alloc(b->inst->root->arena, sizeof *ri);
   ri->kind = RT_INSTANCE_HOST;
   ri->host = iface;
   out->instance = ri;
   return true;
 }
 
-static bool alias(builder *b, const cm_alias *a, const cm_item *ir_item, rt_item *out) {
+static bool alias(builder *b, uint32_t d, const cm_alias *a, const cm_item *ir_item, rt_item *out) {
   switch (a->kind) {
   case CM_ALIAS_CORE_EXPORT: {
     const rt_core_instance *ci = item_at(b->inst, CM_SORT_CORE_INSTANCE, a->instance)->core_instance;
-    if (!core_instance_export(ci, a->name, strlen(a->name), &out->core))
+    if (b->rec && !core_export_index(ci, a->name, strlen(a->name), &b->rec->steps[d].export_index))
       return fail(b->err, "core instance %u has no export `%s`", a->instance, a->name);
+    core_export_at(ci, b->steps[d].export_index, &out->core);
     return true;
   }
   case CM_ALIAS_EXPORT: {
     const rt_instance *ri = item_at(b->inst, CM_SORT_INSTANCE, a->instance)->instance;
-    if (a->sort == CM_SORT_TYPE)
-      bind_origin(b->inst, ir_item->u.type, exported_type_origin(b->inst, ri, a->name, ir_item->u.type));
-    return instance_export(b->inst, ri, a->name, a->sort, ir_item->u.type, out, b->err);
+    if (b->rec) {
+      if (a->sort == CM_SORT_TYPE)
+        bind_origin(b->inst, ir_item->u.type, exported_type_origin(b->inst, ri, a->name, ir_item->u.type));
+      if (!find_instance_export(ri, a->name, a->sort, &b->rec->steps[d], b->err)) return false;
+    }
+    return instance_export_at(b->inst, ri, &b->steps[d], a->name, a->sort, ir_item->u.type, out, b->err);
   }
   case CM_ALIAS_OUTER: {
     cm_component_instance *target = b->inst;
@@ -476,7 +565,7 @@ static bool canon(builder *b, const cm_canon *cn, rt_item *out) {
 static bool build_defs(builder *b) {
   const cm_component *c = b->c;
   cm_component_instance *inst = b->inst;
-  for (size_t d = 0; d < c->defs.len; d++) {
+  for (uint32_t d = 0; d < c->defs.len; d++) {
     const cm_def *def = &c->defs.items[d];
     rt_item *out = def->adds_item ? item_at(inst, def->sort, def->sort_index) : NULL;
     bool ok = true;
@@ -490,21 +579,21 @@ static bool build_defs(builder *b) {
       break;
     }
     case CM_DEF_CORE_TYPE: break;
-    case CM_DEF_CORE_INSTANCE: ok = instantiate_core(b, &c->core_instances.items[def->index], out); break;
-    case CM_DEF_INSTANCE: ok = instantiate_child(b, &c->instances.items[def->index], out); break;
+    case CM_DEF_CORE_INSTANCE: ok = instantiate_core(b, d, &c->core_instances.items[def->index], out); break;
+    case CM_DEF_INSTANCE: ok = instantiate_child(b, d, &c->instances.items[def->index], out); break;
     case CM_DEF_ALIAS:
-      ok = alias(b, &c->aliases.items[def->index], &c->space[def->sort].items[def->sort_index], out);
+      ok = alias(b, d, &c->aliases.items[def->index], &c->space[def->sort].items[def->sort_index], out);
       break;
     case CM_DEF_TYPE: {
       const cm_type *t = c->space[CM_SORT_TYPE].items[def->sort_index].u.type;
-      if (t->kind == CM_TYPE_RESOURCE && t->resource.defined) WR_VEC_PUSH(&inst->implements, t);
+      if (b->rec && t->kind == CM_TYPE_RESOURCE && t->resource.defined) WR_VEC_PUSH(&b->rec->implements, t);
       break;
     }
     case CM_DEF_CANON: ok = canon(b, &c->canons.items[def->index], out); break;
     case CM_DEF_START: ok = fail(b->err, "component start functions are not supported yet"); break;
     case CM_DEF_IMPORT:
       if (inst->parent) *out = inst->imports[def->index];
-      else ok = bind_root_import(b, &c->imports.items[def->index].ext, out);
+      else ok = bind_root_import(b, d, &c->imports.items[def->index].ext, out);
       break;
     case CM_DEF_EXPORT: {
       const cm_export *ex = &c->exports.items[def->index];
@@ -518,13 +607,15 @@ static bool build_defs(builder *b) {
       return false;
     }
   }
-  inst->handles.implements = inst->implements.items;
-  inst->handles.nimplements = (uint32_t)inst->implements.len;
+  inst->handles.implements = inst->node->implements.items;
+  inst->handles.nimplements = (uint32_t)inst->node->implements.len;
   return true;
 }
 
 /* Instantiation runs as a sync task of the new instance on a thread, so that core start
- * functions find one (and trap if they block). */
+ * functions find one (and trap if they block). An instance whose plan says that none of its
+ * core modules has a start function runs no guest code while it is built, so it is built
+ * without one. */
 typedef struct build_run {
   builder *b;
   bool ok;
@@ -546,6 +637,7 @@ static wasm_trap *run_build(cm_thread *thread, void *arg) {
 }
 
 static bool build(builder *b) {
+  if (!b->rec && !b->inst->node->runs_guest_code) return build_defs(b);
   build_run br = {b, false};
   wasm_trap *trap = cm_run_sync_task(b->inst, run_build, &br);
   if (trap) {
@@ -556,79 +648,92 @@ static bool build(builder *b) {
 }
 
 
+/* Adds `inst` to the tree's list (replaying, the list was made as long as the plan's). */
+static void add_to_tree(rt_root *root, cm_component_instance *inst) {
+  if (root->nall == root->all_cap) {
+    uint32_t cap = root->all_cap ? root->all_cap * 2 : 4;
+    cm_component_instance **grown = cm_arena_array(root->arena, cap, sizeof *grown);
+    if (root->nall) memcpy(grown, root->all, root->nall * sizeof *grown);
+    root->all = grown;
+    root->all_cap = cap;
+  }
+  inst->tree_index = root->nall;
+  root->all[root->nall++] = inst;
+}
+
 static cm_component_instance *instance_new(rt_root *root, const cm_component *c, cm_component_instance *parent) {
-  cm_component_instance *inst = WR_NEW(cm_component_instance);
+  cm_component_instance *inst = cm_arena_alloc(root->arena, sizeof *inst);
   inst->root = root;
   inst->component = c;
   inst->parent = parent;
-  for (int s = 0; s < CM_SORT_COUNT; s++)
-    inst->space[s] = cm_arena_array(root->arena, c->space[s].len ? c->space[s].len : 1, sizeof(rt_item));
-  inst->imports = cm_arena_array(root->arena, c->imports.len ? c->imports.len : 1, sizeof(rt_item));
+  add_to_tree(root, inst);
+  inst->node = root->recording ? cm_plan_add_node(root->recording, c) : root->plan->nodes.items[inst->tree_index];
+  /* the index spaces and the imports in one block: they live as long as the instance */
+  size_t nitems = c->imports.len;
+  for (int s = 0; s < CM_SORT_COUNT; s++) nitems += c->space[s].len;
+  rt_item *items = cm_arena_array(root->arena, nitems ? nitems : 1, sizeof(rt_item));
+  for (int s = 0; s < CM_SORT_COUNT; s++) {
+    inst->space[s] = items;
+    items += c->space[s].len;
+  }
+  inst->imports = items;
   cm_handle_table_init(&inst->handles);
   inst->handles.dtor = drop_resource;
   inst->handles.dtor_env = inst;
   inst->may_enter = true;
   inst->may_leave = true;
-  WR_VEC_PUSH(&root->all, inst);
   return inst;
 }
 
-/* ---- the link memo ----
- * Matching a component's imports against a host (and its nested components' imports against
- * their arguments) depends on nothing but the two: once an instantiation got through it, the
- * resource bindings it made are kept on the component, and later instances against the same
- * unchanged host (cm_host_types_serial) start with them and skip the matching, which was a
- * third of instantiating a small component. */
-struct cm_link_memo {
-  uint64_t host_serial;
-  size_t nbindings;
-  cm_type_binding bindings[];
-};
-
-void cm_link_memo_free(struct cm_link_memo *memo) { wr_free(memo); }
-
-static bool link_memo_use(rt_root *root, const cm_component *component) {
-  /* a cache on a component that threads share: published once, immutable after */
-  cm_component *c = (cm_component *)component;
-  const struct cm_link_memo *memo = atomic_load_explicit(&c->link_memo, memory_order_acquire);
-  if (!root->host || !memo || memo->host_serial != cm_host_types_serial(root->host)) return false;
-  for (size_t i = 0; i < memo->nbindings; i++) WR_VEC_PUSH(&root->matcher.bindings, memo->bindings[i]);
-  return true;
+/* A recorded plan is complete once the instantiation succeeded: it keeps the resource bindings
+ * matching made, and the size the tree's arena grew to, then is published for the next ones
+ * (or stays this instance's own). */
+static void finish_recording(rt_root *root, const cm_component *component) {
+  cm_plan *plan = root->recording;
+  plan->bindings.items = root->matcher.bindings.items;
+  plan->bindings.len = root->matcher.bindings.len;
+  plan->bindings.cap = root->matcher.bindings.cap;
+  root->matcher.bindings.items = NULL;
+  root->matcher.bindings.len = root->matcher.bindings.cap = 0;
+  plan->arena_bytes = cm_arena_allocated(root->arena);
+  root->recording = NULL;
+  if (cm_plan_publish(component, plan)) root->owns_plan = false;
 }
 
-static void link_memo_keep(const rt_root *root, const cm_component *component) {
-  if (!root->host) return;
-  cm_component *c = (cm_component *)component;
-  size_t n = root->matcher.bindings.len;
-  struct cm_link_memo *memo = wr_malloc(sizeof *memo + n * sizeof memo->bindings[0]);
-  memo->host_serial = cm_host_types_serial(root->host);
-  memo->nbindings = n;
-  if (n) memcpy(memo->bindings, root->matcher.bindings.items, n * sizeof memo->bindings[0]);
-  /* the first one kept stays until the component goes (readers hold no reference): a component
-   * instantiated against a second host matches every time for it */
-  struct cm_link_memo *none = NULL;
-  if (!atomic_compare_exchange_strong_explicit(&c->link_memo, &none, memo, memory_order_acq_rel, memory_order_acquire))
-    wr_free(memo);
+cm_arena *cm_root_scratch(rt_root *root) {
+  if (!root->scratch) root->scratch = cm_arena_new();
+  return root->scratch;
 }
 
 cm_component_instance *cm_instantiate(wasm_store *store, const cm_component *component, const cm_host *host,
                                       wasm_trap **trap_out, wr_error *err) {
   *trap_out = NULL;
-  rt_root *root = WR_NEW(rt_root);
+  uint64_t host_serial = host ? cm_host_types_serial(host) : 0;
+  const cm_plan *plan = cm_plan_find(component, host_serial);
+  /* the whole tree's runtime structures (the root too) in one block when the plan knows its size */
+  cm_arena *arena = cm_arena_new_reserved(plan ? plan->arena_bytes : 0);
+  rt_root *root = cm_arena_alloc(arena, sizeof *root);
+  root->arena = arena;
   root->store = store;
   root->host = host;
-  root->arena = cm_arena_new();
-  root->scratch = cm_arena_new();
-  root->matcher.budget = 1u << 20;
-  root->cstore = cm_store_new(store);
-  root->linked = link_memo_use(root, component);
+  root->cstore = cm_arena_alloc(arena, sizeof *root->cstore);
+  cm_store_init(root->cstore, store);
+  if (plan) {
+    root->plan = plan;
+    root->all_cap = (uint32_t)plan->nodes.len;
+    root->all = cm_arena_array(arena, root->all_cap, sizeof *root->all);
+  } else {
+    root->plan = root->recording = cm_plan_new(host_serial);
+    root->owns_plan = true;
+    root->matcher.budget = 1u << 20;
+  }
   cm_component_instance *inst = instance_new(root, component, NULL);
-  builder b = {inst, component, err, trap_out};
+  builder b = {inst, component, inst->node->steps, root->recording ? recording_node(inst) : NULL, err, trap_out};
   if (!build(&b)) {
     cm_component_instance_free(inst);
     return NULL;
   }
-  if (!root->linked) link_memo_keep(root, component);
+  if (root->recording) finish_recording(root, component);
   return inst;
 }
 
@@ -636,9 +741,9 @@ void cm_component_instance_free(cm_component_instance *inst) {
   if (!inst) return;
   rt_root *root = inst->root;
   /* handle tables first: the subtasks in them release the tasks they called */
-  for (size_t i = 0; i < root->all.len; i++) cm_handle_table_free(&root->all.items[i]->handles);
-  for (size_t i = 0; i < root->all.len; i++) {
-    cm_component_instance *each = root->all.items[i];
+  for (uint32_t i = 0; i < root->nall; i++) cm_handle_table_free(&root->all[i]->handles);
+  for (uint32_t i = 0; i < root->nall; i++) {
+    cm_component_instance *each = root->all[i];
     for (size_t t = 0; t < each->tasks.len; t++) {
       wr_free(each->tasks.items[t]->owned);
       wr_free(each->tasks.items[t]);
@@ -646,16 +751,12 @@ void cm_component_instance_free(cm_component_instance *inst) {
     WR_VEC_FREE(&each->tasks);
     WR_VEC_FREE(&each->threads);
     WR_VEC_FREE(&each->free_thread_slots);
-    WR_VEC_FREE(&each->implements);
-    WR_VEC_FREE(&each->origins);
-    wr_free(each);
   }
-  WR_VEC_FREE(&root->all);
-  cm_store_free(root->cstore);
+  cm_store_fini(root->cstore);
   WR_VEC_FREE(&root->matcher.bindings);
-  cm_arena_free(root->arena);
+  if (root->owns_plan) cm_plan_free((cm_plan *)root->plan);
   cm_arena_free(root->scratch);
-  wr_free(root);
+  cm_arena_free(root->arena); /* the root and the instances with it */
 }
 
 /* ---- exports ---- */
@@ -677,14 +778,15 @@ const cm_func *cm_instance_func(const cm_component_instance *inst, const char *i
   }
   if (!best) return NULL;
   const rt_instance *ri = inst->space[CM_SORT_INSTANCE][best->index].instance;
-  rt_item item = {0};
-  wr_error ignored;
   if (ri->kind == RT_INSTANCE_HOST) return NULL;
-  const cm_type *ft = NULL;
   const cm_extern *fx = cm_type_export(best->ext.type, name);
   if (!fx || fx->sort != CM_SORT_FUNC) return NULL;
-  ft = fx->type;
-  if (!instance_export((cm_component_instance *)inst, ri, name, CM_SORT_FUNC, ft, &item, &ignored)) return NULL;
+  cm_plan_step found;
+  rt_item item = {0};
+  wr_error ignored;
+  if (!find_instance_export(ri, name, CM_SORT_FUNC, &found, &ignored) ||
+      !instance_export_at((cm_component_instance *)inst, ri, &found, name, CM_SORT_FUNC, fx->type, &item, &ignored))
+    return NULL;
   return item.func;
 }
 

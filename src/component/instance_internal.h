@@ -7,6 +7,7 @@
 #include "canon.h"
 #include "instance.h"
 #include "decode_internal.h"
+#include "plan.h"
 #include "thread.h"
 
 typedef enum { CM_FUNC_LIFTED, CM_FUNC_HOST, CM_FUNC_HOST_ASYNC } cm_func_kind;
@@ -32,12 +33,21 @@ typedef struct rt_root {
   cm_store_rt *cstore;  /* threads and the waiting list (thread.h) */
   const cm_host *host;
   cm_arena *arena;   /* runtime structures of the whole instance tree */
-  cm_arena *scratch; /* values crossing one call made from outside any thread */
-  cm_matcher matcher; /* abstract resources -> the concrete ones they are bound to */
-  bool linked;        /* the bindings came from the component's link memo: imports are not matched again */
-  WR_VEC(cm_component_instance *) all; /* every instance of the tree, for freeing */
+  cm_arena *scratch; /* values crossing one call made from outside any thread (cm_root_scratch) */
+  /* The instantiation plan (plan.h) it replays, or records into while `recording` is set;
+   * after instantiation it keeps what the instances' resources resolved to. */
+  const cm_plan *plan;
+  cm_plan *recording;
+  bool owns_plan;     /* a plan that was not published: freed with the instance */
+  cm_matcher matcher; /* while recording: abstract resources -> the ones they are bound to */
+  cm_component_instance **all; /* every instance of the tree, in creation order (in arena) */
+  uint32_t nall, all_cap;
   bool poisoned;     /* a trap went through it: it is never entered again */
 } rt_root;
+
+/* The root's scratch arena, made when first needed: most instances make no call from outside
+ * a thread. */
+cm_arena *cm_root_scratch(rt_root *root);
 
 typedef union rt_item rt_item;
 
@@ -49,8 +59,8 @@ struct cm_component_instance {
   rt_item *space[CM_SORT_COUNT];
   rt_item *imports; /* the arguments, in component->imports order */
   cm_handle_table handles;
-  WR_VEC(const cm_type *) implements; /* resources this instance defines */
-  WR_VEC(struct resource_origin) origins; /* imported and aliased resource types */
+  uint32_t tree_index;        /* in root->all, and its node in the plan */
+  const cm_plan_node *node;   /* the resources it defines, imports and aliases */
   /* What definitions.py's ComponentInstance keeps (the state of each call is its cm_task,
    * task.h). may_enter is false while a call into it or a descendant is on the stack, so that
    * it is never re-entered (may_enter_from); may_leave is false while its post-return or

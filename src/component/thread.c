@@ -74,12 +74,10 @@ static void fiber_main(void *arg) {
   }
 }
 
-cm_store_rt *cm_store_new(wasm_store *wasm) {
-  cm_store_rt *s = WR_NEW(cm_store_rt);
-  s->wasm = wasm;
-  s->stack_size = (size_t)8 << 20; /* reserved, committed as touched */
-  return s;
+void cm_store_init(cm_store_rt *s, wasm_store *wasm) {
+  *s = (cm_store_rt){.wasm = wasm, .stack_size = (size_t)8 << 20}; /* reserved, committed as touched */
 }
+
 
 static void thread_free(cm_thread *t) {
   cm_store_rt *s = t->store;
@@ -91,8 +89,7 @@ static void thread_free(cm_thread *t) {
   wr_free(t);
 }
 
-void cm_store_free(cm_store_rt *s) {
-  if (!s) return;
+void cm_store_fini(cm_store_rt *s) {
   for (size_t i = 0; i < s->live_threads.len; i++) wr_free(s->live_threads.items[i]);
   WR_VEC_FREE(&s->live_threads);
   for (size_t i = 0; i < s->shared_objects.len; i++) wr_free(s->shared_objects.items[i]);
@@ -118,7 +115,6 @@ void cm_store_free(cm_store_rt *s) {
   }
   WR_VEC_FREE(&s->all_fibers);
   WR_VEC_FREE(&s->waiting);
-  wr_free(s);
 }
 
 void cm_store_own(cm_store_rt *s, void *object) { WR_VEC_PUSH(&s->shared_objects, object); }

@@ -75,13 +75,15 @@ struct cm_store_rt {
   void *notify_arg;
 };
 
-cm_store_rt *cm_store_new(wasm_store *wasm);
+/* A store lives in memory its owner provides (an instance keeps it in its arena). */
+void cm_store_init(cm_store_rt *store, wasm_store *wasm);
 /* Registering a plain allocation the store frees if nobody else does (a stream both of whose
  * ends were lost to a trap), and freeing one. */
 void cm_store_own(cm_store_rt *store, void *object);
 void cm_store_free_owned(cm_store_rt *store, void *object);
-/* Frees every fiber and thread (threads left suspended are dropped without unwinding). */
-void cm_store_free(cm_store_rt *store);
+/* Frees every fiber and thread (threads left suspended are dropped without unwinding), not the
+ * store's own memory. */
+void cm_store_fini(cm_store_rt *store);
 
 /* A new suspended thread of `task` that will run fn(thread, arg). NULL if no fiber could be
  * mapped. */

@@ -24,8 +24,10 @@ bool wasm_extern_matches(const wasm_module *module, const wasm_import *import, c
     switch (import->kind) {
     case WASM_EXTERN_FUNC: {
       const wasm_functype *want = &module->types[import->desc.func_type], *have = ext->of.func->type;
-      ok = want->nparams == have->nparams && want->nresults == have->nresults &&
-           memcmp(want->types, have->types, (size_t)want->nparams + want->nresults) == 0;
+      /* both canonical (a compiled module's types are interned): equal types are one pointer */
+      ok = (module->code && module->code->types[import->desc.func_type] == have) ||
+           (want->nparams == have->nparams && want->nresults == have->nresults &&
+            memcmp(want->types, have->types, (size_t)want->nparams + want->nresults) == 0);
       break;
     }
     case WASM_EXTERN_TABLE: {
@@ -363,22 +365,24 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module, co
 }
 
 bool wasm_instance_export(wasm_instance *instance, const char *name, size_t name_len, wasm_extern *out) {
-  const wasm_module *m = instance->module;
   uint32_t i;
-  if (wasm_module_find_export(m, name, name_len, &i)) {
-    const wasm_export *e = &m->exports[i];
-    out->kind = e->kind;
-    switch (e->kind) {
-    case WASM_EXTERN_FUNC: out->of.func = wasm_instance_func(instance, e->index); break;
-    case WASM_EXTERN_TABLE: out->of.table = instance->tables[e->index]; break;
-    case WASM_EXTERN_MEMORY: out->of.memory = instance->memories[e->index]; break;
-    case WASM_EXTERN_GLOBAL: out->of.global = instance->globals[e->index]; break;
-    case WASM_EXTERN_TAG: out->of.tag = instance->tags[e->index]; break;
-    default: return false;
-    }
-    return true;
+  return wasm_module_find_export(instance->module, name, name_len, &i) && wasm_instance_export_at(instance, i, out);
+}
+
+bool wasm_instance_export_at(wasm_instance *instance, uint32_t export_index, wasm_extern *out) {
+  const wasm_module *m = instance->module;
+  if (export_index >= m->nexports) return false;
+  const wasm_export *e = &m->exports[export_index];
+  out->kind = e->kind;
+  switch (e->kind) {
+  case WASM_EXTERN_FUNC: out->of.func = wasm_instance_func(instance, e->index); break;
+  case WASM_EXTERN_TABLE: out->of.table = instance->tables[e->index]; break;
+  case WASM_EXTERN_MEMORY: out->of.memory = instance->memories[e->index]; break;
+  case WASM_EXTERN_GLOBAL: out->of.global = instance->globals[e->index]; break;
+  case WASM_EXTERN_TAG: out->of.tag = instance->tags[e->index]; break;
+  default: return false;
   }
-  return false;
+  return true;
 }
 
 const wasm_module *wasm_instance_module(const wasm_instance *instance) { return instance->module; }

@@ -166,6 +166,9 @@ wasm_instance *wasm_instantiate(wasm_store *store, const wasm_module *module,
 /* Look up an export by name; false if absent. */
 bool wasm_instance_export(wasm_instance *instance, const char *name, size_t name_len,
                           wasm_extern *out);
+/* The export at `export_index` in its module's export order (wasm_module_find_export), for a
+ * caller that looked the name up once per module; false if out of range. */
+bool wasm_instance_export_at(wasm_instance *instance, uint32_t export_index, wasm_extern *out);
 const wasm_module *wasm_instance_module(const wasm_instance *instance);
 
 /* Check an extern against an import type (used by instantiate and by linkers). */
