@@ -8,41 +8,6 @@
 #include "image.h"
 #include "native.h"
 
-/* ---- emission ---- */
-
-void compile_emit_copy(compiler *c, uint8_t type, uint32_t dst, uint32_t src) {
-  if (dst == src) return;
-  /* a copy right after a copy (call arguments, branch results) joins it in one dispatch */
-  uint32_t last = c->op_starts.len ? c->op_starts.items[c->op_starts.len - 1] : NO_POS;
-  if (type != WASM_V128 && last != NO_POS && last + 3 == c->code.len && c->code.items[last] == WASM_IOP_copy &&
-      c->label_pos <= last) {
-    c->code.items[last] = WASM_IOP_copy_pair;
-    emit(c, dst);
-    emit(c, src);
-    c->last_dst = NO_POS;
-    return;
-  }
-  emit_op(c, type == WASM_V128 ? WASM_IOP_copy2 : WASM_IOP_copy);
-  emit(c, dst);
-  emit(c, src);
-}
-
-/* ---- operand stack ---- */
-
-/* Push a constant as a reference to its pool slot; false when the pool is full. */
-static bool push_pooled_const(compiler *c, uint8_t type, uint64_t bits) {
-  size_t k;
-  for (k = 0; k < c->consts.len; k++)
-    if (c->consts.items[k] == bits) break;
-  if (k == c->consts.len) {
-    if (c->consts.len >= c->const_cap) return false;
-    WR_VEC_PUSH(&c->consts, bits);
-  }
-  push(c, type);
-  c->stack.items[c->stack.len - 1].where = c->nlocal_slots + (uint32_t)k;
-  return true;
-}
-
 /* ---- control ---- */
 
 static uint32_t label_arity(const ctrl *b) { return b->kind == CTRL_LOOP ? b->nparams : b->nresults; }
@@ -1432,7 +1397,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   case WASM_OPCODE_i32_const: {
     int32_t v;
     if (!wasm_read_s32(&c->r, &v)) return false;
-    if (push_pooled_const(c, WASM_I32, (uint32_t)v)) return true;
+    if (compile_push_pooled_const(c, WASM_I32, (uint32_t)v)) return true;
     dst = push(c, WASM_I32);
     emit_op(c, WASM_IOP_const32);
     note_result(c, emit(c, dst));
@@ -1442,7 +1407,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   case WASM_OPCODE_f32_const: {
     uint32_t bits;
     if (!wasm_read_fixed32(&c->r, &bits)) return false;
-    if (push_pooled_const(c, WASM_F32, bits)) return true;
+    if (compile_push_pooled_const(c, WASM_F32, bits)) return true;
     dst = push(c, WASM_F32);
     emit_op(c, WASM_IOP_const32);
     note_result(c, emit(c, dst));
@@ -1459,7 +1424,7 @@ static bool compile_op(compiler *c, uint8_t op) {
     } else if (!wasm_read_fixed64(&c->r, &bits)) {
       return false;
     }
-    if (push_pooled_const(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64, bits)) return true;
+    if (compile_push_pooled_const(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64, bits)) return true;
     dst = push(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64);
     emit_op(c, WASM_IOP_const64);
     note_result(c, emit(c, dst));
@@ -1470,7 +1435,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   case WASM_OPCODE_ref_null: {
     uint8_t type;
     if (!wasm_read_u8(&c->r, &type)) return false;
-    if (push_pooled_const(c, type, 0)) return true;
+    if (compile_push_pooled_const(c, type, 0)) return true;
     dst = push(c, type);
     emit_op(c, WASM_IOP_const64);
     note_result(c, emit(c, dst));

@@ -180,10 +180,12 @@ static inline bool is_const_slot(const compiler *c, uint32_t slot) {
   return slot >= c->nlocal_slots && slot < c->nlocal_slots + c->const_cap;
 }
 
-/* ---- shared by the files (compile_stack.c) ---- */
+/* ---- copies and constants (compile_stack.c) ---- */
 
 /* Emits copy dst src (copy2 for a v128); nothing when dst is src. */
 void compile_emit_copy(compiler *c, uint8_t type, uint32_t dst, uint32_t src);
+/* Push a constant as a reference to its pool slot; false when the pool is full. */
+bool compile_push_pooled_const(compiler *c, uint8_t type, uint64_t bits);
 
 /* Moves a stack value that lives elsewhere (a local, a pooled constant) into its canonical slot. */
 static inline void materialize(compiler *c, operand *o) {
