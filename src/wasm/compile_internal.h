@@ -199,4 +199,23 @@ static inline void materialize_top(compiler *c, uint32_t n) {
   for (size_t i = c->stack.len - n; i < c->stack.len; i++) materialize(c, &c->stack.items[i]);
 }
 
+/* ---- superinstructions (compile_fuse.c) ---- */
+
+/* i32.add / f64 arithmetic fused with the instruction just before; *fused: whether it was. */
+bool compile_fuse_arithmetic(compiler *c, enum wasm_iop iop, bool *fused);
+/* A load's address operands (their count), taking back the a + b or a + (x << s) before it. */
+uint32_t compile_fuse_load_address(compiler *c, enum wasm_iop *load, uint32_t address[3]);
+/* A store compiled with the address arithmetic or f64 update before it; false: not fusable. */
+bool compile_fuse_store(compiler *c, enum wasm_iop store, uint32_t offset);
+bool compile_fuse_update_in_memory(compiler *c, uint32_t offset);
+/* The comparison (or eqz) just computed, taken back for the branch on it: which one, or -1. */
+int compile_take_compare(compiler *c, uint32_t *a, uint32_t *b);
+/* A branch on comparison `which`; kind 0 = br_if, 1 = br_if_back, 2 = br_unless. Returns the
+ * target word. */
+uint32_t compile_emit_fused_branch(compiler *c, int which, int kind, uint32_t a, uint32_t b, uint32_t target);
+/* A loop's back-branch on `which` with the loop's step folded in; false: not fusable. */
+bool compile_fuse_step_branch(compiler *c, int which, uint32_t a, uint32_t b, uint32_t loop_start);
+/* Constant second operands become immediates (once the body is complete). */
+void compile_use_immediates(compiler *c);
+
 #endif
