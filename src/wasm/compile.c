@@ -319,78 +319,6 @@ static bool emit_simple(compiler *c, simple_op s) {
   return true;
 }
 
-typedef struct mem_op {
-  uint16_t iop;
-  uint8_t type;
-  bool store;
-} mem_op;
-
-static const mem_op memory_ops[256] = {
-#define WASM_OP(name, b, sig)
-#define WASM_OP_FC(name, sub, sig)
-#define WASM_OP_LOAD(name, b, type, align) [b] = {WASM_IOP_##name, type, false},
-#define WASM_OP_STORE(name, b, type, align) [b] = {WASM_IOP_##name, type, true},
-#include "opcodes.def"
-#undef WASM_OP
-#undef WASM_OP_FC
-#undef WASM_OP_LOAD
-#undef WASM_OP_STORE
-};
-
-/* Memory instructions address memory 0 through the interpreter's cached base and size (and
- * the native tier's templates). One that addresses another memory is compiled as usual, then
- * prefixed with on_memory (prefix_memory), which runs it on that memory. Fusing it with its
- * neighbours is off: the prefix must cover exactly one instruction. */
-static bool note_memory(compiler *c, uint32_t memidx) {
-  if (memidx >= c->module->nmemory_imports + c->module->nmemories) return fail(c, "unknown memory");
-  c->mem64 = c->memory_is64[memidx];
-  if (memidx == 0 && !c->mem64) return true;
-  c->memidx = memidx;
-  c->last_dst = NO_POS;
-  c->label_pos = (uint32_t)c->code.len;
-  return true;
-}
-
-static bool read_memarg(compiler *c, uint32_t *offset) {
-  uint32_t align, memidx = 0;
-  uint64_t off;
-  if (!wasm_read_u32(&c->r, &align)) return false;
-  if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
-  if (!wasm_read_u64(&c->r, &off) || !note_memory(c, memidx)) return false;
-  if (c->mem64) {
-    c->mem_offset = off; /* on_memory64 carries it */
-    *offset = 0;
-    return true;
-  }
-  if (off > UINT32_MAX) return fail(c, "offset out of range for a 32-bit memory");
-  *offset = (uint32_t)off;
-  return true;
-}
-
-/* A memory index immediate. */
-static bool read_memory_index(compiler *c) {
-  uint32_t memidx;
-  return wasm_read_u32(&c->r, &memidx) && note_memory(c, memidx);
-}
-
-/* Puts on_memory memidx len before the instruction just compiled (see note_memory). */
-static void prefix_memory(compiler *c) {
-  uint32_t start = c->op_starts.items[c->op_starts.len - 1];
-  uint32_t len = (uint32_t)c->code.len - start, header = c->mem64 ? 5 : 3;
-  for (uint32_t k = 0; k < header; k++) emit(c, 0);
-  memmove(&c->code.items[start + header], &c->code.items[start], len * sizeof(uint32_t));
-  c->code.items[start] = c->mem64 ? WASM_IOP_on_memory64 : WASM_IOP_on_memory;
-  c->code.items[start + 1] = c->memidx;
-  c->code.items[start + 2] = len;
-  if (c->mem64) {
-    c->code.items[start + 3] = (uint32_t)c->mem_offset;
-    c->code.items[start + 4] = (uint32_t)(c->mem_offset >> 32);
-  }
-  c->last_op_pos = start;
-  c->last_dst = NO_POS;
-  c->label_pos = (uint32_t)c->code.len;
-}
-
 /* Calls: arguments in consecutive canonical slots starting at the callee's frame base. */
 static bool emit_call_common(compiler *c, const wasm_functype *t, uint32_t *base_out) {
   if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
@@ -508,7 +436,7 @@ static bool compile_simd(compiler *c) {
   uint32_t dst;
   switch (simd_shape(sub)) {
   case SIMD_LOAD:
-    if (!read_memarg(c, &offset) || !pop(c, &a)) return false;
+    if (!compile_read_memarg(c, &offset) || !pop(c, &a)) return false;
     dst = push(c, WASM_V128);
     emit_op(c, iop);
     note_result(c, emit(c, dst));
@@ -516,7 +444,7 @@ static bool compile_simd(compiler *c) {
     emit(c, offset);
     return true;
   case SIMD_STORE:
-    if (!read_memarg(c, &offset) || !pop(c, &b) || !pop(c, &a)) return false;
+    if (!compile_read_memarg(c, &offset) || !pop(c, &b) || !pop(c, &a)) return false;
     emit_op(c, iop);
     emit(c, a.where);
     emit(c, b.where);
@@ -524,7 +452,7 @@ static bool compile_simd(compiler *c) {
     return true;
   case SIMD_LOAD_LANE:
   case SIMD_STORE_LANE:
-    if (!read_memarg(c, &offset) || !wasm_read_u8(&c->r, &lane) || !pop(c, &b) || !pop(c, &a)) return false;
+    if (!compile_read_memarg(c, &offset) || !wasm_read_u8(&c->r, &lane) || !pop(c, &b) || !pop(c, &a)) return false;
     emit_op(c, iop);
     if (simd_shape(sub) == SIMD_LOAD_LANE) {
       dst = push(c, WASM_V128);
@@ -616,7 +544,7 @@ static bool compile_fc(compiler *c) {
   uint32_t dst;
   switch (sub) {
   case WASM_FC_memory_init:
-    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !read_memory_index(c)) return false;
+    if (!read_index(c, &i1, m->ndatas, "unknown data segment") || !compile_read_memory_index(c)) return false;
     if (!pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_init);
     emit(c, i1);
@@ -630,7 +558,7 @@ static bool compile_fc(compiler *c) {
     uint32_t to, from;
     if (!wasm_read_u32(&c->r, &to) || !wasm_read_u32(&c->r, &from) || !pop_n(c, v, 3)) return false;
     if (to == from) {
-      if (!note_memory(c, to)) return false;
+      if (!compile_note_memory(c, to)) return false;
       emit_op(c, WASM_IOP_memory_copy);
       break;
     }
@@ -642,7 +570,7 @@ static bool compile_fc(compiler *c) {
     break;
   }
   case WASM_FC_memory_fill:
-    if (!read_memory_index(c) || !pop_n(c, v, 3)) return false;
+    if (!compile_read_memory_index(c) || !pop_n(c, v, 3)) return false;
     emit_op(c, WASM_IOP_memory_fill);
     break;
   case WASM_FC_table_init:
@@ -914,7 +842,7 @@ static bool compile_rethrow(compiler *c) {
 static bool compile_op(compiler *c, uint8_t op) {
   const wasm_module *m = c->module;
   operand a, b, cond;
-  uint32_t idx, dst, offset;
+  uint32_t idx, dst;
   ctrl nb;
   switch (op) {
   case WASM_OPCODE_unreachable:
@@ -1159,18 +1087,9 @@ static bool compile_op(compiler *c, uint8_t op) {
     emit(c, b.where);
     return true;
   case WASM_OPCODE_memory_size:
-    if (!read_memory_index(c)) return false;
-    dst = push(c, c->mem64 ? WASM_I64 : WASM_I32);
-    emit_op(c, WASM_IOP_memory_size);
-    note_result(c, emit(c, dst));
-    return true;
+    return compile_memory_size(c);
   case WASM_OPCODE_memory_grow:
-    if (!read_memory_index(c) || !pop(c, &a)) return false;
-    dst = push(c, c->mem64 ? WASM_I64 : WASM_I32);
-    emit_op(c, WASM_IOP_memory_grow);
-    emit(c, dst);
-    emit(c, a.where);
-    return true;
+    return compile_memory_grow(c);
   case WASM_OPCODE_i32_const: {
     int32_t v;
     if (!wasm_read_s32(&c->r, &v)) return false;
@@ -1241,32 +1160,7 @@ static bool compile_op(compiler *c, uint8_t op) {
   default:
     break;
   }
-  if (op >= WASM_OPCODE_i32_load && op <= WASM_OPCODE_i64_store32) {
-    mem_op mo = memory_ops[op];
-    if (!read_memarg(c, &offset)) return false;
-    if (mo.store) {
-      if (mo.iop == WASM_IOP_f64_store && compile_fuse_update_in_memory(c, offset)) return true;
-      if (compile_fuse_store(c, (enum wasm_iop)mo.iop, offset)) return true;
-      if (!pop(c, &b) || !pop(c, &a)) return false;
-      emit_op(c, (enum wasm_iop)mo.iop);
-      emit(c, a.where);
-      emit(c, b.where);
-      emit(c, offset);
-    } else {
-      /* the address computed just before is folded in when it is a + b or a + (x << s) */
-      enum wasm_iop iop = (enum wasm_iop)mo.iop;
-      uint32_t address[3], naddress = compile_fuse_load_address(c, &iop, address);
-      if (!pop(c, &a)) return false;
-      if (naddress == 1) address[0] = a.where;
-      dst = push(c, mo.type);
-      emit_op(c, iop);
-      uint32_t dst_word = emit(c, dst);
-      for (uint32_t k = 0; k < naddress; k++) emit(c, address[k]);
-      emit(c, offset);
-      note_result(c, dst_word);
-    }
-    return true;
-  }
+  if (op >= WASM_OPCODE_i32_load && op <= WASM_OPCODE_i64_store32) return compile_memory_access(c, op);
   if (one_byte_ops[op].sig != SIG_SPECIAL)
     return emit_simple(c, sig_info((wasm_op_sig)one_byte_ops[op].sig, (enum wasm_iop)one_byte_ops[op].iop));
   wr_error_at(c->err, c->r.pos - 1, "instruction 0x%02x not supported by the interpreter", op);
@@ -1432,7 +1326,7 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     c->mem64 = false;
     c->mem_offset = 0;
     ok = compile_op(c, op);
-    if (ok && (c->memidx || c->mem64)) prefix_memory(c);
+    if (ok && (c->memidx || c->mem64)) compile_prefix_memory(c);
   }
   for (size_t i = 0; i < c->ctrls.len; i++) {
     WR_VEC_FREE(&c->ctrls.items[i].fixups);

@@ -218,4 +218,18 @@ bool compile_fuse_step_branch(compiler *c, int which, uint32_t a, uint32_t b, ui
 /* Constant second operands become immediates (once the body is complete). */
 void compile_use_immediates(compiler *c);
 
+/* ---- memory instructions (compile_memory.c) ---- */
+
+/* A load or store, opcode i32_load .. i64_store32. */
+bool compile_memory_access(compiler *c, uint8_t op);
+bool compile_memory_size(compiler *c);
+bool compile_memory_grow(compiler *c);
+/* Immediates: a memarg (its offset; the memory goes to c->memidx / mem64 / mem_offset), a memory
+ * index, which compile_note_memory checks and records. */
+bool compile_read_memarg(compiler *c, uint32_t *offset);
+bool compile_read_memory_index(compiler *c);
+bool compile_note_memory(compiler *c, uint32_t memidx);
+/* Puts on_memory before the instruction just compiled when it addresses another memory. */
+void compile_prefix_memory(compiler *c);
+
 #endif
