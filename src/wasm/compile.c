@@ -158,18 +158,6 @@ static bool skip_memarg(compiler *c) {
   return wasm_read_u64(&c->r, &offset);
 }
 
-static int simd_shape(uint32_t sub) {
-  switch (sub) {
-#define WASM_SIMD_OP(name, opcode, shape, lanes, align) \
-  case opcode:                                          \
-    return shape;
-#include "simd_ops.def"
-#undef WASM_SIMD_OP
-  default:
-    return -1;
-  }
-}
-
 static bool skip_u32s(compiler *c, int n) {
   uint32_t v;
   for (int i = 0; i < n; i++)
@@ -226,7 +214,7 @@ static bool skip_immediates(compiler *c, uint8_t op) {
     }
   case WASM_OPCODE_PREFIX_FD: {
     if (!wasm_read_u32(&c->r, &n)) return false;
-    switch (simd_shape(n)) {
+    switch (compile_simd_shape(n)) {
     case SIMD_LOAD: case SIMD_STORE: return skip_memarg(c);
     case SIMD_LOAD_LANE: case SIMD_STORE_LANE: return skip_memarg(c) && wasm_read_bytes(&c->r, 1, &bytes);
     case SIMD_CONST: case SIMD_SHUFFLE: return wasm_read_bytes(&c->r, 16, &bytes);
@@ -414,122 +402,6 @@ static bool compile_br_table(compiler *c) {
   wr_free(depths);
   c->unreachable = true;
   return true;
-}
-
-static bool compile_simd(compiler *c) {
-  uint32_t sub, offset = 0;
-  uint8_t lane;
-  const uint8_t *bytes;
-  operand a = {0}, b = {0}, x = {0}; /* zeroed: gcc -O3 cannot see that every read follows a pop */
-  if (!wasm_read_u32(&c->r, &sub)) return false;
-  enum wasm_iop iop;
-  switch (sub) {
-#define WASM_SIMD_OP(name, opcode, shape, lanes, align) \
-  case opcode:                                          \
-    iop = WASM_IOP_simd_##name;                         \
-    break;
-#include "simd_ops.def"
-#undef WASM_SIMD_OP
-  default:
-    return fail(c, "unknown SIMD opcode");
-  }
-  uint32_t dst;
-  switch (simd_shape(sub)) {
-  case SIMD_LOAD:
-    if (!compile_read_memarg(c, &offset) || !pop(c, &a)) return false;
-    dst = push(c, WASM_V128);
-    emit_op(c, iop);
-    note_result(c, emit(c, dst));
-    emit(c, a.where);
-    emit(c, offset);
-    return true;
-  case SIMD_STORE:
-    if (!compile_read_memarg(c, &offset) || !pop(c, &b) || !pop(c, &a)) return false;
-    emit_op(c, iop);
-    emit(c, a.where);
-    emit(c, b.where);
-    emit(c, offset);
-    return true;
-  case SIMD_LOAD_LANE:
-  case SIMD_STORE_LANE:
-    if (!compile_read_memarg(c, &offset) || !wasm_read_u8(&c->r, &lane) || !pop(c, &b) || !pop(c, &a)) return false;
-    emit_op(c, iop);
-    if (simd_shape(sub) == SIMD_LOAD_LANE) {
-      dst = push(c, WASM_V128);
-      note_result(c, emit(c, dst));
-    }
-    emit(c, a.where);
-    emit(c, b.where);
-    emit(c, offset);
-    emit(c, lane);
-    return true;
-  case SIMD_CONST:
-  case SIMD_SHUFFLE: {
-    bool shuffle = simd_shape(sub) == SIMD_SHUFFLE;
-    if (!wasm_read_bytes(&c->r, 16, &bytes)) return false;
-    if (shuffle && (!pop(c, &b) || !pop(c, &a))) return false;
-    dst = push(c, WASM_V128);
-    emit_op(c, iop);
-    uint32_t dst_word = emit(c, dst);
-    if (shuffle) {
-      emit(c, a.where);
-      emit(c, b.where);
-    }
-    for (int k = 0; k < 4; k++) {
-      uint32_t w;
-      memcpy(&w, bytes + 4 * k, 4);
-      emit(c, w);
-    }
-    note_result(c, dst_word);
-    return true;
-  }
-  case SIMD_EXTRACT_I32: case SIMD_EXTRACT_I64: case SIMD_EXTRACT_F32: case SIMD_EXTRACT_F64: {
-    static const uint8_t types[] = {WASM_I32, WASM_I64, WASM_F32, WASM_F64};
-    if (!wasm_read_u8(&c->r, &lane) || !pop(c, &a)) return false;
-    dst = push(c, types[simd_shape(sub) - SIMD_EXTRACT_I32]);
-    emit_op(c, iop);
-    note_result(c, emit(c, dst));
-    emit(c, a.where);
-    emit(c, lane);
-    return true;
-  }
-  case SIMD_REPLACE_I32: case SIMD_REPLACE_I64: case SIMD_REPLACE_F32: case SIMD_REPLACE_F64:
-    if (!wasm_read_u8(&c->r, &lane) || !pop(c, &x) || !pop(c, &a)) return false;
-    dst = push(c, WASM_V128);
-    emit_op(c, iop);
-    note_result(c, emit(c, dst));
-    emit(c, a.where);
-    emit(c, x.where);
-    emit(c, lane);
-    return true;
-  case SIMD_SPLAT_I32: case SIMD_SPLAT_I64: case SIMD_SPLAT_F32: case SIMD_SPLAT_F64:
-  case SIMD_UNARY: case SIMD_TEST:
-    if (!pop(c, &a)) return false;
-    dst = push(c, simd_shape(sub) == SIMD_TEST ? WASM_I32 : WASM_V128);
-    emit_op(c, iop);
-    note_result(c, emit(c, dst));
-    emit(c, a.where);
-    return true;
-  case SIMD_BINARY: case SIMD_SHIFT:
-    if (!pop(c, &b) || !pop(c, &a)) return false;
-    dst = push(c, WASM_V128);
-    emit_op(c, iop);
-    note_result(c, emit(c, dst));
-    emit(c, a.where);
-    emit(c, b.where);
-    return true;
-  case SIMD_TERNARY: {
-    operand t3[3];
-    if (!pop_n(c, t3, 3)) return false;
-    dst = push(c, WASM_V128);
-    emit_op(c, iop);
-    note_result(c, emit(c, dst));
-    for (int k = 0; k < 3; k++) emit(c, t3[k].where);
-    return true;
-  }
-  default:
-    return fail(c, "unknown SIMD opcode");
-  }
 }
 
 static bool compile_fc(compiler *c) {

@@ -232,4 +232,10 @@ bool compile_note_memory(compiler *c, uint32_t memidx);
 /* Puts on_memory before the instruction just compiled when it addresses another memory. */
 void compile_prefix_memory(compiler *c);
 
+/* ---- SIMD (compile_simd.c) ---- */
+
+bool compile_simd(compiler *c);
+/* The shape (simd_ops.h) of SIMD sub-opcode `sub`, or -1 when there is none. */
+int compile_simd_shape(uint32_t sub);
+
 #endif
