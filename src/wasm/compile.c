@@ -148,89 +148,6 @@ static bool end_block(compiler *c) {
   return true;
 }
 
-/* ---- immediates of skipped (unreachable) instructions ---- */
-
-static bool skip_memarg(compiler *c) {
-  uint32_t align, memidx;
-  uint64_t offset;
-  if (!wasm_read_u32(&c->r, &align)) return false;
-  if ((align & 0x40) && !wasm_read_u32(&c->r, &memidx)) return false;
-  return wasm_read_u64(&c->r, &offset);
-}
-
-static bool skip_u32s(compiler *c, int n) {
-  uint32_t v;
-  for (int i = 0; i < n; i++)
-    if (!wasm_read_u32(&c->r, &v)) return false;
-  return true;
-}
-
-static bool skip_immediates(compiler *c, uint8_t op) {
-  const uint8_t *bytes;
-  int64_t s;
-  uint32_t n;
-  switch (op) {
-  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if: case WASM_OPCODE_try:
-    return wasm_read_s33(&c->r, &s);
-  case WASM_OPCODE_try_table: {
-    uint8_t kind;
-    if (!wasm_read_s33(&c->r, &s) || !wasm_read_u32(&c->r, &n)) return false;
-    if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
-    for (uint32_t i = 0; i < n; i++)
-      if (!wasm_read_u8(&c->r, &kind) || !skip_u32s(c, kind <= 1 ? 2 : 1)) return false;
-    return true;
-  }
-  case WASM_OPCODE_catch: case WASM_OPCODE_throw: case WASM_OPCODE_rethrow: case WASM_OPCODE_delegate:
-  case WASM_OPCODE_br: case WASM_OPCODE_br_if: case WASM_OPCODE_call: case WASM_OPCODE_return_call:
-  case WASM_OPCODE_local_get: case WASM_OPCODE_local_set: case WASM_OPCODE_local_tee:
-  case WASM_OPCODE_global_get: case WASM_OPCODE_global_set: case WASM_OPCODE_table_get:
-  case WASM_OPCODE_table_set: case WASM_OPCODE_ref_func: case WASM_OPCODE_memory_size:
-  case WASM_OPCODE_memory_grow:
-    return skip_u32s(c, 1);
-  case WASM_OPCODE_call_indirect: case WASM_OPCODE_return_call_indirect:
-    return skip_u32s(c, 2);
-  case WASM_OPCODE_br_table:
-    if (!wasm_read_u32(&c->r, &n)) return false;
-    if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
-    return skip_u32s(c, (int)n + 1);
-  case WASM_OPCODE_select_t:
-    if (!wasm_read_u32(&c->r, &n)) return false;
-    return wasm_read_bytes(&c->r, n, &bytes);
-  case WASM_OPCODE_i32_const: return wasm_read_sleb(&c->r, 32, &s);
-  case WASM_OPCODE_i64_const: return wasm_read_sleb(&c->r, 64, &s);
-  case WASM_OPCODE_f32_const: return wasm_read_bytes(&c->r, 4, &bytes);
-  case WASM_OPCODE_f64_const: return wasm_read_bytes(&c->r, 8, &bytes);
-  case WASM_OPCODE_ref_null: return wasm_read_bytes(&c->r, 1, &bytes);
-  case WASM_OPCODE_PREFIX_FC:
-    if (!wasm_read_u32(&c->r, &n)) return false;
-    switch (n) {
-    case WASM_FC_memory_init: case WASM_FC_memory_copy: case WASM_FC_table_init: case WASM_FC_table_copy:
-      return skip_u32s(c, 2);
-    case WASM_FC_data_drop: case WASM_FC_memory_fill: case WASM_FC_elem_drop: case WASM_FC_table_grow:
-    case WASM_FC_table_size: case WASM_FC_table_fill:
-      return skip_u32s(c, 1);
-    default:
-      return true;
-    }
-  case WASM_OPCODE_PREFIX_FD: {
-    if (!wasm_read_u32(&c->r, &n)) return false;
-    switch (compile_simd_shape(n)) {
-    case SIMD_LOAD: case SIMD_STORE: return skip_memarg(c);
-    case SIMD_LOAD_LANE: case SIMD_STORE_LANE: return skip_memarg(c) && wasm_read_bytes(&c->r, 1, &bytes);
-    case SIMD_CONST: case SIMD_SHUFFLE: return wasm_read_bytes(&c->r, 16, &bytes);
-    case SIMD_EXTRACT_I32: case SIMD_EXTRACT_I64: case SIMD_EXTRACT_F32: case SIMD_EXTRACT_F64:
-    case SIMD_REPLACE_I32: case SIMD_REPLACE_I64: case SIMD_REPLACE_F32: case SIMD_REPLACE_F64:
-      return wasm_read_bytes(&c->r, 1, &bytes);
-    case -1: return fail(c, "unknown SIMD opcode");
-    default: return true;
-    }
-  }
-  default:
-    if (op >= WASM_OPCODE_i32_load && op <= WASM_OPCODE_i64_store32) return skip_memarg(c);
-    return true;
-  }
-}
-
 /* ---- fixed-signature instructions, from opcodes.def ---- */
 
 typedef struct simple_op {
@@ -1039,79 +956,6 @@ static bool compile_op(compiler *c, uint8_t op) {
   return false;
 }
 
-/* Skip an unreachable stretch up to the else / end that closes the current block. */
-static bool skip_unreachable(compiler *c, uint8_t op, bool *handled) {
-  *handled = true;
-  switch (op) {
-  case WASM_OPCODE_block: case WASM_OPCODE_loop: case WASM_OPCODE_if: case WASM_OPCODE_try:
-  case WASM_OPCODE_try_table:
-    c->skip_depth++;
-    return skip_immediates(c, op);
-  case WASM_OPCODE_else: case WASM_OPCODE_catch: case WASM_OPCODE_catch_all:
-    if (c->skip_depth > 0) return skip_immediates(c, op);
-    *handled = false;
-    return true;
-  case WASM_OPCODE_end: case WASM_OPCODE_delegate: /* a delegate ends its try */
-    if (c->skip_depth > 0) {
-      c->skip_depth--;
-      return op == WASM_OPCODE_delegate ? skip_immediates(c, op) : true;
-    }
-    *handled = false;
-    return true;
-  default:
-    return skip_immediates(c, op);
-  }
-}
-
-/* Hidden locals for caught exceptions: the deepest nesting of tries in the body (a pre-scan,
- * as count_constants). */
-static uint32_t count_try_depth(const wasm_module *m, const wasm_func_def *def) {
-  if (!m->features.exceptions) return 0;
-  compiler scan;
-  memset(&scan, 0, sizeof scan);
-  wr_error scratch = {0};
-  scan.err = &scratch;
-  scan.r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, &scratch);
-  WR_VEC(uint8_t) open = {0}; /* per open block: 1 for a try */
-  uint32_t depth = 0, deepest = 0;
-  while (!wasm_reader_done(&scan.r)) {
-    uint8_t op;
-    if (!wasm_read_u8(&scan.r, &op)) break;
-    if (op == WASM_OPCODE_block || op == WASM_OPCODE_loop || op == WASM_OPCODE_if || op == WASM_OPCODE_try ||
-        op == WASM_OPCODE_try_table) {
-      WR_VEC_PUSH(&open, op == WASM_OPCODE_try);
-      if (op == WASM_OPCODE_try && ++depth > deepest) deepest = depth;
-    } else if ((op == WASM_OPCODE_end || op == WASM_OPCODE_delegate) && open.len > 0) {
-      depth -= open.items[--open.len];
-    }
-    if (!skip_immediates(&scan, op)) break;
-  }
-  WR_VEC_FREE(&open);
-  return deepest;
-}
-
-/* Room for the constant pool: the number of scalar constant instructions in the body (a
- * pre-scan; anything malformed is left for the main pass to report), bounded. */
-#define MAX_POOLED_CONSTANTS 256u
-
-static uint32_t count_constants(const wasm_module *m, const wasm_func_def *def) {
-  compiler scan;
-  memset(&scan, 0, sizeof scan);
-  wr_error scratch = {0};
-  scan.err = &scratch;
-  scan.r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, &scratch);
-  uint32_t n = 0;
-  while (!wasm_reader_done(&scan.r) && n < MAX_POOLED_CONSTANTS) {
-    uint8_t op;
-    if (!wasm_read_u8(&scan.r, &op)) break;
-    if (op == WASM_OPCODE_i32_const || op == WASM_OPCODE_i64_const || op == WASM_OPCODE_f32_const ||
-        op == WASM_OPCODE_f64_const || op == WASM_OPCODE_ref_null)
-      n++;
-    if (!skip_immediates(&scan, op)) break;
-  }
-  return n;
-}
-
 /* WARREN_DUMP_CODE=1 prints every compiled body (opcode name, then its operand words), to
  * see what the compiler makes of a hot loop. */
 static void dump_code(compiler *c, uint32_t func_index) {
@@ -1156,12 +1000,12 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     }
   }
   c->exn_base = slot;
-  slot += count_try_depth(m, def);
+  slot += compile_count_try_depth(m, def);
   if (slot > MAX_FRAME_SLOTS / 2) return fail(c, "too many locals");
   c->nlocal_slots = slot;
   c->handlers.len = c->catches.len = 0;
   c->consts.len = 0;
-  c->const_cap = count_constants(m, def);
+  c->const_cap = compile_count_constants(m, def);
   c->stack_base = slot + c->const_cap;
   c->max_slot = c->stack_base;
   c->nresult_slots = types_slots(wasm_functype_results(type), type->nresults);
@@ -1191,7 +1035,7 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     }
     if (c->unreachable) {
       bool handled;
-      ok = skip_unreachable(c, op, &handled);
+      ok = compile_skip_unreachable(c, op, &handled);
       if (!ok || handled) continue;
     }
     c->memidx = 0;

@@ -238,4 +238,13 @@ bool compile_simd(compiler *c);
 /* The shape (simd_ops.h) of SIMD sub-opcode `sub`, or -1 when there is none. */
 int compile_simd_shape(uint32_t sub);
 
+/* ---- instructions read past (compile_skip.c) ---- */
+
+/* In unreachable code: skips `op`, or leaves (*handled false) the else / catch / end that closes
+ * the unreachable block to be compiled. */
+bool compile_skip_unreachable(compiler *c, uint8_t op, bool *handled);
+/* Pre-scans of a body: its deepest try nesting, and its scalar constants (bounded). */
+uint32_t compile_count_try_depth(const wasm_module *m, const wasm_func_def *def);
+uint32_t compile_count_constants(const wasm_module *m, const wasm_func_def *def);
+
 #endif
