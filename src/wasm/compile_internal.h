@@ -247,4 +247,12 @@ bool compile_skip_unreachable(compiler *c, uint8_t op, bool *handled);
 uint32_t compile_count_try_depth(const wasm_module *m, const wasm_func_def *def);
 uint32_t compile_count_constants(const wasm_module *m, const wasm_func_def *def);
 
+/* ---- fixed-signature instructions (compile_numeric.c) ---- */
+
+/* One-byte opcode `op` when it has a fixed signature; else the error that nothing compiles it. */
+bool compile_numeric(compiler *c, uint8_t op);
+/* The same for 0xFC sub-opcode `sub` (the saturating truncations). */
+bool compile_is_fc_numeric(uint32_t sub);
+bool compile_fc_numeric(compiler *c, uint32_t sub);
+
 #endif
