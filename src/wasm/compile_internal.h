@@ -255,4 +255,8 @@ bool compile_numeric(compiler *c, uint8_t op);
 bool compile_is_fc_numeric(uint32_t sub);
 bool compile_fc_numeric(compiler *c, uint32_t sub);
 
+/* ---- 0xFC prefix (compile_fc.c) ---- */
+
+bool compile_fc(compiler *c);
+
 #endif
