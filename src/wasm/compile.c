@@ -8,146 +8,6 @@
 #include "image.h"
 #include "native.h"
 
-/* ---- control ---- */
-
-static uint32_t label_arity(const ctrl *b) { return b->kind == CTRL_LOOP ? b->nparams : b->nresults; }
-
-static const uint8_t *results_of(const ctrl *b) { return b->single_result ? &b->single : b->results; }
-
-static const uint8_t *label_types(const ctrl *b) { return b->kind == CTRL_LOOP ? b->params : results_of(b); }
-
-/* Move the top values a branch carries into `dst_slot`.. (ascending is safe: sources are
- * locals, below every stack slot, or stack slots at or above their destination). */
-static void emit_moves(compiler *c, uint32_t n, const uint8_t *types, uint32_t dst_slot) {
-  size_t first = c->stack.len - n;
-  for (uint32_t k = 0; k < n; k++) {
-    compile_emit_copy(c, types[k], dst_slot, c->stack.items[first + k].where);
-    dst_slot += wasm_type_slots(types[k]);
-  }
-}
-
-static bool moves_needed(const compiler *c, uint32_t n, const uint8_t *types, uint32_t dst_slot) {
-  size_t first = c->stack.len - n;
-  for (uint32_t k = 0; k < n; k++) {
-    if (c->stack.items[first + k].where != dst_slot) return true;
-    dst_slot += wasm_type_slots(types[k]);
-  }
-  return false;
-}
-
-static void emit_return(compiler *c) {
-  const ctrl *fn = &c->ctrls.items[0];
-  size_t first = c->stack.len - fn->nresults;
-  /* A result read from a slot that an earlier result move overwrites is first copied to
-   * its own stack slot. The operand stack is left as is: this may be one path of several
-   * (br_if, br_table), and the others never ran these copies. */
-  uint32_t dst = 0;
-  for (size_t i = first; i < c->stack.len; i++) {
-    const operand *o = &c->stack.items[i];
-    if (o->where < c->nresult_slots) compile_emit_copy(c, o->type, o->canon, o->where);
-  }
-  for (size_t i = first; i < c->stack.len; i++) {
-    const operand *o = &c->stack.items[i];
-    compile_emit_copy(c, o->type, dst, o->where < c->nresult_slots ? o->canon : o->where);
-    dst += wasm_type_slots(o->type);
-  }
-  emit_op(c, WASM_IOP_return);
-}
-
-/* Jump to the label of `depth` with its values moved into place. */
-static void emit_branch(compiler *c, uint32_t depth) {
-  ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - depth];
-  if (target->kind == CTRL_FUNC) {
-    emit_return(c);
-    return;
-  }
-  emit_moves(c, label_arity(target), label_types(target), target->base_slot);
-  if (target->kind == CTRL_LOOP) {
-    emit_op(c, WASM_IOP_br_back);
-    emit_target(c, target->loop_start);
-  } else {
-    emit_op(c, WASM_IOP_br);
-    WR_VEC_PUSH(&target->fixups, emit(c, NO_POS));
-    target->reachable_at_end_via_branch = true;
-  }
-}
-
-static bool read_blocktype(compiler *c, ctrl *b) {
-  int64_t bt;
-  if (!wasm_read_s33(&c->r, &bt)) return false;
-  b->nparams = b->nresults = 0;
-  b->params = b->results = NULL;
-  b->single_result = false;
-  if (bt == -64) return true;
-  if (bt < 0) {
-    b->single = (uint8_t)(bt & 0x7F);
-    b->single_result = true;
-    b->nresults = 1;
-    return true;
-  }
-  if ((uint64_t)bt >= c->module->ntypes) return fail(c, "unknown type");
-  const wasm_functype *t = &c->module->types[bt];
-  b->params = wasm_functype_params(t);
-  b->nparams = t->nparams;
-  b->results = wasm_functype_results(t);
-  b->nresults = t->nresults;
-  return true;
-}
-
-static bool begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
-  /* Values below a block must sit in their own slots: code inside may overwrite locals. */
-  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + b->nparams) return fail(c, "operand stack underflow");
-  /* (constants below the block's params stay pooled; the params themselves must be in the
-   * slots branches to the label write) */
-  for (size_t i = 0; i < c->stack.len; i++)
-    if (i >= c->stack.len - b->nparams || !is_const_slot(c, c->stack.items[i].where)) materialize(c, &c->stack.items[i]);
-  b->kind = kind;
-  b->height = (uint32_t)c->stack.len - b->nparams;
-  b->base_slot = b->nparams ? c->stack.items[b->height].canon : next_canon(c);
-  b->loop_start = (uint32_t)c->code.len;
-  if (kind == CTRL_LOOP) c->label_pos = b->loop_start;
-  b->else_fixup = NO_POS;
-  b->fixups.items = NULL;
-  b->fixups.len = b->fixups.cap = 0;
-  b->reachable_at_end_via_branch = false;
-  b->handler = NO_POS;
-  b->exn_slot = NO_POS;
-  b->in_catch = false;
-  b->catches.items = NULL;
-  b->catches.len = b->catches.cap = 0;
-  c->last_dst = NO_POS;
-  WR_VEC_PUSH(&c->ctrls, *b);
-  return true;
-}
-
-static void reset_stack_to(compiler *c, const ctrl *b, uint32_t n, const uint8_t *types) {
-  c->stack.len = b->height;
-  for (uint32_t k = 0; k < n; k++) push(c, types[k]);
-}
-
-static void end_try(compiler *c, ctrl *b);
-
-static bool end_block(compiler *c) {
-  ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
-  bool reachable = !c->unreachable;
-  if (reachable) materialize_top(c, b->nresults);
-  uint32_t here = (uint32_t)c->code.len;
-  if (b->handler != NO_POS) end_try(c, b);
-  if (b->kind == CTRL_IF && b->else_fixup != NO_POS) {
-    patch(c, b->else_fixup, here);
-    reachable = true;
-  }
-  for (size_t i = 0; i < b->fixups.len; i++) patch(c, b->fixups.items[i], here);
-  if (b->reachable_at_end_via_branch) reachable = true;
-  ctrl done = *b;
-  WR_VEC_FREE(&b->fixups);
-  c->ctrls.len--;
-  reset_stack_to(c, &done, done.nresults, results_of(&done));
-  c->unreachable = !reachable;
-  c->last_dst = NO_POS;
-  return true;
-}
-
 /* Calls: arguments in consecutive canonical slots starting at the callee's frame base. */
 static bool emit_call_common(compiler *c, const wasm_functype *t, uint32_t *base_out) {
   if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
@@ -165,7 +25,7 @@ static bool emit_call_common(compiler *c, const wasm_functype *t, uint32_t *base
 static bool emit_tail_args(compiler *c, const wasm_functype *t) {
   if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
   materialize_top(c, t->nparams);
-  emit_moves(c, t->nparams, wasm_functype_params(t), 0);
+  compile_emit_moves(c, t->nparams, wasm_functype_params(t), 0);
   c->stack.len -= t->nparams;
   uint32_t nps = types_slots(wasm_functype_params(t), t->nparams);
   uint32_t nrs = types_slots(wasm_functype_results(t), t->nresults);
@@ -199,49 +59,6 @@ static bool compile_local_set(compiler *c, uint32_t x, bool tee) {
     operand o = {v.type, v.canon, slot};
     WR_VEC_PUSH(&c->stack, o);
   }
-  return true;
-}
-
-static bool compile_br_table(compiler *c) {
-  uint32_t n;
-  operand index;
-  if (!wasm_read_u32(&c->r, &n)) return false;
-  if (n > wasm_reader_remaining(&c->r)) return fail(c, "unexpected end");
-  uint32_t *depths = wr_malloc(((size_t)n + 1) * sizeof(uint32_t));
-  for (uint32_t i = 0; i <= n; i++) {
-    if (!read_index(c, &depths[i], (uint32_t)c->ctrls.len, "unknown label")) {
-      wr_free(depths);
-      return false;
-    }
-  }
-  if (!pop(c, &index)) {
-    wr_free(depths);
-    return false;
-  }
-  emit_op(c, WASM_IOP_br_table);
-  emit(c, index.where);
-  emit(c, n + 1);
-  uint32_t table = (uint32_t)c->code.len;
-  for (uint32_t i = 0; i <= n; i++) emit(c, NO_POS);
-  for (uint32_t i = 0; i <= n; i++) {
-    ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - depths[i]];
-    uint32_t arity = label_arity(target);
-    if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + arity) {
-      wr_free(depths);
-      return fail(c, "operand stack underflow");
-    }
-    if (target->kind == CTRL_BLOCK || target->kind == CTRL_IF) {
-      if (!moves_needed(c, arity, label_types(target), target->base_slot)) {
-        WR_VEC_PUSH(&target->fixups, table + i);
-        target->reachable_at_end_via_branch = true;
-        continue;
-      }
-    }
-    patch(c, table + i, (uint32_t)c->code.len);
-    emit_branch(c, depths[i]);
-  }
-  wr_free(depths);
-  c->unreachable = true;
   return true;
 }
 
@@ -283,12 +100,12 @@ static uint32_t handler_from(const compiler *c, size_t k) {
 
 static bool compile_try(compiler *c) {
   ctrl nb;
-  if (!read_blocktype(c, &nb)) return false;
+  if (!compile_read_blocktype(c, &nb)) return false;
   uint32_t outer = handler_from(c, c->ctrls.len - 1), depth = 0;
   for (size_t k = 1; k < c->ctrls.len; k++)
     if (c->ctrls.items[k].exn_slot != NO_POS) depth++; /* legacy tries */
   if (c->exn_base + depth >= c->nlocal_slots) return fail(c, "try nesting deeper than the pre-scan found");
-  if (!begin_block(c, CTRL_BLOCK, &nb)) return false;
+  if (!compile_begin_block(c, CTRL_BLOCK, &nb)) return false;
   ctrl *b = &c->ctrls.items[c->ctrls.len - 1];
   b->handler = (uint32_t)c->handlers.len;
   b->exn_slot = c->exn_base + depth;
@@ -302,12 +119,7 @@ static bool compile_try(compiler *c) {
 
 /* The try body (or the catch block before this one) ends: its values go to the end. */
 static void leave_try_part(compiler *c, ctrl *b) {
-  if (!c->unreachable) {
-    materialize_top(c, b->nresults);
-    emit_op(c, WASM_IOP_br);
-    WR_VEC_PUSH(&b->fixups, emit(c, NO_POS));
-    b->reachable_at_end_via_branch = true;
-  }
+  compile_jump_to_end(c, b);
   if (!b->in_catch) {
     c->handlers.items[b->handler].end = (uint32_t)c->code.len;
     b->in_catch = true;
@@ -332,8 +144,8 @@ static bool compile_catch(compiler *c, uint8_t op) {
   return true;
 }
 
-/* end_block of a try: the handler gets its range's end and its catches. */
-static void end_try(compiler *c, ctrl *b) {
+/* compile_end_block of a try: the handler gets its range's end and its catches. */
+void compile_end_try(compiler *c, ctrl *b) {
   wasm_eh_handler *h = &c->handlers.items[b->handler];
   if (!b->in_catch) h->end = (uint32_t)c->code.len;
   h->first_catch = (uint32_t)c->catches.len;
@@ -352,7 +164,7 @@ static bool compile_delegate(compiler *c) {
   /* the label is counted from the block around the try; the function's is the caller */
   if (depth >= try_index) return fail(c, "unknown label");
   c->handlers.items[b->handler].outer = handler_from(c, try_index - 1 - depth);
-  return end_block(c);
+  return compile_end_block(c);
 }
 
 /* try_table bt catch*: each clause is a landing pad, placed before the body (normal flow jumps
@@ -366,7 +178,7 @@ typedef struct try_table_clause {
 static bool compile_try_table(compiler *c) {
   ctrl nb;
   uint32_t n;
-  if (!read_blocktype(c, &nb) || !wasm_read_u32(&c->r, &n)) return false;
+  if (!compile_read_blocktype(c, &nb) || !wasm_read_u32(&c->r, &n)) return false;
   if (n > wasm_reader_remaining(&c->r) / 2) return fail(c, "unexpected end");
   try_table_clause *clauses = WR_NEW_ARRAY(try_table_clause, n ? n : 1);
   const wasm_functype **types = WR_NEW_ARRAY(const wasm_functype *, n ? n : 1);
@@ -402,7 +214,7 @@ static bool compile_try_table(compiler *c) {
       for (uint32_t p = 0; p < types[i]->nparams; p++) push(c, wasm_functype_params(types[i])[p]);
     if (k->kind == 1 || k->kind == 3) entry.exn_slot = push(c, WASM_EXNREF);
     WR_VEC_PUSH(&catches, entry);
-    emit_branch(c, k->label);
+    compile_emit_branch(c, k->label);
     c->stack.len = height;
   }
   for (uint32_t i = 0; i < nb.nparams; i++) WR_VEC_PUSH(&c->stack, params[i]);
@@ -411,7 +223,7 @@ static bool compile_try_table(compiler *c) {
   wr_free(types);
   patch(c, skip, (uint32_t)c->code.len);
   c->last_dst = NO_POS;
-  if (!begin_block(c, CTRL_BLOCK, &nb)) {
+  if (!compile_begin_block(c, CTRL_BLOCK, &nb)) {
     WR_VEC_FREE(&catches);
     return false;
   }
@@ -466,18 +278,15 @@ static bool compile_op(compiler *c, uint8_t op) {
   const wasm_module *m = c->module;
   operand a, b, cond;
   uint32_t idx, dst;
-  ctrl nb;
   switch (op) {
   case WASM_OPCODE_unreachable:
-    emit_op(c, WASM_IOP_unreachable);
-    c->unreachable = true;
-    return true;
+    return compile_unreachable(c);
   case WASM_OPCODE_nop:
     return true;
   case WASM_OPCODE_block:
-    return read_blocktype(c, &nb) && begin_block(c, CTRL_BLOCK, &nb);
+    return compile_block(c, CTRL_BLOCK);
   case WASM_OPCODE_loop:
-    return read_blocktype(c, &nb) && begin_block(c, CTRL_LOOP, &nb);
+    return compile_block(c, CTRL_LOOP);
   case WASM_OPCODE_try:
     return compile_try(c);
   case WASM_OPCODE_catch:
@@ -493,106 +302,20 @@ static bool compile_op(compiler *c, uint8_t op) {
     return compile_try_table(c);
   case WASM_OPCODE_throw_ref:
     return compile_throw_ref(c);
-  case WASM_OPCODE_if: {
-    uint32_t ca, cb;
-    if (!read_blocktype(c, &nb)) return false;
-    int which = compile_take_compare(c, &ca, &cb);
-    if (!pop(c, &cond) || !begin_block(c, CTRL_IF, &nb)) return false;
-    uint32_t fixup;
-    if (which >= 0) {
-      fixup = compile_emit_fused_branch(c, which, 2, ca, cb, NO_POS);
-    } else {
-      emit_op(c, WASM_IOP_br_unless);
-      emit(c, cond.where);
-      fixup = emit(c, NO_POS);
-    }
-    c->ctrls.items[c->ctrls.len - 1].else_fixup = fixup;
-    return true;
-  }
-  case WASM_OPCODE_else: {
-    ctrl *blk = &c->ctrls.items[c->ctrls.len - 1];
-    if (blk->kind != CTRL_IF || blk->else_fixup == NO_POS) return fail(c, "else without if");
-    if (!c->unreachable) {
-      materialize_top(c, blk->nresults);
-      emit_op(c, WASM_IOP_br);
-      WR_VEC_PUSH(&blk->fixups, emit(c, NO_POS));
-      blk->reachable_at_end_via_branch = true;
-    }
-    patch(c, blk->else_fixup, (uint32_t)c->code.len);
-    blk->else_fixup = NO_POS;
-    reset_stack_to(c, blk, blk->nparams, blk->params);
-    c->unreachable = false;
-    c->last_dst = NO_POS;
-    return true;
-  }
+  case WASM_OPCODE_if:
+    return compile_if(c);
+  case WASM_OPCODE_else:
+    return compile_else(c);
   case WASM_OPCODE_end:
-    if (c->ctrls.len == 1) {
-      if (!c->unreachable) emit_return(c);
-      c->ctrls.len = 0;
-      return true;
-    }
-    return end_block(c);
+    return compile_end(c);
   case WASM_OPCODE_br:
-    if (!read_index(c, &idx, (uint32_t)c->ctrls.len, "unknown label")) return false;
-    emit_branch(c, idx);
-    c->unreachable = true;
-    return true;
-  case WASM_OPCODE_br_if: {
-    if (!read_index(c, &idx, (uint32_t)c->ctrls.len, "unknown label")) return false;
-    uint32_t ca = 0, cb = 0;
-    int which = compile_take_compare(c, &ca, &cb);
-    if (!pop(c, &cond)) return false;
-    ctrl *target = &c->ctrls.items[c->ctrls.len - 1 - idx];
-    uint32_t arity = label_arity(target);
-    if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + arity) return fail(c, "operand stack underflow");
-    bool direct = target->kind != CTRL_FUNC && !moves_needed(c, arity, label_types(target), target->base_slot);
-    if (which >= 0) {
-      if (direct && target->kind == CTRL_LOOP && compile_fuse_step_branch(c, which, ca, cb, target->loop_start))
-        return true;
-      if (direct) {
-        bool back = target->kind == CTRL_LOOP;
-        uint32_t word = compile_emit_fused_branch(c, which, back ? 1 : 0, ca, cb, back ? target->loop_start : NO_POS);
-        if (!back) {
-          WR_VEC_PUSH(&target->fixups, word);
-          target->reachable_at_end_via_branch = true;
-        }
-      } else {
-        uint32_t skip = compile_emit_fused_branch(c, which, 2, ca, cb, NO_POS);
-        emit_branch(c, idx);
-        patch(c, skip, (uint32_t)c->code.len);
-        c->last_dst = NO_POS;
-      }
-      return true;
-    }
-    if (direct) {
-      if (target->kind == CTRL_LOOP) {
-        emit_op(c, WASM_IOP_br_if_back);
-        emit(c, cond.where);
-        emit_target(c, target->loop_start);
-      } else {
-        emit_op(c, WASM_IOP_br_if);
-        emit(c, cond.where);
-        WR_VEC_PUSH(&target->fixups, emit(c, NO_POS));
-        target->reachable_at_end_via_branch = true;
-      }
-      return true;
-    }
-    emit_op(c, WASM_IOP_br_unless);
-    emit(c, cond.where);
-    uint32_t skip = emit(c, NO_POS);
-    emit_branch(c, idx);
-    patch(c, skip, (uint32_t)c->code.len);
-    c->last_dst = NO_POS;
-    return true;
-  }
+    return compile_br(c);
+  case WASM_OPCODE_br_if:
+    return compile_br_if(c);
   case WASM_OPCODE_br_table:
     return compile_br_table(c);
   case WASM_OPCODE_return:
-    if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + c->ctrls.items[0].nresults)
-      return fail(c, "operand stack underflow");
-    emit_return(c);
-    c->unreachable = true;
-    return true;
+    return compile_return(c);
   case WASM_OPCODE_call: {
     if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
     const wasm_functype *t = wasm_module_func_type(m, idx);

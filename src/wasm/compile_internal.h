@@ -259,4 +259,28 @@ bool compile_fc_numeric(compiler *c, uint32_t sub);
 
 bool compile_fc(compiler *c);
 
+/* ---- control (compile_control.c) ---- */
+
+bool compile_block(compiler *c, ctrl_kind kind); /* block or loop */
+bool compile_if(compiler *c);
+bool compile_else(compiler *c);
+bool compile_end(compiler *c);
+bool compile_br(compiler *c);
+bool compile_br_if(compiler *c);
+bool compile_br_table(compiler *c);
+bool compile_return(compiler *c);
+bool compile_unreachable(compiler *c);
+/* What the exception handling instructions build on: a block type immediate, a block's start
+ * and end, a branch to the label of `depth` with its values moved into place, and a fall-through
+ * part's jump to its block's end. */
+bool compile_read_blocktype(compiler *c, ctrl *b);
+bool compile_begin_block(compiler *c, ctrl_kind kind, ctrl *b);
+bool compile_end_block(compiler *c);
+void compile_emit_branch(compiler *c, uint32_t depth);
+void compile_jump_to_end(compiler *c, ctrl *b);
+/* Moves the top n values (of `types`) into slots dst_slot.. */
+void compile_emit_moves(compiler *c, uint32_t n, const uint8_t *types, uint32_t dst_slot);
+/* compile_end_block's part for a try: its handler's range end and catches (compile_exceptions.c). */
+void compile_end_try(compiler *c, ctrl *b);
+
 #endif
