@@ -8,34 +8,6 @@
 #include "image.h"
 #include "native.h"
 
-/* Calls: arguments in consecutive canonical slots starting at the callee's frame base. */
-static bool emit_call_common(compiler *c, const wasm_functype *t, uint32_t *base_out) {
-  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
-  materialize_top(c, t->nparams);
-  uint32_t base = t->nparams ? c->stack.items[c->stack.len - t->nparams].canon : next_canon(c);
-  c->stack.len -= t->nparams;
-  uint32_t nps = types_slots(wasm_functype_params(t), t->nparams);
-  uint32_t nrs = types_slots(wasm_functype_results(t), t->nresults);
-  if (!reserve_slots(c, base + WR_MAX(nps, nrs))) return false;
-  *base_out = base;
-  return true;
-}
-
-/* Tail calls: the arguments replace this frame's first slots. */
-static bool emit_tail_args(compiler *c, const wasm_functype *t) {
-  if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + t->nparams) return fail(c, "operand stack underflow");
-  materialize_top(c, t->nparams);
-  compile_emit_moves(c, t->nparams, wasm_functype_params(t), 0);
-  c->stack.len -= t->nparams;
-  uint32_t nps = types_slots(wasm_functype_params(t), t->nparams);
-  uint32_t nrs = types_slots(wasm_functype_results(t), t->nresults);
-  return reserve_slots(c, WR_MAX(nps, nrs));
-}
-
-static void push_call_results(compiler *c, const wasm_functype *t) {
-  for (uint32_t k = 0; k < t->nresults; k++) push(c, wasm_functype_results(t)[k]);
-}
-
 static bool compile_local_set(compiler *c, uint32_t x, bool tee) {
   operand v;
   const ctrl *block = &c->ctrls.items[c->ctrls.len - 1];
@@ -253,7 +225,7 @@ static bool compile_throw_ref(compiler *c) {
 static bool compile_throw(compiler *c) {
   uint32_t tag, base;
   const wasm_functype *type;
-  if (!read_tag(c, &tag, &type) || !emit_call_common(c, type, &base)) return false;
+  if (!read_tag(c, &tag, &type) || !compile_call_args(c, type, &base)) return false;
   emit_op(c, WASM_IOP_throw);
   emit(c, tag);
   emit(c, base);
@@ -316,63 +288,14 @@ static bool compile_op(compiler *c, uint8_t op) {
     return compile_br_table(c);
   case WASM_OPCODE_return:
     return compile_return(c);
-  case WASM_OPCODE_call: {
-    if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
-    const wasm_functype *t = wasm_module_func_type(m, idx);
-    uint32_t base;
-    if (!emit_call_common(c, t, &base)) return false;
-    emit_op(c, WASM_IOP_call);
-    emit(c, idx);
-    emit(c, base);
-    push_call_results(c, t);
-    return true;
-  }
-  case WASM_OPCODE_call_indirect: {
-    uint32_t table, base;
-    if (!read_index(c, &idx, m->ntypes, "unknown type") || !read_index(c, &table, ntables_total(c), "unknown table"))
-      return false;
-    operand index;
-    if (!pop(c, &index)) return false;
-    const wasm_functype *t = &m->types[idx];
-    if (!emit_call_common(c, t, &base)) return false;
-    /* the index may sit in the argument area: read it into a slot past the arguments */
-    emit_op(c, WASM_IOP_call_indirect);
-    emit(c, idx);
-    emit(c, table);
-    emit(c, index.where);
-    emit(c, base);
-    push_call_results(c, t);
-    return true;
-  }
+  case WASM_OPCODE_call:
+    return compile_call(c);
+  case WASM_OPCODE_call_indirect:
+    return compile_call_indirect(c);
   case WASM_OPCODE_return_call:
-  case WASM_OPCODE_return_call_indirect: {
-    if (!m->features.tail_call) return fail(c, "tail calls are not enabled");
-    uint32_t table = 0;
-    operand index = {0, 0, 0};
-    const wasm_functype *t;
-    if (op == WASM_OPCODE_return_call) {
-      if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
-      t = wasm_module_func_type(m, idx);
-    } else {
-      if (!read_index(c, &idx, m->ntypes, "unknown type") || !read_index(c, &table, ntables_total(c), "unknown table"))
-        return false;
-      if (!pop(c, &index)) return false;
-      materialize(c, &index); /* its local could be overwritten by the argument moves */
-      t = &m->types[idx];
-    }
-    if (!emit_tail_args(c, t)) return false;
-    if (op == WASM_OPCODE_return_call) {
-      emit_op(c, WASM_IOP_return_call);
-      emit(c, idx);
-    } else {
-      emit_op(c, WASM_IOP_return_call_indirect);
-      emit(c, idx);
-      emit(c, table);
-      emit(c, index.where);
-    }
-    c->unreachable = true;
-    return true;
-  }
+    return compile_return_call(c);
+  case WASM_OPCODE_return_call_indirect:
+    return compile_return_call_indirect(c);
   case WASM_OPCODE_drop:
     return pop(c, &a);
   case WASM_OPCODE_select:

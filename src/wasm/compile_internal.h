@@ -283,4 +283,14 @@ void compile_emit_moves(compiler *c, uint32_t n, const uint8_t *types, uint32_t 
 /* compile_end_block's part for a try: its handler's range end and catches (compile_exceptions.c). */
 void compile_end_try(compiler *c, ctrl *b);
 
+/* ---- calls (compile_calls.c) ---- */
+
+bool compile_call(compiler *c);
+bool compile_call_indirect(compiler *c);
+bool compile_return_call(compiler *c);
+bool compile_return_call_indirect(compiler *c);
+/* Takes the arguments of type t off the stack in place for a callee frame at *base_out (a
+ * throw's payload goes the same way). */
+bool compile_call_args(compiler *c, const wasm_functype *t, uint32_t *base_out);
+
 #endif
