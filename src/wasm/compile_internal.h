@@ -280,8 +280,6 @@ void compile_emit_branch(compiler *c, uint32_t depth);
 void compile_jump_to_end(compiler *c, ctrl *b);
 /* Moves the top n values (of `types`) into slots dst_slot.. */
 void compile_emit_moves(compiler *c, uint32_t n, const uint8_t *types, uint32_t dst_slot);
-/* compile_end_block's part for a try: its handler's range end and catches (compile_exceptions.c). */
-void compile_end_try(compiler *c, ctrl *b);
 
 /* ---- calls (compile_calls.c) ---- */
 
@@ -292,5 +290,17 @@ bool compile_return_call_indirect(compiler *c);
 /* Takes the arguments of type t off the stack in place for a callee frame at *base_out (a
  * throw's payload goes the same way). */
 bool compile_call_args(compiler *c, const wasm_functype *t, uint32_t *base_out);
+
+/* ---- exception handling (compile_exceptions.c) ---- */
+
+bool compile_try(compiler *c);
+bool compile_catch(compiler *c, uint8_t op); /* catch or catch_all */
+bool compile_delegate(compiler *c);
+bool compile_throw(compiler *c);
+bool compile_rethrow(compiler *c);
+bool compile_try_table(compiler *c);
+bool compile_throw_ref(compiler *c);
+/* compile_end_block's part for a try: its handler's range end and catches. */
+void compile_end_try(compiler *c, ctrl *b);
 
 #endif
