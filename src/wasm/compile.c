@@ -8,214 +8,49 @@
 #include "image.h"
 #include "native.h"
 
-static bool compile_local_set(compiler *c, uint32_t x, bool tee) {
-  operand v;
-  const ctrl *block = &c->ctrls.items[c->ctrls.len - 1];
-  if (c->stack.len <= block->height) return fail(c, "operand stack underflow");
-  uint32_t slot = c->local_slot[x];
-  uint32_t produced = c->last_dst;
-  v = c->stack.items[--c->stack.len];
-  bool referenced = false;
-  for (size_t i = 0; i < c->stack.len; i++)
-    if (c->stack.items[i].where == slot) referenced = true;
-  if (produced != NO_POS && v.where == v.canon && c->code.items[produced] == v.canon && !referenced) {
-    /* the value was just computed: write it straight into the local */
-    c->code.items[produced] = slot;
-  } else {
-    for (size_t i = 0; i < c->stack.len; i++)
-      if (c->stack.items[i].where == slot) materialize(c, &c->stack.items[i]);
-    compile_emit_copy(c, v.type, slot, v.where);
-  }
-  c->last_dst = NO_POS;
-  if (tee) {
-    operand o = {v.type, v.canon, slot};
-    WR_VEC_PUSH(&c->stack, o);
-  }
-  return true;
-}
-
+/* One instruction, by the family that compiles it. */
 static bool compile_op(compiler *c, uint8_t op) {
-  const wasm_module *m = c->module;
-  operand a, b, cond;
-  uint32_t idx, dst;
   switch (op) {
-  case WASM_OPCODE_unreachable:
-    return compile_unreachable(c);
-  case WASM_OPCODE_nop:
-    return true;
-  case WASM_OPCODE_block:
-    return compile_block(c, CTRL_BLOCK);
-  case WASM_OPCODE_loop:
-    return compile_block(c, CTRL_LOOP);
-  case WASM_OPCODE_try:
-    return compile_try(c);
-  case WASM_OPCODE_catch:
-  case WASM_OPCODE_catch_all:
-    return compile_catch(c, op);
-  case WASM_OPCODE_delegate:
-    return compile_delegate(c);
-  case WASM_OPCODE_throw:
-    return compile_throw(c);
-  case WASM_OPCODE_rethrow:
-    return compile_rethrow(c);
-  case WASM_OPCODE_try_table:
-    return compile_try_table(c);
-  case WASM_OPCODE_throw_ref:
-    return compile_throw_ref(c);
-  case WASM_OPCODE_if:
-    return compile_if(c);
-  case WASM_OPCODE_else:
-    return compile_else(c);
-  case WASM_OPCODE_end:
-    return compile_end(c);
-  case WASM_OPCODE_br:
-    return compile_br(c);
-  case WASM_OPCODE_br_if:
-    return compile_br_if(c);
-  case WASM_OPCODE_br_table:
-    return compile_br_table(c);
-  case WASM_OPCODE_return:
-    return compile_return(c);
-  case WASM_OPCODE_call:
-    return compile_call(c);
-  case WASM_OPCODE_call_indirect:
-    return compile_call_indirect(c);
-  case WASM_OPCODE_return_call:
-    return compile_return_call(c);
-  case WASM_OPCODE_return_call_indirect:
-    return compile_return_call_indirect(c);
-  case WASM_OPCODE_drop:
-    return pop(c, &a);
-  case WASM_OPCODE_select:
-  case WASM_OPCODE_select_t: {
-    if (op == WASM_OPCODE_select_t) {
-      uint32_t n;
-      const uint8_t *types;
-      if (!wasm_read_u32(&c->r, &n) || !wasm_read_bytes(&c->r, n, &types)) return false;
-    }
-    if (!pop(c, &cond) || !pop(c, &b) || !pop(c, &a)) return false;
-    dst = push(c, a.type);
-    emit_op(c, a.type == WASM_V128 ? WASM_IOP_select2 : WASM_IOP_select);
-    uint32_t dst_word = emit(c, dst);
-    emit(c, a.where);
-    emit(c, b.where);
-    emit(c, cond.where);
-    note_result(c, dst_word);
-    return true;
-  }
-  case WASM_OPCODE_local_get: {
-    if (!read_index(c, &idx, c->nlocals, "unknown local")) return false;
-    push(c, c->local_type[idx]);
-    c->stack.items[c->stack.len - 1].where = c->local_slot[idx];
-    return true;
-  }
-  case WASM_OPCODE_local_set:
-  case WASM_OPCODE_local_tee:
-    if (!read_index(c, &idx, c->nlocals, "unknown local")) return false;
-    return compile_local_set(c, idx, op == WASM_OPCODE_local_tee);
-  case WASM_OPCODE_global_get: {
-    if (!read_index(c, &idx, nglobals_total(c), "unknown global")) return false;
-    uint8_t type = wasm_module_global_type(m, idx).type;
-    dst = push(c, type);
-    emit_op(c, type == WASM_V128 ? WASM_IOP_global_get2 : WASM_IOP_global_get);
-    note_result(c, emit(c, dst));
-    emit(c, idx);
-    return true;
-  }
-  case WASM_OPCODE_global_set:
-    if (!read_index(c, &idx, nglobals_total(c), "unknown global") || !pop(c, &a)) return false;
-    emit_op(c, a.type == WASM_V128 ? WASM_IOP_global_set2 : WASM_IOP_global_set);
-    emit(c, idx);
-    emit(c, a.where);
-    return true;
-  case WASM_OPCODE_table_get:
-    if (!read_index(c, &idx, ntables_total(c), "unknown table") || !pop(c, &a)) return false;
-    dst = push(c, wasm_module_table_type(m, idx).elem);
-    emit_op(c, WASM_IOP_table_get);
-    note_result(c, emit(c, dst));
-    emit(c, idx);
-    emit(c, a.where);
-    return true;
-  case WASM_OPCODE_table_set:
-    if (!read_index(c, &idx, ntables_total(c), "unknown table") || !pop(c, &b) || !pop(c, &a)) return false;
-    emit_op(c, WASM_IOP_table_set);
-    emit(c, idx);
-    emit(c, a.where);
-    emit(c, b.where);
-    return true;
-  case WASM_OPCODE_memory_size:
-    return compile_memory_size(c);
-  case WASM_OPCODE_memory_grow:
-    return compile_memory_grow(c);
-  case WASM_OPCODE_i32_const: {
-    int32_t v;
-    if (!wasm_read_s32(&c->r, &v)) return false;
-    if (compile_push_pooled_const(c, WASM_I32, (uint32_t)v)) return true;
-    dst = push(c, WASM_I32);
-    emit_op(c, WASM_IOP_const32);
-    note_result(c, emit(c, dst));
-    emit(c, (uint32_t)v);
-    return true;
-  }
-  case WASM_OPCODE_f32_const: {
-    uint32_t bits;
-    if (!wasm_read_fixed32(&c->r, &bits)) return false;
-    if (compile_push_pooled_const(c, WASM_F32, bits)) return true;
-    dst = push(c, WASM_F32);
-    emit_op(c, WASM_IOP_const32);
-    note_result(c, emit(c, dst));
-    emit(c, bits);
-    return true;
-  }
-  case WASM_OPCODE_i64_const:
-  case WASM_OPCODE_f64_const: {
-    uint64_t bits;
-    if (op == WASM_OPCODE_i64_const) {
-      int64_t v;
-      if (!wasm_read_s64(&c->r, &v)) return false;
-      bits = (uint64_t)v;
-    } else if (!wasm_read_fixed64(&c->r, &bits)) {
-      return false;
-    }
-    if (compile_push_pooled_const(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64, bits)) return true;
-    dst = push(c, op == WASM_OPCODE_i64_const ? WASM_I64 : WASM_F64);
-    emit_op(c, WASM_IOP_const64);
-    note_result(c, emit(c, dst));
-    emit(c, (uint32_t)bits);
-    emit(c, (uint32_t)(bits >> 32));
-    return true;
-  }
-  case WASM_OPCODE_ref_null: {
-    uint8_t type;
-    if (!wasm_read_u8(&c->r, &type)) return false;
-    if (compile_push_pooled_const(c, type, 0)) return true;
-    dst = push(c, type);
-    emit_op(c, WASM_IOP_const64);
-    note_result(c, emit(c, dst));
-    emit(c, 0);
-    emit(c, 0);
-    return true;
-  }
-  case WASM_OPCODE_ref_is_null:
-    if (!pop(c, &a)) return false;
-    dst = push(c, WASM_I32);
-    emit_op(c, WASM_IOP_ref_is_null);
-    note_result(c, emit(c, dst));
-    emit(c, a.where);
-    return true;
-  case WASM_OPCODE_ref_func:
-    if (!read_index(c, &idx, nfuncs_total(c), "unknown function")) return false;
-    dst = push(c, WASM_FUNCREF);
-    emit_op(c, WASM_IOP_ref_func);
-    note_result(c, emit(c, dst));
-    emit(c, idx);
-    return true;
-  case WASM_OPCODE_PREFIX_FC:
-    return compile_fc(c);
-  case WASM_OPCODE_PREFIX_FD:
-    return compile_simd(c);
-  default:
-    break;
+  case WASM_OPCODE_unreachable: return compile_unreachable(c);
+  case WASM_OPCODE_nop: return true;
+  case WASM_OPCODE_block: return compile_block(c, CTRL_BLOCK);
+  case WASM_OPCODE_loop: return compile_block(c, CTRL_LOOP);
+  case WASM_OPCODE_if: return compile_if(c);
+  case WASM_OPCODE_else: return compile_else(c);
+  case WASM_OPCODE_end: return compile_end(c);
+  case WASM_OPCODE_br: return compile_br(c);
+  case WASM_OPCODE_br_if: return compile_br_if(c);
+  case WASM_OPCODE_br_table: return compile_br_table(c);
+  case WASM_OPCODE_return: return compile_return(c);
+  case WASM_OPCODE_try: return compile_try(c);
+  case WASM_OPCODE_catch: case WASM_OPCODE_catch_all: return compile_catch(c, op);
+  case WASM_OPCODE_delegate: return compile_delegate(c);
+  case WASM_OPCODE_throw: return compile_throw(c);
+  case WASM_OPCODE_rethrow: return compile_rethrow(c);
+  case WASM_OPCODE_try_table: return compile_try_table(c);
+  case WASM_OPCODE_throw_ref: return compile_throw_ref(c);
+  case WASM_OPCODE_call: return compile_call(c);
+  case WASM_OPCODE_call_indirect: return compile_call_indirect(c);
+  case WASM_OPCODE_return_call: return compile_return_call(c);
+  case WASM_OPCODE_return_call_indirect: return compile_return_call_indirect(c);
+  case WASM_OPCODE_drop: return compile_drop(c);
+  case WASM_OPCODE_select: case WASM_OPCODE_select_t: return compile_select(c, op == WASM_OPCODE_select_t);
+  case WASM_OPCODE_local_get: return compile_local_get(c);
+  case WASM_OPCODE_local_set: case WASM_OPCODE_local_tee: return compile_local_set(c, op == WASM_OPCODE_local_tee);
+  case WASM_OPCODE_global_get: return compile_global_get(c);
+  case WASM_OPCODE_global_set: return compile_global_set(c);
+  case WASM_OPCODE_table_get: return compile_table_get(c);
+  case WASM_OPCODE_table_set: return compile_table_set(c);
+  case WASM_OPCODE_memory_size: return compile_memory_size(c);
+  case WASM_OPCODE_memory_grow: return compile_memory_grow(c);
+  case WASM_OPCODE_i32_const: case WASM_OPCODE_i64_const: case WASM_OPCODE_f32_const: case WASM_OPCODE_f64_const:
+  case WASM_OPCODE_ref_null:
+    return compile_const(c, op);
+  case WASM_OPCODE_ref_is_null: return compile_ref_is_null(c);
+  case WASM_OPCODE_ref_func: return compile_ref_func(c);
+  case WASM_OPCODE_PREFIX_FC: return compile_fc(c);
+  case WASM_OPCODE_PREFIX_FD: return compile_simd(c);
+  default: break;
   }
   if (op >= WASM_OPCODE_i32_load && op <= WASM_OPCODE_i64_store32) return compile_memory_access(c, op);
   return compile_numeric(c, op);

@@ -1,6 +1,6 @@
 /* 0xFC prefix instructions: bulk memory (memory.init / copy / fill, data.drop) and tables
  * (table.init / copy / grow / size / fill, elem.drop); the saturating truncations are
- * fixed-signature (compile_numeric.c), table.get / table.set one-byte (compile.c). */
+ * fixed-signature (compile_numeric.c), table.get / table.set one-byte (compile_values.c). */
 #include "compile_internal.h"
 
 /* The three operands (destination, source or value, length) the bulk instructions end with. */

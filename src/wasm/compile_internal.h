@@ -303,4 +303,18 @@ bool compile_throw_ref(compiler *c);
 /* compile_end_block's part for a try: its handler's range end and catches. */
 void compile_end_try(compiler *c, ctrl *b);
 
+/* ---- values, locals, globals, constants, references (compile_values.c) ---- */
+
+bool compile_drop(compiler *c);
+bool compile_select(compiler *c, bool typed);
+bool compile_local_get(compiler *c);
+bool compile_local_set(compiler *c, bool tee);
+bool compile_global_get(compiler *c);
+bool compile_global_set(compiler *c);
+bool compile_table_get(compiler *c);
+bool compile_table_set(compiler *c);
+bool compile_const(compiler *c, uint8_t op); /* i32/i64/f32/f64.const, ref.null */
+bool compile_ref_is_null(compiler *c);
+bool compile_ref_func(compiler *c);
+
 #endif
