@@ -1,5 +1,8 @@
-/* Translation of validated function bodies into the slot-addressed internal code of
- * compile.h (compile_internal.h says how the compiler mirrors the operand stack). */
+/* Translation of validated function bodies into the slot-addressed internal code of compile.h:
+ * the driver. It lays out each function's frame, walks the body one instruction at a time,
+ * handing each to the file of its family (compile_internal.h lists them), and hands the result
+ * over (wasm_compile: every function at load, with the native tier; wasm_compile_function: one,
+ * for lazy translation). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,10 +79,10 @@ static void dump_code(compiler *c, uint32_t func_index) {
   }
 }
 
-static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func *out) {
-  const wasm_module *m = c->module;
-  const wasm_func_def *def = &m->funcs[def_index];
-  const wasm_functype *type = &m->types[def->type];
+/* The frame: params and declared locals first (c->local_slot / local_type), then the hidden
+ * locals for caught exceptions, the constant pool, and the operand stack. *nparam_slots: the
+ * slots the params take. */
+static bool lay_out_frame(compiler *c, const wasm_func_def *def, const wasm_functype *type, uint32_t *nparam_slots) {
   uint64_t nlocals = (uint64_t)type->nparams + def->nlocals;
   if (nlocals > MAX_FRAME_SLOTS / 2) return fail(c, "too many locals");
   c->nlocals = (uint32_t)nlocals;
@@ -91,7 +94,7 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     c->local_slot[k] = slot;
     slot += wasm_type_slots(type->types[i]);
   }
-  uint32_t nparam_slots = slot;
+  *nparam_slots = slot;
   for (uint32_t g = 0; g < def->nlocal_groups; g++) {
     for (uint32_t i = 0; i < def->local_groups[g].count && k < nlocals; i++, k++) {
       c->local_type[k] = def->local_groups[g].type;
@@ -100,16 +103,22 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     }
   }
   c->exn_base = slot;
-  slot += compile_count_try_depth(m, def);
+  slot += compile_count_try_depth(c->module, def);
   if (slot > MAX_FRAME_SLOTS / 2) return fail(c, "too many locals");
   c->nlocal_slots = slot;
-  c->handlers.len = c->catches.len = 0;
-  c->consts.len = 0;
-  c->const_cap = compile_count_constants(m, def);
+  c->const_cap = compile_count_constants(c->module, def);
   c->stack_base = slot + c->const_cap;
   c->max_slot = c->stack_base;
   c->nresult_slots = types_slots(wasm_functype_results(type), type->nresults);
   reserve_slots(c, c->nresult_slots);
+  return true;
+}
+
+/* Resets the per-function state and opens the function's own block. */
+static void begin_body(compiler *c, const wasm_func_def *def, const wasm_functype *type) {
+  const wasm_module *m = c->module;
+  c->handlers.len = c->catches.len = 0;
+  c->consts.len = 0;
   c->r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, c->err);
   c->code.len = c->stack.len = c->ctrls.len = c->op_starts.len = 0;
   c->label_pos = 0;
@@ -125,7 +134,10 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   fn.nresults = type->nresults;
   fn.else_fixup = NO_POS;
   WR_VEC_PUSH(&c->ctrls, fn);
+}
 
+/* Every instruction up to the function's final end (unreachable stretches skipped). */
+static bool translate_body(compiler *c) {
   bool ok = true;
   while (ok && c->ctrls.len > 0) {
     uint8_t op;
@@ -148,12 +160,12 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
     WR_VEC_FREE(&c->ctrls.items[i].fixups);
     WR_VEC_FREE(&c->ctrls.items[i].catches);
   }
-  wr_free(c->local_slot);
-  wr_free(c->local_type);
-  if (!ok) return false;
-  if (c->err->failed) return false;
-  compile_use_immediates(c);
-  if (c->dump) dump_code(c, m->nfunc_imports + def_index);
+  return ok;
+}
+
+/* Copies the translation into `out`: code, handlers, and the frame's initial values (zeroed
+ * locals, then the constant pool). */
+static void finish_function(compiler *c, uint32_t nparam_slots, wasm_compiled_func *out) {
   out->code = wr_malloc((c->code.len ? c->code.len : 1) * sizeof(uint32_t));
   memcpy(out->code, c->code.items, c->code.len * sizeof(uint32_t));
   out->code_len = (uint32_t)c->code.len;
@@ -174,6 +186,23 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   if (c->consts.len)
     memcpy(out->init + (c->nlocal_slots - nparam_slots), c->consts.items, c->consts.len * sizeof(uint64_t));
   out->frame_slots = c->max_slot;
+}
+
+static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func *out) {
+  const wasm_module *m = c->module;
+  const wasm_func_def *def = &m->funcs[def_index];
+  const wasm_functype *type = &m->types[def->type];
+  uint32_t nparam_slots;
+  if (!lay_out_frame(c, def, type, &nparam_slots)) return false;
+  begin_body(c, def, type);
+  bool ok = translate_body(c);
+  wr_free(c->local_slot);
+  wr_free(c->local_type);
+  if (!ok) return false;
+  if (c->err->failed) return false;
+  compile_use_immediates(c);
+  if (c->dump) dump_code(c, m->nfunc_imports + def_index);
+  finish_function(c, nparam_slots, out);
   return true;
 }
 
