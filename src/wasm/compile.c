@@ -192,7 +192,7 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   const wasm_module *m = c->module;
   const wasm_func_def *def = &m->funcs[def_index];
   const wasm_functype *type = &m->types[def->type];
-  uint32_t nparam_slots;
+  uint32_t nparam_slots = 0; /* zeroed: gcc -Os cannot see that lay_out_frame sets it when it succeeds */
   if (!lay_out_frame(c, def, type, &nparam_slots)) return false;
   begin_body(c, def, type);
   bool ok = translate_body(c);

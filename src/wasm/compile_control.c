@@ -67,7 +67,7 @@ void compile_emit_branch(compiler *c, uint32_t depth) {
 }
 
 bool compile_read_blocktype(compiler *c, ctrl *b) {
-  int64_t bt;
+  int64_t bt = 0; /* zeroed: gcc -Os cannot see that a successful read sets it */
   if (!wasm_read_s33(&c->r, &bt)) return false;
   b->nparams = b->nresults = 0;
   b->params = b->results = NULL;

@@ -194,7 +194,7 @@ bool compile_try_table(compiler *c) {
 }
 
 bool compile_throw_ref(compiler *c) {
-  operand exn;
+  operand exn = {0}; /* zeroed: gcc -Os cannot see that a successful pop sets it */
   if (!pop(c, &exn)) return false;
   emit_op(c, WASM_IOP_throw_ref);
   emit(c, exn.where);

@@ -151,7 +151,7 @@ bool compile_const(compiler *c, uint8_t op) {
     return true;
   }
   default: { /* ref.null: a null reference is 0 */
-    uint8_t type;
+    uint8_t type = 0; /* zeroed: gcc -Os cannot see that a successful read sets it */
     if (!wasm_read_u8(&c->r, &type)) return false;
     push_const(c, type, 0, true);
     return true;
