@@ -1,4 +1,4 @@
-/* The internal code the compiler (compile.c) produces and the interpreter (interp.c) runs.
+/* The internal code the compiler (compile*.c) produces and the interpreter (interp.c) runs.
  *
  * A function body becomes a stream of 32-bit words: an internal opcode followed by its
  * operands. Operands are frame slot indices (every value lives at a known slot: locals
