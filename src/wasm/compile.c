@@ -79,6 +79,13 @@ static void dump_code(compiler *c, uint32_t func_index) {
   }
 }
 
+static void free_locals(compiler *c) {
+  wr_free(c->local_slot);
+  wr_free(c->local_type);
+  c->local_slot = NULL;
+  c->local_type = NULL;
+}
+
 /* The frame: params and declared locals first (c->local_slot / local_type), then the hidden
  * locals for caught exceptions, the constant pool, and the operand stack. *nparam_slots: the
  * slots the params take. */
@@ -104,7 +111,10 @@ static bool lay_out_frame(compiler *c, const wasm_func_def *def, const wasm_func
   }
   c->exn_base = slot;
   slot += compile_count_try_depth(c->module, def);
-  if (slot > MAX_FRAME_SLOTS / 2) return fail(c, "too many locals");
+  if (slot > MAX_FRAME_SLOTS / 2) {
+    free_locals(c);
+    return fail(c, "too many locals");
+  }
   c->nlocal_slots = slot;
   c->const_cap = compile_count_constants(c->module, def);
   c->stack_base = slot + c->const_cap;
@@ -196,8 +206,7 @@ static bool compile_function(compiler *c, uint32_t def_index, wasm_compiled_func
   if (!lay_out_frame(c, def, type, &nparam_slots)) return false;
   begin_body(c, def, type);
   bool ok = translate_body(c);
-  wr_free(c->local_slot);
-  wr_free(c->local_type);
+  free_locals(c);
   if (!ok) return false;
   if (c->err->failed) return false;
   compile_use_immediates(c);
