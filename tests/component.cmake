@@ -102,12 +102,8 @@ foreach(guest hello counter slow echo headers throw)
   set_tests_properties(component.corpus.p3js.${guest} PROPERTIES FIXTURES_REQUIRED component_corpus_p3js)
 endforeach()
 
-find_program(WARREN_BASH bash)
-add_test(NAME component.task.assemble
-         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${COMPONENT_TEST_DIR}/task/tasks.wat ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
-set_tests_properties(component.task.assemble PROPERTIES FIXTURES_SETUP component_tasks FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(component.task ${COMPONENT_TEST_DIR}/task/tasks.wat
+                    ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm component_tasks)
 add_test(NAME component.task COMMAND task_test ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
 set_tests_properties(component.task PROPERTIES FIXTURES_REQUIRED component_tasks)
 
@@ -115,12 +111,8 @@ set_tests_properties(component.task PROPERTIES FIXTURES_REQUIRED component_tasks
 # later, host ends of streams (tests/component/async_host_test.c, task/async_host.wat).
 add_executable(async_host_test ${COMPONENT_TEST_DIR}/async_host_test.c)
 target_link_libraries(async_host_test PRIVATE warren_component)
-add_test(NAME component.async_host.assemble
-         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${COMPONENT_TEST_DIR}/task/async_host.wat ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm)
-set_tests_properties(component.async_host.assemble PROPERTIES FIXTURES_SETUP component_async_host
-                     FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(component.async_host ${COMPONENT_TEST_DIR}/task/async_host.wat
+                    ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm component_async_host)
 add_test(NAME component.async_host COMMAND async_host_test ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm)
 set_tests_properties(component.async_host PROPERTIES FIXTURES_REQUIRED component_async_host)
 
@@ -129,10 +121,7 @@ set_tests_properties(component.async_host PROPERTIES FIXTURES_REQUIRED component
 # (tests/component/plan_test.c, plan/plan.wat).
 add_executable(plan_test ${COMPONENT_TEST_DIR}/plan_test.c)
 target_link_libraries(plan_test PRIVATE warren_component)
-add_test(NAME component.plan.assemble
-         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${COMPONENT_TEST_DIR}/plan/plan.wat ${CMAKE_BINARY_DIR}/tests/component/plan.wasm)
-set_tests_properties(component.plan.assemble PROPERTIES FIXTURES_SETUP component_plan FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(component.plan ${COMPONENT_TEST_DIR}/plan/plan.wat
+                    ${CMAKE_BINARY_DIR}/tests/component/plan.wasm component_plan)
 add_test(NAME component.plan COMMAND plan_test ${CMAKE_BINARY_DIR}/tests/component/plan.wasm)
 set_tests_properties(component.plan PROPERTIES FIXTURES_REQUIRED component_plan)

@@ -39,12 +39,7 @@ endforeach()
 # calling back into the instance that called it traps.
 add_executable(host_reentrance_test ${CMAKE_SOURCE_DIR}/tests/component_suite/host_reentrance_test.c)
 target_link_libraries(host_reentrance_test PRIVATE warren_component)
-find_program(WARREN_BASH bash)
-add_test(NAME component_suite.host_reentrance.assemble
-         COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${CMAKE_SOURCE_DIR}/tests/component_suite/host-reentrance.wat ${CMS_OUT}/host-reentrance.wasm)
-set_tests_properties(component_suite.host_reentrance.assemble PROPERTIES
-                     FIXTURES_SETUP cms_host_reentrance FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(component_suite.host_reentrance ${CMAKE_SOURCE_DIR}/tests/component_suite/host-reentrance.wat
+                    ${CMS_OUT}/host-reentrance.wasm cms_host_reentrance)
 add_test(NAME component_suite.host_reentrance COMMAND host_reentrance_test ${CMS_OUT}/host-reentrance.wasm)
 set_tests_properties(component_suite.host_reentrance PROPERTIES FIXTURES_REQUIRED cms_host_reentrance)

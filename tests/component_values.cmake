@@ -19,7 +19,6 @@ if(NOT WARREN_NODE OR NOT WARREN_BASH OR NOT WARREN_AWK OR NOT EXISTS ${WARREN_S
   message(STATUS "component value tests disabled (need node, bash, awk and ${WARREN_SHARED_DIR}/corpus)")
   return()
 endif()
-set(CV_JCO ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js)
 file(MAKE_DIRECTORY ${CV_OUT})
 
 file(GLOB cv_case_files CONFIGURE_DEPENDS ${CV_DIR}/*.cases)
@@ -32,12 +31,7 @@ foreach(cases ${cv_case_files})
   else()
     set(wasm ${CV_OUT}/${stem}.wasm)
     set(fixture cv_${stem})
-    # jco parse exits 0 even when it fails: the output file tells
-    add_test(NAME component_values.${stem}.assemble
-             COMMAND ${WARREN_BASH} -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                     assemble ${CV_JCO} ${CV_DIR}/${stem}.wat ${wasm})
-    set_tests_properties(component_values.${stem}.assemble PROPERTIES
-                         FIXTURES_SETUP cv_${stem} FIXTURES_REQUIRED component_corpus)
+    warren_assemble_wat(component_values.${stem} ${CV_DIR}/${stem}.wat ${wasm} cv_${stem})
   endif()
   # "LINE:NAME" for every case line (names reduced to characters CMake lists keep intact)
   execute_process(COMMAND ${WARREN_AWK} -F "\t" "!/^#/ && NF > 1 { split($1, a, \"(\"); gsub(/[:\\/@#.]/, \"_\", a[1]); gsub(/[^A-Za-z0-9_-]/, \"\", a[1]); print NR \":\" a[1] }" ${cases}

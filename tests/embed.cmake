@@ -27,23 +27,11 @@ endif()
 # even when it fails: the output file tells)
 set(EMBED_PROBE ${CMAKE_BINARY_DIR}/tests/embed/probe.wasm)
 file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/tests/embed)
-add_test(NAME embed.probe.assemble
-         COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${CMAKE_SOURCE_DIR}/tests/serve_e2e/probe.wat ${EMBED_PROBE})
-set_tests_properties(embed.probe.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(embed.probe ${CMAKE_SOURCE_DIR}/tests/serve_e2e/probe.wat ${EMBED_PROBE} embed_probe)
 set(EMBED_ASYNC ${CMAKE_BINARY_DIR}/tests/embed/async.wasm)
-add_test(NAME embed.async.assemble
-         COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${CMAKE_SOURCE_DIR}/tests/embed/async.wat ${EMBED_ASYNC})
-set_tests_properties(embed.async.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(embed.async ${CMAKE_SOURCE_DIR}/tests/embed/async.wat ${EMBED_ASYNC} embed_probe)
 set(EMBED_PROBE3 ${CMAKE_BINARY_DIR}/tests/embed/probe3.wasm)
-add_test(NAME embed.probe3.assemble
-         COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                 assemble ${WARREN_CORPUS_WORK}/npm/node_modules/@bytecodealliance/jco/dist/jco.js
-                 ${CMAKE_SOURCE_DIR}/tests/serve_p3/probe3.wat ${EMBED_PROBE3})
-set_tests_properties(embed.probe3.assemble PROPERTIES FIXTURES_SETUP embed_probe FIXTURES_REQUIRED component_corpus)
+warren_assemble_wat(embed.probe3 ${CMAKE_SOURCE_DIR}/tests/serve_p3/probe3.wat ${EMBED_PROBE3} embed_probe)
 foreach(variant embed_test embed_test_static)
   string(REPLACE "embed_test" "embed.api" name ${variant})
   add_test(NAME ${name}

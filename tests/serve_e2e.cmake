@@ -22,11 +22,7 @@ file(MAKE_DIRECTORY ${SERVE_E2E_OUT})
 file(GLOB serve_e2e_wats CONFIGURE_DEPENDS ${SERVE_E2E_DIR}/*.wat)
 foreach(wat ${serve_e2e_wats})
   get_filename_component(stem ${wat} NAME_WE)
-  add_test(NAME serve_e2e.${stem}.assemble
-           COMMAND bash -c "rm -f \"$3\" && node \"$1\" parse \"$2\" -o \"$3\" && [ -s \"$3\" ]"
-                   assemble ${SERVE_E2E_JCO} ${wat} ${SERVE_E2E_OUT}/${stem}.wasm)
-  set_tests_properties(serve_e2e.${stem}.assemble PROPERTIES
-                       FIXTURES_SETUP serve_e2e_components FIXTURES_REQUIRED component_corpus)
+  warren_assemble_wat(serve_e2e.${stem} ${wat} ${SERVE_E2E_OUT}/${stem}.wasm serve_e2e_components)
 endforeach()
 
 execute_process(COMMAND ${Python3_EXECUTABLE} ${SERVE_E2E_DIR}/test_serve_e2e.py --list
