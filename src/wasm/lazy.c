@@ -65,8 +65,8 @@ static bool translate_locked(const wasm_module *module, uint32_t def_index, wasm
     wr_free(scratch.catches);
     return true;
   }
-  /* `native` was set at load (the entry stub) and must survive the translation */
-  const void *native = f->native;
+  /* `native` was set at load (the entry stub) and stays: other threads read it without the
+   * lock, so it is not written again, even with the same value */
   wasm_compiled_func fresh;
   memset(&fresh, 0, sizeof fresh);
   if (!wasm_compile_function(module, def_index, &fresh, op_starts, err)) return false;
@@ -81,7 +81,6 @@ static bool translate_locked(const wasm_module *module, uint32_t def_index, wasm
   f->handlers = fresh.handlers;
   f->nhandlers = fresh.nhandlers;
   f->catches = fresh.catches;
-  f->native = native;
   atomic_store_explicit(&f->ready, true, memory_order_release);
   return true;
 }

@@ -258,7 +258,11 @@ wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   cx.stack_end = xs->stack + WASM_VALUE_STACK_SLOTS;
   cx.native_limit = native_stack_limit();
   wasm_slot *fp = xs->top;
-  if (fp + cur->frame_slots > cx.stack_end || (uintptr_t)__builtin_frame_address(0) < cx.native_limit)
+  /* a function not translated yet may be being filled in by another thread: its frame size is
+   * read only once published (until then its arguments are what goes in; its prologue checks the
+   * whole frame anyway) */
+  uint32_t frame = atomic_load_explicit(&cur->ready, memory_order_acquire) ? cur->frame_slots : func->nparam_slots;
+  if (fp + frame > cx.stack_end || (uintptr_t)__builtin_frame_address(0) < cx.native_limit)
     return wasm_trap_new(store, WASM_TRAP_STACK_EXHAUSTED, "%s", wasm_trap_kind_message(WASM_TRAP_STACK_EXHAUSTED));
   wasm_memory *mem0 = wasm_instance_memory0(inst);
   cx.mem_base = mem0 ? mem0->base : NULL;
