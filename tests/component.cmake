@@ -102,26 +102,27 @@ foreach(guest hello counter slow echo headers throw)
   set_tests_properties(component.corpus.p3js.${guest} PROPERTIES FIXTURES_REQUIRED component_corpus_p3js)
 endforeach()
 
-warren_assemble_wat(component.task ${COMPONENT_TEST_DIR}/task/tasks.wat
-                    ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm component_tasks)
-add_test(NAME component.task COMMAND task_test ${CMAKE_BINARY_DIR}/tests/component/tasks.wasm)
-set_tests_properties(component.task PROPERTIES FIXTURES_REQUIRED component_tasks)
+# A test program run over its own component, assembled from a .wat first.
+function(component_wat_test name program wat)
+  get_filename_component(stem ${wat} NAME_WE)
+  set(wasm ${CMAKE_BINARY_DIR}/tests/component/${stem}.wasm)
+  string(REPLACE "." "_" fixture ${name})
+  warren_assemble_wat(${name} ${wat} ${wasm} ${fixture})
+  add_test(NAME ${name} COMMAND ${program} ${wasm})
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED ${fixture})
+endfunction()
+
+component_wat_test(component.task task_test ${COMPONENT_TEST_DIR}/task/tasks.wat)
 
 # The async ABI against the host: concurrent async exports, an async host function finished
 # later, host ends of streams (tests/component/async_host_test.c, task/async_host.wat).
 add_executable(async_host_test ${COMPONENT_TEST_DIR}/async_host_test.c)
 target_link_libraries(async_host_test PRIVATE warren_component)
-warren_assemble_wat(component.async_host ${COMPONENT_TEST_DIR}/task/async_host.wat
-                    ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm component_async_host)
-add_test(NAME component.async_host COMMAND async_host_test ${CMAKE_BINARY_DIR}/tests/component/async_host.wasm)
-set_tests_properties(component.async_host PROPERTIES FIXTURES_REQUIRED component_async_host)
+component_wat_test(component.async_host async_host_test ${COMPONENT_TEST_DIR}/task/async_host.wat)
 
 # Instantiation plans (src/component/plan.h): a component instantiated against several hosts,
 # at several sites, from several threads, gets each host's and each site's own bindings
 # (tests/component/plan_test.c, plan/plan.wat).
 add_executable(plan_test ${COMPONENT_TEST_DIR}/plan_test.c)
 target_link_libraries(plan_test PRIVATE warren_component)
-warren_assemble_wat(component.plan ${COMPONENT_TEST_DIR}/plan/plan.wat
-                    ${CMAKE_BINARY_DIR}/tests/component/plan.wasm component_plan)
-add_test(NAME component.plan COMMAND plan_test ${CMAKE_BINARY_DIR}/tests/component/plan.wasm)
-set_tests_properties(component.plan PROPERTIES FIXTURES_REQUIRED component_plan)
+component_wat_test(component.plan plan_test ${COMPONENT_TEST_DIR}/plan/plan.wat)
