@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs every test, under AddressSanitizer + UBSan, built twice:
+# Runs every test under AddressSanitizer + UBSan (built twice), one under ThreadSanitizer, and a
+# release smoke run:
 #   build-asan/  gcc                      all unit, spec, run and component tests
 #   build-fuzz/  clang + libFuzzer        the unit and component tests again, and a short run of every
 #                                         fuzz target (the slow end-to-end and spec suites, which the
 #                                         gcc build already ran, are skipped to keep CI short)
+#   build-tsan/  clang + ThreadSanitizer   the test that instantiates and runs one component from
+#                                         several threads at once (component.plan), for races in
+#                                         what threads share: lazy translation, instantiation plans
 #   build-release/  gcc -O3 (CMAKE_BUILD_TYPE=Release), as a user builds it: compiled warning-free
 #                   (-Werror), then a smoke run: the quick base, engine and `warren run` tests (the
 #                   engine's include what depends on the allocator not faulting, as ASan's does)
@@ -21,6 +25,12 @@ CC=clang cmake -S . -B build-fuzz -G Ninja -DWARREN_SANITIZE=ON -DWARREN_FUZZ=ON
 cmake --build build-fuzz
 ctest --test-dir build-fuzz --output-on-failure -j "$jobs" --timeout 900 \
   -E '^(spec_|serve_e2e\.[a-z_]+$|wit\.wasi|examples\.|component_values\.[^.]+\.[0-9])' "$@"
+
+# (its .wat is assembled with the corpus' jco, which the first build installed: no corpus build here)
+CC=clang cmake -S . -B build-tsan -G Ninja -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread >/dev/null
+cmake --build build-tsan --target plan_test
+TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure -R '^component\.plan' -FS component_corpus
 
 cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release
