@@ -43,11 +43,15 @@ static unsigned simd_features(void) {
 /* The xmm register that holds slot s's vector, or -1 when it is in the frame; a vector that
  * overlaps a cached one only in part must be reached in the frame, which the cached one's
  * register makes stale: a conflict (native_internal.h). */
+/* The 16 bytes of slots s and s + 1 are reached in the frame. */
+static void vector_in_frame(wasm_native_builder *nb, uint32_t s) {
+  vector_conflict(nb, s);
+  vector_conflict(nb, s + 1);
+}
 static int vector_reg(wasm_native_builder *nb, uint32_t s) {
   if (!nb->nvector || s >= nb->f->frame_slots || s + 1 >= nb->f->frame_slots) return -1;
   if (nb->vector_reg[s] >= 0) return nb->vector_reg[s];
-  vector_conflict(nb, s);
-  vector_conflict(nb, s + 1);
+  vector_in_frame(nb, s);
   return -1;
 }
 /* xmm = slot s's vector: from xmm0 when the previous instruction left it there and nothing of
@@ -74,8 +78,7 @@ static void vresult(wasm_native_builder *nb, uint32_t s) {
 }
 /* Byte `at` of the vector in slot s, in the frame. */
 static x64_mem lane_at(wasm_native_builder *nb, uint32_t s, uint32_t at) {
-  vector_conflict(nb, s);
-  vector_conflict(nb, s + 1);
+  vector_in_frame(nb, s);
   return x64_at(RBX, (int32_t)(s * 8 + at));
 }
 /* Whether slot s may be a vector's: not a scalar local in a general register (never expected). */

@@ -100,7 +100,7 @@ struct wasm_native_builder {
   /* v128 slots kept in xmm registers the same way: vector_reg[s] is the xmm register of the
    * vector in slots s and s + 1, or -1. A template that reaches such a slot other than through
    * vload / vstore (native_emit_simd.c) sets vector_conflict[s], and the function is translated
-   * again without those (native_vector_retry). */
+   * again without those (wasm_native_add). */
   int8_t *vector_reg;
   uint8_t *vector_conflict;
   size_t vector_cap;
@@ -262,9 +262,6 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below);
 void native_reload_cached(wasm_native_builder *nb);
 /* The cached locals' values on entry: parameters from the frame, other locals their initial value. */
 void native_load_cached_on_entry(wasm_native_builder *nb);
-/* Before translating a function again after a vector conflict: false when there is nothing
- * left to drop (then the conflict was not a cached vector's and cannot recur). */
-bool native_vector_retry(wasm_native_builder *nb);
 
 /* ---- f64 results carried in xmm0 (native_chain.c) ---- */
 

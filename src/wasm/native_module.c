@@ -94,8 +94,9 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
       if (native_loop_head(nb, pc)) native_emit_interrupt_check(nb);
       if (!native_emit_op(nb, pc)) native_emit_step(nb, pc);
     }
-    if (!nb->vector_conflicted || !native_vector_retry(nb)) break;
-    if (attempt == NATIVE_VECTOR_REGS) return false; /* each attempt drops one vector at least */
+    /* vector_conflict marks only chosen vectors, so each attempt drops one at least */
+    if (!nb->vector_conflicted) break;
+    if (attempt == NATIVE_VECTOR_REGS) return false;
     b->len = nb->last_func_at;
     nb->calls.len = calls_before;
     nb->branches.len = 0;

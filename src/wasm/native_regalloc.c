@@ -118,23 +118,26 @@ static void slot_words(const wasm_native_builder *nb, uint32_t pc, uint32_t len,
     *end = len - 1;
 }
 
-/* The scalar locals' slots: candidates[s] set for a local slot that may live in a register. */
-static void mark_scalar_locals(const wasm_native_builder *nb, uint32_t def_index, bool *candidates) {
+static bool is_scalar(uint8_t type) {
+  return type == WASM_I32 || type == WASM_I64 || type == WASM_F32 || type == WASM_F64;
+}
+static bool is_vector(uint8_t type) { return type == WASM_V128; }
+
+/* marks[s] = wanted(its type) for the (first) slot s of each parameter and declared local. */
+static void mark_locals(const wasm_native_builder *nb, uint32_t def_index, bool (*wanted)(uint8_t), bool *marks) {
   const wasm_module *m = nb->module;
   const wasm_func_def *def = &m->funcs[def_index];
   const wasm_functype *type = &m->types[def->type];
   uint32_t slot = 0, limit = nb->f->nlocal_slots;
   const uint8_t *params = wasm_functype_params(type);
   for (uint32_t i = 0; i < type->nparams && slot < limit; i++) {
-    uint8_t t = params[i];
-    candidates[slot] = t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64;
-    slot += wasm_type_slots(t);
+    marks[slot] = wanted(params[i]);
+    slot += wasm_type_slots(params[i]);
   }
   for (uint32_t g = 0; g < def->nlocal_groups && slot < limit; g++) {
     uint8_t t = def->local_groups[g].type;
-    bool scalar = t == WASM_I32 || t == WASM_I64 || t == WASM_F32 || t == WASM_F64;
     for (uint32_t i = 0; i < def->local_groups[g].count && slot < limit; i++) {
-      candidates[slot] = scalar;
+      marks[slot] = wanted(t);
       slot += wasm_type_slots(t);
     }
   }
@@ -157,7 +160,7 @@ static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, c
       if (s + 1 < f->frame_slots) candidates[s + 1] = false;
     }
   }
-  mark_scalar_locals(nb, def_index, candidates);
+  mark_locals(nb, def_index, is_scalar, candidates);
 }
 
 /* The slots that may hold a vector in an xmm register: v128 locals, and operand-stack slots that
@@ -167,22 +170,7 @@ static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, c
 static void mark_vector_candidates(const wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
                                    size_t nops, bool *vector) {
   const wasm_compiled_func *f = nb->f;
-  const wasm_module *m = nb->module;
-  const wasm_func_def *def = &m->funcs[def_index];
-  const wasm_functype *type = &m->types[def->type];
-  uint32_t slot = 0, limit = f->nlocal_slots;
-  const uint8_t *params = wasm_functype_params(type);
-  for (uint32_t i = 0; i < type->nparams && slot < limit; i++) {
-    if (params[i] == WASM_V128) vector[slot] = true;
-    slot += wasm_type_slots(params[i]);
-  }
-  for (uint32_t g = 0; g < def->nlocal_groups && slot < limit; g++) {
-    uint8_t t = def->local_groups[g].type;
-    for (uint32_t i = 0; i < def->local_groups[g].count && slot < limit; i++) {
-      if (t == WASM_V128) vector[slot] = true;
-      slot += wasm_type_slots(t);
-    }
-  }
+  mark_locals(nb, def_index, is_vector, vector);
   uint32_t stack_from = f->nparam_slots + f->init_len;
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i], end = i + 1 < nops ? op_starts[i + 1] : f->code_len;
@@ -315,12 +303,6 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
 void native_reload_cached(wasm_native_builder *nb) {
   for (uint32_t i = 0; i < nb->ncached; i++) x64_load64(&nb->b, nb->cached_reg[i], frame_at(nb->cached_slot[i]));
   for (uint32_t i = 0; i < nb->nvector; i++) x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
-}
-
-bool native_vector_retry(wasm_native_builder *nb) {
-  bool dropped = false;
-  for (uint32_t i = 0; i < nb->nvector; i++) dropped |= nb->vector_conflict[nb->vector_slot[i]] != 0;
-  return dropped;
 }
 
 void native_load_cached_on_entry(wasm_native_builder *nb) {
