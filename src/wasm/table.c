@@ -4,34 +4,36 @@
 #include "../base/alloc.h"
 #include "engine.h"
 
+/* A table of type's minimum size in the store, its entries for the caller to fill. */
+static wasm_table *table_alloc(wasm_store *store, const wasm_tabletype *type) {
+  wasm_table *t = WR_NEW(wasm_table);
+  t->type = *type;
+  t->max = type->limits.has_max ? type->limits.max : UINT32_MAX;
+  if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
+  t->size = type->limits.min;
+  t->elems = wr_malloc((t->size ? t->size : 1) * sizeof(void *));
+  WR_VEC_PUSH(&store->tables, t);
+  return t;
+}
+
 wasm_table *wasm_table_new(wasm_store *store, const wasm_tabletype *type, void *init, wr_error *err) {
   if (type->limits.min > WASM_TABLE_MAX_ENTRIES) {
     wr_error_set(err, "table too large (%llu entries)", (unsigned long long)type->limits.min);
     return NULL;
   }
-  wasm_table *t = WR_NEW(wasm_table);
-  t->type = *type;
-  t->max = type->limits.has_max ? type->limits.max : UINT32_MAX;
-  if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
-  t->size = type->limits.min;
-  t->elems = WR_NEW_ARRAY(void *, t->size ? t->size : 1);
+  wasm_table *t = table_alloc(store, type);
   if (init)
     for (uint64_t i = 0; i < t->size; i++) t->elems[i] = init;
-  WR_VEC_PUSH(&store->tables, t);
+  else
+    memset(t->elems, 0, t->size * sizeof(void *));
   return t;
 }
 
 wasm_table *wasm_table_new_from_image(wasm_store *store, const wasm_tabletype *type, void *const *image,
                                       wasm_instance *owner) {
-  wasm_table *t = WR_NEW(wasm_table);
-  t->type = *type;
-  t->max = type->limits.has_max ? type->limits.max : UINT32_MAX;
-  if (t->max > WASM_TABLE_MAX_ENTRIES) t->max = WASM_TABLE_MAX_ENTRIES;
-  t->size = type->limits.min;
-  t->elems = wr_malloc(t->size * sizeof(void *)); /* one copy, not a clear and then a copy */
-  memcpy(t->elems, image, t->size * sizeof(void *));
+  wasm_table *t = table_alloc(store, type);
+  memcpy(t->elems, image, t->size * sizeof(void *)); /* one copy, not a clear and then a copy */
   t->lazy_owner = owner;
-  WR_VEC_PUSH(&store->tables, t);
   return t;
 }
 
