@@ -103,9 +103,19 @@ wasm_table *wasm_table_new_from_image(wasm_store *store, const wasm_tabletype *t
 /* funcs[index] for a defined function not asked for before (wasm_instance_func). */
 wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index);
 
+/* Whether funcs[index] was written (an import, or a defined function made). */
+static inline bool wasm_instance_func_made(const wasm_instance *inst, uint32_t index) {
+  return inst->funcs_made[index >> 6] >> (index & 63) & 1;
+}
+/* funcs[index] = f, and marked written. */
+static inline void wasm_instance_set_func(wasm_instance *inst, uint32_t index, wasm_func *f) {
+  inst->funcs[index] = f;
+  inst->funcs_made[index >> 6] |= (uint64_t)1 << (index & 63);
+}
+
 /* The function at `index` of the instance's function index space (valid: checked by validation). */
 static inline wasm_func *wasm_instance_func(wasm_instance *inst, uint32_t index) {
-  if (WR_LIKELY(inst->funcs_made[index >> 6] >> (index & 63) & 1)) return inst->funcs[index];
+  if (WR_LIKELY(wasm_instance_func_made(inst, index))) return inst->funcs[index];
   return wasm_instance_make_func(inst, index);
 }
 

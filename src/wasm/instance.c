@@ -207,8 +207,8 @@ static wasm_trap *apply_segments(wasm_instance *inst, wr_error *err, bool *faile
   wasm_slot v[2];
   for (uint32_t i = 0; i < m->nelems; i++) {
     const wasm_elem_segment *seg = &m->elems[i];
-    bool in_image = seg->table >= m->ntable_imports && m->code->table_images[seg->table - m->ntable_imports];
-    if (seg->mode == WASM_SEG_ACTIVE && !in_image) {
+    /* a defined table made from its image (segments.c) holds its active segments already */
+    if (seg->mode == WASM_SEG_ACTIVE && !(seg->table >= m->ntable_imports && m->code->table_images[seg->table - m->ntable_imports])) {
       if (!eval_const(inst, seg->offset, v, err)) {
         *failed = true;
         return NULL;
@@ -250,10 +250,7 @@ static bool create_objects(wasm_instance *inst, const wasm_extern *imports, wr_e
   uint32_t fi = 0, ti = 0, mi = 0, gi = 0, tagi = 0;
   for (uint32_t i = 0; i < m->nimports; i++) {
     switch (imports[i].kind) {
-    case WASM_EXTERN_FUNC:
-      inst->funcs_made[fi >> 6] |= (uint64_t)1 << (fi & 63);
-      inst->funcs[fi++] = imports[i].of.func;
-      break;
+    case WASM_EXTERN_FUNC: wasm_instance_set_func(inst, fi++, imports[i].of.func); break;
     case WASM_EXTERN_TABLE: inst->tables[ti++] = imports[i].of.table; break;
     case WASM_EXTERN_MEMORY: inst->memories[mi++] = imports[i].of.memory; break;
     case WASM_EXTERN_GLOBAL: inst->globals[gi++] = imports[i].of.global; break;

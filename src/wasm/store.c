@@ -217,8 +217,7 @@ wasm_func *wasm_instance_make_func(wasm_instance *inst, uint32_t index) {
   wasm_func *f = func_from_blocks(&inst->func_blocks);
   uint32_t def = index - m->nfunc_imports; /* imports are set at instantiation: index is defined */
   wasm_func_init_wasm(f, inst, m->funcs[def].type, &m->code->funcs[def]);
-  inst->funcs[index] = f;
-  inst->funcs_made[index >> 6] |= (uint64_t)1 << (index & 63);
+  wasm_instance_set_func(inst, index, f);
   return f;
 }
 

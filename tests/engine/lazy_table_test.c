@@ -20,7 +20,7 @@ static wasm_slot call2(wasm_store *store, wasm_instance *inst, const char *name,
 }
 
 /* Whether the instance made its object for function `index` (funcs[index] is valid only then). */
-static bool made(const wasm_instance *inst, uint32_t index) { return inst->funcs_made[index >> 6] >> (index & 63) & 1; }
+static bool made(const wasm_instance *inst, uint32_t index) { return wasm_instance_func_made(inst, index); }
 
 /* Defined function indices of lazy_table.wat (it imports none). */
 enum { DOUBLE, TRIPLE, SQUARE };
