@@ -24,8 +24,9 @@ static uint64_t hash_of(const wasm_functype *t) {
 }
 
 static bool same(const wasm_functype *a, const wasm_functype *b) {
-  return a->nparams == b->nparams && a->nresults == b->nresults &&
-         memcmp(a->types, b->types, (size_t)a->nparams + a->nresults) == 0;
+  size_t n = (size_t)a->nparams + a->nresults;
+  /* a type without params and results may have no types array at all */
+  return a->nparams == b->nparams && a->nresults == b->nresults && (n == 0 || memcmp(a->types, b->types, n) == 0);
 }
 
 static void insert(const wasm_functype **slots, size_t cap, const wasm_functype *t) {
