@@ -4,8 +4,25 @@
 
 #if WASM_NATIVE
 
+/* A native function of another instance (an import, or a table's element), called straight
+ * from its caller's frame: its frame starts at the arguments, as a call inside one instance's
+ * does, and the caller's context lends it the thread's part (issue 14 item 5: no interpreter
+ * entry, no copy of arguments or results). */
+static uint32_t call_foreign_native(native_ctx *cx, wasm_func *callee, wasm_slot *args) {
+  native_ctx inner;
+  inner.stack_end = cx->stack_end;
+  inner.native_limit = cx->native_limit;
+  inner.interrupt = cx->interrupt;
+  inner.store = cx->store;
+  inner.xs = cx->xs;
+  uint32_t status = native_enter_instance(&inner, callee, args);
+  if (status) cx->trap = inner.trap;
+  return status;
+}
+
 /* Calls out through C: rsi = the callee (wasm_func *), its arguments at slot `base`. */
 static uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, wasm_slot *frame_end) {
+  if (!callee->host && callee->code->native) return call_foreign_native(cx, callee, args);
   wasm_exec_stack *xs = cx->xs;
   wasm_slot *saved_top = xs->top;
   xs->top = frame_end;

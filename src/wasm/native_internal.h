@@ -42,6 +42,11 @@ typedef struct native_ctx {
 
 typedef uint32_t (*native_enter_fn)(wasm_slot *fp, native_ctx *cx, const void *code);
 
+/* Runs native function `func` with its frame at fp: fills cx's fields of func's instance (the
+ * caller set those of the thread: stack bounds, store, interrupt flag, exec stack) and enters
+ * its code. 0, or a trap kind + 1 (then cx->trap may hold the trap object). */
+uint32_t native_enter_instance(native_ctx *cx, wasm_func *func, wasm_slot *fp);
+
 struct wasm_native_code {
   uint8_t *base;
   size_t size;

@@ -254,7 +254,6 @@ static uintptr_t native_stack_limit(void) {
 
 wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots) {
   const wasm_compiled_func *cur = func->code;
-  wasm_instance *inst = func->instance;
   native_ctx cx;
   cx.stack_end = xs->stack + WASM_VALUE_STACK_SLOTS;
   cx.native_limit = native_stack_limit();
@@ -265,20 +264,11 @@ wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   uint32_t frame = atomic_load_explicit(&cur->ready, memory_order_acquire) ? cur->frame_slots : func->nparam_slots;
   if (fp + frame > cx.stack_end || (uintptr_t)__builtin_frame_address(0) < cx.native_limit)
     return wasm_trap_new(store, WASM_TRAP_STACK_EXHAUSTED, "%s", wasm_trap_kind_message(WASM_TRAP_STACK_EXHAUSTED));
-  wasm_memory *mem0 = wasm_instance_memory0(inst);
-  cx.mem_base = mem0 ? mem0->base : NULL;
-  cx.inst = inst;
-  cx.globals = inst->globals;
-  cx.tables = inst->tables;
-  cx.funcs = inst->funcs;
-  cx.types = inst->types;
-  cx.entry_rsp = NULL;
   cx.interrupt = &store->interrupt;
   cx.store = store;
   cx.xs = xs;
-  cx.trap = NULL;
   memcpy(fp, slots, (size_t)func->nparam_slots * sizeof(wasm_slot));
-  uint32_t status = inst->module->code->native->enter(fp, &cx, cur->native);
+  uint32_t status = native_enter_instance(&cx, func, fp);
   if (status) {
     if (cx.trap) return cx.trap;
     wasm_trap_kind kind = (wasm_trap_kind)(status - 1);
@@ -286,5 +276,19 @@ wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *f
   }
   memcpy(slots, fp, (size_t)func->nresult_slots * sizeof(wasm_slot));
   return NULL;
+}
+
+uint32_t native_enter_instance(native_ctx *cx, wasm_func *func, wasm_slot *fp) {
+  wasm_instance *inst = func->instance;
+  wasm_memory *mem0 = wasm_instance_memory0(inst);
+  cx->mem_base = mem0 ? mem0->base : NULL;
+  cx->inst = inst;
+  cx->globals = inst->globals;
+  cx->tables = inst->tables;
+  cx->funcs = inst->funcs;
+  cx->types = inst->types;
+  cx->entry_rsp = NULL;
+  cx->trap = NULL;
+  return inst->module->code->native->enter(fp, cx, func->code->native);
 }
 #endif

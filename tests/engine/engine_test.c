@@ -548,6 +548,70 @@ static void test_multi_memory(const char *dir) {
   wasm_module_free(module);
 }
 
+static wasm_trap *host_stop_at_1000(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)slots;
+  int *calls = env;
+  if (++*calls == 1000) wasm_store_interrupt(wasm_caller_store(caller));
+  return NULL;
+}
+
+static wasm_trap *host_fail(wasm_caller *caller, void *env, wasm_slot *slots) {
+  (void)env, (void)slots;
+  return wasm_trap_new(wasm_caller_store(caller), WASM_TRAP_HOST, "the lib's host failed");
+}
+
+/* Calls from one instance's code into another's (imports, a table's elements, and back through
+ * the callee's table): native code calls those straight from its frame, so the callee must see
+ * its own memory, globals and tables, and traps, interrupts and exhaustion must come back. */
+static void test_cross_instance_calls(const char *dir) {
+  wasm_module *lib_module = load(dir, "cross_lib.wasm", wasm_features_default());
+  wasm_module *user_module = load(dir, "cross_user.wasm", wasm_features_default());
+  wasm_store *store = wasm_store_new();
+  int stops = 0;
+  wasm_functype stop_type = {0, 0, NULL};
+  wasm_extern host[2] = {
+      {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(store, &stop_type, host_stop_at_1000, &stops)}},
+      {WASM_EXTERN_FUNC, {.func = wasm_func_new_host(store, &stop_type, host_fail, NULL)}},
+  };
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  wasm_instance *lib = wasm_instantiate(store, lib_module, host, 2, &trap, &err);
+  CHECK(lib != NULL);
+  if (!lib) exit(1);
+  static const char *const names[] = {"peek", "poke", "div", "spin", "fail", "ping", "table"};
+  wasm_extern imports[7];
+  for (size_t i = 0; i < 7; i++) CHECK(wasm_instance_export(lib, names[i], strlen(names[i]), &imports[i]));
+  wasm_instance *user = wasm_instantiate(store, user_module, imports, 7, &trap, &err);
+  CHECK(user != NULL);
+  if (!user) exit(1);
+
+  /* each side reads its own memory and the callee its own global: 42 + 1000 there, 7 here */
+  CHECK(call_i32(store, user, "peek_both", 16) == 7000000 + 1042);
+  CHECK(call_i32(store, user, "peek_indirect", 16) == 1042);
+  wasm_slot s[2] = {32, 5};
+  CHECK(call(store, user, "poke_then_peek", s) == NULL && s[0] == 1005); /* written there, not here */
+  /* recursion back and forth between the two, through an import and the callee's table */
+  CHECK(call_i32(store, user, "pong", 2000) == 2000);
+  wasm_slot deep[1] = {0x7FFFFFFF};
+  CHECK(trap_kind_of(store, user, "pong", deep) == WASM_TRAP_STACK_EXHAUSTED);
+  /* a trap in the callee comes back to the caller's call */
+  wasm_slot d[2] = {7, 0};
+  CHECK(trap_kind_of(store, user, "div", d) == WASM_TRAP_INTEGER_DIVIDE_BY_ZERO);
+  d[0] = 84, d[1] = 2;
+  CHECK(call(store, user, "div", d) == NULL && d[0] == 42);
+  wasm_trap *failed = call(store, user, "fail", d); /* ...and a host function's trap object */
+  CHECK(failed && failed->kind == WASM_TRAP_HOST && strcmp(failed->message, "the lib's host failed") == 0);
+  /* an interrupt stops the callee's loop */
+  wasm_slot none[1] = {0};
+  CHECK(trap_kind_of(store, user, "spin", none) == WASM_TRAP_INTERRUPTED);
+  CHECK(stops == 1000);
+  wasm_store_clear_interrupt(store);
+  CHECK(call_i32(store, user, "peek_both", 16) == 7000000 + 1042);
+  wasm_store_free(store);
+  wasm_module_free(user_module);
+  wasm_module_free(lib_module);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: engine_test DIR\n");
@@ -559,6 +623,7 @@ int main(int argc, char **argv) {
   test_image_reset_reuses_written_pages(argv[1]);
   test_memory_cap(argv[1]);
   test_multi_memory(argv[1]);
+  test_cross_instance_calls(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }

@@ -1,0 +1,25 @@
+;; The callee instance of engine_test's test_cross_instance_calls: its own memory and global,
+;; a trap, a host function's trap, a loop that only an interrupt ends, and ping, which calls back into the other
+;; instance through its exported table (the user's elem segment fills entry 0).
+(module
+  (import "host" "stop" (func $stop))
+  (import "host" "fail" (func $fail))
+  (type $t (func (param i32) (result i32)))
+  (table (export "table") 1 funcref)
+  (memory 1)
+  (global $base (mut i32) (i32.const 1000))
+  (data (i32.const 16) "\2a\00\00\00")
+  (func (export "peek") (param i32) (result i32)
+    (i32.add (i32.load (local.get 0)) (global.get $base)))
+  (func (export "poke") (param i32 i32)
+    (i32.store (local.get 0) (local.get 1)))
+  (func (export "div") (param i32 i32) (result i32)
+    (i32.div_u (local.get 0) (local.get 1)))
+  (func (export "fail") (call $fail))
+  (func (export "spin")
+    (loop $again (call $stop) (br $again)))
+  (func (export "ping") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))
+                     (i32.const 1))))))

@@ -1,0 +1,33 @@
+;; The caller instance of engine_test's test_cross_instance_calls: it calls cross_lib's
+;; functions as imports and through a table, with a memory of its own holding other values at
+;; the same addresses, and pong recurses through ping in the other instance.
+(module
+  (import "lib" "peek" (func $peek (param i32) (result i32)))
+  (import "lib" "poke" (func $poke (param i32 i32)))
+  (import "lib" "div" (func $div (param i32 i32) (result i32)))
+  (import "lib" "spin" (func $spin))
+  (import "lib" "fail" (func $fail))
+  (import "lib" "ping" (func $ping (param i32) (result i32)))
+  (import "lib" "table" (table 1 funcref))
+  (type $t (func (param i32) (result i32)))
+  (table $own 1 funcref)
+  (elem (table 0) (i32.const 0) func $pong)
+  (elem (table $own) (i32.const 0) func $peek)
+  (memory 1)
+  (data (i32.const 16) "\07\00\00\00")
+  (func $pong (export "pong") (param i32) (result i32)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      (else (i32.add (call $ping (i32.sub (local.get 0) (i32.const 1))) (i32.const 1)))))
+  ;; the callee's view of address a, plus this instance's own word there times 1,000,000
+  (func (export "peek_both") (param $a i32) (result i32)
+    (i32.add (call $peek (local.get $a)) (i32.mul (i32.load (local.get $a)) (i32.const 1000000))))
+  (func (export "peek_indirect") (param $a i32) (result i32)
+    (call_indirect $own (type $t) (local.get $a) (i32.const 0)))
+  (func (export "poke_then_peek") (param $a i32) (param $v i32) (result i32)
+    (call $poke (local.get $a) (local.get $v))
+    (i32.add (call $peek (local.get $a)) (i32.mul (i32.load (local.get $a)) (i32.const 1000000))))
+  (func (export "div") (param i32 i32) (result i32)
+    (call $div (local.get 0) (local.get 1)))
+  (func (export "spin") (call $spin))
+  (func (export "fail") (call $fail)))
