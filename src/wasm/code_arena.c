@@ -1,6 +1,7 @@
 /* The executable memory of lazily translated code (see code_arena.h). */
 #include "code_arena.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -21,7 +22,13 @@ struct wasm_code_arena {
   bool private_pages; /* dual mapping was refused once: private pages from then on */
 };
 
-wasm_code_arena *wasm_code_arena_new(void) { return WR_NEW(wasm_code_arena); }
+wasm_code_arena *wasm_code_arena_new(void) {
+  wasm_code_arena *arena = WR_NEW(wasm_code_arena);
+  /* perf looks up /tmp/perf-PID.map (WARREN_PERF_MAP) only for anonymous executable memory: a
+   * memfd's pages it takes for a file it cannot read */
+  arena->private_pages = getenv("WARREN_PERF_MAP") != NULL;
+  return arena;
+}
 
 static size_t page_round(size_t n) {
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
