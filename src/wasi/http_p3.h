@@ -99,6 +99,8 @@ void wasi_http_p3_call_abandon(wasi_http_p3_call *call);
  * return) keeps the host's side of the call, which its task.return lifts into and its exit reports
  * to, until it exits or the ctx goes (wasi_http_ctx_free, after the instance). */
 void wasi_http_p3_call_free(wasi_http_p3_call *call);
+/* How many freed calls' tasks still run (given up by their owner, see wasi_http_p3_call_free). */
+unsigned wasi_http_p3_orphans(const wasi_http_ctx *http);
 /* The task (for cm_task_request_cancellation) until on_exit. */
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call);
 /* Whether the guest has not seen the request yet: its task waits to enter the instance (guest

@@ -522,7 +522,14 @@ const cm_func *wasi_http_p3_handler(const cm_component_instance *inst) {
 
 static void call_resolved(void *arg, const cm_val *result) {
   wasi_http_p3_call *c = arg;
-  if (c->abandoned || c->answered) return;
+  if (c->abandoned) {
+    /* an answer given after the call was given up goes to nobody: freed now, so that the guest's
+     * writes to its body end (the reader is gone) instead of waiting for a reader forever */
+    if (result && result->u.cs.index == 0)
+      wasi_table_remove(c->http->p2, result->u.cs.payload->u.rep, &wasi_http_p3_response_kind);
+    return;
+  }
+  if (c->answered) return;
   c->answered = true;
   if (!result) {
     c->responder->on_error(c->env, NULL);
@@ -612,6 +619,12 @@ void wasi_http_p3_free_orphans(wasi_http_ctx *http) {
     http->orphans = c->next;
     call_release(c);
   }
+}
+
+unsigned wasi_http_p3_orphans(const wasi_http_ctx *http) {
+  unsigned n = 0;
+  for (const wasi_http_p3_call *c = http->orphans; c; c = c->next) n++;
+  return n;
 }
 
 cm_task *wasi_http_p3_call_task(const wasi_http_p3_call *call) { return call->task; }
