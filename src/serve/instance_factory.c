@@ -161,7 +161,7 @@ static void factory_destroy(void *ctx, void *instance) {
 static void run_hook(void *arg) {
   serve_instance *si = arg;
   serve_app *app = si->worker->app;
-  bool teardown = si->hook == si->teardown;
+  bool teardown = si->hook_is_teardown;
   /* an instance drained for a request timeout still has its interrupt raised */
   if (teardown) wasm_store_clear_interrupt(si->store);
   si->run.store = si->store;
@@ -170,9 +170,12 @@ static void run_hook(void *arg) {
   serve_running_add(app, &si->run);
   cm_arena *arena = cm_arena_new();
   cm_val none = {0};
-  /* p3: driven like a request (it may wait on the reactor, and cancelled tasks may still wind down) */
-  wasm_trap *trap = si->p3_ready ? serve_p3_call(&si->p3i, si->hook)
-                                 : cm_func_call(si->instance, si->hook, NULL, &none, arena);
+  /* p3: driven like a request (it may wait on the reactor, and cancelled tasks may still wind
+   * down); a drained instance first lets the tasks of given-up requests finish */
+  wasm_trap *trap = NULL;
+  if (teardown && si->p3_ready) trap = serve_p3_wind_down(&si->p3i);
+  if (!trap && si->hook)
+    trap = si->p3_ready ? serve_p3_call(&si->p3i, si->hook) : cm_func_call(si->instance, si->hook, NULL, &none, arena);
   cm_arena_free(arena);
   serve_running_remove(app, &si->run);
   si->hook_ok = trap == NULL;
@@ -184,7 +187,7 @@ static void run_hook(void *arg) {
 static void hook_done(void *arg) {
   serve_instance *si = arg;
   serve_worker *w = si->worker;
-  bool teardown = si->hook == si->teardown;
+  bool teardown = si->hook_is_teardown;
   si->hook_task = NULL;
   si->hook = NULL;
   httpd_worker_release(w->httpd);
@@ -193,10 +196,12 @@ static void hook_done(void *arg) {
   else wr_pool_idle_done(si->hook_token, si->hook_ok);
 }
 
-/* Runs `hook` (the instance's teardown or idle export) in a task; false when no task could be
- * had. */
-static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook, wr_pool_instance *token) {
+/* Runs `hook` (the instance's teardown or idle export; for a teardown, maybe none: only the
+ * wind-down) in a task; false when no task could be had. */
+static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook, bool teardown,
+                       wr_pool_instance *token) {
   si->hook = hook;
+  si->hook_is_teardown = teardown;
   si->hook_token = token;
   httpd_worker_hold(w->httpd);
   si->hook_task = wr_task_spawn(serve_scheduler_base(w->sched), run_hook, hook_done, si);
@@ -212,11 +217,17 @@ static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook,
 /* The pool drained the instance: run the guest's teardown export, if it has one. */
 static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token) {
   serve_instance *si = instance;
-  if (!si->teardown) {
+  /* the tasks of requests given up while they ran are this instance's last work: the seed's
+   * drain waits for every task (bounded by --drain-timeout) */
+  unsigned given_up = si->p3_ready && !si->p3i.trapped ? wasi_http_p3_orphans(si->http) : 0;
+  if (given_up)
+    WR_INFO("serve: [instance %llu] drained with %u given-up task%s still running: waiting for %s",
+            (unsigned long long)si->id, given_up, given_up == 1 ? "" : "s", given_up == 1 ? "it" : "them");
+  if (!si->teardown && !given_up) {
     wr_pool_teardown_done(token, true);
     return;
   }
-  if (!start_hook(ctx, si, si->teardown, token)) wr_pool_teardown_done(token, false);
+  if (!start_hook(ctx, si, si->teardown, true, token)) wr_pool_teardown_done(token, false);
 }
 
 /* The instance went idle after serving: run the guest's idle export, if it has one. */
@@ -226,7 +237,7 @@ static void factory_idle(void *ctx, void *instance, wr_pool_instance *token) {
     wr_pool_idle_done(token, true);
     return;
   }
-  if (!start_hook(ctx, si, si->idle, token)) wr_pool_idle_done(token, true); /* skipped, not failed */
+  if (!start_hook(ctx, si, si->idle, false, token)) wr_pool_idle_done(token, true); /* skipped, not failed */
 }
 
 /* p2 instances take a request whenever the pool has room; p3 ones ask their guest. */

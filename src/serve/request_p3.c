@@ -487,6 +487,27 @@ static void hook_exited(void *arg) {
   kick(req);
 }
 
+static bool call_over(const p3_request *req) { return req->exited; }
+static bool no_orphans(const p3_request *req) { return wasi_http_p3_orphans(req->si->http) == 0; }
+
+/* Drives the instance from the calling task (req is linked to it) until done(req): a trap, a
+ * cancelled calling task, or a deadlock (nothing the guest waits for can happen) ends it first. */
+static wasm_trap *drive_until(p3_request *req, bool (*done)(const p3_request *req), const char *deadlock) {
+  serve_p3_instance *si = req->si;
+  wasm_trap *trap = NULL;
+  while (!done(req)) {
+    bool progressed = false, trapped_elsewhere = false;
+    if ((trap = take_turn(req, &progressed, &trapped_elsewhere)) || done(req)) break;
+    if (progressed || req->kicked) continue;
+    if (!si->driving && si->requests == req && !req->next && !serve_reactor_pending(&si->reactor)) {
+      trap = wasm_trap_new(cm_instance_store(si->instance), WASM_TRAP_HOST, "%s", deadlock);
+      break;
+    }
+    wr_task_suspend();
+  }
+  return trap;
+}
+
 wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
   p3_request req = {.si = si, .task = wr_task_current()};
   link_request(&req);
@@ -501,18 +522,18 @@ wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func) {
     trap = cm_func_start(si->instance, func, &call, &task);
     leave_instance(si, &req, trap, true);
   }
-  while (!trap && !req.exited) {
-    bool progressed = false, trapped_elsewhere = false;
-    if ((trap = take_turn(&req, &progressed, &trapped_elsewhere)) || req.exited) break;
-    if (progressed || req.kicked) continue;
-    if (!si->driving && si->requests == &req && !req.next && !serve_reactor_pending(&si->reactor)) {
-      trap = wasm_trap_new(store, WASM_TRAP_HOST, "deadlock: the guest waits for nothing that can happen");
-      break;
-    }
-    wr_task_suspend();
-  }
+  if (!trap) trap = drive_until(&req, call_over, "deadlock: the guest waits for nothing that can happen");
   unlink_request(&req);
   cm_arena_free(arena);
+  return trap;
+}
+
+wasm_trap *serve_p3_wind_down(serve_p3_instance *si) {
+  if (si->trapped) return NULL; /* nothing of the guest runs again */
+  p3_request req = {.si = si, .task = wr_task_current()};
+  link_request(&req);
+  wasm_trap *trap = drive_until(&req, no_orphans, "the given-up tasks wait for nothing that can happen");
+  unlink_request(&req);
   return trap;
 }
 

@@ -76,4 +76,9 @@ wasm_trap *serve_p3_handle(serve_p3_instance *si, httpd_exchange **ex, const ser
  * calling task, or a deadlock (the guest waits for nothing that can happen) ends it. */
 wasm_trap *serve_p3_call(serve_p3_instance *si, const cm_func *func);
 
+/* A drained instance's wind-down, before its teardown hook: the tasks of requests given up while
+ * they ran (timeout, client gone; asked to cancel, they may go on) are driven from the calling
+ * task until they exit. Ends early as serve_p3_call does; the caller bounds it (--drain-timeout). */
+wasm_trap *serve_p3_wind_down(serve_p3_instance *si);
+
 #endif

@@ -1111,6 +1111,48 @@ def probe_task_that_returns_after_its_request_was_given_up():
 
 
 @test
+def probe_drain_waits_for_a_given_up_task():
+    """A request given up while its guest task runs (the client left; /stubborn ignores the
+    cancellation and answers 1200 ms after it started all the same) leaves a task running on an
+    instance that, with one request per instance, drains at once. The drain waits for that task
+    before the teardown hook (the seed: a drained instance waits for every task, bounded by
+    --drain-timeout); it used to tear the instance down as the client left, under the task."""
+    with Warren(own("probe3"), "--max-instance-reuse-count", "1", *e2e.NO_IDLE, log="info") as w:
+        conn = Raw(w.port)
+        sent = time.time()
+        conn.send(b"GET /stubborn/1200 HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.2)  # not an expectation: just let the request reach the guest first
+        conn.close()
+        w.wait_for(r"client went away during GET /stubborn/1200: cancelling its task")
+        w.wait_for(r"drained with 1 given-up task still running: waiting for it")
+        w.wait_for(r"teardown count=1")
+        # a lower bound only, which load cannot break: the task ends 1200 ms after it started
+        check(time.time() - sent >= 1.1, "torn down after the task ended", time.time() - sent)
+        status, _, body = request(w.port, "GET", "/")
+        check(status == 200 and probe_fields(body)["count"] == 1, "a new instance serves", status, body)
+        w.stop()
+
+
+@test
+def probe_drain_timeout_bounds_a_given_up_task():
+    """--drain-timeout bounds that wait: a given-up task that would run for 20 s more is cut after
+    300 ms with its instance, whose teardown is reported failed, and the server serves on."""
+    with Warren(own("probe3"), "--max-instance-reuse-count", "1", "--drain-timeout", "300ms", *e2e.NO_IDLE,
+                log="info") as w:
+        conn = Raw(w.port)
+        sent = time.time()
+        conn.send(b"GET /stubborn/20000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.2)
+        conn.close()
+        w.wait_for(r"drained with 1 given-up task still running: waiting for it")
+        w.wait_for(r"teardown failed")
+        check(time.time() - sent < 15, "cut well before the task would end", time.time() - sent)
+        status, _, body = request(w.port, "GET", "/")
+        check(status == 200 and probe_fields(body)["count"] == 1, "a new instance serves", status, body)
+        w.stop()
+
+
+@test
 def probe_task_that_answers_when_cancelled():
     """A guest may answer as its task winds down after task.cancel (/yielding: cancels its wait, then
     task.return). The answer comes while the host cancels a request it already gave up (-W timeout):
