@@ -1,27 +1,7 @@
 /* Interpreter micro-benchmark: time per loop iteration and per call of loop.wat's kernels,
  * run through the engine API directly (no WASI, no CLI).
  * Usage: engine_loop_bench FILE.wasm [iterations] [fib-n] */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "wasm/runtime.h"
-
-static double seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static wasm_func *export_func(wasm_instance *inst, const char *name) {
-  wasm_extern e;
-  if (!wasm_instance_export(inst, name, strlen(name), &e) || e.kind != WASM_EXTERN_FUNC) {
-    fprintf(stderr, "missing export %s\n", name);
-    exit(1);
-  }
-  return e.of.func;
-}
+#include "bench_module.h"
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -30,35 +10,25 @@ int main(int argc, char **argv) {
   }
   uint32_t iterations = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 100000000u;
   uint32_t fib_n = argc > 3 ? (uint32_t)strtoul(argv[3], NULL, 10) : 32u;
-  FILE *f = fopen(argv[1], "rb");
-  if (!f) return 1;
-  uint8_t bytes[4096];
-  size_t size = fread(bytes, 1, sizeof bytes, f);
-  fclose(f);
+  wasm_module *module = bench_load_module(argv[1]);
   wr_error err = {0};
-  wasm_features features = wasm_features_default();
-  wasm_module *module = wasm_module_load(bytes, size, &features, &err, NULL);
-  if (!module) {
-    fprintf(stderr, "%s\n", err.message);
-    return 1;
-  }
   wasm_store *store = wasm_store_new();
   wasm_trap *trap = NULL;
   wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
   if (!inst) return 1;
 
   wasm_slot slots[2] = {iterations, 0};
-  double start = seconds();
-  if (wasm_func_call(store, export_func(inst, "sum"), slots)) return 1;
-  double elapsed = seconds() - start;
+  double start = bench_seconds();
+  if (wasm_func_call(store, bench_export_func(inst, "sum"), slots)) return 1;
+  double elapsed = bench_seconds() - start;
   printf("sum loop: %u iterations in %.3f s = %.2f ns/iteration (sum %llu)\n", iterations, elapsed,
          elapsed * 1e9 / iterations, (unsigned long long)slots[0]);
 
   /* fib(n) makes fib(n+1)*2-1 calls in all: count them from the results */
   slots[0] = fib_n;
-  start = seconds();
-  if (wasm_func_call(store, export_func(inst, "fib"), slots)) return 1;
-  elapsed = seconds() - start;
+  start = bench_seconds();
+  if (wasm_func_call(store, bench_export_func(inst, "fib"), slots)) return 1;
+  elapsed = bench_seconds() - start;
   double a = 0, b = 1;
   for (uint32_t i = 0; i <= fib_n; i++) {
     double next = a + b;
