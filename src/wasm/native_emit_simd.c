@@ -81,6 +81,50 @@ static x64_mem lane_at(wasm_native_builder *nb, uint32_t s, uint32_t at) {
   vector_in_frame(nb, s);
   return x64_at(RBX, (int32_t)(s * 8 + at));
 }
+/* The xmm register that has slot s's vector without the frame: xmm0 when the previous instruction
+ * left it there (only before anything of this one is emitted), else its own, else -1. */
+static int vector_held(wasm_native_builder *nb, uint32_t s) {
+  if (native_xmm0_holds_v128(nb, s)) return XMM0;
+  return vector_reg(nb, s);
+}
+/* reg = the bits of `held`'s vector from byte `at` on, in its low bits (those above the lane are
+ * not cleared): the lane's dwords shuffled to the bottom of `scratch` first. */
+static void lane_from_xmm(wasm_native_builder *nb, int reg, int held, uint32_t at, int scratch) {
+  uint32_t dword = at / 4;
+  if (dword) {
+    x64_vec_rr_imm(&nb->b, 0x66, VEC_PSHUFD, scratch, held, (uint8_t)(dword | ((dword + 1) & 3) << 2));
+    held = scratch;
+  }
+  x64_movq_from_xmm(&nb->b, reg, held);
+  if (at % 4) x64_shift_imm(&nb->b, true, SH_SHR, reg, (uint8_t)(at % 4 * 8));
+}
+/* Slot dst = slot vec's vector with bytes [at, at + size) replaced by rcx's low bits. The lane
+ * is written in dst's 16 bytes of the frame: its own place, or, when a register holds dst, bytes
+ * nothing else uses (a template reaching them otherwise is a conflict), so the vector goes
+ * there, takes the lane and comes back. */
+static void replace_lane(wasm_native_builder *nb, uint32_t dst, uint32_t vec, uint32_t at, uint32_t size) {
+  x64_buf *b = &nb->b;
+  bool cached = nb->nvector && dst + 1 < nb->f->frame_slots && nb->vector_reg[dst] >= 0;
+  x64_mem lane = cached ? x64_at(RBX, (int32_t)(dst * 8 + at)) : lane_at(nb, dst, at);
+  if (cached) {
+    vload(nb, XMM0, vec);
+    x64_movdqu_store(b, frame_at(dst), XMM0);
+  } else if (dst != vec) {
+    vload(nb, XMM0, vec);
+    vstore(nb, dst, XMM0);
+  }
+  switch (size) {
+  case 1: x64_store8(b, lane, RCX); break;
+  case 2: x64_store16(b, lane, RCX); break;
+  case 4: x64_store32(b, lane, RCX); break;
+  default: x64_store64(b, lane, RCX); break;
+  }
+  if (cached) {
+    x64_movdqu_load(b, XMM0, frame_at(dst));
+    vresult(nb, dst);
+  }
+}
+
 /* Whether slot s may be a vector's: not a scalar local in a general register (never expected). */
 static bool in_frame(const wasm_native_builder *nb, uint32_t s) {
   uint32_t n = nb->f->frame_slots;
@@ -222,29 +266,49 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
     case 2: x64_load32(b, RCX, m); break;
     default: x64_load64(b, RCX, m); break;
     }
-    if (dst != vec) {
-      vload(nb, XMM0, vec);
-      vresult(nb, dst);
-    }
-    switch (log2) {
-    case 0: x64_store8(b, lane_at(nb, dst, at), RCX); break;
-    case 1: x64_store16(b, lane_at(nb, dst, at), RCX); break;
-    case 2: x64_store32(b, lane_at(nb, dst, at), RCX); break;
-    default: x64_store64(b, lane_at(nb, dst, at), RCX); break;
-    }
+    replace_lane(nb, dst, vec, at, 1u << log2);
     return true;
   }
   uint32_t vec = ins[2];
   if (!in_frame(nb, vec)) return false;
   uint32_t at = (ins[4] & (lanes - 1)) << log2;
+  int held = vector_held(nb, vec);
   x64_mem m = address(nb, ins[1], ins[3]); /* before rcx is loaded: a large offset passes through it */
-  x64_load64(b, RCX, lane_at(nb, vec, at));
+  if (held >= 0) lane_from_xmm(nb, RCX, held, at, XMM1);
+  else x64_load64(b, RCX, lane_at(nb, vec, at));
   switch (log2) {
   case 0: x64_store8(b, m, RCX); break;
   case 1: x64_store16(b, m, RCX); break;
   case 2: x64_store32(b, m, RCX); break;
   default: x64_store64(b, m, RCX); break;
   }
+  return true;
+}
+
+/* extract dst vec lane: the lane from the vector's register, or a scalar load from the frame;
+ * i32 results zero-extended in their slot. */
+static bool emit_extract(wasm_native_builder *nb, const uint32_t *ins, uint32_t size, bool is_signed) {
+  x64_buf *b = &nb->b;
+  uint32_t vec = ins[2], at = (ins[3] & (16u / size - 1)) * size;
+  if (!in_frame(nb, vec)) return false;
+  int held = vector_held(nb, vec);
+  if (held >= 0) {
+    lane_from_xmm(nb, RAX, held, at, XMM1);
+    if (size == 4) x64_mov_rr(b, false, RAX, RAX);
+    if (size < 4) {
+      x64_shift_imm(b, false, SH_SHL, RAX, (uint8_t)(32 - 8 * size));
+      x64_shift_imm(b, false, is_signed ? SH_SAR : SH_SHR, RAX, (uint8_t)(32 - 8 * size));
+    }
+  } else {
+    x64_mem m = lane_at(nb, vec, at);
+    switch (size) {
+    case 1: is_signed ? x64_load_s8(b, false, RAX, m) : x64_load_u8(b, RAX, m); break;
+    case 2: is_signed ? x64_load_s16(b, false, RAX, m) : x64_load_u16(b, RAX, m); break;
+    case 4: x64_load32(b, RAX, m); break;
+    default: x64_load64(b, RAX, m); break;
+    }
+  }
+  x64_store64(b, slot(nb, ins[1]), RAX);
   return true;
 }
 
@@ -285,47 +349,29 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
     x64_movq_to_xmm(b, XMM0, RAX);
     x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
     break;
-  /* extracts: a scalar load from the vector in the frame; i32 results zero-extended in their slot */
-#define EXTRACT(name, lanes, load)                                        \
-  case WASM_IOP_simd_##name: {                                            \
-    uint32_t size = 16u / (lanes);                                        \
-    if (!in_frame(nb, ins[2])) return false;                              \
-    load;                                                                 \
-    x64_store64(b, slot(nb, ins[1]), RAX);                                \
-    return true;                                                          \
-  }
-#define AT lane_at(nb, ins[2], (ins[3] & (16u / size - 1)) * size)
-    EXTRACT(i8x16_extract_lane_s, 16, x64_load_s8(b, false, RAX, AT))
-    EXTRACT(i8x16_extract_lane_u, 16, x64_load_u8(b, RAX, AT))
-    EXTRACT(i16x8_extract_lane_s, 8, x64_load_s16(b, false, RAX, AT))
-    EXTRACT(i16x8_extract_lane_u, 8, x64_load_u16(b, RAX, AT))
-    EXTRACT(i32x4_extract_lane, 4, x64_load32(b, RAX, AT))
-    EXTRACT(f32x4_extract_lane, 4, x64_load32(b, RAX, AT))
-    EXTRACT(i64x2_extract_lane, 2, x64_load64(b, RAX, AT))
-    EXTRACT(f64x2_extract_lane, 2, x64_load64(b, RAX, AT))
-#undef AT
-#undef EXTRACT
-  /* replaces: the vector copied to dst, then one lane stored over */
-#define REPLACE(name, lanes, store)                                       \
+  case WASM_IOP_simd_i8x16_extract_lane_s: return emit_extract(nb, ins, 1, true);
+  case WASM_IOP_simd_i8x16_extract_lane_u: return emit_extract(nb, ins, 1, false);
+  case WASM_IOP_simd_i16x8_extract_lane_s: return emit_extract(nb, ins, 2, true);
+  case WASM_IOP_simd_i16x8_extract_lane_u: return emit_extract(nb, ins, 2, false);
+  case WASM_IOP_simd_i32x4_extract_lane:
+  case WASM_IOP_simd_f32x4_extract_lane: return emit_extract(nb, ins, 4, false);
+  case WASM_IOP_simd_i64x2_extract_lane:
+  case WASM_IOP_simd_f64x2_extract_lane: return emit_extract(nb, ins, 8, false);
+  /* replaces: the vector copied to dst, then one lane written over */
+#define REPLACE(name, lanes)                                              \
   case WASM_IOP_simd_##name: {                                            \
     uint32_t dst = ins[1], vec = ins[2], size = 16u / (lanes);            \
     if (!in_frame(nb, dst) || !in_frame(nb, vec)) return false;           \
     x64_load64(b, RCX, slot(nb, ins[3]));                                 \
-    if (dst != vec) {                                                     \
-      vload(nb, XMM0, vec);                                               \
-      vresult(nb, dst);                                              \
-    }                                                                     \
-    store;                                                                \
+    replace_lane(nb, dst, vec, (ins[4] & (lanes - 1)) * size, size);      \
     return true;                                                          \
   }
-#define AT lane_at(nb, dst, (ins[4] & (16u / size - 1)) * size)
-    REPLACE(i8x16_replace_lane, 16, x64_store8(b, AT, RCX))
-    REPLACE(i16x8_replace_lane, 8, x64_store16(b, AT, RCX))
-    REPLACE(i32x4_replace_lane, 4, x64_store32(b, AT, RCX))
-    REPLACE(f32x4_replace_lane, 4, x64_store32(b, AT, RCX))
-    REPLACE(i64x2_replace_lane, 2, x64_store64(b, AT, RCX))
-    REPLACE(f64x2_replace_lane, 2, x64_store64(b, AT, RCX))
-#undef AT
+    REPLACE(i8x16_replace_lane, 16)
+    REPLACE(i16x8_replace_lane, 8)
+    REPLACE(i32x4_replace_lane, 4)
+    REPLACE(f32x4_replace_lane, 4)
+    REPLACE(i64x2_replace_lane, 2)
+    REPLACE(f64x2_replace_lane, 2)
 #undef REPLACE
   default: return false;
   }
