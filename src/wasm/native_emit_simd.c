@@ -45,10 +45,12 @@ static unsigned simd_features(void) {
  * register makes stale: a conflict (native_internal.h). */
 /* The 16 bytes of slots s and s + 1 are reached in the frame. */
 static void vector_in_frame(wasm_native_builder *nb, uint32_t s) {
+  no_register_conflict(nb, s);
   vector_conflict(nb, s);
   vector_conflict(nb, s + 1);
 }
 static int vector_reg(wasm_native_builder *nb, uint32_t s) {
+  no_register_conflict(nb, s);
   if (!nb->nvector || s >= nb->f->frame_slots || s + 1 >= nb->f->frame_slots) return -1;
   if (nb->vector_reg[s] >= 0) return nb->vector_reg[s];
   vector_in_frame(nb, s);
@@ -125,11 +127,14 @@ static void replace_lane(wasm_native_builder *nb, uint32_t dst, uint32_t vec, ui
   }
 }
 
-/* Whether slot s may be a vector's: not a scalar local in a general register (never expected). */
-static bool in_frame(const wasm_native_builder *nb, uint32_t s) {
+/* Whether no general register holds slot s or s + 1 (a vector's two slots). */
+static bool no_general_register(const wasm_native_builder *nb, uint32_t s) {
   uint32_t n = nb->f->frame_slots;
   return s >= n || s + 1 >= n || (nb->local_reg[s] < 0 && nb->local_reg[s + 1] < 0);
 }
+/* ...and when one does, a conflict: the template declines (the instruction is stepped) in a
+ * translation that is redone without that register. */
+static bool in_frame(wasm_native_builder *nb, uint32_t s) { return no_register_conflict(nb, s); }
 
 /* xmm = a 16-byte constant, kept in the code: jumped over, then read RIP-relative */
 static void const128(wasm_native_builder *nb, int xmm, const uint8_t bytes[16]) {
@@ -473,22 +478,32 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
   if (!binary_form_of((enum wasm_iop)ins[0], &f) || (f.needs & ~features)) return false;
   if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
   x64_buf *b = &nb->b;
-  int first = f.swap ? XMM1 : XMM0, second = f.swap ? XMM0 : XMM1;
-  if (native_xmm0_holds_v128(nb, ins[3])) { /* the carried operand first, while xmm0 has it */
-    vload(nb, second, ins[3]);
-    vload(nb, first, ins[2]);
-  } else {
-    vload(nb, first, ins[2]);
-    vload(nb, second, ins[3]);
+  /* xmm0 = op(xmm0 = the first, `second`): the second straight from its register when it has
+   * one, else from the carry (moved aside before the first is loaded) or the frame */
+  uint32_t a = ins[f.swap ? 3 : 2], bv = ins[f.swap ? 2 : 3];
+  int second = vector_reg(nb, bv);
+  if (second < 0 && a != bv && native_xmm0_holds_v128(nb, bv)) {
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
+    second = XMM1;
   }
-  if (f.sign_flip) {
+  vload(nb, XMM0, a);
+  if (second < 0 && a == bv) second = XMM0;
+  if (second < 0) {
+    vload(nb, XMM1, bv);
+    second = XMM1;
+  }
+  if (f.sign_flip) { /* on copies: a register's vector stays as it is */
+    if (second != XMM0 && second != XMM1) {
+      x64_vec_rr(b, 0, VEC_MOVAP, XMM1, second);
+      second = XMM1;
+    }
     x64_mov_imm32(b, RAX, f.sign_flip);
     splat_eax(nb, XMM2);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
-    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM2);
+    if (second != XMM0) x64_vec_rr(b, 0x66, VEC_PXOR, second, XMM2);
   }
-  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, XMM0, XMM1, (uint8_t)f.cmp_imm);
-  else x64_vec_rr(b, f.prefix, f.op, XMM0, XMM1);
+  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, XMM0, second, (uint8_t)f.cmp_imm);
+  else x64_vec_rr(b, f.prefix, f.op, XMM0, second);
   if (f.invert) {
     all_ones(nb, XMM1);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
@@ -1058,14 +1073,14 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     return true;
   }
   case WASM_IOP_copy2: /* dst src, a v128 */
-    if (in_frame(nb, ins[1]) && in_frame(nb, ins[2])) {
+    if (no_general_register(nb, ins[1]) && no_general_register(nb, ins[2])) {
       vload(nb, XMM0, ins[2]);
       vresult(nb, ins[1]);
       return true;
     }
     /* a general register holds a half of one of them (an operand-stack slot that is a scalar
      * elsewhere): through rax and rcx, the other side from its xmm register or the frame */
-    if (in_frame(nb, ins[2])) {
+    if (no_general_register(nb, ins[2])) {
       vload(nb, XMM0, ins[2]);
       x64_movq_from_xmm(b, RAX, XMM0);
       x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, 0xEE);
@@ -1074,7 +1089,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
       x64_load64(b, RAX, slot(nb, ins[2]));
       x64_load64(b, RCX, slot(nb, ins[2] + 1));
     }
-    if (in_frame(nb, ins[1])) {
+    if (no_general_register(nb, ins[1])) {
       x64_movq_to_xmm(b, XMM0, RAX);
       x64_movq_to_xmm(b, XMM1, RCX);
       x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM1);

@@ -99,15 +99,17 @@ struct wasm_native_builder {
   int cached_reg[NATIVE_CACHE_REGS];
   /* v128 slots kept in xmm registers the same way: vector_reg[s] is the xmm register of the
    * vector in slots s and s + 1, or -1. A template that reaches such a slot other than through
-   * vload / vstore (native_emit_simd.c) sets vector_conflict[s], and the function is translated
-   * again without those (wasm_native_add). */
+   * vload / vstore (native_emit_simd.c) sets vector_conflict[s]; one that reaches a slot a
+   * general register holds as (half of) a vector sets register_conflict[s]; either way
+   * `conflicted` is set and the function is translated again without those (wasm_native_add),
+   * or, after many attempts, with no slot in a register (no_registers). */
   int8_t *vector_reg;
-  uint8_t *vector_conflict;
+  uint8_t *vector_conflict, *register_conflict;
   size_t vector_cap;
   uint32_t nvector;
   uint32_t vector_slot[NATIVE_VECTOR_REGS];
   int vector_xmm[NATIVE_VECTOR_REGS];
-  bool vector_conflicted;
+  bool conflicted, no_registers;
   /* An f64 result carried in xmm0 to the next instruction (native_chain.c): label[w] marks
    * the words a branch targets; xmm0_slot is the slot whose f64 xmm0 holds as the current
    * instruction starts, xmm0_next the one the current instruction leaves there. */
@@ -148,7 +150,19 @@ static inline void vector_conflict(wasm_native_builder *nb, uint32_t s) {
   if (vector_reg_of(nb, s) < 0) return;
   uint32_t first = nb->vector_reg[s] >= 0 ? s : s - 1;
   nb->vector_conflict[first] = 1;
-  nb->vector_conflicted = true;
+  nb->conflicted = true;
+}
+/* A vector template reaches slots s and s + 1 as one vector: a general register holding either
+ * is a conflict (its value would be half of a vector). True when none does. */
+static inline bool no_register_conflict(wasm_native_builder *nb, uint32_t s) {
+  bool clear = true;
+  for (uint32_t k = s; k < s + 2 && k < nb->f->frame_slots; k++)
+    if (nb->local_reg[k] >= 0) {
+      nb->register_conflict[k] = 1;
+      nb->conflicted = true;
+      clear = false;
+    }
+  return clear;
 }
 /* The register that holds slot s, or -1 when it lives in the frame. Every scalar use of a slot
  * asks this first, so it also catches one of a slot an xmm register holds. */
