@@ -136,16 +136,30 @@ static bool no_general_register(const wasm_native_builder *nb, uint32_t s) {
  * translation that is redone without that register. */
 static bool in_frame(wasm_native_builder *nb, uint32_t s) { return no_register_conflict(nb, s); }
 
-/* xmm = a 16-byte constant, kept in the code: jumped over, then read RIP-relative */
+/* xmm = a 16-byte constant, read RIP-relative from the function's constants after its body
+ * (native_emit_vector_consts): one load, nothing in the instruction stream to jump over */
 static void const128(wasm_native_builder *nb, int xmm, const uint8_t bytes[16]) {
+  x64_movdqu_load_rip(&nb->b, xmm, nb->b.len); /* linked when the constants are placed */
+  vector_const_ref ref = {nb->b.len - 4, {0}};
+  memcpy(ref.bytes, bytes, 16);
+  WR_VEC_PUSH(&nb->vector_consts, ref);
+}
+void native_emit_vector_consts(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
-  size_t skip = x64_jmp8(b);
-  size_t data = b->len;
-  x64_reserve(b, 16);
-  memcpy(b->p + b->len, bytes, 16);
-  b->len += 16;
-  x64_land8(b, skip);
-  x64_movdqu_load_rip(b, xmm, data);
+  if (!nb->vector_consts.len) return;
+  while (b->len % 16) x64_byte(b, 0xCC); /* never run: after the function's last jump */
+  size_t first = b->len;
+  for (size_t i = 0; i < nb->vector_consts.len; i++) {
+    const vector_const_ref *ref = &nb->vector_consts.items[i];
+    size_t at = first;
+    while (at < b->len && memcmp(b->p + at, ref->bytes, 16) != 0) at += 16;
+    if (at == b->len) {
+      x64_reserve(b, 16);
+      memcpy(b->p + b->len, ref->bytes, 16);
+      b->len += 16;
+    }
+    x64_link(b, ref->at, at);
+  }
 }
 /* xmm = the 32-bit value in eax in every lane */
 static void splat_eax(wasm_native_builder *nb, int xmm) {
@@ -156,13 +170,15 @@ static void splat_eax(wasm_native_builder *nb, int xmm) {
 static void all_ones(wasm_native_builder *nb, int xmm) { x64_vec_rr(&nb->b, 0x66, VEC_PCMPEQD, xmm, xmm); }
 /* xmm = a 32-bit / 64-bit pattern in every lane */
 static void splat32(wasm_native_builder *nb, int xmm, uint32_t value) {
-  x64_mov_imm32(&nb->b, RAX, value);
-  splat_eax(nb, xmm);
+  uint8_t bytes[16];
+  for (int k = 0; k < 16; k += 4) memcpy(bytes + k, &value, 4);
+  const128(nb, xmm, bytes);
 }
 static void splat64(wasm_native_builder *nb, int xmm, uint64_t value) {
-  x64_mov_imm64(&nb->b, RAX, value);
-  x64_movq_to_xmm(&nb->b, xmm, RAX);
-  x64_vec_rr(&nb->b, 0x66, VEC_PUNPCKLQDQ, xmm, xmm);
+  uint8_t bytes[16];
+  memcpy(bytes, &value, 8);
+  memcpy(bytes + 8, &value, 8);
+  const128(nb, xmm, bytes);
 }
 
 /* The effective address rax (a zero-extended i32) + offset in memory 0 (guarded: no bounds
@@ -497,8 +513,7 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
       x64_vec_rr(b, 0, VEC_MOVAP, XMM1, second);
       second = XMM1;
     }
-    x64_mov_imm32(b, RAX, f.sign_flip);
-    splat_eax(nb, XMM2);
+    splat32(nb, XMM2, f.sign_flip);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
     if (second != XMM0) x64_vec_rr(b, 0x66, VEC_PXOR, second, XMM2);
   }
@@ -761,8 +776,7 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
      * index + 0x70 sets bit 7 for every index >= 16 and leaves 0..15 in the low bits */
     vload(nb, XMM0, a);
     vload(nb, XMM1, bv);
-    x64_mov_imm32(b, RAX, 0x70707070u);
-    splat_eax(nb, XMM2);
+    splat32(nb, XMM2, 0x70707070u);
     x64_vec_rr(b, 0x66, VEC_PADDUSB, XMM1, XMM2);
     x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM1);
     vresult(nb, dst);

@@ -73,6 +73,12 @@ typedef struct interrupt_check {
   size_t resume_at; /* where the guest goes on */
 } interrupt_check;
 
+/* A 16-byte constant a template reads RIP-relative from its function's constant pool. */
+typedef struct vector_const_ref {
+  size_t at; /* the rel32 to patch */
+  uint8_t bytes[16];
+} vector_const_ref;
+
 struct wasm_native_builder {
   x64_buf b;
   const wasm_module *module;
@@ -89,6 +95,7 @@ struct wasm_native_builder {
   size_t native_cap;
   WR_VEC(fixup) branches;
   WR_VEC(interrupt_check) interrupt_checks;
+  WR_VEC(vector_const_ref) vector_consts; /* placed after the function (native_emit_vector_consts) */
   /* Slots kept in registers (native_regalloc.c): local_reg[s] is the register of slot s (a
    * local or an operand-stack slot), or -1 when it lives in the frame; cached_slot[i] /
    * cached_reg[i] list them. */
@@ -322,6 +329,8 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc); /* native_emit
 bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc);    /* native_emit_int.c */
 bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc);  /* native_emit_float.c */
 bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc);   /* native_emit_simd.c */
+/* The function's 16-byte constants, after its body (and its out-of-line stubs), each once. */
+void native_emit_vector_consts(wasm_native_builder *nb);
 
 /* ---- modules (native_module.c) ---- */
 

@@ -78,6 +78,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   nb->branches.len = 0;
   nb->interrupt_checks.len = 0;
+  nb->vector_consts.len = 0;
   while (b->len % 16) x64_byte(b, 0x90); /* functions start aligned */
   nb->last_func_at = b->len;
   if (nb->func_at) nb->func_at[def_index] = b->len;
@@ -110,11 +111,14 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
     nb->calls.len = calls_before;
     nb->branches.len = 0;
     nb->interrupt_checks.len = 0;
+    nb->vector_consts.len = 0;
+  nb->vector_consts.len = 0;
     for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   }
   if (nb->label_missed) return false;
   x64_jmp_to(b, nb->trap_at[WASM_TRAP_UNREACHABLE]); /* never reached: bodies end in return */
   native_emit_interrupt_stubs(nb);
+  native_emit_vector_consts(nb);
   for (size_t i = 0; i < nb->branches.len; i++) {
     const fixup *fx = &nb->branches.items[i];
     if (fx->target >= f->code_len || nb->native_at[fx->target] == NO_POS) return false;
@@ -174,6 +178,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->branches);
   WR_VEC_FREE(&nb->interrupt_checks);
+  WR_VEC_FREE(&nb->vector_consts);
   wr_free(nb);
 }
 
