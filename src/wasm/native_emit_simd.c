@@ -63,7 +63,7 @@ static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
   if (native_xmm0_holds_v128(nb, s)) {
     if (xmm != XMM0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, XMM0);
   } else if (reg >= 0) {
-    x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, reg);
+    if (reg != xmm) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, reg);
   } else {
     x64_movdqu_load(&nb->b, xmm, frame_at(s));
   }
@@ -77,6 +77,18 @@ static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) {
 static void vresult(wasm_native_builder *nb, uint32_t s) {
   vstore(nb, s, XMM0);
   native_chain_v128_result(nb, s);
+}
+/* Where a template computes slot dst's vector: in dst's own xmm register when it has one (no
+ * copy to it at the end), else in xmm0. Only for templates that read their vector operands
+ * before they first write the result register. */
+static int result_xmm(wasm_native_builder *nb, uint32_t dst) {
+  int reg = vector_reg(nb, dst);
+  return reg >= 0 ? reg : XMM0;
+}
+/* ...and their last code: xmm0's result stored to dst (and carried), nothing when it was dst's
+ * own register. */
+static void result_in(wasm_native_builder *nb, uint32_t dst, int acc) {
+  if (acc == XMM0) vresult(nb, dst);
 }
 /* Byte `at` of the vector in slot s, in the frame. */
 static x64_mem lane_at(wasm_native_builder *nb, uint32_t s, uint32_t at) {
@@ -223,10 +235,11 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
   default: return false;
   }
   uint32_t dst = ins[1];
+  int acc = result_xmm(nb, dst);
   switch ((enum wasm_iop)ins[0]) {
-  case WASM_IOP_simd_v128_load: x64_movdqu_load(b, XMM0, address(nb, ins[2], ins[3])); break;
-  case WASM_IOP_simd_v128_load32_zero: x64_movd_load(b, XMM0, address(nb, ins[2], ins[3])); break;
-  case WASM_IOP_simd_v128_load64_zero: x64_movq_load(b, XMM0, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load: x64_movdqu_load(b, acc, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load32_zero: x64_movd_load(b, acc, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load64_zero: x64_movq_load(b, acc, address(nb, ins[2], ins[3])); break;
   case WASM_IOP_simd_v128_load8_splat:
   case WASM_IOP_simd_v128_load16_splat: {
     bool bytes = ins[0] == WASM_IOP_simd_v128_load8_splat;
@@ -234,16 +247,16 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
     if (bytes) x64_load_u8(b, RAX, m);
     else x64_load_u16(b, RAX, m);
     x64_imul_imm(b, false, RAX, RAX, bytes ? 0x01010101 : 0x00010001);
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   }
   case WASM_IOP_simd_v128_load32_splat:
-    x64_movd_load(b, XMM0, address(nb, ins[2], ins[3]));
-    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, 0);
+    x64_movd_load(b, acc, address(nb, ins[2], ins[3]));
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, acc, acc, 0);
     break;
   case WASM_IOP_simd_v128_load64_splat:
-    x64_movq_load(b, XMM0, address(nb, ins[2], ins[3]));
-    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
+    x64_movq_load(b, acc, address(nb, ins[2], ins[3]));
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, acc, acc);
     break;
   case WASM_IOP_simd_v128_load8x8_s: pmov = VEC_PMOVSXBW; break;
   case WASM_IOP_simd_v128_load8x8_u: pmov = VEC_PMOVZXBW; break;
@@ -253,8 +266,8 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
   case WASM_IOP_simd_v128_load32x2_u: pmov = VEC_PMOVZXDQ; break;
   default: return false;
   }
-  if (pmov) x64_vec_mem(b, 0x66, pmov, XMM0, address(nb, ins[2], ins[3])); /* reads 8 bytes */
-  vresult(nb, dst);
+  if (pmov) x64_vec_mem(b, 0x66, pmov, acc, address(nb, ins[2], ins[3])); /* reads 8 bytes */
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -337,6 +350,7 @@ static bool emit_extract(wasm_native_builder *nb, const uint32_t *ins, uint32_t 
 
 static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
   x64_buf *b = &nb->b;
+  int acc = XMM0;
   switch ((enum wasm_iop)ins[0]) {
   case WASM_IOP_simd_i8x16_splat:
   case WASM_IOP_simd_i16x8_splat:
@@ -345,6 +359,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
   case WASM_IOP_simd_i64x2_splat:
   case WASM_IOP_simd_f64x2_splat:
     if (!in_frame(nb, ins[1])) return false;
+    acc = result_xmm(nb, ins[1]);
     break;
   default: break;
   }
@@ -352,23 +367,23 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
   case WASM_IOP_simd_i8x16_splat:
     x64_load_u8(b, RAX, slot(nb, ins[2]));
     x64_imul_imm(b, false, RAX, RAX, 0x01010101);
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   case WASM_IOP_simd_i16x8_splat:
     x64_load_u16(b, RAX, slot(nb, ins[2]));
     x64_imul_imm(b, false, RAX, RAX, 0x00010001);
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   case WASM_IOP_simd_i32x4_splat:
   case WASM_IOP_simd_f32x4_splat:
     x64_load32(b, RAX, slot(nb, ins[2]));
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   case WASM_IOP_simd_i64x2_splat:
   case WASM_IOP_simd_f64x2_splat:
     x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_movq_to_xmm(b, XMM0, RAX);
-    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
+    x64_movq_to_xmm(b, acc, RAX);
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, acc, acc);
     break;
   case WASM_IOP_simd_i8x16_extract_lane_s: return emit_extract(nb, ins, 1, true);
   case WASM_IOP_simd_i8x16_extract_lane_u: return emit_extract(nb, ins, 1, false);
@@ -396,7 +411,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
 #undef REPLACE
   default: return false;
   }
-  vresult(nb, ins[1]);
+  result_in(nb, ins[1], acc);
   return true;
 }
 
@@ -494,16 +509,18 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
   if (!binary_form_of((enum wasm_iop)ins[0], &f) || (f.needs & ~features)) return false;
   if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
   x64_buf *b = &nb->b;
-  /* xmm0 = op(xmm0 = the first, `second`): the second straight from its register when it has
-   * one, else from the carry (moved aside before the first is loaded) or the frame */
+  /* acc = op(acc = the first, `second`): the second straight from its register when it has
+   * one, else from the carry (moved aside before the first is loaded) or the frame; acc is the
+   * result's own register unless that is the second's, or a sign flip or inversion needs more */
   uint32_t a = ins[f.swap ? 3 : 2], bv = ins[f.swap ? 2 : 3];
-  int second = vector_reg(nb, bv);
+  int second = vector_reg(nb, bv), acc = f.sign_flip || f.invert ? XMM0 : result_xmm(nb, ins[1]);
+  if (acc != XMM0 && acc == second && a != bv) acc = XMM0;
   if (second < 0 && a != bv && native_xmm0_holds_v128(nb, bv)) {
     x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
     second = XMM1;
   }
-  vload(nb, XMM0, a);
-  if (second < 0 && a == bv) second = XMM0;
+  vload(nb, acc, a);
+  if (second < 0 && a == bv) second = acc;
   if (second < 0) {
     vload(nb, XMM1, bv);
     second = XMM1;
@@ -517,13 +534,13 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
     if (second != XMM0) x64_vec_rr(b, 0x66, VEC_PXOR, second, XMM2);
   }
-  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, XMM0, second, (uint8_t)f.cmp_imm);
-  else x64_vec_rr(b, f.prefix, f.op, XMM0, second);
+  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, acc, second, (uint8_t)f.cmp_imm);
+  else x64_vec_rr(b, f.prefix, f.op, acc, second);
   if (f.invert) {
     all_ones(nb, XMM1);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
   }
-  vresult(nb, ins[1]);
+  result_in(nb, ins[1], acc);
   return true;
 }
 
@@ -580,24 +597,25 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
   if ((abs && !(features & HAS_SSSE3)) || (extend && !(features & HAS_SSE41))) return false;
   uint32_t dst = ins[1], a = ins[2];
   if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
+  int acc = result_xmm(nb, dst); /* the operand is read first, into it or xmm1 */
   if (neg) {
-    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM0);
     vload(nb, XMM1, a);
-    x64_vec_rr(b, 0x66, neg, XMM0, XMM1);
-    vresult(nb, dst);
+    x64_vec_rr(b, 0x66, VEC_PXOR, acc, acc);
+    x64_vec_rr(b, 0x66, neg, acc, XMM1);
+    result_in(nb, dst, acc);
     return true;
   }
-  vload(nb, XMM0, a);
+  vload(nb, acc, a);
   if (abs) {
-    x64_vec_rr(b, 0x66, abs, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, abs, acc, acc);
   } else if (extend) {
-    if (high) x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM0, 8);
-    x64_vec_rr(b, 0x66, extend, XMM0, XMM0);
+    if (high) x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, acc, 8);
+    x64_vec_rr(b, 0x66, extend, acc, acc);
   } else {
     switch (iop) {
     case WASM_IOP_simd_v128_not:
       all_ones(nb, XMM1);
-      x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PXOR, acc, XMM1);
       break;
     /* abs and neg change the sign bits only, as the spec (NaNs included) */
     case WASM_IOP_simd_f32x4_abs:
@@ -605,7 +623,7 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
       bool f64 = iop == WASM_IOP_simd_f64x2_abs;
       all_ones(nb, XMM1);
       x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SRL, XMM1, 1);
-      x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PAND, acc, XMM1);
       break;
     }
     case WASM_IOP_simd_f32x4_neg:
@@ -613,31 +631,31 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
       bool f64 = iop == WASM_IOP_simd_f64x2_neg;
       all_ones(nb, XMM1);
       x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SLL, XMM1, f64 ? 63 : 31);
-      x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PXOR, acc, XMM1);
       break;
     }
-    case WASM_IOP_simd_f32x4_sqrt: x64_vec_rr(b, 0, VEC_SQRTP, XMM0, XMM0); break;
-    case WASM_IOP_simd_f64x2_sqrt: x64_vec_rr(b, 0x66, VEC_SQRTP, XMM0, XMM0); break;
+    case WASM_IOP_simd_f32x4_sqrt: x64_vec_rr(b, 0, VEC_SQRTP, acc, acc); break;
+    case WASM_IOP_simd_f64x2_sqrt: x64_vec_rr(b, 0x66, VEC_SQRTP, acc, acc); break;
     /* i32 -> f32 rounds to nearest (the default mode), i32 -> f64 and f32 -> f64 are exact,
      * f64 -> f32 rounds to nearest and zeroes the high lanes: each as the spec */
-    case WASM_IOP_simd_f32x4_convert_i32x4_s: x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM0, XMM0); break;
-    case WASM_IOP_simd_f64x2_convert_low_i32x4_s: x64_vec_rr(b, 0xF3, VEC_CVTDQ2PD, XMM0, XMM0); break;
-    case WASM_IOP_simd_f64x2_promote_low_f32x4: x64_vec_rr(b, 0, VEC_CVTPS2PD, XMM0, XMM0); break;
-    case WASM_IOP_simd_f32x4_demote_f64x2_zero: x64_vec_rr(b, 0x66, VEC_CVTPS2PD, XMM0, XMM0); break;
+    case WASM_IOP_simd_f32x4_convert_i32x4_s: x64_vec_rr(b, 0, VEC_CVTDQ2PS, acc, acc); break;
+    case WASM_IOP_simd_f64x2_convert_low_i32x4_s: x64_vec_rr(b, 0xF3, VEC_CVTDQ2PD, acc, acc); break;
+    case WASM_IOP_simd_f64x2_promote_low_f32x4: x64_vec_rr(b, 0, VEC_CVTPS2PD, acc, acc); break;
+    case WASM_IOP_simd_f32x4_demote_f64x2_zero: x64_vec_rr(b, 0x66, VEC_CVTPS2PD, acc, acc); break;
     /* roundps / roundpd: mode in bits 0-1 (0 nearest-even, 1 down, 2 up, 3 toward zero), bit 3
      * keeps the inexact exception quiet; a NaN comes out quieted */
-    case WASM_IOP_simd_f32x4_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 8); break;
-    case WASM_IOP_simd_f32x4_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 9); break;
-    case WASM_IOP_simd_f32x4_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 10); break;
-    case WASM_IOP_simd_f32x4_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 11); break;
-    case WASM_IOP_simd_f64x2_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 8); break;
-    case WASM_IOP_simd_f64x2_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 9); break;
-    case WASM_IOP_simd_f64x2_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 10); break;
-    case WASM_IOP_simd_f64x2_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 11); break;
+    case WASM_IOP_simd_f32x4_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 8); break;
+    case WASM_IOP_simd_f32x4_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 9); break;
+    case WASM_IOP_simd_f32x4_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 10); break;
+    case WASM_IOP_simd_f32x4_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 11); break;
+    case WASM_IOP_simd_f64x2_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 8); break;
+    case WASM_IOP_simd_f64x2_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 9); break;
+    case WASM_IOP_simd_f64x2_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 10); break;
+    case WASM_IOP_simd_f64x2_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 11); break;
     default: return false; /* not reached: the first switch admits only the cases above */
     }
   }
-  vresult(nb, dst);
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -718,6 +736,7 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
   }
   uint32_t dst = ins[1], a = ins[2];
   if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
+  int acc = result_xmm(nb, dst); /* the operand is read first, into it */
   /* the count mod the lane width; i8 shr_s shifts the byte down from the high half: 8 more */
   uint32_t extra = iop == WASM_IOP_simd_i8x16_shr_s ? 8 : 0;
   uint64_t count = 0;
@@ -730,37 +749,37 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
   }
   uint8_t n = (uint8_t)((count & (width - 1)) + extra);
 #define SHIFT(xmm) (known ? x64_vec_shift_imm(b, group, kind, xmm, n) : x64_vec_rr(b, 0x66, by_xmm, xmm, XMM3))
-  vload(nb, XMM0, a);
+  vload(nb, acc, a);
   if (width == 8) {
-    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, acc);
     if (iop == WASM_IOP_simd_i8x16_shr_s) {
-      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, XMM0, XMM0);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, acc, acc);
       x64_vec_rr(b, 0x66, VEC_PUNPCKHBW, XMM1, XMM1);
     } else {
       x64_vec_rr(b, 0x66, VEC_PXOR, XMM2, XMM2);
-      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, XMM0, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, acc, XMM2);
       x64_vec_rr(b, 0x66, VEC_PUNPCKHBW, XMM1, XMM2);
     }
-    SHIFT(XMM0);
+    SHIFT(acc);
     SHIFT(XMM1);
     if (iop == WASM_IOP_simd_i8x16_shl) { /* keep each word's low byte: packing saturates */
       all_ones(nb, XMM2);
       x64_vec_shift_imm(b, VEC_SHIFT_W, VEC_SH_SRL, XMM2, 8);
-      x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PAND, acc, XMM2);
       x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM2);
     }
-    x64_vec_rr(b, 0x66, iop == WASM_IOP_simd_i8x16_shr_s ? VEC_PACKSSWB : VEC_PACKUSWB, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, iop == WASM_IOP_simd_i8x16_shr_s ? VEC_PACKSSWB : VEC_PACKUSWB, acc, XMM1);
   } else if (iop == WASM_IOP_simd_i64x2_shr_s) {
     splat64(nb, XMM2, 0x8000000000000000u);
-    SHIFT(XMM0);
+    SHIFT(acc);
     SHIFT(XMM2);
-    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
-    x64_vec_rr(b, 0x66, VEC_PSUBQ, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, acc, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSUBQ, acc, XMM2);
   } else {
-    SHIFT(XMM0);
+    SHIFT(acc);
   }
 #undef SHIFT
-  vresult(nb, dst);
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -1082,14 +1101,16 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     if (!in_frame(nb, ins[1])) return false;
     uint8_t bytes[16];
     memcpy(bytes, ins + 2, 16);
-    const128(nb, XMM0, bytes);
-    vresult(nb, ins[1]);
+    int acc = result_xmm(nb, ins[1]);
+    const128(nb, acc, bytes);
+    result_in(nb, ins[1], acc);
     return true;
   }
   case WASM_IOP_copy2: /* dst src, a v128 */
     if (no_general_register(nb, ins[1]) && no_general_register(nb, ins[2])) {
-      vload(nb, XMM0, ins[2]);
-      vresult(nb, ins[1]);
+      int acc = result_xmm(nb, ins[1]);
+      vload(nb, acc, ins[2]);
+      result_in(nb, ins[1], acc);
       return true;
     }
     /* a general register holds a half of one of them (an operand-stack slot that is a scalar
