@@ -801,30 +801,43 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
     vresult(nb, dst);
     return true;
   }
-  /* the lanes taken from a and from b, each as a pshufb mask (0x80: none) */
+  /* the lanes taken from a and from b, each as a pshufb mask (0x80: none); one mask when a and
+   * b are the same vector */
   uint8_t lanes[16], from_a[16], from_b[16];
   memcpy(lanes, ins + 4, 16);
   bool any_a = false, any_b = false;
   for (int i = 0; i < 16; i++) {
-    uint8_t l = lanes[i] & 31;
+    uint8_t l = a == bv ? lanes[i] & 15 : lanes[i] & 31;
     from_a[i] = l < 16 ? l : 0x80;
     from_b[i] = l >= 16 ? (uint8_t)(l - 16) : 0x80;
     any_a |= l < 16;
     any_b |= l >= 16;
   }
+  /* in the result's register (xmm0 when that is b's, which is read after it is written), b's
+   * part in xmm1 (moved aside first when the carry has it) */
+  int acc = result_xmm(nb, dst);
+  bool b_aside = false;
+  if (any_a && any_b) {
+    int held = vector_reg(nb, bv);
+    if (held < 0 && native_xmm0_holds_v128(nb, bv)) {
+      x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
+      b_aside = true;
+    }
+    if (acc == held) acc = XMM0;
+  }
   if (any_a) {
-    vload(nb, XMM0, a);
+    vload(nb, acc, a);
     const128(nb, XMM2, from_a);
-    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, acc, XMM2);
   }
   if (any_b) {
-    vload(nb, XMM1, bv);
+    int part = any_a ? XMM1 : acc;
+    if (!b_aside) vload(nb, part, bv);
     const128(nb, XMM2, from_b);
-    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM1, XMM2);
-    if (any_a) x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM1);
-    else x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, part, XMM2);
+    if (any_a) x64_vec_rr(b, 0x66, VEC_POR, acc, XMM1);
   }
-  vresult(nb, dst);
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -1163,21 +1176,28 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     vresult(nb, ins[1]);
     return true;
   }
-  case WASM_IOP_simd_v128_store:
+  case WASM_IOP_simd_v128_store: { /* from the vector's register when it has one */
     if (!in_frame(nb, ins[2])) return false;
-    vload(nb, XMM0, ins[2]);
-    x64_movdqu_store(b, address(nb, ins[1], ins[3]), XMM0);
+    int held = vector_held(nb, ins[2]);
+    if (held < 0) vload(nb, held = XMM0, ins[2]);
+    x64_movdqu_store(b, address(nb, ins[1], ins[3]), held);
     return true;
+  }
   case WASM_IOP_simd_v128_bitselect: { /* dst v1 v2 c: (v1 & c) | (v2 & ~c) */
     if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3]) || !in_frame(nb, ins[4]))
       return false;
-    vload(nb, XMM0, ins[2]);
-    vload(nb, XMM1, ins[3]);
+    /* the mask copied to xmm2 first (pandn writes it), v2 from its register, v1 into the
+     * result's (unless that is v2's, read after it is written, even when v1 is v2) */
+    uint32_t v1 = ins[2], v2 = ins[3];
+    int acc = result_xmm(nb, ins[1]), second = vector_reg(nb, v2);
+    if (acc == second) acc = XMM0;
     vload(nb, XMM2, ins[4]);
-    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
-    x64_vec_rr(b, 0x66, VEC_PANDN, XMM2, XMM1);
-    x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM2);
-    vresult(nb, ins[1]);
+    if (second < 0) vload(nb, second = XMM1, v2);
+    vload(nb, acc, v1);
+    x64_vec_rr(b, 0x66, VEC_PAND, acc, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PANDN, XMM2, second);
+    x64_vec_rr(b, 0x66, VEC_POR, acc, XMM2);
+    result_in(nb, ins[1], acc);
     return true;
   }
   case WASM_IOP_simd_i8x16_shuffle:
