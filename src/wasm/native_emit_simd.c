@@ -45,6 +45,7 @@ static unsigned simd_features(void) {
  * register makes stale: a conflict (native_internal.h). */
 /* The 16 bytes of slots s and s + 1 are reached in the frame. */
 static void vector_in_frame(wasm_native_builder *nb, uint32_t s) {
+  forget_known_vector(nb, s);
   no_register_conflict(nb, s);
   vector_conflict(nb, s);
   vector_conflict(nb, s + 1);
@@ -69,6 +70,7 @@ static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
   }
 }
 static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) {
+  forget_known_vector(nb, s);
   int reg = vector_reg(nb, s);
   if (reg >= 0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, reg, xmm);
   else x64_movdqu_store(&nb->b, frame_at(s), xmm);
@@ -89,6 +91,21 @@ static int result_xmm(wasm_native_builder *nb, uint32_t dst) {
  * own register. */
 static void result_in(wasm_native_builder *nb, uint32_t dst, int acc) {
   if (acc == XMM0) vresult(nb, dst);
+  else forget_known_vector(nb, dst);
+}
+/* The constant slot s's vector is known to hold (v128.const wrote it in straight-line code
+ * before this instruction), or NULL. */
+static const uint8_t *known_vector(const wasm_native_builder *nb, uint32_t s) {
+  for (uint32_t i = 0; i < nb->nknown; i++)
+    if (nb->known_slot[i] == s) return nb->known_bytes[i];
+  return NULL;
+}
+static void remember_known_vector(wasm_native_builder *nb, uint32_t s, const uint8_t bytes[16]) {
+  forget_known_vector(nb, s);
+  if (nb->nknown == NATIVE_KNOWN_VECTORS) return;
+  nb->known_slot[nb->nknown] = s;
+  memcpy(nb->known_bytes[nb->nknown], bytes, 16);
+  nb->nknown++;
 }
 /* Byte `at` of the vector in slot s, in the frame. */
 static x64_mem lane_at(wasm_native_builder *nb, uint32_t s, uint32_t at) {
@@ -813,6 +830,23 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
     any_a |= l < 16;
     any_b |= l >= 16;
   }
+  /* an operand known to be a constant: its lanes are constant bytes or'ed in (none when zero),
+   * and only the other is shuffled */
+  const uint8_t *known_a = known_vector(nb, a), *known_b = known_vector(nb, bv);
+  uint8_t fixed[16] = {0};
+  bool any_fixed = false;
+  if (a != bv && (known_a || known_b) && any_a && any_b) {
+    bool a_known = known_a != NULL;
+    for (int i = 0; i < 16; i++) {
+      uint8_t *mask = a_known ? &from_a[i] : &from_b[i];
+      if (*mask == 0x80) continue;
+      fixed[i] = (a_known ? known_a : known_b)[*mask];
+      any_fixed |= fixed[i] != 0;
+      *mask = 0x80;
+    }
+    if (a_known) any_a = false;
+    else any_b = false;
+  }
   /* in the result's register (xmm0 when that is b's, which is read after it is written), b's
    * part in xmm1 (moved aside first when the carry has it) */
   int acc = result_xmm(nb, dst);
@@ -836,6 +870,10 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
     const128(nb, XMM2, from_b);
     x64_vec_rr(b, 0x66, VEC_PSHUFB, part, XMM2);
     if (any_a) x64_vec_rr(b, 0x66, VEC_POR, acc, XMM1);
+  }
+  if (any_fixed) {
+    const128(nb, XMM2, fixed);
+    x64_vec_rr(b, 0x66, VEC_POR, acc, XMM2);
   }
   result_in(nb, dst, acc);
   return true;
@@ -1117,6 +1155,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     int acc = result_xmm(nb, ins[1]);
     const128(nb, acc, bytes);
     result_in(nb, ins[1], acc);
+    remember_known_vector(nb, ins[1], bytes);
     return true;
   }
   case WASM_IOP_copy2: /* dst src, a v128 */

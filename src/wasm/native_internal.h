@@ -4,6 +4,7 @@
 #define WARREN_WASM_NATIVE_INTERNAL_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "code_arena.h"
 #include "compile.h"
@@ -55,6 +56,9 @@ struct wasm_native_code {
 };
 
 enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
+
+/* How many vectors a translation remembers as known constants at once (native_emit_simd.c). */
+#define NATIVE_KNOWN_VECTORS 4
 
 /* How many locals a function keeps in registers at most (native_regalloc.c). */
 #define NATIVE_CACHE_REGS 8
@@ -117,6 +121,13 @@ struct wasm_native_builder {
   uint32_t vector_slot[NATIVE_VECTOR_REGS];
   int vector_xmm[NATIVE_VECTOR_REGS];
   bool conflicted, no_registers;
+  /* Vector slots that v128.const wrote, with the value, while straight-line code has not
+   * written them since (native_emit_simd.c): a shuffle takes such an operand's lanes as
+   * constants. Forgotten at branch targets, after calls and steps (native_reload_cached), and
+   * on any other access to an overlapping slot (forget_known_vector). */
+  uint32_t nknown;
+  uint32_t known_slot[NATIVE_KNOWN_VECTORS];
+  uint8_t known_bytes[NATIVE_KNOWN_VECTORS][16];
   /* An f64 result carried in xmm0 to the next instruction (native_chain.c): label[w] marks
    * the words a branch targets; xmm0_slot is the slot whose f64 xmm0 holds as the current
    * instruction starts, xmm0_next the one the current instruction leaves there. */
@@ -171,10 +182,25 @@ static inline bool no_register_conflict(wasm_native_builder *nb, uint32_t s) {
     }
   return clear;
 }
+/* Slot s is written (or may be): a known constant vector that overlaps it is no longer known. */
+static inline void forget_known_vector(wasm_native_builder *nb, uint32_t s) {
+  for (uint32_t i = 0; i < nb->nknown;) {
+    uint32_t k = nb->known_slot[i];
+    if (k + 1 >= s && k <= s + 1) {
+      nb->nknown--;
+      nb->known_slot[i] = nb->known_slot[nb->nknown];
+      memcpy(nb->known_bytes[i], nb->known_bytes[nb->nknown], 16);
+    } else {
+      i++;
+    }
+  }
+}
 /* The register that holds slot s, or -1 when it lives in the frame. Every scalar use of a slot
- * asks this first, so it also catches one of a slot an xmm register holds. */
+ * asks this first, so it also catches one of a slot an xmm register holds (and one that
+ * overwrites a known constant vector). */
 static inline int cached_reg(wasm_native_builder *nb, uint32_t s) {
   vector_conflict(nb, s);
+  if (nb->nknown) forget_known_vector(nb, s);
   return s < nb->f->frame_slots ? nb->local_reg[s] : -1;
 }
 /* Slot s as a template operand: its register when it has one, else the frame. Every template

@@ -297,6 +297,7 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
 }
 
 void native_reload_cached(wasm_native_builder *nb) {
+  nb->nknown = 0; /* what ran before the reload may have written any slot */
   for (uint32_t i = 0; i < nb->ncached; i++) x64_load64(&nb->b, nb->cached_reg[i], frame_at(nb->cached_slot[i]));
   for (uint32_t i = 0; i < nb->nvector; i++) x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
 }

@@ -140,6 +140,19 @@ static uint32_t v128_result_is_operand_model(uint32_t x, uint32_t n) {
   return v[0] * 3 + v[1] + v[2] + v[3];
 }
 
+/* ...and v128_known_constants: r sums shuffles of (z, v), v = x in every lane. */
+static uint32_t v128_known_constants_model(uint32_t x, uint32_t n) {
+  uint32_t z[4] = {0}, r[4] = {0};
+  for (uint32_t i = 0; i < n || i == 0; i++) {
+    uint32_t s[4] = {x, z[0], x, z[1]};
+    for (int k = 0; k < 4; k++) r[k] += s[k], z[k] += x;
+    if (i + 1 >= n) break;
+  }
+  uint32_t after_add[4] = {7 + x, x, x, x}, after_replace[4] = {x, x, 9, x}, from_const[4] = {x, 0, x, 11};
+  for (int k = 0; k < 4; k++) r[k] += after_add[k] + after_replace[k] + from_const[k];
+  return r[0] + r[1] * 3 + r[2] * 5 + r[3] * 7;
+}
+
 static uint32_t call_i32(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a) {
   wasm_slot s[3] = {a, 0, 0};
   wasm_trap *trap = call(store, inst, name, s);
@@ -362,6 +375,9 @@ static void test_main_module(const char *dir) {
   wasm_slot operand_args[2] = {0x01020304u, 7};
   CHECK(call(store, inst, "v128_result_is_operand", operand_args) == NULL &&
         (uint32_t)operand_args[0] == v128_result_is_operand_model(0x01020304u, 7));
+  wasm_slot known_args[2] = {5, 4};
+  CHECK(call(store, inst, "v128_known_constants", known_args) == NULL &&
+        (uint32_t)known_args[0] == v128_known_constants_model(5, 4));
   CHECK(call_i32(store, inst, "v128_deep_stack", 3) == 4 + 1000 * (10 * 3 + 550));
   CHECK(call_i32(store, inst, "v128_temps_across_block", 100) == 100 - 35);
   wasm_slot three[3] = {1, 2, 3};

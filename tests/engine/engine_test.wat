@@ -198,6 +198,31 @@
     (i32.add (i32.mul (i32x4.extract_lane 0 (local.get $v)) (i32.const 3))
              (i32.add (i32x4.extract_lane 1 (local.get $v))
                       (i32.add (i32x4.extract_lane 2 (local.get $v)) (i32x4.extract_lane 3 (local.get $v))))))
+  ;; a shuffle operand known to be a v128.const (native tier: its lanes are constants) only in
+  ;; straight-line code after the constant: not after a loop head, nor once it is overwritten
+  (func (export "v128_known_constants") (param $x i32) (param $n i32) (result i32)
+    (local $z v128) (local $v v128) (local $r v128) (local $i i32)
+    (local.set $v (i32x4.splat (local.get $x)))
+    (local.set $z (v128.const i32x4 0 0 0 0))
+    (loop $l
+      (local.set $r (i32x4.add (local.get $r)
+        (i8x16.shuffle 16 17 18 19 0 1 2 3 20 21 22 23 4 5 6 7 (local.get $z) (local.get $v))))
+      (local.set $z (i32x4.add (local.get $z) (local.get $v)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $z (v128.const i32x4 7 0 0 0))
+    (local.set $z (i32x4.add (local.get $z) (local.get $v)))
+    (local.set $r (i32x4.add (local.get $r)
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $z) (local.get $v))))
+    (local.set $z (v128.const i32x4 9 0 0 0))
+    (local.set $z (i32x4.replace_lane 1 (local.get $z) (local.get $x)))
+    (local.set $r (i32x4.add (local.get $r)
+      (i8x16.shuffle 4 5 6 7 16 17 18 19 0 1 2 3 20 21 22 23 (local.get $z) (local.get $v))))
+    (local.set $r (i32x4.add (local.get $r)
+      (i8x16.shuffle 16 17 18 19 0 1 2 3 20 21 22 23 4 5 6 7 (v128.const i32x4 0 11 0 0) (local.get $v))))
+    (i32.add (i32.add (i32x4.extract_lane 0 (local.get $r)) (i32.mul (i32x4.extract_lane 1 (local.get $r)) (i32.const 3)))
+             (i32.add (i32.mul (i32x4.extract_lane 2 (local.get $r)) (i32.const 5))
+                      (i32.mul (i32x4.extract_lane 3 (local.get $r)) (i32.const 7)))))
 ;; v128 results in vector temporaries (the compiler): more vectors on the stack than there are
   ;; temporaries, above an i32 in the first operand-stack slot; and temporaries below a block that
   ;; calls a function (whose frame starts above them)
