@@ -220,7 +220,7 @@ static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) 
 }
 /* The memory operand of a load or store whose i32 address is in slot `addr`. */
 static x64_mem address(wasm_native_builder *nb, uint32_t addr, uint32_t offset) {
-  x64_load32(&nb->b, RAX, slot(nb, addr));
+  native_load_rax(nb, addr, false); /* nothing when the previous instruction left it in rax */
   return effective(nb, offset, RCX);
 }
 
@@ -392,9 +392,9 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
     splat_eax(nb, acc);
     break;
   case WASM_IOP_simd_i32x4_splat:
-  case WASM_IOP_simd_f32x4_splat:
-    x64_load32(b, RAX, slot(nb, ins[2]));
-    splat_eax(nb, acc);
+  case WASM_IOP_simd_f32x4_splat: /* straight from the value's register when it has one */
+    x64_movd_to_xmm(b, acc, native_value_reg(nb, ins[2], false, RAX));
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, acc, acc, 0);
     break;
   case WASM_IOP_simd_i64x2_splat:
   case WASM_IOP_simd_f64x2_splat:
