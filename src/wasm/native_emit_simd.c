@@ -1,8 +1,10 @@
 /* Native templates of the 128-bit SIMD instructions (simd_ops.def) on SSE2, with SSSE3 / SSE4.1 /
- * SSE4.2 forms where the CPU has them (asked once with cpuid). A v128 always lives in the frame
- * (two slots, 8-byte aligned): templates load it with movdqu, compute in xmm0..xmm3 and store it
- * back; scalar operands (lane values, shift counts, results of tests and extracts) go through
- * slot(), as they may be locals kept in registers. What has no template here, or needs an
+ * SSE4.2 forms where the CPU has them (asked once with cpuid). A v128 lives in an xmm register
+ * (xmm4..xmm15, native_regalloc.c) or in the frame (two slots, 8-byte aligned, reached with
+ * movdqu); templates compute in the result's register or in xmm0..xmm3, and take operands from
+ * their registers (vload / vstore / result_xmm); scalar operands (lane values, shift counts,
+ * results of tests and extracts) go through slot(), as they may be kept in general registers.
+ * 16-byte constants are read from a pool after the function's body. What has no template here, or needs an
  * extension the CPU lacks, is declined and stepped by the interpreter, whose semantics
  * (simd.h) every template matches bit for bit.
  *
