@@ -380,6 +380,11 @@ static void test_main_module(const char *dir) {
         (uint32_t)known_args[0] == v128_known_constants_model(5, 4));
   CHECK(call_i32(store, inst, "v128_deep_stack", 3) == 4 + 1000 * (10 * 3 + 550));
   CHECK(call_i32(store, inst, "v128_temps_across_block", 100) == 100 - 35);
+  wasm_slot three_vectors[6] = {0};
+  CHECK(call(store, inst, "v128_temps_to_results", three_vectors) == NULL &&
+        three_vectors[0] == (1ull << 32 | 1) && three_vectors[1] == (1ull << 32 | 1) &&
+        three_vectors[2] == (2ull << 32 | 2) && three_vectors[3] == (2ull << 32 | 2) &&
+        three_vectors[4] == (3ull << 32 | 3) && three_vectors[5] == (3ull << 32 | 3));
   wasm_slot three[3] = {1, 2, 3};
   CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
   CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);
