@@ -86,8 +86,13 @@ static void free_locals(compiler *c) {
   c->local_type = NULL;
 }
 
+/* Vector temporaries of a function with SIMD instructions (push_result): enough for the vectors
+ * an expression keeps on the stack at once; deeper ones use their canonical slots. */
+#define VECTOR_TEMPS 8
+
 /* The frame: params and declared locals first (c->local_slot / local_type), then the hidden
- * locals for caught exceptions, the constant pool, and the operand stack. *nparam_slots: the
+ * locals for caught exceptions, the constant pool, the vector temporaries and the operand stack.
+ * *nparam_slots: the
  * slots the params take. */
 static bool lay_out_frame(compiler *c, const wasm_func_def *def, const wasm_functype *type, uint32_t *nparam_slots) {
   uint64_t nlocals = (uint64_t)type->nparams + def->nlocals;
@@ -116,8 +121,10 @@ static bool lay_out_frame(compiler *c, const wasm_func_def *def, const wasm_func
     return fail(c, "too many locals");
   }
   c->nlocal_slots = slot;
-  c->const_cap = compile_count_constants(c->module, def);
-  c->stack_base = slot + c->const_cap;
+  bool uses_simd;
+  c->const_cap = compile_count_constants(c->module, def, &uses_simd);
+  c->vector_temps = uses_simd ? VECTOR_TEMPS : 0;
+  c->stack_base = slot + c->const_cap + 2 * c->vector_temps;
   c->max_slot = c->stack_base;
   c->nresult_slots = types_slots(wasm_functype_results(type), type->nresults);
   reserve_slots(c, c->nresult_slots);

@@ -91,10 +91,13 @@ bool compile_read_blocktype(compiler *c, ctrl *b) {
 bool compile_begin_block(compiler *c, ctrl_kind kind, ctrl *b) {
   /* Values below a block must sit in their own slots: code inside may overwrite locals. */
   if (c->stack.len < c->ctrls.items[c->ctrls.len - 1].height + b->nparams) return fail(c, "operand stack underflow");
-  /* (constants below the block's params stay pooled; the params themselves must be in the
-   * slots branches to the label write) */
-  for (size_t i = 0; i < c->stack.len; i++)
-    if (i >= c->stack.len - b->nparams || !is_const_slot(c, c->stack.items[i].where)) materialize(c, &c->stack.items[i]);
+  /* (constants and vector temporaries below the block's params stay: nothing inside writes
+   * them; the params themselves must be in the slots branches to the label write) */
+  for (size_t i = 0; i < c->stack.len; i++) {
+    uint32_t where = c->stack.items[i].where;
+    if (i >= c->stack.len - b->nparams || !(is_const_slot(c, where) || is_vector_temp(c, where)))
+      materialize(c, &c->stack.items[i]);
+  }
   b->kind = kind;
   b->height = (uint32_t)c->stack.len - b->nparams;
   b->base_slot = b->nparams ? c->stack.items[b->height].canon : next_canon(c);

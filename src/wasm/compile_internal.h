@@ -56,9 +56,11 @@ typedef struct compiler {
   uint32_t *local_slot;
   uint8_t *local_type;
   uint32_t nlocal_slots;
-  /* constant pool: slots [nlocal_slots, nlocal_slots + const_cap), then the stack */
+  /* constant pool: slots [nlocal_slots, nlocal_slots + const_cap), then the vector temporaries
+   * (push_result), then the stack */
   WR_VEC(uint64_t) consts;
   uint32_t const_cap;
+  uint32_t vector_temps; /* how many (two slots each), from nlocal_slots + const_cap */
   uint32_t stack_base;
   uint32_t max_slot;
   uint32_t nresult_slots;
@@ -161,6 +163,29 @@ static inline uint32_t push(compiler *c, uint8_t type) {
   return canon;
 }
 
+/* Push the v128 result of an instruction about to be emitted; returns the slot to write it to.
+ * The operand stack's slots hold values of every type in turn (a slot is a vector here, an i32
+ * there, half of a vector one slot higher elsewhere), so a v128 result goes to a slot of its
+ * own instead, the temporary numbered by the vectors below it on the stack, which no value of
+ * another type ever uses and no live vector shares: the native tier can keep such a slot in an
+ * xmm register for the whole function. Deeper vectors (beyond the temporaries) stay in their
+ * canonical slots. Nothing inside a block pops what is below it, so a temporary holds its
+ * value until it is popped; a call's frame starts above the temporaries. */
+static inline uint32_t push_result(compiler *c, uint8_t type) {
+  uint32_t canon = push(c, type);
+  if (type != WASM_V128) return canon;
+  uint32_t below = 0;
+  for (size_t i = 0; i + 1 < c->stack.len; i++) below += c->stack.items[i].type == WASM_V128;
+  if (below >= c->vector_temps) return canon;
+  uint32_t temp = c->nlocal_slots + c->const_cap + 2 * below;
+  c->stack.items[c->stack.len - 1].where = temp;
+  return temp;
+}
+static inline bool is_vector_temp(const compiler *c, uint32_t slot) {
+  uint32_t first = c->nlocal_slots + c->const_cap;
+  return slot >= first && slot < first + 2 * c->vector_temps;
+}
+
 static inline bool pop(compiler *c, operand *out) {
   const ctrl *block = &c->ctrls.items[c->ctrls.len - 1];
   if (c->stack.len <= block->height) return fail(c, "operand stack underflow");
@@ -245,7 +270,7 @@ int compile_simd_shape(uint32_t sub);
 bool compile_skip_unreachable(compiler *c, uint8_t op, bool *handled);
 /* Pre-scans of a body: its deepest try nesting, and its scalar constants (bounded). */
 uint32_t compile_count_try_depth(const wasm_module *m, const wasm_func_def *def);
-uint32_t compile_count_constants(const wasm_module *m, const wasm_func_def *def);
+uint32_t compile_count_constants(const wasm_module *m, const wasm_func_def *def, bool *uses_simd);
 
 /* ---- fixed-signature instructions (compile_numeric.c) ---- */
 

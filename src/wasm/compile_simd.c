@@ -24,7 +24,7 @@ static bool simd_memory(compiler *c, enum wasm_iop iop, int shape) {
   switch (shape) {
   case SIMD_LOAD:
     if (!compile_read_memarg(c, &offset) || !pop(c, &a)) return false;
-    dst = push(c, WASM_V128);
+    dst = push_result(c, WASM_V128);
     emit_op(c, iop);
     note_result(c, emit(c, dst));
     emit(c, a.where);
@@ -41,7 +41,7 @@ static bool simd_memory(compiler *c, enum wasm_iop iop, int shape) {
     if (!compile_read_memarg(c, &offset) || !wasm_read_u8(&c->r, &lane) || !pop(c, &b) || !pop(c, &a)) return false;
     emit_op(c, iop);
     if (shape == SIMD_LOAD_LANE) {
-      dst = push(c, WASM_V128);
+      dst = push_result(c, WASM_V128);
       note_result(c, emit(c, dst));
     }
     emit(c, a.where);
@@ -58,7 +58,7 @@ static bool simd_bytes(compiler *c, enum wasm_iop iop, bool shuffle) {
   operand a = {0}, b = {0};
   if (!wasm_read_bytes(&c->r, 16, &bytes)) return false;
   if (shuffle && (!pop(c, &b) || !pop(c, &a))) return false;
-  uint32_t dst = push(c, WASM_V128);
+  uint32_t dst = push_result(c, WASM_V128);
   emit_op(c, iop);
   uint32_t dst_word = emit(c, dst);
   if (shuffle) {
@@ -90,7 +90,7 @@ static bool simd_lane(compiler *c, enum wasm_iop iop, int shape) {
     return true;
   }
   if (!wasm_read_u8(&c->r, &lane) || !pop(c, &x) || !pop(c, &a)) return false;
-  dst = push(c, WASM_V128);
+  dst = push_result(c, WASM_V128);
   emit_op(c, iop);
   note_result(c, emit(c, dst));
   emit(c, a.where);
@@ -104,7 +104,7 @@ static bool simd_arithmetic(compiler *c, enum wasm_iop iop, int shape) {
   operand args[3];
   int nargs = shape == SIMD_TERNARY ? 3 : shape == SIMD_BINARY || shape == SIMD_SHIFT ? 2 : 1;
   if (!pop_n(c, args, nargs)) return false;
-  uint32_t dst = push(c, shape == SIMD_TEST ? WASM_I32 : WASM_V128);
+  uint32_t dst = push_result(c, shape == SIMD_TEST ? WASM_I32 : WASM_V128);
   emit_op(c, iop);
   note_result(c, emit(c, dst));
   for (int k = 0; k < nargs; k++) emit(c, args[k].where);

@@ -150,22 +150,27 @@ uint32_t compile_count_try_depth(const wasm_module *m, const wasm_func_def *def)
 }
 
 /* Room for the constant pool: the number of scalar constant instructions in the body (a
- * pre-scan; anything malformed is left for the main pass to report), bounded. */
+ * pre-scan; anything malformed is left for the main pass to report), bounded; *uses_simd:
+ * whether the body has a SIMD instruction (it gets vector temporaries). */
 #define MAX_POOLED_CONSTANTS 256u
 
-uint32_t compile_count_constants(const wasm_module *m, const wasm_func_def *def) {
+uint32_t compile_count_constants(const wasm_module *m, const wasm_func_def *def, bool *uses_simd) {
   compiler scan;
   memset(&scan, 0, sizeof scan);
   wr_error scratch = {0};
   scan.err = &scratch;
   scan.r = wasm_reader_at(m->bytes, def->body_offset, def->body_end, &scratch);
   uint32_t n = 0;
-  while (!wasm_reader_done(&scan.r) && n < MAX_POOLED_CONSTANTS) {
+  *uses_simd = false;
+  while (!wasm_reader_done(&scan.r)) {
     uint8_t op;
     if (!wasm_read_u8(&scan.r, &op)) break;
-    if (op == WASM_OPCODE_i32_const || op == WASM_OPCODE_i64_const || op == WASM_OPCODE_f32_const ||
-        op == WASM_OPCODE_f64_const || op == WASM_OPCODE_ref_null)
+    if ((op == WASM_OPCODE_i32_const || op == WASM_OPCODE_i64_const || op == WASM_OPCODE_f32_const ||
+         op == WASM_OPCODE_f64_const || op == WASM_OPCODE_ref_null) &&
+        n < MAX_POOLED_CONSTANTS)
       n++;
+    if (op == WASM_OPCODE_PREFIX_FD) *uses_simd = true;
+    if (n == MAX_POOLED_CONSTANTS && *uses_simd) break;
     if (!skip_immediates(&scan, op)) break;
   }
   return n;

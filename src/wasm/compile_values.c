@@ -47,7 +47,8 @@ static bool set_local(compiler *c, uint32_t x, bool tee) {
   bool referenced = false;
   for (size_t i = 0; i < c->stack.len; i++)
     if (c->stack.items[i].where == slot) referenced = true;
-  if (produced != NO_POS && v.where == v.canon && c->code.items[produced] == v.canon && !referenced) {
+  if (produced != NO_POS && (v.where == v.canon || is_vector_temp(c, v.where)) && c->code.items[produced] == v.where &&
+      !referenced) {
     /* the value was just computed: write it straight into the local */
     c->code.items[produced] = slot;
   } else {

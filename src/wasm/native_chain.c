@@ -33,6 +33,7 @@ void native_mark_labels(wasm_native_builder *nb, const uint32_t *op_starts, size
   nb->rax_slot = nb->rax_next = NO_POS;
   nb->rax_zext = nb->rax_next_zext = false;
   nb->v128_slot = nb->v128_next = NO_POS;
+  nb->nknown = 0;
   for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i];
     const uint32_t *ins = nb->code + pc;
@@ -73,6 +74,7 @@ bool native_loop_head(const wasm_native_builder *nb, uint32_t pc) {
 }
 
 void native_chain_begin(wasm_native_builder *nb, uint32_t pc) {
+  if (nb->label[pc]) nb->nknown = 0; /* another path may come here with other values */
   nb->xmm0_slot = nb->label[pc] ? NO_POS : nb->xmm0_next;
   nb->xmm0_next = NO_POS;
   /* the store must have been the previous instruction's last code: no path through it skips it */

@@ -1,8 +1,10 @@
 /* Native templates of the 128-bit SIMD instructions (simd_ops.def) on SSE2, with SSSE3 / SSE4.1 /
- * SSE4.2 forms where the CPU has them (asked once with cpuid). A v128 always lives in the frame
- * (two slots, 8-byte aligned): templates load it with movdqu, compute in xmm0..xmm3 and store it
- * back; scalar operands (lane values, shift counts, results of tests and extracts) go through
- * slot(), as they may be locals kept in registers. What has no template here, or needs an
+ * SSE4.2 forms where the CPU has them (asked once with cpuid). A v128 lives in an xmm register
+ * (xmm4..xmm15, native_regalloc.c) or in the frame (two slots, 8-byte aligned, reached with
+ * movdqu); templates compute in the result's register or in xmm0..xmm3, and take operands from
+ * their registers (vload / vstore / result_xmm); scalar operands (lane values, shift counts,
+ * results of tests and extracts) go through slot(), as they may be kept in general registers.
+ * 16-byte constants are read from a pool after the function's body. What has no template here, or needs an
  * extension the CPU lacks, is declined and stepped by the interpreter, whose semantics
  * (simd.h) every template matches bit for bit.
  *
@@ -45,10 +47,13 @@ static unsigned simd_features(void) {
  * register makes stale: a conflict (native_internal.h). */
 /* The 16 bytes of slots s and s + 1 are reached in the frame. */
 static void vector_in_frame(wasm_native_builder *nb, uint32_t s) {
+  forget_known_vector(nb, s);
+  no_register_conflict(nb, s);
   vector_conflict(nb, s);
   vector_conflict(nb, s + 1);
 }
 static int vector_reg(wasm_native_builder *nb, uint32_t s) {
+  no_register_conflict(nb, s);
   if (!nb->nvector || s >= nb->f->frame_slots || s + 1 >= nb->f->frame_slots) return -1;
   if (nb->vector_reg[s] >= 0) return nb->vector_reg[s];
   vector_in_frame(nb, s);
@@ -61,12 +66,13 @@ static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
   if (native_xmm0_holds_v128(nb, s)) {
     if (xmm != XMM0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, XMM0);
   } else if (reg >= 0) {
-    x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, reg);
+    if (reg != xmm) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, reg);
   } else {
     x64_movdqu_load(&nb->b, xmm, frame_at(s));
   }
 }
 static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) {
+  forget_known_vector(nb, s);
   int reg = vector_reg(nb, s);
   if (reg >= 0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, reg, xmm);
   else x64_movdqu_store(&nb->b, frame_at(s), xmm);
@@ -76,27 +82,115 @@ static void vresult(wasm_native_builder *nb, uint32_t s) {
   vstore(nb, s, XMM0);
   native_chain_v128_result(nb, s);
 }
+/* Where a template computes slot dst's vector: in dst's own xmm register when it has one (no
+ * copy to it at the end), else in xmm0. Only for templates that read their vector operands
+ * before they first write the result register. */
+static int result_xmm(wasm_native_builder *nb, uint32_t dst) {
+  int reg = vector_reg(nb, dst);
+  return reg >= 0 ? reg : XMM0;
+}
+/* ...and their last code: xmm0's result stored to dst (and carried), nothing when it was dst's
+ * own register. */
+static void result_in(wasm_native_builder *nb, uint32_t dst, int acc) {
+  if (acc == XMM0) vresult(nb, dst);
+  else forget_known_vector(nb, dst);
+}
+/* The constant slot s's vector is known to hold (v128.const wrote it in straight-line code
+ * before this instruction), or NULL. */
+static const uint8_t *known_vector(const wasm_native_builder *nb, uint32_t s) {
+  for (uint32_t i = 0; i < nb->nknown; i++)
+    if (nb->known_slot[i] == s) return nb->known_bytes[i];
+  return NULL;
+}
+static void remember_known_vector(wasm_native_builder *nb, uint32_t s, const uint8_t bytes[16]) {
+  forget_known_vector(nb, s);
+  if (nb->nknown == NATIVE_KNOWN_VECTORS) return;
+  nb->known_slot[nb->nknown] = s;
+  memcpy(nb->known_bytes[nb->nknown], bytes, 16);
+  nb->nknown++;
+}
 /* Byte `at` of the vector in slot s, in the frame. */
 static x64_mem lane_at(wasm_native_builder *nb, uint32_t s, uint32_t at) {
   vector_in_frame(nb, s);
   return x64_at(RBX, (int32_t)(s * 8 + at));
 }
-/* Whether slot s may be a vector's: not a scalar local in a general register (never expected). */
-static bool in_frame(const wasm_native_builder *nb, uint32_t s) {
+/* The xmm register that has slot s's vector without the frame: xmm0 when the previous instruction
+ * left it there (only before anything of this one is emitted), else its own, else -1. */
+static int vector_held(wasm_native_builder *nb, uint32_t s) {
+  if (native_xmm0_holds_v128(nb, s)) return XMM0;
+  return vector_reg(nb, s);
+}
+/* reg = the bits of `held`'s vector from byte `at` on, in its low bits (those above the lane are
+ * not cleared): the lane's dwords shuffled to the bottom of `scratch` first. */
+static void lane_from_xmm(wasm_native_builder *nb, int reg, int held, uint32_t at, int scratch) {
+  uint32_t dword = at / 4;
+  if (dword) {
+    x64_vec_rr_imm(&nb->b, 0x66, VEC_PSHUFD, scratch, held, (uint8_t)(dword | ((dword + 1) & 3) << 2));
+    held = scratch;
+  }
+  x64_movq_from_xmm(&nb->b, reg, held);
+  if (at % 4) x64_shift_imm(&nb->b, true, SH_SHR, reg, (uint8_t)(at % 4 * 8));
+}
+/* Slot dst = slot vec's vector with bytes [at, at + size) replaced by rcx's low bits. The lane
+ * is written in dst's 16 bytes of the frame: its own place, or, when a register holds dst, bytes
+ * nothing else uses (a template reaching them otherwise is a conflict), so the vector goes
+ * there, takes the lane and comes back. */
+static void replace_lane(wasm_native_builder *nb, uint32_t dst, uint32_t vec, uint32_t at, uint32_t size) {
+  x64_buf *b = &nb->b;
+  bool cached = nb->nvector && dst + 1 < nb->f->frame_slots && nb->vector_reg[dst] >= 0;
+  x64_mem lane = cached ? x64_at(RBX, (int32_t)(dst * 8 + at)) : lane_at(nb, dst, at);
+  if (cached) {
+    vload(nb, XMM0, vec);
+    x64_movdqu_store(b, frame_at(dst), XMM0);
+  } else if (dst != vec) {
+    vload(nb, XMM0, vec);
+    vstore(nb, dst, XMM0);
+  }
+  switch (size) {
+  case 1: x64_store8(b, lane, RCX); break;
+  case 2: x64_store16(b, lane, RCX); break;
+  case 4: x64_store32(b, lane, RCX); break;
+  default: x64_store64(b, lane, RCX); break;
+  }
+  if (cached) {
+    x64_movdqu_load(b, XMM0, frame_at(dst));
+    vresult(nb, dst);
+  }
+}
+
+/* Whether no general register holds slot s or s + 1 (a vector's two slots). */
+static bool no_general_register(const wasm_native_builder *nb, uint32_t s) {
   uint32_t n = nb->f->frame_slots;
   return s >= n || s + 1 >= n || (nb->local_reg[s] < 0 && nb->local_reg[s + 1] < 0);
 }
+/* ...and when one does, a conflict: the template declines (the instruction is stepped) in a
+ * translation that is redone without that register. */
+static bool in_frame(wasm_native_builder *nb, uint32_t s) { return no_register_conflict(nb, s); }
 
-/* xmm = a 16-byte constant, kept in the code: jumped over, then read RIP-relative */
+/* xmm = a 16-byte constant, read RIP-relative from the function's constants after its body
+ * (native_emit_vector_consts): one load, nothing in the instruction stream to jump over */
 static void const128(wasm_native_builder *nb, int xmm, const uint8_t bytes[16]) {
+  x64_movdqu_load_rip(&nb->b, xmm, nb->b.len); /* linked when the constants are placed */
+  vector_const_ref ref = {nb->b.len - 4, {0}};
+  memcpy(ref.bytes, bytes, 16);
+  WR_VEC_PUSH(&nb->vector_consts, ref);
+}
+void native_emit_vector_consts(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
-  size_t skip = x64_jmp8(b);
-  size_t data = b->len;
-  x64_reserve(b, 16);
-  memcpy(b->p + b->len, bytes, 16);
-  b->len += 16;
-  x64_land8(b, skip);
-  x64_movdqu_load_rip(b, xmm, data);
+  if (!nb->vector_consts.len) return;
+  while (b->len % 16) x64_byte(b, 0xCC); /* never run: after the function's last jump */
+  size_t first = b->len;
+  for (size_t i = 0; i < nb->vector_consts.len; i++) {
+    const vector_const_ref *ref = &nb->vector_consts.items[i];
+    size_t at = first;
+    while (at < b->len && memcmp(b->p + at, ref->bytes, 16) != 0) at += 16;
+    if (at == b->len) {
+      x64_reserve(b, 16);
+      memcpy(b->p + b->len, ref->bytes, 16);
+      b->len += 16;
+    }
+    x64_link(b, ref->at, at);
+  }
 }
 /* xmm = the 32-bit value in eax in every lane */
 static void splat_eax(wasm_native_builder *nb, int xmm) {
@@ -107,13 +201,15 @@ static void splat_eax(wasm_native_builder *nb, int xmm) {
 static void all_ones(wasm_native_builder *nb, int xmm) { x64_vec_rr(&nb->b, 0x66, VEC_PCMPEQD, xmm, xmm); }
 /* xmm = a 32-bit / 64-bit pattern in every lane */
 static void splat32(wasm_native_builder *nb, int xmm, uint32_t value) {
-  x64_mov_imm32(&nb->b, RAX, value);
-  splat_eax(nb, xmm);
+  uint8_t bytes[16];
+  for (int k = 0; k < 16; k += 4) memcpy(bytes + k, &value, 4);
+  const128(nb, xmm, bytes);
 }
 static void splat64(wasm_native_builder *nb, int xmm, uint64_t value) {
-  x64_mov_imm64(&nb->b, RAX, value);
-  x64_movq_to_xmm(&nb->b, xmm, RAX);
-  x64_vec_rr(&nb->b, 0x66, VEC_PUNPCKLQDQ, xmm, xmm);
+  uint8_t bytes[16];
+  memcpy(bytes, &value, 8);
+  memcpy(bytes + 8, &value, 8);
+  const128(nb, xmm, bytes);
 }
 
 /* The effective address rax (a zero-extended i32) + offset in memory 0 (guarded: no bounds
@@ -126,7 +222,7 @@ static x64_mem effective(wasm_native_builder *nb, uint32_t offset, int scratch) 
 }
 /* The memory operand of a load or store whose i32 address is in slot `addr`. */
 static x64_mem address(wasm_native_builder *nb, uint32_t addr, uint32_t offset) {
-  x64_load32(&nb->b, RAX, slot(nb, addr));
+  native_load_rax(nb, addr, false); /* nothing when the previous instruction left it in rax */
   return effective(nb, offset, RCX);
 }
 
@@ -158,10 +254,11 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
   default: return false;
   }
   uint32_t dst = ins[1];
+  int acc = result_xmm(nb, dst);
   switch ((enum wasm_iop)ins[0]) {
-  case WASM_IOP_simd_v128_load: x64_movdqu_load(b, XMM0, address(nb, ins[2], ins[3])); break;
-  case WASM_IOP_simd_v128_load32_zero: x64_movd_load(b, XMM0, address(nb, ins[2], ins[3])); break;
-  case WASM_IOP_simd_v128_load64_zero: x64_movq_load(b, XMM0, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load: x64_movdqu_load(b, acc, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load32_zero: x64_movd_load(b, acc, address(nb, ins[2], ins[3])); break;
+  case WASM_IOP_simd_v128_load64_zero: x64_movq_load(b, acc, address(nb, ins[2], ins[3])); break;
   case WASM_IOP_simd_v128_load8_splat:
   case WASM_IOP_simd_v128_load16_splat: {
     bool bytes = ins[0] == WASM_IOP_simd_v128_load8_splat;
@@ -169,16 +266,16 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
     if (bytes) x64_load_u8(b, RAX, m);
     else x64_load_u16(b, RAX, m);
     x64_imul_imm(b, false, RAX, RAX, bytes ? 0x01010101 : 0x00010001);
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   }
   case WASM_IOP_simd_v128_load32_splat:
-    x64_movd_load(b, XMM0, address(nb, ins[2], ins[3]));
-    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, 0);
+    x64_movd_load(b, acc, address(nb, ins[2], ins[3]));
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, acc, acc, 0);
     break;
   case WASM_IOP_simd_v128_load64_splat:
-    x64_movq_load(b, XMM0, address(nb, ins[2], ins[3]));
-    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
+    x64_movq_load(b, acc, address(nb, ins[2], ins[3]));
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, acc, acc);
     break;
   case WASM_IOP_simd_v128_load8x8_s: pmov = VEC_PMOVSXBW; break;
   case WASM_IOP_simd_v128_load8x8_u: pmov = VEC_PMOVZXBW; break;
@@ -188,8 +285,8 @@ static bool emit_load(wasm_native_builder *nb, const uint32_t *ins, unsigned fea
   case WASM_IOP_simd_v128_load32x2_u: pmov = VEC_PMOVZXDQ; break;
   default: return false;
   }
-  if (pmov) x64_vec_mem(b, 0x66, pmov, XMM0, address(nb, ins[2], ins[3])); /* reads 8 bytes */
-  vresult(nb, dst);
+  if (pmov) x64_vec_mem(b, 0x66, pmov, acc, address(nb, ins[2], ins[3])); /* reads 8 bytes */
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -222,23 +319,16 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
     case 2: x64_load32(b, RCX, m); break;
     default: x64_load64(b, RCX, m); break;
     }
-    if (dst != vec) {
-      vload(nb, XMM0, vec);
-      vresult(nb, dst);
-    }
-    switch (log2) {
-    case 0: x64_store8(b, lane_at(nb, dst, at), RCX); break;
-    case 1: x64_store16(b, lane_at(nb, dst, at), RCX); break;
-    case 2: x64_store32(b, lane_at(nb, dst, at), RCX); break;
-    default: x64_store64(b, lane_at(nb, dst, at), RCX); break;
-    }
+    replace_lane(nb, dst, vec, at, 1u << log2);
     return true;
   }
   uint32_t vec = ins[2];
   if (!in_frame(nb, vec)) return false;
   uint32_t at = (ins[4] & (lanes - 1)) << log2;
+  int held = vector_held(nb, vec);
   x64_mem m = address(nb, ins[1], ins[3]); /* before rcx is loaded: a large offset passes through it */
-  x64_load64(b, RCX, lane_at(nb, vec, at));
+  if (held >= 0) lane_from_xmm(nb, RCX, held, at, XMM1);
+  else x64_load64(b, RCX, lane_at(nb, vec, at));
   switch (log2) {
   case 0: x64_store8(b, m, RCX); break;
   case 1: x64_store16(b, m, RCX); break;
@@ -248,10 +338,38 @@ static bool emit_lane_access(wasm_native_builder *nb, const uint32_t *ins) {
   return true;
 }
 
+/* extract dst vec lane: the lane from the vector's register, or a scalar load from the frame;
+ * i32 results zero-extended in their slot. */
+static bool emit_extract(wasm_native_builder *nb, const uint32_t *ins, uint32_t size, bool is_signed) {
+  x64_buf *b = &nb->b;
+  uint32_t vec = ins[2], at = (ins[3] & (16u / size - 1)) * size;
+  if (!in_frame(nb, vec)) return false;
+  int held = vector_held(nb, vec);
+  if (held >= 0) {
+    lane_from_xmm(nb, RAX, held, at, XMM1);
+    if (size == 4) x64_mov_rr(b, false, RAX, RAX);
+    if (size < 4) {
+      x64_shift_imm(b, false, SH_SHL, RAX, (uint8_t)(32 - 8 * size));
+      x64_shift_imm(b, false, is_signed ? SH_SAR : SH_SHR, RAX, (uint8_t)(32 - 8 * size));
+    }
+  } else {
+    x64_mem m = lane_at(nb, vec, at);
+    switch (size) {
+    case 1: is_signed ? x64_load_s8(b, false, RAX, m) : x64_load_u8(b, RAX, m); break;
+    case 2: is_signed ? x64_load_s16(b, false, RAX, m) : x64_load_u16(b, RAX, m); break;
+    case 4: x64_load32(b, RAX, m); break;
+    default: x64_load64(b, RAX, m); break;
+    }
+  }
+  x64_store64(b, slot(nb, ins[1]), RAX);
+  return true;
+}
+
 /* ---- lanes: splat dst x / extract dst vec lane / replace dst vec x lane ---- */
 
 static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
   x64_buf *b = &nb->b;
+  int acc = XMM0;
   switch ((enum wasm_iop)ins[0]) {
   case WASM_IOP_simd_i8x16_splat:
   case WASM_IOP_simd_i16x8_splat:
@@ -260,6 +378,7 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
   case WASM_IOP_simd_i64x2_splat:
   case WASM_IOP_simd_f64x2_splat:
     if (!in_frame(nb, ins[1])) return false;
+    acc = result_xmm(nb, ins[1]);
     break;
   default: break;
   }
@@ -267,69 +386,51 @@ static bool emit_lane_op(wasm_native_builder *nb, const uint32_t *ins) {
   case WASM_IOP_simd_i8x16_splat:
     x64_load_u8(b, RAX, slot(nb, ins[2]));
     x64_imul_imm(b, false, RAX, RAX, 0x01010101);
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   case WASM_IOP_simd_i16x8_splat:
     x64_load_u16(b, RAX, slot(nb, ins[2]));
     x64_imul_imm(b, false, RAX, RAX, 0x00010001);
-    splat_eax(nb, XMM0);
+    splat_eax(nb, acc);
     break;
   case WASM_IOP_simd_i32x4_splat:
-  case WASM_IOP_simd_f32x4_splat:
-    x64_load32(b, RAX, slot(nb, ins[2]));
-    splat_eax(nb, XMM0);
+  case WASM_IOP_simd_f32x4_splat: /* straight from the value's register when it has one */
+    x64_movd_to_xmm(b, acc, native_value_reg(nb, ins[2], false, RAX));
+    x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, acc, acc, 0);
     break;
   case WASM_IOP_simd_i64x2_splat:
   case WASM_IOP_simd_f64x2_splat:
     x64_load64(b, RAX, slot(nb, ins[2]));
-    x64_movq_to_xmm(b, XMM0, RAX);
-    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM0);
+    x64_movq_to_xmm(b, acc, RAX);
+    x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, acc, acc);
     break;
-  /* extracts: a scalar load from the vector in the frame; i32 results zero-extended in their slot */
-#define EXTRACT(name, lanes, load)                                        \
-  case WASM_IOP_simd_##name: {                                            \
-    uint32_t size = 16u / (lanes);                                        \
-    if (!in_frame(nb, ins[2])) return false;                              \
-    load;                                                                 \
-    x64_store64(b, slot(nb, ins[1]), RAX);                                \
-    return true;                                                          \
-  }
-#define AT lane_at(nb, ins[2], (ins[3] & (16u / size - 1)) * size)
-    EXTRACT(i8x16_extract_lane_s, 16, x64_load_s8(b, false, RAX, AT))
-    EXTRACT(i8x16_extract_lane_u, 16, x64_load_u8(b, RAX, AT))
-    EXTRACT(i16x8_extract_lane_s, 8, x64_load_s16(b, false, RAX, AT))
-    EXTRACT(i16x8_extract_lane_u, 8, x64_load_u16(b, RAX, AT))
-    EXTRACT(i32x4_extract_lane, 4, x64_load32(b, RAX, AT))
-    EXTRACT(f32x4_extract_lane, 4, x64_load32(b, RAX, AT))
-    EXTRACT(i64x2_extract_lane, 2, x64_load64(b, RAX, AT))
-    EXTRACT(f64x2_extract_lane, 2, x64_load64(b, RAX, AT))
-#undef AT
-#undef EXTRACT
-  /* replaces: the vector copied to dst, then one lane stored over */
-#define REPLACE(name, lanes, store)                                       \
+  case WASM_IOP_simd_i8x16_extract_lane_s: return emit_extract(nb, ins, 1, true);
+  case WASM_IOP_simd_i8x16_extract_lane_u: return emit_extract(nb, ins, 1, false);
+  case WASM_IOP_simd_i16x8_extract_lane_s: return emit_extract(nb, ins, 2, true);
+  case WASM_IOP_simd_i16x8_extract_lane_u: return emit_extract(nb, ins, 2, false);
+  case WASM_IOP_simd_i32x4_extract_lane:
+  case WASM_IOP_simd_f32x4_extract_lane: return emit_extract(nb, ins, 4, false);
+  case WASM_IOP_simd_i64x2_extract_lane:
+  case WASM_IOP_simd_f64x2_extract_lane: return emit_extract(nb, ins, 8, false);
+  /* replaces: the vector copied to dst, then one lane written over */
+#define REPLACE(name, lanes)                                              \
   case WASM_IOP_simd_##name: {                                            \
     uint32_t dst = ins[1], vec = ins[2], size = 16u / (lanes);            \
     if (!in_frame(nb, dst) || !in_frame(nb, vec)) return false;           \
     x64_load64(b, RCX, slot(nb, ins[3]));                                 \
-    if (dst != vec) {                                                     \
-      vload(nb, XMM0, vec);                                               \
-      vresult(nb, dst);                                              \
-    }                                                                     \
-    store;                                                                \
+    replace_lane(nb, dst, vec, (ins[4] & (lanes - 1)) * size, size);      \
     return true;                                                          \
   }
-#define AT lane_at(nb, dst, (ins[4] & (16u / size - 1)) * size)
-    REPLACE(i8x16_replace_lane, 16, x64_store8(b, AT, RCX))
-    REPLACE(i16x8_replace_lane, 8, x64_store16(b, AT, RCX))
-    REPLACE(i32x4_replace_lane, 4, x64_store32(b, AT, RCX))
-    REPLACE(f32x4_replace_lane, 4, x64_store32(b, AT, RCX))
-    REPLACE(i64x2_replace_lane, 2, x64_store64(b, AT, RCX))
-    REPLACE(f64x2_replace_lane, 2, x64_store64(b, AT, RCX))
-#undef AT
+    REPLACE(i8x16_replace_lane, 16)
+    REPLACE(i16x8_replace_lane, 8)
+    REPLACE(i32x4_replace_lane, 4)
+    REPLACE(f32x4_replace_lane, 4)
+    REPLACE(i64x2_replace_lane, 2)
+    REPLACE(f64x2_replace_lane, 2)
 #undef REPLACE
   default: return false;
   }
-  vresult(nb, ins[1]);
+  result_in(nb, ins[1], acc);
   return true;
 }
 
@@ -427,27 +528,38 @@ static bool emit_binary(wasm_native_builder *nb, const uint32_t *ins, unsigned f
   if (!binary_form_of((enum wasm_iop)ins[0], &f) || (f.needs & ~features)) return false;
   if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3])) return false;
   x64_buf *b = &nb->b;
-  int first = f.swap ? XMM1 : XMM0, second = f.swap ? XMM0 : XMM1;
-  if (native_xmm0_holds_v128(nb, ins[3])) { /* the carried operand first, while xmm0 has it */
-    vload(nb, second, ins[3]);
-    vload(nb, first, ins[2]);
-  } else {
-    vload(nb, first, ins[2]);
-    vload(nb, second, ins[3]);
+  /* acc = op(acc = the first, `second`): the second straight from its register when it has
+   * one, else from the carry (moved aside before the first is loaded) or the frame; acc is the
+   * result's own register unless that is the second's, or a sign flip or inversion needs more */
+  uint32_t a = ins[f.swap ? 3 : 2], bv = ins[f.swap ? 2 : 3];
+  int second = vector_reg(nb, bv), acc = f.sign_flip || f.invert ? XMM0 : result_xmm(nb, ins[1]);
+  if (acc != XMM0 && acc == second && a != bv) acc = XMM0;
+  if (second < 0 && a != bv && native_xmm0_holds_v128(nb, bv)) {
+    x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
+    second = XMM1;
   }
-  if (f.sign_flip) {
-    x64_mov_imm32(b, RAX, f.sign_flip);
-    splat_eax(nb, XMM2);
+  vload(nb, acc, a);
+  if (second < 0 && a == bv) second = acc;
+  if (second < 0) {
+    vload(nb, XMM1, bv);
+    second = XMM1;
+  }
+  if (f.sign_flip) { /* on copies: a register's vector stays as it is */
+    if (second != XMM0 && second != XMM1) {
+      x64_vec_rr(b, 0, VEC_MOVAP, XMM1, second);
+      second = XMM1;
+    }
+    splat32(nb, XMM2, f.sign_flip);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
-    x64_vec_rr(b, 0x66, VEC_PXOR, XMM1, XMM2);
+    if (second != XMM0) x64_vec_rr(b, 0x66, VEC_PXOR, second, XMM2);
   }
-  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, XMM0, XMM1, (uint8_t)f.cmp_imm);
-  else x64_vec_rr(b, f.prefix, f.op, XMM0, XMM1);
+  if (f.cmp_imm >= 0) x64_vec_rr_imm(b, f.prefix, f.op, acc, second, (uint8_t)f.cmp_imm);
+  else x64_vec_rr(b, f.prefix, f.op, acc, second);
   if (f.invert) {
     all_ones(nb, XMM1);
     x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
   }
-  vresult(nb, ins[1]);
+  result_in(nb, ins[1], acc);
   return true;
 }
 
@@ -504,24 +616,25 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
   if ((abs && !(features & HAS_SSSE3)) || (extend && !(features & HAS_SSE41))) return false;
   uint32_t dst = ins[1], a = ins[2];
   if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
+  int acc = result_xmm(nb, dst); /* the operand is read first, into it or xmm1 */
   if (neg) {
-    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM0);
     vload(nb, XMM1, a);
-    x64_vec_rr(b, 0x66, neg, XMM0, XMM1);
-    vresult(nb, dst);
+    x64_vec_rr(b, 0x66, VEC_PXOR, acc, acc);
+    x64_vec_rr(b, 0x66, neg, acc, XMM1);
+    result_in(nb, dst, acc);
     return true;
   }
-  vload(nb, XMM0, a);
+  vload(nb, acc, a);
   if (abs) {
-    x64_vec_rr(b, 0x66, abs, XMM0, XMM0);
+    x64_vec_rr(b, 0x66, abs, acc, acc);
   } else if (extend) {
-    if (high) x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, XMM0, 8);
-    x64_vec_rr(b, 0x66, extend, XMM0, XMM0);
+    if (high) x64_vec_shift_imm(b, VEC_SHIFT_Q, VEC_SH_SRLDQ, acc, 8);
+    x64_vec_rr(b, 0x66, extend, acc, acc);
   } else {
     switch (iop) {
     case WASM_IOP_simd_v128_not:
       all_ones(nb, XMM1);
-      x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PXOR, acc, XMM1);
       break;
     /* abs and neg change the sign bits only, as the spec (NaNs included) */
     case WASM_IOP_simd_f32x4_abs:
@@ -529,7 +642,7 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
       bool f64 = iop == WASM_IOP_simd_f64x2_abs;
       all_ones(nb, XMM1);
       x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SRL, XMM1, 1);
-      x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PAND, acc, XMM1);
       break;
     }
     case WASM_IOP_simd_f32x4_neg:
@@ -537,31 +650,31 @@ static bool emit_unary(wasm_native_builder *nb, const uint32_t *ins, unsigned fe
       bool f64 = iop == WASM_IOP_simd_f64x2_neg;
       all_ones(nb, XMM1);
       x64_vec_shift_imm(b, f64 ? VEC_SHIFT_Q : VEC_SHIFT_D, VEC_SH_SLL, XMM1, f64 ? 63 : 31);
-      x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM1);
+      x64_vec_rr(b, 0x66, VEC_PXOR, acc, XMM1);
       break;
     }
-    case WASM_IOP_simd_f32x4_sqrt: x64_vec_rr(b, 0, VEC_SQRTP, XMM0, XMM0); break;
-    case WASM_IOP_simd_f64x2_sqrt: x64_vec_rr(b, 0x66, VEC_SQRTP, XMM0, XMM0); break;
+    case WASM_IOP_simd_f32x4_sqrt: x64_vec_rr(b, 0, VEC_SQRTP, acc, acc); break;
+    case WASM_IOP_simd_f64x2_sqrt: x64_vec_rr(b, 0x66, VEC_SQRTP, acc, acc); break;
     /* i32 -> f32 rounds to nearest (the default mode), i32 -> f64 and f32 -> f64 are exact,
      * f64 -> f32 rounds to nearest and zeroes the high lanes: each as the spec */
-    case WASM_IOP_simd_f32x4_convert_i32x4_s: x64_vec_rr(b, 0, VEC_CVTDQ2PS, XMM0, XMM0); break;
-    case WASM_IOP_simd_f64x2_convert_low_i32x4_s: x64_vec_rr(b, 0xF3, VEC_CVTDQ2PD, XMM0, XMM0); break;
-    case WASM_IOP_simd_f64x2_promote_low_f32x4: x64_vec_rr(b, 0, VEC_CVTPS2PD, XMM0, XMM0); break;
-    case WASM_IOP_simd_f32x4_demote_f64x2_zero: x64_vec_rr(b, 0x66, VEC_CVTPS2PD, XMM0, XMM0); break;
+    case WASM_IOP_simd_f32x4_convert_i32x4_s: x64_vec_rr(b, 0, VEC_CVTDQ2PS, acc, acc); break;
+    case WASM_IOP_simd_f64x2_convert_low_i32x4_s: x64_vec_rr(b, 0xF3, VEC_CVTDQ2PD, acc, acc); break;
+    case WASM_IOP_simd_f64x2_promote_low_f32x4: x64_vec_rr(b, 0, VEC_CVTPS2PD, acc, acc); break;
+    case WASM_IOP_simd_f32x4_demote_f64x2_zero: x64_vec_rr(b, 0x66, VEC_CVTPS2PD, acc, acc); break;
     /* roundps / roundpd: mode in bits 0-1 (0 nearest-even, 1 down, 2 up, 3 toward zero), bit 3
      * keeps the inexact exception quiet; a NaN comes out quieted */
-    case WASM_IOP_simd_f32x4_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 8); break;
-    case WASM_IOP_simd_f32x4_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 9); break;
-    case WASM_IOP_simd_f32x4_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 10); break;
-    case WASM_IOP_simd_f32x4_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, XMM0, XMM0, 11); break;
-    case WASM_IOP_simd_f64x2_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 8); break;
-    case WASM_IOP_simd_f64x2_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 9); break;
-    case WASM_IOP_simd_f64x2_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 10); break;
-    case WASM_IOP_simd_f64x2_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, XMM0, XMM0, 11); break;
+    case WASM_IOP_simd_f32x4_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 8); break;
+    case WASM_IOP_simd_f32x4_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 9); break;
+    case WASM_IOP_simd_f32x4_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 10); break;
+    case WASM_IOP_simd_f32x4_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPS, acc, acc, 11); break;
+    case WASM_IOP_simd_f64x2_nearest: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 8); break;
+    case WASM_IOP_simd_f64x2_floor: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 9); break;
+    case WASM_IOP_simd_f64x2_ceil: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 10); break;
+    case WASM_IOP_simd_f64x2_trunc: x64_vec_rr_imm(b, 0x66, VEC_ROUNDPD, acc, acc, 11); break;
     default: return false; /* not reached: the first switch admits only the cases above */
     }
   }
-  vresult(nb, dst);
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -642,6 +755,7 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
   }
   uint32_t dst = ins[1], a = ins[2];
   if (!in_frame(nb, dst) || !in_frame(nb, a)) return false;
+  int acc = result_xmm(nb, dst); /* the operand is read first, into it */
   /* the count mod the lane width; i8 shr_s shifts the byte down from the high half: 8 more */
   uint32_t extra = iop == WASM_IOP_simd_i8x16_shr_s ? 8 : 0;
   uint64_t count = 0;
@@ -654,37 +768,37 @@ static bool emit_shift(wasm_native_builder *nb, const uint32_t *ins) {
   }
   uint8_t n = (uint8_t)((count & (width - 1)) + extra);
 #define SHIFT(xmm) (known ? x64_vec_shift_imm(b, group, kind, xmm, n) : x64_vec_rr(b, 0x66, by_xmm, xmm, XMM3))
-  vload(nb, XMM0, a);
+  vload(nb, acc, a);
   if (width == 8) {
-    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, XMM0);
+    x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM1, acc);
     if (iop == WASM_IOP_simd_i8x16_shr_s) {
-      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, XMM0, XMM0);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, acc, acc);
       x64_vec_rr(b, 0x66, VEC_PUNPCKHBW, XMM1, XMM1);
     } else {
       x64_vec_rr(b, 0x66, VEC_PXOR, XMM2, XMM2);
-      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, XMM0, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PUNPCKLBW, acc, XMM2);
       x64_vec_rr(b, 0x66, VEC_PUNPCKHBW, XMM1, XMM2);
     }
-    SHIFT(XMM0);
+    SHIFT(acc);
     SHIFT(XMM1);
     if (iop == WASM_IOP_simd_i8x16_shl) { /* keep each word's low byte: packing saturates */
       all_ones(nb, XMM2);
       x64_vec_shift_imm(b, VEC_SHIFT_W, VEC_SH_SRL, XMM2, 8);
-      x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
+      x64_vec_rr(b, 0x66, VEC_PAND, acc, XMM2);
       x64_vec_rr(b, 0x66, VEC_PAND, XMM1, XMM2);
     }
-    x64_vec_rr(b, 0x66, iop == WASM_IOP_simd_i8x16_shr_s ? VEC_PACKSSWB : VEC_PACKUSWB, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, iop == WASM_IOP_simd_i8x16_shr_s ? VEC_PACKSSWB : VEC_PACKUSWB, acc, XMM1);
   } else if (iop == WASM_IOP_simd_i64x2_shr_s) {
     splat64(nb, XMM2, 0x8000000000000000u);
-    SHIFT(XMM0);
+    SHIFT(acc);
     SHIFT(XMM2);
-    x64_vec_rr(b, 0x66, VEC_PXOR, XMM0, XMM2);
-    x64_vec_rr(b, 0x66, VEC_PSUBQ, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PXOR, acc, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSUBQ, acc, XMM2);
   } else {
-    SHIFT(XMM0);
+    SHIFT(acc);
   }
 #undef SHIFT
-  vresult(nb, dst);
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -700,37 +814,70 @@ static bool emit_shuffle(wasm_native_builder *nb, const uint32_t *ins, unsigned 
      * index + 0x70 sets bit 7 for every index >= 16 and leaves 0..15 in the low bits */
     vload(nb, XMM0, a);
     vload(nb, XMM1, bv);
-    x64_mov_imm32(b, RAX, 0x70707070u);
-    splat_eax(nb, XMM2);
+    splat32(nb, XMM2, 0x70707070u);
     x64_vec_rr(b, 0x66, VEC_PADDUSB, XMM1, XMM2);
     x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM1);
     vresult(nb, dst);
     return true;
   }
-  /* the lanes taken from a and from b, each as a pshufb mask (0x80: none) */
+  /* the lanes taken from a and from b, each as a pshufb mask (0x80: none); one mask when a and
+   * b are the same vector */
   uint8_t lanes[16], from_a[16], from_b[16];
   memcpy(lanes, ins + 4, 16);
   bool any_a = false, any_b = false;
   for (int i = 0; i < 16; i++) {
-    uint8_t l = lanes[i] & 31;
+    uint8_t l = a == bv ? lanes[i] & 15 : lanes[i] & 31;
     from_a[i] = l < 16 ? l : 0x80;
     from_b[i] = l >= 16 ? (uint8_t)(l - 16) : 0x80;
     any_a |= l < 16;
     any_b |= l >= 16;
   }
+  /* an operand known to be a constant: its lanes are constant bytes or'ed in (none when zero),
+   * and only the other is shuffled */
+  const uint8_t *known_a = known_vector(nb, a), *known_b = known_vector(nb, bv);
+  uint8_t fixed[16] = {0};
+  bool any_fixed = false;
+  if (a != bv && (known_a || known_b) && any_a && any_b) {
+    bool a_known = known_a != NULL;
+    for (int i = 0; i < 16; i++) {
+      uint8_t *mask = a_known ? &from_a[i] : &from_b[i];
+      if (*mask == 0x80) continue;
+      fixed[i] = (a_known ? known_a : known_b)[*mask];
+      any_fixed |= fixed[i] != 0;
+      *mask = 0x80;
+    }
+    if (a_known) any_a = false;
+    else any_b = false;
+  }
+  /* in the result's register (xmm0 when that is b's, which is read after it is written), b's
+   * part in xmm1 (moved aside first when the carry has it) */
+  int acc = result_xmm(nb, dst);
+  bool b_aside = false;
+  if (any_a && any_b) {
+    int held = vector_reg(nb, bv);
+    if (held < 0 && native_xmm0_holds_v128(nb, bv)) {
+      x64_vec_rr(b, 0, VEC_MOVAP, XMM1, XMM0);
+      b_aside = true;
+    }
+    if (acc == held) acc = XMM0;
+  }
   if (any_a) {
-    vload(nb, XMM0, a);
+    vload(nb, acc, a);
     const128(nb, XMM2, from_a);
-    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM0, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, acc, XMM2);
   }
   if (any_b) {
-    vload(nb, XMM1, bv);
+    int part = any_a ? XMM1 : acc;
+    if (!b_aside) vload(nb, part, bv);
     const128(nb, XMM2, from_b);
-    x64_vec_rr(b, 0x66, VEC_PSHUFB, XMM1, XMM2);
-    if (any_a) x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM1);
-    else x64_vec_rr(b, 0x66, VEC_MOVDQA, XMM0, XMM1);
+    x64_vec_rr(b, 0x66, VEC_PSHUFB, part, XMM2);
+    if (any_a) x64_vec_rr(b, 0x66, VEC_POR, acc, XMM1);
   }
-  vresult(nb, dst);
+  if (any_fixed) {
+    const128(nb, XMM2, fixed);
+    x64_vec_rr(b, 0x66, VEC_POR, acc, XMM2);
+  }
+  result_in(nb, dst, acc);
   return true;
 }
 
@@ -1007,19 +1154,22 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     if (!in_frame(nb, ins[1])) return false;
     uint8_t bytes[16];
     memcpy(bytes, ins + 2, 16);
-    const128(nb, XMM0, bytes);
-    vresult(nb, ins[1]);
+    int acc = result_xmm(nb, ins[1]);
+    const128(nb, acc, bytes);
+    result_in(nb, ins[1], acc);
+    remember_known_vector(nb, ins[1], bytes);
     return true;
   }
   case WASM_IOP_copy2: /* dst src, a v128 */
-    if (in_frame(nb, ins[1]) && in_frame(nb, ins[2])) {
-      vload(nb, XMM0, ins[2]);
-      vresult(nb, ins[1]);
+    if (no_general_register(nb, ins[1]) && no_general_register(nb, ins[2])) {
+      int acc = result_xmm(nb, ins[1]);
+      vload(nb, acc, ins[2]);
+      result_in(nb, ins[1], acc);
       return true;
     }
     /* a general register holds a half of one of them (an operand-stack slot that is a scalar
      * elsewhere): through rax and rcx, the other side from its xmm register or the frame */
-    if (in_frame(nb, ins[2])) {
+    if (no_general_register(nb, ins[2])) {
       vload(nb, XMM0, ins[2]);
       x64_movq_from_xmm(b, RAX, XMM0);
       x64_vec_rr_imm(b, 0x66, VEC_PSHUFD, XMM0, XMM0, 0xEE);
@@ -1028,7 +1178,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
       x64_load64(b, RAX, slot(nb, ins[2]));
       x64_load64(b, RCX, slot(nb, ins[2] + 1));
     }
-    if (in_frame(nb, ins[1])) {
+    if (no_general_register(nb, ins[1])) {
       x64_movq_to_xmm(b, XMM0, RAX);
       x64_movq_to_xmm(b, XMM1, RCX);
       x64_vec_rr(b, 0x66, VEC_PUNPCKLQDQ, XMM0, XMM1);
@@ -1067,21 +1217,28 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
     vresult(nb, ins[1]);
     return true;
   }
-  case WASM_IOP_simd_v128_store:
+  case WASM_IOP_simd_v128_store: { /* from the vector's register when it has one */
     if (!in_frame(nb, ins[2])) return false;
-    vload(nb, XMM0, ins[2]);
-    x64_movdqu_store(b, address(nb, ins[1], ins[3]), XMM0);
+    int held = vector_held(nb, ins[2]);
+    if (held < 0) vload(nb, held = XMM0, ins[2]);
+    x64_movdqu_store(b, address(nb, ins[1], ins[3]), held);
     return true;
+  }
   case WASM_IOP_simd_v128_bitselect: { /* dst v1 v2 c: (v1 & c) | (v2 & ~c) */
     if (!in_frame(nb, ins[1]) || !in_frame(nb, ins[2]) || !in_frame(nb, ins[3]) || !in_frame(nb, ins[4]))
       return false;
-    vload(nb, XMM0, ins[2]);
-    vload(nb, XMM1, ins[3]);
+    /* the mask copied to xmm2 first (pandn writes it), v2 from its register, v1 into the
+     * result's (unless that is v2's, read after it is written, even when v1 is v2) */
+    uint32_t v1 = ins[2], v2 = ins[3];
+    int acc = result_xmm(nb, ins[1]), second = vector_reg(nb, v2);
+    if (acc == second) acc = XMM0;
     vload(nb, XMM2, ins[4]);
-    x64_vec_rr(b, 0x66, VEC_PAND, XMM0, XMM2);
-    x64_vec_rr(b, 0x66, VEC_PANDN, XMM2, XMM1);
-    x64_vec_rr(b, 0x66, VEC_POR, XMM0, XMM2);
-    vresult(nb, ins[1]);
+    if (second < 0) vload(nb, second = XMM1, v2);
+    vload(nb, acc, v1);
+    x64_vec_rr(b, 0x66, VEC_PAND, acc, XMM2);
+    x64_vec_rr(b, 0x66, VEC_PANDN, XMM2, second);
+    x64_vec_rr(b, 0x66, VEC_POR, acc, XMM2);
+    result_in(nb, ins[1], acc);
     return true;
   }
   case WASM_IOP_simd_i8x16_shuffle:

@@ -4,6 +4,7 @@
 #define WARREN_WASM_NATIVE_INTERNAL_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "code_arena.h"
 #include "compile.h"
@@ -61,6 +62,9 @@ struct wasm_native_code {
 
 enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
 
+/* How many vectors a translation remembers as known constants at once (native_emit_simd.c). */
+#define NATIVE_KNOWN_VECTORS 4
+
 /* How many locals a function keeps in registers at most (native_regalloc.c). */
 #define NATIVE_CACHE_REGS 8
 /* ...and how many v128 slots in xmm registers (xmm4..xmm15; the templates use xmm0..xmm3). */
@@ -78,6 +82,12 @@ typedef struct interrupt_check {
   size_t resume_at; /* where the guest goes on */
 } interrupt_check;
 
+/* A 16-byte constant a template reads RIP-relative from its function's constant pool. */
+typedef struct vector_const_ref {
+  size_t at; /* the rel32 to patch */
+  uint8_t bytes[16];
+} vector_const_ref;
+
 struct wasm_native_builder {
   x64_buf b;
   const wasm_module *module;
@@ -94,6 +104,7 @@ struct wasm_native_builder {
   size_t native_cap;
   WR_VEC(fixup) branches;
   WR_VEC(interrupt_check) interrupt_checks;
+  WR_VEC(vector_const_ref) vector_consts; /* placed after the function (native_emit_vector_consts) */
   /* Slots kept in registers (native_regalloc.c): local_reg[s] is the register of slot s (a
    * local or an operand-stack slot), or -1 when it lives in the frame; cached_slot[i] /
    * cached_reg[i] list them. */
@@ -104,15 +115,24 @@ struct wasm_native_builder {
   int cached_reg[NATIVE_CACHE_REGS];
   /* v128 slots kept in xmm registers the same way: vector_reg[s] is the xmm register of the
    * vector in slots s and s + 1, or -1. A template that reaches such a slot other than through
-   * vload / vstore (native_emit_simd.c) sets vector_conflict[s], and the function is translated
-   * again without those (wasm_native_add). */
+   * vload / vstore (native_emit_simd.c) sets vector_conflict[s]; one that reaches a slot a
+   * general register holds as (half of) a vector sets register_conflict[s]; either way
+   * `conflicted` is set and the function is translated again without those (wasm_native_add),
+   * or, after many attempts, with no slot in a register (no_registers). */
   int8_t *vector_reg;
-  uint8_t *vector_conflict;
+  uint8_t *vector_conflict, *register_conflict;
   size_t vector_cap;
   uint32_t nvector;
   uint32_t vector_slot[NATIVE_VECTOR_REGS];
   int vector_xmm[NATIVE_VECTOR_REGS];
-  bool vector_conflicted;
+  bool conflicted, no_registers;
+  /* Vector slots that v128.const wrote, with the value, while straight-line code has not
+   * written them since (native_emit_simd.c): a shuffle takes such an operand's lanes as
+   * constants. Forgotten at branch targets, after calls and steps (native_reload_cached), and
+   * on any other access to an overlapping slot (forget_known_vector). */
+  uint32_t nknown;
+  uint32_t known_slot[NATIVE_KNOWN_VECTORS];
+  uint8_t known_bytes[NATIVE_KNOWN_VECTORS][16];
   /* An f64 result carried in xmm0 to the next instruction (native_chain.c): label[w] marks
    * the words a branch targets; xmm0_slot is the slot whose f64 xmm0 holds as the current
    * instruction starts, xmm0_next the one the current instruction leaves there. */
@@ -153,12 +173,39 @@ static inline void vector_conflict(wasm_native_builder *nb, uint32_t s) {
   if (vector_reg_of(nb, s) < 0) return;
   uint32_t first = nb->vector_reg[s] >= 0 ? s : s - 1;
   nb->vector_conflict[first] = 1;
-  nb->vector_conflicted = true;
+  nb->conflicted = true;
+}
+/* A vector template reaches slots s and s + 1 as one vector: a general register holding either
+ * is a conflict (its value would be half of a vector). True when none does. */
+static inline bool no_register_conflict(wasm_native_builder *nb, uint32_t s) {
+  bool clear = true;
+  for (uint32_t k = s; k < s + 2 && k < nb->f->frame_slots; k++)
+    if (nb->local_reg[k] >= 0) {
+      nb->register_conflict[k] = 1;
+      nb->conflicted = true;
+      clear = false;
+    }
+  return clear;
+}
+/* Slot s is written (or may be): a known constant vector that overlaps it is no longer known. */
+static inline void forget_known_vector(wasm_native_builder *nb, uint32_t s) {
+  for (uint32_t i = 0; i < nb->nknown;) {
+    uint32_t k = nb->known_slot[i];
+    if (k + 1 >= s && k <= s + 1) {
+      nb->nknown--;
+      nb->known_slot[i] = nb->known_slot[nb->nknown];
+      memcpy(nb->known_bytes[i], nb->known_bytes[nb->nknown], 16);
+    } else {
+      i++;
+    }
+  }
 }
 /* The register that holds slot s, or -1 when it lives in the frame. Every scalar use of a slot
- * asks this first, so it also catches one of a slot an xmm register holds. */
+ * asks this first, so it also catches one of a slot an xmm register holds (and one that
+ * overwrites a known constant vector). */
 static inline int cached_reg(wasm_native_builder *nb, uint32_t s) {
   vector_conflict(nb, s);
+  if (nb->nknown) forget_known_vector(nb, s);
   return s < nb->f->frame_slots ? nb->local_reg[s] : -1;
 }
 /* Slot s as a template operand: its register when it has one, else the frame. Every template
@@ -313,6 +360,8 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc); /* native_emit
 bool native_emit_int_op(wasm_native_builder *nb, uint32_t pc);    /* native_emit_int.c */
 bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc);  /* native_emit_float.c */
 bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc);   /* native_emit_simd.c */
+/* The function's 16-byte constants, after its body (and its out-of-line stubs), each once. */
+void native_emit_vector_consts(wasm_native_builder *nb);
 
 /* ---- modules (native_module.c) ---- */
 

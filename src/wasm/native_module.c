@@ -15,6 +15,9 @@
 
 /* Locals and constants a prologue initialises with straight-line copies at most (more: rep movsq). */
 enum { UNROLLED_INIT_MAX = 96 };
+/* Translations of one function that drop conflicting registers before it is translated with
+ * none (native_internal.h: conflicted). */
+enum { MAX_CONFLICT_ATTEMPTS = NATIVE_VECTOR_REGS + NATIVE_CACHE_REGS };
 
 static void emit_prologue(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
@@ -75,11 +78,16 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   nb->branches.len = 0;
   nb->interrupt_checks.len = 0;
+  nb->vector_consts.len = 0;
   while (b->len % 16) x64_byte(b, 0x90); /* functions start aligned */
   nb->last_func_at = b->len;
   if (nb->func_at) nb->func_at[def_index] = b->len;
   size_t calls_before = nb->calls.len;
-  if (nb->vector_cap) memset(nb->vector_conflict, 0, nb->vector_cap);
+  if (nb->vector_cap) {
+    memset(nb->vector_conflict, 0, nb->vector_cap);
+    memset(nb->register_conflict, 0, nb->vector_cap);
+  }
+  nb->no_registers = false;
   /* again without the vectors in registers that some template reached in the frame */
   for (int attempt = 0;; attempt++) {
     native_choose_cached_locals(nb, def_index, op_starts, nops);
@@ -94,18 +102,23 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
       if (native_loop_head(nb, pc)) native_emit_interrupt_check(nb);
       if (!native_emit_op(nb, pc)) native_emit_step(nb, pc);
     }
-    /* vector_conflict marks only chosen vectors, so each attempt drops one at least */
-    if (!nb->vector_conflicted) break;
-    if (attempt == NATIVE_VECTOR_REGS) return false;
+    /* conflicts mark only chosen slots, so each attempt drops one at least; a function that
+     * keeps conflicting is translated with no slot in a register, where none can */
+    if (!nb->conflicted) break;
+    if (nb->no_registers) return false;
+    if (attempt == MAX_CONFLICT_ATTEMPTS) nb->no_registers = true;
     b->len = nb->last_func_at;
     nb->calls.len = calls_before;
     nb->branches.len = 0;
     nb->interrupt_checks.len = 0;
+    nb->vector_consts.len = 0;
+  nb->vector_consts.len = 0;
     for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   }
   if (nb->label_missed) return false;
   x64_jmp_to(b, nb->trap_at[WASM_TRAP_UNREACHABLE]); /* never reached: bodies end in return */
   native_emit_interrupt_stubs(nb);
+  native_emit_vector_consts(nb);
   for (size_t i = 0; i < nb->branches.len; i++) {
     const fixup *fx = &nb->branches.items[i];
     if (fx->target >= f->code_len || nb->native_at[fx->target] == NO_POS) return false;
@@ -160,10 +173,12 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->local_reg);
   wr_free(nb->vector_reg);
   wr_free(nb->vector_conflict);
+  wr_free(nb->register_conflict);
   wr_free(nb->label);
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->branches);
   WR_VEC_FREE(&nb->interrupt_checks);
+  WR_VEC_FREE(&nb->vector_consts);
   wr_free(nb);
 }
 

@@ -1,5 +1,5 @@
 /* Slots in registers: per function, the slots used most (scalar locals: i32, i64, f32, f64;
- * and operand-stack slots no vector instruction names), each use weighted by the depth of the
+ * and operand-stack slots), each use weighted by the depth of the
  * loops around it, live in registers the templates do not use (r15, rbp, r8..r11, rsi, rdi)
  * for the whole function instead of in the frame. Templates reach every slot through slot(),
  * which names the register of a cached slot, so only what reads or writes the frame behind the
@@ -14,7 +14,9 @@
  * anywhere but in the templates, so the choice is checked while translating: a template that
  * reaches a chosen vector's slot other than as a whole vector in a register (a lane in the
  * frame, a scalar use of a slot a vector used elsewhere, a vector that overlaps it) marks a
- * conflict, and the function is translated again without that vector (native_module.c). */
+ * conflict, and the function is translated again without that vector (native_module.c). So is
+ * a vector template that reaches an operand-stack slot a general register holds (a slot that is
+ * a scalar in one place and half of a vector in another): again without that register. */
 #include "native_internal.h"
 
 #include <stdlib.h>
@@ -144,22 +146,14 @@ static void mark_locals(const wasm_native_builder *nb, uint32_t def_index, bool 
 }
 
 /* The slots that may live in a register: scalar locals, and the operand stack's slots (above
- * the constants) that no vector instruction names. */
-static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
-                            size_t nops, bool *candidates) {
+ * the constants). A stack slot that is half of a vector somewhere is caught while translating
+ * (no_register_conflict), and the function is translated again without it in a register. */
+static void mark_candidates(const wasm_native_builder *nb, uint32_t def_index, bool *candidates) {
   const wasm_compiled_func *f = nb->f;
   const char *mode = getenv("WARREN_REGALLOC"); /* locals: no operand stack slots (comparisons) */
   bool stack_slots = !(mode && strcmp(mode, "locals") == 0);
-  for (uint32_t s = f->nparam_slots + f->init_len; stack_slots && s < f->frame_slots; s++) candidates[s] = true;
-  for (size_t i = 0; i < nops; i++) {
-    uint32_t pc = op_starts[i], end = i + 1 < nops ? op_starts[i + 1] : f->code_len;
-    if (!is_vector_op(nb->code[pc])) continue;
-    for (uint32_t k = pc + 1; k < end; k++) {
-      uint32_t s = nb->code[k];
-      if (s < f->frame_slots) candidates[s] = false;
-      if (s + 1 < f->frame_slots) candidates[s + 1] = false;
-    }
-  }
+  for (uint32_t s = f->nparam_slots + f->init_len; stack_slots && s < f->frame_slots; s++)
+    candidates[s] = !nb->register_conflict[s];
   mark_locals(nb, def_index, is_scalar, candidates);
 }
 
@@ -265,18 +259,20 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
     nb->vector_cap = (size_t)nlocals + 1;
     nb->vector_reg = wr_realloc(nb->vector_reg, nb->vector_cap);
     nb->vector_conflict = wr_realloc(nb->vector_conflict, nb->vector_cap);
+    nb->register_conflict = wr_realloc(nb->register_conflict, nb->vector_cap);
     memset(nb->vector_conflict, 0, nb->vector_cap);
+    memset(nb->register_conflict, 0, nb->vector_cap);
   }
   memset(nb->vector_reg, -1, nb->vector_cap);
   nb->nvector = 0;
-  nb->vector_conflicted = false;
+  nb->conflicted = false;
   /* On by default; off: the template translator alone (the reference for the cached mode);
    * locals: no operand-stack slots; all: every scalar slot used (tests). */
   const char *mode = getenv("WARREN_REGALLOC");
-  if (!nlocals || (mode && strcmp(mode, "off") == 0)) return;
+  if (!nlocals || nb->no_registers || (mode && strcmp(mode, "off") == 0)) return;
   uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
   bool *candidates = WR_NEW_ARRAY(bool, nlocals);
-  mark_candidates(nb, def_index, op_starts, nops, candidates);
+  mark_candidates(nb, def_index, candidates);
   int32_t *depth_delta = loop_depth_deltas(nb, op_starts, nops);
   uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals);
   weigh_uses(nb, op_starts, nops, depth_delta, candidates, weight);
@@ -301,6 +297,7 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
 }
 
 void native_reload_cached(wasm_native_builder *nb) {
+  nb->nknown = 0; /* what ran before the reload may have written any slot */
   for (uint32_t i = 0; i < nb->ncached; i++) x64_load64(&nb->b, nb->cached_reg[i], frame_at(nb->cached_slot[i]));
   for (uint32_t i = 0; i < nb->nvector; i++) x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
 }

@@ -68,6 +68,91 @@ static wasm_instance *instantiate_or_exit(wasm_store *store, const wasm_module *
   return inst;
 }
 
+/* An export taking an i32 and returning an i64. */
+static uint64_t call_i64_i32(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a) {
+  wasm_slot s[2] = {a, 0};
+  wasm_trap *trap = call(store, inst, name, s);
+  if (trap) {
+    fprintf(stderr, "%s trapped: %s\n", name, trap->message);
+    failures++;
+    return 0;
+  }
+  return s[0];
+}
+
+/* What engine_test.wat's v128_lane_kinds computes, lane by lane in C (little-endian bytes). */
+static uint64_t v128_lane_kinds_model(uint32_t n) {
+  static const uint32_t init[4] = {0x80FF7F01u, 0x8001FFFEu, 0x01020304u, 0xF0E0D0C0u};
+  uint8_t v[16], mem[8] = {0}; /* mem[k]: memory byte 64 + k */
+  memcpy(v, init, 16);
+  uint64_t sum = 0;
+  for (uint32_t i = 0; i < n || i == 0; i++) {
+    for (int k = 0; k < 4; k++) {
+      uint32_t lane;
+      memcpy(&lane, v + 4 * k, 4);
+      lane += i * 0x01030507u;
+      memcpy(v + 4 * k, &lane, 4);
+    }
+    uint16_t h7, h3, h6;
+    uint32_t w3, f2;
+    uint64_t d1, d0;
+    memcpy(&h7, v + 14, 2), memcpy(&h3, v + 6, 2), memcpy(&w3, v + 12, 4);
+    memcpy(&d1, v + 8, 8), memcpy(&f2, v + 8, 4), memcpy(&d0, v, 8);
+    sum += (uint32_t)(int32_t)(int8_t)v[13];
+    sum += v[6];
+    sum += (uint32_t)(int32_t)(int16_t)h7;
+    sum += h3;
+    sum += w3;
+    sum += d1;
+    sum += f2;
+    sum += d0;
+    v[5] = (uint8_t)i;
+    h6 = (uint16_t)(i + 0x1234);
+    memcpy(v + 12, &h6, 2);
+    uint64_t low_sum = (uint32_t)sum;
+    memcpy(v + 8, &low_sum, 8);
+    memcpy(mem, v + 8, 8);     /* store64_lane 1 at 64 */
+    memcpy(mem, v + 6, 2);     /* store16_lane 3 at 64 */
+    memcpy(mem + 2, v + 4, 4); /* store32_lane 1 at 66 */
+    mem[6] = v[9];             /* store8_lane 9 at 70 */
+    memcpy(v + 4, mem + 1, 2); /* load16_lane 2 from 65 */
+    v[15] = mem[6];            /* load8_lane 15 from 70 */
+    memcpy(v + 8, mem, 8);     /* load64_lane 1 from 64 */
+    memcpy(v, mem + 3, 4);     /* load32_lane 0 from 67 */
+    if (i + 1 >= n) break;
+  }
+  uint64_t d0;
+  memcpy(&d0, v, 8);
+  return sum ^ d0;
+}
+
+/* ...and v128_result_is_operand: (bitselect(v, v, m) is v) v = w - v, then lanes v1 w0 v3 v0,
+ * then rotated by a lane, then i added. */
+static uint32_t v128_result_is_operand_model(uint32_t x, uint32_t n) {
+  uint32_t v[4] = {x, x, x, x}, w[4] = {1000, 2000, 3000, 4000};
+  for (uint32_t i = 0; i < n || i == 0; i++) {
+    for (int k = 0; k < 4; k++) v[k] = w[k] - v[k];
+    uint32_t s[4] = {v[1], w[0], v[3], v[0]};
+    uint32_t t[4] = {s[1] + i, s[2] + i, s[3] + i, s[0] + i};
+    memcpy(v, t, sizeof v);
+    if (i + 1 >= n) break;
+  }
+  return v[0] * 3 + v[1] + v[2] + v[3];
+}
+
+/* ...and v128_known_constants: r sums shuffles of (z, v), v = x in every lane. */
+static uint32_t v128_known_constants_model(uint32_t x, uint32_t n) {
+  uint32_t z[4] = {0}, r[4] = {0};
+  for (uint32_t i = 0; i < n || i == 0; i++) {
+    uint32_t s[4] = {x, z[0], x, z[1]};
+    for (int k = 0; k < 4; k++) r[k] += s[k], z[k] += x;
+    if (i + 1 >= n) break;
+  }
+  uint32_t after_add[4] = {7 + x, x, x, x}, after_replace[4] = {x, x, 9, x}, from_const[4] = {x, 0, x, 11};
+  for (int k = 0; k < 4; k++) r[k] += after_add[k] + after_replace[k] + from_const[k];
+  return r[0] + r[1] * 3 + r[2] * 5 + r[3] * 7;
+}
+
 static uint32_t call_i32(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a) {
   wasm_slot s[3] = {a, 0, 0};
   wasm_trap *trap = call(store, inst, name, s);
@@ -286,6 +371,20 @@ static void test_main_module(const char *dir) {
     lanes[0] = lane_sum;
   }
   CHECK(call_i32(store, inst, "v128_lanes_in_loop", 10) == lane_sum + lanes[0]);
+  CHECK(call_i64_i32(store, inst, "v128_lane_kinds", 9) == v128_lane_kinds_model(9));
+  wasm_slot operand_args[2] = {0x01020304u, 7};
+  CHECK(call(store, inst, "v128_result_is_operand", operand_args) == NULL &&
+        (uint32_t)operand_args[0] == v128_result_is_operand_model(0x01020304u, 7));
+  wasm_slot known_args[2] = {5, 4};
+  CHECK(call(store, inst, "v128_known_constants", known_args) == NULL &&
+        (uint32_t)known_args[0] == v128_known_constants_model(5, 4));
+  CHECK(call_i32(store, inst, "v128_deep_stack", 3) == 4 + 1000 * (10 * 3 + 550));
+  CHECK(call_i32(store, inst, "v128_temps_across_block", 100) == 100 - 35);
+  wasm_slot three_vectors[6] = {0};
+  CHECK(call(store, inst, "v128_temps_to_results", three_vectors) == NULL &&
+        three_vectors[0] == (1ull << 32 | 1) && three_vectors[1] == (1ull << 32 | 1) &&
+        three_vectors[2] == (2ull << 32 | 2) && three_vectors[3] == (2ull << 32 | 2) &&
+        three_vectors[4] == (3ull << 32 | 3) && three_vectors[5] == (3ull << 32 | 3));
   wasm_slot three[3] = {1, 2, 3};
   CHECK(call(store, inst, "swap3", three) == NULL && three[0] == 3 && three[1] == 2 && three[2] == 1);
   CHECK(call_i32(store, inst, "bump", 0) == 1 && call_i32(store, inst, "bump", 0) == 2);
