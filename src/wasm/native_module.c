@@ -112,7 +112,6 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
     nb->branches.len = 0;
     nb->interrupt_checks.len = 0;
     nb->vector_consts.len = 0;
-  nb->vector_consts.len = 0;
     for (size_t i = 0; i <= f->code_len; i++) nb->native_at[i] = NO_POS;
   }
   if (nb->label_missed) return false;
