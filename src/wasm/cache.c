@@ -19,24 +19,6 @@
 #include "native.h"
 
 enum { BUILD_ID_MAX = 32, FLAG_INPUT_EMBEDDED = 1 };
-/* header offsets */
-enum {
-  H_MAGIC = 0, H_VERSION = 8, H_HEADER_SIZE = 12, H_BUILD_ID_LEN = 16, H_FEATURES = 20, H_BUILD_ID = 24,
-  H_INPUT_SIZE = 56, H_INPUT_HASH = 64, H_PAYLOAD_SIZE = 80, H_INPUT_OFFSET = 88, H_NMODULES = 96,
-  H_NIMAGES = 100, H_FLAGS = 104, H_NATIVE_TARGET = 108, H_CODE_OFFSET = 112, H_NFUNCS = 120, H_RESERVED = 124,
-  H_PAYLOAD_HASH = 128, H_HEADER_HASH = 144
-};
-/* module entry: size u64, nfuncs, nmemories, first_image, ncode (0 or nfuncs: the functions
- * stored), first_func (into the function table), reserved */
-enum { M_SIZE = 0, M_NFUNCS = 8, M_NMEMORIES = 12, M_FIRST_IMAGE = 16, M_NCODE = 20, M_FIRST_FUNC = 24 };
-/* function entry: where its blob is in the code area (internal code words, constant pool,
- * relocations, machine code, in that order) and the blob's checksum, then the sizes and frame
- * layout, then flags */
-enum {
-  F_BLOB = 0, F_HASH = 8, F_CODE_LEN = 24, F_INIT_LEN = 28, F_NRELOCS = 32, F_PIECE_SIZE = 36, F_ENTRY_AT = 40,
-  F_NPARAM = 44, F_NRESULT = 48, F_NLOCAL = 52, F_FRAME = 56, F_FLAGS = 60
-};
-enum { FUNC_INTERNAL = 1, FUNC_NATIVE = 2 }; /* flags: its internal code is stored, and its machine code */
 enum { RELOC_SIZE = 12, FRAME_SLOTS_MAX = 1u << 24 };
 
 static bool same_hash(const uint8_t *stored, wasm_hash128 h) {
@@ -179,48 +161,48 @@ static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 /* A function's blob: its size from the entry's counts. */
 static uint64_t blob_size(const uint8_t *e) {
-  return (uint64_t)get32(e + F_CODE_LEN) * 4 + (uint64_t)get32(e + F_INIT_LEN) * 8 +
-         (uint64_t)get32(e + F_NRELOCS) * RELOC_SIZE + get32(e + F_PIECE_SIZE);
+  return (uint64_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (uint64_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8 +
+         (uint64_t)get32(e + WASM_CACHE_F_NRELOCS) * RELOC_SIZE + get32(e + WASM_CACHE_F_PIECE_SIZE);
 }
 
 /* One function entry: a layout the interpreter and native code can work on, a blob inside the
  * code area, machine code only for a host that has a native target. */
 static bool check_func_entry(const uint8_t *e, size_t size, uint64_t code_offset, uint32_t native_target) {
-  uint32_t flags = get32(e + F_FLAGS);
+  uint32_t flags = get32(e + WASM_CACHE_F_FLAGS);
   if (flags == 0) {
     for (size_t k = 0; k < WASM_CACHE_FUNC_ENTRY; k++)
       if (e[k]) return false;
     return true;
   }
-  if (flags != FUNC_INTERNAL && flags != (FUNC_INTERNAL | FUNC_NATIVE)) return false;
-  uint64_t nparam = get32(e + F_NPARAM), nresult = get32(e + F_NRESULT), nlocal = get32(e + F_NLOCAL),
-           frame = get32(e + F_FRAME), init_len = get32(e + F_INIT_LEN);
-  if (get32(e + F_CODE_LEN) == 0 || frame > FRAME_SLOTS_MAX || nparam > nlocal || nlocal > frame ||
+  if (flags != WASM_CACHE_FUNC_INTERNAL && flags != (WASM_CACHE_FUNC_INTERNAL | WASM_CACHE_FUNC_NATIVE)) return false;
+  uint64_t nparam = get32(e + WASM_CACHE_F_NPARAM), nresult = get32(e + WASM_CACHE_F_NRESULT), nlocal = get32(e + WASM_CACHE_F_NLOCAL),
+           frame = get32(e + WASM_CACHE_F_FRAME), init_len = get32(e + WASM_CACHE_F_INIT_LEN);
+  if (get32(e + WASM_CACHE_F_CODE_LEN) == 0 || frame > FRAME_SLOTS_MAX || nparam > nlocal || nlocal > frame ||
       nresult > frame || nparam + init_len > frame)
     return false;
-  bool native = flags & FUNC_NATIVE;
-  uint32_t piece = get32(e + F_PIECE_SIZE), entry_at = get32(e + F_ENTRY_AT);
-  if (native ? native_target == 0 || entry_at >= piece : piece || entry_at || get32(e + F_NRELOCS)) return false;
-  uint64_t at = get64(e + F_BLOB);
+  bool native = flags & WASM_CACHE_FUNC_NATIVE;
+  uint32_t piece = get32(e + WASM_CACHE_F_PIECE_SIZE), entry_at = get32(e + WASM_CACHE_F_ENTRY_AT);
+  if (native ? native_target == 0 || entry_at >= piece : piece || entry_at || get32(e + WASM_CACHE_F_NRELOCS)) return false;
+  uint64_t at = get64(e + WASM_CACHE_F_BLOB);
   return at >= code_offset && at <= size && blob_size(e) <= size - at;
 }
 
 bool wasm_cache_check_function(const uint8_t *file, const wasm_cache_view *view, uint32_t module, uint32_t index,
                                unsigned flags, wr_error *err) {
   const uint8_t *m = view->modules + (size_t)module * WASM_CACHE_MODULE_ENTRY;
-  const uint8_t *e = view->funcs + ((size_t)get32(m + M_FIRST_FUNC) + index) * WASM_CACHE_FUNC_ENTRY;
-  if (!get32(e + F_FLAGS)) return true;
-  const uint8_t *blob = file + get64(e + F_BLOB);
-  if (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(e + F_HASH, wasm_content_hash(blob, (size_t)blob_size(e)))) {
+  const uint8_t *e = view->funcs + ((size_t)get32(m + WASM_CACHE_M_FIRST_FUNC) + index) * WASM_CACHE_FUNC_ENTRY;
+  if (!get32(e + WASM_CACHE_F_FLAGS)) return true;
+  const uint8_t *blob = file + get64(e + WASM_CACHE_F_BLOB);
+  if (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(e + WASM_CACHE_F_HASH, wasm_content_hash(blob, (size_t)blob_size(e)))) {
     wr_error_set(err, "corrupt (the checksum of function %u of module %u does not match)", index, module);
     return false;
   }
-  uint32_t code_len = get32(e + F_CODE_LEN), init_len = get32(e + F_INIT_LEN), nrelocs = get32(e + F_NRELOCS);
+  uint32_t code_len = get32(e + WASM_CACHE_F_CODE_LEN), init_len = get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
   const uint8_t *relocs = blob + (size_t)code_len * 4 + (size_t)init_len * 8;
   for (uint32_t i = 0; i < nrelocs; i++) {
     wasm_native_reloc r;
     memcpy(&r, relocs + (size_t)i * RELOC_SIZE, RELOC_SIZE);
-    if (!wasm_native_reloc_valid(&r, get32(e + F_PIECE_SIZE), code_len, init_len, get32(m + M_NFUNCS))) {
+    if (!wasm_native_reloc_valid(&r, get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, get32(m + WASM_CACHE_M_NFUNCS))) {
       wr_error_set(err, "corrupt (relocation %u of function %u of module %u: kind %u, index %u at %u)", i, index,
                    module, r.kind, r.index, r.at);
       return false;
@@ -231,44 +213,44 @@ bool wasm_cache_check_function(const uint8_t *file, const wasm_cache_view *view,
 
 bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cache_view *view, wr_error *err) {
   memset(view, 0, sizeof *view);
-  if (size < WASM_CACHE_HEADER_SIZE || memcmp(file + H_MAGIC, WASM_CACHE_MAGIC, 8) != 0) {
+  if (size < WASM_CACHE_HEADER_SIZE || memcmp(file + WASM_CACHE_H_MAGIC, WASM_CACHE_MAGIC, 8) != 0) {
     wr_error_set(err, "not a warren cache file (no magic header)");
     return false;
   }
-  uint32_t version = get32(file + H_VERSION);
+  uint32_t version = get32(file + WASM_CACHE_H_VERSION);
   if (version != WASM_CACHE_FORMAT_VERSION) {
     wr_error_set(err, "cache format version %u, this warren reads version %u", version, WASM_CACHE_FORMAT_VERSION);
     return false;
   }
-  if (get32(file + H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
-      (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(file + H_HEADER_HASH, wasm_content_hash(file, H_HEADER_HASH)))) {
+  if (get32(file + WASM_CACHE_H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
+      (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(file + WASM_CACHE_H_HEADER_HASH, wasm_content_hash(file, WASM_CACHE_H_HEADER_HASH)))) {
     wr_error_set(err, "corrupt (its header's checksum does not match)");
     return false;
   }
   if ((uint64_t)size > WASM_CACHE_MAX_FILE ||
-      get64(file + H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
+      get64(file + WASM_CACHE_H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
     wr_error_set(err, "truncated or resized (its header says another size)");
     return false;
   }
   /* the code area, at the end, is checked function by function when each is first used */
-  uint64_t code_offset = get64(file + H_CODE_OFFSET);
+  uint64_t code_offset = get64(file + WASM_CACHE_H_CODE_OFFSET);
   if (code_offset < WASM_CACHE_HEADER_SIZE || code_offset > size) {
     wr_error_set(err, "corrupt (its code area lies outside the file)");
     return false;
   }
   if (!(flags & WASM_CACHE_SKIP_CHECKSUM) &&
-      !same_hash(file + H_PAYLOAD_HASH,
+      !same_hash(file + WASM_CACHE_H_PAYLOAD_HASH,
                  wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)code_offset - WASM_CACHE_HEADER_SIZE))) {
     wr_error_set(err, "corrupt (its checksum does not match)");
     return false;
   }
   pthread_once(&build_id_once, compute_build_id);
-  uint32_t id_len = get32(file + H_BUILD_ID_LEN);
-  view->same_build = id_len == build_id_len && memcmp(file + H_BUILD_ID, build_id, build_id_len) == 0;
-  view->features = get32(file + H_FEATURES);
-  view->input_size = get64(file + H_INPUT_SIZE);
-  memcpy(&view->input_hash, file + H_INPUT_HASH, sizeof view->input_hash);
-  uint64_t nmodules = get32(file + H_NMODULES), nimages = get32(file + H_NIMAGES), nfuncs = get32(file + H_NFUNCS);
+  uint32_t id_len = get32(file + WASM_CACHE_H_BUILD_ID_LEN);
+  view->same_build = id_len == build_id_len && memcmp(file + WASM_CACHE_H_BUILD_ID, build_id, build_id_len) == 0;
+  view->features = get32(file + WASM_CACHE_H_FEATURES);
+  view->input_size = get64(file + WASM_CACHE_H_INPUT_SIZE);
+  memcpy(&view->input_hash, file + WASM_CACHE_H_INPUT_HASH, sizeof view->input_hash);
+  uint64_t nmodules = get32(file + WASM_CACHE_H_NMODULES), nimages = get32(file + WASM_CACHE_H_NIMAGES), nfuncs = get32(file + WASM_CACHE_H_NFUNCS);
   uint64_t tables_end = WASM_CACHE_HEADER_SIZE + nmodules * WASM_CACHE_MODULE_ENTRY + nimages * WASM_CACHE_IMAGE_ENTRY +
                         nfuncs * WASM_CACHE_FUNC_ENTRY;
   if (tables_end > code_offset) {
@@ -282,19 +264,19 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
   view->images = view->modules + nmodules * WASM_CACHE_MODULE_ENTRY;
   view->funcs = view->images + nimages * WASM_CACHE_IMAGE_ENTRY;
   view->code_offset = code_offset;
-  view->native_target = get32(file + H_NATIVE_TARGET);
+  view->native_target = get32(file + WASM_CACHE_H_NATIVE_TARGET);
   /* the modules' images partition the image table, in order, and their functions the function table */
   uint64_t next_image = 0, next_func = 0;
   for (uint32_t k = 0; k < nmodules; k++) {
     const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
-    uint64_t nmem = get32(m + M_NMEMORIES), first = get32(m + M_FIRST_IMAGE);
+    uint64_t nmem = get32(m + WASM_CACHE_M_NMEMORIES), first = get32(m + WASM_CACHE_M_FIRST_IMAGE);
     if (first != next_image || nmem > nimages - first) {
       wr_error_set(err, "corrupt (module %u names images outside the image table)", k);
       return false;
     }
     next_image += nmem;
-    uint64_t ncode = get32(m + M_NCODE), first_func = get32(m + M_FIRST_FUNC);
-    if ((ncode && ncode != get32(m + M_NFUNCS)) || first_func != next_func || ncode > nfuncs - first_func ||
+    uint64_t ncode = get32(m + WASM_CACHE_M_NCODE), first_func = get32(m + WASM_CACHE_M_FIRST_FUNC);
+    if ((ncode && ncode != get32(m + WASM_CACHE_M_NFUNCS)) || first_func != next_func || ncode > nfuncs - first_func ||
         get32(m + 28)) {
       wr_error_set(err, "corrupt (module %u names functions outside the function table)", k);
       return false;
@@ -326,12 +308,12 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
       return false;
     }
   }
-  if (get32(file + H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || get32(file + H_RESERVED) || id_len > BUILD_ID_MAX) {
+  if (get32(file + WASM_CACHE_H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || get32(file + WASM_CACHE_H_RESERVED) || id_len > BUILD_ID_MAX) {
     wr_error_set(err, "corrupt (unknown flags or build id length)");
     return false;
   }
-  if (get32(file + H_FLAGS) & FLAG_INPUT_EMBEDDED) {
-    uint64_t at = get64(file + H_INPUT_OFFSET);
+  if (get32(file + WASM_CACHE_H_FLAGS) & FLAG_INPUT_EMBEDDED) {
+    uint64_t at = get64(file + WASM_CACHE_H_INPUT_OFFSET);
     if (at < tables_end || at > code_offset || view->input_size > code_offset - at) {
       wr_error_set(err, "corrupt (its input lies outside the file)");
       return false;
@@ -405,7 +387,7 @@ static bool open_file(wasm_cache_session *s, const char *path, bool owned, bool 
   }
   bool ok = wasm_cache_parse(bytes, size, 0, view, err);
   for (uint32_t k = 0; ok && check_code && k < view->nmodules; k++) {
-    uint32_t ncode = get32(view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY + M_NCODE);
+    uint32_t ncode = get32(view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY + WASM_CACHE_M_NCODE);
     for (uint32_t i = 0; ok && i < ncode; i++) ok = wasm_cache_check_function(bytes, view, k, i, 0, err);
   }
   if (!ok) {
@@ -424,8 +406,8 @@ static bool open_file(wasm_cache_session *s, const char *path, bool owned, bool 
   s->checked = check_code;
   for (uint32_t k = 0; k < view->nmodules; k++) {
     const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
-    struct wasm_cache_entry e = {get64(m + M_SIZE),        get32(m + M_NFUNCS), get32(m + M_NMEMORIES),
-                                 get32(m + M_FIRST_IMAGE), get32(m + M_NCODE),  get32(m + M_FIRST_FUNC)};
+    struct wasm_cache_entry e = {get64(m + WASM_CACHE_M_SIZE),        get32(m + WASM_CACHE_M_NFUNCS), get32(m + WASM_CACHE_M_NMEMORIES),
+                                 get32(m + WASM_CACHE_M_FIRST_IMAGE), get32(m + WASM_CACHE_M_NCODE),  get32(m + WASM_CACHE_M_FIRST_FUNC)};
     WR_VEC_PUSH(&s->modules, e);
   }
   for (uint32_t i = 0; i < view->nimages; i++) {
@@ -585,16 +567,16 @@ void wasm_cached_code_free(struct wasm_cached_code *c) {
 static const uint8_t *cached_func(const struct wasm_cached_code *c, uint32_t def_index, const uint8_t **blob) {
   if (!c || def_index >= c->nfuncs) return NULL;
   const uint8_t *e = c->funcs + (size_t)def_index * WASM_CACHE_FUNC_ENTRY;
-  if (!get32(e + F_FLAGS)) return NULL;
-  *blob = c->map->bytes + get64(e + F_BLOB);
+  if (!get32(e + WASM_CACHE_F_FLAGS)) return NULL;
+  *blob = c->map->bytes + get64(e + WASM_CACHE_F_BLOB);
   if (c->checked) return e;
-  if (!same_hash(e + F_HASH, wasm_content_hash(*blob, (size_t)blob_size(e)))) return NULL;
-  uint32_t code_len = get32(e + F_CODE_LEN), init_len = get32(e + F_INIT_LEN), nrelocs = get32(e + F_NRELOCS);
+  if (!same_hash(e + WASM_CACHE_F_HASH, wasm_content_hash(*blob, (size_t)blob_size(e)))) return NULL;
+  uint32_t code_len = get32(e + WASM_CACHE_F_CODE_LEN), init_len = get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
   const uint8_t *relocs = *blob + (size_t)code_len * 4 + (size_t)init_len * 8;
   for (uint32_t i = 0; i < nrelocs; i++) {
     wasm_native_reloc r;
     memcpy(&r, relocs + (size_t)i * RELOC_SIZE, RELOC_SIZE);
-    if (!wasm_native_reloc_valid(&r, get32(e + F_PIECE_SIZE), code_len, init_len, c->nfuncs)) return NULL;
+    if (!wasm_native_reloc_valid(&r, get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, c->nfuncs)) return NULL;
   }
   return e;
 }
@@ -605,30 +587,30 @@ bool wasm_cached_internal(const wasm_module *module, uint32_t def_index, wasm_co
   if (!e) return false;
   /* the frame it was translated for is the one its type says */
   uint32_t type = module->funcs[def_index].type;
-  if (get32(e + F_NPARAM) != code->param_slots[type] || get32(e + F_NRESULT) != code->result_slots[type]) return false;
-  out->code_len = get32(e + F_CODE_LEN);
-  out->init_len = get32(e + F_INIT_LEN);
+  if (get32(e + WASM_CACHE_F_NPARAM) != code->param_slots[type] || get32(e + WASM_CACHE_F_NRESULT) != code->result_slots[type]) return false;
+  out->code_len = get32(e + WASM_CACHE_F_CODE_LEN);
+  out->init_len = get32(e + WASM_CACHE_F_INIT_LEN);
   out->code = wr_malloc((size_t)out->code_len * 4);
   memcpy(out->code, blob, (size_t)out->code_len * 4);
   out->init = WR_NEW_ARRAY(uint64_t, out->init_len ? out->init_len : 1);
   memcpy(out->init, blob + (size_t)out->code_len * 4, (size_t)out->init_len * 8);
-  out->nparam_slots = get32(e + F_NPARAM);
-  out->nresult_slots = get32(e + F_NRESULT);
-  out->nlocal_slots = get32(e + F_NLOCAL);
-  out->frame_slots = get32(e + F_FRAME);
+  out->nparam_slots = get32(e + WASM_CACHE_F_NPARAM);
+  out->nresult_slots = get32(e + WASM_CACHE_F_NRESULT);
+  out->nlocal_slots = get32(e + WASM_CACHE_F_NLOCAL);
+  out->frame_slots = get32(e + WASM_CACHE_F_FRAME);
   return true;
 }
 
 bool wasm_cached_piece(const wasm_module *module, uint32_t def_index, wasm_native_piece *out) {
   const struct wasm_cached_code *c = module->code->cached;
   const uint8_t *blob, *e = c && c->pieces ? cached_func(c, def_index, &blob) : NULL;
-  if (!e || !(get32(e + F_FLAGS) & FUNC_NATIVE)) return false;
-  const uint8_t *relocs = blob + (size_t)get32(e + F_CODE_LEN) * 4 + (size_t)get32(e + F_INIT_LEN) * 8;
+  if (!e || !(get32(e + WASM_CACHE_F_FLAGS) & WASM_CACHE_FUNC_NATIVE)) return false;
+  const uint8_t *relocs = blob + (size_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (size_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8;
   out->relocs = relocs;
-  out->nrelocs = get32(e + F_NRELOCS);
+  out->nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
   out->bytes = relocs + (size_t)out->nrelocs * RELOC_SIZE;
-  out->size = get32(e + F_PIECE_SIZE);
-  out->entry_at = get32(e + F_ENTRY_AT);
+  out->size = get32(e + WASM_CACHE_F_PIECE_SIZE);
+  out->entry_at = get32(e + WASM_CACHE_F_ENTRY_AT);
   return true;
 }
 
@@ -656,20 +638,20 @@ static void record_code(wasm_cache_session *s, const wasm_module *module, struct
     if (ok && atomic_load_explicit(&f->ready, memory_order_acquire) && !f->nhandlers) {
       bool native = wasm_native_kept_piece(code->native, i, &piece);
       size_t at = s->blob.len;
-      put64(e + F_BLOB, at);
-      put32(e + F_CODE_LEN, f->code_len);
-      put32(e + F_INIT_LEN, f->init_len);
-      put32(e + F_NPARAM, f->nparam_slots);
-      put32(e + F_NRESULT, f->nresult_slots);
-      put32(e + F_NLOCAL, f->nlocal_slots);
-      put32(e + F_FRAME, f->frame_slots);
-      put32(e + F_FLAGS, FUNC_INTERNAL | (native ? FUNC_NATIVE : 0));
+      put64(e + WASM_CACHE_F_BLOB, at);
+      put32(e + WASM_CACHE_F_CODE_LEN, f->code_len);
+      put32(e + WASM_CACHE_F_INIT_LEN, f->init_len);
+      put32(e + WASM_CACHE_F_NPARAM, f->nparam_slots);
+      put32(e + WASM_CACHE_F_NRESULT, f->nresult_slots);
+      put32(e + WASM_CACHE_F_NLOCAL, f->nlocal_slots);
+      put32(e + WASM_CACHE_F_FRAME, f->frame_slots);
+      put32(e + WASM_CACHE_F_FLAGS, WASM_CACHE_FUNC_INTERNAL | (native ? WASM_CACHE_FUNC_NATIVE : 0));
       append(&s->blob, f->code, (size_t)f->code_len * 4);
       append(&s->blob, f->init, (size_t)f->init_len * 8);
       if (native) {
-        put32(e + F_NRELOCS, piece.nrelocs);
-        put32(e + F_PIECE_SIZE, piece.size);
-        put32(e + F_ENTRY_AT, piece.entry_at);
+        put32(e + WASM_CACHE_F_NRELOCS, piece.nrelocs);
+        put32(e + WASM_CACHE_F_PIECE_SIZE, piece.size);
+        put32(e + WASM_CACHE_F_ENTRY_AT, piece.entry_at);
         append(&s->blob, piece.relocs, (size_t)piece.nrelocs * RELOC_SIZE);
         size_t piece_at = s->blob.len;
         append(&s->blob, piece.bytes, piece.size);
@@ -681,7 +663,7 @@ static void record_code(wasm_cache_session *s, const wasm_module *module, struct
         }
       }
       wasm_hash128 h = wasm_content_hash(s->blob.items + at, s->blob.len - at);
-      memcpy(e + F_HASH, &h, sizeof h);
+      memcpy(e + WASM_CACHE_F_HASH, &h, sizeof h);
     }
     append(&s->func_table, e, sizeof e);
   }
@@ -757,32 +739,32 @@ static bool write_file(wasm_cache_session *s, wr_error *err) {
     return false;
   }
   uint8_t *file = wr_calloc(1, (size_t)code_at);
-  memcpy(file + H_MAGIC, WASM_CACHE_MAGIC, 8);
-  put32(file + H_VERSION, WASM_CACHE_FORMAT_VERSION);
-  put32(file + H_HEADER_SIZE, WASM_CACHE_HEADER_SIZE);
+  memcpy(file + WASM_CACHE_H_MAGIC, WASM_CACHE_MAGIC, 8);
+  put32(file + WASM_CACHE_H_VERSION, WASM_CACHE_FORMAT_VERSION);
+  put32(file + WASM_CACHE_H_HEADER_SIZE, WASM_CACHE_HEADER_SIZE);
   pthread_once(&build_id_once, compute_build_id);
-  put32(file + H_BUILD_ID_LEN, build_id_len);
-  memcpy(file + H_BUILD_ID, build_id, build_id_len);
-  put32(file + H_FEATURES, s->features);
-  put64(file + H_INPUT_SIZE, s->input_size);
-  memcpy(file + H_INPUT_HASH, &s->input_hash, sizeof s->input_hash);
-  put64(file + H_PAYLOAD_SIZE, size - WASM_CACHE_HEADER_SIZE);
-  put32(file + H_NMODULES, (uint32_t)s->modules.len);
-  put32(file + H_NIMAGES, (uint32_t)s->images.len);
-  put32(file + H_NFUNCS, (uint32_t)nfuncs);
-  put32(file + H_FLAGS, s->embed_input ? FLAG_INPUT_EMBEDDED : 0);
-  put64(file + H_INPUT_OFFSET, s->embed_input ? input_at : 0);
-  put32(file + H_NATIVE_TARGET, wasm_native_target());
-  put64(file + H_CODE_OFFSET, code_at);
+  put32(file + WASM_CACHE_H_BUILD_ID_LEN, build_id_len);
+  memcpy(file + WASM_CACHE_H_BUILD_ID, build_id, build_id_len);
+  put32(file + WASM_CACHE_H_FEATURES, s->features);
+  put64(file + WASM_CACHE_H_INPUT_SIZE, s->input_size);
+  memcpy(file + WASM_CACHE_H_INPUT_HASH, &s->input_hash, sizeof s->input_hash);
+  put64(file + WASM_CACHE_H_PAYLOAD_SIZE, size - WASM_CACHE_HEADER_SIZE);
+  put32(file + WASM_CACHE_H_NMODULES, (uint32_t)s->modules.len);
+  put32(file + WASM_CACHE_H_NIMAGES, (uint32_t)s->images.len);
+  put32(file + WASM_CACHE_H_NFUNCS, (uint32_t)nfuncs);
+  put32(file + WASM_CACHE_H_FLAGS, s->embed_input ? FLAG_INPUT_EMBEDDED : 0);
+  put64(file + WASM_CACHE_H_INPUT_OFFSET, s->embed_input ? input_at : 0);
+  put32(file + WASM_CACHE_H_NATIVE_TARGET, wasm_native_target());
+  put64(file + WASM_CACHE_H_CODE_OFFSET, code_at);
   uint8_t *p = file + WASM_CACHE_HEADER_SIZE;
   for (size_t k = 0; k < s->modules.len; k++, p += WASM_CACHE_MODULE_ENTRY) {
     const struct wasm_cache_entry *e = &s->modules.items[k];
-    put64(p + M_SIZE, e->size);
-    put32(p + M_NFUNCS, e->nfuncs);
-    put32(p + M_NMEMORIES, e->nmemories);
-    put32(p + M_FIRST_IMAGE, e->first_image);
-    put32(p + M_NCODE, e->ncode);
-    put32(p + M_FIRST_FUNC, e->first_func);
+    put64(p + WASM_CACHE_M_SIZE, e->size);
+    put32(p + WASM_CACHE_M_NFUNCS, e->nfuncs);
+    put32(p + WASM_CACHE_M_NMEMORIES, e->nmemories);
+    put32(p + WASM_CACHE_M_FIRST_IMAGE, e->first_image);
+    put32(p + WASM_CACHE_M_NCODE, e->ncode);
+    put32(p + WASM_CACHE_M_FIRST_FUNC, e->first_func);
   }
   for (size_t i = 0; i < s->images.len; i++, p += WASM_CACHE_IMAGE_ENTRY) {
     const cache_image *image = &s->images.items[i];
@@ -800,12 +782,12 @@ static bool write_file(wasm_cache_session *s, wr_error *err) {
   }
   if (s->func_table.len) memcpy(p, s->func_table.items, s->func_table.len);
   for (uint64_t i = 0; i < nfuncs; i++, p += WASM_CACHE_FUNC_ENTRY)
-    if (get32(p + F_FLAGS)) put64(p + F_BLOB, get64(p + F_BLOB) + code_at);
+    if (get32(p + WASM_CACHE_F_FLAGS)) put64(p + WASM_CACHE_F_BLOB, get64(p + WASM_CACHE_F_BLOB) + code_at);
   if (s->embed_input) memcpy(file + input_at, s->input, s->input_size);
   wasm_hash128 payload = wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)code_at - WASM_CACHE_HEADER_SIZE);
-  memcpy(file + H_PAYLOAD_HASH, &payload, sizeof payload);
-  wasm_hash128 header = wasm_content_hash(file, H_HEADER_HASH);
-  memcpy(file + H_HEADER_HASH, &header, sizeof header);
+  memcpy(file + WASM_CACHE_H_PAYLOAD_HASH, &payload, sizeof payload);
+  wasm_hash128 header = wasm_content_hash(file, WASM_CACHE_H_HEADER_HASH);
+  memcpy(file + WASM_CACHE_H_HEADER_HASH, &header, sizeof header);
 
   /* a temporary beside the file, then a rename: readers see the old file or the whole new one */
   size_t n = strlen(s->path) + 16;

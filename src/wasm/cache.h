@@ -105,6 +105,31 @@ bool wasm_cached_piece(const wasm_module *module, uint32_t def_index, struct was
 void wasm_cached_code_free(struct wasm_cached_code *cached);
 
 /* ---- the file format, for the loader and its fuzzer ---- */
+/* Offsets in the header, in a module entry and in a function entry, and a function entry's flags. */
+enum {
+  WASM_CACHE_H_MAGIC = 0, WASM_CACHE_H_VERSION = 8, WASM_CACHE_H_HEADER_SIZE = 12, WASM_CACHE_H_BUILD_ID_LEN = 16,
+  WASM_CACHE_H_FEATURES = 20, WASM_CACHE_H_BUILD_ID = 24, WASM_CACHE_H_INPUT_SIZE = 56, WASM_CACHE_H_INPUT_HASH = 64,
+  WASM_CACHE_H_PAYLOAD_SIZE = 80, WASM_CACHE_H_INPUT_OFFSET = 88, WASM_CACHE_H_NMODULES = 96,
+  WASM_CACHE_H_NIMAGES = 100, WASM_CACHE_H_FLAGS = 104, WASM_CACHE_H_NATIVE_TARGET = 108,
+  WASM_CACHE_H_CODE_OFFSET = 112, WASM_CACHE_H_NFUNCS = 120, WASM_CACHE_H_RESERVED = 124,
+  WASM_CACHE_H_PAYLOAD_HASH = 128, WASM_CACHE_H_HEADER_HASH = 144
+};
+/* module entry: size u64, nfuncs, nmemories, first_image, ncode (0 or nfuncs: the functions
+ * stored), first_func (into the function table), reserved */
+enum {
+  WASM_CACHE_M_SIZE = 0, WASM_CACHE_M_NFUNCS = 8, WASM_CACHE_M_NMEMORIES = 12, WASM_CACHE_M_FIRST_IMAGE = 16,
+  WASM_CACHE_M_NCODE = 20, WASM_CACHE_M_FIRST_FUNC = 24
+};
+/* function entry: where its blob is in the code area (internal code words, constant pool,
+ * relocations, machine code, in that order) and the blob's checksum, then the sizes and frame
+ * layout, then flags */
+enum {
+  WASM_CACHE_F_BLOB = 0, WASM_CACHE_F_HASH = 8, WASM_CACHE_F_CODE_LEN = 24, WASM_CACHE_F_INIT_LEN = 28,
+  WASM_CACHE_F_NRELOCS = 32, WASM_CACHE_F_PIECE_SIZE = 36, WASM_CACHE_F_ENTRY_AT = 40, WASM_CACHE_F_NPARAM = 44,
+  WASM_CACHE_F_NRESULT = 48, WASM_CACHE_F_NLOCAL = 52, WASM_CACHE_F_FRAME = 56, WASM_CACHE_F_FLAGS = 60
+};
+/* flags: its internal code is stored, and its machine code */
+enum { WASM_CACHE_FUNC_INTERNAL = 1, WASM_CACHE_FUNC_NATIVE = 2 };
 typedef struct wasm_cache_view {
   uint32_t nmodules, nimages, nfuncs;
   const uint8_t *modules, *images, *funcs; /* the three tables, bounds-checked */
