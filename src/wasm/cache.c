@@ -628,7 +628,7 @@ static void record_code(wasm_cache_session *s, const wasm_module *module, struct
   entry->first_func = (uint32_t)(s->func_table.len / WASM_CACHE_FUNC_ENTRY);
   if (!code->lazy) return; /* eager: all translated at load, nothing to store */
   entry->ncode = module->nfuncs;
-  if (code->native) wasm_native_keep_pieces(code->native);
+  wasm_native_keep_pieces(code->native, true);
   for (uint32_t i = 0; i < module->nfuncs; i++) {
     const wasm_compiled_func *f = &code->funcs[i];
     wr_error err = {0};
@@ -667,6 +667,7 @@ static void record_code(wasm_cache_session *s, const wasm_module *module, struct
     }
     append(&s->func_table, e, sizeof e);
   }
+  wasm_native_keep_pieces(code->native, false); /* copied into the blob */
 }
 
 void wasm_cache_record(wasm_cache_session *s, const wasm_module *module) {

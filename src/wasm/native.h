@@ -75,8 +75,9 @@ uint32_t wasm_native_target(void);
  * init_len constants, in a module of nfuncs defined functions (the loader's check). */
 bool wasm_native_reloc_valid(const wasm_native_reloc *r, uint32_t size, uint32_t code_len, uint32_t init_len,
                              uint32_t nfuncs);
-/* A cache file is being written: keep a copy of every piece translated from now on. */
-void wasm_native_keep_pieces(struct wasm_native_code *native);
+/* A cache file is being written: keep a copy of every piece translated from now on (keep), or
+ * no longer (the copies are freed). */
+void wasm_native_keep_pieces(struct wasm_native_code *native, bool keep);
 /* The kept piece of def_index; false when there is none. */
 bool wasm_native_kept_piece(const struct wasm_native_code *native, uint32_t def_index, wasm_native_piece *out);
 /* Installs a stored piece as def_index's code (its internal code, which the piece must have been

@@ -73,8 +73,10 @@ struct kept_piece {
   wasm_native_reloc *relocs;
 };
 
-void wasm_native_keep_pieces(struct wasm_native_code *native) {
-  if (native && !native->kept) native->kept = WR_NEW_ARRAY(struct kept_piece, native->nfuncs ? native->nfuncs : 1);
+void wasm_native_keep_pieces(struct wasm_native_code *native, bool keep) {
+  if (!native) return;
+  if (!keep) native_free_kept_pieces(native);
+  else if (!native->kept) native->kept = WR_NEW_ARRAY(struct kept_piece, native->nfuncs ? native->nfuncs : 1);
 }
 
 void native_keep_piece(struct wasm_native_code *native, uint32_t def_index, const wasm_native_builder *nb) {
@@ -139,7 +141,7 @@ const void *wasm_native_install(const wasm_module *module, struct wasm_code *cod
 #else /* !WASM_NATIVE */
 
 uint32_t wasm_native_target(void) { return 0; }
-void wasm_native_keep_pieces(struct wasm_native_code *native) { WR_UNUSED(native); }
+void wasm_native_keep_pieces(struct wasm_native_code *native, bool keep) { WR_UNUSED(native), WR_UNUSED(keep); }
 bool wasm_native_kept_piece(const struct wasm_native_code *native, uint32_t def_index, wasm_native_piece *out) {
   WR_UNUSED(native), WR_UNUSED(def_index), WR_UNUSED(out);
   return false;
