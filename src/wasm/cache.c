@@ -189,7 +189,11 @@ static bool check_func_entry(const uint8_t *e, size_t size, uint64_t code_offset
 
 bool wasm_cache_check_function(const uint8_t *file, const wasm_cache_view *view, uint32_t module, uint32_t index,
                                unsigned flags, wr_error *err) {
-  const uint8_t *m = view->modules + (size_t)module * WASM_CACHE_MODULE_ENTRY;
+  const uint8_t *m = module < view->nmodules ? view->modules + (size_t)module * WASM_CACHE_MODULE_ENTRY : NULL;
+  if (!m || index >= get32(m + WASM_CACHE_M_NCODE)) {
+    wr_error_set(err, "no function %u of module %u in the file", index, module);
+    return false;
+  }
   const uint8_t *e = view->funcs + ((size_t)get32(m + WASM_CACHE_M_FIRST_FUNC) + index) * WASM_CACHE_FUNC_ENTRY;
   if (!get32(e + WASM_CACHE_F_FLAGS)) return true;
   const uint8_t *blob = file + get64(e + WASM_CACHE_F_BLOB);
