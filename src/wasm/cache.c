@@ -445,15 +445,17 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
     return s;
   }
   s->input_hash = wasm_content_hash(input, size);
-  /* named by input, build, features and the machine code's target: builds sharing a directory
-   * (a release and a debug build, say) keep a file each instead of rejecting each other's */
+  /* named by input, build, features and the machine code's target (and eager translation, whose
+   * files hold no code): builds sharing a directory (a release and a debug build, say) keep a file
+   * each instead of rejecting each other's */
   pthread_once(&build_id_once, compute_build_id);
   uint32_t build = 0;
   memcpy(&build, build_id, sizeof build);
   size_t n = strlen(dir) + 96;
   s->path = wr_malloc(n);
-  snprintf(s->path, n, "%s/%016llx%016llx-%08x-%02x-%x.cwasm", dir, (unsigned long long)s->input_hash.hi,
-           (unsigned long long)s->input_hash.lo, build, s->features, wasm_native_target());
+  snprintf(s->path, n, "%s/%016llx%016llx-%08x-%02x-%x%s.cwasm", dir, (unsigned long long)s->input_hash.hi,
+           (unsigned long long)s->input_hash.lo, build, s->features, wasm_native_target(),
+           wasm_compile_lazy_enabled() ? "" : "-eager");
   s->write = true;
   if (access(s->path, F_OK) != 0) return s; /* a miss */
   wasm_cache_view view;
