@@ -303,8 +303,8 @@ uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, was
 void native_call_helper(wasm_native_builder *nb, enum native_helper h);
 /* reg = the address a relocation of `kind` and `index` names in the function being translated. */
 void native_load_address(wasm_native_builder *nb, int reg, enum wasm_native_reloc_kind kind, uint32_t index);
-/* Records the piece a lazy translation just made (when pieces are kept). */
-void native_keep_piece(struct wasm_native_code *native, uint32_t def_index, const wasm_native_builder *nb);
+/* A lazy translation was just made and published: counted, and its piece kept when pieces are kept. */
+void native_note_translation(struct wasm_native_code *native, uint32_t def_index, const wasm_native_builder *nb);
 void native_free_kept_pieces(struct wasm_native_code *native);
 /* WARREN_PERF_MAP=1: names one lazily translated function's code (native_lazy.c). */
 void native_perf_map_one(const wasm_module *m, uint32_t def_index, const void *at, size_t size);

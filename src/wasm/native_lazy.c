@@ -120,7 +120,7 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
     if (at) {
       entry = at + nb->last_func_at;
       native_perf_map_one(module, def_index, entry, nb->b.len - nb->last_func_at);
-      native_keep_piece(native, def_index, nb);
+      native_note_translation(native, def_index, nb);
       atomic_store_explicit(&native->entries[def_index], entry, memory_order_release);
     }
   }

@@ -79,7 +79,7 @@ void wasm_native_keep_pieces(struct wasm_native_code *native, bool keep) {
   else if (!native->kept) native->kept = WR_NEW_ARRAY(struct kept_piece, native->nfuncs ? native->nfuncs : 1);
 }
 
-void native_keep_piece(struct wasm_native_code *native, uint32_t def_index, const wasm_native_builder *nb) {
+void native_note_translation(struct wasm_native_code *native, uint32_t def_index, const wasm_native_builder *nb) {
   atomic_fetch_add_explicit(&translations, 1, memory_order_relaxed);
   if (!native->kept || nb->b.len > UINT32_MAX) return;
   struct kept_piece *k = &native->kept[def_index];
