@@ -1,13 +1,15 @@
-/* libFuzzer target: the compiled-module cache's loader (wasm_cache_parse, src/wasm/cache.c) on
- * arbitrary bytes, with the checksums skipped so that mutations reach the tables. Every input
- * must either be rejected with a message or give tables whose every range lies inside the file
- * (touched here, so ASan sees any that does not); nothing may crash, leak or hang. See
- * cache.cmake for how to run it. */
+/* libFuzzer target: the compiled-module cache's loader (wasm_cache_parse and
+ * wasm_cache_check_function, src/wasm/cache.c) on arbitrary bytes, with the checksums skipped so
+ * that mutations reach the tables and the code area. Every input must either be rejected with a
+ * message or give tables whose every range lies inside the file, and functions whose blob and
+ * every relocation's imm64 lie inside it (touched here, so ASan sees any that does not); nothing
+ * may crash, leak or hang. See cache.cmake for how to run it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "wasm/cache.h"
+#include "wasm/native.h"
 
 #define require(condition)                                                            \
   do {                                                                                \
@@ -24,6 +26,47 @@ static void touch(const uint8_t *file, size_t size, uint64_t offset, uint64_t le
   if (len) sink = (uint8_t)(file[offset] ^ file[offset + len - 1]);
 }
 
+static uint32_t get32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+static uint64_t get64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
+
+/* The functions of module k: each checked, and when sound, its blob and relocation sites touched. */
+static void check_functions(const uint8_t *file, size_t size, const wasm_cache_view *view, uint32_t k, unsigned flags) {
+  const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
+  uint32_t ncode = get32(m + WASM_CACHE_M_NCODE), first = get32(m + WASM_CACHE_M_FIRST_FUNC);
+  require(first <= view->nfuncs && ncode <= view->nfuncs - first);
+  for (uint32_t i = 0; i < ncode; i++) {
+    wr_error err = {0};
+    if (!wasm_cache_check_function(file, view, k, i, flags, &err)) {
+      require(err.failed && err.message[0]);
+      continue;
+    }
+    const uint8_t *e = view->funcs + ((size_t)first + i) * WASM_CACHE_FUNC_ENTRY;
+    if (!get32(e + WASM_CACHE_F_FLAGS)) continue;
+    uint64_t blob = get64(e + WASM_CACHE_F_BLOB), code = (uint64_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4,
+             init = (uint64_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8, nrelocs = get32(e + WASM_CACHE_F_NRELOCS),
+             piece = get32(e + WASM_CACHE_F_PIECE_SIZE);
+    require(blob >= view->code_offset);
+    touch(file, size, blob, code + init + nrelocs * 12 + piece);
+    uint64_t piece_at = blob + code + init + nrelocs * 12;
+    require(get32(e + WASM_CACHE_F_ENTRY_AT) < piece || !piece);
+    for (uint64_t r = 0; r < nrelocs; r++) {
+      wasm_native_reloc reloc;
+      memcpy(&reloc, file + blob + code + init + r * 12, sizeof reloc);
+      require(reloc.kind < WASM_RELOC_KINDS);
+      touch(file, size, piece_at + reloc.at, 8);
+      require(reloc.at + (uint64_t)8 <= piece);
+    }
+  }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* a copy of exactly `size` bytes, so reading past the end is caught */
@@ -37,10 +80,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       continue;
     }
     size_t modules_at = (size_t)(view.modules - file), images_at = (size_t)(view.images - file);
-    touch(file, size, modules_at, (uint64_t)view.nmodules * 24);
-    touch(file, size, images_at, (uint64_t)view.nimages * 40);
+    touch(file, size, modules_at, (uint64_t)view.nmodules * WASM_CACHE_MODULE_ENTRY);
+    touch(file, size, images_at, (uint64_t)view.nimages * WASM_CACHE_IMAGE_ENTRY);
+    touch(file, size, (size_t)(view.funcs - file), (uint64_t)view.nfuncs * WASM_CACHE_FUNC_ENTRY);
+    for (uint32_t k = 0; k < view.nmodules; k++) check_functions(file, size, &view, k, flags ? WASM_CACHE_SKIP_CHECKSUM : 0);
     for (uint32_t i = 0; i < view.nimages; i++) {
-      const uint8_t *e = view.images + (size_t)i * 40;
+      const uint8_t *e = view.images + (size_t)i * WASM_CACHE_IMAGE_ENTRY;
       uint64_t isize, offset;
       memcpy(&isize, e + 24, 8);
       memcpy(&offset, e + 32, 8);

@@ -2,10 +2,21 @@
 # the CLI (`warren compile`, the cache directory, --no-cache).
 find_program(WAT2WASM wat2wasm)
 if(WAT2WASM) # image_reset.wasm comes from tests/engine.cmake
+  add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/tests/cache/code.wasm
+                     COMMAND ${CMAKE_COMMAND} -E make_directory ${CMAKE_BINARY_DIR}/tests/cache
+                     COMMAND ${WAT2WASM} ${CMAKE_SOURCE_DIR}/tests/cache/code.wat
+                             -o ${CMAKE_BINARY_DIR}/tests/cache/code.wasm
+                     DEPENDS ${CMAKE_SOURCE_DIR}/tests/cache/code.wat)
+  add_custom_target(cache_test_modules ALL DEPENDS ${CMAKE_BINARY_DIR}/tests/cache/code.wasm)
   add_executable(cache_test tests/cache/cache_test.c)
   target_link_libraries(cache_test PRIVATE warren_wasm)
-  add_dependencies(cache_test engine_test_modules)
-  add_test(NAME cache_unit COMMAND cache_test ${CMAKE_BINARY_DIR}/tests/engine ${CMAKE_BINARY_DIR}/tests)
+  add_dependencies(cache_test engine_test_modules cache_test_modules)
+  add_test(NAME cache_unit COMMAND cache_test ${CMAKE_BINARY_DIR}/tests/engine ${CMAKE_BINARY_DIR}/tests
+                                   ${CMAKE_BINARY_DIR}/tests/cache/code.wasm)
+  # the same on the interpreter: the file holds internal code only
+  add_test(NAME cache_unit_interp COMMAND cache_test ${CMAKE_BINARY_DIR}/tests/engine ${CMAKE_BINARY_DIR}/tests/interp
+                                          ${CMAKE_BINARY_DIR}/tests/cache/code.wasm)
+  set_tests_properties(cache_unit_interp PROPERTIES ENVIRONMENT WARREN_ENGINE=interp)
 endif()
 add_test(NAME cache_cli
          COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cache/cli_cache.sh $<TARGET_FILE:warren>

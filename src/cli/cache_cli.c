@@ -2,8 +2,11 @@
 #include "cache_cli.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/alloc.h"
+#include "wasm/compile.h"
+#include "wasm/native.h"
 
 bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bool no_cache, uint8_t **bytes,
                      size_t *size, const wasm_features *features) {
@@ -41,4 +44,13 @@ void cli_cache_end(cli_cache *cache, bool loaded) {
   wr_error err = {0};
   wasm_cache_end(cache->session, loaded, &err);
   cache->session = NULL;
+}
+
+void cli_cache_report(const char *command) {
+  if (!getenv("WARREN_STATS")) return;
+  fprintf(stderr,
+          "%s: functions translated: %llu to internal code, %llu to machine code; taken from a cache file: %llu "
+          "internal, %llu machine code\n",
+          command, (unsigned long long)wasm_lazy_compiles(), (unsigned long long)wasm_native_translations(),
+          (unsigned long long)wasm_lazy_cache_installs(), (unsigned long long)wasm_native_installs());
 }

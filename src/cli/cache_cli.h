@@ -9,7 +9,10 @@
   "                    beyond decoding (validation, memory images) is kept in a file per input\n" \
   "                    in $XDG_CACHE_HOME/warren (else ~/.cache/warren), one file per input,\n"   \
   "                    never evicted (delete the folder to clear it); a corrupt or foreign file\n" \
-  "                    is reported and rewritten. A file from `warren compile` runs as is.\n"
+  "                    is reported and rewritten. The file holds every function translated\n"    \
+  "                    (writing it translates them all once), so a run from it translates none.\n" \
+  "                    A file from `warren compile` runs as is. WARREN_STATS=1 prints at exit\n"  \
+  "                    how many functions were translated and how many came from a file.\n"
 
 typedef struct cli_cache {
   wasm_cache_session *session;
@@ -24,5 +27,8 @@ bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bo
 /* Right after loading: writes the cache file if it was missing or rejected (silently skipped
  * when it cannot be written). */
 void cli_cache_end(cli_cache *cache, bool loaded);
+/* At exit, with WARREN_STATS set: the functions translated in this process and those taken
+ * translated from a cache file, on stderr. */
+void cli_cache_report(const char *command);
 
 #endif

@@ -1,6 +1,7 @@
-/* `warren compile`: loads a component or core module once and writes what loading it costs
- * beyond decoding (validation's outcome, memory images; wasm/cache.h) to a file that `warren run`
- * and `warren serve` take in its place. */
+/* `warren compile`: loads a component or core module once, translates every function, and writes
+ * what loading and running it costs beyond decoding (validation's outcome, memory images, every
+ * function's internal and machine code; wasm/cache.h) to a file that `warren run` and `warren
+ * serve` take in its place. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,10 +19,13 @@ static void usage(FILE *out) {
           "usage: warren compile [-o OUT.cwasm] FILE.wasm\n"
           "\n"
           "Loads FILE.wasm (a component or a core module) as `warren run` and `warren serve` would,\n"
-          "and writes OUT.cwasm (default: FILE with .wasm replaced by .cwasm): the input together\n"
-          "with validation's outcome and the memory images, versioned and checksummed for this\n"
-          "warren build. `warren run OUT.cwasm` and `warren serve OUT.cwasm` then load it without\n"
-          "validating it again. FILE must be a regular file of at most 1 GiB.\n"
+          "translates every function, and writes OUT.cwasm (default: FILE with .wasm replaced by\n"
+          ".cwasm): the input together with validation's outcome, the memory images and every\n"
+          "function's translation (internal code, and x86-64 machine code for this CPU),\n"
+          "versioned and checksummed for this warren build. `warren run OUT.cwasm` and `warren\n"
+          "serve OUT.cwasm` then load it without validating it again and run its functions\n"
+          "without translating them. OUT.cwasm holds code that will run: treat it as you would\n"
+          "FILE. FILE must be a regular file of at most 1 GiB.\n"
           "\n"
           "options:\n"
           "  -o OUT            where to write (replaced whole, never half-written)\n"

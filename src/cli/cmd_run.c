@@ -333,6 +333,7 @@ int cmd_run(int argc, char **argv) {
   status = run_module_on_fiber(&opts, module);
   wasm_module_free(module);
 done:
+  cli_cache_report("warren run");
   wr_free(bytes);
   for (size_t i = 0; i < opts.env.len; i++) wr_free(opts.env.items[i]);
   WR_VEC_FREE(&opts.env);

@@ -418,6 +418,7 @@ int cmd_serve(int argc, char **argv) {
   }
   status = 0;
 done:
+  cli_cache_report("warren serve");
   serve_app_free(app);
   cm_component_free(component);
   if (preopens_open) cli_close_preopens(preopens, cli.dirs.len);

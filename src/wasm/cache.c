@@ -16,14 +16,10 @@
 #include "../base/vec.h"
 #include "compile.h"
 #include "image.h"
+#include "native.h"
 
-enum { MODULE_ENTRY_SIZE = 24, IMAGE_ENTRY_SIZE = 40, BUILD_ID_MAX = 32, FLAG_INPUT_EMBEDDED = 1 };
-/* header offsets */
-enum {
-  H_MAGIC = 0, H_VERSION = 8, H_HEADER_SIZE = 12, H_BUILD_ID_LEN = 16, H_FEATURES = 20, H_BUILD_ID = 24,
-  H_INPUT_SIZE = 56, H_INPUT_HASH = 64, H_PAYLOAD_SIZE = 80, H_INPUT_OFFSET = 88, H_NMODULES = 96,
-  H_NIMAGES = 100, H_FLAGS = 104, H_RESERVED = 108, H_PAYLOAD_HASH = 112, H_HEADER_HASH = 128
-};
+enum { BUILD_ID_MAX = 32, FLAG_INPUT_EMBEDDED = 1 };
+enum { RELOC_SIZE = 12, FRAME_SLOTS_MAX = 1u << 24 };
 
 static bool same_hash(const uint8_t *stored, wasm_hash128 h) {
   wasm_hash128 want;
@@ -33,8 +29,23 @@ static bool same_hash(const uint8_t *stored, wasm_hash128 h) {
 
 struct wasm_cache_entry {
   uint64_t size;
-  uint32_t nfuncs, nmemories, first_image;
+  uint32_t nfuncs, nmemories, first_image, ncode, first_func;
 };
+/* A mapped file, shared by the session and the modules whose code it holds (they outlive it). */
+typedef struct cache_map {
+  atomic_uint refs;
+  uint8_t *bytes;
+  size_t size;
+} cache_map;
+/* What a module's code (compile.h) keeps of the file: its functions' entries. */
+struct wasm_cached_code {
+  cache_map *map;
+  const uint8_t *funcs; /* nfuncs entries */
+  uint32_t nfuncs;
+  bool pieces;  /* the machine code is this host's (wasm_native_target) */
+  bool checked; /* every function was checked when the file was opened (a precompiled file) */
+};
+typedef WR_VEC(uint8_t) byte_vec;
 typedef struct cache_image {
   bool present;
   uint64_t initial, size, offset;
@@ -52,12 +63,17 @@ struct wasm_cache_session {
   /* reading: the file, mapped, and its tables */
   bool hit;
   int fd;
-  uint8_t *map;
-  size_t map_size;
+  cache_map *map;
+  uint32_t native_target; /* of the machine code in it */
+  uint64_t code_offset;
+  const uint8_t *funcs; /* the function table */
+  bool checked;
   WR_VEC(struct wasm_cache_entry) modules;
   WR_VEC(cache_image) images;
   uint32_t next; /* modules loaded so far */
   bool failed;   /* writing: a module could not be recorded */
+  /* writing: the function table (blob offsets relative to the code area) and the code area */
+  byte_vec func_table, blob;
 };
 
 static _Thread_local wasm_cache_session *current;
@@ -143,85 +159,166 @@ static uint64_t get64(const uint8_t *p) {
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
+/* A function's blob: its size from the entry's counts. */
+static uint64_t blob_size(const uint8_t *e) {
+  return (uint64_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (uint64_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8 +
+         (uint64_t)get32(e + WASM_CACHE_F_NRELOCS) * RELOC_SIZE + get32(e + WASM_CACHE_F_PIECE_SIZE);
+}
+
+/* One function entry: a layout the interpreter and native code can work on, a blob inside the
+ * code area, machine code only for a host that has a native target. */
+static bool check_func_entry(const uint8_t *e, size_t size, uint64_t code_offset, uint32_t native_target) {
+  uint32_t flags = get32(e + WASM_CACHE_F_FLAGS);
+  if (flags == 0) {
+    for (size_t k = 0; k < WASM_CACHE_FUNC_ENTRY; k++)
+      if (e[k]) return false;
+    return true;
+  }
+  if (flags != WASM_CACHE_FUNC_INTERNAL && flags != (WASM_CACHE_FUNC_INTERNAL | WASM_CACHE_FUNC_NATIVE)) return false;
+  uint64_t nparam = get32(e + WASM_CACHE_F_NPARAM), nresult = get32(e + WASM_CACHE_F_NRESULT), nlocal = get32(e + WASM_CACHE_F_NLOCAL),
+           frame = get32(e + WASM_CACHE_F_FRAME), init_len = get32(e + WASM_CACHE_F_INIT_LEN);
+  if (get32(e + WASM_CACHE_F_CODE_LEN) == 0 || frame > FRAME_SLOTS_MAX || nparam > nlocal || nlocal > frame ||
+      nresult > frame || nparam + init_len > frame)
+    return false;
+  bool native = flags & WASM_CACHE_FUNC_NATIVE;
+  uint32_t piece = get32(e + WASM_CACHE_F_PIECE_SIZE), entry_at = get32(e + WASM_CACHE_F_ENTRY_AT);
+  if (native ? native_target == 0 || entry_at >= piece : piece || entry_at || get32(e + WASM_CACHE_F_NRELOCS)) return false;
+  uint64_t at = get64(e + WASM_CACHE_F_BLOB);
+  return at >= code_offset && at <= size && blob_size(e) <= size - at;
+}
+
+bool wasm_cache_check_function(const uint8_t *file, const wasm_cache_view *view, uint32_t module, uint32_t index,
+                               unsigned flags, wr_error *err) {
+  const uint8_t *m = module < view->nmodules ? view->modules + (size_t)module * WASM_CACHE_MODULE_ENTRY : NULL;
+  if (!m || index >= get32(m + WASM_CACHE_M_NCODE)) {
+    wr_error_set(err, "no function %u of module %u in the file", index, module);
+    return false;
+  }
+  const uint8_t *e = view->funcs + ((size_t)get32(m + WASM_CACHE_M_FIRST_FUNC) + index) * WASM_CACHE_FUNC_ENTRY;
+  if (!get32(e + WASM_CACHE_F_FLAGS)) return true;
+  const uint8_t *blob = file + get64(e + WASM_CACHE_F_BLOB);
+  if (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(e + WASM_CACHE_F_HASH, wasm_content_hash(blob, (size_t)blob_size(e)))) {
+    wr_error_set(err, "corrupt (the checksum of function %u of module %u does not match)", index, module);
+    return false;
+  }
+  uint32_t code_len = get32(e + WASM_CACHE_F_CODE_LEN), init_len = get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
+  const uint8_t *relocs = blob + (size_t)code_len * 4 + (size_t)init_len * 8;
+  for (uint32_t i = 0; i < nrelocs; i++) {
+    wasm_native_reloc r;
+    memcpy(&r, relocs + (size_t)i * RELOC_SIZE, RELOC_SIZE);
+    if (!wasm_native_reloc_valid(&r, get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, get32(m + WASM_CACHE_M_NFUNCS))) {
+      wr_error_set(err, "corrupt (relocation %u of function %u of module %u: kind %u, index %u at %u)", i, index,
+                   module, r.kind, r.index, r.at);
+      return false;
+    }
+  }
+  return true;
+}
+
 bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cache_view *view, wr_error *err) {
   memset(view, 0, sizeof *view);
-  if (size < WASM_CACHE_HEADER_SIZE || memcmp(file + H_MAGIC, WASM_CACHE_MAGIC, 8) != 0) {
+  if (size < WASM_CACHE_HEADER_SIZE || memcmp(file + WASM_CACHE_H_MAGIC, WASM_CACHE_MAGIC, 8) != 0) {
     wr_error_set(err, "not a warren cache file (no magic header)");
     return false;
   }
-  uint32_t version = get32(file + H_VERSION);
+  uint32_t version = get32(file + WASM_CACHE_H_VERSION);
   if (version != WASM_CACHE_FORMAT_VERSION) {
     wr_error_set(err, "cache format version %u, this warren reads version %u", version, WASM_CACHE_FORMAT_VERSION);
     return false;
   }
-  if (get32(file + H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
-      (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(file + H_HEADER_HASH, wasm_content_hash(file, H_HEADER_HASH)))) {
+  if (get32(file + WASM_CACHE_H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
+      (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(file + WASM_CACHE_H_HEADER_HASH, wasm_content_hash(file, WASM_CACHE_H_HEADER_HASH)))) {
     wr_error_set(err, "corrupt (its header's checksum does not match)");
     return false;
   }
   if ((uint64_t)size > WASM_CACHE_MAX_FILE ||
-      get64(file + H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
+      get64(file + WASM_CACHE_H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
     wr_error_set(err, "truncated or resized (its header says another size)");
     return false;
   }
+  /* the code area, at the end, is checked function by function when each is first used */
+  uint64_t code_offset = get64(file + WASM_CACHE_H_CODE_OFFSET);
+  if (code_offset < WASM_CACHE_HEADER_SIZE || code_offset > size) {
+    wr_error_set(err, "corrupt (its code area lies outside the file)");
+    return false;
+  }
   if (!(flags & WASM_CACHE_SKIP_CHECKSUM) &&
-      !same_hash(file + H_PAYLOAD_HASH, wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, size - WASM_CACHE_HEADER_SIZE))) {
+      !same_hash(file + WASM_CACHE_H_PAYLOAD_HASH,
+                 wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)code_offset - WASM_CACHE_HEADER_SIZE))) {
     wr_error_set(err, "corrupt (its checksum does not match)");
     return false;
   }
   pthread_once(&build_id_once, compute_build_id);
-  uint32_t id_len = get32(file + H_BUILD_ID_LEN);
-  view->same_build = id_len == build_id_len && memcmp(file + H_BUILD_ID, build_id, build_id_len) == 0;
-  view->features = get32(file + H_FEATURES);
-  view->input_size = get64(file + H_INPUT_SIZE);
-  memcpy(&view->input_hash, file + H_INPUT_HASH, sizeof view->input_hash);
-  uint64_t nmodules = get32(file + H_NMODULES), nimages = get32(file + H_NIMAGES);
-  uint64_t tables_end = WASM_CACHE_HEADER_SIZE + nmodules * MODULE_ENTRY_SIZE + nimages * IMAGE_ENTRY_SIZE;
-  if (tables_end > size) {
+  uint32_t id_len = get32(file + WASM_CACHE_H_BUILD_ID_LEN);
+  view->same_build = id_len == build_id_len && memcmp(file + WASM_CACHE_H_BUILD_ID, build_id, build_id_len) == 0;
+  view->features = get32(file + WASM_CACHE_H_FEATURES);
+  view->input_size = get64(file + WASM_CACHE_H_INPUT_SIZE);
+  memcpy(&view->input_hash, file + WASM_CACHE_H_INPUT_HASH, sizeof view->input_hash);
+  uint64_t nmodules = get32(file + WASM_CACHE_H_NMODULES), nimages = get32(file + WASM_CACHE_H_NIMAGES), nfuncs = get32(file + WASM_CACHE_H_NFUNCS);
+  uint64_t tables_end = WASM_CACHE_HEADER_SIZE + nmodules * WASM_CACHE_MODULE_ENTRY + nimages * WASM_CACHE_IMAGE_ENTRY +
+                        nfuncs * WASM_CACHE_FUNC_ENTRY;
+  if (tables_end > code_offset) {
     wr_error_set(err, "corrupt (its tables run past its end)");
     return false;
   }
   view->nmodules = (uint32_t)nmodules;
   view->nimages = (uint32_t)nimages;
+  view->nfuncs = (uint32_t)nfuncs;
   view->modules = file + WASM_CACHE_HEADER_SIZE;
-  view->images = view->modules + nmodules * MODULE_ENTRY_SIZE;
-  /* the modules' images partition the image table, in order */
-  uint64_t next_image = 0;
+  view->images = view->modules + nmodules * WASM_CACHE_MODULE_ENTRY;
+  view->funcs = view->images + nimages * WASM_CACHE_IMAGE_ENTRY;
+  view->code_offset = code_offset;
+  view->native_target = get32(file + WASM_CACHE_H_NATIVE_TARGET);
+  /* the modules' images partition the image table, in order, and their functions the function table */
+  uint64_t next_image = 0, next_func = 0;
   for (uint32_t k = 0; k < nmodules; k++) {
-    const uint8_t *m = view->modules + (size_t)k * MODULE_ENTRY_SIZE;
-    uint64_t nmem = get32(m + 12), first = get32(m + 16);
+    const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
+    uint64_t nmem = get32(m + WASM_CACHE_M_NMEMORIES), first = get32(m + WASM_CACHE_M_FIRST_IMAGE);
     if (first != next_image || nmem > nimages - first) {
       wr_error_set(err, "corrupt (module %u names images outside the image table)", k);
       return false;
     }
     next_image += nmem;
+    uint64_t ncode = get32(m + WASM_CACHE_M_NCODE), first_func = get32(m + WASM_CACHE_M_FIRST_FUNC);
+    if ((ncode && ncode != get32(m + WASM_CACHE_M_NFUNCS)) || first_func != next_func || ncode > nfuncs - first_func ||
+        get32(m + 28)) {
+      wr_error_set(err, "corrupt (module %u names functions outside the function table)", k);
+      return false;
+    }
+    next_func += ncode;
   }
-  if (next_image != nimages) {
-    wr_error_set(err, "corrupt (images that belong to no module)");
+  if (next_image != nimages || next_func != nfuncs) {
+    wr_error_set(err, "corrupt (images or functions that belong to no module)");
     return false;
   }
+  for (uint32_t i = 0; i < nfuncs; i++) {
+    if (!check_func_entry(view->funcs + (size_t)i * WASM_CACHE_FUNC_ENTRY, size, code_offset, view->native_target)) {
+      wr_error_set(err, "corrupt (function entry %u: its code lies outside the code area or its layout is impossible)", i);
+      return false;
+    }
+  }
   for (uint32_t i = 0; i < nimages; i++) {
-    const uint8_t *e = view->images + (size_t)i * IMAGE_ENTRY_SIZE;
+    const uint8_t *e = view->images + (size_t)i * WASM_CACHE_IMAGE_ENTRY;
     uint32_t present = get32(e + 8);
     uint64_t initial = get64(e + 16), isize = get64(e + 24), offset = get64(e + 32);
     bool ok = present <= 1;
     if (ok && present)
       ok = initial <= (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE && isize <= initial && isize % WASM_CACHE_ALIGN == 0 &&
            offset % WASM_CACHE_ALIGN == 0 && offset <= size &&
-           (isize == 0 || (offset >= tables_end && isize <= size - offset));
+           (isize == 0 || (offset >= tables_end && offset <= code_offset && isize <= code_offset - offset));
     if (ok && !present) ok = initial == 0 && isize == 0 && offset == 0;
     if (!ok) {
       wr_error_set(err, "corrupt (image %u lies outside the file or is misaligned)", i);
       return false;
     }
   }
-  if (get32(file + H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || get32(file + H_RESERVED) || id_len > BUILD_ID_MAX) {
+  if (get32(file + WASM_CACHE_H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || get32(file + WASM_CACHE_H_RESERVED) || id_len > BUILD_ID_MAX) {
     wr_error_set(err, "corrupt (unknown flags or build id length)");
     return false;
   }
-  if (get32(file + H_FLAGS) & FLAG_INPUT_EMBEDDED) {
-    uint64_t at = get64(file + H_INPUT_OFFSET);
-    if (at < tables_end || at > size || view->input_size > size - at) {
+  if (get32(file + WASM_CACHE_H_FLAGS) & FLAG_INPUT_EMBEDDED) {
+    uint64_t at = get64(file + WASM_CACHE_H_INPUT_OFFSET);
+    if (at < tables_end || at > code_offset || view->input_size > code_offset - at) {
       wr_error_set(err, "corrupt (its input lies outside the file)");
       return false;
     }
@@ -252,8 +349,22 @@ char *wasm_cache_default_dir(void) {
   return dir;
 }
 
-/* Maps `path` and checks it whole; fills the session's tables. False + err. */
-static bool open_file(wasm_cache_session *s, const char *path, wasm_cache_view *view, wr_error *err) {
+/* The cache holds code this process will run: a file or directory someone else could have
+ * written is not used. */
+static bool trusted(const struct stat *st) {
+  return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static void map_release(cache_map *map) {
+  if (!map || atomic_fetch_sub_explicit(&map->refs, 1, memory_order_acq_rel) != 1) return;
+  munmap(map->bytes, map->size);
+  wr_free(map);
+}
+
+/* Maps `path` and checks it (whole, with `check_code`: every function too); fills the session's
+ * tables. `owned`: the file must be trusted (a cache directory's). False + err. */
+static bool open_file(wasm_cache_session *s, const char *path, bool owned, bool check_code, wasm_cache_view *view,
+                      wr_error *err) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     wr_error_set(err, "%s", strerror(errno));
@@ -266,28 +377,45 @@ static bool open_file(wasm_cache_session *s, const char *path, wasm_cache_view *
     close(fd);
     return false;
   }
+  if (owned && !trusted(&st)) {
+    wr_error_set(err, "not owned by this user, or writable by others");
+    close(fd);
+    return false;
+  }
   size_t size = (size_t)st.st_size;
-  uint8_t *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (map == MAP_FAILED) {
+  uint8_t *bytes = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (bytes == MAP_FAILED) {
     wr_error_set(err, "cannot map it: %s", strerror(errno));
     close(fd);
     return false;
   }
-  if (!wasm_cache_parse(map, size, 0, view, err)) {
-    munmap(map, size);
+  bool ok = wasm_cache_parse(bytes, size, 0, view, err);
+  for (uint32_t k = 0; ok && check_code && k < view->nmodules; k++) {
+    uint32_t ncode = get32(view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY + WASM_CACHE_M_NCODE);
+    for (uint32_t i = 0; ok && i < ncode; i++) ok = wasm_cache_check_function(bytes, view, k, i, 0, err);
+  }
+  if (!ok) {
+    munmap(bytes, size);
     close(fd);
     return false;
   }
   s->fd = fd;
-  s->map = map;
-  s->map_size = size;
+  s->map = WR_NEW(cache_map);
+  atomic_init(&s->map->refs, 1);
+  s->map->bytes = bytes;
+  s->map->size = size;
+  s->native_target = view->native_target;
+  s->code_offset = view->code_offset;
+  s->funcs = view->funcs;
+  s->checked = check_code;
   for (uint32_t k = 0; k < view->nmodules; k++) {
-    const uint8_t *m = view->modules + (size_t)k * MODULE_ENTRY_SIZE;
-    struct wasm_cache_entry e = {get64(m), get32(m + 8), get32(m + 12), get32(m + 16)};
+    const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
+    struct wasm_cache_entry e = {get64(m + WASM_CACHE_M_SIZE),        get32(m + WASM_CACHE_M_NFUNCS), get32(m + WASM_CACHE_M_NMEMORIES),
+                                 get32(m + WASM_CACHE_M_FIRST_IMAGE), get32(m + WASM_CACHE_M_NCODE),  get32(m + WASM_CACHE_M_FIRST_FUNC)};
     WR_VEC_PUSH(&s->modules, e);
   }
   for (uint32_t i = 0; i < view->nimages; i++) {
-    const uint8_t *e = view->images + (size_t)i * IMAGE_ENTRY_SIZE;
+    const uint8_t *e = view->images + (size_t)i * WASM_CACHE_IMAGE_ENTRY;
     cache_image image = {get32(e + 8) != 0, get64(e + 16), get64(e + 24), get64(e + 32), NULL};
     WR_VEC_PUSH(&s->images, image);
   }
@@ -295,7 +423,7 @@ static bool open_file(wasm_cache_session *s, const char *path, wasm_cache_view *
 }
 
 static void close_file(wasm_cache_session *s) {
-  if (s->map) munmap(s->map, s->map_size);
+  map_release(s->map);
   if (s->fd >= 0) close(s->fd);
   s->map = NULL;
   s->fd = -1;
@@ -309,23 +437,34 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
   wasm_cache_session *s = session_new(input, size, features);
   current = s;
   if (!dir) return s;
+  struct stat st;
+  if (stat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || !trusted(&st))) {
+    if (note_size)
+      snprintf(note, note_size, "cache directory %s not used: not a directory owned by this user and writable by it alone",
+               dir);
+    return s;
+  }
   s->input_hash = wasm_content_hash(input, size);
-  /* named by input, build and features: builds sharing a directory (a release and a debug
-   * build, say) keep a file each instead of rejecting each other's */
+  /* named by input, build, features and the machine code's target (and eager translation, whose
+   * files hold no code): builds sharing a directory (a release and a debug build, say) keep a file
+   * each instead of rejecting each other's */
   pthread_once(&build_id_once, compute_build_id);
   uint32_t build = 0;
   memcpy(&build, build_id, sizeof build);
-  size_t n = strlen(dir) + 80;
+  size_t n = strlen(dir) + 96;
   s->path = wr_malloc(n);
-  snprintf(s->path, n, "%s/%016llx%016llx-%08x-%02x.cwasm", dir, (unsigned long long)s->input_hash.hi,
-           (unsigned long long)s->input_hash.lo, build, s->features);
+  snprintf(s->path, n, "%s/%016llx%016llx-%08x-%02x-%x%s.cwasm", dir, (unsigned long long)s->input_hash.hi,
+           (unsigned long long)s->input_hash.lo, build, s->features, wasm_native_target(),
+           wasm_compile_lazy_enabled() ? "" : "-eager");
   s->write = true;
   if (access(s->path, F_OK) != 0) return s; /* a miss */
   wasm_cache_view view;
   wr_error err = {0};
-  bool ok = open_file(s, s->path, &view, &err);
+  bool ok = open_file(s, s->path, true, false, &view, &err);
   if (ok && !view.same_build) wr_error_set(&err, "written by another warren build"), ok = false;
   if (ok && view.features != s->features) wr_error_set(&err, "written for other features"), ok = false;
+  if (ok && view.native_target != wasm_native_target() && view.nfuncs)
+    wr_error_set(&err, "its machine code is for another CPU or engine"), ok = false;
   if (ok && (view.input_size != size || view.input_hash.lo != s->input_hash.lo || view.input_hash.hi != s->input_hash.hi))
     wr_error_set(&err, "written for another input"), ok = false;
   if (!ok) {
@@ -355,7 +494,8 @@ wasm_cache_session *wasm_cache_begin_precompiled(const char *path, const wasm_fe
   wasm_cache_session *s = session_new(NULL, 0, features);
   wasm_cache_view view;
   wr_error why = {0};
-  if (!open_file(s, path, &view, &why) || !view.input) {
+  /* named on the command line, like the wasm it replaces: trusted as that is, but checked whole */
+  if (!open_file(s, path, false, true, &view, &why) || !view.input) {
     if (!why.failed) wr_error_set(&why, "it holds no input (a cache directory's file, not `warren compile` output)");
     wr_error_set(err, "%s: precompiled file rejected: %s", path, why.message);
     close_file(s);
@@ -408,12 +548,139 @@ bool wasm_cache_install_images(wasm_cache_session *s, const wasm_cache_entry *e,
   return true;
 }
 
+void wasm_cache_install_code(wasm_cache_session *s, const wasm_cache_entry *e, wasm_module *module) {
+  struct wasm_code *code = module->code;
+  if (!e->ncode || !code->lazy || code->cached) return; /* translated at load (eager): nothing to take */
+  struct wasm_cached_code *c = WR_NEW(struct wasm_cached_code);
+  atomic_fetch_add_explicit(&s->map->refs, 1, memory_order_relaxed);
+  c->map = s->map;
+  c->funcs = s->funcs + (size_t)e->first_func * WASM_CACHE_FUNC_ENTRY;
+  c->nfuncs = e->ncode;
+  c->pieces = s->native_target != 0 && s->native_target == wasm_native_target() && code->native;
+  c->checked = s->checked;
+  code->cached = c;
+}
+
+void wasm_cached_code_free(struct wasm_cached_code *c) {
+  if (!c) return;
+  map_release(c->map);
+  wr_free(c);
+}
+
+/* Function def_index's entry and blob, its checksum and relocations checked (unless they were
+ * when the file was opened); NULL when it is not stored or fails a check (then it is translated
+ * as if it were not: the file says why no more). */
+static const uint8_t *cached_func(const struct wasm_cached_code *c, uint32_t def_index, const uint8_t **blob) {
+  if (!c || def_index >= c->nfuncs) return NULL;
+  const uint8_t *e = c->funcs + (size_t)def_index * WASM_CACHE_FUNC_ENTRY;
+  if (!get32(e + WASM_CACHE_F_FLAGS)) return NULL;
+  *blob = c->map->bytes + get64(e + WASM_CACHE_F_BLOB);
+  if (c->checked) return e;
+  if (!same_hash(e + WASM_CACHE_F_HASH, wasm_content_hash(*blob, (size_t)blob_size(e)))) return NULL;
+  uint32_t code_len = get32(e + WASM_CACHE_F_CODE_LEN), init_len = get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
+  const uint8_t *relocs = *blob + (size_t)code_len * 4 + (size_t)init_len * 8;
+  for (uint32_t i = 0; i < nrelocs; i++) {
+    wasm_native_reloc r;
+    memcpy(&r, relocs + (size_t)i * RELOC_SIZE, RELOC_SIZE);
+    if (!wasm_native_reloc_valid(&r, get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, c->nfuncs)) return NULL;
+  }
+  return e;
+}
+
+bool wasm_cached_internal(const wasm_module *module, uint32_t def_index, wasm_compiled_func *out) {
+  const struct wasm_code *code = module->code;
+  const uint8_t *blob, *e = cached_func(code->cached, def_index, &blob);
+  if (!e) return false;
+  /* the frame it was translated for is the one its type says */
+  uint32_t type = module->funcs[def_index].type;
+  if (get32(e + WASM_CACHE_F_NPARAM) != code->param_slots[type] || get32(e + WASM_CACHE_F_NRESULT) != code->result_slots[type]) return false;
+  out->code_len = get32(e + WASM_CACHE_F_CODE_LEN);
+  out->init_len = get32(e + WASM_CACHE_F_INIT_LEN);
+  out->code = wr_malloc((size_t)out->code_len * 4);
+  memcpy(out->code, blob, (size_t)out->code_len * 4);
+  out->init = WR_NEW_ARRAY(uint64_t, out->init_len ? out->init_len : 1);
+  memcpy(out->init, blob + (size_t)out->code_len * 4, (size_t)out->init_len * 8);
+  out->nparam_slots = get32(e + WASM_CACHE_F_NPARAM);
+  out->nresult_slots = get32(e + WASM_CACHE_F_NRESULT);
+  out->nlocal_slots = get32(e + WASM_CACHE_F_NLOCAL);
+  out->frame_slots = get32(e + WASM_CACHE_F_FRAME);
+  return true;
+}
+
+bool wasm_cached_piece(const wasm_module *module, uint32_t def_index, wasm_native_piece *out) {
+  const struct wasm_cached_code *c = module->code->cached;
+  const uint8_t *blob, *e = c && c->pieces ? cached_func(c, def_index, &blob) : NULL;
+  if (!e || !(get32(e + WASM_CACHE_F_FLAGS) & WASM_CACHE_FUNC_NATIVE)) return false;
+  const uint8_t *relocs = blob + (size_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (size_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8;
+  out->relocs = relocs;
+  out->nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
+  out->bytes = relocs + (size_t)out->nrelocs * RELOC_SIZE;
+  out->size = get32(e + WASM_CACHE_F_PIECE_SIZE);
+  out->entry_at = get32(e + WASM_CACHE_F_ENTRY_AT);
+  return true;
+}
+
+static void append(byte_vec *v, const void *bytes, size_t n) {
+  WR_VEC_RESERVE(v, n);
+  if (n) memcpy(v->items + v->len, bytes, n);
+  v->len += n;
+}
+
+/* Every function of the module translated (both tiers) and stored: a process loading the file
+ * translates none. A function that cannot be translated, or has exception handlers (not stored),
+ * gets an empty entry and is translated on first call there as here. */
+static void record_code(wasm_cache_session *s, const wasm_module *module, struct wasm_cache_entry *entry) {
+  struct wasm_code *code = module->code;
+  entry->first_func = (uint32_t)(s->func_table.len / WASM_CACHE_FUNC_ENTRY);
+  if (!code->lazy) return; /* eager: all translated at load, nothing to store */
+  entry->ncode = module->nfuncs;
+  wasm_native_keep_pieces(code->native, true);
+  for (uint32_t i = 0; i < module->nfuncs; i++) {
+    const wasm_compiled_func *f = &code->funcs[i];
+    wr_error err = {0};
+    bool ok = code->native ? wasm_lazy_native_entry(module, i, &err) != NULL : wasm_code_ensure(module, f, &err);
+    uint8_t e[WASM_CACHE_FUNC_ENTRY] = {0};
+    wasm_native_piece piece = {0};
+    if (ok && atomic_load_explicit(&f->ready, memory_order_acquire) && !f->nhandlers) {
+      bool native = wasm_native_kept_piece(code->native, i, &piece);
+      size_t at = s->blob.len;
+      put64(e + WASM_CACHE_F_BLOB, at);
+      put32(e + WASM_CACHE_F_CODE_LEN, f->code_len);
+      put32(e + WASM_CACHE_F_INIT_LEN, f->init_len);
+      put32(e + WASM_CACHE_F_NPARAM, f->nparam_slots);
+      put32(e + WASM_CACHE_F_NRESULT, f->nresult_slots);
+      put32(e + WASM_CACHE_F_NLOCAL, f->nlocal_slots);
+      put32(e + WASM_CACHE_F_FRAME, f->frame_slots);
+      put32(e + WASM_CACHE_F_FLAGS, WASM_CACHE_FUNC_INTERNAL | (native ? WASM_CACHE_FUNC_NATIVE : 0));
+      append(&s->blob, f->code, (size_t)f->code_len * 4);
+      append(&s->blob, f->init, (size_t)f->init_len * 8);
+      if (native) {
+        put32(e + WASM_CACHE_F_NRELOCS, piece.nrelocs);
+        put32(e + WASM_CACHE_F_PIECE_SIZE, piece.size);
+        put32(e + WASM_CACHE_F_ENTRY_AT, piece.entry_at);
+        append(&s->blob, piece.relocs, (size_t)piece.nrelocs * RELOC_SIZE);
+        size_t piece_at = s->blob.len;
+        append(&s->blob, piece.bytes, piece.size);
+        /* the addresses are this process's: zero, so that the file does not depend on them */
+        for (uint32_t k = 0; k < piece.nrelocs; k++) {
+          wasm_native_reloc r;
+          memcpy(&r, piece.relocs + (size_t)k * RELOC_SIZE, RELOC_SIZE);
+          memset(s->blob.items + piece_at + r.at, 0, 8);
+        }
+      }
+      wasm_hash128 h = wasm_content_hash(s->blob.items + at, s->blob.len - at);
+      memcpy(e + WASM_CACHE_F_HASH, &h, sizeof h);
+    }
+    append(&s->func_table, e, sizeof e);
+  }
+  wasm_native_keep_pieces(code->native, false); /* copied into the blob */
+}
+
 void wasm_cache_record(wasm_cache_session *s, const wasm_module *module) {
   if (!s->write) return;
   const struct wasm_code *code = module->code;
-  struct wasm_cache_entry e = {module->size, module->nfuncs, module->nmemories, (uint32_t)s->images.len};
+  struct wasm_cache_entry e = {module->size, module->nfuncs, module->nmemories, (uint32_t)s->images.len, 0, 0};
   if (code->nimages != module->nmemories) s->failed = true;
-  WR_VEC_PUSH(&s->modules, e);
   for (uint32_t i = 0; i < module->nmemories; i++) {
     cache_image image = {0};
     const wasm_memory_image *mi = i < code->nimages ? &code->images[i] : NULL;
@@ -429,6 +696,8 @@ void wasm_cache_record(wasm_cache_session *s, const wasm_module *module) {
     }
     WR_VEC_PUSH(&s->images, image);
   }
+  record_code(s, module, &e);
+  WR_VEC_PUSH(&s->modules, e);
 }
 
 static uint64_t align_up(uint64_t n) { return (n + WASM_CACHE_ALIGN - 1) / WASM_CACHE_ALIGN * WASM_CACHE_ALIGN; }
@@ -449,9 +718,20 @@ static bool make_dirs(const char *dir) {
   return ok;
 }
 
+static bool write_all(int fd, const uint8_t *bytes, uint64_t size) {
+  for (uint64_t done = 0; done < size;) {
+    ssize_t w = write(fd, bytes + done, (size_t)(size - done));
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    done += (uint64_t)w;
+  }
+  return true;
+}
+
 static bool write_file(wasm_cache_session *s, wr_error *err) {
-  uint64_t tables_end = WASM_CACHE_HEADER_SIZE + (uint64_t)s->modules.len * MODULE_ENTRY_SIZE +
-                        (uint64_t)s->images.len * IMAGE_ENTRY_SIZE;
+  uint64_t nfuncs = s->func_table.len / WASM_CACHE_FUNC_ENTRY;
+  uint64_t tables_end = WASM_CACHE_HEADER_SIZE + (uint64_t)s->modules.len * WASM_CACHE_MODULE_ENTRY +
+                        (uint64_t)s->images.len * WASM_CACHE_IMAGE_ENTRY + s->func_table.len;
   uint64_t at = align_up(tables_end);
   for (size_t i = 0; i < s->images.len; i++) {
     cache_image *image = &s->images.items[i];
@@ -459,35 +739,41 @@ static bool write_file(wasm_cache_session *s, wr_error *err) {
     image->offset = at;
     at += image->size;
   }
-  uint64_t input_at = at, size = at + (s->embed_input ? s->input_size : 0);
-  if (size > WASM_CACHE_MAX_FILE) {
+  /* the code area last: it is checked one function at a time, outside the payload's checksum */
+  uint64_t input_at = at, code_at = at + (s->embed_input ? s->input_size : 0), size = code_at + s->blob.len;
+  if (size > WASM_CACHE_MAX_FILE || nfuncs > UINT32_MAX) {
     wr_error_set(err, "the cache file would exceed 4 GiB");
     return false;
   }
-  uint8_t *file = wr_calloc(1, (size_t)size);
-  memcpy(file + H_MAGIC, WASM_CACHE_MAGIC, 8);
-  put32(file + H_VERSION, WASM_CACHE_FORMAT_VERSION);
-  put32(file + H_HEADER_SIZE, WASM_CACHE_HEADER_SIZE);
+  uint8_t *file = wr_calloc(1, (size_t)code_at);
+  memcpy(file + WASM_CACHE_H_MAGIC, WASM_CACHE_MAGIC, 8);
+  put32(file + WASM_CACHE_H_VERSION, WASM_CACHE_FORMAT_VERSION);
+  put32(file + WASM_CACHE_H_HEADER_SIZE, WASM_CACHE_HEADER_SIZE);
   pthread_once(&build_id_once, compute_build_id);
-  put32(file + H_BUILD_ID_LEN, build_id_len);
-  memcpy(file + H_BUILD_ID, build_id, build_id_len);
-  put32(file + H_FEATURES, s->features);
-  put64(file + H_INPUT_SIZE, s->input_size);
-  memcpy(file + H_INPUT_HASH, &s->input_hash, sizeof s->input_hash);
-  put64(file + H_PAYLOAD_SIZE, size - WASM_CACHE_HEADER_SIZE);
-  put32(file + H_NMODULES, (uint32_t)s->modules.len);
-  put32(file + H_NIMAGES, (uint32_t)s->images.len);
-  put32(file + H_FLAGS, s->embed_input ? FLAG_INPUT_EMBEDDED : 0);
-  put64(file + H_INPUT_OFFSET, s->embed_input ? input_at : 0);
+  put32(file + WASM_CACHE_H_BUILD_ID_LEN, build_id_len);
+  memcpy(file + WASM_CACHE_H_BUILD_ID, build_id, build_id_len);
+  put32(file + WASM_CACHE_H_FEATURES, s->features);
+  put64(file + WASM_CACHE_H_INPUT_SIZE, s->input_size);
+  memcpy(file + WASM_CACHE_H_INPUT_HASH, &s->input_hash, sizeof s->input_hash);
+  put64(file + WASM_CACHE_H_PAYLOAD_SIZE, size - WASM_CACHE_HEADER_SIZE);
+  put32(file + WASM_CACHE_H_NMODULES, (uint32_t)s->modules.len);
+  put32(file + WASM_CACHE_H_NIMAGES, (uint32_t)s->images.len);
+  put32(file + WASM_CACHE_H_NFUNCS, (uint32_t)nfuncs);
+  put32(file + WASM_CACHE_H_FLAGS, s->embed_input ? FLAG_INPUT_EMBEDDED : 0);
+  put64(file + WASM_CACHE_H_INPUT_OFFSET, s->embed_input ? input_at : 0);
+  put32(file + WASM_CACHE_H_NATIVE_TARGET, wasm_native_target());
+  put64(file + WASM_CACHE_H_CODE_OFFSET, code_at);
   uint8_t *p = file + WASM_CACHE_HEADER_SIZE;
-  for (size_t k = 0; k < s->modules.len; k++, p += MODULE_ENTRY_SIZE) {
+  for (size_t k = 0; k < s->modules.len; k++, p += WASM_CACHE_MODULE_ENTRY) {
     const struct wasm_cache_entry *e = &s->modules.items[k];
-    put64(p, e->size);
-    put32(p + 8, e->nfuncs);
-    put32(p + 12, e->nmemories);
-    put32(p + 16, e->first_image);
+    put64(p + WASM_CACHE_M_SIZE, e->size);
+    put32(p + WASM_CACHE_M_NFUNCS, e->nfuncs);
+    put32(p + WASM_CACHE_M_NMEMORIES, e->nmemories);
+    put32(p + WASM_CACHE_M_FIRST_IMAGE, e->first_image);
+    put32(p + WASM_CACHE_M_NCODE, e->ncode);
+    put32(p + WASM_CACHE_M_FIRST_FUNC, e->first_func);
   }
-  for (size_t i = 0; i < s->images.len; i++, p += IMAGE_ENTRY_SIZE) {
+  for (size_t i = 0; i < s->images.len; i++, p += WASM_CACHE_IMAGE_ENTRY) {
     const cache_image *image = &s->images.items[i];
     uint32_t module = 0, memory = 0;
     for (size_t k = 0; k < s->modules.len; k++)
@@ -501,24 +787,21 @@ static bool write_file(wasm_cache_session *s, wr_error *err) {
     put64(p + 32, image->present && image->size ? image->offset : 0);
     if (image->present && image->size) memcpy(file + image->offset, image->bytes, (size_t)image->size);
   }
+  if (s->func_table.len) memcpy(p, s->func_table.items, s->func_table.len);
+  for (uint64_t i = 0; i < nfuncs; i++, p += WASM_CACHE_FUNC_ENTRY)
+    if (get32(p + WASM_CACHE_F_FLAGS)) put64(p + WASM_CACHE_F_BLOB, get64(p + WASM_CACHE_F_BLOB) + code_at);
   if (s->embed_input) memcpy(file + input_at, s->input, s->input_size);
-  wasm_hash128 payload = wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)size - WASM_CACHE_HEADER_SIZE);
-  memcpy(file + H_PAYLOAD_HASH, &payload, sizeof payload);
-  wasm_hash128 header = wasm_content_hash(file, H_HEADER_HASH);
-  memcpy(file + H_HEADER_HASH, &header, sizeof header);
+  wasm_hash128 payload = wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)code_at - WASM_CACHE_HEADER_SIZE);
+  memcpy(file + WASM_CACHE_H_PAYLOAD_HASH, &payload, sizeof payload);
+  wasm_hash128 header = wasm_content_hash(file, WASM_CACHE_H_HEADER_HASH);
+  memcpy(file + WASM_CACHE_H_HEADER_HASH, &header, sizeof header);
 
   /* a temporary beside the file, then a rename: readers see the old file or the whole new one */
   size_t n = strlen(s->path) + 16;
   char *tmp = wr_malloc(n);
   snprintf(tmp, n, "%s.XXXXXX", s->path);
   int fd = mkstemp(tmp);
-  bool ok = fd >= 0;
-  for (uint64_t done = 0; ok && done < size;) {
-    ssize_t w = write(fd, file + done, (size_t)(size - done));
-    if (w < 0 && errno == EINTR) continue;
-    ok = w > 0;
-    if (ok) done += (uint64_t)w;
-  }
+  bool ok = fd >= 0 && write_all(fd, file, code_at) && write_all(fd, s->blob.items, s->blob.len);
   int saved = errno;
   if (fd >= 0 && close(fd) != 0 && ok) ok = false, saved = errno;
   if (ok && rename(tmp, s->path) != 0) ok = false, saved = errno;
@@ -551,6 +834,8 @@ bool wasm_cache_end(wasm_cache_session *s, bool loaded, wr_error *err) {
   close_file(s);
   WR_VEC_FREE(&s->images);
   WR_VEC_FREE(&s->modules);
+  WR_VEC_FREE(&s->func_table);
+  WR_VEC_FREE(&s->blob);
   wr_free(s->path);
   wr_free(s);
   return ok;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "compile_internal.h"
 #include "image.h"
 #include "native.h"
@@ -307,6 +308,7 @@ void wasm_code_free(struct wasm_code *code) {
   wasm_images_free(code);
   wasm_code_free_segment_plan(code);
   wasm_native_free(code->native);
+  wasm_cached_code_free(code->cached);
   wr_free(code);
 }
 

@@ -182,6 +182,7 @@ struct wasm_code {
   uint32_t *param_slots, *result_slots; /* module type index -> slots its params / results take */
   struct wasm_native_code *native;      /* every function's native code, or NULL (native.h) */
   struct wasm_lazy *lazy;               /* lazy translation's state (lazy.c), or NULL: all translated */
+  struct wasm_cached_code *cached;      /* functions a cache file holds translated (cache.h), or NULL */
   /* Segments at instantiation, worked out once (segments.c): each data segment's length once
    * instantiated (0 for an active one), the active ones no image holds, in order, and per element
    * segment its entries as a table it fills holds them before first use (NULL: work them out). */
@@ -232,6 +233,11 @@ static inline bool wasm_code_ensure(const wasm_module *module, const wasm_compil
 void wasm_lazy_free(struct wasm_lazy *lazy);
 /* How many of the module's defined functions are translated so far (all of them when eager). */
 uint32_t wasm_module_translated_functions(const wasm_module *module);
+/* Functions lazily translated to internal code in this process so far (wasm_compile_function
+ * runs), and functions whose internal code came from a cache file instead: for tests and
+ * statistics. */
+uint64_t wasm_lazy_compiles(void);
+uint64_t wasm_lazy_cache_installs(void);
 
 /* Fills code->types (after wasm_compile). */
 void wasm_code_intern_types(wasm_module *module);

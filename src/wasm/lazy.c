@@ -9,8 +9,20 @@
 #include <string.h>
 
 #include "../base/alloc.h"
+#include "cache.h"
 #include "compile.h"
 #include "native.h"
+
+static _Atomic uint64_t compiles, cache_installs;
+uint64_t wasm_lazy_compiles(void) { return atomic_load_explicit(&compiles, memory_order_relaxed); }
+uint64_t wasm_lazy_cache_installs(void) { return atomic_load_explicit(&cache_installs, memory_order_relaxed); }
+
+/* wasm_compile_function, counted */
+static bool compile_counted(const wasm_module *module, uint32_t def_index, wasm_compiled_func *out,
+                            wasm_op_starts *op_starts, wr_error *err) {
+  atomic_fetch_add_explicit(&compiles, 1, memory_order_relaxed);
+  return wasm_compile_function(module, def_index, out, op_starts, err);
+}
 
 struct wasm_lazy {
   pthread_mutex_t lock;
@@ -58,7 +70,7 @@ static bool translate_locked(const wasm_module *module, uint32_t def_index, wasm
      * (the result is the same code, which stays the one published) */
     wasm_compiled_func scratch;
     memset(&scratch, 0, sizeof scratch);
-    if (!wasm_compile_function(module, def_index, &scratch, op_starts, err)) return false;
+    if (!compile_counted(module, def_index, &scratch, op_starts, err)) return false;
     wr_free(scratch.code);
     wr_free(scratch.init);
     wr_free(scratch.handlers);
@@ -69,7 +81,12 @@ static bool translate_locked(const wasm_module *module, uint32_t def_index, wasm
    * lock, so it is not written again, even with the same value */
   wasm_compiled_func fresh;
   memset(&fresh, 0, sizeof fresh);
-  if (!wasm_compile_function(module, def_index, &fresh, op_starts, err)) return false;
+  /* from a cache file when it holds the function, unless the instruction starts are needed */
+  if (!op_starts && wasm_cached_internal(module, def_index, &fresh)) {
+    atomic_fetch_add_explicit(&cache_installs, 1, memory_order_relaxed);
+  } else if (!compile_counted(module, def_index, &fresh, op_starts, err)) {
+    return false;
+  }
   f->code = fresh.code;
   f->code_len = fresh.code_len;
   f->nparam_slots = fresh.nparam_slots;
@@ -99,6 +116,10 @@ const void *wasm_lazy_native_entry(const wasm_module *module, uint32_t def_index
   struct wasm_code *code = module->code;
   pthread_mutex_lock(&code->lazy->lock);
   const void *entry = wasm_native_translated(code->native, def_index);
+  /* a cache file's machine code for it, with the internal code it was translated from */
+  wasm_native_piece piece;
+  if (!entry && wasm_cached_piece(module, def_index, &piece) && translate_locked(module, def_index, NULL, err))
+    entry = wasm_native_install(module, code, def_index, &piece);
   if (!entry) {
     wasm_op_starts ops = {0};
     if (translate_locked(module, def_index, &ops, err)) {

@@ -23,6 +23,7 @@ wasm_module *wasm_module_load(const uint8_t *bytes, size_t size, const wasm_feat
   }
   wasm_code_intern_types(module);
   if (!cached || !wasm_cache_install_images(cache, cached, module)) wasm_images_build(module);
+  if (cached) wasm_cache_install_code(cache, cached, module);
   wasm_code_plan_segments(module);
   if (cache) wasm_cache_record(cache, module);
   return module;

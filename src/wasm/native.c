@@ -43,7 +43,7 @@ void native_branch(wasm_native_builder *nb, int cc, uint32_t target) {
 /* The slow path of an interrupt check (the flag is set): a yield request calls the store's hook
  * with this frame below the stack top and returns 0 to go on; a trap returns its status. Guarded
  * memory never moves, so r12 stays valid across the hook. */
-static uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
+uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
   return wasm_store_poll_interrupt(cx->store, cx->xs, frame_end) ? (uint32_t)WASM_TRAP_INTERRUPTED + 1 : 0;
 }
 /* Function entry and loop heads: one compare and a branch not taken while the flag is
@@ -66,7 +66,7 @@ void native_emit_interrupt_stubs(wasm_native_builder *nb) {
     native_spill_cached(nb, UINT32_MAX);
     x64_mov_rr(b, true, RDI, R13);
     x64_lea(b, true, RSI, frame_at(nb->f->frame_slots));
-    x64_call_abs(b, (const void *)native_poll_interrupt);
+    native_call_helper(nb, HELPER_POLL_INTERRUPT);
     x64_test_rr(b, false, RAX, RAX);
     x64_jcc_to(b, CC_NE, nb->propagate_at);
     native_reload_cached(nb);
@@ -95,8 +95,8 @@ void native_emit_step(wasm_native_builder *nb, uint32_t pc) {
   native_spill_cached(nb, UINT32_MAX); /* the interpreter reads and writes the frame */
   x64_load64(b, RDI, CX(inst));
   x64_mov_rr(b, true, RSI, RBX);
-  x64_mov_imm64(b, RDX, (uint64_t)(uintptr_t)(nb->code + pc));
-  x64_call_abs(b, (const void *)wasm_interp_step);
+  native_load_address(nb, RDX, WASM_RELOC_CODE_WORD, pc);
+  native_call_helper(nb, HELPER_INTERP_STEP);
   x64_test_rr(b, false, RAX, RAX);
   x64_jcc_to(b, CC_NE, nb->propagate_at);
   native_reload_cached(nb);

@@ -45,6 +45,51 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
 /* lazy.c: translates def_index (both tiers) unless done, and returns its native code; NULL + err. */
 const void *wasm_lazy_native_entry(const wasm_module *module, uint32_t def_index, wr_error *err);
 
+/* ---- translated functions kept in the cache file (cache.h; native_reloc.c) ----
+ * A lazily translated function is one piece of code (its own trap stubs, then the function)
+ * whose only absolute addresses are movabs immediates, each listed as a relocation, so the piece
+ * can be stored and installed in another process without translating it again. */
+enum wasm_native_reloc_kind {
+  WASM_RELOC_HELPER,    /* index: one of the C functions native code calls (native_reloc.c) */
+  WASM_RELOC_CODE_WORD, /* index: a word of the function's internal code (for wasm_interp_step) */
+  WASM_RELOC_ENTRY,     /* index: a defined function, whose current code native calls load */
+  WASM_RELOC_INIT,      /* the function's constant pool (index 0) */
+  WASM_RELOC_KINDS
+};
+#define WASM_NATIVE_HELPERS 4u /* the helper table's size (native_internal.h) */
+/* As stored: three host-order u32, 12 bytes. */
+typedef struct wasm_native_reloc {
+  uint32_t at; /* the imm64's offset in the piece */
+  uint32_t kind, index;
+} wasm_native_reloc;
+typedef struct wasm_native_piece {
+  const uint8_t *bytes;
+  uint32_t size, entry_at; /* the function starts at entry_at */
+  const uint8_t *relocs;   /* nrelocs wasm_native_reloc, unaligned */
+  uint32_t nrelocs;
+} wasm_native_piece;
+/* What translation emits on this host, as a number a stored piece must match: 0 without the
+ * native tier, else it changes with the CPU extensions the templates use. */
+uint32_t wasm_native_target(void);
+/* Whether a relocation fits a piece of `size` bytes of a function of code_len words and
+ * init_len constants, in a module of nfuncs defined functions (the loader's check). */
+bool wasm_native_reloc_valid(const wasm_native_reloc *r, uint32_t size, uint32_t code_len, uint32_t init_len,
+                             uint32_t nfuncs);
+/* A cache file is being written: keep a copy of every piece translated from now on (keep), or
+ * no longer (the copies are freed). */
+void wasm_native_keep_pieces(struct wasm_native_code *native, bool keep);
+/* The kept piece of def_index; false when there is none. */
+bool wasm_native_kept_piece(const struct wasm_native_code *native, uint32_t def_index, wasm_native_piece *out);
+/* Installs a stored piece as def_index's code (its internal code, which the piece must have been
+ * translated from, is ready): copied, relocated and published, as wasm_native_translate does;
+ * NULL when a relocation is bad or memory runs out. The caller holds the lazy-translation lock. */
+const void *wasm_native_install(const wasm_module *module, struct wasm_code *code, uint32_t def_index,
+                                const wasm_native_piece *piece);
+/* Functions translated to native code in this process so far (wasm_native_translate), and pieces
+ * installed from cache files (wasm_native_install): for tests and statistics. */
+uint64_t wasm_native_translations(void);
+uint64_t wasm_native_installs(void);
+
 /* Run a function that has native code: the wasm_interp_call of the native tier. */
 wasm_trap *wasm_native_call(wasm_store *store, wasm_exec_stack *xs, wasm_func *func, wasm_slot *slots);
 

@@ -21,7 +21,7 @@ static uint32_t call_foreign_native(native_ctx *cx, wasm_func *callee, wasm_slot
 }
 
 /* Calls out through C: rsi = the callee (wasm_func *), its arguments at slot `base`. */
-static uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, wasm_slot *frame_end) {
+uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, wasm_slot *frame_end) {
   if (!callee->host && callee->code->native) return call_foreign_native(cx, callee, args);
   wasm_exec_stack *xs = cx->xs;
   wasm_slot *saved_top = xs->top;
@@ -39,14 +39,14 @@ static void emit_call_out(wasm_native_builder *nb, uint32_t base) {
   x64_mov_rr(b, true, RDI, R13);
   x64_lea(b, true, RDX, frame_at(base));
   x64_lea(b, true, RCX, frame_at(nb->f->frame_slots));
-  x64_call_abs(b, (const void *)native_call_out);
+  native_call_helper(nb, HELPER_CALL_OUT);
   x64_test_rr(b, false, RAX, RAX);
   x64_jcc_to(b, CC_NE, nb->propagate_at);
   native_reload_cached(nb);
 }
 /* rax = the current code of defined function def_index (lazy translation). */
 static void load_entry(wasm_native_builder *nb, uint32_t def_index) {
-  x64_mov_imm64(&nb->b, RAX, (uint64_t)(uintptr_t)&nb->lazy->entries[def_index]);
+  native_load_address(nb, RAX, WASM_RELOC_ENTRY, def_index);
   x64_load64(&nb->b, RAX, x64_at(RAX, 0));
 }
 /* A native call of the function whose code address is in rax (or, def_index != NO_POS, of
@@ -95,7 +95,7 @@ static void emit_indirect_callee(wasm_native_builder *nb, uint32_t type, uint32_
   x64_load64(b, RDI, CX(tables));
   x64_load64(b, RDI, x64_at(RDI, (int32_t)(table * 8)));
   x64_mov_rr(b, false, RSI, RCX);
-  x64_call_abs(b, (const void *)wasm_table_resolve);
+  native_call_helper(nb, HELPER_TABLE_RESOLVE);
   x64_mov_rr(b, true, RSI, RAX);
   x64_land8(b, real);
   x64_load64(b, RAX, CX(types));

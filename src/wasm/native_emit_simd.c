@@ -1250,4 +1250,7 @@ bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc) {
          emit_sequence(nb, ins, features);
 }
 
+/* The extensions the templates use, which a stored translation must have been made for. */
+uint32_t native_simd_target(void) { return simd_features(); }
+
 #endif

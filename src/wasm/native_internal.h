@@ -58,6 +58,7 @@ struct wasm_native_code {
   const uint8_t **translate_stubs; /* the initial entries */
   uint32_t nfuncs;
   wasm_code_arena *arena; /* where translated functions go */
+  struct kept_piece *kept; /* per function, when a cache file is being written (native_reloc.c) */
 };
 
 enum { TRAP_KINDS = WASM_TRAP_EXIT + 1 };
@@ -97,6 +98,7 @@ struct wasm_native_builder {
   /* Lazy translation: calls between defined functions go through this code's entries */
   const struct wasm_native_code *lazy;
   WR_VEC(fixup) calls;
+  WR_VEC(wasm_native_reloc) relocs; /* every absolute address emitted (native_reloc.c) */
   /* per function */
   const wasm_compiled_func *f;
   const uint32_t *code;
@@ -336,6 +338,24 @@ void native_chain_v128_result(wasm_native_builder *nb, uint32_t s);
 /* Whether xmm0 holds slot s's v128 as the instruction starts (nothing of it emitted yet). */
 bool native_xmm0_holds_v128(const wasm_native_builder *nb, uint32_t s);
 
+/* ---- absolute addresses (native_reloc.c) ---- */
+
+/* The C functions native code calls, by their index in one fixed table, so a stored piece names
+ * them without holding a host address. */
+enum native_helper { HELPER_INTERP_STEP, HELPER_POLL_INTERRUPT, HELPER_CALL_OUT, HELPER_TABLE_RESOLVE, NATIVE_HELPERS };
+_Static_assert(NATIVE_HELPERS == WASM_NATIVE_HELPERS, "native.h counts the helpers");
+uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end);                           /* native.c */
+uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, wasm_slot *frame_end); /* native_calls.c */
+/* call helper h (through rax) */
+void native_call_helper(wasm_native_builder *nb, enum native_helper h);
+/* reg = the address a relocation of `kind` and `index` names in the function being translated. */
+void native_load_address(wasm_native_builder *nb, int reg, enum wasm_native_reloc_kind kind, uint32_t index);
+/* A lazy translation was just made and published: counted, and its piece kept when pieces are kept. */
+void native_note_translation(struct wasm_native_code *native, uint32_t def_index, const wasm_native_builder *nb);
+void native_free_kept_pieces(struct wasm_native_code *native);
+/* WARREN_PERF_MAP=1: names one lazily translated function's code (native_lazy.c). */
+void native_perf_map_one(const wasm_module *m, uint32_t def_index, const void *at, size_t size);
+
 /* ---- control (native.c) ---- */
 
 /* A branch to word `target` of the function; `cc` < 0 for an unconditional jump. */
@@ -362,6 +382,8 @@ bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc);  /* native_emit
 bool native_emit_simd_op(wasm_native_builder *nb, uint32_t pc);   /* native_emit_simd.c */
 /* The function's 16-byte constants, after its body (and its out-of-line stubs), each once. */
 void native_emit_vector_consts(wasm_native_builder *nb);
+/* The CPU extensions the SIMD templates use (part of wasm_native_target). */
+uint32_t native_simd_target(void);
 
 /* ---- modules (native_module.c) ---- */
 

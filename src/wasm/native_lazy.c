@@ -94,7 +94,7 @@ const void *wasm_native_translated(const struct wasm_native_code *native, uint32
 }
 
 /* WARREN_PERF_MAP=1, for one lazily translated function. */
-static void perf_map_one(const wasm_module *m, uint32_t def_index, const void *at, size_t size) {
+void native_perf_map_one(const wasm_module *m, uint32_t def_index, const void *at, size_t size) {
   if (!getenv("WARREN_PERF_MAP")) return;
   char path[64];
   snprintf(path, sizeof path, "/tmp/perf-%d.map", (int)getpid());
@@ -119,7 +119,8 @@ const void *wasm_native_translate(const wasm_module *module, struct wasm_code *c
     const uint8_t *at = wasm_code_arena_add(native->arena, nb->b.p, nb->b.len);
     if (at) {
       entry = at + nb->last_func_at;
-      perf_map_one(module, def_index, entry, nb->b.len - nb->last_func_at);
+      native_perf_map_one(module, def_index, entry, nb->b.len - nb->last_func_at);
+      native_note_translation(native, def_index, nb);
       atomic_store_explicit(&native->entries[def_index], entry, memory_order_release);
     }
   }

@@ -43,7 +43,7 @@ static void emit_prologue(wasm_native_builder *nb) {
   } else if (f->init_len <= UNROLLED_INIT_MAX) {
     /* 16 bytes a step: rep movsq takes tens of cycles to start, which a small function called
      * in a loop (a CRC step, a comparator) paid on every call */
-    x64_mov_imm64(b, RSI, (uint64_t)(uintptr_t)f->init);
+    native_load_address(nb, RSI, WASM_RELOC_INIT, 0);
     uint32_t i = 0;
     for (; i + 2 <= f->init_len; i += 2) {
       x64_movdqu_load(b, XMM0, x64_at(RSI, (int32_t)(i * 8)));
@@ -55,7 +55,7 @@ static void emit_prologue(wasm_native_builder *nb) {
     }
   } else {
     x64_lea(b, true, RDI, frame_at(f->nparam_slots));
-    x64_mov_imm64(b, RSI, (uint64_t)(uintptr_t)f->init);
+    native_load_address(nb, RSI, WASM_RELOC_INIT, 0);
     x64_mov_imm32(b, RCX, f->init_len);
     x64_rep_movsq(b);
   }
@@ -82,7 +82,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   while (b->len % 16) x64_byte(b, 0x90); /* functions start aligned */
   nb->last_func_at = b->len;
   if (nb->func_at) nb->func_at[def_index] = b->len;
-  size_t calls_before = nb->calls.len;
+  size_t calls_before = nb->calls.len, relocs_before = nb->relocs.len;
   if (nb->vector_cap) {
     memset(nb->vector_conflict, 0, nb->vector_cap);
     memset(nb->register_conflict, 0, nb->vector_cap);
@@ -109,6 +109,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
     if (attempt == MAX_CONFLICT_ATTEMPTS) nb->no_registers = true;
     b->len = nb->last_func_at;
     nb->calls.len = calls_before;
+    nb->relocs.len = relocs_before;
     nb->branches.len = 0;
     nb->interrupt_checks.len = 0;
     nb->vector_consts.len = 0;
@@ -175,6 +176,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->register_conflict);
   wr_free(nb->label);
   WR_VEC_FREE(&nb->calls);
+  WR_VEC_FREE(&nb->relocs);
   WR_VEC_FREE(&nb->branches);
   WR_VEC_FREE(&nb->interrupt_checks);
   WR_VEC_FREE(&nb->vector_consts);
@@ -234,6 +236,7 @@ void wasm_native_free(struct wasm_native_code *native) {
   munmap(native->base, native->size);
   wr_free((void *)native->entries);
   wr_free(native->translate_stubs);
+  native_free_kept_pieces(native);
   wasm_code_arena_free(native->arena);
   wr_free(native);
 }

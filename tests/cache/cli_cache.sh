@@ -35,9 +35,14 @@ greets "second run"
 [ -s err ] && fail "second run: stderr not empty"
 [ "$(stat -c %i "$file")" = "$inode" ] || fail "second run rewrote the file instead of using it"
 
-# corrupt the last byte (an image byte): reported, not used, rewritten
-size=$(stat -c %s "$file")
-printf '\x5a' | dd of="$file" bs=1 seek=$((size - 1)) conv=notrunc status=none
+# the file held every function translated: a run from it translates none
+WARREN_STATS=1 "$warren" run "$hello" Ada >out 2>err || fail "run with WARREN_STATS"
+greets "WARREN_STATS run"
+grep -q "functions translated: 0 to internal code, 0 to machine code; taken from a cache file: [1-9]" err ||
+  fail "a run from the cache file translated functions"
+
+# corrupt a byte of the module table (under the payload's checksum): reported, not used, rewritten
+printf '\x5a' | dd of="$file" bs=1 seek=164 conv=notrunc status=none
 "$warren" run "$hello" Ada >out 2>err || fail "run with a corrupt cache file"
 greets "corrupt cache file"
 grep -q "cache file .* rejected: corrupt" err || fail "no note about the corrupt cache file"
