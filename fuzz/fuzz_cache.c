@@ -26,21 +26,11 @@ static void touch(const uint8_t *file, size_t size, uint64_t offset, uint64_t le
   if (len) sink = (uint8_t)(file[offset] ^ file[offset + len - 1]);
 }
 
-static uint32_t get32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static uint64_t get64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 
 /* The functions of module k: each checked, and when sound, its blob and relocation sites touched. */
 static void check_functions(const uint8_t *file, size_t size, const wasm_cache_view *view, uint32_t k, unsigned flags) {
   const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
-  uint32_t ncode = get32(m + WASM_CACHE_M_NCODE), first = get32(m + WASM_CACHE_M_FIRST_FUNC);
+  uint32_t ncode = wasm_cache_get32(m + WASM_CACHE_M_NCODE), first = wasm_cache_get32(m + WASM_CACHE_M_FIRST_FUNC);
   require(first <= view->nfuncs && ncode <= view->nfuncs - first);
   for (uint32_t i = 0; i < ncode; i++) {
     wr_error err = {0};
@@ -49,14 +39,14 @@ static void check_functions(const uint8_t *file, size_t size, const wasm_cache_v
       continue;
     }
     const uint8_t *e = view->funcs + ((size_t)first + i) * WASM_CACHE_FUNC_ENTRY;
-    if (!get32(e + WASM_CACHE_F_FLAGS)) continue;
-    uint64_t blob = get64(e + WASM_CACHE_F_BLOB), code = (uint64_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4,
-             init = (uint64_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8, nrelocs = get32(e + WASM_CACHE_F_NRELOCS),
-             piece = get32(e + WASM_CACHE_F_PIECE_SIZE);
+    if (!wasm_cache_get32(e + WASM_CACHE_F_FLAGS)) continue;
+    uint64_t blob = wasm_cache_get64(e + WASM_CACHE_F_BLOB), code = (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN) * 4,
+             init = (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN) * 8, nrelocs = wasm_cache_get32(e + WASM_CACHE_F_NRELOCS),
+             piece = wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE);
     require(blob >= view->code_offset);
     touch(file, size, blob, code + init + nrelocs * 12 + piece);
     uint64_t piece_at = blob + code + init + nrelocs * 12;
-    require(get32(e + WASM_CACHE_F_ENTRY_AT) < piece || !piece);
+    require(wasm_cache_get32(e + WASM_CACHE_F_ENTRY_AT) < piece || !piece);
     for (uint64_t r = 0; r < nrelocs; r++) {
       wasm_native_reloc reloc;
       memcpy(&reloc, file + blob + code + init + r * 12, sizeof reloc);

@@ -146,67 +146,57 @@ static void compute_build_id(void) {
 
 /* ---- parsing ---- */
 
-static uint32_t get32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static uint64_t get64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
 static void put64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 
 /* A function's blob: its size from the entry's counts. */
 static uint64_t blob_size(const uint8_t *e) {
-  return (uint64_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (uint64_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8 +
-         (uint64_t)get32(e + WASM_CACHE_F_NRELOCS) * RELOC_SIZE + get32(e + WASM_CACHE_F_PIECE_SIZE);
+  return (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN) * 8 +
+         (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_NRELOCS) * RELOC_SIZE + wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE);
 }
 
 /* One function entry: a layout the interpreter and native code can work on, a blob inside the
  * code area, machine code only for a host that has a native target. */
 static bool check_func_entry(const uint8_t *e, size_t size, uint64_t code_offset, uint32_t native_target) {
-  uint32_t flags = get32(e + WASM_CACHE_F_FLAGS);
+  uint32_t flags = wasm_cache_get32(e + WASM_CACHE_F_FLAGS);
   if (flags == 0) {
     for (size_t k = 0; k < WASM_CACHE_FUNC_ENTRY; k++)
       if (e[k]) return false;
     return true;
   }
   if (flags != WASM_CACHE_FUNC_INTERNAL && flags != (WASM_CACHE_FUNC_INTERNAL | WASM_CACHE_FUNC_NATIVE)) return false;
-  uint64_t nparam = get32(e + WASM_CACHE_F_NPARAM), nresult = get32(e + WASM_CACHE_F_NRESULT), nlocal = get32(e + WASM_CACHE_F_NLOCAL),
-           frame = get32(e + WASM_CACHE_F_FRAME), init_len = get32(e + WASM_CACHE_F_INIT_LEN);
-  if (get32(e + WASM_CACHE_F_CODE_LEN) == 0 || frame > FRAME_SLOTS_MAX || nparam > nlocal || nlocal > frame ||
+  uint64_t nparam = wasm_cache_get32(e + WASM_CACHE_F_NPARAM), nresult = wasm_cache_get32(e + WASM_CACHE_F_NRESULT), nlocal = wasm_cache_get32(e + WASM_CACHE_F_NLOCAL),
+           frame = wasm_cache_get32(e + WASM_CACHE_F_FRAME), init_len = wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN);
+  if (wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN) == 0 || frame > FRAME_SLOTS_MAX || nparam > nlocal || nlocal > frame ||
       nresult > frame || nparam + init_len > frame)
     return false;
   bool native = flags & WASM_CACHE_FUNC_NATIVE;
-  uint32_t piece = get32(e + WASM_CACHE_F_PIECE_SIZE), entry_at = get32(e + WASM_CACHE_F_ENTRY_AT);
-  if (native ? native_target == 0 || entry_at >= piece : piece || entry_at || get32(e + WASM_CACHE_F_NRELOCS)) return false;
-  uint64_t at = get64(e + WASM_CACHE_F_BLOB);
+  uint32_t piece = wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE), entry_at = wasm_cache_get32(e + WASM_CACHE_F_ENTRY_AT);
+  if (native ? native_target == 0 || entry_at >= piece : piece || entry_at || wasm_cache_get32(e + WASM_CACHE_F_NRELOCS)) return false;
+  uint64_t at = wasm_cache_get64(e + WASM_CACHE_F_BLOB);
   return at >= code_offset && at <= size && blob_size(e) <= size - at;
 }
 
 bool wasm_cache_check_function(const uint8_t *file, const wasm_cache_view *view, uint32_t module, uint32_t index,
                                unsigned flags, wr_error *err) {
   const uint8_t *m = module < view->nmodules ? view->modules + (size_t)module * WASM_CACHE_MODULE_ENTRY : NULL;
-  if (!m || index >= get32(m + WASM_CACHE_M_NCODE)) {
+  if (!m || index >= wasm_cache_get32(m + WASM_CACHE_M_NCODE)) {
     wr_error_set(err, "no function %u of module %u in the file", index, module);
     return false;
   }
-  const uint8_t *e = view->funcs + ((size_t)get32(m + WASM_CACHE_M_FIRST_FUNC) + index) * WASM_CACHE_FUNC_ENTRY;
-  if (!get32(e + WASM_CACHE_F_FLAGS)) return true;
-  const uint8_t *blob = file + get64(e + WASM_CACHE_F_BLOB);
+  const uint8_t *e = view->funcs + ((size_t)wasm_cache_get32(m + WASM_CACHE_M_FIRST_FUNC) + index) * WASM_CACHE_FUNC_ENTRY;
+  if (!wasm_cache_get32(e + WASM_CACHE_F_FLAGS)) return true;
+  const uint8_t *blob = file + wasm_cache_get64(e + WASM_CACHE_F_BLOB);
   if (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(e + WASM_CACHE_F_HASH, wasm_content_hash(blob, (size_t)blob_size(e)))) {
     wr_error_set(err, "corrupt (the checksum of function %u of module %u does not match)", index, module);
     return false;
   }
-  uint32_t code_len = get32(e + WASM_CACHE_F_CODE_LEN), init_len = get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
+  uint32_t code_len = wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN), init_len = wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = wasm_cache_get32(e + WASM_CACHE_F_NRELOCS);
   const uint8_t *relocs = blob + (size_t)code_len * 4 + (size_t)init_len * 8;
   for (uint32_t i = 0; i < nrelocs; i++) {
     wasm_native_reloc r;
     memcpy(&r, relocs + (size_t)i * RELOC_SIZE, RELOC_SIZE);
-    if (!wasm_native_reloc_valid(&r, get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, get32(m + WASM_CACHE_M_NFUNCS))) {
+    if (!wasm_native_reloc_valid(&r, wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, wasm_cache_get32(m + WASM_CACHE_M_NFUNCS))) {
       wr_error_set(err, "corrupt (relocation %u of function %u of module %u: kind %u, index %u at %u)", i, index,
                    module, r.kind, r.index, r.at);
       return false;
@@ -221,23 +211,23 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
     wr_error_set(err, "not a warren cache file (no magic header)");
     return false;
   }
-  uint32_t version = get32(file + WASM_CACHE_H_VERSION);
+  uint32_t version = wasm_cache_get32(file + WASM_CACHE_H_VERSION);
   if (version != WASM_CACHE_FORMAT_VERSION) {
     wr_error_set(err, "cache format version %u, this warren reads version %u", version, WASM_CACHE_FORMAT_VERSION);
     return false;
   }
-  if (get32(file + WASM_CACHE_H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
+  if (wasm_cache_get32(file + WASM_CACHE_H_HEADER_SIZE) != WASM_CACHE_HEADER_SIZE ||
       (!(flags & WASM_CACHE_SKIP_CHECKSUM) && !same_hash(file + WASM_CACHE_H_HEADER_HASH, wasm_content_hash(file, WASM_CACHE_H_HEADER_HASH)))) {
     wr_error_set(err, "corrupt (its header's checksum does not match)");
     return false;
   }
   if ((uint64_t)size > WASM_CACHE_MAX_FILE ||
-      get64(file + WASM_CACHE_H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
+      wasm_cache_get64(file + WASM_CACHE_H_PAYLOAD_SIZE) != size - WASM_CACHE_HEADER_SIZE) {
     wr_error_set(err, "truncated or resized (its header says another size)");
     return false;
   }
   /* the code area, at the end, is checked function by function when each is first used */
-  uint64_t code_offset = get64(file + WASM_CACHE_H_CODE_OFFSET);
+  uint64_t code_offset = wasm_cache_get64(file + WASM_CACHE_H_CODE_OFFSET);
   if (code_offset < WASM_CACHE_HEADER_SIZE || code_offset > size) {
     wr_error_set(err, "corrupt (its code area lies outside the file)");
     return false;
@@ -249,12 +239,12 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
     return false;
   }
   pthread_once(&build_id_once, compute_build_id);
-  uint32_t id_len = get32(file + WASM_CACHE_H_BUILD_ID_LEN);
+  uint32_t id_len = wasm_cache_get32(file + WASM_CACHE_H_BUILD_ID_LEN);
   view->same_build = id_len == build_id_len && memcmp(file + WASM_CACHE_H_BUILD_ID, build_id, build_id_len) == 0;
-  view->features = get32(file + WASM_CACHE_H_FEATURES);
-  view->input_size = get64(file + WASM_CACHE_H_INPUT_SIZE);
+  view->features = wasm_cache_get32(file + WASM_CACHE_H_FEATURES);
+  view->input_size = wasm_cache_get64(file + WASM_CACHE_H_INPUT_SIZE);
   memcpy(&view->input_hash, file + WASM_CACHE_H_INPUT_HASH, sizeof view->input_hash);
-  uint64_t nmodules = get32(file + WASM_CACHE_H_NMODULES), nimages = get32(file + WASM_CACHE_H_NIMAGES), nfuncs = get32(file + WASM_CACHE_H_NFUNCS);
+  uint64_t nmodules = wasm_cache_get32(file + WASM_CACHE_H_NMODULES), nimages = wasm_cache_get32(file + WASM_CACHE_H_NIMAGES), nfuncs = wasm_cache_get32(file + WASM_CACHE_H_NFUNCS);
   uint64_t tables_end = WASM_CACHE_HEADER_SIZE + nmodules * WASM_CACHE_MODULE_ENTRY + nimages * WASM_CACHE_IMAGE_ENTRY +
                         nfuncs * WASM_CACHE_FUNC_ENTRY;
   if (tables_end > code_offset) {
@@ -268,20 +258,20 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
   view->images = view->modules + nmodules * WASM_CACHE_MODULE_ENTRY;
   view->funcs = view->images + nimages * WASM_CACHE_IMAGE_ENTRY;
   view->code_offset = code_offset;
-  view->native_target = get32(file + WASM_CACHE_H_NATIVE_TARGET);
+  view->native_target = wasm_cache_get32(file + WASM_CACHE_H_NATIVE_TARGET);
   /* the modules' images partition the image table, in order, and their functions the function table */
   uint64_t next_image = 0, next_func = 0;
   for (uint32_t k = 0; k < nmodules; k++) {
     const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
-    uint64_t nmem = get32(m + WASM_CACHE_M_NMEMORIES), first = get32(m + WASM_CACHE_M_FIRST_IMAGE);
+    uint64_t nmem = wasm_cache_get32(m + WASM_CACHE_M_NMEMORIES), first = wasm_cache_get32(m + WASM_CACHE_M_FIRST_IMAGE);
     if (first != next_image || nmem > nimages - first) {
       wr_error_set(err, "corrupt (module %u names images outside the image table)", k);
       return false;
     }
     next_image += nmem;
-    uint64_t ncode = get32(m + WASM_CACHE_M_NCODE), first_func = get32(m + WASM_CACHE_M_FIRST_FUNC);
-    if ((ncode && ncode != get32(m + WASM_CACHE_M_NFUNCS)) || first_func != next_func || ncode > nfuncs - first_func ||
-        get32(m + 28)) {
+    uint64_t ncode = wasm_cache_get32(m + WASM_CACHE_M_NCODE), first_func = wasm_cache_get32(m + WASM_CACHE_M_FIRST_FUNC);
+    if ((ncode && ncode != wasm_cache_get32(m + WASM_CACHE_M_NFUNCS)) || first_func != next_func || ncode > nfuncs - first_func ||
+        wasm_cache_get32(m + 28)) {
       wr_error_set(err, "corrupt (module %u names functions outside the function table)", k);
       return false;
     }
@@ -299,8 +289,8 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
   }
   for (uint32_t i = 0; i < nimages; i++) {
     const uint8_t *e = view->images + (size_t)i * WASM_CACHE_IMAGE_ENTRY;
-    uint32_t present = get32(e + 8);
-    uint64_t initial = get64(e + 16), isize = get64(e + 24), offset = get64(e + 32);
+    uint32_t present = wasm_cache_get32(e + 8);
+    uint64_t initial = wasm_cache_get64(e + 16), isize = wasm_cache_get64(e + 24), offset = wasm_cache_get64(e + 32);
     bool ok = present <= 1;
     if (ok && present)
       ok = initial <= (uint64_t)WASM_MAX_PAGES * WASM_PAGE_SIZE && isize <= initial && isize % WASM_CACHE_ALIGN == 0 &&
@@ -312,12 +302,12 @@ bool wasm_cache_parse(const uint8_t *file, size_t size, unsigned flags, wasm_cac
       return false;
     }
   }
-  if (get32(file + WASM_CACHE_H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || get32(file + WASM_CACHE_H_RESERVED) || id_len > BUILD_ID_MAX) {
+  if (wasm_cache_get32(file + WASM_CACHE_H_FLAGS) & ~(uint32_t)FLAG_INPUT_EMBEDDED || wasm_cache_get32(file + WASM_CACHE_H_RESERVED) || id_len > BUILD_ID_MAX) {
     wr_error_set(err, "corrupt (unknown flags or build id length)");
     return false;
   }
-  if (get32(file + WASM_CACHE_H_FLAGS) & FLAG_INPUT_EMBEDDED) {
-    uint64_t at = get64(file + WASM_CACHE_H_INPUT_OFFSET);
+  if (wasm_cache_get32(file + WASM_CACHE_H_FLAGS) & FLAG_INPUT_EMBEDDED) {
+    uint64_t at = wasm_cache_get64(file + WASM_CACHE_H_INPUT_OFFSET);
     if (at < tables_end || at > code_offset || view->input_size > code_offset - at) {
       wr_error_set(err, "corrupt (its input lies outside the file)");
       return false;
@@ -391,7 +381,7 @@ static bool open_file(wasm_cache_session *s, const char *path, bool owned, bool 
   }
   bool ok = wasm_cache_parse(bytes, size, 0, view, err);
   for (uint32_t k = 0; ok && check_code && k < view->nmodules; k++) {
-    uint32_t ncode = get32(view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY + WASM_CACHE_M_NCODE);
+    uint32_t ncode = wasm_cache_get32(view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY + WASM_CACHE_M_NCODE);
     for (uint32_t i = 0; ok && i < ncode; i++) ok = wasm_cache_check_function(bytes, view, k, i, 0, err);
   }
   if (!ok) {
@@ -410,13 +400,13 @@ static bool open_file(wasm_cache_session *s, const char *path, bool owned, bool 
   s->checked = check_code;
   for (uint32_t k = 0; k < view->nmodules; k++) {
     const uint8_t *m = view->modules + (size_t)k * WASM_CACHE_MODULE_ENTRY;
-    struct wasm_cache_entry e = {get64(m + WASM_CACHE_M_SIZE),        get32(m + WASM_CACHE_M_NFUNCS), get32(m + WASM_CACHE_M_NMEMORIES),
-                                 get32(m + WASM_CACHE_M_FIRST_IMAGE), get32(m + WASM_CACHE_M_NCODE),  get32(m + WASM_CACHE_M_FIRST_FUNC)};
+    struct wasm_cache_entry e = {wasm_cache_get64(m + WASM_CACHE_M_SIZE),        wasm_cache_get32(m + WASM_CACHE_M_NFUNCS), wasm_cache_get32(m + WASM_CACHE_M_NMEMORIES),
+                                 wasm_cache_get32(m + WASM_CACHE_M_FIRST_IMAGE), wasm_cache_get32(m + WASM_CACHE_M_NCODE),  wasm_cache_get32(m + WASM_CACHE_M_FIRST_FUNC)};
     WR_VEC_PUSH(&s->modules, e);
   }
   for (uint32_t i = 0; i < view->nimages; i++) {
     const uint8_t *e = view->images + (size_t)i * WASM_CACHE_IMAGE_ENTRY;
-    cache_image image = {get32(e + 8) != 0, get64(e + 16), get64(e + 24), get64(e + 32), NULL};
+    cache_image image = {wasm_cache_get32(e + 8) != 0, wasm_cache_get64(e + 16), wasm_cache_get64(e + 24), wasm_cache_get64(e + 32), NULL};
     WR_VEC_PUSH(&s->images, image);
   }
   return true;
@@ -573,16 +563,16 @@ void wasm_cached_code_free(struct wasm_cached_code *c) {
 static const uint8_t *cached_func(const struct wasm_cached_code *c, uint32_t def_index, const uint8_t **blob) {
   if (!c || def_index >= c->nfuncs) return NULL;
   const uint8_t *e = c->funcs + (size_t)def_index * WASM_CACHE_FUNC_ENTRY;
-  if (!get32(e + WASM_CACHE_F_FLAGS)) return NULL;
-  *blob = c->map->bytes + get64(e + WASM_CACHE_F_BLOB);
+  if (!wasm_cache_get32(e + WASM_CACHE_F_FLAGS)) return NULL;
+  *blob = c->map->bytes + wasm_cache_get64(e + WASM_CACHE_F_BLOB);
   if (c->checked) return e;
   if (!same_hash(e + WASM_CACHE_F_HASH, wasm_content_hash(*blob, (size_t)blob_size(e)))) return NULL;
-  uint32_t code_len = get32(e + WASM_CACHE_F_CODE_LEN), init_len = get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
+  uint32_t code_len = wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN), init_len = wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN), nrelocs = wasm_cache_get32(e + WASM_CACHE_F_NRELOCS);
   const uint8_t *relocs = *blob + (size_t)code_len * 4 + (size_t)init_len * 8;
   for (uint32_t i = 0; i < nrelocs; i++) {
     wasm_native_reloc r;
     memcpy(&r, relocs + (size_t)i * RELOC_SIZE, RELOC_SIZE);
-    if (!wasm_native_reloc_valid(&r, get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, c->nfuncs)) return NULL;
+    if (!wasm_native_reloc_valid(&r, wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE), code_len, init_len, c->nfuncs)) return NULL;
   }
   return e;
 }
@@ -593,30 +583,30 @@ bool wasm_cached_internal(const wasm_module *module, uint32_t def_index, wasm_co
   if (!e) return false;
   /* the frame it was translated for is the one its type says */
   uint32_t type = module->funcs[def_index].type;
-  if (get32(e + WASM_CACHE_F_NPARAM) != code->param_slots[type] || get32(e + WASM_CACHE_F_NRESULT) != code->result_slots[type]) return false;
-  out->code_len = get32(e + WASM_CACHE_F_CODE_LEN);
-  out->init_len = get32(e + WASM_CACHE_F_INIT_LEN);
+  if (wasm_cache_get32(e + WASM_CACHE_F_NPARAM) != code->param_slots[type] || wasm_cache_get32(e + WASM_CACHE_F_NRESULT) != code->result_slots[type]) return false;
+  out->code_len = wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN);
+  out->init_len = wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN);
   out->code = wr_malloc((size_t)out->code_len * 4);
   memcpy(out->code, blob, (size_t)out->code_len * 4);
   out->init = WR_NEW_ARRAY(uint64_t, out->init_len ? out->init_len : 1);
   memcpy(out->init, blob + (size_t)out->code_len * 4, (size_t)out->init_len * 8);
-  out->nparam_slots = get32(e + WASM_CACHE_F_NPARAM);
-  out->nresult_slots = get32(e + WASM_CACHE_F_NRESULT);
-  out->nlocal_slots = get32(e + WASM_CACHE_F_NLOCAL);
-  out->frame_slots = get32(e + WASM_CACHE_F_FRAME);
+  out->nparam_slots = wasm_cache_get32(e + WASM_CACHE_F_NPARAM);
+  out->nresult_slots = wasm_cache_get32(e + WASM_CACHE_F_NRESULT);
+  out->nlocal_slots = wasm_cache_get32(e + WASM_CACHE_F_NLOCAL);
+  out->frame_slots = wasm_cache_get32(e + WASM_CACHE_F_FRAME);
   return true;
 }
 
 bool wasm_cached_piece(const wasm_module *module, uint32_t def_index, wasm_native_piece *out) {
   const struct wasm_cached_code *c = module->code->cached;
   const uint8_t *blob, *e = c && c->pieces ? cached_func(c, def_index, &blob) : NULL;
-  if (!e || !(get32(e + WASM_CACHE_F_FLAGS) & WASM_CACHE_FUNC_NATIVE)) return false;
-  const uint8_t *relocs = blob + (size_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (size_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8;
+  if (!e || !(wasm_cache_get32(e + WASM_CACHE_F_FLAGS) & WASM_CACHE_FUNC_NATIVE)) return false;
+  const uint8_t *relocs = blob + (size_t)wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (size_t)wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN) * 8;
   out->relocs = relocs;
-  out->nrelocs = get32(e + WASM_CACHE_F_NRELOCS);
+  out->nrelocs = wasm_cache_get32(e + WASM_CACHE_F_NRELOCS);
   out->bytes = relocs + (size_t)out->nrelocs * RELOC_SIZE;
-  out->size = get32(e + WASM_CACHE_F_PIECE_SIZE);
-  out->entry_at = get32(e + WASM_CACHE_F_ENTRY_AT);
+  out->size = wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE);
+  out->entry_at = wasm_cache_get32(e + WASM_CACHE_F_ENTRY_AT);
   return true;
 }
 
@@ -789,7 +779,7 @@ static bool write_file(wasm_cache_session *s, wr_error *err) {
   }
   if (s->func_table.len) memcpy(p, s->func_table.items, s->func_table.len);
   for (uint64_t i = 0; i < nfuncs; i++, p += WASM_CACHE_FUNC_ENTRY)
-    if (get32(p + WASM_CACHE_F_FLAGS)) put64(p + WASM_CACHE_F_BLOB, get64(p + WASM_CACHE_F_BLOB) + code_at);
+    if (wasm_cache_get32(p + WASM_CACHE_F_FLAGS)) put64(p + WASM_CACHE_F_BLOB, wasm_cache_get64(p + WASM_CACHE_F_BLOB) + code_at);
   if (s->embed_input) memcpy(file + input_at, s->input, s->input_size);
   wasm_hash128 payload = wasm_content_hash(file + WASM_CACHE_HEADER_SIZE, (size_t)code_at - WASM_CACHE_HEADER_SIZE);
   memcpy(file + WASM_CACHE_H_PAYLOAD_HASH, &payload, sizeof payload);

@@ -36,8 +36,22 @@
 #ifndef WARREN_WASM_CACHE_H
 #define WARREN_WASM_CACHE_H
 
+#include <string.h>
+
 #include "content_hash.h"
 #include "module.h"
+
+/* The file's fields, in host byte order at any alignment (the loader, its fuzzer and tests). */
+static inline uint32_t wasm_cache_get32(const uint8_t *p) {
+  uint32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+static inline uint64_t wasm_cache_get64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, 8);
+  return v;
+}
 
 #define WASM_CACHE_MAGIC "WRNCWASM"
 #define WASM_CACHE_FORMAT_VERSION 2u

@@ -319,19 +319,9 @@ static counts counted(void) {
 }
 static bool native(void) { return wasm_native_target() != 0; }
 
-static uint32_t get32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4);
-  return v;
-}
-static uint64_t get64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 static uint64_t blob_size(const uint8_t *e) {
-  return (uint64_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (uint64_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8 +
-         (uint64_t)get32(e + WASM_CACHE_F_NRELOCS) * 12 + get32(e + WASM_CACHE_F_PIECE_SIZE);
+  return (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN) * 4 + (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN) * 8 +
+         (uint64_t)wasm_cache_get32(e + WASM_CACHE_F_NRELOCS) * 12 + wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE);
 }
 /* The entry of the first stored function whose machine code has relocations, else NULL. */
 static uint8_t *func_with_relocs(uint8_t *bytes, size_t size) {
@@ -340,18 +330,18 @@ static uint8_t *func_with_relocs(uint8_t *bytes, size_t size) {
   if (!wasm_cache_parse(bytes, size, 0, &view, &err)) return NULL;
   for (uint32_t i = 0; i < view.nfuncs; i++) {
     uint8_t *e = bytes + (view.funcs - bytes) + (size_t)i * WASM_CACHE_FUNC_ENTRY;
-    if (get32(e + WASM_CACHE_F_NRELOCS)) return e;
+    if (wasm_cache_get32(e + WASM_CACHE_F_NRELOCS)) return e;
   }
   return NULL;
 }
 /* Its first relocation, and its blob's checksum made right again after changing it. */
 static uint8_t *first_reloc(uint8_t *bytes, uint8_t *e) {
-  return bytes + get64(e + WASM_CACHE_F_BLOB) + (size_t)get32(e + WASM_CACHE_F_CODE_LEN) * 4 +
-         (size_t)get32(e + WASM_CACHE_F_INIT_LEN) * 8;
+  return bytes + wasm_cache_get64(e + WASM_CACHE_F_BLOB) + (size_t)wasm_cache_get32(e + WASM_CACHE_F_CODE_LEN) * 4 +
+         (size_t)wasm_cache_get32(e + WASM_CACHE_F_INIT_LEN) * 8;
 }
 /* After a change to the tables: the payload's checksum and the header's made right again. */
 static void fix_payload_checksums(uint8_t *bytes) {
-  uint64_t code_at = get64(bytes + WASM_CACHE_H_CODE_OFFSET);
+  uint64_t code_at = wasm_cache_get64(bytes + WASM_CACHE_H_CODE_OFFSET);
   wasm_hash128 h = wasm_content_hash(bytes + WASM_CACHE_HEADER_SIZE, (size_t)code_at - WASM_CACHE_HEADER_SIZE);
   memcpy(bytes + WASM_CACHE_H_PAYLOAD_HASH, &h, sizeof h);
   h = wasm_content_hash(bytes, WASM_CACHE_H_HEADER_HASH);
@@ -359,7 +349,7 @@ static void fix_payload_checksums(uint8_t *bytes) {
 }
 /* ...and after a change to a function's blob, its checksum (in the function table) too. */
 static void fix_blob_checksum(uint8_t *bytes, uint8_t *e) {
-  wasm_hash128 h = wasm_content_hash(bytes + get64(e + WASM_CACHE_F_BLOB), (size_t)blob_size(e));
+  wasm_hash128 h = wasm_content_hash(bytes + wasm_cache_get64(e + WASM_CACHE_F_BLOB), (size_t)blob_size(e));
   memcpy(e + WASM_CACHE_F_HASH, &h, sizeof h);
   fix_payload_checksums(bytes);
 }
@@ -378,16 +368,16 @@ static void bad_reloc_index(uint8_t *bytes, size_t *size) {
 }
 static void bad_reloc_offset(uint8_t *bytes, size_t *size) {
   uint8_t *e = func_with_relocs(bytes, *size);
-  set_reloc(bytes, *size, 0, e ? get32(e + WASM_CACHE_F_PIECE_SIZE) - 4 : 0); /* its imm64 past the end */
+  set_reloc(bytes, *size, 0, e ? wasm_cache_get32(e + WASM_CACHE_F_PIECE_SIZE) - 4 : 0); /* its imm64 past the end */
 }
 static void flip_code_byte(uint8_t *bytes, size_t *size) {
   bytes[*size - 1] ^= 0x40; /* the last function's blob, checked when it is first called */
 }
 /* A function entry whose blob lies outside the file, with the payload's checksums made right. */
 static void bad_func_entry(uint8_t *bytes, size_t *size) {
-  uint8_t *e = bytes + WASM_CACHE_HEADER_SIZE + WASM_CACHE_MODULE_ENTRY * get32(bytes + WASM_CACHE_H_NMODULES) +
-               WASM_CACHE_IMAGE_ENTRY * get32(bytes + WASM_CACHE_H_NIMAGES);
-  CHECK(get32(e + WASM_CACHE_F_FLAGS) != 0);
+  uint8_t *e = bytes + WASM_CACHE_HEADER_SIZE + WASM_CACHE_MODULE_ENTRY * wasm_cache_get32(bytes + WASM_CACHE_H_NMODULES) +
+               WASM_CACHE_IMAGE_ENTRY * wasm_cache_get32(bytes + WASM_CACHE_H_NIMAGES);
+  CHECK(wasm_cache_get32(e + WASM_CACHE_F_FLAGS) != 0);
   uint64_t past = *size;
   memcpy(e + WASM_CACHE_F_BLOB, &past, 8);
   fix_payload_checksums(bytes);
