@@ -121,18 +121,6 @@ static inline void x64_mov_imm32(x64_buf *b, int reg, uint32_t imm) {
   x64_byte(b, (uint8_t)(0xB8 + (reg & 7)));
   x64_u32(b, imm);
 }
-static inline void x64_mov_imm64(x64_buf *b, int reg, uint64_t imm) {
-  if (imm <= 0xFFFFFFFFu) {
-    x64_mov_imm32(b, reg, (uint32_t)imm);
-  } else if ((int64_t)imm >= INT32_MIN && (int64_t)imm <= INT32_MAX) {
-    x64_op_reg(b, 0, true, 0xC7, 1, 0, reg);
-    x64_u32(b, (uint32_t)imm);
-  } else {
-    x64_byte(b, (uint8_t)(0x48 | ((reg & 8) ? 1 : 0)));
-    x64_byte(b, (uint8_t)(0xB8 + (reg & 7)));
-    x64_u64(b, imm);
-  }
-}
 /* mov reg, imm64 always in its 10-byte form: returns where the imm64 is, for an address patched
  * in later (a relocation of code kept in the cache file, native_reloc.c). */
 static inline size_t x64_mov_abs64(x64_buf *b, int reg, uint64_t imm) {
@@ -140,6 +128,16 @@ static inline size_t x64_mov_abs64(x64_buf *b, int reg, uint64_t imm) {
   x64_byte(b, (uint8_t)(0xB8 + (reg & 7)));
   x64_u64(b, imm);
   return b->len - 8;
+}
+static inline void x64_mov_imm64(x64_buf *b, int reg, uint64_t imm) {
+  if (imm <= 0xFFFFFFFFu) {
+    x64_mov_imm32(b, reg, (uint32_t)imm);
+  } else if ((int64_t)imm >= INT32_MIN && (int64_t)imm <= INT32_MAX) {
+    x64_op_reg(b, 0, true, 0xC7, 1, 0, reg);
+    x64_u32(b, (uint32_t)imm);
+  } else {
+    x64_mov_abs64(b, reg, imm);
+  }
 }
 /* mov qword [m], simm32 */
 static inline void x64_store64_imm(x64_buf *b, x64_mem m, int32_t imm) {
