@@ -62,15 +62,16 @@ static bool cache_file(char *path, size_t n) {
   return found == 1;
 }
 
-static uint32_t call_read(wasm_store *store, wasm_instance *inst, uint32_t address) {
+/* Export `name` called with up to two i32 arguments: its i32 result, or 0xFFFFFFFF. */
+static uint32_t call_export(wasm_store *store, wasm_instance *inst, const char *name, uint32_t a, uint32_t b) {
   wasm_extern e;
-  if (!wasm_instance_export(inst, "read", 4, &e)) return 0xFFFFFFFF;
-  wasm_slot slots[1] = {address};
+  if (!wasm_instance_export(inst, name, strlen(name), &e)) return 0xFFFFFFFF;
+  wasm_slot slots[2] = {a, b};
   return wasm_func_call(store, e.of.func, slots) ? 0xFFFFFFFF : (uint32_t)slots[0];
 }
 
-/* Loads the input within the current session and checks what the image put in memory. */
-static void load_and_check(const uint8_t *bytes, size_t size) {
+/* Loads an input within the current session, instantiates it and checks the instance. */
+static void load_and_run(const uint8_t *bytes, size_t size, void (*check)(wasm_store *store, wasm_instance *inst)) {
   wasm_features features = wasm_features_default();
   wr_error err = {0};
   wasm_module *m = wasm_module_load(bytes, size, &features, &err, NULL);
@@ -80,14 +81,18 @@ static void load_and_check(const uint8_t *bytes, size_t size) {
   wasm_trap *trap = NULL;
   wasm_instance *inst = wasm_instantiate(store, m, NULL, 0, &trap, &err);
   CHECK(inst != NULL);
-  if (inst) {
-    CHECK(call_read(store, inst, 0) == 'a' && call_read(store, inst, 2) == 'c');
-    CHECK(call_read(store, inst, 70001) == 'y');
-    CHECK(call_read(store, inst, 5) == 0);
-  }
+  if (inst) check(store, inst);
   wasm_store_free(store);
   wasm_module_free(m);
 }
+
+/* What the image put in memory. */
+static void check_image(wasm_store *store, wasm_instance *inst) {
+  CHECK(call_export(store, inst, "read", 0, 0) == 'a' && call_export(store, inst, "read", 2, 0) == 'c');
+  CHECK(call_export(store, inst, "read", 70001, 0) == 'y');
+  CHECK(call_export(store, inst, "read", 5, 0) == 0);
+}
+static void load_and_check(const uint8_t *bytes, size_t size) { load_and_run(bytes, size, check_image); }
 
 /* One load through the cache directory: whether it hit, and the note. */
 static bool load_through_cache(char *note, size_t note_size) {
@@ -268,38 +273,18 @@ static void test_parse_truncations(void) {
 static uint8_t *code_input;
 static size_t code_size;
 
-static uint32_t call_export(wasm_store *store, wasm_instance *inst, const char *name, int nargs, uint32_t a,
-                            uint32_t b) {
-  wasm_extern e;
-  if (!wasm_instance_export(inst, name, strlen(name), &e)) return 0xFFFFFFFF;
-  wasm_slot slots[2] = {a, b};
-  (void)nargs;
-  return wasm_func_call(store, e.of.func, slots) ? 0xFFFFFFFF : (uint32_t)slots[0];
+/* What code.wasm's exports return. */
+static void check_code(wasm_store *store, wasm_instance *inst) {
+  CHECK(call_export(store, inst, "fib", 20, 0) == 6765);
+  CHECK(call_export(store, inst, "apply", 0, 21) == 42);
+  CHECK(call_export(store, inst, "apply", 1, 12) == 144);
+  CHECK(call_export(store, inst, "apply", 2, 10) == 55);
+  CHECK(call_export(store, inst, "apply", 3, 1) == 22); /* 1 + 21 + (21 << 32), wrapped */
+  CHECK(call_export(store, inst, "grow", 0, 0) == 1);
+  CHECK(call_export(store, inst, "sum", 100, 0) == 9900);
 }
-
 /* Loads code.wasm within the current session and checks what its exports return. */
-static void run_code(void) {
-  wasm_features features = wasm_features_default();
-  wr_error err = {0};
-  wasm_module *m = wasm_module_load(code_input, code_size, &features, &err, NULL);
-  CHECK(m != NULL);
-  if (!m) return;
-  wasm_store *store = wasm_store_new();
-  wasm_trap *trap = NULL;
-  wasm_instance *inst = wasm_instantiate(store, m, NULL, 0, &trap, &err);
-  CHECK(inst != NULL);
-  if (inst) {
-    CHECK(call_export(store, inst, "fib", 1, 20, 0) == 6765);
-    CHECK(call_export(store, inst, "apply", 2, 0, 21) == 42);
-    CHECK(call_export(store, inst, "apply", 2, 1, 12) == 144);
-    CHECK(call_export(store, inst, "apply", 2, 2, 10) == 55);
-    CHECK(call_export(store, inst, "apply", 2, 3, 1) == 22); /* 1 + 21 + (21 << 32), wrapped */
-    CHECK(call_export(store, inst, "grow", 0, 0, 0) == 1);
-    CHECK(call_export(store, inst, "sum", 1, 100, 0) == 9900);
-  }
-  wasm_store_free(store);
-  wasm_module_free(m);
-}
+static void run_code(void) { load_and_run(code_input, code_size, check_code); }
 
 static bool code_through_cache(char *note, size_t note_size) {
   wasm_features features = wasm_features_default();
