@@ -161,7 +161,7 @@ static void factory_destroy(void *ctx, void *instance) {
 static void run_hook(void *arg) {
   serve_instance *si = arg;
   serve_app *app = si->worker->app;
-  bool teardown = si->hook_is_teardown;
+  bool teardown = si->hook == si->teardown; /* both NULL: a teardown that is only the wind-down */
   /* an instance drained for a request timeout still has its interrupt raised */
   if (teardown) wasm_store_clear_interrupt(si->store);
   si->run.store = si->store;
@@ -187,7 +187,7 @@ static void run_hook(void *arg) {
 static void hook_done(void *arg) {
   serve_instance *si = arg;
   serve_worker *w = si->worker;
-  bool teardown = si->hook_is_teardown;
+  bool teardown = si->hook == si->teardown;
   si->hook_task = NULL;
   si->hook = NULL;
   httpd_worker_release(w->httpd);
@@ -198,10 +198,8 @@ static void hook_done(void *arg) {
 
 /* Runs `hook` (the instance's teardown or idle export; for a teardown, maybe none: only the
  * wind-down) in a task; false when no task could be had. */
-static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook, bool teardown,
-                       wr_pool_instance *token) {
+static bool start_hook(serve_worker *w, serve_instance *si, const cm_func *hook, wr_pool_instance *token) {
   si->hook = hook;
-  si->hook_is_teardown = teardown;
   si->hook_token = token;
   httpd_worker_hold(w->httpd);
   si->hook_task = wr_task_spawn(serve_scheduler_base(w->sched), run_hook, hook_done, si);
@@ -227,7 +225,7 @@ static void factory_teardown(void *ctx, void *instance, wr_pool_instance *token)
     wr_pool_teardown_done(token, true);
     return;
   }
-  if (!start_hook(ctx, si, si->teardown, true, token)) wr_pool_teardown_done(token, false);
+  if (!start_hook(ctx, si, si->teardown, token)) wr_pool_teardown_done(token, false);
 }
 
 /* The instance went idle after serving: run the guest's idle export, if it has one. */
@@ -237,7 +235,7 @@ static void factory_idle(void *ctx, void *instance, wr_pool_instance *token) {
     wr_pool_idle_done(token, true);
     return;
   }
-  if (!start_hook(ctx, si, si->idle, false, token)) wr_pool_idle_done(token, true); /* skipped, not failed */
+  if (!start_hook(ctx, si, si->idle, token)) wr_pool_idle_done(token, true); /* skipped, not failed */
 }
 
 /* p2 instances take a request whenever the pool has room; p3 ones ask their guest. */

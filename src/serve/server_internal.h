@@ -129,7 +129,6 @@ typedef struct serve_instance {
   wasi_output_limit output_limit; /* its stdout and stderr lines */
   /* a teardown or idle hook in progress */
   const cm_func *hook;     /* si->teardown or si->idle (a teardown may have none: only the wind-down) */
-  bool hook_is_teardown;
   wr_pool_instance *hook_token;
   wr_task *hook_task;
   bool hook_ok, destroy_pending;
