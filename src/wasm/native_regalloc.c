@@ -19,6 +19,7 @@
  * a scalar in one place and half of a vector in another): again without that register. */
 #include "native_internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,16 +59,38 @@ static const char *op_name(uint32_t op) {
   default: return NULL;
   }
 }
+
+/* What an instruction's name says of its words, looked up per instruction while choosing
+ * (searching the names each time was a sixth of translating a large module). */
+enum {
+  OP_VECTOR = 1,        /* moves or computes v128 values */
+  OP_STATIC_OFFSET = 2, /* a memory access: its last word is the static offset, not a slot */
+};
+static uint8_t op_kinds[WASM_IOP_COUNT];
+static pthread_once_t op_kinds_once = PTHREAD_ONCE_INIT;
+
+static void classify_ops(void) {
+  static const char *const vector_marks[] = {"v128", "128", "x16", "x8", "x4", "x2", "copy2", "select2", "global_get2", "global_set2"};
+  for (uint32_t op = 0; op < WASM_IOP_COUNT; op++) {
+    const char *name = op_name(op);
+    uint8_t kinds = 0;
+    if (!name) kinds |= OP_VECTOR; /* unknown: kept in the frame */
+    for (size_t i = 0; name && i < sizeof vector_marks / sizeof vector_marks[0]; i++)
+      if (strstr(name, vector_marks[i])) kinds |= OP_VECTOR;
+    if (name && (strstr(name, "load") || strstr(name, "store") || strstr(name, "_mem")) && !strstr(name, "memory"))
+      kinds |= OP_STATIC_OFFSET;
+    op_kinds[op] = kinds;
+  }
+}
+
+static uint8_t op_kind(uint32_t op) {
+  pthread_once(&op_kinds_once, classify_ops);
+  return op < WASM_IOP_COUNT ? op_kinds[op] : OP_VECTOR;
+}
+
 /* Whether the instruction moves or computes v128 values: its slots (and the slot after each)
  * stay in the frame, where vector code addresses them as 16 bytes. */
-static bool is_vector_op(uint32_t op) {
-  const char *name = op_name(op);
-  if (!name) return true;
-  static const char *const marks[] = {"v128", "128", "x16", "x8", "x4", "x2", "copy2", "select2", "global_get2", "global_set2"};
-  for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
-    if (strstr(name, marks[i])) return true;
-  return false;
-}
+static bool is_vector_op(uint32_t op) { return op_kind(op) & OP_VECTOR; }
 
 /* Which words [first, end) of the instruction at `pc` (len words) name slots, for counting
  * uses. Approximate for instructions without a template (they are stepped, and the count only
@@ -114,10 +137,7 @@ static void slot_words(const wasm_native_builder *nb, uint32_t pc, uint32_t len,
     return;
   default: break;
   }
-  /* memory accesses end in their static offset */
-  const char *name = op_name(nb->code[pc]);
-  if (name && (strstr(name, "load") || strstr(name, "store") || strstr(name, "_mem")) && !strstr(name, "memory"))
-    *end = len - 1;
+  if (op_kind(nb->code[pc]) & OP_STATIC_OFFSET) *end = len - 1;
 }
 
 static bool is_scalar(uint8_t type) {
