@@ -81,7 +81,9 @@ typedef struct warren_component warren_component;
  * Loading goes through the compiled-module cache in $XDG_CACHE_HOME/warren (else
  * ~/.cache/warren) as `warren serve` does: a later load of the same bytes skips validation and
  * maps its memory images from the cache file; a corrupt cache file is ignored and rewritten.
- * Set the environment variable WARREN_NO_CACHE (to anything) to load without it. */
+ * Set the environment variable WARREN_NO_CACHE (to anything) to load without it. The directory
+ * is kept under WARREN_CACHE_MAX_SIZE (bytes, or with K, M or G; 0: no limit; default 1G) as
+ * `warren serve` keeps it; a malformed value fails the load (WARREN_ERROR_INVALID). */
 WARREN_API warren_component *warren_component_load(const uint8_t *bytes, size_t len, warren_error **err);
 WARREN_API void warren_component_free(warren_component *component);
 

@@ -1,5 +1,5 @@
 # The compiled-module cache (src/wasm/cache.c): unit tests on a module with a memory image, and
-# the CLI (`warren compile`, the cache directory, --no-cache).
+# the CLI (`warren compile`, the cache directory, --no-cache, its size bound).
 find_program(WAT2WASM wat2wasm)
 if(WAT2WASM) # image_reset.wasm comes from tests/engine.cmake
   add_custom_command(OUTPUT ${CMAKE_BINARY_DIR}/tests/cache/code.wasm
@@ -23,3 +23,8 @@ add_test(NAME cache_cli
                  ${CMAKE_BINARY_DIR}/examples/hello.wasm ${CMAKE_SOURCE_DIR}/examples/hello-http.wasm
                  ${CMAKE_BINARY_DIR}/tests/cache-cli)
 set_tests_properties(cache_cli PROPERTIES TIMEOUT 120)
+# the cache directory's bound: least recently used files deleted past WARREN_CACHE_MAX_SIZE
+add_test(NAME cache_evict
+         COMMAND bash ${CMAKE_SOURCE_DIR}/tests/cache/cache_evict.sh $<TARGET_FILE:warren>
+                 ${CMAKE_BINARY_DIR}/examples/hello.wasm ${CMAKE_BINARY_DIR}/tests/cache-evict)
+set_tests_properties(cache_evict PROPERTIES TIMEOUT 120)

@@ -5,11 +5,24 @@
 #include <stdlib.h>
 
 #include "base/alloc.h"
+#include "wasm/cache_dir.h"
 #include "wasm/compile.h"
 #include "wasm/native.h"
 
-bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bool no_cache, uint8_t **bytes,
-                     size_t *size, const wasm_features *features) {
+bool cli_cache_max_size(const char *flag_value, uint64_t *bytes, const char *command) {
+  wr_error err = {0};
+  if (!flag_value) {
+    if (wasm_cache_max_size_from_env(bytes, &err)) return true;
+    fprintf(stderr, "%s: %s\n", command, err.message);
+    return false;
+  }
+  if (wasm_cache_parse_size(flag_value, bytes, &err)) return true;
+  fprintf(stderr, "%s: --cache-max-size: %s\n", command, err.message);
+  return false;
+}
+
+bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bool no_cache, uint64_t max_size,
+                     uint8_t **bytes, size_t *size, const wasm_features *features) {
   cache->command = command;
   cache->path = path;
   cache->session = NULL;
@@ -29,6 +42,7 @@ bool cli_cache_begin(cli_cache *cache, const char *command, const char *path, bo
   } else if (!no_cache) {
     char *dir = wasm_cache_default_dir();
     cache->session = wasm_cache_begin(dir, *bytes, *size, features, note, sizeof note);
+    wasm_cache_set_max_size(cache->session, max_size);
     wr_free(dir);
   } else {
     return true;

@@ -62,6 +62,7 @@ static void usage(FILE *out) {
 /* Returns -1 when parsing succeeded, else the exit status to return. */
 static int parse_options(int argc, char **argv, run_options *opts) {
   int i = 1;
+  const char *cache_max_size = NULL;
   for (; i < argc && argv[i][0] == '-'; i++) {
     const char *arg = argv[i], *value;
     bool missing = false;
@@ -75,6 +76,8 @@ static int parse_options(int argc, char **argv, run_options *opts) {
     }
     if (!strcmp(arg, "--no-cache")) {
       opts->no_cache = true;
+    } else if ((value = cli_option_value(argc, argv, &i, "--cache-max-size", &missing))) {
+      cache_max_size = value;
     } else if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
       if (!cli_add_env(&opts->env, value, "warren run")) return EXIT_USAGE;
     } else if ((value = cli_option_value(argc, argv, &i, "--invoke", &missing))) {
@@ -108,6 +111,7 @@ static int parse_options(int argc, char **argv, run_options *opts) {
     usage(stderr);
     return EXIT_USAGE;
   }
+  if (!cli_cache_max_size(cache_max_size, &opts->cache_max_size, "warren run")) return EXIT_USAGE;
   opts->path = argv[i];
   opts->guest_args = argv + i + 1;
   opts->nguest_args = argc - i - 1;
@@ -310,7 +314,7 @@ int cmd_run(int argc, char **argv) {
   status = EXIT_LOAD_FAILED;
   if (!cli_read_file(opts.path, &bytes, &size)) goto done;
   cli_cache cache;
-  if (!cli_cache_begin(&cache, "warren run", opts.path, opts.no_cache, &bytes, &size, &opts.features)) goto done;
+  if (!cli_cache_begin(&cache, "warren run", opts.path, opts.no_cache, opts.cache_max_size, &bytes, &size, &opts.features)) goto done;
   opts.cache = &cache;
   /* A guest writing to a closed pipe gets EPIPE instead of killing us. */
   signal(SIGPIPE, SIG_IGN);

@@ -30,6 +30,7 @@ typedef struct serve_cli {
   WR_VEC(const char *) dirs;
   bool inherit_env, inherit_network;
   bool no_cache;
+  uint64_t cache_max_size; /* --cache-max-size, else $WARREN_CACHE_MAX_SIZE, else 1 GiB (0: none) */
   serve_options options;
   wasm_features features; /* -W multi-memory / memory64 / exceptions */
 } serve_cli;
@@ -94,8 +95,9 @@ static void usage(FILE *out) {
           "  --no-cache                  load without the compiled-module cache (by default the\n"
           "                              cost of loading beyond decoding, validation and memory\n"
           "                              images, is kept per input in $XDG_CACHE_HOME/warren, else\n"
-          "                              ~/.cache/warren, never evicted; a corrupt or foreign file\n"
-          "                              is reported and rewritten; `warren compile` output runs as is)\n"
+          "                              ~/.cache/warren; a corrupt or foreign file is reported and\n"
+          "                              rewritten; `warren compile` output runs as is)\n"
+          CLI_CACHE_MAX_SIZE_HELP("  --cache-max-size SIZE       ", "                              ")
           "  -h, --help                  show this help\n"
           "\n"
           "Durations: a number with a unit: ns, us, ms, s, m, h.\n"
@@ -208,6 +210,7 @@ static const char *http_flag_value(int argc, char **argv, int *i, bool *missing,
 /* Returns -1 when parsing succeeded, else the exit status. */
 static int parse_options(int argc, char **argv, serve_cli *cli) {
   int i = 1;
+  const char *cache_max_size = NULL;
   for (; i < argc && argv[i][0] == '-'; i++) {
     const char *arg = argv[i], *value, *http_flag;
     bool missing = false;
@@ -222,6 +225,8 @@ static int parse_options(int argc, char **argv, serve_cli *cli) {
     }
     if (!strcmp(arg, "--no-cache")) {
       cli->no_cache = true;
+    } else if ((value = cli_option_value(argc, argv, &i, "--cache-max-size", &missing))) {
+      cache_max_size = value;
     } else if ((value = cli_option_value(argc, argv, &i, "--addr", &missing))) {
       cli->addr = value;
     } else if ((value = cli_option_value(argc, argv, &i, "--env", &missing))) {
@@ -294,6 +299,7 @@ static int parse_options(int argc, char **argv, serve_cli *cli) {
     usage(stderr);
     return SERVE_EXIT_USAGE;
   }
+  if (!cli_cache_max_size(cache_max_size, &cli->cache_max_size, "warren serve")) return SERVE_EXIT_USAGE;
   cli->path = argv[i];
   return -1;
 }
@@ -372,7 +378,7 @@ int cmd_serve(int argc, char **argv) {
   if (!cli_read_file(cli.path, &bytes, &size)) goto done;
 
   cli_cache cache;
-  if (!cli_cache_begin(&cache, "warren serve", cli.path, cli.no_cache, &bytes, &size, &cli.features)) goto done;
+  if (!cli_cache_begin(&cache, "warren serve", cli.path, cli.no_cache, cli.cache_max_size, &bytes, &size, &cli.features)) goto done;
   if (!cm_is_component(bytes, size)) {
     cli_cache_end(&cache, false);
     fprintf(stderr, "warren serve: %s is not a component (serve needs a wasi:http component)\n", cli.path);

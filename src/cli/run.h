@@ -22,6 +22,7 @@ typedef struct run_options {
   bool inherit_env, allow_network;
   uint64_t max_memory_bytes; /* -W max-memory-size (0: none) */
   bool no_cache;      /* --no-cache */
+  uint64_t cache_max_size; /* --cache-max-size, else $WARREN_CACHE_MAX_SIZE, else 1 GiB (0: none) */
   struct cli_cache *cache; /* the load's cache session (cache_cli.h) */
   wasm_features features;    /* -W multi-memory / memory64 / exceptions */
   char **guest_args;  /* guest argv after the program name, in the caller's argv */

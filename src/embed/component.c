@@ -6,6 +6,7 @@
 #include "component/describe.h"
 #include "embed_internal.h"
 #include "wasm/cache.h"
+#include "wasm/cache_dir.h"
 
 /* The text as a NUL-terminated string the caller owns ("" when nothing was written). */
 static char *text_take(cm_text *text) {
@@ -42,8 +43,15 @@ warren_component *warren_component_load(const uint8_t *bytes, size_t len, warren
   wasm_features features = wasm_features_default();
   /* the compiled-module cache (wasm/cache.h), as `warren serve` uses it */
   char *cache_dir = getenv("WARREN_NO_CACHE") ? NULL : wasm_cache_default_dir();
+  uint64_t cache_max_size = 0;
+  if (cache_dir && !wasm_cache_max_size_from_env(&cache_max_size, &e)) {
+    wr_free(cache_dir);
+    embed_failf(err, WARREN_ERROR_INVALID, "%s", e.message);
+    return NULL;
+  }
   char note[768];
   wasm_cache_session *cache = cache_dir ? wasm_cache_begin(cache_dir, bytes, len, &features, note, sizeof note) : NULL;
+  wasm_cache_set_max_size(cache, cache_max_size);
   cm_component *c = cm_component_load(bytes, len, &features, &e);
   wr_error ignored = {0};
   wasm_cache_end(cache, c != NULL, &ignored);

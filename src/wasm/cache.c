@@ -14,6 +14,7 @@
 
 #include "../base/alloc.h"
 #include "../base/vec.h"
+#include "cache_dir.h"
 #include "compile.h"
 #include "image.h"
 #include "native.h"
@@ -56,6 +57,8 @@ struct wasm_cache_session {
   char *path;        /* the file to read or write */
   bool write;        /* (re)write the file at the end */
   bool embed_input;  /* `warren compile` */
+  bool in_cache_dir; /* the file is the cache directory's (wasm_cache_begin), not the user's */
+  uint64_t max_dir_size; /* the directory's bound after a write (cache_dir.h; 0: none) */
   const uint8_t *input;
   size_t input_size;
   wasm_hash128 input_hash;
@@ -80,6 +83,9 @@ static _Thread_local wasm_cache_session *current;
 
 wasm_cache_session *wasm_cache_current(void) { return current; }
 bool wasm_cache_hit(const wasm_cache_session *session) { return session && session->hit; }
+void wasm_cache_set_max_size(wasm_cache_session *session, uint64_t max_bytes) {
+  if (session) session->max_dir_size = max_bytes;
+}
 
 bool wasm_cache_is_precompiled(const uint8_t *bytes, size_t size) {
   return size >= 8 && memcmp(bytes, WASM_CACHE_MAGIC, 8) == 0;
@@ -339,12 +345,6 @@ char *wasm_cache_default_dir(void) {
   return dir;
 }
 
-/* The cache holds code this process will run: a file or directory someone else could have
- * written is not used. */
-static bool trusted(const struct stat *st) {
-  return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
-}
-
 static void map_release(cache_map *map) {
   if (!map || atomic_fetch_sub_explicit(&map->refs, 1, memory_order_acq_rel) != 1) return;
   munmap(map->bytes, map->size);
@@ -367,7 +367,7 @@ static bool open_file(wasm_cache_session *s, const char *path, bool owned, bool 
     close(fd);
     return false;
   }
-  if (owned && !trusted(&st)) {
+  if (owned && !wasm_cache_trusted(&st)) {
     wr_error_set(err, "not owned by this user, or writable by others");
     close(fd);
     return false;
@@ -428,7 +428,7 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
   current = s;
   if (!dir) return s;
   struct stat st;
-  if (stat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || !trusted(&st))) {
+  if (stat(dir, &st) == 0 && (!S_ISDIR(st.st_mode) || !wasm_cache_trusted(&st))) {
     if (note_size)
       snprintf(note, note_size, "cache directory %s not used: not a directory owned by this user and writable by it alone",
                dir);
@@ -447,6 +447,8 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
            (unsigned long long)s->input_hash.lo, build, s->features, wasm_native_target(),
            wasm_compile_lazy_enabled() ? "" : "-eager");
   s->write = true;
+  s->in_cache_dir = true;
+  s->max_dir_size = WASM_CACHE_DEFAULT_MAX_SIZE;
   if (access(s->path, F_OK) != 0) return s; /* a miss */
   wasm_cache_view view;
   wr_error err = {0};
@@ -464,6 +466,9 @@ wasm_cache_session *wasm_cache_begin(const char *dir, const uint8_t *input, size
   }
   s->hit = true;
   s->write = false;
+  /* mtime says when the file was last used: trimming the directory deletes the least recently
+   * used first (cache_dir.h); failing to touch it only makes it look older */
+  futimens(s->fd, NULL);
   return s;
 }
 
@@ -819,6 +824,11 @@ bool wasm_cache_end(wasm_cache_session *s, bool loaded, wr_error *err) {
       *slash = '/';
     }
     if (ok) ok = write_file(s, err);
+    if (ok && s->in_cache_dir && slash) {
+      *slash = 0;
+      wasm_cache_dir_trim(s->path, slash + 1, s->max_dir_size);
+      *slash = '/';
+    }
   }
   for (size_t i = 0; i < s->images.len; i++) wr_free((void *)s->images.items[i].bytes);
   close_file(s);

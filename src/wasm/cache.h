@@ -22,7 +22,8 @@
  * function at a time, on first use (checksum, relocations in bounds: a failing function is
  * translated instead), so that loading does not read all of it. As the file holds code that
  * will run, a cache directory or file not owned by the effective user, or writable by group or
- * others, is not used. `warren compile` writes the same format with the input inside, a file
+ * others, is not used. The directory is kept under a size limit, least recently used files
+ * deleted first (cache_dir.h). `warren compile` writes the same format with the input inside, a file
  * that runs alone; named on the command line, it is trusted as the wasm it replaces would be,
  * and checked whole (every function) when opened.
  *
@@ -88,6 +89,9 @@ wasm_cache_session *wasm_cache_begin_precompiled(const char *path, const wasm_fe
  * it through a temporary file and a rename, so readers never see half of one: false + err when
  * that fails (the loaded modules are fine either way). */
 bool wasm_cache_end(wasm_cache_session *session, bool loaded, wr_error *err);
+/* The cache directory's bound (cache_dir.h) for the trim after this session writes a file into
+ * it: WASM_CACHE_DEFAULT_MAX_SIZE unless set; 0 for none. */
+void wasm_cache_set_max_size(wasm_cache_session *session, uint64_t max_bytes);
 /* Whether the session found and used a valid file (for tests and `-v` output). */
 bool wasm_cache_hit(const wasm_cache_session *session);
 bool wasm_cache_is_precompiled(const uint8_t *bytes, size_t size);

@@ -83,6 +83,18 @@ static void test_load_errors(void) {
   CHECK(warren_component_load(truncated, sizeof truncated, &err) == NULL);
   CHECK(err && warren_error_offset(err, &offset) && offset >= 8);
   expect_error(err, WARREN_ERROR_LOAD, "");
+  /* a malformed cache bound (as `warren serve` takes it) fails the load, saying which */
+  if (!getenv("WARREN_NO_CACHE")) {
+    const char *was = getenv("WARREN_CACHE_MAX_SIZE");
+    char *saved = was ? strdup(was) : NULL;
+    setenv("WARREN_CACHE_MAX_SIZE", "12Q", 1);
+    err = NULL;
+    CHECK(warren_component_load(truncated, sizeof truncated, &err) == NULL);
+    expect_error(err, WARREN_ERROR_INVALID, "WARREN_CACHE_MAX_SIZE: expected a size in bytes");
+    if (saved) setenv("WARREN_CACHE_MAX_SIZE", saved, 1);
+    else unsetenv("WARREN_CACHE_MAX_SIZE");
+    free(saved);
+  }
   /* NULL err is allowed: the failure is only returned */
   CHECK(warren_component_load(garbage, sizeof garbage, NULL) == NULL);
   CHECK(strcmp(warren_version(), "0.1.0") == 0);
