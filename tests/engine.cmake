@@ -5,7 +5,7 @@ if(WAT2WASM)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
   foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy lazy_table lazy_table_user memory64
-               eh_thrower eh_relay eh_catcher cross_lib cross_user)
+               eh_thrower eh_relay eh_catcher cross_lib cross_user f64_chain)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm

@@ -91,6 +91,43 @@ void native_chain_begin(wasm_native_builder *nb, uint32_t pc) {
 
 void native_chain_f64_result(wasm_native_builder *nb, uint32_t s) { nb->xmm0_next = s; }
 
+bool native_xmm0_holds_f64(const wasm_native_builder *nb, uint32_t s) {
+  return s != NO_POS && nb->xmm0_slot == s && nb->op_start == nb->b.len;
+}
+
+/* The consumers: templates that begin by taking their first f64 operand from xmm0
+ * (native_load_f64_xmm0, or f64_store's use of native_xmm0_holds_f64), have no slow path that
+ * steps the interpreter over the frame, and whose other words are not the slot. */
+bool native_f64_result_unread(const wasm_native_builder *nb, uint32_t s) {
+  const wasm_compiled_func *f = nb->f;
+  uint32_t pc = nb->next_pc;
+  if (s < f->nparam_slots + f->init_len || s >= f->frame_slots) return false; /* a local or a constant */
+  if (pc >= f->code_len || nb->label[pc]) return false; /* another path reaches the next one */
+  const uint32_t *ins = nb->code + pc;
+  uint32_t others; /* how many words after the first operand name slots */
+  switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_f64_add:
+  case WASM_IOP_f64_sub:
+  case WASM_IOP_f64_mul:
+  case WASM_IOP_f64_div:
+  case WASM_IOP_f64_add_mem:
+  case WASM_IOP_f64_sub_mem:
+  case WASM_IOP_f64_mul_mem: others = 1; break;                        /* dst, s, b | addr */
+  case WASM_IOP_f64_add_mem_add:
+  case WASM_IOP_f64_sub_mem_add:
+  case WASM_IOP_f64_mul_mem_add: others = 2; break;                    /* dst, s, base, index */
+  case WASM_IOP_f64_add_to_mem:
+  case WASM_IOP_f64_sub_to_mem:
+  case WASM_IOP_f64_mul_to_mem:
+  case WASM_IOP_f64_store: return ins[2] == s && ins[1] != s;          /* addr, s, offset */
+  default: return false;
+  }
+  if (ins[2] != s) return false;
+  for (uint32_t k = 0; k < others; k++)
+    if (ins[3 + k] == s) return false;
+  return true;
+}
+
 void native_chain_rax_result(wasm_native_builder *nb, uint32_t s) {
   nb->rax_next = s;
   nb->rax_next_zext = false;

@@ -29,7 +29,7 @@ static void float_binop(wasm_native_builder *nb, bool f64, int op, const uint32_
   if (f64) native_load_f64_xmm0(nb, ins[2]);
   else load_float(nb, kind, XMM0, ins[2]);
   sse_op_slot(nb, kind, op, XMM0, ins[3]); /* a cached operand goes through xmm1 */
-  store_float(nb, f64, ins[1]);
+  if (!f64 || !native_f64_result_unread(nb, ins[1])) store_float(nb, f64, ins[1]);
   if (f64) native_chain_f64_result(nb, ins[1]);
 }
 /* dst = a cmp b for floats; lt / le compare the other way round so that NaN is false */

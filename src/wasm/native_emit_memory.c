@@ -132,6 +132,14 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     scaled32(nb, RAX, ins[2], ins[3], ins[4]);
     load_to_slot(nb, ins[0] == WASM_IOP_i32_load_add_shl ? LD32 : LD64, ins[1], effective(nb, ins[5], RCX));
     return true;
+  case WASM_IOP_f64_store:
+    if (native_xmm0_holds_f64(nb, ins[2])) { /* computed just before: the slot may not hold it */
+      native_load_rax(nb, ins[1], false);
+      x64_sse_store(b, SSE_F64, effective(nb, ins[3], RCX), XMM0);
+    } else {
+      store_plain(nb, 8, ins[1], ins[2], ins[3]);
+    }
+    return true;
 #define STORE(name, bytes)                               \
   case WASM_IOP_##name:                                  \
     store_plain(nb, bytes, ins[1], ins[2], ins[3]);      \
@@ -139,7 +147,6 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     STORE(i32_store, 4)
     STORE(i64_store, 8)
     STORE(f32_store, 4)
-    STORE(f64_store, 8)
     STORE(i32_store8, 1)
     STORE(i32_store16, 2)
     STORE(i64_store8, 1)
@@ -175,7 +182,7 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
     else native_load_rax(nb, ins[3], false);
     native_load_f64_xmm0(nb, ins[2]);
     x64_sse_op_mem(b, SSE_F64, sse, XMM0, effective(nb, ins[at_sum ? 5 : 4], RCX));
-    store_f64(nb, ins[1], XMM0);
+    if (!native_f64_result_unread(nb, ins[1])) store_f64(nb, ins[1], XMM0);
     native_chain_f64_result(nb, ins[1]);
     return true;
   }

@@ -141,6 +141,7 @@ struct wasm_native_builder {
   uint8_t *label;
   size_t label_cap;
   uint32_t xmm0_slot, xmm0_next;
+  uint32_t next_pc; /* the word after the instruction being translated */
   /* An integer result carried in rax to the next instruction (native_chain.c): rax_slot is
    * the slot whose 64-bit value rax holds as the current instruction starts (rax_zext: and
    * whose upper half is zero, an i32), valid only while nothing of the instruction is emitted
@@ -330,6 +331,12 @@ bool native_loop_head(const wasm_native_builder *nb, uint32_t pc);
 void native_chain_begin(wasm_native_builder *nb, uint32_t pc);
 /* The instruction being translated ends with slot s's f64 in xmm0. */
 void native_chain_f64_result(wasm_native_builder *nb, uint32_t s);
+/* Whether the f64 the instruction being translated computes into operand-stack slot s, left in
+ * xmm0, need not be stored: the next instruction takes it from xmm0 and pops it, reading s
+ * nowhere else, so nothing ever reads the slot. */
+bool native_f64_result_unread(const wasm_native_builder *nb, uint32_t s);
+/* Whether xmm0 holds slot s's f64 as the instruction starts (from the previous one). */
+bool native_xmm0_holds_f64(const wasm_native_builder *nb, uint32_t s);
 /* xmm0 = slot s's f64: nothing when the previous instruction left it there. The first use of
  * xmm0 of the template that calls it. */
 void native_load_f64_xmm0(wasm_native_builder *nb, uint32_t s);

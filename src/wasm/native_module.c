@@ -97,6 +97,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
       uint32_t pc = op_starts[i];
       if (pc >= f->code_len) return false;
       nb->native_at[pc] = (uint32_t)b->len;
+      nb->next_pc = i + 1 < nops ? op_starts[i + 1] : f->code_len;
       native_chain_begin(nb, pc);
       /* a loop checks the interrupt flag at its head, so its back-edge is a plain branch */
       if (native_loop_head(nb, pc)) native_emit_interrupt_check(nb);
