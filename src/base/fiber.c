@@ -1,7 +1,8 @@
 /* Stack switching. On x86-64 a 12-instruction switch that saves only the callee-saved
  * registers (a swapcontext would also make a sigprocmask system call per switch); other
  * hosts use ucontext. Under AddressSanitizer every switch is announced to it so its
- * stack bookkeeping follows the fiber. */
+ * stack bookkeeping follows the fiber; under ThreadSanitizer each fiber is one of its fibers,
+ * so the happens-before order it tracks follows the code that runs, not the thread. */
 #include "fiber.h"
 
 #include <stdlib.h>
@@ -23,6 +24,19 @@
 #define FIBER_ASAN 1
 #endif
 #endif
+#if defined(__SANITIZE_THREAD__)
+#define FIBER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define FIBER_TSAN 1
+#endif
+#endif
+#ifdef FIBER_TSAN
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+#endif
 #ifdef FIBER_ASAN
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom, size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save, const void **bottom_old, size_t *size_old);
@@ -43,6 +57,10 @@ struct wr_fiber {
   void *caller_sp; /* saved stack pointer of the resumer while this fiber runs */
 #else
   ucontext_t context, caller_context;
+#endif
+#ifdef FIBER_TSAN
+  void *tsan_fiber;  /* TSan's for this fiber */
+  void *tsan_caller; /* TSan's for the resumer, while this fiber runs */
 #endif
 #ifdef FIBER_ASAN
   void *fake_stack;        /* ASan's fake stack of the side that switched away */
@@ -118,6 +136,9 @@ wr_fiber *wr_fiber_new(size_t stack_size, wr_fiber_fn fn, void *arg) {
   fiber->mapping_size = mapping_size;
   fiber->stack_low = mapping + page;
   fiber->stack_size = stack_size;
+#ifdef FIBER_TSAN
+  fiber->tsan_fiber = __tsan_create_fiber(0);
+#endif
 #ifdef FIBER_ASM
   /* Initial frame: six zeroed callee-saved registers (r12 = fiber, r13 = entry) under the
    * trampoline's address, so the first switch "returns" into the trampoline with rsp
@@ -150,6 +171,9 @@ void wr_fiber_free(wr_fiber *fiber) {
    * redzones poisoned; a later mapping at the same address would inherit them */
   __asan_unpoison_memory_region(fiber->stack_low, fiber->stack_size);
 #endif
+#ifdef FIBER_TSAN
+  __tsan_destroy_fiber(fiber->tsan_fiber);
+#endif
   munmap(fiber->mapping, fiber->mapping_size);
   wr_free(fiber);
 }
@@ -159,6 +183,10 @@ static void switch_into(wr_fiber *fiber) {
 #ifdef FIBER_ASAN
   void *fake = NULL;
   __sanitizer_start_switch_fiber(&fake, fiber->stack_low, fiber->stack_size);
+#endif
+#ifdef FIBER_TSAN
+  fiber->tsan_caller = __tsan_get_current_fiber();
+  __tsan_switch_to_fiber(fiber->tsan_fiber, 0);
 #endif
 #ifdef FIBER_ASM
   wr_fiber_switch_asm(&fiber->caller_sp, fiber->sp);
@@ -176,6 +204,9 @@ static void switch_out(wr_fiber *fiber, bool finished) {
   __sanitizer_start_switch_fiber(finished ? NULL : &fiber->fake_stack, fiber->caller_bottom, fiber->caller_size);
 #else
   (void)finished;
+#endif
+#ifdef FIBER_TSAN
+  __tsan_switch_to_fiber(fiber->tsan_caller, 0);
 #endif
 #ifdef FIBER_ASM
   wr_fiber_switch_asm(&fiber->sp, fiber->caller_sp);
