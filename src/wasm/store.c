@@ -4,31 +4,47 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "../base/alloc.h"
 #include "../base/fiber.h"
 #include "compile.h"
 #include "engine.h"
 
-/* Value stacks (64 MiB of address space each) are kept for reuse per thread, like memory
- * reservations: a store per request must not pay an mmap + munmap. Validated code never reads
- * a slot it did not write, so a reused stack needs no clearing. */
-enum { VALUE_STACK_CACHE = 256 };
+/* Execution stacks (64 MiB of value stack and 1.9 MB of call frames, address space) are kept
+ * for reuse per thread, like memory reservations: a store per request must not pay an mmap +
+ * munmap, nor a trip through malloc's large-chunk path for its frames. Validated code never
+ * reads a slot or frame it did not write, so a reused stack needs no clearing. One mapping
+ * holds both: the value stack, a guard page, then the frames. */
+enum { EXEC_STACK_CACHE = 256 };
 #define VALUE_STACK_BYTES ((size_t)WASM_VALUE_STACK_SLOTS * sizeof(wasm_slot))
+#define FRAMES_BYTES ((size_t)WASM_MAX_CALL_DEPTH * sizeof(wasm_call_frame))
 static _Thread_local struct {
-  void *stack[VALUE_STACK_CACHE];
+  void *mapping[EXEC_STACK_CACHE];
   unsigned count;
-} value_stacks;
+} exec_stacks;
 
-static void *value_stack_take(void) {
-  if (value_stacks.count) return value_stacks.stack[--value_stacks.count];
-  void *p = mmap(NULL, VALUE_STACK_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+static size_t exec_stack_bytes(size_t page) { return VALUE_STACK_BYTES + page + (FRAMES_BYTES + page - 1) / page * page; }
+
+/* A stack's mapping (its value stack at the start, its frames after the guard page), or NULL. */
+static void *exec_stack_take(wasm_call_frame **frames) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE);
+  void *p = exec_stacks.count ? exec_stacks.mapping[--exec_stacks.count] : NULL;
+  if (!p) {
+    p = mmap(NULL, exec_stack_bytes(page), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED) return NULL;
+    if (mprotect((uint8_t *)p + VALUE_STACK_BYTES, page, PROT_NONE) != 0) {
+      munmap(p, exec_stack_bytes(page));
+      return NULL;
+    }
+  }
+  *frames = (wasm_call_frame *)(void *)((uint8_t *)p + VALUE_STACK_BYTES + page);
+  return p;
 }
 
-static void value_stack_give(void *stack) {
-  if (value_stacks.count < VALUE_STACK_CACHE) value_stacks.stack[value_stacks.count++] = stack;
-  else munmap(stack, VALUE_STACK_BYTES);
+static void exec_stack_give(void *mapping) {
+  if (exec_stacks.count < EXEC_STACK_CACHE) exec_stacks.mapping[exec_stacks.count++] = mapping;
+  else munmap(mapping, exec_stack_bytes((size_t)sysconf(_SC_PAGESIZE)));
 }
 
 wasm_store *wasm_store_new(void) {
@@ -99,8 +115,7 @@ void wasm_store_free(wasm_store *store) {
   WR_VEC_FREE(&store->traps);
   for (size_t i = 0; i < store->stacks.len; i++) {
     wasm_exec_stack *xs = store->stacks.items[i];
-    value_stack_give(xs->stack);
-    wr_free(xs->frames);
+    exec_stack_give(xs->stack);
     wr_free(xs);
   }
   WR_VEC_FREE(&store->stacks);
@@ -240,12 +255,13 @@ static wasm_exec_stack *exec_stack_for_caller(wasm_store *store) {
     if (!xs->active && !idle) idle = xs;
   }
   if (!idle) {
-    void *p = value_stack_take();
+    wasm_call_frame *frames;
+    void *p = exec_stack_take(&frames);
     if (!p) return NULL;
     idle = WR_NEW(wasm_exec_stack);
     idle->stack = p;
     idle->top = p;
-    idle->frames = wr_malloc((size_t)WASM_MAX_CALL_DEPTH * sizeof(wasm_call_frame));
+    idle->frames = frames;
     WR_VEC_PUSH(&store->stacks, idle);
   }
   idle->owner = fiber;
