@@ -5,7 +5,7 @@ if(WAT2WASM)
   file(MAKE_DIRECTORY ${ENGINE_TEST_OUT})
   set(engine_test_wasm)
   foreach(name engine_test partial_init image_reset memory_cap multi_memory lazy lazy_table lazy_table_user memory64
-               eh_thrower eh_relay eh_catcher cross_lib cross_user f64_chain)
+               eh_thrower eh_relay eh_catcher cross_lib cross_user f64_chain loop_regions)
     add_custom_command(OUTPUT ${ENGINE_TEST_OUT}/${name}.wasm
                        COMMAND ${WAT2WASM} --enable-all ${CMAKE_SOURCE_DIR}/tests/engine/${name}.wat
                                -o ${ENGINE_TEST_OUT}/${name}.wasm
@@ -28,6 +28,9 @@ if(WAT2WASM)
   # memory images reset through /proc/self/pagemap reads, as on kernels without PAGEMAP_SCAN
   add_test(NAME engine_unit_pagemap_read COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_pagemap_read PROPERTIES ENVIRONMENT WARREN_PAGEMAP_SCAN=off)
+  # ...with every outermost loop in registers of its own (the moves in and out of loops)
+  add_test(NAME engine_unit_regions COMMAND engine_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_unit_regions PROPERTIES ENVIRONMENT WARREN_REGALLOC=regions)
   # the engine tests with every function translated at load
   add_test(NAME engine_unit_eager COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)

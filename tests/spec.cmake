@@ -47,6 +47,16 @@ foreach(suite core tail-call)
   set_tests_properties(spec_${test_suffix}_regalloc_all PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=all)
 endforeach()
 
+# Every outermost loop with registers of its own and every slot used in one (WARREN_REGALLOC=
+# regions), so that the moves into and out of loops run on every loop of the suites.
+foreach(suite core simd tail-call)
+  string(REPLACE "-" "_" test_suffix ${suite})
+  add_test(NAME spec_${test_suffix}_regalloc_regions
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-regalloc-regions ${suite} 1)
+  set_tests_properties(spec_${test_suffix}_regalloc_regions PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=regions)
+endforeach()
+
 # The core suite on the template translator alone (WARREN_REGALLOC=off: no slot in a register).
 add_test(NAME spec_core_regalloc_off
          COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>

@@ -30,7 +30,22 @@ bool wasm_module_is_native(const wasm_module *module) { return module->code && m
 /* A branch to word `target` of the function; `cc` < 0 for an unconditional jump. */
 void native_branch(wasm_native_builder *nb, int cc, uint32_t target) {
   x64_buf *b = &nb->b;
+  if (native_region_exit(nb, target)) { /* out of a loop region: its moves on this edge alone */
+    size_t skip = cc < 0 ? 0 : x64_jcc_fixup(b, cc ^ 1);
+    native_emit_region_exit(nb);
+    int32_t region = nb->region;
+    nb->region = -1; /* the jump itself, as from outside */
+    native_branch(nb, -1, target);
+    nb->region = region;
+    if (cc >= 0) x64_link(b, skip, b->len);
+    return;
+  }
   native_check_label(nb, target);
+  if (nb->region >= 0 && target == nb->regions.items[nb->region].start) { /* a back-edge: past the moves in */
+    if (cc < 0) x64_jmp_to(b, nb->regions.items[nb->region].head_at);
+    else x64_jcc_to(b, cc, nb->regions.items[nb->region].head_at);
+    return;
+  }
   if (target < nb->f->code_len && nb->native_at[target] != NO_POS) {
     if (cc < 0) x64_jmp_to(b, nb->native_at[target]);
     else x64_jcc_to(b, cc, nb->native_at[target]);
@@ -51,7 +66,7 @@ uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end) {
 void native_emit_interrupt_check(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
   x64_cmp_mem_imm8(b, false, x64_at(R14, 0), 0);
-  interrupt_check check = {x64_jcc_fixup(b, CC_NE), 0};
+  interrupt_check check = {x64_jcc_fixup(b, CC_NE), 0, nb->region};
   check.resume_at = b->len;
   WR_VEC_PUSH(&nb->interrupt_checks, check);
 }
@@ -63,6 +78,7 @@ void native_emit_interrupt_stubs(wasm_native_builder *nb) {
   for (size_t i = 0; i < nb->interrupt_checks.len; i++) {
     const interrupt_check *check = &nb->interrupt_checks.items[i];
     x64_link(b, check->jcc_at, b->len);
+    native_use_region(nb, check->region); /* its registers are those of where it is */
     native_spill_cached(nb, UINT32_MAX);
     x64_mov_rr(b, true, RDI, R13);
     x64_lea(b, true, RSI, frame_at(nb->f->frame_slots));

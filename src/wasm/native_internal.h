@@ -81,7 +81,22 @@ typedef struct fixup {
 typedef struct interrupt_check {
   size_t jcc_at;    /* the rel32 of its branch to the slow path */
   size_t resume_at; /* where the guest goes on */
+  int32_t region;   /* the loop region it is in (its registers are saved), or -1 */
 } interrupt_check;
+
+/* A loop with general registers of its own (native_regalloc.c): in words [start, end], from a
+ * loop head to the last back-edge of the loops around it, the slots in cached_slot live in
+ * cached_reg instead of the function's choice. Only falling into its head enters it (a loop is
+ * entered nowhere else) and its values go through the frame: the function's registers are
+ * stored and the region's loaded; leaving it, by falling out of its end or by a branch to a
+ * word outside it, does the reverse. */
+typedef struct native_region {
+  uint32_t start, end;
+  size_t head_at; /* the head's code after the moves in: where its back-edges go */
+  uint32_t ncached;
+  uint32_t cached_slot[NATIVE_CACHE_REGS];
+  int cached_reg[NATIVE_CACHE_REGS];
+} native_region;
 
 /* A 16-byte constant a template reads RIP-relative from its function's constant pool. */
 typedef struct vector_const_ref {
@@ -115,6 +130,12 @@ struct wasm_native_builder {
   uint32_t ncached;
   uint32_t cached_slot[NATIVE_CACHE_REGS];
   int cached_reg[NATIVE_CACHE_REGS];
+  /* Loops with registers of their own, in order (native_region), the function's own choice
+   * outside them, and the region being translated (-1: none); ncached / cached_slot /
+   * cached_reg / local_reg are always the current one's. */
+  WR_VEC(native_region) regions;
+  native_region outside;
+  int32_t region;
   /* v128 slots kept in xmm registers the same way: vector_reg[s] is the xmm register of the
    * vector in slots s and s + 1, or -1. A template that reaches such a slot other than through
    * vload / vstore (native_emit_simd.c) sets vector_conflict[s]; one that reaches a slot a
@@ -317,6 +338,21 @@ void native_spill_cached(wasm_native_builder *nb, uint32_t below);
 void native_reload_cached(wasm_native_builder *nb);
 /* The cached locals' values on entry: parameters from the frame, other locals their initial value. */
 void native_load_cached_on_entry(wasm_native_builder *nb);
+/* Translating the word at `pc`: leaves the region just past (falling out of its end), emitting
+ * the moves through the frame; before the word's address, so that branches to it arrive moved. */
+void native_region_leave(wasm_native_builder *nb, uint32_t pc);
+/* ...then enters the region that starts here: after the word's address, where a branch from
+ * outside (to the end of a block that ends where the loop begins) arrives too; its back-edges
+ * go past these moves. */
+void native_region_enter(wasm_native_builder *nb, uint32_t pc);
+/* Whether a branch to `target` leaves the region being translated. */
+bool native_region_exit(const wasm_native_builder *nb, uint32_t target);
+/* The moves of leaving the region being translated, for a branch out of it (translation stays
+ * in the region). */
+void native_emit_region_exit(wasm_native_builder *nb);
+/* Translation state as in region r (-1: outside every region), emitting nothing (the out-of-line
+ * code of an interrupt check in it). */
+void native_use_region(wasm_native_builder *nb, int32_t r);
 
 /* ---- f64 results carried in xmm0 (native_chain.c) ---- */
 

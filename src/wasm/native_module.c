@@ -96,7 +96,9 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
     for (size_t i = 0; i < nops; i++) {
       uint32_t pc = op_starts[i];
       if (pc >= f->code_len) return false;
+      native_region_leave(nb, pc);
       nb->native_at[pc] = (uint32_t)b->len;
+      native_region_enter(nb, pc);
       nb->next_pc = i + 1 < nops ? op_starts[i + 1] : f->code_len;
       native_chain_begin(nb, pc);
       /* a loop checks the interrupt flag at its head, so its back-edge is a plain branch */
@@ -180,6 +182,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   WR_VEC_FREE(&nb->relocs);
   WR_VEC_FREE(&nb->branches);
   WR_VEC_FREE(&nb->interrupt_checks);
+  WR_VEC_FREE(&nb->regions);
   WR_VEC_FREE(&nb->vector_consts);
   wr_free(nb);
 }

@@ -212,21 +212,27 @@ static int32_t *loop_depth_deltas(const wasm_native_builder *nb, const uint32_t 
   return depth_delta;
 }
 
-/* weight[s] += each use of a candidate slot s, weighted by the depth of the loops around it. */
-static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts, size_t nops,
-                       const int32_t *depth_delta, const bool *candidates, uint64_t *weight) {
+/* weight[s] += each use of a candidate slot s in the instructions [first, end) of op_starts,
+ * weighted by the depth of the loops around it; none inside the `nskip` regions `skip` (in
+ * order). `first` must start outside every loop. */
+static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts, size_t nops, size_t first,
+                       size_t end, const int32_t *depth_delta, const bool *candidates, const native_region *skip,
+                       size_t nskip, uint64_t *weight) {
   const wasm_compiled_func *f = nb->f;
   int32_t depth = 0;
-  uint32_t word = 0;
-  for (size_t i = 0; i < nops; i++) {
+  uint32_t word = first < nops ? op_starts[first] : f->code_len;
+  size_t k = 0;
+  for (size_t i = first; i < end; i++) {
     uint32_t pc = op_starts[i];
     uint32_t len = (i + 1 < nops ? op_starts[i + 1] : f->code_len) - pc;
     while (word <= pc) depth += depth_delta[word++];
+    while (k < nskip && skip[k].end < pc) k++;
+    if (k < nskip && skip[k].start <= pc) continue;
     int d = depth < 0 ? 0 : depth > MAX_WEIGHT_DEPTH ? MAX_WEIGHT_DEPTH : depth;
-    uint32_t first, end;
-    slot_words(nb, pc, len, &first, &end);
-    for (uint32_t k = first; k < end; k++) {
-      uint32_t s = nb->code[pc + k];
+    uint32_t from, to;
+    slot_words(nb, pc, len, &from, &to);
+    for (uint32_t w = from; w < to; w++) {
+      uint32_t s = nb->code[pc + w];
       if (s < f->frame_slots && candidates[s]) weight[s] += (uint64_t)1 << (3 * d);
     }
   }
@@ -255,7 +261,7 @@ static void choose_vectors(wasm_native_builder *nb, uint32_t def_index, const ui
   bool *vector = WR_NEW_ARRAY(bool, nslots);
   mark_vector_candidates(nb, def_index, op_starts, nops, vector);
   uint64_t *weight = WR_NEW_ARRAY(uint64_t, nslots);
-  weigh_uses(nb, op_starts, nops, depth_delta, vector, weight);
+  weigh_uses(nb, op_starts, nops, 0, nops, depth_delta, vector, NULL, 0, weight);
   nb->nvector = choose_heaviest(weight, nslots, min_weight, 2, nb->vector_slot, NATIVE_VECTOR_REGS);
   for (uint32_t i = 0; i < nb->nvector; i++) {
     nb->vector_xmm[i] = XMM4 + (int)i;
@@ -263,6 +269,92 @@ static void choose_vectors(wasm_native_builder *nb, uint32_t def_index, const ui
   }
   wr_free(weight);
   wr_free(vector);
+}
+
+/* The heaviest candidates of `weight` (a scratch copy is consumed) into a set on cache_regs. */
+static void choose_set(const uint64_t *weight, uint64_t *scratch, uint32_t nslots, uint64_t min_weight,
+                       native_region *set) {
+  memcpy(scratch, weight, nslots * sizeof *scratch);
+  set->ncached = choose_heaviest(scratch, nslots, min_weight, 1, set->cached_slot, NATIVE_CACHE_REGS);
+  for (uint32_t i = 0; i < set->ncached; i++) set->cached_reg[i] = cache_regs[i];
+}
+
+static bool in_set(const native_region *set, uint32_t s) {
+  for (uint32_t i = 0; i < set->ncached; i++)
+    if (set->cached_slot[i] == s) return true;
+  return false;
+}
+
+/* Whether loop region r's own registers pay for the moves in and out: the uses in it that its
+ * choice keeps in registers and the function's does not outweigh the reverse by this much (a
+ * use at loop depth 2). */
+#define MIN_REGION_GAIN 64
+/* Regions per function at most: each costs a pass over its instructions and over the slots. */
+#define MAX_REGIONS 32
+
+static bool region_pays(const native_region *r, const native_region *fn, const uint64_t *weight) {
+  uint64_t gain = 0, loss = 0;
+  for (uint32_t i = 0; i < r->ncached; i++)
+    if (!in_set(fn, r->cached_slot[i])) gain += weight[r->cached_slot[i]];
+  for (uint32_t i = 0; i < fn->ncached; i++)
+    if (!in_set(r, fn->cached_slot[i])) loss += weight[fn->cached_slot[i]];
+  return gain >= loss + MIN_REGION_GAIN;
+}
+
+/* Whether every br_table in instructions [i0, i1] stays in words [start, end]: a branch out of
+ * a region needs moves on its edge, which a jump table has no room for. */
+static bool tables_stay_inside(const wasm_native_builder *nb, const uint32_t *op_starts, size_t i0, size_t i1,
+                               uint32_t start, uint32_t end) {
+  for (size_t i = i0; i <= i1; i++) {
+    uint32_t pc = op_starts[i];
+    if (nb->code[pc] != WASM_IOP_br_table) continue;
+    for (uint32_t k = 0; k < nb->code[pc + 2]; k++) {
+      uint32_t t = target_of(nb, pc, 3 + k);
+      if (t < start || t > end) return false;
+    }
+  }
+  return true;
+}
+
+/* The loops whose own choice of registers pays (every one with a choice of its own, in mode
+ * `always`), into nb->regions; `fn` is the whole function's choice. */
+static void choose_regions(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops,
+                           const int32_t *depth_delta, const bool *candidates, uint64_t min_weight,
+                           const native_region *fn, bool always) {
+  uint32_t nslots = nb->f->frame_slots;
+  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nslots), *scratch = WR_NEW_ARRAY(uint64_t, nslots);
+  int32_t depth = 0;
+  uint32_t word = 0;
+  size_t first = 0;
+  for (size_t i = 0; i < nops && nb->regions.len < MAX_REGIONS; i++) {
+    uint32_t pc = op_starts[i];
+    while (word < pc) depth += depth_delta[word++];
+    int32_t before = depth; /* outside the loops that start here */
+    depth += depth_delta[word++];
+    if (before <= 0 && depth > 0) first = i; /* a loop head outside every loop */
+    uint32_t next = i + 1 < nops ? op_starts[i + 1] : nb->f->code_len;
+    int32_t after = depth; /* as the next instruction starts */
+    for (uint32_t w = word; w < next; w++) after += depth_delta[w];
+    if (depth <= 0 || after > 0) continue; /* not the last instruction of an outermost loop */
+    native_region r = {op_starts[first], pc, 0, 0, {0}, {0}};
+    if (!tables_stay_inside(nb, op_starts, first, i, r.start, r.end)) continue;
+    memset(weight, 0, nslots * sizeof *weight);
+    weigh_uses(nb, op_starts, nops, first, i + 1, depth_delta, candidates, NULL, 0, weight);
+    choose_set(weight, scratch, nslots, min_weight, &r);
+    if (always || region_pays(&r, fn, weight)) WR_VEC_PUSH(&nb->regions, r);
+  }
+  wr_free(scratch);
+  wr_free(weight);
+}
+
+static void set_local_regs(wasm_native_builder *nb, const native_region *set, bool on) {
+  for (uint32_t i = 0; i < set->ncached; i++) nb->local_reg[set->cached_slot[i]] = on ? (int8_t)set->cached_reg[i] : -1;
+}
+
+static void make_current(wasm_native_builder *nb, const native_region *set) {
+  nb->ncached = set->ncached;
+  memcpy(nb->cached_slot, set->cached_slot, sizeof nb->cached_slot);
+  memcpy(nb->cached_reg, set->cached_reg, sizeof nb->cached_reg);
 }
 
 void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, const uint32_t *op_starts,
@@ -275,6 +367,9 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
   }
   memset(nb->local_reg, -1, nb->local_reg_cap);
   nb->ncached = 0;
+  nb->regions.len = 0;
+  nb->region = -1;
+  memset(&nb->outside, 0, sizeof nb->outside);
   if (nb->vector_cap < (size_t)nlocals + 1) {
     nb->vector_cap = (size_t)nlocals + 1;
     nb->vector_reg = wr_realloc(nb->vector_reg, nb->vector_cap);
@@ -287,27 +382,80 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
   nb->nvector = 0;
   nb->conflicted = false;
   /* On by default; off: the template translator alone (the reference for the cached mode);
-   * locals: no operand-stack slots; all: every scalar slot used (tests). */
+   * locals: no operand-stack slots; all: every scalar slot used (tests); regions: as all, and
+   * every outermost loop with a choice of its own (tests of the moves in and out). */
   const char *mode = getenv("WARREN_REGALLOC");
   if (!nlocals || nb->no_registers || (mode && strcmp(mode, "off") == 0)) return;
-  uint64_t min_weight = mode && strcmp(mode, "all") == 0 ? 1 : MIN_CACHE_WEIGHT;
+  bool every_region = mode && strcmp(mode, "regions") == 0;
+  uint64_t min_weight = mode && (strcmp(mode, "all") == 0 || every_region) ? 1 : MIN_CACHE_WEIGHT;
   bool *candidates = WR_NEW_ARRAY(bool, nlocals);
   mark_candidates(nb, def_index, candidates);
   int32_t *depth_delta = loop_depth_deltas(nb, op_starts, nops);
-  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals);
-  weigh_uses(nb, op_starts, nops, depth_delta, candidates, weight);
-  uint32_t chosen[NATIVE_CACHE_REGS];
-  nb->ncached = choose_heaviest(weight, nlocals, min_weight, 1, chosen, NATIVE_CACHE_REGS);
-  for (uint32_t i = 0; i < nb->ncached; i++) {
-    nb->cached_slot[i] = chosen[i];
-    nb->cached_reg[i] = cache_regs[i];
-    nb->local_reg[chosen[i]] = (int8_t)cache_regs[i];
+  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals), *scratch = WR_NEW_ARRAY(uint64_t, nlocals);
+  weigh_uses(nb, op_starts, nops, 0, nops, depth_delta, candidates, NULL, 0, weight);
+  native_region whole = {0};
+  choose_set(weight, scratch, nlocals, min_weight, &whole);
+  choose_regions(nb, op_starts, nops, depth_delta, candidates, min_weight, &whole, every_region);
+  if (nb->regions.len) { /* outside the regions, the choice for what is left */
+    memset(weight, 0, nlocals * sizeof *weight);
+    weigh_uses(nb, op_starts, nops, 0, nops, depth_delta, candidates, nb->regions.items, nb->regions.len, weight);
+    choose_set(weight, scratch, nlocals, min_weight, &nb->outside);
+  } else {
+    nb->outside = whole;
   }
+  /* no vector in a slot some general register holds anywhere */
+  for (size_t r = 0; r < nb->regions.len; r++) set_local_regs(nb, &nb->regions.items[r], true);
+  set_local_regs(nb, &nb->outside, true);
   choose_vectors(nb, def_index, op_starts, nops, depth_delta, min_weight);
+  memset(nb->local_reg, -1, nb->local_reg_cap);
+  set_local_regs(nb, &nb->outside, true);
+  make_current(nb, &nb->outside);
+  wr_free(scratch);
   wr_free(weight);
   wr_free(depth_delta);
   wr_free(candidates);
 }
+
+/* Stores `from`'s registers to the frame and loads `to`'s. */
+static void emit_moves(wasm_native_builder *nb, const native_region *from, const native_region *to) {
+  for (uint32_t i = 0; i < from->ncached; i++) x64_store64(&nb->b, frame_at(from->cached_slot[i]), from->cached_reg[i]);
+  for (uint32_t i = 0; i < to->ncached; i++) x64_load64(&nb->b, to->cached_reg[i], frame_at(to->cached_slot[i]));
+}
+
+void native_use_region(wasm_native_builder *nb, int32_t r) {
+  const native_region *from = nb->region >= 0 ? &nb->regions.items[nb->region] : &nb->outside;
+  const native_region *to = r >= 0 ? &nb->regions.items[r] : &nb->outside;
+  set_local_regs(nb, from, false);
+  set_local_regs(nb, to, true);
+  make_current(nb, to);
+  nb->region = r;
+}
+
+static void switch_region(wasm_native_builder *nb, int32_t r) {
+  emit_moves(nb, nb->region >= 0 ? &nb->regions.items[nb->region] : &nb->outside,
+             r >= 0 ? &nb->regions.items[r] : &nb->outside);
+  native_use_region(nb, r);
+}
+
+void native_region_leave(wasm_native_builder *nb, uint32_t pc) {
+  if (nb->region >= 0 && pc > nb->regions.items[nb->region].end) switch_region(nb, -1);
+}
+
+void native_region_enter(wasm_native_builder *nb, uint32_t pc) {
+  for (size_t r = 0; r < nb->regions.len; r++)
+    if (nb->regions.items[r].start == pc) {
+      switch_region(nb, (int32_t)r);
+      nb->regions.items[r].head_at = nb->b.len;
+    }
+}
+
+bool native_region_exit(const wasm_native_builder *nb, uint32_t target) {
+  if (nb->region < 0) return false;
+  const native_region *r = &nb->regions.items[nb->region];
+  return target < r->start || target > r->end;
+}
+
+void native_emit_region_exit(wasm_native_builder *nb) { emit_moves(nb, &nb->regions.items[nb->region], &nb->outside); }
 
 void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
   for (uint32_t i = 0; i < nb->ncached; i++)

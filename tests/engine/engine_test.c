@@ -748,6 +748,71 @@ static void test_f64_chain(const char *dir) {
   wasm_module_free(module);
 }
 
+/* loop_regions.wat in C (u32 arithmetic wraps as wasm's i32 does). */
+static uint32_t rotl32(uint32_t x, uint32_t k) { return x << (k & 31) | x >> ((32 - k) & 31); }
+static uint32_t loop_regions_model(uint32_t n) {
+  uint32_t i = 0, a[8] = {0}, b[8] = {0}, c[8] = {0}, d = 0;
+  for (; i < n; i++) {
+    a[0] += i;
+    a[1] ^= a[0] + 1;
+    a[2] += a[1] * 3;
+    a[3] -= a[2];
+    a[4] += rotl32(a[3], 5);
+    a[5] ^= a[4];
+    a[6] += a[5] >> 3;
+    a[7] += a[6] ^ i;
+  }
+  i = 0;
+  if (!(n & 1)) b[7] = 11;
+  do {
+    b[0] += i * 3;
+    if (!(i & 1)) b[1] += b[0];
+    b[2] ^= b[1] + i;
+    b[3] += b[2];
+    b[4] -= b[3] * 7;
+    b[5] += rotl32(b[4], 29);
+    b[6] ^= b[5];
+    b[7] += b[6];
+    i++;
+  } while (i < n);
+  do {
+    c[0] += i;
+    c[1] += c[0] * 5;
+    c[2] ^= c[1];
+    c[3] += c[2] << 1;
+    c[4] -= c[3];
+    c[5] += rotl32(c[4], 7);
+    c[6] ^= c[5] + 9;
+    c[7] += c[6];
+    i--;
+  } while (i > 1);
+  for (;;) {
+    d = d * 31 + a[7];
+    a[7]++;
+    uint32_t k = a[7] & 3;
+    if (k == 2) d ^= 0x5555;
+    if (k >= 2) break;
+  }
+  uint32_t sum = d;
+  for (int k = 0; k < 8; k++) sum += a[k] + b[k] + c[k];
+  return sum;
+}
+
+static void test_loop_regions(const char *dir) {
+  wasm_module *module = load(dir, "loop_regions.wasm", wasm_features_default());
+  wasm_store *store = wasm_store_new();
+  wasm_trap *trap = NULL;
+  wr_error err = {0};
+  wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
+  CHECK(inst != NULL);
+  if (!inst) exit(1);
+  static const uint32_t counts[] = {1, 2, 7, 100, 1000};
+  for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+    CHECK(call_i32(store, inst, "loop_regions", counts[i]) == loop_regions_model(counts[i]));
+  wasm_store_free(store);
+  wasm_module_free(module);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: engine_test DIR\n");
@@ -761,6 +826,7 @@ int main(int argc, char **argv) {
   test_multi_memory(argv[1]);
   test_cross_instance_calls(argv[1]);
   test_f64_chain(argv[1]);
+  test_loop_regions(argv[1]);
   if (failures) fprintf(stderr, "%d check(s) failed\n", failures);
   return failures ? 1 : 0;
 }
