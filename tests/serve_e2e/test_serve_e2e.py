@@ -1010,6 +1010,10 @@ def pool_burst_on_fresh_instances_holds_few():
         for c in conns:
             check(c.response()[0] == 200, "every request answered")
             c.sock.close()
+        # the log lines come through a pipe the test reads on a thread: an answer can be read
+        # before the lines of its instance are (a count taken at once came short under load)
+        w.wait_for(r"serve: \[instance \d+\] started", count=200)
+        w.wait_for(r"serve: \[instance \d+\] retired", count=200)
         events = w.matching(r"serve: \[instance \d+\] (started|retired)")
         live = peak = started = 0
         for line in events:
