@@ -214,12 +214,12 @@ static int32_t *loop_depth_deltas(const wasm_native_builder *nb, const uint32_t 
 
 /* weight[s] += each use of a candidate slot s in the instructions [first, end) of op_starts,
  * weighted by the depth of the loops around it; none inside the `nskip` regions `skip` (in
- * order). `first` must start outside every loop. */
+ * order). depth0: how many loops are around instruction `first` before its own. */
 static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts, size_t nops, size_t first,
-                       size_t end, const int32_t *depth_delta, const bool *candidates, const native_region *skip,
-                       size_t nskip, uint64_t *weight) {
+                       size_t end, int32_t depth0, const int32_t *depth_delta, const bool *candidates,
+                       const native_region *skip, size_t nskip, uint64_t *weight) {
   const wasm_compiled_func *f = nb->f;
-  int32_t depth = 0;
+  int32_t depth = depth0;
   uint32_t word = first < nops ? op_starts[first] : f->code_len;
   size_t k = 0;
   for (size_t i = first; i < end; i++) {
@@ -261,7 +261,7 @@ static void choose_vectors(wasm_native_builder *nb, uint32_t def_index, const ui
   bool *vector = WR_NEW_ARRAY(bool, nslots);
   mark_vector_candidates(nb, def_index, op_starts, nops, vector);
   uint64_t *weight = WR_NEW_ARRAY(uint64_t, nslots);
-  weigh_uses(nb, op_starts, nops, 0, nops, depth_delta, vector, NULL, 0, weight);
+  weigh_uses(nb, op_starts, nops, 0, nops, 0, depth_delta, vector, NULL, 0, weight);
   nb->nvector = choose_heaviest(weight, nslots, min_weight, 2, nb->vector_slot, NATIVE_VECTOR_REGS);
   for (uint32_t i = 0; i < nb->nvector; i++) {
     nb->vector_xmm[i] = XMM4 + (int)i;
@@ -285,20 +285,21 @@ static bool in_set(const native_region *set, uint32_t s) {
   return false;
 }
 
-/* Whether loop region r's own registers pay for the moves in and out: the uses in it that its
- * choice keeps in registers and the function's does not outweigh the reverse by this much (a
- * use at loop depth 2). */
+/* A loop region pays for the moves in and out when the uses in it that its choice keeps in
+ * registers and the function's does not outweigh the reverse by this much (a use at loop depth
+ * 2), times 8 for each loop around it (whose every turn enters and leaves it). */
 #define MIN_REGION_GAIN 64
-/* Regions per function at most: each costs a pass over its instructions and over the slots. */
-#define MAX_REGIONS 32
+/* Loops looked at per function at most: each costs a pass over its instructions and the slots. */
+#define MAX_LOOPS_WEIGHED 64
 
-static bool region_pays(const native_region *r, const native_region *fn, const uint64_t *weight) {
+/* How much more of the uses in r its own choice keeps in registers than `fn` (0: no more). */
+static uint64_t region_gain(const native_region *r, const native_region *fn, const uint64_t *weight) {
   uint64_t gain = 0, loss = 0;
   for (uint32_t i = 0; i < r->ncached; i++)
     if (!in_set(fn, r->cached_slot[i])) gain += weight[r->cached_slot[i]];
   for (uint32_t i = 0; i < fn->ncached; i++)
     if (!in_set(r, fn->cached_slot[i])) loss += weight[fn->cached_slot[i]];
-  return gain >= loss + MIN_REGION_GAIN;
+  return gain > loss ? gain - loss : 0;
 }
 
 /* Whether every br_table in instructions [i0, i1] stays in words [start, end]: a branch out of
@@ -316,35 +317,82 @@ static bool tables_stay_inside(const wasm_native_builder *nb, const uint32_t *op
   return true;
 }
 
-/* The loops whose own choice of registers pays (every one with a choice of its own, in mode
- * `always`), into nb->regions; `fn` is the whole function's choice. */
+/* What choosing regions needs at hand: per instruction, the loops around it (`in`, its own
+ * head's included) and around the next one before its head (`out`). */
+typedef struct region_search {
+  const uint32_t *op_starts;
+  size_t nops;
+  const int32_t *depth_delta, *in, *out;
+  const bool *candidates;
+  uint64_t min_weight;
+  const native_region *fn;
+  bool deepest; /* mode regions: the innermost loops, every one */
+  uint64_t *weight, *scratch;
+  unsigned weighed;
+} region_search;
+
+static uint64_t choose_in(wasm_native_builder *nb, region_search *rs, size_t lo, size_t hi, int32_t level);
+
+/* The regions for the loop at `level` in instructions [a, b] (it or loops inside it, whichever
+ * keeps more in registers) appended to nb->regions; how much they keep over the function's
+ * choice. */
+static uint64_t choose_loop(wasm_native_builder *nb, region_search *rs, size_t a, size_t b, int32_t level) {
+  size_t mark = nb->regions.len;
+  uint64_t inner = choose_in(nb, rs, a, b + 1, level + 1);
+  if (rs->weighed >= MAX_LOOPS_WEIGHED || (rs->deepest && nb->regions.len > mark)) return inner;
+  rs->weighed++;
+  uint32_t nslots = nb->f->frame_slots;
+  native_region r = {rs->op_starts[a], rs->op_starts[b], 0, 0, {0}, {0}};
+  if (!tables_stay_inside(nb, rs->op_starts, a, b, r.start, r.end)) return inner;
+  memset(rs->weight, 0, nslots * sizeof *rs->weight);
+  weigh_uses(nb, rs->op_starts, rs->nops, a, b + 1, a ? rs->out[a - 1] : 0, rs->depth_delta, rs->candidates, NULL, 0,
+             rs->weight);
+  choose_set(rs->weight, rs->scratch, nslots, rs->min_weight, &r);
+  uint64_t own = region_gain(&r, rs->fn, rs->weight);
+  uint64_t cost = (uint64_t)MIN_REGION_GAIN << (3 * (level - 1 < MAX_WEIGHT_DEPTH ? level - 1 : MAX_WEIGHT_DEPTH));
+  if (!rs->deepest && (own < cost || own <= inner)) return inner;
+  nb->regions.len = mark; /* this loop instead of those inside it */
+  WR_VEC_PUSH(&nb->regions, r);
+  return own;
+}
+
+/* The loops at `level` in instructions [lo, hi): runs of instructions inside `level` loops. */
+static uint64_t choose_in(wasm_native_builder *nb, region_search *rs, size_t lo, size_t hi, int32_t level) {
+  uint64_t total = 0;
+  size_t first = lo;
+  for (size_t i = lo; i < hi; i++) {
+    if (rs->in[i] < level) continue;
+    if (i == lo || rs->out[i - 1] < level) first = i; /* a head entered from outside */
+    if (rs->out[i] < level) total += choose_loop(nb, rs, first, i, level); /* the loop's last instruction */
+  }
+  return total;
+}
+
+/* The loops whose own choice of registers pays, in order, into nb->regions (in mode `deepest`,
+ * every innermost loop); `fn` is the whole function's choice. */
 static void choose_regions(wasm_native_builder *nb, const uint32_t *op_starts, size_t nops,
                            const int32_t *depth_delta, const bool *candidates, uint64_t min_weight,
-                           const native_region *fn, bool always) {
+                           const native_region *fn, bool deepest) {
   uint32_t nslots = nb->f->frame_slots;
-  uint64_t *weight = WR_NEW_ARRAY(uint64_t, nslots), *scratch = WR_NEW_ARRAY(uint64_t, nslots);
+  int32_t *in = WR_NEW_ARRAY(int32_t, nops ? nops : 1), *out = WR_NEW_ARRAY(int32_t, nops ? nops : 1);
   int32_t depth = 0;
   uint32_t word = 0;
-  size_t first = 0;
-  for (size_t i = 0; i < nops && nb->regions.len < MAX_REGIONS; i++) {
+  for (size_t i = 0; i < nops; i++) {
     uint32_t pc = op_starts[i];
-    while (word < pc) depth += depth_delta[word++];
-    int32_t before = depth; /* outside the loops that start here */
-    depth += depth_delta[word++];
-    if (before <= 0 && depth > 0) first = i; /* a loop head outside every loop */
+    while (word <= pc) depth += depth_delta[word++];
+    in[i] = depth;
     uint32_t next = i + 1 < nops ? op_starts[i + 1] : nb->f->code_len;
-    int32_t after = depth; /* as the next instruction starts */
+    int32_t after = depth;
     for (uint32_t w = word; w < next; w++) after += depth_delta[w];
-    if (depth <= 0 || after > 0) continue; /* not the last instruction of an outermost loop */
-    native_region r = {op_starts[first], pc, 0, 0, {0}, {0}};
-    if (!tables_stay_inside(nb, op_starts, first, i, r.start, r.end)) continue;
-    memset(weight, 0, nslots * sizeof *weight);
-    weigh_uses(nb, op_starts, nops, first, i + 1, depth_delta, candidates, NULL, 0, weight);
-    choose_set(weight, scratch, nslots, min_weight, &r);
-    if (always || region_pays(&r, fn, weight)) WR_VEC_PUSH(&nb->regions, r);
+    out[i] = after;
   }
-  wr_free(scratch);
-  wr_free(weight);
+  region_search rs = {op_starts, nops, depth_delta, in, out, candidates, min_weight, fn, deepest,
+                      WR_NEW_ARRAY(uint64_t, nslots), WR_NEW_ARRAY(uint64_t, nslots), 0};
+  choose_in(nb, &rs, 0, nops, 1);
+  wr_free(rs.scratch);
+  wr_free(rs.weight);
+  wr_free(out);
+  wr_free(in);
 }
 
 static void set_local_regs(wasm_native_builder *nb, const native_region *set, bool on) {
@@ -383,7 +431,7 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
   nb->conflicted = false;
   /* On by default; off: the template translator alone (the reference for the cached mode);
    * locals: no operand-stack slots; all: every scalar slot used (tests); regions: as all, and
-   * every outermost loop with a choice of its own (tests of the moves in and out). */
+   * every innermost loop with a choice of its own (tests of the moves in and out). */
   const char *mode = getenv("WARREN_REGALLOC");
   if (!nlocals || nb->no_registers || (mode && strcmp(mode, "off") == 0)) return;
   bool every_region = mode && strcmp(mode, "regions") == 0;
@@ -392,13 +440,13 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
   mark_candidates(nb, def_index, candidates);
   int32_t *depth_delta = loop_depth_deltas(nb, op_starts, nops);
   uint64_t *weight = WR_NEW_ARRAY(uint64_t, nlocals), *scratch = WR_NEW_ARRAY(uint64_t, nlocals);
-  weigh_uses(nb, op_starts, nops, 0, nops, depth_delta, candidates, NULL, 0, weight);
+  weigh_uses(nb, op_starts, nops, 0, nops, 0, depth_delta, candidates, NULL, 0, weight);
   native_region whole = {0};
   choose_set(weight, scratch, nlocals, min_weight, &whole);
   choose_regions(nb, op_starts, nops, depth_delta, candidates, min_weight, &whole, every_region);
   if (nb->regions.len) { /* outside the regions, the choice for what is left */
     memset(weight, 0, nlocals * sizeof *weight);
-    weigh_uses(nb, op_starts, nops, 0, nops, depth_delta, candidates, nb->regions.items, nb->regions.len, weight);
+    weigh_uses(nb, op_starts, nops, 0, nops, 0, depth_delta, candidates, nb->regions.items, nb->regions.len, weight);
     choose_set(weight, scratch, nlocals, min_weight, &nb->outside);
   } else {
     nb->outside = whole;

@@ -793,6 +793,24 @@ static uint32_t loop_regions_model(uint32_t n) {
     if (k == 2) d ^= 0x5555;
     if (k >= 2) break;
   }
+  uint32_t e[8] = {0}, j = 0;
+  i = 0;
+  do {
+    do {
+      e[0] += j;
+      e[1] ^= e[0] + 3;
+      e[2] += e[1] * 5;
+      e[3] -= e[2];
+      e[4] += rotl32(e[3], 11);
+      e[5] ^= e[4];
+      e[6] += e[5] >> 2;
+      e[7] += e[6];
+      j++;
+    } while (j & 7);
+    d += e[7];
+    i++;
+  } while (i < n);
+  for (int k = 0; k < 8; k++) d += e[k];
   uint32_t sum = d;
   for (int k = 0; k < 8; k++) sum += a[k] + b[k] + c[k];
   return sum;

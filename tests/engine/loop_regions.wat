@@ -4,8 +4,8 @@
 ;; the second calls a function (its own registers saved and reloaded), branches inside itself
 ;; through a br_table and falls out of its end straight into the third; a fourth has a br_table
 ;; out of it (no registers of its own: a jump table has no room for the moves). A branch to the
-;; end of a block that ends where the second loop begins reaches its head from outside.
-;; Everything is summed at the end, outside the loops.
+;; end of a block that ends where the second loop begins reaches its head from outside. Last, a
+;; loop inside a loop that starts at the same word. Everything is summed at the end.
 (module
   (func $triple (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3)))
   (func (export "loop_regions") (param $n i32) (result i32)
@@ -16,7 +16,9 @@
     (local $b4 i32) (local $b5 i32) (local $b6 i32) (local $b7 i32)
     (local $c0 i32) (local $c1 i32) (local $c2 i32) (local $c3 i32)
     (local $c4 i32) (local $c5 i32) (local $c6 i32) (local $c7 i32)
-    (local $d i32)
+    (local $d i32) (local $j i32)
+    (local $e0 i32) (local $e1 i32) (local $e2 i32) (local $e3 i32)
+    (local $e4 i32) (local $e5 i32) (local $e6 i32) (local $e7 i32)
     (block $out
       (loop $first
         (br_if $out (i32.ge_u (local.get $i) (local.get $n)))
@@ -69,6 +71,26 @@
           (local.set $a7 (i32.add (local.get $a7) (i32.const 1)))
           (br_table $fourth $fourth $two $done (i32.and (local.get $a7) (i32.const 3)))))
       (local.set $d (i32.xor (local.get $d) (i32.const 0x5555))))
+    ;; a loop in a loop that starts at the same word, eight hot locals of its own
+    (local.set $i (i32.const 0))
+    (loop $outer
+      (loop $inner
+        (local.set $e0 (i32.add (local.get $e0) (local.get $j)))
+        (local.set $e1 (i32.xor (local.get $e1) (i32.add (local.get $e0) (i32.const 3))))
+        (local.set $e2 (i32.add (local.get $e2) (i32.mul (local.get $e1) (i32.const 5))))
+        (local.set $e3 (i32.sub (local.get $e3) (local.get $e2)))
+        (local.set $e4 (i32.add (local.get $e4) (i32.rotl (local.get $e3) (i32.const 11))))
+        (local.set $e5 (i32.xor (local.get $e5) (local.get $e4)))
+        (local.set $e6 (i32.add (local.get $e6) (i32.shr_u (local.get $e5) (i32.const 2))))
+        (local.set $e7 (i32.add (local.get $e7) (local.get $e6)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.and (local.get $j) (i32.const 7))))
+      (local.set $d (i32.add (local.get $d) (local.get $e7)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $d (i32.add (local.get $d)
+      (i32.add (i32.add (i32.add (local.get $e0) (local.get $e1)) (i32.add (local.get $e2) (local.get $e3)))
+               (i32.add (i32.add (local.get $e4) (local.get $e5)) (i32.add (local.get $e6) (local.get $e7))))))
     (i32.add
       (i32.add (i32.add (i32.add (local.get $a0) (local.get $a1)) (i32.add (local.get $a2) (local.get $a3)))
                (i32.add (i32.add (local.get $a4) (local.get $a5)) (i32.add (local.get $a6) (local.get $a7))))
