@@ -731,11 +731,7 @@ static double f64_chain_model(uint32_t n, int32_t x) {
 static void test_f64_chain(const char *dir) {
   wasm_module *module = load(dir, "f64_chain.wasm", wasm_features_default());
   wasm_store *store = wasm_store_new();
-  wasm_trap *trap = NULL;
-  wr_error err = {0};
-  wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
-  CHECK(inst != NULL);
-  if (!inst) exit(1);
+  wasm_instance *inst = instantiate_or_exit(store, module);
   static const struct { uint32_t n; int32_t x; } cases[] = {{1, 1}, {10, 3}, {10, 4}, {64, -7}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     wasm_slot s[2] = {cases[i].n, (uint32_t)cases[i].x};
@@ -819,11 +815,7 @@ static uint32_t loop_regions_model(uint32_t n) {
 static void test_loop_regions(const char *dir) {
   wasm_module *module = load(dir, "loop_regions.wasm", wasm_features_default());
   wasm_store *store = wasm_store_new();
-  wasm_trap *trap = NULL;
-  wr_error err = {0};
-  wasm_instance *inst = wasm_instantiate(store, module, NULL, 0, &trap, &err);
-  CHECK(inst != NULL);
-  if (!inst) exit(1);
+  wasm_instance *inst = instantiate_or_exit(store, module);
   static const uint32_t counts[] = {1, 2, 7, 100, 1000};
   for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
     CHECK(call_i32(store, inst, "loop_regions", counts[i]) == loop_regions_model(counts[i]));
