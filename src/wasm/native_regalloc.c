@@ -470,9 +470,13 @@ static void emit_moves(wasm_native_builder *nb, const native_region *from, const
   for (uint32_t i = 0; i < to->ncached; i++) x64_load64(&nb->b, to->cached_reg[i], frame_at(to->cached_slot[i]));
 }
 
+/* The registers of region r, or the function's outside every region (r < 0). */
+static const native_region *set_of(const wasm_native_builder *nb, int32_t r) {
+  return r >= 0 ? &nb->regions.items[r] : &nb->outside;
+}
+
 void native_use_region(wasm_native_builder *nb, int32_t r) {
-  const native_region *from = nb->region >= 0 ? &nb->regions.items[nb->region] : &nb->outside;
-  const native_region *to = r >= 0 ? &nb->regions.items[r] : &nb->outside;
+  const native_region *from = set_of(nb, nb->region), *to = set_of(nb, r);
   set_local_regs(nb, from, false);
   set_local_regs(nb, to, true);
   make_current(nb, to);
@@ -480,8 +484,7 @@ void native_use_region(wasm_native_builder *nb, int32_t r) {
 }
 
 static void switch_region(wasm_native_builder *nb, int32_t r) {
-  emit_moves(nb, nb->region >= 0 ? &nb->regions.items[nb->region] : &nb->outside,
-             r >= 0 ? &nb->regions.items[r] : &nb->outside);
+  emit_moves(nb, set_of(nb, nb->region), set_of(nb, r));
   native_use_region(nb, r);
 }
 
@@ -503,7 +506,7 @@ bool native_region_exit(const wasm_native_builder *nb, uint32_t target) {
   return target < r->start || target > r->end;
 }
 
-void native_emit_region_exit(wasm_native_builder *nb) { emit_moves(nb, &nb->regions.items[nb->region], &nb->outside); }
+void native_emit_region_exit(wasm_native_builder *nb) { emit_moves(nb, set_of(nb, nb->region), set_of(nb, -1)); }
 
 void native_spill_cached(wasm_native_builder *nb, uint32_t below) {
   for (uint32_t i = 0; i < nb->ncached; i++)
