@@ -67,7 +67,70 @@ enum {
   OP_STATIC_OFFSET = 2, /* a memory access: its last word is the static offset, not a slot */
 };
 static uint8_t op_kinds[WASM_IOP_COUNT];
+/* Per instruction, the words (bit w: word w) that its template moves between an xmm register and
+ * the slot: a general register there costs a movq each way, slower than the frame on the
+ * memory operand (matmul's inner loop ran ~1.5x as long with its invariant f64 in r10). */
+static uint8_t op_float_words[WASM_IOP_COUNT];
 static pthread_once_t op_kinds_once = PTHREAD_ONCE_INIT;
+
+/* The float words of a core instruction, from its signature (params_result; word 1 is the
+ * result, words 2 and 3 the operands); integer-only signatures have none. */
+#define FLOAT_i32 0
+#define FLOAT_i64 0
+#define FLOAT_f32 1
+#define FLOAT_f64 1
+#define FLOAT_WORDS_SIG_SPECIAL(name)
+#define UNARY_WORDS(p, r) (FLOAT_##r << 1 | FLOAT_##p << 2)
+#define BINARY_WORDS(p, r) (FLOAT_##r << 1 | FLOAT_##p << 2 | FLOAT_##p << 3)
+#define FLOAT_WORDS_SIG_f32_f32(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f32, f32);
+#define FLOAT_WORDS_SIG_f32_f64(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f32, f64);
+#define FLOAT_WORDS_SIG_f32_i32(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f32, i32);
+#define FLOAT_WORDS_SIG_f32_i64(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f32, i64);
+#define FLOAT_WORDS_SIG_f32f32_f32(name) op_float_words[WASM_IOP_##name] = BINARY_WORDS(f32, f32);
+#define FLOAT_WORDS_SIG_f32f32_i32(name) op_float_words[WASM_IOP_##name] = BINARY_WORDS(f32, i32);
+#define FLOAT_WORDS_SIG_f64_f32(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f64, f32);
+#define FLOAT_WORDS_SIG_f64_f64(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f64, f64);
+#define FLOAT_WORDS_SIG_f64_i32(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f64, i32);
+#define FLOAT_WORDS_SIG_f64_i64(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(f64, i64);
+#define FLOAT_WORDS_SIG_f64f64_f64(name) op_float_words[WASM_IOP_##name] = BINARY_WORDS(f64, f64);
+#define FLOAT_WORDS_SIG_f64f64_i32(name) op_float_words[WASM_IOP_##name] = BINARY_WORDS(f64, i32);
+#define FLOAT_WORDS_SIG_i32_f32(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(i32, f32);
+#define FLOAT_WORDS_SIG_i32_f64(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(i32, f64);
+#define FLOAT_WORDS_SIG_i32_i32(name)
+#define FLOAT_WORDS_SIG_i32_i64(name)
+#define FLOAT_WORDS_SIG_i32i32_i32(name)
+#define FLOAT_WORDS_SIG_i64_f32(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(i64, f32);
+#define FLOAT_WORDS_SIG_i64_f64(name) op_float_words[WASM_IOP_##name] = UNARY_WORDS(i64, f64);
+#define FLOAT_WORDS_SIG_i64_i32(name)
+#define FLOAT_WORDS_SIG_i64_i64(name)
+#define FLOAT_WORDS_SIG_i64i64_i32(name)
+#define FLOAT_WORDS_SIG_i64i64_i64(name)
+
+static void classify_float_words(void) {
+#define WASM_OP(name, byte, sig) FLOAT_WORDS_##sig(name)
+#define WASM_OP_FC(name, sub, sig) FLOAT_WORDS_##sig(name)
+#define WASM_OP_LOAD(name, byte, type, align)
+#define WASM_OP_STORE(name, byte, type, align)
+#include "opcodes.def"
+#undef WASM_OP
+#undef WASM_OP_FC
+#undef WASM_OP_LOAD
+#undef WASM_OP_STORE
+  /* sign-bit operations and reinterpretations go through a general register */
+  static const enum wasm_iop in_general_registers[] = {
+      WASM_IOP_f32_neg, WASM_IOP_f32_abs, WASM_IOP_f32_copysign, WASM_IOP_f64_neg, WASM_IOP_f64_abs,
+      WASM_IOP_f64_copysign, WASM_IOP_i32_reinterpret_f32, WASM_IOP_f32_reinterpret_i32,
+      WASM_IOP_i64_reinterpret_f64, WASM_IOP_f64_reinterpret_i64};
+  for (size_t i = 0; i < sizeof in_general_registers / sizeof in_general_registers[0]; i++)
+    op_float_words[in_general_registers[i]] = 0;
+  /* the fused f64 memory forms: dst a x (y) offset, and addr value offset */
+  static const enum wasm_iop on_memory[] = {WASM_IOP_f64_add_mem,     WASM_IOP_f64_sub_mem,
+                                            WASM_IOP_f64_mul_mem,     WASM_IOP_f64_add_mem_add,
+                                            WASM_IOP_f64_sub_mem_add, WASM_IOP_f64_mul_mem_add};
+  for (size_t i = 0; i < sizeof on_memory / sizeof on_memory[0]; i++) op_float_words[on_memory[i]] = 1 << 1 | 1 << 2;
+  op_float_words[WASM_IOP_f64_add_to_mem] = op_float_words[WASM_IOP_f64_sub_to_mem] =
+      op_float_words[WASM_IOP_f64_mul_to_mem] = 1 << 2;
+}
 
 static void classify_ops(void) {
   static const char *const vector_marks[] = {"v128", "128", "x16", "x8", "x4", "x2", "copy2", "select2", "global_get2", "global_set2"};
@@ -81,6 +144,7 @@ static void classify_ops(void) {
       kinds |= OP_STATIC_OFFSET;
     op_kinds[op] = kinds;
   }
+  classify_float_words();
 }
 
 static uint8_t op_kind(uint32_t op) {
@@ -91,6 +155,12 @@ static uint8_t op_kind(uint32_t op) {
 /* Whether the instruction moves or computes v128 values: its slots (and the slot after each)
  * stay in the frame, where vector code addresses them as 16 bytes. */
 static bool is_vector_op(uint32_t op) { return op_kind(op) & OP_VECTOR; }
+
+/* Whether word w of an instruction `op` is a float its template moves through xmm. */
+static bool is_float_word(uint32_t op, uint32_t w) {
+  pthread_once(&op_kinds_once, classify_ops);
+  return op < WASM_IOP_COUNT && w < 8 && (op_float_words[op] >> w & 1);
+}
 
 /* Which words [first, end) of the instruction at `pc` (len words) name slots, for counting
  * uses. Approximate for instructions without a template (they are stepped, and the count only
@@ -214,7 +284,8 @@ static int32_t *loop_depth_deltas(const wasm_native_builder *nb, const uint32_t 
 
 /* weight[s] += each use of a candidate slot s in the instructions [first, end) of op_starts,
  * weighted by the depth of the loops around it; none inside the `nskip` regions `skip` (in
- * order). depth0: how many loops are around instruction `first` before its own. */
+ * order). depth0: how many loops are around instruction `first` before its own. A use as a
+ * float through xmm (is_float_word) counts against the slot instead, the weight never below 0. */
 static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts, size_t nops, size_t first,
                        size_t end, int32_t depth0, const int32_t *depth_delta, const bool *candidates,
                        const native_region *skip, size_t nskip, uint64_t *weight) {
@@ -222,6 +293,7 @@ static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts,
   int32_t depth = depth0;
   uint32_t word = first < nops ? op_starts[first] : f->code_len;
   size_t k = 0;
+  uint64_t *against = WR_NEW_ARRAY(uint64_t, f->frame_slots);
   for (size_t i = first; i < end; i++) {
     uint32_t pc = op_starts[i];
     uint32_t len = (i + 1 < nops ? op_starts[i + 1] : f->code_len) - pc;
@@ -233,9 +305,13 @@ static void weigh_uses(const wasm_native_builder *nb, const uint32_t *op_starts,
     slot_words(nb, pc, len, &from, &to);
     for (uint32_t w = from; w < to; w++) {
       uint32_t s = nb->code[pc + w];
-      if (s < f->frame_slots && candidates[s]) weight[s] += (uint64_t)1 << (3 * d);
+      if (s >= f->frame_slots || !candidates[s]) continue;
+      if (is_float_word(nb->code[pc], w)) against[s] += (uint64_t)1 << (3 * d);
+      else weight[s] += (uint64_t)1 << (3 * d);
     }
   }
+  for (uint32_t s = 0; s < f->frame_slots; s++) weight[s] = weight[s] > against[s] ? weight[s] - against[s] : 0;
+  wr_free(against);
 }
 
 /* The heaviest slots, in order, up to `max`: their indices to chosen[], how many. A chosen vector
