@@ -226,18 +226,24 @@ static bool emit_control_op(wasm_native_builder *nb, uint32_t pc) {
     CMP_CCS(FUSED)
 #undef FUSED
   case WASM_IOP_br_table: {
-    uint32_t n = ins[2];
+    /* An index at or past the default's takes it by a conditional branch, which the predictor
+     * settles at once; a clamp (cmov) would lengthen the chain the indirect jump waits on. The
+     * table holds the other targets, as 32-bit distances from its start. */
+    uint32_t n = ins[2], ndefault = n - 1;
     native_load_rax(nb, ins[1], false);
-    x64_mov_imm32(b, RCX, n - 1);
-    x64_alu_rr(b, false, ALU_CMP, RAX, RCX);
-    x64_cmov_rr(b, false, CC_AE, RAX, RCX);
+    x64_alu_imm(b, false, ALU_CMP, RAX, (int32_t)ndefault);
+    native_check_label(nb, target_of(nb, pc, 3 + ndefault));
+    size_t to_default = x64_jcc_fixup(b, CC_AE);
+    fixup fx_default = {to_default, to_default + 4, target_of(nb, pc, 3 + ndefault)};
+    WR_VEC_PUSH(&nb->branches, fx_default);
+    if (ndefault == 0) return true;
     size_t table_ref = x64_lea_rip(b, RCX);
     x64_load_s32(b, RAX, x64_at_index(RCX, RAX, 2, 0));
     x64_alu_rr(b, true, ALU_ADD, RAX, RCX);
     x64_jmp_reg(b, RAX);
     size_t table = b->len;
     x64_link(b, table_ref, table);
-    for (uint32_t k = 0; k < n; k++) {
+    for (uint32_t k = 0; k < ndefault; k++) {
       x64_u32(b, 0);
       native_check_label(nb, target_of(nb, pc, 3 + k));
       fixup fx = {table + 4 * k, table, target_of(nb, pc, 3 + k)};
