@@ -31,6 +31,10 @@ if(WAT2WASM)
   # ...with every outermost loop in registers of its own (the moves in and out of loops)
   add_test(NAME engine_unit_regions COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_regions PROPERTIES ENVIRONMENT WARREN_REGALLOC=regions)
+  # the prologue's initialisation cut to what the code reads, the rest poisoned (spec.cmake)
+  add_test(NAME engine_unit_poison_init COMMAND engine_test ${ENGINE_TEST_OUT})
+  set_tests_properties(engine_unit_poison_init PROPERTIES ENVIRONMENT
+                       "WARREN_COMPILE=eager;WARREN_NATIVE_POISON_INIT=1")
   # the engine tests with every function translated at load
   add_test(NAME engine_unit_eager COMMAND engine_test ${ENGINE_TEST_OUT})
   set_tests_properties(engine_unit_eager PROPERTIES ENVIRONMENT WARREN_COMPILE=eager)

@@ -55,7 +55,7 @@ static inline uint64_t wasm_cache_get64(const uint8_t *p) {
 }
 
 #define WASM_CACHE_MAGIC "WRNCWASM"
-#define WASM_CACHE_FORMAT_VERSION 2u
+#define WASM_CACHE_FORMAT_VERSION 3u
 #define WASM_CACHE_HEADER_SIZE 160u
 #define WASM_CACHE_MODULE_ENTRY 32u
 #define WASM_CACHE_IMAGE_ENTRY 40u

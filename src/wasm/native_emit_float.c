@@ -7,13 +7,13 @@
 static void sse_op_slot(wasm_native_builder *nb, uint8_t kind, int op, int xmm, uint32_t s) {
   int reg = float_operand_reg(nb, s);
   if (reg >= 0) x64_sse_op_rr(&nb->b, kind, op, xmm, reg);
-  else x64_sse_op_mem(&nb->b, kind, op, xmm, frame_at(s));
+  else x64_sse_op_mem(&nb->b, kind, op, xmm, frame_slot(nb, s));
 }
 /* xmm0 = slot s converted to the other float width (kind: the width of s) */
 static void cvt_float_slot(wasm_native_builder *nb, uint8_t kind, uint32_t s) {
   int reg = float_operand_reg(nb, s);
   if (reg >= 0) x64_cvt_float_rr(&nb->b, kind, XMM0, reg);
-  else x64_cvt_float_mem(&nb->b, kind, XMM0, frame_at(s));
+  else x64_cvt_float_mem(&nb->b, kind, XMM0, frame_slot(nb, s));
 }
 /* xmm0 into slot `dst`: an f32 result zero-extended to the slot, as the interpreter writes it */
 static void store_float(wasm_native_builder *nb, bool f64, uint32_t dst) {
@@ -42,7 +42,7 @@ static void float_compare(wasm_native_builder *nb, bool f64, enum fcmp cmp, cons
   uint32_t other = ins[swap ? 2 : 3];
   int reg = float_operand_reg(nb, other);
   if (reg >= 0) x64_ucomi_rr(b, f64, XMM0, reg);
-  else x64_ucomi_mem(b, f64, XMM0, frame_at(other));
+  else x64_ucomi_mem(b, f64, XMM0, frame_slot(nb, other));
   switch (cmp) {
   case FEQ:
     x64_setcc(b, CC_E, RAX);
@@ -69,7 +69,7 @@ static void truncate_signed(wasm_native_builder *nb, uint32_t pc, bool from64, b
   const uint32_t *ins = nb->code + pc;
   int reg = float_operand_reg(nb, ins[2]);
   if (reg >= 0) x64_cvtt_rr(b, from64 ? SSE_F64 : SSE_F32, to64, RAX, reg);
-  else x64_cvtt_mem(b, from64 ? SSE_F64 : SSE_F32, to64, RAX, frame_at(ins[2]));
+  else x64_cvtt_mem(b, from64 ? SSE_F64 : SSE_F32, to64, RAX, frame_slot(nb, ins[2]));
   if (to64) {
     x64_mov_imm64(b, RCX, (uint64_t)INT64_MIN);
     x64_alu_rr(b, true, ALU_CMP, RAX, RCX);

@@ -2,6 +2,8 @@
  * no bounds check: r12 + the zero-extended address + offset), with the fused address forms. */
 #include "native_internal.h"
 
+#include <string.h>
+
 #if WASM_NATIVE
 
 /* The effective address `index` (a zero-extended i32) + offset, as a memory operand;
@@ -93,11 +95,47 @@ static void store_plain(wasm_native_builder *nb, int bytes, uint32_t addr, uint3
   }
 }
 
+/* ---- bulk memory: a C call instead of an interpreter step (componentize-js's guests translate
+ * memcpy and memset to these: a few thousand in one component) ---- */
+
+uint32_t native_memory_copy(native_ctx *cx, uint32_t dst, uint32_t src, uint32_t n) {
+  const wasm_memory *m = wasm_instance_memory0(cx->inst);
+  uint64_t size = m ? m->size : 0;
+  /* out of bounds traps before anything is written */
+  if ((uint64_t)dst + n > size || (uint64_t)src + n > size) return (uint32_t)WASM_TRAP_MEMORY_OUT_OF_BOUNDS + 1;
+  if (n) memmove(cx->mem_base + dst, cx->mem_base + src, n);
+  return 0;
+}
+uint32_t native_memory_fill(native_ctx *cx, uint32_t dst, uint32_t value, uint32_t n) {
+  const wasm_memory *m = wasm_instance_memory0(cx->inst);
+  uint64_t size = m ? m->size : 0;
+  if ((uint64_t)dst + n > size) return (uint32_t)WASM_TRAP_MEMORY_OUT_OF_BOUNDS + 1;
+  if (n) memset(cx->mem_base + dst, (int)(uint8_t)value, n);
+  return 0;
+}
+/* memory.copy (dst src n) / memory.fill (dst value n) on memory 0: the three i32 operands to
+ * esi, edx, ecx, the registers that C may change saved around the call. */
+static void emit_bulk_call(wasm_native_builder *nb, const uint32_t *ins, enum native_helper helper) {
+  x64_buf *b = &nb->b;
+  x64_load32(b, RAX, slot(nb, ins[1]));
+  x64_load32(b, RDX, slot(nb, ins[2]));
+  x64_load32(b, RCX, slot(nb, ins[3]));
+  native_spill_cached(nb, UINT32_MAX);
+  x64_mov_rr(b, true, RSI, RAX);
+  x64_mov_rr(b, true, RDI, R13);
+  native_call_helper(nb, helper);
+  x64_test_rr(b, false, RAX, RAX);
+  x64_jcc_to(b, CC_NE, nb->propagate_at);
+  native_reload_cached(nb);
+}
+
 /* Loads, stores, the f64 arithmetic on memory operands and address arithmetic. */
 bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
   const uint32_t *ins = nb->code + pc;
   switch ((enum wasm_iop)ins[0]) {
+  case WASM_IOP_memory_copy: emit_bulk_call(nb, ins, HELPER_MEMORY_COPY); return true;
+  case WASM_IOP_memory_fill: emit_bulk_call(nb, ins, HELPER_MEMORY_FILL); return true;
 #define LOAD(name, kind)                                 \
   case WASM_IOP_##name:                                  \
     native_load_rax(nb, ins[2], false);                      \

@@ -176,6 +176,13 @@ struct wasm_native_builder {
   uint32_t v128_slot, v128_next;
   size_t v128_next_end;
   bool label_missed; /* a branch to an unmarked word: the function is not translated */
+  /* The slots of the prologue's initialisation (zeroed locals and the constant pool) that the
+   * code reaches in the frame: init_needed[s - nparam_slots]. A large initialisation copies
+   * only these, after the body (native_module.c), since most constants end up as immediates. */
+  uint8_t *init_needed;
+  size_t init_needed_cap;
+  size_t init_jump_at, init_resume_at; /* the prologue's jump to it (0: none), and back */
+  bool poison_init;                     /* WARREN_NATIVE_POISON_INIT (native_module.c) */
 };
 
 #define NO_POS UINT32_MAX
@@ -184,6 +191,20 @@ struct wasm_native_builder {
 
 /* Slot s in the frame, whether or not a register holds it (addresses, spills, calls). */
 static inline x64_mem frame_at(uint32_t s) { return x64_at(RBX, (int32_t)(s * 8)); }
+/* The code reaches slot s (and, for a vector, s + 1) in the frame: a slot the prologue
+ * initialises must then be initialised. */
+static inline void native_init_read(wasm_native_builder *nb, uint32_t s, uint32_t count) {
+  const wasm_compiled_func *f = nb->f;
+  for (uint32_t k = s; k < s + count; k++)
+    if (k >= f->nparam_slots && k < f->nparam_slots + f->init_len) nb->init_needed[k - f->nparam_slots] = 1;
+}
+/* Every slot of the initialisation is needed (the interpreter steps an instruction). */
+static inline void native_init_read_all(wasm_native_builder *nb) { memset(nb->init_needed, 1, nb->f->init_len); }
+/* Slot s in the frame as the code reads or writes it there. */
+static inline x64_mem frame_slot(wasm_native_builder *nb, uint32_t s) {
+  native_init_read(nb, s, 1);
+  return frame_at(s);
+}
 /* The xmm register of the cached vector that slot s is part of (its first or second half), or
  * -1. */
 static inline int vector_reg_of(const wasm_native_builder *nb, uint32_t s) {
@@ -236,7 +257,7 @@ static inline int cached_reg(wasm_native_builder *nb, uint32_t s) {
  * reads and writes slots through this, so a local kept in a register needs no other change. */
 static inline x64_mem slot(wasm_native_builder *nb, uint32_t s) {
   int reg = cached_reg(nb, s);
-  return reg >= 0 ? x64_in_reg(reg) : frame_at(s);
+  return reg >= 0 ? x64_in_reg(reg) : frame_slot(nb, s);
 }
 
 /* The value of a slot of the function's constant pool, known at translation time. */
@@ -309,13 +330,13 @@ static inline void sum32(wasm_native_builder *nb, uint32_t a, uint32_t b_slot) {
 static inline void load_float(wasm_native_builder *nb, uint8_t kind, int xmm, uint32_t s) {
   int reg = cached_reg(nb, s);
   if (reg >= 0) x64_movq_to_xmm(&nb->b, xmm, reg);
-  else x64_sse_load(&nb->b, kind, xmm, frame_at(s));
+  else x64_sse_load(&nb->b, kind, xmm, frame_slot(nb, s));
 }
 /* slot s = the f64 in xmm */
 static inline void store_f64(wasm_native_builder *nb, uint32_t s, int xmm) {
   int reg = cached_reg(nb, s);
   if (reg >= 0) x64_movq_from_xmm(&nb->b, reg, xmm);
-  else x64_sse_store(&nb->b, SSE_F64, frame_at(s), xmm);
+  else x64_sse_store(&nb->b, SSE_F64, frame_slot(nb, s), xmm);
 }
 /* The xmm operand for slot s: xmm1 loaded from its register, or -1 to use the frame. */
 static inline int float_operand_reg(wasm_native_builder *nb, uint32_t s) {
@@ -385,10 +406,21 @@ bool native_xmm0_holds_v128(const wasm_native_builder *nb, uint32_t s);
 
 /* The C functions native code calls, by their index in one fixed table, so a stored piece names
  * them without holding a host address. */
-enum native_helper { HELPER_INTERP_STEP, HELPER_POLL_INTERRUPT, HELPER_CALL_OUT, HELPER_TABLE_RESOLVE, NATIVE_HELPERS };
+enum native_helper {
+  HELPER_INTERP_STEP,
+  HELPER_POLL_INTERRUPT,
+  HELPER_CALL_OUT,
+  HELPER_TABLE_RESOLVE,
+  HELPER_MEMORY_COPY,
+  HELPER_MEMORY_FILL,
+  NATIVE_HELPERS
+};
 _Static_assert(NATIVE_HELPERS == WASM_NATIVE_HELPERS, "native.h counts the helpers");
 uint32_t native_poll_interrupt(native_ctx *cx, wasm_slot *frame_end);                           /* native.c */
 uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, wasm_slot *frame_end); /* native_calls.c */
+/* memory.copy / memory.fill on memory 0: 0, or an out-of-bounds trap + 1 (native_emit_memory.c) */
+uint32_t native_memory_copy(native_ctx *cx, uint32_t dst, uint32_t src, uint32_t n);
+uint32_t native_memory_fill(native_ctx *cx, uint32_t dst, uint32_t value, uint32_t n);
 /* call helper h (through rax) */
 void native_call_helper(wasm_native_builder *nb, enum native_helper h);
 /* reg = the address a relocation of `kind` and `index` names in the function being translated. */

@@ -19,6 +19,89 @@ enum { UNROLLED_INIT_MAX = 96 };
  * none (native_internal.h: conflicted). */
 enum { MAX_CONFLICT_ATTEMPTS = NATIVE_VECTOR_REGS + NATIVE_CACHE_REGS };
 
+/* Initialisations of at most this many slots are stores in the prologue; larger ones copy, after
+ * the body, only the slots the body reaches in the frame (emit_init). */
+enum { INLINE_INIT_MAX = 16 };
+/* Set (to anything) to initialise every function after its body and fill the slots it skips with
+ * a poison value, so that a template that reads one without marking it (native_init_read) gives
+ * wrong results in tests. */
+static const char *const POISON_INIT_ENV = "WARREN_NATIVE_POISON_INIT";
+#define POISON_VALUE UINT64_C(0x5a5a5a5a5a5a5a5a)
+
+/* Slot i of the initialisation (slot nparam_slots + i of the frame) = its value, as stores. */
+static void store_init_slot(wasm_native_builder *nb, uint32_t i) {
+  x64_buf *b = &nb->b;
+  uint64_t v = nb->f->init[i];
+  x64_mem m = frame_at(nb->f->nparam_slots + i);
+  if ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
+    x64_store64_imm(b, m, (int32_t)v);
+  } else {
+    x64_mov_imm64(b, RAX, v);
+    x64_store64(b, m, RAX);
+  }
+}
+
+/* Slots [first, end) of the initialisation copied from the function's init data. */
+static void copy_init_slots(wasm_native_builder *nb, uint32_t first, uint32_t end) {
+  x64_buf *b = &nb->b;
+  const wasm_compiled_func *f = nb->f;
+  if (end - first <= 2) {
+    for (uint32_t i = first; i < end; i++) store_init_slot(nb, i);
+    return;
+  }
+  native_load_address(nb, RSI, WASM_RELOC_INIT, 0);
+  if (end - first > UNROLLED_INIT_MAX) {
+    x64_lea(b, true, RDI, frame_at(f->nparam_slots + first));
+    x64_alu_imm(b, true, ALU_ADD, RSI, (int32_t)(first * 8));
+    x64_mov_imm32(b, RCX, end - first);
+    x64_rep_movsq(b); /* tens of cycles to start: worth it only for long runs */
+    return;
+  }
+  uint32_t i = first;
+  for (; i + 2 <= end; i += 2) { /* 16 bytes a step */
+    x64_movdqu_load(b, XMM0, x64_at(RSI, (int32_t)(i * 8)));
+    x64_movdqu_store(b, frame_at(f->nparam_slots + i), XMM0);
+  }
+  if (i < end) {
+    x64_load64(b, RAX, x64_at(RSI, (int32_t)(i * 8)));
+    x64_store64(b, frame_at(f->nparam_slots + i), RAX);
+  }
+}
+
+/* After the body: the large initialisation the prologue jumps to, of the slots the body reaches
+ * in the frame (most constants became immediates and most hot locals live in registers), then
+ * back. With none to do, the prologue's jump becomes a no-op. */
+static void emit_init(wasm_native_builder *nb) {
+  x64_buf *b = &nb->b;
+  const wasm_compiled_func *f = nb->f;
+  if (!nb->init_jump_at) return;
+  bool poison = nb->poison_init;
+  bool any = poison;
+  for (uint32_t i = 0; i < f->init_len && !any; i++) any = nb->init_needed[i];
+  if (!any) {
+    static const uint8_t nop5[5] = {0x0F, 0x1F, 0x44, 0x00, 0x00};
+    memcpy(b->p + nb->init_jump_at - 1, nop5, sizeof nop5);
+    return;
+  }
+  x64_link(b, nb->init_jump_at, b->len);
+  for (uint32_t i = 0; i < f->init_len;) {
+    if (!nb->init_needed[i]) {
+      i++;
+      continue;
+    }
+    uint32_t end = i;
+    while (end < f->init_len && nb->init_needed[end]) end++;
+    copy_init_slots(nb, i, end);
+    i = end;
+  }
+  if (poison) {
+    x64_mov_imm64(b, RAX, POISON_VALUE);
+    for (uint32_t i = 0; i < f->init_len; i++)
+      if (!nb->init_needed[i]) x64_store64(b, frame_at(f->nparam_slots + i), RAX);
+  }
+  x64_jmp_to(b, nb->init_resume_at);
+}
+
 static void emit_prologue(wasm_native_builder *nb) {
   x64_buf *b = &nb->b;
   const wasm_compiled_func *f = nb->f;
@@ -28,36 +111,14 @@ static void emit_prologue(wasm_native_builder *nb) {
   x64_lea(b, true, RAX, frame_at(f->frame_slots));
   x64_alu_mem(b, true, ALU_CMP, RAX, CX(stack_end));
   jump_to_trap(nb, CC_A, WASM_TRAP_STACK_EXHAUSTED);
-  /* zeroed locals and the constant pool */
-  if (f->init_len <= 16) {
-    for (uint32_t i = 0; i < f->init_len; i++) {
-      uint64_t v = f->init[i];
-      x64_mem m = frame_at(f->nparam_slots + i);
-      if ((int64_t)v >= INT32_MIN && (int64_t)v <= INT32_MAX) {
-        x64_store64_imm(b, m, (int32_t)v);
-      } else {
-        x64_mov_imm64(b, RAX, v);
-        x64_store64(b, m, RAX);
-      }
-    }
-  } else if (f->init_len <= UNROLLED_INIT_MAX) {
-    /* 16 bytes a step: rep movsq takes tens of cycles to start, which a small function called
-     * in a loop (a CRC step, a comparator) paid on every call */
-    native_load_address(nb, RSI, WASM_RELOC_INIT, 0);
-    uint32_t i = 0;
-    for (; i + 2 <= f->init_len; i += 2) {
-      x64_movdqu_load(b, XMM0, x64_at(RSI, (int32_t)(i * 8)));
-      x64_movdqu_store(b, frame_at(f->nparam_slots + i), XMM0);
-    }
-    if (i < f->init_len) {
-      x64_load64(b, RAX, x64_at(RSI, (int32_t)(i * 8)));
-      x64_store64(b, frame_at(f->nparam_slots + i), RAX);
-    }
+  /* zeroed locals and the constant pool: a few slots here, more after the body (emit_init) */
+  nb->init_jump_at = 0;
+  if (f->init_len <= INLINE_INIT_MAX && !nb->poison_init) {
+    for (uint32_t i = 0; i < f->init_len; i++) store_init_slot(nb, i);
   } else {
-    x64_lea(b, true, RDI, frame_at(f->nparam_slots));
-    native_load_address(nb, RSI, WASM_RELOC_INIT, 0);
-    x64_mov_imm32(b, RCX, f->init_len);
-    x64_rep_movsq(b);
+    memset(nb->init_needed, 0, f->init_len);
+    nb->init_jump_at = x64_jmp_fixup(b);
+    nb->init_resume_at = b->len;
   }
   native_load_cached_on_entry(nb);
   /* after the cached locals are loaded: the check's slow path saves them */
@@ -71,6 +132,10 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   x64_buf *b = &nb->b;
   nb->f = f;
   nb->code = f->code;
+  if (nb->init_needed_cap < (size_t)f->init_len + 1) {
+    nb->init_needed_cap = (size_t)f->init_len + 1;
+    nb->init_needed = wr_realloc(nb->init_needed, nb->init_needed_cap);
+  }
   if (nb->native_cap < (size_t)f->code_len + 1) {
     nb->native_cap = (size_t)f->code_len + 1;
     nb->native_at = wr_realloc(nb->native_at, nb->native_cap * sizeof(uint32_t));
@@ -121,6 +186,7 @@ bool wasm_native_add(wasm_native_builder *nb, uint32_t def_index, const wasm_com
   if (nb->label_missed) return false;
   x64_jmp_to(b, nb->trap_at[WASM_TRAP_UNREACHABLE]); /* never reached: bodies end in return */
   native_emit_interrupt_stubs(nb);
+  emit_init(nb);
   native_emit_vector_consts(nb);
   for (size_t i = 0; i < nb->branches.len; i++) {
     const fixup *fx = &nb->branches.items[i];
@@ -163,6 +229,7 @@ wasm_native_builder *wasm_native_begin(const wasm_module *module) {
   if (!wasm_native_enabled()) return NULL;
   wasm_native_builder *nb = WR_NEW(wasm_native_builder);
   nb->module = module;
+  nb->poison_init = getenv(POISON_INIT_ENV) != NULL;
   nb->func_at = WR_NEW_ARRAY(size_t, module->nfuncs ? module->nfuncs : 1);
   native_emit_entry_and_traps(nb);
   return nb;
@@ -178,6 +245,7 @@ void wasm_native_abandon(wasm_native_builder *nb) {
   wr_free(nb->vector_conflict);
   wr_free(nb->register_conflict);
   wr_free(nb->label);
+  wr_free(nb->init_needed);
   WR_VEC_FREE(&nb->calls);
   WR_VEC_FREE(&nb->relocs);
   WR_VEC_FREE(&nb->branches);

@@ -21,8 +21,8 @@ int native_value_reg(wasm_native_builder *nb, uint32_t s, bool w, int scratch) {
   int reg = cached_reg(nb, s);
   if (reg >= 0) return reg;
   if (scratch == RAX && native_rax_holds(nb, s, w)) return RAX;
-  if (w) x64_load64(&nb->b, scratch, frame_at(s));
-  else x64_load32(&nb->b, scratch, frame_at(s));
+  if (w) x64_load64(&nb->b, scratch, frame_slot(nb, s));
+  else x64_load32(&nb->b, scratch, frame_slot(nb, s));
   return scratch;
 }
 

@@ -543,7 +543,8 @@ void native_choose_cached_locals(wasm_native_builder *nb, uint32_t def_index, co
 /* Stores `from`'s registers to the frame and loads `to`'s. */
 static void emit_moves(wasm_native_builder *nb, const native_region *from, const native_region *to) {
   for (uint32_t i = 0; i < from->ncached; i++) x64_store64(&nb->b, frame_at(from->cached_slot[i]), from->cached_reg[i]);
-  for (uint32_t i = 0; i < to->ncached; i++) x64_load64(&nb->b, to->cached_reg[i], frame_at(to->cached_slot[i]));
+  /* a local that only the region keeps in a register may hold its initial value in the frame */
+  for (uint32_t i = 0; i < to->ncached; i++) x64_load64(&nb->b, to->cached_reg[i], frame_slot(nb, to->cached_slot[i]));
 }
 
 /* The registers of region r, or the function's outside every region (r < 0). */
@@ -608,7 +609,10 @@ void native_load_cached_on_entry(wasm_native_builder *nb) {
   }
   /* vector parameters and locals from the frame, where the prologue put their values */
   for (uint32_t i = 0; i < nb->nvector; i++)
-    if (nb->vector_slot[i] < f->nlocal_slots) x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
+    if (nb->vector_slot[i] < f->nlocal_slots) {
+      native_init_read(nb, nb->vector_slot[i], 2);
+      x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
+    }
 }
 
 #endif

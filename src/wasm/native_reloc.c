@@ -34,6 +34,8 @@ static const void *const helpers[NATIVE_HELPERS] = {
     [HELPER_POLL_INTERRUPT] = (const void *)native_poll_interrupt,
     [HELPER_CALL_OUT] = (const void *)native_call_out,
     [HELPER_TABLE_RESOLVE] = (const void *)wasm_table_resolve,
+    [HELPER_MEMORY_COPY] = (const void *)native_memory_copy,
+    [HELPER_MEMORY_FILL] = (const void *)native_memory_fill,
 };
 
 uint32_t wasm_native_target(void) { return wasm_native_enabled() ? 1u | native_simd_target() << 1 : 0; }
