@@ -85,6 +85,71 @@ static void truncate_signed(wasm_native_builder *nb, uint32_t pc, bool from64, b
   x64_link(b, done, b->len);
 }
 
+/* rcx = the float 2^bits (f64 or f32 bits) in xmm1 */
+static void float_power_of_two(wasm_native_builder *nb, bool f64, int bits) {
+  uint64_t v = f64 ? (uint64_t)(1023 + bits) << 52 : (uint64_t)(127 + bits) << 23;
+  x64_mov_imm64(&nb->b, RCX, v);
+  x64_movq_to_xmm(&nb->b, XMM1, RCX);
+}
+/* The saturating truncations (trunc_sat): the conversion gives the integer indefinite value (the
+ * minimum) on NaN and overflow, or, for an unsigned result, a value out of its range; then NaN
+ * is 0 and the operand's sign picks the bound. An i32 unsigned result converts to 64 bits, and an
+ * i64 one of 2^63 or more subtracts 2^63 first. Out of line only in what is rare. */
+static void truncate_saturating(wasm_native_builder *nb, const uint32_t *ins, bool from64, bool to64, bool is_signed) {
+  x64_buf *b = &nb->b;
+  uint8_t kind = from64 ? SSE_F64 : SSE_F32;
+  load_float(nb, kind, XMM0, ins[2]);
+  x64_cvtt_rr(b, kind, to64 || !is_signed, RAX, XMM0);
+  size_t in_range;
+  if (is_signed && to64) {
+    x64_mov_imm64(b, RCX, (uint64_t)INT64_MIN);
+    x64_alu_rr(b, true, ALU_CMP, RAX, RCX);
+    in_range = x64_jcc_fixup(b, CC_NE);
+  } else if (is_signed) {
+    x64_alu_imm(b, false, ALU_CMP, RAX, INT32_MIN);
+    in_range = x64_jcc_fixup(b, CC_NE);
+  } else if (!to64) {
+    x64_mov_rr(b, true, RCX, RAX);
+    x64_shift_imm(b, true, SH_SHR, RCX, 32);
+    in_range = x64_jcc_fixup(b, CC_E); /* 0 <= rax < 2^32 */
+  } else {
+    x64_test_rr(b, true, RAX, RAX);
+    in_range = x64_jcc_fixup(b, CC_NS); /* 0 <= rax < 2^63 */
+  }
+  /* out of range: NaN -> 0, at most 0 -> the minimum (0 unsigned), else the maximum */
+  x64_xorps(b, XMM1, XMM1);
+  x64_ucomi_rr(b, from64, XMM0, XMM1);
+  size_t positive = x64_jcc_fixup(b, CC_A); /* not taken on NaN (unordered sets CF and ZF) */
+  size_t keep_minimum = 0;
+  if (is_signed) {
+    size_t nan = x64_jcc_fixup(b, CC_P);
+    keep_minimum = x64_jmp_fixup(b); /* at most 0: the minimum is what the conversion gave */
+    x64_link(b, nan, b->len);
+  }
+  x64_alu_rr(b, false, ALU_XOR, RAX, RAX);
+  size_t zero = x64_jmp_fixup(b);
+  x64_link(b, positive, b->len);
+  size_t done_big = 0;
+  if (!is_signed && to64) { /* 2^63 <= x < 2^64: convert x - 2^63, then set bit 63 */
+    float_power_of_two(nb, from64, 64);
+    x64_ucomi_rr(b, from64, XMM0, XMM1);
+    size_t huge = x64_jcc_fixup(b, CC_AE);
+    float_power_of_two(nb, from64, 63);
+    x64_sse_op_rr(b, kind, SSE_SUB, XMM0, XMM1);
+    x64_cvtt_rr(b, kind, true, RAX, XMM0);
+    x64_bit_imm(b, true, BT_COMPLEMENT, RAX, 63);
+    done_big = x64_jmp_fixup(b);
+    x64_link(b, huge, b->len);
+  }
+  if (to64) x64_mov_imm64(b, RAX, is_signed ? (uint64_t)INT64_MAX : UINT64_MAX);
+  else x64_mov_imm32(b, RAX, is_signed ? (uint32_t)INT32_MAX : UINT32_MAX);
+  x64_link(b, in_range, b->len);
+  x64_link(b, zero, b->len);
+  if (done_big) x64_link(b, done_big, b->len);
+  if (keep_minimum) x64_link(b, keep_minimum, b->len);
+  x64_store64(b, slot(nb, ins[1]), RAX);
+}
+
 /* Float operations. */
 bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
@@ -165,6 +230,14 @@ bool native_emit_float_op(wasm_native_builder *nb, uint32_t pc) {
   case WASM_IOP_i32_trunc_f32_s: truncate_signed(nb, pc, false, false); return true;
   case WASM_IOP_i64_trunc_f64_s: truncate_signed(nb, pc, true, true); return true;
   case WASM_IOP_i64_trunc_f32_s: truncate_signed(nb, pc, false, true); return true;
+  case WASM_IOP_i32_trunc_sat_f64_s: truncate_saturating(nb, ins, true, false, true); return true;
+  case WASM_IOP_i32_trunc_sat_f64_u: truncate_saturating(nb, ins, true, false, false); return true;
+  case WASM_IOP_i32_trunc_sat_f32_s: truncate_saturating(nb, ins, false, false, true); return true;
+  case WASM_IOP_i32_trunc_sat_f32_u: truncate_saturating(nb, ins, false, false, false); return true;
+  case WASM_IOP_i64_trunc_sat_f64_s: truncate_saturating(nb, ins, true, true, true); return true;
+  case WASM_IOP_i64_trunc_sat_f64_u: truncate_saturating(nb, ins, true, true, false); return true;
+  case WASM_IOP_i64_trunc_sat_f32_s: truncate_saturating(nb, ins, false, true, true); return true;
+  case WASM_IOP_i64_trunc_sat_f32_u: truncate_saturating(nb, ins, false, true, false); return true;
   default: return false;
   }
 }
