@@ -109,7 +109,9 @@ void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target) {
 void native_emit_step(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
   native_spill_cached(nb, UINT32_MAX); /* the interpreter reads and writes the frame */
-  native_init_read_all(nb);
+  /* the slots it names (a word that is an immediate or a target marks one for nothing; two in a
+   * row for a vector); any other slot it reaches is above the constants (a call's arguments) */
+  for (uint32_t w = pc + 1; w < nb->next_pc; w++) native_init_read(nb, nb->code[w], 2);
   x64_load64(b, RDI, CX(inst));
   x64_mov_rr(b, true, RSI, RBX);
   native_load_address(nb, RDX, WASM_RELOC_CODE_WORD, pc);

@@ -56,7 +56,7 @@ enum wasm_native_reloc_kind {
   WASM_RELOC_INIT,      /* the function's constant pool (index 0) */
   WASM_RELOC_KINDS
 };
-#define WASM_NATIVE_HELPERS 6u /* the helper table's size (native_internal.h) */
+#define WASM_NATIVE_HELPERS 7u /* the helper table's size (native_internal.h) */
 /* As stored: three host-order u32, 12 bytes. */
 typedef struct wasm_native_reloc {
   uint32_t at; /* the imm64's offset in the piece */

@@ -113,6 +113,32 @@ uint32_t native_memory_fill(native_ctx *cx, uint32_t dst, uint32_t value, uint32
   if (n) memset(cx->mem_base + dst, (int)(uint8_t)value, n);
   return 0;
 }
+uint32_t native_memory_grow(native_ctx *cx, uint32_t delta_pages) {
+  /* a guarded memory grows in place: r12, its base, stays valid */
+  return (uint32_t)wasm_memory_grow(wasm_instance_memory0(cx->inst), delta_pages);
+}
+/* memory.size on memory 0 (dst): its size, read through the context, in 64 KiB pages */
+static void emit_memory_size(wasm_native_builder *nb, uint32_t dst) {
+  _Static_assert(WASM_PAGE_SIZE == 1u << 16, "memory.size shifts by 16");
+  x64_buf *b = &nb->b;
+  x64_load64(b, RAX, CX(inst));
+  x64_load64(b, RAX, x64_at(RAX, (int32_t)offsetof(wasm_instance, memories)));
+  x64_load64(b, RAX, x64_at(RAX, 0));
+  x64_load64(b, RAX, x64_at(RAX, (int32_t)offsetof(wasm_memory, size)));
+  x64_shift_imm(b, true, SH_SHR, RAX, 16);
+  x64_store64(b, slot(nb, dst), RAX);
+}
+/* memory.grow on memory 0 (dst delta): a C call, the registers that C may change saved around it */
+static void emit_memory_grow(wasm_native_builder *nb, uint32_t dst, uint32_t delta) {
+  x64_buf *b = &nb->b;
+  x64_load32(b, RAX, slot(nb, delta));
+  native_spill_cached(nb, UINT32_MAX);
+  x64_mov_rr(b, true, RSI, RAX);
+  x64_mov_rr(b, true, RDI, R13);
+  native_call_helper(nb, HELPER_MEMORY_GROW);
+  native_reload_cached(nb);
+  x64_store64(b, slot(nb, dst), RAX); /* after the reload, which would overwrite a register result */
+}
 /* memory.copy (dst src n) / memory.fill (dst value n) on memory 0: the three i32 operands to
  * esi, edx, ecx, the registers that C may change saved around the call. */
 static void emit_bulk_call(wasm_native_builder *nb, const uint32_t *ins, enum native_helper helper) {
@@ -136,6 +162,8 @@ bool native_emit_memory_op(wasm_native_builder *nb, uint32_t pc) {
   switch ((enum wasm_iop)ins[0]) {
   case WASM_IOP_memory_copy: emit_bulk_call(nb, ins, HELPER_MEMORY_COPY); return true;
   case WASM_IOP_memory_fill: emit_bulk_call(nb, ins, HELPER_MEMORY_FILL); return true;
+  case WASM_IOP_memory_size: emit_memory_size(nb, ins[1]); return true;
+  case WASM_IOP_memory_grow: emit_memory_grow(nb, ins[1], ins[2]); return true;
 #define LOAD(name, kind)                                 \
   case WASM_IOP_##name:                                  \
     native_load_rax(nb, ins[2], false);                      \

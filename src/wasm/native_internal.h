@@ -198,8 +198,6 @@ static inline void native_init_read(wasm_native_builder *nb, uint32_t s, uint32_
   for (uint32_t k = s; k < s + count; k++)
     if (k >= f->nparam_slots && k < f->nparam_slots + f->init_len) nb->init_needed[k - f->nparam_slots] = 1;
 }
-/* Every slot of the initialisation is needed (the interpreter steps an instruction). */
-static inline void native_init_read_all(wasm_native_builder *nb) { memset(nb->init_needed, 1, nb->f->init_len); }
 /* Slot s in the frame as the code reads or writes it there. */
 static inline x64_mem frame_slot(wasm_native_builder *nb, uint32_t s) {
   native_init_read(nb, s, 1);
@@ -413,6 +411,7 @@ enum native_helper {
   HELPER_TABLE_RESOLVE,
   HELPER_MEMORY_COPY,
   HELPER_MEMORY_FILL,
+  HELPER_MEMORY_GROW,
   NATIVE_HELPERS
 };
 _Static_assert(NATIVE_HELPERS == WASM_NATIVE_HELPERS, "native.h counts the helpers");
@@ -421,6 +420,8 @@ uint32_t native_call_out(native_ctx *cx, wasm_func *callee, wasm_slot *args, was
 /* memory.copy / memory.fill on memory 0: 0, or an out-of-bounds trap + 1 (native_emit_memory.c) */
 uint32_t native_memory_copy(native_ctx *cx, uint32_t dst, uint32_t src, uint32_t n);
 uint32_t native_memory_fill(native_ctx *cx, uint32_t dst, uint32_t value, uint32_t n);
+/* memory.grow on memory 0: the old size in pages, or -1 (native_emit_memory.c) */
+uint32_t native_memory_grow(native_ctx *cx, uint32_t delta_pages);
 /* call helper h (through rax) */
 void native_call_helper(wasm_native_builder *nb, enum native_helper h);
 /* reg = the address a relocation of `kind` and `index` names in the function being translated. */

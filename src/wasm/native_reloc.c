@@ -36,6 +36,7 @@ static const void *const helpers[NATIVE_HELPERS] = {
     [HELPER_TABLE_RESOLVE] = (const void *)wasm_table_resolve,
     [HELPER_MEMORY_COPY] = (const void *)native_memory_copy,
     [HELPER_MEMORY_FILL] = (const void *)native_memory_fill,
+    [HELPER_MEMORY_GROW] = (const void *)native_memory_grow,
 };
 
 uint32_t wasm_native_target(void) { return wasm_native_enabled() ? 1u | native_simd_target() << 1 : 0; }
