@@ -82,10 +82,7 @@ void native_emit_interrupt_stubs(wasm_native_builder *nb) {
     native_spill_cached(nb, UINT32_MAX);
     x64_mov_rr(b, true, RDI, R13);
     x64_lea(b, true, RSI, frame_at(nb->f->frame_slots));
-    native_call_helper(nb, HELPER_POLL_INTERRUPT);
-    x64_test_rr(b, false, RAX, RAX);
-    x64_jcc_to(b, CC_NE, nb->propagate_at);
-    native_reload_cached(nb);
+    native_call_helper_checked(nb, HELPER_POLL_INTERRUPT);
     x64_jmp_to(b, check->resume_at);
   }
 }
@@ -105,6 +102,16 @@ void native_branch_back(wasm_native_builder *nb, int cc, uint32_t target) {
   if (cc >= 0) x64_land8(b, skip);
 }
 
+/* Calls helper h, whose status (eax) is 0 to go on or a trap kind + 1 to propagate, and reloads the
+ * cached registers the caller spilled before loading the arguments. */
+void native_call_helper_checked(wasm_native_builder *nb, enum native_helper h) {
+  x64_buf *b = &nb->b;
+  native_call_helper(nb, h);
+  x64_test_rr(b, false, RAX, RAX);
+  x64_jcc_to(b, CC_NE, nb->propagate_at);
+  native_reload_cached(nb);
+}
+
 /* The instruction at `pc` run by the interpreter. */
 void native_emit_step(wasm_native_builder *nb, uint32_t pc) {
   x64_buf *b = &nb->b;
@@ -115,10 +122,7 @@ void native_emit_step(wasm_native_builder *nb, uint32_t pc) {
   x64_load64(b, RDI, CX(inst));
   x64_mov_rr(b, true, RSI, RBX);
   native_load_address(nb, RDX, WASM_RELOC_CODE_WORD, pc);
-  native_call_helper(nb, HELPER_INTERP_STEP);
-  x64_test_rr(b, false, RAX, RAX);
-  x64_jcc_to(b, CC_NE, nb->propagate_at);
-  native_reload_cached(nb);
+  native_call_helper_checked(nb, HELPER_INTERP_STEP);
 }
 
 /* Data movement and control flow. */

@@ -39,10 +39,7 @@ static void emit_call_out(wasm_native_builder *nb, uint32_t base) {
   x64_mov_rr(b, true, RDI, R13);
   x64_lea(b, true, RDX, frame_at(base));
   x64_lea(b, true, RCX, frame_at(nb->f->frame_slots));
-  native_call_helper(nb, HELPER_CALL_OUT);
-  x64_test_rr(b, false, RAX, RAX);
-  x64_jcc_to(b, CC_NE, nb->propagate_at);
-  native_reload_cached(nb);
+  native_call_helper_checked(nb, HELPER_CALL_OUT);
 }
 /* rax = the current code of defined function def_index (lazy translation). */
 static void load_entry(wasm_native_builder *nb, uint32_t def_index) {

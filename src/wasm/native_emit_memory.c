@@ -149,10 +149,7 @@ static void emit_bulk_call(wasm_native_builder *nb, const uint32_t *ins, enum na
   native_spill_cached(nb, UINT32_MAX);
   x64_mov_rr(b, true, RSI, RAX);
   x64_mov_rr(b, true, RDI, R13);
-  native_call_helper(nb, helper);
-  x64_test_rr(b, false, RAX, RAX);
-  x64_jcc_to(b, CC_NE, nb->propagate_at);
-  native_reload_cached(nb);
+  native_call_helper_checked(nb, helper);
 }
 
 /* Loads, stores, the f64 arithmetic on memory operands and address arithmetic. */

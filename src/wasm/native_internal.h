@@ -424,6 +424,9 @@ uint32_t native_memory_fill(native_ctx *cx, uint32_t dst, uint32_t value, uint32
 uint32_t native_memory_grow(native_ctx *cx, uint32_t delta_pages);
 /* call helper h (through rax) */
 void native_call_helper(wasm_native_builder *nb, enum native_helper h);
+/* ...whose status 0 goes on and anything else is a trap to propagate, then the cached registers
+ * reloaded (native.c) */
+void native_call_helper_checked(wasm_native_builder *nb, enum native_helper h);
 /* reg = the address a relocation of `kind` and `index` names in the function being translated. */
 void native_load_address(wasm_native_builder *nb, int reg, enum wasm_native_reloc_kind kind, uint32_t index);
 /* A lazy translation was just made and published: counted, and its piece kept when pieces are kept. */
