@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/decimal.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "serve/http_client.h"
@@ -20,18 +21,14 @@ static void instance_ready_again(void *arg) {
 /* out = "<stream> [<id>] :: ", the prefix of a guest's output lines (as `wasmtime serve` marks
  * them), formatted by hand: snprintf twice per instance was ~1.5% of a WAT hello's request. */
 static void format_stdio_prefix(char out[static 48], const char *stream, uint64_t id) {
-  char digits[20];
-  size_t ndigits = 0;
-  do {
-    digits[ndigits++] = (char)('0' + id % 10);
-    id /= 10;
-  } while (id);
-  size_t n = strlen(stream);
+  char digits[WR_DECIMAL_MAX];
+  const char *first = wr_decimal(id, digits);
+  size_t n = strlen(stream), ndigits = (size_t)(digits + WR_DECIMAL_MAX - first);
   memcpy(out, stream, n);
   out[n++] = ' ';
   out[n++] = '[';
-  while (ndigits) out[n++] = digits[--ndigits];
-  memcpy(out + n, "] :: ", 6);
+  memcpy(out + n, first, ndigits);
+  memcpy(out + n + ndigits, "] :: ", 6);
 }
 
 serve_instance *serve_instance_new(serve_app *app, serve_worker *worker, uint64_t id, wr_error *err,
