@@ -19,67 +19,43 @@ foreach(suite ${WARREN_SPEC_SUITES})
   set_tests_properties(spec_${test_suffix} PROPERTIES LABELS spec)
 endforeach()
 
+# One ctest per suite for a variant of the engine, against the bar: spec_<suite>_<variant>, run
+# with the environment `env` (a list), its conversions in the build folder `dir`.
+function(warren_spec_variant variant dir env)
+  foreach(suite ${ARGN})
+    string(REPLACE "-" "_" test_suffix ${suite})
+    add_test(NAME spec_${test_suffix}_${variant}
+             COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
+                     ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/${dir} ${suite} 1)
+    set_tests_properties(spec_${test_suffix}_${variant} PROPERTIES LABELS spec ENVIRONMENT "${env}")
+  endforeach()
+endfunction()
+
 # The interpreter, which the native tier replaces on x86-64, against the same bar.
-foreach(suite core simd tail-call exception-handling extended-const multi-memory memory64)
-  string(REPLACE "-" "_" test_suffix ${suite})
-  add_test(NAME spec_${test_suffix}_interp
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-interp ${suite} 1)
-  set_tests_properties(spec_${test_suffix}_interp PROPERTIES LABELS spec ENVIRONMENT WARREN_ENGINE=interp)
-endforeach()
+warren_spec_variant(interp spec-interp WARREN_ENGINE=interp ${WARREN_SPEC_SUITES})
 
 # Every function translated at load (WARREN_COMPILE=eager) instead of on its first call.
-foreach(suite core simd tail-call)
-  string(REPLACE "-" "_" test_suffix ${suite})
-  add_test(NAME spec_${test_suffix}_eager
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-eager ${suite} 1)
-  set_tests_properties(spec_${test_suffix}_eager PROPERTIES LABELS spec ENVIRONMENT WARREN_COMPILE=eager)
-endforeach()
+warren_spec_variant(eager spec-eager WARREN_COMPILE=eager core simd tail-call)
 
 # Every scalar local the native tier can keep in a register kept there (WARREN_REGALLOC=all, not
 # only the most used), so that the saves and reloads around steps, calls and returns all run.
-foreach(suite core tail-call)
-  string(REPLACE "-" "_" test_suffix ${suite})
-  add_test(NAME spec_${test_suffix}_regalloc_all
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-regalloc ${suite} 1)
-  set_tests_properties(spec_${test_suffix}_regalloc_all PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=all)
-endforeach()
+warren_spec_variant(regalloc_all spec-regalloc WARREN_REGALLOC=all core tail-call)
 
 # Every outermost loop with registers of its own and every slot used in one (WARREN_REGALLOC=
 # regions), so that the moves into and out of loops run on every loop of the suites.
-foreach(suite core simd tail-call)
-  string(REPLACE "-" "_" test_suffix ${suite})
-  add_test(NAME spec_${test_suffix}_regalloc_regions
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-regalloc-regions ${suite} 1)
-  set_tests_properties(spec_${test_suffix}_regalloc_regions PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=regions)
-endforeach()
+warren_spec_variant(regalloc_regions spec-regalloc-regions WARREN_REGALLOC=regions core simd tail-call)
 
 # Every function initialises only the frame slots its code reaches and fills the others with a
 # poison value (WARREN_NATIVE_POISON_INIT), translated at load: a template that reads a constant
 # or a local in the frame without saying so (native_init_read) then gives a wrong result. The
 # core suite again with loop regions, whose moves in read locals from the frame.
-foreach(suite core simd tail-call)
-  string(REPLACE "-" "_" test_suffix ${suite})
-  add_test(NAME spec_${test_suffix}_poison_init
-           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                   ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-poison-init ${suite} 1)
-  set_tests_properties(spec_${test_suffix}_poison_init PROPERTIES LABELS spec
-                       ENVIRONMENT "WARREN_COMPILE=eager;WARREN_NATIVE_POISON_INIT=1")
-endforeach()
-add_test(NAME spec_core_poison_init_regions
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                 ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-poison-init-regions core 1)
-set_tests_properties(spec_core_poison_init_regions PROPERTIES LABELS spec
-                     ENVIRONMENT "WARREN_COMPILE=eager;WARREN_NATIVE_POISON_INIT=1;WARREN_REGALLOC=regions")
+warren_spec_variant(poison_init spec-poison-init "WARREN_COMPILE=eager;WARREN_NATIVE_POISON_INIT=1"
+                    core simd tail-call)
+warren_spec_variant(poison_init_regions spec-poison-init-regions
+                    "WARREN_COMPILE=eager;WARREN_NATIVE_POISON_INIT=1;WARREN_REGALLOC=regions" core)
 
 # The core suite on the template translator alone (WARREN_REGALLOC=off: no slot in a register).
-add_test(NAME spec_core_regalloc_off
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/spec/run_suite.sh $<TARGET_FILE:warren>
-                 ${WARREN_SPEC_DIR} ${CMAKE_BINARY_DIR}/spec-regalloc-off core 1)
-set_tests_properties(spec_core_regalloc_off PROPERTIES LABELS spec ENVIRONMENT WARREN_REGALLOC=off)
+warren_spec_variant(regalloc_off spec-regalloc-off WARREN_REGALLOC=off core)
 
 # The same suites with --strict: every rejection must also have the spec's phase (malformed,
 # invalid, link error, trap) and message category; only the allow-listed assertions may fail.
