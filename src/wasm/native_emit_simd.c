@@ -68,18 +68,14 @@ static void vload(wasm_native_builder *nb, int xmm, uint32_t s) {
   } else if (reg >= 0) {
     if (reg != xmm) x64_vec_rr(&nb->b, 0, VEC_MOVAP, xmm, reg);
   } else {
-    native_init_read(nb, s, 2);
-    x64_movdqu_load(&nb->b, xmm, frame_at(s));
+    x64_movdqu_load(&nb->b, xmm, frame_vector(nb, s));
   }
 }
 static void vstore(wasm_native_builder *nb, uint32_t s, int xmm) {
   forget_known_vector(nb, s);
   int reg = vector_reg(nb, s);
   if (reg >= 0) x64_vec_rr(&nb->b, 0, VEC_MOVAP, reg, xmm);
-  else {
-    native_init_read(nb, s, 2);
-    x64_movdqu_store(&nb->b, frame_at(s), xmm);
-  }
+  else x64_movdqu_store(&nb->b, frame_vector(nb, s), xmm);
 }
 /* The instruction's last code: its result, in xmm0, to slot s (and carried to the next one). */
 static void vresult(wasm_native_builder *nb, uint32_t s) {
@@ -143,11 +139,10 @@ static void lane_from_xmm(wasm_native_builder *nb, int reg, int held, uint32_t a
 static void replace_lane(wasm_native_builder *nb, uint32_t dst, uint32_t vec, uint32_t at, uint32_t size) {
   x64_buf *b = &nb->b;
   bool cached = nb->nvector && dst + 1 < nb->f->frame_slots && nb->vector_reg[dst] >= 0;
-  native_init_read(nb, dst, 2);
   x64_mem lane = cached ? x64_at(RBX, (int32_t)(dst * 8 + at)) : lane_at(nb, dst, at);
   if (cached) {
     vload(nb, XMM0, vec);
-    x64_movdqu_store(b, frame_at(dst), XMM0);
+    x64_movdqu_store(b, frame_vector(nb, dst), XMM0);
   } else if (dst != vec) {
     vload(nb, XMM0, vec);
     vstore(nb, dst, XMM0);
@@ -159,7 +154,7 @@ static void replace_lane(wasm_native_builder *nb, uint32_t dst, uint32_t vec, ui
   default: x64_store64(b, lane, RCX); break;
   }
   if (cached) {
-    x64_movdqu_load(b, XMM0, frame_at(dst));
+    x64_movdqu_load(b, XMM0, frame_vector(nb, dst));
     vresult(nb, dst);
   }
 }

@@ -203,6 +203,11 @@ static inline x64_mem frame_slot(wasm_native_builder *nb, uint32_t s) {
   native_init_read(nb, s, 1);
   return frame_at(s);
 }
+/* The vector in slots s and s + 1 in the frame, as the code reads or writes it there. */
+static inline x64_mem frame_vector(wasm_native_builder *nb, uint32_t s) {
+  native_init_read(nb, s, 2);
+  return frame_at(s);
+}
 /* The xmm register of the cached vector that slot s is part of (its first or second half), or
  * -1. */
 static inline int vector_reg_of(const wasm_native_builder *nb, uint32_t s) {

@@ -609,10 +609,8 @@ void native_load_cached_on_entry(wasm_native_builder *nb) {
   }
   /* vector parameters and locals from the frame, where the prologue put their values */
   for (uint32_t i = 0; i < nb->nvector; i++)
-    if (nb->vector_slot[i] < f->nlocal_slots) {
-      native_init_read(nb, nb->vector_slot[i], 2);
-      x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_at(nb->vector_slot[i]));
-    }
+    if (nb->vector_slot[i] < f->nlocal_slots)
+      x64_movdqu_load(&nb->b, nb->vector_xmm[i], frame_vector(nb, nb->vector_slot[i]));
 }
 
 #endif
