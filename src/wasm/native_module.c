@@ -52,7 +52,7 @@ static void copy_init_slots(wasm_native_builder *nb, uint32_t first, uint32_t en
   native_load_address(nb, RSI, WASM_RELOC_INIT, 0);
   if (end - first > UNROLLED_INIT_MAX) {
     x64_lea(b, true, RDI, frame_at(f->nparam_slots + first));
-    x64_alu_imm(b, true, ALU_ADD, RSI, (int32_t)(first * 8));
+    if (first) x64_alu_imm(b, true, ALU_ADD, RSI, (int32_t)(first * 8));
     x64_mov_imm32(b, RCX, end - first);
     x64_rep_movsq(b); /* tens of cycles to start: worth it only for long runs */
     return;
